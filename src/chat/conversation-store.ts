@@ -1,0 +1,86 @@
+// Conversations, messages and turn traces in the database, scoped by tenant.
+import type { Database } from '../storage/index.js';
+import type { Citation } from './extractive-answer.js';
+
+export interface MessageRecord {
+  id: string;
+  turn_id: string;
+  role: 'user' | 'assistant';
+  content: string;
+  citations: Citation[] | null;
+  usage: unknown;
+  created_at: string;
+}
+
+/** Everything one finished turn writes. */
+export interface TurnRecord {
+  tenantId: string;
+  conversationId: string;
+  turnId: string;
+  user: { id: string; content: string; at: Date };
+  assistant: { id: string; content: string; citations: Citation[]; usage: unknown; at: Date };
+  trace: unknown;
+}
+
+/** Creates the conversation row if it is new. */
+export async function createConversation(db: Database, tenantId: string, id: string, title: string) {
+  await db.query(
+    `insert into conversations(id, tenant_id, title) values ($1, $2, $3) on conflict (id) do nothing`,
+    [id, tenantId, title.slice(0, 200)],
+  );
+}
+
+export async function conversationExists(db: Database, tenantId: string, id: string): Promise<boolean> {
+  const rows = await db.query('select 1 from conversations where id = $1 and tenant_id = $2', [id, tenantId]);
+  return rows.length > 0;
+}
+
+/** Writes a turn's two messages and its trace in one transaction; idempotent on retry. */
+export async function saveTurn(db: Database, turn: TurnRecord): Promise<void> {
+  await db.transaction(async (client) => {
+    await client.query(
+      `insert into conversations(id, tenant_id, title) values ($1, $2, $3)
+         on conflict (id) do update set updated_at = now() where conversations.tenant_id = excluded.tenant_id`,
+      [turn.conversationId, turn.tenantId, turn.user.content.slice(0, 200)],
+    );
+    await client.query(
+      `insert into messages(id, tenant_id, conversation_id, turn_id, role, content, citations, usage, created_at)
+       values ($1, $2, $3, $4, 'user', $5, null, null, $6), ($7, $2, $3, $4, 'assistant', $8, $9, $10, $11)
+       on conflict (id) do nothing`,
+      [
+        turn.user.id,
+        turn.tenantId,
+        turn.conversationId,
+        turn.turnId,
+        turn.user.content,
+        turn.user.at,
+        turn.assistant.id,
+        turn.assistant.content,
+        JSON.stringify(turn.assistant.citations),
+        JSON.stringify(turn.assistant.usage),
+        turn.assistant.at,
+      ],
+    );
+    await client.query(
+      `insert into turn_traces(turn_id, tenant_id, conversation_id, trace) values ($1, $2, $3, $4)
+         on conflict (turn_id) do nothing`,
+      [turn.turnId, turn.tenantId, turn.conversationId, JSON.stringify(turn.trace)],
+    );
+  });
+}
+
+export async function getMessages(db: Database, tenantId: string, conversationId: string) {
+  return db.query<MessageRecord>(
+    `select id, turn_id, role, content, citations, usage, created_at from messages
+       where conversation_id = $1 and tenant_id = $2 order by created_at, role desc`,
+    [conversationId, tenantId],
+  );
+}
+
+export async function getTrace(db: Database, tenantId: string, turnId: string): Promise<unknown | undefined> {
+  const rows = await db.query<{ trace: unknown }>(
+    'select trace from turn_traces where turn_id = $1 and tenant_id = $2',
+    [turnId, tenantId],
+  );
+  return rows[0]?.trace;
+}

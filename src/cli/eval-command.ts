@@ -1,0 +1,51 @@
+// `parley eval retrieval --dataset DIR`: ingests a BEIR dataset into a fresh, temporary embedded
+// database (so evaluation never touches real data) and prints nDCG@10, Recall@100 and MRR@10,
+// ending with the machine-readable line `ndcg@10=… recall@100=… mrr@10=…`.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ensureKnowledgeBase, ingestBeirCorpus, readBeirDataset, scoreRetrieval } from '../knowledge/index.js';
+import { createRuntime, ensureTenant } from '../server/index.js';
+import { commandContext } from './command-context.js';
+
+export async function evalRetrievalCommand(options: { dataset: string; split: string; keep?: boolean }): Promise<void> {
+  const dataset = await readBeirDataset(options.dataset, options.split);
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'parley-eval-'));
+  const { config, log } = commandContext({ PARLEY_DATA_DIR: dataDir });
+  // Always the embedded database: an evaluation must not write into a shared server.
+  const runtime = await createRuntime({ ...config, DATABASE_URL: undefined }, log);
+  try {
+    const tenantId = await ensureTenant(runtime.db, 'eval');
+    const kbId = await ensureKnowledgeBase(runtime.db, tenantId);
+    process.stderr.write(
+      `dataset ${options.dataset}: ${dataset.corpus.length} documents, ${dataset.queries.length} ${options.split} queries\n`,
+    );
+    const started = performance.now();
+    const { chunks } = await ingestBeirCorpus(runtime.ingestion, { tenantId, kbId }, dataset, (done) => {
+      if (done % 1000 === 0 || done === dataset.corpus.length) {
+        process.stderr.write(`ingested ${done}/${dataset.corpus.length}\n`);
+      }
+    });
+    const ingestSeconds = (performance.now() - started) / 1000;
+    const scores = await scoreRetrieval(runtime.retriever, tenantId, dataset);
+    const peakMb = process.resourceUsage().maxRSS / 1024;
+    const f = (value: number) => value.toFixed(4);
+    process.stdout.write(
+      [
+        `retriever:   ${runtime.retriever.name} (k1=${config.PARLEY_BM25_K1}, b=${config.PARLEY_BM25_B})`,
+        `ingestion:   ${dataset.corpus.length} documents, ${chunks} chunks in ${ingestSeconds.toFixed(1)} s`,
+        `queries:     ${scores.queries}, latency p50 ${scores.latencyMs.p50.toFixed(1)} ms, p99 ${scores.latencyMs.p99.toFixed(1)} ms`,
+        `peak memory: ${peakMb.toFixed(0)} MB resident (whole process, database included)`,
+        `nDCG@10:     ${f(scores.ndcg10)}`,
+        `Recall@100:  ${f(scores.recall100)}`,
+        `MRR@10:      ${f(scores.mrr10)}`,
+        `ndcg@10=${f(scores.ndcg10)} recall@100=${f(scores.recall100)} mrr@10=${f(scores.mrr10)}`,
+        '',
+      ].join('\n'),
+    );
+  } finally {
+    await runtime.close();
+    if (!options.keep) await rm(dataDir, { recursive: true, force: true });
+    else process.stderr.write(`kept the evaluation database in ${dataDir}\n`);
+  }
+}

@@ -1,0 +1,55 @@
+// The `parley` command line.
+import { Command } from 'commander';
+import { chatCommand } from './chat-command.js';
+import { runCommand } from './command-context.js';
+import { evalRetrievalCommand } from './eval-command.js';
+import { ingestCommand } from './ingest-command.js';
+import { keysCreateCommand } from './keys-command.js';
+import { migrateCommand } from './migrate-command.js';
+import { serveCommand } from './serve-command.js';
+
+const program = new Command('parley')
+  .description('Self-hostable, production-grade AI chatbot server')
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('start the HTTP server (default port 8787)')
+  .option('-p, --port <port>', 'port to listen on (PARLEY_PORT)')
+  .option('--host <host>', 'address to bind (PARLEY_HOST, default 127.0.0.1)')
+  .option('--docs <dir>', 'ingest this folder into the default knowledge base first')
+  .action(runCommand(serveCommand));
+
+program
+  .command('ingest')
+  .description('ingest files or folders (md, txt, html, pdf, docx)')
+  .argument('<paths...>', 'files or folders')
+  .option('--tenant <name>', 'tenant that owns the documents', 'default')
+  .action(runCommand(ingestCommand));
+
+program
+  .command('chat')
+  .description('chat in the terminal against the same pipeline')
+  .option('--tenant <name>', 'tenant whose documents to use', 'default')
+  .action(runCommand(chatCommand));
+
+const keys = program.command('keys').description('manage API keys');
+keys
+  .command('create')
+  .description('create an API key for a tenant (created if new); the key is the last line of output')
+  .requiredOption('--tenant <name>', 'tenant name')
+  .option('--label <label>', 'a note to recognise the key by')
+  .action(runCommand(keysCreateCommand));
+
+program.command('migrate').description('apply pending database migrations').action(runCommand(migrateCommand));
+
+const evaluate = program.command('eval').description('measure quality');
+evaluate
+  .command('retrieval')
+  .description('run a BEIR-format dataset through ingestion and retrieval; print nDCG@10, Recall@100, MRR@10')
+  .requiredOption('--dataset <dir>', 'folder with corpus.jsonl, queries.jsonl and qrels/<split>.tsv')
+  .option('--split <name>', 'qrels split to evaluate', 'test')
+  .option('--keep', 'keep the temporary evaluation database')
+  .action(runCommand(evalRetrievalCommand));
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,139 @@
+// The settings: one zod schema, parsed once at start-up. This module is the only reader of
+// process.env; everything else receives a typed `Config`.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const modelRef = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]*:[^\s,]+$/i, 'expected provider:model, e.g. openai:gpt-4o-mini');
+
+const modelChain = z
+  .string()
+  .trim()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(modelRef));
+
+const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** Every setting Parley reads, by its environment name. A config file may set the same names. */
+export const settingsSchema = z.object({
+  PARLEY_DATA_DIR: z.string().trim().min(1).default('./.parley'),
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
+      .optional(),
+  ),
+  REDIS_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^rediss?:\/\//, 'expected a redis:// URL')
+      .optional(),
+  ),
+  PARLEY_MODELS: optionalString.pipe(modelChain.optional()),
+  PARLEY_EMBEDDINGS: optionalString.pipe(modelRef.optional()),
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalString.pipe(z.url().optional()),
+  ANTHROPIC_API_KEY: optionalString,
+  ANTHROPIC_BASE_URL: optionalString.pipe(z.url().optional()),
+  PARLEY_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  PARLEY_PORT: intFrom(0, 65535).default(8787),
+  PARLEY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Largest accepted upload (multipart file or JSON text), in bytes. */
+  PARLEY_MAX_UPLOAD_BYTES: intFrom(1024, 1024 * 1024 * 1024).default(25 * 1024 * 1024),
+  /** Largest accepted JSON body for chat and other small requests, in bytes. */
+  PARLEY_MAX_BODY_BYTES: intFrom(1024, 64 * 1024 * 1024).default(256 * 1024),
+  /** Longest chat message, in characters. */
+  PARLEY_MAX_MESSAGE_CHARS: intFrom(1, 1_000_000).default(8000),
+  /** Ingestion jobs run at once in this process (0 = this process runs no ingestion jobs). */
+  PARLEY_INGEST_CONCURRENCY: intFrom(0, 64).default(2),
+  /** Threads for parsing and chunking (kept off the HTTP event loop). */
+  PARLEY_INGEST_THREADS: intFrom(1, 64).default(1),
+  /** Chunks returned by retrieval per query. */
+  PARLEY_RETRIEVAL_TOP_K: intFrom(1, 200).default(8),
+  PARLEY_BM25_K1: z.coerce.number().min(0).max(5).default(1.2),
+  PARLEY_BM25_B: z.coerce.number().min(0).max(1).default(0.75),
+  /** Seconds to wait for in-flight requests and streams on shutdown. */
+  PARLEY_SHUTDOWN_GRACE_SECONDS: intFrom(0, 600).default(20),
+  PARLEY_DB_POOL_SIZE: intFrom(1, 200).default(8),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+
+/** The parsed configuration handed to `createApp` and the CLI. */
+export interface Config extends Settings {
+  /** Absolute data directory. */
+  dataDir: string;
+  /** Where the settings came from, for the start-up log. */
+  configFile: string | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const fileSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
+
+function readConfigFile(file: string): Record<string, string> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`config file ${file}: cannot read it as JSON (${(error as Error).message})`);
+  }
+  const parsed = fileSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(`config file ${file}: expected an object of SETTING_NAME: value pairs`);
+  }
+  const known = new Set(Object.keys(settingsSchema.shape));
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(parsed.data)) {
+    if (!known.has(key)) throw new ConfigError(`config file ${file}: unknown setting ${key}`);
+    out[key] = String(value);
+  }
+  return out;
+}
+
+/**
+ * Reads settings from an optional JSON config file (`PARLEY_CONFIG`, else `parley.config.json`
+ * in the working directory if present), then the environment, which wins. An invalid value
+ * throws a ConfigError naming the setting.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const explicitFile = env.PARLEY_CONFIG?.trim();
+  const defaultFile = path.join(cwd, 'parley.config.json');
+  const configFile = explicitFile ? path.resolve(cwd, explicitFile) : existsSync(defaultFile) ? defaultFile : undefined;
+  if (explicitFile && configFile && !existsSync(configFile)) {
+    throw new ConfigError(`PARLEY_CONFIG: file ${configFile} does not exist`);
+  }
+  const fromFile = configFile ? readConfigFile(configFile) : {};
+  const merged: Record<string, string | undefined> = { ...fromFile };
+  for (const key of Object.keys(settingsSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined) merged[key] = value;
+  }
+  const parsed = settingsSchema.safeParse(merged);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = issue.path.join('.') || 'settings';
+      return `${name}: ${issue.message} (got ${JSON.stringify(merged[name] ?? null)})`;
+    });
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return { ...parsed.data, dataDir: path.resolve(cwd, parsed.data.PARLEY_DATA_DIR), configFile };
+}

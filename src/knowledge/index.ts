@@ -1,0 +1,5 @@
+// Knowledge layer: ingestion (parse, chunk, durable jobs) and retrieval (keyword, fusion).
+export * from './ingest/index.js';
+export * from './retrieve/index.js';
+export { type DocumentFormat, detectFormat } from './parse/index.js';
+export * from './evaluate/index.js';

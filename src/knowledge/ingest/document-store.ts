@@ -1,0 +1,152 @@
+// Documents and their chunks in the database, always scoped by tenant. Replacing a document's
+// chunks and deleting a document each happen in one transaction.
+import { randomUUID } from 'node:crypto';
+import type { Database, Queryable } from '../../storage/index.js';
+import type { PreparedDocument } from './prepare-document.js';
+
+/** A document as the API shows it. */
+export interface DocumentRecord {
+  id: string;
+  knowledge_base_id: string;
+  title: string;
+  source: string | null;
+  format: string | null;
+  status: string;
+  chunk_count: number;
+  byte_size: number | null;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+const DOCUMENT_COLUMNS = `id, kb_id as knowledge_base_id, title, source, format, status, chunk_count, byte_size, error,
+  created_at, updated_at`;
+
+// Chunks go in batches so that one statement's parameters stay small.
+const INSERT_BATCH = 500;
+
+/** Finds or creates the knowledge base `name` of a tenant and returns its id. */
+export async function ensureKnowledgeBase(db: Database, tenantId: string, name = 'default'): Promise<string> {
+  const rows = await db.query<{ id: string }>(
+    `insert into knowledge_bases(id, tenant_id, name) values ($1, $2, $3)
+       on conflict (tenant_id, name) do update set name = excluded.name
+       returning id`,
+    [randomUUID(), tenantId, name],
+  );
+  return rows[0]!.id;
+}
+
+/**
+ * Returns the id of the document identified by `sourceKey` in a knowledge base, creating a
+ * pending row if it is new. Re-uploading the same source therefore updates one document.
+ */
+export async function upsertDocument(
+  client: Queryable,
+  doc: { tenantId: string; kbId: string; sourceKey: string; title: string; source?: string; format?: string },
+): Promise<string> {
+  const result = await client.query<{ id: string }>(
+    `insert into documents(id, tenant_id, kb_id, source_key, title, source, format)
+       values ($1, $2, $3, $4, $5, $6, $7)
+       on conflict (tenant_id, kb_id, source_key) do update set updated_at = now()
+       returning id`,
+    [randomUUID(), doc.tenantId, doc.kbId, doc.sourceKey, doc.title, doc.source ?? null, doc.format ?? null],
+  );
+  return result.rows[0]!.id;
+}
+
+function searchText(title: string, headingPath: string[], text: string): string {
+  return [title, headingPath.join(' > '), text].filter(Boolean).join('\n');
+}
+
+/**
+ * Stores a prepared document's chunks, replacing the old ones in one transaction. Identical
+ * content (same hash, already ready) changes nothing and reports `unchanged`.
+ */
+export async function storeChunks(
+  db: Database,
+  target: { tenantId: string; documentId: string; title?: string },
+  prepared: PreparedDocument,
+): Promise<{ unchanged: boolean; chunkCount: number }> {
+  return db.transaction(async (client) => {
+    const current = await client.query<{ kb_id: string; content_hash: string | null; status: string }>(
+      'select kb_id, content_hash, status from documents where id = $1 and tenant_id = $2 for update',
+      [target.documentId, target.tenantId],
+    );
+    const doc = current.rows[0];
+    if (!doc) return { unchanged: false, chunkCount: 0 }; // deleted while the job ran
+    if (doc.status === 'ready' && doc.content_hash === prepared.contentHash) {
+      return { unchanged: true, chunkCount: prepared.chunks.length };
+    }
+    const title = target.title ?? prepared.title;
+    await client.query('delete from chunks where document_id = $1 and tenant_id = $2', [
+      target.documentId,
+      target.tenantId,
+    ]);
+    for (let start = 0; start < prepared.chunks.length; start += INSERT_BATCH) {
+      const batch = prepared.chunks.slice(start, start + INSERT_BATCH);
+      await client.query(
+        `insert into chunks(tenant_id, kb_id, document_id, ordinal, heading_path, text, search_text, token_count)
+           select $1, $2, $3, * from unnest($4::int[], $5::text[], $6::text[], $7::text[], $8::int[])`,
+        [
+          target.tenantId,
+          doc.kb_id,
+          target.documentId,
+          batch.map((chunk) => chunk.ordinal),
+          batch.map((chunk) => chunk.headingPath.join(' > ')),
+          batch.map((chunk) => chunk.text),
+          batch.map((chunk) => searchText(title, chunk.headingPath, chunk.text)),
+          batch.map((chunk) => chunk.tokenCount),
+        ],
+      );
+    }
+    await client.query(
+      `update documents set title = $3, format = $4, content_hash = $5, status = 'ready', chunk_count = $6,
+         byte_size = $7, error = null, updated_at = now()
+       where id = $1 and tenant_id = $2`,
+      [
+        target.documentId,
+        target.tenantId,
+        title,
+        prepared.format,
+        prepared.contentHash,
+        prepared.chunks.length,
+        prepared.byteSize,
+      ],
+    );
+    return { unchanged: false, chunkCount: prepared.chunks.length };
+  });
+}
+
+/** Marks a document failed unless an earlier version is still being served. */
+export async function markDocumentFailed(db: Database, tenantId: string, documentId: string, error: string) {
+  await db.query(
+    `update documents set status = case when status = 'ready' then status else 'failed' end, error = $3,
+       updated_at = now() where id = $1 and tenant_id = $2`,
+    [documentId, tenantId, error],
+  );
+}
+
+export async function listDocuments(
+  db: Database,
+  tenantId: string,
+  page: { limit: number; offset: number },
+): Promise<DocumentRecord[]> {
+  return db.query<DocumentRecord>(
+    `select ${DOCUMENT_COLUMNS} from documents where tenant_id = $1 order by created_at desc, id limit $2 offset $3`,
+    [tenantId, page.limit, page.offset],
+  );
+}
+
+export async function getDocument(db: Database, tenantId: string, id: string): Promise<DocumentRecord | undefined> {
+  const rows = await db.query<DocumentRecord>(
+    `select ${DOCUMENT_COLUMNS} from documents where id = $1 and tenant_id = $2`,
+    [id, tenantId],
+  );
+  return rows[0];
+}
+
+/** Deletes a document; its chunks go in the same statement (ON DELETE CASCADE). */
+export async function deleteDocument(db: Database, tenantId: string, id: string): Promise<boolean> {
+  const rows = await db.query('delete from documents where id = $1 and tenant_id = $2 returning id', [id, tenantId]);
+  return rows.length > 0;
+}

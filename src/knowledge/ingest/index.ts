@@ -1,0 +1,11 @@
+// Ingestion: uploads in, chunks stored; durable jobs; parsing off the event loop.
+export {
+  type DocumentRecord,
+  deleteDocument,
+  ensureKnowledgeBase,
+  getDocument,
+  listDocuments,
+} from './document-store.js';
+export { type IngestOutcome, Ingestion, type IngestionOptions, type Upload } from './ingestion.js';
+export { getJob, type JobRecord, queueDepth } from './job-queue.js';
+export { PreparePool } from './prepare-pool.js';

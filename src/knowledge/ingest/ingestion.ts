@@ -1,0 +1,234 @@
+// Ingestion: accepts uploads as durable jobs and runs them (parse and chunk on worker threads,
+// store in one transaction). The same prepare-and-store path serves `parley ingest` directly.
+import { z } from 'zod';
+import { isParleyError, ParleyError } from '../../errors/index.js';
+import type { Database } from '../../storage/index.js';
+import type { Logger } from '../../telemetry/logger.js';
+import { detectFormat, type DocumentFormat } from '../parse/index.js';
+import { markDocumentFailed, storeChunks, upsertDocument } from './document-store.js';
+import {
+  type ClaimedJob,
+  claimJob,
+  completeJob,
+  enqueueIngestJob,
+  failJob,
+  heartbeat,
+  recoverStaleJobs,
+} from './job-queue.js';
+import type { PreparePool } from './prepare-pool.js';
+
+/** One upload: bytes plus what is known about them. */
+export interface Upload {
+  tenantId: string;
+  kbId: string;
+  bytes: Uint8Array;
+  filename?: string;
+  contentType?: string;
+  /** Explicit format (JSON uploads are markdown/text); otherwise detected from filename/content type. */
+  format?: DocumentFormat;
+  title?: string;
+  source?: string;
+}
+
+export interface IngestOutcome {
+  documentId: string;
+  title: string;
+  chunkCount: number;
+  unchanged: boolean;
+}
+
+const payloadSchema = z.object({
+  kbId: z.string(),
+  format: z.enum(['markdown', 'text', 'html', 'pdf', 'docx']),
+  filename: z.string().optional(),
+  title: z.string().optional(),
+  source: z.string().optional(),
+});
+
+const HEARTBEAT_MS = 5_000;
+const IDLE_POLL_MS = 1_000;
+
+export interface IngestionOptions {
+  /** Jobs this process runs at once; 0 makes it enqueue only. */
+  concurrency: number;
+  /** A job 'running' without a heartbeat for this long is considered interrupted. */
+  staleSeconds: number;
+}
+
+function resolveFormat(upload: Pick<Upload, 'format' | 'filename' | 'contentType'>): DocumentFormat {
+  const format = upload.format ?? detectFormat(upload.filename, upload.contentType);
+  if (!format) {
+    throw new ParleyError(
+      'PARLEY_ERR_UNSUPPORTED_MEDIA',
+      `unsupported document type${upload.filename ? ` for ${upload.filename}` : ''}: use md, txt, html, pdf or docx`,
+    );
+  }
+  return format;
+}
+
+function sourceKeyOf(upload: Pick<Upload, 'source' | 'filename' | 'title'>): string {
+  const key = upload.source ?? upload.filename ?? upload.title;
+  if (!key) throw new ParleyError('PARLEY_ERR_VALIDATION', 'a document needs a title, a source or a filename');
+  return key;
+}
+
+export class Ingestion {
+  private running = 0;
+  private stopping = false;
+  private wake: (() => void) | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  private loop: Promise<void> | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly db: Database,
+    private readonly pool: PreparePool,
+    private readonly log: Logger,
+    private readonly options: IngestionOptions,
+  ) {}
+
+  /** Stores the upload and its job durably; the work happens in the background. */
+  async submit(upload: Upload): Promise<{ documentId: string; jobId: string }> {
+    const format = resolveFormat(upload);
+    const sourceKey = sourceKeyOf(upload);
+    const title = upload.title ?? upload.filename ?? sourceKey;
+    const ids = await this.db.transaction(async (client) => {
+      const documentId = await upsertDocument(client, {
+        tenantId: upload.tenantId,
+        kbId: upload.kbId,
+        sourceKey,
+        title,
+        source: upload.source ?? upload.filename,
+        format,
+      });
+      const jobId = await enqueueIngestJob(client, {
+        tenantId: upload.tenantId,
+        documentId,
+        content: upload.bytes,
+        payload: { kbId: upload.kbId, format, filename: upload.filename, title: upload.title, source: upload.source },
+      });
+      return { documentId, jobId };
+    });
+    this.wake?.();
+    return ids;
+  }
+
+  /** Prepares and stores one upload now, without a job (the CLI's path). */
+  async ingestNow(upload: Upload): Promise<IngestOutcome> {
+    const format = resolveFormat(upload);
+    const sourceKey = sourceKeyOf(upload);
+    const prepared = await this.pool.prepare({
+      bytes: upload.bytes,
+      format,
+      filename: upload.filename,
+      title: upload.title,
+    });
+    const documentId = await this.db.transaction((client) =>
+      upsertDocument(client, {
+        tenantId: upload.tenantId,
+        kbId: upload.kbId,
+        sourceKey,
+        title: prepared.title,
+        source: upload.source ?? upload.filename,
+        format,
+      }),
+    );
+    const stored = await storeChunks(this.db, { tenantId: upload.tenantId, documentId }, prepared);
+    return { documentId, title: prepared.title, chunkCount: stored.chunkCount, unchanged: stored.unchanged };
+  }
+
+  /** Recovers interrupted jobs and starts taking jobs from the queue. */
+  async start(): Promise<void> {
+    if (this.options.concurrency === 0) return;
+    const recovered = await recoverStaleJobs(this.db, this.options.staleSeconds);
+    if (recovered.requeued || recovered.failed) this.log.warn(recovered, 'recovered interrupted ingestion jobs');
+    this.sweepTimer = setInterval(() => {
+      recoverStaleJobs(this.db, Math.max(this.options.staleSeconds, 30)).catch((error) =>
+        this.log.warn({ err: error }, 'stale job sweep failed'),
+      );
+    }, 60_000).unref();
+    this.loop = this.run();
+  }
+
+  /** Stops taking jobs and waits for running ones; unfinished jobs stay queued for next time. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.wake?.();
+    await this.loop;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      if (this.running >= this.options.concurrency) {
+        await this.sleep(IDLE_POLL_MS);
+        continue;
+      }
+      let job: ClaimedJob | undefined;
+      try {
+        job = await claimJob(this.db);
+      } catch (error) {
+        this.log.warn({ err: error }, 'cannot claim an ingestion job');
+      }
+      if (!job) {
+        await this.sleep(IDLE_POLL_MS);
+        continue;
+      }
+      this.running++;
+      const work = this.execute(job).finally(() => {
+        this.running--;
+        this.inFlight.delete(work);
+        this.wake?.();
+      });
+      this.inFlight.add(work);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private async execute(job: ClaimedJob): Promise<void> {
+    const log = this.log.child({ jobId: job.id, documentId: job.documentId });
+    let progress = 0.05;
+    const beat = setInterval(() => {
+      heartbeat(this.db, job.id, progress).catch(() => {});
+    }, HEARTBEAT_MS);
+    try {
+      const payload = payloadSchema.parse(job.payload);
+      const prepared = await this.pool.prepare({
+        bytes: job.content,
+        format: payload.format,
+        filename: payload.filename,
+        title: payload.title,
+      });
+      progress = 0.6;
+      await heartbeat(this.db, job.id, progress);
+      const stored = await storeChunks(this.db, { tenantId: job.tenantId, documentId: job.documentId }, prepared);
+      await completeJob(this.db, job.id, { chunks: stored.chunkCount, unchanged: stored.unchanged });
+      log.info({ chunks: stored.chunkCount, unchanged: stored.unchanged }, 'document ingested');
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      // Unreadable input never succeeds on retry; other failures retry until out of attempts.
+      const permanent =
+        (isParleyError(error) && !error.isRetryable && error.code !== 'PARLEY_ERR_INTERNAL') ||
+        error instanceof z.ZodError;
+      const retry = this.stopping || (!permanent && job.attempts < job.maxAttempts);
+      log.warn({ err: error, retry }, 'ingestion job failed');
+      await failJob(this.db, job.id, message, retry).catch((dbError) =>
+        log.error({ err: dbError }, 'cannot record job failure'),
+      );
+      if (!retry) await markDocumentFailed(this.db, job.tenantId, job.documentId, message).catch(() => {});
+    } finally {
+      clearInterval(beat);
+    }
+  }
+}

@@ -1,0 +1,5 @@
+// Retrieval: keyword (BM25 or full-text), fused by rank with any other retrievers.
+export { fuseByRank } from './fuse-by-rank.js';
+export { HybridRetriever } from './hybrid-retriever.js';
+export { KeywordRetriever } from './keyword-retriever.js';
+export type { RetrievedChunk, Retriever, SearchOptions } from './types.js';

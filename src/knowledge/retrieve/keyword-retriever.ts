@@ -1,0 +1,72 @@
+// Keyword search: BM25 through pg_textsearch when the database has it, otherwise PostgreSQL's
+// built-in full-text ranking (ts_rank_cd over an OR of the query's lexemes).
+import type { Database } from '../../storage/index.js';
+import type { RetrievedChunk, Retriever, SearchOptions } from './types.js';
+
+interface Row {
+  id: number;
+  document_id: string;
+  heading_path: string;
+  text: string;
+  title: string;
+  source: string | null;
+  score: number;
+}
+
+// Scope first, then rank: tenant and knowledge-base filters sit inside the ranked subquery.
+const BM25_SQL = `
+select c.id, c.document_id, c.heading_path, c.text, d.title, d.source, s.score
+from (
+  select id, -(search_text <@> to_bm25query($1, 'chunks_bm25')) as score
+  from chunks
+  where tenant_id = $2 and ($3::text[] is null or kb_id = any($3))
+  order by search_text <@> to_bm25query($1, 'chunks_bm25')
+  limit $4
+) s
+join chunks c on c.id = s.id
+join documents d on d.id = c.document_id
+where s.score > 0
+order by s.score desc, c.id`;
+
+const FULL_TEXT_SQL = `
+with q as (
+  select nullif(replace(plainto_tsquery('english', $1)::text, ' & ', ' | '), '')::tsquery as query
+)
+select c.id, c.document_id, c.heading_path, c.text, d.title, d.source,
+       ts_rank_cd(c.search_tsv, q.query, 1) as score
+from chunks c, q, documents d
+where q.query is not null and c.search_tsv @@ q.query and d.id = c.document_id
+  and c.tenant_id = $2 and ($3::text[] is null or c.kb_id = any($3))
+order by score desc, c.id
+limit $4`;
+
+export class KeywordRetriever implements Retriever {
+  readonly name: string;
+  private readonly sql: string;
+
+  constructor(private readonly db: Database) {
+    this.name = db.features.bm25 ? 'bm25' : 'fulltext';
+    this.sql = db.features.bm25 ? BM25_SQL : FULL_TEXT_SQL;
+  }
+
+  async search(query: string, options: SearchOptions): Promise<RetrievedChunk[]> {
+    const text = query.trim();
+    if (!text) return [];
+    const rows = await this.db.query<Row>(this.sql, [
+      text,
+      options.tenantId,
+      options.knowledgeBaseIds ?? null,
+      options.topK,
+    ]);
+    return rows.map((row, index) => ({
+      chunkId: row.id,
+      documentId: row.document_id,
+      title: row.title,
+      source: row.source,
+      headingPath: row.heading_path,
+      text: row.text,
+      score: row.score,
+      signals: { [this.name]: { rank: index + 1, score: row.score } },
+    }));
+  }
+}

@@ -1,0 +1,29 @@
+// The retrieval seam: every retriever answers the same search call with scored, cited chunks.
+
+/** A chunk found for a query, with what a citation needs. */
+export interface RetrievedChunk {
+  chunkId: number;
+  documentId: string;
+  title: string;
+  source: string | null;
+  headingPath: string;
+  text: string;
+  /** The final score used for ranking (RRF after fusion; the retriever's own score otherwise). */
+  score: number;
+  /** Each retriever's own rank (1-based) and score for this chunk, for the trace. */
+  signals: Record<string, { rank: number; score: number }>;
+}
+
+export interface SearchOptions {
+  tenantId: string;
+  /** Restrict to these knowledge bases; all of the tenant's when omitted. */
+  knowledgeBaseIds?: string[];
+  topK: number;
+  signal?: AbortSignal;
+}
+
+export interface Retriever {
+  /** A short name recorded in traces, e.g. 'bm25'. */
+  readonly name: string;
+  search(query: string, options: SearchOptions): Promise<RetrievedChunk[]>;
+}

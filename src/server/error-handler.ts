@@ -1,0 +1,60 @@
+// The one place errors become HTTP responses: `{"error": {"code", "message"}}`. Client mistakes
+// get a 4xx with a clear message; anything unexpected is logged and answered with a generic 500.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { isParleyError } from '../errors/index.js';
+
+export interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+function describeZod(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`)
+    .join('; ');
+}
+
+// Fastify's own client-error codes, mapped to Parley's.
+const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PARLEY_ERR_DOC_TOO_LARGE',
+  FST_REQ_FILE_TOO_LARGE: 'PARLEY_ERR_DOC_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'PARLEY_ERR_UNSUPPORTED_MEDIA',
+  FST_INVALID_MULTIPART_CONTENT_TYPE: 'PARLEY_ERR_UNSUPPORTED_MEDIA',
+};
+
+export function toErrorResponse(error: unknown): { status: number; body: ErrorBody; unexpected: boolean } {
+  if (isParleyError(error)) {
+    return {
+      status: error.httpStatus,
+      body: { error: { code: error.code, message: error.message } },
+      unexpected: error.httpStatus >= 500,
+    };
+  }
+  if (error instanceof z.ZodError) {
+    return { status: 400, body: { error: { code: 'PARLEY_ERR_VALIDATION', message: describeZod(error) } }, unexpected: false };
+  }
+  const fastifyError = error as Partial<FastifyError>;
+  const status = fastifyError.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const code = (fastifyError.code && FASTIFY_CODES[fastifyError.code]) ?? 'PARLEY_ERR_VALIDATION';
+    const finalStatus = code === 'PARLEY_ERR_DOC_TOO_LARGE' ? 413 : status;
+    return {
+      status: finalStatus,
+      body: { error: { code, message: fastifyError.message ?? 'bad request' } },
+      unexpected: false,
+    };
+  }
+  return {
+    status: 500,
+    body: { error: { code: 'PARLEY_ERR_INTERNAL', message: 'internal error; see the server log for this request id' } },
+    unexpected: true,
+  };
+}
+
+export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+  const { status, body, unexpected } = toErrorResponse(error);
+  if (unexpected) request.log.error({ err: error }, 'request failed');
+  else request.log.info({ code: body.error.code, status }, 'request rejected');
+  void reply.status(status).send(body);
+}

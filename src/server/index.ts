@@ -1,0 +1,4 @@
+// Server layer: the HTTP app, auth and the process runtime.
+export { createApiKey, ensureTenant, KeyVerifier } from './auth/api-keys.js';
+export { createApp, DEFAULT_TENANT, type ParleyApp } from './app.js';
+export { createRuntime, type Runtime, type RuntimeOptions } from './runtime.js';

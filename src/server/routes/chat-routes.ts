@@ -1,0 +1,83 @@
+// POST /v1/chat (JSON, or SSE with stream:true / Accept: text/event-stream), conversations and traces.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { conversationExists, getMessages, getTrace } from '../../chat/index.js';
+import { notFound } from '../../errors/index.js';
+import type { Metrics } from '../../telemetry/index.js';
+import type { Runtime } from '../runtime.js';
+import { openSse } from '../sse.js';
+import { toErrorResponse } from '../error-handler.js';
+
+const idParams = z.object({ id: z.uuid('id must be a UUID') });
+
+export function chatRoutes(app: FastifyInstance, runtime: Runtime, metrics: Metrics, streams: Set<Promise<void>>) {
+  const chatBody = z.object({
+    message: z
+      .string()
+      .trim()
+      .min(1, 'message must not be empty')
+      .max(runtime.config.PARLEY_MAX_MESSAGE_CHARS, `message is longer than ${runtime.config.PARLEY_MAX_MESSAGE_CHARS} characters`),
+    conversation_id: z.uuid('conversation_id must be a UUID').optional(),
+    stream: z.boolean().optional(),
+  });
+
+  app.post('/v1/chat', async (request, reply) => {
+    const body = chatBody.parse(request.body);
+    const wantsStream = body.stream ?? (request.headers.accept ?? '').includes('text/event-stream');
+    const started = performance.now();
+    const turn = await runtime.chat.begin({
+      tenantId: request.principal.tenantId,
+      message: body.message,
+      conversationId: body.conversation_id,
+    });
+    metrics.retrievalDuration.observe({ retriever: runtime.retriever.name }, (performance.now() - started) / 1000);
+
+    if (!wantsStream) {
+      const result = turn.finish();
+      metrics.turnDuration.observe({ mode: result.mode }, (performance.now() - started) / 1000);
+      return result;
+    }
+
+    const sse = openSse(request, reply);
+    const done = (async () => {
+      try {
+        await sse.send('meta', { conversation_id: turn.conversationId, turn_id: turn.turnId });
+        for (const piece of turn.tokens()) {
+          if (sse.signal.aborted) break;
+          await sse.send('token', { text: piece });
+        }
+        const result = turn.finish({ completed: !sse.signal.aborted });
+        await sse.send('citations', { citations: result.citations });
+        await sse.send('done', { usage: result.usage, mode: result.mode });
+        metrics.turnDuration.observe({ mode: result.mode }, (performance.now() - started) / 1000);
+      } catch (error) {
+        const { body: errorBody, unexpected } = toErrorResponse(error);
+        if (unexpected) request.log.error({ err: error }, 'stream failed');
+        await sse.send('error', errorBody.error);
+      } finally {
+        sse.end();
+      }
+    })();
+    streams.add(done);
+    await done;
+    streams.delete(done);
+    return reply;
+  });
+
+  app.get('/v1/conversations/:id', async (request) => {
+    const { id } = idParams.parse(request.params);
+    const messages = await getMessages(runtime.db, request.principal.tenantId, id);
+    if (messages.length === 0) {
+      const exists = await conversationExists(runtime.db, request.principal.tenantId, id);
+      if (!exists) throw notFound('conversation');
+    }
+    return { id, messages };
+  });
+
+  app.get('/v1/turns/:id/trace', async (request) => {
+    const { id } = idParams.parse(request.params);
+    const trace = await getTrace(runtime.db, request.principal.tenantId, id);
+    if (trace === undefined) throw notFound('trace');
+    return trace;
+  });
+}

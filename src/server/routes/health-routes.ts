@@ -1,0 +1,36 @@
+// Liveness, readiness (dependencies reachable, search capabilities) and Prometheus metrics.
+import type { FastifyInstance } from 'fastify';
+import type { Metrics } from '../../telemetry/index.js';
+import type { Runtime } from '../runtime.js';
+
+export function healthRoutes(app: FastifyInstance, runtime: Runtime, metrics: Metrics) {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_request, reply) => {
+    const { db, config } = runtime;
+    const databaseUp = await db.ping();
+    const keyword = db.features.bm25 ? 'bm25' : 'fulltext (ts_rank_cd; pg_textsearch missing)';
+    const body = {
+      status: databaseUp ? 'ready' : 'unavailable',
+      database: { kind: db.kind, reachable: databaseUp },
+      retrieval: {
+        keyword,
+        vector: false,
+        mode: 'keyword-only',
+        note: config.PARLEY_EMBEDDINGS
+          ? 'PARLEY_EMBEDDINGS is set but vector search is not enabled in this build: keyword-only'
+          : 'PARLEY_EMBEDDINGS is not set: retrieval is keyword-only (BM25)',
+      },
+      models: config.PARLEY_MODELS?.length
+        ? { chain: config.PARLEY_MODELS }
+        : { chain: [], note: 'no model configured: answers are extractive, cited passages' },
+      notes: db.features.notes,
+    };
+    return reply.status(databaseUp ? 200 : 503).send(body);
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    reply.header('content-type', metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+}

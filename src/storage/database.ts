@@ -1,0 +1,112 @@
+// The database handle every layer uses: one `pg` pool, whether the data lives in the embedded
+// PGlite (over its unix socket) or on a PostgreSQL server (DATABASE_URL). Opened once at
+// start-up, closed on shutdown.
+import pg from 'pg';
+import type { Config } from '../config/index.js';
+import type { Logger } from '../telemetry/logger.js';
+import { startEmbeddedDatabase } from './embedded/embedded-database.js';
+import { migrate } from './migrate.js';
+import { ensureSearchFeatures, type SearchFeatures } from './search-indexes.js';
+
+/** A client inside a transaction; the same `query` as the pool. */
+export type Queryable = Pick<pg.PoolClient, 'query'>;
+
+export interface Database {
+  kind: 'embedded' | 'postgres';
+  pool: pg.Pool;
+  features: SearchFeatures;
+  /** Migration versions applied when this handle was opened. */
+  appliedMigrations: number[];
+  /** Rows of a parameterised query. */
+  query<Row extends pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<Row[]>;
+  /** Runs `work` in one transaction; keep it short, an embedded database serialises writers. */
+  transaction<T>(work: (client: Queryable) => Promise<T>): Promise<T>;
+  /** true when a trivial query answers within the timeout. */
+  ping(timeoutMs?: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** Apply pending migrations (default true); false only for a database known to be current. */
+  migrate?: boolean;
+  /** Use this PostgreSQL schema (tests isolate themselves this way). */
+  schema?: string;
+}
+
+// 64-bit counts come back as strings by default; every count Parley reads fits in a double.
+pg.types.setTypeParser(20, (value) => Number.parseInt(value, 10));
+
+export async function openDatabase(config: Config, log: Logger, options: OpenOptions = {}): Promise<Database> {
+  const poolSize = config.PARLEY_DB_POOL_SIZE;
+  let closeEmbedded = async () => {};
+  let poolConfig: pg.PoolConfig;
+  let kind: Database['kind'];
+  if (config.DATABASE_URL) {
+    kind = 'postgres';
+    poolConfig = { connectionString: config.DATABASE_URL };
+  } else {
+    kind = 'embedded';
+    const embedded = await startEmbeddedDatabase(config.dataDir, { maxConnections: poolSize * 4 + 8 });
+    closeEmbedded = () => embedded.close();
+    poolConfig = { host: embedded.socketDir, database: 'postgres', user: 'postgres' };
+    log.info({ dataDir: config.dataDir, owner: embedded.owner }, 'embedded database ready');
+  }
+  const pool = new pg.Pool({
+    ...poolConfig,
+    max: poolSize,
+    connectionTimeoutMillis: 10_000,
+    query_timeout: 60_000,
+    idleTimeoutMillis: 30_000,
+    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+  });
+  pool.on('error', (error) => log.warn({ err: error }, 'idle database connection failed'));
+
+  try {
+    if (options.schema) await pool.query(`create schema if not exists ${options.schema}`);
+    const appliedMigrations = options.migrate === false ? [] : await migrate(pool);
+    if (appliedMigrations.length) log.info({ applied: appliedMigrations }, 'migrations applied');
+    const features = await ensureSearchFeatures(pool, { k1: config.PARLEY_BM25_K1, b: config.PARLEY_BM25_B });
+    for (const note of features.notes) log.warn(note);
+
+    return {
+      kind,
+      pool,
+      features,
+      appliedMigrations,
+      async query<Row extends pg.QueryResultRow>(sql: string, params?: unknown[]) {
+        const result = await pool.query<Row>(sql, params);
+        return result.rows;
+      },
+      async transaction<T>(work: (client: Queryable) => Promise<T>) {
+        const client = await pool.connect();
+        try {
+          await client.query('begin');
+          const value = await work(client);
+          await client.query('commit');
+          return value;
+        } catch (error) {
+          await client.query('rollback').catch(() => {});
+          throw error;
+        } finally {
+          client.release();
+        }
+      },
+      async ping(timeoutMs = 2000) {
+        const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref());
+        const probe = pool.query('select 1').then(
+          () => true,
+          () => false,
+        );
+        return Promise.race([probe, timeout]);
+      },
+      async close() {
+        await pool.end();
+        await closeEmbedded();
+      },
+    };
+  } catch (error) {
+    await pool.end().catch(() => {});
+    await closeEmbedded();
+    throw error;
+  }
+}

@@ -1,0 +1,37 @@
+// Runs the embedded PGlite database in a worker thread and serves it over the PostgreSQL wire
+// protocol on a unix socket, so the HTTP event loop never runs database work and the same `pg`
+// client code talks to the embedded database and to a PostgreSQL server.
+import { parentPort, workerData } from 'node:worker_threads';
+import { PGlite } from '@electric-sql/pglite';
+import { pg_textsearch } from '@electric-sql/pglite-pg_textsearch';
+import { vector } from '@electric-sql/pglite-pgvector';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+
+interface WorkerInput {
+  pgDataDir: string;
+  socketPath: string;
+  maxConnections: number;
+}
+
+const input = workerData as WorkerInput;
+const port = parentPort;
+if (!port) throw new Error('pglite-worker must run in a worker thread');
+
+try {
+  const db = await PGlite.create(input.pgDataDir, { extensions: { vector, pg_textsearch } });
+  const server = new PGLiteSocketServer({ db, path: input.socketPath, maxConnections: input.maxConnections });
+  await server.start();
+  port.postMessage({ type: 'ready' });
+  port.on('message', async (message: { type: string }) => {
+    if (message.type !== 'close') return;
+    try {
+      await server.stop();
+      await db.close();
+      port.postMessage({ type: 'closed' });
+    } catch (error) {
+      port.postMessage({ type: 'error', message: (error as Error).message });
+    }
+  });
+} catch (error) {
+  port.postMessage({ type: 'error', message: (error as Error).message });
+}

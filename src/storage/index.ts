@@ -1,0 +1,6 @@
+// Storage layer: the database handle, migrations and the embedded database.
+export { type Database, type OpenOptions, openDatabase, type Queryable } from './database.js';
+export { migrate } from './migrate.js';
+export { MIGRATIONS } from './migrations.js';
+export type { SearchFeatures } from './search-indexes.js';
+export { workerScript } from './worker-url.js';

@@ -1,0 +1,127 @@
+// The schema, as numbered migrations applied in order at start-up and by `parley migrate`.
+// One dialect for PGlite and PostgreSQL; extension-specific indexes live in search-indexes.ts.
+
+/** A schema change; `version` orders them and is recorded in schema_migrations. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'core',
+    sql: `
+create table tenants (
+  id text primary key,
+  name text not null unique,
+  created_at timestamptz not null default now()
+);
+create table api_keys (
+  id text primary key,
+  tenant_id text not null references tenants(id) on delete cascade,
+  -- scrypt(secret, salt); the key itself is never stored
+  hash text not null,
+  salt text not null,
+  label text,
+  created_at timestamptz not null default now(),
+  last_used_at timestamptz,
+  revoked_at timestamptz
+);
+create index api_keys_tenant on api_keys(tenant_id);
+create table knowledge_bases (
+  id text primary key,
+  tenant_id text not null references tenants(id) on delete cascade,
+  name text not null,
+  created_at timestamptz not null default now(),
+  unique (tenant_id, name)
+);
+create table documents (
+  id text primary key,
+  tenant_id text not null references tenants(id) on delete cascade,
+  kb_id text not null references knowledge_bases(id) on delete cascade,
+  -- identity of a document inside its knowledge base: the source if given, else the title
+  source_key text not null,
+  title text not null,
+  source text,
+  format text,
+  content_hash text,
+  status text not null default 'pending',
+  chunk_count integer not null default 0,
+  byte_size bigint,
+  error text,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  unique (tenant_id, kb_id, source_key)
+);
+create index documents_tenant on documents(tenant_id, created_at);
+create table chunks (
+  id bigserial primary key,
+  tenant_id text not null,
+  kb_id text not null,
+  document_id text not null references documents(id) on delete cascade,
+  ordinal integer not null,
+  heading_path text not null default '',
+  text text not null,
+  -- what keyword search indexes: title, heading path and text
+  search_text text not null,
+  token_count integer not null,
+  metadata jsonb not null default '{}',
+  search_tsv tsvector generated always as (to_tsvector('english', search_text)) stored
+);
+create index chunks_document on chunks(document_id, ordinal);
+create index chunks_tenant_kb on chunks(tenant_id, kb_id);
+create index chunks_tsv on chunks using gin(search_tsv);
+create table jobs (
+  id text primary key,
+  tenant_id text not null references tenants(id) on delete cascade,
+  kind text not null,
+  document_id text,
+  status text not null default 'queued',
+  progress real not null default 0,
+  attempts integer not null default 0,
+  max_attempts integer not null default 3,
+  payload jsonb not null default '{}',
+  -- the uploaded bytes, kept until the job ends so that a crash loses nothing
+  content bytea,
+  result jsonb,
+  error text,
+  created_at timestamptz not null default now(),
+  started_at timestamptz,
+  heartbeat_at timestamptz,
+  finished_at timestamptz
+);
+create index jobs_queue on jobs(status, created_at);
+create index jobs_tenant on jobs(tenant_id, created_at);
+create table conversations (
+  id text primary key,
+  tenant_id text not null references tenants(id) on delete cascade,
+  title text,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now()
+);
+create index conversations_tenant on conversations(tenant_id, updated_at);
+create table messages (
+  id text primary key,
+  tenant_id text not null,
+  conversation_id text not null references conversations(id) on delete cascade,
+  turn_id text not null,
+  role text not null,
+  content text not null,
+  citations jsonb,
+  usage jsonb,
+  created_at timestamptz not null default now()
+);
+create index messages_conversation on messages(conversation_id, created_at);
+create table turn_traces (
+  turn_id text primary key,
+  tenant_id text not null,
+  conversation_id text,
+  trace jsonb not null,
+  created_at timestamptz not null default now()
+);
+create index turn_traces_tenant on turn_traces(tenant_id, created_at);
+`,
+  },
+];

@@ -1,0 +1,77 @@
+// Detects the search extensions a database offers and builds the indexes that need them.
+// pg_textsearch gives BM25; without it keyword search falls back to PostgreSQL's built-in
+// full-text ranking (ts_rank_cd), and /readyz says so.
+import type pg from 'pg';
+
+/** What the connected database can do, reported by /readyz. */
+export interface SearchFeatures {
+  /** BM25 keyword ranking through pg_textsearch. */
+  bm25: boolean;
+  /** pgvector is installed (vector search possible once embeddings are configured). */
+  vector: boolean;
+  /** Human-readable notes on missing extensions and the fallback in use. */
+  notes: string[];
+}
+
+export interface Bm25Parameters {
+  k1: number;
+  b: number;
+}
+
+async function tryCreateExtension(pool: pg.Pool, name: string): Promise<string | undefined> {
+  try {
+    await pool.query(`create extension if not exists ${name}`);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+/** Installs the search extensions when available and (re)builds the BM25 index if its parameters changed. */
+export async function ensureSearchFeatures(pool: pg.Pool, bm25: Bm25Parameters): Promise<SearchFeatures> {
+  const available = await pool.query<{ name: string }>(
+    `select name from pg_available_extensions where name in ('vector', 'pg_textsearch')`,
+  );
+  const names = new Set(available.rows.map((row) => row.name));
+  const notes: string[] = [];
+  const features: SearchFeatures = { bm25: false, vector: false, notes };
+
+  if (names.has('pg_textsearch')) {
+    const failure = await tryCreateExtension(pool, 'pg_textsearch');
+    if (failure) notes.push(`pg_textsearch is available but could not be enabled (${failure})`);
+    else {
+      await ensureBm25Index(pool, bm25);
+      features.bm25 = true;
+    }
+  } else {
+    notes.push(
+      'pg_textsearch is not installed on this PostgreSQL server: keyword search uses built-in full-text ranking ' +
+        '(ts_rank_cd) instead of BM25. Install https://github.com/timescale/pg_textsearch for BM25.',
+    );
+  }
+  if (names.has('vector')) {
+    const failure = await tryCreateExtension(pool, 'vector');
+    if (failure) notes.push(`pgvector is available but could not be enabled (${failure})`);
+    else features.vector = true;
+  } else {
+    notes.push('pgvector is not installed on this PostgreSQL server: vector search is unavailable.');
+  }
+  return features;
+}
+
+async function ensureBm25Index(pool: pg.Pool, { k1, b }: Bm25Parameters): Promise<void> {
+  const current = await pool.query<{ reloptions: string[] | null }>(
+    `select c.reloptions from pg_class c
+       where c.relname = 'chunks_bm25' and c.relnamespace = to_regnamespace(current_schema())::oid`,
+  );
+  const wanted = [`text_config=english`, `k1=${k1}`, `b=${b}`];
+  const row = current.rows[0];
+  if (row) {
+    const have = row.reloptions ?? [];
+    if (wanted.every((option) => have.includes(option))) return;
+    await pool.query('drop index chunks_bm25');
+  }
+  await pool.query(
+    `create index chunks_bm25 on chunks using bm25(search_text) with (text_config='english', k1=${Number(k1)}, b=${Number(b)})`,
+  );
+}

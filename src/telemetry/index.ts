@@ -1,0 +1,3 @@
+// Telemetry: logs and metrics, used by every layer.
+export { createLogger, type Logger } from './logger.js';
+export { createMetrics, type Metrics } from './metrics.js';

@@ -1,0 +1,52 @@
+// Prometheus metrics, one registry per app instance (so tests and replicas in one process do not
+// share counters). Names are prefixed parley_; label values are bounded (route patterns, not URLs).
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface Metrics {
+  registry: Registry;
+  httpRequests: Counter<'method' | 'route' | 'status'>;
+  httpDuration: Histogram<'method' | 'route'>;
+  turnDuration: Histogram<'mode'>;
+  retrievalDuration: Histogram<'retriever'>;
+  ingestQueueDepth: Gauge;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'parley_', eventLoopMonitoringPrecision: 10 });
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'parley_http_requests_total',
+      help: 'HTTP requests by method, route pattern and status code',
+      labelNames: ['method', 'route', 'status'],
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'parley_http_request_duration_seconds',
+      help: 'HTTP request duration (until the response ends, streams included)',
+      labelNames: ['method', 'route'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    turnDuration: new Histogram({
+      name: 'parley_turn_duration_seconds',
+      help: 'Chat turn duration from request to last token',
+      labelNames: ['mode'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    retrievalDuration: new Histogram({
+      name: 'parley_retrieval_duration_seconds',
+      help: 'Retrieval (search and fusion) duration per turn',
+      labelNames: ['retriever'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+      registers: [registry],
+    }),
+    ingestQueueDepth: new Gauge({
+      name: 'parley_ingest_queue_depth',
+      help: 'Ingestion jobs queued or running',
+      registers: [registry],
+    }),
+  };
+}
