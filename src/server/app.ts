@@ -33,7 +33,6 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     bodyLimit: config.PARLEY_MAX_BODY_BYTES,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-    disableRequestLogging: false,
     return503OnClosing: true,
     forceCloseConnections: false,
   });

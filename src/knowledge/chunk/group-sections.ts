@@ -13,7 +13,9 @@ export interface MeasuredSection {
 /**
  * Groups consecutive sections while each step involves a section under `min` tokens, the group
  * stays within `target`, and the sections share a heading (or are all top-level). A group's path
- * is the sections' common heading prefix, else the first non-empty path.
+ * is the common prefix of the sections' heading paths, else the first section's (non-empty) path.
+ * A tiny lead-in (text before the first heading, or a parent's short introduction) followed by a
+ * child section too big to merge with opens that section instead, under the child's path.
  */
 export function groupSections(sections: readonly MeasuredSection[], limits: ChunkLimits): MeasuredSection[] {
   const groups: MeasuredSection[] = [];
@@ -22,6 +24,7 @@ export function groupSections(sections: readonly MeasuredSection[], limits: Chun
     const first = sections[index]!;
     const members = [first];
     let tokens = sizeOf(first.units);
+    let headingPath: string[] | undefined;
     index++;
     while (index < sections.length && tokens <= limits.target) {
       const next = sections[index]!;
@@ -29,20 +32,28 @@ export function groupSections(sections: readonly MeasuredSection[], limits: Chun
       if (tokens >= limits.min && nextTokens >= limits.min) break;
       const headings = (members.length === 1 ? headingCost(first) : 0) + headingCost(next);
       const total = tokens + headings + nextTokens;
-      if (total > limits.target || !belongTogether([...members, next])) break;
-      members.push(next);
-      tokens = total;
-      index++;
+      if (total <= limits.target && belongTogether([...members, next])) {
+        members.push(next);
+        tokens = total;
+        index++;
+      } else {
+        if (tokens < limits.min && members.every((member) => isPrefix(member.headingPath, next.headingPath))) {
+          members.push(next);
+          headingPath = next.headingPath;
+          index++;
+        }
+        break;
+      }
     }
-    groups.push(members.length === 1 ? first : mergeSections(members));
+    groups.push(members.length === 1 ? first : mergeSections(members, headingPath));
   }
   return groups;
 }
 
-function mergeSections(members: readonly MeasuredSection[]): MeasuredSection {
-  const paths = members.map((member) => member.headingPath);
+function mergeSections(members: readonly MeasuredSection[], path?: string[]): MeasuredSection {
+  const paths = headedPaths(members);
   const common = commonPrefix(paths);
-  const headingPath = common.length > 0 ? common : (paths.find((path) => path.length > 0) ?? []);
+  const headingPath = path ?? (common.length > 0 ? common : (paths[0] ?? []));
   const units: Unit[] = [];
   let shown = headingPath;
   for (const member of members) {
@@ -61,8 +72,17 @@ function mergeSections(members: readonly MeasuredSection[]): MeasuredSection {
 
 /** Sections belong together if they share a heading, or are all top-level or unheaded. */
 function belongTogether(members: readonly MeasuredSection[]): boolean {
-  const paths = members.map((member) => member.headingPath);
+  const paths = headedPaths(members);
   return commonPrefix(paths).length > 0 || paths.every((path) => path.length <= 1);
+}
+
+// Text before the first heading has no path; it can join whatever follows it.
+function headedPaths(members: readonly MeasuredSection[]): string[][] {
+  return members.map((member) => member.headingPath).filter((path) => path.length > 0);
+}
+
+function isPrefix(prefix: readonly string[], path: readonly string[]): boolean {
+  return prefix.length <= path.length && prefix.every((name, depth) => path[depth] === name);
 }
 
 function commonPrefix(paths: readonly string[][]): string[] {

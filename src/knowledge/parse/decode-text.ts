@@ -29,8 +29,23 @@ function decodeBytes(bytes: Uint8Array, name: string): string {
   } catch {
     // Not valid UTF-8: legacy single-byte text decodes cleanly as Windows-1252, while binary data
     // still shows its control bytes there and is refused by the caller.
-    return new TextDecoder('windows-1252').decode(bytes);
+    return decodeWindows1252(bytes);
   }
+}
+
+// Node's TextDecoder treats 'windows-1252' as Latin-1, leaving 0x80-0x9F as control characters;
+// these are the characters Windows-1252 puts there (the five unassigned bytes stay controls).
+const WINDOWS_1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
+
+function decodeWindows1252(bytes: Uint8Array): string {
+  let text = '';
+  for (let start = 0; start < bytes.length; start += 8192) {
+    const codes = Array.from(bytes.subarray(start, start + 8192), (byte) =>
+      byte >= 0x80 && byte <= 0x9f ? WINDOWS_1252_HIGH.charCodeAt(byte - 0x80) : byte,
+    );
+    text += String.fromCharCode(...codes);
+  }
+  return text;
 }
 
 /** Control characters that real text does not contain (tab, newlines, form feed and escape are fine). */

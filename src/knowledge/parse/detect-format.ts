@@ -35,5 +35,7 @@ export function detectFormat(filename?: string, contentType?: string): DocumentF
   const byExtension = extension === undefined ? undefined : BY_EXTENSION[extension];
   if (byExtension !== undefined) return byExtension;
   const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
+  // A file named tool.exe sent as text/plain (multipart's default) is still not a text file.
+  if (extension !== undefined && (mediaType === undefined || mediaType === 'text/plain')) return undefined;
   return mediaType === undefined ? undefined : BY_CONTENT_TYPE[mediaType];
 }

@@ -28,8 +28,8 @@ export async function parsePdf(bytes: Uint8Array): Promise<PdfContent> {
 async function pdfTitle(pdf: Parameters<typeof getMeta>[0]): Promise<string | undefined> {
   const { info, metadata } = await getMeta(pdf);
   const fromInfo: unknown = (info as Record<string, unknown>).Title;
-  // pdf.js returns no metadata object when the file has no XMP stream, whatever its types say.
-  const fromXmp: unknown = (metadata as typeof metadata | null)?.get('dc:title');
+  // Without an XMP stream, unpdf returns `{}` as the metadata, whatever its types say.
+  const fromXmp: unknown = (metadata as Partial<typeof metadata>).get?.('dc:title');
   for (const candidate of [fromInfo, fromXmp]) {
     if (typeof candidate === 'string' && candidate.trim() !== '')
       return candidate.replace(/\s+/g, ' ').trim();

@@ -5,7 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_textsearch } from '@electric-sql/pglite-pg_textsearch';
 import { vector } from '@electric-sql/pglite-pgvector';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { SocketServer } from './socket-server.js';
 
 interface WorkerInput {
   pgDataDir: string;
@@ -19,7 +19,7 @@ if (!port) throw new Error('pglite-worker must run in a worker thread');
 
 try {
   const db = await PGlite.create(input.pgDataDir, { extensions: { vector, pg_textsearch } });
-  const server = new PGLiteSocketServer({ db, path: input.socketPath, maxConnections: input.maxConnections });
+  const server = new SocketServer(db, input.socketPath, input.maxConnections);
   await server.start();
   port.postMessage({ type: 'ready' });
   port.on('message', async (message: { type: string }) => {

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { htmlTitle, htmlToMarkdown } from './parse-html.js';
+
+describe('htmlToMarkdown', () => {
+  it('converts headings, paragraphs and code to markdown', () => {
+    const markdown = htmlToMarkdown(
+      '<h1>Guide</h1><p>Intro <em>text</em>.</p><h2>Code</h2><pre><code class="language-js">const a = 1;\n\nconst b = 2;</code></pre>',
+    );
+    expect(markdown).toBe('# Guide\n\nIntro _text_.\n\n## Code\n\n```js\nconst a = 1;\n\nconst b = 2;\n```');
+  });
+
+  it('drops scripts, styles, navigation, footers and the head', () => {
+    const markdown = htmlToMarkdown(
+      '<html><head><title>T</title><style>p { color: red }</style></head><body><nav>Menu</nav>' +
+        '<p>Content</p><script>alert(1)</script><footer>© 2024</footer></body></html>',
+    );
+    expect(markdown).toBe('Content');
+  });
+
+  it('keeps identifiers readable instead of escaping every markdown character', () => {
+    expect(htmlToMarkdown('<p>Use on_request and 2 * 3</p>')).toBe('Use on_request and 2 * 3');
+  });
+
+  it('escapes text that would read as a heading or a fence', () => {
+    expect(htmlToMarkdown('<p># not a heading</p>')).toBe('\\# not a heading');
+    expect(htmlToMarkdown('<p>```</p>')).toBe('\\```');
+  });
+
+  it('drops inline data images but keeps their alt text', () => {
+    expect(htmlToMarkdown('<p>A <img src="data:image/png;base64,AAAA" alt="chart"> B</p>')).toBe('A chart B');
+  });
+});
+
+describe('htmlTitle', () => {
+  it('reads and decodes the <title>', () => {
+    expect(htmlTitle('<head><title> Tom &amp; Jerry\n</title></head>')).toBe('Tom & Jerry');
+  });
+
+  it('returns undefined without a non-empty title', () => {
+    expect(htmlTitle('<p>no title</p>')).toBeUndefined();
+    expect(htmlTitle('<title>  </title>')).toBeUndefined();
+  });
+});

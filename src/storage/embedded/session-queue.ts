@@ -1,0 +1,90 @@
+// Serialises many client connections onto PGlite's single backend session. pglite-socket's own
+// queue interleaves connections message by message, which breaks the extended query protocol
+// (connection A's Bind can land on connection B's unnamed Parse: "bind message supplies 3
+// parameters, but prepared statement requires 4"). This queue gives one connection the session
+// from its first message until its Sync (or simple Query), and for the whole of a transaction.
+import type { PGlite } from '@electric-sql/pglite';
+
+interface Item {
+  handlerId: number;
+  message: Uint8Array;
+  onData: (data: Uint8Array) => void;
+  resolve: (bytes: number) => void;
+  reject: (error: unknown) => void;
+}
+
+// Message types that end a protocol cycle: Sync, simple Query, Terminate; a startup packet
+// (first byte 0: its length's high byte) also stands alone.
+const CYCLE_END = new Set([0x53, 0x51, 0x58, 0x00]);
+
+export class SessionQueue {
+  private queue: Item[] = [];
+  private processing = false;
+  /** The connection that used the session last, and whether it is mid-cycle. */
+  private owner: number | null = null;
+  private midCycle = false;
+
+  constructor(private readonly db: PGlite) {}
+
+  enqueue(handlerId: number, message: Uint8Array, onData: (data: Uint8Array) => void): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ handlerId, message, onData, resolve, reject });
+      void this.process();
+    });
+  }
+
+  getQueueLength(): number {
+    return this.queue.length;
+  }
+
+  clearQueueForHandler(handlerId: number): void {
+    this.queue = this.queue.filter((item) => {
+      if (item.handlerId !== handlerId) return true;
+      item.reject(new Error('connection closed'));
+      return false;
+    });
+  }
+
+  /** A connection went away: roll back what it left open and release the session. */
+  async clearTransactionIfNeeded(handlerId: number): Promise<void> {
+    if (this.owner !== handlerId) return;
+    if (this.db.isInTransaction()) await this.db.exec('ROLLBACK');
+    this.owner = null;
+    this.midCycle = false;
+    void this.process();
+  }
+
+  private holdsSession(): boolean {
+    return this.owner !== null && (this.midCycle || this.db.isInTransaction());
+  }
+
+  private async process(): Promise<void> {
+    if (this.processing) return;
+    this.processing = true;
+    try {
+      while (this.queue.length > 0) {
+        const index = this.holdsSession() ? this.queue.findIndex((item) => item.handlerId === this.owner) : 0;
+        if (index < 0) return; // the owner's next message has not arrived yet
+        const [item] = this.queue.splice(index, 1) as [Item];
+        this.owner = item.handlerId;
+        this.midCycle = !CYCLE_END.has(item.message[0] ?? 0);
+        let bytes = 0;
+        try {
+          await this.db.runExclusive(() =>
+            this.db.execProtocolRawStream(item.message, {
+              onRawData: (data) => {
+                bytes += data.length;
+                item.onData(data);
+              },
+            }),
+          );
+          item.resolve(bytes);
+        } catch (error) {
+          item.reject(error);
+        }
+      }
+    } finally {
+      this.processing = false;
+    }
+  }
+}

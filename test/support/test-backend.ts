@@ -1,0 +1,74 @@
+// Starts a Parley runtime and HTTP app for a test on either backend: the embedded PGlite (a copy
+// of the prepared template) or the PostgreSQL server (a schema of its own, dropped afterwards).
+import { randomBytes } from 'node:crypto';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { type Config, loadConfig } from '../../src/config/index.js';
+import { createApp, createRuntime, type ParleyApp, type Runtime } from '../../src/server/index.js';
+import { createLogger } from '../../src/telemetry/index.js';
+
+export type BackendKind = 'pglite' | 'postgres';
+export const BACKENDS: BackendKind[] = ['pglite', 'postgres'];
+
+export interface TestServer {
+  kind: BackendKind;
+  runtime: Runtime;
+  parley: ParleyApp;
+  config: Config;
+  dataDir: string;
+  /** Stops everything and removes the test's data. */
+  close(): Promise<void>;
+}
+
+export async function prepareDataDir(): Promise<string> {
+  const root = await mkdtemp(path.join(tmpdir(), 'parley-test-'));
+  const dataDir = path.join(root, 'data');
+  await cp(inject('pgliteTemplate'), dataDir, { recursive: true });
+  return dataDir;
+}
+
+export async function startTestServer(kind: BackendKind, env: Record<string, string> = {}): Promise<TestServer> {
+  const dataDir = await prepareDataDir();
+  const schema = kind === 'postgres' ? `t_${randomBytes(6).toString('hex')}` : undefined;
+  const config = loadConfig({
+    PARLEY_DATA_DIR: dataDir,
+    PARLEY_LOG_LEVEL: 'silent',
+    ...(kind === 'postgres' ? { DATABASE_URL: inject('databaseUrl') } : {}),
+    ...env,
+  });
+  const log = createLogger(config.PARLEY_LOG_LEVEL);
+  const runtime = await createRuntime(config, log, { runJobs: true, schema });
+  const parley = await createApp(runtime);
+  return {
+    kind,
+    runtime,
+    parley,
+    config,
+    dataDir,
+    async close() {
+      await parley.close();
+      await runtime.close();
+      if (schema) {
+        const client = new pg.Client({ connectionString: inject('databaseUrl') });
+        await client.connect();
+        await client.query(`drop schema ${schema} cascade`);
+        await client.end();
+      }
+      await rm(path.dirname(dataDir), { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
