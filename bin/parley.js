@@ -4,7 +4,9 @@ import { existsSync } from 'node:fs';
 
 const entry = new URL('../dist/cli/index.js', import.meta.url);
 if (!existsSync(entry)) {
-  console.error('parley: the build is missing (dist/). Run `npm install` or `npm run build` in the Parley folder.');
+  console.error(
+    'parley: the build is missing (dist/). Run `npm install` or `npm run build` in the Parley folder.',
+  );
   process.exit(1);
 }
 await import(entry.href);

@@ -26,7 +26,8 @@ if (isMainThread && typeof process.send === 'function') {
       gc.count++;
       gc.totalMs += entry.duration;
       gc.maxMs = Math.max(gc.maxMs, entry.duration);
-      const slot = (gc.byKind[kind] ??= { count: 0, totalMs: 0, maxMs: 0 });
+      gc.byKind[kind] ??= { count: 0, totalMs: 0, maxMs: 0 };
+      const slot = gc.byKind[kind];
       slot.count++;
       slot.totalMs += entry.duration;
       slot.maxMs = Math.max(slot.maxMs, entry.duration);

@@ -128,19 +128,13 @@ export class ChatService {
     const [exists, retrieved] = await Promise.all([
       request.conversationId
         ? conversationExists(this.deps.db, request.tenantId, conversationId)
-        : createConversation(this.deps.db, request.tenantId, conversationId, request.message).then(() => true),
+        : createConversation(this.deps.db, request.tenantId, conversationId, request.message).then(
+            () => true,
+          ),
       this.deps.retriever.search(request.message, { tenantId: request.tenantId, topK: this.deps.topK }),
     ]);
     if (!exists) throw notFound('conversation');
     const timings = { retrieval: performance.now() - started };
-    return new Turn(
-      this.deps,
-      request,
-      conversationId,
-      randomUUID(),
-      retrieved,
-      timings,
-      receivedAt,
-    );
+    return new Turn(this.deps, request, conversationId, randomUUID(), retrieved, timings, receivedAt);
   }
 }

@@ -19,7 +19,8 @@ export interface ExtractiveAnswer {
   sentences: { text: string; citation: number; score: number }[];
 }
 
-export const EXTRACTIVE_LABEL = 'Extractive answer (no language model is configured): passages from your documents.';
+export const EXTRACTIVE_LABEL =
+  'Extractive answer (no language model is configured): passages from your documents.';
 export const NOTHING_FOUND = 'I could not find anything about that in the knowledge base.';
 
 const STOPWORDS = new Set(
@@ -72,7 +73,11 @@ function sentencesOf(text: string): string[] {
  * Picks up to `maxSentences` sentences from the top chunks: each scored by the question terms it
  * contains (rarer terms weigh more) plus a bonus for its chunk's retrieval rank.
  */
-export function extractiveAnswer(question: string, chunks: RetrievedChunk[], maxSentences = 3): ExtractiveAnswer {
+export function extractiveAnswer(
+  question: string,
+  chunks: RetrievedChunk[],
+  maxSentences = 3,
+): ExtractiveAnswer {
   const candidates = chunks.slice(0, 5);
   if (candidates.length === 0) return { text: NOTHING_FOUND, citations: [], sentences: [] };
   const queryTerms = new Set(terms(question));
@@ -116,7 +121,9 @@ export function extractiveAnswer(question: string, chunks: RetrievedChunk[], max
   // Citations are numbered by document, in retrieval order of the chunks they come from.
   const citations: Citation[] = [];
   const citationOf = new Map<string, number>();
-  for (const chunkIndex of [...new Set(chosen.map((sentence) => sentence.chunkIndex))].sort((a, b) => a - b)) {
+  for (const chunkIndex of [...new Set(chosen.map((sentence) => sentence.chunkIndex))].sort(
+    (a, b) => a - b,
+  )) {
     const chunk = candidates[chunkIndex]!;
     if (citationOf.has(chunk.documentId)) continue;
     citationOf.set(chunk.documentId, citations.length + 1);

@@ -25,7 +25,9 @@ export async function chatCommand(options: { tenant: string }): Promise<void> {
       const result = turn.finish();
       process.stdout.write('\n');
       result.citations.forEach((citation, index) => {
-        process.stdout.write(`  [${index + 1}] ${citation.title}${citation.source ? ` (${citation.source})` : ''}\n`);
+        process.stdout.write(
+          `  [${index + 1}] ${citation.title}${citation.source ? ` (${citation.source})` : ''}\n`,
+        );
       });
       if (interactive) process.stdout.write('> ');
     }

@@ -28,7 +28,9 @@ export function runCommand<Args extends unknown[]>(body: (...args: Args) => Prom
         const cause = isParleyError(error) && error.cause instanceof Error ? ` (${error.cause.message})` : '';
         process.stderr.write(`parley: ${error.message}${cause}\n`);
       } else {
-        process.stderr.write(`parley: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+        process.stderr.write(
+          `parley: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+        );
       }
       process.exitCode = 1;
     }

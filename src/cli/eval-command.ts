@@ -4,11 +4,20 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ensureKnowledgeBase, ingestBeirCorpus, readBeirDataset, scoreRetrieval } from '../knowledge/index.js';
+import {
+  ensureKnowledgeBase,
+  ingestBeirCorpus,
+  readBeirDataset,
+  scoreRetrieval,
+} from '../knowledge/index.js';
 import { createRuntime, ensureTenant } from '../server/index.js';
 import { commandContext } from './command-context.js';
 
-export async function evalRetrievalCommand(options: { dataset: string; split: string; keep?: boolean }): Promise<void> {
+export async function evalRetrievalCommand(options: {
+  dataset: string;
+  split: string;
+  keep?: boolean;
+}): Promise<void> {
   const dataset = await readBeirDataset(options.dataset, options.split);
   const dataDir = await mkdtemp(path.join(tmpdir(), 'parley-eval-'));
   const { config, log } = commandContext({ PARLEY_DATA_DIR: dataDir });

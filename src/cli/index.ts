@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { chatCommand } from './chat-command.js';
 import { runCommand } from './command-context.js';
+import { evalCitationsCommand } from './eval-citations-command.js';
 import { evalRetrievalCommand } from './eval-command.js';
 import { ingestCommand } from './ingest-command.js';
 import { keysCreateCommand } from './keys-command.js';
@@ -41,7 +42,10 @@ keys
   .option('--label <label>', 'a note to recognise the key by')
   .action(runCommand(keysCreateCommand));
 
-program.command('migrate').description('apply pending database migrations').action(runCommand(migrateCommand));
+program
+  .command('migrate')
+  .description('apply pending database migrations')
+  .action(runCommand(migrateCommand));
 
 const evaluate = program.command('eval').description('measure quality');
 evaluate
@@ -51,5 +55,12 @@ evaluate
   .option('--split <name>', 'qrels split to evaluate', 'test')
   .option('--keep', 'keep the temporary evaluation database')
   .action(runCommand(evalRetrievalCommand));
+evaluate
+  .command('citations')
+  .description('ask a JSONL question set of the chat pipeline over a docs folder; print hit@1, hit@3, MRR')
+  .requiredOption('--questions <file>', 'JSONL file of {"question": "...", "expected": ["page.md"]} lines')
+  .requiredOption('--docs <dir>', 'folder of documents to ingest')
+  .option('--keep', 'keep the temporary evaluation database')
+  .action(runCommand(evalCitationsCommand));
 
 await program.parseAsync(process.argv);

@@ -11,7 +11,9 @@ export async function ingestCommand(paths: string[], options: { tenant: string }
   const { config, log } = commandContext();
   const { files, skipped } = await collectFiles(paths);
   if (files.length === 0) {
-    process.stderr.write(`parley: nothing to ingest in ${paths.join(', ')} (supported: md, txt, html, pdf, docx)\n`);
+    process.stderr.write(
+      `parley: nothing to ingest in ${paths.join(', ')} (supported: md, txt, html, pdf, docx)\n`,
+    );
     process.exitCode = 1;
     return;
   }
@@ -28,11 +30,14 @@ export async function ingestCommand(paths: string[], options: { tenant: string }
     bar?.start(files.length, 0, { file: '' });
     const summary = await ingestFiles(runtime.ingestion, { tenantId, kbId }, files, (done, file) => {
       if (bar) bar.update(done, { file: file.split('/').pop() });
-      else if (done === files.length || done % 25 === 0) process.stderr.write(`ingesting ${done}/${files.length}\n`);
+      else if (done === files.length || done % 25 === 0)
+        process.stderr.write(`ingesting ${done}/${files.length}\n`);
     });
     bar?.stop();
-    for (const failure of summary.failed) process.stderr.write(`parley: skipped ${failure.file}: ${failure.reason}\n`);
-    if (skipped.length) process.stderr.write(`parley: ignored ${skipped.length} files of unsupported types\n`);
+    for (const failure of summary.failed)
+      process.stderr.write(`parley: skipped ${failure.file}: ${failure.reason}\n`);
+    if (skipped.length)
+      process.stderr.write(`parley: ignored ${skipped.length} files of unsupported types\n`);
     process.stdout.write(
       `ingested ${summary.documents} documents (${summary.unchanged} unchanged), ${summary.chunks} chunks, ` +
         `${summary.failed.length} failed, in ${summary.seconds.toFixed(1)} s\n`,

@@ -7,7 +7,9 @@ export async function migrateCommand(): Promise<void> {
   const db = await openDatabase(config, log);
   try {
     const applied = db.appliedMigrations;
-    process.stdout.write(applied.length ? `applied migrations ${applied.join(', ')}\n` : 'schema is up to date\n');
+    process.stdout.write(
+      applied.length ? `applied migrations ${applied.join(', ')}\n` : 'schema is up to date\n',
+    );
   } finally {
     await db.close();
   }

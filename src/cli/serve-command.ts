@@ -1,7 +1,8 @@
 // `parley serve [--port N] [--docs DIR]`: starts the HTTP server; with --docs, ingests that
 // folder into the default knowledge base first. Shuts down gracefully on SIGINT/SIGTERM.
-import { createApp, createRuntime, DEFAULT_TENANT, ensureTenant } from '../server/index.js';
+
 import { ensureKnowledgeBase } from '../knowledge/index.js';
+import { createApp, createRuntime, DEFAULT_TENANT, ensureTenant } from '../server/index.js';
 import { collectFiles } from './collect-files.js';
 import { commandContext } from './command-context.js';
 import { ingestFiles } from './ingest-files.js';

@@ -117,7 +117,11 @@ function readConfigFile(file: string): Record<string, string> {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const explicitFile = env.PARLEY_CONFIG?.trim();
   const defaultFile = path.join(cwd, 'parley.config.json');
-  const configFile = explicitFile ? path.resolve(cwd, explicitFile) : existsSync(defaultFile) ? defaultFile : undefined;
+  const configFile = explicitFile
+    ? path.resolve(cwd, explicitFile)
+    : existsSync(defaultFile)
+      ? defaultFile
+      : undefined;
   if (explicitFile && configFile && !existsSync(configFile)) {
     throw new ConfigError(`PARLEY_CONFIG: file ${configFile} does not exist`);
   }

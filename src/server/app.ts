@@ -38,9 +38,12 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => {
-    void reply
-      .status(404)
-      .send({ error: { code: 'PARLEY_ERR_NOT_FOUND', message: `no route for ${request.method} ${request.url.split('?')[0]}` } });
+    void reply.status(404).send({
+      error: {
+        code: 'PARLEY_ERR_NOT_FOUND',
+        message: `no route for ${request.method} ${request.url.split('?')[0]}`,
+      },
+    });
   });
   await app.register(multipart, { throwFileSizeLimit: false });
 

@@ -32,7 +32,11 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
     };
   }
   if (error instanceof z.ZodError) {
-    return { status: 400, body: { error: { code: 'PARLEY_ERR_VALIDATION', message: describeZod(error) } }, unexpected: false };
+    return {
+      status: 400,
+      body: { error: { code: 'PARLEY_ERR_VALIDATION', message: describeZod(error) } },
+      unexpected: false,
+    };
   }
   const fastifyError = error as Partial<FastifyError>;
   const status = fastifyError.statusCode;
@@ -47,7 +51,12 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
   }
   return {
     status: 500,
-    body: { error: { code: 'PARLEY_ERR_INTERNAL', message: 'internal error; see the server log for this request id' } },
+    body: {
+      error: {
+        code: 'PARLEY_ERR_INTERNAL',
+        message: 'internal error; see the server log for this request id',
+      },
+    },
     unexpected: true,
   };
 }

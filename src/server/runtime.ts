@@ -2,7 +2,13 @@
 // the ingestion pool and runner, the retriever and the chat pipeline; and closes it in order.
 import { ChatService, WriteBehind } from '../chat/index.js';
 import type { Config } from '../config/index.js';
-import { HybridRetriever, Ingestion, KeywordRetriever, PreparePool, type Retriever } from '../knowledge/index.js';
+import {
+  HybridRetriever,
+  Ingestion,
+  KeywordRetriever,
+  PreparePool,
+  type Retriever,
+} from '../knowledge/index.js';
 import { type Database, type OpenOptions, openDatabase } from '../storage/index.js';
 import type { Logger } from '../telemetry/index.js';
 import { KeyVerifier } from './auth/api-keys.js';
@@ -25,7 +31,11 @@ export interface RuntimeOptions extends OpenOptions {
   runJobs?: boolean;
 }
 
-export async function createRuntime(config: Config, log: Logger, options: RuntimeOptions = {}): Promise<Runtime> {
+export async function createRuntime(
+  config: Config,
+  log: Logger,
+  options: RuntimeOptions = {},
+): Promise<Runtime> {
   const db = await openDatabase(config, log, options);
   const preparePool = new PreparePool(config.PARLEY_INGEST_THREADS);
   const ingestion = new Ingestion(db, preparePool, log.child({ component: 'ingestion' }), {

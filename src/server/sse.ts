@@ -11,7 +11,11 @@ export interface SseStream {
 
 const HEARTBEAT_MS = 15_000;
 
-export function openSse(request: FastifyRequest, reply: FastifyReply, extraHeaders: Record<string, string> = {}): SseStream {
+export function openSse(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  extraHeaders: Record<string, string> = {},
+): SseStream {
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, {

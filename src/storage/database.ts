@@ -36,7 +36,11 @@ export interface OpenOptions {
 // 64-bit counts come back as strings by default; every count Parley reads fits in a double.
 pg.types.setTypeParser(20, (value) => Number.parseInt(value, 10));
 
-export async function openDatabase(config: Config, log: Logger, options: OpenOptions = {}): Promise<Database> {
+export async function openDatabase(
+  config: Config,
+  log: Logger,
+  options: OpenOptions = {},
+): Promise<Database> {
   const poolSize = config.PARLEY_DB_POOL_SIZE;
   let closeEmbedded = async () => {};
   let poolConfig: pg.PoolConfig;
@@ -92,7 +96,9 @@ export async function openDatabase(config: Config, log: Logger, options: OpenOpt
         }
       },
       async ping(timeoutMs = 2000) {
-        const timeout = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref());
+        const timeout = new Promise<boolean>((resolve) =>
+          setTimeout(() => resolve(false), timeoutMs).unref(),
+        );
         const probe = pool.query('select 1').then(
           () => true,
           () => false,

@@ -6,7 +6,10 @@ import { MIGRATIONS, type Migration } from './migrations.js';
 const LOCK_KEY = 7_305_172; // arbitrary, constant: "parley migrations"
 
 /** Returns the versions applied by this call (empty when the schema was already current). */
-export async function migrate(pool: pg.Pool, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+export async function migrate(
+  pool: pg.Pool,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<number[]> {
   const client = await pool.connect();
   const applied: number[] = [];
   try {
@@ -30,9 +33,12 @@ export async function migrate(pool: pg.Pool, migrations: readonly Migration[] = 
         applied.push(migration.version);
       } catch (error) {
         await client.query('rollback');
-        throw new Error(`migration ${migration.version} (${migration.name}) failed: ${(error as Error).message}`, {
-          cause: error,
-        });
+        throw new Error(
+          `migration ${migration.version} (${migration.name}) failed: ${(error as Error).message}`,
+          {
+            cause: error,
+          },
+        );
       }
     }
   } finally {

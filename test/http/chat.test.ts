@@ -40,7 +40,13 @@ describe.each(BACKENDS)('chat on %s', (kind) => {
     const tenantId = await ensureTenant(server.runtime.db, 'default');
     const kbId = await ensureKnowledgeBase(server.runtime.db, tenantId);
     for (const doc of DOCS) {
-      await server.runtime.ingestion.ingestNow({ tenantId, kbId, bytes: Buffer.from(doc.text), format: 'markdown', ...doc });
+      await server.runtime.ingestion.ingestNow({
+        tenantId,
+        kbId,
+        bytes: Buffer.from(doc.text),
+        format: 'markdown',
+        ...doc,
+      });
     }
   });
   afterAll(async () => {
@@ -124,10 +130,10 @@ describe.each(BACKENDS)('chat on %s', (kind) => {
     expect(messages[0]?.content).toBe('What does the onSend hook do?');
     expect(messages[3]?.turn_id).toBe(second.body.turn_id);
 
-    const trace = await call<{ retrieved: { title: string; score: number }[]; timings_ms: { retrieval: number } }>(
-      app(),
-      { method: 'GET', url: `/v1/turns/${first.body.turn_id}/trace` },
-    );
+    const trace = await call<{
+      retrieved: { title: string; score: number }[];
+      timings_ms: { retrieval: number };
+    }>(app(), { method: 'GET', url: `/v1/turns/${first.body.turn_id}/trace` });
     expect(trace.status).toBe(200);
     expect(trace.body.retrieved[0]?.title).toBe('Hooks');
     expect(trace.body.timings_ms.retrieval).toBeGreaterThanOrEqual(0);
@@ -142,7 +148,11 @@ describe.each(BACKENDS)('chat on %s', (kind) => {
     expect(unknown.status).toBe(404);
     expect(unknown.body.error.code).toBe('PARLEY_ERR_NOT_FOUND');
     for (const payload of [{}, { message: '' }, { message: 42 }, { message: 'x', conversation_id: 'abc' }]) {
-      const response = await call<{ error: { code: string } }>(app(), { method: 'POST', url: '/v1/chat', payload });
+      const response = await call<{ error: { code: string } }>(app(), {
+        method: 'POST',
+        url: '/v1/chat',
+        payload,
+      });
       expect(response.status).toBe(400);
       expect(response.body.error.code).toBe('PARLEY_ERR_VALIDATION');
     }
@@ -162,14 +172,19 @@ describe.each(BACKENDS)('chat on %s', (kind) => {
       await server.runtime.ingestion.ingestNow({
         tenantId: other,
         kbId,
-        bytes: Buffer.from(`# Secret ${index}\n\nThe onRequest hook secret plan number ${index}: onRequest onRequest.`),
+        bytes: Buffer.from(
+          `# Secret ${index}\n\nThe onRequest hook secret plan number ${index}: onRequest onRequest.`,
+        ),
         format: 'markdown',
         title: `Secret ${index}`,
         source: `secret-${index}.md`,
       });
     }
     const defaultTenant = await ensureTenant(server.runtime.db, 'default');
-    const found = await server.runtime.retriever.search('onRequest hook', { tenantId: defaultTenant, topK: 5 });
+    const found = await server.runtime.retriever.search('onRequest hook', {
+      tenantId: defaultTenant,
+      topK: 5,
+    });
     expect(found.length).toBeGreaterThan(0);
     expect(found.every((chunk) => chunk.title === 'Hooks')).toBe(true);
     const theirs = await server.runtime.retriever.search('onRequest hook', { tenantId: other, topK: 50 });

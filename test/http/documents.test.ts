@@ -28,16 +28,20 @@ describe.each(BACKENDS)('documents on %s', (kind) => {
     });
   const chunkIds = async (documentId: string) =>
     (
-      await server.runtime.db.query<{ id: number }>('select id from chunks where document_id = $1 order by id', [
-        documentId,
-      ])
+      await server.runtime.db.query<{ id: number }>(
+        'select id from chunks where document_id = $1 order by id',
+        [documentId],
+      )
     ).map((row) => row.id);
 
   it('accepts a JSON document with 202, runs its job to success and lists it', async () => {
     const upload = await call<{ document_id: string; job_id: string }>(app(), {
       method: 'POST',
       url: '/v1/documents',
-      payload: { title: 'Penguins', text: '# Penguins\n\nEmperor penguins huddle to survive the Antarctic winter.' },
+      payload: {
+        title: 'Penguins',
+        text: '# Penguins\n\nEmperor penguins huddle to survive the Antarctic winter.',
+      },
     });
     expect(upload.status).toBe(202);
     const job = await waitForJob(upload.body.job_id);
@@ -73,9 +77,10 @@ describe.each(BACKENDS)('documents on %s', (kind) => {
     const after = await chunkIds(first.body.document_id);
     expect(after.length).toBeGreaterThan(0);
     expect(after.some((id) => before.includes(id))).toBe(false);
-    const texts = await server.runtime.db.query<{ text: string }>('select text from chunks where document_id = $1', [
-      first.body.document_id,
-    ]);
+    const texts = await server.runtime.db.query<{ text: string }>(
+      'select text from chunks where document_id = $1',
+      [first.body.document_id],
+    );
     expect(texts.map((row) => row.text).join(' ')).toContain('puppies');
     expect(texts.map((row) => row.text).join(' ')).not.toContain('kittens');
   });
@@ -127,9 +132,10 @@ describe.each(BACKENDS)('documents on %s', (kind) => {
     const job = await waitForJob(upload.body.job_id);
     expect(job.status).toBe('failed');
     expect(job.error).toMatch(/broken\.pdf/);
-    const attempts = await server.runtime.db.query<{ attempts: number }>('select attempts from jobs where id = $1', [
-      upload.body.job_id,
-    ]);
+    const attempts = await server.runtime.db.query<{ attempts: number }>(
+      'select attempts from jobs where id = $1',
+      [upload.body.job_id],
+    );
     expect(attempts[0]?.attempts).toBe(1);
   });
 
@@ -172,8 +178,8 @@ describe.each(BACKENDS)('documents on %s', (kind) => {
 
   it('answers 400 for a malformed id and 404 for an unknown job', async () => {
     expect((await call(app(), { method: 'GET', url: '/v1/jobs/not-a-uuid' })).status).toBe(400);
-    expect((await call(app(), { method: 'GET', url: '/v1/jobs/00000000-0000-4000-8000-000000000000' })).status).toBe(
-      404,
-    );
+    expect(
+      (await call(app(), { method: 'GET', url: '/v1/jobs/00000000-0000-4000-8000-000000000000' })).status,
+    ).toBe(404);
   });
 });

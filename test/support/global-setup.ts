@@ -9,7 +9,8 @@ import { loadConfig } from '../../src/config/index.js';
 import { openDatabase } from '../../src/storage/index.js';
 import { createLogger } from '../../src/telemetry/index.js';
 
-export const TEST_DATABASE_URL = process.env.PARLEY_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const TEST_DATABASE_URL =
+  process.env.PARLEY_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export default async function setup({ provide }: { provide: (key: string, value: string) => void }) {
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL, connectionTimeoutMillis: 5000 });

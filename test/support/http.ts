@@ -15,7 +15,8 @@ export async function call<T = Record<string, unknown>>(
   const response = await app.inject(options);
   const raw = response.body;
   let body: unknown = raw;
-  if ((response.headers['content-type'] ?? '').toString().includes('application/json') && raw) body = JSON.parse(raw);
+  if ((response.headers['content-type'] ?? '').toString().includes('application/json') && raw)
+    body = JSON.parse(raw);
   return { status: response.statusCode, body: body as T, headers: response.headers, raw };
 }
 
@@ -30,6 +31,10 @@ export function parseSse(raw: string): { id?: string; event: string; data: unkno
         const index = line.indexOf(':');
         if (index > 0) fields[line.slice(0, index)] = line.slice(index + 1).trim();
       }
-      return { id: fields.id, event: fields.event ?? 'message', data: fields.data ? JSON.parse(fields.data) : undefined };
+      return {
+        id: fields.id,
+        event: fields.event ?? 'message',
+        data: fields.data ? JSON.parse(fields.data) : undefined,
+      };
     });
 }

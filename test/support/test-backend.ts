@@ -30,7 +30,10 @@ export async function prepareDataDir(): Promise<string> {
   return dataDir;
 }
 
-export async function startTestServer(kind: BackendKind, env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+  kind: BackendKind,
+  env: Record<string, string> = {},
+): Promise<TestServer> {
   const dataDir = await prepareDataDir();
   const schema = kind === 'postgres' ? `t_${randomBytes(6).toString('hex')}` : undefined;
   const config = loadConfig({

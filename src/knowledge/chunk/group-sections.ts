@@ -37,7 +37,10 @@ export function groupSections(sections: readonly MeasuredSection[], limits: Chun
         tokens = total;
         index++;
       } else {
-        if (tokens < limits.min && members.every((member) => isPrefix(member.headingPath, next.headingPath))) {
+        if (
+          tokens < limits.min &&
+          members.every((member) => isPrefix(member.headingPath, next.headingPath))
+        ) {
           members.push(next);
           headingPath = next.headingPath;
           index++;
@@ -50,10 +53,10 @@ export function groupSections(sections: readonly MeasuredSection[], limits: Chun
   return groups;
 }
 
-function mergeSections(members: readonly MeasuredSection[], path?: string[]): MeasuredSection {
+function mergeSections(members: readonly MeasuredSection[], leadInto?: string[]): MeasuredSection {
   const paths = headedPaths(members);
   const common = commonPrefix(paths);
-  const headingPath = path ?? (common.length > 0 ? common : (paths[0] ?? []));
+  const headingPath = leadInto ?? (common.length > 0 ? common : (paths[0] ?? []));
   const units: Unit[] = [];
   let shown = headingPath;
   for (const member of members) {

@@ -8,7 +8,11 @@ import { z } from 'zod';
 import { ParleyError } from '../../errors/index.js';
 import type { Judgements } from './ranking-metrics.js';
 
-const corpusLine = z.object({ _id: z.coerce.string(), title: z.string().optional().default(''), text: z.string() });
+const corpusLine = z.object({
+  _id: z.coerce.string(),
+  title: z.string().optional().default(''),
+  text: z.string(),
+});
 const queryLine = z.object({ _id: z.coerce.string(), text: z.string() });
 
 export interface BeirDocument {
@@ -25,7 +29,10 @@ export interface BeirDataset {
 }
 
 async function* lines(file: string): AsyncGenerator<[string, number]> {
-  const reader = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Number.POSITIVE_INFINITY });
+  const reader = createInterface({
+    input: createReadStream(file, 'utf8'),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  });
   let number = 0;
   for await (const line of reader) {
     number++;
@@ -37,7 +44,10 @@ function parseLine<T>(schema: z.ZodType<T>, line: string, file: string, number: 
   try {
     return schema.parse(JSON.parse(line));
   } catch (error) {
-    throw new ParleyError('PARLEY_ERR_VALIDATION', `${file}:${number}: not a valid BEIR record (${(error as Error).message.slice(0, 200)})`);
+    throw new ParleyError(
+      'PARLEY_ERR_VALIDATION',
+      `${file}:${number}: not a valid BEIR record (${(error as Error).message.slice(0, 200)})`,
+    );
   }
 }
 
@@ -49,7 +59,10 @@ export async function readBeirDataset(dir: string, split = 'test'): Promise<Beir
   };
   for (const file of Object.values(files)) {
     await access(file).catch(() => {
-      throw new ParleyError('PARLEY_ERR_VALIDATION', `${file} is missing: a BEIR dataset has corpus.jsonl, queries.jsonl and qrels/${split}.tsv`);
+      throw new ParleyError(
+        'PARLEY_ERR_VALIDATION',
+        `${file} is missing: a BEIR dataset has corpus.jsonl, queries.jsonl and qrels/${split}.tsv`,
+      );
     });
   }
   const qrels = new Map<string, Judgements>();
@@ -58,11 +71,14 @@ export async function readBeirDataset(dir: string, split = 'test'): Promise<Beir
     if (number === 1 && queryId === 'query-id') continue;
     const score = Number(grade);
     if (!queryId || !docId || !Number.isFinite(score)) {
-      throw new ParleyError('PARLEY_ERR_VALIDATION', `${files.qrels}:${number}: expected query-id<TAB>corpus-id<TAB>score`);
+      throw new ParleyError(
+        'PARLEY_ERR_VALIDATION',
+        `${files.qrels}:${number}: expected query-id<TAB>corpus-id<TAB>score`,
+      );
     }
-    let judgements = qrels.get(queryId);
-    if (!judgements) qrels.set(queryId, (judgements = new Map()));
+    const judgements = qrels.get(queryId) ?? new Map<string, number>();
     judgements.set(docId, score);
+    qrels.set(queryId, judgements);
   }
   const corpus: BeirDocument[] = [];
   for await (const [line, number] of lines(files.corpus)) {

@@ -65,7 +65,9 @@ export async function scoreRetrieval(
     const ranked: string[] = [];
     const seen = new Set<string>();
     for (const chunk of chunks) {
-      const id = chunk.source?.startsWith(SOURCE_PREFIX) ? chunk.source.slice(SOURCE_PREFIX.length) : chunk.documentId;
+      const id = chunk.source?.startsWith(SOURCE_PREFIX)
+        ? chunk.source.slice(SOURCE_PREFIX.length)
+        : chunk.documentId;
       if (!seen.has(id)) {
         seen.add(id);
         ranked.push(id);

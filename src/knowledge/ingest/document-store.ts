@@ -137,7 +137,11 @@ export async function listDocuments(
   );
 }
 
-export async function getDocument(db: Database, tenantId: string, id: string): Promise<DocumentRecord | undefined> {
+export async function getDocument(
+  db: Database,
+  tenantId: string,
+  id: string,
+): Promise<DocumentRecord | undefined> {
   const rows = await db.query<DocumentRecord>(
     `select ${DOCUMENT_COLUMNS} from documents where id = $1 and tenant_id = $2`,
     [id, tenantId],
@@ -147,6 +151,9 @@ export async function getDocument(db: Database, tenantId: string, id: string): P
 
 /** Deletes a document; its chunks go in the same statement (ON DELETE CASCADE). */
 export async function deleteDocument(db: Database, tenantId: string, id: string): Promise<boolean> {
-  const rows = await db.query('delete from documents where id = $1 and tenant_id = $2 returning id', [id, tenantId]);
+  const rows = await db.query('delete from documents where id = $1 and tenant_id = $2 returning id', [
+    id,
+    tenantId,
+  ]);
   return rows.length > 0;
 }

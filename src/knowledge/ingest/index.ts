@@ -6,6 +6,6 @@ export {
   getDocument,
   listDocuments,
 } from './document-store.js';
-export { type IngestOutcome, Ingestion, type IngestionOptions, type Upload } from './ingestion.js';
+export { Ingestion, type IngestionOptions, type IngestOutcome, type Upload } from './ingestion.js';
 export { getJob, type JobRecord, queueDepth } from './job-queue.js';
 export { PreparePool } from './prepare-pool.js';

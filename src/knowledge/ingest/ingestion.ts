@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { isParleyError, ParleyError } from '../../errors/index.js';
 import type { Database } from '../../storage/index.js';
 import type { Logger } from '../../telemetry/logger.js';
-import { detectFormat, type DocumentFormat } from '../parse/index.js';
+import { type DocumentFormat, detectFormat } from '../parse/index.js';
 import { markDocumentFailed, storeChunks, upsertDocument } from './document-store.js';
 import {
   type ClaimedJob,
@@ -68,7 +68,8 @@ function resolveFormat(upload: Pick<Upload, 'format' | 'filename' | 'contentType
 
 function sourceKeyOf(upload: Pick<Upload, 'source' | 'filename' | 'title'>): string {
   const key = upload.source ?? upload.filename ?? upload.title;
-  if (!key) throw new ParleyError('PARLEY_ERR_VALIDATION', 'a document needs a title, a source or a filename');
+  if (!key)
+    throw new ParleyError('PARLEY_ERR_VALIDATION', 'a document needs a title, a source or a filename');
   return key;
 }
 
@@ -105,7 +106,13 @@ export class Ingestion {
         tenantId: upload.tenantId,
         documentId,
         content: upload.bytes,
-        payload: { kbId: upload.kbId, format, filename: upload.filename, title: upload.title, source: upload.source },
+        payload: {
+          kbId: upload.kbId,
+          format,
+          filename: upload.filename,
+          title: upload.title,
+          source: upload.source,
+        },
       });
       return { documentId, jobId };
     });
@@ -141,7 +148,8 @@ export class Ingestion {
   async start(): Promise<void> {
     if (this.options.concurrency === 0) return;
     const recovered = await recoverStaleJobs(this.db, this.options.staleSeconds);
-    if (recovered.requeued || recovered.failed) this.log.warn(recovered, 'recovered interrupted ingestion jobs');
+    if (recovered.requeued || recovered.failed)
+      this.log.warn(recovered, 'recovered interrupted ingestion jobs');
     this.sweepTimer = setInterval(() => {
       recoverStaleJobs(this.db, Math.max(this.options.staleSeconds, 30)).catch((error) =>
         this.log.warn({ err: error }, 'stale job sweep failed'),
@@ -212,7 +220,11 @@ export class Ingestion {
       });
       progress = 0.6;
       await heartbeat(this.db, job.id, progress);
-      const stored = await storeChunks(this.db, { tenantId: job.tenantId, documentId: job.documentId }, prepared);
+      const stored = await storeChunks(
+        this.db,
+        { tenantId: job.tenantId, documentId: job.documentId },
+        prepared,
+      );
       await completeJob(this.db, job.id, { chunks: stored.chunkCount, unchanged: stored.unchanged });
       log.info({ chunks: stored.chunkCount, unchanged: stored.unchanged }, 'document ingested');
     } catch (error) {

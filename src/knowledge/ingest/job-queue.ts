@@ -114,7 +114,10 @@ export async function failJob(db: Database, id: string, error: string, retry: bo
  * Jobs left 'running' by a process that died (no heartbeat for `staleSeconds`) go back to the
  * queue, or fail with a clear reason when they have used all their attempts.
  */
-export async function recoverStaleJobs(db: Database, staleSeconds: number): Promise<{ requeued: number; failed: number }> {
+export async function recoverStaleJobs(
+  db: Database,
+  staleSeconds: number,
+): Promise<{ requeued: number; failed: number }> {
   const failed = await db.query(
     `update jobs set status = 'failed', content = null, finished_at = now(),
        error = 'interrupted (the server stopped while this job ran) and out of attempts'
@@ -141,6 +144,8 @@ export async function getJob(db: Database, tenantId: string, id: string): Promis
 
 /** Jobs waiting or running (for metrics and /readyz). */
 export async function queueDepth(db: Database): Promise<number> {
-  const rows = await db.query<{ n: number }>(`select count(*) as n from jobs where status in ('queued', 'running')`);
+  const rows = await db.query<{ n: number }>(
+    `select count(*) as n from jobs where status in ('queued', 'running')`,
+  );
   return rows[0]?.n ?? 0;
 }

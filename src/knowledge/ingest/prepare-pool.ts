@@ -4,7 +4,7 @@
 import { Worker } from 'node:worker_threads';
 import { type ErrorCode, ParleyError } from '../../errors/index.js';
 import { workerScript } from '../../storage/index.js';
-import type { PrepareInput, PreparedDocument } from './prepare-document.js';
+import type { PreparedDocument, PrepareInput } from './prepare-document.js';
 
 interface Task {
   id: number;
@@ -33,7 +33,8 @@ export class PreparePool {
 
   /** Parses and chunks one document on a worker thread. */
   prepare(input: PrepareInput): Promise<PreparedDocument> {
-    if (this.closed) return Promise.reject(new ParleyError('PARLEY_ERR_SHUTTING_DOWN', 'ingestion is shutting down'));
+    if (this.closed)
+      return Promise.reject(new ParleyError('PARLEY_ERR_SHUTTING_DOWN', 'ingestion is shutting down'));
     return new Promise((resolve, reject) => {
       this.queue.push({ id: this.nextId++, input, resolve, reject });
       this.dispatch();

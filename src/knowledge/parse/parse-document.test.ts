@@ -16,7 +16,10 @@ async function rejection(input: ParseInput): Promise<{ code: string; message: st
 
 describe('parseDocument: markdown', () => {
   it('returns sections with heading paths and the format', async () => {
-    const doc = await parseDocument({ bytes: utf8('# Routes\nIntro.\n## Options\nOpts.'), format: 'markdown' });
+    const doc = await parseDocument({
+      bytes: utf8('# Routes\nIntro.\n## Options\nOpts.'),
+      format: 'markdown',
+    });
     expect(doc).toEqual({
       title: 'Routes',
       format: 'markdown',
@@ -34,9 +37,9 @@ describe('parseDocument: markdown', () => {
     const noFrontMatter = utf8('## Sub\ntext\n# From Heading\nmore');
     expect((await parseDocument({ bytes: noFrontMatter, format: 'markdown' })).title).toBe('From Heading');
     const noH1 = utf8('## Sub\ntext');
-    expect((await parseDocument({ bytes: noH1, format: 'markdown', filename: 'docs/Getting-Started.md' })).title).toBe(
-      'Getting-Started',
-    );
+    expect(
+      (await parseDocument({ bytes: noH1, format: 'markdown', filename: 'docs/Getting-Started.md' })).title,
+    ).toBe('Getting-Started');
     expect((await parseDocument({ bytes: noH1, format: 'markdown' })).title).toBe('Untitled');
   });
 
@@ -50,10 +53,12 @@ describe('parseDocument: markdown', () => {
   });
 
   it('rejects an empty file and a document with no text besides headings', async () => {
-    expect((await rejection({ bytes: new Uint8Array(), format: 'markdown', filename: 'a.md' })).message).toMatch(
-      /"a\.md".*empty/,
+    expect(
+      (await rejection({ bytes: new Uint8Array(), format: 'markdown', filename: 'a.md' })).message,
+    ).toMatch(/"a\.md".*empty/);
+    expect((await rejection({ bytes: utf8('# Title\n## Sub\n'), format: 'markdown' })).message).toMatch(
+      /no text/,
     );
-    expect((await rejection({ bytes: utf8('# Title\n## Sub\n'), format: 'markdown' })).message).toMatch(/no text/);
   });
 });
 
@@ -77,7 +82,11 @@ describe('parseDocument: plain text', () => {
   });
 
   it('rejects a file containing NUL bytes', async () => {
-    const error = await rejection({ bytes: new Uint8Array([0x68, 0x69, 0x00, 0x01]), format: 'text', filename: 'x.txt' });
+    const error = await rejection({
+      bytes: new Uint8Array([0x68, 0x69, 0x00, 0x01]),
+      format: 'text',
+      filename: 'x.txt',
+    });
     expect(error.code).toBe('PARLEY_ERR_UNREADABLE_DOCUMENT');
   });
 });
@@ -92,7 +101,10 @@ fastify.route(opts)</code></pre><footer>Copyright</footer></body></html>`;
     const doc = await parseDocument({ bytes: utf8(page), format: 'html', filename: 'routes.html' });
     expect(doc.sections).toEqual([
       { headingPath: ['Routes'], text: 'Declare routes.' },
-      { headingPath: ['Routes', 'Options'], text: 'The `url` option.\n\n```\n# not a heading\nfastify.route(opts)\n```' },
+      {
+        headingPath: ['Routes', 'Options'],
+        text: 'The `url` option.\n\n```\n# not a heading\nfastify.route(opts)\n```',
+      },
     ]);
     expect(JSON.stringify(doc)).not.toMatch(/Home|Copyright|var x/);
   });
@@ -104,7 +116,10 @@ fastify.route(opts)</code></pre><footer>Copyright</footer></body></html>`;
   });
 
   it('rejects a page with no text', async () => {
-    const error = await rejection({ bytes: utf8('<html><head><title>x</title></head><body><script>1</script></body>'), format: 'html' });
+    const error = await rejection({
+      bytes: utf8('<html><head><title>x</title></head><body><script>1</script></body>'),
+      format: 'html',
+    });
     expect(error.message).toMatch(/no text/);
   });
 });

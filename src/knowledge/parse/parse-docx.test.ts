@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { isParleyError } from '../../errors/index.js';
 import { parseDocument } from './parse-document.js';
 
-const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`../../../test/fixtures/${name}`, import.meta.url)));
+const fixture = (name: string) =>
+  new Uint8Array(readFileSync(new URL(`../../../test/fixtures/${name}`, import.meta.url)));
 
 describe('parseDocument: DOCX', () => {
   it('keeps headings as heading paths and uses the Title paragraph as the title', async () => {
@@ -24,7 +25,10 @@ describe('parseDocument: DOCX', () => {
     const doc = await parseDocument({ bytes: fixture('memo.docx'), format: 'docx', filename: 'memo.docx' });
     expect(doc.title).toBe('Team Memo');
     expect(doc.sections).toEqual([
-      { headingPath: [], text: 'The office is closed on Friday.\n\nPlease submit your timesheets by Thursday.' },
+      {
+        headingPath: [],
+        text: 'The office is closed on Friday.\n\nPlease submit your timesheets by Thursday.',
+      },
     ]);
   });
 
@@ -33,7 +37,9 @@ describe('parseDocument: DOCX', () => {
     ['a truncated file', fixture('guide.docx').subarray(0, 600)],
     ['a text file', new TextEncoder().encode('hello, I am not a docx')],
   ])('rejects %s as an unreadable document', async (_name, bytes) => {
-    const error = await parseDocument({ bytes, format: 'docx', filename: 'broken.docx' }).catch((e: unknown) => e);
+    const error = await parseDocument({ bytes, format: 'docx', filename: 'broken.docx' }).catch(
+      (e: unknown) => e,
+    );
     expect(isParleyError(error) && error.code).toBe('PARLEY_ERR_UNREADABLE_DOCUMENT');
     expect(error instanceof Error && error.message).toMatch(/"broken\.docx": it is not a valid DOCX file/);
   });

@@ -6,7 +6,9 @@ const paths = (markdown: string) => parseMarkdown(markdown).sections.map((s) => 
 describe('parseMarkdown', () => {
   it('tracks the heading path through nested ATX headings', () => {
     const { sections } = parseMarkdown(
-      ['# Routes', 'Intro.', '## Options', 'Opts.', '### url', 'The URL.', '## Shorthand', 'Short.'].join('\n'),
+      ['# Routes', 'Intro.', '## Options', 'Opts.', '### url', 'The URL.', '## Shorthand', 'Short.'].join(
+        '\n',
+      ),
     );
     expect(sections).toEqual([
       { headingPath: ['Routes'], text: 'Intro.' },
@@ -17,7 +19,10 @@ describe('parseMarkdown', () => {
   });
 
   it('keeps text before the first heading under an empty path', () => {
-    expect(parseMarkdown('Preface.\n\n# One\nBody.').sections[0]).toEqual({ headingPath: [], text: 'Preface.' });
+    expect(parseMarkdown('Preface.\n\n# One\nBody.').sections[0]).toEqual({
+      headingPath: [],
+      text: 'Preface.',
+    });
   });
 
   it('handles skipped heading levels and closing hashes', () => {
@@ -45,7 +50,9 @@ describe('parseMarkdown', () => {
     const markdown = '# Shell\n\n```sh\n# install it\nnpm i fastify\n\n# run it\nnode app.js\n```\n\nDone.';
     const { sections } = parseMarkdown(markdown);
     expect(sections).toHaveLength(1);
-    expect(sections[0]?.text).toBe('```sh\n# install it\nnpm i fastify\n\n# run it\nnode app.js\n```\n\nDone.');
+    expect(sections[0]?.text).toBe(
+      '```sh\n# install it\nnpm i fastify\n\n# run it\nnode app.js\n```\n\nDone.',
+    );
   });
 
   it('never reads a line inside a tilde fence or a longer fence as a heading', () => {
@@ -89,7 +96,9 @@ describe('parseMarkdown', () => {
   });
 
   it('drops HTML comments, including multi-line ones, but not inside code', () => {
-    const { sections } = parseMarkdown('# A\n<!-- lint off -->\nkeep\n<!--\n# hidden\n-->\n```html\n<!-- code -->\n```');
+    const { sections } = parseMarkdown(
+      '# A\n<!-- lint off -->\nkeep\n<!--\n# hidden\n-->\n```html\n<!-- code -->\n```',
+    );
     expect(sections).toEqual([{ headingPath: ['A'], text: 'keep\n```html\n<!-- code -->\n```' }]);
   });
 

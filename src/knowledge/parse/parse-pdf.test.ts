@@ -8,11 +8,15 @@ function buildPdf(pages: string[][], title?: string): Uint8Array {
   const add = (object: string) => objects.push(object);
   const kids: number[] = [];
   for (const lines of pages) {
-    const escape = (line: string) => line.replace(/[\\()]/g, (c) => `\\${c}`);
-    const ops = lines.map((line, i) => `BT /F1 12 Tf 72 ${720 - i * 16} Td (${escape(line)}) Tj ET`).join('\n');
+    const pdfString = (line: string) => line.replace(/[\\()]/g, (c) => `\\${c}`);
+    const ops = lines
+      .map((line, i) => `BT /F1 12 Tf 72 ${720 - i * 16} Td (${pdfString(line)}) Tj ET`)
+      .join('\n');
     const content = add(`<< /Length ${ops.length} >>\nstream\n${ops}\nendstream`);
     kids.push(
-      add(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents ${content} 0 R >>`),
+      add(
+        `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents ${content} 0 R >>`,
+      ),
     );
   }
   objects[0] = '<< /Type /Catalog /Pages 2 0 R >>';
@@ -49,9 +53,17 @@ describe('parseDocument: PDF', () => {
   });
 
   it('takes the title from the PDF metadata, else the filename', async () => {
-    const titled = await parseDocument({ bytes: buildPdf([['Body.']], 'Annual Report'), format: 'pdf', filename: 'r.pdf' });
+    const titled = await parseDocument({
+      bytes: buildPdf([['Body.']], 'Annual Report'),
+      format: 'pdf',
+      filename: 'r.pdf',
+    });
     expect(titled.title).toBe('Annual Report');
-    const untitled = await parseDocument({ bytes: buildPdf([['Body.']]), format: 'pdf', filename: 'report-2024.pdf' });
+    const untitled = await parseDocument({
+      bytes: buildPdf([['Body.']]),
+      format: 'pdf',
+      filename: 'report-2024.pdf',
+    });
     expect(untitled.title).toBe('report-2024');
   });
 

@@ -15,7 +15,9 @@ describe('readZipEntry', () => {
   });
 
   it('returns undefined for data that is not a ZIP archive', () => {
-    expect(readZipEntry(new TextEncoder().encode('not a zip file at all, just some text'), 'a')).toBeUndefined();
+    expect(
+      readZipEntry(new TextEncoder().encode('not a zip file at all, just some text'), 'a'),
+    ).toBeUndefined();
     expect(readZipEntry(new Uint8Array(), 'a')).toBeUndefined();
   });
 

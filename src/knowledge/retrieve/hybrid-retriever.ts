@@ -17,7 +17,9 @@ export class HybridRetriever implements Retriever {
   async search(query: string, options: SearchOptions): Promise<RetrievedChunk[]> {
     if (this.retrievers.length === 1) return this.retrievers[0]!.search(query, options);
     const perRetriever = { ...options, topK: Math.max(options.topK, this.candidatesPerRetriever) };
-    const lists = await Promise.all(this.retrievers.map((retriever) => retriever.search(query, perRetriever)));
+    const lists = await Promise.all(
+      this.retrievers.map((retriever) => retriever.search(query, perRetriever)),
+    );
     return fuseByRank(lists, options.topK);
   }
 }

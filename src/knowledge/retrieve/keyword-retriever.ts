@@ -13,13 +13,16 @@ interface Row {
   score: number;
 }
 
-// Scope first, then rank: tenant and knowledge-base filters sit inside the ranked subquery.
+// The BM25 index scan yields chunks best-first and keeps going while the tenant filter discards
+// rows, so scoping stays exact. \`tenant_id || ''\` keeps the planner off the tenant index: with
+// it, PostgreSQL would score every chunk of the tenant instead (measured: 1.8 s against 7 ms on
+// SciFact).
 const BM25_SQL = `
 select c.id, c.document_id, c.heading_path, c.text, d.title, d.source, s.score
 from (
   select id, -(search_text <@> to_bm25query($1, 'chunks_bm25')) as score
   from chunks
-  where tenant_id = $2 and ($3::text[] is null or kb_id = any($3))
+  where tenant_id || '' = $2 and ($3::text[] is null or kb_id = any($3))
   order by search_text <@> to_bm25query($1, 'chunks_bm25')
   limit $4
 ) s
@@ -52,12 +55,13 @@ export class KeywordRetriever implements Retriever {
   async search(query: string, options: SearchOptions): Promise<RetrievedChunk[]> {
     const text = query.trim();
     if (!text) return [];
-    const rows = await this.db.query<Row>(this.sql, [
-      text,
-      options.tenantId,
-      options.knowledgeBaseIds ?? null,
-      options.topK,
-    ]);
+    const params = [text, options.tenantId, options.knowledgeBaseIds ?? null, options.topK];
+    const rows = this.db.features.bm25
+      ? await this.db.transaction(async (client) => {
+          await client.query('set local enable_seqscan = off');
+          return (await client.query<Row>(this.sql, params)).rows;
+        })
+      : await this.db.query<Row>(this.sql, params);
     return rows.map((row, index) => ({
       chunkId: row.id,
       documentId: row.document_id,

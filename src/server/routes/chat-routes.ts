@@ -4,19 +4,27 @@ import { z } from 'zod';
 import { conversationExists, getMessages, getTrace } from '../../chat/index.js';
 import { notFound } from '../../errors/index.js';
 import type { Metrics } from '../../telemetry/index.js';
+import { toErrorResponse } from '../error-handler.js';
 import type { Runtime } from '../runtime.js';
 import { openSse } from '../sse.js';
-import { toErrorResponse } from '../error-handler.js';
 
 const idParams = z.object({ id: z.uuid('id must be a UUID') });
 
-export function chatRoutes(app: FastifyInstance, runtime: Runtime, metrics: Metrics, streams: Set<Promise<void>>) {
+export function chatRoutes(
+  app: FastifyInstance,
+  runtime: Runtime,
+  metrics: Metrics,
+  streams: Set<Promise<void>>,
+) {
   const chatBody = z.object({
     message: z
       .string()
       .trim()
       .min(1, 'message must not be empty')
-      .max(runtime.config.PARLEY_MAX_MESSAGE_CHARS, `message is longer than ${runtime.config.PARLEY_MAX_MESSAGE_CHARS} characters`),
+      .max(
+        runtime.config.PARLEY_MAX_MESSAGE_CHARS,
+        `message is longer than ${runtime.config.PARLEY_MAX_MESSAGE_CHARS} characters`,
+      ),
     conversation_id: z.uuid('conversation_id must be a UUID').optional(),
     stream: z.boolean().optional(),
   });
@@ -30,7 +38,10 @@ export function chatRoutes(app: FastifyInstance, runtime: Runtime, metrics: Metr
       message: body.message,
       conversationId: body.conversation_id,
     });
-    metrics.retrievalDuration.observe({ retriever: runtime.retriever.name }, (performance.now() - started) / 1000);
+    metrics.retrievalDuration.observe(
+      { retriever: runtime.retriever.name },
+      (performance.now() - started) / 1000,
+    );
 
     if (!wantsStream) {
       const result = turn.finish();

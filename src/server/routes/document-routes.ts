@@ -19,7 +19,11 @@ const pageQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-export function documentRoutes(app: FastifyInstance, runtime: Runtime, defaultKb: (tenantId: string) => Promise<string>) {
+export function documentRoutes(
+  app: FastifyInstance,
+  runtime: Runtime,
+  defaultKb: (tenantId: string) => Promise<string>,
+) {
   const maxBytes = runtime.config.PARLEY_MAX_UPLOAD_BYTES;
 
   app.post('/v1/documents', { bodyLimit: maxBytes + 64 * 1024 }, async (request, reply) => {
@@ -47,7 +51,8 @@ export function documentRoutes(app: FastifyInstance, runtime: Runtime, defaultKb
     } else {
       const body = jsonUpload.parse(request.body);
       const bytes = Buffer.from(body.text, 'utf8');
-      if (bytes.length > maxBytes) throw new ParleyError('PARLEY_ERR_DOC_TOO_LARGE', `text is larger than ${maxBytes} bytes`);
+      if (bytes.length > maxBytes)
+        throw new ParleyError('PARLEY_ERR_DOC_TOO_LARGE', `text is larger than ${maxBytes} bytes`);
       upload = { bytes, title: body.title, source: body.source, format: body.format ?? 'markdown' };
     }
     const kbId = await defaultKb(tenantId);

@@ -1,8 +1,9 @@
 // Starts (or finds) the embedded database for a data directory. Only one process can open a
 // PGlite directory, so the owner writes `db.lock` naming its pid and socket; any other process
 // (a CLI command while `parley serve` runs) connects to that owner-only unix socket instead.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+
 import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -70,11 +71,18 @@ export async function startEmbeddedDatabase(
   mkdirSync(socketDir, { recursive: true, mode: 0o700 });
   rmSync(path.join(socketDir, SOCKET_NAME), { force: true });
   try {
-    writeFileSync(lockFile, JSON.stringify({ pid: process.pid, socketDir }), { mode: 0o600, flag: existing ? 'w' : 'wx' });
-  } catch (error) {
-    throw new ParleyError('PARLEY_ERR_CONFLICT', `data directory ${dataDir} is being opened by another process`, {
-      cause: error,
+    writeFileSync(lockFile, JSON.stringify({ pid: process.pid, socketDir }), {
+      mode: 0o600,
+      flag: existing ? 'w' : 'wx',
     });
+  } catch (error) {
+    throw new ParleyError(
+      'PARLEY_ERR_CONFLICT',
+      `data directory ${dataDir} is being opened by another process`,
+      {
+        cause: error,
+      },
+    );
   }
 
   const script = workerScript(import.meta.url, 'pglite-worker');

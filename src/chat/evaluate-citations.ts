@@ -1,0 +1,122 @@
+// Scores the chat pipeline end to end on "does the right page come back among the citations":
+// each question runs through `ChatService.begin` + `Turn.finish` exactly as a client's turn would,
+// and the basename of each citation's source is compared with the page(s) that truly answer it.
+// Question files are JSONL, one `{"question": "...", "expected": ["Page.md"]}` per line.
+import path from 'node:path';
+import { z } from 'zod';
+import { ParleyError } from '../errors/index.js';
+import type { ChatService } from './chat-service.js';
+
+const questionLine = z.object({
+  question: z.string().trim().min(1),
+  expected: z.array(z.string().trim().min(1)).min(1),
+});
+
+export interface CitationQuestion {
+  question: string;
+  /** File names (basenames) of the pages that answer the question. */
+  expected: string[];
+}
+
+/** A question as read from a file, with the 1-based line it came from. */
+export interface NumberedCitationQuestion extends CitationQuestion {
+  line: number;
+}
+
+export interface CitationMiss {
+  question: string;
+  expected: string[];
+  /** Basenames of the first three citations, in citation order. */
+  got: string[];
+}
+
+export interface CitationScores {
+  questions: number;
+  /** Share of questions whose first citation is an expected page. */
+  hitAt1: number;
+  /** Share of questions with an expected page among the first three citations. */
+  hitAt3: number;
+  /** Mean reciprocal rank of the first expected page among the citations (0 when absent). */
+  mrr: number;
+  /** Questions with no expected page among the first three citations. */
+  misses: CitationMiss[];
+  /** Whole-turn latency (begin + finish), per question. */
+  latencyMs: { p50: number; p99: number };
+}
+
+/** Parses a JSONL question file's text; a bad line fails with `file:line` named. Blank lines are skipped. */
+export function parseCitationQuestions(text: string, file: string): NumberedCitationQuestion[] {
+  const out: NumberedCitationQuestion[] = [];
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = index + 1;
+    if (!raw.trim()) return;
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch (error) {
+      throw new ParleyError(
+        'PARLEY_ERR_VALIDATION',
+        `${file}:${line}: not valid JSON (${(error as Error).message})`,
+      );
+    }
+    const parsed = questionLine.safeParse(value);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map(
+        (issue) => `${issue.path.join('.') || '(line)'}: ${issue.message}`,
+      );
+      throw new ParleyError(
+        'PARLEY_ERR_VALIDATION',
+        `${file}:${line}: expected {"question": string, "expected": [string, ...]} (${issues.join('; ')})`,
+      );
+    }
+    out.push({ ...parsed.data, line });
+  });
+  if (out.length === 0) throw new ParleyError('PARLEY_ERR_VALIDATION', `${file}: no questions`);
+  return out;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** The page a citation points at: the basename of its source, else its title. */
+function pageOf(citation: { source: string | null; title: string }): string {
+  return citation.source ? path.basename(citation.source) : citation.title;
+}
+
+/** Runs every question, one at a time (so latencies are not inflated by each other), and scores the citations. */
+export async function evaluateCitations(
+  chat: Pick<ChatService, 'begin'>,
+  tenantId: string,
+  questions: CitationQuestion[],
+): Promise<CitationScores> {
+  let hits1 = 0;
+  let hits3 = 0;
+  let reciprocal = 0;
+  const misses: CitationMiss[] = [];
+  const latencies: number[] = [];
+  for (const { question, expected } of questions) {
+    const started = performance.now();
+    const turn = await chat.begin({ tenantId, message: question });
+    const result = turn.finish();
+    latencies.push(performance.now() - started);
+    const pages = result.citations.map(pageOf);
+    const wanted = new Set(expected);
+    const rank = pages.findIndex((page) => wanted.has(page)) + 1;
+    if (rank === 1) hits1++;
+    if (rank >= 1 && rank <= 3) hits3++;
+    else misses.push({ question, expected, got: pages.slice(0, 3) });
+    if (rank >= 1) reciprocal += 1 / rank;
+  }
+  const n = Math.max(questions.length, 1);
+  latencies.sort((a, b) => a - b);
+  return {
+    questions: questions.length,
+    hitAt1: hits1 / n,
+    hitAt3: hits3 / n,
+    mrr: reciprocal / n,
+    misses,
+    latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
+  };
+}

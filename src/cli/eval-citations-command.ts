@@ -1,0 +1,80 @@
+// `parley eval citations --questions FILE --docs DIR`: ingests DIR into a fresh, temporary embedded
+// database, asks every question of the chat pipeline and checks that the page that answers it is
+// cited. Prints hit@1, hit@3, MRR and latency, then every miss, ending with the machine-readable
+// line `hit@1=… hit@3=… mrr=…`.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { evaluateCitations, parseCitationQuestions } from '../chat/evaluate-citations.js';
+import { ParleyError } from '../errors/index.js';
+import { ensureKnowledgeBase } from '../knowledge/index.js';
+import { createRuntime, ensureTenant } from '../server/index.js';
+import { collectFiles } from './collect-files.js';
+import { commandContext } from './command-context.js';
+import { ingestFiles } from './ingest-files.js';
+
+export async function evalCitationsCommand(options: {
+  questions: string;
+  docs: string;
+  keep?: boolean;
+}): Promise<void> {
+  const text = await readFile(options.questions, 'utf8').catch((error: unknown) => {
+    throw new ParleyError('PARLEY_ERR_VALIDATION', `${options.questions}: cannot read the question file`, {
+      cause: error,
+    });
+  });
+  const questions = parseCitationQuestions(text, options.questions);
+  const { files } = await collectFiles([options.docs]);
+  if (files.length === 0) {
+    throw new ParleyError('PARLEY_ERR_VALIDATION', `${options.docs}: no supported documents to ingest`);
+  }
+  // An expected page that is not in the corpus can never be cited: a typo, not a miss.
+  const pages = new Set(files.map((file) => path.basename(file)));
+  for (const { expected, line } of questions) {
+    const unknown = expected.filter((page) => !pages.has(page));
+    if (unknown.length) {
+      throw new ParleyError(
+        'PARLEY_ERR_VALIDATION',
+        `${options.questions}:${line}: expected page(s) not found in ${options.docs}: ${unknown.join(', ')}`,
+      );
+    }
+  }
+
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'parley-eval-'));
+  const { config, log } = commandContext({ PARLEY_DATA_DIR: dataDir });
+  // Always the embedded database: an evaluation must not write into a shared server.
+  const runtime = await createRuntime({ ...config, DATABASE_URL: undefined }, log);
+  try {
+    const tenantId = await ensureTenant(runtime.db, 'eval');
+    const kbId = await ensureKnowledgeBase(runtime.db, tenantId);
+    process.stderr.write(`docs ${options.docs}: ${files.length} files; ${questions.length} questions\n`);
+    const ingest = await ingestFiles(runtime.ingestion, { tenantId, kbId }, files);
+    for (const failure of ingest.failed)
+      process.stderr.write(`parley: skipped ${failure.file}: ${failure.reason}\n`);
+    const scores = await evaluateCitations(runtime.chat, tenantId, questions);
+    const f = (value: number) => value.toFixed(4);
+    const lines = [
+      `retriever:  ${runtime.retriever.name} (top-k ${config.PARLEY_RETRIEVAL_TOP_K})`,
+      `ingestion:  ${ingest.documents} documents, ${ingest.chunks} chunks in ${ingest.seconds.toFixed(1)} s` +
+        (ingest.failed.length ? `, ${ingest.failed.length} failed` : ''),
+      `questions:  ${scores.questions}, turn latency p50 ${scores.latencyMs.p50.toFixed(1)} ms, p99 ${scores.latencyMs.p99.toFixed(1)} ms`,
+      `hit@1:      ${f(scores.hitAt1)}`,
+      `hit@3:      ${f(scores.hitAt3)}`,
+      `MRR:        ${f(scores.mrr)}`,
+      `misses:     ${scores.misses.length} (expected page not among the first three citations)`,
+    ];
+    for (const miss of scores.misses) {
+      lines.push(
+        `  - ${miss.question}`,
+        `      expected: ${miss.expected.join(', ')}`,
+        `      got:      ${miss.got.length ? miss.got.join(', ') : '(no citations)'}`,
+      );
+    }
+    lines.push(`hit@1=${f(scores.hitAt1)} hit@3=${f(scores.hitAt3)} mrr=${f(scores.mrr)}`, '');
+    process.stdout.write(lines.join('\n'));
+  } finally {
+    await runtime.close();
+    if (!options.keep) await rm(dataDir, { recursive: true, force: true });
+    else process.stderr.write(`kept the evaluation database in ${dataDir}\n`);
+  }
+}

@@ -1,0 +1,136 @@
+// API keys and tenant isolation through the HTTP API: loopback-only without keys, 401 once a key
+// exists, and no tenant can read, change or delete another tenant's data.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/server/index.js';
+import { call } from '../support/http.js';
+import { BACKENDS, eventually, startTestServer, type TestServer } from '../support/test-backend.js';
+
+describe.each(BACKENDS)('auth on %s', (kind) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer(kind);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  const app = () => server.parley.app;
+
+  it('serves loopback clients without a key while no key exists, but not proxied or remote ones', async () => {
+    expect((await call(app(), { method: 'GET', url: '/v1/documents' })).status).toBe(200);
+    const proxied = await call<{ error: { code: string } }>(app(), {
+      method: 'GET',
+      url: '/v1/documents',
+      headers: { 'x-forwarded-for': '203.0.113.7' },
+    });
+    expect(proxied.status).toBe(401);
+    expect(proxied.body.error.code).toBe('PARLEY_ERR_UNAUTHORIZED');
+    const remote = await call(app(), { method: 'GET', url: '/v1/documents', remoteAddress: '198.51.100.4' });
+    expect(remote.status).toBe(401);
+  });
+
+  it('requires a valid key once one exists, and scopes every resource to its tenant', async () => {
+    const alice = await createApiKey(server.runtime.db, `alice-${kind}`);
+    const bob = await createApiKey(server.runtime.db, `bob-${kind}`);
+    // The "any key exists" answer is cached for 2 s; wait for it to flip.
+    await eventually(async () => {
+      const response = await call(app(), { method: 'GET', url: '/v1/documents' });
+      return response.status === 401 ? true : undefined;
+    }, 5000);
+    const as = (key: string) => ({ authorization: `Bearer ${key}` });
+
+    expect(
+      (await call(app(), { method: 'GET', url: '/v1/documents', headers: as('parley_nope') })).status,
+    ).toBe(401);
+    const forged = `${alice.key.slice(0, -4)}AAAA`;
+    expect((await call(app(), { method: 'GET', url: '/v1/documents', headers: as(forged) })).status).toBe(
+      401,
+    );
+
+    const upload = await call<{ document_id: string; job_id: string }>(app(), {
+      method: 'POST',
+      url: '/v1/documents',
+      headers: as(alice.key),
+      payload: { title: 'Alice plan', text: 'Alice keeps the launch codes for the aurora project.' },
+    });
+    expect(upload.status).toBe(202);
+    await eventually(async () => {
+      const job = await call<{ status: string }>(app(), {
+        method: 'GET',
+        url: `/v1/jobs/${upload.body.job_id}`,
+        headers: as(alice.key),
+      });
+      return job.body.status === 'succeeded' ? true : undefined;
+    });
+    const chat = await call<{ conversation_id: string; turn_id: string; citations: unknown[] }>(app(), {
+      method: 'POST',
+      url: '/v1/chat',
+      headers: as(alice.key),
+      payload: { message: 'Who keeps the launch codes for aurora?' },
+    });
+    expect(chat.body.citations.length).toBe(1);
+
+    // Bob sees none of it, through any endpoint.
+    const bobGet = (url: string) => call(app(), { method: 'GET', url, headers: as(bob.key) });
+    expect((await bobGet(`/v1/documents/${upload.body.document_id}`)).status).toBe(404);
+    expect((await bobGet(`/v1/jobs/${upload.body.job_id}`)).status).toBe(404);
+    expect((await bobGet(`/v1/conversations/${chat.body.conversation_id}`)).status).toBe(404);
+    await eventually(async () =>
+      (
+        await call(app(), {
+          method: 'GET',
+          url: `/v1/turns/${chat.body.turn_id}/trace`,
+          headers: as(alice.key),
+        })
+      ).status === 200
+        ? true
+        : undefined,
+    );
+    expect((await bobGet(`/v1/turns/${chat.body.turn_id}/trace`)).status).toBe(404);
+    const bobList = await call<{ documents: unknown[] }>(app(), {
+      method: 'GET',
+      url: '/v1/documents',
+      headers: as(bob.key),
+    });
+    expect(bobList.body.documents).toEqual([]);
+    const bobChat = await call<{ citations: unknown[] }>(app(), {
+      method: 'POST',
+      url: '/v1/chat',
+      headers: as(bob.key),
+      payload: { message: 'Who keeps the launch codes for aurora?' },
+    });
+    expect(bobChat.body.citations).toEqual([]);
+    const bobContinues = await call(app(), {
+      method: 'POST',
+      url: '/v1/chat',
+      headers: as(bob.key),
+      payload: { message: 'more', conversation_id: chat.body.conversation_id },
+    });
+    expect(bobContinues.status).toBe(404);
+    const bobDelete = await call(app(), {
+      method: 'DELETE',
+      url: `/v1/documents/${upload.body.document_id}`,
+      headers: as(bob.key),
+    });
+    expect(bobDelete.status).toBe(404);
+    expect(
+      (
+        await call(app(), {
+          method: 'GET',
+          url: `/v1/documents/${upload.body.document_id}`,
+          headers: as(alice.key),
+        })
+      ).status,
+    ).toBe(200);
+  });
+
+  it('stores keys only as a salted hash', async () => {
+    const created = await createApiKey(server.runtime.db, `carol-${kind}`);
+    const rows = await server.runtime.db.query<{ hash: string; salt: string }>(
+      'select hash, salt from api_keys where id = $1',
+      [created.keyId],
+    );
+    expect(rows[0]?.hash).toBeTruthy();
+    const secret = created.key.split('_').slice(2).join('_');
+    expect(JSON.stringify(rows)).not.toContain(secret);
+  });
+});
