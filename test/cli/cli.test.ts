@@ -1,0 +1,141 @@
+// The `parley` command line, run as a user runs it (the built bin in a child process).
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { once } from 'node:events';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
+import { openDatabase } from '../../src/storage/index.js';
+import { createLogger } from '../../src/telemetry/index.js';
+import { runCli, startCli } from '../support/cli.js';
+import { prepareDataDir } from '../support/test-backend.js';
+
+describe('parley CLI', () => {
+  let dataDir: string;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    dataDir = await prepareDataDir();
+    env = { PARLEY_DATA_DIR: dataDir };
+  });
+
+  it('keys create prints the key alone on the last line and stores only its hash', async () => {
+    const result = await runCli(['keys', 'create', '--tenant', 'acme'], env);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trimEnd().split('\n');
+    const key = lines.at(-1)!;
+    expect(key).toMatch(/^parley_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
+    const db = await openDatabase(loadConfig({ PARLEY_DATA_DIR: dataDir }), createLogger('silent'));
+    try {
+      const rows = await db.query<{ hash: string }>(
+        'select k.hash from api_keys k join tenants t on t.id = k.tenant_id where t.name = $1',
+        ['acme'],
+      );
+      expect(rows).toHaveLength(1);
+      expect(rows[0]?.hash).not.toContain(key.split('_')[2]!);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('ingest reports a bad file by name, ingests the rest, and exits non-zero', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'parley-ingest-'));
+    await writeFile(path.join(dir, 'good.md'), '# Good\n\nA perfectly readable page about otters and rivers.');
+    await writeFile(path.join(dir, 'broken.pdf'), '%PDF-1.4 not really');
+    await writeFile(path.join(dir, 'picture.bin'), Buffer.from([0, 1, 2, 3]));
+    const result = await runCli(['ingest', dir], env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/skipped .*broken\.pdf/);
+    expect(result.stdout).toMatch(/ingested 1 documents .*1 failed/);
+
+    const again = await runCli(['ingest', path.join(dir, 'good.md')], env);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/ingested 1 documents \(1 unchanged\)/);
+  });
+
+  it('fails with a clear message for a missing path or an invalid setting', async () => {
+    const missing = await runCli(['ingest', '/no/such/place'], env);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('/no/such/place: no such file or directory');
+    const invalid = await runCli(['migrate'], { ...env, PARLEY_PORT: 'abc' });
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toMatch(/PARLEY_PORT/);
+    expect(invalid.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('eval retrieval scores a BEIR dataset and ends with the metrics line', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'parley-beir-'));
+    mkdirSync(path.join(dir, 'qrels'));
+    const corpus = [
+      { _id: 'd1', title: 'Otters', text: 'Sea otters hold hands while sleeping so they do not drift apart.' },
+      { _id: 'd2', title: 'Volcanoes', text: 'Basaltic lava flows from shield volcanoes such as Mauna Loa.' },
+      { _id: 'd3', title: 'Bees', text: 'Honey bees communicate the direction of flowers with a waggle dance.' },
+    ];
+    await writeFile(path.join(dir, 'corpus.jsonl'), corpus.map((doc) => JSON.stringify(doc)).join('\n'));
+    await writeFile(
+      path.join(dir, 'queries.jsonl'),
+      [
+        { _id: 'q1', text: 'why do otters hold hands' },
+        { _id: 'q2', text: 'waggle dance of bees' },
+        { _id: 'q3', text: 'not judged' },
+      ]
+        .map((query) => JSON.stringify(query))
+        .join('\n'),
+    );
+    await writeFile(path.join(dir, 'qrels', 'test.tsv'), 'query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td3\t1\n');
+    const result = await runCli(['eval', 'retrieval', '--dataset', dir], {});
+    expect(result.code, result.stderr).toBe(0);
+    const last = result.stdout.trimEnd().split('\n').at(-1);
+    expect(last).toBe('ndcg@10=1.0000 recall@100=1.0000 mrr@10=1.0000');
+    expect(result.stdout).toMatch(/queries: +2,/);
+  });
+
+  describe('with a server running on the same data directory', () => {
+    let server: Awaited<ReturnType<typeof startCli>>;
+    let base: string;
+    beforeAll(async () => {
+      server = await startCli(['serve', '--port', '0', '--docs', 'examples/docs'], env, /serving on (http:\/\/\S+)/);
+      base = server.match[1]!;
+    });
+    afterAll(() => {
+      if (server.child.exitCode === null) server.child.kill('SIGKILL');
+    });
+
+    it('answers over HTTP with citations from the --docs folder', async () => {
+      const response = await fetch(`${base}/v1/chat`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${await newKey('default')}` },
+        body: JSON.stringify({ message: 'How do I create an API key?' }),
+      });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { citations: { source: string }[] };
+      expect(body.citations[0]?.source).toMatch(/api-keys-and-tenants\.md$/);
+    });
+
+    // Goes through the running server's database socket instead of opening the data directory.
+    async function newKey(tenant: string): Promise<string> {
+      const result = await runCli(['keys', 'create', '--tenant', tenant], env);
+      expect(result.code, result.stderr).toBe(0);
+      return result.stdout.trimEnd().split('\n').at(-1)!;
+    }
+
+    it('lets other commands work through the server, then shuts down cleanly on SIGTERM', async () => {
+      const key = await newKey('zeta');
+      const unauthorized = await fetch(`${base}/v1/documents`);
+      expect(unauthorized.status).toBe(401);
+      const listed = await fetch(`${base}/v1/documents`, { headers: { authorization: `Bearer ${key}` } });
+      expect(listed.status).toBe(200);
+
+      const ingest = await runCli(['ingest', '--tenant', 'zeta', 'examples/docs/configuration.md'], env);
+      expect(ingest.code, ingest.stderr).toBe(0);
+      const documents = (await (
+        await fetch(`${base}/v1/documents`, { headers: { authorization: `Bearer ${key}` } })
+      ).json()) as { documents: unknown[] };
+      expect(documents.documents).toHaveLength(1);
+
+      server.child.kill('SIGTERM');
+      const [code] = await once(server.child, 'exit');
+      expect(code).toBe(0);
+    });
+  });
+});
