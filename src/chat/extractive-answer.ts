@@ -101,22 +101,21 @@ export function extractiveAnswer(
     sentence.score = score > 0 ? score + 1 / (sentence.chunkIndex + 1) : 0;
   });
 
-  const perChunk = new Map<number, number>();
-  const chosen = scored
-    .filter((sentence) => sentence.score > 0)
-    .sort((a, b) => b.score - a.score || a.order - b.order)
+  // Retrieval's first passage always contributes its best sentence (the ranker saw the whole
+  // passage; the sentence scorer sees only words), then the best-scoring sentences follow, at
+  // most two per passage.
+  const ranked = scored.sort((a, b) => b.score - a.score || a.order - b.order);
+  const lead = ranked.find((sentence) => sentence.chunkIndex === 0);
+  const perChunk = new Map<number, number>(lead ? [[0, 1]] : []);
+  const rest = ranked
+    .filter((sentence) => sentence !== lead && sentence.score > 0)
     .filter((sentence) => {
       const used = perChunk.get(sentence.chunkIndex) ?? 0;
       if (used >= 2) return false;
       perChunk.set(sentence.chunkIndex, used + 1);
       return true;
-    })
-    .slice(0, maxSentences);
-  // Nothing matched a question term: fall back to the opening of the best chunk.
-  if (chosen.length === 0) {
-    const first = scored.find((sentence) => sentence.chunkIndex === 0);
-    if (first) chosen.push({ ...first, score: 0 });
-  }
+    });
+  const chosen = [...(lead ? [lead] : []), ...rest].slice(0, maxSentences);
 
   // Citations are numbered by document, in retrieval order of the chunks they come from.
   const citations: Citation[] = [];

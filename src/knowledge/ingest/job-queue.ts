@@ -118,13 +118,20 @@ export async function recoverStaleJobs(
   db: Database,
   staleSeconds: number,
 ): Promise<{ requeued: number; failed: number }> {
-  const failed = await db.query(
+  const failed = await db.query<{ id: string; document_id: string }>(
     `update jobs set status = 'failed', content = null, finished_at = now(),
        error = 'interrupted (the server stopped while this job ran) and out of attempts'
      where status = 'running' and heartbeat_at < now() - make_interval(secs => $1) and attempts >= max_attempts
-     returning id`,
+     returning id, document_id`,
     [staleSeconds],
   );
+  if (failed.length) {
+    await db.query(
+      `update documents set status = 'failed', error = 'ingestion interrupted and out of attempts', updated_at = now()
+       where id = any($1) and status <> 'ready'`,
+      [failed.map((row) => row.document_id)],
+    );
+  }
   const requeued = await db.query(
     `update jobs set status = 'queued', progress = 0, error = 'interrupted; resumed after restart'
      where status = 'running' and heartbeat_at < now() - make_interval(secs => $1)
