@@ -1,9 +1,10 @@
 // The `parley` command line, run as a user runs it (the built bin in a child process).
-import { mkdtemp, writeFile } from 'node:fs/promises';
+
+import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { openDatabase } from '../../src/storage/index.js';
@@ -40,7 +41,10 @@ describe('parley CLI', () => {
 
   it('ingest reports a bad file by name, ingests the rest, and exits non-zero', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'parley-ingest-'));
-    await writeFile(path.join(dir, 'good.md'), '# Good\n\nA perfectly readable page about otters and rivers.');
+    await writeFile(
+      path.join(dir, 'good.md'),
+      '# Good\n\nA perfectly readable page about otters and rivers.',
+    );
     await writeFile(path.join(dir, 'broken.pdf'), '%PDF-1.4 not really');
     await writeFile(path.join(dir, 'picture.bin'), Buffer.from([0, 1, 2, 3]));
     const result = await runCli(['ingest', dir], env);
@@ -67,9 +71,17 @@ describe('parley CLI', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'parley-beir-'));
     mkdirSync(path.join(dir, 'qrels'));
     const corpus = [
-      { _id: 'd1', title: 'Otters', text: 'Sea otters hold hands while sleeping so they do not drift apart.' },
+      {
+        _id: 'd1',
+        title: 'Otters',
+        text: 'Sea otters hold hands while sleeping so they do not drift apart.',
+      },
       { _id: 'd2', title: 'Volcanoes', text: 'Basaltic lava flows from shield volcanoes such as Mauna Loa.' },
-      { _id: 'd3', title: 'Bees', text: 'Honey bees communicate the direction of flowers with a waggle dance.' },
+      {
+        _id: 'd3',
+        title: 'Bees',
+        text: 'Honey bees communicate the direction of flowers with a waggle dance.',
+      },
     ];
     await writeFile(path.join(dir, 'corpus.jsonl'), corpus.map((doc) => JSON.stringify(doc)).join('\n'));
     await writeFile(
@@ -82,7 +94,10 @@ describe('parley CLI', () => {
         .map((query) => JSON.stringify(query))
         .join('\n'),
     );
-    await writeFile(path.join(dir, 'qrels', 'test.tsv'), 'query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td3\t1\n');
+    await writeFile(
+      path.join(dir, 'qrels', 'test.tsv'),
+      'query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td3\t1\n',
+    );
     const result = await runCli(['eval', 'retrieval', '--dataset', dir], {});
     expect(result.code, result.stderr).toBe(0);
     const last = result.stdout.trimEnd().split('\n').at(-1);
@@ -94,7 +109,11 @@ describe('parley CLI', () => {
     let server: Awaited<ReturnType<typeof startCli>>;
     let base: string;
     beforeAll(async () => {
-      server = await startCli(['serve', '--port', '0', '--docs', 'examples/docs'], env, /serving on (http:\/\/\S+)/);
+      server = await startCli(
+        ['serve', '--port', '0', '--docs', 'examples/docs'],
+        env,
+        /serving on (http:\/\/\S+)/,
+      );
       base = server.match[1]!;
     });
     afterAll(() => {

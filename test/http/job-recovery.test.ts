@@ -53,11 +53,17 @@ describe.each(BACKENDS)('job recovery on %s', (kind) => {
       const second = await createRuntime(config, log, { schema, runJobs: true });
       try {
         const jobs = await eventually(async () => {
-          const rows = await second.db.query<{ id: string; status: string; error: string | null; attempts: number }>(
-            'select id, status, error, attempts from jobs where id = any($1)',
-            [[resumable.jobId, exhausted.jobId]],
-          );
-          return rows.every((row) => row.status === 'succeeded' || row.status === 'failed') ? rows : undefined;
+          const rows = await second.db.query<{
+            id: string;
+            status: string;
+            error: string | null;
+            attempts: number;
+          }>('select id, status, error, attempts from jobs where id = any($1)', [
+            [resumable.jobId, exhausted.jobId],
+          ]);
+          return rows.every((row) => row.status === 'succeeded' || row.status === 'failed')
+            ? rows
+            : undefined;
         });
         const byId = new Map(jobs.map((job) => [job.id, job]));
         expect(byId.get(resumable.jobId)).toMatchObject({ status: 'succeeded', attempts: 2 });
@@ -68,9 +74,10 @@ describe.each(BACKENDS)('job recovery on %s', (kind) => {
           [resumable.documentId],
         );
         expect(docs[0]).toEqual({ title: 'Resumed', status: 'ready' });
-        const failedDoc = await second.db.query<{ status: string }>('select status from documents where id = $1', [
-          exhausted.documentId,
-        ]);
+        const failedDoc = await second.db.query<{ status: string }>(
+          'select status from documents where id = $1',
+          [exhausted.documentId],
+        );
         expect(failedDoc[0]?.status).toBe('failed');
       } finally {
         await second.close();
