@@ -80,6 +80,7 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     metrics,
     async close() {
       const grace = config.PARLEY_SHUTDOWN_GRACE_SECONDS * 1000;
+      metrics.stop();
       const closing = app.close();
       await Promise.race([
         Promise.allSettled([closing, ...streams]),

@@ -1,6 +1,7 @@
 // Prometheus metrics, one registry per app instance (so tests and replicas in one process do not
 // share counters). Names are prefixed parley_; label values are bounded (route patterns, not URLs).
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { monitorEventLoopDelay } from './event-loop-delay.js';
 
 export interface Metrics {
   registry: Registry;
@@ -9,12 +10,16 @@ export interface Metrics {
   turnDuration: Histogram<'mode'>;
   retrievalDuration: Histogram<'retriever'>;
   ingestQueueDepth: Gauge;
+  /** Stops background sampling (called on shutdown). */
+  stop(): void;
 }
 
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'parley_', eventLoopMonitoringPrecision: 10 });
+  const stop = monitorEventLoopDelay(registry);
   return {
+    stop,
     registry,
     httpRequests: new Counter({
       name: 'parley_http_requests_total',

@@ -1,7 +1,7 @@
 // HTTP hygiene: one error shape, 4xx for malformed input, request ids, health and metrics.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../support/http.js';
-import { startTestServer, type TestServer } from '../support/test-backend.js';
+import { eventually, startTestServer, type TestServer } from '../support/test-backend.js';
 
 describe('http hygiene', () => {
   let server: TestServer;
@@ -83,5 +83,11 @@ describe('http hygiene', () => {
     const metrics = await call(app(), { method: 'GET', url: '/metrics' });
     expect(metrics.raw).toContain('parley_http_requests_total');
     expect(metrics.raw).toContain('parley_nodejs_eventloop_lag_p99_seconds');
+    // The event-loop sampler records every 20 ms.
+    await eventually(async () => {
+      const later = await call(app(), { method: 'GET', url: '/metrics' });
+      return /parley_event_loop_delay_seconds_count [1-9]/.test(later.raw) ? true : undefined;
+    });
+    expect(metrics.raw).toContain('parley_event_loop_utilization_ratio');
   });
 });

@@ -54,10 +54,6 @@ export async function upsertDocument(
   return result.rows[0]!.id;
 }
 
-function searchText(title: string, headingPath: string[], text: string): string {
-  return [title, headingPath.join(' > '), text].filter(Boolean).join('\n');
-}
-
 /**
  * Stores a prepared document's chunks, replacing the old ones in one transaction. Identical
  * content (same hash, already ready) changes nothing and reports `unchanged`.
@@ -85,16 +81,20 @@ export async function storeChunks(
     for (let start = 0; start < prepared.chunks.length; start += INSERT_BATCH) {
       const batch = prepared.chunks.slice(start, start + INSERT_BATCH);
       await client.query(
+        // What keyword search indexes (title, heading path, text) is assembled in SQL, so each
+        // chunk's text crosses the connection once.
         `insert into chunks(tenant_id, kb_id, document_id, ordinal, heading_path, text, search_text, token_count)
-           select $1, $2, $3, * from unnest($4::int[], $5::text[], $6::text[], $7::text[], $8::int[])`,
+           select $1, $2, $3, u.ordinal, u.heading_path, u.text,
+                  concat_ws(E'\n', $4::text, nullif(u.heading_path, ''), u.text), u.token_count
+           from unnest($5::int[], $6::text[], $7::text[], $8::int[]) as u(ordinal, heading_path, text, token_count)`,
         [
           target.tenantId,
           doc.kb_id,
           target.documentId,
+          title,
           batch.map((chunk) => chunk.ordinal),
           batch.map((chunk) => chunk.headingPath.join(' > ')),
           batch.map((chunk) => chunk.text),
-          batch.map((chunk) => searchText(title, chunk.headingPath, chunk.text)),
           batch.map((chunk) => chunk.tokenCount),
         ],
       );
