@@ -52,6 +52,8 @@ export class Turn {
     private readonly retrieved: RetrievedChunk[],
     private readonly timings: Record<string, number>,
     private readonly receivedAt: Date,
+    /** Retrievers that failed for this turn (the answer used the others). */
+    private readonly degraded: { retriever: string; message: string }[] = [],
   ) {
     this.answer = extractiveAnswer(request.message, retrieved);
   }
@@ -84,6 +86,7 @@ export class Turn {
       mode: 'extractive',
       completed: outcome.completed,
       retriever: this.deps.retriever.name,
+      degraded: this.degraded,
       retrieved: this.retrieved.map((chunk) => ({
         chunk_id: chunk.chunkId,
         document_id: chunk.documentId,
@@ -123,6 +126,7 @@ export class ChatService {
     const receivedAt = new Date();
     const started = performance.now();
     const conversationId = request.conversationId ?? randomUUID();
+    const failures: { retriever: string; message: string }[] = [];
     // A new conversation's row is written now, in parallel with retrieval, so that a follow-up
     // turn can name it even before this turn's messages are persisted.
     const [exists, retrieved] = await Promise.all([
@@ -131,10 +135,23 @@ export class ChatService {
         : createConversation(this.deps.db, request.tenantId, conversationId, request.message).then(
             () => true,
           ),
-      this.deps.retriever.search(request.message, { tenantId: request.tenantId, topK: this.deps.topK }),
+      this.deps.retriever.search(request.message, {
+        tenantId: request.tenantId,
+        topK: this.deps.topK,
+        failures,
+      }),
     ]);
     if (!exists) throw notFound('conversation');
     const timings = { retrieval: performance.now() - started };
-    return new Turn(this.deps, request, conversationId, randomUUID(), retrieved, timings, receivedAt);
+    return new Turn(
+      this.deps,
+      request,
+      conversationId,
+      randomUUID(),
+      retrieved,
+      timings,
+      receivedAt,
+      failures,
+    );
   }
 }

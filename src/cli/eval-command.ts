@@ -35,13 +35,17 @@ export async function evalRetrievalCommand(options: {
         process.stderr.write(`ingested ${done}/${dataset.corpus.length}\n`);
       }
     });
+    if (runtime.embeddings) {
+      process.stderr.write(`embedding ${chunks} chunks with ${runtime.vector.model}\n`);
+      await runtime.embeddings.drain();
+    }
     const ingestSeconds = (performance.now() - started) / 1000;
     const scores = await scoreRetrieval(runtime.retriever, tenantId, dataset);
     const peakMb = process.resourceUsage().maxRSS / 1024;
     const f = (value: number) => value.toFixed(4);
     process.stdout.write(
       [
-        `retriever:   ${runtime.retriever.name} (k1=${config.PARLEY_BM25_K1}, b=${config.PARLEY_BM25_B})`,
+        `retriever:   ${runtime.retriever.name} (k1=${config.PARLEY_BM25_K1}, b=${config.PARLEY_BM25_B}${runtime.vector.model ? `, ${runtime.vector.model}` : ''})`,
         `ingestion:   ${dataset.corpus.length} documents, ${chunks} chunks in ${ingestSeconds.toFixed(1)} s`,
         `queries:     ${scores.queries}, latency p50 ${scores.latencyMs.p50.toFixed(1)} ms, p99 ${scores.latencyMs.p99.toFixed(1)} ms`,
         `peak memory: ${peakMb.toFixed(0)} MB resident (whole process, database included)`,

@@ -3,13 +3,16 @@
 import { ChatService, WriteBehind } from '../chat/index.js';
 import type { Config } from '../config/index.js';
 import {
+  EmbeddingBackfill,
   HybridRetriever,
   Ingestion,
   KeywordRetriever,
   PreparePool,
   type Retriever,
+  VectorRetriever,
 } from '../knowledge/index.js';
-import { type Database, type OpenOptions, openDatabase } from '../storage/index.js';
+import { createEmbedder } from '../models/index.js';
+import { type Database, ensureVectorTable, type OpenOptions, openDatabase } from '../storage/index.js';
 import type { Logger } from '../telemetry/index.js';
 import { KeyVerifier } from './auth/api-keys.js';
 
@@ -22,8 +25,20 @@ export interface Runtime {
   chat: ChatService;
   writeBehind: WriteBehind;
   keys: KeyVerifier;
+  /** Vector search state, for /readyz. */
+  vector: VectorStatus;
+  /** Embeds chunks in the background when embeddings are configured (server processes only). */
+  embeddings: EmbeddingBackfill | undefined;
   /** Stops background work, drains pending writes and closes the database. */
   close(): Promise<void>;
+}
+
+/** Whether retrieval is hybrid, and why not when it is not. */
+export interface VectorStatus {
+  enabled: boolean;
+  model?: string;
+  dimensions?: number;
+  note: string;
 }
 
 export interface RuntimeOptions extends OpenOptions {
@@ -43,10 +58,14 @@ export async function createRuntime(
     // An embedded database has one owner process: whatever it left running was interrupted.
     staleSeconds: db.kind === 'embedded' ? 0 : 60,
   });
-  const retriever = new HybridRetriever([new KeywordRetriever(db)]);
+  const { retrievers, vector, embeddings } = await buildRetrievers(config, db, log);
+  const retriever = new HybridRetriever(retrievers, (name, error) =>
+    log.warn({ err: error, retriever: name }, 'retriever failed; answering from the others'),
+  );
   const writeBehind = new WriteBehind(log.child({ component: 'write-behind' }));
   const chat = new ChatService({ db, retriever, writeBehind, topK: config.PARLEY_RETRIEVAL_TOP_K });
   await ingestion.start();
+  if (options.runJobs) embeddings?.start();
   return {
     config,
     log,
@@ -56,11 +75,61 @@ export async function createRuntime(
     chat,
     writeBehind,
     keys: new KeyVerifier(db),
+    vector,
+    embeddings,
     async close() {
+      await embeddings?.stop();
       await ingestion.stop();
       await preparePool.close();
       await writeBehind.drain();
       await db.close();
     },
+  };
+}
+
+/**
+ * Keyword search always; vector search too when PARLEY_EMBEDDINGS is set, the database has
+ * pgvector and the embedding model answers at start-up. Anything missing degrades to
+ * keyword-only, logged and reported by /readyz, instead of stopping the server.
+ */
+async function buildRetrievers(
+  config: Config,
+  db: Database,
+  log: Logger,
+): Promise<{ retrievers: Retriever[]; vector: VectorStatus; embeddings: EmbeddingBackfill | undefined }> {
+  const keyword = new KeywordRetriever(db);
+  const keywordOnly = (note: string) => ({
+    retrievers: [keyword],
+    vector: { enabled: false, note },
+    embeddings: undefined,
+  });
+  const embedder = createEmbedder(config);
+  if (!embedder) return keywordOnly('PARLEY_EMBEDDINGS is not set: retrieval is keyword-only (BM25)');
+  if (!db.features.vector) {
+    const note = `PARLEY_EMBEDDINGS is set but the database has no pgvector: retrieval is keyword-only`;
+    log.warn(note);
+    return keywordOnly(note);
+  }
+  let dimensions: number;
+  try {
+    dimensions = await embedder.probeDimensions();
+  } catch (error) {
+    const note = `embedding model ${embedder.modelId} did not answer at start-up: retrieval is keyword-only`;
+    log.warn({ err: error }, note);
+    return keywordOnly(note);
+  }
+  await ensureVectorTable(db.pool, dimensions, embedder.modelId);
+  // The query embedding is on the user's critical path: a short deadline and no retries, since
+  // keyword search answers anyway. Background embedding keeps the patient defaults.
+  const queryEmbedder = createEmbedder(config, { timeoutMs: 3_000, maxRetries: 0 })!;
+  return {
+    retrievers: [keyword, new VectorRetriever(db, queryEmbedder)],
+    vector: {
+      enabled: true,
+      model: embedder.modelId,
+      dimensions,
+      note: 'hybrid: BM25 and vector search fused by reciprocal rank',
+    },
+    embeddings: new EmbeddingBackfill(db, embedder, log.child({ component: 'embeddings' })),
   };
 }

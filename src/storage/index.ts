@@ -2,5 +2,5 @@
 export { type Database, type OpenOptions, openDatabase, type Queryable } from './database.js';
 export { migrate } from './migrate.js';
 export { MIGRATIONS } from './migrations.js';
-export type { SearchFeatures } from './search-indexes.js';
+export { ensureVectorTable, type SearchFeatures } from './search-indexes.js';
 export { workerScript } from './worker-url.js';

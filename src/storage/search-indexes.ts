@@ -75,3 +75,31 @@ async function ensureBm25Index(pool: pg.Pool, { k1, b }: Bm25Parameters): Promis
     `create index chunks_bm25 on chunks using bm25(search_text) with (text_config='english', k1=${Number(k1)}, b=${Number(b)})`,
   );
 }
+
+/**
+ * Creates the embeddings table for vectors of `dimensions` with its HNSW index. A table built
+ * for other dimensions or another model is dropped (its vectors are useless to the new model);
+ * the embedding backfill then re-embeds every chunk.
+ */
+export async function ensureVectorTable(pool: pg.Pool, dimensions: number, model: string): Promise<void> {
+  const dims = Math.trunc(dimensions);
+  if (!(dims > 0 && dims <= 16000)) throw new Error(`unsupported embedding dimensions ${dimensions}`);
+  const existing = await pool.query<{ typmod: number }>(
+    `select a.atttypmod as typmod from pg_attribute a
+       where a.attrelid = to_regclass('chunk_embeddings') and a.attname = 'embedding'`,
+  );
+  const row = existing.rows[0];
+  if (row && row.typmod !== dims) await pool.query('drop table chunk_embeddings');
+  await pool.query(
+    `create table if not exists chunk_embeddings (
+       chunk_id bigint primary key references chunks(id) on delete cascade,
+       tenant_id text not null,
+       model text not null,
+       embedding vector(${dims}) not null
+     )`,
+  );
+  await pool.query('delete from chunk_embeddings where model <> $1', [model]);
+  await pool.query(
+    'create index if not exists chunk_embeddings_hnsw on chunk_embeddings using hnsw (embedding vector_cosine_ops)',
+  );
+}

@@ -6,6 +6,7 @@ export {
   getDocument,
   listDocuments,
 } from './document-store.js';
+export { type BatchEmbedder, EmbeddingBackfill } from './embedding-backfill.js';
 export { Ingestion, type IngestionOptions, type IngestOutcome, type Upload } from './ingestion.js';
 export { getJob, type JobRecord, queueDepth } from './job-queue.js';
 export { PreparePool } from './prepare-pool.js';

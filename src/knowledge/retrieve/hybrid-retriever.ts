@@ -1,5 +1,7 @@
 // Runs several retrievers in parallel (keyword, and vector when embeddings are configured) and
-// fuses their rankings. With one retriever it passes that retriever's ranking through.
+// fuses their rankings. A retriever that fails is left out (recorded in options.failures and
+// reported through onFailure) so that, say, an embedding outage degrades to keyword search; the
+// search fails only when every retriever does.
 import { fuseByRank } from './fuse-by-rank.js';
 import type { RetrievedChunk, Retriever, SearchOptions } from './types.js';
 
@@ -8,6 +10,7 @@ export class HybridRetriever implements Retriever {
 
   constructor(
     private readonly retrievers: Retriever[],
+    private readonly onFailure: (retriever: string, error: unknown) => void = () => {},
     /** How many candidates each retriever contributes before fusion. */
     private readonly candidatesPerRetriever = 50,
   ) {
@@ -17,9 +20,21 @@ export class HybridRetriever implements Retriever {
   async search(query: string, options: SearchOptions): Promise<RetrievedChunk[]> {
     if (this.retrievers.length === 1) return this.retrievers[0]!.search(query, options);
     const perRetriever = { ...options, topK: Math.max(options.topK, this.candidatesPerRetriever) };
-    const lists = await Promise.all(
+    const settled = await Promise.allSettled(
       this.retrievers.map((retriever) => retriever.search(query, perRetriever)),
     );
+    const lists: RetrievedChunk[][] = [];
+    settled.forEach((outcome, index) => {
+      if (outcome.status === 'fulfilled') {
+        lists.push(outcome.value);
+        return;
+      }
+      const name = this.retrievers[index]!.name;
+      const message = outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason);
+      options.failures?.push({ retriever: name, message });
+      this.onFailure(name, outcome.reason);
+    });
+    if (lists.length === 0) throw (settled[0] as PromiseRejectedResult).reason;
     return fuseByRank(lists, options.topK);
   }
 }

@@ -3,3 +3,4 @@ export { fuseByRank } from './fuse-by-rank.js';
 export { HybridRetriever } from './hybrid-retriever.js';
 export { KeywordRetriever } from './keyword-retriever.js';
 export type { RetrievedChunk, Retriever, SearchOptions } from './types.js';
+export { type QueryEmbedder, VectorRetriever } from './vector-retriever.js';

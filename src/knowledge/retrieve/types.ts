@@ -20,6 +20,8 @@ export interface SearchOptions {
   knowledgeBaseIds?: string[];
   topK: number;
   signal?: AbortSignal;
+  /** Filled with the retrievers that failed (the search degrades to the others), for the trace. */
+  failures?: { retriever: string; message: string }[];
 }
 
 export interface Retriever {

@@ -15,11 +15,12 @@ export function healthRoutes(app: FastifyInstance, runtime: Runtime, metrics: Me
       database: { kind: db.kind, reachable: databaseUp },
       retrieval: {
         keyword,
-        vector: false,
-        mode: 'keyword-only',
-        note: config.PARLEY_EMBEDDINGS
-          ? 'PARLEY_EMBEDDINGS is set but vector search is not enabled in this build: keyword-only'
-          : 'PARLEY_EMBEDDINGS is not set: retrieval is keyword-only (BM25)',
+        vector: runtime.vector.enabled,
+        mode: runtime.vector.enabled ? 'hybrid' : 'keyword-only',
+        ...(runtime.vector.model
+          ? { embeddings: runtime.vector.model, dimensions: runtime.vector.dimensions }
+          : {}),
+        note: runtime.vector.note,
       },
       models: config.PARLEY_MODELS?.length
         ? { chain: config.PARLEY_MODELS }

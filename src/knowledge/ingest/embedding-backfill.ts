@@ -1,0 +1,114 @@
+// Embeds chunks that have no embedding yet, in batches, in the background. Ingestion never waits
+// for the embedding provider: a provider outage delays vector search for new chunks (keyword
+// search still finds them) instead of failing uploads, and chunks ingested before embeddings
+// were configured are embedded too.
+import type { Database } from '../../storage/index.js';
+import type { Logger } from '../../telemetry/index.js';
+
+export interface BatchEmbedder {
+  readonly modelId: string;
+  embed(texts: string[], options?: { signal?: AbortSignal }): Promise<number[][]>;
+}
+
+const BATCH = 128;
+const IDLE_MS = 1_000;
+const MAX_BACKOFF_MS = 60_000;
+
+export class EmbeddingBackfill {
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private readonly controller = new AbortController();
+
+  constructor(
+    private readonly db: Database,
+    private readonly embedder: BatchEmbedder,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  /** Asks the loop to look for new chunks now (after an ingestion stored some). */
+  poke(): void {
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.controller.abort();
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** Chunks still waiting for an embedding. */
+  async pending(): Promise<number> {
+    const rows = await this.db.query<{ n: number }>(
+      `select count(*) as n from chunks c where not exists (select 1 from chunk_embeddings e where e.chunk_id = c.id)`,
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  /** Embeds everything still missing, now (evaluation and tests; the server uses the loop). */
+  async drain(): Promise<void> {
+    while ((await this.step()) > 0) {
+      // keep going until no chunk lacks an embedding
+    }
+  }
+
+  /** Embeds one batch; returns how many chunks it embedded. */
+  async step(): Promise<number> {
+    const rows = await this.db.query<{ id: number; tenant_id: string; search_text: string }>(
+      `select c.id, c.tenant_id, c.search_text from chunks c
+        where not exists (select 1 from chunk_embeddings e where e.chunk_id = c.id)
+        order by c.id limit $1`,
+      [BATCH],
+    );
+    if (rows.length === 0) return 0;
+    const vectors = await this.embedder.embed(
+      rows.map((row) => row.search_text),
+      { signal: this.controller.signal },
+    );
+    // A chunk deleted meanwhile is skipped by the join; a concurrent backfill by the conflict clause.
+    await this.db.query(
+      `insert into chunk_embeddings(chunk_id, tenant_id, model, embedding)
+         select u.id, c.tenant_id, $1, u.embedding::vector
+         from unnest($2::bigint[], $3::text[]) as u(id, embedding)
+         join chunks c on c.id = u.id
+       on conflict (chunk_id) do nothing`,
+      [this.embedder.modelId, rows.map((row) => row.id), vectors.map((vector) => `[${vector.join(',')}]`)],
+    );
+    return rows.length;
+  }
+
+  private async run(): Promise<void> {
+    let backoff = 1_000;
+    while (!this.stopping) {
+      try {
+        const done = await this.step();
+        backoff = 1_000;
+        if (done === 0) await this.sleep(IDLE_MS);
+      } catch (error) {
+        if (this.stopping) return;
+        this.log.warn(
+          { err: error, retryInMs: backoff },
+          'embedding backfill failed; keyword search still serves',
+        );
+        await this.sleep(backoff);
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+}
