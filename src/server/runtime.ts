@@ -6,8 +6,8 @@ import {
   EmbeddingBackfill,
   HybridRetriever,
   Ingestion,
+  IngestPool,
   KeywordRetriever,
-  PreparePool,
   type Retriever,
   VectorRetriever,
 } from '../knowledge/index.js';
@@ -52,13 +52,19 @@ export async function createRuntime(
   options: RuntimeOptions = {},
 ): Promise<Runtime> {
   const db = await openDatabase(config, log, options);
-  const preparePool = new PreparePool(config.PARLEY_INGEST_THREADS);
-  const ingestion = new Ingestion(db, preparePool, log.child({ component: 'ingestion' }), {
-    concurrency: options.runJobs ? config.PARLEY_INGEST_CONCURRENCY : 0,
-    // An embedded database has one owner process: whatever it left running was interrupted.
-    staleSeconds: db.kind === 'embedded' ? 0 : 60,
-  });
+  const ingestPool = new IngestPool(config.PARLEY_INGEST_THREADS, db.connection);
   const { retrievers, vector, embeddings } = await buildRetrievers(config, db, log);
+  const ingestion = new Ingestion(
+    db,
+    ingestPool,
+    log.child({ component: 'ingestion' }),
+    {
+      concurrency: options.runJobs ? config.PARLEY_INGEST_CONCURRENCY : 0,
+      // An embedded database has one owner process: whatever it left running was interrupted.
+      staleSeconds: db.kind === 'embedded' ? 0 : 60,
+    },
+    () => embeddings?.poke(),
+  );
   const retriever = new HybridRetriever(retrievers, (name, error) =>
     log.warn({ err: error, retriever: name }, 'retriever failed; answering from the others'),
   );
@@ -80,7 +86,7 @@ export async function createRuntime(
     async close() {
       await embeddings?.stop();
       await ingestion.stop();
-      await preparePool.close();
+      await ingestPool.close();
       await writeBehind.drain();
       await db.close();
     },

@@ -6,21 +6,17 @@ import type { Config } from '../config/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { startEmbeddedDatabase } from './embedded/embedded-database.js';
 import { migrate } from './migrate.js';
+import { poolQueries, type QueryRunner } from './pool-queries.js';
 import { ensureSearchFeatures, type SearchFeatures } from './search-indexes.js';
 
-/** A client inside a transaction; the same `query` as the pool. */
-export type Queryable = Pick<pg.PoolClient, 'query'>;
-
-export interface Database {
+export interface Database extends QueryRunner {
   kind: 'embedded' | 'postgres';
   pool: pg.Pool;
+  /** How to open another pool on the same database (from a worker thread); plain data. */
+  connection: pg.PoolConfig;
   features: SearchFeatures;
   /** Migration versions applied when this handle was opened. */
   appliedMigrations: number[];
-  /** Rows of a parameterised query. */
-  query<Row extends pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<Row[]>;
-  /** Runs `work` in one transaction; keep it short, an embedded database serialises writers. */
-  transaction<T>(work: (client: Queryable) => Promise<T>): Promise<T>;
   /** true when a trivial query answers within the timeout. */
   ping(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
@@ -32,9 +28,6 @@ export interface OpenOptions {
   /** Use this PostgreSQL schema (tests isolate themselves this way). */
   schema?: string;
 }
-
-// 64-bit counts come back as strings by default; every count Parley reads fits in a double.
-pg.types.setTypeParser(20, (value) => Number.parseInt(value, 10));
 
 export async function openDatabase(
   config: Config,
@@ -55,14 +48,14 @@ export async function openDatabase(
     poolConfig = { host: embedded.socketDir, database: 'postgres', user: 'postgres' };
     log.info({ dataDir: config.dataDir, owner: embedded.owner }, 'embedded database ready');
   }
-  const pool = new pg.Pool({
+  const connection: pg.PoolConfig = {
     ...poolConfig,
-    max: poolSize,
     connectionTimeoutMillis: 10_000,
     query_timeout: 60_000,
     idleTimeoutMillis: 30_000,
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
-  });
+  };
+  const pool = new pg.Pool({ ...connection, max: poolSize });
   pool.on('error', (error) => log.warn({ err: error }, 'idle database connection failed'));
 
   try {
@@ -75,26 +68,10 @@ export async function openDatabase(
     return {
       kind,
       pool,
+      connection,
       features,
       appliedMigrations,
-      async query<Row extends pg.QueryResultRow>(sql: string, params?: unknown[]) {
-        const result = await pool.query<Row>(sql, params);
-        return result.rows;
-      },
-      async transaction<T>(work: (client: Queryable) => Promise<T>) {
-        const client = await pool.connect();
-        try {
-          await client.query('begin');
-          const value = await work(client);
-          await client.query('commit');
-          return value;
-        } catch (error) {
-          await client.query('rollback').catch(() => {});
-          throw error;
-        } finally {
-          client.release();
-        }
-      },
+      ...poolQueries(pool),
       async ping(timeoutMs = 2000) {
         const timeout = new Promise<boolean>((resolve) =>
           setTimeout(() => resolve(false), timeoutMs).unref(),

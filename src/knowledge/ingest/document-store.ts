@@ -1,7 +1,7 @@
 // Documents and their chunks in the database, always scoped by tenant. Replacing a document's
 // chunks and deleting a document each happen in one transaction.
 import { randomUUID } from 'node:crypto';
-import type { Database, Queryable } from '../../storage/index.js';
+import type { Database, Queryable, QueryRunner } from '../../storage/index.js';
 import type { PreparedDocument } from './prepare-document.js';
 
 /** A document as the API shows it. */
@@ -59,7 +59,7 @@ export async function upsertDocument(
  * content (same hash, already ready) changes nothing and reports `unchanged`.
  */
 export async function storeChunks(
-  db: Database,
+  db: QueryRunner,
   target: { tenantId: string; documentId: string; title?: string },
   prepared: PreparedDocument,
 ): Promise<{ unchanged: boolean; chunkCount: number }> {
@@ -118,7 +118,12 @@ export async function storeChunks(
 }
 
 /** Marks a document failed unless an earlier version is still being served. */
-export async function markDocumentFailed(db: Database, tenantId: string, documentId: string, error: string) {
+export async function markDocumentFailed(
+  db: QueryRunner,
+  tenantId: string,
+  documentId: string,
+  error: string,
+) {
   await db.query(
     `update documents set status = case when status = 'ready' then status else 'failed' end, error = $3,
        updated_at = now() where id = $1 and tenant_id = $2`,

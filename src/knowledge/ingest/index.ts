@@ -7,6 +7,6 @@ export {
   listDocuments,
 } from './document-store.js';
 export { type BatchEmbedder, EmbeddingBackfill } from './embedding-backfill.js';
+export { IngestPool } from './ingest-pool.js';
 export { Ingestion, type IngestionOptions, type IngestOutcome, type Upload } from './ingestion.js';
 export { getJob, type JobRecord, queueDepth } from './job-queue.js';
-export { PreparePool } from './prepare-pool.js';

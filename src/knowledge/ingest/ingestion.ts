@@ -5,7 +5,8 @@ import { isParleyError, ParleyError } from '../../errors/index.js';
 import type { Database } from '../../storage/index.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { type DocumentFormat, detectFormat } from '../parse/index.js';
-import { markDocumentFailed, storeChunks, upsertDocument } from './document-store.js';
+import { markDocumentFailed, upsertDocument } from './document-store.js';
+import type { IngestPool } from './ingest-pool.js';
 import {
   type ClaimedJob,
   claimJob,
@@ -15,7 +16,6 @@ import {
   heartbeat,
   recoverStaleJobs,
 } from './job-queue.js';
-import type { PreparePool } from './prepare-pool.js';
 
 /** One upload: bytes plus what is known about them. */
 export interface Upload {
@@ -83,9 +83,11 @@ export class Ingestion {
 
   constructor(
     private readonly db: Database,
-    private readonly pool: PreparePool,
+    private readonly pool: IngestPool,
     private readonly log: Logger,
     private readonly options: IngestionOptions,
+    /** Called after a document's chunks were stored (wakes the embedding backfill). */
+    private readonly onStored: () => void = () => {},
   ) {}
 
   /** Stores the upload and its job durably; the work happens in the background. */
@@ -120,28 +122,21 @@ export class Ingestion {
     return ids;
   }
 
-  /** Prepares and stores one upload now, without a job (the CLI's path). */
+  /** Ingests one upload now, without a job (the CLI's path); the work runs on a worker thread. */
   async ingestNow(upload: Upload): Promise<IngestOutcome> {
-    const format = resolveFormat(upload);
-    const sourceKey = sourceKeyOf(upload);
-    const prepared = await this.pool.prepare({
+    const outcome = await this.pool.run({
+      type: 'upload',
+      tenantId: upload.tenantId,
+      kbId: upload.kbId,
+      sourceKey: sourceKeyOf(upload),
+      source: upload.source ?? upload.filename,
       bytes: upload.bytes,
-      format,
+      format: resolveFormat(upload),
       filename: upload.filename,
       title: upload.title,
     });
-    const documentId = await this.db.transaction((client) =>
-      upsertDocument(client, {
-        tenantId: upload.tenantId,
-        kbId: upload.kbId,
-        sourceKey,
-        title: prepared.title,
-        source: upload.source ?? upload.filename,
-        format,
-      }),
-    );
-    const stored = await storeChunks(this.db, { tenantId: upload.tenantId, documentId }, prepared);
-    return { documentId, title: prepared.title, chunkCount: stored.chunkCount, unchanged: stored.unchanged };
+    this.onStored();
+    return outcome;
   }
 
   /** Recovers interrupted jobs and starts taking jobs from the queue. */
@@ -206,26 +201,23 @@ export class Ingestion {
 
   private async execute(job: ClaimedJob): Promise<void> {
     const log = this.log.child({ jobId: job.id, documentId: job.documentId });
-    let progress = 0.05;
+    const progress = 0.05;
     const beat = setInterval(() => {
       heartbeat(this.db, job.id, progress).catch(() => {});
     }, HEARTBEAT_MS);
     try {
       const payload = payloadSchema.parse(job.payload);
-      const prepared = await this.pool.prepare({
-        bytes: job.content,
+      const stored = await this.pool.run({
+        type: 'job',
+        jobId: job.id,
+        tenantId: job.tenantId,
+        documentId: job.documentId,
         format: payload.format,
         filename: payload.filename,
         title: payload.title,
       });
-      progress = 0.6;
-      await heartbeat(this.db, job.id, progress);
-      const stored = await storeChunks(
-        this.db,
-        { tenantId: job.tenantId, documentId: job.documentId },
-        prepared,
-      );
       await completeJob(this.db, job.id, { chunks: stored.chunkCount, unchanged: stored.unchanged });
+      this.onStored();
       log.info({ chunks: stored.chunkCount, unchanged: stored.unchanged }, 'document ingested');
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

@@ -1,15 +1,17 @@
-// A small pool of worker threads that parse and chunk documents, so that this CPU work never
-// runs on the HTTP event loop. Hand-written rather than piscina because the workers must
-// start from TypeScript sources under tests (see storage/worker-url.ts) and from the build.
+// A small pool of worker threads that ingest documents (read the upload, parse, chunk, store),
+// so that none of this CPU work, nor the serialising of large query parameters, runs on the
+// HTTP event loop. Hand-written rather than piscina because the workers must start from the
+// TypeScript sources under tests (see storage/worker-url.ts) as well as from the build.
 import { Worker } from 'node:worker_threads';
+import type pg from 'pg';
 import { type ErrorCode, ParleyError } from '../../errors/index.js';
 import { workerScript } from '../../storage/index.js';
-import type { PreparedDocument, PrepareInput } from './prepare-document.js';
+import type { IngestTask, TaskOutcome } from './ingest-tasks.js';
 
 interface Task {
   id: number;
-  input: PrepareInput;
-  resolve: (value: PreparedDocument) => void;
+  task: IngestTask;
+  resolve: (value: TaskOutcome) => void;
   reject: (error: Error) => void;
 }
 
@@ -19,24 +21,28 @@ interface Slot {
 }
 
 type WorkerReply =
-  | { ready: true }
-  | { id: number; value: PreparedDocument }
+  | { closed: true }
+  | { id: number; value: TaskOutcome }
   | { id: number; error: { message: string; code?: ErrorCode } };
 
-export class PreparePool {
+export class IngestPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
   private nextId = 1;
   private closed = false;
 
-  constructor(private readonly size: number) {}
+  constructor(
+    private readonly size: number,
+    /** Where the workers' own pools connect (the main database handle's `connection`). */
+    private readonly connection: pg.PoolConfig,
+  ) {}
 
-  /** Parses and chunks one document on a worker thread. */
-  prepare(input: PrepareInput): Promise<PreparedDocument> {
+  /** Runs one ingestion task on a worker thread. */
+  run(task: IngestTask): Promise<TaskOutcome> {
     if (this.closed)
       return Promise.reject(new ParleyError('PARLEY_ERR_SHUTTING_DOWN', 'ingestion is shutting down'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, input, resolve, reject });
+      this.queue.push({ id: this.nextId++, task, resolve, reject });
       this.dispatch();
     });
   }
@@ -51,7 +57,18 @@ export class PreparePool {
     for (const task of this.queue.splice(0)) {
       task.reject(new ParleyError('PARLEY_ERR_SHUTTING_DOWN', 'ingestion is shutting down'));
     }
-    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+    // Let each worker close its database pool, then stop it.
+    await Promise.all(
+      this.slots.map(async (slot) => {
+        const closed = new Promise((resolve) => {
+          slot.worker.on('message', (reply: WorkerReply) => 'closed' in reply && resolve(undefined));
+          setTimeout(resolve, 2_000).unref();
+        });
+        slot.worker.postMessage({ close: true });
+        await closed;
+        await slot.worker.terminate();
+      }),
+    );
     this.slots.length = 0;
   }
 
@@ -62,16 +79,16 @@ export class PreparePool {
       if (!slot) return;
       const task = this.queue.shift()!;
       slot.task = task;
-      slot.worker.postMessage({ id: task.id, input: task.input });
+      slot.worker.postMessage({ id: task.id, task: task.task });
     }
   }
 
   private spawn(): Slot {
-    const script = workerScript(import.meta.url, 'prepare-worker');
-    const worker = new Worker(script.url, script.options);
+    const script = workerScript(import.meta.url, 'ingest-worker');
+    const worker = new Worker(script.url, { ...script.options, workerData: { connection: this.connection } });
     const slot: Slot = { worker, task: undefined };
     worker.on('message', (reply: WorkerReply) => {
-      if ('ready' in reply) return;
+      if ('closed' in reply) return;
       const task = slot.task;
       if (!task || task.id !== reply.id) return;
       slot.task = undefined;
