@@ -11,6 +11,7 @@ import type { IngestTask, TaskOutcome } from './ingest-tasks.js';
 interface Task {
   id: number;
   task: IngestTask;
+  onProgress: (share: number) => void;
   resolve: (value: TaskOutcome) => void;
   reject: (error: Error) => void;
 }
@@ -22,6 +23,7 @@ interface Slot {
 
 type WorkerReply =
   | { closed: true }
+  | { id: number; progress: number }
   | { id: number; value: TaskOutcome }
   | { id: number; error: { message: string; code?: ErrorCode } };
 
@@ -37,12 +39,12 @@ export class IngestPool {
     private readonly connection: pg.PoolConfig,
   ) {}
 
-  /** Runs one ingestion task on a worker thread. */
-  run(task: IngestTask): Promise<TaskOutcome> {
+  /** Runs one ingestion task on a worker thread; `onProgress` hears its stages (0..1). */
+  run(task: IngestTask, onProgress: (share: number) => void = () => {}): Promise<TaskOutcome> {
     if (this.closed)
       return Promise.reject(new ParleyError('PARLEY_ERR_SHUTTING_DOWN', 'ingestion is shutting down'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, task, resolve, reject });
+      this.queue.push({ id: this.nextId++, task, onProgress, resolve, reject });
       this.dispatch();
     });
   }
@@ -91,6 +93,10 @@ export class IngestPool {
       if ('closed' in reply) return;
       const task = slot.task;
       if (!task || task.id !== reply.id) return;
+      if ('progress' in reply) {
+        task.onProgress(reply.progress);
+        return;
+      }
       slot.task = undefined;
       if ('error' in reply) {
         task.reject(new ParleyError(reply.error.code ?? 'PARLEY_ERR_INTERNAL', reply.error.message));

@@ -38,24 +38,32 @@ export interface TaskOutcome {
   unchanged: boolean;
 }
 
-export async function runIngestTask(db: QueryRunner, task: IngestTask): Promise<TaskOutcome> {
+/** `onProgress` hears 0.1 (upload read), 0.6 (parsed and chunked) and 1 (stored). */
+export async function runIngestTask(
+  db: QueryRunner,
+  task: IngestTask,
+  onProgress: (share: number) => void = () => {},
+): Promise<TaskOutcome> {
   if (task.type === 'job') {
     const rows = await db.query<{ content: Buffer | null }>('select content from jobs where id = $1', [
       task.jobId,
     ]);
     const content = rows[0]?.content;
     if (!content) throw new Error(`job ${task.jobId} has no upload to ingest`);
+    onProgress(0.1);
     const prepared = await prepareDocument({
       bytes: content,
       format: task.format,
       filename: task.filename,
       title: task.title,
     });
+    onProgress(0.6);
     const stored = await storeChunks(
       db,
       { tenantId: task.tenantId, documentId: task.documentId, title: task.title },
       prepared,
     );
+    onProgress(1);
     return { documentId: task.documentId, title: task.title ?? prepared.title, ...stored };
   }
   const prepared = await prepareDocument(task);

@@ -20,7 +20,8 @@ port.on('message', async (message: { id: number; task: IngestTask } | { close: t
     return;
   }
   try {
-    const value = await runIngestTask(db, message.task);
+    const { id } = message;
+    const value = await runIngestTask(db, message.task, (progress) => port.postMessage({ id, progress }));
     port.postMessage({ id: message.id, value });
   } catch (error) {
     port.postMessage({

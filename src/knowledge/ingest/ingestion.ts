@@ -201,21 +201,27 @@ export class Ingestion {
 
   private async execute(job: ClaimedJob): Promise<void> {
     const log = this.log.child({ jobId: job.id, documentId: job.documentId });
-    const progress = 0.05;
+    let progress = 0.05;
     const beat = setInterval(() => {
       heartbeat(this.db, job.id, progress).catch(() => {});
     }, HEARTBEAT_MS);
     try {
       const payload = payloadSchema.parse(job.payload);
-      const stored = await this.pool.run({
-        type: 'job',
-        jobId: job.id,
-        tenantId: job.tenantId,
-        documentId: job.documentId,
-        format: payload.format,
-        filename: payload.filename,
-        title: payload.title,
-      });
+      const stored = await this.pool.run(
+        {
+          type: 'job',
+          jobId: job.id,
+          tenantId: job.tenantId,
+          documentId: job.documentId,
+          format: payload.format,
+          filename: payload.filename,
+          title: payload.title,
+        },
+        (share) => {
+          // Stored in the job row by the next heartbeat (not a write per stage).
+          progress = Math.min(share, 0.95);
+        },
+      );
       await completeJob(this.db, job.id, { chunks: stored.chunkCount, unchanged: stored.unchanged });
       this.onStored();
       log.info({ chunks: stored.chunkCount, unchanged: stored.unchanged }, 'document ingested');
