@@ -3,9 +3,23 @@
 import { randomUUID } from 'node:crypto';
 import { notFound } from '../errors/index.js';
 import type { RetrievedChunk, Retriever } from '../knowledge/index.js';
+import {
+  type Attempt,
+  type ChatMessage,
+  type ModelChain,
+  ModelsUnavailableError,
+  type TokenUsage,
+} from '../models/index.js';
 import type { Database } from '../storage/index.js';
-import { conversationExists, createConversation, saveTurn } from './conversation-store.js';
-import { type Citation, type ExtractiveAnswer, extractiveAnswer } from './extractive-answer.js';
+import { conversationExists, createConversation, recentMessages, saveTurn } from './conversation-store.js';
+import {
+  type Citation,
+  DEGRADED_LABEL,
+  EXTRACTIVE_LABEL,
+  extractiveAnswer,
+  snippetOf,
+} from './extractive-answer.js';
+import { citationsFor, groundedUserMessage, SYSTEM_PROMPT } from './grounded-prompt.js';
 import type { WriteBehind } from './write-behind.js';
 
 export interface TurnRequest {
@@ -21,6 +35,9 @@ export interface Usage {
   model: string;
 }
 
+/** How the answer was made: by a model, extractively (no model configured), or extractively because no model answered. */
+export type AnswerMode = 'generated' | 'extractive' | 'degraded';
+
 /** What a finished turn returns to the client. */
 export interface TurnResult {
   conversation_id: string;
@@ -28,7 +45,9 @@ export interface TurnResult {
   answer: string;
   citations: Citation[];
   usage: Usage;
-  mode: 'extractive';
+  mode: AnswerMode;
+  /** The model that answered, when one did. */
+  model?: string;
 }
 
 export interface ChatServiceDeps {
@@ -36,13 +55,27 @@ export interface ChatServiceDeps {
   retriever: Retriever;
   writeBehind: WriteBehind;
   topK: number;
+  /** The configured models; absent means extractive answers. */
+  chain?: ModelChain;
 }
+
+/** Earlier messages sent to the model with each turn (the conversation issue adds summaries). */
+const HISTORY_MESSAGES = 6;
+
+const words = (text: string) => text.match(/\S+\s*/g) ?? [];
 
 /** A turn whose retrieval is done; `tokens()` streams the answer, `finish()` records it. */
 export class Turn {
   readonly startedAt = performance.now();
-  private readonly answer: ExtractiveAnswer;
   private finished = false;
+  private answer = '';
+  private citations: Citation[] = [];
+  private mode: AnswerMode;
+  private model: string | undefined;
+  private attempts: Attempt[] = [];
+  private tokenUsage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
+  private failure: string | undefined;
+  private firstTokenMs: number | undefined;
 
   constructor(
     private readonly deps: ChatServiceDeps,
@@ -50,41 +83,116 @@ export class Turn {
     readonly conversationId: string,
     readonly turnId: string,
     private readonly retrieved: RetrievedChunk[],
+    private readonly history: ChatMessage[],
     private readonly timings: Record<string, number>,
     private readonly receivedAt: Date,
     /** Retrievers that failed for this turn (the answer used the others). */
     private readonly degraded: { retriever: string; message: string }[] = [],
   ) {
-    this.answer = extractiveAnswer(request.message, retrieved);
+    this.mode = deps.chain ? 'generated' : 'extractive';
   }
 
-  get citations(): Citation[] {
-    return this.answer.citations;
+  /**
+   * The answer in pieces as soon as they exist. With models configured, the model chain's
+   * tokens; when every model fails before its first token, the extractive answer labelled as
+   * degraded. A model stream that breaks after tokens were sent throws (the caller ends the
+   * stream with an error); so does `signal` aborting, which cancels the provider call.
+   */
+  async *tokens(signal?: AbortSignal): AsyncGenerator<string> {
+    const chain = this.deps.chain;
+    if (!chain || this.retrieved.length === 0) {
+      yield* this.extractive(EXTRACTIVE_LABEL);
+      return;
+    }
+    try {
+      for await (const event of chain.stream({
+        system: SYSTEM_PROMPT,
+        messages: [
+          ...this.history,
+          { role: 'user', content: groundedUserMessage(this.request.message, this.retrieved) },
+        ],
+        signal,
+      })) {
+        if (event.type === 'model') {
+          this.model = event.model;
+          this.attempts = event.attempts;
+        } else if (event.type === 'text') {
+          this.firstTokenMs ??= performance.now() - this.startedAt;
+          this.answer += event.text;
+          yield event.text;
+        } else {
+          this.tokenUsage = event.usage;
+        }
+      }
+      this.citations = citationsFor(this.answer, this.retrieved, snippetOf);
+    } catch (error) {
+      if (error instanceof ModelsUnavailableError) {
+        this.attempts = error.attempts;
+        this.mode = 'degraded';
+        yield* this.extractive(DEGRADED_LABEL);
+        return;
+      }
+      this.failure = error instanceof Error ? error.message : String(error);
+      this.citations = citationsFor(this.answer, this.retrieved, snippetOf);
+      throw error;
+    }
   }
 
-  /** The answer in pieces as they become available (word by word for extractive answers). */
-  *tokens(): Generator<string> {
-    for (const piece of this.answer.text.match(/\S+\s*/g) ?? []) yield piece;
+  /** The whole answer at once (JSON responses). A model that breaks mid-answer degrades it. */
+  async complete(): Promise<TurnResult> {
+    try {
+      for await (const _ of this.tokens()) {
+        // collecting into this.answer
+      }
+    } catch {
+      // Nothing was sent yet: answer extractively rather than fail the request.
+      this.answer = '';
+      this.mode = 'degraded';
+      for await (const _ of this.extractive(DEGRADED_LABEL)) {
+        // collecting
+      }
+    }
+    return this.finish();
+  }
+
+  private *extractive(label: string): Generator<string> {
+    const extracted = extractiveAnswer(this.request.message, this.retrieved, 3, label);
+    this.citations = extracted.citations;
+    this.answer = '';
+    for (const piece of words(extracted.text)) {
+      this.firstTokenMs ??= performance.now() - this.startedAt;
+      this.answer += piece;
+      yield piece;
+    }
   }
 
   /** Completes the turn: returns the result and schedules its persistence off the critical path. */
   finish(outcome: { completed: boolean } = { completed: true }): TurnResult {
-    const usage: Usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, model: 'extractive' };
+    const usage: Usage = {
+      prompt_tokens: this.tokenUsage.inputTokens,
+      completion_tokens: this.tokenUsage.outputTokens,
+      total_tokens: this.tokenUsage.inputTokens + this.tokenUsage.outputTokens,
+      model: this.mode === 'generated' && this.model ? this.model : 'extractive',
+    };
     const result: TurnResult = {
       conversation_id: this.conversationId,
       turn_id: this.turnId,
-      answer: this.answer.text,
-      citations: this.answer.citations,
+      answer: this.answer,
+      citations: this.citations,
       usage,
-      mode: 'extractive',
+      mode: this.mode,
+      ...(this.mode === 'generated' && this.model ? { model: this.model } : {}),
     };
     if (this.finished) return result;
     this.finished = true;
     const trace = {
       turn_id: this.turnId,
       conversation_id: this.conversationId,
-      mode: 'extractive',
-      completed: outcome.completed,
+      mode: this.mode,
+      model: this.model ?? null,
+      attempts: this.attempts,
+      completed: outcome.completed && this.failure === undefined,
+      error: this.failure ?? null,
       retriever: this.deps.retriever.name,
       degraded: this.degraded,
       retrieved: this.retrieved.map((chunk) => ({
@@ -95,9 +203,13 @@ export class Turn {
         score: chunk.score,
         signals: chunk.signals,
       })),
-      sentences: this.answer.sentences,
+      history_messages: this.history.length,
       usage,
-      timings_ms: { ...this.timings, total: performance.now() - this.startedAt },
+      timings_ms: {
+        ...this.timings,
+        ...(this.firstTokenMs === undefined ? {} : { first_token: this.firstTokenMs }),
+        total: performance.now() - this.startedAt,
+      },
     };
     const record = {
       tenantId: this.request.tenantId,
@@ -106,8 +218,8 @@ export class Turn {
       user: { id: randomUUID(), content: this.request.message, at: this.receivedAt },
       assistant: {
         id: randomUUID(),
-        content: this.answer.text,
-        citations: this.answer.citations,
+        content: this.answer,
+        citations: this.citations,
         usage,
         at: new Date(),
       },
@@ -129,7 +241,7 @@ export class ChatService {
     const failures: { retriever: string; message: string }[] = [];
     // A new conversation's row is written now, in parallel with retrieval, so that a follow-up
     // turn can name it even before this turn's messages are persisted.
-    const [exists, retrieved] = await Promise.all([
+    const [exists, retrieved, history] = await Promise.all([
       request.conversationId
         ? conversationExists(this.deps.db, request.tenantId, conversationId)
         : createConversation(this.deps.db, request.tenantId, conversationId, request.message).then(
@@ -140,6 +252,10 @@ export class ChatService {
         topK: this.deps.topK,
         failures,
       }),
+      // Earlier turns, for a model to follow the conversation (only models use them).
+      request.conversationId && this.deps.chain
+        ? recentMessages(this.deps.db, request.tenantId, conversationId, HISTORY_MESSAGES)
+        : Promise.resolve([]),
     ]);
     if (!exists) throw notFound('conversation');
     const timings = { retrieval: performance.now() - started };
@@ -149,6 +265,7 @@ export class ChatService {
       conversationId,
       randomUUID(),
       retrieved,
+      history,
       timings,
       receivedAt,
       failures,

@@ -99,7 +99,7 @@ export async function evaluateCitations(
   for (const { question, expected } of questions) {
     const started = performance.now();
     const turn = await chat.begin({ tenantId, message: question });
-    const result = turn.finish();
+    const result = await turn.complete();
     latencies.push(performance.now() - started);
     const pages = result.citations.map(pageOf);
     const wanted = new Set(expected);

@@ -21,6 +21,9 @@ export interface ExtractiveAnswer {
 
 export const EXTRACTIVE_LABEL =
   'Extractive answer (no language model is configured): passages from your documents.';
+/** Used when models are configured but none of them answered. */
+export const DEGRADED_LABEL =
+  'Degraded answer (no language model is available right now): passages from your documents.';
 export const NOTHING_FOUND = 'I could not find anything about that in the knowledge base.';
 
 const STOPWORDS = new Set(
@@ -77,6 +80,7 @@ export function extractiveAnswer(
   question: string,
   chunks: RetrievedChunk[],
   maxSentences = 3,
+  label = EXTRACTIVE_LABEL,
 ): ExtractiveAnswer {
   const candidates = chunks.slice(0, 5);
   if (candidates.length === 0) return { text: NOTHING_FOUND, citations: [], sentences: [] };
@@ -141,10 +145,10 @@ export function extractiveAnswer(
     score: sentence.score,
   }));
   const body = sentences.map((sentence) => `- ${sentence.text} [${sentence.citation}]`).join('\n');
-  return { text: `${EXTRACTIVE_LABEL}\n\n${body}`, citations, sentences };
+  return { text: `${label}\n\n${body}`, citations, sentences };
 }
 
-function snippetOf(text: string, max = 300): string {
+export function snippetOf(text: string, max = 300): string {
   const flat = plainProse(text).replace(/\s+/g, ' ').trim();
   return flat.length <= max ? flat : `${flat.slice(0, max - 1).trimEnd()}…`;
 }

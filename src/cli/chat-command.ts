@@ -21,7 +21,11 @@ export async function chatCommand(options: { tenant: string }): Promise<void> {
       }
       const turn = await runtime.chat.begin({ tenantId, message, conversationId });
       conversationId = turn.conversationId;
-      for (const piece of turn.tokens()) process.stdout.write(piece);
+      try {
+        for await (const piece of turn.tokens()) process.stdout.write(piece);
+      } catch (error) {
+        process.stdout.write(`\n[the answer broke off: ${(error as Error).message}]`);
+      }
       const result = turn.finish();
       process.stdout.write('\n');
       result.citations.forEach((citation, index) => {

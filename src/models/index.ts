@@ -1,4 +1,6 @@
 // Models: the provider seams over the AI SDK (embeddings now; chat models and the model chain next).
+
+export * from './chat/index.js';
 export {
   createEmbedder,
   type Embedder,

@@ -11,7 +11,7 @@ import {
   type Retriever,
   VectorRetriever,
 } from '../knowledge/index.js';
-import { createEmbedder } from '../models/index.js';
+import { createChatModels, createEmbedder, ModelChain } from '../models/index.js';
 import { type Database, ensureVectorTable, type OpenOptions, openDatabase } from '../storage/index.js';
 import type { Logger } from '../telemetry/index.js';
 import { KeyVerifier } from './auth/api-keys.js';
@@ -25,6 +25,8 @@ export interface Runtime {
   chat: ChatService;
   writeBehind: WriteBehind;
   keys: KeyVerifier;
+  /** The configured models (PARLEY_MODELS), primary first; absent: extractive answers. */
+  chain: ModelChain | undefined;
   /** Vector search state, for /readyz. */
   vector: VectorStatus;
   /** Embeds chunks in the background when embeddings are configured (server processes only). */
@@ -69,7 +71,9 @@ export async function createRuntime(
     log.warn({ err: error, retriever: name }, 'retriever failed; answering from the others'),
   );
   const writeBehind = new WriteBehind(log.child({ component: 'write-behind' }));
-  const chat = new ChatService({ db, retriever, writeBehind, topK: config.PARLEY_RETRIEVAL_TOP_K });
+  const models = createChatModels(config);
+  const chain = models.length > 0 ? new ModelChain(models) : undefined;
+  const chat = new ChatService({ db, retriever, writeBehind, topK: config.PARLEY_RETRIEVAL_TOP_K, chain });
   await ingestion.start();
   if (options.runJobs) embeddings?.start();
   return {
@@ -81,6 +85,7 @@ export async function createRuntime(
     chat,
     writeBehind,
     keys: new KeyVerifier(db),
+    chain,
     vector,
     embeddings,
     async close() {

@@ -44,7 +44,7 @@ export function chatRoutes(
     );
 
     if (!wantsStream) {
-      const result = turn.finish();
+      const result = await turn.complete();
       metrics.turnDuration.observe({ mode: result.mode }, (performance.now() - started) / 1000);
       return result;
     }
@@ -53,18 +53,21 @@ export function chatRoutes(
     const done = (async () => {
       try {
         await sse.send('meta', { conversation_id: turn.conversationId, turn_id: turn.turnId });
-        for (const piece of turn.tokens()) {
-          if (sse.signal.aborted) break;
+        for await (const piece of turn.tokens(sse.signal)) {
           await sse.send('token', { text: piece });
         }
         const result = turn.finish({ completed: !sse.signal.aborted });
         await sse.send('citations', { citations: result.citations });
-        await sse.send('done', { usage: result.usage, mode: result.mode });
+        await sse.send('done', { usage: result.usage, mode: result.mode, model: result.model ?? null });
         metrics.turnDuration.observe({ mode: result.mode }, (performance.now() - started) / 1000);
       } catch (error) {
-        const { body: errorBody, unexpected } = toErrorResponse(error);
-        if (unexpected) request.log.error({ err: error }, 'stream failed');
-        await sse.send('error', errorBody.error);
+        turn.finish({ completed: false });
+        if (!sse.signal.aborted) {
+          const { body: errorBody, unexpected } = toErrorResponse(error);
+          if (unexpected) request.log.error({ err: error }, 'stream failed');
+          else request.log.warn({ err: error }, 'stream ended with an error');
+          await sse.send('error', errorBody.error);
+        }
       } finally {
         sse.end();
       }

@@ -22,8 +22,8 @@ export function healthRoutes(app: FastifyInstance, runtime: Runtime, metrics: Me
           : {}),
         note: runtime.vector.note,
       },
-      models: config.PARLEY_MODELS?.length
-        ? { chain: config.PARLEY_MODELS }
+      models: runtime.chain
+        ? { chain: runtime.chain.models, circuits: runtime.chain.states() }
         : { chain: [], note: 'no model configured: answers are extractive, cited passages' },
       notes: db.features.notes,
     };

@@ -1,0 +1,11 @@
+// Chat models and the model chain.
+export { type ChatModelSettings, createChatModels } from './create-chat-models.js';
+export {
+  type Attempt,
+  type ChainEvent,
+  type ChainOptions,
+  ModelChain,
+  ModelsUnavailableError,
+  retryAfterMs,
+} from './model-chain.js';
+export type { ChatMessage, ChatModel, GenerationRequest, TokenUsage } from './types.js';

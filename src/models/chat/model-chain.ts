@@ -1,0 +1,224 @@
+// The model chain: the primary model first, then each fallback in order. A model is skipped
+// while its circuit breaker is open (cockatiel: opens after consecutive failures, half-opens
+// to probe) or while it asked us to wait (Retry-After). The next model takes over on 429, 5xx,
+// 529, a timeout, or a stream that breaks before its first token. Once a model has produced a
+// token the chain is committed to it: a later break ends the stream with an error instead of
+// silently restarting with another model's words.
+
+import { APICallError } from 'ai';
+import {
+  BrokenCircuitError,
+  CircuitState,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  ExponentialBackoff,
+  handleAll,
+  handleWhen,
+  type IPolicy,
+  retry,
+  wrap,
+} from 'cockatiel';
+import { isParleyError, ParleyError } from '../../errors/index.js';
+import type { ChatModel, GenerationRequest, TokenUsage } from './types.js';
+
+export interface ChainOptions {
+  /** No first token within this time: give up on this model (default 10 s). */
+  firstTokenTimeoutMs?: number;
+  /** The whole generation must end within this time (default 120 s). */
+  totalTimeoutMs?: number;
+  /** Consecutive failures that open a model's circuit (default 3). */
+  breakerThreshold?: number;
+  /** How long an open circuit waits before a half-open probe (default 30 s). */
+  halfOpenAfterMs?: number;
+  /** Attempts for the last model in the chain, which has nothing to fall back to (default 2). */
+  lastModelAttempts?: number;
+}
+
+/** One try of one model, for the trace and the metrics. */
+export interface Attempt {
+  model: string;
+  outcome: 'answered' | 'failed' | 'skipped';
+  error?: string;
+  status?: number;
+  ms: number;
+}
+
+export type ChainEvent =
+  | { type: 'model'; model: string; attempts: Attempt[] }
+  | { type: 'text'; text: string }
+  | { type: 'done'; model: string; usage: TokenUsage; attempts: Attempt[] };
+
+/** Every model failed before producing a token; `attempts` says how. */
+export class ModelsUnavailableError extends ParleyError {
+  constructor(readonly attempts: Attempt[]) {
+    super(
+      'PARLEY_ERR_DEPENDENCY',
+      `no model answered: ${attempts.map((a) => `${a.model} ${a.error}`).join('; ')}`,
+      {
+        isRetryable: true,
+      },
+    );
+  }
+}
+
+interface Entry {
+  model: ChatModel;
+  policy: IPolicy;
+  breaker: ReturnType<typeof circuitBreaker>;
+  /** Epoch ms before which the provider asked not to be called again (Retry-After). */
+  coolDownUntil: number;
+}
+
+const isRetryable = (error: Error) => isParleyError(error) && error.isRetryable;
+
+function apiCallErrorOf(error: unknown): APICallError | undefined {
+  for (let current = error; current; current = (current as { cause?: unknown }).cause) {
+    if (APICallError.isInstance(current)) return current;
+    if (typeof current !== 'object') return undefined;
+  }
+  return undefined;
+}
+
+/** Milliseconds the provider asked us to wait (retry-after-ms, or Retry-After in seconds or as a date). */
+export function retryAfterMs(error: unknown): number | undefined {
+  const headers = apiCallErrorOf(error)?.responseHeaders ?? {};
+  const ms = Number(headers['retry-after-ms']);
+  if (Number.isFinite(ms) && ms > 0) return ms;
+  const value = headers['retry-after'];
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+function timeoutError(model: string, what: string, ms: number): ParleyError {
+  return new ParleyError('PARLEY_ERR_DEPENDENCY', `model ${model}: ${what} within ${ms} ms`, {
+    isRetryable: true,
+  });
+}
+
+export class ModelChain {
+  private readonly entries: Entry[];
+  private readonly firstTokenTimeoutMs: number;
+  private readonly totalTimeoutMs: number;
+
+  constructor(models: ChatModel[], options: ChainOptions = {}) {
+    this.firstTokenTimeoutMs = options.firstTokenTimeoutMs ?? 10_000;
+    this.totalTimeoutMs = options.totalTimeoutMs ?? 120_000;
+    this.entries = models.map((model, index) => {
+      const breaker = circuitBreaker(handleAll, {
+        halfOpenAfter: options.halfOpenAfterMs ?? 30_000,
+        breaker: new ConsecutiveBreaker(options.breakerThreshold ?? 3),
+      });
+      const isLast = index === models.length - 1;
+      // Only the last model retries (jittered exponential backoff): earlier ones hand over to
+      // the next model at once, which is faster for the user than waiting.
+      const policy = isLast
+        ? wrap(
+            retry(handleWhen(isRetryable), {
+              maxAttempts: Math.max(0, (options.lastModelAttempts ?? 2) - 1),
+              backoff: new ExponentialBackoff({ initialDelay: 250, maxDelay: 2_000 }),
+            }),
+            breaker,
+          )
+        : breaker;
+      return { model, policy, breaker, coolDownUntil: 0 };
+    });
+  }
+
+  get models(): string[] {
+    return this.entries.map((entry) => entry.model.id);
+  }
+
+  /** Circuit state per model, for metrics and /readyz. */
+  states(): { model: string; state: 'closed' | 'open' | 'half-open' | 'isolated' }[] {
+    const names = {
+      [CircuitState.Closed]: 'closed',
+      [CircuitState.Open]: 'open',
+      [CircuitState.HalfOpen]: 'half-open',
+      [CircuitState.Isolated]: 'isolated',
+    } as const;
+    return this.entries.map((entry) => ({ model: entry.model.id, state: names[entry.breaker.state] }));
+  }
+
+  async *stream(request: GenerationRequest): AsyncGenerator<ChainEvent> {
+    const attempts: Attempt[] = [];
+    for (const entry of this.entries) {
+      const id = entry.model.id;
+      if (entry.coolDownUntil > Date.now()) {
+        attempts.push({ model: id, outcome: 'skipped', error: 'waiting for Retry-After', ms: 0 });
+        continue;
+      }
+      const started = performance.now();
+      let controller = new AbortController();
+      let generator: AsyncGenerator<string, TokenUsage> | undefined;
+      let first: IteratorResult<string, TokenUsage>;
+      try {
+        first = await entry.policy.execute(async () => {
+          await generator?.return(undefined as never).catch(() => {});
+          // A fresh controller per attempt: an earlier attempt's timeout must not cancel this one.
+          controller = new AbortController();
+          const signal = request.signal
+            ? AbortSignal.any([request.signal, controller.signal])
+            : controller.signal;
+          generator = entry.model.stream({ ...request, signal });
+          const timer = setTimeout(
+            () => controller.abort(timeoutError(id, 'no first token', this.firstTokenTimeoutMs)),
+            this.firstTokenTimeoutMs,
+          );
+          try {
+            return await generator.next();
+          } catch (error) {
+            throw controller.signal.aborted && !request.signal?.aborted ? controller.signal.reason : error;
+          } finally {
+            clearTimeout(timer);
+          }
+        });
+      } catch (error) {
+        if (request.signal?.aborted) throw request.signal.reason;
+        const wait = retryAfterMs(error);
+        if (wait) entry.coolDownUntil = Date.now() + wait;
+        attempts.push({
+          model: id,
+          outcome: error instanceof BrokenCircuitError ? 'skipped' : 'failed',
+          error: error instanceof BrokenCircuitError ? 'circuit open' : (error as Error).message,
+          status: apiCallErrorOf(error)?.statusCode,
+          ms: performance.now() - started,
+        });
+        continue;
+      }
+
+      attempts.push({ model: id, outcome: 'answered', ms: performance.now() - started });
+      yield { type: 'model', model: id, attempts };
+      const total = setTimeout(
+        () => controller.abort(timeoutError(id, 'generation did not finish', this.totalTimeoutMs)),
+        this.totalTimeoutMs,
+      );
+      try {
+        let step = first;
+        while (!step.done) {
+          if (step.value) yield { type: 'text', text: step.value };
+          step = await generator!.next();
+        }
+        yield { type: 'done', model: id, usage: step.value, attempts };
+        return;
+      } catch (error) {
+        if (request.signal?.aborted) throw request.signal.reason;
+        const cause = controller.signal.aborted ? controller.signal.reason : error;
+        throw new ParleyError(
+          'PARLEY_ERR_DEPENDENCY',
+          `the answer from ${id} broke off: ${(cause as Error).message}`,
+          {
+            cause,
+            isRetryable: true,
+          },
+        );
+      } finally {
+        clearTimeout(total);
+        await generator?.return(undefined as never).catch(() => {});
+      }
+    }
+    throw new ModelsUnavailableError(attempts);
+  }
+}
