@@ -72,6 +72,15 @@ export const settingsSchema = z.object({
 
 export type Settings = z.infer<typeof settingsSchema>;
 
+const SECRET_SETTINGS = new Set([
+  'DATABASE_URL',
+  'REDIS_URL',
+  'OPENAI_API_KEY',
+  'ANTHROPIC_API_KEY',
+  'OPENAI_BASE_URL',
+  'ANTHROPIC_BASE_URL',
+]);
+
 /** The parsed configuration handed to `createApp` and the CLI. */
 export interface Config extends Settings {
   /** Absolute data directory. */
@@ -135,7 +144,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = issue.path.join('.') || 'settings';
-      return `${name}: ${issue.message} (got ${JSON.stringify(merged[name] ?? null)})`;
+      // URLs and keys may carry credentials: name the setting, never echo its value.
+      const shown = SECRET_SETTINGS.has(name)
+        ? 'value hidden'
+        : `got ${JSON.stringify(merged[name] ?? null)}`;
+      return `${name}: ${issue.message} (${shown})`;
     });
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }

@@ -12,7 +12,13 @@ import {
   VectorRetriever,
 } from '../knowledge/index.js';
 import { createChatModels, createEmbedder, ModelChain } from '../models/index.js';
-import { type Database, ensureVectorTable, type OpenOptions, openDatabase } from '../storage/index.js';
+import {
+  type Database,
+  ensureVectorTable,
+  type OpenOptions,
+  openDatabase,
+  withMigrationLock,
+} from '../storage/index.js';
 import type { Logger } from '../telemetry/index.js';
 import { KeyVerifier } from './auth/api-keys.js';
 
@@ -63,7 +69,7 @@ export async function createRuntime(
     {
       concurrency: options.runJobs ? config.PARLEY_INGEST_CONCURRENCY : 0,
       // An embedded database has one owner process: whatever it left running was interrupted.
-      staleSeconds: db.kind === 'embedded' ? 0 : 60,
+      staleSeconds: db.kind === 'embedded' && db.manages ? 0 : 60,
     },
     () => embeddings?.poke(),
   );
@@ -129,7 +135,14 @@ async function buildRetrievers(
     log.warn({ err: error }, note);
     return keywordOnly(note);
   }
-  await ensureVectorTable(db.pool, dimensions, embedder.modelId);
+  const usable = await withMigrationLock(db.pool, () =>
+    ensureVectorTable(db.pool, dimensions, embedder.modelId, db.manages),
+  );
+  if (!usable) {
+    return keywordOnly(
+      `the embeddings table does not match ${embedder.modelId} yet: retrieval is keyword-only`,
+    );
+  }
   // The query embedding is on the user's critical path: a short deadline and no retries, since
   // keyword search answers anyway. Background embedding keeps the patient defaults.
   const queryEmbedder = createEmbedder(config, { timeoutMs: 3_000, maxRetries: 0 })!;

@@ -5,9 +5,9 @@ import pg from 'pg';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { startEmbeddedDatabase } from './embedded/embedded-database.js';
-import { migrate } from './migrate.js';
+import { migrate, withMigrationLock } from './migrate.js';
 import { poolQueries, type QueryRunner } from './pool-queries.js';
-import { ensureSearchFeatures, type SearchFeatures } from './search-indexes.js';
+import { detectSearchFeatures, ensureSearchFeatures, type SearchFeatures } from './search-indexes.js';
 
 export interface Database extends QueryRunner {
   kind: 'embedded' | 'postgres';
@@ -15,6 +15,12 @@ export interface Database extends QueryRunner {
   /** How to open another pool on the same database (from a worker thread); plain data. */
   connection: pg.PoolConfig;
   features: SearchFeatures;
+  /**
+   * Whether this process manages the schema and search indexes (it owns the embedded database,
+   * or talks to a server). A command attached to a running server's embedded database does not:
+   * it must not rebuild indexes or requeue jobs under the server's feet.
+   */
+  manages: boolean;
   /** Migration versions applied when this handle was opened. */
   appliedMigrations: number[];
   /** true when a trivial query answers within the timeout. */
@@ -38,6 +44,7 @@ export async function openDatabase(
   let closeEmbedded = async () => {};
   let poolConfig: pg.PoolConfig;
   let kind: Database['kind'];
+  let manages = true;
   if (config.DATABASE_URL) {
     kind = 'postgres';
     poolConfig = { connectionString: config.DATABASE_URL };
@@ -45,6 +52,7 @@ export async function openDatabase(
     kind = 'embedded';
     const embedded = await startEmbeddedDatabase(config.dataDir, { maxConnections: poolSize * 4 + 8 });
     closeEmbedded = () => embedded.close();
+    manages = embedded.owner;
     poolConfig = { host: embedded.socketDir, database: 'postgres', user: 'postgres' };
     log.info({ dataDir: config.dataDir, owner: embedded.owner }, 'embedded database ready');
   }
@@ -60,13 +68,17 @@ export async function openDatabase(
 
   try {
     if (options.schema) await pool.query(`create schema if not exists ${options.schema}`);
-    const appliedMigrations = options.migrate === false ? [] : await migrate(pool);
+    const appliedMigrations = options.migrate === false || !manages ? [] : await migrate(pool);
     if (appliedMigrations.length) log.info({ applied: appliedMigrations }, 'migrations applied');
-    const features = await ensureSearchFeatures(pool, { k1: config.PARLEY_BM25_K1, b: config.PARLEY_BM25_B });
+    const bm25 = { k1: config.PARLEY_BM25_K1, b: config.PARLEY_BM25_B };
+    const features = manages
+      ? await withMigrationLock(pool, () => ensureSearchFeatures(pool, bm25))
+      : await detectSearchFeatures(pool);
     for (const note of features.notes) log.warn(note);
 
     return {
       kind,
+      manages,
       pool,
       connection,
       features,

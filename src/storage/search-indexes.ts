@@ -59,6 +59,19 @@ export async function ensureSearchFeatures(pool: pg.Pool, bm25: Bm25Parameters):
   return features;
 }
 
+/** What a process that does not manage the schema can use: installed extensions and built indexes. */
+export async function detectSearchFeatures(pool: pg.Pool): Promise<SearchFeatures> {
+  const rows = await pool.query<{ bm25: boolean; vector: boolean }>(
+    `select to_regclass('chunks_bm25') is not null as bm25,
+            exists(select 1 from pg_extension where extname = 'vector') as vector`,
+  );
+  const row = rows.rows[0] ?? { bm25: false, vector: false };
+  const notes = row.bm25
+    ? []
+    : ['no BM25 index: keyword search uses built-in full-text ranking (ts_rank_cd)'];
+  return { bm25: row.bm25, vector: row.vector, notes };
+}
+
 async function ensureBm25Index(pool: pg.Pool, { k1, b }: Bm25Parameters): Promise<void> {
   const current = await pool.query<{ reloptions: string[] | null }>(
     `select c.reloptions from pg_class c
@@ -72,7 +85,7 @@ async function ensureBm25Index(pool: pg.Pool, { k1, b }: Bm25Parameters): Promis
     await pool.query('drop index chunks_bm25');
   }
   await pool.query(
-    `create index chunks_bm25 on chunks using bm25(search_text) with (text_config='english', k1=${Number(k1)}, b=${Number(b)})`,
+    `create index if not exists chunks_bm25 on chunks using bm25(search_text) with (text_config='english', k1=${Number(k1)}, b=${Number(b)})`,
   );
 }
 
@@ -81,7 +94,12 @@ async function ensureBm25Index(pool: pg.Pool, { k1, b }: Bm25Parameters): Promis
  * for other dimensions or another model is dropped (its vectors are useless to the new model);
  * the embedding backfill then re-embeds every chunk.
  */
-export async function ensureVectorTable(pool: pg.Pool, dimensions: number, model: string): Promise<void> {
+export async function ensureVectorTable(
+  pool: pg.Pool,
+  dimensions: number,
+  model: string,
+  manage = true,
+): Promise<boolean> {
   const dims = Math.trunc(dimensions);
   if (!(dims > 0 && dims <= 16000)) throw new Error(`unsupported embedding dimensions ${dimensions}`);
   const existing = await pool.query<{ typmod: number }>(
@@ -89,6 +107,8 @@ export async function ensureVectorTable(pool: pg.Pool, dimensions: number, model
        where a.attrelid = to_regclass('chunk_embeddings') and a.attname = 'embedding'`,
   );
   const row = existing.rows[0];
+  // A process that does not manage the schema only uses a table that already fits.
+  if (!manage) return row?.typmod === dims;
   if (row && row.typmod !== dims) await pool.query('drop table chunk_embeddings');
   await pool.query(
     `create table if not exists chunk_embeddings (
@@ -102,4 +122,5 @@ export async function ensureVectorTable(pool: pg.Pool, dimensions: number, model
   await pool.query(
     'create index if not exists chunk_embeddings_hnsw on chunk_embeddings using hnsw (embedding vector_cosine_ops)',
   );
+  return true;
 }

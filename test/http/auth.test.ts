@@ -24,6 +24,10 @@ describe.each(BACKENDS)('auth on %s', (kind) => {
     });
     expect(proxied.status).toBe(401);
     expect(proxied.body.error.code).toBe('PARLEY_ERR_UNAUTHORIZED');
+    for (const header of ['via', 'x-forwarded-host', 'cf-connecting-ip']) {
+      const relayed = await call(app(), { method: 'GET', url: '/v1/documents', headers: { [header]: 'x' } });
+      expect(relayed.status, header).toBe(401);
+    }
     const remote = await call(app(), { method: 'GET', url: '/v1/documents', remoteAddress: '198.51.100.4' });
     expect(remote.status).toBe(401);
   });

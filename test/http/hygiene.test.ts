@@ -51,6 +51,18 @@ describe('http hygiene', () => {
       { method: 'GET' as const, url: '/v1/conversations/%00' },
       { method: 'GET' as const, url: '/v1/nothing-here' },
       { method: 'PATCH' as const, url: '/v1/chat', payload: {} },
+      {
+        method: 'POST' as const,
+        url: '/v1/documents',
+        headers: { 'content-type': 'multipart/form-data' },
+        payload: 'no boundary at all',
+      },
+      {
+        method: 'POST' as const,
+        url: '/v1/documents',
+        headers: { 'content-type': 'multipart/form-data; boundary=xyz' },
+        payload: '--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.md"\r\n\r\nunterminated',
+      },
     ];
     for (const request of cases) {
       const response = await call<{ error: { code: string; message: string } }>(app(), request);

@@ -2,6 +2,7 @@
 // for the embedding provider: a provider outage delays vector search for new chunks (keyword
 // search still finds them) instead of failing uploads, and chunks ingested before embeddings
 // were configured are embedded too.
+import { isParleyError } from '../../errors/index.js';
 import type { Database } from '../../storage/index.js';
 import type { Logger } from '../../telemetry/index.js';
 
@@ -10,7 +11,14 @@ export interface BatchEmbedder {
   embed(texts: string[], options?: { signal?: AbortSignal }): Promise<number[][]>;
 }
 
+interface Row {
+  id: number;
+  search_text: string;
+}
+
 const BATCH = 128;
+/** Chunks set aside at most (kept in memory; a restart tries them again). */
+const MAX_REJECTED = 10_000;
 const IDLE_MS = 1_000;
 const MAX_BACKOFF_MS = 60_000;
 
@@ -19,6 +27,7 @@ export class EmbeddingBackfill {
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private readonly controller = new AbortController();
+  private readonly rejected = new Set<number>();
 
   constructor(
     private readonly db: Database,
@@ -45,7 +54,9 @@ export class EmbeddingBackfill {
   /** Chunks still waiting for an embedding. */
   async pending(): Promise<number> {
     const rows = await this.db.query<{ n: number }>(
-      `select count(*) as n from chunks c where not exists (select 1 from chunk_embeddings e where e.chunk_id = c.id)`,
+      `select count(*) as n from chunks c
+        where not exists (select 1 from chunk_embeddings e where e.chunk_id = c.id) and c.id <> all($1::bigint[])`,
+      [[...this.rejected]],
     );
     return rows[0]?.n ?? 0;
   }
@@ -57,19 +68,47 @@ export class EmbeddingBackfill {
     }
   }
 
-  /** Embeds one batch; returns how many chunks it embedded. */
+  /** Embeds one batch; returns how many chunks it handled (embedded or set aside). */
   async step(): Promise<number> {
-    const rows = await this.db.query<{ id: number; tenant_id: string; search_text: string }>(
-      `select c.id, c.tenant_id, c.search_text from chunks c
+    const rows = await this.db.query<Row>(
+      `select c.id, c.search_text from chunks c
         where not exists (select 1 from chunk_embeddings e where e.chunk_id = c.id)
+          and c.id <> all($2::bigint[])
         order by c.id limit $1`,
-      [BATCH],
+      [BATCH, [...this.rejected]],
     );
     if (rows.length === 0) return 0;
-    const vectors = await this.embedder.embed(
-      rows.map((row) => row.search_text),
-      { signal: this.controller.signal },
-    );
+    await this.embedRows(rows);
+    return rows.length;
+  }
+
+  /**
+   * A batch the provider refuses for good (a 400: input too long, content filter) is split in
+   * halves until the offending chunks are found; those are set aside (logged, and left to
+   * keyword search) so that one bad chunk cannot stop embedding for every tenant.
+   */
+  private async embedRows(rows: Row[]): Promise<void> {
+    let vectors: number[][];
+    try {
+      vectors = await this.embedder.embed(
+        rows.map((row) => row.search_text),
+        { signal: this.controller.signal },
+      );
+    } catch (error) {
+      if (!isParleyError(error) || error.isRetryable || this.stopping) throw error;
+      if (rows.length === 1) {
+        if (this.rejected.size < MAX_REJECTED) this.rejected.add(rows[0]!.id);
+        this.log.warn(
+          { err: error, chunkId: rows[0]!.id },
+          'the embedding provider refused a chunk; skipping it',
+        );
+        return;
+      }
+      const half = Math.ceil(rows.length / 2);
+      await this.embedRows(rows.slice(0, half));
+      await this.embedRows(rows.slice(half));
+      return;
+    }
     // A chunk deleted meanwhile is skipped by the join; a concurrent backfill by the conflict clause.
     await this.db.query(
       `insert into chunk_embeddings(chunk_id, tenant_id, model, embedding)
@@ -79,7 +118,6 @@ export class EmbeddingBackfill {
        on conflict (chunk_id) do nothing`,
       [this.embedder.modelId, rows.map((row) => row.id), vectors.map((vector) => `[${vector.join(',')}]`)],
     );
-    return rows.length;
   }
 
   private async run(): Promise<void> {

@@ -19,7 +19,13 @@ interface Task {
 interface Slot {
   worker: Worker;
   task: Task | undefined;
+  deadline: NodeJS.Timeout | undefined;
 }
+
+/** A document still being processed after this long is treated as unprocessable (a parser hang). */
+const TASK_DEADLINE_MS = 5 * 60_000;
+/** Heap per worker: a pathological document fails alone instead of taking the process down. */
+const WORKER_HEAP_MB = 1024;
 
 type WorkerReply =
   | { closed: true }
@@ -81,14 +87,27 @@ export class IngestPool {
       if (!slot) return;
       const task = this.queue.shift()!;
       slot.task = task;
+      slot.deadline = setTimeout(() => {
+        this.abandon(
+          slot,
+          new ParleyError(
+            'PARLEY_ERR_UNREADABLE_DOCUMENT',
+            `processing the document took longer than ${TASK_DEADLINE_MS / 1000} s; it was abandoned`,
+          ),
+        );
+      }, TASK_DEADLINE_MS);
       slot.worker.postMessage({ id: task.id, task: task.task });
     }
   }
 
   private spawn(): Slot {
     const script = workerScript(import.meta.url, 'ingest-worker');
-    const worker = new Worker(script.url, { ...script.options, workerData: { connection: this.connection } });
-    const slot: Slot = { worker, task: undefined };
+    const worker = new Worker(script.url, {
+      ...script.options,
+      workerData: { connection: this.connection },
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+    });
+    const slot: Slot = { worker, task: undefined, deadline: undefined };
     worker.on('message', (reply: WorkerReply) => {
       if ('closed' in reply) return;
       const task = slot.task;
@@ -97,7 +116,7 @@ export class IngestPool {
         task.onProgress(reply.progress);
         return;
       }
-      slot.task = undefined;
+      this.release(slot);
       if ('error' in reply) {
         task.reject(new ParleyError(reply.error.code ?? 'PARLEY_ERR_INTERNAL', reply.error.message));
       } else {
@@ -105,18 +124,39 @@ export class IngestPool {
       }
       this.dispatch();
     });
-    const fail = (error: Error) => {
-      const index = this.slots.indexOf(slot);
-      if (index >= 0) this.slots.splice(index, 1);
-      slot.task?.reject(new ParleyError('PARLEY_ERR_INTERNAL', `document worker failed: ${error.message}`));
-      slot.task = undefined;
-      if (!this.closed) this.dispatch();
-    };
-    worker.on('error', fail);
+    worker.on('error', (error: Error & { code?: string }) => {
+      const outOfMemory = error.code === 'ERR_WORKER_OUT_OF_MEMORY';
+      this.abandon(
+        slot,
+        outOfMemory
+          ? new ParleyError(
+              'PARLEY_ERR_UNREADABLE_DOCUMENT',
+              'the document needs more memory than a worker may use',
+            )
+          : new ParleyError('PARLEY_ERR_INTERNAL', `document worker failed: ${error.message}`),
+      );
+    });
     worker.on('exit', (code) => {
-      if (code !== 0 || slot.task) fail(new Error(`exited with code ${code}`));
+      this.abandon(slot, new ParleyError('PARLEY_ERR_INTERNAL', `document worker exited with code ${code}`));
     });
     this.slots.push(slot);
     return slot;
+  }
+
+  private release(slot: Slot): Task | undefined {
+    const task = slot.task;
+    slot.task = undefined;
+    if (slot.deadline) clearTimeout(slot.deadline);
+    slot.deadline = undefined;
+    return task;
+  }
+
+  /** Drops a worker (dead, hung or out of memory), fails its task, and carries on with a new one. */
+  private abandon(slot: Slot, error: ParleyError): void {
+    const index = this.slots.indexOf(slot);
+    if (index >= 0) this.slots.splice(index, 1);
+    this.release(slot)?.reject(error);
+    void slot.worker.terminate();
+    if (!this.closed) this.dispatch();
   }
 }

@@ -37,7 +37,6 @@ export interface ClaimedJob {
   attempts: number;
   maxAttempts: number;
   payload: unknown;
-  content: Buffer;
 }
 
 const JOB_COLUMNS =
@@ -55,7 +54,7 @@ export async function enqueueIngestJob(
   return id;
 }
 
-/** Takes the oldest queued job, or undefined when there is none. */
+/** Takes the oldest queued job, or undefined when there is none. Its upload stays in the row: the worker reads it. */
 export async function claimJob(db: Database): Promise<ClaimedJob | undefined> {
   const rows = await db.query<{
     id: string;
@@ -64,11 +63,10 @@ export async function claimJob(db: Database): Promise<ClaimedJob | undefined> {
     attempts: number;
     max_attempts: number;
     payload: unknown;
-    content: Buffer;
   }>(
     `update jobs set status = 'running', attempts = attempts + 1, started_at = now(), heartbeat_at = now()
      where id = (select id from jobs where status = 'queued' order by created_at for update skip locked limit 1)
-     returning id, tenant_id, document_id, attempts, max_attempts, payload, content`,
+     returning id, tenant_id, document_id, attempts, max_attempts, payload`,
   );
   const row = rows[0];
   if (!row) return undefined;
@@ -79,7 +77,6 @@ export async function claimJob(db: Database): Promise<ClaimedJob | undefined> {
     attempts: row.attempts,
     maxAttempts: row.max_attempts,
     payload: row.payload,
-    content: row.content,
   };
 }
 

@@ -52,7 +52,8 @@ function readLocalEntry(
   if (method === STORED) return data;
   if (method !== DEFLATED) return undefined;
   try {
-    return inflateRawSync(data);
+    // A zip bomb must not exhaust memory: no entry Parley reads is anywhere near this size.
+    return inflateRawSync(data, { maxOutputLength: 64 * 1024 * 1024 });
   } catch {
     return undefined;
   }

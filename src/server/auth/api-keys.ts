@@ -3,6 +3,7 @@
 // request pays the slow hash once per key per few minutes, not on every call.
 import { createHash, randomBytes, randomUUID, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import { ParleyError } from '../../errors/index.js';
 import type { Database } from '../../storage/index.js';
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: string, keylen: number) => Promise<Buffer>;
@@ -14,6 +15,13 @@ const CACHE_MAX = 10_000;
 export interface KeyIdentity {
   keyId: string;
   tenantId: string;
+}
+
+function dependencyDown(error: unknown): ParleyError {
+  return new ParleyError('PARLEY_ERR_DEPENDENCY', 'cannot check the API key: the database is unavailable', {
+    cause: error,
+    isRetryable: true,
+  });
 }
 
 export async function ensureTenant(db: Database, name: string): Promise<string> {
@@ -64,10 +72,14 @@ export class KeyVerifier {
     if (cached && cached.expires > Date.now()) return { keyId: cached.keyId, tenantId: cached.tenantId };
 
     const [, keyId, secret] = match as unknown as [string, string, string];
-    const rows = await this.db.query<{ tenant_id: string; hash: string; salt: string }>(
-      'select tenant_id, hash, salt from api_keys where id = $1 and revoked_at is null',
-      [keyId],
-    );
+    const rows = await this.db
+      .query<{ tenant_id: string; hash: string; salt: string }>(
+        'select tenant_id, hash, salt from api_keys where id = $1 and revoked_at is null',
+        [keyId],
+      )
+      .catch((error: unknown) => {
+        throw dependencyDown(error);
+      });
     const row = rows[0];
     if (!row) return undefined;
     const expected = Buffer.from(row.hash, 'base64');
@@ -79,12 +91,22 @@ export class KeyVerifier {
     return { keyId, tenantId: row.tenant_id };
   }
 
-  /** Whether any active key exists (re-read every 2 s, so a key made by the CLI takes effect at once). */
+  /**
+   * Whether any active key exists (re-read every 2 s, so a key made by the CLI takes effect at
+   * once). While the database cannot answer, the last known value stands; with none, it fails
+   * closed (503).
+   */
   async anyKeyExists(): Promise<boolean> {
     if (this.anyKey && this.anyKey.expires > Date.now()) return this.anyKey.value;
-    const rows = await this.db.query<{ exists: boolean }>(
-      'select exists(select 1 from api_keys where revoked_at is null) as exists',
-    );
+    let rows: { exists: boolean }[];
+    try {
+      rows = await this.db.query<{ exists: boolean }>(
+        'select exists(select 1 from api_keys where revoked_at is null) as exists',
+      );
+    } catch (error) {
+      if (this.anyKey) return this.anyKey.value;
+      throw dependencyDown(error);
+    }
     const value = rows[0]?.exists ?? false;
     this.anyKey = { value, expires: Date.now() + 2_000 };
     return value;

@@ -1,8 +1,8 @@
 // Documents and ingestion jobs: upload (multipart file or JSON text) answers 202 with the job;
 // list, get and delete are scoped to the caller's tenant.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { notFound, ParleyError } from '../../errors/index.js';
+import { isParleyError, notFound, ParleyError } from '../../errors/index.js';
 import { deleteDocument, getDocument, getJob, listDocuments, type Upload } from '../../knowledge/index.js';
 import type { Runtime } from '../runtime.js';
 
@@ -14,10 +14,44 @@ const jsonUpload = z.object({
 });
 
 const idParams = z.object({ id: z.uuid('id must be a UUID') });
+
+/** JSON uploads above this size must be sent as multipart files instead. */
+const MAX_JSON_UPLOAD_BYTES = 2 * 1024 * 1024;
 const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
   offset: z.coerce.number().int().min(0).default(0),
 });
+
+/** Reads a multipart upload; a malformed body (no boundary, broken parts) is the client's error. */
+async function readMultipart(
+  request: FastifyRequest,
+  maxBytes: number,
+): Promise<Omit<Upload, 'tenantId' | 'kbId'>> {
+  try {
+    const file = await request.file({ limits: { fileSize: maxBytes, files: 1, fields: 10 } });
+    if (!file) throw new ParleyError('PARLEY_ERR_VALIDATION', 'multipart upload needs a file field');
+    const bytes = await file.toBuffer();
+    if (file.file.truncated) {
+      throw new ParleyError('PARLEY_ERR_DOC_TOO_LARGE', `file is larger than ${maxBytes} bytes`);
+    }
+    if (bytes.length === 0) throw new ParleyError('PARLEY_ERR_VALIDATION', 'the uploaded file is empty');
+    const field = (name: string) => {
+      const value = file.fields[name];
+      return value && !Array.isArray(value) && value.type === 'field' ? String(value.value) : undefined;
+    };
+    return {
+      bytes,
+      filename: file.filename || undefined,
+      contentType: file.mimetype,
+      title: field('title'),
+      source: field('source'),
+    };
+  } catch (error) {
+    if (isParleyError(error) || typeof (error as { statusCode?: unknown }).statusCode === 'number')
+      throw error;
+    throw new ParleyError('PARLEY_ERR_VALIDATION', `malformed multipart body: ${(error as Error).message}`);
+  }
+}
 
 export function documentRoutes(
   app: FastifyInstance,
@@ -26,28 +60,14 @@ export function documentRoutes(
 ) {
   const maxBytes = runtime.config.PARLEY_MAX_UPLOAD_BYTES;
 
-  app.post('/v1/documents', { bodyLimit: maxBytes + 64 * 1024 }, async (request, reply) => {
+  // The route's body limit applies to JSON only (multipart is streamed and capped per file):
+  // a JSON body is parsed on the HTTP thread, so big documents should come as multipart files.
+  const jsonLimit = Math.min(maxBytes, MAX_JSON_UPLOAD_BYTES) + 64 * 1024;
+  app.post('/v1/documents', { bodyLimit: jsonLimit }, async (request, reply) => {
     const tenantId = request.principal.tenantId;
     let upload: Omit<Upload, 'tenantId' | 'kbId'>;
     if (request.isMultipart()) {
-      const file = await request.file({ limits: { fileSize: maxBytes, files: 1, fields: 10 } });
-      if (!file) throw new ParleyError('PARLEY_ERR_VALIDATION', 'multipart upload needs a file field');
-      const bytes = await file.toBuffer();
-      if (file.file.truncated) {
-        throw new ParleyError('PARLEY_ERR_DOC_TOO_LARGE', `file is larger than ${maxBytes} bytes`);
-      }
-      if (bytes.length === 0) throw new ParleyError('PARLEY_ERR_VALIDATION', 'the uploaded file is empty');
-      const field = (name: string) => {
-        const value = file.fields[name];
-        return value && !Array.isArray(value) && value.type === 'field' ? String(value.value) : undefined;
-      };
-      upload = {
-        bytes,
-        filename: file.filename || undefined,
-        contentType: file.mimetype,
-        title: field('title'),
-        source: field('source'),
-      };
+      upload = await readMultipart(request, maxBytes);
     } else {
       const body = jsonUpload.parse(request.body);
       const bytes = Buffer.from(body.text, 'utf8');

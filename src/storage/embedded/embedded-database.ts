@@ -3,7 +3,7 @@
 // (a CLI command while `parley serve` runs) connects to that owner-only unix socket instead.
 
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -55,6 +55,21 @@ function chooseSocketDir(dataDir: string): string {
   return path.join(tmpdir(), `parley-${digest}`);
 }
 
+/**
+ * The socket directory must be ours alone: in a shared /tmp another user could have created it
+ * first and swap the socket for one of their own.
+ */
+function assertPrivateDirectory(dir: string): void {
+  const info = lstatSync(dir);
+  const uid = process.getuid?.();
+  if (!info.isDirectory() || (uid !== undefined && info.uid !== uid) || (info.mode & 0o077) !== 0) {
+    throw new ParleyError(
+      'PARLEY_ERR_CONFIG',
+      `${dir} must be a directory owned by this user with mode 0700; remove it or choose a shorter PARLEY_DATA_DIR`,
+    );
+  }
+}
+
 /** Opens the embedded database in `dataDir`, or attaches to the process that already has it. */
 export async function startEmbeddedDatabase(
   dataDir: string,
@@ -69,6 +84,7 @@ export async function startEmbeddedDatabase(
 
   const socketDir = chooseSocketDir(dataDir);
   mkdirSync(socketDir, { recursive: true, mode: 0o700 });
+  assertPrivateDirectory(socketDir);
   rmSync(path.join(socketDir, SOCKET_NAME), { force: true });
   try {
     writeFileSync(lockFile, JSON.stringify({ pid: process.pid, socketDir }), {

@@ -1,7 +1,17 @@
-// The scripted misbehaviour of the stub: a queue of faults, each consumed by the next request.
+// The scripted misbehaviour of the stub: a queue of faults, each consumed by the next request it
+// applies to.
 
-/** Answer with an error status (and optionally the retry headers OpenAI sends). */
-export interface FailFault {
+/** Which requests a fault is meant for. */
+export interface FaultTarget {
+  /**
+   * Only a request to this path takes the fault (e.g. `/v1/messages`); others pass it by, so a
+   * test can fail the chat call of a turn without failing its query embedding. Default: any path.
+   */
+  path?: string;
+}
+
+/** Answer with an error status (and optionally the retry headers the providers send). */
+export interface FailFault extends FaultTarget {
   kind: 'fail';
   status: number;
   /** Sent as `Retry-After` (seconds). */
@@ -11,18 +21,27 @@ export interface FailFault {
   message?: string;
 }
 
-/** Never answer: the request stays open until the client gives up (or the stub closes). */
-export interface HangFault {
+/** Never answer, not even the headers: the request stays open until the client gives up (or the stub closes). */
+export interface HangFault extends FaultTarget {
   kind: 'hang';
 }
 
 /** Answer normally, but only after a pause. */
-export interface DelayFault {
+export interface DelayFault extends FaultTarget {
   kind: 'delay';
   ms: number;
 }
 
-export type Fault = FailFault | HangFault | DelayFault;
+/**
+ * Start answering, then destroy the socket: a stream after `afterTokens` tokens (no closing
+ * events, no `[DONE]`); a JSON answer halfway through its body.
+ */
+export interface CutFault extends FaultTarget {
+  kind: 'cut';
+  afterTokens: number;
+}
+
+export type Fault = FailFault | HangFault | DelayFault | CutFault;
 
 export class FaultScript {
   readonly #queue: Fault[] = [];
@@ -31,9 +50,10 @@ export class FaultScript {
     for (let i = 0; i < times; i += 1) this.#queue.push(fault);
   }
 
-  /** The fault for the request that just arrived, if any is scripted. */
-  take(): Fault | undefined {
-    return this.#queue.shift();
+  /** The fault for a request to `path` that just arrived, if one is scripted for it. */
+  take(path: string): Fault | undefined {
+    const index = this.#queue.findIndex((fault) => fault.path === undefined || fault.path === path);
+    return index === -1 ? undefined : this.#queue.splice(index, 1)[0];
   }
 
   clear(): void {

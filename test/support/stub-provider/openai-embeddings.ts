@@ -1,8 +1,8 @@
 // `POST /v1/embeddings` as OpenAI answers it, with hashed bag-of-words vectors.
-import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
+import type { Exchange } from './exchange.js';
 import { hashedEmbedding, wordStems } from './hashed-embedding.js';
-import { sendJson, sendOpenAIError } from './openai-wire.js';
+import { sendOpenAIError } from './openai-wire.js';
 
 const embeddingsRequest = z.object({
   model: z.string().min(1),
@@ -18,16 +18,16 @@ function toBase64(vector: number[]): string {
   return Buffer.from(floats.buffer, floats.byteOffset, floats.byteLength).toString('base64');
 }
 
-export function handleEmbeddings(body: unknown, response: ServerResponse, defaultDimensions: number): void {
-  const parsed = embeddingsRequest.safeParse(body);
+export async function handleEmbeddings(exchange: Exchange, defaultDimensions: number): Promise<void> {
+  const parsed = embeddingsRequest.safeParse(exchange.body);
   if (!parsed.success) {
-    sendOpenAIError(response, 400, `invalid embeddings request: ${parsed.error.issues[0]?.message}`);
+    sendOpenAIError(exchange.response, 400, `invalid embeddings request: ${parsed.error.issues[0]?.message}`);
     return;
   }
   const { model, input, encoding_format: format = 'float', dimensions = defaultDimensions } = parsed.data;
   const texts = typeof input === 'string' ? [input] : input;
   const tokens = texts.reduce((sum, text) => sum + Math.max(1, wordStems(text).length), 0);
-  sendJson(response, 200, {
+  await exchange.sendJson(200, {
     object: 'list',
     data: texts.map((text, index) => {
       const vector = hashedEmbedding(text, dimensions);

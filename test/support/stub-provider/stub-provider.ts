@@ -1,12 +1,19 @@
 // A local model server for tests that speaks the providers' real wire protocols, so the real AI SDK
-// clients run against it without reaching the internet. It records every request and can be
-// scripted to fail, hang or stall. Each API is a route; chat completions and Anthropic's messages
-// are added the same way as embeddings.
+// clients run against it without reaching the internet: OpenAI's embeddings, Chat Completions and
+// Responses APIs and Anthropic's Messages API. It records every request (and every client abort),
+// answers with a scriptable reply at a scriptable pace, and can be scripted to fail, hang, stall or
+// cut the connection.
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { FaultScript } from './fault-script.js';
+import { anthropicMessages } from './anthropic-messages.js';
+import { AwaitableList } from './awaitable-list.js';
+import { answerChat, type ChatApi, defaultReply, type StubPrompt, type StubReply } from './chat-turn.js';
+import { Exchange, NO_PACING, type Pacing } from './exchange.js';
+import { FaultScript, type FaultTarget } from './fault-script.js';
 import { DEFAULT_STUB_DIMENSIONS } from './hashed-embedding.js';
+import { openAIChat } from './openai-chat.js';
 import { handleEmbeddings } from './openai-embeddings.js';
+import { openAIResponses } from './openai-responses.js';
 import { sendOpenAIError } from './openai-wire.js';
 
 /** One request as the stub received it. */
@@ -17,14 +24,28 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders;
   /** The parsed JSON body, or the raw text when it was not JSON. */
   body: unknown;
+  /** For a chat request, its text whatever the API: what a test checks to see the context reached the model. */
+  prompt?: StubPrompt;
+}
+
+/** A request whose client went away before the stub finished answering. */
+export interface AbortRecord {
+  method: string;
+  path: string;
+  /** When the connection closed (`Date.now()`). */
+  at: number;
+  /** Reply tokens already written when it closed (0 for a hanging or non-streaming request). */
+  tokensSent: number;
 }
 
 export interface StubProviderOptions {
   /** Width of the stub's embeddings unless a request asks for `dimensions` (default 64). */
   dimensions?: number;
+  /** Pace of every reply unless `paceNext` says otherwise (default: no pauses). */
+  pacing?: Partial<Pacing>;
 }
 
-export interface FailNextOptions {
+export interface FailNextOptions extends FaultTarget {
   status: number;
   /** Sent as `Retry-After`, in seconds. */
   retryAfterSeconds?: number;
@@ -35,22 +56,43 @@ export interface FailNextOptions {
   times?: number;
 }
 
+export interface CutNextOptions extends FaultTarget {
+  /** Reply tokens sent before the socket is destroyed (a JSON answer is cut halfway whatever this is). */
+  afterTokens: number;
+  times?: number;
+}
+
+export interface PaceNextOptions extends Partial<Pacing> {
+  /** How many of the next chat requests are paced this way (default 1); unset fields keep the stub's pace. */
+  times?: number;
+}
+
 export interface StubProvider {
-  /** Base URL including `/v1`, as the OpenAI clients expect. */
+  /** Base URL including `/v1`, as both the OpenAI and the Anthropic clients expect. */
   url: string;
   /** Every request received, in arrival order (also those that fail or hang). */
   requests: RecordedRequest[];
-  /** The next `times` requests answer with this error status. */
+  /** Every request the client abandoned before its answer was complete, in order. */
+  aborted: AbortRecord[];
+  /** The answer to chat requests from now on (default: `Stub answer to: <last user message>`). */
+  setReply(reply: StubReply): void;
+  /** The next `times` requests answer with this error status, in the route's own error shape. */
   failNext(options: FailNextOptions): void;
-  /** The next `times` requests are never answered; they end when the client aborts. */
-  hangNext(times?: number): void;
+  /** The next `times` requests are never answered, not even a header; they end when the client aborts. */
+  hangNext(times?: number, target?: FaultTarget): void;
   /** The next `times` requests are answered normally after `ms` milliseconds. */
-  delayNext(ms: number, times?: number): void;
+  delayNext(ms: number, times?: number, target?: FaultTarget): void;
+  /** The next `times` requests have their connection destroyed partway through the answer. */
+  cutNext(options: CutNextOptions): void;
+  /** The next `times` chat requests are generated at this pace. */
+  paceNext(options: PaceNextOptions): void;
   /** Resolves once `count` requests in all have been received. */
   waitForRequests(count: number): Promise<void>;
+  /** Resolves with the `count`-th client abort since the last reset (default the first). */
+  waitForAbort(count?: number): Promise<AbortRecord>;
   /** The most requests that were open at the same moment. */
   readonly maxConcurrentRequests: number;
-  /** Forgets recorded requests and scripted faults. */
+  /** Forgets recorded requests and aborts, scripted faults and paces, and a reply set by `setReply`. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -63,7 +105,11 @@ interface Route {
     message: string,
     headers?: Record<string, string>,
   ): void;
-  handle(body: unknown, response: ServerResponse): void | Promise<void>;
+  /** A chat request's prompt, for the record. */
+  prompt?(body: unknown): StubPrompt | undefined;
+  /** Whether the route generates replies token by token, and so takes the scripted pace. */
+  paced: boolean;
+  handle(exchange: Exchange): Promise<void>;
 }
 
 async function readBody(request: IncomingMessage): Promise<unknown> {
@@ -80,46 +126,69 @@ async function readBody(request: IncomingMessage): Promise<unknown> {
 
 export async function startStubProvider(options: StubProviderOptions = {}): Promise<StubProvider> {
   const dimensions = options.dimensions ?? DEFAULT_STUB_DIMENSIONS;
+  const defaultPacing: Pacing = { ...NO_PACING, ...options.pacing };
+  let reply: StubReply = defaultReply;
+  let serial = 0;
+  const chatRoute = (api: ChatApi): Route => ({
+    sendError: api.sendError,
+    prompt: (body) => {
+      const request = api.parse(body);
+      return 'error' in request ? undefined : request.prompt;
+    },
+    paced: true,
+    handle: (exchange) => answerChat(api, exchange, reply, ++serial),
+  });
   const routes = new Map<string, Route>([
     [
       'POST /v1/embeddings',
       {
         sendError: sendOpenAIError,
-        handle: (body, response) => handleEmbeddings(body, response, dimensions),
+        paced: false,
+        handle: (exchange) => handleEmbeddings(exchange, dimensions),
       },
     ],
+    ['POST /v1/chat/completions', chatRoute(openAIChat)],
+    ['POST /v1/responses', chatRoute(openAIResponses)],
+    ['POST /v1/messages', chatRoute(anthropicMessages)],
   ]);
   const faults = new FaultScript();
-  const requests: RecordedRequest[] = [];
-  const waiters: { count: number; resolve: () => void }[] = [];
-  const timers = new Set<NodeJS.Timeout>();
+  const paces: Pacing[] = [];
+  const requests = new AwaitableList<RecordedRequest>();
+  const aborted = new AwaitableList<AbortRecord>();
+  // Requests from before a reset must not record aborts into the next test's list.
+  let generation = 0;
+  let closing = false;
   let open = 0;
   let maxConcurrentRequests = 0;
-
-  const record = (entry: RecordedRequest) => {
-    requests.push(entry);
-    for (const waiter of waiters.filter((w) => requests.length >= w.count)) {
-      waiters.splice(waiters.indexOf(waiter), 1);
-      waiter.resolve();
-    }
-  };
 
   const serve = async (request: IncomingMessage, response: ServerResponse) => {
     open += 1;
     maxConcurrentRequests = Math.max(maxConcurrentRequests, open);
+    const method = request.method ?? 'GET';
+    const path = new URL(request.url ?? '/', 'http://stub').pathname;
+    const bornIn = generation;
+    const connection = new AbortController();
+    let exchange: Exchange | undefined;
     response.on('close', () => {
       open -= 1;
+      connection.abort();
+      const abandoned = !response.writableFinished && !exchange?.cutByStub && !closing;
+      if (abandoned && bornIn === generation) {
+        aborted.push({ method, path, at: Date.now(), tokensSent: exchange?.tokensSent ?? 0 });
+      }
     });
-    const path = new URL(request.url ?? '/', 'http://stub').pathname;
     const body = await readBody(request);
-    record({ method: request.method ?? 'GET', path, headers: request.headers, body });
-
-    const route = routes.get(`${request.method} ${path}`);
+    const route = routes.get(`${method} ${path}`);
+    requests.push({ method, path, headers: request.headers, body, prompt: route?.prompt?.(body) });
     if (!route) {
-      sendOpenAIError(response, 404, `stub provider has no route ${request.method} ${path}`);
+      sendOpenAIError(response, 404, `stub provider has no route ${method} ${path}`);
       return;
     }
-    const fault = faults.take();
+
+    const fault = faults.take(path);
+    const pacing = route.paced ? (paces.shift() ?? defaultPacing) : NO_PACING;
+    const cutAfterTokens = fault?.kind === 'cut' ? fault.afterTokens : undefined;
+    exchange = new Exchange(body, request.headers, response, connection.signal, pacing, cutAfterTokens);
     if (fault?.kind === 'hang') return;
     if (fault?.kind === 'fail') {
       const headers: Record<string, string> = {};
@@ -128,25 +197,18 @@ export async function startStubProvider(options: StubProviderOptions = {}): Prom
       route.sendError(response, fault.status, fault.message ?? `scripted failure ${fault.status}`, headers);
       return;
     }
-    if (fault?.kind === 'delay') {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          resolve();
-        }, fault.ms);
-        timers.add(timer);
-      });
-    }
+    if (fault?.kind === 'delay' && !(await exchange.pause(fault.ms))) return;
     if (typeof body === 'string') {
       route.sendError(response, 400, 'request body is not valid JSON');
       return;
     }
-    await route.handle(body, response);
+    await route.handle(exchange);
   };
 
-  const server = createServer((request, response) => {
+  const server = createServer({ noDelay: true }, (request, response) => {
     serve(request, response).catch((error: unknown) => {
       // A bug in the stub must show up in the test, not hang it.
+      if (response.destroyed) return;
       if (!response.headersSent) sendOpenAIError(response, 500, `stub provider error: ${String(error)}`);
       else response.destroy();
     });
@@ -159,26 +221,36 @@ export async function startStubProvider(options: StubProviderOptions = {}): Prom
 
   return {
     url: `http://127.0.0.1:${port}/v1`,
-    requests,
+    requests: requests.items,
+    aborted: aborted.items,
+    setReply: (next) => {
+      reply = next;
+    },
     failNext: ({ times = 1, ...fault }) => faults.add({ kind: 'fail', ...fault }, times),
-    hangNext: (times = 1) => faults.add({ kind: 'hang' }, times),
-    delayNext: (ms, times = 1) => faults.add({ kind: 'delay', ms }, times),
-    waitForRequests: (count) =>
-      requests.length >= count
-        ? Promise.resolve()
-        : new Promise<void>((resolve) => {
-            waiters.push({ count, resolve });
-          }),
+    hangNext: (times = 1, target = {}) => faults.add({ kind: 'hang', ...target }, times),
+    delayNext: (ms, times = 1, target = {}) => faults.add({ kind: 'delay', ms, ...target }, times),
+    cutNext: ({ times = 1, ...fault }) => faults.add({ kind: 'cut', ...fault }, times),
+    paceNext: ({ times = 1, ...pacing }) => {
+      for (let i = 0; i < times; i += 1) paces.push({ ...defaultPacing, ...pacing });
+    },
+    waitForRequests: async (count) => {
+      await requests.waitFor(count);
+    },
+    waitForAbort: (count = 1) => aborted.waitFor(count),
     get maxConcurrentRequests() {
       return maxConcurrentRequests;
     },
     reset: () => {
-      requests.length = 0;
+      generation += 1;
+      requests.clear();
+      aborted.clear();
       faults.clear();
+      paces.length = 0;
+      reply = defaultReply;
       maxConcurrentRequests = open;
     },
     close: async () => {
-      for (const timer of timers) clearTimeout(timer);
+      closing = true;
       // Hanging requests and the clients' keep-alive sockets would otherwise hold close() open.
       server.closeAllConnections();
       await new Promise<void>((resolve, reject) =>

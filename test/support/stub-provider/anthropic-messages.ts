@@ -1,0 +1,94 @@
+// `POST /v1/messages` as Anthropic answers it: a `message` object, or the event stream message_start,
+// content_block_start, ping, content_block_delta (text_delta)..., content_block_stop, message_delta
+// (stop_reason, usage), message_stop. Like the real API it requires the `anthropic-version` header.
+import { z } from 'zod';
+import { sendAnthropicError } from './anthropic-wire.js';
+import {
+  type ChatApi,
+  type ChatTurn,
+  contentText,
+  describeIssue,
+  messageContent,
+  toPrompt,
+} from './chat-turn.js';
+import type { SseEvent } from './exchange.js';
+
+const messagesRequest = z.object({
+  model: z.string().min(1),
+  max_tokens: z.number().int().positive(),
+  messages: z
+    .array(z.object({ role: z.enum(['user', 'assistant']), content: messageContent }).loose())
+    .min(1),
+  system: messageContent.optional(),
+  stream: z.boolean().optional(),
+});
+
+const stopReason = (turn: ChatTurn) => (turn.finishedByLength ? 'max_tokens' : 'end_turn');
+
+const usage = (turn: ChatTurn, outputTokens: number) => ({
+  input_tokens: turn.inputTokens,
+  cache_creation_input_tokens: 0,
+  cache_read_input_tokens: 0,
+  output_tokens: outputTokens,
+  service_tier: 'standard',
+});
+
+function message(turn: ChatTurn, final: boolean) {
+  return {
+    id: `msg_stub_${turn.serial}`,
+    type: 'message',
+    role: 'assistant',
+    model: turn.request.prompt.model,
+    content: final ? [{ type: 'text', text: turn.text }] : [],
+    stop_reason: final ? stopReason(turn) : null,
+    stop_sequence: null,
+    // message_start reports one output token so far, as the real API does.
+    usage: usage(turn, final ? turn.tokens.length : 1),
+  };
+}
+
+export const anthropicMessages: ChatApi = {
+  parse(body) {
+    const parsed = messagesRequest.safeParse(body);
+    if (!parsed.success) return { error: describeIssue(parsed.error) };
+    const { model, max_tokens, messages, system, stream } = parsed.data;
+    const texts = messages.map((m) => ({ role: m.role, text: contentText(m.content) }));
+    return {
+      prompt: toPrompt('anthropic-messages', model, texts, system ? [contentText(system)] : []),
+      stream: stream === true,
+      maxTokens: max_tokens,
+      includeUsage: true,
+    };
+  },
+
+  checkHeaders: (headers) =>
+    headers['anthropic-version'] === undefined ? 'anthropic-version: header is required' : undefined,
+
+  completion: (turn) => message(turn, true),
+
+  stream(turn) {
+    const event = (type: string, fields: Record<string, unknown> = {}): SseEvent => ({
+      event: type,
+      data: { type, ...fields },
+    });
+    return {
+      opening: [
+        event('message_start', { message: message(turn, false) }),
+        event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
+        event('ping'),
+      ],
+      token: (text) => [event('content_block_delta', { index: 0, delta: { type: 'text_delta', text } })],
+      closing: [
+        event('content_block_stop', { index: 0 }),
+        event('message_delta', {
+          delta: { stop_reason: stopReason(turn), stop_sequence: null },
+          usage: usage(turn, turn.tokens.length),
+        }),
+        event('message_stop'),
+      ],
+    };
+  },
+
+  headers: (turn) => ({ 'request-id': `req_stub_${turn.serial}` }),
+  sendError: sendAnthropicError,
+};

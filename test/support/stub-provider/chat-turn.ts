@@ -1,0 +1,143 @@
+// What the three chat APIs have in common: the prompt read from a request, the scripted reply cut
+// into word-sized tokens, and answering with it (whole or streamed, paced, maybe cut). Each API only
+// supplies its wire format as a `ChatApi`.
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { type Exchange, generationMs, type TokenStream } from './exchange.js';
+
+/** The chat APIs the stub speaks. */
+export type ChatApiName = 'openai-chat' | 'openai-responses' | 'anthropic-messages';
+
+/** A chat request reduced to its text, the same whichever API it came through. */
+export interface StubPrompt {
+  api: ChatApiName;
+  model: string;
+  /** System (and developer) instructions, joined by blank lines; '' when there are none. */
+  system: string;
+  /** The other messages in order, each with its text parts joined. */
+  messages: { role: string; text: string }[];
+  /** The text of the last user message ('' when there is none). */
+  lastUserText: string;
+}
+
+/** The answer text for a prompt: fixed, or computed from what was asked. */
+export type StubReply = string | ((prompt: StubPrompt) => string);
+
+export const defaultReply = (prompt: StubPrompt): string => `Stub answer to: ${prompt.lastUserText}`;
+
+/** A chat request as an API reads it. */
+export interface ChatRequest {
+  prompt: StubPrompt;
+  stream: boolean;
+  /** The request's output limit; a longer reply is truncated and finishes for length. */
+  maxTokens?: number;
+  /** Chat Completions' `stream_options.include_usage`. */
+  includeUsage: boolean;
+}
+
+/** One generated reply, ready to be written in any API's format. */
+export interface ChatTurn {
+  request: ChatRequest;
+  /** A number unique within the stub, for ids like `chatcmpl-stub-7`. */
+  serial: number;
+  /** Seconds since the epoch, as the APIs' `created` fields are. */
+  created: number;
+  tokens: string[];
+  text: string;
+  finishedByLength: boolean;
+  inputTokens: number;
+}
+
+export interface ChatApi {
+  /** Reads a request body, or says what is wrong with it in the API's own words. */
+  parse(body: unknown): ChatRequest | { error: string };
+  /** Says what is wrong with the request headers, if anything (Anthropic's `anthropic-version`). */
+  checkHeaders?(headers: IncomingHttpHeaders): string | undefined;
+  /** The whole answer as one JSON body. */
+  completion(turn: ChatTurn): unknown;
+  /** The answer as events. */
+  stream(turn: ChatTurn): TokenStream;
+  /** Headers every answer carries, such as the request id. */
+  headers(turn: ChatTurn): Record<string, string>;
+  sendError(
+    response: ServerResponse,
+    status: number,
+    message: string,
+    headers?: Record<string, string>,
+  ): void;
+}
+
+/** Word-sized tokens, each with the whitespace before it, so joining them gives the text back. */
+export function wordTokens(text: string): string[] {
+  return text.match(/\s*\S+|\s+$/g) ?? [];
+}
+
+const textPart = z.object({ type: z.string(), text: z.string().optional() }).loose();
+
+/** A message's content as the APIs send it: a string, or parts of which only text parts count. */
+export const messageContent = z.union([z.string(), z.array(textPart), z.null()]);
+
+export function contentText(content: z.infer<typeof messageContent> | undefined): string {
+  if (content == null) return '';
+  if (typeof content === 'string') return content;
+  return content.map((part) => part.text ?? '').join('');
+}
+
+/** Builds the prompt from messages whose system/developer roles become `system`. */
+export function toPrompt(
+  api: ChatApiName,
+  model: string,
+  messages: { role: string; text: string }[],
+  system: string[] = [],
+): StubPrompt {
+  const isSystem = (role: string) => role === 'system' || role === 'developer';
+  const instructions = [...system, ...messages.filter((m) => isSystem(m.role)).map((m) => m.text)];
+  const rest = messages.filter((m) => !isSystem(m.role));
+  const lastUser = rest.filter((m) => m.role === 'user').at(-1);
+  return {
+    api,
+    model,
+    system: instructions.join('\n\n'),
+    messages: rest,
+    lastUserText: lastUser?.text ?? '',
+  };
+}
+
+/** The first schema issue as `path: message`, close to how the providers word a bad request. */
+export function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  return issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'invalid request';
+}
+
+export async function answerChat(
+  api: ChatApi,
+  exchange: Exchange,
+  reply: StubReply,
+  serial: number,
+): Promise<void> {
+  const request = api.parse(exchange.body);
+  const invalid = api.checkHeaders?.(exchange.headers) ?? ('error' in request ? request.error : undefined);
+  if (invalid !== undefined || 'error' in request) {
+    api.sendError(exchange.response, 400, invalid ?? 'invalid request');
+    return;
+  }
+  const { prompt } = request;
+  const all = wordTokens(typeof reply === 'string' ? reply : reply(prompt));
+  const tokens = request.maxTokens === undefined ? all : all.slice(0, request.maxTokens);
+  const promptText = [prompt.system, ...prompt.messages.map((m) => m.text)].join(' ');
+  const turn: ChatTurn = {
+    request,
+    serial,
+    created: Math.floor(Date.now() / 1000),
+    tokens,
+    text: tokens.join(''),
+    finishedByLength: tokens.length < all.length,
+    inputTokens: Math.max(1, wordTokens(promptText).length),
+  };
+  if (request.stream) {
+    await exchange.sendEvents(api.stream(turn), tokens, api.headers(turn));
+    return;
+  }
+  if (!(await exchange.pause(generationMs(exchange.pacing, tokens.length)))) return;
+  await exchange.sendJson(200, api.completion(turn), api.headers(turn));
+}
