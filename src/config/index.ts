@@ -68,6 +68,10 @@ export const settingsSchema = z.object({
   /** Seconds to wait for in-flight requests and streams on shutdown. */
   PARLEY_SHUTDOWN_GRACE_SECONDS: intFrom(0, 600).default(20),
   PARLEY_DB_POOL_SIZE: intFrom(1, 200).default(8),
+  /** A model that sends no first token within this time is abandoned for the next one. */
+  PARLEY_MODEL_FIRST_TOKEN_TIMEOUT_MS: intFrom(100, 600_000).default(10_000),
+  /** The whole generation must end within this time. */
+  PARLEY_MODEL_TIMEOUT_MS: intFrom(1000, 3_600_000).default(120_000),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -78,7 +78,13 @@ export async function createRuntime(
   );
   const writeBehind = new WriteBehind(log.child({ component: 'write-behind' }));
   const models = createChatModels(config);
-  const chain = models.length > 0 ? new ModelChain(models) : undefined;
+  const chain =
+    models.length > 0
+      ? new ModelChain(models, {
+          firstTokenTimeoutMs: config.PARLEY_MODEL_FIRST_TOKEN_TIMEOUT_MS,
+          totalTimeoutMs: config.PARLEY_MODEL_TIMEOUT_MS,
+        })
+      : undefined;
   const chat = new ChatService({ db, retriever, writeBehind, topK: config.PARLEY_RETRIEVAL_TOP_K, chain });
   await ingestion.start();
   if (options.runJobs) embeddings?.start();

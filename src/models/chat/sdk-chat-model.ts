@@ -22,6 +22,8 @@ export class SdkChatModel implements ChatModel {
       maxOutputTokens: request.maxOutputTokens,
       abortSignal: request.signal,
       maxRetries: 0,
+      // Errors arrive as stream parts and are handled below; the SDK would also print them.
+      onError: () => {},
     });
     try {
       for await (const part of result.fullStream) {

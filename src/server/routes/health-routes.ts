@@ -7,7 +7,7 @@ export function healthRoutes(app: FastifyInstance, runtime: Runtime, metrics: Me
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   app.get('/readyz', async (_request, reply) => {
-    const { db, config } = runtime;
+    const { db } = runtime;
     const databaseUp = await db.ping();
     const keyword = db.features.bm25 ? 'bm25' : 'fulltext (ts_rank_cd; pg_textsearch missing)';
     const body = {

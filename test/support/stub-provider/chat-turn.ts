@@ -115,10 +115,14 @@ export async function answerChat(
   reply: StubReply,
   serial: number,
 ): Promise<void> {
+  const headerError = api.checkHeaders?.(exchange.headers);
+  if (headerError !== undefined) {
+    api.sendError(exchange.response, 400, headerError);
+    return;
+  }
   const request = api.parse(exchange.body);
-  const invalid = api.checkHeaders?.(exchange.headers) ?? ('error' in request ? request.error : undefined);
-  if (invalid !== undefined || 'error' in request) {
-    api.sendError(exchange.response, 400, invalid ?? 'invalid request');
+  if ('error' in request) {
+    api.sendError(exchange.response, 400, request.error);
     return;
   }
   const { prompt } = request;

@@ -1,0 +1,233 @@
+// Generated answers through the model chain: the real AI SDK clients against the stub provider
+// (OpenAI Chat Completions and Anthropic Messages wire formats). Every fault the chain must
+// survive, streaming and not, with zero 5xx; and a client disconnect cancels the upstream call.
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensureKnowledgeBase } from '../../src/knowledge/index.js';
+import { ensureTenant } from '../../src/server/index.js';
+import { call, parseSse } from '../support/http.js';
+import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';
+import { eventually, startTestServer, type TestServer } from '../support/test-backend.js';
+
+interface ChatBody {
+  answer: string;
+  mode: string;
+  model?: string;
+  turn_id: string;
+  citations: { title: string }[];
+  usage: { total_tokens: number; model: string };
+}
+
+const PRIMARY = 'openai:small-model';
+const FALLBACK = 'anthropic:claude-fallback';
+
+describe('model chain', () => {
+  let stub: StubProvider;
+  let server: TestServer;
+  beforeAll(async () => {
+    stub = await startStubProvider();
+    server = await startTestServer('pglite', {
+      PARLEY_MODELS: `${PRIMARY},${FALLBACK}`,
+      OPENAI_BASE_URL: stub.url,
+      OPENAI_API_KEY: 'test',
+      ANTHROPIC_BASE_URL: stub.url,
+      ANTHROPIC_API_KEY: 'test',
+      PARLEY_MODEL_FIRST_TOKEN_TIMEOUT_MS: '500',
+    });
+    const tenantId = await ensureTenant(server.runtime.db, 'default');
+    const kbId = await ensureKnowledgeBase(server.runtime.db, tenantId);
+    await server.runtime.ingestion.ingestNow({
+      tenantId,
+      kbId,
+      bytes: Buffer.from(
+        '# Tides\n\nTides are caused mainly by the gravitational pull of the Moon on the oceans.',
+      ),
+      format: 'markdown',
+      title: 'Tides',
+    });
+  });
+  afterEach(() => stub.reset());
+  afterAll(async () => {
+    await server?.close();
+    await stub?.close();
+  });
+
+  const ask = (stream: boolean) =>
+    call<ChatBody | string>(server.parley.app, {
+      method: 'POST',
+      url: '/v1/chat',
+      payload: { message: 'What causes the tides?', stream },
+    });
+  const outcome = (response: Awaited<ReturnType<typeof ask>>, stream: boolean) => {
+    if (!stream) return response.body as ChatBody;
+    const events = parseSse(response.raw);
+    const text = events
+      .filter((event) => event.event === 'token')
+      .map((event) => (event.data as { text: string }).text)
+      .join('');
+    const done = events.find((event) => event.event === 'done')?.data as {
+      mode: string;
+      model: string | null;
+    };
+    return { answer: text, mode: done?.mode, model: done?.model ?? undefined, events };
+  };
+
+  it('answers with the primary model, grounded in the retrieved passage and citing it', async () => {
+    stub.setReply('The Moon pulls on the oceans [1].');
+    const response = await ask(false);
+    expect(response.status).toBe(200);
+    const body = response.body as ChatBody;
+    expect(body).toMatchObject({
+      mode: 'generated',
+      model: PRIMARY,
+      answer: 'The Moon pulls on the oceans [1].',
+    });
+    expect(body.citations.map((citation) => citation.title)).toEqual(['Tides']);
+    expect(body.usage.total_tokens).toBeGreaterThan(0);
+    const prompt = stub.requests.find((request) => request.prompt)?.prompt;
+    expect(JSON.stringify(prompt)).toContain('gravitational pull of the Moon');
+  });
+
+  const faults: [string, (stub: StubProvider) => void][] = [
+    [
+      '429 with Retry-After',
+      (s) => s.failNext({ status: 429, retryAfterSeconds: 30, path: '/v1/chat/completions' }),
+    ],
+    ['500', (s) => s.failNext({ status: 500, path: '/v1/chat/completions' })],
+    ['a hang before the first token', (s) => s.hangNext(1, { path: '/v1/chat/completions' })],
+    [
+      'a stream cut before its first token',
+      (s) => s.cutNext({ afterTokens: 0, path: '/v1/chat/completions' }),
+    ],
+  ];
+  for (const stream of [false, true]) {
+    for (const [name, inject] of faults) {
+      it(`falls back to the next model on ${name} (${stream ? 'streaming' : 'JSON'})`, async () => {
+        // A fresh chain state per case: the 429's Retry-After would otherwise skip the primary.
+        const fresh = await startTestServer('pglite', {
+          PARLEY_MODELS: `${PRIMARY},${FALLBACK}`,
+          OPENAI_BASE_URL: stub.url,
+          OPENAI_API_KEY: 'test',
+          ANTHROPIC_BASE_URL: stub.url,
+          ANTHROPIC_API_KEY: 'test',
+          PARLEY_MODEL_FIRST_TOKEN_TIMEOUT_MS: '500',
+        });
+        try {
+          const tenantId = await ensureTenant(fresh.runtime.db, 'default');
+          const kbId = await ensureKnowledgeBase(fresh.runtime.db, tenantId);
+          await fresh.runtime.ingestion.ingestNow({
+            tenantId,
+            kbId,
+            bytes: Buffer.from('Tides are caused by the Moon.'),
+            format: 'text',
+            title: 'Tides',
+          });
+          inject(stub);
+          const response = await call<ChatBody | string>(fresh.parley.app, {
+            method: 'POST',
+            url: '/v1/chat',
+            payload: { message: 'What causes the tides?', stream },
+          });
+          expect(response.status).toBe(200);
+          const result = outcome(response, stream);
+          expect(result.mode).toBe('generated');
+          expect(result.model).toBe(FALLBACK);
+          expect(result.answer).toContain('Stub answer to:');
+        } finally {
+          await fresh.close();
+        }
+      });
+    }
+  }
+
+  it('falls back from Anthropic 529 (overloaded) to the next model', async () => {
+    const fresh = await startTestServer('pglite', {
+      PARLEY_MODELS: `${FALLBACK},${PRIMARY}`,
+      OPENAI_BASE_URL: stub.url,
+      OPENAI_API_KEY: 'test',
+      ANTHROPIC_BASE_URL: stub.url,
+      ANTHROPIC_API_KEY: 'test',
+    });
+    try {
+      const tenantId = await ensureTenant(fresh.runtime.db, 'default');
+      const kbId = await ensureKnowledgeBase(fresh.runtime.db, tenantId);
+      await fresh.runtime.ingestion.ingestNow({
+        tenantId,
+        kbId,
+        bytes: Buffer.from('Tides are caused by the Moon.'),
+        format: 'text',
+        title: 'Tides',
+      });
+      stub.failNext({ status: 529, path: '/v1/messages' });
+      const response = await call<ChatBody>(fresh.parley.app, {
+        method: 'POST',
+        url: '/v1/chat',
+        payload: { message: 'What causes the tides?' },
+      });
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({ mode: 'generated', model: PRIMARY });
+      const trace = await eventually(async () => {
+        const found = await call<{ attempts: { model: string; outcome: string; status?: number }[] }>(
+          fresh.parley.app,
+          { method: 'GET', url: `/v1/turns/${response.body.turn_id}/trace` },
+        );
+        return found.status === 200 ? found.body : undefined;
+      });
+      expect(trace.attempts).toEqual([
+        expect.objectContaining({ model: FALLBACK, outcome: 'failed', status: 529 }),
+        expect.objectContaining({ model: PRIMARY, outcome: 'answered' }),
+      ]);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('gives the extractive answer, labelled degraded, when every model fails', async () => {
+    stub.failNext({ status: 500, times: 10 });
+    for (const stream of [false, true]) {
+      const response = await ask(stream);
+      expect(response.status).toBe(200);
+      const result = outcome(response, stream);
+      expect(result.mode).toBe('degraded');
+      expect(result.answer).toMatch(/^Degraded answer/);
+      expect(result.answer).toContain('gravitational pull of the Moon');
+    }
+  });
+
+  it('ends a stream that breaks after tokens with an error event, never a hang or a 5xx', async () => {
+    stub.setReply('one two three four five six seven eight');
+    stub.cutNext({ afterTokens: 3, path: '/v1/chat/completions' });
+    const response = await ask(true);
+    expect(response.status).toBe(200);
+    const events = parseSse(response.raw);
+    expect(events.filter((event) => event.event === 'token').length).toBeGreaterThan(0);
+    expect(events.at(-1)?.event).toBe('error');
+    expect(events.at(-1)?.data).toMatchObject({ code: 'PARLEY_ERR_DEPENDENCY' });
+  });
+
+  it('cancels the upstream model call within 1 s of the client disconnecting', async () => {
+    await server.parley.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = server.parley.app.server.address() as AddressInfo;
+    stub.setReply(Array.from({ length: 200 }, (_, index) => `word${index}`).join(' '));
+    stub.paceNext({ firstTokenDelayMs: 0, tokenIntervalMs: 50 });
+    const controller = new AbortController();
+    const response = await fetch(`http://127.0.0.1:${port}/v1/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ message: 'What causes the tides?' }),
+      signal: controller.signal,
+    });
+    const reader = response.body!.getReader();
+    let seen = '';
+    while (!seen.includes('event: token')) {
+      const { value } = await reader.read();
+      seen += new TextDecoder().decode(value);
+    }
+    const disconnectedAt = Date.now();
+    controller.abort();
+    const aborted = await stub.waitForAbort();
+    expect(aborted.path).toBe('/v1/chat/completions');
+    expect(aborted.at - disconnectedAt).toBeLessThan(1000);
+    expect(aborted.tokensSent).toBeLessThan(200);
+  });
+});
