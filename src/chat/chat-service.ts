@@ -26,6 +26,8 @@ export interface TurnRequest {
   tenantId: string;
   message: string;
   conversationId?: string;
+  /** Earlier messages sent by the client (OpenAI-style APIs); otherwise read from the conversation. */
+  history?: ChatMessage[];
 }
 
 export interface Usage {
@@ -66,7 +68,6 @@ const words = (text: string) => text.match(/\S+\s*/g) ?? [];
 
 /** A turn whose retrieval is done; `tokens()` streams the answer, `finish()` records it. */
 export class Turn {
-  readonly startedAt = performance.now();
   private finished = false;
   private answer = '';
   private citations: Citation[] = [];
@@ -88,6 +89,8 @@ export class Turn {
     private readonly receivedAt: Date,
     /** Retrievers that failed for this turn (the answer used the others). */
     private readonly degraded: { retriever: string; message: string }[] = [],
+    /** When the turn began (before retrieval), for the first-token and total timings. */
+    readonly startedAt = performance.now(),
   ) {
     this.mode = deps.chain ? 'generated' : 'extractive';
   }
@@ -136,6 +139,16 @@ export class Turn {
       this.citations = citationsFor(this.answer, this.retrieved, snippetOf);
       throw error;
     }
+  }
+
+  /** What the metrics need once the turn is over. */
+  get outcome(): {
+    mode: AnswerMode;
+    model: string | undefined;
+    attempts: Attempt[];
+    firstTokenMs: number | undefined;
+  } {
+    return { mode: this.mode, model: this.model, attempts: this.attempts, firstTokenMs: this.firstTokenMs };
   }
 
   /** The whole answer at once (JSON responses). A model that breaks mid-answer degrades it. */
@@ -253,9 +266,11 @@ export class ChatService {
         failures,
       }),
       // Earlier turns, for a model to follow the conversation (only models use them).
-      request.conversationId && this.deps.chain
-        ? recentMessages(this.deps.db, request.tenantId, conversationId, HISTORY_MESSAGES)
-        : Promise.resolve([]),
+      request.history
+        ? Promise.resolve(request.history.slice(-HISTORY_MESSAGES))
+        : request.conversationId && this.deps.chain
+          ? recentMessages(this.deps.db, request.tenantId, conversationId, HISTORY_MESSAGES)
+          : Promise.resolve([]),
     ]);
     if (!exists) throw notFound('conversation');
     const timings = { retrieval: performance.now() - started };
@@ -269,6 +284,7 @@ export class ChatService {
       timings,
       receivedAt,
       failures,
+      started,
     );
   }
 }

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { Gauge } from 'prom-client';
 import { ensureKnowledgeBase } from '../knowledge/index.js';
 import { createMetrics, type Metrics } from '../telemetry/index.js';
 import { ensureTenant } from './auth/api-keys.js';
@@ -12,6 +13,7 @@ import { errorHandler } from './error-handler.js';
 import { chatRoutes } from './routes/chat-routes.js';
 import { documentRoutes } from './routes/document-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { openAiRoutes } from './routes/openai-routes.js';
 import type { Runtime } from './runtime.js';
 
 /** The tenant that loopback clients act as while no API key exists. */
@@ -70,9 +72,23 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
 
+  if (runtime.chain) {
+    const chain = runtime.chain;
+    const level = { closed: 0, 'half-open': 1, open: 2, isolated: 2 } as const;
+    new Gauge({
+      name: 'parley_model_circuit_state',
+      help: 'Circuit breaker state per model: 0 closed, 1 half-open, 2 open',
+      labelNames: ['model'],
+      registers: [metrics.registry],
+      collect() {
+        for (const { model, state } of chain.states()) this.set({ model }, level[state]);
+      },
+    });
+  }
   healthRoutes(app, runtime, metrics);
   documentRoutes(app, runtime, defaultKb);
   chatRoutes(app, runtime, metrics, streams);
+  openAiRoutes(app, runtime, metrics, streams);
   await app.ready();
 
   return {

@@ -6,6 +6,8 @@ export interface SseStream {
   /** Fires when the client disconnects. */
   signal: AbortSignal;
   send(event: string, data: unknown): Promise<void>;
+  /** A data-only message (no event name), as OpenAI's streams use; a string is sent as is. */
+  sendData(data: unknown): Promise<void>;
   end(): void;
 }
 
@@ -38,23 +40,29 @@ export function openSse(
     if (!res.writableEnded) res.write(': keep-alive\n\n');
   }, HEARTBEAT_MS);
   let nextId = 0;
+  const write = async (frame: string) => {
+    if (res.writableEnded || controller.signal.aborted) return;
+    // Backpressure: wait for the socket to drain before producing more.
+    if (!res.write(frame)) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      });
+    }
+  };
 
   return {
     signal: controller.signal,
     async send(event, data) {
-      if (res.writableEnded || controller.signal.aborted) return;
-      const ok = res.write(`id: ${nextId++}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-      if (!ok) {
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            res.off('drain', done);
-            res.off('close', done);
-            resolve();
-          };
-          res.on('drain', done);
-          res.on('close', done);
-        });
-      }
+      await write(`id: ${nextId++}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    },
+    async sendData(data) {
+      await write(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
     },
     end() {
       ended = true;

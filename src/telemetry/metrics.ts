@@ -10,6 +10,10 @@ export interface Metrics {
   turnDuration: Histogram<'mode'>;
   retrievalDuration: Histogram<'retriever'>;
   ingestQueueDepth: Gauge;
+  turns: Counter<'mode' | 'model'>;
+  timeToFirstToken: Histogram<'mode'>;
+  modelAttempts: Counter<'model' | 'outcome'>;
+
   /** Stops background sampling (called on shutdown). */
   stop(): void;
 }
@@ -20,6 +24,26 @@ export function createMetrics(): Metrics {
   const stop = monitorEventLoopDelay(registry);
   return {
     stop,
+    turns: new Counter({
+      name: 'parley_turns_total',
+      help: 'Chat turns by how they were answered (generated, extractive, degraded) and the model that answered',
+      labelNames: ['mode', 'model'],
+      registers: [registry],
+    }),
+    timeToFirstToken: new Histogram({
+      name: 'parley_time_to_first_token_seconds',
+      help: 'From the request to the first answer token',
+      labelNames: ['mode'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    modelAttempts: new Counter({
+      name: 'parley_model_attempts_total',
+      help: 'Calls to each configured model by outcome (answered, failed, skipped); failed and skipped mean a fallback',
+      labelNames: ['model', 'outcome'],
+      registers: [registry],
+    }),
+
     registry,
     httpRequests: new Counter({
       name: 'parley_http_requests_total',

@@ -173,6 +173,11 @@ describe('model chain', () => {
         );
         return found.status === 200 ? found.body : undefined;
       });
+      const metrics = await call(fresh.parley.app, { method: 'GET', url: '/metrics' });
+      expect(metrics.raw).toContain(`parley_model_attempts_total{model="${FALLBACK}",outcome="failed"} 1`);
+      expect(metrics.raw).toContain(`parley_turns_total{mode="generated",model="${PRIMARY}"} 1`);
+      expect(metrics.raw).toContain(`parley_model_circuit_state{model="${FALLBACK}"} 0`);
+      expect(metrics.raw).toContain('parley_time_to_first_token_seconds_count{mode="generated"} 1');
       expect(trace.attempts).toEqual([
         expect.objectContaining({ model: FALLBACK, outcome: 'failed', status: 529 }),
         expect.objectContaining({ model: PRIMARY, outcome: 'answered' }),

@@ -7,6 +7,7 @@ import type { Metrics } from '../../telemetry/index.js';
 import { toErrorResponse } from '../error-handler.js';
 import type { Runtime } from '../runtime.js';
 import { openSse } from '../sse.js';
+import { recordTurn } from '../turn-metrics.js';
 
 const idParams = z.object({ id: z.uuid('id must be a UUID') });
 
@@ -45,7 +46,7 @@ export function chatRoutes(
 
     if (!wantsStream) {
       const result = await turn.complete();
-      metrics.turnDuration.observe({ mode: result.mode }, (performance.now() - started) / 1000);
+      recordTurn(metrics, turn, started);
       return result;
     }
 
@@ -59,9 +60,10 @@ export function chatRoutes(
         const result = turn.finish({ completed: !sse.signal.aborted });
         await sse.send('citations', { citations: result.citations });
         await sse.send('done', { usage: result.usage, mode: result.mode, model: result.model ?? null });
-        metrics.turnDuration.observe({ mode: result.mode }, (performance.now() - started) / 1000);
+        recordTurn(metrics, turn, started);
       } catch (error) {
         turn.finish({ completed: false });
+        recordTurn(metrics, turn, started);
         if (!sse.signal.aborted) {
           const { body: errorBody, unexpected } = toErrorResponse(error);
           if (unexpected) request.log.error({ err: error }, 'stream failed');

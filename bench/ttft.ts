@@ -1,0 +1,909 @@
+// Benchmark (not a test): time to first token added by Parley, against calling the model directly.
+//
+//   npm run build && npx tsx bench/ttft.ts [--n 102] [--concurrency 8] [--concurrent-n 408]
+//     [--warmup 20] [--first-token-ms 300] [--token-ms 20] [--no-write]
+//
+// Claim under test: "time to first token added by Parley (Parley vs. calling the stub directly),
+// with retrieval over the Fastify docs: p50 under 10 ms".
+//
+// Set-up. A stub model server speaking OpenAI's Chat Completions wire format
+// (test/support/stub-provider) answers every chat request with the same ~50-word reply, paced:
+// --first-token-ms before the first token, --token-ms between tokens. It runs in a CHILD PROCESS
+// (bench/support/stub-provider-process.ts): in this process its pacing timers would share the
+// event loop with the load generator, which parses up to 8 SSE streams at once, so a timer could
+// fire late and the delay would be charged to whichever side happened to be measured; with its
+// own process (and event loop) the stub paces both sides alike. The built Parley server is
+// another child process (`node bin/parley.js serve --docs <fastify docs>`, keyword retrieval,
+// embedded PGlite), configured with `PARLEY_MODELS=openai:stub-model` and the stub's URL.
+//
+// Measured, first with 1 request in flight, then with --concurrency in flight, each side in a
+// phase of its own (direct, then Parley, with the same questions in the same order):
+// - direct: POST <stub>/chat/completions (stream: true) with the question; request start to the
+//   first chunk with non-empty `delta.content`.
+// - Parley: POST /v1/chat (stream: true) with the question; request start to the first
+//   `event: token`, and to `event: meta` (sent once retrieval is done, before the model call).
+// Requests cannot be paired across the two sides, so "added by Parley" is the difference of the
+// two sides' percentiles. Within Parley, each turn's trace (GET /v1/turns/{id}/trace) is paired
+// with its client timings: `timings_ms.retrieval` (retrieval and the conversation row, in
+// parallel), `timings_ms.first_token` (from the end of retrieval to the first token, so it
+// includes the model's own time to first token) and the answering attempt's `ms` (the model call
+// from its start to its first token, as the model chain sees it). The differences split Parley's
+// own time from the model's.
+// Every stream is read to its end (both sides pay for the whole reply), so concurrency is real.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  CLIENT_HEADER,
+  type StubCommand,
+  type StubMessage,
+  type StubStats,
+} from './support/stub-protocol.js';
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DOCS_DIR = path.resolve(REPO_ROOT, '../shared/data/fastify-docs');
+const QUESTIONS_FILE = path.join(REPO_ROOT, 'examples', 'eval', 'fastify-questions.jsonl');
+const STUB_SCRIPT = fileURLToPath(new URL('./support/stub-provider-process.ts', import.meta.url));
+const RESULTS_FILE = path.join(REPO_ROOT, 'bench', 'results', 'ttft.md');
+const TARGET_P50_MS = 10;
+const MODEL = 'stub-model';
+
+const { values: args } = parseArgs({
+  options: {
+    n: { type: 'string', default: '102' },
+    concurrency: { type: 'string', default: '8' },
+    'concurrent-n': { type: 'string', default: '408' },
+    warmup: { type: 'string', default: '20' },
+    'first-token-ms': { type: 'string', default: '300' },
+    'token-ms': { type: 'string', default: '20' },
+    'no-write': { type: 'boolean', default: false },
+  },
+});
+const N_SEQUENTIAL = Number(args.n);
+const CONCURRENCY = Number(args.concurrency);
+const N_CONCURRENT = Number(args['concurrent-n']);
+const WARMUP = Number(args.warmup);
+const FIRST_TOKEN_MS = Number(args['first-token-ms']);
+const TOKEN_MS = Number(args['token-ms']);
+for (const [name, value] of Object.entries({
+  n: N_SEQUENTIAL,
+  concurrency: CONCURRENCY,
+  'concurrent-n': N_CONCURRENT,
+  warmup: WARMUP,
+  'first-token-ms': FIRST_TOKEN_MS,
+  'token-ms': TOKEN_MS,
+})) {
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`--${name} must be a whole number, not ${value}`);
+}
+
+/** The stub's answer to every chat request: 50 word-sized tokens, with citation markers as Parley asks. */
+const REPLY =
+  'Register the plugin with fastify.register and pass its options as the second argument [1]. ' +
+  'Everything it declares stays encapsulated in its own context, so decorators and hooks added inside ' +
+  'are invisible to the parent unless you wrap the function with fastify-plugin [2]. Await ' +
+  'fastify.ready() before using them in tests.';
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+/** Nearest-rank percentile of an ascending list. */
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.ceil((p / 100) * sorted.length) - 1;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank))]!;
+}
+
+const PERCENTILES = [50, 90, 99] as const;
+type Triple = [number, number, number];
+
+function triple(values: number[]): Triple {
+  const sorted = [...values].sort((a, b) => a - b);
+  return PERCENTILES.map((p) => percentile(sorted, p)) as Triple;
+}
+
+const minus = (a: Triple, b: Triple): Triple => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
+const fmt = (ms: number) => (Number.isFinite(ms) ? ms.toFixed(1) : 'n/a');
+const fmtTriple = (t: Triple) => t.map(fmt).join(' / ');
+
+/** Runs `worker` over `items` with at most `limit` in flight. */
+async function eachLimit<T>(items: T[], limit: number, worker: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await worker(item);
+    }
+  });
+  await Promise.all(lanes);
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Busy and total CPU time of the whole machine from /proc/stat, in ms (USER_HZ = 100). */
+function hostCpu(): { busyMs: number; totalMs: number } | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
+    const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+    const total = ticks.slice(0, 8).reduce((sum, n) => sum + n, 0);
+    const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+    return { busyMs: (total - idle) * 10, totalMs: total * 10 };
+  } catch {
+    return undefined;
+  }
+}
+
+function loadQuestions(): string[] {
+  const questions = readFileSync(QUESTIONS_FILE, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => (JSON.parse(line) as { question: string }).question);
+  if (questions.length === 0) throw new Error(`no questions in ${QUESTIONS_FILE}`);
+  return questions;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server-sent events, parsed by hand (the same code for both sides, so both pay the same)
+
+interface SseEvent {
+  event: string | undefined;
+  data: string;
+  /** When the chunk holding the event's end was read (performance.now()). */
+  at: number;
+}
+
+async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator<SseEvent> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      const at = performance.now();
+      buffer += decoder.decode(value, { stream: true }).replaceAll('\r\n', '\n');
+      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        let event: string | undefined;
+        const data: string[] = [];
+        for (const line of block.split('\n')) {
+          if (line.startsWith('event:')) event = line.slice(6).trim();
+          else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+          // `id:` lines and `:` comments (heartbeats) carry nothing measured here.
+        }
+        if (event !== undefined || data.length > 0) yield { event, data: data.join('\n'), at };
+      }
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The two sides
+
+interface DirectSample {
+  ttftMs: number;
+  totalMs: number;
+  tokens: number;
+}
+
+async function directTurn(stubUrl: string, question: string): Promise<DirectSample> {
+  const started = performance.now();
+  const response = await fetch(`${stubUrl}/chat/completions`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: 'Bearer test',
+      [CLIENT_HEADER]: 'direct',
+    },
+    body: JSON.stringify({
+      model: MODEL,
+      stream: true,
+      messages: [
+        { role: 'system', content: 'You answer questions about Fastify.' },
+        { role: 'user', content: question },
+      ],
+    }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  if (response.status !== 200 || !response.body) {
+    throw new Error(`stub HTTP ${response.status}: ${(await response.text()).slice(0, 200)}`);
+  }
+  let firstTokenAt: number | undefined;
+  let tokens = 0;
+  let finished = false;
+  for await (const event of readSse(response.body)) {
+    if (event.data === '[DONE]') {
+      finished = true;
+      continue;
+    }
+    const chunk = JSON.parse(event.data) as { choices?: { delta?: { content?: string | null } }[] };
+    if (chunk.choices?.[0]?.delta?.content) {
+      tokens += 1;
+      firstTokenAt ??= event.at;
+    }
+  }
+  if (!finished || firstTokenAt === undefined) throw new Error('stub stream ended without [DONE] or tokens');
+  return { ttftMs: firstTokenAt - started, totalMs: performance.now() - started, tokens };
+}
+
+interface ParleySample {
+  turnId: string;
+  ttftMs: number;
+  metaMs: number;
+  headersMs: number;
+  totalMs: number;
+  tokens: number;
+  mode: string;
+}
+
+async function parleyTurn(parleyUrl: string, question: string): Promise<ParleySample> {
+  const started = performance.now();
+  const response = await fetch(`${parleyUrl}/v1/chat`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ message: question, stream: true }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const headersAt = performance.now();
+  if (response.status !== 200 || !response.body) {
+    throw new Error(`Parley HTTP ${response.status}: ${(await response.text()).slice(0, 200)}`);
+  }
+  let metaAt: number | undefined;
+  let turnId: string | undefined;
+  let firstTokenAt: number | undefined;
+  let tokens = 0;
+  let mode: string | undefined;
+  for await (const event of readSse(response.body)) {
+    if (event.event === 'meta') {
+      metaAt = event.at;
+      turnId = (JSON.parse(event.data) as { turn_id: string }).turn_id;
+    } else if (event.event === 'token') {
+      tokens += 1;
+      firstTokenAt ??= event.at;
+    } else if (event.event === 'done') {
+      mode = (JSON.parse(event.data) as { mode: string }).mode;
+    } else if (event.event === 'error') {
+      throw new Error(`Parley error event: ${event.data.slice(0, 200)}`);
+    }
+  }
+  if (metaAt === undefined || turnId === undefined || firstTokenAt === undefined || mode === undefined) {
+    throw new Error('Parley stream ended without meta, a token or done');
+  }
+  return {
+    turnId,
+    ttftMs: firstTokenAt - started,
+    metaMs: metaAt - started,
+    headersMs: headersAt - started,
+    totalMs: performance.now() - started,
+    tokens,
+    mode,
+  };
+}
+
+interface TraceSummary {
+  retrievalMs: number;
+  firstTokenMs: number;
+  modelCallMs: number;
+  mode: string;
+}
+
+/** A turn's trace; it is written after the response by the write-behind queue, so 404 is retried. */
+async function fetchTrace(parleyUrl: string, turnId: string): Promise<TraceSummary> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const response = await fetch(`${parleyUrl}/v1/turns/${turnId}/trace`, {
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (response.status === 200) {
+      const trace = (await response.json()) as {
+        mode: string;
+        timings_ms: { retrieval?: number; first_token?: number };
+        attempts: { outcome: string; ms: number }[];
+      };
+      return {
+        retrievalMs: trace.timings_ms.retrieval ?? Number.NaN,
+        firstTokenMs: trace.timings_ms.first_token ?? Number.NaN,
+        modelCallMs: trace.attempts.find((attempt) => attempt.outcome === 'answered')?.ms ?? Number.NaN,
+        mode: trace.mode,
+      };
+    }
+    await response.body?.cancel();
+    if (response.status !== 404 || Date.now() > deadline) {
+      throw new Error(`trace of turn ${turnId}: HTTP ${response.status}`);
+    }
+    await sleep(100);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child processes
+
+/** Lines of a child's stdout and stderr, the last 400 kept. */
+function captureOutput(child: ChildProcess, onLine?: (line: string) => void): string[] {
+  const output: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    let rest = '';
+    stream?.setEncoding('utf8');
+    stream?.on('data', (data: string) => {
+      const lines = (rest + data).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.trim()) continue;
+        output.push(line);
+        if (output.length > 400) output.shift();
+        onLine?.(line);
+      }
+    });
+  }
+  return output;
+}
+
+async function stopChild(child: ChildProcess, name: string, graceMs: number, polite: () => void) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  polite();
+  const timedOut = await Promise.race([exited.then(() => false), sleep(graceMs).then(() => true)]);
+  if (timedOut) {
+    log(`${name} did not stop within ${graceMs} ms; killing it`);
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+class StubProcess {
+  readonly output: string[];
+  url = '';
+  private nextId = 1;
+
+  private constructor(readonly child: ChildProcess) {
+    this.output = captureOutput(child);
+  }
+
+  static async start(): Promise<StubProcess> {
+    // `--import tsx`: the stub is TypeScript under test/support, run from source as the tests do.
+    const child = spawn(process.execPath, ['--import', 'tsx', STUB_SCRIPT], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    const stub = new StubProcess(child);
+    cleanup.stub = stub;
+    stub.url = await stub.request<string>(
+      {
+        type: 'start',
+        pacing: { firstTokenDelayMs: FIRST_TOKEN_MS, tokenIntervalMs: TOKEN_MS },
+        reply: REPLY,
+      },
+      (message) => (message.type === 'ready' ? message.url : undefined),
+    );
+    return stub;
+  }
+
+  private request<T>(command: StubCommand, pick: (message: StubMessage) => T | undefined): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const done = (error?: Error, value?: T) => {
+        clearTimeout(timer);
+        this.child.off('message', onMessage);
+        this.child.off('exit', onExit);
+        if (error) reject(error);
+        else resolve(value as T);
+      };
+      const timer = setTimeout(() => done(new Error(`stub process did not answer ${command.type}`)), 30_000);
+      const onMessage = (message: StubMessage) => {
+        if (message.type === 'error') return done(new Error(`stub process: ${message.message}`));
+        const value = pick(message);
+        if (value !== undefined) done(undefined, value);
+      };
+      const onExit = (code: number | null) => done(new Error(`stub process exited (${code})`));
+      this.child.on('message', onMessage);
+      this.child.on('exit', onExit);
+      this.child.send(command);
+    });
+  }
+
+  /** Forgets the requests recorded so far; resolves once the stub has done so. */
+  async reset(): Promise<void> {
+    const id = this.nextId++;
+    await this.request({ type: 'reset', id }, (message) =>
+      message.type === 'reset-done' && message.id === id ? true : undefined,
+    );
+  }
+
+  stats(): Promise<StubStats> {
+    const id = this.nextId++;
+    return this.request({ type: 'stats', id }, (message) =>
+      message.type === 'stats' && message.id === id ? message.stats : undefined,
+    );
+  }
+
+  stop(): Promise<void> {
+    return stopChild(this.child, 'stub process', 5_000, () => {
+      if (this.child.connected) this.child.send({ type: 'close' } satisfies StubCommand);
+      else this.child.kill('SIGTERM');
+    });
+  }
+}
+
+class ParleyProcess {
+  readonly output: string[];
+  ingestLine = '';
+  exited: { code: number | null; signal: string | null } | undefined;
+  warnLines = 0;
+  errorLines = 0;
+
+  private constructor(
+    readonly child: ChildProcess,
+    readonly baseUrl: string,
+  ) {
+    this.output = captureOutput(child, (line) => {
+      if (line.startsWith('parley: ingested')) this.ingestLine = line.replace(/^parley: /, '');
+      const level = /"level":(\d+)/.exec(line)?.[1];
+      if (level === '40') this.warnLines++;
+      else if (level !== undefined && Number(level) >= 50) this.errorLines++;
+    });
+    child.on('exit', (code, signal) => {
+      this.exited = { code, signal };
+    });
+  }
+
+  static start(tempRoot: string, port: number, stubUrl: string): ParleyProcess {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PARLEY_DATA_DIR: path.join(tempRoot, 'data'),
+      PARLEY_MODELS: `openai:${MODEL}`,
+      OPENAI_BASE_URL: stubUrl,
+      OPENAI_API_KEY: 'test',
+      PARLEY_LOG_LEVEL: 'warn',
+      PARLEY_HOST: '127.0.0.1',
+    };
+    // The embedded database, keyword retrieval and the defaults: nothing from the caller's setup.
+    for (const name of ['DATABASE_URL', 'PARLEY_CONFIG', 'PARLEY_EMBEDDINGS', 'REDIS_URL']) delete env[name];
+    // Started in the temp dir so that no parley.config.json in the checkout is picked up.
+    const child = spawn(
+      process.execPath,
+      [path.join(REPO_ROOT, 'bin', 'parley.js'), 'serve', '--port', String(port), '--docs', DOCS_DIR],
+      { cwd: tempRoot, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const server = new ParleyProcess(child, `http://127.0.0.1:${port}`);
+    cleanup.parley = server;
+    return server;
+  }
+
+  /** Waits for the "serving on" line (after the docs are ingested), then for /readyz. */
+  async waitReady(timeoutMs: number): Promise<unknown> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.exited) throw new Error(`Parley exited during start-up (${JSON.stringify(this.exited)})`);
+      if (this.output.some((line) => line.includes('serving on'))) {
+        try {
+          const response = await fetch(`${this.baseUrl}/readyz`, { signal: AbortSignal.timeout(2000) });
+          if (response.status === 200) return response.json();
+          await response.body?.cancel();
+        } catch {
+          // not answering yet
+        }
+      }
+      await sleep(200);
+    }
+    throw new Error(`Parley not ready after ${timeoutMs} ms`);
+  }
+
+  stop(): Promise<void> {
+    return stopChild(this.child, 'Parley', 25_000, () => this.child.kill('SIGTERM'));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phases
+
+interface SideRun<S> {
+  samples: S[];
+  errors: Map<string, number>;
+  wallMs: number;
+  /** Share of the machine's CPUs busy during the phase (0–1). */
+  hostBusy: number;
+  stub: StubStats;
+}
+
+async function runSide<S>(
+  stub: StubProcess,
+  questions: string[],
+  concurrency: number,
+  turn: (question: string) => Promise<S>,
+): Promise<SideRun<S>> {
+  await stub.reset();
+  const samples: S[] = [];
+  const errors = new Map<string, number>();
+  const cpu0 = hostCpu();
+  const started = performance.now();
+  await eachLimit(questions, concurrency, async (question) => {
+    try {
+      samples.push(await turn(question));
+    } catch (error) {
+      const key = (error as Error).name === 'TimeoutError' ? 'timeout' : (error as Error).message;
+      errors.set(key, (errors.get(key) ?? 0) + 1);
+    }
+  });
+  const wallMs = performance.now() - started;
+  const cpu1 = hostCpu();
+  const hostBusy = cpu0 && cpu1 ? (cpu1.busyMs - cpu0.busyMs) / (cpu1.totalMs - cpu0.totalMs) : Number.NaN;
+  return { samples, errors, wallMs, hostBusy, stub: await stub.stats() };
+}
+
+interface Level {
+  concurrency: number;
+  direct: SideRun<DirectSample>;
+  parley: SideRun<ParleySample>;
+  traces: Map<string, TraceSummary>;
+  traceErrors: number;
+  clientLoopP99Ms: number;
+}
+
+async function runLevel(
+  stub: StubProcess,
+  parley: ParleyProcess,
+  questions: string[],
+  n: number,
+  concurrency: number,
+): Promise<Level> {
+  const picked = Array.from({ length: n }, (_, i) => questions[i % questions.length]!);
+  const clientLoop = monitorEventLoopDelay({ resolution: 10 });
+  clientLoop.enable();
+  log(`${concurrency} in flight: ${n} direct requests`);
+  const direct = await runSide(stub, picked, concurrency, (q) => directTurn(stub.url, q));
+  await sleep(1000);
+  log(`${concurrency} in flight: ${n} Parley requests`);
+  const parleyRun = await runSide(stub, picked, concurrency, (q) => parleyTurn(parley.baseUrl, q));
+  clientLoop.disable();
+  if (parley.exited) throw new Error(`Parley exited during the run (${JSON.stringify(parley.exited)})`);
+  // Traces are read after the phase, so that reading them does not load the server meanwhile.
+  const traces = new Map<string, TraceSummary>();
+  let traceErrors = 0;
+  await eachLimit(parleyRun.samples, 4, async (sample) => {
+    try {
+      traces.set(sample.turnId, await fetchTrace(parley.baseUrl, sample.turnId));
+    } catch (error) {
+      traceErrors += 1;
+      if (traceErrors <= 3) log((error as Error).message);
+    }
+  });
+  await sleep(1000);
+  return {
+    concurrency,
+    direct,
+    parley: parleyRun,
+    traces,
+    traceErrors,
+    clientLoopP99Ms: clientLoop.percentile(99) / 1e6,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+function describeErrors(errors: Map<string, number>): string {
+  return [...errors].map(([key, count]) => `${count}× ${key}`).join('; ');
+}
+
+function levelFigures(level: Level) {
+  const direct = level.direct.samples;
+  const parley = level.parley.samples;
+  const paired = parley.flatMap((sample) => {
+    const trace = level.traces.get(sample.turnId);
+    return trace ? [{ sample, trace }] : [];
+  });
+  const directTtft = triple(direct.map((s) => s.ttftMs));
+  const parleyTtft = triple(parley.map((s) => s.ttftMs));
+  const modelCall = triple(paired.map((p) => p.trace.modelCallMs));
+  return {
+    directTtft,
+    parleyTtft,
+    added: minus(parleyTtft, directTtft),
+    meta: triple(parley.map((s) => s.metaMs)),
+    metaToToken: triple(parley.map((s) => s.ttftMs - s.metaMs)),
+    retrieval: triple(paired.map((p) => p.trace.retrievalMs)),
+    firstToken: triple(paired.map((p) => p.trace.firstTokenMs)),
+    modelCall,
+    modelCallVsDirect: minus(modelCall, directTtft),
+    ownWork: triple(paired.map((p) => p.sample.ttftMs - p.trace.modelCallMs)),
+    outsideTurn: triple(paired.map((p) => p.sample.ttftMs - p.trace.retrievalMs - p.trace.firstTokenMs)),
+    beforeModelCall: triple(paired.map((p) => p.trace.firstTokenMs - p.trace.modelCallMs)),
+    directTotal: triple(direct.map((s) => s.totalMs)),
+    parleyTotal: triple(parley.map((s) => s.totalMs)),
+  };
+}
+
+function commitLine(): string {
+  try {
+    let commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', 'src'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+    }).trim();
+    if (dirty) commit += ' (src/ has uncommitted changes)';
+    return commit;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function report(levels: Level[], context: { ready: unknown; bootMs: number; parley: ParleyProcess }): string {
+  const figures = levels.map(levelFigures);
+  const header = `| Measure (ms) | ${levels.map((l) => `${l.concurrency} in flight: p50 / p90 / p99`).join(' | ')} | Notes |`;
+  const separator = `| --- | ${levels.map(() => '---').join(' | ')} | --- |`;
+  const line = (cells: string[]) => `| ${cells.map((cell) => cell.replaceAll('|', '\\|')).join(' | ')} |`;
+  const row = (name: string, pick: (f: ReturnType<typeof levelFigures>) => Triple, notes: string) =>
+    line([name, ...figures.map((f) => fmtTriple(pick(f))), notes]);
+  const textRow = (name: string, cell: (level: Level) => string, notes: string) =>
+    line([name, ...levels.map(cell), notes]);
+  const medianChars = (stats: StubStats, client: string) => {
+    const chars = stats.byClient[client]?.promptChars ?? [];
+    return percentile(
+      [...chars].sort((a, b) => a - b),
+      50,
+    );
+  };
+  const modes = (level: Level) => {
+    const counts = new Map<string, number>();
+    for (const sample of level.parley.samples) counts.set(sample.mode, (counts.get(sample.mode) ?? 0) + 1);
+    return [...counts].map(([mode, count]) => `${count} ${mode}`).join(', ');
+  };
+
+  const rows = [
+    row('Direct: stub time to first token', (f) => f.directTtft, 'request start → first chunk with content'),
+    row('Parley: time to first `event: token`', (f) => f.parleyTtft, 'request start → first token event'),
+    row(
+      '**Added by Parley** (Parley − direct)',
+      (f) => f.added,
+      `difference of the percentiles above (requests cannot be paired); claim: p50 < ${TARGET_P50_MS} ms`,
+    ),
+    row(
+      'Parley: time to `event: meta`',
+      (f) => f.meta,
+      'sent once retrieval is done, before the model is called',
+    ),
+    row('Parley: `meta` → first token', (f) => f.metaToToken, 'per request; the model call, from the client'),
+    row(
+      'Trace `timings_ms.retrieval`',
+      (f) => f.retrieval,
+      'BM25 top-8 and the new conversation row, in parallel',
+    ),
+    row(
+      'Trace `timings_ms.first_token`',
+      (f) => f.firstToken,
+      `from the end of retrieval to the first token: includes the model's ${FIRST_TOKEN_MS} ms`,
+    ),
+    row(
+      'Trace model call to first token (`attempts[].ms`)',
+      (f) => f.modelCall,
+      'the model chain starting the AI SDK stream → its first text delta',
+    ),
+    row(
+      'Model call through Parley − direct',
+      (f) => f.modelCallVsDirect,
+      'difference of percentiles: AI SDK client and the bigger grounded prompt vs. a bare fetch',
+    ),
+    row(
+      "Parley's own time: client TTFT − model call",
+      (f) => f.ownWork,
+      'per request: everything but the model call',
+    ),
+    row(
+      '… of which retrieval → model call',
+      (f) => f.beforeModelCall,
+      'per request, `first_token` − model call: SSE headers, `meta`, prompt, chain',
+    ),
+    row(
+      '… of which outside the turn',
+      (f) => f.outsideTurn,
+      'per request, client TTFT − `retrieval` − `first_token`: HTTP both ways, Fastify, auth, body, SSE frame',
+    ),
+    row('Direct: whole reply', (f) => f.directTotal, 'request start → end of stream'),
+    row('Parley: whole reply', (f) => f.parleyTotal, 'request start → end of stream (`done`)'),
+    textRow(
+      'Requests (direct / Parley)',
+      (l) =>
+        `${l.direct.samples.length} / ${l.parley.samples.length} ok` +
+        (l.direct.errors.size + l.parley.errors.size > 0
+          ? `; errors: ${describeErrors(l.direct.errors)} / ${describeErrors(l.parley.errors)}`
+          : ', 0 errors'),
+      `${WARMUP} warm-up requests each beforehand, not counted`,
+    ),
+    textRow(
+      'Parley answer modes; traces read',
+      (l) => `${modes(l)}; ${l.traces.size} traces${l.traceErrors ? `, ${l.traceErrors} missing` : ''}`,
+      '`generated` = answered by the stub model',
+    ),
+    textRow(
+      'Stub: most requests open at once (direct / Parley phase)',
+      (l) => `${l.direct.stub.maxConcurrentRequests} / ${l.parley.stub.maxConcurrentRequests}`,
+      `aborted by a client: ${levels.reduce((sum, l) => sum + l.direct.stub.aborted + l.parley.stub.aborted, 0)}`,
+    ),
+    textRow(
+      'Prompt the stub received, median chars (direct / Parley)',
+      (l) => `${medianChars(l.direct.stub, 'direct')} / ${medianChars(l.parley.stub, 'parley')}`,
+      'Parley sends its system prompt and the retrieved passages',
+    ),
+    textRow(
+      'Phase wall time (direct / Parley); machine CPU busy',
+      (l) =>
+        `${(l.direct.wallMs / 1000).toFixed(1)} s / ${(l.parley.wallMs / 1000).toFixed(1)} s; ` +
+        `${(100 * l.direct.hostBusy).toFixed(0)}% / ${(100 * l.parley.hostBusy).toFixed(0)}% of ${os.cpus().length} CPUs`,
+      'bench, stub and Parley (with its PGlite thread) share the machine',
+    ),
+    textRow(
+      'Bench client event-loop delay p99',
+      (l) => `${fmt(l.clientLoopP99Ms)} ms`,
+      'the load generator (10 ms sampling, so ≈ 10 ms when idle)',
+    ),
+  ];
+  const table = [header, separator, ...rows].join('\n');
+
+  const verdicts = levels.map((level, i) => {
+    const added = figures[i]!.added[0];
+    return `${level.concurrency} in flight: **${fmt(added)} ms** → **${added < TARGET_P50_MS ? 'PASS' : 'FAIL'}**`;
+  });
+  const ready = context.ready as { retrieval?: { mode?: string; keyword?: string } };
+  const command =
+    `npx tsx bench/ttft.ts --n ${N_SEQUENTIAL} --concurrency ${CONCURRENCY} --concurrent-n ${N_CONCURRENT} ` +
+    `--warmup ${WARMUP} --first-token-ms ${FIRST_TOKEN_MS} --token-ms ${TOKEN_MS}`;
+  return [
+    '# Time to first token added by Parley',
+    '',
+    `Claim: time to first token added by Parley (Parley vs. calling the stub directly), with retrieval over the Fastify docs: p50 under ${TARGET_P50_MS} ms.`,
+    '',
+    `Run ${new Date().toISOString()} · commit ${commitLine()} · Node ${process.version} · ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}) · ` +
+      `embedded PGlite, retrieval ${ready.retrieval?.mode ?? '?'} (${ready.retrieval?.keyword ?? '?'}), top-k 8 · ` +
+      `stub model in its own process: first token after ${FIRST_TOKEN_MS} ms, then one every ${TOKEN_MS} ms, ${REPLY.split(/\s+/).length} tokens · ` +
+      `${context.parley.ingestLine || 'docs ingested'}; server ready ${(context.bootMs / 1000).toFixed(1)} s after start · ` +
+      `\`npm run build && ${command}\``,
+    '',
+    `Added p50 (Parley − direct): ${verdicts.join('; ')} (target < ${TARGET_P50_MS} ms).`,
+    '',
+    table,
+    '',
+    `Questions: \`examples/eval/fastify-questions.jsonl\` (${N_SEQUENTIAL} at 1 in flight, ${N_CONCURRENT} at ${CONCURRENCY} in flight, cycling through the file), ` +
+      'the same questions in the same order for both sides; each side runs in a phase of its own, direct first. ' +
+      'Percentiles are nearest-rank; with ~100 requests the p99 is the second-largest value. ' +
+      `Parley server log lines at warn / error: ${context.parley.warnLines} / ${context.parley.errorLines}.`,
+    '',
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+interface Cleanup {
+  stub?: StubProcess;
+  parley?: ParleyProcess;
+  tempRoot?: string;
+}
+
+const cleanup: Cleanup = {};
+
+async function runBenchmark(): Promise<void> {
+  const questions = loadQuestions();
+  const tempRoot = await mkdtemp(path.join(os.tmpdir(), 'parley-bench-ttft-'));
+  cleanup.tempRoot = tempRoot;
+
+  const stub = await StubProcess.start();
+  log(`stub provider pid ${stub.child.pid} at ${stub.url}`);
+
+  const port = await freePort();
+  const bootStarted = performance.now();
+  const parley = ParleyProcess.start(tempRoot, port, stub.url);
+  const ready = await parley.waitReady(180_000);
+  const bootMs = performance.now() - bootStarted;
+  log(`Parley pid ${parley.child.pid} ready on ${parley.baseUrl} in ${(bootMs / 1000).toFixed(1)} s`);
+  if (parley.ingestLine) log(parley.ingestLine);
+  const chain = (ready as { models?: { chain?: string[] } }).models?.chain ?? [];
+  if (!chain.includes(`openai:${MODEL}`)) throw new Error(`Parley's model chain is ${JSON.stringify(chain)}`);
+
+  // Warm-up: JIT, connection pools, the database's caches. A turn that is not answered by the
+  // stub (extractive or degraded) would measure something else, so it stops the benchmark here.
+  log(`warm-up: ${WARMUP} requests each side`);
+  const warm = questions.slice(0, WARMUP);
+  const warmDirect = await runSide(stub, warm, Math.min(4, CONCURRENCY || 1), (q) => directTurn(stub.url, q));
+  const warmParley = await runSide(stub, warm, Math.min(4, CONCURRENCY || 1), (q) =>
+    parleyTurn(parley.baseUrl, q),
+  );
+  const warmErrors = new Map([...warmDirect.errors, ...warmParley.errors]);
+  if (warmErrors.size > 0) throw new Error(`warm-up failed: ${describeErrors(warmErrors)}`);
+  const notGenerated = warmParley.samples.filter((sample) => sample.mode !== 'generated');
+  if (notGenerated.length > 0) {
+    throw new Error(
+      `warm-up: ${notGenerated.length} Parley turns were ${notGenerated[0]!.mode}, not generated`,
+    );
+  }
+  await sleep(1000);
+
+  const levels: Level[] = [];
+  levels.push(await runLevel(stub, parley, questions, N_SEQUENTIAL, 1));
+  if (CONCURRENCY > 1) levels.push(await runLevel(stub, parley, questions, N_CONCURRENT, CONCURRENCY));
+
+  const text = report(levels, { ready, bootMs, parley });
+  process.stdout.write(`\n${text}`);
+  if (parley.warnLines + parley.errorLines > 0) {
+    log('Parley warnings/errors (last 10):');
+    for (const line of parley.output.filter((l) => /"level":(4|5|6)0/.test(l)).slice(-10))
+      log(`  ${line.slice(0, 400)}`);
+  }
+  if (!args['no-write']) {
+    mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });
+    writeFileSync(RESULTS_FILE, text);
+    log(`wrote ${path.relative(REPO_ROOT, RESULTS_FILE)}`);
+  }
+}
+
+async function tidyUp(): Promise<void> {
+  const { stub, parley, tempRoot } = cleanup;
+  cleanup.stub = undefined;
+  cleanup.parley = undefined;
+  cleanup.tempRoot = undefined;
+  // Parley first: it drains its streams (to the stub) on SIGTERM.
+  if (parley) {
+    await parley.stop().catch((error: Error) => log(`stopping Parley failed: ${error.message}`));
+    if (parley.exited && parley.exited.code !== 0 && parley.exited.signal !== 'SIGTERM') {
+      log(`Parley exit: ${JSON.stringify(parley.exited)}; last output:`);
+      for (const line of parley.output.slice(-15)) log(`  ${line.slice(0, 400)}`);
+    }
+  }
+  if (stub) await stub.stop().catch((error: Error) => log(`stopping the stub failed: ${error.message}`));
+  if (tempRoot) await rm(tempRoot, { recursive: true, force: true });
+}
+
+// Last resort if the process exits without running tidyUp (e.g. an uncaught error).
+process.on('exit', () => {
+  cleanup.parley?.child.kill('SIGKILL');
+  cleanup.stub?.child.kill('SIGKILL');
+  if (cleanup.tempRoot) rmSync(cleanup.tempRoot, { recursive: true, force: true });
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: cleaning up`);
+    void tidyUp().finally(() => process.exit(130));
+  });
+}
+
+let exitCode = 0;
+try {
+  await runBenchmark();
+} catch (error) {
+  exitCode = 1;
+  log(`benchmark failed: ${(error as Error).stack ?? String(error)}`);
+  for (const [name, output] of [
+    ['Parley', cleanup.parley?.output],
+    ['stub', cleanup.stub?.output],
+  ] as const) {
+    if (!output?.length) continue;
+    log(`last ${name} output:`);
+    for (const line of output.slice(-20)) log(`  ${line.slice(0, 400)}`);
+  }
+} finally {
+  await tidyUp();
+}
+process.exit(exitCode);

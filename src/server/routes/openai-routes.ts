@@ -1,0 +1,166 @@
+// The OpenAI-compatible surface: `POST /v1/chat/completions` (JSON and streaming) and
+// `GET /v1/models`, so existing OpenAI clients and chat UIs can talk to a Parley bot. Each model
+// id is a bot; citations travel in extra fields (`citations`, `parley`) that plain clients ignore.
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { TurnResult } from '../../chat/index.js';
+import { ParleyError } from '../../errors/index.js';
+import type { Metrics } from '../../telemetry/index.js';
+import { toErrorResponse } from '../error-handler.js';
+import type { Runtime } from '../runtime.js';
+import { openSse } from '../sse.js';
+import { recordTurn } from '../turn-metrics.js';
+
+/** The bots this server exposes as models (one, the default, until bots are configurable). */
+export const DEFAULT_BOT = 'parley';
+
+const contentPart = z.object({ type: z.string(), text: z.string().optional() }).passthrough();
+const message = z
+  .object({
+    role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
+    content: z.union([z.string(), z.array(contentPart), z.null()]).optional(),
+  })
+  .passthrough();
+
+const textOf = (content: z.infer<typeof message>['content']): string =>
+  typeof content === 'string'
+    ? content
+    : (content ?? [])
+        .map((part) => part.text ?? '')
+        .filter(Boolean)
+        .join('\n');
+
+export function openAiRoutes(
+  app: FastifyInstance,
+  runtime: Runtime,
+  metrics: Metrics,
+  streams: Set<Promise<void>>,
+) {
+  const maxChars = runtime.config.PARLEY_MAX_MESSAGE_CHARS;
+  const body = z
+    .object({
+      model: z.string().min(1),
+      messages: z.array(message).min(1).max(200),
+      stream: z.boolean().optional(),
+      stream_options: z.object({ include_usage: z.boolean().optional() }).passthrough().nullish(),
+    })
+    .passthrough();
+
+  app.get('/v1/models', async () => ({
+    object: 'list',
+    data: [{ id: DEFAULT_BOT, object: 'model', created: 0, owned_by: 'parley' }],
+  }));
+
+  app.post('/v1/chat/completions', async (request, reply) => {
+    const started = performance.now();
+    const input = body.parse(request.body);
+    if (input.model !== DEFAULT_BOT) {
+      throw new ParleyError(
+        'PARLEY_ERR_NOT_FOUND',
+        `model ${input.model} not found: this server offers ${DEFAULT_BOT}`,
+      );
+    }
+    // The question is the last user message; earlier user and assistant messages are the history.
+    // A client's system messages are not applied: the bot's own prompt keeps answers grounded.
+    const turns = input.messages
+      .filter((item) => item.role === 'user' || item.role === 'assistant')
+      .map((item) => ({ role: item.role as 'user' | 'assistant', content: textOf(item.content) }));
+    const last = turns.at(-1);
+    if (last?.role !== 'user' || !last.content.trim()) {
+      throw new ParleyError('PARLEY_ERR_VALIDATION', 'messages must end with a non-empty user message');
+    }
+    if (last.content.length > maxChars) {
+      throw new ParleyError(
+        'PARLEY_ERR_VALIDATION',
+        `the last message is longer than ${maxChars} characters`,
+      );
+    }
+    const turn = await runtime.chat.begin({
+      tenantId: request.principal.tenantId,
+      message: last.content.trim(),
+      history: turns.slice(0, -1),
+    });
+    const id = `chatcmpl-${turn.turnId}`;
+    const created = Math.floor(Date.now() / 1000);
+    const extras = (result: TurnResult) => ({
+      citations: result.citations,
+      parley: {
+        conversation_id: result.conversation_id,
+        turn_id: result.turn_id,
+        mode: result.mode,
+        model: result.model,
+      },
+    });
+    const usageOf = (result: TurnResult) => ({
+      prompt_tokens: result.usage.prompt_tokens,
+      completion_tokens: result.usage.completion_tokens,
+      total_tokens: result.usage.total_tokens,
+    });
+
+    if (!input.stream) {
+      const result = await turn.complete();
+      recordTurn(metrics, turn, started);
+      return {
+        id,
+        object: 'chat.completion',
+        created,
+        model: input.model,
+        choices: [
+          { index: 0, message: { role: 'assistant', content: result.answer }, finish_reason: 'stop' },
+        ],
+        usage: usageOf(result),
+        ...extras(result),
+      };
+    }
+
+    const sse = openSse(request, reply);
+    const chunk = (
+      delta: Record<string, unknown>,
+      finish: string | null,
+      more: Record<string, unknown> = {},
+    ) => ({
+      id,
+      object: 'chat.completion.chunk',
+      created,
+      model: input.model,
+      choices: [{ index: 0, delta, finish_reason: finish }],
+      ...more,
+    });
+    const done = (async () => {
+      try {
+        await sse.sendData(chunk({ role: 'assistant', content: '' }, null));
+        for await (const piece of turn.tokens(sse.signal)) {
+          await sse.sendData(chunk({ content: piece }, null));
+        }
+        const result = turn.finish({ completed: !sse.signal.aborted });
+        recordTurn(metrics, turn, started);
+        await sse.sendData(chunk({}, 'stop', extras(result)));
+        if (input.stream_options?.include_usage) {
+          await sse.sendData({
+            id,
+            object: 'chat.completion.chunk',
+            created,
+            model: input.model,
+            choices: [],
+            usage: usageOf(result),
+          });
+        }
+        await sse.sendData('[DONE]');
+      } catch (error) {
+        turn.finish({ completed: false });
+        recordTurn(metrics, turn, started);
+        if (!sse.signal.aborted) {
+          const { body: errorBody } = toErrorResponse(error);
+          request.log.warn({ err: error }, 'completion stream ended with an error');
+          await sse.sendData({ error: { ...errorBody.error, type: 'server_error' } });
+        }
+      } finally {
+        sse.end();
+      }
+    })();
+    streams.add(done);
+    await done;
+    streams.delete(done);
+    return reply;
+  });
+}
