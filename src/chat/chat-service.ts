@@ -11,15 +11,19 @@ import {
   type TokenUsage,
 } from '../models/index.js';
 import type { Database } from '../storage/index.js';
+import { type ContextPlan, planContext } from './context-budget.js';
 import { conversationExists, createConversation, recentMessages, saveTurn } from './conversation-store.js';
 import {
   type Citation,
   DEGRADED_LABEL,
   EXTRACTIVE_LABEL,
   extractiveAnswer,
+  NOTHING_FOUND,
   snippetOf,
 } from './extractive-answer.js';
-import { citationsFor, groundedUserMessage, SYSTEM_PROMPT } from './grounded-prompt.js';
+import { citationsFor, groundedUserMessage } from './grounded-prompt.js';
+import type { PromptVersion } from './prompt-versions.js';
+import { questionCoverage } from './relevance.js';
 import type { WriteBehind } from './write-behind.js';
 
 export interface TurnRequest {
@@ -38,7 +42,7 @@ export interface Usage {
 }
 
 /** How the answer was made: by a model, extractively (no model configured), or extractively because no model answered. */
-export type AnswerMode = 'generated' | 'extractive' | 'degraded';
+export type AnswerMode = 'generated' | 'extractive' | 'degraded' | 'not_found';
 
 /** What a finished turn returns to the client. */
 export interface TurnResult {
@@ -59,6 +63,12 @@ export interface ChatServiceDeps {
   topK: number;
   /** The configured models; absent means extractive answers. */
   chain?: ModelChain;
+  /** The system prompt in use, with its version id. */
+  prompt: PromptVersion;
+  /** Prompt-side token budget for a generated answer. */
+  contextTokens: number;
+  /** Minimum question coverage by the best passages to answer (0: always answer). */
+  minRelevance: number;
 }
 
 /** Earlier messages sent to the model with each turn (the conversation issue adds summaries). */
@@ -77,6 +87,8 @@ export class Turn {
   private tokenUsage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
   private failure: string | undefined;
   private firstTokenMs: number | undefined;
+  private context: ContextPlan | undefined;
+  private readonly relevance: number;
 
   constructor(
     private readonly deps: ChatServiceDeps,
@@ -93,6 +105,7 @@ export class Turn {
     readonly startedAt = performance.now(),
   ) {
     this.mode = deps.chain ? 'generated' : 'extractive';
+    this.relevance = questionCoverage(request.message, retrieved);
   }
 
   /**
@@ -103,16 +116,31 @@ export class Turn {
    */
   async *tokens(signal?: AbortSignal): AsyncGenerator<string> {
     const chain = this.deps.chain;
-    if (!chain || this.retrieved.length === 0) {
+    if (this.retrieved.length === 0 || this.relevance < this.deps.minRelevance) {
+      // Nothing relevant enough: say so, and spend no model call on a guess.
+      this.mode = 'not_found';
+      yield* this.say(NOTHING_FOUND);
+      return;
+    }
+    if (!chain) {
       yield* this.extractive(EXTRACTIVE_LABEL);
       return;
     }
+    const system = this.deps.prompt.text;
+    this.context = planContext({
+      system,
+      question: this.request.message,
+      passages: this.retrieved,
+      history: this.history,
+      budget: { total: this.deps.contextTokens, passageShare: 0.65 },
+    });
+    const passages = this.context.passages;
     try {
       for await (const event of chain.stream({
-        system: SYSTEM_PROMPT,
+        system,
         messages: [
-          ...this.history,
-          { role: 'user', content: groundedUserMessage(this.request.message, this.retrieved) },
+          ...this.context.history,
+          { role: 'user', content: groundedUserMessage(this.request.message, passages) },
         ],
         signal,
       })) {
@@ -127,7 +155,7 @@ export class Turn {
           this.tokenUsage = event.usage;
         }
       }
-      this.citations = citationsFor(this.answer, this.retrieved, snippetOf);
+      this.citations = citationsFor(this.answer, passages, snippetOf);
     } catch (error) {
       if (error instanceof ModelsUnavailableError) {
         this.attempts = error.attempts;
@@ -136,7 +164,7 @@ export class Turn {
         return;
       }
       this.failure = error instanceof Error ? error.message : String(error);
-      this.citations = citationsFor(this.answer, this.retrieved, snippetOf);
+      this.citations = citationsFor(this.answer, passages, snippetOf);
       throw error;
     }
   }
@@ -168,6 +196,16 @@ export class Turn {
     return this.finish();
   }
 
+  private *say(text: string): Generator<string> {
+    this.citations = [];
+    this.answer = '';
+    for (const piece of words(text)) {
+      this.firstTokenMs ??= performance.now() - this.startedAt;
+      this.answer += piece;
+      yield piece;
+    }
+  }
+
   private *extractive(label: string): Generator<string> {
     const extracted = extractiveAnswer(this.request.message, this.retrieved, 3, label);
     this.citations = extracted.citations;
@@ -185,7 +223,12 @@ export class Turn {
       prompt_tokens: this.tokenUsage.inputTokens,
       completion_tokens: this.tokenUsage.outputTokens,
       total_tokens: this.tokenUsage.inputTokens + this.tokenUsage.outputTokens,
-      model: this.mode === 'generated' && this.model ? this.model : 'extractive',
+      model:
+        this.mode === 'generated' && this.model
+          ? this.model
+          : this.mode === 'not_found'
+            ? 'none'
+            : 'extractive',
     };
     const result: TurnResult = {
       conversation_id: this.conversationId,
@@ -216,7 +259,15 @@ export class Turn {
         score: chunk.score,
         signals: chunk.signals,
       })),
-      history_messages: this.history.length,
+      prompt_version: this.deps.prompt.id,
+      relevance: { coverage: this.relevance, threshold: this.deps.minRelevance },
+      context: this.context
+        ? {
+            tokens: this.context.tokens,
+            dropped: this.context.dropped,
+            history_messages: this.context.history.length,
+          }
+        : null,
       usage,
       timings_ms: {
         ...this.timings,

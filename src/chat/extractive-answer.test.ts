@@ -9,6 +9,7 @@ const chunk = (id: number, documentId: string, text: string): RetrievedChunk => 
   source: `${documentId}.md`,
   headingPath: '',
   text,
+  tokenCount: 10,
   score: 10 - id,
   signals: {},
 });

@@ -33,7 +33,8 @@ const STOPWORDS = new Set(
   some such use used using via may might must just like make need want tell explain please`.split(/\s+/),
 );
 
-function terms(text: string): string[] {
+/** The content words of a text, lower-cased and lightly stemmed, without stop words. */
+export function contentTerms(text: string): string[] {
   return (text.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? [])
     .filter((term) => term.length > 1 && !STOPWORDS.has(term))
     .map(stem);
@@ -84,13 +85,13 @@ export function extractiveAnswer(
 ): ExtractiveAnswer {
   const candidates = chunks.slice(0, 5);
   if (candidates.length === 0) return { text: NOTHING_FOUND, citations: [], sentences: [] };
-  const queryTerms = new Set(terms(question));
+  const queryTerms = new Set(contentTerms(question));
   const scored: { text: string; chunkIndex: number; score: number; order: number }[] = [];
   const documentFrequency = new Map<string, number>();
   const perSentenceTerms: Set<string>[] = [];
   candidates.forEach((chunk, chunkIndex) => {
     for (const sentence of sentencesOf(chunk.text)) {
-      const present = new Set(terms(sentence).filter((term) => queryTerms.has(term)));
+      const present = new Set(contentTerms(sentence).filter((term) => queryTerms.has(term)));
       for (const term of present) documentFrequency.set(term, (documentFrequency.get(term) ?? 0) + 1);
       perSentenceTerms.push(present);
       scored.push({ text: sentence, chunkIndex, score: 0, order: scored.length });

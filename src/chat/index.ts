@@ -1,5 +1,14 @@
-// Chat layer: the turn pipeline, the extractive answerer, conversation storage.
-export { ChatService, Turn, type TurnRequest, type TurnResult } from './chat-service.js';
+// Chat layer: the turn pipeline, prompts and context budgeting, the extractive answerer,
+// conversation storage.
+export { type AnswerMode, ChatService, Turn, type TurnRequest, type TurnResult } from './chat-service.js';
 export { conversationExists, getMessages, getTrace, type MessageRecord } from './conversation-store.js';
-export { type Citation, EXTRACTIVE_LABEL, extractiveAnswer, NOTHING_FOUND } from './extractive-answer.js';
+export {
+  type Citation,
+  DEGRADED_LABEL,
+  EXTRACTIVE_LABEL,
+  extractiveAnswer,
+  NOTHING_FOUND,
+} from './extractive-answer.js';
+export { SYSTEM_PROMPT } from './grounded-prompt.js';
+export { listPromptVersions, type PromptVersion, registerPrompt } from './prompt-versions.js';
 export { WriteBehind } from './write-behind.js';

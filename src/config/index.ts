@@ -68,6 +68,15 @@ export const settingsSchema = z.object({
   /** Seconds to wait for in-flight requests and streams on shutdown. */
   PARLEY_SHUTDOWN_GRACE_SECONDS: intFrom(0, 600).default(20),
   PARLEY_DB_POOL_SIZE: intFrom(1, 200).default(8),
+  /** The bot's system prompt (default: Parley's grounded-answer prompt); each text is a stored version. */
+  PARLEY_SYSTEM_PROMPT: optionalString,
+  /** Prompt-side token budget per turn: system prompt, question, passages and earlier messages. */
+  PARLEY_CONTEXT_TOKENS: intFrom(500, 1_000_000).default(6000),
+  /**
+   * Share of the question's content words that the best passages must contain for the bot to
+   * answer; below it, the bot says it does not know (0 turns the check off).
+   */
+  PARLEY_MIN_RELEVANCE: z.coerce.number().min(0).max(1).default(0.2),
   /** A model that sends no first token within this time is abandoned for the next one. */
   PARLEY_MODEL_FIRST_TOKEN_TIMEOUT_MS: intFrom(100, 600_000).default(10_000),
   /** The whole generation must end within this time. */

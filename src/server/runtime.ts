@@ -1,6 +1,6 @@
 // Builds everything a Parley process needs once, at start-up, from the config: the database,
 // the ingestion pool and runner, the retriever and the chat pipeline; and closes it in order.
-import { ChatService, WriteBehind } from '../chat/index.js';
+import { ChatService, registerPrompt, SYSTEM_PROMPT, WriteBehind } from '../chat/index.js';
 import type { Config } from '../config/index.js';
 import {
   EmbeddingBackfill,
@@ -85,7 +85,17 @@ export async function createRuntime(
           totalTimeoutMs: config.PARLEY_MODEL_TIMEOUT_MS,
         })
       : undefined;
-  const chat = new ChatService({ db, retriever, writeBehind, topK: config.PARLEY_RETRIEVAL_TOP_K, chain });
+  const prompt = await registerPrompt(db, config.PARLEY_SYSTEM_PROMPT ?? SYSTEM_PROMPT);
+  const chat = new ChatService({
+    db,
+    retriever,
+    writeBehind,
+    topK: config.PARLEY_RETRIEVAL_TOP_K,
+    chain,
+    prompt,
+    contextTokens: config.PARLEY_CONTEXT_TOKENS,
+    minRelevance: config.PARLEY_MIN_RELEVANCE,
+  });
   await ingestion.start();
   if (options.runJobs) embeddings?.start();
   return {

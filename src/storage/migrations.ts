@@ -124,4 +124,16 @@ create table turn_traces (
 create index turn_traces_tenant on turn_traces(tenant_id, created_at);
 `,
   },
+  {
+    version: 2,
+    name: 'prompt versions',
+    sql: `
+create table prompt_versions (
+  -- the first 16 hex digits of the prompt's SHA-256: the same text is always the same version
+  id text primary key,
+  system_prompt text not null,
+  created_at timestamptz not null default now()
+);
+`,
+  },
 ];

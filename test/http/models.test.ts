@@ -187,6 +187,32 @@ describe('model chain', () => {
     }
   });
 
+  it('says it does not know, without calling a model, when the passages do not cover the question', async () => {
+    const before = stub.requests.length;
+    // "tides" matches the passage, but most of the question is about something else.
+    const response = await ask(false);
+    expect(response.status).toBe(200);
+    const unrelated = await call<ChatBody>(server.parley.app, {
+      method: 'POST',
+      url: '/v1/chat',
+      payload: { message: 'Which volcanic eruptions change tides in the Pacific trench after earthquakes?' },
+    });
+    expect(unrelated.body).toMatchObject({ mode: 'not_found', citations: [] });
+    expect(unrelated.body.answer).toMatch(/could not find/);
+    expect(stub.requests.length).toBe(before + 1); // only the first, answerable question reached a model
+    const trace = await eventually(async () => {
+      const found = await call<{ prompt_version: string; relevance: { coverage: number } }>(server.parley.app, {
+        method: 'GET',
+        url: `/v1/turns/${unrelated.body.turn_id}/trace`,
+      });
+      return found.status === 200 ? found.body : undefined;
+    });
+    expect(trace.relevance.coverage).toBeLessThan(0.2);
+    expect(trace.prompt_version).toMatch(/^[0-9a-f]{16}$/);
+    const prompts = await call<{ prompts: { id: string }[] }>(server.parley.app, { method: 'GET', url: '/v1/prompts' });
+    expect(prompts.body.prompts.map((prompt) => prompt.id)).toContain(trace.prompt_version);
+  });
+
   it('gives the extractive answer, labelled degraded, when every model fails', async () => {
     stub.failNext({ status: 500, times: 10 });
     for (const stream of [false, true]) {

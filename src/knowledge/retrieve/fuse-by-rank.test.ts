@@ -9,6 +9,7 @@ const chunk = (id: number, retriever: string, rank: number): RetrievedChunk => (
   source: null,
   headingPath: '',
   text: `text ${id}`,
+  tokenCount: 3,
   score: 1 / rank,
   signals: { [retriever]: { rank, score: 1 / rank } },
 });

@@ -8,6 +8,8 @@ export interface RetrievedChunk {
   source: string | null;
   headingPath: string;
   text: string;
+  /** Tokens in `text` (counted at ingestion), for context budgeting. */
+  tokenCount: number;
   /** The final score used for ranking (RRF after fusion; the retriever's own score otherwise). */
   score: number;
   /** Each retriever's own rank (1-based) and score for this chunk, for the trace. */

@@ -14,13 +14,14 @@ interface Row {
   document_id: string;
   heading_path: string;
   text: string;
+  token_count: number;
   title: string;
   source: string | null;
   score: number;
 }
 
 const SQL = `
-select c.id, c.document_id, c.heading_path, c.text, d.title, d.source, 1 - s.distance as score
+select c.id, c.document_id, c.heading_path, c.text, c.token_count, d.title, d.source, 1 - s.distance as score
 from (
   select chunk_id, embedding <=> $1::vector as distance
   from chunk_embeddings
@@ -64,6 +65,7 @@ export class VectorRetriever implements Retriever {
       source: row.source,
       headingPath: row.heading_path,
       text: row.text,
+      tokenCount: row.token_count,
       score: row.score,
       signals: { vector: { rank: index + 1, score: row.score } },
     }));

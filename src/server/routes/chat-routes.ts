@@ -1,7 +1,7 @@
 // POST /v1/chat (JSON, or SSE with stream:true / Accept: text/event-stream), conversations and traces.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { conversationExists, getMessages, getTrace } from '../../chat/index.js';
+import { conversationExists, getMessages, getTrace, listPromptVersions } from '../../chat/index.js';
 import { notFound } from '../../errors/index.js';
 import type { Metrics } from '../../telemetry/index.js';
 import { toErrorResponse } from '../error-handler.js';
@@ -79,6 +79,8 @@ export function chatRoutes(
     streams.delete(done);
     return reply;
   });
+
+  app.get('/v1/prompts', async () => ({ prompts: await listPromptVersions(runtime.db) }));
 
   app.get('/v1/conversations/:id', async (request) => {
     const { id } = idParams.parse(request.params);

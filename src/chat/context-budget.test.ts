@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { countTokens, type RetrievedChunk } from '../knowledge/index.js';
+import { planContext } from './context-budget.js';
+
+const passage = (id: number, words: number): RetrievedChunk => {
+  const text = Array.from({ length: words }, (_, index) => `word${index}`).join(' ');
+  return {
+    chunkId: id,
+    documentId: `d${id}`,
+    title: `T${id}`,
+    source: null,
+    headingPath: '',
+    text,
+    tokenCount: countTokens(text),
+    score: 1,
+    signals: {},
+  };
+};
+const message = (role: 'user' | 'assistant', words: number) => ({
+  role,
+  content: Array.from({ length: words }, (_, index) => `w${index}`).join(' '),
+});
+
+describe('planContext', () => {
+  it('keeps everything that fits and reports the tokens used', () => {
+    const plan = planContext({
+      system: 'Be helpful.',
+      question: 'What is it?',
+      passages: [passage(1, 20), passage(2, 20)],
+      history: [message('user', 5), message('assistant', 5)],
+      budget: { total: 4000, passageShare: 0.6 },
+    });
+    expect(plan.passages.map((p) => p.chunkId)).toEqual([1, 2]);
+    expect(plan.history).toHaveLength(2);
+    expect(plan.dropped).toEqual([]);
+    expect(plan.tokens.passages).toBeGreaterThan(0);
+  });
+
+  it('drops passages beyond their share, in rank order, and records them', () => {
+    const plan = planContext({
+      system: 's',
+      question: 'q',
+      passages: [passage(1, 100), passage(2, 100), passage(3, 100)],
+      history: [],
+      budget: { total: 700, passageShare: 0.6 },
+    });
+    expect(plan.passages.map((p) => p.chunkId)).toEqual([1]);
+    expect(plan.dropped.map((d) => [d.kind, d.ref])).toEqual([
+      ['passage', 2],
+      ['passage', 3],
+    ]);
+  });
+
+  it('keeps the newest messages and drops older ones contiguously', () => {
+    const plan = planContext({
+      system: 's',
+      question: 'q',
+      passages: [],
+      history: [message('user', 300), message('assistant', 10), message('user', 10)],
+      budget: { total: 200, passageShare: 0.5 },
+    });
+    expect(plan.history.map((m) => m.content.split(' ').length)).toEqual([10, 10]);
+    expect(plan.dropped).toEqual([expect.objectContaining({ kind: 'message', ref: 0 })]);
+  });
+});
