@@ -3,13 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { notFound } from '../errors/index.js';
 import type { RetrievedChunk, Retriever } from '../knowledge/index.js';
-import {
-  type Attempt,
-  type ChatMessage,
-  type ModelChain,
-  ModelsUnavailableError,
-  type TokenUsage,
-} from '../models/index.js';
+import { type Attempt, type ChatMessage, ModelsUnavailableError, type TokenUsage } from '../models/index.js';
 import type { Database } from '../storage/index.js';
 import { type ContextPlan, planContext } from './context-budget.js';
 import { conversationExists, createConversation, recentMessages, saveTurn } from './conversation-store.js';
@@ -22,6 +16,7 @@ import {
   snippetOf,
 } from './extractive-answer.js';
 import { citationsFor, groundedUserMessage } from './grounded-prompt.js';
+import type { ModelRouter } from './model-router.js';
 import type { PromptVersion } from './prompt-versions.js';
 import { questionCoverage } from './relevance.js';
 import type { WriteBehind } from './write-behind.js';
@@ -61,8 +56,8 @@ export interface ChatServiceDeps {
   retriever: Retriever;
   writeBehind: WriteBehind;
   topK: number;
-  /** The configured models; absent means extractive answers. */
-  chain?: ModelChain;
+  /** Chooses the model chain per turn; absent means extractive answers (no model configured). */
+  router?: ModelRouter;
   /** The system prompt in use, with its version id. */
   prompt: PromptVersion;
   /** Prompt-side token budget for a generated answer. */
@@ -88,6 +83,7 @@ export class Turn {
   private failure: string | undefined;
   private firstTokenMs: number | undefined;
   private context: ContextPlan | undefined;
+  private routing: { route: string; reasons: string[] } | undefined;
   private readonly relevance: number;
 
   constructor(
@@ -104,7 +100,7 @@ export class Turn {
     /** When the turn began (before retrieval), for the first-token and total timings. */
     readonly startedAt = performance.now(),
   ) {
-    this.mode = deps.chain ? 'generated' : 'extractive';
+    this.mode = deps.router ? 'generated' : 'extractive';
     this.relevance = questionCoverage(request.message, retrieved);
   }
 
@@ -115,14 +111,14 @@ export class Turn {
    * stream with an error); so does `signal` aborting, which cancels the provider call.
    */
   async *tokens(signal?: AbortSignal): AsyncGenerator<string> {
-    const chain = this.deps.chain;
+    const router = this.deps.router;
     if (this.retrieved.length === 0 || this.relevance < this.deps.minRelevance) {
       // Nothing relevant enough: say so, and spend no model call on a guess.
       this.mode = 'not_found';
       yield* this.say(NOTHING_FOUND);
       return;
     }
-    if (!chain) {
+    if (!router) {
       yield* this.extractive(EXTRACTIVE_LABEL);
       return;
     }
@@ -135,6 +131,12 @@ export class Turn {
       budget: { total: this.deps.contextTokens, passageShare: 0.65 },
     });
     const passages = this.context.passages;
+    const { chain, route, reasons } = router.route({
+      queryTokens: this.context.tokens.question,
+      conversationMessages: this.history.length,
+      coverage: this.relevance,
+    });
+    this.routing = { route, reasons };
     try {
       for await (const event of chain.stream({
         system,
@@ -260,6 +262,7 @@ export class Turn {
         signals: chunk.signals,
       })),
       prompt_version: this.deps.prompt.id,
+      routing: this.routing ?? null,
       relevance: { coverage: this.relevance, threshold: this.deps.minRelevance },
       context: this.context
         ? {
@@ -319,7 +322,7 @@ export class ChatService {
       // Earlier turns, for a model to follow the conversation (only models use them).
       request.history
         ? Promise.resolve(request.history.slice(-HISTORY_MESSAGES))
-        : request.conversationId && this.deps.chain
+        : request.conversationId && this.deps.router
           ? recentMessages(this.deps.db, request.tenantId, conversationId, HISTORY_MESSAGES)
           : Promise.resolve([]),
     ]);

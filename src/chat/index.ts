@@ -10,5 +10,6 @@ export {
   NOTHING_FOUND,
 } from './extractive-answer.js';
 export { SYSTEM_PROMPT } from './grounded-prompt.js';
+export { ModelRouter, type RoutingRule } from './model-router.js';
 export { listPromptVersions, type PromptVersion, registerPrompt } from './prompt-versions.js';
 export { WriteBehind } from './write-behind.js';

@@ -77,6 +77,14 @@ export const settingsSchema = z.object({
    * answer; below it, the bot says it does not know (0 turns the check off).
    */
   PARLEY_MIN_RELEVANCE: z.coerce.number().min(0).max(1).default(0.2),
+  /** The stronger chain used when a routing rule fires (the default models follow it as fallbacks). */
+  PARLEY_ESCALATION_MODELS: optionalString.pipe(modelChain.optional()),
+  /** Routing: escalate questions of at least this many tokens (0: off). */
+  PARLEY_ESCALATE_QUERY_TOKENS: intFrom(0, 1_000_000).default(64),
+  /** Routing: escalate once a conversation has this many earlier messages (0: off). */
+  PARLEY_ESCALATE_CONVERSATION_MESSAGES: intFrom(0, 10_000).default(12),
+  /** Routing: escalate when the passages cover less than this share of the question (0: off). */
+  PARLEY_ESCALATE_BELOW_COVERAGE: z.coerce.number().min(0).max(1).default(0.5),
   /** A model that sends no first token within this time is abandoned for the next one. */
   PARLEY_MODEL_FIRST_TOKEN_TIMEOUT_MS: intFrom(100, 600_000).default(10_000),
   /** The whole generation must end within this time. */

@@ -1,6 +1,6 @@
 // Builds everything a Parley process needs once, at start-up, from the config: the database,
 // the ingestion pool and runner, the retriever and the chat pipeline; and closes it in order.
-import { ChatService, registerPrompt, SYSTEM_PROMPT, WriteBehind } from '../chat/index.js';
+import { ChatService, ModelRouter, registerPrompt, SYSTEM_PROMPT, WriteBehind } from '../chat/index.js';
 import type { Config } from '../config/index.js';
 import {
   EmbeddingBackfill,
@@ -33,6 +33,8 @@ export interface Runtime {
   keys: KeyVerifier;
   /** The configured models (PARLEY_MODELS), primary first; absent: extractive answers. */
   chain: ModelChain | undefined;
+  /** The escalation chain (PARLEY_ESCALATION_MODELS, then the default models), if configured. */
+  escalation: ModelChain | undefined;
   /** Vector search state, for /readyz. */
   vector: VectorStatus;
   /** Embeds chunks in the background when embeddings are configured (server processes only). */
@@ -78,20 +80,30 @@ export async function createRuntime(
   );
   const writeBehind = new WriteBehind(log.child({ component: 'write-behind' }));
   const models = createChatModels(config);
-  const chain =
-    models.length > 0
-      ? new ModelChain(models, {
-          firstTokenTimeoutMs: config.PARLEY_MODEL_FIRST_TOKEN_TIMEOUT_MS,
-          totalTimeoutMs: config.PARLEY_MODEL_TIMEOUT_MS,
-        })
+  const chainOptions = {
+    firstTokenTimeoutMs: config.PARLEY_MODEL_FIRST_TOKEN_TIMEOUT_MS,
+    totalTimeoutMs: config.PARLEY_MODEL_TIMEOUT_MS,
+  };
+  const chain = models.length > 0 ? new ModelChain(models, chainOptions) : undefined;
+  const escalationModels = createChatModels({ ...config, PARLEY_MODELS: config.PARLEY_ESCALATION_MODELS });
+  const escalation =
+    chain && escalationModels.length > 0
+      ? new ModelChain([...escalationModels, ...models], chainOptions)
       : undefined;
+  const router = chain
+    ? new ModelRouter(chain, escalation, {
+        queryTokens: config.PARLEY_ESCALATE_QUERY_TOKENS,
+        conversationMessages: config.PARLEY_ESCALATE_CONVERSATION_MESSAGES,
+        belowCoverage: config.PARLEY_ESCALATE_BELOW_COVERAGE,
+      })
+    : undefined;
   const prompt = await registerPrompt(db, config.PARLEY_SYSTEM_PROMPT ?? SYSTEM_PROMPT);
   const chat = new ChatService({
     db,
     retriever,
     writeBehind,
     topK: config.PARLEY_RETRIEVAL_TOP_K,
-    chain,
+    router,
     prompt,
     contextTokens: config.PARLEY_CONTEXT_TOKENS,
     minRelevance: config.PARLEY_MIN_RELEVANCE,
@@ -108,6 +120,7 @@ export async function createRuntime(
     writeBehind,
     keys: new KeyVerifier(db),
     chain,
+    escalation,
     vector,
     embeddings,
     async close() {

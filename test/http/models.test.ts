@@ -201,16 +201,71 @@ describe('model chain', () => {
     expect(unrelated.body.answer).toMatch(/could not find/);
     expect(stub.requests.length).toBe(before + 1); // only the first, answerable question reached a model
     const trace = await eventually(async () => {
-      const found = await call<{ prompt_version: string; relevance: { coverage: number } }>(server.parley.app, {
-        method: 'GET',
-        url: `/v1/turns/${unrelated.body.turn_id}/trace`,
-      });
+      const found = await call<{ prompt_version: string; relevance: { coverage: number } }>(
+        server.parley.app,
+        {
+          method: 'GET',
+          url: `/v1/turns/${unrelated.body.turn_id}/trace`,
+        },
+      );
       return found.status === 200 ? found.body : undefined;
     });
     expect(trace.relevance.coverage).toBeLessThan(0.2);
     expect(trace.prompt_version).toMatch(/^[0-9a-f]{16}$/);
-    const prompts = await call<{ prompts: { id: string }[] }>(server.parley.app, { method: 'GET', url: '/v1/prompts' });
+    const prompts = await call<{ prompts: { id: string }[] }>(server.parley.app, {
+      method: 'GET',
+      url: '/v1/prompts',
+    });
     expect(prompts.body.prompts.map((prompt) => prompt.id)).toContain(trace.prompt_version);
+  });
+
+  it('routes to the small model by default and escalates a long question to the stronger chain', async () => {
+    const routed = await startTestServer('pglite', {
+      PARLEY_MODELS: PRIMARY,
+      PARLEY_ESCALATION_MODELS: FALLBACK,
+      PARLEY_ESCALATE_QUERY_TOKENS: '20',
+      OPENAI_BASE_URL: stub.url,
+      OPENAI_API_KEY: 'test',
+      ANTHROPIC_BASE_URL: stub.url,
+      ANTHROPIC_API_KEY: 'test',
+    });
+    try {
+      const tenantId = await ensureTenant(routed.runtime.db, 'default');
+      const kbId = await ensureKnowledgeBase(routed.runtime.db, tenantId);
+      await routed.runtime.ingestion.ingestNow({
+        tenantId,
+        kbId,
+        bytes: Buffer.from('Tides are caused by the Moon pulling on the oceans of the Earth.'),
+        format: 'text',
+        title: 'Tides',
+      });
+      const short = await call<ChatBody>(routed.parley.app, {
+        method: 'POST',
+        url: '/v1/chat',
+        payload: { message: 'What causes tides?' },
+      });
+      expect(short.body.model).toBe(PRIMARY);
+      const long = await call<ChatBody>(routed.parley.app, {
+        method: 'POST',
+        url: '/v1/chat',
+        payload: {
+          message:
+            'Explain in detail how the Moon causes the tides on Earth, why there are two high tides each day, and how the oceans respond to it over time?',
+        },
+      });
+      expect(long.body.model).toBe(FALLBACK);
+      const trace = await eventually(async () => {
+        const found = await call<{ routing: { route: string; reasons: string[] } }>(routed.parley.app, {
+          method: 'GET',
+          url: `/v1/turns/${long.body.turn_id}/trace`,
+        });
+        return found.status === 200 ? found.body : undefined;
+      });
+      expect(trace.routing.route).toBe('escalated');
+      expect(trace.routing.reasons.join(' ')).toMatch(/question of \d+ tokens >= 20/);
+    } finally {
+      await routed.close();
+    }
   });
 
   it('gives the extractive answer, labelled degraded, when every model fails', async () => {

@@ -23,7 +23,11 @@ export function healthRoutes(app: FastifyInstance, runtime: Runtime, metrics: Me
         note: runtime.vector.note,
       },
       models: runtime.chain
-        ? { chain: runtime.chain.models, circuits: runtime.chain.states() }
+        ? {
+            chain: runtime.chain.models,
+            escalation: runtime.escalation?.models ?? [],
+            circuits: runtime.chain.states(),
+          }
         : { chain: [], note: 'no model configured: answers are extractive, cited passages' },
       notes: db.features.notes,
     };
