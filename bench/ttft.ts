@@ -1,20 +1,23 @@
 // Benchmark (not a test): time to first token added by Parley, against calling the model directly.
 //
 //   npm run build && npx tsx bench/ttft.ts [--n 102] [--concurrency 8] [--concurrent-n 408]
-//     [--warmup 20] [--first-token-ms 300] [--token-ms 20] [--no-write]
+//     [--arrivals both|staggered|synchronized] [--auth key|loopback] [--warmup 20]
+//     [--first-token-ms 300] [--token-ms 20] [--no-write]
 //
 // Claim under test: "time to first token added by Parley (Parley vs. calling the stub directly),
 // with retrieval over the Fastify docs: p50 under 10 ms".
 //
 // Set-up. A stub model server speaking OpenAI's Chat Completions wire format
-// (test/support/stub-provider) answers every chat request with the same ~50-word reply, paced:
+// (test/support/stub-provider) answers every chat request with the same 49-word reply, paced:
 // --first-token-ms before the first token, --token-ms between tokens. It runs in a CHILD PROCESS
 // (bench/support/stub-provider-process.ts): in this process its pacing timers would share the
 // event loop with the load generator, which parses up to 8 SSE streams at once, so a timer could
 // fire late and the delay would be charged to whichever side happened to be measured; with its
 // own process (and event loop) the stub paces both sides alike. The built Parley server is
 // another child process (`node bin/parley.js serve --docs <fastify docs>`, keyword retrieval,
-// embedded PGlite), configured with `PARLEY_MODELS=openai:stub-model` and the stub's URL.
+// embedded PGlite), configured with `PARLEY_MODELS=openai:stub-model` and the stub's URL. With
+// --auth key (the default) the bench creates an API key (`parley keys create`) and sends it, as
+// a deployment would; --auth loopback uses the keyless loopback mode instead.
 //
 // Measured, first with 1 request in flight, then with --concurrency in flight, each side in a
 // phase of its own (direct, then Parley, with the same questions in the same order):
@@ -22,14 +25,24 @@
 //   first chunk with non-empty `delta.content`.
 // - Parley: POST /v1/chat (stream: true) with the question; request start to the first
 //   `event: token`, and to `event: meta` (sent once retrieval is done, before the model call).
+// The load is closed-loop (each lane sends its next request when the previous reply ends). Every
+// reply takes about the same time, so lanes that start together stay in lockstep and their
+// requests arrive in bursts of --concurrency at once: "synchronized", the worst case for queueing.
+// "staggered" starts lane i at i/concurrency of a reply's duration, so arrivals are spread out,
+// as independent users' would be. --arrivals both (the default) runs both.
+// Every stream is read to its end (both sides pay for the whole reply).
+//
 // Requests cannot be paired across the two sides, so "added by Parley" is the difference of the
 // two sides' percentiles. Within Parley, each turn's trace (GET /v1/turns/{id}/trace) is paired
-// with its client timings: `timings_ms.retrieval` (retrieval and the conversation row, in
-// parallel), `timings_ms.first_token` (from the end of retrieval to the first token, so it
-// includes the model's own time to first token) and the answering attempt's `ms` (the model call
-// from its start to its first token, as the model chain sees it). The differences split Parley's
-// own time from the model's.
-// Every stream is read to its end (both sides pay for the whole reply), so concurrency is real.
+// with its client timings, which splits the client's time to first token per request into:
+// - outside the turn: client TTFT − `timings_ms.first_token` (HTTP both ways, Fastify routing,
+//   auth, body validation, SSE framing, the client's parsing);
+// - `timings_ms.retrieval`: retrieval and the new conversation's row, in parallel;
+// - between retrieval and the model call: `first_token` − `retrieval` − the model call (SSE
+//   headers and `meta`, the grounded prompt, the model chain);
+// - the model call: the answering attempt's `ms` in `attempts` (the AI SDK stream's start to its
+//   first text delta, as the model chain sees it; it holds the stub's --first-token-ms).
+// `timings_ms.first_token` runs from the start of the turn (before retrieval) to the first token.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -59,6 +72,8 @@ const { values: args } = parseArgs({
     n: { type: 'string', default: '102' },
     concurrency: { type: 'string', default: '8' },
     'concurrent-n': { type: 'string', default: '408' },
+    arrivals: { type: 'string', default: 'both' },
+    auth: { type: 'string', default: 'key' },
     warmup: { type: 'string', default: '20' },
     'first-token-ms': { type: 'string', default: '300' },
     'token-ms': { type: 'string', default: '20' },
@@ -71,6 +86,12 @@ const N_CONCURRENT = Number(args['concurrent-n']);
 const WARMUP = Number(args.warmup);
 const FIRST_TOKEN_MS = Number(args['first-token-ms']);
 const TOKEN_MS = Number(args['token-ms']);
+const ARRIVALS = args.arrivals ?? 'both';
+const AUTH = args.auth ?? 'key';
+if (!['both', 'staggered', 'synchronized'].includes(ARRIVALS)) {
+  throw new Error(`--arrivals must be both, staggered or synchronized, not ${ARRIVALS}`);
+}
+if (!['key', 'loopback'].includes(AUTH)) throw new Error(`--auth must be key or loopback, not ${AUTH}`);
 for (const [name, value] of Object.entries({
   n: N_SEQUENTIAL,
   concurrency: CONCURRENCY,
@@ -83,12 +104,15 @@ for (const [name, value] of Object.entries({
     throw new Error(`--${name} must be a whole number, not ${value}`);
 }
 
-/** The stub's answer to every chat request: 50 word-sized tokens, with citation markers as Parley asks. */
+/** The stub's answer to every chat request: 49 word-sized tokens, with citation markers as Parley asks. */
 const REPLY =
   'Register the plugin with fastify.register and pass its options as the second argument [1]. ' +
   'Everything it declares stays encapsulated in its own context, so decorators and hooks added inside ' +
   'are invisible to the parent unless you wrap the function with fastify-plugin [2]. Await ' +
   'fastify.ready() before using them in tests.';
+const REPLY_TOKENS = REPLY.split(/\s+/).length;
+/** How long the stub takes over a whole reply. */
+const REPLY_MS = FIRST_TOKEN_MS + TOKEN_MS * (REPLY_TOKENS - 1);
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
@@ -115,10 +139,16 @@ const minus = (a: Triple, b: Triple): Triple => [a[0] - b[0], a[1] - b[1], a[2] 
 const fmt = (ms: number) => (Number.isFinite(ms) ? ms.toFixed(1) : 'n/a');
 const fmtTriple = (t: Triple) => t.map(fmt).join(' / ');
 
-/** Runs `worker` over `items` with at most `limit` in flight. */
-async function eachLimit<T>(items: T[], limit: number, worker: (item: T) => Promise<void>): Promise<void> {
+/** Runs `worker` over `items` with at most `limit` in flight; lane i starts after i × `laneDelayMs`. */
+async function eachLimit<T>(
+  items: T[],
+  limit: number,
+  worker: (item: T) => Promise<void>,
+  laneDelayMs = 0,
+): Promise<void> {
   let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async (_, lane) => {
+    if (lane > 0 && laneDelayMs > 0) await sleep(lane * laneDelayMs);
     while (next < items.length) {
       const item = items[next++]!;
       await worker(item);
@@ -150,6 +180,52 @@ function hostCpu(): { busyMs: number; totalMs: number } | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** CPU time (user + system, all threads) of a process from /proc/<pid>/stat, in ms. */
+function processCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (USER_HZ, 100 on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Where the machine's CPU time went during a phase, in % of one CPU. */
+interface CpuShare {
+  cpus: number;
+  busy: number;
+  parley: number;
+  stub: number;
+  bench: number;
+  others: number;
+}
+
+/** Starts counting CPU time; the returned function ends the count. */
+function cpuMeter(pids: { parley?: number; stub?: number }): () => CpuShare {
+  const host0 = hostCpu();
+  const parley0 = processCpuMs(pids.parley);
+  const stub0 = processCpuMs(pids.stub);
+  const bench0 = process.cpuUsage();
+  const started = performance.now();
+  return () => {
+    const wallMs = performance.now() - started;
+    const host1 = hostCpu();
+    const bench = process.cpuUsage(bench0);
+    const pct = (ms: number) => (100 * ms) / wallMs;
+    const share = {
+      cpus: os.cpus().length,
+      busy: host0 && host1 ? pct(host1.busyMs - host0.busyMs) : Number.NaN,
+      parley: pct(processCpuMs(pids.parley) - parley0),
+      stub: pct(processCpuMs(pids.stub) - stub0),
+      bench: pct((bench.user + bench.system) / 1000),
+    };
+    return { ...share, others: Math.max(0, share.busy - share.parley - share.stub - share.bench) };
+  };
 }
 
 function loadQuestions(): string[] {
@@ -258,11 +334,17 @@ interface ParleySample {
   mode: string;
 }
 
-async function parleyTurn(parleyUrl: string, question: string): Promise<ParleySample> {
+/** Where Parley listens and what each request to it carries (the API key, if any). */
+interface ParleyTarget {
+  baseUrl: string;
+  headers: Record<string, string>;
+}
+
+async function parleyTurn(parley: ParleyTarget, question: string): Promise<ParleySample> {
   const started = performance.now();
-  const response = await fetch(`${parleyUrl}/v1/chat`, {
+  const response = await fetch(`${parley.baseUrl}/v1/chat`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...parley.headers },
     body: JSON.stringify({ message: question, stream: true }),
     signal: AbortSignal.timeout(30_000),
   });
@@ -310,10 +392,11 @@ interface TraceSummary {
 }
 
 /** A turn's trace; it is written after the response by the write-behind queue, so 404 is retried. */
-async function fetchTrace(parleyUrl: string, turnId: string): Promise<TraceSummary> {
+async function fetchTrace(parley: ParleyTarget, turnId: string): Promise<TraceSummary> {
   const deadline = Date.now() + 15_000;
   for (;;) {
-    const response = await fetch(`${parleyUrl}/v1/turns/${turnId}/trace`, {
+    const response = await fetch(`${parley.baseUrl}/v1/turns/${turnId}/trace`, {
+      headers: parley.headers,
       signal: AbortSignal.timeout(10_000),
     });
     if (response.status === 200) {
@@ -445,22 +528,31 @@ class StubProcess {
   }
 }
 
-class ParleyProcess {
+class ParleyProcess implements ParleyTarget {
   readonly output: string[];
+  headers: Record<string, string> = {};
   ingestLine = '';
   exited: { code: number | null; signal: string | null } | undefined;
+  /** Warn and error lines logged once `countProblems` is set (start-up warnings are expected). */
+  countProblems = false;
   warnLines = 0;
   errorLines = 0;
+  readonly problems: string[] = [];
 
   private constructor(
     readonly child: ChildProcess,
     readonly baseUrl: string,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly cwd: string,
   ) {
     this.output = captureOutput(child, (line) => {
       if (line.startsWith('parley: ingested')) this.ingestLine = line.replace(/^parley: /, '');
       const level = /"level":(\d+)/.exec(line)?.[1];
+      if (!this.countProblems || level === undefined || Number(level) < 40) return;
       if (level === '40') this.warnLines++;
-      else if (level !== undefined && Number(level) >= 50) this.errorLines++;
+      else this.errorLines++;
+      this.problems.push(line);
+      if (this.problems.length > 20) this.problems.shift();
     });
     child.on('exit', (code, signal) => {
       this.exited = { code, signal };
@@ -485,7 +577,7 @@ class ParleyProcess {
       [path.join(REPO_ROOT, 'bin', 'parley.js'), 'serve', '--port', String(port), '--docs', DOCS_DIR],
       { cwd: tempRoot, env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    const server = new ParleyProcess(child, `http://127.0.0.1:${port}`);
+    const server = new ParleyProcess(child, `http://127.0.0.1:${port}`, env, tempRoot);
     cleanup.parley = server;
     return server;
   }
@@ -509,6 +601,22 @@ class ParleyProcess {
     throw new Error(`Parley not ready after ${timeoutMs} ms`);
   }
 
+  /**
+   * Creates an API key for the default tenant (which holds the ingested docs) with the CLI, which
+   * reaches the running server's embedded database through its socket, and sends it from now on.
+   * Once a key exists, Parley requires one on every request.
+   */
+  createKey(): void {
+    const stdout = execFileSync(
+      process.execPath,
+      [path.join(REPO_ROOT, 'bin', 'parley.js'), 'keys', 'create', '--tenant', 'default'],
+      { cwd: this.cwd, env: this.env, encoding: 'utf8', timeout: 60_000 },
+    );
+    const key = stdout.trim().split('\n').at(-1)?.trim() ?? '';
+    if (!key.startsWith('parley_')) throw new Error(`parley keys create printed no key: ${stdout}`);
+    this.headers = { authorization: `Bearer ${key}` };
+  }
+
   stop(): Promise<void> {
     return stopChild(this.child, 'Parley', 25_000, () => this.child.kill('SIGTERM'));
   }
@@ -521,38 +629,47 @@ interface SideRun<S> {
   samples: S[];
   errors: Map<string, number>;
   wallMs: number;
-  /** Share of the machine's CPUs busy during the phase (0–1). */
-  hostBusy: number;
+  cpu: CpuShare;
   stub: StubStats;
 }
 
 async function runSide<S>(
   stub: StubProcess,
+  parley: ParleyProcess,
   questions: string[],
   concurrency: number,
   turn: (question: string) => Promise<S>,
+  laneDelayMs = 0,
 ): Promise<SideRun<S>> {
   await stub.reset();
   const samples: S[] = [];
   const errors = new Map<string, number>();
-  const cpu0 = hostCpu();
+  const meter = cpuMeter({ parley: parley.child.pid, stub: stub.child.pid });
   const started = performance.now();
-  await eachLimit(questions, concurrency, async (question) => {
-    try {
-      samples.push(await turn(question));
-    } catch (error) {
-      const key = (error as Error).name === 'TimeoutError' ? 'timeout' : (error as Error).message;
-      errors.set(key, (errors.get(key) ?? 0) + 1);
-    }
-  });
+  await eachLimit(
+    questions,
+    concurrency,
+    async (question) => {
+      try {
+        samples.push(await turn(question));
+      } catch (error) {
+        const key = (error as Error).name === 'TimeoutError' ? 'timeout' : (error as Error).message;
+        errors.set(key, (errors.get(key) ?? 0) + 1);
+      }
+    },
+    laneDelayMs,
+  );
   const wallMs = performance.now() - started;
-  const cpu1 = hostCpu();
-  const hostBusy = cpu0 && cpu1 ? (cpu1.busyMs - cpu0.busyMs) / (cpu1.totalMs - cpu0.totalMs) : Number.NaN;
-  return { samples, errors, wallMs, hostBusy, stub: await stub.stats() };
+  const cpu = meter();
+  return { samples, errors, wallMs, cpu, stub: await stub.stats() };
 }
+
+type Arrivals = 'sequential' | 'staggered' | 'synchronized';
 
 interface Level {
   concurrency: number;
+  arrivals: Arrivals;
+  label: string;
   direct: SideRun<DirectSample>;
   parley: SideRun<ParleySample>;
   traces: Map<string, TraceSummary>;
@@ -566,15 +683,32 @@ async function runLevel(
   questions: string[],
   n: number,
   concurrency: number,
+  arrivals: Arrivals,
 ): Promise<Level> {
+  const label = arrivals === 'sequential' ? '1 in flight' : `${concurrency} in flight, ${arrivals}`;
+  const laneDelayMs = arrivals === 'staggered' ? REPLY_MS / concurrency : 0;
   const picked = Array.from({ length: n }, (_, i) => questions[i % questions.length]!);
   const clientLoop = monitorEventLoopDelay({ resolution: 10 });
   clientLoop.enable();
-  log(`${concurrency} in flight: ${n} direct requests`);
-  const direct = await runSide(stub, picked, concurrency, (q) => directTurn(stub.url, q));
+  log(`${label}: ${n} direct requests`);
+  const direct = await runSide(
+    stub,
+    parley,
+    picked,
+    concurrency,
+    (q) => directTurn(stub.url, q),
+    laneDelayMs,
+  );
   await sleep(1000);
-  log(`${concurrency} in flight: ${n} Parley requests`);
-  const parleyRun = await runSide(stub, picked, concurrency, (q) => parleyTurn(parley.baseUrl, q));
+  log(`${label}: ${n} Parley requests`);
+  const parleyRun = await runSide(
+    stub,
+    parley,
+    picked,
+    concurrency,
+    (q) => parleyTurn(parley, q),
+    laneDelayMs,
+  );
   clientLoop.disable();
   if (parley.exited) throw new Error(`Parley exited during the run (${JSON.stringify(parley.exited)})`);
   // Traces are read after the phase, so that reading them does not load the server meanwhile.
@@ -582,7 +716,7 @@ async function runLevel(
   let traceErrors = 0;
   await eachLimit(parleyRun.samples, 4, async (sample) => {
     try {
-      traces.set(sample.turnId, await fetchTrace(parley.baseUrl, sample.turnId));
+      traces.set(sample.turnId, await fetchTrace(parley, sample.turnId));
     } catch (error) {
       traceErrors += 1;
       if (traceErrors <= 3) log((error as Error).message);
@@ -591,6 +725,8 @@ async function runLevel(
   await sleep(1000);
   return {
     concurrency,
+    arrivals,
+    label,
     direct,
     parley: parleyRun,
     traces,
@@ -627,8 +763,10 @@ function levelFigures(level: Level) {
     modelCall,
     modelCallVsDirect: minus(modelCall, directTtft),
     ownWork: triple(paired.map((p) => p.sample.ttftMs - p.trace.modelCallMs)),
-    outsideTurn: triple(paired.map((p) => p.sample.ttftMs - p.trace.retrievalMs - p.trace.firstTokenMs)),
-    beforeModelCall: triple(paired.map((p) => p.trace.firstTokenMs - p.trace.modelCallMs)),
+    outsideTurn: triple(paired.map((p) => p.sample.ttftMs - p.trace.firstTokenMs)),
+    beforeModelCall: triple(
+      paired.map((p) => p.trace.firstTokenMs - p.trace.retrievalMs - p.trace.modelCallMs),
+    ),
     directTotal: triple(direct.map((s) => s.totalMs)),
     parleyTotal: triple(parley.map((s) => s.totalMs)),
   };
@@ -653,9 +791,9 @@ function commitLine(): string {
 
 function report(levels: Level[], context: { ready: unknown; bootMs: number; parley: ParleyProcess }): string {
   const figures = levels.map(levelFigures);
-  const header = `| Measure (ms) | ${levels.map((l) => `${l.concurrency} in flight: p50 / p90 / p99`).join(' | ')} | Notes |`;
-  const separator = `| --- | ${levels.map(() => '---').join(' | ')} | --- |`;
   const line = (cells: string[]) => `| ${cells.map((cell) => cell.replaceAll('|', '\\|')).join(' | ')} |`;
+  const header = line(['Measure (ms)', ...levels.map((l) => `${l.label}: p50 / p90 / p99`), 'Notes']);
+  const separator = line(['---', ...levels.map(() => '---'), '---']);
   const row = (name: string, pick: (f: ReturnType<typeof levelFigures>) => Triple, notes: string) =>
     line([name, ...figures.map((f) => fmtTriple(pick(f))), notes]);
   const textRow = (name: string, cell: (level: Level) => string, notes: string) =>
@@ -667,6 +805,9 @@ function report(levels: Level[], context: { ready: unknown; bootMs: number; parl
       50,
     );
   };
+  const cpuCell = (c: CpuShare) =>
+    `${c.busy.toFixed(0)}%: Parley ${c.parley.toFixed(0)}, stub ${c.stub.toFixed(0)}, bench ${c.bench.toFixed(0)}, others ${c.others.toFixed(0)}`;
+  const cpuNote = `% of one CPU, out of ${os.cpus().length * 100}% (/proc): busy in all, then by process; "others" is whatever else ran on the machine`;
   const modes = (level: Level) => {
     const counts = new Map<string, number>();
     for (const sample of level.parley.samples) counts.set(sample.mode, (counts.get(sample.mode) ?? 0) + 1);
@@ -679,48 +820,47 @@ function report(levels: Level[], context: { ready: unknown; bootMs: number; parl
     row(
       '**Added by Parley** (Parley − direct)',
       (f) => f.added,
-      `difference of the percentiles above (requests cannot be paired); claim: p50 < ${TARGET_P50_MS} ms`,
+      `difference of the two rows above, percentile by percentile (requests cannot be paired); claim: p50 < ${TARGET_P50_MS} ms`,
     ),
     row(
       'Parley: time to `event: meta`',
       (f) => f.meta,
-      'sent once retrieval is done, before the model is called',
-    ),
-    row('Parley: `meta` → first token', (f) => f.metaToToken, 'per request; the model call, from the client'),
-    row(
-      'Trace `timings_ms.retrieval`',
-      (f) => f.retrieval,
-      'BM25 top-8 and the new conversation row, in parallel',
+      'client side; sent once retrieval is done, before the model is called',
     ),
     row(
       'Trace `timings_ms.first_token`',
       (f) => f.firstToken,
-      `from the end of retrieval to the first token: includes the model's ${FIRST_TOKEN_MS} ms`,
+      `server side, start of the turn (before retrieval) → first token; holds the model's ${FIRST_TOKEN_MS} ms`,
     ),
     row(
-      'Trace model call to first token (`attempts[].ms`)',
+      'Trace model call (`attempts[].ms`)',
       (f) => f.modelCall,
       'the model chain starting the AI SDK stream → its first text delta',
     ),
     row(
       'Model call through Parley − direct',
       (f) => f.modelCallVsDirect,
-      'difference of percentiles: AI SDK client and the bigger grounded prompt vs. a bare fetch',
+      'difference of percentiles: AI SDK client, Parley-sized prompt vs. a bare fetch with the question',
     ),
     row(
-      "Parley's own time: client TTFT − model call",
+      "**Parley's own time** (client TTFT − model call)",
       (f) => f.ownWork,
-      'per request: everything but the model call',
+      'per request (trace paired by turn id): everything but the model call; the sum of the next three',
     ),
     row(
-      '… of which retrieval → model call',
-      (f) => f.beforeModelCall,
-      'per request, `first_token` − model call: SSE headers, `meta`, prompt, chain',
-    ),
-    row(
-      '… of which outside the turn',
+      '… outside the turn (client TTFT − `first_token`)',
       (f) => f.outsideTurn,
-      'per request, client TTFT − `retrieval` − `first_token`: HTTP both ways, Fastify, auth, body, SSE frame',
+      'per request: HTTP both ways, Fastify routing, auth, body validation, SSE framing, client parsing',
+    ),
+    row(
+      '… retrieval (trace `timings_ms.retrieval`)',
+      (f) => f.retrieval,
+      'BM25 top-8 and the new conversation row, in parallel, on the embedded database',
+    ),
+    row(
+      '… retrieval → model call (`first_token` − `retrieval` − model call)',
+      (f) => f.beforeModelCall,
+      'per request: SSE headers and `meta`, the grounded prompt, the model chain',
     ),
     row('Direct: whole reply', (f) => f.directTotal, 'request start → end of stream'),
     row('Parley: whole reply', (f) => f.parleyTotal, 'request start → end of stream (`done`)'),
@@ -741,7 +881,7 @@ function report(levels: Level[], context: { ready: unknown; bootMs: number; parl
     textRow(
       'Stub: most requests open at once (direct / Parley phase)',
       (l) => `${l.direct.stub.maxConcurrentRequests} / ${l.parley.stub.maxConcurrentRequests}`,
-      `aborted by a client: ${levels.reduce((sum, l) => sum + l.direct.stub.aborted + l.parley.stub.aborted, 0)}`,
+      `requests aborted by a client: ${levels.reduce((sum, l) => sum + l.direct.stub.aborted + l.parley.stub.aborted, 0)}`,
     ),
     textRow(
       'Prompt the stub received, median chars (direct / Parley)',
@@ -749,12 +889,12 @@ function report(levels: Level[], context: { ready: unknown; bootMs: number; parl
       'Parley sends its system prompt and the retrieved passages',
     ),
     textRow(
-      'Phase wall time (direct / Parley); machine CPU busy',
-      (l) =>
-        `${(l.direct.wallMs / 1000).toFixed(1)} s / ${(l.parley.wallMs / 1000).toFixed(1)} s; ` +
-        `${(100 * l.direct.hostBusy).toFixed(0)}% / ${(100 * l.parley.hostBusy).toFixed(0)}% of ${os.cpus().length} CPUs`,
-      'bench, stub and Parley (with its PGlite thread) share the machine',
+      'Phase wall time (direct / Parley)',
+      (l) => `${(l.direct.wallMs / 1000).toFixed(1)} s / ${(l.parley.wallMs / 1000).toFixed(1)} s`,
+      '',
     ),
+    textRow('CPU in the direct phase', (l) => cpuCell(l.direct.cpu), cpuNote),
+    textRow('CPU in the Parley phase', (l) => cpuCell(l.parley.cpu), cpuNote),
     textRow(
       'Bench client event-loop delay p99',
       (l) => `${fmt(l.clientLoopP99Ms)} ms`,
@@ -765,12 +905,12 @@ function report(levels: Level[], context: { ready: unknown; bootMs: number; parl
 
   const verdicts = levels.map((level, i) => {
     const added = figures[i]!.added[0];
-    return `${level.concurrency} in flight: **${fmt(added)} ms** → **${added < TARGET_P50_MS ? 'PASS' : 'FAIL'}**`;
+    return `${level.label}: **${fmt(added)} ms** → **${added < TARGET_P50_MS ? 'PASS' : 'FAIL'}**`;
   });
   const ready = context.ready as { retrieval?: { mode?: string; keyword?: string } };
   const command =
     `npx tsx bench/ttft.ts --n ${N_SEQUENTIAL} --concurrency ${CONCURRENCY} --concurrent-n ${N_CONCURRENT} ` +
-    `--warmup ${WARMUP} --first-token-ms ${FIRST_TOKEN_MS} --token-ms ${TOKEN_MS}`;
+    `--arrivals ${ARRIVALS} --auth ${AUTH} --warmup ${WARMUP} --first-token-ms ${FIRST_TOKEN_MS} --token-ms ${TOKEN_MS}`;
   return [
     '# Time to first token added by Parley',
     '',
@@ -778,7 +918,8 @@ function report(levels: Level[], context: { ready: unknown; bootMs: number; parl
     '',
     `Run ${new Date().toISOString()} · commit ${commitLine()} · Node ${process.version} · ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}) · ` +
       `embedded PGlite, retrieval ${ready.retrieval?.mode ?? '?'} (${ready.retrieval?.keyword ?? '?'}), top-k 8 · ` +
-      `stub model in its own process: first token after ${FIRST_TOKEN_MS} ms, then one every ${TOKEN_MS} ms, ${REPLY.split(/\s+/).length} tokens · ` +
+      `${AUTH === 'key' ? 'requests with an API key' : 'keyless loopback requests'} · ` +
+      `stub model (OpenAI Chat Completions) in its own process: first token after ${FIRST_TOKEN_MS} ms, then one every ${TOKEN_MS} ms, ${REPLY_TOKENS} tokens · ` +
       `${context.parley.ingestLine || 'docs ingested'}; server ready ${(context.bootMs / 1000).toFixed(1)} s after start · ` +
       `\`npm run build && ${command}\``,
     '',
@@ -786,10 +927,13 @@ function report(levels: Level[], context: { ready: unknown; bootMs: number; parl
     '',
     table,
     '',
-    `Questions: \`examples/eval/fastify-questions.jsonl\` (${N_SEQUENTIAL} at 1 in flight, ${N_CONCURRENT} at ${CONCURRENCY} in flight, cycling through the file), ` +
+    `Questions: \`examples/eval/fastify-questions.jsonl\` (${N_SEQUENTIAL} at 1 in flight, ${N_CONCURRENT} per run at ${CONCURRENCY} in flight, cycling through the file), ` +
       'the same questions in the same order for both sides; each side runs in a phase of its own, direct first. ' +
+      'The load is closed-loop: each lane sends its next request when its previous reply has ended. ' +
+      `"synchronized": the lanes start together and, every reply taking about as long, stay in lockstep, so ${CONCURRENCY} requests arrive at once every ~${(REPLY_MS / 1000).toFixed(1)} s (the worst case for queueing); ` +
+      `"staggered": lane i starts i × ${(REPLY_MS / CONCURRENCY).toFixed(0)} ms later, spreading the arrivals out as independent users' would be. ` +
       'Percentiles are nearest-rank; with ~100 requests the p99 is the second-largest value. ' +
-      `Parley server log lines at warn / error: ${context.parley.warnLines} / ${context.parley.errorLines}.`,
+      `Parley server log lines at warn / error after start-up: ${context.parley.warnLines} / ${context.parley.errorLines}.`,
     '',
   ].join('\n');
 }
@@ -820,16 +964,23 @@ async function runBenchmark(): Promise<void> {
   const bootMs = performance.now() - bootStarted;
   log(`Parley pid ${parley.child.pid} ready on ${parley.baseUrl} in ${(bootMs / 1000).toFixed(1)} s`);
   if (parley.ingestLine) log(parley.ingestLine);
+  parley.countProblems = true;
   const chain = (ready as { models?: { chain?: string[] } }).models?.chain ?? [];
   if (!chain.includes(`openai:${MODEL}`)) throw new Error(`Parley's model chain is ${JSON.stringify(chain)}`);
+  if (AUTH === 'key') {
+    parley.createKey();
+    log('created an API key for the default tenant; every request sends it');
+  }
 
   // Warm-up: JIT, connection pools, the database's caches. A turn that is not answered by the
   // stub (extractive or degraded) would measure something else, so it stops the benchmark here.
   log(`warm-up: ${WARMUP} requests each side`);
   const warm = questions.slice(0, WARMUP);
-  const warmDirect = await runSide(stub, warm, Math.min(4, CONCURRENCY || 1), (q) => directTurn(stub.url, q));
-  const warmParley = await runSide(stub, warm, Math.min(4, CONCURRENCY || 1), (q) =>
-    parleyTurn(parley.baseUrl, q),
+  const warmDirect = await runSide(stub, parley, warm, Math.min(4, CONCURRENCY || 1), (q) =>
+    directTurn(stub.url, q),
+  );
+  const warmParley = await runSide(stub, parley, warm, Math.min(4, CONCURRENCY || 1), (q) =>
+    parleyTurn(parley, q),
   );
   const warmErrors = new Map([...warmDirect.errors, ...warmParley.errors]);
   if (warmErrors.size > 0) throw new Error(`warm-up failed: ${describeErrors(warmErrors)}`);
@@ -842,15 +993,20 @@ async function runBenchmark(): Promise<void> {
   await sleep(1000);
 
   const levels: Level[] = [];
-  levels.push(await runLevel(stub, parley, questions, N_SEQUENTIAL, 1));
-  if (CONCURRENCY > 1) levels.push(await runLevel(stub, parley, questions, N_CONCURRENT, CONCURRENCY));
+  levels.push(await runLevel(stub, parley, questions, N_SEQUENTIAL, 1, 'sequential'));
+  if (CONCURRENCY > 1) {
+    for (const arrivals of ['staggered', 'synchronized'] as const) {
+      if (ARRIVALS === 'both' || ARRIVALS === arrivals) {
+        levels.push(await runLevel(stub, parley, questions, N_CONCURRENT, CONCURRENCY, arrivals));
+      }
+    }
+  }
 
   const text = report(levels, { ready, bootMs, parley });
   process.stdout.write(`\n${text}`);
   if (parley.warnLines + parley.errorLines > 0) {
     log('Parley warnings/errors (last 10):');
-    for (const line of parley.output.filter((l) => /"level":(4|5|6)0/.test(l)).slice(-10))
-      log(`  ${line.slice(0, 400)}`);
+    for (const line of parley.problems.slice(-10)) log(`  ${line.slice(0, 400)}`);
   }
   if (!args['no-write']) {
     mkdirSync(path.dirname(RESULTS_FILE), { recursive: true });

@@ -6,7 +6,13 @@ import type { RetrievedChunk, Retriever } from '../knowledge/index.js';
 import { type Attempt, type ChatMessage, ModelsUnavailableError, type TokenUsage } from '../models/index.js';
 import type { Database } from '../storage/index.js';
 import { type ContextPlan, planContext } from './context-budget.js';
-import { conversationExists, createConversation, recentMessages, saveTurn } from './conversation-store.js';
+import {
+  type ConversationMemory,
+  loadMemory,
+  RECENT_MESSAGES,
+  updateSummary,
+} from './conversation-memory.js';
+import { conversationExists, createConversation, saveTurn } from './conversation-store.js';
 import {
   type Citation,
   DEGRADED_LABEL,
@@ -66,9 +72,6 @@ export interface ChatServiceDeps {
   minRelevance: number;
 }
 
-/** Earlier messages sent to the model with each turn (the conversation issue adds summaries). */
-const HISTORY_MESSAGES = 6;
-
 const words = (text: string) => text.match(/\S+\s*/g) ?? [];
 
 /** A turn whose retrieval is done; `tokens()` streams the answer, `finish()` records it. */
@@ -92,7 +95,7 @@ export class Turn {
     readonly conversationId: string,
     readonly turnId: string,
     private readonly retrieved: RetrievedChunk[],
-    private readonly history: ChatMessage[],
+    private readonly memory: ConversationMemory,
     private readonly timings: Record<string, number>,
     private readonly receivedAt: Date,
     /** Retrievers that failed for this turn (the answer used the others). */
@@ -122,18 +125,20 @@ export class Turn {
       yield* this.extractive(EXTRACTIVE_LABEL);
       return;
     }
-    const system = this.deps.prompt.text;
+    const system = this.memory.summary
+      ? `${this.deps.prompt.text}\n\nSummary of the earlier conversation:\n${this.memory.summary}`
+      : this.deps.prompt.text;
     this.context = planContext({
       system,
       question: this.request.message,
       passages: this.retrieved,
-      history: this.history,
+      history: this.memory.recent,
       budget: { total: this.deps.contextTokens, passageShare: 0.65 },
     });
     const passages = this.context.passages;
     const { chain, route, reasons } = router.route({
       queryTokens: this.context.tokens.question,
-      conversationMessages: this.history.length,
+      conversationMessages: this.memory.recent.length + (this.memory.summary ? RECENT_MESSAGES : 0),
       coverage: this.relevance,
     });
     this.routing = { route, reasons };
@@ -292,7 +297,14 @@ export class Turn {
       },
       trace,
     };
-    this.deps.writeBehind.enqueue('save-turn', () => saveTurn(this.deps.db, record));
+    const { db, writeBehind, router } = this.deps;
+    writeBehind.enqueue('save-turn', async () => {
+      await saveTurn(db, record);
+      // Once the turn is stored, fold older messages into the summary (its own retries).
+      writeBehind.enqueue('summarize', async () => {
+        await updateSummary(db, router?.defaultChain, this.request.tenantId, this.conversationId);
+      });
+    });
     return result;
   }
 }
@@ -308,7 +320,7 @@ export class ChatService {
     const failures: { retriever: string; message: string }[] = [];
     // A new conversation's row is written now, in parallel with retrieval, so that a follow-up
     // turn can name it even before this turn's messages are persisted.
-    const [exists, retrieved, history] = await Promise.all([
+    const [exists, retrieved, memory] = await Promise.all([
       request.conversationId
         ? conversationExists(this.deps.db, request.tenantId, conversationId)
         : createConversation(this.deps.db, request.tenantId, conversationId, request.message).then(
@@ -321,10 +333,10 @@ export class ChatService {
       }),
       // Earlier turns, for a model to follow the conversation (only models use them).
       request.history
-        ? Promise.resolve(request.history.slice(-HISTORY_MESSAGES))
+        ? Promise.resolve({ summary: null, recent: request.history.slice(-RECENT_MESSAGES) })
         : request.conversationId && this.deps.router
-          ? recentMessages(this.deps.db, request.tenantId, conversationId, HISTORY_MESSAGES)
-          : Promise.resolve([]),
+          ? loadMemory(this.deps.db, request.tenantId, conversationId)
+          : Promise.resolve({ summary: null, recent: [] }),
     ]);
     if (!exists) throw notFound('conversation');
     const timings = { retrieval: performance.now() - started };
@@ -334,7 +346,7 @@ export class ChatService {
       conversationId,
       randomUUID(),
       retrieved,
-      history,
+      memory,
       timings,
       receivedAt,
       failures,

@@ -63,3 +63,29 @@ describe('planContext', () => {
     expect(plan.dropped).toEqual([expect.objectContaining({ kind: 'message', ref: 0 })]);
   });
 });
+
+describe('extractiveSummary', () => {
+  it('adds one line per message and keeps the newest lines within its size', async () => {
+    const { extractiveSummary } = await import('./conversation-memory.js');
+    const summary = extractiveSummary('User: earlier question about tides.', [
+      { role: 'user', content: 'How do plugins work? Tell me everything.' },
+      { role: 'assistant', content: 'Plugins encapsulate routes. More detail follows here.' },
+      { role: 'user', content: 'ok' },
+    ]);
+    expect(summary.split('\n')).toEqual([
+      'User: earlier question about tides.',
+      'User: How do plugins work?',
+      'Assistant: Plugins encapsulate routes.',
+    ]);
+    const long = extractiveSummary(
+      null,
+      Array.from({ length: 50 }, (_, index) => ({
+        role: 'user',
+        content: `Question number ${index} is long enough ${'x'.repeat(40)}.`,
+      })),
+    );
+    expect(long.length).toBeLessThanOrEqual(1500);
+    expect(long).toContain('Question number 49');
+    expect(long).not.toContain('Question number 0 ');
+  });
+});

@@ -84,21 +84,3 @@ export async function getTrace(db: Database, tenantId: string, turnId: string): 
   );
   return rows[0]?.trace;
 }
-
-/** The last `limit` messages of a conversation, oldest first, as model messages. */
-export async function recentMessages(
-  db: Database,
-  tenantId: string,
-  conversationId: string,
-  limit: number,
-): Promise<{ role: 'user' | 'assistant'; content: string }[]> {
-  const rows = await db.query<{ role: 'user' | 'assistant'; content: string }>(
-    `select role, content from (
-       select role, content, created_at from messages
-        where conversation_id = $1 and tenant_id = $2
-        order by created_at desc, role limit $3
-     ) recent order by created_at, role desc`,
-    [conversationId, tenantId, limit],
-  );
-  return rows;
-}

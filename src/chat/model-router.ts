@@ -27,7 +27,8 @@ export interface RouteSignals {
 
 export class ModelRouter {
   constructor(
-    private readonly defaultChain: ModelChain,
+    /** The small, fast chain (also used for background work such as summaries). */
+    readonly defaultChain: ModelChain,
     private readonly escalationChain: ModelChain | undefined,
     private readonly rule: RoutingRule,
   ) {}

@@ -136,4 +136,13 @@ create table prompt_versions (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'conversation summaries',
+    sql: `
+alter table conversations add column summary text;
+-- how many of the oldest messages the summary covers
+alter table conversations add column summarized_messages integer not null default 0;
+`,
+  },
 ];

@@ -268,6 +268,39 @@ describe('model chain', () => {
     }
   });
 
+  it('keeps memory bounded: older turns are folded into a summary that later turns receive', async () => {
+    let conversationId: string | undefined;
+    for (let index = 0; index < 6; index++) {
+      const response = await call<ChatBody & { conversation_id: string }>(server.parley.app, {
+        method: 'POST',
+        url: '/v1/chat',
+        payload: { message: `Question ${index}: what causes the tides?`, conversation_id: conversationId },
+      });
+      expect(response.status).toBe(200);
+      conversationId = response.body.conversation_id;
+    }
+    const state = await eventually(async () => {
+      const rows = await server.runtime.db.query<{ summary: string | null; summarized_messages: number }>(
+        'select summary, summarized_messages from conversations where id = $1',
+        [conversationId],
+      );
+      return rows[0]?.summary ? rows[0] : undefined;
+    });
+    expect(state.summarized_messages).toBeGreaterThanOrEqual(4);
+    stub.reset();
+    await call(server.parley.app, {
+      method: 'POST',
+      url: '/v1/chat',
+      payload: { message: 'And what about the Moon and the tides?', conversation_id: conversationId },
+    });
+    const prompt = stub.requests.find((request) => request.prompt)?.prompt;
+    expect(prompt?.system).toContain('Summary of the earlier conversation');
+    // Six recent messages verbatim, then the question: the prompt does not grow with the conversation.
+    expect(prompt?.messages.length).toBe(7);
+    // Let background summaries finish so that they do not take the next test's scripted faults.
+    await eventually(async () => (server.runtime.writeBehind.size === 0 ? true : undefined));
+  });
+
   it('gives the extractive answer, labelled degraded, when every model fails', async () => {
     stub.failNext({ status: 500, times: 10 });
     for (const stream of [false, true]) {

@@ -1,0 +1,120 @@
+// Bounded conversation memory: the latest messages verbatim, and a rolling summary of everything
+// older, rewritten in the background after a turn once enough older messages have piled up
+// (by the model when one is configured, extractively otherwise). The prompt therefore stays
+// bounded however long the conversation grows.
+import type { ModelChain } from '../models/index.js';
+import type { Database } from '../storage/index.js';
+import { contentTerms } from './extractive-answer.js';
+
+/** Messages kept verbatim in the prompt; older ones live on in the summary. */
+export const RECENT_MESSAGES = 6;
+/** Older messages that must accumulate before the summary is rewritten. */
+const SUMMARY_EVERY = 4;
+const SUMMARY_MAX_CHARS = 1_500;
+
+export interface ConversationMemory {
+  summary: string | null;
+  recent: { role: 'user' | 'assistant'; content: string }[];
+}
+
+export async function loadMemory(
+  db: Database,
+  tenantId: string,
+  conversationId: string,
+): Promise<ConversationMemory> {
+  const [summaryRows, recent] = await Promise.all([
+    db.query<{ summary: string | null }>(
+      'select summary from conversations where id = $1 and tenant_id = $2',
+      [conversationId, tenantId],
+    ),
+    db.query<{ role: 'user' | 'assistant'; content: string }>(
+      `select role, content from (
+         select role, content, created_at from messages
+          where conversation_id = $1 and tenant_id = $2
+          order by created_at desc, role limit $3
+       ) recent order by created_at, role desc`,
+      [conversationId, tenantId, RECENT_MESSAGES],
+    ),
+  ]);
+  return { summary: summaryRows[0]?.summary ?? null, recent };
+}
+
+function firstSentence(text: string, max = 200): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  const sentence = /^.*?[.!?](\s|$)/.exec(flat)?.[0]?.trim() ?? flat;
+  return sentence.length <= max ? sentence : `${sentence.slice(0, max - 1)}…`;
+}
+
+/** Extractive summary: the previous summary plus one line per newly summarised message, newest kept. */
+export function extractiveSummary(
+  previous: string | null,
+  messages: { role: string; content: string }[],
+): string {
+  const lines = [...(previous ? previous.split('\n') : [])];
+  for (const message of messages) {
+    if (contentTerms(message.content).length < 2) continue; // "ok", "thanks": nothing to remember
+    lines.push(`${message.role === 'user' ? 'User' : 'Assistant'}: ${firstSentence(message.content)}`);
+  }
+  while (lines.join('\n').length > SUMMARY_MAX_CHARS && lines.length > 1) lines.shift();
+  return lines.join('\n');
+}
+
+const SUMMARY_PROMPT = [
+  'You keep a running summary of a conversation between a user and an assistant.',
+  'Update the summary with the new messages. Keep facts, names, decisions and open questions.',
+  'Answer with the summary only, in at most 150 words.',
+].join('\n');
+
+/**
+ * Rewrites the summary when at least SUMMARY_EVERY messages older than the recent window are not
+ * yet in it. Idempotent: run twice, the second run finds nothing new.
+ */
+export async function updateSummary(
+  db: Database,
+  chain: ModelChain | undefined,
+  tenantId: string,
+  conversationId: string,
+): Promise<boolean> {
+  const state = await db.query<{ summary: string | null; summarized_messages: number; total: number }>(
+    `select c.summary, c.summarized_messages,
+            (select count(*) from messages m where m.conversation_id = c.id)::int as total
+       from conversations c where c.id = $1 and c.tenant_id = $2`,
+    [conversationId, tenantId],
+  );
+  const row = state[0];
+  if (!row) return false;
+  const older = row.total - RECENT_MESSAGES;
+  if (older - row.summarized_messages < SUMMARY_EVERY) return false;
+  const fresh = await db.query<{ role: string; content: string }>(
+    `select role, content from messages where conversation_id = $1 and tenant_id = $2
+      order by created_at, role desc offset $3 limit $4`,
+    [conversationId, tenantId, row.summarized_messages, older - row.summarized_messages],
+  );
+  let summary = extractiveSummary(row.summary, fresh);
+  if (chain) {
+    try {
+      let text = '';
+      const transcript = fresh.map((message) => `${message.role}: ${message.content}`).join('\n');
+      for await (const event of chain.stream({
+        system: SUMMARY_PROMPT,
+        messages: [
+          {
+            role: 'user',
+            content: `Summary so far:\n${row.summary ?? '(none)'}\n\nNew messages:\n${transcript}`,
+          },
+        ],
+        maxOutputTokens: 300,
+      })) {
+        if (event.type === 'text') text += event.text;
+      }
+      if (text.trim()) summary = text.trim().slice(0, SUMMARY_MAX_CHARS * 2);
+    } catch {
+      // No model answered: the extractive summary stands.
+    }
+  }
+  await db.query(
+    `update conversations set summary = $3, summarized_messages = $4 where id = $1 and tenant_id = $2`,
+    [conversationId, tenantId, summary, older],
+  );
+  return true;
+}
