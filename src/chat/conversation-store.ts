@@ -35,38 +35,38 @@ export async function conversationExists(db: Database, tenantId: string, id: str
   return rows.length > 0;
 }
 
-/** Writes a turn's two messages and its trace in one transaction; idempotent on retry. */
+/**
+ * Writes a turn's two messages and its trace in one statement (atomic, and one round trip: on
+ * the embedded database it holds the single session as briefly as possible); idempotent on retry.
+ */
 export async function saveTurn(db: Database, turn: TurnRecord): Promise<void> {
-  await db.transaction(async (client) => {
-    await client.query(
-      `insert into conversations(id, tenant_id, title) values ($1, $2, $3)
-         on conflict (id) do update set updated_at = now() where conversations.tenant_id = excluded.tenant_id`,
-      [turn.conversationId, turn.tenantId, turn.user.content.slice(0, 200)],
-    );
-    await client.query(
-      `insert into messages(id, tenant_id, conversation_id, turn_id, role, content, citations, usage, created_at)
-       values ($1, $2, $3, $4, 'user', $5, null, null, $6), ($7, $2, $3, $4, 'assistant', $8, $9, $10, $11)
-       on conflict (id) do nothing`,
-      [
-        turn.user.id,
-        turn.tenantId,
-        turn.conversationId,
-        turn.turnId,
-        turn.user.content,
-        turn.user.at,
-        turn.assistant.id,
-        turn.assistant.content,
-        JSON.stringify(turn.assistant.citations),
-        JSON.stringify(turn.assistant.usage),
-        turn.assistant.at,
-      ],
-    );
-    await client.query(
-      `insert into turn_traces(turn_id, tenant_id, conversation_id, trace) values ($1, $2, $3, $4)
-         on conflict (turn_id) do nothing`,
-      [turn.turnId, turn.tenantId, turn.conversationId, JSON.stringify(turn.trace)],
-    );
-  });
+  await db.query(
+    `with conversation as (
+       insert into conversations(id, tenant_id, title) values ($3, $2, $4)
+         on conflict (id) do update set updated_at = now() where conversations.tenant_id = excluded.tenant_id
+     ), turn_messages as (
+       insert into messages(id, tenant_id, conversation_id, turn_id, role, content, citations, usage, created_at)
+       values ($5, $2, $3, $1, 'user', $6, null, null, $7), ($8, $2, $3, $1, 'assistant', $9, $10, $11, $12)
+       on conflict (id) do nothing
+     )
+     insert into turn_traces(turn_id, tenant_id, conversation_id, trace) values ($1, $2, $3, $13)
+       on conflict (turn_id) do nothing`,
+    [
+      turn.turnId,
+      turn.tenantId,
+      turn.conversationId,
+      turn.user.content.slice(0, 200),
+      turn.user.id,
+      turn.user.content,
+      turn.user.at,
+      turn.assistant.id,
+      turn.assistant.content,
+      JSON.stringify(turn.assistant.citations),
+      JSON.stringify(turn.assistant.usage),
+      turn.assistant.at,
+      JSON.stringify(turn.trace),
+    ],
+  );
 }
 
 export async function getMessages(db: Database, tenantId: string, conversationId: string) {
