@@ -1,10 +1,11 @@
 // The turn pipeline: check the conversation and retrieve in parallel, generate the answer
 // (extractive until a model is configured), then persist the turn after the response.
 import { randomUUID } from 'node:crypto';
-import { notFound } from '../errors/index.js';
+import { notFound, ParleyError } from '../errors/index.js';
 import type { RetrievedChunk, Retriever } from '../knowledge/index.js';
 import { type Attempt, type ChatMessage, ModelsUnavailableError, type TokenUsage } from '../models/index.js';
 import type { Database } from '../storage/index.js';
+import type { BotProfile, Bots } from './bots/bots.js';
 import { type ContextPlan, planContext } from './context-budget.js';
 import {
   type ConversationMemory,
@@ -12,7 +13,7 @@ import {
   RECENT_MESSAGES,
   updateSummary,
 } from './conversation-memory.js';
-import { conversationExists, createConversation, saveTurn } from './conversation-store.js';
+import { conversationBot, createConversation, saveTurn } from './conversation-store.js';
 import {
   type Citation,
   DEGRADED_LABEL,
@@ -22,13 +23,13 @@ import {
   snippetOf,
 } from './extractive-answer.js';
 import { citationsFor, groundedUserMessage } from './grounded-prompt.js';
-import type { ModelRouter } from './model-router.js';
-import type { PromptVersion } from './prompt-versions.js';
 import { questionCoverage } from './relevance.js';
 import type { WriteBehind } from './write-behind.js';
 
 export interface TurnRequest {
   tenantId: string;
+  /** The bot answering (default: the tenant's default bot). */
+  botId?: string;
   message: string;
   conversationId?: string;
   /** Earlier messages sent by the client (OpenAI-style APIs); otherwise read from the conversation. */
@@ -55,21 +56,16 @@ export interface TurnResult {
   mode: AnswerMode;
   /** The model that answered, when one did. */
   model?: string;
+  /** The bot that answered. */
+  bot: string;
 }
 
 export interface ChatServiceDeps {
   db: Database;
   retriever: Retriever;
   writeBehind: WriteBehind;
-  topK: number;
-  /** Chooses the model chain per turn; absent means extractive answers (no model configured). */
-  router?: ModelRouter;
-  /** The system prompt in use, with its version id. */
-  prompt: PromptVersion;
-  /** Prompt-side token budget for a generated answer. */
-  contextTokens: number;
-  /** Minimum question coverage by the best passages to answer (0: always answer). */
-  minRelevance: number;
+  /** Each tenant's bots: models and routing, prompt, retrieval and relevance settings. */
+  bots: Bots;
 }
 
 const words = (text: string) => text.match(/\S+\s*/g) ?? [];
@@ -91,6 +87,7 @@ export class Turn {
 
   constructor(
     private readonly deps: ChatServiceDeps,
+    readonly bot: BotProfile,
     readonly request: TurnRequest,
     readonly conversationId: string,
     readonly turnId: string,
@@ -103,7 +100,7 @@ export class Turn {
     /** When the turn began (before retrieval), for the first-token and total timings. */
     readonly startedAt = performance.now(),
   ) {
-    this.mode = deps.router ? 'generated' : 'extractive';
+    this.mode = bot.router ? 'generated' : 'extractive';
     this.relevance = questionCoverage(request.message, retrieved);
   }
 
@@ -114,8 +111,8 @@ export class Turn {
    * stream with an error); so does `signal` aborting, which cancels the provider call.
    */
   async *tokens(signal?: AbortSignal): AsyncGenerator<string> {
-    const router = this.deps.router;
-    if (this.retrieved.length === 0 || this.relevance < this.deps.minRelevance) {
+    const router = this.bot.router;
+    if (this.retrieved.length === 0 || this.relevance < this.bot.minRelevance) {
       // Nothing relevant enough: say so, and spend no model call on a guess.
       this.mode = 'not_found';
       yield* this.say(NOTHING_FOUND);
@@ -126,14 +123,14 @@ export class Turn {
       return;
     }
     const system = this.memory.summary
-      ? `${this.deps.prompt.text}\n\nSummary of the earlier conversation:\n${this.memory.summary}`
-      : this.deps.prompt.text;
+      ? `${this.bot.prompt.text}\n\nSummary of the earlier conversation:\n${this.memory.summary}`
+      : this.bot.prompt.text;
     this.context = planContext({
       system,
       question: this.request.message,
       passages: this.retrieved,
       history: this.memory.recent,
-      budget: { total: this.deps.contextTokens, passageShare: 0.65 },
+      budget: { total: this.bot.contextTokens, passageShare: 0.65 },
     });
     const passages = this.context.passages;
     const { chain, route, reasons } = router.route({
@@ -245,12 +242,14 @@ export class Turn {
       usage,
       mode: this.mode,
       ...(this.mode === 'generated' && this.model ? { model: this.model } : {}),
+      bot: this.bot.id,
     };
     if (this.finished) return result;
     this.finished = true;
     const trace = {
       turn_id: this.turnId,
       conversation_id: this.conversationId,
+      bot: this.bot.id,
       mode: this.mode,
       model: this.model ?? null,
       attempts: this.attempts,
@@ -266,9 +265,9 @@ export class Turn {
         score: chunk.score,
         signals: chunk.signals,
       })),
-      prompt_version: this.deps.prompt.id,
+      prompt_version: this.bot.prompt.id,
       routing: this.routing ?? null,
-      relevance: { coverage: this.relevance, threshold: this.deps.minRelevance },
+      relevance: { coverage: this.relevance, threshold: this.bot.minRelevance },
       context: this.context
         ? {
             tokens: this.context.tokens,
@@ -285,6 +284,7 @@ export class Turn {
     };
     const record = {
       tenantId: this.request.tenantId,
+      botId: this.bot.id,
       conversationId: this.conversationId,
       turnId: this.turnId,
       user: { id: randomUUID(), content: this.request.message, at: this.receivedAt },
@@ -297,7 +297,8 @@ export class Turn {
       },
       trace,
     };
-    const { db, writeBehind, router } = this.deps;
+    const { db, writeBehind } = this.deps;
+    const router = this.bot.router;
     writeBehind.enqueue('save-turn', async () => {
       await saveTurn(db, record);
       // Once the turn is stored, fold older messages into the summary (its own retries).
@@ -312,36 +313,50 @@ export class Turn {
 export class ChatService {
   constructor(private readonly deps: ChatServiceDeps) {}
 
-  /** Validates the conversation and retrieves passages, in parallel. Throws 404 for an unknown conversation. */
+  /**
+   * Resolves the bot, then validates the conversation and retrieves passages, in parallel.
+   * Throws 404 for an unknown bot or conversation, 409 for a conversation of another bot.
+   */
   async begin(request: TurnRequest): Promise<Turn> {
     const receivedAt = new Date();
     const started = performance.now();
+    const bot = await this.deps.bots.resolve(request.tenantId, request.botId);
     const conversationId = request.conversationId ?? randomUUID();
     const failures: { retriever: string; message: string }[] = [];
     // A new conversation's row is written now, in parallel with retrieval, so that a follow-up
     // turn can name it even before this turn's messages are persisted.
-    const [exists, retrieved, memory] = await Promise.all([
+    const [owner, retrieved, memory] = await Promise.all([
       request.conversationId
-        ? conversationExists(this.deps.db, request.tenantId, conversationId)
-        : createConversation(this.deps.db, request.tenantId, conversationId, request.message).then(
-            () => true,
-          ),
+        ? conversationBot(this.deps.db, request.tenantId, conversationId)
+        : createConversation(this.deps.db, {
+            tenantId: request.tenantId,
+            id: conversationId,
+            botId: bot.id,
+            title: request.message,
+          }).then(() => bot.id),
       this.deps.retriever.search(request.message, {
         tenantId: request.tenantId,
-        topK: this.deps.topK,
+        topK: bot.topK,
         failures,
       }),
       // Earlier turns, for a model to follow the conversation (only models use them).
       request.history
         ? Promise.resolve({ summary: null, recent: request.history.slice(-RECENT_MESSAGES) })
-        : request.conversationId && this.deps.router
+        : request.conversationId && bot.router
           ? loadMemory(this.deps.db, request.tenantId, conversationId)
           : Promise.resolve({ summary: null, recent: [] }),
     ]);
-    if (!exists) throw notFound('conversation');
+    if (owner === undefined) throw notFound('conversation');
+    if (owner !== bot.id) {
+      throw new ParleyError(
+        'PARLEY_ERR_CONFLICT',
+        `conversation ${conversationId} belongs to bot ${owner}: continue it with that bot`,
+      );
+    }
     const timings = { retrieval: performance.now() - started };
     return new Turn(
       this.deps,
+      bot,
       request,
       conversationId,
       randomUUID(),

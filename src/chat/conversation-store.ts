@@ -15,6 +15,7 @@ export interface MessageRecord {
 /** Everything one finished turn writes. */
 export interface TurnRecord {
   tenantId: string;
+  botId: string;
   conversationId: string;
   turnId: string;
   user: { id: string; content: string; at: Date };
@@ -23,16 +24,31 @@ export interface TurnRecord {
 }
 
 /** Creates the conversation row if it is new. */
-export async function createConversation(db: Database, tenantId: string, id: string, title: string) {
+export async function createConversation(
+  db: Database,
+  conversation: { tenantId: string; id: string; botId: string; title: string },
+) {
   await db.query(
-    `insert into conversations(id, tenant_id, title) values ($1, $2, $3) on conflict (id) do nothing`,
-    [id, tenantId, title.slice(0, 200)],
+    `insert into conversations(id, tenant_id, bot_id, title) values ($1, $2, $3, $4) on conflict (id) do nothing`,
+    [conversation.id, conversation.tenantId, conversation.botId, conversation.title.slice(0, 200)],
   );
 }
 
 export async function conversationExists(db: Database, tenantId: string, id: string): Promise<boolean> {
-  const rows = await db.query('select 1 from conversations where id = $1 and tenant_id = $2', [id, tenantId]);
-  return rows.length > 0;
+  return (await conversationBot(db, tenantId, id)) !== undefined;
+}
+
+/** The bot a conversation belongs to; undefined when the tenant has no such conversation. */
+export async function conversationBot(
+  db: Database,
+  tenantId: string,
+  id: string,
+): Promise<string | undefined> {
+  const rows = await db.query<{ bot_id: string }>(
+    'select bot_id from conversations where id = $1 and tenant_id = $2',
+    [id, tenantId],
+  );
+  return rows[0]?.bot_id;
 }
 
 /**
@@ -42,7 +58,7 @@ export async function conversationExists(db: Database, tenantId: string, id: str
 export async function saveTurn(db: Database, turn: TurnRecord): Promise<void> {
   await db.query(
     `with conversation as (
-       insert into conversations(id, tenant_id, title) values ($3, $2, $4)
+       insert into conversations(id, tenant_id, bot_id, title) values ($3, $2, $14, $4)
          on conflict (id) do update set updated_at = now() where conversations.tenant_id = excluded.tenant_id
      ), turn_messages as (
        insert into messages(id, tenant_id, conversation_id, turn_id, role, content, citations, usage, created_at)
@@ -65,6 +81,7 @@ export async function saveTurn(db: Database, turn: TurnRecord): Promise<void> {
       JSON.stringify(turn.assistant.usage),
       turn.assistant.at,
       JSON.stringify(turn.trace),
+      turn.botId,
     ],
   );
 }

@@ -1,5 +1,13 @@
 // Chat layer: the turn pipeline, prompts and context budgeting, the extractive answerer,
 // conversation storage.
+export {
+  BOT_ID,
+  type BotDefaults,
+  type BotSettings,
+  botSettingsSchema,
+  DEFAULT_BOT,
+} from './bots/bot-settings.js';
+export { type BotProfile, Bots, type BotView } from './bots/bots.js';
 export { type AnswerMode, ChatService, Turn, type TurnRequest, type TurnResult } from './chat-service.js';
 export { conversationExists, getMessages, getTrace, type MessageRecord } from './conversation-store.js';
 export {
@@ -11,5 +19,10 @@ export {
 } from './extractive-answer.js';
 export { SYSTEM_PROMPT } from './grounded-prompt.js';
 export { ModelRouter, type RoutingRule } from './model-router.js';
-export { listPromptVersions, type PromptVersion, registerPrompt } from './prompt-versions.js';
+export {
+  listPromptVersions,
+  type PromptVersion,
+  promptVersionId,
+  registerPrompt,
+} from './prompt-versions.js';
 export { WriteBehind } from './write-behind.js';

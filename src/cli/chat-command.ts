@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { createRuntime, DEFAULT_TENANT, ensureTenant } from '../server/index.js';
 import { commandContext } from './command-context.js';
 
-export async function chatCommand(options: { tenant: string }): Promise<void> {
+export async function chatCommand(options: { tenant: string; bot?: string }): Promise<void> {
   const { config, log } = commandContext();
   const runtime = await createRuntime(config, log);
   const tenantId = await ensureTenant(runtime.db, options.tenant ?? DEFAULT_TENANT);
@@ -19,7 +19,12 @@ export async function chatCommand(options: { tenant: string }): Promise<void> {
         if (interactive) process.stdout.write('> ');
         continue;
       }
-      const turn = await runtime.chat.begin({ tenantId, message, conversationId });
+      const turn = await runtime.chat.begin({
+        tenantId,
+        botId: options.bot,
+        message,
+        conversationId,
+      });
       conversationId = turn.conversationId;
       try {
         for await (const piece of turn.tokens()) process.stdout.write(piece);

@@ -32,6 +32,7 @@ program
   .command('chat')
   .description('chat in the terminal against the same pipeline')
   .option('--tenant <name>', 'tenant whose documents to use', 'default')
+  .option('--bot <id>', 'the bot to talk to (default: parley)')
   .action(runCommand(chatCommand));
 
 const keys = program.command('keys').description('manage API keys');

@@ -10,6 +10,7 @@ import { createMetrics, type Metrics } from '../telemetry/index.js';
 import { ensureTenant } from './auth/api-keys.js';
 import { createAuthHook } from './auth/authenticate.js';
 import { errorHandler } from './error-handler.js';
+import { botRoutes } from './routes/bot-routes.js';
 import { chatRoutes } from './routes/chat-routes.js';
 import { documentRoutes } from './routes/document-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
@@ -72,22 +73,21 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
 
-  if (runtime.chain) {
-    const chain = runtime.chain;
-    const level = { closed: 0, 'half-open': 1, open: 2, isolated: 2 } as const;
-    new Gauge({
-      name: 'parley_model_circuit_state',
-      help: 'Circuit breaker state per model: 0 closed, 1 half-open, 2 open',
-      labelNames: ['model'],
-      registers: [metrics.registry],
-      collect() {
-        for (const { model, state } of chain.states()) this.set({ model }, level[state]);
-      },
-    });
-  }
+  const { catalog } = runtime;
+  const level = { closed: 0, 'half-open': 1, open: 2, isolated: 2 } as const;
+  new Gauge({
+    name: 'parley_model_circuit_state',
+    help: 'Circuit breaker state per model: 0 closed, 1 half-open, 2 open',
+    labelNames: ['model'],
+    registers: [metrics.registry],
+    collect() {
+      for (const { model, state } of catalog.states()) this.set({ model }, level[state]);
+    },
+  });
   healthRoutes(app, runtime, metrics);
   documentRoutes(app, runtime, defaultKb);
   chatRoutes(app, runtime, metrics, streams);
+  botRoutes(app, runtime);
   openAiRoutes(app, runtime, metrics, streams);
   await app.ready();
 

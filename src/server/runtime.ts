@@ -1,6 +1,13 @@
 // Builds everything a Parley process needs once, at start-up, from the config: the database,
 // the ingestion pool and runner, the retriever and the chat pipeline; and closes it in order.
-import { ChatService, ModelRouter, registerPrompt, SYSTEM_PROMPT, WriteBehind } from '../chat/index.js';
+import {
+  type BotDefaults,
+  Bots,
+  ChatService,
+  registerPrompt,
+  SYSTEM_PROMPT,
+  WriteBehind,
+} from '../chat/index.js';
 import type { Config } from '../config/index.js';
 import {
   EmbeddingBackfill,
@@ -11,7 +18,7 @@ import {
   type Retriever,
   VectorRetriever,
 } from '../knowledge/index.js';
-import { createChatModels, createEmbedder, ModelChain } from '../models/index.js';
+import { createEmbedder, ModelCatalog } from '../models/index.js';
 import {
   type Database,
   ensureVectorTable,
@@ -31,10 +38,10 @@ export interface Runtime {
   chat: ChatService;
   writeBehind: WriteBehind;
   keys: KeyVerifier;
-  /** The configured models (PARLEY_MODELS), primary first; absent: extractive answers. */
-  chain: ModelChain | undefined;
-  /** The escalation chain (PARLEY_ESCALATION_MODELS, then the default models), if configured. */
-  escalation: ModelChain | undefined;
+  /** Each tenant's bots; the default bot uses the configured models (PARLEY_MODELS). */
+  bots: Bots;
+  /** Every chat model in use, shared by all bots (clients, circuit breakers). */
+  catalog: ModelCatalog;
   /** Vector search state, for /readyz. */
   vector: VectorStatus;
   /** Embeds chunks in the background when embeddings are configured (server processes only). */
@@ -79,35 +86,31 @@ export async function createRuntime(
     log.warn({ err: error, retriever: name }, 'retriever failed; answering from the others'),
   );
   const writeBehind = new WriteBehind(log.child({ component: 'write-behind' }));
-  const models = createChatModels(config);
-  const chainOptions = {
+  const catalog = new ModelCatalog(config, {
     firstTokenTimeoutMs: config.PARLEY_MODEL_FIRST_TOKEN_TIMEOUT_MS,
     totalTimeoutMs: config.PARLEY_MODEL_TIMEOUT_MS,
-  };
-  const chain = models.length > 0 ? new ModelChain(models, chainOptions) : undefined;
-  const escalationModels = createChatModels({ ...config, PARLEY_MODELS: config.PARLEY_ESCALATION_MODELS });
-  const escalation =
-    chain && escalationModels.length > 0
-      ? new ModelChain([...escalationModels, ...models], chainOptions)
-      : undefined;
-  const router = chain
-    ? new ModelRouter(chain, escalation, {
-        queryTokens: config.PARLEY_ESCALATE_QUERY_TOKENS,
-        conversationMessages: config.PARLEY_ESCALATE_CONVERSATION_MESSAGES,
-        belowCoverage: config.PARLEY_ESCALATE_BELOW_COVERAGE,
-      })
-    : undefined;
-  const prompt = await registerPrompt(db, config.PARLEY_SYSTEM_PROMPT ?? SYSTEM_PROMPT);
-  const chat = new ChatService({
-    db,
-    retriever,
-    writeBehind,
-    topK: config.PARLEY_RETRIEVAL_TOP_K,
-    router,
-    prompt,
-    contextTokens: config.PARLEY_CONTEXT_TOKENS,
-    minRelevance: config.PARLEY_MIN_RELEVANCE,
   });
+  const defaults: BotDefaults = {
+    models: config.PARLEY_MODELS ?? [],
+    escalation_models: config.PARLEY_ESCALATION_MODELS ?? [],
+    escalation: {
+      query_tokens: config.PARLEY_ESCALATE_QUERY_TOKENS,
+      conversation_messages: config.PARLEY_ESCALATE_CONVERSATION_MESSAGES,
+      below_coverage: config.PARLEY_ESCALATE_BELOW_COVERAGE,
+    },
+    system_prompt: config.PARLEY_SYSTEM_PROMPT ?? SYSTEM_PROMPT,
+    min_relevance: config.PARLEY_MIN_RELEVANCE,
+    top_k: config.PARLEY_RETRIEVAL_TOP_K,
+    context_tokens: config.PARLEY_CONTEXT_TOKENS,
+  };
+  // The configured models are created now, so a misconfigured provider stops start-up.
+  const chain = defaults.models.length > 0 ? catalog.chain(defaults.models) : undefined;
+  if (chain && defaults.escalation_models.length > 0) {
+    catalog.chain([...defaults.escalation_models, ...defaults.models]);
+  }
+  await registerPrompt(db, defaults.system_prompt);
+  const bots = new Bots(db, catalog, defaults, log.child({ component: 'bots' }));
+  const chat = new ChatService({ db, retriever, writeBehind, bots });
   await ingestion.start();
   if (options.runJobs) embeddings?.start();
   return {
@@ -119,8 +122,8 @@ export async function createRuntime(
     chat,
     writeBehind,
     keys: new KeyVerifier(db),
-    chain,
-    escalation,
+    bots,
+    catalog,
     vector,
     embeddings,
     async close() {

@@ -145,4 +145,22 @@ alter table conversations add column summary text;
 alter table conversations add column summarized_messages integer not null default 0;
 `,
   },
+  {
+    version: 4,
+    name: 'bots',
+    sql: `
+-- A bot: its model policy, guardrail policy and system prompt, per tenant. The bot 'parley'
+-- exists for every tenant with the server's defaults; a row for it overrides them.
+create table bots (
+  tenant_id text not null references tenants(id) on delete cascade,
+  id text not null,
+  name text not null,
+  settings jsonb not null default '{}',
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  primary key (tenant_id, id)
+);
+alter table conversations add column bot_id text not null default 'parley';
+`,
+  },
 ];

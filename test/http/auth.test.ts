@@ -116,6 +116,51 @@ describe.each(BACKENDS)('auth on %s', (kind) => {
       headers: as(bob.key),
     });
     expect(bobDelete.status).toBe(404);
+
+    // Bots too: Alice's bot does not exist for Bob, who may name his own the same.
+    const aliceBot = await call(app(), {
+      method: 'POST',
+      url: '/v1/bots',
+      headers: as(alice.key),
+      payload: { id: 'helpdesk', settings: { min_relevance: 0 } },
+    });
+    expect(aliceBot.status).toBe(201);
+    expect((await bobGet('/v1/bots/helpdesk')).status).toBe(404);
+    const bobAsksAliceBot = await call(app(), {
+      method: 'POST',
+      url: '/v1/chat',
+      headers: as(bob.key),
+      payload: { message: 'hello', bot: 'helpdesk' },
+    });
+    expect(bobAsksAliceBot.status).toBe(404);
+    for (const method of ['PATCH', 'DELETE'] as const) {
+      const changed = await call(app(), {
+        method,
+        url: '/v1/bots/helpdesk',
+        headers: as(bob.key),
+        ...(method === 'PATCH' ? { payload: { name: 'taken over' } } : {}),
+      });
+      expect(changed.status).toBe(404);
+    }
+    const bobModels = await call<{ data: { id: string }[] }>(app(), {
+      method: 'GET',
+      url: '/v1/models',
+      headers: as(bob.key),
+    });
+    expect(bobModels.body.data.map((model) => model.id)).toEqual(['parley']);
+    const bobBot = await call(app(), {
+      method: 'POST',
+      url: '/v1/bots',
+      headers: as(bob.key),
+      payload: { id: 'helpdesk', name: 'Bob desk' },
+    });
+    expect(bobBot.status).toBe(201);
+    const aliceView = await call<{ name: string }>(app(), {
+      method: 'GET',
+      url: '/v1/bots/helpdesk',
+      headers: as(alice.key),
+    });
+    expect(aliceView.body.name).toBe('helpdesk');
     expect(
       (
         await call(app(), {

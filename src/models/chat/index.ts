@@ -1,10 +1,13 @@
 // Chat models and the model chain.
 export { type ChatModelSettings, createChatModels } from './create-chat-models.js';
+export { ModelCatalog } from './model-catalog.js';
 export {
   type Attempt,
   type ChainEvent,
   type ChainOptions,
   ModelChain,
+  type ModelSlot,
+  type ModelState,
   ModelsUnavailableError,
   retryAfterMs,
 } from './model-chain.js';

@@ -8,6 +8,7 @@
 import { APICallError } from 'ai';
 import {
   BrokenCircuitError,
+  type CircuitBreakerPolicy,
   CircuitState,
   ConsecutiveBreaker,
   circuitBreaker,
@@ -61,12 +62,32 @@ export class ModelsUnavailableError extends ParleyError {
   }
 }
 
-interface Entry {
+/**
+ * One model as the whole process shares it: its client, its circuit breaker (per provider and
+ * model, whichever chains and bots use it) and its Retry-After cool-down.
+ */
+export interface ModelSlot {
   model: ChatModel;
-  policy: IPolicy;
-  breaker: ReturnType<typeof circuitBreaker>;
+  breaker: CircuitBreakerPolicy;
   /** Epoch ms before which the provider asked not to be called again (Retry-After). */
   coolDownUntil: number;
+}
+
+/** A shared slot for `model`: its breaker opens after consecutive failures and half-opens to probe. */
+export function modelSlot(
+  model: ChatModel,
+  options: Pick<ChainOptions, 'breakerThreshold' | 'halfOpenAfterMs'> = {},
+): ModelSlot {
+  const breaker = circuitBreaker(handleAll, {
+    halfOpenAfter: options.halfOpenAfterMs ?? 30_000,
+    breaker: new ConsecutiveBreaker(options.breakerThreshold ?? 3),
+  });
+  return { model, breaker, coolDownUntil: 0 };
+}
+
+interface Entry {
+  slot: ModelSlot;
+  policy: IPolicy;
 }
 
 const isRetryable = (error: Error) => isParleyError(error) && error.isRetryable;
@@ -98,19 +119,34 @@ function timeoutError(model: string, what: string, ms: number): ParleyError {
   });
 }
 
+export interface ModelState {
+  model: string;
+  state: 'closed' | 'open' | 'half-open' | 'isolated';
+}
+
+const STATE_NAMES = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half-open',
+  [CircuitState.Isolated]: 'isolated',
+} as const;
+
+export const slotState = (slot: ModelSlot): ModelState => ({
+  model: slot.model.id,
+  state: STATE_NAMES[slot.breaker.state],
+});
+
 export class ModelChain {
   private readonly entries: Entry[];
   private readonly firstTokenTimeoutMs: number;
   private readonly totalTimeoutMs: number;
 
-  constructor(models: ChatModel[], options: ChainOptions = {}) {
+  /** `models`: shared slots (see ModelCatalog), or bare models that get slots of their own. */
+  constructor(models: (ModelSlot | ChatModel)[], options: ChainOptions = {}) {
     this.firstTokenTimeoutMs = options.firstTokenTimeoutMs ?? 10_000;
     this.totalTimeoutMs = options.totalTimeoutMs ?? 120_000;
-    this.entries = models.map((model, index) => {
-      const breaker = circuitBreaker(handleAll, {
-        halfOpenAfter: options.halfOpenAfterMs ?? 30_000,
-        breaker: new ConsecutiveBreaker(options.breakerThreshold ?? 3),
-      });
+    this.entries = models.map((item, index) => {
+      const slot = 'breaker' in item ? item : modelSlot(item, options);
       const isLast = index === models.length - 1;
       // Only the last model retries (jittered exponential backoff): earlier ones hand over to
       // the next model at once, which is faster for the user than waiting.
@@ -120,33 +156,28 @@ export class ModelChain {
               maxAttempts: Math.max(0, (options.lastModelAttempts ?? 2) - 1),
               backoff: new ExponentialBackoff({ initialDelay: 250, maxDelay: 2_000 }),
             }),
-            breaker,
+            slot.breaker,
           )
-        : breaker;
-      return { model, policy, breaker, coolDownUntil: 0 };
+        : slot.breaker;
+      return { slot, policy };
     });
   }
 
   get models(): string[] {
-    return this.entries.map((entry) => entry.model.id);
+    return this.entries.map((entry) => entry.slot.model.id);
   }
 
   /** Circuit state per model, for metrics and /readyz. */
-  states(): { model: string; state: 'closed' | 'open' | 'half-open' | 'isolated' }[] {
-    const names = {
-      [CircuitState.Closed]: 'closed',
-      [CircuitState.Open]: 'open',
-      [CircuitState.HalfOpen]: 'half-open',
-      [CircuitState.Isolated]: 'isolated',
-    } as const;
-    return this.entries.map((entry) => ({ model: entry.model.id, state: names[entry.breaker.state] }));
+  states(): ModelState[] {
+    return this.entries.map((entry) => slotState(entry.slot));
   }
 
   async *stream(request: GenerationRequest): AsyncGenerator<ChainEvent> {
     const attempts: Attempt[] = [];
     for (const entry of this.entries) {
-      const id = entry.model.id;
-      if (entry.coolDownUntil > Date.now()) {
+      const { slot } = entry;
+      const id = slot.model.id;
+      if (slot.coolDownUntil > Date.now()) {
         attempts.push({ model: id, outcome: 'skipped', error: 'waiting for Retry-After', ms: 0 });
         continue;
       }
@@ -162,7 +193,7 @@ export class ModelChain {
           const signal = request.signal
             ? AbortSignal.any([request.signal, controller.signal])
             : controller.signal;
-          generator = entry.model.stream({ ...request, signal });
+          generator = slot.model.stream({ ...request, signal });
           const timer = setTimeout(
             () => controller.abort(timeoutError(id, 'no first token', this.firstTokenTimeoutMs)),
             this.firstTokenTimeoutMs,
@@ -178,7 +209,7 @@ export class ModelChain {
       } catch (error) {
         if (request.signal?.aborted) throw request.signal.reason;
         const wait = retryAfterMs(error);
-        if (wait) entry.coolDownUntil = Date.now() + wait;
+        if (wait) slot.coolDownUntil = Date.now() + wait;
         attempts.push({
           model: id,
           outcome: error instanceof BrokenCircuitError ? 'skipped' : 'failed',

@@ -1,7 +1,7 @@
 // POST /v1/chat (JSON, or SSE with stream:true / Accept: text/event-stream), conversations and traces.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { conversationExists, getMessages, getTrace, listPromptVersions } from '../../chat/index.js';
+import { BOT_ID, conversationExists, getMessages, getTrace, listPromptVersions } from '../../chat/index.js';
 import { notFound } from '../../errors/index.js';
 import type { Metrics } from '../../telemetry/index.js';
 import { toErrorResponse } from '../error-handler.js';
@@ -27,6 +27,7 @@ export function chatRoutes(
         `message is longer than ${runtime.config.PARLEY_MAX_MESSAGE_CHARS} characters`,
       ),
     conversation_id: z.uuid('conversation_id must be a UUID').optional(),
+    bot: z.string().regex(BOT_ID, 'bot must be a bot id').optional(),
     stream: z.boolean().optional(),
   });
 
@@ -36,6 +37,7 @@ export function chatRoutes(
     const started = performance.now();
     const turn = await runtime.chat.begin({
       tenantId: request.principal.tenantId,
+      botId: body.bot,
       message: body.message,
       conversationId: body.conversation_id,
     });
@@ -53,13 +55,22 @@ export function chatRoutes(
     const sse = openSse(request, reply);
     const done = (async () => {
       try {
-        await sse.send('meta', { conversation_id: turn.conversationId, turn_id: turn.turnId });
+        await sse.send('meta', {
+          conversation_id: turn.conversationId,
+          turn_id: turn.turnId,
+          bot: turn.bot.id,
+        });
         for await (const piece of turn.tokens(sse.signal)) {
           await sse.send('token', { text: piece });
         }
         const result = turn.finish({ completed: !sse.signal.aborted });
         await sse.send('citations', { citations: result.citations });
-        await sse.send('done', { usage: result.usage, mode: result.mode, model: result.model ?? null });
+        await sse.send('done', {
+          usage: result.usage,
+          mode: result.mode,
+          model: result.model ?? null,
+          bot: result.bot,
+        });
         recordTurn(metrics, turn, started);
       } catch (error) {
         turn.finish({ completed: false });

@@ -22,13 +22,14 @@ export function healthRoutes(app: FastifyInstance, runtime: Runtime, metrics: Me
           : {}),
         note: runtime.vector.note,
       },
-      models: runtime.chain
-        ? {
-            chain: runtime.chain.models,
-            escalation: runtime.escalation?.models ?? [],
-            circuits: runtime.chain.states(),
-          }
-        : { chain: [], note: 'no model configured: answers are extractive, cited passages' },
+      models:
+        runtime.bots.defaults.models.length > 0
+          ? {
+              chain: runtime.bots.defaults.models,
+              escalation: runtime.bots.defaults.escalation_models,
+              circuits: runtime.catalog.states(),
+            }
+          : { chain: [], note: 'no model configured: answers are extractive, cited passages' },
       notes: db.features.notes,
     };
     return reply.status(databaseUp ? 200 : 503).send(body);

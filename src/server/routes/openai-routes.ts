@@ -4,15 +4,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { TurnResult } from '../../chat/index.js';
-import { ParleyError } from '../../errors/index.js';
+import { isParleyError, ParleyError } from '../../errors/index.js';
 import type { Metrics } from '../../telemetry/index.js';
 import { toErrorResponse } from '../error-handler.js';
 import type { Runtime } from '../runtime.js';
 import { openSse } from '../sse.js';
 import { recordTurn } from '../turn-metrics.js';
-
-/** The bots this server exposes as models (one, the default, until bots are configurable). */
-export const DEFAULT_BOT = 'parley';
 
 const contentPart = z.object({ type: z.string(), text: z.string().optional() }).passthrough();
 const message = z
@@ -46,20 +43,20 @@ export function openAiRoutes(
     })
     .passthrough();
 
-  app.get('/v1/models', async () => ({
+  // Each of the tenant's bots is a model.
+  app.get('/v1/models', async (request) => ({
     object: 'list',
-    data: [{ id: DEFAULT_BOT, object: 'model', created: 0, owned_by: 'parley' }],
+    data: (await runtime.bots.list(request.principal.tenantId)).map((bot) => ({
+      id: bot.id,
+      object: 'model',
+      created: bot.created_at ? Math.floor(Date.parse(bot.created_at) / 1000) : 0,
+      owned_by: 'parley',
+    })),
   }));
 
   app.post('/v1/chat/completions', async (request, reply) => {
     const started = performance.now();
     const input = body.parse(request.body);
-    if (input.model !== DEFAULT_BOT) {
-      throw new ParleyError(
-        'PARLEY_ERR_NOT_FOUND',
-        `model ${input.model} not found: this server offers ${DEFAULT_BOT}`,
-      );
-    }
     // The question is the last user message; earlier user and assistant messages are the history.
     // A client's system messages are not applied: the bot's own prompt keeps answers grounded.
     const turns = input.messages
@@ -75,11 +72,22 @@ export function openAiRoutes(
         `the last message is longer than ${maxChars} characters`,
       );
     }
-    const turn = await runtime.chat.begin({
-      tenantId: request.principal.tenantId,
-      message: last.content.trim(),
-      history: turns.slice(0, -1),
-    });
+    const turn = await runtime.chat
+      .begin({
+        tenantId: request.principal.tenantId,
+        botId: input.model,
+        message: last.content.trim(),
+        history: turns.slice(0, -1),
+      })
+      .catch((error: unknown) => {
+        if (isParleyError(error) && error.code === 'PARLEY_ERR_NOT_FOUND') {
+          throw new ParleyError(
+            'PARLEY_ERR_NOT_FOUND',
+            `model ${input.model} not found: each model is a bot (GET /v1/models lists them)`,
+          );
+        }
+        throw error;
+      });
     const id = `chatcmpl-${turn.turnId}`;
     const created = Math.floor(Date.now() / 1000);
     const extras = (result: TurnResult) => ({

@@ -1,0 +1,74 @@
+// What a bot may set, validated at the API: each field left out takes the server's default
+// (the configuration's PARLEY_* value of the same meaning).
+import { z } from 'zod';
+
+export const BOT_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
+/** The bot every tenant has, with the server's defaults unless the tenant overrides them. */
+export const DEFAULT_BOT = 'parley';
+
+const modelRef = z.string().regex(/^[a-z][a-z0-9-]*:\S+$/, 'a model is written provider:model');
+
+export const botSettingsSchema = z
+  .object({
+    /** The model chain, primary first; an empty list answers extractively (no model calls). */
+    models: z.array(modelRef).max(8).optional(),
+    /** Stronger models used when an escalation rule fires (the default models follow them). */
+    escalation_models: z.array(modelRef).max(8).optional(),
+    escalation: z
+      .object({
+        query_tokens: z.number().int().min(0).optional(),
+        conversation_messages: z.number().int().min(0).optional(),
+        below_coverage: z.number().min(0).max(1).optional(),
+      })
+      .strict()
+      .optional(),
+    system_prompt: z.string().trim().min(1).max(20_000).optional(),
+    /** Minimum share of the question the best passages must cover before answering. */
+    min_relevance: z.number().min(0).max(1).optional(),
+    top_k: z.number().int().min(1).max(50).optional(),
+    /** Prompt-side token budget for a generated answer. */
+    context_tokens: z.number().int().min(500).max(1_000_000).optional(),
+    /** The guardrail policy (input and output guards), validated by the guard layer. */
+    guard: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+
+export type BotSettings = z.infer<typeof botSettingsSchema>;
+
+/** The server's defaults, every field present. */
+export interface BotDefaults {
+  models: string[];
+  escalation_models: string[];
+  escalation: { query_tokens: number; conversation_messages: number; below_coverage: number };
+  system_prompt: string;
+  min_relevance: number;
+  top_k: number;
+  context_tokens: number;
+}
+
+/** A bot's settings over the defaults: what a turn of this bot actually uses. */
+export function effectiveSettings(defaults: BotDefaults, settings: BotSettings): BotDefaults {
+  return {
+    models: settings.models ?? defaults.models,
+    escalation_models: settings.escalation_models ?? defaults.escalation_models,
+    escalation: { ...defaults.escalation, ...settings.escalation },
+    system_prompt: settings.system_prompt ?? defaults.system_prompt,
+    min_relevance: settings.min_relevance ?? defaults.min_relevance,
+    top_k: settings.top_k ?? defaults.top_k,
+    context_tokens: settings.context_tokens ?? defaults.context_tokens,
+  };
+}
+
+/**
+ * A partial update: top-level keys replace, `null` removes a key (back to the default); the
+ * result is validated as a whole.
+ */
+export function mergeSettings(current: BotSettings, patch: Record<string, unknown>): BotSettings {
+  const merged: Record<string, unknown> = { ...current };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete merged[key];
+    else merged[key] = value;
+  }
+  return botSettingsSchema.parse(merged);
+}

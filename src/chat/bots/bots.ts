@@ -1,0 +1,198 @@
+// Bots: each tenant's named chat configurations (models and routing, system prompt, retrieval
+// and relevance settings, guard policy). A turn resolves its bot into a profile: the settings
+// over the server's defaults, with the model chains built from the shared model catalog.
+// Profiles are cached for a few seconds, so the critical path does not read the bots table on
+// every turn; a change made through this process applies at once, one made through another
+// replica within the cache's lifetime.
+import { isParleyError, notFound, ParleyError, validationError } from '../../errors/index.js';
+import type { ModelCatalog, ModelChain } from '../../models/index.js';
+import type { Database } from '../../storage/index.js';
+import type { Logger } from '../../telemetry/index.js';
+import { ModelRouter } from '../model-router.js';
+import { type PromptVersion, promptVersionId, registerPrompt } from '../prompt-versions.js';
+import {
+  BOT_ID,
+  type BotDefaults,
+  type BotSettings,
+  botSettingsSchema,
+  DEFAULT_BOT,
+  effectiveSettings,
+  mergeSettings,
+} from './bot-settings.js';
+import { type BotRow, deleteBot, findBot, insertBot, listBots, upsertBot } from './bot-store.js';
+
+/** What a turn of one bot uses. */
+export interface BotProfile {
+  id: string;
+  name: string;
+  /** Chooses the model chain per turn; absent: extractive answers. */
+  router: ModelRouter | undefined;
+  prompt: PromptVersion;
+  topK: number;
+  contextTokens: number;
+  minRelevance: number;
+  guard: Record<string, unknown>;
+}
+
+/** A bot as the API shows it: its own settings and what they amount to over the defaults. */
+export interface BotView extends Omit<BotRow, 'created_at' | 'updated_at'> {
+  effective: BotDefaults;
+  prompt_version: string;
+  created_at: string | null;
+  updated_at: string | null;
+}
+
+const CACHE_TTL_MS = 5_000;
+const CACHE_MAX = 10_000;
+
+export class Bots {
+  private readonly cache = new Map<string, { profile: Promise<BotProfile>; expires: number }>();
+
+  constructor(
+    private readonly db: Database,
+    private readonly catalog: ModelCatalog,
+    readonly defaults: BotDefaults,
+    private readonly log: Logger,
+  ) {}
+
+  /** The bot's profile; 404 for a bot the tenant does not have. */
+  resolve(tenantId: string, id: string = DEFAULT_BOT): Promise<BotProfile> {
+    const key = `${tenantId}\u0000${id}`;
+    const hit = this.cache.get(key);
+    if (hit && hit.expires > Date.now()) return hit.profile;
+    const profile = this.load(tenantId, id);
+    if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(key, { profile, expires: Date.now() + CACHE_TTL_MS });
+    profile.catch(() => this.cache.delete(key));
+    return profile;
+  }
+
+  async list(tenantId: string): Promise<BotView[]> {
+    const rows = await listBots(this.db, tenantId);
+    if (!rows.some((row) => row.id === DEFAULT_BOT)) rows.unshift(this.defaultRow());
+    return rows.map((row) => this.view(row));
+  }
+
+  async get(tenantId: string, id: string): Promise<BotView> {
+    return this.view(await this.row(tenantId, id));
+  }
+
+  async create(tenantId: string, input: { id: string; name?: string; settings?: unknown }): Promise<BotView> {
+    if (!BOT_ID.test(input.id)) {
+      throw validationError(
+        'id must be 1-63 lowercase letters, digits, "-" or "_", starting with a letter or digit',
+      );
+    }
+    if (input.id === DEFAULT_BOT) {
+      throw new ParleyError('PARLEY_ERR_CONFLICT', `bot ${DEFAULT_BOT} always exists: change it with PATCH`);
+    }
+    const settings = await this.prepare(botSettingsSchema.parse(input.settings ?? {}));
+    const row = await insertBot(this.db, tenantId, { id: input.id, name: input.name ?? input.id, settings });
+    this.forget(tenantId, input.id);
+    return this.view(row);
+  }
+
+  /** Changes a bot's name and settings (see mergeSettings); the default bot gets an override row. */
+  async update(
+    tenantId: string,
+    id: string,
+    patch: { name?: string; settings?: Record<string, unknown> },
+  ): Promise<BotView> {
+    const current = await this.row(tenantId, id);
+    const settings = await this.prepare(mergeSettings(current.settings, patch.settings ?? {}));
+    const row = await upsertBot(this.db, tenantId, { id, name: patch.name ?? current.name, settings });
+    this.forget(tenantId, id);
+    return this.view(row);
+  }
+
+  /** Deletes a bot; for the default bot, deletes the override (back to the server's defaults). */
+  async remove(tenantId: string, id: string): Promise<void> {
+    const deleted = await deleteBot(this.db, tenantId, id);
+    this.forget(tenantId, id);
+    if (!deleted && id !== DEFAULT_BOT) throw notFound('bot');
+  }
+
+  private async row(tenantId: string, id: string): Promise<BotRow> {
+    const row = await findBot(this.db, tenantId, id);
+    if (row) return row;
+    if (id === DEFAULT_BOT) return this.defaultRow();
+    throw notFound('bot');
+  }
+
+  private defaultRow(): BotRow {
+    return { id: DEFAULT_BOT, name: DEFAULT_BOT, settings: {}, created_at: '', updated_at: '' };
+  }
+
+  private view(row: BotRow): BotView {
+    const effective = effectiveSettings(this.defaults, row.settings);
+    return {
+      id: row.id,
+      name: row.name,
+      settings: row.settings,
+      effective,
+      prompt_version: promptVersionId(effective.system_prompt),
+      created_at: row.created_at || null,
+      updated_at: row.updated_at || null,
+    };
+  }
+
+  /** Checks that the models can be served and stores a new system prompt's version. */
+  private async prepare(settings: BotSettings): Promise<BotSettings> {
+    try {
+      this.catalog.validate([...(settings.models ?? []), ...(settings.escalation_models ?? [])]);
+    } catch (error) {
+      if (isParleyError(error))
+        throw validationError(error.message.replace('PARLEY_MODELS', 'settings.models'));
+      throw error;
+    }
+    if (settings.system_prompt) await registerPrompt(this.db, settings.system_prompt);
+    return settings;
+  }
+
+  private forget(tenantId: string, id: string) {
+    this.cache.delete(`${tenantId}\u0000${id}`);
+  }
+
+  private async load(tenantId: string, id: string): Promise<BotProfile> {
+    const row = await this.row(tenantId, id);
+    const settings = effectiveSettings(this.defaults, row.settings);
+    const chain = this.chainOf(settings.models, row.id);
+    const escalation =
+      chain && settings.escalation_models.length > 0
+        ? this.chainOf([...settings.escalation_models, ...settings.models], row.id)
+        : undefined;
+    return {
+      id: row.id,
+      name: row.name,
+      router: chain
+        ? new ModelRouter(chain, escalation, {
+            queryTokens: settings.escalation.query_tokens,
+            conversationMessages: settings.escalation.conversation_messages,
+            belowCoverage: settings.escalation.below_coverage,
+          })
+        : undefined,
+      prompt: { id: promptVersionId(settings.system_prompt), text: settings.system_prompt },
+      topK: settings.top_k,
+      contextTokens: settings.context_tokens,
+      minRelevance: settings.min_relevance,
+      guard: row.settings.guard ?? {},
+    };
+  }
+
+  /**
+   * The chain of the models this process can serve. A model whose provider is no longer
+   * configured (settings outlive configuration changes) is left out and logged, not fatal.
+   */
+  private chainOf(refs: string[], bot: string): ModelChain | undefined {
+    const usable = refs.filter((ref) => {
+      try {
+        this.catalog.validate([ref]);
+        return true;
+      } catch (error) {
+        this.log.warn({ err: error, bot, model: ref }, 'bot names a model this server cannot serve; skipped');
+        return false;
+      }
+    });
+    return usable.length > 0 ? this.catalog.chain(usable) : undefined;
+  }
+}

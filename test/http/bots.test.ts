@@ -1,0 +1,206 @@
+// Bots: per-bot models, routing, system prompt and relevance settings over the server's
+// defaults, through the API and into the turn (the stub provider sees which model and prompt).
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensureKnowledgeBase } from '../../src/knowledge/index.js';
+import { ensureTenant } from '../../src/server/index.js';
+import { call, parseSse } from '../support/http.js';
+import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';
+import { eventually, startTestServer, type TestServer } from '../support/test-backend.js';
+
+const SMALL = 'openai:small-model';
+const STRONG = 'anthropic:claude-strong';
+const SUPPORT_PROMPT = 'You are Tidy, the tide support bot. Answer from the passages only.';
+
+interface BotBody {
+  id: string;
+  name: string;
+  settings: Record<string, unknown>;
+  effective: { models: string[]; system_prompt: string; min_relevance: number; top_k: number };
+  prompt_version: string;
+}
+
+interface ChatBody {
+  conversation_id: string;
+  turn_id: string;
+  answer: string;
+  mode: string;
+  model?: string;
+  bot: string;
+}
+
+describe('bots', () => {
+  let stub: StubProvider;
+  let server: TestServer;
+  const app = () => server.parley.app;
+  const chat = (payload: Record<string, unknown>) =>
+    call<ChatBody>(app(), { method: 'POST', url: '/v1/chat', payload });
+
+  beforeAll(async () => {
+    stub = await startStubProvider();
+    server = await startTestServer('pglite', {
+      PARLEY_MODELS: SMALL,
+      OPENAI_BASE_URL: stub.url,
+      OPENAI_API_KEY: 'test',
+      ANTHROPIC_BASE_URL: stub.url,
+      ANTHROPIC_API_KEY: 'test',
+    });
+    const tenantId = await ensureTenant(server.runtime.db, 'default');
+    const kbId = await ensureKnowledgeBase(server.runtime.db, tenantId);
+    await server.runtime.ingestion.ingestNow({
+      tenantId,
+      kbId,
+      bytes: Buffer.from(
+        '# Tides\n\nTides are caused mainly by the gravitational pull of the Moon on the oceans.',
+      ),
+      format: 'markdown',
+      title: 'Tides',
+    });
+  });
+  afterEach(() => stub.reset());
+  afterAll(async () => {
+    await server?.close();
+    await stub?.close();
+  });
+
+  it('lists the default bot with the server defaults, and creates, reads, changes and deletes bots', async () => {
+    const listed = await call<{ bots: BotBody[] }>(app(), { method: 'GET', url: '/v1/bots' });
+    expect(listed.status).toBe(200);
+    expect(listed.body.bots.map((bot) => bot.id)).toEqual(['parley']);
+    expect(listed.body.bots[0]?.effective.models).toEqual([SMALL]);
+
+    const created = await call<BotBody>(app(), {
+      method: 'POST',
+      url: '/v1/bots',
+      payload: { id: 'scratch', name: 'Scratch', settings: { top_k: 3 } },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ id: 'scratch', name: 'Scratch', settings: { top_k: 3 } });
+    expect(created.body.effective).toMatchObject({ top_k: 3, models: [SMALL] });
+
+    const again = await call(app(), { method: 'POST', url: '/v1/bots', payload: { id: 'scratch' } });
+    expect(again.status).toBe(409);
+
+    const patched = await call<BotBody>(app(), {
+      method: 'PATCH',
+      url: '/v1/bots/scratch',
+      payload: { settings: { top_k: null, min_relevance: 0.5 } },
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body.settings).toEqual({ min_relevance: 0.5 });
+    expect(patched.body.effective.top_k).toBe(8);
+
+    expect((await call(app(), { method: 'DELETE', url: '/v1/bots/scratch' })).status).toBe(204);
+    expect((await call(app(), { method: 'GET', url: '/v1/bots/scratch' })).status).toBe(404);
+    expect((await call(app(), { method: 'DELETE', url: '/v1/bots/scratch' })).status).toBe(404);
+  });
+
+  it.each([
+    ['an unknown setting', { id: 'bad', settings: { temperature: 2 } }, /temperature/],
+    ['a model without its provider', { id: 'bad', settings: { models: ['gpt-4o'] } }, /provider:model/],
+    ['an unknown provider', { id: 'bad', settings: { models: ['mistral:large'] } }, /unknown model provider/],
+    ['a bad id', { id: 'Not OK!' }, /lowercase/],
+    ['an out-of-range threshold', { id: 'bad', settings: { min_relevance: 2 } }, /min_relevance/],
+    ['the default bot id', { id: 'parley' }, /PATCH/],
+  ])('refuses %s with a clear 4xx', async (_name, payload, message) => {
+    const response = await call<{ error: { message: string } }>(app(), {
+      method: 'POST',
+      url: '/v1/bots',
+      payload,
+    });
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.status).toBeLessThan(500);
+    expect(response.body.error.message).toMatch(message);
+  });
+
+  it("answers with the bot's own models and system prompt, and records the bot in the trace", async () => {
+    const created = await call<BotBody>(app(), {
+      method: 'POST',
+      url: '/v1/bots',
+      payload: { id: 'support', settings: { models: [STRONG], system_prompt: SUPPORT_PROMPT } },
+    });
+    expect(created.status).toBe(201);
+    stub.setReply('The Moon pulls on the oceans [1].');
+
+    const byDefault = await chat({ message: 'What causes the tides?' });
+    expect(byDefault.body).toMatchObject({ model: SMALL, bot: 'parley', mode: 'generated' });
+
+    const bySupport = await chat({ message: 'What causes the tides?', bot: 'support' });
+    expect(bySupport.status).toBe(200);
+    expect(bySupport.body).toMatchObject({ model: STRONG, bot: 'support', mode: 'generated' });
+    const asked = stub.requests.at(-1)?.prompt;
+    expect(asked?.model).toBe('claude-strong');
+    expect(asked?.system).toContain('You are Tidy');
+
+    const trace = await eventually(async () => {
+      const found = await call<{ bot: string; prompt_version: string }>(app(), {
+        method: 'GET',
+        url: `/v1/turns/${bySupport.body.turn_id}/trace`,
+      });
+      return found.status === 200 ? found.body : undefined;
+    });
+    expect(trace).toMatchObject({ bot: 'support', prompt_version: created.body.prompt_version });
+    const prompts = await call<{ prompts: { id: string }[] }>(app(), { method: 'GET', url: '/v1/prompts' });
+    expect(prompts.body.prompts.map((prompt) => prompt.id)).toContain(created.body.prompt_version);
+
+    // Streaming says which bot answers, first and last.
+    const streamed = await call<string>(app(), {
+      method: 'POST',
+      url: '/v1/chat',
+      payload: { message: 'What causes the tides?', bot: 'support', stream: true },
+    });
+    const events = parseSse(streamed.raw);
+    expect(events[0]).toMatchObject({ event: 'meta', data: { bot: 'support' } });
+    expect(events.find((event) => event.event === 'done')?.data).toMatchObject({
+      bot: 'support',
+      model: STRONG,
+    });
+  });
+
+  it('keeps a conversation with its bot', async () => {
+    const first = await chat({ message: 'What causes the tides?', bot: 'support' });
+    const followUp = await chat({
+      message: 'And why?',
+      bot: 'support',
+      conversation_id: first.body.conversation_id,
+    });
+    expect(followUp.status).toBe(200);
+    const otherBot = await chat({ message: 'And why?', conversation_id: first.body.conversation_id });
+    expect(otherBot.status).toBe(409);
+    expect(await chat({ message: 'hi', bot: 'nobody' })).toMatchObject({ status: 404 });
+  });
+
+  it('serves each bot as a model of the OpenAI-compatible API', async () => {
+    const models = await call<{ data: { id: string }[] }>(app(), { method: 'GET', url: '/v1/models' });
+    expect(models.body.data.map((model) => model.id)).toEqual(expect.arrayContaining(['parley', 'support']));
+    const completion = await call<{ model: string; parley: { model: string } }>(app(), {
+      method: 'POST',
+      url: '/v1/chat/completions',
+      payload: { model: 'support', messages: [{ role: 'user', content: 'What causes the tides?' }] },
+    });
+    expect(completion.status).toBe(200);
+    expect(completion.body).toMatchObject({ model: 'support', parley: { model: STRONG } });
+    const unknown = await call<{ error: { message: string } }>(app(), {
+      method: 'POST',
+      url: '/v1/chat/completions',
+      payload: { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] },
+    });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.message).toMatch(/model gpt-4o not found/);
+  });
+
+  it('lets the default bot be changed per tenant and reset to the server defaults', async () => {
+    const extractive = await call<BotBody>(app(), {
+      method: 'PATCH',
+      url: '/v1/bots/parley',
+      payload: { settings: { models: [] } },
+    });
+    expect(extractive.status).toBe(200);
+    const answer = await chat({ message: 'What causes the tides?' });
+    expect(answer.body.mode).toBe('extractive');
+    expect(stub.requests).toHaveLength(0);
+
+    expect((await call(app(), { method: 'DELETE', url: '/v1/bots/parley' })).status).toBe(204);
+    stub.setReply('The Moon [1].');
+    expect((await chat({ message: 'What causes the tides?' })).body.model).toBe(SMALL);
+  });
+});
