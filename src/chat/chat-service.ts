@@ -78,6 +78,8 @@ export class Turn {
   private mode: AnswerMode;
   private model: string | undefined;
   private attempts: Attempt[] = [];
+  /** Attempts that broke off mid-answer earlier in this turn (JSON answers start again). */
+  private brokenAttempts: Attempt[] = [];
   private tokenUsage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
   private failure: string | undefined;
   private firstTokenMs: number | undefined;
@@ -110,7 +112,7 @@ export class Turn {
    * degraded. A model stream that breaks after tokens were sent throws (the caller ends the
    * stream with an error); so does `signal` aborting, which cancels the provider call.
    */
-  async *tokens(signal?: AbortSignal): AsyncGenerator<string> {
+  async *tokens(signal?: AbortSignal, exclude: readonly string[] = []): AsyncGenerator<string> {
     const router = this.bot.router;
     if (this.retrieved.length === 0 || this.relevance < this.bot.minRelevance) {
       // Nothing relevant enough: say so, and spend no model call on a guess.
@@ -140,17 +142,20 @@ export class Turn {
     });
     this.routing = { route, reasons };
     try {
-      for await (const event of chain.stream({
-        system,
-        messages: [
-          ...this.context.history,
-          { role: 'user', content: groundedUserMessage(this.request.message, passages) },
-        ],
-        signal,
-      })) {
+      for await (const event of chain.stream(
+        {
+          system,
+          messages: [
+            ...this.context.history,
+            { role: 'user', content: groundedUserMessage(this.request.message, passages) },
+          ],
+          signal,
+        },
+        { exclude },
+      )) {
         if (event.type === 'model') {
           this.model = event.model;
-          this.attempts = event.attempts;
+          this.attempts = [...this.brokenAttempts, ...event.attempts];
         } else if (event.type === 'text') {
           this.firstTokenMs ??= performance.now() - this.startedAt;
           this.answer += event.text;
@@ -162,7 +167,7 @@ export class Turn {
       this.citations = citationsFor(this.answer, passages, snippetOf);
     } catch (error) {
       if (error instanceof ModelsUnavailableError) {
-        this.attempts = error.attempts;
+        this.attempts = [...this.brokenAttempts, ...error.attempts];
         this.mode = 'degraded';
         yield* this.extractive(DEGRADED_LABEL);
         return;
@@ -183,18 +188,40 @@ export class Turn {
     return { mode: this.mode, model: this.model, attempts: this.attempts, firstTokenMs: this.firstTokenMs };
   }
 
-  /** The whole answer at once (JSON responses). A model that breaks mid-answer degrades it. */
+  /**
+   * The whole answer at once (JSON responses). Nothing has been sent yet when a model breaks
+   * off mid-answer, so the next models in the chain start the answer afresh; when none is left,
+   * the answer is extractive, labelled degraded, rather than an error.
+   */
   async complete(): Promise<TurnResult> {
-    try {
-      for await (const _ of this.tokens()) {
-        // collecting into this.answer
-      }
-    } catch {
-      // Nothing was sent yet: answer extractively rather than fail the request.
-      this.answer = '';
-      this.mode = 'degraded';
-      for await (const _ of this.extractive(DEGRADED_LABEL)) {
-        // collecting
+    const broken: string[] = [];
+    for (;;) {
+      try {
+        for await (const _ of this.tokens(undefined, broken)) {
+          // collecting into this.answer
+        }
+        break;
+      } catch (error) {
+        this.answer = '';
+        const model = this.model;
+        if (model && !broken.includes(model)) {
+          broken.push(model);
+          this.brokenAttempts = this.attempts.map((attempt) =>
+            attempt.model === model && attempt.outcome === 'answered'
+              ? { ...attempt, outcome: 'failed', error: (error as Error).message }
+              : attempt,
+          );
+          this.attempts = this.brokenAttempts;
+          this.model = undefined;
+          this.failure = undefined;
+          continue;
+        }
+        this.mode = 'degraded';
+        this.failure = undefined;
+        for await (const _ of this.extractive(DEGRADED_LABEL)) {
+          // collecting
+        }
+        break;
       }
     }
     return this.finish();

@@ -100,6 +100,30 @@ describe('model chain', () => {
       (s) => s.cutNext({ afterTokens: 0, path: '/v1/chat/completions' }),
     ],
   ];
+  it('starts a JSON answer afresh with the next model when the first breaks off mid-answer', async () => {
+    stub.setReply('The Moon pulls on the oceans [1].');
+    stub.cutNext({ afterTokens: 3, path: '/v1/chat/completions' });
+    const response = await ask(false);
+    expect(response.status).toBe(200);
+    const body = response.body as ChatBody;
+    expect(body).toMatchObject({
+      mode: 'generated',
+      model: FALLBACK,
+      answer: 'The Moon pulls on the oceans [1].',
+    });
+    const trace = await eventually(async () => {
+      const found = await call<{ attempts: { model: string; outcome: string; error?: string }[] }>(
+        server.parley.app,
+        { method: 'GET', url: `/v1/turns/${body.turn_id}/trace` },
+      );
+      return found.status === 200 ? found.body : undefined;
+    });
+    expect(trace.attempts).toMatchObject([
+      { model: PRIMARY, outcome: 'failed', error: expect.stringMatching(/broke off/) },
+      { model: FALLBACK, outcome: 'answered' },
+    ]);
+  });
+
   for (const stream of [false, true]) {
     for (const [name, inject] of faults) {
       it(`falls back to the next model on ${name} (${stream ? 'streaming' : 'JSON'})`, async () => {

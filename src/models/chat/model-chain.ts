@@ -172,11 +172,16 @@ export class ModelChain {
     return this.entries.map((entry) => slotState(entry.slot));
   }
 
-  async *stream(request: GenerationRequest): AsyncGenerator<ChainEvent> {
+  /** `exclude`: models not to try this time (one that already broke off in this turn). */
+  async *stream(
+    request: GenerationRequest,
+    options: { exclude?: readonly string[] } = {},
+  ): AsyncGenerator<ChainEvent> {
     const attempts: Attempt[] = [];
     for (const entry of this.entries) {
       const { slot } = entry;
       const id = slot.model.id;
+      if (options.exclude?.includes(id)) continue;
       if (slot.coolDownUntil > Date.now()) {
         attempts.push({ model: id, outcome: 'skipped', error: 'waiting for Retry-After', ms: 0 });
         continue;
