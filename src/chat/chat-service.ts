@@ -2,7 +2,7 @@
 // (extractive until a model is configured), then persist the turn after the response.
 import { randomUUID } from 'node:crypto';
 import { notFound, ParleyError } from '../errors/index.js';
-import type { RetrievedChunk, Retriever } from '../knowledge/index.js';
+import type { RetrievedChunk, Retriever, SearchOptions } from '../knowledge/index.js';
 import { type Attempt, type ChatMessage, ModelsUnavailableError, type TokenUsage } from '../models/index.js';
 import type { Database } from '../storage/index.js';
 import type { BotProfile, Bots } from './bots/bots.js';
@@ -13,7 +13,7 @@ import {
   RECENT_MESSAGES,
   updateSummary,
 } from './conversation-memory.js';
-import { conversationBot, createConversation, saveTurn } from './conversation-store.js';
+import { conversationBot, saveTurn } from './conversation-store.js';
 import {
   type Citation,
   DEGRADED_LABEL,
@@ -60,6 +60,27 @@ export interface TurnResult {
   bot: string;
 }
 
+/** Conversations whose first turn is answered but not stored yet, by id. */
+class PendingConversations {
+  private readonly byId = new Map<string, { tenantId: string; botId: string }>();
+
+  add(tenantId: string, conversationId: string, botId: string) {
+    this.byId.set(conversationId, { tenantId, botId });
+  }
+
+  /** The conversation's bot, when the tenant has it pending. */
+  owner(tenantId: string, conversationId: string): string | undefined {
+    const entry = this.byId.get(conversationId);
+    return entry?.tenantId === tenantId ? entry.botId : undefined;
+  }
+
+  release(conversationId: string) {
+    this.byId.delete(conversationId);
+  }
+}
+
+type TurnDeps = ChatServiceDeps & { pending: PendingConversations };
+
 export interface ChatServiceDeps {
   db: Database;
   retriever: Retriever;
@@ -88,7 +109,7 @@ export class Turn {
   private readonly relevance: number;
 
   constructor(
-    private readonly deps: ChatServiceDeps,
+    private readonly deps: TurnDeps,
     readonly bot: BotProfile,
     readonly request: TurnRequest,
     readonly conversationId: string,
@@ -99,6 +120,8 @@ export class Turn {
     private readonly receivedAt: Date,
     /** Retrievers that failed for this turn (the answer used the others). */
     private readonly degraded: { retriever: string; message: string }[] = [],
+    /** Whether retrieval was answered from the cache. */
+    private readonly retrievalCache: 'hit' | 'miss' | undefined = undefined,
     /** When the turn began (before retrieval), for the first-token and total timings. */
     readonly startedAt = performance.now(),
   ) {
@@ -284,6 +307,7 @@ export class Turn {
       error: this.failure ?? null,
       retriever: this.deps.retriever.name,
       degraded: this.degraded,
+      retrieval_cache: this.retrievalCache ?? null,
       retrieved: this.retrieved.map((chunk) => ({
         chunk_id: chunk.chunkId,
         document_id: chunk.documentId,
@@ -324,21 +348,32 @@ export class Turn {
       },
       trace,
     };
-    const { db, writeBehind } = this.deps;
+    const { db, writeBehind, pending } = this.deps;
     const router = this.bot.router;
-    writeBehind.enqueue('save-turn', async () => {
-      await saveTurn(db, record);
-      // Once the turn is stored, fold older messages into the summary (its own retries).
-      writeBehind.enqueue('summarize', async () => {
-        await updateSummary(db, router?.defaultChain, this.request.tenantId, this.conversationId);
-      });
-    });
+    void writeBehind
+      .enqueue('save-turn', async () => {
+        await saveTurn(db, record);
+        // Once the turn is stored, fold older messages into the summary (its own retries).
+        void writeBehind.enqueue('summarize', async () => {
+          await updateSummary(db, router?.defaultChain, this.request.tenantId, this.conversationId);
+        });
+      })
+      .finally(() => pending.release(this.conversationId));
     return result;
   }
 }
 
 export class ChatService {
-  constructor(private readonly deps: ChatServiceDeps) {}
+  private readonly deps: TurnDeps;
+
+  constructor(deps: ChatServiceDeps) {
+    this.deps = { ...deps, pending: new PendingConversations() };
+  }
+
+  /** Whether the tenant has this conversation, though its first turn is not stored yet. */
+  isPending(tenantId: string, conversationId: string): boolean {
+    return this.deps.pending.owner(tenantId, conversationId) !== undefined;
+  }
 
   /**
    * Resolves the bot, then validates the conversation and retrieves passages, in parallel.
@@ -347,30 +382,23 @@ export class ChatService {
   async begin(request: TurnRequest): Promise<Turn> {
     const receivedAt = new Date();
     const started = performance.now();
+    const { db, pending, retriever } = this.deps;
     const bot = await this.deps.bots.resolve(request.tenantId, request.botId);
     const conversationId = request.conversationId ?? randomUUID();
-    const failures: { retriever: string; message: string }[] = [];
-    // A new conversation's row is written now, in parallel with retrieval, so that a follow-up
-    // turn can name it even before this turn's messages are persisted.
+    const search: SearchOptions = { tenantId: request.tenantId, topK: bot.topK, failures: [] };
+    // A new conversation's row is written with its first turn, after the response; until then
+    // it is known in memory, so that a follow-up can name it at once.
     const [owner, retrieved, memory] = await Promise.all([
       request.conversationId
-        ? conversationBot(this.deps.db, request.tenantId, conversationId)
-        : createConversation(this.deps.db, {
-            tenantId: request.tenantId,
-            id: conversationId,
-            botId: bot.id,
-            title: request.message,
-          }).then(() => bot.id),
-      this.deps.retriever.search(request.message, {
-        tenantId: request.tenantId,
-        topK: bot.topK,
-        failures,
-      }),
+        ? (pending.owner(request.tenantId, conversationId) ??
+          conversationBot(db, request.tenantId, conversationId))
+        : bot.id,
+      retriever.search(request.message, search),
       // Earlier turns, for a model to follow the conversation (only models use them).
       request.history
         ? Promise.resolve({ summary: null, recent: request.history.slice(-RECENT_MESSAGES) })
         : request.conversationId && bot.router
-          ? loadMemory(this.deps.db, request.tenantId, conversationId)
+          ? loadMemory(db, request.tenantId, conversationId)
           : Promise.resolve({ summary: null, recent: [] }),
     ]);
     if (owner === undefined) throw notFound('conversation');
@@ -380,6 +408,7 @@ export class ChatService {
         `conversation ${conversationId} belongs to bot ${owner}: continue it with that bot`,
       );
     }
+    if (!request.conversationId) pending.add(request.tenantId, conversationId, bot.id);
     const timings = { retrieval: performance.now() - started };
     return new Turn(
       this.deps,
@@ -391,7 +420,8 @@ export class ChatService {
       memory,
       timings,
       receivedAt,
-      failures,
+      search.failures,
+      search.cache,
       started,
     );
   }

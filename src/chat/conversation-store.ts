@@ -23,17 +23,6 @@ export interface TurnRecord {
   trace: unknown;
 }
 
-/** Creates the conversation row if it is new. */
-export async function createConversation(
-  db: Database,
-  conversation: { tenantId: string; id: string; botId: string; title: string },
-) {
-  await db.query(
-    `insert into conversations(id, tenant_id, bot_id, title) values ($1, $2, $3, $4) on conflict (id) do nothing`,
-    [conversation.id, conversation.tenantId, conversation.botId, conversation.title.slice(0, 200)],
-  );
-}
-
 export async function conversationExists(db: Database, tenantId: string, id: string): Promise<boolean> {
   return (await conversationBot(db, tenantId, id)) !== undefined;
 }

@@ -11,11 +11,15 @@ export class WriteBehind {
     private readonly attempts = 5,
   ) {}
 
-  /** Runs `task` in the background; retried with backoff on failure, logged if it still fails. */
-  enqueue(name: string, task: () => Promise<void>): void {
+  /**
+   * Runs `task` in the background; retried with backoff on failure, logged if it still fails.
+   * The promise settles (never rejects) once the task succeeded or was given up.
+   */
+  enqueue(name: string, task: () => Promise<void>): Promise<void> {
     if (this.closed) this.log.warn({ task: name }, 'write-behind used after close; running anyway');
     const run = this.runWithRetry(name, task).finally(() => this.pending.delete(run));
     this.pending.add(run);
+    return run;
   }
 
   get size(): number {

@@ -10,6 +10,7 @@ import {
 } from '../chat/index.js';
 import type { Config } from '../config/index.js';
 import {
+  CachedRetriever,
   EmbeddingBackfill,
   HybridRetriever,
   Ingestion,
@@ -34,7 +35,8 @@ export interface Runtime {
   log: Logger;
   db: Database;
   ingestion: Ingestion;
-  retriever: Retriever;
+  /** Hybrid (or keyword-only) retrieval behind a cache; `invalidate` after a tenant's documents change. */
+  retriever: CachedRetriever;
   chat: ChatService;
   writeBehind: WriteBehind;
   keys: KeyVerifier;
@@ -71,6 +73,12 @@ export async function createRuntime(
   const db = await openDatabase(config, log, options);
   const ingestPool = new IngestPool(config.PARLEY_INGEST_THREADS, db.connection);
   const { retrievers, vector, embeddings } = await buildRetrievers(config, db, log);
+  const retriever = new CachedRetriever(
+    new HybridRetriever(retrievers, (name, error) =>
+      log.warn({ err: error, retriever: name }, 'retriever failed; answering from the others'),
+    ),
+    { ttlMs: config.PARLEY_RETRIEVAL_CACHE_SECONDS * 1000 },
+  );
   const ingestion = new Ingestion(
     db,
     ingestPool,
@@ -80,10 +88,10 @@ export async function createRuntime(
       // An embedded database has one owner process: whatever it left running was interrupted.
       staleSeconds: db.kind === 'embedded' && db.manages ? 0 : 60,
     },
-    () => embeddings?.poke(),
-  );
-  const retriever = new HybridRetriever(retrievers, (name, error) =>
-    log.warn({ err: error, retriever: name }, 'retriever failed; answering from the others'),
+    (tenantId) => {
+      retriever.invalidate(tenantId);
+      embeddings?.poke();
+    },
   );
   const writeBehind = new WriteBehind(log.child({ component: 'write-behind' }));
   const catalog = new ModelCatalog(config, {

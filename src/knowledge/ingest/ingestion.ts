@@ -87,7 +87,8 @@ export class Ingestion {
     private readonly log: Logger,
     private readonly options: IngestionOptions,
     /** Called after a document's chunks were stored (wakes the embedding backfill). */
-    private readonly onStored: () => void = () => {},
+    /** A tenant's documents changed (a document stored or replaced). */
+    private readonly onStored: (tenantId: string) => void = () => {},
   ) {}
 
   /** Stores the upload and its job durably; the work happens in the background. */
@@ -135,7 +136,7 @@ export class Ingestion {
       filename: upload.filename,
       title: upload.title,
     });
-    this.onStored();
+    this.onStored(upload.tenantId);
     return outcome;
   }
 
@@ -223,7 +224,7 @@ export class Ingestion {
         },
       );
       await completeJob(this.db, job.id, { chunks: stored.chunkCount, unchanged: stored.unchanged });
-      this.onStored();
+      this.onStored(job.tenantId);
       log.info({ chunks: stored.chunkCount, unchanged: stored.unchanged }, 'document ingested');
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

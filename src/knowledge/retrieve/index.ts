@@ -1,4 +1,5 @@
 // Retrieval: keyword (BM25 or full-text), fused by rank with any other retrievers.
+export { CachedRetriever, type RetrievalCacheOptions } from './cached-retriever.js';
 export { fuseByRank } from './fuse-by-rank.js';
 export { HybridRetriever } from './hybrid-retriever.js';
 export { KeywordRetriever } from './keyword-retriever.js';

@@ -24,6 +24,8 @@ export interface SearchOptions {
   signal?: AbortSignal;
   /** Filled with the retrievers that failed (the search degrades to the others), for the trace. */
   failures?: { retriever: string; message: string }[];
+  /** Set by a cache in front of retrieval: whether this search was answered from it. */
+  cache?: 'hit' | 'miss';
 }
 
 export interface Retriever {

@@ -97,7 +97,9 @@ export function chatRoutes(
     const { id } = idParams.parse(request.params);
     const messages = await getMessages(runtime.db, request.principal.tenantId, id);
     if (messages.length === 0) {
-      const exists = await conversationExists(runtime.db, request.principal.tenantId, id);
+      const tenantId = request.principal.tenantId;
+      const exists =
+        runtime.chat.isPending(tenantId, id) || (await conversationExists(runtime.db, tenantId, id));
       if (!exists) throw notFound('conversation');
     }
     return { id, messages };

@@ -97,6 +97,7 @@ export function documentRoutes(
     const { id } = idParams.parse(request.params);
     const deleted = await deleteDocument(runtime.db, request.principal.tenantId, id);
     if (!deleted) throw notFound('document');
+    runtime.retriever.invalidate(request.principal.tenantId);
     return reply.status(204).send();
   });
 
