@@ -8,6 +8,7 @@ import { toErrorResponse } from '../error-handler.js';
 import type { Runtime } from '../runtime.js';
 import { openSse } from '../sse.js';
 import { recordTurn } from '../turn-metrics.js';
+import { assertVisitorOwns, bindVisitorConversation } from '../widget/index.js';
 
 const idParams = z.object({ id: z.uuid('id must be a UUID') });
 
@@ -34,11 +35,14 @@ export function chatRoutes(
     const body = chatBody.parse(request.body);
     const wantsStream = body.stream ?? (request.headers.accept ?? '').includes('text/event-stream');
     const started = performance.now();
+    // Widget visitors (publishable keys) may continue only the conversations they started.
+    if (body.conversation_id) await assertVisitorOwns(runtime.db, request.principal, body.conversation_id);
     const turn = await runtime.chat.begin({
       tenantId: request.principal.tenantId,
       message: body.message,
       conversationId: body.conversation_id,
     });
+    if (!body.conversation_id) await bindVisitorConversation(runtime.db, request.principal, turn.conversationId);
     metrics.retrievalDuration.observe(
       { retriever: runtime.retriever.name },
       (performance.now() - started) / 1000,
@@ -84,6 +88,7 @@ export function chatRoutes(
 
   app.get('/v1/conversations/:id', async (request) => {
     const { id } = idParams.parse(request.params);
+    await assertVisitorOwns(runtime.db, request.principal, id);
     const messages = await getMessages(runtime.db, request.principal.tenantId, id);
     if (messages.length === 0) {
       const exists = await conversationExists(runtime.db, request.principal.tenantId, id);
