@@ -138,7 +138,9 @@ describe('the chat page', () => {
   });
 
   it('keeps the conversation across a reload', async () => {
-    const conversationId = (await page.evaluate(`localStorage.getItem('parley.page.conversation')`)) as string;
+    const conversationId = (await page.evaluate(
+      `localStorage.getItem('parley.page.conversation')`,
+    )) as string;
     expect(conversationId).toMatch(/^[0-9a-f-]{36}$/);
     // Turns are written behind the response: wait until the server has the retried answer.
     const stored = await eventually(async () => {
@@ -150,7 +152,10 @@ describe('the chat page', () => {
       return messages.length >= 4 && messages.at(-1)?.content === REPLY ? messages : undefined;
     });
     await page.reload();
-    await page.locator('article.message').nth(stored.length - 1).waitFor();
+    await page
+      .locator('article.message')
+      .nth(stored.length - 1)
+      .waitFor();
     const texts = await page.evaluate(
       `[...document.querySelectorAll('article.message')].map((el) => el.querySelector('.user-text, .answer-text').textContent)`,
     );
@@ -158,7 +163,9 @@ describe('the chat page', () => {
     await expect(page.locator('article.message.user').first().textContent()).resolves.toContain(
       'What causes the tides?',
     );
-    await expect(lastAnswer(page).locator('.citations summary').first().textContent()).resolves.toContain('Tides');
+    await expect(lastAnswer(page).locator('.citations summary').first().textContent()).resolves.toContain(
+      'Tides',
+    );
   });
 
   it('says plainly when the answer is degraded and when the browser is offline', async () => {

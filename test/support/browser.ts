@@ -37,12 +37,14 @@ export async function listen(server: TestServer): Promise<string> {
   return address.replace('localhost', '127.0.0.1');
 }
 
-/** A one-page site on its own port (its own origin). */
-export async function serveHtml(html: string): Promise<{ origin: string; close(): Promise<void> }> {
+/** A one-page site on its own port (its own origin); `html` may be given once the origin is known. */
+export async function serveHtml(
+  html: string | (() => string),
+): Promise<{ origin: string; close(): Promise<void> }> {
   const server: Server = createServer((request, response) => {
     if (request.url === '/' || request.url?.startsWith('/?')) {
       response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      response.end(html);
+      response.end(typeof html === 'string' ? html : html());
     } else {
       response.writeHead(404).end();
     }

@@ -2,32 +2,44 @@
 // data-bot="parley"></script>` adds a chat bubble to any page. It lives in a Shadow DOM (the host
 // page's CSS cannot reach it, nor its CSS the page) and talks to the Parley origin it was loaded from.
 import { render } from 'preact';
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { ChatClient } from './chat/api-client.js';
-import { ChatApp } from './chat/chat-app.js';
 import css from './chat/chat.css?inline';
+import { ChatApp } from './chat/chat-app.js';
 import { savedState } from './chat/saved-state.js';
 
 function Widget(props: { client: ChatClient; saved: ReturnType<typeof savedState>; bot: string }) {
   const [open, setOpen] = useState(props.saved.get('open') === '1');
+  const bubble = useRef<HTMLButtonElement>(null);
   const toggle = (value: boolean) => {
     setOpen(value);
     props.saved.set('open', value ? '1' : '0');
+    if (!value) bubble.current?.focus();
   };
   return (
-    <div
-      class={`widget ${open ? 'open' : ''}`}
-      onKeyDown={(event) => {
-        if (event.key === 'Escape' && open && !event.defaultPrevented) toggle(false);
-      }}
-    >
+    <div class={`widget ${open ? 'open' : ''}`}>
       {open && (
-        <div class="panel" role="dialog" aria-label={`Chat with ${props.bot}`}>
-          <ChatApp client={props.client} saved={props.saved} title={`Chat with ${props.bot}`} idPrefix="pw" autoFocus />
+        <div
+          class="panel"
+          role="dialog"
+          aria-label={`Chat with ${props.bot}`}
+          onKeyDown={(event) => {
+            // Esc stops an answer first (the chat marks that handled), and closes the panel otherwise.
+            if (event.key === 'Escape' && !event.defaultPrevented) toggle(false);
+          }}
+        >
+          <ChatApp
+            client={props.client}
+            saved={props.saved}
+            title={`Chat with ${props.bot}`}
+            idPrefix="pw"
+            autoFocus
+          />
         </div>
       )}
       <button
         type="button"
+        ref={bubble}
         class="bubble"
         aria-expanded={open}
         aria-label={open ? 'Close chat' : `Open chat with ${props.bot}`}

@@ -45,7 +45,10 @@ export function normalizeOrigin(value: string): string {
   try {
     url = new URL(value);
   } catch {
-    throw new ParleyError('PARLEY_ERR_VALIDATION', `not an origin: ${value} (expected e.g. https://example.com)`);
+    throw new ParleyError(
+      'PARLEY_ERR_VALIDATION',
+      `not an origin: ${value} (expected e.g. https://example.com)`,
+    );
   }
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.pathname.length > 1 || url.search) {
     throw new ParleyError(
@@ -92,7 +95,10 @@ export async function createApiKey(
       throw new ParleyError('PARLEY_ERR_VALIDATION', 'a publishable key needs at least one --origin');
     const ratePerMinute = publishable.ratePerMinute ?? DEFAULT_PUBLISHABLE_RATE_LIMIT;
     if (!Number.isInteger(ratePerMinute) || ratePerMinute < 1)
-      throw new ParleyError('PARLEY_ERR_VALIDATION', 'the rate limit must be a whole number of requests, at least 1');
+      throw new ParleyError(
+        'PARLEY_ERR_VALIDATION',
+        'the rate limit must be a whole number of requests, at least 1',
+      );
     scope = { bot: publishable.bot, origins, ratePerMinute };
   }
   const tenantId = await ensureTenant(db, tenantName);

@@ -42,7 +42,8 @@ export function chatRoutes(
       message: body.message,
       conversationId: body.conversation_id,
     });
-    if (!body.conversation_id) await bindVisitorConversation(runtime.db, request.principal, turn.conversationId);
+    if (!body.conversation_id)
+      await bindVisitorConversation(runtime.db, request.principal, turn.conversationId);
     metrics.retrievalDuration.observe(
       { retriever: runtime.retriever.name },
       (performance.now() - started) / 1000,

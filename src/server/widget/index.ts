@@ -2,5 +2,5 @@
 // and the binding of conversations to the visitors who started them.
 export { loadServerSecret } from './server-secret.js';
 export { assertVisitorOwns, bindVisitorConversation } from './visitor-conversations.js';
-export { createWidgetAccess, type WidgetAccess } from './widget-access.js';
 export { VISITOR_HEADER, VisitorTokens } from './visitor-token.js';
+export { createWidgetAccess, type WidgetAccess } from './widget-access.js';

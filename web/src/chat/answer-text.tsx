@@ -34,7 +34,6 @@ export function AnswerText(props: {
         const citation = props.citations[index]!;
         return (
           <a
-            // biome-ignore lint/suspicious/noArrayIndexKey: parts of one immutable string
             key={position}
             class="cite-marker"
             href={`#cite-${index}`}

@@ -146,7 +146,11 @@ export class ChatClient {
     const response = await this.fetch('/v1/chat', {
       method: 'POST',
       headers: this.headers({ 'content-type': 'application/json', accept: 'text/event-stream' }),
-      body: JSON.stringify({ message, stream: true, ...(conversationId ? { conversation_id: conversationId } : {}) }),
+      body: JSON.stringify({
+        message,
+        stream: true,
+        ...(conversationId ? { conversation_id: conversationId } : {}),
+      }),
       signal,
     });
     if (!response.body) throw new ChatError('server', 'the server sent no stream');

@@ -2,8 +2,8 @@
 // answers with their sources, stop (button or Esc), retry, and the conversation kept across
 // reloads (its id saved, its messages read back from the server).
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
-import { type AnswerMode, type ChatClient, ChatError, type Citation } from './api-client.js';
 import { AnswerText } from './answer-text.js';
+import { type AnswerMode, type ChatClient, ChatError, type Citation } from './api-client.js';
 import { CitationList } from './citation-list.js';
 import { errorText } from './error-text.js';
 import { tokenArrived, tokensCommitted } from './paint-probe.js';
@@ -57,6 +57,10 @@ export function ChatApp(props: ChatAppProps) {
 
   const update = (id: string, change: (message: ChatMessage) => ChatMessage) =>
     setMessages((all) => all.map((message) => (message.id === id ? change(message) : message)));
+
+  useEffect(() => {
+    if (props.autoFocus) input.current?.focus();
+  }, [props.autoFocus]);
 
   // The saved conversation, read back after a reload.
   useEffect(() => {
@@ -116,7 +120,8 @@ export function ChatApp(props: ChatAppProps) {
               update(answerId, (message) => ({ ...message, text: message.text + text }));
             },
             onCitations: (citations) => update(answerId, (message) => ({ ...message, citations })),
-            onDone: (done) => update(answerId, (message) => ({ ...message, mode: done.mode, status: 'done' })),
+            onDone: (done) =>
+              update(answerId, (message) => ({ ...message, mode: done.mode, status: 'done' })),
           },
           abort.signal,
         );
@@ -152,7 +157,10 @@ export function ChatApp(props: ChatAppProps) {
     if (!question || streaming) return;
     setDraft('');
     pinned.current = true;
-    setMessages((all) => [...all, { id: nextId(), role: 'user', text: question, citations: [], status: 'done' }]);
+    setMessages((all) => [
+      ...all,
+      { id: nextId(), role: 'user', text: question, citations: [], status: 'done' },
+    ]);
     void ask(question);
     input.current?.focus();
   };
@@ -215,7 +223,6 @@ export function ChatApp(props: ChatAppProps) {
         aria-live="polite"
         aria-busy={streaming}
         aria-label="Messages"
-        tabIndex={0}
         onScroll={(event) => {
           const element = event.currentTarget;
           pinned.current = element.scrollHeight - element.scrollTop - element.clientHeight < 40;
@@ -223,14 +230,18 @@ export function ChatApp(props: ChatAppProps) {
       >
         {messages.length === 0 && <p class="empty">Ask a question about the documents.</p>}
         {messages.map((message) => (
-          <article key={message.id} class={`message ${message.role} ${message.status}`} data-status={message.status}>
+          <article
+            key={message.id}
+            class={`message ${message.role} ${message.status}`}
+            data-status={message.status}
+          >
             <span class="visually-hidden">{message.role === 'user' ? 'You:' : 'Answer:'}</span>
             {message.role === 'user' ? (
               <div class="user-text">{message.text}</div>
             ) : (
               <>
                 {message.text === '' && message.status === 'streaming' && (
-                  <span class="typing" aria-label="Answering">
+                  <span class="typing" role="status" aria-label="Answering">
                     <span />
                     <span />
                     <span />
@@ -260,7 +271,12 @@ export function ChatApp(props: ChatAppProps) {
                   </p>
                 )}
                 {(message.status === 'stopped' || message.status === 'error') && (
-                  <button type="button" class="ghost retry" onClick={() => retry(message)} disabled={streaming}>
+                  <button
+                    type="button"
+                    class="ghost retry"
+                    onClick={() => retry(message)}
+                    disabled={streaming}
+                  >
                     Retry
                   </button>
                 )}
@@ -274,7 +290,14 @@ export function ChatApp(props: ChatAppProps) {
           {notice}
         </p>
       )}
-      {needsKey && props.onKey && <KeyForm onKey={(key) => (setNeedsKey(false), props.onKey?.(key))} />}
+      {needsKey && props.onKey && (
+        <KeyForm
+          onKey={(key) => {
+            setNeedsKey(false);
+            props.onKey?.(key);
+          }}
+        />
+      )}
       <form
         class="composer"
         onSubmit={(event) => {
@@ -291,7 +314,6 @@ export function ChatApp(props: ChatAppProps) {
           rows={1}
           value={draft}
           placeholder="Ask a question…"
-          autoFocus={props.autoFocus}
           aria-describedby={`${props.idPrefix}-hint`}
           onInput={(event) => setDraft(event.currentTarget.value)}
           onKeyDown={(event) => {

@@ -37,7 +37,8 @@ export function tokensCommitted() {
     channel.port1.onmessage = () => {
       channel.port1.close();
       const paintedAt = performance.now();
-      const samples = (window.__parleyPaint ??= []);
+      const samples = window.__parleyPaint ?? [];
+      window.__parleyPaint = samples;
       for (const token of batch) samples.push({ ...token, paintedAt, ms: paintedAt - token.arrivedAt });
       if (samples.length > 5000) samples.splice(0, samples.length - 5000);
     };
