@@ -90,11 +90,13 @@ describe('the widget', () => {
     await bubble.click();
     const input = page.getByLabel('Your message');
     await expect(input.isVisible()).resolves.toBe(true);
-    // The host page's `* { font-family: Comic Sans !important }` does not reach into the Shadow DOM.
-    const font = await page.evaluate(
-      `getComputedStyle(document.querySelector('[data-parley-widget]').shadowRoot.querySelector('.chat-title')).fontFamily`,
-    );
-    expect(font).not.toContain('Comic Sans');
+    // The host page's `* { ... !important }` rules do not reach into the Shadow DOM.
+    const style = (await page.evaluate(
+      `(() => { const s = getComputedStyle(document.querySelector('[data-parley-widget]').shadowRoot.querySelector('.chat-title')); return { font: s.fontFamily, spacing: s.letterSpacing, color: s.color }; })()`,
+    )) as { font: string; spacing: string; color: string };
+    expect(style.font).not.toContain('Comic Sans');
+    expect(style.spacing).toBe('normal');
+    expect(style.color).not.toBe('rgb(255, 0, 255)');
 
     await input.fill('How long do I have to return items?');
     await input.press('Enter');
