@@ -1,5 +1,6 @@
 // `parley keys create --tenant NAME [--publishable --bot BOT --origin URL...]`: creates an API key
 // (a secret one, or a publishable one for the web widget); the key alone is the last stdout line.
+import { validationError } from '../errors/index.js';
 import { createApiKey } from '../server/index.js';
 import { openDatabase } from '../storage/index.js';
 import { commandContext } from './command-context.js';
@@ -17,9 +18,9 @@ export async function keysCreateCommand(options: KeysCreateOptions): Promise<voi
   const tenant = options.tenant.trim();
   if (!tenant) throw new Error('--tenant must not be empty');
   if (!options.publishable && (options.bot || options.origin?.length || options.rateLimit))
-    throw new Error('--bot, --origin and --rate-limit apply to publishable keys: add --publishable');
+    throw validationError('--bot, --origin and --rate-limit apply to publishable keys: add --publishable');
   if (options.publishable && !options.origin?.length)
-    throw new Error('a publishable key needs at least one --origin (the site that embeds the widget)');
+    throw validationError('a publishable key needs at least one --origin (the site that embeds the widget)');
   const ratePerMinute = options.rateLimit === undefined ? undefined : Number(options.rateLimit);
   const publishable = options.publishable
     ? { bot: options.bot ?? 'parley', origins: options.origin ?? [], ratePerMinute }
