@@ -41,6 +41,14 @@ keys
   .description('create an API key for a tenant (created if new); the key is the last line of output')
   .requiredOption('--tenant <name>', 'tenant name')
   .option('--label <label>', 'a note to recognise the key by')
+  .option('--publishable', 'a publishable key for the web widget: chat only, one bot, listed origins')
+  .option('--bot <bot>', 'the bot a publishable key talks to (default parley)')
+  .option(
+    '--origin <url>',
+    'an origin whose pages may use the publishable key (repeatable)',
+    (value: string, previous: string[] = []) => [...previous, value],
+  )
+  .option('--rate-limit <n>', 'requests per minute per visitor IP for a publishable key (default 20)')
   .action(runCommand(keysCreateCommand));
 
 program

@@ -15,7 +15,9 @@ import { chatRoutes } from './routes/chat-routes.js';
 import { documentRoutes } from './routes/document-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { openAiRoutes } from './routes/openai-routes.js';
+import { webRoutes } from './routes/web-routes.js';
 import type { Runtime } from './runtime.js';
+import { createWidgetAccess, loadServerSecret, VisitorTokens } from './widget/index.js';
 
 /** The tenant that loopback clients act as while no API key exists. */
 export const DEFAULT_TENANT = 'default';
@@ -63,9 +65,14 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   };
 
   const authenticate = createAuthHook(runtime.keys, defaultTenantId);
+  const widgetAccess = createWidgetAccess(
+    runtime.db,
+    new VisitorTokens(await loadServerSecret(runtime.db, 'visitor-token')),
+  );
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     await authenticate(request, reply);
+    await widgetAccess.check(request, reply);
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -89,6 +96,8 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   chatRoutes(app, runtime, metrics, streams);
   botRoutes(app, runtime);
   openAiRoutes(app, runtime, metrics, streams);
+  widgetAccess.routes(app);
+  await webRoutes(app);
   await app.ready();
 
   return {

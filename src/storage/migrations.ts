@@ -163,4 +163,31 @@ create table bots (
 alter table conversations add column bot_id text not null default 'parley';
 `,
   },
+  {
+    version: 5,
+    name: 'publishable keys',
+    sql: `
+-- 'secret' (full API access) or 'publishable' (the web widget: chat only, one bot, listed origins)
+alter table api_keys add column kind text not null default 'secret';
+alter table api_keys add column bot text;
+alter table api_keys add column allowed_origins text[] not null default '{}';
+alter table api_keys add column rate_limit_per_minute integer;
+-- which widget visitor (a server-minted id, signed) started a conversation through which key
+create table visitor_conversations (
+  -- no foreign key: a conversation's row is written with its first turn, after this binding
+  conversation_id text primary key,
+  tenant_id text not null,
+  key_id text not null references api_keys(id) on delete cascade,
+  visitor_id text not null,
+  created_at timestamptz not null default now()
+);
+create index visitor_conversations_visitor on visitor_conversations(key_id, visitor_id);
+-- secrets the server generates once and every replica shares (the visitor-token HMAC key)
+create table server_secrets (
+  name text primary key,
+  value text not null,
+  created_at timestamptz not null default now()
+);
+`,
+  },
 ];

@@ -39,6 +39,57 @@ describe('parley CLI', () => {
     }
   });
 
+  it('keys create --publishable makes a pk_ key for one bot and its origins, and explains mistakes', async () => {
+    const result = await runCli(
+      [
+        'keys',
+        'create',
+        '--tenant',
+        'shop',
+        '--publishable',
+        '--bot',
+        'parley',
+        '--origin',
+        'https://shop.example/',
+        '--origin',
+        'http://localhost:3000',
+        '--rate-limit',
+        '5',
+      ],
+      env,
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout.trimEnd().split('\n').at(-1)).toMatch(/^pk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
+    const db = await openDatabase(loadConfig({ PARLEY_DATA_DIR: dataDir }), createLogger('silent'));
+    try {
+      const rows = await db.query<{ kind: string; bot: string; allowed_origins: string[]; rate: number }>(
+        `select kind, bot, allowed_origins, rate_limit_per_minute as rate
+           from api_keys k join tenants t on t.id = k.tenant_id where t.name = $1`,
+        ['shop'],
+      );
+      expect(rows).toEqual([
+        {
+          kind: 'publishable',
+          bot: 'parley',
+          allowed_origins: ['https://shop.example', 'http://localhost:3000'],
+          rate: 5,
+        },
+      ]);
+    } finally {
+      await db.close();
+    }
+    for (const args of [
+      ['--publishable'],
+      ['--origin', 'https://a.example'],
+      ['--publishable', '--origin', 'ftp://x'],
+    ]) {
+      const wrong = await runCli(['keys', 'create', '--tenant', 'shop', ...args], env);
+      expect(wrong.code, args.join(' ')).toBe(1);
+      expect(wrong.stderr).toMatch(/^parley: /);
+      expect(wrong.stderr).not.toContain('    at ');
+    }
+  });
+
   it('ingest reports a bad file by name, ingests the rest, and exits non-zero', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'parley-ingest-'));
     await writeFile(

@@ -1,4 +1,5 @@
-// API keys: `parley_<id>_<secret>`, stored only as scrypt(secret, salt) and scoped to a tenant.
+// API keys: `parley_<id>_<secret>` (secret keys) or `pk_<id>_<secret>` (publishable keys for the
+// web widget), stored only as scrypt(secret, salt) and scoped to a tenant.
 // scrypt runs on libuv's thread pool; verified keys are cached (by a SHA-256 of the key) so a
 // request pays the slow hash once per key per few minutes, not on every call.
 import { createHash, randomBytes, randomUUID, scrypt, timingSafeEqual } from 'node:crypto';
@@ -7,14 +8,55 @@ import { ParleyError } from '../../errors/index.js';
 import type { Database } from '../../storage/index.js';
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: string, keylen: number) => Promise<Buffer>;
-const KEY_PATTERN = /^parley_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+const KEY_PATTERN = /^(parley|pk)_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+/** What a publishable key may do when it is not given a limit of its own. */
+export const DEFAULT_PUBLISHABLE_RATE_LIMIT = 20;
 const CACHE_TTL_MS = 5 * 60_000;
 const CACHE_MAX = 10_000;
+
+/**
+ * A key meant to be seen by browsers (the widget's `data-key`): chat only, for one bot, from the
+ * listed origins, under its own per-minute request limit.
+ */
+export interface PublishableScope {
+  bot: string;
+  /** Exact origins (`https://example.com`, no path) whose pages may use the key. */
+  origins: string[];
+  ratePerMinute: number;
+}
 
 /** Who a valid key belongs to. */
 export interface KeyIdentity {
   keyId: string;
   tenantId: string;
+  /** Set for a publishable key; absent for a secret key. */
+  publishable?: PublishableScope;
+}
+
+export interface CreateKeyOptions {
+  label?: string;
+  /** Makes a publishable key (`pk_...`) instead of a secret one. */
+  publishable?: { bot: string; origins: string[]; ratePerMinute?: number };
+}
+
+/** `https://example.com:8443` from a URL the operator typed; throws on anything that is not an http(s) origin. */
+export function normalizeOrigin(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ParleyError(
+      'PARLEY_ERR_VALIDATION',
+      `not an origin: ${value} (expected e.g. https://example.com)`,
+    );
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.pathname.length > 1 || url.search) {
+    throw new ParleyError(
+      'PARLEY_ERR_VALIDATION',
+      `not an origin: ${value} (scheme, host and port only, e.g. https://example.com)`,
+    );
+  }
+  return url.origin;
 }
 
 function dependencyDown(error: unknown): ParleyError {
@@ -41,24 +83,67 @@ async function hashSecret(secret: string, salt: string): Promise<string> {
 export async function createApiKey(
   db: Database,
   tenantName: string,
-  label?: string,
+  options: string | CreateKeyOptions = {},
 ): Promise<{ key: string; keyId: string; tenantId: string }> {
+  const { label, publishable } = typeof options === 'string' ? { label: options } : options;
+  let scope: PublishableScope | undefined;
+  if (publishable) {
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(publishable.bot))
+      throw new ParleyError('PARLEY_ERR_VALIDATION', `not a bot name: ${publishable.bot}`);
+    const origins = [...new Set(publishable.origins.map(normalizeOrigin))];
+    if (origins.length === 0)
+      throw new ParleyError('PARLEY_ERR_VALIDATION', 'a publishable key needs at least one --origin');
+    const ratePerMinute = publishable.ratePerMinute ?? DEFAULT_PUBLISHABLE_RATE_LIMIT;
+    if (!Number.isInteger(ratePerMinute) || ratePerMinute < 1)
+      throw new ParleyError(
+        'PARLEY_ERR_VALIDATION',
+        'the rate limit must be a whole number of requests, at least 1',
+      );
+    scope = { bot: publishable.bot, origins, ratePerMinute };
+  }
   const tenantId = await ensureTenant(db, tenantName);
   const keyId = randomBytes(8).toString('hex');
   const secret = randomBytes(32).toString('base64url');
   const salt = randomBytes(16).toString('base64');
-  await db.query('insert into api_keys(id, tenant_id, hash, salt, label) values ($1, $2, $3, $4, $5)', [
-    keyId,
-    tenantId,
-    await hashSecret(secret, salt),
-    salt,
-    label ?? null,
-  ]);
-  return { key: `parley_${keyId}_${secret}`, keyId, tenantId };
+  await db.query(
+    `insert into api_keys(id, tenant_id, hash, salt, label, kind, bot, allowed_origins, rate_limit_per_minute)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [
+      keyId,
+      tenantId,
+      await hashSecret(secret, salt),
+      salt,
+      label ?? null,
+      scope ? 'publishable' : 'secret',
+      scope?.bot ?? null,
+      scope?.origins ?? [],
+      scope?.ratePerMinute ?? null,
+    ],
+  );
+  return { key: `${scope ? 'pk' : 'parley'}_${keyId}_${secret}`, keyId, tenantId };
+}
+
+interface KeyRow {
+  tenant_id: string;
+  hash: string;
+  salt: string;
+  kind: string;
+  bot: string | null;
+  allowed_origins: string[];
+  rate_limit_per_minute: number | null;
+}
+
+/** The union of every active publishable key's origins: what a CORS preflight (which carries no key) may be told. */
+export async function publishableOrigins(db: Database): Promise<Set<string>> {
+  const rows = await db.query<{ origin: string }>(
+    `select distinct unnest(allowed_origins) as origin from api_keys
+       where kind = 'publishable' and revoked_at is null`,
+  );
+  return new Set(rows.map((row) => row.origin));
 }
 
 export class KeyVerifier {
-  private readonly cache = new Map<string, KeyIdentity & { expires: number }>();
+  private readonly cache = new Map<string, { identity: KeyIdentity; expires: number }>();
   private anyKey: { value: boolean; expires: number } | undefined;
 
   constructor(private readonly db: Database) {}
@@ -69,31 +154,42 @@ export class KeyVerifier {
     if (!match) return undefined;
     const digest = createHash('sha256').update(presented).digest('base64');
     const cached = this.cache.get(digest);
-    if (cached && cached.expires > Date.now()) return { keyId: cached.keyId, tenantId: cached.tenantId };
+    if (cached && cached.expires > Date.now()) return cached.identity;
 
-    const [, keyId, secret] = match as unknown as [string, string, string];
+    const [, prefix, keyId, secret] = match as unknown as [string, string, string, string];
     const rows = await this.db
-      .query<{ tenant_id: string; hash: string; salt: string }>(
-        'select tenant_id, hash, salt from api_keys where id = $1 and revoked_at is null',
+      .query<KeyRow>(
+        `select tenant_id, hash, salt, kind, bot, allowed_origins, rate_limit_per_minute
+           from api_keys where id = $1 and revoked_at is null`,
         [keyId],
       )
       .catch((error: unknown) => {
         throw dependencyDown(error);
       });
     const row = rows[0];
-    if (!row) return undefined;
+    // The prefix says which kind the key is: a secret key's id under `pk_` (or the reverse) is refused.
+    if (!row || (row.kind === 'publishable') !== (prefix === 'pk')) return undefined;
     const expected = Buffer.from(row.hash, 'base64');
     const actual = Buffer.from(await hashSecret(secret, row.salt), 'base64');
     if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return undefined;
 
     if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(digest, { keyId, tenantId: row.tenant_id, expires: Date.now() + CACHE_TTL_MS });
-    return { keyId, tenantId: row.tenant_id };
+    const identity: KeyIdentity = { keyId, tenantId: row.tenant_id };
+    if (row.kind === 'publishable') {
+      identity.publishable = {
+        bot: row.bot ?? 'parley',
+        origins: row.allowed_origins,
+        ratePerMinute: row.rate_limit_per_minute ?? DEFAULT_PUBLISHABLE_RATE_LIMIT,
+      };
+    }
+    this.cache.set(digest, { identity, expires: Date.now() + CACHE_TTL_MS });
+    return identity;
   }
 
   /**
-   * Whether any active key exists (re-read every 2 s, so a key made by the CLI takes effect at
-   * once). While the database cannot answer, the last known value stands; with none, it fails
+   * Whether any active secret key exists (re-read every 2 s, so a key made by the CLI takes effect
+   * at once). Publishable keys do not count: they are public by design (they sit in web pages), so
+   * creating one for the widget does not lock the operator's own loopback access. While the database cannot answer, the last known value stands; with none, it fails
    * closed (503).
    */
   async anyKeyExists(): Promise<boolean> {
@@ -101,7 +197,7 @@ export class KeyVerifier {
     let rows: { exists: boolean }[];
     try {
       rows = await this.db.query<{ exists: boolean }>(
-        'select exists(select 1 from api_keys where revoked_at is null) as exists',
+        `select exists(select 1 from api_keys where revoked_at is null and kind = 'secret') as exists`,
       );
     } catch (error) {
       if (this.anyKey) return this.anyKey.value;

@@ -2,29 +2,39 @@
 // served as the `default` tenant; once any key exists, every request needs one.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ParleyError } from '../../errors/index.js';
-import type { KeyVerifier } from './api-keys.js';
+import type { KeyVerifier, PublishableScope } from './api-keys.js';
 import { isLoopbackRequest } from './is-loopback.js';
 
 /** The caller of a request, set by the auth hook. */
 export interface Principal {
   tenantId: string;
   keyId: string | null;
+  /** Set when the key is a publishable (widget) key. */
+  publishable?: PublishableScope;
+  /** The widget visitor (server-minted, signed) for a publishable key's request. */
+  visitorId?: string;
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal;
   }
+  interface FastifyContextConfig {
+    /** Served without a key: static web assets and CORS preflights. */
+    public?: boolean;
+  }
 }
 
 export function createAuthHook(keys: KeyVerifier, defaultTenantId: string) {
   return async function authenticate(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+    if (request.routeOptions.config?.public === true) return;
     const header = request.headers.authorization;
     if (header !== undefined) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
       const identity = match ? await keys.verify(match[1]!) : undefined;
       if (!identity) throw new ParleyError('PARLEY_ERR_UNAUTHORIZED', 'invalid API key');
       request.principal = { tenantId: identity.tenantId, keyId: identity.keyId };
+      if (identity.publishable) request.principal.publishable = identity.publishable;
       return;
     }
     if (isLoopbackRequest(request) && !(await keys.anyKeyExists())) {

@@ -2,12 +2,13 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { BOT_ID, conversationExists, getMessages, getTrace, listPromptVersions } from '../../chat/index.js';
-import { notFound } from '../../errors/index.js';
+import { notFound, ParleyError } from '../../errors/index.js';
 import type { Metrics } from '../../telemetry/index.js';
 import { toErrorResponse } from '../error-handler.js';
 import type { Runtime } from '../runtime.js';
 import { openSse } from '../sse.js';
 import { recordTurn } from '../turn-metrics.js';
+import { assertVisitorOwns, bindVisitorConversation } from '../widget/index.js';
 
 const idParams = z.object({ id: z.uuid('id must be a UUID') });
 
@@ -35,12 +36,21 @@ export function chatRoutes(
     const body = chatBody.parse(request.body);
     const wantsStream = body.stream ?? (request.headers.accept ?? '').includes('text/event-stream');
     const started = performance.now();
+    // Widget visitors (publishable keys) may continue only the conversations they started.
+    if (body.conversation_id) await assertVisitorOwns(runtime.db, request.principal, body.conversation_id);
+    // A publishable key speaks for its one bot only.
+    const scope = request.principal.publishable;
+    if (scope && body.bot && body.bot !== scope.bot) {
+      throw new ParleyError('PARLEY_ERR_FORBIDDEN', `this key may only talk to bot ${scope.bot}`);
+    }
     const turn = await runtime.chat.begin({
       tenantId: request.principal.tenantId,
-      botId: body.bot,
+      botId: scope ? scope.bot : body.bot,
       message: body.message,
       conversationId: body.conversation_id,
     });
+    if (!body.conversation_id)
+      await bindVisitorConversation(runtime.db, request.principal, turn.conversationId);
     metrics.retrievalDuration.observe(
       { retriever: runtime.retriever.name },
       (performance.now() - started) / 1000,
@@ -95,6 +105,7 @@ export function chatRoutes(
 
   app.get('/v1/conversations/:id', async (request) => {
     const { id } = idParams.parse(request.params);
+    await assertVisitorOwns(runtime.db, request.principal, id);
     const messages = await getMessages(runtime.db, request.principal.tenantId, id);
     if (messages.length === 0) {
       const tenantId = request.principal.tenantId;

@@ -1,0 +1,117 @@
+// Publishable (widget) keys at the gateway, right after authentication: CORS for the key's own
+// origins only, the two routes a widget needs, the signed visitor id, and the key's own request
+// limit keyed by key+IP and key+visitor. Secret keys pass through untouched.
+//
+// A small hook rather than @fastify/cors: whether an origin is allowed depends on the key that
+// authenticated the request (known only after the auth hook), and a preflight carries no key at
+// all, so it is answered from the union of all publishable keys' origins and the real request is
+// then checked against its own key. @fastify/cors would need a delegator repeating the key lookup.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { ParleyError } from '../../errors/index.js';
+import type { Database } from '../../storage/index.js';
+import { publishableOrigins } from '../auth/api-keys.js';
+import { VISITOR_HEADER, type VisitorTokens } from './visitor-token.js';
+
+/** What a publishable key may call: chatting, and reading back its visitor's conversations. */
+const WIDGET_ROUTES: Record<string, string> = { '/v1/chat': 'POST', '/v1/conversations/:id': 'GET' };
+const ALLOW_HEADERS = `authorization, content-type, accept, x-request-id, ${VISITOR_HEADER}`;
+const EXPOSE_HEADERS = `${VISITOR_HEADER}, x-request-id, retry-after`;
+const ORIGINS_TTL_MS = 5_000;
+
+const forbidden = (message: string) => new ParleyError('PARLEY_ERR_FORBIDDEN', message);
+
+export interface WidgetAccess {
+  /** onRequest, after authentication. */
+  check(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+  /** Registers the CORS preflight routes (served without a key). */
+  routes(app: FastifyInstance): void;
+}
+
+export function createWidgetAccess(db: Database, tokens: VisitorTokens): WidgetAccess {
+  // One pair of limiters per distinct per-minute limit (keys usually share the default).
+  const limiters = new Map<number, RateLimiterMemory>();
+  const limiterFor = (points: number) => {
+    let limiter = limiters.get(points);
+    if (!limiter) {
+      limiter = new RateLimiterMemory({ points, duration: 60 });
+      limiters.set(points, limiter);
+    }
+    return limiter;
+  };
+  let origins: { value: Promise<Set<string>>; expires: number } | undefined;
+  const knownOrigins = () => {
+    if (!origins || origins.expires < Date.now()) {
+      const value = publishableOrigins(db);
+      value.catch(() => {
+        origins = undefined;
+      });
+      origins = { value, expires: Date.now() + ORIGINS_TTL_MS };
+    }
+    return origins.value;
+  };
+
+  return {
+    async check(request, reply) {
+      const scope = request.principal?.publishable;
+      if (!scope) return;
+      const keyId = request.principal.keyId!;
+      const origin = request.headers.origin;
+      if (!origin || !scope.origins.includes(origin)) {
+        throw forbidden(`origin ${origin ?? '(none)'} may not use this publishable key`);
+      }
+      // Set on the raw response so that hijacked (SSE) replies carry them too.
+      const raw = reply.raw;
+      raw.setHeader('access-control-allow-origin', origin);
+      raw.setHeader('vary', 'Origin');
+      raw.setHeader('access-control-expose-headers', EXPOSE_HEADERS);
+      const url = request.routeOptions.url;
+      if (!url || WIDGET_ROUTES[url] !== request.method) {
+        throw forbidden('a publishable key may only chat (POST /v1/chat, GET /v1/conversations/{id})');
+      }
+      const presented = request.headers[VISITOR_HEADER];
+      let visitorId = tokens.verify(keyId, typeof presented === 'string' ? presented : undefined);
+      if (visitorId) {
+        raw.setHeader(VISITOR_HEADER, presented as string);
+      } else {
+        const minted = tokens.mint(keyId);
+        visitorId = minted.visitorId;
+        raw.setHeader(VISITOR_HEADER, minted.token);
+      }
+      request.principal.visitorId = visitorId;
+
+      // The IP bounds what any one client can do (it can always drop its visitor token and get a
+      // new one); the visitor budget follows a visitor whose IP changes (a phone between networks).
+      const limiter = limiterFor(scope.ratePerMinute);
+      try {
+        await limiter.consume(`${keyId}|ip|${request.ip}`);
+        await limiter.consume(`${keyId}|visitor|${visitorId}`);
+      } catch (error) {
+        if (!(error instanceof RateLimiterRes)) throw error;
+        const seconds = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
+        raw.setHeader('retry-after', String(seconds));
+        throw new ParleyError('PARLEY_ERR_RATE_LIMITED', `too many requests: try again in ${seconds} s`);
+      }
+    },
+
+    routes(app) {
+      for (const [url, method] of Object.entries(WIDGET_ROUTES)) {
+        app.options(url, { config: { public: true } }, async (request, reply) => {
+          const origin = request.headers.origin;
+          const wanted = request.headers['access-control-request-method'];
+          if (!origin || wanted !== method || !(await knownOrigins()).has(origin)) {
+            throw forbidden(`origin ${origin ?? '(none)'} may not call ${method} ${url}`);
+          }
+          return reply
+            .status(204)
+            .header('access-control-allow-origin', origin)
+            .header('vary', 'Origin')
+            .header('access-control-allow-methods', method)
+            .header('access-control-allow-headers', ALLOW_HEADERS)
+            .header('access-control-max-age', '600')
+            .send();
+        });
+      }
+    },
+  };
+}

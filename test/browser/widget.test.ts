@@ -1,0 +1,189 @@
+// The embeddable widget in headless Chromium: one script tag on a page of another origin (a second
+// local HTTP server, with hostile CSS) opens a chat bubble that streams answers from Parley through
+// a publishable key; the conversation survives a reload, another visitor cannot load it, and a page
+// on an origin the key does not list is refused.
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureKnowledgeBase } from '../../src/knowledge/index.js';
+import { createApiKey, ensureTenant } from '../../src/server/index.js';
+import {
+  ensureWebBuild,
+  launchChromium,
+  listen,
+  type PaintSample,
+  screenshot,
+  serveHtml,
+} from '../support/browser.js';
+import { call } from '../support/http.js';
+import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';
+import { eventually, startTestServer, type TestServer } from '../support/test-backend.js';
+
+const REPLY = 'Items can be returned within 30 days [1], with the receipt, at any shop or by post.';
+
+/** A host page whose CSS tries hard to break whatever it embeds. */
+const hostPage = (parley: string, key: string) => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Shop</title>
+<style>
+  * { font-family: "Comic Sans MS", cursive !important; color: #f0f !important; letter-spacing: 4px !important; }
+  button { display: none !important; }
+  textarea, input { visibility: hidden !important; }
+  body { background: #fafaf0; }
+</style></head>
+<body><h1>A shop</h1><p>Our returns policy is in the chat.</p>
+<script src="${parley}/widget.js" data-bot="parley" data-key="${key}"></script>
+</body></html>`;
+
+describe('the widget', () => {
+  let stub: StubProvider;
+  let server: TestServer;
+  let browser: Browser;
+  let parley: string;
+  let site: Awaited<ReturnType<typeof serveHtml>>;
+  let stranger: Awaited<ReturnType<typeof serveHtml>>;
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    ensureWebBuild();
+    stub = await startStubProvider({ pacing: { firstTokenDelayMs: 120, tokenIntervalMs: 40 } });
+    server = await startTestServer('pglite', {
+      PARLEY_MODELS: 'openai:small-model',
+      OPENAI_BASE_URL: stub.url,
+      OPENAI_API_KEY: 'test',
+    });
+    const tenantId = await ensureTenant(server.runtime.db, 'default');
+    const kbId = await ensureKnowledgeBase(server.runtime.db, tenantId);
+    await server.runtime.ingestion.ingestNow({
+      tenantId,
+      kbId,
+      bytes: Buffer.from('# Returns\n\nItems can be returned within 30 days with the receipt.'),
+      format: 'markdown',
+      title: 'Returns policy',
+      source: 'policies/returns.md',
+    });
+    parley = await listen(server);
+    // The key names the site's origin, so the site starts first and gets its page once the key exists.
+    let html = '';
+    site = await serveHtml(() => html);
+    const { key } = await createApiKey(server.runtime.db, 'default', {
+      publishable: { bot: 'parley', origins: [site.origin] },
+    });
+    html = hostPage(parley, key);
+    stranger = await serveHtml(html);
+    stub.setReply(REPLY);
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
+    page = await context.newPage();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await site?.close();
+    await stranger?.close();
+    await server?.close();
+    await stub?.close();
+  });
+
+  it('opens from one script tag on another origin, unharmed by its CSS, and streams an answer', async () => {
+    await page.goto(`${site.origin}/`);
+    const bubble = page.getByRole('button', { name: 'Open chat with parley' });
+    await bubble.waitFor({ state: 'visible' });
+    await bubble.click();
+    const input = page.getByLabel('Your message');
+    await expect(input.isVisible()).resolves.toBe(true);
+    // The host page's `* { ... !important }` rules do not reach into the Shadow DOM.
+    const style = (await page.evaluate(
+      `(() => { const s = getComputedStyle(document.querySelector('[data-parley-widget]').shadowRoot.querySelector('.chat-title')); return { font: s.fontFamily, spacing: s.letterSpacing, color: s.color }; })()`,
+    )) as { font: string; spacing: string; color: string };
+    expect(style.font).not.toContain('Comic Sans');
+    expect(style.spacing).toBe('normal');
+    expect(style.color).not.toBe('rgb(255, 0, 255)');
+
+    await input.fill('How long do I have to return items?');
+    await input.press('Enter');
+    const answer = page.locator('article.message.assistant').last();
+    await page
+      .locator('article.message.assistant[data-status="streaming"] .answer-text:not(:empty)')
+      .waitFor();
+    await page.locator('article.message.assistant[data-status="done"]').waitFor();
+    await expect(answer.locator('.answer-text').textContent()).resolves.toBe(REPLY);
+    await answer.locator('a.cite-marker').first().click();
+    await expect(answer.locator('.cite-snippet').first().textContent()).resolves.toContain('30 days');
+    await expect(answer.locator('.cite-source').first().textContent()).resolves.toBe('policies/returns.md');
+
+    const samples = (await page.evaluate('window.__parleyPaint')) as PaintSample[];
+    const first = samples.find((sample) => sample.first)!;
+    console.log(`widget paint latency: first token ${first.ms.toFixed(1)} ms over ${samples.length} tokens`);
+    expect(first.ms).toBeLessThan(100);
+
+    await screenshot(page, 'widget-light');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, 'widget-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  it('keeps the conversation across a reload, and another visitor cannot load it', async () => {
+    const saved = (await page.evaluate(
+      `Object.fromEntries(Object.entries(localStorage).filter(([name]) => name.startsWith('parley.widget.')))`,
+    )) as Record<string, string>;
+    const conversationName = Object.keys(saved).find((name) => name.endsWith('.conversation'))!;
+    const conversationId = saved[conversationName]!;
+    await eventually(async () => {
+      const stored = await call<{ messages: unknown[] }>(server.parley.app, {
+        method: 'GET',
+        url: `/v1/conversations/${conversationId}`,
+      });
+      return stored.body.messages?.length === 2 ? true : undefined;
+    });
+    await page.reload();
+    // The panel was left open, so it opens again with the conversation.
+    await page.locator('article.message.assistant').waitFor();
+    await expect(page.locator('article.message.user').textContent()).resolves.toContain('return items');
+    await expect(page.locator('article.message.assistant .answer-text').textContent()).resolves.toBe(REPLY);
+
+    // A second visitor (another browser profile) who learns the conversation id gets nothing.
+    const other = await browser.newContext();
+    try {
+      const intruder = await other.newPage();
+      await intruder.goto(`${site.origin}/`);
+      await intruder.evaluate(
+        `localStorage.setItem(${JSON.stringify(conversationName)}, ${JSON.stringify(conversationId)}); localStorage.setItem(${JSON.stringify(conversationName.replace(/conversation$/, 'open'))}, '1')`,
+      );
+      const refused = intruder.waitForResponse((response) => response.url().includes('/v1/conversations/'));
+      await intruder.reload();
+      expect((await refused).status()).toBe(403);
+      await intruder.getByText('Ask a question about the documents.').waitFor();
+      await expect(intruder.locator('article.message').count()).resolves.toBe(0);
+      await expect(
+        intruder.evaluate(`localStorage.getItem(${JSON.stringify(conversationName)})`),
+      ).resolves.toBeNull();
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('is refused on a page whose origin the key does not list', async () => {
+    const refusedPage = await context.newPage();
+    try {
+      await refusedPage.goto(`${stranger.origin}/`);
+      await refusedPage.getByRole('button', { name: 'Open chat with parley' }).click();
+      const input = refusedPage.getByLabel('Your message');
+      await input.fill('How long do I have to return items?');
+      await input.press('Enter');
+      const error = refusedPage.locator('article.message.assistant .error');
+      await error.waitFor();
+      await expect(error.textContent()).resolves.toContain('cannot be reached');
+      await expect(refusedPage.locator('article.message.assistant .answer-text').textContent()).resolves.toBe(
+        '',
+      );
+      // What the browser was told: the preflight from this origin is refused outright.
+      const preflight = await fetch(`${parley}/v1/chat`, {
+        method: 'OPTIONS',
+        headers: { origin: stranger.origin, 'access-control-request-method': 'POST' },
+      });
+      expect(preflight.status).toBe(403);
+      expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    } finally {
+      await refusedPage.close();
+    }
+  });
+});

@@ -1,0 +1,213 @@
+// Talks to a Parley server from the browser: POST /v1/chat as server-sent events read off the
+// fetch body (so a stop is an AbortController, and each chunk's arrival time is known), and
+// GET /v1/conversations/{id}. Errors become ChatError values with a kind the UI can say plainly.
+
+/** A citation as the API returns it. */
+export interface Citation {
+  document_id: string;
+  title: string;
+  source: string | null;
+  snippet: string;
+}
+
+/** How the answer was made: `done.mode` from the server. */
+export type AnswerMode = 'generated' | 'extractive' | 'degraded' | 'not_found';
+
+export interface StoredMessage {
+  role: 'user' | 'assistant';
+  content: string;
+  citations: Citation[] | null;
+  turn_id: string;
+}
+
+export type ErrorKind =
+  | 'rate_limited'
+  | 'over_budget'
+  | 'forbidden'
+  | 'unauthorized'
+  | 'not_found'
+  | 'invalid'
+  | 'offline'
+  | 'unreachable'
+  | 'server';
+
+export class ChatError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    readonly code?: string,
+    /** Seconds, from Retry-After. */
+    readonly retryAfter?: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface StreamHandlers {
+  onMeta?(meta: { conversation_id: string; turn_id: string }): void;
+  /** `arrivedAt` is performance.now() when the chunk holding the token was read. */
+  onToken(text: string, arrivedAt: number): void;
+  onCitations?(citations: Citation[]): void;
+  onDone?(done: { mode: AnswerMode; model: string | null }): void;
+}
+
+export interface ClientOptions {
+  /** The Parley origin (`''` for the page's own origin). */
+  baseUrl: string;
+  /** The API key to send, if any (read on every request). */
+  key(): string | undefined;
+  /** Where a publishable key's signed visitor token is kept between requests. */
+  visitor?: { get(): string | undefined; set(token: string): void };
+}
+
+const VISITOR_HEADER = 'x-parley-visitor';
+
+function kindOf(status: number, code: string | undefined): ErrorKind {
+  if (status === 429 || code === 'PARLEY_ERR_RATE_LIMITED') return 'rate_limited';
+  if (status === 402 || (code ?? '').includes('BUDGET')) return 'over_budget';
+  if (status === 401) return 'unauthorized';
+  if (status === 403) return 'forbidden';
+  if (status === 404) return 'not_found';
+  if (status >= 400 && status < 500) return 'invalid';
+  return 'server';
+}
+
+async function errorFrom(response: Response): Promise<ChatError> {
+  let code: string | undefined;
+  let message = `the server answered ${response.status}`;
+  try {
+    const body = (await response.json()) as { error?: { code?: string; message?: string } };
+    code = body.error?.code;
+    if (body.error?.message) message = body.error.message;
+  } catch {
+    // not JSON: keep the status line
+  }
+  const retry = Number(response.headers.get('retry-after'));
+  return new ChatError(
+    kindOf(response.status, code),
+    message,
+    code,
+    Number.isFinite(retry) && retry > 0 ? retry : undefined,
+  );
+}
+
+function networkError(error: unknown): unknown {
+  if (error instanceof DOMException && error.name === 'AbortError') return error;
+  if (error instanceof ChatError) return error;
+  return typeof navigator !== 'undefined' && navigator.onLine === false
+    ? new ChatError('offline', 'you are offline')
+    : new ChatError('unreachable', 'the chat server cannot be reached (or does not allow this site)');
+}
+
+export class ChatClient {
+  constructor(private readonly options: ClientOptions) {}
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    const headers: Record<string, string> = { ...extra };
+    const key = this.options.key();
+    if (key) headers.authorization = `Bearer ${key}`;
+    const visitor = this.options.visitor?.get();
+    if (visitor) headers[VISITOR_HEADER] = visitor;
+    return headers;
+  }
+
+  private remember(response: Response) {
+    const token = response.headers.get(VISITOR_HEADER);
+    if (token && this.options.visitor) this.options.visitor.set(token);
+  }
+
+  private async fetch(path: string, init: RequestInit): Promise<Response> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.options.baseUrl}${path}`, init);
+    } catch (error) {
+      throw networkError(error);
+    }
+    this.remember(response);
+    if (!response.ok) throw await errorFrom(response);
+    return response;
+  }
+
+  async conversation(id: string): Promise<StoredMessage[]> {
+    const response = await this.fetch(`/v1/conversations/${encodeURIComponent(id)}`, {
+      headers: this.headers(),
+    });
+    const body = (await response.json()) as { messages: StoredMessage[] };
+    return body.messages;
+  }
+
+  /** Streams one turn; resolves when the stream ends, rejects with ChatError (or AbortError on stop). */
+  async chat(
+    message: string,
+    conversationId: string | undefined,
+    handlers: StreamHandlers,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const response = await this.fetch('/v1/chat', {
+      method: 'POST',
+      headers: this.headers({ 'content-type': 'application/json', accept: 'text/event-stream' }),
+      body: JSON.stringify({
+        message,
+        stream: true,
+        ...(conversationId ? { conversation_id: conversationId } : {}),
+      }),
+      signal,
+    });
+    if (!response.body) throw new ChatError('server', 'the server sent no stream');
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        const arrivedAt = performance.now();
+        buffer += value;
+        let end = buffer.indexOf('\n\n');
+        while (end >= 0) {
+          dispatch(buffer.slice(0, end), arrivedAt, handlers);
+          buffer = buffer.slice(end + 2);
+          end = buffer.indexOf('\n\n');
+        }
+      }
+    } catch (error) {
+      throw networkError(error);
+    }
+  }
+}
+
+function dispatch(block: string, arrivedAt: number, handlers: StreamHandlers) {
+  let event = 'message';
+  let data = '';
+  for (const line of block.split('\n')) {
+    if (line.startsWith(':')) continue; // heartbeat comment
+    const colon = line.indexOf(':');
+    const field = colon < 0 ? line : line.slice(0, colon);
+    const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+    if (field === 'event') event = value;
+    else if (field === 'data') data += data ? `\n${value}` : value;
+  }
+  if (!data) return;
+  const payload = JSON.parse(data) as Record<string, unknown>;
+  switch (event) {
+    case 'meta':
+      handlers.onMeta?.(payload as { conversation_id: string; turn_id: string });
+      break;
+    case 'token':
+      handlers.onToken(String(payload.text ?? ''), arrivedAt);
+      break;
+    case 'citations':
+      handlers.onCitations?.((payload.citations as Citation[]) ?? []);
+      break;
+    case 'done':
+      handlers.onDone?.(payload as { mode: AnswerMode; model: string | null });
+      break;
+    case 'error': {
+      const code = typeof payload.code === 'string' ? payload.code : undefined;
+      throw new ChatError(
+        code === 'PARLEY_ERR_RATE_LIMITED' ? 'rate_limited' : 'server',
+        String(payload.message ?? 'the answer failed'),
+        code,
+      );
+    }
+  }
+}

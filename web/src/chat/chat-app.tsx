@@ -1,0 +1,365 @@
+// The chat itself, shared by the page and the widget: the message list, the input, streaming
+// answers with their sources, stop (button or Esc), retry, and the conversation kept across
+// reloads (its id saved, its messages read back from the server).
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { AnswerText } from './answer-text.js';
+import { type AnswerMode, type ChatClient, ChatError, type Citation } from './api-client.js';
+import { CitationList } from './citation-list.js';
+import { errorText } from './error-text.js';
+import { tokenArrived, tokensCommitted } from './paint-probe.js';
+import type { SavedState } from './saved-state.js';
+
+interface ChatMessage {
+  id: string;
+  role: 'user' | 'assistant';
+  text: string;
+  citations: Citation[];
+  status: 'streaming' | 'done' | 'stopped' | 'error';
+  mode?: AnswerMode;
+  error?: string;
+  errorKind?: string;
+  /** For an answer: the question it answers (what Retry asks again). */
+  question?: string;
+}
+
+const MODE_NOTES: Partial<Record<AnswerMode, string>> = {
+  extractive: 'No language model is configured: this answer is quoted from the documents.',
+  degraded: 'Degraded answer: no language model answered just now, so this is quoted from the documents.',
+};
+
+let serial = 0;
+const nextId = () => `m${++serial}`;
+
+export interface ChatAppProps {
+  client: ChatClient;
+  saved: SavedState;
+  title: string;
+  /** Prefix for element ids (the page and a widget never collide). */
+  idPrefix: string;
+  /** Given when the chat may ask the user for an API key (the page, not the widget). */
+  onKey?(key: string): void;
+  /** Focus the input when shown. */
+  autoFocus?: boolean;
+}
+
+export function ChatApp(props: ChatAppProps) {
+  const { client, saved } = props;
+  const [messages, setMessages] = useState<ChatMessage[]>([]);
+  const [draft, setDraft] = useState('');
+  const [streaming, setStreaming] = useState(false);
+  const [notice, setNotice] = useState<string | undefined>();
+  const [openCites, setOpenCites] = useState<Record<string, Set<number>>>({});
+  const [needsKey, setNeedsKey] = useState(false);
+  const controller = useRef<AbortController | undefined>(undefined);
+  const input = useRef<HTMLTextAreaElement>(null);
+  const list = useRef<HTMLDivElement>(null);
+  const pinned = useRef(true);
+
+  const update = (id: string, change: (message: ChatMessage) => ChatMessage) =>
+    setMessages((all) => all.map((message) => (message.id === id ? change(message) : message)));
+
+  useEffect(() => {
+    if (props.autoFocus) input.current?.focus();
+  }, [props.autoFocus]);
+
+  // The saved conversation, read back after a reload.
+  useEffect(() => {
+    const id = saved.get('conversation');
+    if (!id) return;
+    client
+      .conversation(id)
+      .then((stored) =>
+        setMessages(
+          stored.map((message) => ({
+            id: nextId(),
+            role: message.role,
+            text: message.content,
+            citations: message.citations ?? [],
+            status: 'done',
+          })),
+        ),
+      )
+      .catch((error: unknown) => {
+        if (error instanceof ChatError && (error.kind === 'not_found' || error.kind === 'forbidden')) {
+          saved.remove('conversation');
+        } else {
+          setNotice(`Could not load the conversation. ${errorText(error)}`);
+          if (error instanceof ChatError && error.kind === 'unauthorized') setNeedsKey(true);
+        }
+      });
+  }, [client, saved]);
+
+  // Every render that shows more streamed text lets the paint probe time its frame.
+  useLayoutEffect(() => {
+    tokensCommitted();
+    const element = list.current;
+    if (element && pinned.current) element.scrollTop = element.scrollHeight;
+  });
+
+  const ask = useCallback(
+    async (question: string) => {
+      const answerId = nextId();
+      const abort = new AbortController();
+      controller.current = abort;
+      setStreaming(true);
+      setNotice(undefined);
+      setMessages((all) => [
+        ...all,
+        { id: answerId, role: 'assistant', text: '', citations: [], status: 'streaming', question },
+      ]);
+      let first = true;
+      try {
+        await client.chat(
+          question,
+          saved.get('conversation'),
+          {
+            onMeta: (meta) => saved.set('conversation', meta.conversation_id),
+            onToken: (text, arrivedAt) => {
+              tokenArrived(arrivedAt, first);
+              first = false;
+              update(answerId, (message) => ({ ...message, text: message.text + text }));
+            },
+            onCitations: (citations) => update(answerId, (message) => ({ ...message, citations })),
+            onDone: (done) =>
+              update(answerId, (message) => ({ ...message, mode: done.mode, status: 'done' })),
+          },
+          abort.signal,
+        );
+        // A stream that ends without `done` was cut.
+        update(answerId, (message) =>
+          message.status === 'streaming'
+            ? { ...message, status: 'error', error: 'The answer was cut off. Try again.' }
+            : message,
+        );
+      } catch (error) {
+        if (abort.signal.aborted) {
+          update(answerId, (message) => ({ ...message, status: 'stopped' }));
+        } else {
+          if (error instanceof ChatError && error.kind === 'not_found') saved.remove('conversation');
+          if (error instanceof ChatError && error.kind === 'unauthorized') setNeedsKey(true);
+          update(answerId, (message) => ({
+            ...message,
+            status: 'error',
+            error: errorText(error),
+            errorKind: error instanceof ChatError ? error.kind : 'server',
+          }));
+        }
+      } finally {
+        controller.current = undefined;
+        setStreaming(false);
+      }
+    },
+    [client, saved],
+  );
+
+  const send = () => {
+    const question = draft.trim();
+    if (!question || streaming) return;
+    setDraft('');
+    pinned.current = true;
+    setMessages((all) => [
+      ...all,
+      { id: nextId(), role: 'user', text: question, citations: [], status: 'done' },
+    ]);
+    void ask(question);
+    input.current?.focus();
+  };
+  const stop = () => {
+    controller.current?.abort();
+    input.current?.focus();
+  };
+  const retry = (message: ChatMessage) => {
+    if (streaming || !message.question) return;
+    setMessages((all) => all.filter((other) => other.id !== message.id));
+    void ask(message.question);
+    input.current?.focus();
+  };
+  const newChat = () => {
+    stop();
+    saved.remove('conversation');
+    setMessages([]);
+    setNotice(undefined);
+    input.current?.focus();
+  };
+  const openCite = (messageId: string, index: number, open: boolean) => {
+    setOpenCites((all) => {
+      const next = new Set(all[messageId]);
+      if (open) next.add(index);
+      else next.delete(index);
+      return { ...all, [messageId]: next };
+    });
+  };
+  const jumpToCite = (messageId: string, index: number) => {
+    openCite(messageId, index, true);
+    requestAnimationFrame(() => {
+      const root = list.current;
+      const target = root?.querySelector<HTMLElement>(`#${props.idPrefix}-${messageId}-cite-${index}`);
+      target?.scrollIntoView({ block: 'nearest' });
+      target?.querySelector('summary')?.focus();
+    });
+  };
+
+  return (
+    <section
+      class="parley-chat"
+      aria-label={props.title}
+      onKeyDown={(event) => {
+        if (event.key === 'Escape' && streaming) {
+          event.preventDefault();
+          stop();
+        }
+      }}
+    >
+      <header class="chat-header">
+        <h1 class="chat-title">{props.title}</h1>
+        <button type="button" class="ghost" onClick={newChat} disabled={messages.length === 0}>
+          New chat
+        </button>
+      </header>
+      <div
+        class="messages"
+        ref={list}
+        role="log"
+        aria-live="polite"
+        aria-busy={streaming}
+        aria-label="Messages"
+        onScroll={(event) => {
+          const element = event.currentTarget;
+          pinned.current = element.scrollHeight - element.scrollTop - element.clientHeight < 40;
+        }}
+      >
+        {messages.length === 0 && <p class="empty">Ask a question about the documents.</p>}
+        {messages.map((message) => (
+          <article
+            key={message.id}
+            class={`message ${message.role} ${message.status}`}
+            data-status={message.status}
+          >
+            <span class="visually-hidden">{message.role === 'user' ? 'You:' : 'Answer:'}</span>
+            {message.role === 'user' ? (
+              <div class="user-text">{message.text}</div>
+            ) : (
+              <>
+                {message.text === '' && message.status === 'streaming' && (
+                  <span class="typing" role="status" aria-label="Answering">
+                    <span />
+                    <span />
+                    <span />
+                  </span>
+                )}
+                <AnswerText
+                  text={message.text}
+                  citations={message.citations}
+                  mode={message.mode}
+                  onCite={(index) => jumpToCite(message.id, index)}
+                />
+                {message.mode && MODE_NOTES[message.mode] && (
+                  <p class={`mode-note ${message.mode}`} data-mode={message.mode}>
+                    {MODE_NOTES[message.mode]}
+                  </p>
+                )}
+                <CitationList
+                  citations={message.citations}
+                  open={openCites[message.id] ?? new Set()}
+                  idPrefix={`${props.idPrefix}-${message.id}`}
+                  onToggle={(index, open) => openCite(message.id, index, open)}
+                />
+                {message.status === 'stopped' && <p class="status-note">Stopped.</p>}
+                {message.status === 'error' && (
+                  <p class="error" role="alert" data-kind={message.errorKind}>
+                    {message.error}
+                  </p>
+                )}
+                {(message.status === 'stopped' || message.status === 'error') && (
+                  <button
+                    type="button"
+                    class="ghost retry"
+                    onClick={() => retry(message)}
+                    disabled={streaming}
+                  >
+                    Retry
+                  </button>
+                )}
+              </>
+            )}
+          </article>
+        ))}
+      </div>
+      {notice && (
+        <p class="error notice" role="alert">
+          {notice}
+        </p>
+      )}
+      {needsKey && props.onKey && (
+        <KeyForm
+          onKey={(key) => {
+            setNeedsKey(false);
+            props.onKey?.(key);
+          }}
+        />
+      )}
+      <form
+        class="composer"
+        onSubmit={(event) => {
+          event.preventDefault();
+          send();
+        }}
+      >
+        <label class="visually-hidden" for={`${props.idPrefix}-input`}>
+          Your message
+        </label>
+        <textarea
+          id={`${props.idPrefix}-input`}
+          ref={input}
+          rows={1}
+          value={draft}
+          placeholder="Ask a question…"
+          aria-describedby={`${props.idPrefix}-hint`}
+          onInput={(event) => setDraft(event.currentTarget.value)}
+          onKeyDown={(event) => {
+            if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+              event.preventDefault();
+              send();
+            }
+          }}
+        />
+        <span id={`${props.idPrefix}-hint`} class="visually-hidden">
+          Enter sends, Shift+Enter starts a new line, Escape stops an answer.
+        </span>
+        {streaming ? (
+          <button type="button" class="stop" onClick={stop}>
+            Stop
+          </button>
+        ) : (
+          <button type="submit" class="send" disabled={draft.trim() === ''}>
+            Send
+          </button>
+        )}
+      </form>
+    </section>
+  );
+}
+
+function KeyForm(props: { onKey(key: string): void }) {
+  const [key, setKey] = useState('');
+  return (
+    <form
+      class="key-form"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (key.trim()) props.onKey(key.trim());
+      }}
+    >
+      <label for="parley-key">API key</label>
+      <input
+        id="parley-key"
+        type="password"
+        autoComplete="off"
+        value={key}
+        placeholder="parley_…"
+        onInput={(event) => setKey(event.currentTarget.value)}
+      />
+      <button type="submit">Use key</button>
+    </form>
+  );
+}

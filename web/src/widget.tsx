@@ -1,0 +1,88 @@
+// The embeddable widget: `<script src="https://parley.example/widget.js" data-key="pk_..."
+// data-bot="parley"></script>` adds a chat bubble to any page. It lives in a Shadow DOM (the host
+// page's CSS cannot reach it, nor its CSS the page) and talks to the Parley origin it was loaded from.
+import { render } from 'preact';
+import { useRef, useState } from 'preact/hooks';
+import { ChatClient } from './chat/api-client.js';
+import css from './chat/chat.css?inline';
+import { ChatApp } from './chat/chat-app.js';
+import { savedState } from './chat/saved-state.js';
+
+function Widget(props: { client: ChatClient; saved: ReturnType<typeof savedState>; bot: string }) {
+  const [open, setOpen] = useState(props.saved.get('open') === '1');
+  const bubble = useRef<HTMLButtonElement>(null);
+  const toggle = (value: boolean) => {
+    setOpen(value);
+    props.saved.set('open', value ? '1' : '0');
+    if (!value) bubble.current?.focus();
+  };
+  return (
+    <div class={`widget ${open ? 'open' : ''}`}>
+      {open && (
+        <div
+          class="panel"
+          role="dialog"
+          aria-label={`Chat with ${props.bot}`}
+          onKeyDown={(event) => {
+            // Esc stops an answer first (the chat marks that handled), and closes the panel otherwise.
+            if (event.key === 'Escape' && !event.defaultPrevented) toggle(false);
+          }}
+        >
+          <ChatApp
+            client={props.client}
+            saved={props.saved}
+            title={`Chat with ${props.bot}`}
+            idPrefix="pw"
+            autoFocus
+          />
+        </div>
+      )}
+      <button
+        type="button"
+        ref={bubble}
+        class="bubble"
+        aria-expanded={open}
+        aria-label={open ? 'Close chat' : `Open chat with ${props.bot}`}
+        onClick={() => toggle(!open)}
+      >
+        {open ? (
+          <svg viewBox="0 0 24 24" aria-hidden="true">
+            <path d="M6 6l12 12M18 6L6 18" />
+          </svg>
+        ) : (
+          <svg viewBox="0 0 24 24" aria-hidden="true">
+            <path d="M4 5h16v11H9l-5 4z" />
+          </svg>
+        )}
+      </button>
+    </div>
+  );
+}
+
+function mount(script: HTMLScriptElement) {
+  const origin = new URL(script.src, window.location.href).origin;
+  const key = script.dataset.key;
+  const bot = script.dataset.bot ?? 'parley';
+  // One saved state per key, so two widgets (or two sites on one origin) do not mix conversations.
+  const saved = savedState(`parley.widget.${(key ?? 'nokey').slice(0, 19)}`);
+  const client = new ChatClient({
+    baseUrl: origin,
+    key: () => key,
+    visitor: { get: () => saved.get('visitor'), set: (token) => saved.set('visitor', token) },
+  });
+  const host = document.createElement('div');
+  host.setAttribute('data-parley-widget', bot);
+  document.body.appendChild(host);
+  const shadow = host.attachShadow({ mode: 'open' });
+  const style = document.createElement('style');
+  style.textContent = css;
+  const root = document.createElement('div');
+  shadow.append(style, root);
+  render(<Widget client={client} saved={saved} bot={bot} />, root);
+}
+
+const script = document.currentScript as HTMLScriptElement | null;
+if (script) {
+  if (document.body) mount(script);
+  else document.addEventListener('DOMContentLoaded', () => mount(script), { once: true });
+}
