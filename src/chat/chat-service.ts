@@ -34,6 +34,44 @@ export interface TurnRequest {
   conversationId?: string;
   /** Earlier messages sent by the client (OpenAI-style APIs); otherwise read from the conversation. */
   history?: ChatMessage[];
+  /** Stages before the turn (auth, guard), in ms, for the trace. */
+  timings?: Record<string, number>;
+  /** Added to the trace as they are (e.g. the OpenTelemetry trace id). */
+  traceExtras?: Record<string, unknown>;
+}
+
+/** What a turn records of itself (stored in turn_traces, served at GET /v1/turns/{id}/trace). */
+export interface TurnTrace {
+  turn_id: string;
+  conversation_id: string;
+  bot: string;
+  mode: AnswerMode;
+  model: string | null;
+  attempts: Attempt[];
+  completed: boolean;
+  error: string | null;
+  retriever: string;
+  degraded: { retriever: string; message: string }[];
+  retrieval_cache: 'hit' | 'miss' | null;
+  retrieved: {
+    chunk_id: number;
+    document_id: string;
+    title: string;
+    heading_path: string;
+    score: number;
+    signals: Record<string, { rank: number; score: number }>;
+  }[];
+  prompt_version: string;
+  routing: { route: string; reasons: string[] } | null;
+  relevance: { coverage: number; threshold: number };
+  context: { tokens: unknown; dropped: unknown; history_messages: number } | null;
+  usage: Usage;
+  prompt: { system: string; messages: ChatMessage[] } | null;
+  /** Milliseconds per stage: auth, bot, retrieval, assembly, model_first_token, first_token, total. */
+  timings_ms: Record<string, number | undefined>;
+  started_at: string;
+  /** Guard decisions, cost and the OpenTelemetry trace id are added by the layers that know them. */
+  [extra: string]: unknown;
 }
 
 export interface Usage {
@@ -107,6 +145,9 @@ export class Turn {
   private context: ContextPlan | undefined;
   private routing: { route: string; reasons: string[] } | undefined;
   private readonly relevance: number;
+  /** The prompt as sent to the model (system and messages), for the trace. */
+  private prompt: { system: string; messages: ChatMessage[] } | undefined;
+  private record: TurnTrace | undefined;
 
   constructor(
     private readonly deps: TurnDeps,
@@ -116,7 +157,7 @@ export class Turn {
     readonly turnId: string,
     private readonly retrieved: RetrievedChunk[],
     private readonly memory: ConversationMemory,
-    private readonly timings: Record<string, number>,
+    private readonly timings: Record<string, number | undefined>,
     private readonly receivedAt: Date,
     /** Retrievers that failed for this turn (the answer used the others). */
     private readonly degraded: { retriever: string; message: string }[] = [],
@@ -147,6 +188,7 @@ export class Turn {
       yield* this.extractive(EXTRACTIVE_LABEL);
       return;
     }
+    const assemblyStarted = performance.now();
     const system = this.memory.summary
       ? `${this.bot.prompt.text}\n\nSummary of the earlier conversation:\n${this.memory.summary}`
       : this.bot.prompt.text;
@@ -164,18 +206,14 @@ export class Turn {
       coverage: this.relevance,
     });
     this.routing = { route, reasons };
+    const messages: ChatMessage[] = [
+      ...this.context.history,
+      { role: 'user', content: groundedUserMessage(this.request.message, passages) },
+    ];
+    this.prompt = { system, messages };
+    this.timings.assembly = performance.now() - assemblyStarted;
     try {
-      for await (const event of chain.stream(
-        {
-          system,
-          messages: [
-            ...this.context.history,
-            { role: 'user', content: groundedUserMessage(this.request.message, passages) },
-          ],
-          signal,
-        },
-        { exclude },
-      )) {
+      for await (const event of chain.stream({ system, messages, signal }, { exclude })) {
         if (event.type === 'model') {
           this.model = event.model;
           this.attempts = [...this.brokenAttempts, ...event.attempts];
@@ -199,6 +237,16 @@ export class Turn {
       this.citations = citationsFor(this.answer, passages, snippetOf);
       throw error;
     }
+  }
+
+  /** The turn's trace, once `finish()` has made it. */
+  get trace(): TurnTrace | undefined {
+    return this.record;
+  }
+
+  /** When the turn began (epoch ms), for spans. */
+  get startedAtEpoch(): number {
+    return performance.timeOrigin + this.startedAt;
   }
 
   /** What the metrics need once the turn is over. */
@@ -296,7 +344,8 @@ export class Turn {
     };
     if (this.finished) return result;
     this.finished = true;
-    const trace = {
+    const answering = this.attempts.find((attempt) => attempt.outcome === 'answered');
+    const trace: TurnTrace = {
       turn_id: this.turnId,
       conversation_id: this.conversationId,
       bot: this.bot.id,
@@ -327,12 +376,18 @@ export class Turn {
           }
         : null,
       usage,
+      prompt: this.prompt ?? null,
       timings_ms: {
+        ...this.request.timings,
         ...this.timings,
+        ...(answering ? { model_first_token: answering.ms } : {}),
         ...(this.firstTokenMs === undefined ? {} : { first_token: this.firstTokenMs }),
         total: performance.now() - this.startedAt,
       },
+      started_at: new Date(performance.timeOrigin + this.startedAt).toISOString(),
+      ...this.request.traceExtras,
     };
+    this.record = trace;
     const record = {
       tenantId: this.request.tenantId,
       botId: this.bot.id,
@@ -384,6 +439,7 @@ export class ChatService {
     const started = performance.now();
     const { db, pending, retriever } = this.deps;
     const bot = await this.deps.bots.resolve(request.tenantId, request.botId);
+    const resolved = performance.now();
     const conversationId = request.conversationId ?? randomUUID();
     const search: SearchOptions = { tenantId: request.tenantId, topK: bot.topK, failures: [] };
     // A new conversation's row is written with its first turn, after the response; until then
@@ -409,7 +465,7 @@ export class ChatService {
       );
     }
     if (!request.conversationId) pending.add(request.tenantId, conversationId, bot.id);
-    const timings = { retrieval: performance.now() - started };
+    const timings = { bot: resolved - started, retrieval: performance.now() - resolved };
     return new Turn(
       this.deps,
       bot,

@@ -8,7 +8,14 @@ export {
   DEFAULT_BOT,
 } from './bots/bot-settings.js';
 export { type BotProfile, Bots, type BotView } from './bots/bots.js';
-export { type AnswerMode, ChatService, Turn, type TurnRequest, type TurnResult } from './chat-service.js';
+export {
+  type AnswerMode,
+  ChatService,
+  Turn,
+  type TurnRequest,
+  type TurnResult,
+  type TurnTrace,
+} from './chat-service.js';
 export { conversationExists, getMessages, getTrace, type MessageRecord } from './conversation-store.js';
 export {
   type Citation,
@@ -25,4 +32,5 @@ export {
   promptVersionId,
   registerPrompt,
 } from './prompt-versions.js';
+export { deleteTrace, TraceRetention } from './trace-retention.js';
 export { WriteBehind } from './write-behind.js';

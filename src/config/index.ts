@@ -91,6 +91,11 @@ export const settingsSchema = z.object({
   PARLEY_MODEL_FIRST_TOKEN_TIMEOUT_MS: intFrom(100, 600_000).default(10_000),
   /** The whole generation must end within this time. */
   PARLEY_MODEL_TIMEOUT_MS: intFrom(1000, 3_600_000).default(120_000),
+  /** OTLP/HTTP collector base URL (spans go to <url>/v1/traces); unset: spans are not exported. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(z.url().optional()),
+  OTEL_SERVICE_NAME: z.string().trim().min(1).default('parley'),
+  /** Days a turn's trace is kept before the background sweep deletes it. */
+  PARLEY_TRACE_RETENTION_DAYS: intFrom(1, 3650).default(30),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { Gauge } from 'prom-client';
-import { ensureKnowledgeBase } from '../knowledge/index.js';
+import { ensureKnowledgeBase, queueState } from '../knowledge/index.js';
 import { createMetrics, type Metrics } from '../telemetry/index.js';
 import { ensureTenant } from './auth/api-keys.js';
 import { createAuthHook } from './auth/authenticate.js';
@@ -70,9 +70,11 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     new VisitorTokens(await loadServerSecret(runtime.db, 'visitor-token')),
   );
   app.addHook('onRequest', async (request, reply) => {
+    request.receivedAt = performance.timeOrigin + performance.now();
     reply.header('x-request-id', request.id);
     await authenticate(request, reply);
     await widgetAccess.check(request, reply);
+    request.authMs = performance.timeOrigin + performance.now() - request.receivedAt;
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -80,6 +82,31 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
 
+  // Ingestion backlog, read from the jobs table at scrape time (shared by every replica).
+  let backlog = { queued: 0, running: 0, lagSeconds: 0 };
+  const readBacklog = async () => {
+    backlog = await queueState(runtime.db).catch(() => backlog);
+  };
+  new Gauge({
+    name: 'parley_ingest_queue_depth',
+    help: 'Ingestion jobs by state (queued, running)',
+    labelNames: ['state'],
+    registers: [metrics.registry],
+    async collect() {
+      await readBacklog();
+      this.set({ state: 'queued' }, backlog.queued);
+      this.set({ state: 'running' }, backlog.running);
+    },
+  });
+  new Gauge({
+    name: 'parley_ingest_job_lag_seconds',
+    help: 'How long the oldest queued ingestion job has waited',
+    registers: [metrics.registry],
+    async collect() {
+      await readBacklog();
+      this.set(backlog.lagSeconds);
+    },
+  });
   const { catalog } = runtime;
   const level = { closed: 0, 'half-open': 1, open: 2, isolated: 2 } as const;
   new Gauge({

@@ -6,6 +6,7 @@ import {
   ChatService,
   registerPrompt,
   SYSTEM_PROMPT,
+  TraceRetention,
   WriteBehind,
 } from '../chat/index.js';
 import type { Config } from '../config/index.js';
@@ -27,7 +28,7 @@ import {
   openDatabase,
   withMigrationLock,
 } from '../storage/index.js';
-import type { Logger } from '../telemetry/index.js';
+import { createTracing, type Logger, type Tracing } from '../telemetry/index.js';
 import { KeyVerifier } from './auth/api-keys.js';
 
 export interface Runtime {
@@ -48,6 +49,8 @@ export interface Runtime {
   vector: VectorStatus;
   /** Embeds chunks in the background when embeddings are configured (server processes only). */
   embeddings: EmbeddingBackfill | undefined;
+  /** OpenTelemetry: a span per turn and stage, exported when OTEL_EXPORTER_OTLP_ENDPOINT is set. */
+  tracing: Tracing;
   /** Stops background work, drains pending writes and closes the database. */
   close(): Promise<void>;
 }
@@ -119,7 +122,14 @@ export async function createRuntime(
   await registerPrompt(db, defaults.system_prompt);
   const bots = new Bots(db, catalog, defaults, log.child({ component: 'bots' }));
   const chat = new ChatService({ db, retriever, writeBehind, bots });
+  const tracing = createTracing(config);
+  const retention = new TraceRetention(
+    db,
+    config.PARLEY_TRACE_RETENTION_DAYS,
+    log.child({ component: 'trace-retention' }),
+  );
   await ingestion.start();
+  if (options.runJobs && db.manages) retention.start();
   if (options.runJobs) embeddings?.start();
   return {
     config,
@@ -134,12 +144,15 @@ export async function createRuntime(
     catalog,
     vector,
     embeddings,
+    tracing,
     async close() {
+      await retention.stop();
       await embeddings?.stop();
       await ingestion.stop();
       await ingestPool.close();
       await writeBehind.drain();
       await db.close();
+      await tracing.shutdown().catch((error: unknown) => log.warn({ err: error }, 'span export failed'));
     },
   };
 }

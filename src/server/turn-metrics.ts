@@ -1,13 +1,149 @@
-// Records a finished turn in the metrics: how it was answered, by which model, the time to its
-// first token, and every model attempt (so fallbacks are visible per model).
-import type { Turn } from '../chat/index.js';
-import type { Metrics } from '../telemetry/index.js';
+// Records a finished turn in the metrics and as OpenTelemetry spans: how it was answered, by
+// which model, the time per stage and to its first token, every model attempt (so fallbacks are
+// visible per model), whether retrieval came from the cache and found something relevant.
+// Spans for the stages are made after the fact from the turn's own timings, so tracing adds
+// nothing to the critical path.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Turn, TurnRequest } from '../chat/index.js';
+import {
+  type Metrics,
+  recordChildSpan,
+  type Span,
+  SpanStatusCode,
+  type Tracing,
+} from '../telemetry/index.js';
+import type { Runtime } from './runtime.js';
 
-export function recordTurn(metrics: Metrics, turn: Turn, startedAt: number): void {
+/** The turn's root span and the tracer that made it. */
+export interface TurnSpan {
+  span: Span;
+  tracing: Tracing;
+}
+
+/**
+ * Begins a turn under a new root span (continuing the caller's `traceparent`): the span's trace
+ * id goes on the request's log lines, into the turn's trace and back in `x-trace-id`.
+ */
+export async function beginTracedTurn(
+  runtime: Runtime,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  turnRequest: TurnRequest,
+): Promise<{ turn: Turn; traced: TurnSpan }> {
+  const span = runtime.tracing.startTurn('invoke_agent', request.headers, request.receivedAt);
+  const traceId = span.spanContext().traceId;
+  request.log = request.log.child({ trace_id: traceId });
+  reply.header('x-trace-id', traceId);
+  try {
+    const turn = await runtime.chat.begin({
+      ...turnRequest,
+      timings: { auth: request.authMs, ...turnRequest.timings },
+      traceExtras: { otel_trace_id: traceId, ...turnRequest.traceExtras },
+    });
+    return { turn, traced: { span, tracing: runtime.tracing } };
+  } catch (error) {
+    span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+    span.end();
+    throw error;
+  }
+}
+
+const STAGES = ['auth', 'bot', 'retrieval', 'assembly', 'model_first_token', 'first_token', 'total'] as const;
+
+export function recordTurn(metrics: Metrics, turn: Turn, startedAt: number, traced?: TurnSpan): void {
   const { mode, model, attempts, firstTokenMs } = turn.outcome;
   metrics.turns.inc({ mode, model: model ?? 'none' });
   metrics.turnDuration.observe({ mode }, (performance.now() - startedAt) / 1000);
   if (firstTokenMs !== undefined) metrics.timeToFirstToken.observe({ mode }, firstTokenMs / 1000);
   for (const attempt of attempts)
     metrics.modelAttempts.inc({ model: attempt.model, outcome: attempt.outcome });
+  const trace = turn.trace;
+  if (!trace) return;
+  for (const stage of STAGES) {
+    const ms = trace.timings_ms[stage];
+    if (ms !== undefined) metrics.stageDuration.observe({ stage }, ms / 1000);
+  }
+  if (trace.retrieval_cache) metrics.retrievalCache.inc({ result: trace.retrieval_cache });
+  const relevant = trace.retrieved.length > 0 && trace.relevance.coverage >= trace.relevance.threshold;
+  metrics.retrievalRelevance.inc({ outcome: relevant ? 'hit' : 'miss' });
+  if (traced) recordTurnSpans(turn, traced);
+}
+
+/** The stages as child spans of the turn's root span, then the root span's end. */
+function recordTurnSpans(turn: Turn, { span, tracing }: TurnSpan): void {
+  const trace = turn.trace!;
+  const { tracer } = tracing;
+  const start = turn.startedAtEpoch;
+  const end = performance.timeOrigin + performance.now();
+  const timings = trace.timings_ms;
+  const bot = timings.bot ?? 0;
+  recordChildSpan(
+    tracer,
+    span,
+    'retrieval',
+    { start: start + bot, end: start + bot + (timings.retrieval ?? 0) },
+    {
+      'parley.retrieval.retriever': trace.retriever,
+      'parley.retrieval.results': trace.retrieved.length,
+      'parley.retrieval.cache': trace.retrieval_cache ?? undefined,
+      'parley.retrieval.coverage': trace.relevance.coverage,
+    },
+    trace.degraded.length > 0
+      ? `degraded: ${trace.degraded.map((item) => item.retriever).join(', ')}`
+      : undefined,
+  );
+  if (timings.assembly !== undefined) {
+    const assemblyStart = start + bot + (timings.retrieval ?? 0);
+    recordChildSpan(
+      tracer,
+      span,
+      'assemble_context',
+      { start: assemblyStart, end: assemblyStart + timings.assembly },
+      { 'parley.prompt.version': trace.prompt_version, 'parley.routing.route': trace.routing?.route },
+    );
+  }
+  for (const attempt of trace.attempts) {
+    const [provider, ...rest] = attempt.model.split(':');
+    const answered = attempt.outcome === 'answered';
+    recordChildSpan(
+      tracer,
+      span,
+      `chat ${rest.join(':')}`,
+      { start: attempt.at, end: answered ? end : attempt.at + attempt.ms },
+      {
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.provider.name': provider,
+        'gen_ai.system': provider,
+        'gen_ai.request.model': rest.join(':'),
+        ...(answered
+          ? {
+              'gen_ai.response.model': rest.join(':'),
+              'gen_ai.usage.input_tokens': trace.usage.prompt_tokens,
+              'gen_ai.usage.output_tokens': trace.usage.completion_tokens,
+            }
+          : {}),
+        'parley.attempt.outcome': attempt.outcome,
+        'http.response.status_code': attempt.status,
+      },
+      answered
+        ? trace.completed
+          ? undefined
+          : (trace.error ?? 'incomplete')
+        : (attempt.error ?? attempt.outcome),
+    );
+  }
+  span.updateName(`invoke_agent ${trace.bot}`);
+  span.setAttributes({
+    'gen_ai.operation.name': 'invoke_agent',
+    'gen_ai.agent.name': trace.bot,
+    'gen_ai.conversation.id': trace.conversation_id,
+    'gen_ai.usage.input_tokens': trace.usage.prompt_tokens,
+    'gen_ai.usage.output_tokens': trace.usage.completion_tokens,
+    ...(trace.model ? { 'gen_ai.response.model': trace.model } : {}),
+    'parley.turn.id': trace.turn_id,
+    'parley.turn.mode': trace.mode,
+    'parley.prompt.version': trace.prompt_version,
+  });
+  if (!trace.completed) span.setStatus({ code: SpanStatusCode.ERROR, message: trace.error ?? 'incomplete' });
+  span.end(end);
 }

@@ -1,6 +1,6 @@
 // Prometheus metrics, one registry per app instance (so tests and replicas in one process do not
 // share counters). Names are prefixed parley_; label values are bounded (route patterns, not URLs).
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 import { monitorEventLoopDelay } from './event-loop-delay.js';
 
 export interface Metrics {
@@ -9,10 +9,12 @@ export interface Metrics {
   httpDuration: Histogram<'method' | 'route'>;
   turnDuration: Histogram<'mode'>;
   retrievalDuration: Histogram<'retriever'>;
-  ingestQueueDepth: Gauge;
   turns: Counter<'mode' | 'model'>;
   timeToFirstToken: Histogram<'mode'>;
   modelAttempts: Counter<'model' | 'outcome'>;
+  stageDuration: Histogram<'stage'>;
+  retrievalCache: Counter<'result'>;
+  retrievalRelevance: Counter<'outcome'>;
 
   /** Stops background sampling (called on shutdown). */
   stop(): void;
@@ -43,6 +45,25 @@ export function createMetrics(): Metrics {
       labelNames: ['model', 'outcome'],
       registers: [registry],
     }),
+    stageDuration: new Histogram({
+      name: 'parley_turn_stage_duration_seconds',
+      help: 'Time per turn stage: auth, bot, retrieval, assembly, model_first_token (the answering model), first_token, total',
+      labelNames: ['stage'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    retrievalCache: new Counter({
+      name: 'parley_retrieval_cache_requests_total',
+      help: 'Retrievals answered from the retrieval cache (hit) or the database (miss)',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    retrievalRelevance: new Counter({
+      name: 'parley_retrieval_relevance_total',
+      help: 'Turns whose best passages covered the question enough to answer (hit) or not (miss); the hit rate is hit / (hit + miss)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
 
     registry,
     httpRequests: new Counter({
@@ -70,11 +91,6 @@ export function createMetrics(): Metrics {
       help: 'Retrieval (search and fusion) duration per turn',
       labelNames: ['retriever'],
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
-      registers: [registry],
-    }),
-    ingestQueueDepth: new Gauge({
-      name: 'parley_ingest_queue_depth',
-      help: 'Ingestion jobs queued or running',
       registers: [registry],
     }),
   };

@@ -32,7 +32,7 @@ describe('model chain', () => {
       OPENAI_API_KEY: 'test',
       ANTHROPIC_BASE_URL: stub.url,
       ANTHROPIC_API_KEY: 'test',
-      PARLEY_MODEL_FIRST_TOKEN_TIMEOUT_MS: '500',
+      PARLEY_MODEL_FIRST_TOKEN_TIMEOUT_MS: '1500',
     });
     const tenantId = await ensureTenant(server.runtime.db, 'default');
     const kbId = await ensureKnowledgeBase(server.runtime.db, tenantId);
@@ -134,7 +134,7 @@ describe('model chain', () => {
           OPENAI_API_KEY: 'test',
           ANTHROPIC_BASE_URL: stub.url,
           ANTHROPIC_API_KEY: 'test',
-          PARLEY_MODEL_FIRST_TOKEN_TIMEOUT_MS: '500',
+          PARLEY_MODEL_FIRST_TOKEN_TIMEOUT_MS: '1500',
         });
         try {
           const tenantId = await ensureTenant(fresh.runtime.db, 'default');

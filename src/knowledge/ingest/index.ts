@@ -9,4 +9,4 @@ export {
 export { type BatchEmbedder, EmbeddingBackfill } from './embedding-backfill.js';
 export { IngestPool } from './ingest-pool.js';
 export { Ingestion, type IngestionOptions, type IngestOutcome, type Upload } from './ingestion.js';
-export { getJob, type JobRecord, queueDepth } from './job-queue.js';
+export { getJob, type JobRecord, queueState } from './job-queue.js';

@@ -146,10 +146,16 @@ export async function getJob(db: Database, tenantId: string, id: string): Promis
   return rows[0];
 }
 
-/** Jobs waiting or running (for metrics and /readyz). */
-export async function queueDepth(db: Database): Promise<number> {
-  const rows = await db.query<{ n: number }>(
-    `select count(*) as n from jobs where status in ('queued', 'running')`,
+/** Jobs waiting and running, and how long the oldest waiting job has waited (for metrics). */
+export async function queueState(
+  db: Database,
+): Promise<{ queued: number; running: number; lagSeconds: number }> {
+  const rows = await db.query<{ queued: number; running: number; lag: number | null }>(
+    `select count(*) filter (where status = 'queued')::int as queued,
+            count(*) filter (where status = 'running')::int as running,
+            extract(epoch from now() - min(created_at) filter (where status = 'queued'))::float8 as lag
+       from jobs where status in ('queued', 'running')`,
   );
-  return rows[0]?.n ?? 0;
+  const row = rows[0];
+  return { queued: row?.queued ?? 0, running: row?.running ?? 0, lagSeconds: row?.lag ?? 0 };
 }

@@ -42,6 +42,8 @@ export interface Attempt {
   error?: string;
   status?: number;
   ms: number;
+  /** When the attempt began (epoch ms, sub-millisecond), for spans. */
+  at: number;
 }
 
 export type ChainEvent =
@@ -89,6 +91,8 @@ interface Entry {
   slot: ModelSlot;
   policy: IPolicy;
 }
+
+const epochNow = () => performance.timeOrigin + performance.now();
 
 const isRetryable = (error: Error) => isParleyError(error) && error.isRetryable;
 
@@ -183,7 +187,13 @@ export class ModelChain {
       const id = slot.model.id;
       if (options.exclude?.includes(id)) continue;
       if (slot.coolDownUntil > Date.now()) {
-        attempts.push({ model: id, outcome: 'skipped', error: 'waiting for Retry-After', ms: 0 });
+        attempts.push({
+          model: id,
+          outcome: 'skipped',
+          error: 'waiting for Retry-After',
+          ms: 0,
+          at: epochNow(),
+        });
         continue;
       }
       const started = performance.now();
@@ -221,11 +231,17 @@ export class ModelChain {
           error: error instanceof BrokenCircuitError ? 'circuit open' : (error as Error).message,
           status: apiCallErrorOf(error)?.statusCode,
           ms: performance.now() - started,
+          at: performance.timeOrigin + started,
         });
         continue;
       }
 
-      attempts.push({ model: id, outcome: 'answered', ms: performance.now() - started });
+      attempts.push({
+        model: id,
+        outcome: 'answered',
+        ms: performance.now() - started,
+        at: performance.timeOrigin + started,
+      });
       yield { type: 'model', model: id, attempts };
       const total = setTimeout(
         () => controller.abort(timeoutError(id, 'generation did not finish', this.totalTimeoutMs)),

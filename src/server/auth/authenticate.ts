@@ -18,6 +18,10 @@ export interface Principal {
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal;
+    /** When the request arrived (epoch ms, sub-millisecond). */
+    receivedAt: number;
+    /** Time spent authenticating it, in ms. */
+    authMs: number;
   }
   interface FastifyContextConfig {
     /** Served without a key: static web assets and CORS preflights. */

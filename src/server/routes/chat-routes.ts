@@ -1,13 +1,20 @@
 // POST /v1/chat (JSON, or SSE with stream:true / Accept: text/event-stream), conversations and traces.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { BOT_ID, conversationExists, getMessages, getTrace, listPromptVersions } from '../../chat/index.js';
+import {
+  BOT_ID,
+  conversationExists,
+  deleteTrace,
+  getMessages,
+  getTrace,
+  listPromptVersions,
+} from '../../chat/index.js';
 import { notFound, ParleyError } from '../../errors/index.js';
 import type { Metrics } from '../../telemetry/index.js';
 import { toErrorResponse } from '../error-handler.js';
 import type { Runtime } from '../runtime.js';
 import { openSse } from '../sse.js';
-import { recordTurn } from '../turn-metrics.js';
+import { beginTracedTurn, recordTurn } from '../turn-metrics.js';
 import { assertVisitorOwns, bindVisitorConversation } from '../widget/index.js';
 
 const idParams = z.object({ id: z.uuid('id must be a UUID') });
@@ -43,7 +50,7 @@ export function chatRoutes(
     if (scope && body.bot && body.bot !== scope.bot) {
       throw new ParleyError('PARLEY_ERR_FORBIDDEN', `this key may only talk to bot ${scope.bot}`);
     }
-    const turn = await runtime.chat.begin({
+    const { turn, traced } = await beginTracedTurn(runtime, request, reply, {
       tenantId: request.principal.tenantId,
       botId: scope ? scope.bot : body.bot,
       message: body.message,
@@ -58,7 +65,7 @@ export function chatRoutes(
 
     if (!wantsStream) {
       const result = await turn.complete();
-      recordTurn(metrics, turn, started);
+      recordTurn(metrics, turn, started, traced);
       return result;
     }
 
@@ -81,10 +88,10 @@ export function chatRoutes(
           model: result.model ?? null,
           bot: result.bot,
         });
-        recordTurn(metrics, turn, started);
+        recordTurn(metrics, turn, started, traced);
       } catch (error) {
         turn.finish({ completed: false });
-        recordTurn(metrics, turn, started);
+        recordTurn(metrics, turn, started, traced);
         if (!sse.signal.aborted) {
           const { body: errorBody, unexpected } = toErrorResponse(error);
           if (unexpected) request.log.error({ err: error }, 'stream failed');
@@ -114,6 +121,12 @@ export function chatRoutes(
       if (!exists) throw notFound('conversation');
     }
     return { id, messages };
+  });
+
+  app.delete('/v1/turns/:id/trace', async (request, reply) => {
+    const { id } = idParams.parse(request.params);
+    if (!(await deleteTrace(runtime.db, request.principal.tenantId, id))) throw notFound('trace');
+    return reply.status(204).send();
   });
 
   app.get('/v1/turns/:id/trace', async (request) => {

@@ -9,7 +9,7 @@ import type { Metrics } from '../../telemetry/index.js';
 import { toErrorResponse } from '../error-handler.js';
 import type { Runtime } from '../runtime.js';
 import { openSse } from '../sse.js';
-import { recordTurn } from '../turn-metrics.js';
+import { beginTracedTurn, recordTurn } from '../turn-metrics.js';
 
 const contentPart = z.object({ type: z.string(), text: z.string().optional() }).passthrough();
 const message = z
@@ -72,22 +72,20 @@ export function openAiRoutes(
         `the last message is longer than ${maxChars} characters`,
       );
     }
-    const turn = await runtime.chat
-      .begin({
-        tenantId: request.principal.tenantId,
-        botId: input.model,
-        message: last.content.trim(),
-        history: turns.slice(0, -1),
-      })
-      .catch((error: unknown) => {
-        if (isParleyError(error) && error.code === 'PARLEY_ERR_NOT_FOUND') {
-          throw new ParleyError(
-            'PARLEY_ERR_NOT_FOUND',
-            `model ${input.model} not found: each model is a bot (GET /v1/models lists them)`,
-          );
-        }
-        throw error;
-      });
+    const { turn, traced } = await beginTracedTurn(runtime, request, reply, {
+      tenantId: request.principal.tenantId,
+      botId: input.model,
+      message: last.content.trim(),
+      history: turns.slice(0, -1),
+    }).catch((error: unknown) => {
+      if (isParleyError(error) && error.code === 'PARLEY_ERR_NOT_FOUND') {
+        throw new ParleyError(
+          'PARLEY_ERR_NOT_FOUND',
+          `model ${input.model} not found: each model is a bot (GET /v1/models lists them)`,
+        );
+      }
+      throw error;
+    });
     const id = `chatcmpl-${turn.turnId}`;
     const created = Math.floor(Date.now() / 1000);
     const extras = (result: TurnResult) => ({
@@ -107,7 +105,7 @@ export function openAiRoutes(
 
     if (!input.stream) {
       const result = await turn.complete();
-      recordTurn(metrics, turn, started);
+      recordTurn(metrics, turn, started, traced);
       return {
         id,
         object: 'chat.completion',
@@ -141,7 +139,7 @@ export function openAiRoutes(
           await sse.sendData(chunk({ content: piece }, null));
         }
         const result = turn.finish({ completed: !sse.signal.aborted });
-        recordTurn(metrics, turn, started);
+        recordTurn(metrics, turn, started, traced);
         await sse.sendData(chunk({}, 'stop', extras(result)));
         if (input.stream_options?.include_usage) {
           await sse.sendData({
@@ -156,7 +154,7 @@ export function openAiRoutes(
         await sse.sendData('[DONE]');
       } catch (error) {
         turn.finish({ completed: false });
-        recordTurn(metrics, turn, started);
+        recordTurn(metrics, turn, started, traced);
         if (!sse.signal.aborted) {
           const { body: errorBody } = toErrorResponse(error);
           request.log.warn({ err: error }, 'completion stream ended with an error');

@@ -1,0 +1,226 @@
+// Observability: every metric family after one turn, the turn's trace (stages, prompt, attempts),
+// OpenTelemetry spans over OTLP/HTTP to a local collector (GenAI attributes, a fallback named by
+// both attempts, the caller's traceparent continued), and trace retention and deletion.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TraceRetention } from '../../src/chat/index.js';
+import { ensureKnowledgeBase } from '../../src/knowledge/index.js';
+import { ensureTenant } from '../../src/server/index.js';
+import { createLogger } from '../../src/telemetry/index.js';
+import { call } from '../support/http.js';
+import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';
+import { eventually, startTestServer, type TestServer } from '../support/test-backend.js';
+
+const PRIMARY = 'openai:small-model';
+const FALLBACK = 'anthropic:claude-fallback';
+
+interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  status?: { code?: number };
+  attributes: { key: string; value: Record<string, unknown> }[];
+}
+
+/** A minimal OTLP/HTTP (JSON) collector: keeps every span it receives. */
+async function startCollector(): Promise<{ url: string; spans: OtlpSpan[]; close(): Promise<void> }> {
+  const spans: OtlpSpan[] = [];
+  const server: Server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => {
+      body += chunk;
+    });
+    request.on('end', () => {
+      if (request.url === '/v1/traces') {
+        const payload = JSON.parse(body) as {
+          resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[];
+        };
+        for (const resource of payload.resourceSpans)
+          for (const scope of resource.scopeSpans) spans.push(...scope.spans);
+      }
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    spans,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+const attribute = (span: OtlpSpan, key: string) => {
+  const value = span.attributes.find((item) => item.key === key)?.value;
+  return value ? Object.values(value)[0] : undefined;
+};
+
+describe('observability', () => {
+  let stub: StubProvider;
+  let collector: Awaited<ReturnType<typeof startCollector>>;
+  let server: TestServer;
+  let closed = false;
+  const app = () => server.parley.app;
+
+  beforeAll(async () => {
+    stub = await startStubProvider();
+    collector = await startCollector();
+    server = await startTestServer('pglite', {
+      PARLEY_MODELS: `${PRIMARY},${FALLBACK}`,
+      OPENAI_BASE_URL: stub.url,
+      OPENAI_API_KEY: 'test',
+      ANTHROPIC_BASE_URL: stub.url,
+      ANTHROPIC_API_KEY: 'test',
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+    });
+    const tenantId = await ensureTenant(server.runtime.db, 'default');
+    const kbId = await ensureKnowledgeBase(server.runtime.db, tenantId);
+    await server.runtime.ingestion.ingestNow({
+      tenantId,
+      kbId,
+      bytes: Buffer.from(
+        '# Tides\n\nTides are caused mainly by the gravitational pull of the Moon on the oceans.',
+      ),
+      format: 'markdown',
+      title: 'Tides',
+    });
+  });
+  afterAll(async () => {
+    if (!closed) await server?.close();
+    await stub?.close();
+    await collector?.close();
+  });
+
+  it('has every metric family after one turn', async () => {
+    stub.setReply('The Moon [1].');
+    expect(
+      (await call(app(), { method: 'POST', url: '/v1/chat', payload: { message: 'What causes the tides?' } }))
+        .status,
+    ).toBe(200);
+    const scraped = await call<string>(app(), { method: 'GET', url: '/metrics' });
+    const families = new Set([...scraped.raw.matchAll(/^# TYPE (\S+) /gm)].map((match) => match[1]));
+    for (const family of [
+      'parley_http_requests_total',
+      'parley_http_request_duration_seconds',
+      'parley_turns_total',
+      'parley_turn_duration_seconds',
+      'parley_time_to_first_token_seconds',
+      'parley_turn_stage_duration_seconds',
+      'parley_retrieval_duration_seconds',
+      'parley_retrieval_cache_requests_total',
+      'parley_retrieval_relevance_total',
+      'parley_model_attempts_total',
+      'parley_model_circuit_state',
+      'parley_ingest_queue_depth',
+      'parley_ingest_job_lag_seconds',
+      'parley_event_loop_delay_seconds',
+    ]) {
+      expect(families, family).toContain(family);
+    }
+    expect(scraped.raw).toMatch(/parley_turn_stage_duration_seconds_count\{stage="retrieval"\} [1-9]/);
+    expect(scraped.raw).toMatch(/parley_retrieval_relevance_total\{outcome="hit"\} [1-9]/);
+  });
+
+  it('traces a turn that fell back: both attempts in the stored trace and as GenAI spans, under the caller trace', async () => {
+    stub.setReply('The Moon pulls on the oceans [1].');
+    stub.failNext({ status: 500, path: '/v1/chat/completions' });
+    const callerTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const response = await call<{ turn_id: string; model: string }>(app(), {
+      method: 'POST',
+      url: '/v1/chat',
+      headers: { traceparent: `00-${callerTrace}-00f067aa0ba902b7-01` },
+      payload: { message: 'Why are there tides?' },
+    });
+    expect(response.status).toBe(200);
+    expect(response.body.model).toBe(FALLBACK);
+    expect(response.headers['x-trace-id']).toBe(callerTrace);
+
+    const trace = await eventually(async () => {
+      const found = await call<{
+        otel_trace_id: string;
+        attempts: { model: string; outcome: string }[];
+        timings_ms: Record<string, number>;
+        prompt: { system: string; messages: { role: string; content: string }[] };
+      }>(app(), { method: 'GET', url: `/v1/turns/${response.body.turn_id}/trace` });
+      return found.status === 200 ? found.body : undefined;
+    });
+    expect(trace.otel_trace_id).toBe(callerTrace);
+    expect(trace.attempts.map((attempt) => [attempt.model, attempt.outcome])).toEqual([
+      [PRIMARY, 'failed'],
+      [FALLBACK, 'answered'],
+    ]);
+    for (const stage of [
+      'auth',
+      'bot',
+      'retrieval',
+      'assembly',
+      'model_first_token',
+      'first_token',
+      'total',
+    ]) {
+      expect(trace.timings_ms[stage], stage).toBeGreaterThanOrEqual(0);
+    }
+    expect(trace.prompt.system).toMatch(/cite/i);
+    expect(trace.prompt.messages.at(-1)?.content).toContain('Why are there tides?');
+
+    // Closing the server flushes the batched spans to the collector.
+    await server.close();
+    closed = true;
+    const spans = await eventually(async () => {
+      const ours = collector.spans.filter((span) => span.traceId === callerTrace);
+      return ours.some((span) => span.name.startsWith('invoke_agent')) ? ours : undefined;
+    });
+    const root = spans.find((span) => span.name === 'invoke_agent parley')!;
+    expect(root.parentSpanId).toBe('00f067aa0ba902b7');
+    expect(attribute(root, 'gen_ai.operation.name')).toBe('invoke_agent');
+    expect(attribute(root, 'gen_ai.response.model')).toBe(FALLBACK);
+    const children = spans.filter((span) => span.parentSpanId === root.spanId);
+    expect(children.map((span) => span.name)).toEqual(
+      expect.arrayContaining(['retrieval', 'assemble_context', 'chat small-model', 'chat claude-fallback']),
+    );
+    const failed = children.find((span) => span.name === 'chat small-model')!;
+    expect(attribute(failed, 'gen_ai.provider.name')).toBe('openai');
+    expect(attribute(failed, 'parley.attempt.outcome')).toBe('failed');
+    expect(failed.status?.code).toBe(2);
+    const answered = children.find((span) => span.name === 'chat claude-fallback')!;
+    expect(attribute(answered, 'gen_ai.request.model')).toBe('claude-fallback');
+    expect(Number(attribute(answered, 'gen_ai.usage.output_tokens'))).toBeGreaterThan(0);
+  });
+});
+
+describe('trace retention', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer('postgres');
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('deletes traces past the retention, keeps the others, and deletes one on request', async () => {
+    const tenantId = await ensureTenant(server.runtime.db, 'default');
+    const insert = (id: string, daysAgo: number) =>
+      server.runtime.db.query(
+        `insert into turn_traces(turn_id, tenant_id, trace, created_at) values ($1, $2, '{}', now() - make_interval(days => $3))`,
+        [id, tenantId, daysAgo],
+      );
+    await insert('00000000-0000-4000-8000-000000000001', 40);
+    await insert('00000000-0000-4000-8000-000000000002', 2);
+    await insert('00000000-0000-4000-8000-000000000003', 1);
+    const deleted = await new TraceRetention(server.runtime.db, 30, createLogger('silent')).sweep();
+    expect(deleted).toBe(1);
+    const left = await server.runtime.db.query<{ turn_id: string }>(
+      'select turn_id from turn_traces order by turn_id',
+    );
+    expect(left.map((row) => row.turn_id)).toEqual([
+      '00000000-0000-4000-8000-000000000002',
+      '00000000-0000-4000-8000-000000000003',
+    ]);
+    const url = '/v1/turns/00000000-0000-4000-8000-000000000002/trace';
+    expect((await call(server.parley.app, { method: 'DELETE', url })).status).toBe(204);
+    expect((await call(server.parley.app, { method: 'GET', url })).status).toBe(404);
+    expect((await call(server.parley.app, { method: 'DELETE', url })).status).toBe(404);
+  });
+});
