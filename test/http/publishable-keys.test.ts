@@ -123,6 +123,11 @@ describe.each(BACKENDS)('publishable keys on %s', (kind) => {
       { method: 'GET', url: '/v1/prompts' },
       { method: 'GET', url: '/v1/models' },
       { method: 'POST', url: '/v1/chat/completions', payload: { model: 'parley', messages: [] } },
+      { method: 'GET', url: '/v1/bots' },
+      { method: 'PATCH', url: '/v1/bots/parley', payload: { settings: { models: [] } } },
+      { method: 'DELETE', url: '/v1/turns/00000000-0000-4000-8000-000000000000/trace' },
+      // Its one bot only.
+      { method: 'POST', url: '/v1/chat', payload: { message: 'hello', bot: 'other' } },
     ] as const;
     for (const attempt of attempts) {
       const response = await call<{ error: { code: string } }>(app(), { ...attempt, headers: widget() });
