@@ -34,6 +34,8 @@ export interface TurnRequest {
   conversationId?: string;
   /** Earlier messages sent by the client (OpenAI-style APIs); otherwise read from the conversation. */
   history?: ChatMessage[];
+  /** Answer with the bot's cheapest priced model (over budget under the `cheapest` policy). */
+  preferCheapest?: boolean;
 }
 
 export interface Usage {
@@ -139,6 +141,7 @@ export class Turn {
       queryTokens: this.context.tokens.question,
       conversationMessages: this.memory.recent.length + (this.memory.summary ? RECENT_MESSAGES : 0),
       coverage: this.relevance,
+      preferCheapest: this.request.preferCheapest,
     });
     this.routing = { route, reasons };
     try {
@@ -184,8 +187,15 @@ export class Turn {
     model: string | undefined;
     attempts: Attempt[];
     firstTokenMs: number | undefined;
+    tokens: TokenUsage;
   } {
-    return { mode: this.mode, model: this.model, attempts: this.attempts, firstTokenMs: this.firstTokenMs };
+    return {
+      mode: this.mode,
+      model: this.model,
+      attempts: this.attempts,
+      firstTokenMs: this.firstTokenMs,
+      tokens: this.tokenUsage,
+    };
   }
 
   /**

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { Gauge } from 'prom-client';
+import { type LimitState, limitHeaders } from '../gateway/index.js';
 import { ensureKnowledgeBase } from '../knowledge/index.js';
 import { createMetrics, type Metrics } from '../telemetry/index.js';
 import { ensureTenant } from './auth/api-keys.js';
@@ -15,10 +16,14 @@ import { chatRoutes } from './routes/chat-routes.js';
 import { documentRoutes } from './routes/document-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { openAiRoutes } from './routes/openai-routes.js';
+import { usageRoutes } from './routes/usage-routes.js';
 import type { Runtime } from './runtime.js';
 
 /** The tenant that loopback clients act as while no API key exists. */
 export const DEFAULT_TENANT = 'default';
+
+/** Routes that are never rate limited: probes and scrapes must work under any load. */
+const UNLIMITED_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
 export interface ParleyApp {
   app: FastifyInstance;
@@ -30,6 +35,7 @@ export interface ParleyApp {
 export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   const { config, log } = runtime;
   const metrics = createMetrics();
+  for (const metric of runtime.gateway.metrics.all()) metrics.registry.registerMetric(metric);
   const streams = new Set<Promise<void>>();
   const app: FastifyInstance = Fastify({
     loggerInstance: log as FastifyBaseLogger,
@@ -63,9 +69,27 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   };
 
   const authenticate = createAuthHook(runtime.keys, defaultTenantId);
+  const { gateway } = runtime;
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    const limited = !UNLIMITED_ROUTES.has(request.routeOptions.url ?? '');
+    // The address limit comes before auth, so a flood of bad keys never reaches the key hash.
+    const byAddress = limited
+      ? await gateway.admitRequest({ tenantId: '', keyId: null, ip: request.ip }, ['ip'])
+      : undefined;
     await authenticate(request, reply);
+    if (!limited) return;
+    const byCaller = await gateway.admitRequest(
+      { tenantId: request.principal.tenantId, keyId: request.principal.keyId, ip: request.ip },
+      ['key', 'tenant'],
+    );
+    const tightest: LimitState | undefined =
+      byAddress && byCaller
+        ? byAddress.remaining < byCaller.remaining
+          ? byAddress
+          : byCaller
+        : (byAddress ?? byCaller);
+    if (tightest) void reply.headers(limitHeaders(tightest));
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -89,6 +113,7 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   chatRoutes(app, runtime, metrics, streams);
   botRoutes(app, runtime);
   openAiRoutes(app, runtime, metrics, streams);
+  usageRoutes(app, runtime);
   await app.ready();
 
   return {

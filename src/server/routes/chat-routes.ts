@@ -7,7 +7,7 @@ import type { Metrics } from '../../telemetry/index.js';
 import { toErrorResponse } from '../error-handler.js';
 import type { Runtime } from '../runtime.js';
 import { openSse } from '../sse.js';
-import { recordTurn } from '../turn-metrics.js';
+import { callerOf, recordTurn } from '../turn-metrics.js';
 
 const idParams = z.object({ id: z.uuid('id must be a UUID') });
 
@@ -35,11 +35,14 @@ export function chatRoutes(
     const body = chatBody.parse(request.body);
     const wantsStream = body.stream ?? (request.headers.accept ?? '').includes('text/event-stream');
     const started = performance.now();
+    const account = { gateway: runtime.gateway, caller: callerOf(request) };
+    const { preferCheapest } = await runtime.gateway.admitTurn(account.caller);
     const turn = await runtime.chat.begin({
       tenantId: request.principal.tenantId,
       botId: body.bot,
       message: body.message,
       conversationId: body.conversation_id,
+      preferCheapest,
     });
     metrics.retrievalDuration.observe(
       { retriever: runtime.retriever.name },
@@ -48,11 +51,12 @@ export function chatRoutes(
 
     if (!wantsStream) {
       const result = await turn.complete();
-      recordTurn(metrics, turn, started);
-      return result;
+      const cost = recordTurn(metrics, turn, started, account);
+      return { ...result, usage: { ...result.usage, cost_usd: cost } };
     }
 
     const sse = openSse(request, reply);
+    let recorded = false;
     const done = (async () => {
       try {
         await sse.send('meta', {
@@ -64,17 +68,18 @@ export function chatRoutes(
           await sse.send('token', { text: piece });
         }
         const result = turn.finish({ completed: !sse.signal.aborted });
+        const cost = recordTurn(metrics, turn, started, account);
+        recorded = true;
         await sse.send('citations', { citations: result.citations });
         await sse.send('done', {
-          usage: result.usage,
+          usage: { ...result.usage, cost_usd: cost },
           mode: result.mode,
           model: result.model ?? null,
           bot: result.bot,
         });
-        recordTurn(metrics, turn, started);
       } catch (error) {
         turn.finish({ completed: false });
-        recordTurn(metrics, turn, started);
+        if (!recorded) recordTurn(metrics, turn, started, account);
         if (!sse.signal.aborted) {
           const { body: errorBody, unexpected } = toErrorResponse(error);
           if (unexpected) request.log.error({ err: error }, 'stream failed');
