@@ -47,7 +47,7 @@ const CACHE_MAX = 10_000;
 const PERIODS: BudgetPeriod[] = ['day', 'month'];
 
 /** A configured default, tightened (never loosened) by the tenant's own value. */
-function combine(configured: number, own: number | null): number {
+export function effectiveBudget(configured: number, own: number | null): number {
   if (own === null) return configured;
   return configured > 0 ? Math.min(configured, own) : own;
 }
@@ -71,12 +71,12 @@ export class Budgets {
     const { defaults } = this.settings;
     const limits = readBudgetOverrides(this.db, tenantId).then((own) => ({
       tenant: {
-        day: combine(defaults.tenant.day, own.tenant_daily_usd),
-        month: combine(defaults.tenant.month, own.tenant_monthly_usd),
+        day: effectiveBudget(defaults.tenant.day, own.tenant_daily_usd),
+        month: effectiveBudget(defaults.tenant.month, own.tenant_monthly_usd),
       },
       key: {
-        day: combine(defaults.key.day, own.key_daily_usd),
-        month: combine(defaults.key.month, own.key_monthly_usd),
+        day: effectiveBudget(defaults.key.day, own.key_daily_usd),
+        month: effectiveBudget(defaults.key.month, own.key_monthly_usd),
       },
     }));
     if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
