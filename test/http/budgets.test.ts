@@ -4,7 +4,7 @@
 import { randomInt } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Gateway } from '../../src/gateway/index.js';
 import { createApiKey } from '../../src/server/index.js';
 import { call } from '../support/http.js';
@@ -271,7 +271,7 @@ describe('budgets shared through Redis', () => {
         await startTestServer('postgres', {
           ...stubModels(stub.url, PRICEY),
           PARLEY_PRICES: PRICES,
-          REDIS_URL: process.env.PARLEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
+          REDIS_URL: inject('redisUrl'),
           PARLEY_BUDGET_TENANT_DAILY_USD: '0.000001',
         }),
       );

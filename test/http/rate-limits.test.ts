@@ -1,14 +1,14 @@
 // Rate limits per key, tenant and client address, by requests and by model tokens; in memory and
 // shared through the real Redis by two app instances; and the fallback to memory when Redis is down.
 import { randomInt } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApiKey } from '../../src/server/index.js';
 import { call } from '../support/http.js';
 import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';
 import { metricValue, QUESTION, stubModels, tenantWithKey } from '../support/tenant-fixtures.js';
 import { eventually, startTestServer, type TestServer } from '../support/test-backend.js';
 
-const REDIS_URL = process.env.PARLEY_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = () => inject('redisUrl');
 
 interface ErrorBody {
   error: { code: string; message: string };
@@ -182,7 +182,7 @@ describe('request limits shared through Redis', () => {
     for (let index = 0; index < 2; index++) {
       servers.push(
         await startTestServer('postgres', {
-          REDIS_URL,
+          REDIS_URL: REDIS_URL(),
           PARLEY_RATE_REQUESTS_PER_MINUTE_KEY: '4',
           PARLEY_RATE_REQUESTS_PER_MINUTE_IP: '0',
         }),
