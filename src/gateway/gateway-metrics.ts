@@ -68,7 +68,11 @@ export function createGatewayMetrics(redisUp: () => number | undefined): Gateway
       registers: [],
     }),
   };
-  return { ...metrics, all: () => Object.values(metrics) };
+  // Without REDIS_URL there is no Redis to report on: the gauge is left out rather than read 0.
+  const exposed = Object.values(metrics).filter(
+    (metric) => metric !== metrics.redisUp || redisUp() !== undefined,
+  );
+  return { ...metrics, all: () => exposed };
 }
 
 /**
