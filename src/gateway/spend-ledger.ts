@@ -43,6 +43,8 @@ export class SpendLedger {
   /** This process's counters (without Redis), or the last values Redis returned (with it). */
   private readonly local = new Map<string, number>();
   private readonly seeded = new Map<string, Promise<void>>();
+  /** Counters known to exist in Redis (seeded there by this process or another). */
+  private readonly inRedis = new Set<string>();
 
   constructor(
     private readonly db: Database,
@@ -110,6 +112,12 @@ export class SpendLedger {
           seeding.catch(() => this.seeded.delete(key));
         }
         await seeding;
+        if (this.redis?.up && !this.inRedis.has(key)) {
+          // Seeded while Redis was down: hand it what this process knows (unless a replica did).
+          await this.redis.client
+            .set(key, String(this.localValue(key)), 'EXAT', expiry(subject.period, now), 'NX')
+            .then(() => this.inRedis.add(key), this.onFallback);
+        }
         return key;
       }),
     );
@@ -124,9 +132,10 @@ export class SpendLedger {
     this.local.set(key, spent);
     if (!this.redis?.up) return;
     // Only the first replica's seed counts; later ones find the counter already growing.
-    await this.redis.client
-      .set(key, String(spent), 'EXAT', expiry(subject.period, now), 'NX')
-      .catch(() => this.onFallback());
+    await this.redis.client.set(key, String(spent), 'EXAT', expiry(subject.period, now), 'NX').then(
+      () => this.inRedis.add(key),
+      () => this.onFallback(),
+    );
   }
 
   private localValue(key: string): number {
@@ -140,6 +149,7 @@ export class SpendLedger {
       if (!current.some((bucket) => key.endsWith(`:${bucket}`))) {
         this.seeded.delete(key);
         this.local.delete(key);
+        this.inRedis.delete(key);
       }
     }
   }

@@ -1,7 +1,7 @@
 // Usage records and GET /v1/usage on both backends: one row per turn with its tokens and cost
 // (by the price table, overridable), grouped by day, model, bot and key, scoped to the tenant.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call } from '../support/http.js';
+import { call, parseSse } from '../support/http.js';
 import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';
 import { metricValue, QUESTION, stubModels, tenantWithKey } from '../support/tenant-fixtures.js';
 import { BACKENDS, eventually, startTestServer, type TestServer } from '../support/test-backend.js';
@@ -51,16 +51,21 @@ describe.each(BACKENDS)('usage on %s', (kind) => {
     const alice = await tenantWithKey(server.runtime, `usage-alice-${kind}`);
     const bob = await tenantWithKey(server.runtime, `usage-bob-${kind}`);
     const responses: ChatBody[] = [];
-    for (const stream of [false, false]) {
-      const response = await call<ChatBody>(app(), {
+    for (const stream of [false, true]) {
+      const response = await call<ChatBody | string>(app(), {
         method: 'POST',
         url: '/v1/chat',
         headers: alice.headers,
         payload: { message: QUESTION, stream },
       });
       expect(response.status).toBe(200);
-      responses.push(response.body);
+      // A streamed turn's cost arrives in its `done` event.
+      const done = stream
+        ? parseSse(response.raw).find((event) => event.event === 'done')?.data
+        : response.body;
+      responses.push(done as ChatBody);
     }
+    expect(responses[1]!.usage.cost_usd).toBeCloseTo(responses[0]!.usage.cost_usd, 12);
     const completion = await call<{ usage: ChatBody['usage'] }>(app(), {
       method: 'POST',
       url: '/v1/chat/completions',
