@@ -38,6 +38,8 @@ export interface TurnRequest {
   timings?: Record<string, number>;
   /** Added to the trace as they are (e.g. the OpenTelemetry trace id). */
   traceExtras?: Record<string, unknown>;
+  /** Answer with the bot's cheapest priced model (over budget under the `cheapest` policy). */
+  preferCheapest?: boolean;
 }
 
 /** What a turn records of itself (stored in turn_traces, served at GET /v1/turns/{id}/trace). */
@@ -79,6 +81,8 @@ export interface Usage {
   completion_tokens: number;
   total_tokens: number;
   model: string;
+  /** What the model tokens cost by the price table (0 without a model or a price). */
+  cost_usd: number;
 }
 
 /** How the answer was made: by a model, extractively (no model configured), or extractively because no model answered. */
@@ -125,6 +129,11 @@ export interface ChatServiceDeps {
   writeBehind: WriteBehind;
   /** Each tenant's bots: models and routing, prompt, retrieval and relevance settings. */
   bots: Bots;
+  /** The price of a model's tokens in USD (the price table); absent: turns cost 0. */
+  costOf?: (
+    model: string,
+    tokens: { inputTokens: number; cachedInputTokens: number; outputTokens: number },
+  ) => number;
 }
 
 const words = (text: string) => text.match(/\S+\s*/g) ?? [];
@@ -204,6 +213,7 @@ export class Turn {
       queryTokens: this.context.tokens.question,
       conversationMessages: this.memory.recent.length + (this.memory.summary ? RECENT_MESSAGES : 0),
       coverage: this.relevance,
+      preferCheapest: this.request.preferCheapest,
     });
     this.routing = { route, reasons };
     const messages: ChatMessage[] = [
@@ -255,8 +265,15 @@ export class Turn {
     model: string | undefined;
     attempts: Attempt[];
     firstTokenMs: number | undefined;
+    tokens: TokenUsage;
   } {
-    return { mode: this.mode, model: this.model, attempts: this.attempts, firstTokenMs: this.firstTokenMs };
+    return {
+      mode: this.mode,
+      model: this.model,
+      attempts: this.attempts,
+      firstTokenMs: this.firstTokenMs,
+      tokens: this.tokenUsage,
+    };
   }
 
   /**
@@ -321,7 +338,18 @@ export class Turn {
 
   /** Completes the turn: returns the result and schedules its persistence off the critical path. */
   finish(outcome: { completed: boolean } = { completed: true }): TurnResult {
+    const generated = this.mode === 'generated' && this.model !== undefined;
+    const cost =
+      generated && this.deps.costOf
+        ? this.deps.costOf(this.model!, {
+            inputTokens: this.tokenUsage.inputTokens,
+            cachedInputTokens: this.tokenUsage.cachedInputTokens ?? 0,
+            outputTokens: this.tokenUsage.outputTokens,
+          })
+        : 0;
     const usage: Usage = {
+      // Ten decimals: a millionth of a cent, without binary-float noise in the JSON.
+      cost_usd: Math.round(cost * 1e10) / 1e10,
       prompt_tokens: this.tokenUsage.inputTokens,
       completion_tokens: this.tokenUsage.outputTokens,
       total_tokens: this.tokenUsage.inputTokens + this.tokenUsage.outputTokens,

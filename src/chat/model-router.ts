@@ -14,7 +14,7 @@ export interface RoutingRule {
 
 export interface RouteDecision {
   chain: ModelChain;
-  route: 'default' | 'escalated';
+  route: 'default' | 'escalated' | 'cheapest';
   /** Which rules fired, for the trace. */
   reasons: string[];
 }
@@ -23,6 +23,8 @@ export interface RouteSignals {
   queryTokens: number;
   conversationMessages: number;
   coverage: number;
+  /** Over budget: take the cheapest chain when there is one. */
+  preferCheapest?: boolean | undefined;
 }
 
 export class ModelRouter {
@@ -31,9 +33,14 @@ export class ModelRouter {
     readonly defaultChain: ModelChain,
     private readonly escalationChain: ModelChain | undefined,
     private readonly rule: RoutingRule,
+    /** The bot's cheapest priced model alone, for turns over budget (absent: none is priced). */
+    private readonly cheapestChain?: ModelChain,
   ) {}
 
   route(signals: RouteSignals): RouteDecision {
+    if (signals.preferCheapest && this.cheapestChain) {
+      return { chain: this.cheapestChain, route: 'cheapest', reasons: ['over budget: the cheapest model'] };
+    }
     const reasons: string[] = [];
     if (this.escalationChain) {
       const { queryTokens, conversationMessages, belowCoverage } = this.rule;

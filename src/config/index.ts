@@ -27,6 +27,29 @@ const modelChain = z
 
 const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+const usd = z.coerce.number().min(0).max(1_000_000_000);
+
+/** USD per million tokens; cached input defaults to the input price. */
+export const modelPriceSchema = z
+  .object({
+    input: z.number().min(0),
+    cached_input: z.number().min(0).optional(),
+    output: z.number().min(0),
+  })
+  .strict();
+
+const priceOverrides = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected JSON: {"provider:model": {"input", "output"}}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.record(modelRef, modelPriceSchema));
+
 /** Every setting Parley reads, by its environment name. A config file may set the same names. */
 export const settingsSchema = z.object({
   PARLEY_DATA_DIR: z.string().trim().min(1).default('./.parley'),
@@ -96,6 +119,35 @@ export const settingsSchema = z.object({
   OTEL_SERVICE_NAME: z.string().trim().min(1).default('parley'),
   /** Days a turn's trace is kept before the background sweep deletes it. */
   PARLEY_TRACE_RETENTION_DAYS: intFrom(1, 3650).default(30),
+  /**
+   * Prices per million tokens, by model reference, over the built-in table:
+   * `{"openai:gpt-4o-mini": {"input": 0.15, "cached_input": 0.075, "output": 0.6}}`.
+   */
+  PARLEY_PRICES: optionalString.pipe(priceOverrides.optional()),
+  /** Requests per minute per API key (0: no limit). */
+  PARLEY_RATE_REQUESTS_PER_MINUTE_KEY: intFrom(0, 10_000_000).default(600),
+  /** Requests per minute per tenant, all its keys together (0: no limit). */
+  PARLEY_RATE_REQUESTS_PER_MINUTE_TENANT: intFrom(0, 10_000_000).default(0),
+  /** Requests per minute per client IP address (0: no limit). */
+  PARLEY_RATE_REQUESTS_PER_MINUTE_IP: intFrom(0, 10_000_000).default(600),
+  /** Model tokens (prompt and completion) per minute per API key (0: no limit). */
+  PARLEY_RATE_TOKENS_PER_MINUTE_KEY: intFrom(0, 1_000_000_000).default(0),
+  /** Model tokens per minute per tenant (0: no limit). */
+  PARLEY_RATE_TOKENS_PER_MINUTE_TENANT: intFrom(0, 1_000_000_000).default(0),
+  /** Budgets in USD (0: none); a tenant may override its own with PUT /v1/budgets. */
+  PARLEY_BUDGET_TENANT_DAILY_USD: usd.default(0),
+  PARLEY_BUDGET_TENANT_MONTHLY_USD: usd.default(0),
+  PARLEY_BUDGET_KEY_DAILY_USD: usd.default(0),
+  PARLEY_BUDGET_KEY_MONTHLY_USD: usd.default(0),
+  /** Share of a budget at which a warning is logged, counted and posted to the webhook. */
+  PARLEY_BUDGET_WARN_AT: z.coerce.number().gt(0).max(1).default(0.5),
+  /** Over budget: refuse turns (402), or answer them with the cheapest priced model of the bot. */
+  PARLEY_BUDGET_POLICY: z.enum(['refuse', 'cheapest']).default('refuse'),
+  /** Receives budget warnings and exceedances as JSON POSTs (never on a turn's critical path). */
+  PARLEY_BUDGET_WEBHOOK_URL: optionalString.pipe(z.url().optional()),
+  PARLEY_BUDGET_WEBHOOK_TIMEOUT_MS: intFrom(100, 60_000).default(5000),
+  /** Tenants with their own label in cost metrics; later tenants are counted as "other". */
+  PARLEY_METRICS_MAX_TENANTS: intFrom(0, 10_000).default(50),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -107,6 +159,7 @@ const SECRET_SETTINGS = new Set([
   'ANTHROPIC_API_KEY',
   'OPENAI_BASE_URL',
   'ANTHROPIC_BASE_URL',
+  'PARLEY_BUDGET_WEBHOOK_URL',
 ]);
 
 /** The parsed configuration handed to `createApp` and the CLI. */
@@ -124,7 +177,11 @@ export class ConfigError extends Error {
   }
 }
 
-const fileSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
+// Values are strings, numbers or booleans; a JSON setting (PARLEY_PRICES) may be written as an object.
+const fileSchema = z.record(
+  z.string(),
+  z.union([z.string(), z.number(), z.boolean(), z.record(z.string(), z.unknown())]),
+);
 
 function readConfigFile(file: string): Record<string, string> {
   let raw: unknown;
@@ -141,7 +198,7 @@ function readConfigFile(file: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(parsed.data)) {
     if (!known.has(key)) throw new ConfigError(`config file ${file}: unknown setting ${key}`);
-    out[key] = String(value);
+    out[key] = typeof value === 'object' ? JSON.stringify(value) : String(value);
   }
   return out;
 }

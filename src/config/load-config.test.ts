@@ -31,6 +31,12 @@ describe('loadConfig', () => {
     ['PARLEY_EMBEDDINGS', 'not a model'],
     ['OPENAI_BASE_URL', 'nowhere'],
     ['PARLEY_LOG_LEVEL', 'loud'],
+    ['PARLEY_PRICES', 'not json'],
+    ['PARLEY_PRICES', '{"gpt-4o": {"input": 1, "output": 2}}'],
+    ['PARLEY_PRICES', '{"openai:gpt-4o": {"input": -1, "output": 2}}'],
+    ['PARLEY_BUDGET_POLICY', 'shrug'],
+    ['PARLEY_RATE_REQUESTS_PER_MINUTE_KEY', '-5'],
+    ['PARLEY_BUDGET_WEBHOOK_URL', 'not a url'],
   ])('stops with a message naming %s when it is %j', (name, value) => {
     expect(() => loadConfig({ [name]: value }, emptyDir())).toThrowError(ConfigError);
     expect(() => loadConfig({ [name]: value }, emptyDir())).toThrowError(new RegExp(name));
@@ -55,5 +61,21 @@ describe('loadConfig', () => {
     writeFileSync(path.join(dir, 'broken.json'), '{');
     expect(() => loadConfig({ PARLEY_CONFIG: 'broken.json' }, dir)).toThrowError(/cannot read it as JSON/);
     expect(() => loadConfig({ PARLEY_CONFIG: 'missing.json' }, dir)).toThrowError(/does not exist/);
+  });
+
+  it('reads prices as JSON from the environment, or as an object in the config file', () => {
+    const fromEnv = loadConfig(
+      { PARLEY_PRICES: '{"openai:local": {"input": 0.1, "output": 0.2}}' },
+      emptyDir(),
+    );
+    expect(fromEnv.PARLEY_PRICES).toEqual({ 'openai:local': { input: 0.1, output: 0.2 } });
+    const dir = emptyDir();
+    writeFileSync(
+      path.join(dir, 'parley.config.json'),
+      JSON.stringify({ PARLEY_PRICES: { 'openai:local': { input: 1, cached_input: 0.5, output: 2 } } }),
+    );
+    expect(loadConfig({}, dir).PARLEY_PRICES).toEqual({
+      'openai:local': { input: 1, cached_input: 0.5, output: 2 },
+    });
   });
 });

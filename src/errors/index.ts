@@ -5,6 +5,7 @@
 export const ERROR_CODES = {
   PARLEY_ERR_VALIDATION: 400,
   PARLEY_ERR_UNAUTHORIZED: 401,
+  PARLEY_ERR_BUDGET_EXCEEDED: 402,
   PARLEY_ERR_FORBIDDEN: 403,
   PARLEY_ERR_NOT_FOUND: 404,
   PARLEY_ERR_CONFLICT: 409,
@@ -25,15 +26,22 @@ export class ParleyError extends Error {
   readonly code: ErrorCode;
   readonly httpStatus: number;
   readonly isRetryable: boolean;
+  /** Response headers that belong with this error (a 429's Retry-After). */
+  readonly headers: Readonly<Record<string, string>>;
   /** Marks these objects so `isParleyError` works across module copies and worker boundaries. */
   readonly parleyError = true;
 
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown; isRetryable?: boolean } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; isRetryable?: boolean; headers?: Record<string, string> } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = 'ParleyError';
     this.code = code;
     this.httpStatus = ERROR_CODES[code];
     this.isRetryable = options.isRetryable ?? false;
+    this.headers = options.headers ?? {};
   }
 }
 

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { Gauge } from 'prom-client';
+import { type LimitState, limitHeaders } from '../gateway/index.js';
 import { ensureKnowledgeBase, queueState } from '../knowledge/index.js';
 import { createMetrics, type Metrics } from '../telemetry/index.js';
 import { ensureTenant } from './auth/api-keys.js';
@@ -15,12 +16,16 @@ import { chatRoutes } from './routes/chat-routes.js';
 import { documentRoutes } from './routes/document-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { openAiRoutes } from './routes/openai-routes.js';
+import { usageRoutes } from './routes/usage-routes.js';
 import { webRoutes } from './routes/web-routes.js';
 import type { Runtime } from './runtime.js';
 import { createWidgetAccess, loadServerSecret, VisitorTokens } from './widget/index.js';
 
 /** The tenant that loopback clients act as while no API key exists. */
 export const DEFAULT_TENANT = 'default';
+
+/** Routes that are never rate limited: probes and scrapes must work under any load. */
+const UNLIMITED_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
 export interface ParleyApp {
   app: FastifyInstance;
@@ -32,6 +37,7 @@ export interface ParleyApp {
 export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   const { config, log } = runtime;
   const metrics = createMetrics();
+  for (const metric of runtime.gateway.metrics.all()) metrics.registry.registerMetric(metric);
   const streams = new Set<Promise<void>>();
   const app: FastifyInstance = Fastify({
     loggerInstance: log as FastifyBaseLogger,
@@ -69,12 +75,30 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     runtime.db,
     new VisitorTokens(await loadServerSecret(runtime.db, 'visitor-token')),
   );
+  const { gateway } = runtime;
   app.addHook('onRequest', async (request, reply) => {
     request.receivedAt = performance.timeOrigin + performance.now();
     reply.header('x-request-id', request.id);
+    const limited = !UNLIMITED_ROUTES.has(request.routeOptions.url ?? '');
+    // The address limit comes before auth, so a flood of bad keys never reaches the key hash.
+    const byAddress = limited
+      ? await gateway.admitRequest({ tenantId: '', keyId: null, ip: request.ip }, ['ip'])
+      : undefined;
     await authenticate(request, reply);
     await widgetAccess.check(request, reply);
     request.authMs = performance.timeOrigin + performance.now() - request.receivedAt;
+    if (!limited) return;
+    const byCaller = await gateway.admitRequest(
+      { tenantId: request.principal.tenantId, keyId: request.principal.keyId, ip: request.ip },
+      ['key', 'tenant'],
+    );
+    const tightest: LimitState | undefined =
+      byAddress && byCaller
+        ? byAddress.remaining < byCaller.remaining
+          ? byAddress
+          : byCaller
+        : (byAddress ?? byCaller);
+    if (tightest) void reply.headers(limitHeaders(tightest));
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -123,6 +147,7 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   chatRoutes(app, runtime, metrics, streams);
   botRoutes(app, runtime);
   openAiRoutes(app, runtime, metrics, streams);
+  usageRoutes(app, runtime);
   widgetAccess.routes(app);
   await webRoutes(app);
   await app.ready();

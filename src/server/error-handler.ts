@@ -63,6 +63,7 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
 
 export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const { status, body, unexpected } = toErrorResponse(error);
+  if (isParleyError(error) && error.headers) void reply.headers(error.headers);
   if (unexpected) request.log.error({ err: error }, 'request failed');
   else request.log.info({ code: body.error.code, status }, 'request rejected');
   void reply.status(status).send(body);

@@ -10,6 +10,7 @@ import {
   WriteBehind,
 } from '../chat/index.js';
 import type { Config } from '../config/index.js';
+import { Gateway } from '../gateway/index.js';
 import {
   CachedRetriever,
   EmbeddingBackfill,
@@ -41,6 +42,8 @@ export interface Runtime {
   chat: ChatService;
   writeBehind: WriteBehind;
   keys: KeyVerifier;
+  /** Rate limits, budgets and the accounting of turns (usage, cost). */
+  gateway: Gateway;
   /** Each tenant's bots; the default bot uses the configured models (PARLEY_MODELS). */
   bots: Bots;
   /** Every chat model in use, shared by all bots (clients, circuit breakers). */
@@ -120,8 +123,17 @@ export async function createRuntime(
     catalog.chain([...defaults.escalation_models, ...defaults.models]);
   }
   await registerPrompt(db, defaults.system_prompt);
-  const bots = new Bots(db, catalog, defaults, log.child({ component: 'bots' }));
-  const chat = new ChatService({ db, retriever, writeBehind, bots });
+  const gateway = await Gateway.create(config, db, writeBehind, log.child({ component: 'gateway' }));
+  const bots = new Bots(db, catalog, defaults, log.child({ component: 'bots' }), (refs) =>
+    gateway.prices.cheapest(refs),
+  );
+  const chat = new ChatService({
+    db,
+    retriever,
+    writeBehind,
+    bots,
+    costOf: (model, tokens) => gateway.prices.cost(model, tokens).costUsd,
+  });
   const tracing = createTracing(config);
   const retention = new TraceRetention(
     db,
@@ -140,6 +152,7 @@ export async function createRuntime(
     chat,
     writeBehind,
     keys: new KeyVerifier(db),
+    gateway,
     bots,
     catalog,
     vector,
@@ -150,6 +163,7 @@ export async function createRuntime(
       await embeddings?.stop();
       await ingestion.stop();
       await ingestPool.close();
+      await gateway.close();
       await writeBehind.drain();
       await db.close();
       await tracing.shutdown().catch((error: unknown) => log.warn({ err: error }, 'span export failed'));

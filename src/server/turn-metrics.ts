@@ -1,10 +1,12 @@
-// Records a finished turn in the metrics and as OpenTelemetry spans: how it was answered, by
-// which model, the time per stage and to its first token, every model attempt (so fallbacks are
-// visible per model), whether retrieval came from the cache and found something relevant.
-// Spans for the stages are made after the fact from the turn's own timings, so tracing adds
-// nothing to the critical path.
+// Records a finished turn: in the metrics (how it was answered, by which model, the time per
+// stage and to its first token, every model attempt, so fallbacks are visible per model, whether
+// retrieval came from the cache and found something relevant), in the gateway's accounting
+// (cost, tokens against the limits, spend against the budgets, the usage row) and as
+// OpenTelemetry spans. Spans for the stages are made after the fact from the turn's own timings,
+// so tracing adds nothing to the critical path.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Turn, TurnRequest } from '../chat/index.js';
+import type { Caller, Gateway } from '../gateway/index.js';
 import {
   type Metrics,
   recordChildSpan,
@@ -13,6 +15,16 @@ import {
   type Tracing,
 } from '../telemetry/index.js';
 import type { Runtime } from './runtime.js';
+
+/** Who a turn is accounted to. */
+export interface TurnAccount {
+  gateway: Gateway;
+  caller: Caller;
+}
+
+export function callerOf(request: FastifyRequest): Caller {
+  return { tenantId: request.principal.tenantId, keyId: request.principal.keyId, ip: request.ip };
+}
 
 /** The turn's root span and the tracer that made it. */
 export interface TurnSpan {
@@ -50,23 +62,46 @@ export async function beginTracedTurn(
 
 const STAGES = ['auth', 'bot', 'retrieval', 'assembly', 'model_first_token', 'first_token', 'total'] as const;
 
-export function recordTurn(metrics: Metrics, turn: Turn, startedAt: number, traced?: TurnSpan): void {
-  const { mode, model, attempts, firstTokenMs } = turn.outcome;
+/** Returns the turn's cost in USD (0 for unpriced models and answers without a model). */
+export function recordTurn(
+  metrics: Metrics,
+  turn: Turn,
+  startedAt: number,
+  account: TurnAccount,
+  traced?: TurnSpan,
+): number {
+  const { mode, model, attempts, firstTokenMs, tokens } = turn.outcome;
   metrics.turns.inc({ mode, model: model ?? 'none' });
   metrics.turnDuration.observe({ mode }, (performance.now() - startedAt) / 1000);
   if (firstTokenMs !== undefined) metrics.timeToFirstToken.observe({ mode }, firstTokenMs / 1000);
   for (const attempt of attempts)
     metrics.modelAttempts.inc({ model: attempt.model, outcome: attempt.outcome });
+  const generated = mode === 'generated' && model !== undefined;
+  const { costUsd } = account.gateway.settleTurn(account.caller, {
+    botId: turn.bot.id,
+    conversationId: turn.conversationId,
+    turnId: turn.turnId,
+    model: generated ? model : mode === 'not_found' ? 'none' : 'extractive',
+    generated,
+    tokens: {
+      inputTokens: tokens.inputTokens,
+      cachedInputTokens: tokens.cachedInputTokens ?? 0,
+      outputTokens: tokens.outputTokens,
+    },
+  });
   const trace = turn.trace;
-  if (!trace) return;
-  for (const stage of STAGES) {
-    const ms = trace.timings_ms[stage];
-    if (ms !== undefined) metrics.stageDuration.observe({ stage }, ms / 1000);
+  if (trace) {
+    for (const stage of STAGES) {
+      const ms = trace.timings_ms[stage];
+      if (ms !== undefined) metrics.stageDuration.observe({ stage }, ms / 1000);
+    }
+    if (trace.retrieval_cache) metrics.retrievalCache.inc({ result: trace.retrieval_cache });
+    const relevant = trace.retrieved.length > 0 && trace.relevance.coverage >= trace.relevance.threshold;
+    metrics.retrievalRelevance.inc({ outcome: relevant ? 'hit' : 'miss' });
+    if (traced) recordTurnSpans(turn, traced);
   }
-  if (trace.retrieval_cache) metrics.retrievalCache.inc({ result: trace.retrieval_cache });
-  const relevant = trace.retrieved.length > 0 && trace.relevance.coverage >= trace.relevance.threshold;
-  metrics.retrievalRelevance.inc({ outcome: relevant ? 'hit' : 'miss' });
-  if (traced) recordTurnSpans(turn, traced);
+  // Ten decimals: a millionth of a cent, without binary-float noise in the JSON.
+  return Math.round(costUsd * 1e10) / 1e10;
 }
 
 /** The stages as child spans of the turn's root span, then the root span's end. */

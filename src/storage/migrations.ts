@@ -190,4 +190,39 @@ create table server_secrets (
 );
 `,
   },
+  {
+    version: 6,
+    name: 'usage and budgets',
+    sql: `
+-- One row per turn: its tokens and cost, for GET /v1/usage and for spend read back on start-up.
+create table usage (
+  id bigserial primary key,
+  tenant_id text not null references tenants(id) on delete cascade,
+  key_id text,
+  bot_id text not null,
+  conversation_id text,
+  -- unique: a retried background write inserts nothing twice
+  turn_id text not null unique,
+  model text not null,
+  input_tokens integer not null default 0,
+  cached_input_tokens integer not null default 0,
+  output_tokens integer not null default 0,
+  cost_usd numeric(20, 10) not null default 0,
+  -- false when the model has no price (its cost is counted as 0)
+  priced boolean not null default true,
+  created_at timestamptz not null default now()
+);
+create index usage_tenant_time on usage(tenant_id, created_at);
+create index usage_tenant_key_time on usage(tenant_id, key_id, created_at);
+-- A tenant's budgets over the configured defaults (null: the default).
+create table budgets (
+  tenant_id text primary key references tenants(id) on delete cascade,
+  tenant_daily_usd numeric(20, 10),
+  tenant_monthly_usd numeric(20, 10),
+  key_daily_usd numeric(20, 10),
+  key_monthly_usd numeric(20, 10),
+  updated_at timestamptz not null default now()
+);
+`,
+  },
 ];

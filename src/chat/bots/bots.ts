@@ -53,6 +53,8 @@ export class Bots {
     private readonly catalog: ModelCatalog,
     readonly defaults: BotDefaults,
     private readonly log: Logger,
+    /** The cheapest priced model of a list (by the price table), for turns over budget. */
+    private readonly cheapestOf: (refs: readonly string[]) => string | undefined = () => undefined,
   ) {}
 
   /** The bot's profile; 404 for a bot the tenant does not have. */
@@ -161,15 +163,21 @@ export class Bots {
       chain && settings.escalation_models.length > 0
         ? this.chainOf([...settings.escalation_models, ...settings.models], row.id)
         : undefined;
+    const cheapest = chain ? this.cheapestOf((escalation ?? chain).models) : undefined;
     return {
       id: row.id,
       name: row.name,
       router: chain
-        ? new ModelRouter(chain, escalation, {
-            queryTokens: settings.escalation.query_tokens,
-            conversationMessages: settings.escalation.conversation_messages,
-            belowCoverage: settings.escalation.below_coverage,
-          })
+        ? new ModelRouter(
+            chain,
+            escalation,
+            {
+              queryTokens: settings.escalation.query_tokens,
+              conversationMessages: settings.escalation.conversation_messages,
+              belowCoverage: settings.escalation.below_coverage,
+            },
+            cheapest ? this.catalog.chain([cheapest]) : undefined,
+          )
         : undefined,
       prompt: { id: promptVersionId(settings.system_prompt), text: settings.system_prompt },
       topK: settings.top_k,

@@ -36,7 +36,11 @@ export class SdkChatModel implements ChatModel {
         }
       }
       const usage = await result.usage;
-      return { inputTokens: usage.inputTokens ?? 0, outputTokens: usage.outputTokens ?? 0 };
+      return {
+        inputTokens: usage.inputTokens ?? 0,
+        outputTokens: usage.outputTokens ?? 0,
+        cachedInputTokens: usage.inputTokenDetails?.cacheReadTokens ?? 0,
+      };
     } catch (error) {
       if (request.signal?.aborted) throw request.signal.reason ?? error;
       throw providerError(`model ${this.id}`, error);

@@ -14,8 +14,11 @@ export interface GenerationRequest {
 }
 
 export interface TokenUsage {
+  /** Every input token, cached ones included. */
   inputTokens: number;
   outputTokens: number;
+  /** Input tokens read from the provider's prompt cache (priced lower), when it says. */
+  cachedInputTokens?: number;
 }
 
 export interface ChatModel {

@@ -14,7 +14,7 @@ import type { Metrics } from '../../telemetry/index.js';
 import { toErrorResponse } from '../error-handler.js';
 import type { Runtime } from '../runtime.js';
 import { openSse } from '../sse.js';
-import { beginTracedTurn, recordTurn } from '../turn-metrics.js';
+import { beginTracedTurn, callerOf, recordTurn } from '../turn-metrics.js';
 import { assertVisitorOwns, bindVisitorConversation } from '../widget/index.js';
 
 const idParams = z.object({ id: z.uuid('id must be a UUID') });
@@ -50,11 +50,14 @@ export function chatRoutes(
     if (scope && body.bot && body.bot !== scope.bot) {
       throw new ParleyError('PARLEY_ERR_FORBIDDEN', `this key may only talk to bot ${scope.bot}`);
     }
+    const account = { gateway: runtime.gateway, caller: callerOf(request) };
+    const { preferCheapest } = await runtime.gateway.admitTurn(account.caller);
     const { turn, traced } = await beginTracedTurn(runtime, request, reply, {
       tenantId: request.principal.tenantId,
       botId: scope ? scope.bot : body.bot,
       message: body.message,
       conversationId: body.conversation_id,
+      preferCheapest,
     });
     if (!body.conversation_id)
       await bindVisitorConversation(runtime.db, request.principal, turn.conversationId);
@@ -65,11 +68,12 @@ export function chatRoutes(
 
     if (!wantsStream) {
       const result = await turn.complete();
-      recordTurn(metrics, turn, started, traced);
-      return result;
+      const cost = recordTurn(metrics, turn, started, account, traced);
+      return { ...result, usage: { ...result.usage, cost_usd: cost } };
     }
 
     const sse = openSse(request, reply);
+    let recorded = false;
     const done = (async () => {
       try {
         await sse.send('meta', {
@@ -81,17 +85,18 @@ export function chatRoutes(
           await sse.send('token', { text: piece });
         }
         const result = turn.finish({ completed: !sse.signal.aborted });
+        const cost = recordTurn(metrics, turn, started, account, traced);
+        recorded = true;
         await sse.send('citations', { citations: result.citations });
         await sse.send('done', {
-          usage: result.usage,
+          usage: { ...result.usage, cost_usd: cost },
           mode: result.mode,
           model: result.model ?? null,
           bot: result.bot,
         });
-        recordTurn(metrics, turn, started, traced);
       } catch (error) {
         turn.finish({ completed: false });
-        recordTurn(metrics, turn, started, traced);
+        if (!recorded) recordTurn(metrics, turn, started, account, traced);
         if (!sse.signal.aborted) {
           const { body: errorBody, unexpected } = toErrorResponse(error);
           if (unexpected) request.log.error({ err: error }, 'stream failed');

@@ -9,7 +9,7 @@ import type { Metrics } from '../../telemetry/index.js';
 import { toErrorResponse } from '../error-handler.js';
 import type { Runtime } from '../runtime.js';
 import { openSse } from '../sse.js';
-import { beginTracedTurn, recordTurn } from '../turn-metrics.js';
+import { beginTracedTurn, callerOf, recordTurn } from '../turn-metrics.js';
 
 const contentPart = z.object({ type: z.string(), text: z.string().optional() }).passthrough();
 const message = z
@@ -72,11 +72,14 @@ export function openAiRoutes(
         `the last message is longer than ${maxChars} characters`,
       );
     }
+    const account = { gateway: runtime.gateway, caller: callerOf(request) };
+    const { preferCheapest } = await runtime.gateway.admitTurn(account.caller);
     const { turn, traced } = await beginTracedTurn(runtime, request, reply, {
       tenantId: request.principal.tenantId,
       botId: input.model,
       message: last.content.trim(),
       history: turns.slice(0, -1),
+      preferCheapest,
     }).catch((error: unknown) => {
       if (isParleyError(error) && error.code === 'PARLEY_ERR_NOT_FOUND') {
         throw new ParleyError(
@@ -97,15 +100,16 @@ export function openAiRoutes(
         model: result.model,
       },
     });
-    const usageOf = (result: TurnResult) => ({
+    const usageOf = (result: TurnResult, cost: number) => ({
       prompt_tokens: result.usage.prompt_tokens,
       completion_tokens: result.usage.completion_tokens,
       total_tokens: result.usage.total_tokens,
+      cost_usd: cost,
     });
 
     if (!input.stream) {
       const result = await turn.complete();
-      recordTurn(metrics, turn, started, traced);
+      const cost = recordTurn(metrics, turn, started, account, traced);
       return {
         id,
         object: 'chat.completion',
@@ -114,12 +118,13 @@ export function openAiRoutes(
         choices: [
           { index: 0, message: { role: 'assistant', content: result.answer }, finish_reason: 'stop' },
         ],
-        usage: usageOf(result),
+        usage: usageOf(result, cost),
         ...extras(result),
       };
     }
 
     const sse = openSse(request, reply);
+    let recorded = false;
     const chunk = (
       delta: Record<string, unknown>,
       finish: string | null,
@@ -139,7 +144,8 @@ export function openAiRoutes(
           await sse.sendData(chunk({ content: piece }, null));
         }
         const result = turn.finish({ completed: !sse.signal.aborted });
-        recordTurn(metrics, turn, started, traced);
+        const cost = recordTurn(metrics, turn, started, account, traced);
+        recorded = true;
         await sse.sendData(chunk({}, 'stop', extras(result)));
         if (input.stream_options?.include_usage) {
           await sse.sendData({
@@ -148,13 +154,13 @@ export function openAiRoutes(
             created,
             model: input.model,
             choices: [],
-            usage: usageOf(result),
+            usage: usageOf(result, cost),
           });
         }
         await sse.sendData('[DONE]');
       } catch (error) {
         turn.finish({ completed: false });
-        recordTurn(metrics, turn, started, traced);
+        if (!recorded) recordTurn(metrics, turn, started, account, traced);
         if (!sse.signal.aborted) {
           const { body: errorBody } = toErrorResponse(error);
           request.log.warn({ err: error }, 'completion stream ended with an error');

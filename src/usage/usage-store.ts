@@ -1,0 +1,125 @@
+// Usage records: one row per turn (tokens and cost), written off the critical path; summaries for
+// GET /v1/usage; and the spend since a moment, which budgets read back after a restart.
+import type { Database } from '../storage/index.js';
+
+/** A finished turn's usage, as stored. */
+export interface UsageRecord {
+  tenantId: string;
+  keyId: string | null;
+  botId: string;
+  conversationId: string;
+  turnId: string;
+  /** The model reference that answered, or `extractive` / `none` when no model did. */
+  model: string;
+  inputTokens: number;
+  cachedInputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  /** false when the model has no price (its cost is counted as 0). */
+  priced: boolean;
+}
+
+export type UsageGrouping = 'day' | 'model' | 'bot' | 'key';
+
+export interface UsageFigures {
+  turns: number;
+  input_tokens: number;
+  cached_input_tokens: number;
+  output_tokens: number;
+  total_tokens: number;
+  cost_usd: number;
+  /** Turns answered by a model without a price (counted at 0). */
+  unpriced_turns: number;
+}
+
+export interface UsageGroup extends UsageFigures {
+  /** The day (YYYY-MM-DD, UTC), model, bot or key id; null for turns without a key (loopback). */
+  key: string | null;
+}
+
+/** Idempotent: a retried write of the same turn inserts nothing. */
+export async function insertUsage(db: Database, record: UsageRecord): Promise<void> {
+  await db.query(
+    `insert into usage (tenant_id, key_id, bot_id, conversation_id, turn_id, model, input_tokens,
+       cached_input_tokens, output_tokens, cost_usd, priced)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+     on conflict (turn_id) do nothing`,
+    [
+      record.tenantId,
+      record.keyId,
+      record.botId,
+      record.conversationId,
+      record.turnId,
+      record.model,
+      record.inputTokens,
+      record.cachedInputTokens,
+      record.outputTokens,
+      record.costUsd,
+      record.priced,
+    ],
+  );
+}
+
+// Fixed SQL per grouping (never built from input).
+const GROUP_BY: Record<UsageGrouping, string> = {
+  day: `to_char(created_at at time zone 'UTC', 'YYYY-MM-DD')`,
+  model: 'model',
+  bot: 'bot_id',
+  key: 'key_id',
+};
+
+/** The tenant's usage in [from, to), grouped, in key order. */
+export async function summarizeUsage(
+  db: Database,
+  query: { tenantId: string; from: Date; to: Date; groupBy: UsageGrouping },
+): Promise<UsageGroup[]> {
+  return db.query<UsageGroup>(
+    `select ${GROUP_BY[query.groupBy]} as key,
+            count(*)::int as turns,
+            coalesce(sum(input_tokens), 0)::float8 as input_tokens,
+            coalesce(sum(cached_input_tokens), 0)::float8 as cached_input_tokens,
+            coalesce(sum(output_tokens), 0)::float8 as output_tokens,
+            coalesce(sum(input_tokens + output_tokens), 0)::float8 as total_tokens,
+            coalesce(sum(cost_usd), 0)::float8 as cost_usd,
+            (count(*) filter (where not priced))::int as unpriced_turns
+       from usage
+      where tenant_id = $1 and created_at >= $2 and created_at < $3
+      group by 1
+      order by 1 nulls first`,
+    [query.tenantId, query.from, query.to],
+  );
+}
+
+/** The sum of figures, for a summary's totals. */
+export function totalOf(groups: readonly UsageFigures[]): UsageFigures {
+  const total: UsageFigures = {
+    turns: 0,
+    input_tokens: 0,
+    cached_input_tokens: 0,
+    output_tokens: 0,
+    total_tokens: 0,
+    cost_usd: 0,
+    unpriced_turns: 0,
+  };
+  for (const group of groups) {
+    for (const field of Object.keys(total) as (keyof UsageFigures)[]) total[field] += group[field];
+  }
+  return total;
+}
+
+/** USD spent by a tenant (or one of its keys) since `since`. */
+export async function spendSince(
+  db: Database,
+  subject: { tenantId: string; keyId?: string },
+  since: Date,
+): Promise<number> {
+  const rows = await db.query<{ spent: number }>(
+    subject.keyId === undefined
+      ? `select coalesce(sum(cost_usd), 0)::float8 as spent from usage
+          where tenant_id = $1 and created_at >= $2`
+      : `select coalesce(sum(cost_usd), 0)::float8 as spent from usage
+          where tenant_id = $1 and created_at >= $2 and key_id = $3`,
+    subject.keyId === undefined ? [subject.tenantId, since] : [subject.tenantId, since, subject.keyId],
+  );
+  return rows[0]?.spent ?? 0;
+}

@@ -1,0 +1,316 @@
+// Budgets: the warning at the configured share (log, metric and one webhook POST to a local
+// server), refusal with 402 once spent, the cheapest-model policy, spend read back from the
+// usage table by a new process, and spend shared by two instances through Redis.
+import { randomInt } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Gateway } from '../../src/gateway/index.js';
+import { createApiKey } from '../../src/server/index.js';
+import { call } from '../support/http.js';
+import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';
+import { ingestTides, metricValue, QUESTION, stubModels, tenantWithKey } from '../support/tenant-fixtures.js';
+import { eventually, startTestServer, type TestServer } from '../support/test-backend.js';
+
+interface ChatBody {
+  usage: { cost_usd: number };
+  model?: string;
+  turn_id: string;
+  error: { code: string; message: string };
+}
+interface BudgetsBody {
+  policy: string;
+  budgets: { scope: string; period: string; limit_usd: number | null; spent_usd: number }[];
+}
+
+const PRICEY = 'openai:pricey-model';
+const CHEAP = 'anthropic:cheap-model';
+const PRICES = JSON.stringify({
+  [PRICEY]: { input: 100, output: 100 },
+  [CHEAP]: { input: 0.01, output: 0.01 },
+});
+
+/** A local HTTP server that records the JSON bodies POSTed to it. */
+async function startWebhookReceiver(): Promise<{
+  url: string;
+  events: Record<string, unknown>[];
+  close(): Promise<void>;
+}> {
+  const events: Record<string, unknown>[] = [];
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      events.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>);
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    events,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+const spentOf = (body: BudgetsBody, scope: string, period: string) =>
+  body.budgets.find((budget) => budget.scope === scope && budget.period === period)?.spent_usd ?? -1;
+
+describe('budgets (refuse)', () => {
+  let stub: StubProvider;
+  let hook: Awaited<ReturnType<typeof startWebhookReceiver>>;
+  let server: TestServer;
+  beforeAll(async () => {
+    stub = await startStubProvider();
+    hook = await startWebhookReceiver();
+    server = await startTestServer('pglite', {
+      ...stubModels(stub.url, PRICEY),
+      PARLEY_PRICES: PRICES,
+      PARLEY_BUDGET_WEBHOOK_URL: hook.url,
+    });
+    stub.setReply('The Moon pulls on the oceans [1].');
+  });
+  afterAll(async () => {
+    await server?.close();
+    await hook?.close();
+    await stub?.close();
+  });
+  const app = () => server.parley.app;
+
+  it('warns once at half the budget, then refuses with 402 once it is spent', async () => {
+    const erin = await tenantWithKey(server.runtime, 'budget-erin');
+    const ask = () =>
+      call<ChatBody>(app(), {
+        method: 'POST',
+        url: '/v1/chat',
+        headers: erin.headers,
+        payload: { message: QUESTION },
+      });
+    const budgets = () =>
+      call<BudgetsBody>(app(), { method: 'GET', url: '/v1/budgets', headers: erin.headers });
+    const spentReaches = (usd: number) =>
+      eventually(async () => {
+        const body = (await budgets()).body;
+        return spentOf(body, 'tenant', 'day') >= usd - 1e-9 ? body : undefined;
+      }, 5000);
+
+    const first = await ask();
+    expect(first.status).toBe(200);
+    const cost = first.body.usage.cost_usd;
+    expect(cost).toBeGreaterThan(0);
+    await spentReaches(cost);
+    // 2.5 turns' worth: the second turn crosses half, the third crosses the whole.
+    const put = await call<BudgetsBody>(app(), {
+      method: 'PUT',
+      url: '/v1/budgets',
+      headers: erin.headers,
+      payload: { tenant_daily_usd: cost * 2.5 },
+    });
+    expect(put.status).toBe(200);
+    const limit = put.body.budgets.find((budget) => budget.scope === 'tenant' && budget.period === 'day');
+    expect(limit?.limit_usd).toBeCloseTo(cost * 2.5, 8);
+    expect(hook.events).toEqual([]);
+
+    expect((await ask()).status).toBe(200);
+    await spentReaches(cost * 2);
+    const warning = await eventually(async () =>
+      hook.events.find((event) => event.event === 'budget.warning'),
+    );
+    expect(warning).toMatchObject({ tenant_id: erin.tenantId, scope: 'tenant', period: 'day' });
+    expect(warning.limit_usd).toBeCloseTo(cost * 2.5, 8);
+    expect(await metricValue(app(), 'parley_budget_warnings_total', { level: 'warning' }, erin.headers)).toBe(
+      1,
+    );
+
+    expect((await ask()).status).toBe(200);
+    await spentReaches(cost * 3);
+    await eventually(async () => hook.events.find((event) => event.event === 'budget.exceeded'));
+
+    const refused = await ask();
+    expect(refused.status).toBe(402);
+    expect(refused.body.error.code).toBe('PARLEY_ERR_BUDGET_EXCEEDED');
+    expect(refused.body.error.message).toMatch(/daily budget/);
+    const streamed = await call(app(), {
+      method: 'POST',
+      url: '/v1/chat/completions',
+      headers: erin.headers,
+      payload: { model: 'parley', stream: true, messages: [{ role: 'user', content: QUESTION }] },
+    });
+    expect(streamed.status).toBe(402);
+    // One warning and one exceedance in all: later turns do not repeat them.
+    expect(hook.events.map((event) => event.event)).toEqual(['budget.warning', 'budget.exceeded']);
+    expect(
+      await metricValue(app(), 'parley_budget_enforced_total', { action: 'refused' }, erin.headers),
+    ).toBe(2);
+    // The model was called for the three answered turns only.
+    expect(stub.requests.filter((request) => request.prompt).length).toBe(3);
+  });
+
+  it('reads spend back from the usage table in a new process', async () => {
+    const frank = await tenantWithKey(server.runtime, 'budget-frank');
+    const answered = await call<ChatBody>(app(), {
+      method: 'POST',
+      url: '/v1/chat',
+      headers: frank.headers,
+      payload: { message: QUESTION },
+    });
+    const cost = answered.body.usage.cost_usd;
+    await eventually(async () => {
+      const rows = await server.runtime.db.query<{ n: number }>(
+        'select count(*)::int as n from usage where tenant_id = $1',
+        [frank.tenantId],
+      );
+      return rows[0]!.n === 1 ? true : undefined;
+    });
+    // A fresh gateway (as after a restart) starts from the table.
+    const fresh = await Gateway.create(
+      server.config,
+      server.runtime.db,
+      server.runtime.writeBehind,
+      server.runtime.log,
+    );
+    try {
+      const status = await fresh.budgets.status({
+        tenantId: frank.tenantId,
+        keyId: frank.keyId,
+        ip: '127.0.0.1',
+      });
+      expect(status).toContainEqual(
+        expect.objectContaining({ scope: 'tenant', period: 'month', spent_usd: cost }),
+      );
+      expect(status).toContainEqual(
+        expect.objectContaining({ scope: 'key', period: 'day', spent_usd: cost }),
+      );
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('rejects budget updates that are not positive amounts or null', async () => {
+    const gina = await tenantWithKey(server.runtime, 'budget-gina');
+    for (const payload of [
+      { tenant_daily_usd: -1 },
+      { tenant_daily_usd: 0 },
+      { daily: 3 },
+      { key_monthly_usd: 'x' },
+    ]) {
+      const response = await call(app(), {
+        method: 'PUT',
+        url: '/v1/budgets',
+        headers: gina.headers,
+        payload,
+      });
+      expect(response.status, JSON.stringify(payload)).toBe(400);
+    }
+  });
+});
+
+describe('budgets (cheapest)', () => {
+  let stub: StubProvider;
+  let server: TestServer;
+  beforeAll(async () => {
+    stub = await startStubProvider();
+    server = await startTestServer('pglite', {
+      ...stubModels(stub.url, `${PRICEY},${CHEAP}`),
+      PARLEY_PRICES: PRICES,
+      PARLEY_BUDGET_POLICY: 'cheapest',
+      PARLEY_BUDGET_KEY_DAILY_USD: '0.000001',
+    });
+    stub.setReply('The Moon pulls on the oceans [1].');
+  });
+  afterAll(async () => {
+    await server?.close();
+    await stub?.close();
+  });
+
+  it('answers with the cheapest priced model of the bot once the key budget is spent', async () => {
+    const hana = await tenantWithKey(server.runtime, 'budget-hana');
+    const ask = () =>
+      call<ChatBody>(server.parley.app, {
+        method: 'POST',
+        url: '/v1/chat',
+        headers: hana.headers,
+        payload: { message: QUESTION },
+      });
+    const first = await ask();
+    expect(first.body.model).toBe(PRICEY);
+    const downgraded = await eventually(async () => {
+      const response = await ask();
+      return response.body.model === CHEAP ? response : undefined;
+    }, 5000);
+    expect(downgraded.status).toBe(200);
+    const trace = await eventually(async () => {
+      const found = await call<{ routing: { route: string } }>(server.parley.app, {
+        method: 'GET',
+        url: `/v1/turns/${downgraded.body.turn_id}/trace`,
+        headers: hana.headers,
+      });
+      return found.status === 200 ? found.body : undefined;
+    });
+    expect(trace.routing.route).toBe('cheapest');
+    expect(
+      await metricValue(
+        server.parley.app,
+        'parley_budget_enforced_total',
+        { action: 'cheapest', scope: 'key' },
+        hana.headers,
+      ),
+    ).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('budgets shared through Redis', () => {
+  const servers: TestServer[] = [];
+  let stub: StubProvider;
+  beforeAll(async () => {
+    stub = await startStubProvider();
+    stub.setReply('The Moon pulls on the oceans [1].');
+    for (let index = 0; index < 2; index++) {
+      servers.push(
+        await startTestServer('postgres', {
+          ...stubModels(stub.url, PRICEY),
+          PARLEY_PRICES: PRICES,
+          REDIS_URL: inject('redisUrl'),
+          PARLEY_BUDGET_TENANT_DAILY_USD: '0.000001',
+        }),
+      );
+    }
+  });
+  afterAll(async () => {
+    for (const server of servers) await server.close();
+    await stub?.close();
+  });
+
+  it('spend on one instance counts against the budget on the other', async () => {
+    const [a, b] = servers as [TestServer, TestServer];
+    const created = await createApiKey(a.runtime.db, `shared-budget-${randomInt(1e9)}`);
+    const [row] = await a.runtime.db.query<Record<string, unknown>>('select * from api_keys where id = $1', [
+      created.keyId,
+    ]);
+    await b.runtime.db.query('insert into tenants(id, name) values ($1, $2)', [created.tenantId, 'shared']);
+    await b.runtime.db.query('insert into api_keys(id, tenant_id, hash, salt) values ($1, $2, $3, $4)', [
+      row!.id,
+      row!.tenant_id,
+      row!.hash,
+      row!.salt,
+    ]);
+    await ingestTides(a.runtime, created.tenantId);
+    await ingestTides(b.runtime, created.tenantId);
+    const headers = { authorization: `Bearer ${created.key}` };
+    const ask = (server: TestServer) =>
+      call<ChatBody>(server.parley.app, {
+        method: 'POST',
+        url: '/v1/chat',
+        headers,
+        payload: { message: QUESTION },
+      });
+    expect((await ask(a)).status).toBe(200);
+    // B's own usage table is empty: only the shared counter knows about A's turn.
+    const refused = await eventually(async () => {
+      const response = await ask(b);
+      return response.status === 402 ? response : undefined;
+    }, 5000);
+    expect(refused.body.error.code).toBe('PARLEY_ERR_BUDGET_EXCEEDED');
+  });
+});

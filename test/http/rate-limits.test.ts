@@ -1,0 +1,245 @@
+// Rate limits per key, tenant and client address, by requests and by model tokens; in memory and
+// shared through the real Redis by two app instances; and the fallback to memory when Redis is down.
+import { randomInt } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createApiKey } from '../../src/server/index.js';
+import { call } from '../support/http.js';
+import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';
+import { metricValue, QUESTION, stubModels, tenantWithKey } from '../support/tenant-fixtures.js';
+import { eventually, startTestServer, type TestServer } from '../support/test-backend.js';
+
+const REDIS_URL = () => inject('redisUrl');
+
+interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+const randomAddress = () => `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
+
+describe('request limits (memory)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer('pglite', {
+      PARLEY_RATE_REQUESTS_PER_MINUTE_KEY: '3',
+      PARLEY_RATE_REQUESTS_PER_MINUTE_TENANT: '5',
+      PARLEY_RATE_REQUESTS_PER_MINUTE_IP: '0',
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  const app = () => server.parley.app;
+
+  it('answers 429 with Retry-After past the key limit, and the refused upload stores nothing', async () => {
+    const alice = await createApiKey(server.runtime.db, 'limits-alice');
+    const other = await createApiKey(server.runtime.db, 'limits-alice');
+    const as = (key: string) => ({ authorization: `Bearer ${key}` });
+    for (let index = 0; index < 3; index++) {
+      const response = await call(app(), { method: 'GET', url: '/v1/documents', headers: as(alice.key) });
+      expect(response.status).toBe(200);
+      expect(response.headers['ratelimit-limit']).toBe('3');
+      expect(response.headers['ratelimit-remaining']).toBe(String(2 - index));
+      expect(response.headers['x-ratelimit-remaining']).toBe(String(2 - index));
+    }
+    const refused = await call<ErrorBody>(app(), {
+      method: 'POST',
+      url: '/v1/documents',
+      headers: as(alice.key),
+      payload: { title: 'Refused', text: 'This upload arrives after the limit.' },
+    });
+    expect(refused.status).toBe(429);
+    expect(refused.body.error.code).toBe('PARLEY_ERR_RATE_LIMITED');
+    expect(refused.body.error.message).toMatch(/API key/);
+    const retryAfter = Number(refused.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+
+    // Another key of the tenant has its own key limit: it sees that nothing was stored.
+    const listed = await call<{ documents: unknown[] }>(app(), {
+      method: 'GET',
+      url: '/v1/documents',
+      headers: as(other.key),
+    });
+    expect(listed.status).toBe(200);
+    expect(listed.body.documents).toEqual([]);
+    // Probes and scrapes are never limited.
+    for (const url of ['/healthz', '/readyz', '/metrics']) {
+      expect((await call(app(), { method: 'GET', url, headers: as(alice.key) })).status, url).not.toBe(429);
+    }
+    expect(
+      await metricValue(
+        app(),
+        'parley_rate_limited_total',
+        { scope: 'key', limit: 'requests' },
+        as(other.key),
+      ),
+    ).toBe(1);
+  });
+
+  it('shares the tenant limit between the keys of one tenant', async () => {
+    const first = await createApiKey(server.runtime.db, 'limits-bob');
+    const second = await createApiKey(server.runtime.db, 'limits-bob');
+    const statuses: number[] = [];
+    for (const key of [first.key, second.key, first.key, second.key, first.key, second.key]) {
+      const response = await call(app(), {
+        method: 'GET',
+        url: '/v1/bots',
+        headers: { authorization: `Bearer ${key}` },
+      });
+      statuses.push(response.status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+    expect(
+      await metricValue(
+        app(),
+        'parley_rate_limited_total',
+        { scope: 'tenant' },
+        {
+          authorization: `Bearer ${first.key}`,
+        },
+      ),
+    ).toBe(1);
+  });
+});
+
+describe('address limits', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer('pglite', { PARLEY_RATE_REQUESTS_PER_MINUTE_IP: '2' });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('limits a client address before auth, so bad keys cannot be tried without end', async () => {
+    const address = randomAddress();
+    const attempt = () =>
+      call<ErrorBody>(server.parley.app, {
+        method: 'GET',
+        url: '/v1/documents',
+        remoteAddress: address,
+        headers: { authorization: 'Bearer parley_guess_secret' },
+      });
+    expect((await attempt()).status).toBe(401);
+    expect((await attempt()).status).toBe(401);
+    const third = await attempt();
+    expect(third.status).toBe(429);
+    expect(third.headers['retry-after']).toBeDefined();
+    // Another address is unaffected.
+    const elsewhere = await call(server.parley.app, { method: 'GET', url: '/v1/documents' });
+    expect(elsewhere.status).toBe(200);
+  });
+});
+
+describe('token limits', () => {
+  let stub: StubProvider;
+  let server: TestServer;
+  beforeAll(async () => {
+    stub = await startStubProvider();
+    server = await startTestServer('pglite', {
+      ...stubModels(stub.url, 'openai:small-model'),
+      PARLEY_RATE_TOKENS_PER_MINUTE_KEY: '10',
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await stub?.close();
+  });
+
+  it('counts a turn’s real tokens once it ends and refuses the next turn while the bucket is spent', async () => {
+    const carol = await tenantWithKey(server.runtime, 'tokens-carol');
+    stub.setReply('The Moon pulls on the oceans [1].');
+    const ask = (stream = false) =>
+      call<{ usage: { total_tokens: number } } & ErrorBody>(server.parley.app, {
+        method: 'POST',
+        url: '/v1/chat',
+        headers: carol.headers,
+        payload: { message: QUESTION, stream },
+      });
+    const first = await ask();
+    expect(first.status).toBe(200);
+    expect(first.body.usage.total_tokens).toBeGreaterThan(10);
+    // The tokens are counted just after the response.
+    const refused = await eventually(async () => {
+      const response = await ask();
+      return response.status === 429 ? response : undefined;
+    }, 5000);
+    expect(refused.body.error.code).toBe('PARLEY_ERR_RATE_LIMITED');
+    expect(refused.body.error.message).toMatch(/tokens/);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect((await ask(true)).status).toBe(429);
+    // Refused turns started nothing: only the first reached the model.
+    expect(stub.requests.filter((request) => request.prompt).length).toBe(1);
+    expect(
+      await metricValue(server.parley.app, 'parley_rate_limited_total', { limit: 'tokens' }, carol.headers),
+    ).toBe(2);
+  });
+});
+
+describe('request limits shared through Redis', () => {
+  const servers: TestServer[] = [];
+  beforeAll(async () => {
+    for (let index = 0; index < 2; index++) {
+      servers.push(
+        await startTestServer('postgres', {
+          REDIS_URL: REDIS_URL(),
+          PARLEY_RATE_REQUESTS_PER_MINUTE_KEY: '4',
+          PARLEY_RATE_REQUESTS_PER_MINUTE_IP: '0',
+        }),
+      );
+    }
+  });
+  afterAll(async () => {
+    for (const server of servers) await server.close();
+  });
+
+  it('two app instances sharing one Redis see one limit', async () => {
+    const [a, b] = servers as [TestServer, TestServer];
+    // The same tenant and key on both instances (replicas share one database in production).
+    const created = await createApiKey(a.runtime.db, `shared-${randomInt(1e9)}`);
+    const [row] = await a.runtime.db.query<Record<string, unknown>>('select * from api_keys where id = $1', [
+      created.keyId,
+    ]);
+    await b.runtime.db.query('insert into tenants(id, name) values ($1, $2)', [created.tenantId, 'shared']);
+    await b.runtime.db.query('insert into api_keys(id, tenant_id, hash, salt) values ($1, $2, $3, $4)', [
+      row!.id,
+      row!.tenant_id,
+      row!.hash,
+      row!.salt,
+    ]);
+    const headers = { authorization: `Bearer ${created.key}` };
+    const statuses: number[] = [];
+    for (const server of [a, b, a, b, a, b]) {
+      statuses.push((await call(server.parley.app, { method: 'GET', url: '/v1/bots', headers })).status);
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+    expect(await metricValue(a.parley.app, 'parley_redis_up', {}, headers)).toBe(1);
+    expect(await metricValue(a.parley.app, 'parley_rate_limit_fallbacks_total', {}, headers)).toBe(0);
+  });
+});
+
+describe('Redis down', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer('pglite', {
+      // Nothing listens there: every operation falls back to this process's memory.
+      REDIS_URL: 'redis://127.0.0.1:1',
+      PARLEY_RATE_REQUESTS_PER_MINUTE_IP: '2',
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('still limits, in memory, and says so in the metrics', async () => {
+    const statuses: number[] = [];
+    for (let index = 0; index < 3; index++) {
+      statuses.push((await call(server.parley.app, { method: 'GET', url: '/v1/bots' })).status);
+    }
+    expect(statuses).toEqual([200, 200, 429]);
+    expect(await metricValue(server.parley.app, 'parley_redis_up')).toBe(0);
+    expect(await metricValue(server.parley.app, 'parley_rate_limit_fallbacks_total')).toBeGreaterThanOrEqual(
+      3,
+    );
+  });
+});
