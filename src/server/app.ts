@@ -87,7 +87,8 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     await authenticate(request, reply);
     await widgetAccess.check(request, reply);
     request.authMs = performance.timeOrigin + performance.now() - request.receivedAt;
-    if (!limited) return;
+    // Public routes (web assets, CORS preflights) have no caller to count beyond the address.
+    if (!limited || !request.principal) return;
     const byCaller = await gateway.admitRequest(
       { tenantId: request.principal.tenantId, keyId: request.principal.keyId, ip: request.ip },
       ['key', 'tenant'],
