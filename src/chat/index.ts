@@ -11,6 +11,13 @@ export { type BotProfile, Bots, type BotView } from './bots/bots.js';
 export { type AnswerMode, ChatService, Turn, type TurnRequest, type TurnResult } from './chat-service.js';
 export { conversationExists, getMessages, getTrace, type MessageRecord } from './conversation-store.js';
 export {
+  type Dashboard,
+  type DashboardBucket,
+  type DashboardRange,
+  readDashboard,
+  type TurnFigures,
+} from './dashboard-stats.js';
+export {
   type Citation,
   DEGRADED_LABEL,
   EXTRACTIVE_LABEL,
