@@ -216,6 +216,7 @@ describe.each(BACKENDS)('the dashboard API on %s', (kind) => {
       'from=2030-03-02T00:00:00Z&to=2030-03-01T00:00:00Z',
       'from=2030-01-01T00:00:00Z&to=2030-06-01T00:00:00Z',
       'not_found_limit=5000',
+      'from=2030-01-01T00:00:00Z&to=2030-03-01T00:00:00Z&bucket=hour',
       'tenant=other',
     ];
     for (const query of cases) {

@@ -9,6 +9,8 @@ import type { Runtime } from '../runtime.js';
 const DAY_MS = 86_400_000;
 /** The widest range one request may ask for; older traces stay readable a range at a time. */
 export const MAX_DASHBOARD_DAYS = 90;
+/** Hourly buckets over at most a month (744 points), so a response stays small. */
+const MAX_HOURLY_DAYS = 31;
 
 const dashboardQuery = z
   .object({
@@ -33,6 +35,13 @@ const dashboardQuery = z
       });
     }
     const bucket = query.bucket ?? (to.getTime() - from.getTime() <= 2 * DAY_MS ? 'hour' : 'day');
+    if (bucket === 'hour' && to.getTime() - from.getTime() > MAX_HOURLY_DAYS * DAY_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `hourly buckets may span at most ${MAX_HOURLY_DAYS} days: use bucket=day`,
+        path: ['bucket'],
+      });
+    }
     return { from, to, bucket, notFoundLimit: query.not_found_limit };
   });
 
