@@ -1,6 +1,9 @@
-// The chat page: web/index.html and its modules, built into dist/web (served at `/`).
+// The web pages: the chat (web/index.html, served at `/`) and the operator dashboard
+// (web/dashboard.html, served at `/dashboard`) with their modules, built into dist/web.
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+
+const page = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
@@ -11,5 +14,6 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2020',
     reportCompressedSize: true,
+    rollupOptions: { input: { chat: page('index.html'), dashboard: page('dashboard.html') } },
   },
 });

@@ -18,6 +18,13 @@ export {
 } from './chat-service.js';
 export { conversationExists, getMessages, getTrace, type MessageRecord } from './conversation-store.js';
 export {
+  type Dashboard,
+  type DashboardBucket,
+  type DashboardRange,
+  readDashboard,
+  type TurnFigures,
+} from './dashboard-stats.js';
+export {
   type Citation,
   DEGRADED_LABEL,
   EXTRACTIVE_LABEL,

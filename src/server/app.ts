@@ -13,6 +13,7 @@ import { createAuthHook } from './auth/authenticate.js';
 import { errorHandler } from './error-handler.js';
 import { botRoutes } from './routes/bot-routes.js';
 import { chatRoutes } from './routes/chat-routes.js';
+import { dashboardRoutes } from './routes/dashboard-routes.js';
 import { documentRoutes } from './routes/document-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { openAiRoutes } from './routes/openai-routes.js';
@@ -147,6 +148,7 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   documentRoutes(app, runtime, defaultKb);
   chatRoutes(app, runtime, metrics, streams);
   botRoutes(app, runtime);
+  dashboardRoutes(app, runtime);
   openAiRoutes(app, runtime, metrics, streams);
   usageRoutes(app, runtime);
   widgetAccess.routes(app);

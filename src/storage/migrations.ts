@@ -225,4 +225,15 @@ create table budgets (
 );
 `,
   },
+  {
+    version: 7,
+    name: 'dashboard indexes',
+    sql: `
+-- The dashboard reads a not-found turn's question by its turn id, and lists the latest
+-- not-found turns of a tenant without reading every other trace of the range.
+create index messages_turn on messages(turn_id);
+create index turn_traces_not_found on turn_traces(tenant_id, created_at)
+  where trace->>'mode' = 'not_found';
+`,
+  },
 ];

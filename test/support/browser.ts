@@ -18,7 +18,11 @@ export const TAKE_SCREENSHOTS = process.env.PARLEY_SCREENSHOTS === '1';
 
 /** Builds the web assets once if this checkout has not built them yet. */
 export function ensureWebBuild() {
-  if (existsSync(path.join(ROOT, 'dist/web/index.html')) && existsSync(path.join(ROOT, 'dist/web/widget.js')))
+  if (
+    ['index.html', 'dashboard.html', 'widget.js'].every((file) =>
+      existsSync(path.join(ROOT, 'dist/web', file)),
+    )
+  )
     return;
   execFileSync('npm', ['run', 'build:web'], { cwd: ROOT, stdio: 'inherit' });
 }

@@ -1,6 +1,7 @@
-// The web chat page (`/`), its hashed assets and the embeddable widget (`/widget.js`), served from
-// the Vite build in dist/web without a key: they hold no data, and the widget must load on any
-// site. Everything they fetch goes through /v1 with the usual auth.
+// The web chat page (`/`), the operator dashboard (`/dashboard`), their hashed assets and the
+// embeddable widget (`/widget.js`), served from the Vite build in dist/web without a key: they hold
+// no data, and the widget must load on any site. Everything they fetch goes through /v1 with the
+// usual auth.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
@@ -32,15 +33,19 @@ export async function webRoutes(app: FastifyInstance, root = WEB_ROOT) {
     }
   };
 
-  app.get('/', { config }, async (_request, reply) => {
-    ensureBuilt();
-    return reply
-      .header('cache-control', 'no-cache')
-      .header('content-security-policy', PAGE_POLICY)
-      .header('x-content-type-options', 'nosniff')
-      .header('referrer-policy', 'no-referrer')
-      .sendFile('index.html', { cacheControl: false });
-  });
+  // The pages themselves hold no data: the chat and the dashboard read it from /v1 with a key.
+  const pages: Record<string, string> = { '/': 'index.html', '/dashboard': 'dashboard.html' };
+  for (const [url, file] of Object.entries(pages)) {
+    app.get(url, { config }, async (_request, reply) => {
+      ensureBuilt();
+      return reply
+        .header('cache-control', 'no-cache')
+        .header('content-security-policy', PAGE_POLICY)
+        .header('x-content-type-options', 'nosniff')
+        .header('referrer-policy', 'no-referrer')
+        .sendFile(file, { cacheControl: false });
+    });
+  }
   // Loaded by other sites' pages: revalidated often so that an upgrade reaches them soon.
   app.get('/widget.js', { config }, async (_request, reply) => {
     ensureBuilt();

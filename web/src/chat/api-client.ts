@@ -128,6 +128,12 @@ export class ChatClient {
     return response;
   }
 
+  /** A JSON resource of the API (e.g. the dashboard's figures, a turn's trace). */
+  async getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+    const response = await this.fetch(path, { headers: this.headers(), ...(signal ? { signal } : {}) });
+    return (await response.json()) as T;
+  }
+
   async conversation(id: string): Promise<StoredMessage[]> {
     const response = await this.fetch(`/v1/conversations/${encodeURIComponent(id)}`, {
       headers: this.headers(),

@@ -6,6 +6,7 @@ import { AnswerText } from './answer-text.js';
 import { type AnswerMode, type ChatClient, ChatError, type Citation } from './api-client.js';
 import { CitationList } from './citation-list.js';
 import { errorText } from './error-text.js';
+import { KeyForm } from './key-form.js';
 import { tokenArrived, tokensCommitted } from './paint-probe.js';
 import type { SavedState } from './saved-state.js';
 
@@ -337,29 +338,5 @@ export function ChatApp(props: ChatAppProps) {
         )}
       </form>
     </section>
-  );
-}
-
-function KeyForm(props: { onKey(key: string): void }) {
-  const [key, setKey] = useState('');
-  return (
-    <form
-      class="key-form"
-      onSubmit={(event) => {
-        event.preventDefault();
-        if (key.trim()) props.onKey(key.trim());
-      }}
-    >
-      <label for="parley-key">API key</label>
-      <input
-        id="parley-key"
-        type="password"
-        autoComplete="off"
-        value={key}
-        placeholder="parley_…"
-        onInput={(event) => setKey(event.currentTarget.value)}
-      />
-      <button type="submit">Use key</button>
-    </form>
   );
 }

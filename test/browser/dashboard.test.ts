@@ -1,0 +1,176 @@
+// The operator dashboard at `/dashboard` in headless Chromium against a real Parley server and the
+// stub model provider: after a few real turns (answered, one falling back from a failing primary,
+// one that found nothing), the page asks for the key, then draws its charts, shows the same
+// figures as the API, lists the not-found question, and shows a turn's trace with its attempts.
+import type { Browser, ConsoleMessage, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureKnowledgeBase } from '../../src/knowledge/index.js';
+import { createApiKey, ensureTenant } from '../../src/server/index.js';
+import { ensureWebBuild, launchChromium, listen, screenshot } from '../support/browser.js';
+import { call } from '../support/http.js';
+import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';
+import { eventually, startTestServer, type TestServer } from '../support/test-backend.js';
+
+const NOT_FOUND_QUESTION = 'What is the boiling point of mercury?';
+
+interface Totals {
+  turns: number;
+  error_rate: number | null;
+  fallback_rate: number | null;
+  retrieval_hit_rate: number | null;
+}
+
+describe('the dashboard page', () => {
+  let stub: StubProvider;
+  let server: TestServer;
+  let browser: Browser;
+  let page: Page;
+  let origin: string;
+  let key: string;
+  let fallbackTurn: string;
+  const consoleErrors: string[] = [];
+
+  const chat = async (message: string) => {
+    const { status, body } = await call<{ turn_id: string; mode: string; model?: string }>(
+      server.parley.app,
+      { method: 'POST', url: '/v1/chat', payload: { message } },
+    );
+    expect(status).toBe(200);
+    return body;
+  };
+
+  beforeAll(async () => {
+    ensureWebBuild();
+    stub = await startStubProvider();
+    server = await startTestServer('pglite', {
+      PARLEY_MODELS: 'openai:primary-model,openai:backup-model',
+      OPENAI_BASE_URL: stub.url,
+      OPENAI_API_KEY: 'test',
+    });
+    const tenantId = await ensureTenant(server.runtime.db, 'default');
+    const kbId = await ensureKnowledgeBase(server.runtime.db, tenantId);
+    await server.runtime.ingestion.ingestNow({
+      tenantId,
+      kbId,
+      bytes: Buffer.from(
+        '# Tides\n\nTides are caused mainly by the gravitational pull of the Moon on the oceans. The Sun pulls too, about half as strongly.',
+      ),
+      format: 'markdown',
+      title: 'Tides',
+    });
+    stub.setReply('Tides come from the pull of the Moon [1].');
+
+    // Two answered turns, one that falls back from the failing primary, one that finds nothing.
+    expect((await chat('What causes the tides?')).model).toBe('openai:primary-model');
+    expect((await chat('How strongly does the Sun pull on the tides?')).mode).toBe('generated');
+    stub.failNext({ status: 503, path: '/v1/chat/completions' });
+    const fallback = await chat('Does the Moon cause tides?');
+    expect(fallback.model).toBe('openai:backup-model');
+    fallbackTurn = fallback.turn_id;
+    expect((await chat(NOT_FOUND_QUESTION)).mode).toBe('not_found');
+    await eventually(async () => {
+      const rows = await server.runtime.db.query<{ n: number }>(
+        'select count(*)::int as n from turn_traces where tenant_id = $1',
+        [tenantId],
+      );
+      return rows[0]!.n === 4 ? true : undefined;
+    });
+    // From here on the API (and the page) need the key.
+    key = (await createApiKey(server.runtime.db, 'default')).key;
+
+    origin = await listen(server);
+    browser = await launchChromium();
+    // The page's CSP forbids eval, which Playwright's string predicates use.
+    page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, bypassCSP: true });
+    page.on('console', (message: ConsoleMessage) => {
+      // The first request goes without a key by design: its 401 is how the page learns it needs one.
+      if (message.type() === 'error' && !message.text().includes('status of 401')) {
+        consoleErrors.push(message.text());
+      }
+    });
+    page.on('pageerror', (error) => consoleErrors.push(error.message));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await stub?.close();
+  });
+
+  it('asks for the key, then draws the charts and shows the figures the API gives', async () => {
+    await page.goto(`${origin}/dashboard`);
+    const keyInput = page.getByLabel('API key');
+    await keyInput.waitFor();
+    await keyInput.fill(key);
+    await page.getByRole('button', { name: 'Use key' }).click();
+    await page.locator('.dashboard-body').waitFor();
+
+    // Six charts, each drawn on a canvas, each labelled.
+    const charts = page.locator('figure.chart');
+    await expect(charts.count()).resolves.toBe(6);
+    await expect(page.locator('figure.chart canvas').count()).resolves.toBeGreaterThanOrEqual(6);
+    await expect(
+      page.getByRole('img', { name: /^Turn latency \(p50, p95, p99\): p50 latest \d+ ms/ }).count(),
+    ).resolves.toBe(1);
+
+    const { body } = await call<{ totals: Totals }>(server.parley.app, {
+      method: 'GET',
+      url: '/v1/dashboard?bucket=hour',
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(body.totals.turns).toBe(4);
+    expect(body.totals.fallback_rate).toBeCloseTo(0.25);
+    const tile = (id: string) => page.locator(`[data-figure="${id}"] dd`).textContent();
+    const percent = (value: number | null) => `${((value ?? 0) * 100).toFixed(1)} %`;
+    await expect(tile('turns')).resolves.toBe(String(body.totals.turns));
+    await expect(tile('error-rate')).resolves.toBe(percent(body.totals.error_rate));
+    await expect(tile('fallback-rate')).resolves.toBe('25.0 %');
+    await expect(tile('hit-rate')).resolves.toBe(percent(body.totals.retrieval_hit_rate));
+
+    // The latency chart's data table has one bucket with the four turns' percentiles.
+    const latencyData = page.locator('figure[data-chart="latency"] table tbody tr');
+    await expect(latencyData.count()).resolves.toBeGreaterThanOrEqual(24);
+
+    await screenshot(page, 'dashboard-light');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, 'dashboard-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await expect(page.locator('figure.chart canvas').count()).resolves.toBeGreaterThanOrEqual(6);
+  });
+
+  it('lists the question that found no good passage, and opens its trace', async () => {
+    const table = page.locator('table.not-found');
+    await expect(table.textContent()).resolves.toContain(NOT_FOUND_QUESTION);
+    await table
+      .getByRole('button', { name: /Show the trace of turn/ })
+      .first()
+      .click();
+    const trace = page.locator('article.trace');
+    await trace.waitFor();
+    await expect(trace.textContent()).resolves.toContain('not_found');
+    await expect(trace.textContent()).resolves.toContain('No model was called.');
+  });
+
+  it('shows a turn’s attempts: the fallback turn names both models', async () => {
+    await page.getByLabel('Turn id').fill(fallbackTurn);
+    await page.getByRole('button', { name: 'Show trace' }).click();
+    await page.locator(`article.trace[data-turn="${fallbackTurn}"]`).waitFor();
+    const rows = page.locator('article.trace table.attempts tbody tr');
+    await expect(rows.count()).resolves.toBe(2);
+    await expect(rows.nth(0).textContent()).resolves.toContain('openai:primary-model');
+    await expect(rows.nth(0).getAttribute('data-outcome')).resolves.toBe('failed');
+    await expect(rows.nth(1).textContent()).resolves.toContain('openai:backup-model');
+    await expect(rows.nth(1).getAttribute('data-outcome')).resolves.toBe('answered');
+    // The retrieved passage, with its score, and the timings.
+    await expect(page.locator('article.trace table.retrieved').textContent()).resolves.toContain('Tides');
+    await expect(page.locator('article.trace').textContent()).resolves.toMatch(/First token\d+ ms/);
+
+    // A malformed id is refused in words, without a request.
+    await page.getByLabel('Turn id').fill('not-a-turn');
+    await page.getByRole('button', { name: 'Show trace' }).click();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('A turn id is a UUID');
+  });
+
+  it('logged no console errors', () => {
+    expect(consoleErrors).toEqual([]);
+  });
+});
