@@ -6,3 +6,4 @@ export { INJECTION_RULES, matchInjectionRules } from './injection-rules.js';
 export { InjectionClassifier, type InjectionModel, injectionModelSchema } from './injection-classifier.js';
 export { normalizeText } from './normalize-text.js';
 export { type LabelledText, type TrainOptions, trainInjectionModel } from './train-classifier.js';
+export { flagInstructions, type InstructionFlag } from './flag-instructions.js';
