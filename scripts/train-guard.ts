@@ -10,6 +10,7 @@ const DATA = process.env.GUARD_DATA_DIR ?? path.resolve(import.meta.dirname, '..
 const DEFAULT_FILES = [
   path.join(DATA, 'prompt-injections/train.jsonl'),
   path.join(DATA, 'jailbreak-classification/balanced/jailbreak_dataset_train_balanced.csv'),
+  path.resolve(import.meta.dirname, 'guard-data/benign-questions.jsonl'),
 ];
 const files = process.env.GUARD_TRAIN_FILES?.split(',') ?? DEFAULT_FILES;
 for (const file of files) {

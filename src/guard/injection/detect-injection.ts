@@ -16,11 +16,20 @@ export interface InjectionVerdict {
 /** Parsed once per process; the file is part of the package. */
 const defaultClassifier = new InjectionClassifier(injectionModelSchema.parse(modelFile));
 
+// A single short question ("why do models forget earlier instructions?") talks about the words
+// attacks use without giving an order; the classifier must be surer before calling it an attack.
+const PLAIN_QUESTION =
+  /^(?:what|why|how|when|where|which|who|is|are|can|could|should|do|does|did|was|wie|was|warum|wann|wo|welche[rs]?|kann|ist|sind)\b[^.!?:;\n]{0,200}\?$/;
+const PLAIN_QUESTION_THRESHOLD = 0.8;
+
 export function detectInjection(text: string, classifier = defaultClassifier): InjectionVerdict {
   const normalized = normalizeText(text);
   const rules = matchInjectionRules(normalized);
   const probability = classifier.score(normalized);
-  const reasons = probability >= classifier.threshold ? [...rules, 'classifier'] : rules;
+  const threshold = PLAIN_QUESTION.test(normalized)
+    ? Math.max(classifier.threshold, PLAIN_QUESTION_THRESHOLD)
+    : classifier.threshold;
+  const reasons = probability >= threshold ? [...rules, 'classifier'] : rules;
   return { attack: reasons.length > 0, score: rules.length > 0 ? 1 : round(probability), reasons };
 }
 

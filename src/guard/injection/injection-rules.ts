@@ -10,14 +10,15 @@ export interface InjectionRule {
 }
 
 // Where an imperative can start: the beginning, after punctuation, or after a linking word.
-const CLAUSE = String.raw`(?:^|[.!?:;,"'()\[\]\n>-]\s*|\b(?:and|but|then|now|so|please|also|und|aber|jetzt|bitte|dann|et|puis|maintenant|y|pero|ahora)\s+)`;
+// Quotes are not clause starts: a quoted phrase is usually talked about, not addressed to the model.
+const CLAUSE = String.raw`(?:^|[.!?:;,()\[\]\n>-]\s*|\b(?:and|but|then|now|so|please|also|und|aber|jetzt|bitte|dann|et|puis|maintenant|y|pero|ahora)\s+)`;
 
 const rule = (name: string, source: string): InjectionRule => ({ name, pattern: new RegExp(source, 'u') });
 
 export const INJECTION_RULES: readonly InjectionRule[] = [
   rule(
     'override:ignore-previous',
-    String.raw`${CLAUSE}(?:ignore|disregard|forget|skip|override|bypass|drop)\s+(?:about\s+)?(?:all|any|every|the|your|my|these|those|everything)?\s*(?:of\s+)?(?:the\s+|your\s+)?(?:previous|prior|above|earlier|preceding|former|initial|original|system|old|current)?\s*(?:instructions?|rules|directions|prompts?|guidelines|tasks?|context|commands|everything|guidance|programming|constraints)\b`,
+    String.raw`${CLAUSE}(?:ignore|disregard|forget|skip|override|bypass|drop)\s+(?:about\s+)?(?:all|any|every|the|your|my|these|those|everything)?\s*(?:of\s+)?(?:the\s+|your\s+)?(?:previous|prior|above|earlier|preceding|former|initial|original|system|old|current)?\s*(?:instructions?|rules|directions|prompts?|guidelines|tasks?|context|commands|orders|information|statements|everything|guidance|programming|constraints)\b`,
   ),
   rule(
     'override:forget-everything',
@@ -30,6 +31,34 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   rule(
     'override:de',
     String.raw`${CLAUSE}(?:vergiss|vergessen\s+sie|ignoriere|ignorieren\s+sie|missachte)\s+(?:bitte\s+)?(?:alles|alle|die|deine|ihre|sämtliche|das|was)\b`,
+  ),
+  rule(
+    'override:leave-behind',
+    String.raw`${CLAUSE}(?:leave|put|set)\s+(?:all\s+)?(?:the\s+|your\s+)?(?:previous|prior|above|earlier)\s+(?:information|instructions?|tasks?|context)\s+(?:behind|aside)|\bdespite\s+what\s+you(?:'ve|\s+have)\s+been\s+(?:told|instructed)`,
+  ),
+  rule(
+    'override:fake-completion',
+    String.raw`\b(?:that|this|it)\s+is\s+(?:done|finished|complete)[.!]?\s+(?:now|next)\b|\bdas\s+ist\s+erledigt[.!]?\s+(?:\S+\s+){0,2}(?:nun|jetzt)\b`,
+  ),
+  rule(
+    'override:stop-and-write',
+    String.raw`${CLAUSE}stop\s*[-:!]\s*(?:write|say|print|output|schreib|sag)\b`,
+  ),
+  rule(
+    'override:de-verb-final',
+    String.raw`(?:die\s+)?(?:obigen|vorherigen|bisherigen|vorangegangenen)\s+(?:ausführungen|anweisungen|informationen|aufgaben)\s+(?:ignorieren|vergessen|missachten)`,
+  ),
+  rule(
+    'override:ru',
+    String.raw`(?:забудь(?:те)?|игнорируй(?:те)?)\s+(?:все|всё|предыдущие)`,
+  ),
+  rule(
+    'jailbreak:now-you-are',
+    String.raw`${CLAUSE}(?:(?:and\s+)?now|from\s+now\s+on|nun|jetzt|ab\s+jetzt|ab\s+sofort)\s*,?\s+(?:you\s+are|you're|bist\s+du|du\s+bist)\s+(?!welcome\b|ready\b|able\b|done\b|all\s+set\b|bereit\b|fertig\b)`,
+  ),
+  rule(
+    'jailbreak:pretend-evil',
+    String.raw`\b(?:pretend|imagine|act\s+as\s+if)\s+(?:that\s+)?you\s+(?:are|were)\s+(?:an?\s+)?(?:evil|unfiltered|uncensored|unrestricted|rogue|malicious|amoral)\b`,
   ),
   rule(
     'override:de-irrelevant',
@@ -49,7 +78,8 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   ),
   rule(
     'jailbreak:developer-mode',
-    String.raw`\b(?:developer|god|dev|unrestricted|jailbreak|jailbroken|evil)\s+mode\b|\bjailbr(?:eak|oken)\b`,
+    // "developer mode" on a phone is ordinary; addressed to the model it is a jailbreak.
+    String.raw`\b(?:developer|god|dev|unrestricted|jailbreak|jailbroken|evil|dan)\s+mode\b[^.]{0,60}\b(?:enabled|activated|chatgpt|ai|you)\b|\b(?:you|chatgpt|ai)\b[^.]{0,60}\b(?:developer|god|dev|unrestricted|jailbreak|jailbroken|evil|dan)\s+mode\b|\byou\s+are\s+(?:now\s+)?jailbroken\b`,
   ),
   rule(
     'jailbreak:no-restrictions',

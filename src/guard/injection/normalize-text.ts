@@ -7,5 +7,12 @@ const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF\u00AD]/g;
 export function normalizeText(text: string): string {
   // NFKC only matters outside ASCII, and costs a copy of the text.
   const folded = /[^\x00-\x7f]/.test(text) ? text.normalize('NFKC').replace(ZERO_WIDTH, '') : text;
-  return folded.toLowerCase().replace(/\s+/g, ' ').trim();
+  return joinSpacedLetters(folded.toLowerCase().replace(/\s+/g, ' ').trim());
+}
+
+// "s a y t h a t" (letters spaced out to dodge word filters) reads as "saythat".
+const SPACED_LETTERS = /(?<![\p{L}\p{N}])(?:[\p{L}\p{N}] ){5,}[\p{L}\p{N}](?![\p{L}\p{N}])/gu;
+
+function joinSpacedLetters(text: string): string {
+  return text.replace(SPACED_LETTERS, (run) => run.replace(/ /g, ''));
 }

@@ -4,6 +4,7 @@
 import { hashedFeatures, type SparseVector } from './hashed-features.js';
 import type { InjectionModel } from './injection-classifier.js';
 import { scoreVector } from './injection-classifier.js';
+import { matchInjectionRules } from './injection-rules.js';
 import { normalizeText } from './normalize-text.js';
 
 /** One labelled training text. */
@@ -37,15 +38,21 @@ const DEFAULTS = {
 interface Example {
   vector: SparseVector;
   label: number;
+  /** A hand-written rule already calls it an attack, whatever the classifier says. */
+  ruled: boolean;
 }
 
 /** Trains on `data` and returns the model file's content. */
 export function trainInjectionModel(data: LabelledText[], options: TrainOptions = {}): InjectionModel {
   const o = { ...DEFAULTS, ...options };
-  const examples = data.map((item) => ({
-    vector: hashedFeatures(normalizeText(item.text), o.bits),
-    label: item.attack ? 1 : 0,
-  }));
+  const examples = data.map((item) => {
+    const normalized = normalizeText(item.text);
+    return {
+      vector: hashedFeatures(normalized, o.bits),
+      label: item.attack ? 1 : 0,
+      ruled: matchInjectionRules(normalized).length > 0,
+    };
+  });
   const random = mulberry32(o.seed);
   const order = shuffle(
     examples.map((_, i) => i),
@@ -56,7 +63,11 @@ export function trainInjectionModel(data: LabelledText[], options: TrainOptions 
   const fit = order.slice(cut).map((i) => examples[i]!);
   // First fit without the held-out part to choose the threshold, then refit on everything.
   const probe = fitWeights(fit, o, mulberry32(o.seed + 1));
-  const scored = held.map((ex) => ({ score: scoreVector(probe.weights, probe.bias, ex.vector), label: ex.label }));
+  // The threshold is chosen for the detector as shipped: rules OR classifier.
+  const scored = held.map((ex) => ({
+    score: ex.ruled ? 1 : scoreVector(probe.weights, probe.bias, ex.vector),
+    label: ex.label,
+  }));
   const { threshold, f1, fpr } = chooseThreshold(scored, o.maxFalsePositiveRate);
   const final = fitWeights(examples, o, mulberry32(o.seed + 2));
   return {
