@@ -11,7 +11,7 @@ export type PiiPolicy = Partial<Record<PiiType, PiiAction>>;
 
 /** The result of applying a policy: counts by type, never the values. */
 export interface PiiRedaction {
-  /** The text with redacted values replaced (unchanged when nothing was redacted). */
+  /** The text with redacted and blocked values replaced; allowed values stay. */
   text: string;
   /** How many values of each type were found (redacted, blocking or allowed). */
   findings: Partial<Record<PiiType, number>>;
@@ -36,9 +36,9 @@ export function applyPiiPolicy(text: string, found: PiiFinding[], policy: PiiPol
     const verdict = policy[finding.type] ?? 'redact';
     findings[finding.type] = (findings[finding.type] ?? 0) + 1;
     rules.add(finding.rule);
-    if (verdict === 'block') action = 'block';
-    if (verdict !== 'redact') continue;
-    if (action === 'allow') action = 'redact';
+    if (verdict === 'allow') continue;
+    // A blocked value is replaced too: the text may still be logged or stored.
+    action = verdict === 'block' || action === 'block' ? 'block' : 'redact';
     out += text.slice(cursor, finding.start) + PII_PLACEHOLDERS[finding.type];
     cursor = finding.end;
   }
