@@ -17,10 +17,11 @@ export interface InjectionVerdict {
 const defaultClassifier = new InjectionClassifier(injectionModelSchema.parse(modelFile));
 
 // A single short question ("why do models forget earlier instructions?") talks about the words
-// attacks use without giving an order; the classifier must be surer before calling it an attack.
+// attacks use without giving an order; the classifier must be surer before calling it an attack
+// (0.7, chosen by 5-fold cross-validation on the training splits).
 const PLAIN_QUESTION =
   /^(?:what|why|how|when|where|which|who|is|are|can|could|should|do|does|did|was|wie|was|warum|wann|wo|welche[rs]?|kann|ist|sind)\b[^.!?:;\n]{0,200}\?$/;
-const PLAIN_QUESTION_THRESHOLD = 0.8;
+const PLAIN_QUESTION_THRESHOLD = 0.7;
 
 export function detectInjection(text: string, classifier = defaultClassifier): InjectionVerdict {
   const normalized = normalizeText(text);

@@ -29,7 +29,8 @@ export function redactPii(text: string, policy: PiiPolicy = {}): PiiRedaction {
 export function applyPiiPolicy(text: string, found: PiiFinding[], policy: PiiPolicy): PiiRedaction {
   const findings: Partial<Record<PiiType, number>> = {};
   const rules = new Set<string>();
-  let action: PiiAction = 'allow';
+  let blocked = false;
+  let replaced = false;
   let out = '';
   let cursor = 0;
   for (const finding of found) {
@@ -38,9 +39,11 @@ export function applyPiiPolicy(text: string, found: PiiFinding[], policy: PiiPol
     rules.add(finding.rule);
     if (verdict === 'allow') continue;
     // A blocked value is replaced too: the text may still be logged or stored.
-    action = verdict === 'block' || action === 'block' ? 'block' : 'redact';
+    blocked ||= verdict === 'block';
+    replaced = true;
     out += text.slice(cursor, finding.start) + PII_PLACEHOLDERS[finding.type];
     cursor = finding.end;
   }
-  return { text: cursor === 0 ? text : out + text.slice(cursor), findings, action, rules: [...rules] };
+  const action: PiiAction = blocked ? 'block' : replaced ? 'redact' : 'allow';
+  return { text: replaced ? out + text.slice(cursor) : text, findings, action, rules: [...rules] };
 }
