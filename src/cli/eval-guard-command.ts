@@ -44,13 +44,19 @@ export async function evalPiiCommand(options: { dataset: string }): Promise<void
   const records = parseOrFail(options.dataset, () => parsePresidioRecords(content));
   const scored = scorePii(records).filter((s) => s.labelled > 0 || s.predicted > 0);
   const labelOf = Object.fromEntries(Object.entries(PRESIDIO_LABELS).map(([label, type]) => [type, label]));
-  const lines = [`dataset: ${options.dataset} (${records.length} texts)`, 'type    label            labelled  predicted  precision  recall'];
+  const lines = [
+    `dataset: ${options.dataset} (${records.length} texts)`,
+    'type    label            labelled  predicted  precision  recall',
+  ];
   for (const s of scored) {
     lines.push(
       `${s.type.padEnd(8)}${(labelOf[s.type] ?? '-').padEnd(17)}${String(s.labelled).padStart(8)}  ${String(s.predicted).padStart(9)}  ${f(s.precision).padStart(9)}  ${f(s.recall).padStart(6)}`,
     );
   }
-  lines.push(scored.map((s) => `${s.type}_precision=${f(s.precision)} ${s.type}_recall=${f(s.recall)}`).join(' '), '');
+  lines.push(
+    scored.map((s) => `${s.type}_precision=${f(s.precision)} ${s.type}_recall=${f(s.recall)}`).join(' '),
+    '',
+  );
   process.stdout.write(lines.join('\n'));
 }
 
@@ -58,7 +64,9 @@ async function readDataset(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    throw validationError(`cannot read dataset ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw validationError(
+      `cannot read dataset ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
   }
 }
 
@@ -66,6 +74,8 @@ function parseOrFail<T>(file: string, parse: () => T): T {
   try {
     return parse();
   } catch (error) {
-    throw validationError(`${file}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    throw validationError(
+      `${file}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+    );
   }
 }

@@ -65,14 +65,22 @@ evaluate
   .action(runCommand(evalCitationsCommand));
 evaluate
   .command('guard')
-  .description('score prompt-injection detection on a labelled set; print precision, recall, F1, FPR, latency')
-  .requiredOption('--dataset <file>', 'JSONL of {"text", "label"} (1/0, jailbreak/benign) or CSV with prompt,type')
+  .description(
+    'score prompt-injection detection on a labelled set; print precision, recall, F1, FPR, latency',
+  )
+  .requiredOption(
+    '--dataset <file>',
+    'JSONL of {"text", "label"} (1/0, jailbreak/benign) or CSV with prompt,type',
+  )
   .option('--pii', 'score PII detection on a Presidio-format span set instead')
   .action(runCommand(evalGuardCommand));
 evaluate
   .command('pii')
   .description('score PII detection per entity type on a Presidio-format span set (JSON)')
-  .requiredOption('--dataset <file>', 'JSON array of {full_text, spans: [{entity_type, start_position, end_position}]}')
+  .requiredOption(
+    '--dataset <file>',
+    'JSON array of {full_text, spans: [{entity_type, start_position, end_position}]}',
+  )
   .action(runCommand(evalPiiCommand));
 
 await program.parseAsync(process.argv);

@@ -3,7 +3,12 @@
 // leak protection. Ingestion: instructions hidden in documents.
 
 export * from './evaluate/index.js';
-export { DEFAULT_GUARD_POLICY, type GuardPolicy, guardPolicySchema, piiPolicySchema } from './guard-policy.js';
+export {
+  DEFAULT_GUARD_POLICY,
+  type GuardPolicy,
+  guardPolicySchema,
+  piiPolicySchema,
+} from './guard-policy.js';
 export * from './injection/index.js';
 export { type GuardDecision, type InputInspection, inspectInput, REFUSALS } from './input-guard.js';
 export * from './output/index.js';

@@ -59,7 +59,9 @@ describe('inspectInput', () => {
   });
 
   it('refuses refused topics and off-topic questions, but not greetings', () => {
-    const policy = guardPolicySchema.parse({ topics: { allowed: ['invoice', 'billing'], refused: ['medical advice'] } });
+    const policy = guardPolicySchema.parse({
+      topics: { allowed: ['invoice', 'billing'], refused: ['medical advice'] },
+    });
     expect(inspectInput('Can you give me medical advice about my knee?', policy)).toMatchObject({
       action: 'block',
       refusal: REFUSALS.topic,
@@ -74,6 +76,10 @@ describe('inspectInput', () => {
 
   it('blocks a message over the size limit without keeping it', () => {
     const policy = guardPolicySchema.parse({ maxInputChars: 10 });
-    expect(inspectInput('x'.repeat(11), policy)).toMatchObject({ action: 'block', text: '', refusal: REFUSALS.size });
+    expect(inspectInput('x'.repeat(11), policy)).toMatchObject({
+      action: 'block',
+      text: '',
+      refusal: REFUSALS.size,
+    });
   });
 });

@@ -56,5 +56,11 @@ export function inspectInput(text: string, policy: GuardPolicy = DEFAULT_GUARD_P
   for (const rule of pii.rules) decisions.push({ kind: 'pii', rule });
   if (pii.action === 'block') refusal ??= REFUSALS.pii;
   const action = refusal ? 'block' : pii.action === 'redact' ? 'redact' : 'allow';
-  return { action, text: pii.text, decisions, ...(refusal ? { refusal } : {}), ...(injectionScore === undefined ? {} : { injectionScore }) };
+  return {
+    action,
+    text: pii.text,
+    decisions,
+    ...(refusal ? { refusal } : {}),
+    ...(injectionScore === undefined ? {} : { injectionScore }),
+  };
 }

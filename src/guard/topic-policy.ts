@@ -27,6 +27,10 @@ export function checkTopics(text: string, policy: TopicPolicy): TopicVerdict {
 
 /** Whole-word (or whole-phrase) match, plural `s` allowed, case-insensitive. */
 function mentions(lowerText: string, keyword: string): boolean {
-  const escaped = keyword.toLowerCase().trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\s+/g, '\\s+');
+  const escaped = keyword
+    .toLowerCase()
+    .trim()
+    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    .replace(/\s+/g, '\\s+');
   return new RegExp(`(?<![\\p{L}\\p{N}])${escaped}(?:e?s)?(?![\\p{L}\\p{N}])`, 'u').test(lowerText);
 }

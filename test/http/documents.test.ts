@@ -97,10 +97,9 @@ describe.each(BACKENDS)('documents on %s', (kind) => {
       },
     });
     expect((await waitForJob(upload.body.job_id)).status).toBe('succeeded');
-    const rows = await server.runtime.db.query<{ metadata: { instructions?: { flagged: boolean; reasons: string[] } } }>(
-      'select metadata from chunks where document_id = $1 order by ordinal',
-      [upload.body.document_id],
-    );
+    const rows = await server.runtime.db.query<{
+      metadata: { instructions?: { flagged: boolean; reasons: string[] } };
+    }>('select metadata from chunks where document_id = $1 order by ordinal', [upload.body.document_id]);
     const flags = rows.map((row) => row.metadata.instructions);
     expect(flags).toContainEqual(
       expect.objectContaining({ flagged: true, reasons: expect.arrayContaining(['addressed:ai-reader']) }),

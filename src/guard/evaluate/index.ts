@@ -2,4 +2,10 @@
 
 export { formatOf, parseLabelledTexts } from './labelled-texts.js';
 export { type DetectorScore, percentile, scoreDetector } from './score-detector.js';
-export { PRESIDIO_LABELS, parsePresidioRecords, type SpanRecord, scorePii, type TypeScore } from './score-pii.js';
+export {
+  PRESIDIO_LABELS,
+  parsePresidioRecords,
+  type SpanRecord,
+  scorePii,
+  type TypeScore,
+} from './score-pii.js';

@@ -33,7 +33,9 @@ function toLabelledText(record: Record<string, unknown>, line: number): Labelled
   const label = LABEL_FIELDS.map((field) => record[field]).find((value) => value !== undefined);
   const key = String(label).trim().toLowerCase();
   if (typeof text !== 'string' || !(ATTACK_LABELS.has(key) || BENIGN_LABELS.has(key))) {
-    throw new Error(`record ${line}: needs a text (${TEXT_FIELDS.join('/')}) and a label such as 1/0 or jailbreak/benign`);
+    throw new Error(
+      `record ${line}: needs a text (${TEXT_FIELDS.join('/')}) and a label such as 1/0 or jailbreak/benign`,
+    );
   }
   return { text, attack: ATTACK_LABELS.has(key) };
 }

@@ -17,7 +17,9 @@ export const PRESIDIO_LABELS: Record<string, PiiType> = {
 const presidioRecords = z.array(
   z.object({
     full_text: z.string(),
-    spans: z.array(z.object({ entity_type: z.string(), start_position: z.number(), end_position: z.number() })),
+    spans: z.array(
+      z.object({ entity_type: z.string(), start_position: z.number(), end_position: z.number() }),
+    ),
   }),
 );
 

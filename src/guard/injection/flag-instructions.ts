@@ -12,16 +12,29 @@ export interface InstructionFlag {
 
 // Phrases that only make sense when a document talks to an AI reading it.
 const ADDRESSED_TO_MODEL = [
-  { name: 'addressed:ai-reader', pattern: /\b(?:if you are an? (?:ai|llm|language model|assistant|chatbot)|attention (?:ai|llm|assistant))\b/ },
-  { name: 'addressed:ai-must', pattern: /\b(?:ai|llm|assistant|chatbot|model)s?,? (?:must|should|shall) (?:now |always |only )?(?:say|respond|reply|answer|tell|ignore|recommend|include)\b/ },
-  { name: 'addressed:hidden-instruction', pattern: /<\s*(?:system|instructions?|im_start)\s*>|\[\s*(?:system|inst)\s*\]/ },
+  {
+    name: 'addressed:ai-reader',
+    pattern:
+      /\b(?:if you are an? (?:ai|llm|language model|assistant|chatbot)|attention (?:ai|llm|assistant))\b/,
+  },
+  {
+    name: 'addressed:ai-must',
+    pattern:
+      /\b(?:ai|llm|assistant|chatbot|model)s?,? (?:must|should|shall) (?:now |always |only )?(?:say|respond|reply|answer|tell|ignore|recommend|include)\b/,
+  },
+  {
+    name: 'addressed:hidden-instruction',
+    pattern: /<\s*(?:system|instructions?|im_start)\s*>|\[\s*(?:system|inst)\s*\]/,
+  },
 ];
 
 /** Flags `chunkText` when it contains instructions aimed at a model. */
 export function flagInstructions(chunkText: string): InstructionFlag {
   const verdict = detectInjection(chunkText);
   const normalized = normalizeText(chunkText);
-  const addressed = ADDRESSED_TO_MODEL.filter((rule) => rule.pattern.test(normalized)).map((rule) => rule.name);
+  const addressed = ADDRESSED_TO_MODEL.filter((rule) => rule.pattern.test(normalized)).map(
+    (rule) => rule.name,
+  );
   // Documents are long and varied, unlike the prompts the classifier learned from (on the
   // Fastify docs it scores about 1 chunk in 170 above 0.9), so only rules flag a chunk; the
   // classifier's score is kept for ranking and traces.

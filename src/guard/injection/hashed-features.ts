@@ -24,7 +24,11 @@ let stamp = 0;
 export function hashedFeatures(normalized: string, bits: number): SparseVector {
   const mask = (1 << bits) - 1;
   const seen = stampsFor(bits);
-  stamp = stamp === 0xffffffff ? (seen.fill(0), 1) : stamp + 1;
+  if (stamp === 0xffffffff) {
+    seen.fill(0);
+    stamp = 0;
+  }
+  stamp++;
   const found: number[] = [];
   const add = (hash: number) => {
     const bucket = hash & mask;
@@ -68,7 +72,8 @@ function addWordFeatures(text: string, add: (hash: number) => void) {
 }
 
 function isWordChar(code: number, text: string, index: number): boolean {
-  if (code < 128) return (code >= 97 && code <= 122) || (code >= 48 && code <= 57) || (code >= 65 && code <= 90);
+  if (code < 128)
+    return (code >= 97 && code <= 122) || (code >= 48 && code <= 57) || (code >= 65 && code <= 90);
   return WORD_CHAR.test(text[index]!);
 }
 

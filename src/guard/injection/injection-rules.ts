@@ -48,10 +48,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     'override:de-verb-final',
     String.raw`(?:die\s+)?(?:obigen|vorherigen|bisherigen|vorangegangenen)\s+(?:ausführungen|anweisungen|informationen|aufgaben)\s+(?:ignorieren|vergessen|missachten)`,
   ),
-  rule(
-    'override:ru',
-    String.raw`(?:забудь(?:те)?|игнорируй(?:те)?)\s+(?:все|всё|предыдущие)`,
-  ),
+  rule('override:ru', String.raw`(?:забудь(?:те)?|игнорируй(?:те)?)\s+(?:все|всё|предыдущие)`),
   rule(
     'jailbreak:now-you-are',
     String.raw`${CLAUSE}(?:(?:and\s+)?now|from\s+now\s+on|nun|jetzt|ab\s+jetzt|ab\s+sofort)\s*,?\s+(?:you\s+are|you're|bist\s+du|du\s+bist)\s+(?!welcome\b|ready\b|able\b|done\b|all\s+set\b|bereit\b|fertig\b)`,

@@ -6,7 +6,7 @@ const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF\u00AD]/g;
 
 export function normalizeText(text: string): string {
   // NFKC only matters outside ASCII, and costs a copy of the text.
-  const folded = /[^\x00-\x7f]/.test(text) ? text.normalize('NFKC').replace(ZERO_WIDTH, '') : text;
+  const folded = /[^\u0020-\u007e\s]/.test(text) ? text.normalize('NFKC').replace(ZERO_WIDTH, '') : text;
   return joinSpacedLetters(folded.toLowerCase().replace(/\s+/g, ' ').trim());
 }
 

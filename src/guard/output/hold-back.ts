@@ -18,7 +18,12 @@ export function trailingRunStart(text: string): number {
       continue;
     }
     // A single space inside digit groups ("+46 8 928 571") or just after one (more may follow).
-    if (char === ' ' && i >= 2 && DIGIT_OR_PAREN.test(text[i - 2]!) && (i === text.length || /[\d(]/.test(text[i]!))) {
+    if (
+      char === ' ' &&
+      i >= 2 &&
+      DIGIT_OR_PAREN.test(text[i - 2]!) &&
+      (i === text.length || /[\d(]/.test(text[i]!))
+    ) {
       i--;
       continue;
     }

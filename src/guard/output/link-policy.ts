@@ -43,14 +43,19 @@ export function disallowedLinks(text: string, allowedHosts: readonly string[]): 
   const out: Replacement[] = [];
   for (const match of text.matchAll(MARKDOWN_LINK)) {
     if (!allowed(match[2]!, allowedHosts)) {
-      out.push({ start: match.index, end: match.index + match[0].length, text: match[1]!.trim() || LINK_REMOVED });
+      out.push({
+        start: match.index,
+        end: match.index + match[0].length,
+        text: match[1]!.trim() || LINK_REMOVED,
+      });
     }
   }
   for (const match of text.matchAll(BARE_URL)) {
     const url = match[0].replace(TRAILING_PUNCTUATION, '');
     const start = match.index;
     const inside = out.some((r) => r.start <= start && start < r.end);
-    if (!inside && !allowed(url, allowedHosts)) out.push({ start, end: start + url.length, text: LINK_REMOVED });
+    if (!inside && !allowed(url, allowedHosts))
+      out.push({ start, end: start + url.length, text: LINK_REMOVED });
   }
   return out.sort((a, b) => a.start - b.start);
 }

@@ -27,7 +27,12 @@ const CASES: [string, string, string, Record<string, number>][] = [
     'Reach [EMAIL] or [PHONE]; card [CARD].',
     { email: 1, phone: 1, card: 1 },
   ],
-  ['an IBAN and an IP', 'IBAN GB82WEST12345698765432 from 10.1.2.3', 'IBAN [IBAN] from [IP]', { iban: 1, ip: 1 }],
+  [
+    'an IBAN and an IP',
+    'IBAN GB82WEST12345698765432 from 10.1.2.3',
+    'IBAN [IBAN] from [IP]',
+    { iban: 1, ip: 1 },
+  ],
   [
     'a key longer than the hold limit',
     `key sk-proj-${'A1b2C3d4'.repeat(12)} ok`,

@@ -4,10 +4,10 @@
 // refusal. Only a short tail that might still grow into a match is held back (see hold-back.ts).
 import { detectPii } from '../pii/detect-pii.js';
 import { PII_PLACEHOLDERS, type PiiType } from '../pii/pii-types.js';
-import { looksRandom } from '../pii/secret-patterns.js';
 import type { PiiPolicy } from '../pii/redact-pii.js';
-import { disallowedLinks, linkSpans, type Replacement } from './link-policy.js';
+import { looksRandom } from '../pii/secret-patterns.js';
 import { MAX_HOLD, openConstructStart, trailingRunStart } from './hold-back.js';
+import { disallowedLinks, linkSpans, type Replacement } from './link-policy.js';
 import { PromptLeakDetector, wordsOf } from './prompt-leak.js';
 
 /** What the output guard enforces for one bot. */
@@ -44,7 +44,9 @@ export class StreamGuard {
   private readonly leak: PromptLeakDetector | undefined;
 
   constructor(private readonly options: OutputGuardOptions = {}) {
-    this.leak = options.systemPrompt ? new PromptLeakDetector(options.systemPrompt, options.leakWords) : undefined;
+    this.leak = options.systemPrompt
+      ? new PromptLeakDetector(options.systemPrompt, options.leakWords)
+      : undefined;
   }
 
   /** True once a system-prompt leak was cut off; everything after is dropped. */
@@ -106,7 +108,9 @@ export class StreamGuard {
       return this.transform(text.slice(0, cut));
     }
     if (decided.kind === 'link') {
-      const removed = disallowedLinks(text, this.options.allowedHosts ?? []).some((r) => r.end === text.length);
+      const removed = disallowedLinks(text, this.options.allowedHosts ?? []).some(
+        (r) => r.end === text.length,
+      );
       if (removed) this.swallow = 'token';
       return this.transform(text.slice(0, cut));
     }
@@ -129,7 +133,8 @@ export class StreamGuard {
       if (!open) hold = span.end;
       else if (span.start >= text.length - MAX_HOLD) hold = span.start;
       else {
-        const decided: Decided = span.rule !== undefined ? { kind: 'pii', rule: span.rule } : { kind: 'link' };
+        const decided: Decided =
+          span.rule !== undefined ? { kind: 'pii', rule: span.rule } : { kind: 'link' };
         return { cut: text.length, decided };
       }
     }
@@ -171,7 +176,8 @@ type Span = { start: number; end: number; rule?: string };
 type Decided = { kind: 'pii'; rule: string } | { kind: 'link' } | { kind: 'long-token'; start: number };
 
 // Prefixes of credential formats whose full length may exceed the hold limit (JWTs, tokens).
-const SECRET_PREFIX = /^(?:eyJ|sk-|sk_|rk_|AKIA|ASIA|gh[pousr]_|github_pat_|xox[abposre]-|AIza|parley_|whsec_)/;
+const SECRET_PREFIX =
+  /^(?:eyJ|sk-|sk_|rk_|AKIA|ASIA|gh[pousr]_|github_pat_|xox[abposre]-|AIza|parley_|whsec_)/;
 
 /**
  * Start of a whitespace-free token at the end of `text` that is longer than the hold limit and

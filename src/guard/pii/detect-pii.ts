@@ -1,8 +1,9 @@
 // Finds personal data and secrets in a text: every detector runs, then overlapping matches are
 // resolved in favour of the more specific rule (secrets first, phone numbers last).
+
+import { PERSONAL_DETECTORS } from './personal-patterns.js';
 import type { PiiDetector } from './pii-detector.js';
 import type { PiiFinding } from './pii-types.js';
-import { PERSONAL_DETECTORS } from './personal-patterns.js';
 import { SECRET_DETECTORS } from './secret-patterns.js';
 
 /** Every detector in priority order. */

@@ -12,7 +12,8 @@ const CARD_CONTEXT = /card[^\n]{0,20}$/i;
 function isCardNumber(match: string, text: string, index: number): boolean {
   const digits = digitsOf(match);
   if (digits.length < 12 || digits.length > 19) return false;
-  const maestro = /^(?:50|5[6-9]|6)/.test(digits) || CARD_CONTEXT.test(text.slice(Math.max(0, index - 30), index));
+  const maestro =
+    /^(?:50|5[6-9]|6)/.test(digits) || CARD_CONTEXT.test(text.slice(Math.max(0, index - 30), index));
   if (digits.length === 12 && !maestro) return false;
   return passesLuhn(digits);
 }
@@ -73,7 +74,8 @@ export const PERSONAL_DETECTORS: PiiDetector[] = [
   {
     type: 'email',
     rule: 'email',
-    pattern: /(?<![\w.%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}(?![\w-])/g,
+    pattern:
+      /(?<![\w.%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}(?![\w-])/g,
   },
   {
     type: 'iban',

@@ -21,9 +21,15 @@ export const SECRET_DETECTORS: PiiDetector[] = [
     /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|$)/g,
   ),
   secret('parley-key', new RegExp(`${B}parley_[0-9a-f]{16}_[A-Za-z0-9_-]{43}${E}`, 'g')),
-  secret('openai-key', new RegExp(`${B}sk-(?:proj-|svcacct-|admin-|ant-api\\d\\d-)?[A-Za-z0-9_-]{20,}${E}`, 'g')),
+  secret(
+    'openai-key',
+    new RegExp(`${B}sk-(?:proj-|svcacct-|admin-|ant-api\\d\\d-)?[A-Za-z0-9_-]{20,}${E}`, 'g'),
+  ),
   secret('aws-access-key', new RegExp(`${B}(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}${E}`, 'g')),
-  secret('github-token', new RegExp(`${B}(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})${E}`, 'g')),
+  secret(
+    'github-token',
+    new RegExp(`${B}(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})${E}`, 'g'),
+  ),
   secret('slack-token', new RegExp(`${B}xox[abposre]-[A-Za-z0-9-]{10,}${E}`, 'g')),
   secret('stripe-key', new RegExp(`${B}(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{16,}${E}`, 'g')),
   secret('stripe-webhook-secret', new RegExp(`${B}whsec_[A-Za-z0-9]{24,}${E}`, 'g')),

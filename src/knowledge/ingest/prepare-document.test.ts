@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { prepareDocument } from './prepare-document.js';
 
-const prepare = (text: string) => prepareDocument({ bytes: new TextEncoder().encode(text), format: 'markdown' });
+const prepare = (text: string) =>
+  prepareDocument({ bytes: new TextEncoder().encode(text), format: 'markdown' });
 
 describe('prepareDocument', () => {
   it('flags a chunk that holds instructions for a model', async () => {
@@ -13,7 +14,9 @@ describe('prepareDocument', () => {
   });
 
   it('leaves the metadata of ordinary chunks empty', async () => {
-    const prepared = await prepare('# Otters\n\nSea otters hold hands while sleeping so they do not drift apart.');
+    const prepared = await prepare(
+      '# Otters\n\nSea otters hold hands while sleeping so they do not drift apart.',
+    );
     expect(prepared.chunks.map((chunk) => chunk.metadata)).toEqual([{}]);
   });
 });
