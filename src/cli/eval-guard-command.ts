@@ -1,13 +1,14 @@
 // `parley eval guard --dataset FILE`: runs the input guard's injection detector over a labelled
-// set (JSON lines `{text, label}` or CSV `prompt,type`) and prints precision, recall, F1, the
+// set (JSON lines `{text, label}` or CSV `prompt,type`) through the input guard and prints precision, recall, F1, the
 // false-positive rate and per-message latency, ending with the machine-readable line
 // `precision=… recall=… f1=… fpr=… p50_ms=… p99_ms=…`. With `--pii` (or `parley eval pii`), the
 // dataset is a Presidio-format span set and PII detection is scored per entity type.
 import { readFile } from 'node:fs/promises';
 import { validationError } from '../errors/index.js';
 import {
-  detectInjection,
+  DEFAULT_GUARD_POLICY,
   formatOf,
+  inspectInput,
   PRESIDIO_LABELS,
   parseLabelledTexts,
   parsePresidioRecords,
@@ -22,11 +23,14 @@ export async function evalGuardCommand(options: { dataset: string; pii?: boolean
   if (options.pii) return evalPiiCommand(options);
   const content = await readDataset(options.dataset);
   const data = parseOrFail(options.dataset, () => parseLabelledTexts(content, formatOf(options.dataset)));
-  const score = scoreDetector(data, (text) => detectInjection(text).attack);
+  // The whole input guard is timed (size, injection, topics, PII), as the chat pipeline runs it.
+  const score = scoreDetector(data, (text) =>
+    inspectInput(text, DEFAULT_GUARD_POLICY).decisions.some((decision) => decision.kind === 'injection'),
+  );
   process.stdout.write(
     [
       `dataset:    ${options.dataset} (${score.messages} messages, ${score.attacks} attacks)`,
-      'detector:   injection rules + hashed n-gram logistic regression',
+      'detector:   input guard, default policy (injection rules + hashed n-gram logistic regression, PII)',
       `precision:  ${f(score.precision)}`,
       `recall:     ${f(score.recall)}`,
       `F1:         ${f(score.f1)}`,
