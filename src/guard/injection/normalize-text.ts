@@ -13,6 +13,10 @@ export function normalizeText(text: string): string {
 // "s a y t h a t" (letters spaced out to dodge word filters) reads as "saythat".
 const SPACED_LETTERS = /(?<![\p{L}\p{N}])(?:[\p{L}\p{N}] ){5,}[\p{L}\p{N}](?![\p{L}\p{N}])/gu;
 
+// Any such run contains this, and testing for it first is far cheaper on long texts.
+const SPACED_HINT = / [\p{L}\p{N}] [\p{L}\p{N}] [\p{L}\p{N}] /u;
+
 function joinSpacedLetters(text: string): string {
+  if (!SPACED_HINT.test(text)) return text;
   return text.replace(SPACED_LETTERS, (run) => run.replace(/ /g, ''));
 }

@@ -21,6 +21,7 @@ export function detectPii(text: string): PiiFinding[] {
 }
 
 function* runDetector(detector: PiiDetector, text: string): Generator<PiiFinding> {
+  if (detector.hint && !detector.hint.test(text)) return;
   // matchAll iterates over a copy of the regex, so the shared pattern keeps no state.
   for (const match of text.matchAll(detector.pattern)) {
     const value = match[0];

@@ -74,6 +74,7 @@ export const PERSONAL_DETECTORS: PiiDetector[] = [
   {
     type: 'email',
     rule: 'email',
+    hint: /@/,
     pattern:
       /(?<![\w.%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}(?![\w-])/g,
   },
@@ -106,6 +107,7 @@ export const PERSONAL_DETECTORS: PiiDetector[] = [
   {
     type: 'ip',
     rule: 'ip:v6',
+    hint: /[0-9A-Fa-f]?:[0-9A-Fa-f]{0,4}:/,
     pattern: /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?(?![\w:])/g,
     accept: isIpv6,
   },

@@ -7,6 +7,8 @@ export interface PiiDetector {
   rule: string;
   /** A global regular expression that finds candidates. */
   pattern: RegExp;
+  /** A cheap test every text containing a match passes; texts failing it skip the pattern. */
+  hint?: RegExp;
   /** Confirms a candidate (checksums, invalid ranges); absent means every match counts. */
   accept?: (match: string, text: string, index: number) => boolean;
 }
