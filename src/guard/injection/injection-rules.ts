@@ -47,10 +47,7 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     'override:fake-completion',
     String.raw`\b(?:that|this|it)\s+is\s+(?:done|finished|complete)[.!]?\s+(?:now|next)\b|\bdas\s+ist\s+erledigt[.!]?\s+(?:\S+\s+){0,2}(?:nun|jetzt)\b`,
   ),
-  clauseRule(
-    'override:stop-and-write',
-    String.raw`stop\s*[-:!]\s*(?:write|say|print|output|schreib|sag)\b`,
-  ),
+  clauseRule('override:stop-and-write', String.raw`stop\s*[-:!]\s*(?:write|say|print|output|schreib|sag)\b`),
   rule(
     'override:de-verb-final',
     String.raw`(?:die\s+)?(?:obigen|vorherigen|bisherigen|vorangegangenen)\s+(?:ausführungen|anweisungen|informationen|aufgaben)\s+(?:ignorieren|vergessen|missachten)`,
