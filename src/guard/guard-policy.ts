@@ -17,7 +17,8 @@ export const piiPolicySchema = z
   })
   .partial();
 
-export const guardPolicySchema = z.object({
+/** The schema of a bot's guard policy (also the name of its parsed type). */
+export const GuardPolicy = z.object({
   /** Longest accepted user message, in characters. */
   maxInputChars: z.number().int().positive().default(16_000),
   pii: piiPolicySchema.default({}),
@@ -44,7 +45,7 @@ export const guardPolicySchema = z.object({
 });
 
 /** A parsed policy, defaults applied. */
-export type GuardPolicy = z.infer<typeof guardPolicySchema>;
+export type GuardPolicy = z.infer<typeof GuardPolicy>;
 
-/** The default policy: `guardPolicySchema.parse({})`. */
-export const DEFAULT_GUARD_POLICY: GuardPolicy = guardPolicySchema.parse({});
+/** The default policy: `GuardPolicy.parse({})`. */
+export const DEFAULT_GUARD_POLICY: GuardPolicy = GuardPolicy.parse({});

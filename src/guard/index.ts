@@ -5,8 +5,7 @@
 export * from './evaluate/index.js';
 export {
   DEFAULT_GUARD_POLICY,
-  type GuardPolicy,
-  guardPolicySchema,
+  GuardPolicy,
   piiPolicySchema,
 } from './guard-policy.js';
 export * from './injection/index.js';
