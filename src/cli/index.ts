@@ -4,6 +4,7 @@ import { chatCommand } from './chat-command.js';
 import { runCommand } from './command-context.js';
 import { evalCitationsCommand } from './eval-citations-command.js';
 import { evalRetrievalCommand } from './eval-command.js';
+import { evalGuardCommand, evalPiiCommand } from './eval-guard-command.js';
 import { ingestCommand } from './ingest-command.js';
 import { keysCreateCommand } from './keys-command.js';
 import { migrateCommand } from './migrate-command.js';
@@ -71,5 +72,24 @@ evaluate
   .requiredOption('--docs <dir>', 'folder of documents to ingest')
   .option('--keep', 'keep the temporary evaluation database')
   .action(runCommand(evalCitationsCommand));
+evaluate
+  .command('guard')
+  .description(
+    'score prompt-injection detection on a labelled set; print precision, recall, F1, FPR, latency',
+  )
+  .requiredOption(
+    '--dataset <file>',
+    'JSONL of {"text", "label"} (1/0, jailbreak/benign) or CSV with prompt,type',
+  )
+  .option('--pii', 'score PII detection on a Presidio-format span set instead')
+  .action(runCommand(evalGuardCommand));
+evaluate
+  .command('pii')
+  .description('score PII detection per entity type on a Presidio-format span set (JSON)')
+  .requiredOption(
+    '--dataset <file>',
+    'JSON array of {full_text, spans: [{entity_type, start_position, end_position}]}',
+  )
+  .action(runCommand(evalPiiCommand));
 
 await program.parseAsync(process.argv);

@@ -83,10 +83,12 @@ export async function storeChunks(
       await client.query(
         // What keyword search indexes (title, heading path, text) is assembled in SQL, so each
         // chunk's text crosses the connection once.
-        `insert into chunks(tenant_id, kb_id, document_id, ordinal, heading_path, text, search_text, token_count)
+        `insert into chunks(tenant_id, kb_id, document_id, ordinal, heading_path, text, search_text, token_count,
+                            metadata)
            select $1, $2, $3, u.ordinal, u.heading_path, u.text,
-                  concat_ws(E'\n', $4::text, nullif(u.heading_path, ''), u.text), u.token_count
-           from unnest($5::int[], $6::text[], $7::text[], $8::int[]) as u(ordinal, heading_path, text, token_count)`,
+                  concat_ws(E'\n', $4::text, nullif(u.heading_path, ''), u.text), u.token_count, u.metadata
+           from unnest($5::int[], $6::text[], $7::text[], $8::int[], $9::jsonb[])
+             as u(ordinal, heading_path, text, token_count, metadata)`,
         [
           target.tenantId,
           doc.kb_id,
@@ -96,6 +98,7 @@ export async function storeChunks(
           batch.map((chunk) => chunk.headingPath.join(' > ')),
           batch.map((chunk) => chunk.text),
           batch.map((chunk) => chunk.tokenCount),
+          batch.map((chunk) => JSON.stringify(chunk.metadata)),
         ],
       );
     }

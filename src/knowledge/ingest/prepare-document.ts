@@ -1,5 +1,6 @@
 // The CPU-heavy half of ingestion, run inside a worker thread: hash, parse and chunk one upload.
 import { createHash } from 'node:crypto';
+import { flagInstructions, type InstructionFlag } from '../../guard/index.js';
 import { type Chunk, chunkDocument } from '../chunk/index.js';
 import { type DocumentFormat, parseDocument } from '../parse/index.js';
 
@@ -10,13 +11,24 @@ export interface PrepareInput {
   title?: string;
 }
 
+/** What is stored in a chunk's `metadata` column. */
+export interface ChunkMetadata {
+  /** Set when the chunk holds instructions aimed at a model (indirect prompt injection). */
+  instructions?: InstructionFlag;
+}
+
+/** A chunk with the metadata computed at ingestion. */
+export interface PreparedChunk extends Chunk {
+  metadata: ChunkMetadata;
+}
+
 /** A parsed, chunked document ready to be stored. */
 export interface PreparedDocument {
   title: string;
   format: DocumentFormat;
   contentHash: string;
   byteSize: number;
-  chunks: Chunk[];
+  chunks: PreparedChunk[];
 }
 
 export async function prepareDocument(input: PrepareInput): Promise<PreparedDocument> {
@@ -27,6 +39,12 @@ export async function prepareDocument(input: PrepareInput): Promise<PreparedDocu
     format: parsed.format,
     contentHash,
     byteSize: input.bytes.byteLength,
-    chunks: chunkDocument(parsed),
+    chunks: chunkDocument(parsed).map(withMetadata),
   };
+}
+
+/** Flags instructions hidden in a chunk; unflagged chunks keep empty metadata. */
+function withMetadata(chunk: Chunk): PreparedChunk {
+  const flag = flagInstructions(chunk.text);
+  return { ...chunk, metadata: flag.flagged ? { instructions: flag } : {} };
 }

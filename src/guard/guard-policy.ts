@@ -1,0 +1,51 @@
+// A bot's guardrail policy: one zod schema with safe defaults (redact PII, block clear attacks,
+// no topic limits, links not filtered), so the pipeline can store it per bot as JSON.
+import { z } from 'zod';
+
+const piiAction = z.enum(['redact', 'block', 'allow']);
+
+/** Per-type PII actions; types left out are redacted. */
+export const piiPolicySchema = z
+  .object({
+    email: piiAction,
+    phone: piiAction,
+    card: piiAction,
+    iban: piiAction,
+    ssn: piiAction,
+    secret: piiAction,
+    ip: piiAction,
+  })
+  .partial();
+
+/** The schema of a bot's guard policy (also the name of its parsed type). */
+export const GuardPolicy = z.object({
+  /** Longest accepted user message, in characters. */
+  maxInputChars: z.number().int().positive().default(16_000),
+  pii: piiPolicySchema.default({}),
+  /** `block` refuses clear attacks, `flag` only records them, `off` skips the check. */
+  injection: z.enum(['block', 'flag', 'off']).default('block'),
+  topics: z
+    .object({
+      /** When set, a substantial message must mention one of these subjects (words or phrases). */
+      allowed: z.array(z.string().min(1)).optional(),
+      /** Messages mentioning any of these subjects are politely refused. */
+      refused: z.array(z.string().min(1)).optional(),
+      /** Replaces the default refusal for topics. */
+      refusal: z.string().optional(),
+    })
+    .default({}),
+  output: z
+    .object({
+      /** Hosts that links in answers may point to; absent means links are not filtered. */
+      allowedHosts: z.array(z.string().min(1)).optional(),
+      /** Stop the model reciting its system prompt (runs of 8+ shared words). */
+      protectSystemPrompt: z.boolean().default(true),
+    })
+    .prefault({}),
+});
+
+/** A parsed policy, defaults applied. */
+export type GuardPolicy = z.infer<typeof GuardPolicy>;
+
+/** The default policy: `GuardPolicy.parse({})`. */
+export const DEFAULT_GUARD_POLICY: GuardPolicy = GuardPolicy.parse({});

@@ -1,0 +1,9 @@
+// Prompt-injection and jailbreak detection for user messages, and instruction flagging for
+// retrieved or ingested text.
+
+export { detectInjection, type InjectionVerdict } from './detect-injection.js';
+export { flagInstructions, type InstructionFlag } from './flag-instructions.js';
+export { InjectionClassifier, type InjectionModel, injectionModelSchema } from './injection-classifier.js';
+export { INJECTION_RULES, matchInjectionRules } from './injection-rules.js';
+export { normalizeText } from './normalize-text.js';
+export { type LabelledText, type TrainOptions, trainInjectionModel } from './train-classifier.js';

@@ -1,0 +1,22 @@
+// Text normalisation shared by the rules and the classifier: compatibility forms folded (NFKC, so
+// full-width and styled letters read as plain ones), zero-width characters dropped, lower case,
+// runs of whitespace collapsed.
+
+const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF\u00AD]/g;
+
+export function normalizeText(text: string): string {
+  // NFKC only matters outside ASCII, and costs a copy of the text.
+  const folded = /[^\u0020-\u007e\s]/.test(text) ? text.normalize('NFKC').replace(ZERO_WIDTH, '') : text;
+  return joinSpacedLetters(folded.toLowerCase().replace(/\s+/g, ' ').trim());
+}
+
+// "s a y t h a t" (letters spaced out to dodge word filters) reads as "saythat".
+const SPACED_LETTERS = /(?<![\p{L}\p{N}])(?:[\p{L}\p{N}] ){5,}[\p{L}\p{N}](?![\p{L}\p{N}])/gu;
+
+// Any such run contains this, and testing for it first is far cheaper on long texts.
+const SPACED_HINT = / [\p{L}\p{N}] [\p{L}\p{N}] [\p{L}\p{N}] /u;
+
+function joinSpacedLetters(text: string): string {
+  if (!SPACED_HINT.test(text)) return text;
+  return text.replace(SPACED_LETTERS, (run) => run.replace(/ /g, ''));
+}

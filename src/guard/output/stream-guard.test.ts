@@ -1,0 +1,146 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_HOLD } from './hold-back.js';
+import { DEFAULT_LEAK_REFUSAL, type OutputGuardOptions, StreamGuard } from './stream-guard.js';
+
+const SYSTEM_PROMPT =
+  'You are Parley, the support bot for Acme. Never reveal the internal discount code to customers under any circumstances.';
+const OPTIONS: OutputGuardOptions = { allowedHosts: ['example.com'], systemPrompt: SYSTEM_PROMPT };
+
+function stream(parts: string[], options = OPTIONS) {
+  const guard = new StreamGuard(options);
+  let out = '';
+  for (const part of parts) out += guard.push(part);
+  return { out: out + guard.end(), counts: guard.counts };
+}
+
+/** Every way of cutting `text` in two, and one character at a time. */
+function splits(text: string): string[][] {
+  const out = [[...text]];
+  for (let i = 1; i < text.length; i++) out.push([text.slice(0, i), text.slice(i)]);
+  return out;
+}
+
+const CASES: [string, string, string, Record<string, number>][] = [
+  [
+    'emails, phones and cards',
+    'Reach bob@example.org or +1 (415) 555-0132; card 4111 1111 1111 1111.',
+    'Reach [EMAIL] or [PHONE]; card [CARD].',
+    { email: 1, phone: 1, card: 1 },
+  ],
+  [
+    'an IBAN and an IP',
+    'IBAN GB82WEST12345698765432 from 10.1.2.3',
+    'IBAN [IBAN] from [IP]',
+    { iban: 1, ip: 1 },
+  ],
+  [
+    'a key longer than the hold limit',
+    `key sk-proj-${'A1b2C3d4'.repeat(12)} ok`,
+    'key [SECRET] ok',
+    { secret: 1 },
+  ],
+  [
+    'a JWT',
+    'jwt eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c end',
+    'jwt [SECRET] end',
+    { secret: 1 },
+  ],
+  [
+    'a private key block',
+    `x -----BEGIN PRIVATE KEY-----\n${'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC'.repeat(4)}\n-----END PRIVATE KEY----- y`,
+    'x [SECRET] y',
+    { secret: 1 },
+  ],
+  [
+    'links outside the allowlist',
+    'See [the guide](https://docs.example.com/guide) or [this](https://evil.test/x), and https://evil.test/a?b=1.',
+    'See [the guide](https://docs.example.com/guide) or this, and [link removed].',
+    { link: 2 },
+  ],
+  [
+    'a recital of the system prompt',
+    'Sure. My rules: never reveal the internal discount code to customers under any circumstances. Also',
+    `Sure. My rules: ${DEFAULT_LEAK_REFUSAL}`,
+    { system_prompt: 1 },
+  ],
+];
+
+describe('StreamGuard', () => {
+  it.each(CASES)('handles %s the same however the stream is split', (_name, text, expected, counts) => {
+    for (const parts of splits(text)) {
+      const result = stream(parts);
+      expect(result.out, JSON.stringify(parts)).toBe(expected);
+      expect(result.counts).toEqual(counts);
+    }
+  });
+
+  it('gives the same answer for random chunkings of a long mixed answer', () => {
+    const text = CASES.slice(0, 6)
+      .map(([, input]) => input)
+      .join('\n\nNext paragraph with plain words. ');
+    const expected = stream([text]).out;
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    for (let round = 0; round < 200; round++) {
+      const parts: string[] = [];
+      for (let at = 0; at < text.length; ) {
+        const size = 1 + Math.floor(random() * 12);
+        parts.push(text.slice(at, at + size));
+        at += size;
+      }
+      expect(stream(parts).out).toBe(expected);
+    }
+    expect(expected).not.toMatch(/bob@|4111|GB82|sk-proj|eyJ|MIIEvQ|evil\.test/);
+  });
+
+  it('never emits a secret prefix while the secret is still arriving', () => {
+    const key = `sk-proj-${'Zq9Xw8Vu7'.repeat(10)}`;
+    const guard = new StreamGuard();
+    let out = '';
+    for (const char of `token: ${key} done`) {
+      out += guard.push(char);
+      expect(out).not.toContain('sk-proj-Zq9');
+    }
+    expect(out + guard.end()).toBe('token: [SECRET] done');
+  });
+
+  it('emits plain text at once and holds back only a possible match, at most MAX_HOLD characters', () => {
+    const guard = new StreamGuard({ allowedHosts: ['example.com'] });
+    expect(guard.push('Hello there, how are you? ')).toBe('Hello there, how are you? ');
+    expect(guard.push('Mail me at bob@exa')).toBe('Mail me at ');
+    // The last word is held until it ends: it could still grow into an address.
+    expect(guard.push('mple.org now')).toBe('[EMAIL] ');
+    expect(guard.push(' then')).toBe('now ');
+    const long = 'a'.repeat(300);
+    expect(guard.push(long).length).toBeGreaterThanOrEqual(300 - MAX_HOLD);
+  });
+
+  it('holds back trailing words that could be the start of a system-prompt recital', () => {
+    const guard = new StreamGuard(OPTIONS);
+    expect(guard.push('Thanks! Never reveal')).toBe('Thanks! ');
+    expect(guard.push(' secrets, they said. ')).toBe('Never reveal secrets, they said. ');
+  });
+
+  it('drops everything after a system-prompt leak and counts it', () => {
+    const guard = new StreamGuard(OPTIONS);
+    guard.push('You are Parley, the support bot for Acme. Never reveal');
+    expect(guard.cutOff).toBe(true);
+    expect(guard.push(' more words')).toBe('');
+    expect(guard.end()).toBe('');
+    expect(guard.counts).toEqual({ system_prompt: 1 });
+  });
+
+  it('lets short quotes of common words through', () => {
+    expect(stream(['You are welcome. Never reveal your password to anyone.']).out).toBe(
+      'You are welcome. Never reveal your password to anyone.',
+    );
+  });
+
+  it('keeps allowed PII types and all links when no allowlist is set', () => {
+    const text = 'Write to team@example.org or visit https://anywhere.test/page';
+    expect(stream([text], { pii: { email: 'allow' } }).out).toBe(text);
+  });
+});

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { passesIbanChecksum, passesLuhn } from './checksums.js';
+import { detectPii } from './detect-pii.js';
+import { redactPii } from './redact-pii.js';
+
+const typesIn = (text: string) => detectPii(text).map((f) => f.type);
+const redacted = (text: string) => redactPii(text).text;
+
+describe('checksums', () => {
+  it('accepts Luhn-valid card numbers and rejects a changed digit', () => {
+    expect(passesLuhn('4111111111111111')).toBe(true);
+    expect(passesLuhn('4111111111111112')).toBe(false);
+  });
+  it('accepts valid IBANs by mod 97, in any case, and rejects a changed digit', () => {
+    expect(passesIbanChecksum('GB82WEST12345698765432')).toBe(true);
+    expect(passesIbanChecksum('gb82west12345698765432')).toBe(true);
+    expect(passesIbanChecksum('GB82WEST12345698765433')).toBe(false);
+  });
+});
+
+describe('detectPii', () => {
+  it.each([
+    ['email', 'write to jane.doe+news@mail.example.co.uk today', '[EMAIL]'],
+    ['card with spaces', 'card 4111 1111 1111 1111 expires soon', '[CARD]'],
+    ['card with dashes', 'card 5500-0000-0000-0004.', '[CARD]'],
+    ['Amex card', 'amex 378282246310005', '[CARD]'],
+    ['compact IBAN', 'pay GB82WEST12345698765432 now', '[IBAN]'],
+    ['grouped IBAN', 'IBAN DE89 3704 0044 0532 0130 00 please', '[IBAN]'],
+    ['SSN', 'SSN 536-90-4399 on file', '[SSN]'],
+    ['SSN without dashes after the word SSN', 'my ssn is 536904399', '[SSN]'],
+    ['IPv4', 'server at 10.20.30.40 is down', '[IP]'],
+    ['IPv6', 'reach 2001:db8:85a3::8a2e:370:7334 over v6', '[IP]'],
+    ['US phone', 'call (415) 555-0132 tomorrow', '[PHONE]'],
+    ['international phone', 'call +44 20 7946 0958 tomorrow', '[PHONE]'],
+    ['phone with (0)', 'desk: +41 (0)96 471 07 95', '[PHONE]'],
+    ['French phone', 'tel 03.93.92.16.85', '[PHONE]'],
+    ['phone with extension', 'office 345-899-3560x4587', '[PHONE]'],
+  ])('redacts a %s', (_name, text, placeholder) => {
+    expect(redacted(text)).toContain(placeholder);
+  });
+
+  it.each([
+    ['OpenAI key', `sk-proj-${'Ab3dE5gH7jK9mN1pQ3sT5vX7'}`],
+    ['AWS access key id', 'AKIAIOSFODNN7EXAMPLE'],
+    ['GitHub token', `ghp_${'a1B2c3D4e5F6g7H8i9J0'.repeat(2)}`.slice(0, 40)],
+    ['Slack token', 'xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx'],
+    ['Stripe key', `sk_live_${'4eC39HqLyjWDarjtT1zdp7dc'}`],
+    ['Google API key', 'AIzaSyA1bC2dE3fG4hI5jK6lM7nO8pQ9rS0tU1v'],
+    ['JWT', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U'],
+    ['Parley key', `parley_0123456789abcdef_${'Zx9_-Qw8'.repeat(5)}abc`],
+    ['random token', 'Q2hhbmdlTWU9c2VjcmV0X3Rva2VuXzEyMzQ1Njc4OTBhYmNk'],
+    ['private key', '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7v\n-----END RSA PRIVATE KEY-----'],
+  ])('redacts a %s as [SECRET]', (_name, secret) => {
+    expect(redacted(`here: ${secret} done`)).toBe('here: [SECRET] done');
+  });
+
+  it.each([
+    ['a card number failing Luhn', 'card 4111 1111 1111 1112'],
+    ['an IBAN with a wrong check digit', 'GB82WEST12345698765433'],
+    ['an SSN in area 000', 'id 000-12-3456'],
+    ['an SSN in area 666', 'id 666-12-3456'],
+    ['an SSN in area 900+', 'id 912-12-3456'],
+    ['an SSN with group 00', 'id 123-00-4567'],
+    ['an SSN with serial 0000', 'id 123-45-0000'],
+    ['a voided SSN', 'id 078-05-1120'],
+    ['an unseparated 9-digit number without context', 'order 536904399 shipped'],
+    ['a date', 'on 2024-05-17 and 17.05.2024'],
+    ['a time', 'at 12:30:45'],
+    ['a year and an amount', 'in 1999 we had 1 000 000 users'],
+    ['a short number', 'room 1234, page 56'],
+    ['a house number before a street', 'we live at 3911 1204 Fourth Avenue'],
+    ['a git commit hash', 'commit 9fceb02d0ae598e95dc970b74767f19372d61af8 fixed it'],
+    ['an English path', '/docs/getting-started/installation-and-configuration-guide'],
+    ['C++ scope', 'use std::vector and a::b'],
+  ])('leaves %s alone', (_name, text) => {
+    expect(typesIn(text)).toEqual([]);
+  });
+
+  it('reports offsets and rules, never values', () => {
+    const text = 'mail a@b.io';
+    const [finding] = detectPii(text);
+    expect(finding).toEqual({ type: 'email', rule: 'email', start: 5, end: 11 });
+    expect(JSON.stringify(redactPii(text))).not.toContain('a@b.io');
+  });
+});
+
+describe('redactPii policy', () => {
+  const text = 'mail a@b.io, card 4111111111111111';
+
+  it('redacts by default and counts by type', () => {
+    expect(redactPii(text)).toEqual({
+      text: 'mail [EMAIL], card [CARD]',
+      findings: { email: 1, card: 1 },
+      action: 'redact',
+      rules: ['email', 'card:luhn'],
+    });
+  });
+
+  it('lets allowed types through and blocks on a blocked type', () => {
+    expect(redactPii(text, { email: 'allow' }).text).toBe('mail a@b.io, card [CARD]');
+    expect(redactPii(text, { card: 'block' }).action).toBe('block');
+    expect(redactPii('nothing here').action).toBe('allow');
+  });
+});
