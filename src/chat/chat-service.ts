@@ -2,6 +2,7 @@
 // (extractive until a model is configured), then persist the turn after the response.
 import { randomUUID } from 'node:crypto';
 import { notFound, ParleyError } from '../errors/index.js';
+import { type InputInspection, inspectInput, REFUSALS, StreamGuard } from '../guard/index.js';
 import type { RetrievedChunk, Retriever, SearchOptions } from '../knowledge/index.js';
 import { type Attempt, type ChatMessage, ModelsUnavailableError, type TokenUsage } from '../models/index.js';
 import type { Database } from '../storage/index.js';
@@ -23,6 +24,7 @@ import {
   snippetOf,
 } from './extractive-answer.js';
 import { citationsFor, groundedUserMessage } from './grounded-prompt.js';
+import type { ModelGuard } from './model-guard.js';
 import { questionCoverage } from './relevance.js';
 import type { WriteBehind } from './write-behind.js';
 
@@ -62,6 +64,7 @@ export interface TurnTrace {
     heading_path: string;
     score: number;
     signals: Record<string, { rank: number; score: number }>;
+    flagged?: boolean;
   }[];
   prompt_version: string;
   routing: { route: string; reasons: string[] } | null;
@@ -69,7 +72,12 @@ export interface TurnTrace {
   context: { tokens: unknown; dropped: unknown; history_messages: number } | null;
   usage: Usage;
   prompt: { system: string; messages: ChatMessage[] } | null;
-  /** Milliseconds per stage: auth, bot, retrieval, assembly, model_first_token, first_token, total. */
+  guard: {
+    input: { action: string; decisions: { kind: string; rule: string }[]; injection_score: number | null };
+    output: Record<string, number | undefined>;
+    output_cut_off: boolean;
+  };
+  /** Milliseconds per stage: auth, bot, guard, retrieval, assembly, model_first_token, first_token, total. */
   timings_ms: Record<string, number | undefined>;
   started_at: string;
   /** Guard decisions, cost and the OpenTelemetry trace id are added by the layers that know them. */
@@ -86,7 +94,7 @@ export interface Usage {
 }
 
 /** How the answer was made: by a model, extractively (no model configured), or extractively because no model answered. */
-export type AnswerMode = 'generated' | 'extractive' | 'degraded' | 'not_found';
+export type AnswerMode = 'generated' | 'extractive' | 'degraded' | 'not_found' | 'refused';
 
 /** What a finished turn returns to the client. */
 export interface TurnResult {
@@ -129,11 +137,43 @@ export interface ChatServiceDeps {
   writeBehind: WriteBehind;
   /** Each tenant's bots: models and routing, prompt, retrieval and relevance settings. */
   bots: Bots;
+  /** The moderation model asked about messages the fast guard cannot decide (off when absent). */
+  moderation?: ModelGuard;
   /** The price of a model's tokens in USD (the price table); absent: turns cost 0. */
   costOf?: (
     model: string,
     tokens: { inputTokens: number; cachedInputTokens: number; outputTokens: number },
   ) => number;
+}
+
+/**
+ * Passages that ingestion flagged as holding instructions aimed at a model (indirect injection)
+ * are always quoted as data; `downrank` puts them after every other passage, `drop` removes them.
+ */
+function usablePassages(
+  retrieved: RetrievedChunk[],
+  policy: 'quote' | 'downrank' | 'drop',
+): RetrievedChunk[] {
+  if (policy === 'quote' || !retrieved.some((chunk) => chunk.flagged)) return retrieved;
+  const clean = retrieved.filter((chunk) => !chunk.flagged);
+  return policy === 'drop' ? clean : [...clean, ...retrieved.filter((chunk) => chunk.flagged)];
+}
+
+/** The fast guard's verdict, with the moderation model's on a message it could not decide. */
+async function moderated(input: InputInspection, moderation: ModelGuard): Promise<InputInspection> {
+  const verdict = await moderation.check(input.text);
+  const refuse =
+    verdict.verdict === 'unsafe' || (verdict.verdict === 'failed' && moderation.options.failure === 'closed');
+  const rule =
+    verdict.verdict === 'unsafe'
+      ? `model:unsafe${verdict.categories ? `:${verdict.categories}` : ''}`
+      : verdict.verdict === 'failed'
+        ? `model:failed-${moderation.options.failure}`
+        : 'model:safe';
+  const decisions = [...input.decisions, { kind: 'model' as const, rule }];
+  return refuse
+    ? { ...input, action: 'block', decisions, refusal: REFUSALS.injection }
+    : { ...input, decisions };
 }
 
 const words = (text: string) => text.match(/\S+\s*/g) ?? [];
@@ -154,13 +194,20 @@ export class Turn {
   private context: ContextPlan | undefined;
   private routing: { route: string; reasons: string[] } | undefined;
   private readonly relevance: number;
+  /** The retrieved passages the answer may use: flagged ones dropped or last, per the guard policy. */
+  private readonly passages: RetrievedChunk[];
   /** The prompt as sent to the model (system and messages), for the trace. */
   private prompt: { system: string; messages: ChatMessage[] } | undefined;
+  /** The answer as generated (before the output guard): what citations are read from. */
+  private raw = '';
+  private outputGuard: StreamGuard | undefined;
   private record: TurnTrace | undefined;
 
   constructor(
     private readonly deps: TurnDeps,
     readonly bot: BotProfile,
+    /** The input guard's verdict; `request.message` is already its redacted text. */
+    private readonly input: InputInspection,
     readonly request: TurnRequest,
     readonly conversationId: string,
     readonly turnId: string,
@@ -176,7 +223,8 @@ export class Turn {
     readonly startedAt = performance.now(),
   ) {
     this.mode = bot.router ? 'generated' : 'extractive';
-    this.relevance = questionCoverage(request.message, retrieved);
+    this.passages = usablePassages(retrieved, bot.guard.documents);
+    this.relevance = questionCoverage(request.message, this.passages);
   }
 
   /**
@@ -186,8 +234,45 @@ export class Turn {
    * stream with an error); so does `signal` aborting, which cancels the provider call.
    */
   async *tokens(signal?: AbortSignal, exclude: readonly string[] = []): AsyncGenerator<string> {
+    // Everything the user sees passes the output guard: PII redacted even across token
+    // boundaries, links outside the bot's allowlist removed, a recital of the system prompt cut.
+    const { output } = this.bot.guard;
+    const guard = new StreamGuard({
+      pii: output.pii,
+      ...(output.allowedHosts ? { allowedHosts: output.allowedHosts } : {}),
+      ...(output.protectSystemPrompt ? { systemPrompt: this.bot.prompt.text } : {}),
+    });
+    this.outputGuard = guard;
+    this.answer = '';
+    const emit = (text: string) => {
+      this.firstTokenMs ??= performance.now() - this.startedAt;
+      this.answer += text;
+      return text;
+    };
+    for await (const piece of this.rawTokens(signal, exclude)) {
+      const safe = guard.push(piece);
+      if (safe) yield emit(safe);
+      // A leak was cut off: stop generating (returning ends the model call).
+      if (guard.cutOff) break;
+    }
+    const rest = guard.end();
+    if (rest) yield emit(rest);
+  }
+
+  /** The answer as generated, before the output guard. */
+  private async *rawTokens(
+    signal: AbortSignal | undefined,
+    exclude: readonly string[],
+  ): AsyncGenerator<string> {
+    this.raw = '';
     const router = this.bot.router;
-    if (this.retrieved.length === 0 || this.relevance < this.bot.minRelevance) {
+    if (this.input.action === 'block') {
+      // The input guard stopped the message: a polite refusal, and nothing reaches a model.
+      this.mode = 'refused';
+      yield* this.say(this.input.refusal ?? NOTHING_FOUND);
+      return;
+    }
+    if (this.passages.length === 0 || this.relevance < this.bot.minRelevance) {
       // Nothing relevant enough: say so, and spend no model call on a guess.
       this.mode = 'not_found';
       yield* this.say(NOTHING_FOUND);
@@ -204,7 +289,7 @@ export class Turn {
     this.context = planContext({
       system,
       question: this.request.message,
-      passages: this.retrieved,
+      passages: this.passages,
       history: this.memory.recent,
       budget: { total: this.bot.contextTokens, passageShare: 0.65 },
     });
@@ -228,14 +313,13 @@ export class Turn {
           this.model = event.model;
           this.attempts = [...this.brokenAttempts, ...event.attempts];
         } else if (event.type === 'text') {
-          this.firstTokenMs ??= performance.now() - this.startedAt;
-          this.answer += event.text;
+          this.raw += event.text;
           yield event.text;
         } else {
           this.tokenUsage = event.usage;
         }
       }
-      this.citations = citationsFor(this.answer, passages, snippetOf);
+      this.citations = citationsFor(this.raw, passages, snippetOf);
     } catch (error) {
       if (error instanceof ModelsUnavailableError) {
         this.attempts = [...this.brokenAttempts, ...error.attempts];
@@ -244,7 +328,7 @@ export class Turn {
         return;
       }
       this.failure = error instanceof Error ? error.message : String(error);
-      this.citations = citationsFor(this.answer, passages, snippetOf);
+      this.citations = citationsFor(this.raw, passages, snippetOf);
       throw error;
     }
   }
@@ -317,21 +401,19 @@ export class Turn {
 
   private *say(text: string): Generator<string> {
     this.citations = [];
-    this.answer = '';
+    this.raw = '';
     for (const piece of words(text)) {
-      this.firstTokenMs ??= performance.now() - this.startedAt;
-      this.answer += piece;
+      this.raw += piece;
       yield piece;
     }
   }
 
   private *extractive(label: string): Generator<string> {
-    const extracted = extractiveAnswer(this.request.message, this.retrieved, 3, label);
+    const extracted = extractiveAnswer(this.request.message, this.passages, 3, label);
     this.citations = extracted.citations;
-    this.answer = '';
+    this.raw = '';
     for (const piece of words(extracted.text)) {
-      this.firstTokenMs ??= performance.now() - this.startedAt;
-      this.answer += piece;
+      this.raw += piece;
       yield piece;
     }
   }
@@ -392,6 +474,7 @@ export class Turn {
         heading_path: chunk.headingPath,
         score: chunk.score,
         signals: chunk.signals,
+        ...(chunk.flagged ? { flagged: true } : {}),
       })),
       prompt_version: this.bot.prompt.id,
       routing: this.routing ?? null,
@@ -405,6 +488,16 @@ export class Turn {
         : null,
       usage,
       prompt: this.prompt ?? null,
+      // What the guards did: rules and counts by kind, never the values they matched.
+      guard: {
+        input: {
+          action: this.input.action,
+          decisions: this.input.decisions,
+          injection_score: this.input.injectionScore ?? null,
+        },
+        output: { ...this.outputGuard?.counts },
+        output_cut_off: this.outputGuard?.cutOff ?? false,
+      },
       timings_ms: {
         ...this.request.timings,
         ...this.timings,
@@ -468,6 +561,16 @@ export class ChatService {
     const { db, pending, retriever } = this.deps;
     const bot = await this.deps.bots.resolve(request.tenantId, request.botId);
     const resolved = performance.now();
+    // The input guard, before anything else sees the message: from here on only its redacted
+    // text exists; a blocked message is neither searched for nor sent to a model.
+    let input = inspectInput(request.message, bot.guard);
+    const moderation = this.deps.moderation;
+    if (moderation && input.action !== 'block' && moderation.applies(input.injectionScore)) {
+      input = await moderated(input, moderation);
+    }
+    const guarded = performance.now();
+    const blocked = input.action === 'block';
+    request = { ...request, message: input.text };
     const conversationId = request.conversationId ?? randomUUID();
     const search: SearchOptions = { tenantId: request.tenantId, topK: bot.topK, failures: [] };
     // A new conversation's row is written with its first turn, after the response; until then
@@ -477,11 +580,11 @@ export class ChatService {
         ? (pending.owner(request.tenantId, conversationId) ??
           conversationBot(db, request.tenantId, conversationId))
         : bot.id,
-      retriever.search(request.message, search),
+      blocked ? [] : retriever.search(request.message, search),
       // Earlier turns, for a model to follow the conversation (only models use them).
       request.history
         ? Promise.resolve({ summary: null, recent: request.history.slice(-RECENT_MESSAGES) })
-        : request.conversationId && bot.router
+        : request.conversationId && bot.router && !blocked
           ? loadMemory(db, request.tenantId, conversationId)
           : Promise.resolve({ summary: null, recent: [] }),
     ]);
@@ -493,10 +596,15 @@ export class ChatService {
       );
     }
     if (!request.conversationId) pending.add(request.tenantId, conversationId, bot.id);
-    const timings = { bot: resolved - started, retrieval: performance.now() - resolved };
+    const timings = {
+      bot: resolved - started,
+      guard: guarded - resolved,
+      retrieval: performance.now() - guarded,
+    };
     return new Turn(
       this.deps,
       bot,
+      input,
       request,
       conversationId,
       randomUUID(),

@@ -32,6 +32,7 @@ export {
   NOTHING_FOUND,
 } from './extractive-answer.js';
 export { SYSTEM_PROMPT } from './grounded-prompt.js';
+export { ModelGuard, type ModelGuardOptions } from './model-guard.js';
 export { ModelRouter, type RoutingRule } from './model-router.js';
 export {
   listPromptVersions,

@@ -114,6 +114,13 @@ export const settingsSchema = z.object({
   PARLEY_MODEL_FIRST_TOKEN_TIMEOUT_MS: intFrom(100, 600_000).default(10_000),
   /** The whole generation must end within this time. */
   PARLEY_MODEL_TIMEOUT_MS: intFrom(1000, 3_600_000).default(120_000),
+  /** A moderation model (e.g. Llama Guard behind an OpenAI-compatible server) asked about messages the fast guard cannot decide; unset: off. */
+  PARLEY_GUARD_MODEL: optionalString.pipe(modelRef.optional()),
+  /** Ask the moderation model when the fast guard's injection score is at least this (and it did not block). */
+  PARLEY_GUARD_MODEL_MIN_SCORE: z.coerce.number().min(0).max(1).default(0.2),
+  PARLEY_GUARD_MODEL_TIMEOUT_MS: intFrom(50, 60_000).default(1500),
+  /** When the moderation model fails or times out: `open` lets the message through, `closed` refuses it. */
+  PARLEY_GUARD_MODEL_FAILURE: z.enum(['open', 'closed']).default('open'),
   /** OTLP/HTTP collector base URL (spans go to <url>/v1/traces); unset: spans are not exported. */
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(z.url().optional()),
   OTEL_SERVICE_NAME: z.string().trim().min(1).default('parley'),

@@ -34,8 +34,19 @@ export const GuardPolicy = z.object({
       refusal: z.string().optional(),
     })
     .default({}),
+  /**
+   * Retrieved passages that ingestion flagged as holding instructions aimed at a model: always
+   * quoted as data; `downrank` also puts them after every unflagged passage, `drop` leaves them out.
+   */
+  documents: z.enum(['quote', 'downrank', 'drop']).default('downrank'),
   output: z
     .object({
+      /**
+       * PII in answers: cards, IBANs, SSNs and secrets are redacted; emails, phone numbers and IP
+       * addresses are allowed, since documents legitimately hold contact addresses and example
+       * hosts (the user's own PII never reaches the model: the input guard redacts it).
+       */
+      pii: piiPolicySchema.default({ email: 'allow', phone: 'allow', ip: 'allow' }),
       /** Hosts that links in answers may point to; absent means links are not filtered. */
       allowedHosts: z.array(z.string().min(1)).optional(),
       /** Stop the model reciting its system prompt (runs of 8+ shared words). */

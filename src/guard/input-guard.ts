@@ -9,7 +9,7 @@ import { checkTopics } from './topic-policy.js';
 
 /** One check that fired; `rule` names the rule, never the matched text. */
 export interface GuardDecision {
-  kind: 'size' | 'injection' | 'topic' | 'pii';
+  kind: 'size' | 'injection' | 'topic' | 'pii' | 'model';
   rule: string;
 }
 

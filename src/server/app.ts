@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { Gauge } from 'prom-client';
+import { ParleyError } from '../errors/index.js';
 import { type LimitState, limitHeaders } from '../gateway/index.js';
 import { ensureKnowledgeBase, queueState } from '../knowledge/index.js';
 import { createMetrics, type Metrics } from '../telemetry/index.js';
@@ -21,6 +22,17 @@ import { usageRoutes } from './routes/usage-routes.js';
 import { webRoutes } from './routes/web-routes.js';
 import type { Runtime } from './runtime.js';
 import { createWidgetAccess, loadServerSecret, VisitorTokens } from './widget/index.js';
+
+/** Whether a parsed JSON value (or params, or query) holds a string with a NUL character. */
+function holdsNul(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (depth > 64 || value === null || typeof value !== 'object') return false;
+  if (Buffer.isBuffer(value)) return false;
+  for (const item of Array.isArray(value) ? value : Object.values(value)) {
+    if (holdsNul(item, depth + 1)) return true;
+  }
+  return false;
+}
 
 /** The tenant that loopback clients act as while no API key exists. */
 export const DEFAULT_TENANT = 'default';
@@ -101,6 +113,13 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
           : byCaller
         : (byAddress ?? byCaller);
     if (tightest) void reply.headers(limitHeaders(tightest));
+  });
+  // No text Parley stores may hold NUL (PostgreSQL cannot): refused at the door, in the body,
+  // the path and the query, before any route or background write sees it.
+  app.addHook('preValidation', async (request) => {
+    if (holdsNul(request.params) || holdsNul(request.query) || holdsNul(request.body)) {
+      throw new ParleyError('PARLEY_ERR_VALIDATION', 'the request contains a NUL character');
+    }
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

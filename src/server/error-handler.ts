@@ -38,6 +38,20 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
       unexpected: false,
     };
   }
+  // PostgreSQL refuses NUL characters and invalid byte sequences in text: the client's input.
+  const pgCode = (error as { code?: unknown }).code;
+  if (pgCode === '22021' || pgCode === '22P05') {
+    return {
+      status: 400,
+      body: {
+        error: {
+          code: 'PARLEY_ERR_VALIDATION',
+          message: 'text contains characters that cannot be stored (NUL)',
+        },
+      },
+      unexpected: false,
+    };
+  }
   const fastifyError = error as Partial<FastifyError>;
   const status = fastifyError.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {

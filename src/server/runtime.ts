@@ -4,6 +4,7 @@ import {
   type BotDefaults,
   Bots,
   ChatService,
+  ModelGuard,
   registerPrompt,
   SYSTEM_PROMPT,
   TraceRetention,
@@ -133,6 +134,15 @@ export async function createRuntime(
     writeBehind,
     bots,
     costOf: (model, tokens) => gateway.prices.cost(model, tokens).costUsd,
+    ...(config.PARLEY_GUARD_MODEL
+      ? {
+          moderation: new ModelGuard(catalog.chain([config.PARLEY_GUARD_MODEL]), {
+            minScore: config.PARLEY_GUARD_MODEL_MIN_SCORE,
+            timeoutMs: config.PARLEY_GUARD_MODEL_TIMEOUT_MS,
+            failure: config.PARLEY_GUARD_MODEL_FAILURE,
+          }),
+        }
+      : {}),
   });
   const tracing = createTracing(config);
   const retention = new TraceRetention(

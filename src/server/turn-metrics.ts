@@ -60,7 +60,16 @@ export async function beginTracedTurn(
   }
 }
 
-const STAGES = ['auth', 'bot', 'retrieval', 'assembly', 'model_first_token', 'first_token', 'total'] as const;
+const STAGES = [
+  'auth',
+  'bot',
+  'guard',
+  'retrieval',
+  'assembly',
+  'model_first_token',
+  'first_token',
+  'total',
+] as const;
 
 /** Returns the turn's cost in USD (0 for unpriced models and answers without a model). */
 export function recordTurn(
@@ -98,6 +107,12 @@ export function recordTurn(
     if (trace.retrieval_cache) metrics.retrievalCache.inc({ result: trace.retrieval_cache });
     const relevant = trace.retrieved.length > 0 && trace.relevance.coverage >= trace.relevance.threshold;
     metrics.retrievalRelevance.inc({ outcome: relevant ? 'hit' : 'miss' });
+    for (const decision of trace.guard.input.decisions) {
+      metrics.guardTriggers.inc({ stage: 'input', kind: decision.kind });
+    }
+    for (const [kind, count] of Object.entries(trace.guard.output)) {
+      if (count) metrics.guardTriggers.inc({ stage: 'output', kind }, count);
+    }
     if (traced) recordTurnSpans(turn, traced);
   }
   // Ten decimals: a millionth of a cent, without binary-float noise in the JSON.

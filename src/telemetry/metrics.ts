@@ -15,6 +15,7 @@ export interface Metrics {
   stageDuration: Histogram<'stage'>;
   retrievalCache: Counter<'result'>;
   retrievalRelevance: Counter<'outcome'>;
+  guardTriggers: Counter<'stage' | 'kind'>;
 
   /** Stops background sampling (called on shutdown). */
   stop(): void;
@@ -56,6 +57,12 @@ export function createMetrics(): Metrics {
       name: 'parley_retrieval_cache_requests_total',
       help: 'Retrievals answered from the retrieval cache (hit) or the database (miss)',
       labelNames: ['result'],
+      registers: [registry],
+    }),
+    guardTriggers: new Counter({
+      name: 'parley_guard_triggers_total',
+      help: 'Guard decisions: input (size, injection, topic, pii) and output (redacted PII by type, link, system_prompt)',
+      labelNames: ['stage', 'kind'],
       registers: [registry],
     }),
     retrievalRelevance: new Counter({

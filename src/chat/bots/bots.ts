@@ -4,7 +4,9 @@
 // Profiles are cached for a few seconds, so the critical path does not read the bots table on
 // every turn; a change made through this process applies at once, one made through another
 // replica within the cache's lifetime.
+
 import { isParleyError, notFound, ParleyError, validationError } from '../../errors/index.js';
+import { GuardPolicy } from '../../guard/index.js';
 import type { ModelCatalog, ModelChain } from '../../models/index.js';
 import type { Database } from '../../storage/index.js';
 import type { Logger } from '../../telemetry/index.js';
@@ -31,7 +33,8 @@ export interface BotProfile {
   topK: number;
   contextTokens: number;
   minRelevance: number;
-  guard: Record<string, unknown>;
+  /** The bot's guardrail policy, defaults applied. */
+  guard: GuardPolicy;
 }
 
 /** A bot as the API shows it: its own settings and what they amount to over the defaults. */
@@ -147,6 +150,8 @@ export class Bots {
         throw validationError(error.message.replace('PARLEY_MODELS', 'settings.models'));
       throw error;
     }
+    // The guard policy is validated whole (a bad value is a 400 naming it), stored as given.
+    GuardPolicy.parse(settings.guard ?? {});
     if (settings.system_prompt) await registerPrompt(this.db, settings.system_prompt);
     return settings;
   }
@@ -183,7 +188,7 @@ export class Bots {
       topK: settings.top_k,
       contextTokens: settings.context_tokens,
       minRelevance: settings.min_relevance,
-      guard: row.settings.guard ?? {},
+      guard: GuardPolicy.parse(row.settings.guard ?? {}),
     };
   }
 

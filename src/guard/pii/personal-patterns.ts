@@ -1,6 +1,6 @@
 // Personal data recognised by pattern and confirmed by checksum or range rules: emails, payment
 // cards, IBANs, US SSNs, IP addresses and phone numbers.
-import { isIPv4, isIPv6 } from 'node:net';
+import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import { isPlausibleSsn, passesIbanChecksum, passesLuhn } from './checksums.js';
 import type { PiiDetector } from './pii-detector.js';
 
@@ -27,6 +27,23 @@ function isSsn(match: string, text: string, index: number): boolean {
   if (/\D/.test(match)) return true;
   return SSN_CONTEXT.test(text.slice(Math.max(0, index - 60), index));
 }
+
+// Addresses that name no one: loopback, unspecified, private, link-local and broadcast ranges
+// (`listen on 127.0.0.1`, `0.0.0.0`, `192.168.1.10` in a question about configuration).
+const NON_PERSONAL_V4 = new BlockList();
+for (const [network, prefix] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.168.0.0', 16],
+  ['255.255.255.255', 32],
+] as const) {
+  NON_PERSONAL_V4.addSubnet(network, prefix, 'ipv4');
+}
+
+const isPersonalIpv4 = (match: string) => isIPv4(match) && !NON_PERSONAL_V4.check(match, 'ipv4');
 
 function isIpv6(match: string): boolean {
   // Needs three groups at least, so that `a::b` in code and clock times stay text.
@@ -102,7 +119,7 @@ export const PERSONAL_DETECTORS: PiiDetector[] = [
     type: 'ip',
     rule: 'ip:v4',
     pattern: /(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d]|\.\d)/g,
-    accept: (match) => isIPv4(match),
+    accept: isPersonalIpv4,
   },
   {
     type: 'ip',

@@ -12,12 +12,14 @@ interface Row {
   title: string;
   source: string | null;
   score: number;
+  flagged: boolean;
 }
 
 // BM25 ranking runs in the database function parley_bm25_search (storage/search-indexes.ts),
 // scoped by tenant inside the index scan; this adds what a citation needs.
 const BM25_SQL = `
-select c.id, c.document_id, c.heading_path, c.text, c.token_count, d.title, d.source, s.score
+select c.id, c.document_id, c.heading_path, c.text, c.token_count, d.title, d.source,
+       c.metadata ? 'instructions' as flagged, s.score
 from parley_bm25_search($1, $2, $3::text[], $4) s
 join chunks c on c.id = s.id
 join documents d on d.id = c.document_id
@@ -29,6 +31,7 @@ with q as (
   select nullif(replace(plainto_tsquery('english', $1)::text, ' & ', ' | '), '')::tsquery as query
 )
 select c.id, c.document_id, c.heading_path, c.text, c.token_count, d.title, d.source,
+       c.metadata ? 'instructions' as flagged,
        ts_rank_cd(c.search_tsv, q.query, 1) as score
 from chunks c, q, documents d
 where q.query is not null and c.search_tsv @@ q.query and d.id = c.document_id
@@ -59,6 +62,7 @@ export class KeywordRetriever implements Retriever {
       text: row.text,
       tokenCount: row.token_count,
       score: row.score,
+      ...(row.flagged ? { flagged: true } : {}),
       signals: { [this.name]: { rank: index + 1, score: row.score } },
     }));
   }

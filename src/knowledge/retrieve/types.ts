@@ -12,6 +12,8 @@ export interface RetrievedChunk {
   tokenCount: number;
   /** The final score used for ranking (RRF after fusion; the retriever's own score otherwise). */
   score: number;
+  /** Set when ingestion found instructions aimed at a model in this chunk (indirect injection). */
+  flagged?: boolean;
   /** Each retriever's own rank (1-based) and score for this chunk, for the trace. */
   signals: Record<string, { rank: number; score: number }>;
 }

@@ -18,10 +18,12 @@ interface Row {
   title: string;
   source: string | null;
   score: number;
+  flagged: boolean;
 }
 
 const SQL = `
-select c.id, c.document_id, c.heading_path, c.text, c.token_count, d.title, d.source, 1 - s.distance as score
+select c.id, c.document_id, c.heading_path, c.text, c.token_count, d.title, d.source,
+       c.metadata ? 'instructions' as flagged, 1 - s.distance as score
 from (
   select chunk_id, embedding <=> $1::vector as distance
   from chunk_embeddings
@@ -67,6 +69,7 @@ export class VectorRetriever implements Retriever {
       text: row.text,
       tokenCount: row.token_count,
       score: row.score,
+      ...(row.flagged ? { flagged: true } : {}),
       signals: { vector: { rank: index + 1, score: row.score } },
     }));
   }
