@@ -49,7 +49,7 @@ describe('guards in the turn', () => {
         .filter((event) => event.event === 'token')
         .map((event) => (event.data as { text: string }).text)
         .join(''),
-      turnId: (events[0]?.data as { turn_id: string }).turn_id,
+      turnId: (events[0]!.data as { turn_id: string }).turn_id,
     };
   };
 
