@@ -9,7 +9,8 @@ describe('GuardPolicy', () => {
       pii: {},
       injection: 'block',
       topics: {},
-      output: { protectSystemPrompt: true },
+      documents: 'downrank',
+      output: { pii: { email: 'allow', phone: 'allow', ip: 'allow' }, protectSystemPrompt: true },
     });
   });
 

@@ -77,6 +77,11 @@ describe('the dashboard page', () => {
     });
     // From here on the API (and the page) need the key.
     key = (await createApiKey(server.runtime.db, 'default')).key;
+    // "Does any key exist?" is cached for 2 s: wait until keyless requests are refused.
+    await eventually(async () => {
+      const response = await server.parley.app.inject({ method: 'GET', url: '/v1/dashboard' });
+      return response.statusCode === 401 ? true : undefined;
+    }, 5_000);
 
     origin = await listen(server);
     browser = await launchChromium();

@@ -29,7 +29,7 @@ const CASES: [string, string, string, Record<string, number>][] = [
   ],
   [
     'an IBAN and an IP',
-    'IBAN GB82WEST12345698765432 from 10.1.2.3',
+    'IBAN GB82WEST12345698765432 from 81.1.2.3',
     'IBAN [IBAN] from [IP]',
     { iban: 1, ip: 1 },
   ],

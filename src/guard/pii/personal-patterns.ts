@@ -53,6 +53,8 @@ function isIpv6(match: string): boolean {
 // Shapes of digit groups that are not phone numbers: dates (2024-05-17, 17.05.2024), the SSN
 // layout (123-45-6789, left to the SSN rule) and round amounts (1 000 000).
 const NOT_PHONE_SHAPES = [
+  // A dotted quad is an IPv4 address (a loopback or private one is not PII at all).
+  /^\d{1,3}(?:\.\d{1,3}){3}$/,
   /^\d{4}[-./]\d{1,2}[-./]\d{1,2}(?:$|\s)/,
   /^\d{1,2}[-./]\d{1,2}[-./]\d{2,4}$/,
   /^\d{3}-\d{2}-\d{4}$/,
