@@ -29,7 +29,11 @@ describe('detectPii', () => {
     ['SSN', 'SSN 536-90-4399 on file', '[SSN]'],
     ['SSN without dashes after the word SSN', 'my ssn is 536904399', '[SSN]'],
     ['IPv4', 'client at 81.20.30.40 is down', '[IP]'],
-    ['loopback and private IPv4 are not personal', 'listen on 127.0.0.1 or 192.168.1.10, bind 0.0.0.0', 'listen on 127.0.0.1 or 192.168.1.10, bind 0.0.0.0'],
+    [
+      'loopback and private IPv4 are not personal',
+      'listen on 127.0.0.1 or 192.168.1.10, bind 0.0.0.0',
+      'listen on 127.0.0.1 or 192.168.1.10, bind 0.0.0.0',
+    ],
     ['IPv6', 'reach 2001:db8:85a3::8a2e:370:7334 over v6', '[IP]'],
     ['US phone', 'call (415) 555-0132 tomorrow', '[PHONE]'],
     ['international phone', 'call +44 20 7946 0958 tomorrow', '[PHONE]'],
