@@ -9,12 +9,6 @@ export class WriteBehind {
   constructor(
     private readonly log: Logger,
     private readonly attempts = 5,
-    /**
-     * How long a write waits before it starts. On the embedded database every statement shares
-     * one session, so a write started the moment an answer ends lands on top of the next turn's
-     * retrieval; a short wait lets the critical path go first. 0 on a PostgreSQL server.
-     */
-    private readonly delayMs = 0,
   ) {}
 
   /**
@@ -39,7 +33,6 @@ export class WriteBehind {
   }
 
   private async runWithRetry(name: string, task: () => Promise<void>): Promise<void> {
-    if (this.delayMs > 0 && !this.closed) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     for (let attempt = 1; ; attempt++) {
       try {
         await task();

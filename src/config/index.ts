@@ -86,8 +86,6 @@ export const settingsSchema = z.object({
   PARLEY_INGEST_THREADS: intFrom(1, 64).default(1),
   /** Chunks returned by retrieval per query. */
   PARLEY_RETRIEVAL_TOP_K: intFrom(1, 200).default(8),
-  /** Embedded database only: how long background writes (a finished turn) wait, so the next turn's reads go first. */
-  PARLEY_WRITE_DELAY_MS: intFrom(0, 5_000).default(0),
   /** Seconds a retrieval result is reused for the same question (0: no cache). */
   PARLEY_RETRIEVAL_CACHE_SECONDS: intFrom(0, 86_400).default(60),
   PARLEY_BM25_K1: z.coerce.number().min(0).max(5).default(1.2),

@@ -100,11 +100,7 @@ export async function createRuntime(
       embeddings?.poke();
     },
   );
-  const writeBehind = new WriteBehind(
-    log.child({ component: 'write-behind' }),
-    5,
-    db.kind === 'embedded' ? config.PARLEY_WRITE_DELAY_MS : 0,
-  );
+  const writeBehind = new WriteBehind(log.child({ component: 'write-behind' }));
   const catalog = new ModelCatalog(config, {
     firstTokenTimeoutMs: config.PARLEY_MODEL_FIRST_TOKEN_TIMEOUT_MS,
     totalTimeoutMs: config.PARLEY_MODEL_TIMEOUT_MS,
