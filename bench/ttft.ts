@@ -867,7 +867,7 @@ function report(levels: Level[], context: { ready: unknown; bootMs: number; parl
     row(
       '… retrieval → model call (`first_token` − `retrieval` − model call)',
       (f) => f.beforeModelCall,
-      'per request: SSE headers and `meta`, the grounded prompt, the model chain',
+      'per request: SSE headers and `meta`, the grounded prompt, the model chain, and the output guard holding back the first unfinished word until the next token',
     ),
     row('Direct: whole reply', (f) => f.directTotal, 'request start → end of stream'),
     row('Parley: whole reply', (f) => f.parleyTotal, 'request start → end of stream (`done`)'),
