@@ -2,7 +2,7 @@
 // (extractive until a model is configured), then persist the turn after the response.
 import { randomUUID } from 'node:crypto';
 import { notFound, ParleyError } from '../errors/index.js';
-import { type InputInspection, inspectInput, REFUSALS, StreamGuard } from '../guard/index.js';
+import { type InputInspection, inspectInput, REFUSALS, redactPii, StreamGuard } from '../guard/index.js';
 import type { RetrievedChunk, Retriever, SearchOptions } from '../knowledge/index.js';
 import { type Attempt, type ChatMessage, ModelsUnavailableError, type TokenUsage } from '../models/index.js';
 import type { Database } from '../storage/index.js';
@@ -583,7 +583,14 @@ export class ChatService {
       blocked ? [] : retriever.search(request.message, search),
       // Earlier turns, for a model to follow the conversation (only models use them).
       request.history
-        ? Promise.resolve({ summary: null, recent: request.history.slice(-RECENT_MESSAGES) })
+        ? Promise.resolve({
+            summary: null,
+            // Earlier messages a client sends (OpenAI-style APIs) get the same PII policy as the question.
+            recent: request.history.slice(-RECENT_MESSAGES).map((message) => ({
+              ...message,
+              content: redactPii(message.content, bot.guard.pii).text,
+            })),
+          })
         : request.conversationId && bot.router && !blocked
           ? loadMemory(db, request.tenantId, conversationId)
           : Promise.resolve({ summary: null, recent: [] }),

@@ -135,6 +135,26 @@ describe('guards in the turn', () => {
     expect(question).not.toMatch(/4111|jane\.doe/);
   });
 
+  it('redacts PII in the history an OpenAI-style client sends, too', async () => {
+    stub.setReply('The Moon [1].');
+    const response = await call(app(), {
+      method: 'POST',
+      url: '/v1/chat/completions',
+      payload: {
+        model: 'parley',
+        messages: [
+          { role: 'user', content: 'I am jane.doe@example.com, card 4111 1111 1111 1111.' },
+          { role: 'assistant', content: 'Noted.' },
+          { role: 'user', content: 'What causes the tides?' },
+        ],
+      },
+    });
+    expect(response.status).toBe(200);
+    const sent = JSON.stringify(stub.requests.at(-1)?.prompt);
+    expect(sent).not.toMatch(/jane\.doe|4111/);
+    expect(sent).toContain('[EMAIL]');
+  });
+
   it('blocks PII per bot policy, and refuses topics the bot does not cover', async () => {
     const created = await call(app(), {
       method: 'POST',
