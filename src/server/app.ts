@@ -128,9 +128,20 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   });
 
   // Ingestion backlog, read from the jobs table at scrape time (shared by every replica).
+  // Both gauges are collected in one scrape: one query serves them (reused for a second).
   let backlog = { queued: 0, running: 0, lagSeconds: 0 };
-  const readBacklog = async () => {
-    backlog = await queueState(runtime.db).catch(() => backlog);
+  let backlogRead: { at: number; done: Promise<void> } | undefined;
+  const readBacklog = () => {
+    if (!backlogRead || Date.now() - backlogRead.at > 1000) {
+      const done = queueState(runtime.db).then(
+        (state) => {
+          backlog = state;
+        },
+        () => {},
+      );
+      backlogRead = { at: Date.now(), done };
+    }
+    return backlogRead.done;
   };
   new Gauge({
     name: 'parley_ingest_queue_depth',

@@ -1,25 +1,13 @@
 // Keyword search: BM25 through pg_textsearch when the database has it, otherwise PostgreSQL's
 // built-in full-text ranking (ts_rank_cd over an OR of the query's lexemes).
 import type { Database } from '../../storage/index.js';
+import { CHUNK_COLUMNS, type ChunkRow, toRetrievedChunks } from './chunk-rows.js';
 import type { RetrievedChunk, Retriever, SearchOptions } from './types.js';
-
-interface Row {
-  id: number;
-  document_id: string;
-  heading_path: string;
-  text: string;
-  token_count: number;
-  title: string;
-  source: string | null;
-  score: number;
-  flagged: boolean;
-}
 
 // BM25 ranking runs in the database function parley_bm25_search (storage/search-indexes.ts),
 // scoped by tenant inside the index scan; this adds what a citation needs.
 const BM25_SQL = `
-select c.id, c.document_id, c.heading_path, c.text, c.token_count, d.title, d.source,
-       c.metadata ? 'instructions' as flagged, s.score
+select ${CHUNK_COLUMNS}, s.score
 from parley_bm25_search($1, $2, $3::text[], $4) s
 join chunks c on c.id = s.id
 join documents d on d.id = c.document_id
@@ -30,8 +18,7 @@ const FULL_TEXT_SQL = `
 with q as (
   select nullif(replace(plainto_tsquery('english', $1)::text, ' & ', ' | '), '')::tsquery as query
 )
-select c.id, c.document_id, c.heading_path, c.text, c.token_count, d.title, d.source,
-       c.metadata ? 'instructions' as flagged,
+select ${CHUNK_COLUMNS},
        ts_rank_cd(c.search_tsv, q.query, 1) as score
 from chunks c, q, documents d
 where q.query is not null and c.search_tsv @@ q.query and d.id = c.document_id
@@ -52,18 +39,7 @@ export class KeywordRetriever implements Retriever {
     const text = query.trim();
     if (!text) return [];
     const params = [text, options.tenantId, options.knowledgeBaseIds ?? null, options.topK];
-    const rows = await this.db.query<Row>(this.sql, params);
-    return rows.map((row, index) => ({
-      chunkId: row.id,
-      documentId: row.document_id,
-      title: row.title,
-      source: row.source,
-      headingPath: row.heading_path,
-      text: row.text,
-      tokenCount: row.token_count,
-      score: row.score,
-      ...(row.flagged ? { flagged: true } : {}),
-      signals: { [this.name]: { rank: index + 1, score: row.score } },
-    }));
+    const rows = await this.db.query<ChunkRow>(this.sql, params);
+    return toRetrievedChunks(rows, this.name);
   }
 }

@@ -2,6 +2,7 @@
 // The index scan keeps going while the tenant filter discards rows (iterative scan), so a
 // tenant with few chunks in a large shared table still gets its full top-k.
 import type { Database } from '../../storage/index.js';
+import { CHUNK_COLUMNS, type ChunkRow, toRetrievedChunks } from './chunk-rows.js';
 import type { RetrievedChunk, Retriever, SearchOptions } from './types.js';
 
 /** The part of an embedding model that vector search needs. */
@@ -9,21 +10,8 @@ export interface QueryEmbedder {
   embed(texts: string[], options?: { signal?: AbortSignal }): Promise<number[][]>;
 }
 
-interface Row {
-  id: number;
-  document_id: string;
-  heading_path: string;
-  text: string;
-  token_count: number;
-  title: string;
-  source: string | null;
-  score: number;
-  flagged: boolean;
-}
-
 const SQL = `
-select c.id, c.document_id, c.heading_path, c.text, c.token_count, d.title, d.source,
-       c.metadata ? 'instructions' as flagged, 1 - s.distance as score
+select ${CHUNK_COLUMNS}, 1 - s.distance as score
 from (
   select chunk_id, embedding <=> $1::vector as distance
   from chunk_embeddings
@@ -58,19 +46,8 @@ export class VectorRetriever implements Retriever {
     const rows = await this.db.transaction(async (client) => {
       await client.query('set local hnsw.iterative_scan = strict_order');
       await client.query(`set local hnsw.ef_search = ${Math.max(40, options.topK * 2)}`);
-      return (await client.query<Row>(SQL, params)).rows;
+      return (await client.query<ChunkRow>(SQL, params)).rows;
     });
-    return rows.map((row, index) => ({
-      chunkId: row.id,
-      documentId: row.document_id,
-      title: row.title,
-      source: row.source,
-      headingPath: row.heading_path,
-      text: row.text,
-      tokenCount: row.token_count,
-      score: row.score,
-      ...(row.flagged ? { flagged: true } : {}),
-      signals: { vector: { rank: index + 1, score: row.score } },
-    }));
+    return toRetrievedChunks(rows, this.name);
   }
 }
