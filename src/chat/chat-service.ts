@@ -5,16 +5,17 @@ import { notFound, ParleyError } from '../errors/index.js';
 import { type InputInspection, inspectInput, REFUSALS, redactPii, StreamGuard } from '../guard/index.js';
 import type { RetrievedChunk, Retriever, SearchOptions } from '../knowledge/index.js';
 import { type Attempt, type ChatMessage, ModelsUnavailableError, type TokenUsage } from '../models/index.js';
-import type { Database } from '../storage/index.js';
+import { type Database, GroupWriter } from '../storage/index.js';
 import type { BotProfile, Bots } from './bots/bots.js';
 import { type ContextPlan, planContext } from './context-budget.js';
 import {
   type ConversationMemory,
-  loadMemory,
+  loadConversation,
+  NO_MEMORY,
   RECENT_MESSAGES,
   updateSummary,
 } from './conversation-memory.js';
-import { conversationBot, saveTurn } from './conversation-store.js';
+import { saveTurns, type TurnRecord } from './conversation-store.js';
 import {
   type Citation,
   DEGRADED_LABEL,
@@ -129,7 +130,11 @@ class PendingConversations {
   }
 }
 
-type TurnDeps = ChatServiceDeps & { pending: PendingConversations };
+type TurnDeps = ChatServiceDeps & {
+  pending: PendingConversations;
+  /** Finished turns, written in groups (one statement for all that finish together). */
+  turns: GroupWriter<TurnRecord>;
+};
 
 export interface ChatServiceDeps {
   db: Database;
@@ -524,12 +529,14 @@ export class Turn {
       },
       trace,
     };
-    const { db, writeBehind, pending } = this.deps;
+    const { db, writeBehind, pending, turns } = this.deps;
     const router = this.bot.router;
     void writeBehind
       .enqueue('save-turn', async () => {
-        await saveTurn(db, record);
-        // Once the turn is stored, fold older messages into the summary (its own retries).
+        await turns.add(record);
+        // Once the turn is stored, fold older messages into the summary (its own retries). A
+        // conversation's first turn has nothing older to fold: no need to ask the database.
+        if (!this.request.conversationId) return;
         void writeBehind.enqueue('summarize', async () => {
           await updateSummary(db, router?.defaultChain, this.request.tenantId, this.conversationId);
         });
@@ -543,12 +550,27 @@ export class ChatService {
   private readonly deps: TurnDeps;
 
   constructor(deps: ChatServiceDeps) {
-    this.deps = { ...deps, pending: new PendingConversations() };
+    this.deps = {
+      ...deps,
+      pending: new PendingConversations(),
+      turns: new GroupWriter((records) => saveTurns(deps.db, records)),
+    };
   }
 
   /** Whether the tenant has this conversation, though its first turn is not stored yet. */
   isPending(tenantId: string, conversationId: string): boolean {
     return this.deps.pending.owner(tenantId, conversationId) !== undefined;
+  }
+
+  /** A conversation named by the request: its bot and memory; undefined when the tenant has none. */
+  private storedConversation(
+    tenantId: string,
+    conversationId: string,
+  ): Promise<{ botId: string; memory: ConversationMemory } | undefined> {
+    // A conversation whose first turn is still being written has nothing stored to remember yet.
+    const pendingBot = this.deps.pending.owner(tenantId, conversationId);
+    if (pendingBot !== undefined) return Promise.resolve({ botId: pendingBot, memory: NO_MEMORY });
+    return loadConversation(this.deps.db, tenantId, conversationId);
   }
 
   /**
@@ -558,7 +580,7 @@ export class ChatService {
   async begin(request: TurnRequest): Promise<Turn> {
     const receivedAt = new Date();
     const started = performance.now();
-    const { db, pending, retriever } = this.deps;
+    const { pending, retriever } = this.deps;
     const bot = await this.deps.bots.resolve(request.tenantId, request.botId);
     const resolved = performance.now();
     // The input guard, before anything else sees the message: from here on only its redacted
@@ -575,33 +597,33 @@ export class ChatService {
     const search: SearchOptions = { tenantId: request.tenantId, topK: bot.topK, failures: [] };
     // A new conversation's row is written with its first turn, after the response; until then
     // it is known in memory, so that a follow-up can name it at once.
-    const [owner, retrieved, memory] = await Promise.all([
+    const [conversation, retrieved] = await Promise.all([
       request.conversationId
-        ? (pending.owner(request.tenantId, conversationId) ??
-          conversationBot(db, request.tenantId, conversationId))
-        : bot.id,
+        ? this.storedConversation(request.tenantId, conversationId)
+        : { botId: bot.id, memory: NO_MEMORY },
       blocked ? [] : retriever.search(request.message, search),
-      // Earlier turns, for a model to follow the conversation (only models use them).
-      request.history
-        ? Promise.resolve({
-            summary: null,
-            // Earlier messages a client sends (OpenAI-style APIs) get the same PII policy as the question.
-            recent: request.history.slice(-RECENT_MESSAGES).map((message) => ({
-              ...message,
-              content: redactPii(message.content, bot.guard.pii).text,
-            })),
-          })
-        : request.conversationId && bot.router && !blocked
-          ? loadMemory(db, request.tenantId, conversationId)
-          : Promise.resolve({ summary: null, recent: [] }),
     ]);
-    if (owner === undefined) throw notFound('conversation');
-    if (owner !== bot.id) {
+    if (conversation === undefined) throw notFound('conversation');
+    if (conversation.botId !== bot.id) {
       throw new ParleyError(
         'PARLEY_ERR_CONFLICT',
-        `conversation ${conversationId} belongs to bot ${owner}: continue it with that bot`,
+        `conversation ${conversationId} belongs to bot ${conversation.botId}: continue it with that bot`,
       );
     }
+    // Earlier turns, for a model to follow the conversation (only models use them). Earlier
+    // messages a client sends (OpenAI-style APIs) get the same PII policy as the question.
+    const stored = conversation.memory;
+    const memory: ConversationMemory = request.history
+      ? {
+          ...NO_MEMORY,
+          recent: request.history.slice(-RECENT_MESSAGES).map((message) => ({
+            ...message,
+            content: redactPii(message.content, bot.guard.pii).text,
+          })),
+        }
+      : bot.router && !blocked
+        ? stored
+        : { ...NO_MEMORY, stored: stored.stored };
     if (!request.conversationId) pending.add(request.tenantId, conversationId, bot.id);
     const timings = {
       bot: resolved - started,

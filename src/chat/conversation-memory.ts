@@ -15,28 +15,58 @@ const SUMMARY_MAX_CHARS = 1_500;
 export interface ConversationMemory {
   summary: string | null;
   recent: { role: 'user' | 'assistant'; content: string }[];
+  /** What the conversation held before this turn: stored messages, and how many the summary covers. */
+  stored: { messages: number; summarized: number };
 }
 
-export async function loadMemory(
+/** A new conversation's memory. */
+export const NO_MEMORY: ConversationMemory = {
+  summary: null,
+  recent: [],
+  stored: { messages: 0, summarized: 0 },
+};
+
+/** Whether enough messages left the recent window since the last summary to rewrite it. */
+export function needsSummary(messages: number, summarized: number): boolean {
+  return messages - RECENT_MESSAGES - summarized >= SUMMARY_EVERY;
+}
+
+/**
+ * A stored conversation's bot and memory in one query (a follow-up turn's only read besides
+ * retrieval); undefined when the tenant has no such conversation.
+ */
+export async function loadConversation(
   db: Database,
   tenantId: string,
   conversationId: string,
-): Promise<ConversationMemory> {
-  const [summaryRows, recent] = await Promise.all([
-    db.query<{ summary: string | null }>(
-      'select summary from conversations where id = $1 and tenant_id = $2',
-      [conversationId, tenantId],
-    ),
-    db.query<{ role: 'user' | 'assistant'; content: string }>(
-      `select role, content from (
-         select role, content, created_at from messages
-          where conversation_id = $1 and tenant_id = $2
-          order by created_at desc, role limit $3
-       ) recent order by created_at, role desc`,
-      [conversationId, tenantId, RECENT_MESSAGES],
-    ),
-  ]);
-  return { summary: summaryRows[0]?.summary ?? null, recent };
+): Promise<{ botId: string; memory: ConversationMemory } | undefined> {
+  const rows = await db.query<{
+    bot_id: string;
+    summary: string | null;
+    summarized_messages: number;
+    total: number;
+    recent: ConversationMemory['recent'];
+  }>(
+    `select c.bot_id, c.summary, c.summarized_messages,
+            (select count(*) from messages m where m.conversation_id = c.id)::int as total,
+            coalesce((select jsonb_agg(jsonb_build_object('role', r.role, 'content', r.content)
+                                       order by r.created_at, r.role desc)
+                        from (select role, content, created_at from messages m
+                               where m.conversation_id = c.id and m.tenant_id = c.tenant_id
+                               order by created_at desc, role limit $3) r), '[]'::jsonb) as recent
+       from conversations c where c.id = $1 and c.tenant_id = $2`,
+    [conversationId, tenantId, RECENT_MESSAGES],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    botId: row.bot_id,
+    memory: {
+      summary: row.summary,
+      recent: row.recent,
+      stored: { messages: row.total, summarized: row.summarized_messages },
+    },
+  };
 }
 
 function firstSentence(text: string, max = 200): string {
@@ -84,7 +114,7 @@ export async function updateSummary(
   const row = state[0];
   if (!row) return false;
   const older = row.total - RECENT_MESSAGES;
-  if (older - row.summarized_messages < SUMMARY_EVERY) return false;
+  if (!needsSummary(row.total, row.summarized_messages)) return false;
   const fresh = await db.query<{ role: string; content: string }>(
     `select role, content from messages where conversation_id = $1 and tenant_id = $2
       order by created_at, role desc offset $3 limit $4`,

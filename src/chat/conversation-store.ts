@@ -41,37 +41,50 @@ export async function conversationBot(
 }
 
 /**
- * Writes a turn's two messages and its trace in one statement (atomic, and one round trip: on
- * the embedded database it holds the single session as briefly as possible); idempotent on retry.
+ * Writes turns (each: its conversation, two messages and its trace) in one statement: atomic, and
+ * one round trip however many turns (group commit, see GroupWriter); idempotent on retry.
  */
-export async function saveTurn(db: Database, turn: TurnRecord): Promise<void> {
+export async function saveTurns(db: Database, turns: readonly TurnRecord[]): Promise<void> {
+  const rows = turns.map((turn) => ({
+    turn_id: turn.turnId,
+    tenant_id: turn.tenantId,
+    conversation_id: turn.conversationId,
+    bot_id: turn.botId,
+    title: turn.user.content.slice(0, 200),
+    user_id: turn.user.id,
+    user_content: turn.user.content,
+    user_at: turn.user.at.toISOString(),
+    assistant_id: turn.assistant.id,
+    assistant_content: turn.assistant.content,
+    citations: turn.assistant.citations,
+    usage: turn.assistant.usage ?? null,
+    assistant_at: turn.assistant.at.toISOString(),
+    trace: turn.trace,
+  }));
   await db.query(
-    `with conversation as (
-       insert into conversations(id, tenant_id, bot_id, title) values ($3, $2, $14, $4)
+    `with turn as (
+       select * from jsonb_to_recordset($1::jsonb) as t(
+         turn_id text, tenant_id text, conversation_id text, bot_id text, title text,
+         user_id text, user_content text, user_at timestamptz,
+         assistant_id text, assistant_content text, citations jsonb, usage jsonb, assistant_at timestamptz,
+         trace jsonb)
+     ), conversation as (
+       insert into conversations(id, tenant_id, bot_id, title)
+         select distinct on (conversation_id) conversation_id, tenant_id, bot_id, title
+           from turn order by conversation_id, user_at
          on conflict (id) do update set updated_at = now() where conversations.tenant_id = excluded.tenant_id
      ), turn_messages as (
        insert into messages(id, tenant_id, conversation_id, turn_id, role, content, citations, usage, created_at)
-       values ($5, $2, $3, $1, 'user', $6, null, null, $7), ($8, $2, $3, $1, 'assistant', $9, $10, $11, $12)
-       on conflict (id) do nothing
+         select user_id, tenant_id, conversation_id, turn_id, 'user', user_content, null, null, user_at from turn
+         union all
+         select assistant_id, tenant_id, conversation_id, turn_id, 'assistant', assistant_content, citations,
+                usage, assistant_at from turn
+         on conflict (id) do nothing
      )
-     insert into turn_traces(turn_id, tenant_id, conversation_id, trace) values ($1, $2, $3, $13)
+     insert into turn_traces(turn_id, tenant_id, conversation_id, trace)
+       select turn_id, tenant_id, conversation_id, trace from turn
        on conflict (turn_id) do nothing`,
-    [
-      turn.turnId,
-      turn.tenantId,
-      turn.conversationId,
-      turn.user.content.slice(0, 200),
-      turn.user.id,
-      turn.user.content,
-      turn.user.at,
-      turn.assistant.id,
-      turn.assistant.content,
-      JSON.stringify(turn.assistant.citations),
-      JSON.stringify(turn.assistant.usage),
-      turn.assistant.at,
-      JSON.stringify(turn.trace),
-      turn.botId,
-    ],
+    [JSON.stringify(rows)],
   );
 }
 

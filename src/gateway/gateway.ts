@@ -3,9 +3,9 @@
 // accounting: cost by the price table, tokens and spend counted, a usage row written off the
 // critical path. Built once at start-up from the config; closed on shutdown.
 import type { Config } from '../config/index.js';
-import type { Database } from '../storage/index.js';
+import { type Database, GroupWriter } from '../storage/index.js';
 import type { Logger } from '../telemetry/index.js';
-import { insertUsage, PriceTable, type TokenCounts } from '../usage/index.js';
+import { insertUsage, PriceTable, type TokenCounts, type UsageRecord } from '../usage/index.js';
 import { BudgetWebhook } from './budget-webhook.js';
 import { Budgets } from './budgets.js';
 import { createGatewayMetrics, type GatewayMetrics, TenantLabels } from './gateway-metrics.js';
@@ -50,18 +50,21 @@ export class Gateway {
   private readonly tenants: TenantLabels;
   private readonly webhook: BudgetWebhook;
   private readonly pending = new Set<Promise<void>>();
+  /** Usage rows, written in groups (one statement for all the turns that end together). */
+  private readonly usage: GroupWriter<UsageRecord>;
   /** PARLEY_TELEMETRY=off: per-turn token and cost counters are not recorded (usage rows still are). */
   private readonly recordsMetrics: boolean;
 
   constructor(
     config: Config,
-    private readonly db: Database,
+    db: Database,
     private readonly writeBehind: BackgroundWriter,
     private readonly log: Logger,
     private readonly redis: RedisConnection | undefined,
   ) {
     this.metrics = createGatewayMetrics(() => (redis ? (redis.up ? 1 : 0) : undefined));
     this.recordsMetrics = config.PARLEY_TELEMETRY === 'on';
+    this.usage = new GroupWriter((records) => insertUsage(db, records));
     const fallback = () => this.metrics.limiterFallbacks.inc();
     this.prices = new PriceTable(config.PARLEY_PRICES ?? {});
     this.tenants = new TenantLabels(config.PARLEY_METRICS_MAX_TENANTS);
@@ -167,7 +170,7 @@ export class Gateway {
       ]);
     });
     this.writeBehind.enqueue('save-usage', () =>
-      insertUsage(this.db, {
+      this.usage.add({
         tenantId: caller.tenantId,
         keyId: caller.keyId,
         botId: turn.botId,

@@ -1,5 +1,6 @@
 // Storage layer: the database handle, migrations and the embedded database.
 export { type Database, type OpenOptions, openDatabase } from './database.js';
+export { GroupWriter } from './group-writer.js';
 export { migrate, withMigrationLock } from './migrate.js';
 export { MIGRATIONS } from './migrations.js';
 export { poolQueries, type Queryable, type QueryRunner } from './pool-queries.js';

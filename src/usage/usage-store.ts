@@ -37,26 +37,31 @@ export interface UsageGroup extends UsageFigures {
   key: string | null;
 }
 
-/** Idempotent: a retried write of the same turn inserts nothing. */
-export async function insertUsage(db: Database, record: UsageRecord): Promise<void> {
+/** Writes usage rows in one statement (see GroupWriter). Idempotent: a retried turn inserts nothing. */
+export async function insertUsage(db: Database, records: readonly UsageRecord[]): Promise<void> {
+  const rows = records.map((record) => ({
+    tenant_id: record.tenantId,
+    key_id: record.keyId,
+    bot_id: record.botId,
+    conversation_id: record.conversationId,
+    turn_id: record.turnId,
+    model: record.model,
+    input_tokens: record.inputTokens,
+    cached_input_tokens: record.cachedInputTokens,
+    output_tokens: record.outputTokens,
+    cost_usd: record.costUsd,
+    priced: record.priced,
+  }));
   await db.query(
     `insert into usage (tenant_id, key_id, bot_id, conversation_id, turn_id, model, input_tokens,
        cached_input_tokens, output_tokens, cost_usd, priced)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+     select tenant_id, key_id, bot_id, conversation_id, turn_id, model, input_tokens,
+            cached_input_tokens, output_tokens, cost_usd, priced
+       from jsonb_to_recordset($1::jsonb) as t(tenant_id text, key_id text, bot_id text,
+            conversation_id text, turn_id text, model text, input_tokens integer,
+            cached_input_tokens integer, output_tokens integer, cost_usd numeric, priced boolean)
      on conflict (turn_id) do nothing`,
-    [
-      record.tenantId,
-      record.keyId,
-      record.botId,
-      record.conversationId,
-      record.turnId,
-      record.model,
-      record.inputTokens,
-      record.cachedInputTokens,
-      record.outputTokens,
-      record.costUsd,
-      record.priced,
-    ],
+    [JSON.stringify(rows)],
   );
 }
 

@@ -311,12 +311,15 @@ describe('model chain', () => {
       return rows[0]?.summary ? rows[0] : undefined;
     });
     expect(state.summarized_messages).toBeGreaterThanOrEqual(4);
+    // A later turn's summary may still be asking the model: let it finish before counting requests.
+    await eventually(async () => (server.runtime.writeBehind.size === 0 ? true : undefined));
     stub.reset();
-    await call(server.parley.app, {
+    const last = await call(server.parley.app, {
       method: 'POST',
       url: '/v1/chat',
       payload: { message: 'And what about the Moon and the tides?', conversation_id: conversationId },
     });
+    expect(last.status, JSON.stringify(last.body)).toBe(200);
     const prompt = stub.requests.find((request) => request.prompt)?.prompt;
     expect(prompt?.system).toContain('Summary of the earlier conversation');
     // Six recent messages verbatim, then the question: the prompt does not grow with the conversation.
