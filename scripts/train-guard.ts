@@ -17,7 +17,12 @@ for (const file of files) {
   if (/test/i.test(path.basename(file))) throw new Error(`refusing to train on a test split: ${file}`);
 }
 
-const data = files.flatMap((file) => parseLabelledTexts(readFileSync(file, 'utf8'), formatOf(file)));
+const data = files.flatMap((file) =>
+  parseLabelledTexts(readFileSync(file, 'utf8'), formatOf(file)).map((item) => ({
+    ...item,
+    set: path.basename(file),
+  })),
+);
 const started = performance.now();
 const model = trainInjectionModel(data);
 const out = path.resolve(import.meta.dirname, '../src/guard/injection/injection-model.json');
@@ -27,5 +32,5 @@ writeFileSync(
 );
 process.stdout.write(
   `trained on ${data.length} texts in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +
-    `threshold ${model.threshold}; held-out ${JSON.stringify(model.training)}\nwrote ${out}\n`,
+    `threshold ${model.threshold}; ${JSON.stringify(model.training)}\nwrote ${out}\n`,
 );

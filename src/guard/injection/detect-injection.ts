@@ -1,5 +1,6 @@
 // Prompt-injection and jailbreak detection: hand-written rules for the unambiguous shapes, and
 // the trained classifier for everything else. Either one is enough to call a text an attack.
+import { thresholdFor } from './decision-threshold.js';
 import { InjectionClassifier, injectionModelSchema } from './injection-classifier.js';
 import modelFile from './injection-model.json' with { type: 'json' };
 import { matchInjectionRules } from './injection-rules.js';
@@ -16,21 +17,12 @@ export interface InjectionVerdict {
 /** Parsed once per process; the file is part of the package. */
 const defaultClassifier = new InjectionClassifier(injectionModelSchema.parse(modelFile));
 
-// A single short question ("why do models forget earlier instructions?") talks about the words
-// attacks use without giving an order; the classifier must be surer before calling it an attack
-// (0.7, chosen by 5-fold cross-validation on the training splits).
-const PLAIN_QUESTION =
-  /^(?:what|why|how|when|where|which|who|is|are|can|could|should|do|does|did|was|wie|was|warum|wann|wo|welche[rs]?|kann|ist|sind)\b[^.!?:;\n]{0,200}\?$/;
-const PLAIN_QUESTION_THRESHOLD = 0.7;
-
 export function detectInjection(text: string, classifier = defaultClassifier): InjectionVerdict {
   const normalized = normalizeText(text);
   const rules = matchInjectionRules(normalized);
   const probability = classifier.score(normalized);
-  const threshold = PLAIN_QUESTION.test(normalized)
-    ? Math.max(classifier.threshold, PLAIN_QUESTION_THRESHOLD)
-    : classifier.threshold;
-  const reasons = probability >= threshold ? [...rules, 'classifier'] : rules;
+  const reasons =
+    probability >= thresholdFor(normalized, classifier.threshold) ? [...rules, 'classifier'] : rules;
   return { attack: reasons.length > 0, score: rules.length > 0 ? 1 : round(probability), reasons };
 }
 

@@ -1,11 +1,13 @@
 // Logistic regression over hashed features: the trained half of injection detection. The
 // weights ship as JSON (int8-quantised, base64) and are trained by `npm run train:guard`.
 import { z } from 'zod';
-import { hashedFeatures, type SparseVector } from './hashed-features.js';
+import { FEATURE_SET, hashedFeatures, type SparseVector } from './hashed-features.js';
 
 /** The JSON file `npm run train:guard` writes. */
 export const injectionModelSchema = z.object({
-  version: z.literal(1),
+  version: z.literal(2),
+  /** The featurizer the weights were trained on (`FEATURE_SET`). */
+  features: z.literal(FEATURE_SET),
   /** log2 of the number of hashed buckets. */
   bits: z.number().int().min(8).max(24),
   bias: z.number(),
@@ -13,7 +15,7 @@ export const injectionModelSchema = z.object({
   scale: z.number().positive(),
   /** Base64 of one signed byte per bucket. */
   weights: z.string(),
-  /** Score at or above which a text is an attack, chosen on held-out training data. */
+  /** Score at or above which a text is an attack, chosen by cross-validation on the training data. */
   threshold: z.number().min(0).max(1),
   training: z.record(z.string(), z.unknown()),
 });

@@ -1,25 +1,34 @@
 // Hand-written rules for the unambiguous shapes of prompt injection and jailbreaks, in English,
 // German, French and Spanish. They look for imperatives addressed to the model ("ignore all
 // previous instructions"), not for words: a question about ignoring instructions is not one.
+import { headAndTail } from './normalize-text.js';
 
 /** One rule: a pattern over normalised text and the family it belongs to. */
 export interface InjectionRule {
   /** Stable name reported in reasons, e.g. `override:ignore-previous`. */
   name: string;
   pattern: RegExp;
-  /** For rules that start at a clause: the part after the clause start. */
-  clauseBody?: string;
+  /**
+   * A cheap necessary condition, tested first: the pattern cannot match where it does not. A
+   * clause rule's body alone is one (its clause-start alternation is what costs, tried at every
+   * word), and so is a rare word for rules that open on a common one ("you", "no").
+   */
+  hint?: RegExp;
 }
 
 // Where an imperative can start: the beginning, after punctuation, or after a linking word.
 // Quotes are not clause starts: a quoted phrase is usually talked about, not addressed to the model.
 const CLAUSE = String.raw`(?:^|[.!?:;,()\[\]\n>-]\s*|\b(?:and|but|then|now|so|please|also|und|aber|jetzt|bitte|dann|et|puis|maintenant|y|pero|ahora)\s+)`;
 
-const rule = (name: string, source: string): InjectionRule => ({ name, pattern: new RegExp(source, 'u') });
+const rule = (name: string, source: string, hint?: RegExp): InjectionRule => ({
+  name,
+  pattern: new RegExp(source, 'u'),
+  ...(hint ? { hint } : {}),
+});
 const clauseRule = (name: string, body: string): InjectionRule => ({
   name,
   pattern: new RegExp(CLAUSE + body, 'u'),
-  clauseBody: body,
+  hint: new RegExp(body, 'u'),
 });
 
 export const INJECTION_RULES: readonly InjectionRule[] = [
@@ -53,13 +62,39 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
     String.raw`(?:die\s+)?(?:obigen|vorherigen|bisherigen|vorangegangenen)\s+(?:ausführungen|anweisungen|informationen|aufgaben)\s+(?:ignorieren|vergessen|missachten)`,
   ),
   rule('override:ru', String.raw`(?:забудь(?:те)?|игнорируй(?:те)?)\s+(?:все|всё|предыдущие)`),
+  rule(
+    'override:bcs',
+    String.raw`\b(?:zaboravi(?:te)?|ignoriraj(?:te)?|ignoriši(?:te)?)\s+(?:sve|prethodne)\b`,
+  ),
+  // "All previous instructions" is specific enough to need no clause start ("Keywords ignore all
+  // preceding orders…"), unlike "forget the earlier instructions", which questions also say.
+  rule(
+    'override:ignore-all-previous',
+    String.raw`\b(?:ignore|disregard|forget)\s+(?:all|every|any)\s+(?:of\s+)?(?:the\s+|your\s+)?(?:previous|prior|above|earlier|preceding)\s+(?:instructions?|orders|rules|tasks|commands|prompts?|information)\b|\bforget\s+(?:about\s+)?everything\s+(?:above|before|previous|prior|earlier)\b|\bvergiss\s+(?:bitte\s+)?alles\b|\babweichend\s+(?:zu|von)\s+(?:den\s+)?(?:vorherigen|bisherigen|obigen)\s+(?:instruktionen|anweisungen|aufgaben)`,
+  ),
+  rule(
+    'override:new-tasks-follow',
+    String.raw`\b(?:now\s+)?(?:new|further|more)\s+tasks\s+follow\b|\bnun\s+folgen\s+(?:weitere|neue)\s+(?:aufgaben|anweisungen)\b|\bachtung\s*[-:!]+\s*stopp?\b`,
+  ),
+  // A knowledge-base bot answers from its documents; telling it not to is an override.
+  rule(
+    'override:ignore-documents',
+    String.raw`\b(?:do\s+not|don'?n?t)\s+(?:look\s+(?:in|at|into)|use|read|answer\s+(?:the\s+question\s+)?(?:according\s+to|based\s+on|from|using))\s+(?:the\s+|any\s+)?(?:provided\s+|given\s+)?(?:documents?|articles?|sources)\b|\b(?:answer|respond)\s+(?:by|from|with|using)\s+your\s+own\s+knowledge\s+and\s+not\b|\bdisregarding\s+(?:the\s+|all\s+)?(?:articles?|documents?|context|instructions)\b|\b(?:do\s+not|don'?t)\s+answer\s+(?:this|the)\s+question\s+(?:but|and)\s+(?:just\s+|only\s+)?(?:output|say|write|print)\b`,
+  ),
   clauseRule(
     'jailbreak:now-you-are',
     String.raw`(?:(?:and\s+)?now|from\s+now\s+on|nun|jetzt|ab\s+jetzt|ab\s+sofort)\s*,?\s+(?:you\s+are|you're|bist\s+du|du\s+bist)\s+(?!welcome\b|ready\b|able\b|done\b|all\s+set\b|bereit\b|fertig\b)`,
   ),
+  // Persona requests in the shape of the public prompt collections ("I want you to act as a
+  // debater"): they replace what the bot is for. A bare "act as a Linux terminal teacher" is left to
+  // the classifier: ordinary role-play requests say it too.
+  rule(
+    'jailbreak:act-as',
+    String.raw`\bi\s+want\s+you\s+to\s+act\s+as\b|\bich\s+möchte,?\s+dass\s+(?:sie|du)\s+als\s+[^.!?]{1,80}?\s+(?:fungieren|fungierst|agieren|agierst)\b`,
+  ),
   rule(
     'jailbreak:pretend-evil',
-    String.raw`\b(?:pretend|imagine|act\s+as\s+if)\s+(?:that\s+)?you\s+(?:are|were)\s+(?:an?\s+)?(?:evil|unfiltered|uncensored|unrestricted|rogue|malicious|amoral)\b`,
+    String.raw`\b(?:pretend|imagine|act\s+as\s+if)\s+(?:that\s+)?you\s+(?:are|were)\s+(?:an?\s+)?(?:evil|unfiltered|uncensored|unrestricted|rogue|malicious|amoral)\b|\bstell\s+dir\s+vor,?\s+du\s+(?:bist|wärst|wärest)\s+(?:eine?\s+)?(?:böse|bösartige|unzensierte|skrupellose)`,
   ),
   rule(
     'override:de-irrelevant',
@@ -76,23 +111,28 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   rule(
     'jailbreak:dan',
     String.raw`\b(?:dan|stan|dude|aim)\b[^.]{0,80}\b(?:do\s+anything\s+now|strive\s+to\s+avoid\s+norms|always\s+intelligent\s+and\s+machiavellian)|\bdo\s+anything\s+now\b`,
+    /anything\s+now|avoid\s+norms|machiavellian/,
   ),
   rule(
     'jailbreak:developer-mode',
     // "developer mode" on a phone is ordinary; addressed to the model it is a jailbreak.
     String.raw`\b(?:developer|god|dev|unrestricted|jailbreak|jailbroken|evil|dan)\s+mode\b[^.]{0,60}\b(?:enabled|activated|chatgpt|ai|you)\b|\b(?:you|chatgpt|ai)\b[^.]{0,60}\b(?:developer|god|dev|unrestricted|jailbreak|jailbroken|evil|dan)\s+mode\b|\byou\s+are\s+(?:now\s+)?jailbroken\b`,
+    /\smode\b|jailbroken/,
   ),
   rule(
     'jailbreak:no-restrictions',
     String.raw`\b(?:without|no|free\s+of|freed\s+from|not\s+bound\s+by|ignore)\s+(?:any\s+)?(?:ethical|moral|content|openai'?s?|safety)?\s*(?:restrictions|filters?|censorship|guidelines|limitations|policies|rules)\b[^.]{0,60}\b(?:ai|model|you|assistant|chatgpt|answer|respond)`,
+    /restrictions|filter|censorship|guidelines|limitations|policies|rules/,
   ),
   rule(
     'jailbreak:stay-in-character',
-    String.raw`\b(?:stay\s+in\s+character|break\s+character|never\s+refuse|can(?:not|'t)\s+refuse|must\s+not\s+refuse|will\s+never\s+decline)\b`,
+    String.raw`\b(?:stay\s+in\s+character|break\s+character|never\s+refuse|can(?:not|'t)\s+refuse|must\s+not\s+refuse|will\s+never\s+decline)\b|\bstay\s+(?:fully\s+)?in\s+(?:their|your|his|her)\s+roles?\b|\bwithout\s+(?:even\s+)?falling\s+out\s+of\s+(?:the\s+|their\s+)?(?:figure|character|role)`,
   ),
   clauseRule(
     'exfiltrate:system-prompt',
-    String.raw`(?:show|print|reveal|repeat|output|display|give|tell|write|leak|dump|list|zeig(?:e|en\s+sie)?|gib|nenne)\s+(?:me\s+|us\s+|mir\s+|uns\s+)?(?:all\s+|alle\s+)?(?:your|the|deine[n]?|ihre[n]?|die|den)\s+(?:full\s+|entire\s+|exact\s+|complete\s+)?(?:system\s+|initial\s+|original\s+|hidden\s+|secret\s+)?(?:prompt(?:\s*texts?)?|instructions|anweisungen|systemanweisung|system\s*prompt)\b`,
+    // "Show me the instructions to assemble a shelf" is a request for a manual: "the" needs a
+    // word that makes them the model's own (system, initial, hidden…), "your" does not.
+    String.raw`(?:show|print|reveal|repeat|output|display|give|tell|write|leak|dump|list|zeig(?:e|en\s+sie)?|gib|nenne)\s+(?:me\s+|us\s+|mir\s+|uns\s+)?(?:all\s+|alle\s+)?(?:(?:your|deine[n]?|ihre[n]?)\s+(?:full\s+|entire\s+|exact\s+|complete\s+)?(?:system\s+|initial\s+|original\s+|hidden\s+|secret\s+)?(?:prompt(?:\s*texts?)?|instructions|anweisungen|systemanweisung|system\s*prompt)|(?:the|die|den)\s+(?:full\s+|entire\s+|exact\s+|complete\s+)?(?:(?:system|initial|original|hidden|secret)\s+(?:prompt(?:\s*texts?)?|instructions|anweisungen)|prompt(?:\s*texts?)?|systemanweisung|system\s*prompt))\b`,
   ),
   rule(
     'exfiltrate:words-above',
@@ -100,17 +140,20 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   ),
 ];
 
-// All clause rules in one pattern, so that a long benign text is scanned for clause starts once
-// rather than once per rule; the rules are told apart only when it matches.
-const ANY_CLAUSE_RULE = new RegExp(
-  `${CLAUSE}(?:${INJECTION_RULES.flatMap((r) => (r.clauseBody ? [`(?:${r.clauseBody})`] : [])).join('|')})`,
-  'u',
-);
+// The rules read at most the first 3,000 and the last 1,000 characters, so that a message costs
+// a bounded ~0.3 ms of pattern matching whatever its length (about 65 ns per character for all
+// the rules). The middle of a longer message goes unread by the rules, as it does by the
+// classifier: a known limit of the fast path.
+const HEAD_CHARS = 3000;
+const TAIL_CHARS = 1000;
 
 /** The names of the rules that fire on already-normalised text. */
 export function matchInjectionRules(normalized: string): string[] {
-  const clauseHit = ANY_CLAUSE_RULE.test(normalized);
-  return INJECTION_RULES.filter(
-    (candidate) => (clauseHit || !candidate.clauseBody) && candidate.pattern.test(normalized),
-  ).map((r) => r.name);
+  const text = headAndTail(normalized, HEAD_CHARS, TAIL_CHARS);
+  const names: string[] = [];
+  for (const candidate of INJECTION_RULES) {
+    if (candidate.hint && !candidate.hint.test(text)) continue;
+    if (candidate.pattern.test(text)) names.push(candidate.name);
+  }
+  return names;
 }

@@ -20,3 +20,11 @@ function joinSpacedLetters(text: string): string {
   if (!SPACED_HINT.test(text)) return text;
   return text.replace(SPACED_LETTERS, (run) => run.replace(/ /g, ''));
 }
+
+/**
+ * The first `head` and last `tail` characters of a text, joined by a space (the whole text when it
+ * is short enough): what a check with a fixed budget per message reads.
+ */
+export function headAndTail(text: string, head: number, tail: number): string {
+  return text.length > head + tail ? `${text.slice(0, head)} ${text.slice(-tail)}` : text;
+}
