@@ -365,7 +365,7 @@ export function loadReport(
       `Per level: ${context.warmupS} s warm-up (users ramp up over one reply), then ${context.durationS} s measured. ` +
       `Parley: \`parley serve --docs ../shared/data/fastify-docs\`, keyword (BM25) retrieval, default settings except ${env || 'none'} ` +
       '(request rate limits off: a closed loop of hundreds of users from one address and one key would hit the default 600/min); ' +
-      'logs (info) to a file; an API key on every request.',
+      'logs (info) to a pipe the bench reads; an API key on every request.',
     '',
     'TTFT: request start → first token. **Added** = the server’s TTFT percentile − the stub’s, called directly at the same ' +
       'concurrency in this run. Turns/s: turns that ended inside the window. CPU ms / turn: the server process’s CPU time ' +

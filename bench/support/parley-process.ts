@@ -1,7 +1,6 @@
 // A built Parley server (`node bin/parley.js serve --docs <dir>`) in a child process, configured
 // to answer with the stub model, for the benchmarks.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { FASTIFY_DOCS_DIR, REPO_ROOT } from './bench-paths.js';
 import { captureOutput, sleep, stopChild } from './child-processes.js';
@@ -18,8 +17,6 @@ export interface ParleyStartOptions {
   env?: Record<string, string | undefined>;
   /** Node options before the script, e.g. `--import <probe>` or `--cpu-prof`. */
   nodeArgs?: string[];
-  /** Write the server's stdout (its JSON logs) to this file instead of a pipe. */
-  logFile?: string;
   /** Open an IPC channel (for the event-loop probe). */
   ipc?: boolean;
 }
@@ -46,7 +43,6 @@ export class ParleyProcess implements ParleyTarget {
     readonly baseUrl: string,
     readonly env: NodeJS.ProcessEnv,
     private readonly cwd: string,
-    readonly logFile: string | undefined,
   ) {
     this.output = captureOutput(child, (line) => {
       if (line.startsWith('parley: ingested')) this.ingestLine = line.replace(/^parley: /, '');
@@ -82,7 +78,6 @@ export class ParleyProcess implements ParleyTarget {
       if (value === undefined) delete env[name];
       else env[name] = value;
     }
-    const logFd = options.logFile ? openSync(options.logFile, 'a') : undefined;
     const child = spawn(
       process.execPath,
       [
@@ -97,31 +92,30 @@ export class ParleyProcess implements ParleyTarget {
       {
         cwd: options.tempRoot,
         env,
-        stdio: ['ignore', logFd ?? 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
+        stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
       },
     );
-    if (logFd !== undefined) closeSync(logFd);
-    return new ParleyProcess(
-      child,
-      `http://127.0.0.1:${options.port}`,
-      env,
-      options.tempRoot,
-      options.logFile,
-    );
+    return new ParleyProcess(child, `http://127.0.0.1:${options.port}`, env, options.tempRoot);
   }
 
   get pid(): number | undefined {
     return this.child.pid;
   }
 
-  /** Waits for the "serving on" line (after the docs are ingested), then for /readyz. */
+  /**
+   * Waits for the "serving on" line (after the docs are ingested), then for /readyz (which wants the
+   * API key once one exists: set `headers` first when restarting on a data directory with a key).
+   */
   async waitReady(timeoutMs: number): Promise<unknown> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (this.exited) throw new Error(`Parley exited during start-up (${JSON.stringify(this.exited)})`);
       if (this.output.some((line) => line.includes('serving on'))) {
         try {
-          const response = await fetch(`${this.baseUrl}/readyz`, { signal: AbortSignal.timeout(2000) });
+          const response = await fetch(`${this.baseUrl}/readyz`, {
+            headers: this.headers,
+            signal: AbortSignal.timeout(2000),
+          });
           if (response.status === 200) return response.json();
           await response.body?.cancel();
         } catch {
@@ -147,23 +141,6 @@ export class ParleyProcess implements ParleyTarget {
     const key = stdout.trim().split('\n').at(-1)?.trim() ?? '';
     if (!key.startsWith('parley_')) throw new Error(`parley keys create printed no key: ${stdout}`);
     this.headers = { authorization: `Bearer ${key}` };
-  }
-
-  /** Bytes in the log file so far (0 without one). */
-  logSize(): number {
-    if (!this.logFile) return 0;
-    try {
-      return statSync(this.logFile).size;
-    } catch {
-      return 0;
-    }
-  }
-
-  /** Counts warn and error lines of the log file written since byte `from` into the counters. */
-  countLogProblems(from: number): void {
-    if (!this.logFile) return;
-    const text = readFileSync(this.logFile).subarray(from).toString('utf8');
-    for (const line of text.split('\n')) this.notice(line);
   }
 
   stop(): Promise<void> {
