@@ -24,17 +24,24 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { freePort, log, sleep } from './support/child-processes.js';
 import { formatProfileSummary, summariseProfile } from './support/cpu-profile.js';
+import {
+  EVENT_LOOP_PROBE,
+  type ProbeSnapshot,
+  probeSnapshot,
+  resetProbe,
+} from './support/event-loop-probe-client.js';
+import { percentile } from './support/percentiles.js';
+import { hostCpu } from './support/proc-stats.js';
 
 const SOURCE_DOCS = '/work/shared/data/fastify-docs';
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const PROBE = new URL('./support/event-loop-probe.mjs', import.meta.url);
 const MiB = 1024 * 1024;
 const KiB = 1024;
 const TARGET_P99_MS = 20;
@@ -64,9 +71,6 @@ const SAMPLES_FILE = path.join(REPO_ROOT, 'bench', 'results', `${RESULTS_NAME}.s
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
-
 /** Deterministic PRNG (mulberry32) so that a seed reproduces the same corpus. */
 function prng(seed: number): () => number {
   let state = seed >>> 0;
@@ -77,12 +81,6 @@ function prng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.ceil((p / 100) * sorted.length) - 1;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank))]!;
 }
 
 const fmtMs = (ms: number) => (Number.isFinite(ms) ? `${ms.toFixed(1)} ms` : 'n/a');
@@ -205,42 +203,11 @@ async function generateCorpus(dir: string, total: number, seed: number): Promise
 // ---------------------------------------------------------------------------------------------
 // The server child process
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-interface ProbeSnapshot {
-  resolutionMs: number;
-  count: number;
-  minMs: number;
-  meanMs: number;
-  p50Ms: number;
-  p90Ms: number;
-  p99Ms: number;
-  p999Ms: number;
-  maxMs: number;
-  gc: {
-    count: number;
-    totalMs: number;
-    maxMs: number;
-    byKind: Record<string, { count: number; totalMs: number; maxMs: number }>;
-  };
-}
-
 class ServerProcess {
   readonly output: string[] = [];
   warnLines = 0;
   errorLines = 0;
   exited: { code: number | null; signal: string | null } | undefined;
-  private nextProbeId = 1;
 
   constructor(
     readonly child: ChildProcess,
@@ -281,7 +248,7 @@ class ServerProcess {
     const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
     const child = spawn(
       process.execPath,
-      [...profile, '--import', PROBE.href, 'bin/parley.js', 'serve', '--port', String(port)],
+      [...profile, '--import', EVENT_LOOP_PROBE, 'bin/parley.js', 'serve', '--port', String(port)],
       { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
     );
     return new ServerProcess(child, `http://127.0.0.1:${port}`);
@@ -307,33 +274,12 @@ class ServerProcess {
     throw new Error(`server not ready after ${timeoutMs} ms`);
   }
 
-  private probe(command: 'reset' | 'snapshot'): Promise<ProbeSnapshot | undefined> {
-    const id = this.nextProbeId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.child.off('message', onMessage);
-        reject(new Error(`event-loop probe did not answer ${command}`));
-      }, 10_000);
-      const onMessage = (message: unknown) => {
-        const reply = message as { probeReply?: number; snapshot?: ProbeSnapshot };
-        if (reply?.probeReply !== id) return;
-        clearTimeout(timer);
-        this.child.off('message', onMessage);
-        resolve(reply.snapshot);
-      };
-      this.child.on('message', onMessage);
-      this.child.send({ probe: command, id });
-    });
+  resetProbe(): Promise<void> {
+    return resetProbe(this.child);
   }
 
-  resetProbe(): Promise<unknown> {
-    return this.probe('reset');
-  }
-
-  async probeSnapshot(): Promise<ProbeSnapshot> {
-    const snapshot = await this.probe('snapshot');
-    if (!snapshot) throw new Error('event-loop probe sent no snapshot');
-    return snapshot;
+  probeSnapshot(): Promise<ProbeSnapshot> {
+    return probeSnapshot(this.child);
   }
 
   /** Peak and current RSS of the server process from /proc (Linux), in bytes. */
@@ -384,19 +330,6 @@ interface ProcCpu {
   mainWaitMs: number;
   /** All threads of the server (user + system). */
   processCpuMs: number;
-}
-
-/** Busy and total CPU time of the whole machine from /proc/stat, in ms (USER_HZ = 100). */
-function hostCpu(): { busyMs: number; totalMs: number } | undefined {
-  try {
-    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
-    const ticks = line.trim().split(/\s+/).slice(1).map(Number);
-    const total = ticks.slice(0, 8).reduce((sum, n) => sum + n, 0);
-    const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
-    return { busyMs: (total - idle) * 10, totalMs: total * 10 };
-  } catch {
-    return undefined;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
