@@ -29,7 +29,8 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { freePort, log, sleep } from './support/child-processes.js';
+import { runBench } from './support/bench-main.js';
+import { captureOutput, freePort, log, sleep } from './support/child-processes.js';
 import { formatProfileSummary, summariseProfile } from './support/cpu-profile.js';
 import {
   EVENT_LOOP_PROBE,
@@ -204,7 +205,7 @@ async function generateCorpus(dir: string, total: number, seed: number): Promise
 // The server child process
 
 class ServerProcess {
-  readonly output: string[] = [];
+  readonly output: string[];
   warnLines = 0;
   errorLines = 0;
   exited: { code: number | null; signal: string | null } | undefined;
@@ -213,23 +214,11 @@ class ServerProcess {
     readonly child: ChildProcess,
     readonly baseUrl: string,
   ) {
-    const onLine = (line: string) => {
-      if (!line.trim()) return;
-      this.output.push(line);
-      if (this.output.length > 400) this.output.shift();
+    this.output = captureOutput(child, (line) => {
       const level = /"level":(\d+)/.exec(line)?.[1];
       if (level === '40') this.warnLines++;
       else if (level !== undefined && Number(level) >= 50) this.errorLines++;
-    };
-    for (const stream of [child.stdout, child.stderr]) {
-      let rest = '';
-      stream?.setEncoding('utf8');
-      stream?.on('data', (data: string) => {
-        const lines = (rest + data).split('\n');
-        rest = lines.pop() ?? '';
-        for (const line of lines) onLine(line);
-      });
-    }
+    });
     child.on('exit', (code, signal) => {
       this.exited = { code, signal };
     });
@@ -899,30 +888,17 @@ async function tidyUp(): Promise<void> {
   if (tempRoot) await rm(tempRoot, { recursive: true, force: true });
 }
 
-// Last resort if the process exits without running tidyUp (e.g. an uncaught error).
-process.on('exit', () => {
-  cleanup.server?.child.kill('SIGKILL');
-  if (cleanup.tempRoot) rmSync(cleanup.tempRoot, { recursive: true, force: true });
+await runBench(runBenchmark, {
+  tidyUp,
+  killNow: () => {
+    cleanup.server?.child.kill('SIGKILL');
+    if (cleanup.tempRoot) rmSync(cleanup.tempRoot, { recursive: true, force: true });
+  },
+  onFailure: () => {
+    const server = cleanup.server;
+    if (server) {
+      log('last server output:');
+      for (const line of server.output.slice(-20)) log(`  ${line.slice(0, 400)}`);
+    }
+  },
 });
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    log(`${signal}: cleaning up`);
-    void tidyUp().finally(() => process.exit(130));
-  });
-}
-
-let exitCode = 0;
-try {
-  await runBenchmark();
-} catch (error) {
-  exitCode = 1;
-  log(`benchmark failed: ${(error as Error).stack ?? String(error)}`);
-  const server = cleanup.server;
-  if (server) {
-    log('last server output:');
-    for (const line of server.output.slice(-20)) log(`  ${line.slice(0, 400)}`);
-  }
-} finally {
-  await tidyUp();
-}
-process.exit(exitCode);

@@ -31,6 +31,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
+import { runBench } from './support/bench-main.js';
 import { FASTIFY_DOCS_DIR, loadQuestions, REPO_ROOT, RESULTS_DIR } from './support/bench-paths.js';
 import { freePort, log, sleep } from './support/child-processes.js';
 import { formatProfileSummary, summariseProfile } from './support/cpu-profile.js';
@@ -554,31 +555,18 @@ async function tidyUp(): Promise<void> {
   running.tempRoot = undefined;
 }
 
-// Last resort if the process exits without running tidyUp (e.g. an uncaught error).
-process.on('exit', () => {
-  for (const server of running.servers) server.child.kill('SIGKILL');
-  running.generator?.child.kill('SIGKILL');
-  running.stub?.child.kill('SIGKILL');
-  if (running.tempRoot) rmSync(running.tempRoot, { recursive: true, force: true });
+await runBench(runBenchmark, {
+  tidyUp,
+  killNow: () => {
+    for (const server of running.servers) server.child.kill('SIGKILL');
+    running.generator?.child.kill('SIGKILL');
+    running.stub?.child.kill('SIGKILL');
+    if (running.tempRoot) rmSync(running.tempRoot, { recursive: true, force: true });
+  },
+  onFailure: () => {
+    for (const server of running.servers) {
+      log(`last output of pid ${server.pid}:`);
+      for (const text of server.output.slice(-20)) log(`  ${text.slice(0, 400)}`);
+    }
+  },
 });
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    log(`${signal}: cleaning up`);
-    void tidyUp().finally(() => process.exit(130));
-  });
-}
-
-let exitCode = 0;
-try {
-  await runBenchmark();
-} catch (error) {
-  exitCode = 1;
-  log(`benchmark failed: ${(error as Error).stack ?? String(error)}`);
-  for (const server of running.servers) {
-    log(`last output of pid ${server.pid}:`);
-    for (const text of server.output.slice(-20)) log(`  ${text.slice(0, 400)}`);
-  }
-} finally {
-  await tidyUp();
-}
-process.exit(exitCode);

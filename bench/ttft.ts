@@ -51,6 +51,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { runBench } from './support/bench-main.js';
 import { commitLine, loadQuestions, REPO_ROOT, RESULTS_DIR } from './support/bench-paths.js';
 import { freePort, log, sleep } from './support/child-processes.js';
 import { ParleyProcess, type ParleyTarget } from './support/parley-process.js';
@@ -707,34 +708,21 @@ async function tidyUp(): Promise<void> {
   if (tempRoot) await rm(tempRoot, { recursive: true, force: true });
 }
 
-// Last resort if the process exits without running tidyUp (e.g. an uncaught error).
-process.on('exit', () => {
-  cleanup.parley?.child.kill('SIGKILL');
-  cleanup.stub?.child.kill('SIGKILL');
-  if (cleanup.tempRoot) rmSync(cleanup.tempRoot, { recursive: true, force: true });
+await runBench(runBenchmark, {
+  tidyUp,
+  killNow: () => {
+    cleanup.parley?.child.kill('SIGKILL');
+    cleanup.stub?.child.kill('SIGKILL');
+    if (cleanup.tempRoot) rmSync(cleanup.tempRoot, { recursive: true, force: true });
+  },
+  onFailure: () => {
+    for (const [name, output] of [
+      ['Parley', cleanup.parley?.output],
+      ['stub', cleanup.stub?.output],
+    ] as const) {
+      if (!output?.length) continue;
+      log(`last ${name} output:`);
+      for (const line of output.slice(-20)) log(`  ${line.slice(0, 400)}`);
+    }
+  },
 });
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    log(`${signal}: cleaning up`);
-    void tidyUp().finally(() => process.exit(130));
-  });
-}
-
-let exitCode = 0;
-try {
-  await runBenchmark();
-} catch (error) {
-  exitCode = 1;
-  log(`benchmark failed: ${(error as Error).stack ?? String(error)}`);
-  for (const [name, output] of [
-    ['Parley', cleanup.parley?.output],
-    ['stub', cleanup.stub?.output],
-  ] as const) {
-    if (!output?.length) continue;
-    log(`last ${name} output:`);
-    for (const line of output.slice(-20)) log(`  ${line.slice(0, 400)}`);
-  }
-} finally {
-  await tidyUp();
-}
-process.exit(exitCode);
