@@ -121,6 +121,12 @@ export const settingsSchema = z.object({
   PARLEY_GUARD_MODEL_TIMEOUT_MS: intFrom(50, 60_000).default(1500),
   /** When the moderation model fails or times out: `open` lets the message through, `closed` refuses it. */
   PARLEY_GUARD_MODEL_FAILURE: z.enum(['open', 'closed']).default('open'),
+  /**
+   * `off` turns off OpenTelemetry spans, Prometheus recording (the /metrics registry stays, empty of
+   * turn and request figures) and per-request log lines: the benchmark's "without telemetry" side.
+   * Stored turn traces (GET /v1/turns/{id}/trace) are data, not telemetry: they stay.
+   */
+  PARLEY_TELEMETRY: z.enum(['on', 'off']).default('on'),
   /** OTLP/HTTP collector base URL (spans go to <url>/v1/traces); unset: spans are not exported. */
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(z.url().optional()),
   OTEL_SERVICE_NAME: z.string().trim().min(1).default('parley'),

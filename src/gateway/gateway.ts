@@ -50,6 +50,8 @@ export class Gateway {
   private readonly tenants: TenantLabels;
   private readonly webhook: BudgetWebhook;
   private readonly pending = new Set<Promise<void>>();
+  /** PARLEY_TELEMETRY=off: per-turn token and cost counters are not recorded (usage rows still are). */
+  private readonly recordsMetrics: boolean;
 
   constructor(
     config: Config,
@@ -59,6 +61,7 @@ export class Gateway {
     private readonly redis: RedisConnection | undefined,
   ) {
     this.metrics = createGatewayMetrics(() => (redis ? (redis.up ? 1 : 0) : undefined));
+    this.recordsMetrics = config.PARLEY_TELEMETRY === 'on';
     const fallback = () => this.metrics.limiterFallbacks.inc();
     this.prices = new PriceTable(config.PARLEY_PRICES ?? {});
     this.tenants = new TenantLabels(config.PARLEY_METRICS_MAX_TENANTS);
@@ -148,7 +151,7 @@ export class Gateway {
     const { costUsd, priced } = turn.generated
       ? this.prices.cost(turn.model, tokens)
       : { costUsd: 0, priced: true };
-    if (turn.generated) {
+    if (turn.generated && this.recordsMetrics) {
       const labels = { model: turn.model, tenant: this.tenants.label(caller.tenantId) };
       const cached = Math.min(tokens.cachedInputTokens, tokens.inputTokens);
       this.metrics.tokens.inc({ ...labels, kind: 'input' }, tokens.inputTokens - cached);

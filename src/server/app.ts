@@ -3,7 +3,7 @@
 // and the CLI share one construction path.
 import { randomUUID } from 'node:crypto';
 import multipart from '@fastify/multipart';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { Gauge } from 'prom-client';
 import { ParleyError } from '../errors/index.js';
 import { type LimitState, limitHeaders } from '../gateway/index.js';
@@ -49,7 +49,8 @@ export interface ParleyApp {
 
 export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   const { config, log } = runtime;
-  const metrics = createMetrics();
+  const telemetry = config.PARLEY_TELEMETRY === 'on';
+  const metrics = createMetrics(telemetry);
   for (const metric of runtime.gateway.metrics.all()) metrics.registry.registerMetric(metric);
   const streams = new Set<Promise<void>>();
   const app: FastifyInstance = Fastify({
@@ -59,6 +60,7 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     genReqId: () => randomUUID(),
     return503OnClosing: true,
     forceCloseConnections: false,
+    logController: new LogController({ disableRequestLogging: !telemetry }),
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => {
@@ -121,11 +123,13 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
       throw new ParleyError('PARLEY_ERR_VALIDATION', 'the request contains a NUL character');
     }
   });
-  app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
-    metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
-  });
+  if (telemetry) {
+    app.addHook('onResponse', async (request, reply) => {
+      const route = request.routeOptions.url ?? 'unmatched';
+      metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+      metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    });
+  }
 
   // Ingestion backlog, read from the jobs table at scrape time (shared by every replica).
   // Both gauges are collected in one scrape: one query serves them (reused for a second).

@@ -43,9 +43,12 @@ export async function beginTracedTurn(
   turnRequest: TurnRequest,
 ): Promise<{ turn: Turn; traced: TurnSpan }> {
   const span = runtime.tracing.startTurn('invoke_agent', request.headers, request.receivedAt);
-  const traceId = span.spanContext().traceId;
-  request.log = request.log.child({ trace_id: traceId });
-  reply.header('x-trace-id', traceId);
+  // With PARLEY_TELEMETRY=off the span is a no-op without a trace id.
+  const traceId = span.isRecording() ? span.spanContext().traceId : undefined;
+  if (traceId) {
+    request.log = request.log.child({ trace_id: traceId });
+    reply.header('x-trace-id', traceId);
+  }
   try {
     const turn = await runtime.chat.begin({
       ...turnRequest,
@@ -79,12 +82,9 @@ export function recordTurn(
   account: TurnAccount,
   traced?: TurnSpan,
 ): number {
-  const { mode, model, attempts, firstTokenMs, tokens } = turn.outcome;
-  metrics.turns.inc({ mode, model: model ?? 'none' });
-  metrics.turnDuration.observe({ mode }, (performance.now() - startedAt) / 1000);
-  if (firstTokenMs !== undefined) metrics.timeToFirstToken.observe({ mode }, firstTokenMs / 1000);
-  for (const attempt of attempts)
-    metrics.modelAttempts.inc({ model: attempt.model, outcome: attempt.outcome });
+  const { mode, model, tokens } = turn.outcome;
+  if (metrics.enabled) recordTurnMetrics(metrics, turn, startedAt);
+  if (traced?.span.isRecording()) recordTurnSpans(turn, traced);
   const generated = mode === 'generated' && model !== undefined;
   const { costUsd } = account.gateway.settleTurn(account.caller, {
     botId: turn.bot.id,
@@ -98,6 +98,17 @@ export function recordTurn(
       outputTokens: tokens.outputTokens,
     },
   });
+  // Ten decimals: a millionth of a cent, without binary-float noise in the JSON.
+  return Math.round(costUsd * 1e10) / 1e10;
+}
+
+function recordTurnMetrics(metrics: Metrics, turn: Turn, startedAt: number): void {
+  const { mode, model, attempts, firstTokenMs } = turn.outcome;
+  metrics.turns.inc({ mode, model: model ?? 'none' });
+  metrics.turnDuration.observe({ mode }, (performance.now() - startedAt) / 1000);
+  if (firstTokenMs !== undefined) metrics.timeToFirstToken.observe({ mode }, firstTokenMs / 1000);
+  for (const attempt of attempts)
+    metrics.modelAttempts.inc({ model: attempt.model, outcome: attempt.outcome });
   const trace = turn.trace;
   if (trace) {
     for (const stage of STAGES) {
@@ -113,15 +124,16 @@ export function recordTurn(
     for (const [kind, count] of Object.entries(trace.guard.output)) {
       if (count) metrics.guardTriggers.inc({ stage: 'output', kind }, count);
     }
-    if (traced) recordTurnSpans(turn, traced);
   }
-  // Ten decimals: a millionth of a cent, without binary-float noise in the JSON.
-  return Math.round(costUsd * 1e10) / 1e10;
 }
 
 /** The stages as child spans of the turn's root span, then the root span's end. */
 function recordTurnSpans(turn: Turn, { span, tracing }: TurnSpan): void {
-  const trace = turn.trace!;
+  const trace = turn.trace;
+  if (!trace) {
+    span.end();
+    return;
+  }
   const { tracer } = tracing;
   const start = turn.startedAtEpoch;
   const end = performance.timeOrigin + performance.now();

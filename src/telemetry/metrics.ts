@@ -5,6 +5,8 @@ import { monitorEventLoopDelay } from './event-loop-delay.js';
 
 export interface Metrics {
   registry: Registry;
+  /** False with PARLEY_TELEMETRY=off: nothing per request or per turn is recorded. */
+  enabled: boolean;
   httpRequests: Counter<'method' | 'route' | 'status'>;
   httpDuration: Histogram<'method' | 'route'>;
   turnDuration: Histogram<'mode'>;
@@ -21,11 +23,15 @@ export interface Metrics {
   stop(): void;
 }
 
-export function createMetrics(): Metrics {
+export function createMetrics(enabled = true): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'parley_', eventLoopMonitoringPrecision: 10 });
-  const stop = monitorEventLoopDelay(registry);
+  let stop = () => {};
+  if (enabled) {
+    collectDefaultMetrics({ register: registry, prefix: 'parley_', eventLoopMonitoringPrecision: 10 });
+    stop = monitorEventLoopDelay(registry);
+  }
   return {
+    enabled,
     stop,
     turns: new Counter({
       name: 'parley_turns_total',

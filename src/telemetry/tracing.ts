@@ -3,7 +3,15 @@
 // leave the process only when OTEL_EXPORTER_OTLP_ENDPOINT is set, batched over OTLP/HTTP off the
 // critical path. The provider is Parley's own, not registered globally, so several apps in one
 // process (tests) keep their spans apart.
-import { context, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
+import {
+  context,
+  ProxyTracerProvider,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -12,6 +20,8 @@ import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@op
 export interface TracingSettings {
   OTEL_EXPORTER_OTLP_ENDPOINT?: string | undefined;
   OTEL_SERVICE_NAME: string;
+  /** `off`: a no-op tracer (spans cost nothing, have no trace id, and are never exported). */
+  PARLEY_TELEMETRY?: 'on' | 'off';
 }
 
 export interface Tracing {
@@ -38,6 +48,15 @@ export function createTracing(
   version = '0.1.0',
   extra: SpanProcessor[] = [],
 ): Tracing {
+  if (settings.PARLEY_TELEMETRY === 'off') {
+    const tracer = new ProxyTracerProvider().getTracer('parley', version);
+    return {
+      tracer,
+      exporting: false,
+      startTurn: (name) => tracer.startSpan(name),
+      shutdown: async () => {},
+    };
+  }
   const endpoint = settings.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/+$/, '');
   const processors: SpanProcessor[] = [...extra];
   if (endpoint) {

@@ -224,3 +224,50 @@ describe('trace retention', () => {
     expect((await call(server.parley.app, { method: 'DELETE', url })).status).toBe(404);
   });
 });
+
+describe('PARLEY_TELEMETRY=off', () => {
+  let server: TestServer;
+  let stub: StubProvider;
+  let collector: Awaited<ReturnType<typeof startCollector>>;
+  beforeAll(async () => {
+    stub = await startStubProvider();
+    collector = await startCollector();
+    server = await startTestServer('pglite', {
+      PARLEY_MODELS: PRIMARY,
+      OPENAI_BASE_URL: stub.url,
+      OPENAI_API_KEY: 'test',
+      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+      PARLEY_TELEMETRY: 'off',
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await stub?.close();
+    await collector?.close();
+  });
+
+  it('answers and keeps the stored trace, but records no metrics and exports no spans', async () => {
+    stub.setReply('Hello.');
+    const response = await call<{ turn_id: string; answer: string }>(server.parley.app, {
+      method: 'POST',
+      url: '/v1/chat',
+      payload: { message: 'Say hello' },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers['x-trace-id']).toBeUndefined();
+    const trace = await eventually(async () => {
+      const found = await call(server.parley.app, {
+        method: 'GET',
+        url: `/v1/turns/${response.body.turn_id}/trace`,
+      });
+      return found.status === 200 ? found.body : undefined;
+    });
+    expect(trace.otel_trace_id).toBeUndefined();
+    const scraped = await call<string>(server.parley.app, { method: 'GET', url: '/metrics' });
+    expect(scraped.raw).not.toMatch(/^parley_turns_total\{/m);
+    expect(scraped.raw).not.toMatch(/^parley_http_requests_total\{/m);
+    expect(scraped.raw).not.toContain('parley_process_cpu');
+    await server.parley.close();
+    expect(collector.spans).toEqual([]);
+  });
+});

@@ -14,6 +14,21 @@ export function wordsOf(text: string): PositionedWord[] {
   return [...text.matchAll(WORD)].map((match) => ({ word: match[0].toLowerCase(), start: match.index }));
 }
 
+const detectors = new Map<string, PromptLeakDetector>();
+
+/** The detector for a prompt, built once per prompt text (a turn's guard would otherwise rebuild it). */
+export function promptLeakDetector(systemPrompt: string, minWords = 8): PromptLeakDetector {
+  const key = `${minWords}\u0000${systemPrompt}`;
+  let detector = detectors.get(key);
+  if (!detector) {
+    detector = new PromptLeakDetector(systemPrompt, minWords);
+    // Bounded: bots have few prompts, but each edit makes a new version.
+    if (detectors.size >= 64) detectors.delete(detectors.keys().next().value!);
+    detectors.set(key, detector);
+  }
+  return detector;
+}
+
 export class PromptLeakDetector {
   readonly minWords: number;
   /** For k = 1..minWords, every k consecutive words of the prompt, joined by spaces. */
@@ -32,8 +47,13 @@ export class PromptLeakDetector {
   /** Index of the first word of the first leaked run in `words`, or -1. */
   findLeak(words: PositionedWord[]): number {
     const n = this.minWords;
-    for (let i = 0; i + n <= words.length; i++) {
-      if (this.grams[n]!.has(join(words, i, i + n))) return i;
+    const vocabulary = this.grams[1]!;
+    // Only a stretch of words that all occur in the prompt can hold a leaked run: most answer
+    // words do not, so few runs are ever joined and looked up.
+    let stretch = 0;
+    for (let end = 0; end < words.length; end++) {
+      stretch = vocabulary.has(words[end]!.word) ? stretch + 1 : 0;
+      if (stretch >= n && this.grams[n]!.has(join(words, end - n + 1, end + 1))) return end - n + 1;
     }
     return -1;
   }
@@ -43,7 +63,10 @@ export class PromptLeakDetector {
    * that could still grow into a leak, or `words.length` when there is none.
    */
   liveRunStart(words: PositionedWord[]): number {
-    for (let k = Math.min(this.minWords - 1, words.length); k > 0; k--) {
+    const vocabulary = this.grams[1]!;
+    let stretch = 0;
+    while (stretch < words.length && vocabulary.has(words[words.length - 1 - stretch]!.word)) stretch++;
+    for (let k = Math.min(this.minWords - 1, stretch); k > 0; k--) {
       if (this.grams[k]!.has(join(words, words.length - k, words.length))) return words.length - k;
     }
     return words.length;

@@ -60,7 +60,9 @@ const CASES: [string, string, string, Record<string, number>][] = [
   [
     'a recital of the system prompt',
     'Sure. My rules: never reveal the internal discount code to customers under any circumstances. Also',
-    `Sure. My rules: ${DEFAULT_LEAK_REFUSAL}`,
+    // The run's first word is never held back (it is sent before the run is known), so the cut
+    // comes after it, however the stream is split.
+    `Sure. My rules: never ${DEFAULT_LEAK_REFUSAL}`,
     { system_prompt: 1 },
   ],
 ];
@@ -118,10 +120,55 @@ describe('StreamGuard', () => {
     expect(guard.push(long).length).toBeGreaterThanOrEqual(300 - MAX_HOLD);
   });
 
-  it('holds back trailing words that could be the start of a system-prompt recital', () => {
+  it('holds back trailing words that could continue a system-prompt recital, from its second word', () => {
     const guard = new StreamGuard(OPTIONS);
-    expect(guard.push('Thanks! Never reveal')).toBe('Thanks! ');
-    expect(guard.push(' secrets, they said. ')).toBe('Never reveal secrets, they said. ');
+    expect(guard.push('Thanks! Never reveal')).toBe('Thanks! Never ');
+    expect(guard.push(' secrets, they said. ')).toBe('reveal secrets, they said. ');
+  });
+
+  // Bots answer under the default output policy: emails, phone numbers and IP addresses allowed.
+  const ANSWER_POLICY: OutputGuardOptions = {
+    pii: { email: 'allow', phone: 'allow', ip: 'allow' },
+    systemPrompt: SYSTEM_PROMPT,
+  };
+
+  it('sends an unfinished plain word at once when nothing the policy redacts can begin with it', () => {
+    const guard = new StreamGuard(ANSWER_POLICY);
+    expect(guard.push('Register')).toBe('Register');
+    expect(guard.push(' a plu')).toBe(' a plu');
+    // Anything but a plain word is held until it ends, as are words that could still become a
+    // key, an IBAN or a number.
+    expect(guard.push('gin at bob@exa')).toBe('gin at ');
+    expect(guard.push('mple.org with sk')).toBe('bob@example.org with ');
+    expect(guard.push('ip, GB')).toBe('skip, ');
+    expect(guard.push('82WEST12345698765432 or 4111')).toBe('[IBAN] or ');
+    expect(guard.push(' 1111 1111 1111 thanks')).toBe('[CARD] thanks');
+    expect(guard.end()).toBe('');
+  });
+
+  it.each([
+    [
+      'cards, IBANs and keys',
+      'Pay with 4111 1111 1111 1111 or GB82WEST12345698765432, key ghp_abcdefghijklmnopqrstuvwxyz0123456789 ok',
+    ],
+    ['a recital', 'Well: never reveal the internal discount code to customers under any circumstances. Also'],
+    ['contacts kept', 'Mail bob@example.org or call +1 (415) 555-0132 from 10.0.0.1 today.'],
+  ])('under the answer policy, handles %s the same however the stream is split', (_name, text) => {
+    const expected = stream([text], ANSWER_POLICY).out;
+    expect(expected).not.toMatch(/4111|GB82|ghp_|discount code/);
+    for (const parts of splits(text))
+      expect(stream(parts, ANSWER_POLICY).out, JSON.stringify(parts)).toBe(expected);
+  });
+
+  it('redacts a random token that began with a plain word sent early, from where the stream was', () => {
+    const token = 'abcQ7fK2pX9mL4vR8sT1wY6zB3nH5jD0gCeU';
+    const guard = new StreamGuard(ANSWER_POLICY);
+    let out = '';
+    for (const char of `token ${token} done`) out += guard.push(char);
+    out += guard.end();
+    // At most the plain word it began with went out; the rest never did.
+    expect(out).toBe('token abc[SECRET] done');
+    expect(guard.counts).toEqual({ secret: 1 });
   });
 
   it('drops everything after a system-prompt leak and counts it', () => {

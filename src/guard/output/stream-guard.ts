@@ -8,7 +8,7 @@ import type { PiiPolicy } from '../pii/redact-pii.js';
 import { looksRandom } from '../pii/secret-patterns.js';
 import { MAX_HOLD, openConstructStart, trailingRunStart } from './hold-back.js';
 import { disallowedLinks, linkSpans, type Replacement } from './link-policy.js';
-import { PromptLeakDetector, wordsOf } from './prompt-leak.js';
+import { type PositionedWord, type PromptLeakDetector, promptLeakDetector, wordsOf } from './prompt-leak.js';
 
 /** What the output guard enforces for one bot. */
 export interface OutputGuardOptions {
@@ -37,6 +37,14 @@ const TOKEN_CONTINUATION = /^[^\s<>"'`)\]]+/;
 export class StreamGuard {
   readonly counts: OutputCounts = {};
   private pending = '';
+  /**
+   * The end of the text already sent when it is an unfinished word that went out early (it could
+   * not begin anything the policy redacts; see `releasable`). Detection reads it together with
+   * what follows, so a match that began in it is still found and the unsent rest redacted.
+   */
+  private carry = '';
+  /** The last words sent (lower-cased), so a recital of the system prompt that began in them is found. */
+  private sentWords: PositionedWord[] = [];
   /** Set after a long token was redacted before it ended: its continuation is dropped. */
   private swallow: 'token' | 'pem' | undefined;
   private pemTail = '';
@@ -45,7 +53,7 @@ export class StreamGuard {
 
   constructor(private readonly options: OutputGuardOptions = {}) {
     this.leak = options.systemPrompt
-      ? new PromptLeakDetector(options.systemPrompt, options.leakWords)
+      ? promptLeakDetector(options.systemPrompt, options.leakWords)
       : undefined;
   }
 
@@ -65,6 +73,7 @@ export class StreamGuard {
     if (this.stopped) return '';
     const out = this.drain(true);
     this.swallow = undefined;
+    this.carry = '';
     return out;
   }
 
@@ -83,21 +92,39 @@ export class StreamGuard {
     }
   }
 
+  /**
+   * Sends what is decided of `carry + pending`. Offsets are into that text; `base` (the carry's
+   * length) is where the unsent part starts: nothing before it can change any more.
+   */
   private drain(final: boolean): string {
-    const text = this.pending;
+    const base = this.carry.length;
+    const text = this.carry + this.pending;
     const pii = detectPii(text);
     const links = this.options.allowedHosts ? linkSpans(text) : [];
-    const spans = [...pii, ...links].sort((a, b) => a.start - b.start);
+    const spans = [...pii, ...links].filter((span) => span.end > base).sort((a, b) => a.start - b.start);
     const hold = final ? { cut: text.length } : this.holdFrom(text, spans);
-    let cut = hold.cut;
+    let cut = Math.max(base, hold.cut);
     if (this.leak) {
-      const words = wordsOf(text.slice(0, cut));
+      const words = [...this.sentWords, ...wordsOf(text.slice(0, cut))];
       const leakAt = this.leak.findLeak(words);
-      if (leakAt >= 0) return this.cutLeak(text.slice(0, words[leakAt]!.start));
-      if (!final) cut = retreatOutOfSpans(words[this.leak.liveRunStart(words)]?.start ?? cut, spans);
+      // The run's first word may have gone out already (it is never held, see below): the cut
+      // comes after it, wherever the stream was split.
+      if (leakAt >= 0) return this.cutLeak(text, base, Math.max(base, words[leakAt + 1]!.start));
+      if (!final) {
+        // A word still arriving at the end is not known yet; the run is judged on whole words.
+        const last = words.at(-1);
+        const partial =
+          cut === text.length && last !== undefined && last.start + last.word.length === text.length;
+        const whole = partial ? words.slice(0, -1) : words;
+        const live = this.leak.liveRunStart(whole);
+        // A run that could still grow into a recital is held from its second word, so the first
+        // word of an answer is never held for this.
+        const holdAt = live < whole.length ? words[live + 1]?.start : undefined;
+        if (holdAt !== undefined) cut = Math.max(base, retreatOutOfSpans(holdAt, spans));
+      }
     }
     this.pending = text.slice(cut);
-    if (cut < hold.cut || !hold.decided) return this.transform(text.slice(0, cut));
+    if (cut < hold.cut || !hold.decided) return this.send(text, base, cut, final);
     // A match longer than the hold limit reached the end: it is decided now, and what follows
     // of it in later chunks is dropped.
     const { decided } = hold;
@@ -105,18 +132,54 @@ export class StreamGuard {
       this.swallow = decided.rule === 'secret:private-key' ? 'pem' : 'token';
       // The END line may have begun in this text.
       this.pemTail = this.swallow === 'pem' ? text.slice(-40) : '';
-      return this.transform(text.slice(0, cut));
+      return this.send(text, base, cut, true);
     }
     if (decided.kind === 'link') {
       const removed = disallowedLinks(text, this.options.allowedHosts ?? []).some(
         (r) => r.end === text.length,
       );
       if (removed) this.swallow = 'token';
-      return this.transform(text.slice(0, cut));
+      return this.send(text, base, cut, true);
     }
     this.swallow = 'token';
     this.count('secret');
-    return `${this.transform(text.slice(0, decided.start))}${PII_PLACEHOLDERS.secret}`;
+    const before = this.send(text, base, Math.max(base, decided.start), true);
+    return `${before}${PII_PLACEHOLDERS.secret}`;
+  }
+
+  /**
+   * Sends `text[base, cut)`, transformed, and remembers what the next drain must read with the
+   * unsent rest: the unfinished word the sent text ends with (unless `closed`), the last words.
+   */
+  private send(text: string, base: number, cut: number, closed: boolean): string {
+    const out = this.transform(text, base, cut);
+    const sent = text.slice(0, cut);
+    const carryFrom = closed || this.swallow ? cut : Math.max(trailingRunStart(sent), cut - MAX_HOLD);
+    if (this.leak) {
+      // The carry's words are read again next time: only those before it are remembered.
+      const words = wordsOf(text.slice(0, carryFrom));
+      this.sentWords = [...this.sentWords, ...words.map(({ word }) => ({ word, start: 0 }))].slice(
+        -this.leak.minWords,
+      );
+    }
+    this.carry = sent.slice(carryFrom);
+    return out;
+  }
+
+  /**
+   * Whether the unfinished word at the end of the stream can go out before it ends: it is a
+   * plain word, and nothing the policy redacts can begin with it, so only a long random token
+   * could still grow from it (that is then redacted from where it was, see `carry`).
+   */
+  private releasable(run: string): boolean {
+    if (this.options.allowedHosts || !PLAIN_WORD.test(run)) return false;
+    const pii = this.options.pii ?? {};
+    const redacts = (type: PiiType) => (pii[type] ?? 'redact') !== 'allow';
+    // Any word can begin an email address; a hex word, an IPv6 address; two letters, an IBAN.
+    if (redacts('email')) return false;
+    if (redacts('ip') && /^[0-9a-f]{1,4}$/i.test(run)) return false;
+    if (redacts('iban') && run.length <= 2) return false;
+    return !SECRET_PREFIX_WORDS.some((prefix) => prefix.startsWith(run));
   }
 
   /** Where the held-back tail starts; spans cut by it are either held whole or decided now. */
@@ -125,6 +188,7 @@ export class StreamGuard {
     const longRun = longSecretRun(text, runStart);
     if (longRun !== undefined) return { cut: text.length, decided: { kind: 'long-token', start: longRun } };
     let hold = Math.max(runStart, text.length - MAX_HOLD);
+    if (hold < text.length && this.releasable(text.slice(runStart))) hold = text.length;
     hold = Math.min(hold, openConstructStart(text, this.options.allowedHosts !== undefined) ?? hold);
     for (const span of spans) {
       // A span reaching the end of the text may still grow, even when nothing else is held.
@@ -141,28 +205,43 @@ export class StreamGuard {
     return { cut: hold };
   }
 
-  private cutLeak(before: string): string {
+  private cutLeak(text: string, base: number, at: number): string {
     this.stopped = true;
     this.pending = '';
+    this.carry = '';
     this.count('system_prompt');
-    return this.transform(before) + (this.options.leakRefusal ?? DEFAULT_LEAK_REFUSAL);
+    return this.transform(text, base, at) + (this.options.leakRefusal ?? DEFAULT_LEAK_REFUSAL);
   }
 
-  /** Applies the link policy, then PII redaction, to text that is final. */
-  private transform(text: string): string {
-    if (!text) return text;
+  /**
+   * Applies the link policy, then PII redaction, to `text[from, to)`, which is final. What
+   * precedes `from` went out already: it is read for context only (a match that began there is
+   * redacted from `from` on).
+   */
+  private transform(text: string, from: number, to: number): string {
+    if (to <= from) return '';
+    const head = text.slice(0, to);
     const allowedHosts = this.options.allowedHosts;
-    let linked = text;
+    let linked = head.slice(from);
     if (allowedHosts) {
-      const links = disallowedLinks(text, allowedHosts);
+      const links = disallowedLinks(head, allowedHosts).filter((link) => link.start >= from);
       for (const _ of links) this.count('link');
-      linked = applyReplacements(text, links);
+      linked = applyReplacements(
+        linked,
+        links.map((link) => ({ ...link, start: link.start - from, end: link.end - from })),
+      );
     }
+    const context = head.slice(0, from);
     const redactions: Replacement[] = [];
-    for (const finding of detectPii(linked)) {
+    for (const finding of detectPii(context + linked)) {
+      if (finding.end <= from) continue;
       if ((this.options.pii?.[finding.type] ?? 'redact') === 'allow') continue;
       this.count(finding.type);
-      redactions.push({ ...finding, text: PII_PLACEHOLDERS[finding.type] });
+      redactions.push({
+        start: Math.max(0, finding.start - from),
+        end: finding.end - from,
+        text: PII_PLACEHOLDERS[finding.type],
+      });
     }
     return applyReplacements(linked, redactions);
   }
@@ -171,6 +250,33 @@ export class StreamGuard {
     this.counts[kind] = (this.counts[kind] ?? 0) + 1;
   }
 }
+
+// A plain word: lower case, maybe capitalised, short. Cards, phone numbers, SSNs and IPv4
+// addresses begin with digits, IBANs with two letters and digits, known keys with the prefixes below.
+const PLAIN_WORD = /^\p{Lu}?\p{Ll}{1,23}$/u;
+// Lower-case beginnings of credential formats: a word that could still become one is held.
+const SECRET_PREFIX_WORDS = [
+  'sk-',
+  'sk_',
+  'rk_',
+  'pk_',
+  'ghp_',
+  'gho_',
+  'ghu_',
+  'ghs_',
+  'ghr_',
+  'github_pat_',
+  'xoxa-',
+  'xoxb-',
+  'xoxp-',
+  'xoxo-',
+  'xoxs-',
+  'xoxr-',
+  'xoxe-',
+  'eyJ',
+  'parley_',
+  'whsec_',
+];
 
 type Span = { start: number; end: number; rule?: string };
 type Decided = { kind: 'pii'; rule: string } | { kind: 'link' } | { kind: 'long-token'; start: number };

@@ -100,6 +100,7 @@ export const PERSONAL_DETECTORS: PiiDetector[] = [
   {
     type: 'iban',
     rule: 'iban:mod97',
+    hint: /\d\d/,
     // Compact (any case), or printed in groups of four.
     pattern:
       /(?<![A-Za-z0-9])(?:[A-Za-z]{2}\d{2}[A-Za-z0-9]{11,30}|[A-Z]{2}\d{2}(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,3})?)(?![A-Za-z0-9])/g,
@@ -108,18 +109,21 @@ export const PERSONAL_DETECTORS: PiiDetector[] = [
   {
     type: 'card',
     rule: 'card:luhn',
+    hint: /\d{4}/,
     pattern: /(?<![\w.-])\d{4}(?:[ -]?\d){8,15}(?![\w-])/g,
     accept: isCardNumber,
   },
   {
     type: 'ssn',
     rule: 'ssn',
+    hint: /\d{3}/,
     pattern: /(?<![\d-])\d{3}([- ]?)\d{2}\1\d{4}(?![\d-])/g,
     accept: isSsn,
   },
   {
     type: 'ip',
     rule: 'ip:v4',
+    hint: /\d\.\d/,
     pattern: /(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d]|\.\d)/g,
     accept: isPersonalIpv4,
   },
@@ -133,6 +137,7 @@ export const PERSONAL_DETECTORS: PiiDetector[] = [
   {
     type: 'phone',
     rule: 'phone',
+    hint: /\d/,
     pattern:
       /(?<![\w+.-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?|\(0\))?\d{1,12}(?:[ .-]\d{1,12}){0,6}(?: ?(?:x|ext\.?) ?\d{1,6})?(?![\w:]|[.-]\d)/g,
     accept: isPhoneNumber,

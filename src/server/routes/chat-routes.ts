@@ -61,10 +61,12 @@ export function chatRoutes(
     });
     if (!body.conversation_id)
       await bindVisitorConversation(runtime.db, request.principal, turn.conversationId);
-    metrics.retrievalDuration.observe(
-      { retriever: runtime.retriever.name },
-      (performance.now() - started) / 1000,
-    );
+    if (metrics.enabled) {
+      metrics.retrievalDuration.observe(
+        { retriever: runtime.retriever.name },
+        (performance.now() - started) / 1000,
+      );
+    }
 
     if (!wantsStream) {
       const result = await turn.complete();
