@@ -498,7 +498,7 @@ async function runBenchmark(): Promise<void> {
     log(`wrote ${path.relative(REPO_ROOT, RESULTS_FILE)}`);
     const series = ttftSeries(levels);
     if (series.length > 0) {
-      await renderTtftChart(
+      renderTtftChart(
         series,
         `Time to first token vs concurrent conversations (stub: first token ${FIRST_TOKEN_MS} ms)`,
         CHART_FILE,
