@@ -152,8 +152,20 @@ interface Running {
 }
 const running: Running = { servers: new Set(), databases: [] };
 
+/** Warn and error lines of each Parley instance while it was measured, by data directory. */
+const parleyProblems: LoadReportContext['parleyProblems'] = [];
+
 async function stopServer(server: ServerProcess) {
   running.servers.delete(server);
+  if (server instanceof ParleyProcess) {
+    // Counted before the stop: shutdown warnings are not the load's.
+    parleyProblems.push({
+      name: server.name,
+      warn: server.warnLines,
+      error: server.errorLines,
+      last: server.problems.slice(-3),
+    });
+  }
   await server.stop().catch((error: Error) => log(`stopping a server failed: ${error.message}`));
 }
 
@@ -286,6 +298,7 @@ async function startParley(
       ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
     ],
     ipc: true,
+    name,
   });
   running.servers.add(parley);
   // Restarted on a data directory that has a key: /readyz wants it.
@@ -393,6 +406,7 @@ async function runBenchmark(): Promise<void> {
     tokenMs: TOKEN_MS,
     replyTokens: STUB_REPLY_TOKENS,
     parleyEnv: PARLEY_BENCH_ENV,
+    parleyProblems,
     notes: [],
   };
   const runLevels = async (subject: Subject, concurrencies: number[]) => {
@@ -432,11 +446,6 @@ async function runBenchmark(): Promise<void> {
     } finally {
       await stopServer(parley);
     }
-    context.parleyProblems = {
-      warn: parley.warnLines,
-      error: parley.errorLines,
-      last: parley.problems.slice(-5),
-    };
     if (profileDir) {
       const profiled = levels.find((l) => l.server === 'parley' && l.concurrency === PROFILE_LEVEL);
       const file = readdirSync(profileDir).find((name) => name.endsWith('.cpuprofile'));

@@ -56,7 +56,7 @@ export interface LoadReportContext {
   tokenMs: number;
   replyTokens: number;
   parleyEnv: Record<string, string | undefined>;
-  parleyProblems?: { warn: number; error: number; last: string[] };
+  parleyProblems: { name: string; warn: number; error: number; last: string[] }[];
   profile?: string;
   notes: string[];
 }
@@ -324,15 +324,11 @@ function notesSection(levels: LevelRun[], context: LoadReportContext): string {
     line(Array(9).fill('---')),
     ...rows,
     '',
-    ...(context.parleyProblems
-      ? [
-          `Parley (embedded) log lines at warn / error during the levels: ${context.parleyProblems.warn} / ${context.parleyProblems.error}` +
-            (context.parleyProblems.last.length
-              ? `; last: ${context.parleyProblems.last.map((l) => `\`${l.slice(0, 200)}\``).join(' ')}`
-              : '.'),
-          '',
-        ]
-      : []),
+    ...context.parleyProblems.map(
+      (p) =>
+        `Parley (${p.name}) log lines at warn / error while measured: ${p.warn} / ${p.error}` +
+        (p.last.length ? `; last: ${p.last.map((l) => `\`${l.slice(0, 300)}\``).join(' ')}\n` : '.\n'),
+    ),
   ].join('\n');
 }
 

@@ -19,6 +19,8 @@ export interface ParleyStartOptions {
   nodeArgs?: string[];
   /** Open an IPC channel (for the event-loop probe). */
   ipc?: boolean;
+  /** What the benchmark calls this server, for its report (default `parley`). */
+  name?: string;
 }
 
 /** Where Parley listens and what each request to it carries (the API key, if any). */
@@ -43,6 +45,7 @@ export class ParleyProcess implements ParleyTarget {
     readonly baseUrl: string,
     readonly env: NodeJS.ProcessEnv,
     private readonly cwd: string,
+    readonly name: string,
   ) {
     this.output = captureOutput(child, (line) => {
       if (line.startsWith('parley: ingested')) this.ingestLine = line.replace(/^parley: /, '');
@@ -95,7 +98,8 @@ export class ParleyProcess implements ParleyTarget {
         stdio: ['ignore', 'pipe', 'pipe', ...(options.ipc ? (['ipc'] as const) : [])],
       },
     );
-    return new ParleyProcess(child, `http://127.0.0.1:${options.port}`, env, options.tempRoot);
+    const baseUrl = `http://127.0.0.1:${options.port}`;
+    return new ParleyProcess(child, baseUrl, env, options.tempRoot, options.name ?? 'parley');
   }
 
   get pid(): number | undefined {
