@@ -17,7 +17,7 @@ const WIDTH = 1000;
 const HEIGHT = 600;
 const PLOT = { left: 90, right: 280, top: 60, bottom: 70 };
 
-const escape = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;');
+const escapeXml = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;');
 
 /** Powers of ten (and 2× and 5×) covering [min, max]. */
 function logTicks(min: number, max: number): number[] {
@@ -43,7 +43,7 @@ export function ttftChartSvg(series: ChartSeries[], title: string): string {
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" font-family="DejaVu Sans" font-size="13">`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="#fff"/>`,
-    `<text x="${PLOT.left}" y="30" font-size="16" font-weight="bold">${escape(title)}</text>`,
+    `<text x="${PLOT.left}" y="30" font-size="16" font-weight="bold">${escapeXml(title)}</text>`,
   ];
   for (const tick of logTicks(yMin, yMax)) {
     parts.push(
@@ -79,9 +79,9 @@ export function ttftChartSvg(series: ChartSeries[], title: string): string {
     const lx = PLOT.left + w + 20;
     parts.push(
       `<line x1="${lx}" x2="${lx + 30}" y1="${ly}" y2="${ly}" stroke="${colour}" stroke-width="2.5"/>`,
-      `<text x="${lx + 38}" y="${ly + 4}">${escape(s.name)} p50</text>`,
+      `<text x="${lx + 38}" y="${ly + 4}">${escapeXml(s.name)} p50</text>`,
       `<line x1="${lx}" x2="${lx + 30}" y1="${ly + 18}" y2="${ly + 18}" stroke="${colour}" stroke-width="2.5" stroke-dasharray="7 5"/>`,
-      `<text x="${lx + 38}" y="${ly + 22}">${escape(s.name)} p99</text>`,
+      `<text x="${lx + 38}" y="${ly + 22}">${escapeXml(s.name)} p99</text>`,
     );
   });
   parts.push('</svg>');
