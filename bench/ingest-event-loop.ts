@@ -24,17 +24,25 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runBench } from './support/bench-main.js';
+import { captureOutput, freePort, log, sleep } from './support/child-processes.js';
 import { formatProfileSummary, summariseProfile } from './support/cpu-profile.js';
+import {
+  EVENT_LOOP_PROBE,
+  type ProbeSnapshot,
+  probeSnapshot,
+  resetProbe,
+} from './support/event-loop-probe-client.js';
+import { percentile } from './support/percentiles.js';
+import { hostCpu } from './support/proc-stats.js';
 
 const SOURCE_DOCS = '/work/shared/data/fastify-docs';
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const PROBE = new URL('./support/event-loop-probe.mjs', import.meta.url);
 const MiB = 1024 * 1024;
 const KiB = 1024;
 const TARGET_P99_MS = 20;
@@ -64,9 +72,6 @@ const SAMPLES_FILE = path.join(REPO_ROOT, 'bench', 'results', `${RESULTS_NAME}.s
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
-
 /** Deterministic PRNG (mulberry32) so that a seed reproduces the same corpus. */
 function prng(seed: number): () => number {
   let state = seed >>> 0;
@@ -77,12 +82,6 @@ function prng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.ceil((p / 100) * sorted.length) - 1;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank))]!;
 }
 
 const fmtMs = (ms: number) => (Number.isFinite(ms) ? `${ms.toFixed(1)} ms` : 'n/a');
@@ -205,64 +204,21 @@ async function generateCorpus(dir: string, total: number, seed: number): Promise
 // ---------------------------------------------------------------------------------------------
 // The server child process
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-interface ProbeSnapshot {
-  resolutionMs: number;
-  count: number;
-  minMs: number;
-  meanMs: number;
-  p50Ms: number;
-  p90Ms: number;
-  p99Ms: number;
-  p999Ms: number;
-  maxMs: number;
-  gc: {
-    count: number;
-    totalMs: number;
-    maxMs: number;
-    byKind: Record<string, { count: number; totalMs: number; maxMs: number }>;
-  };
-}
-
 class ServerProcess {
-  readonly output: string[] = [];
+  readonly output: string[];
   warnLines = 0;
   errorLines = 0;
   exited: { code: number | null; signal: string | null } | undefined;
-  private nextProbeId = 1;
 
   constructor(
     readonly child: ChildProcess,
     readonly baseUrl: string,
   ) {
-    const onLine = (line: string) => {
-      if (!line.trim()) return;
-      this.output.push(line);
-      if (this.output.length > 400) this.output.shift();
+    this.output = captureOutput(child, (line) => {
       const level = /"level":(\d+)/.exec(line)?.[1];
       if (level === '40') this.warnLines++;
       else if (level !== undefined && Number(level) >= 50) this.errorLines++;
-    };
-    for (const stream of [child.stdout, child.stderr]) {
-      let rest = '';
-      stream?.setEncoding('utf8');
-      stream?.on('data', (data: string) => {
-        const lines = (rest + data).split('\n');
-        rest = lines.pop() ?? '';
-        for (const line of lines) onLine(line);
-      });
-    }
+    });
     child.on('exit', (code, signal) => {
       this.exited = { code, signal };
     });
@@ -281,7 +237,7 @@ class ServerProcess {
     const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
     const child = spawn(
       process.execPath,
-      [...profile, '--import', PROBE.href, 'bin/parley.js', 'serve', '--port', String(port)],
+      [...profile, '--import', EVENT_LOOP_PROBE, 'bin/parley.js', 'serve', '--port', String(port)],
       { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] },
     );
     return new ServerProcess(child, `http://127.0.0.1:${port}`);
@@ -307,33 +263,12 @@ class ServerProcess {
     throw new Error(`server not ready after ${timeoutMs} ms`);
   }
 
-  private probe(command: 'reset' | 'snapshot'): Promise<ProbeSnapshot | undefined> {
-    const id = this.nextProbeId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.child.off('message', onMessage);
-        reject(new Error(`event-loop probe did not answer ${command}`));
-      }, 10_000);
-      const onMessage = (message: unknown) => {
-        const reply = message as { probeReply?: number; snapshot?: ProbeSnapshot };
-        if (reply?.probeReply !== id) return;
-        clearTimeout(timer);
-        this.child.off('message', onMessage);
-        resolve(reply.snapshot);
-      };
-      this.child.on('message', onMessage);
-      this.child.send({ probe: command, id });
-    });
+  resetProbe(): Promise<void> {
+    return resetProbe(this.child);
   }
 
-  resetProbe(): Promise<unknown> {
-    return this.probe('reset');
-  }
-
-  async probeSnapshot(): Promise<ProbeSnapshot> {
-    const snapshot = await this.probe('snapshot');
-    if (!snapshot) throw new Error('event-loop probe sent no snapshot');
-    return snapshot;
+  probeSnapshot(): Promise<ProbeSnapshot> {
+    return probeSnapshot(this.child);
   }
 
   /** Peak and current RSS of the server process from /proc (Linux), in bytes. */
@@ -384,19 +319,6 @@ interface ProcCpu {
   mainWaitMs: number;
   /** All threads of the server (user + system). */
   processCpuMs: number;
-}
-
-/** Busy and total CPU time of the whole machine from /proc/stat, in ms (USER_HZ = 100). */
-function hostCpu(): { busyMs: number; totalMs: number } | undefined {
-  try {
-    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
-    const ticks = line.trim().split(/\s+/).slice(1).map(Number);
-    const total = ticks.slice(0, 8).reduce((sum, n) => sum + n, 0);
-    const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
-    return { busyMs: (total - idle) * 10, totalMs: total * 10 };
-  } catch {
-    return undefined;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -966,30 +888,17 @@ async function tidyUp(): Promise<void> {
   if (tempRoot) await rm(tempRoot, { recursive: true, force: true });
 }
 
-// Last resort if the process exits without running tidyUp (e.g. an uncaught error).
-process.on('exit', () => {
-  cleanup.server?.child.kill('SIGKILL');
-  if (cleanup.tempRoot) rmSync(cleanup.tempRoot, { recursive: true, force: true });
+await runBench(runBenchmark, {
+  tidyUp,
+  killNow: () => {
+    cleanup.server?.child.kill('SIGKILL');
+    if (cleanup.tempRoot) rmSync(cleanup.tempRoot, { recursive: true, force: true });
+  },
+  onFailure: () => {
+    const server = cleanup.server;
+    if (server) {
+      log('last server output:');
+      for (const line of server.output.slice(-20)) log(`  ${line.slice(0, 400)}`);
+    }
+  },
 });
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    log(`${signal}: cleaning up`);
-    void tidyUp().finally(() => process.exit(130));
-  });
-}
-
-let exitCode = 0;
-try {
-  await runBenchmark();
-} catch (error) {
-  exitCode = 1;
-  log(`benchmark failed: ${(error as Error).stack ?? String(error)}`);
-  const server = cleanup.server;
-  if (server) {
-    log('last server output:');
-    for (const line of server.output.slice(-20)) log(`  ${line.slice(0, 400)}`);
-  }
-} finally {
-  await tidyUp();
-}
-process.exit(exitCode);

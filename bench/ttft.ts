@@ -45,33 +45,31 @@
 // `timings_ms.first_token` runs from the start of the turn (before retrieval) to the first token.
 // Only turns the model answered count in the Parley figures: a question with nothing relevant
 // enough retrieved is answered `not_found` without a model call, and has no model latency to add to.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runBench } from './support/bench-main.js';
+import { commitLine, loadQuestions, REPO_ROOT, RESULTS_DIR } from './support/bench-paths.js';
+import { freePort, log, sleep } from './support/child-processes.js';
+import { ParleyProcess, type ParleyTarget } from './support/parley-process.js';
+import { fmt, fmtTriple, minus, percentile, type Triple, triple } from './support/percentiles.js';
+import { hostCpu, processCpuMs } from './support/proc-stats.js';
+import { readSse } from './support/sse-parser.js';
 import {
-  CLIENT_HEADER,
-  type StubCommand,
-  type StubMessage,
-  type StubStats,
-} from './support/stub-protocol.js';
-
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const DOCS_DIR = path.resolve(REPO_ROOT, '../shared/data/fastify-docs');
-const QUESTIONS_FILE = path.join(REPO_ROOT, 'examples', 'eval', 'fastify-questions.jsonl');
-const STUB_SCRIPT = fileURLToPath(new URL('./support/stub-provider-process.ts', import.meta.url));
+  STUB_MODEL as MODEL,
+  STUB_REPLY_TOKENS as REPLY_TOKENS,
+  StubProcess,
+} from './support/stub-process.js';
+import { CLIENT_HEADER, type StubStats } from './support/stub-protocol.js';
 
 const TARGET_P50_MS = 10;
 // The server's retrieval cache, from the environment as for any Parley process (default 60 s).
 // The question set repeats across phases, so PARLEY_RETRIEVAL_CACHE_SECONDS=0 measures every
 // turn with a real search; the default measures what repeated questions cost.
 const RETRIEVAL_CACHE = process.env.PARLEY_RETRIEVAL_CACHE_SECONDS ?? '60';
-const MODEL = 'stub-model';
 
 const { values: args } = parseArgs({
   options: {
@@ -87,7 +85,7 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: 'ttft.md' },
   },
 });
-const RESULTS_FILE = path.join(REPO_ROOT, 'bench', 'results', path.basename(args.out ?? 'ttft.md'));
+const RESULTS_FILE = path.join(RESULTS_DIR, path.basename(args.out ?? 'ttft.md'));
 const N_SEQUENTIAL = Number(args.n);
 const CONCURRENCY = Number(args.concurrency);
 const N_CONCURRENT = Number(args['concurrent-n']);
@@ -112,40 +110,11 @@ for (const [name, value] of Object.entries({
     throw new Error(`--${name} must be a whole number, not ${value}`);
 }
 
-/** The stub's answer to every chat request: 49 word-sized tokens, with citation markers as Parley asks. */
-const REPLY =
-  'Register the plugin with fastify.register and pass its options as the second argument [1]. ' +
-  'Everything it declares stays encapsulated in its own context, so decorators and hooks added inside ' +
-  'are invisible to the parent unless you wrap the function with fastify-plugin [2]. Await ' +
-  'fastify.ready() before using them in tests.';
-const REPLY_TOKENS = REPLY.split(/\s+/).length;
 /** How long the stub takes over a whole reply. */
 const REPLY_MS = FIRST_TOKEN_MS + TOKEN_MS * (REPLY_TOKENS - 1);
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
-
-/** Nearest-rank percentile of an ascending list. */
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.ceil((p / 100) * sorted.length) - 1;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank))]!;
-}
-
-const PERCENTILES = [50, 90, 99] as const;
-type Triple = [number, number, number];
-
-function triple(values: number[]): Triple {
-  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
-  return PERCENTILES.map((p) => percentile(sorted, p)) as Triple;
-}
-
-const minus = (a: Triple, b: Triple): Triple => [a[0] - b[0], a[1] - b[1], a[2] - b[2]];
-const fmt = (ms: number) => (Number.isFinite(ms) ? ms.toFixed(1) : 'n/a');
-const fmtTriple = (t: Triple) => t.map(fmt).join(' / ');
 
 /** Runs `worker` over `items` with at most `limit` in flight; lane i starts after i × `laneDelayMs`. */
 async function eachLimit<T>(
@@ -163,44 +132,6 @@ async function eachLimit<T>(
     }
   });
   await Promise.all(lanes);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Busy and total CPU time of the whole machine from /proc/stat, in ms (USER_HZ = 100). */
-function hostCpu(): { busyMs: number; totalMs: number } | undefined {
-  try {
-    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
-    const ticks = line.trim().split(/\s+/).slice(1).map(Number);
-    const total = ticks.slice(0, 8).reduce((sum, n) => sum + n, 0);
-    const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
-    return { busyMs: (total - idle) * 10, totalMs: total * 10 };
-  } catch {
-    return undefined;
-  }
-}
-
-/** CPU time (user + system, all threads) of a process from /proc/<pid>/stat, in ms. */
-function processCpuMs(pid: number | undefined): number {
-  if (pid === undefined) return Number.NaN;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // utime and stime are fields 14 and 15 of stat, in clock ticks (USER_HZ, 100 on Linux).
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 /** Where the machine's CPU time went during a phase, in % of one CPU. */
@@ -234,53 +165,6 @@ function cpuMeter(pids: { parley?: number; stub?: number }): () => CpuShare {
     };
     return { ...share, others: Math.max(0, share.busy - share.parley - share.stub - share.bench) };
   };
-}
-
-function loadQuestions(): string[] {
-  const questions = readFileSync(QUESTIONS_FILE, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => (JSON.parse(line) as { question: string }).question);
-  if (questions.length === 0) throw new Error(`no questions in ${QUESTIONS_FILE}`);
-  return questions;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Server-sent events, parsed by hand (the same code for both sides, so both pay the same)
-
-interface SseEvent {
-  event: string | undefined;
-  data: string;
-  /** When the chunk holding the event's end was read (performance.now()). */
-  at: number;
-}
-
-async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator<SseEvent> {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      const at = performance.now();
-      buffer += decoder.decode(value, { stream: true }).replaceAll('\r\n', '\n');
-      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        let event: string | undefined;
-        const data: string[] = [];
-        for (const line of block.split('\n')) {
-          if (line.startsWith('event:')) event = line.slice(6).trim();
-          else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
-          // `id:` lines and `:` comments (heartbeats) carry nothing measured here.
-        }
-        if (event !== undefined || data.length > 0) yield { event, data: data.join('\n'), at };
-      }
-    }
-  } finally {
-    reader.releaseLock();
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -339,12 +223,6 @@ interface ParleySample {
   totalMs: number;
   tokens: number;
   mode: string;
-}
-
-/** Where Parley listens and what each request to it carries (the API key, if any). */
-interface ParleyTarget {
-  baseUrl: string;
-  headers: Record<string, string>;
 }
 
 async function parleyTurn(parley: ParleyTarget, question: string): Promise<ParleySample> {
@@ -422,208 +300,6 @@ async function fetchTrace(parley: ParleyTarget, turnId: string): Promise<TraceSu
       throw new Error(`trace of turn ${turnId}: HTTP ${response.status}`);
     }
     await sleep(100);
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Child processes
-
-/** Lines of a child's stdout and stderr, the last 400 kept. */
-function captureOutput(child: ChildProcess, onLine?: (line: string) => void): string[] {
-  const output: string[] = [];
-  for (const stream of [child.stdout, child.stderr]) {
-    let rest = '';
-    stream?.setEncoding('utf8');
-    stream?.on('data', (data: string) => {
-      const lines = (rest + data).split('\n');
-      rest = lines.pop() ?? '';
-      for (const line of lines) {
-        if (!line.trim()) continue;
-        output.push(line);
-        if (output.length > 400) output.shift();
-        onLine?.(line);
-      }
-    });
-  }
-  return output;
-}
-
-async function stopChild(child: ChildProcess, name: string, graceMs: number, polite: () => void) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  polite();
-  const timedOut = await Promise.race([exited.then(() => false), sleep(graceMs).then(() => true)]);
-  if (timedOut) {
-    log(`${name} did not stop within ${graceMs} ms; killing it`);
-    child.kill('SIGKILL');
-    await exited;
-  }
-}
-
-class StubProcess {
-  readonly output: string[];
-  url = '';
-  private nextId = 1;
-
-  private constructor(readonly child: ChildProcess) {
-    this.output = captureOutput(child);
-  }
-
-  static async start(): Promise<StubProcess> {
-    // `--import tsx`: the stub is TypeScript under test/support, run from source as the tests do.
-    const child = spawn(process.execPath, ['--import', 'tsx', STUB_SCRIPT], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
-    const stub = new StubProcess(child);
-    cleanup.stub = stub;
-    stub.url = await stub.request<string>(
-      {
-        type: 'start',
-        pacing: { firstTokenDelayMs: FIRST_TOKEN_MS, tokenIntervalMs: TOKEN_MS },
-        reply: REPLY,
-      },
-      (message) => (message.type === 'ready' ? message.url : undefined),
-    );
-    return stub;
-  }
-
-  private request<T>(command: StubCommand, pick: (message: StubMessage) => T | undefined): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const done = (error?: Error, value?: T) => {
-        clearTimeout(timer);
-        this.child.off('message', onMessage);
-        this.child.off('exit', onExit);
-        if (error) reject(error);
-        else resolve(value as T);
-      };
-      const timer = setTimeout(() => done(new Error(`stub process did not answer ${command.type}`)), 30_000);
-      const onMessage = (message: StubMessage) => {
-        if (message.type === 'error') return done(new Error(`stub process: ${message.message}`));
-        const value = pick(message);
-        if (value !== undefined) done(undefined, value);
-      };
-      const onExit = (code: number | null) => done(new Error(`stub process exited (${code})`));
-      this.child.on('message', onMessage);
-      this.child.on('exit', onExit);
-      this.child.send(command);
-    });
-  }
-
-  /** Forgets the requests recorded so far; resolves once the stub has done so. */
-  async reset(): Promise<void> {
-    const id = this.nextId++;
-    await this.request({ type: 'reset', id }, (message) =>
-      message.type === 'reset-done' && message.id === id ? true : undefined,
-    );
-  }
-
-  stats(): Promise<StubStats> {
-    const id = this.nextId++;
-    return this.request({ type: 'stats', id }, (message) =>
-      message.type === 'stats' && message.id === id ? message.stats : undefined,
-    );
-  }
-
-  stop(): Promise<void> {
-    return stopChild(this.child, 'stub process', 5_000, () => {
-      if (this.child.connected) this.child.send({ type: 'close' } satisfies StubCommand);
-      else this.child.kill('SIGTERM');
-    });
-  }
-}
-
-class ParleyProcess implements ParleyTarget {
-  readonly output: string[];
-  headers: Record<string, string> = {};
-  ingestLine = '';
-  exited: { code: number | null; signal: string | null } | undefined;
-  /** Warn and error lines logged once `countProblems` is set (start-up warnings are expected). */
-  countProblems = false;
-  warnLines = 0;
-  errorLines = 0;
-  readonly problems: string[] = [];
-
-  private constructor(
-    readonly child: ChildProcess,
-    readonly baseUrl: string,
-    private readonly env: NodeJS.ProcessEnv,
-    private readonly cwd: string,
-  ) {
-    this.output = captureOutput(child, (line) => {
-      if (line.startsWith('parley: ingested')) this.ingestLine = line.replace(/^parley: /, '');
-      const level = /"level":(\d+)/.exec(line)?.[1];
-      if (!this.countProblems || level === undefined || Number(level) < 40) return;
-      if (level === '40') this.warnLines++;
-      else this.errorLines++;
-      this.problems.push(line);
-      if (this.problems.length > 20) this.problems.shift();
-    });
-    child.on('exit', (code, signal) => {
-      this.exited = { code, signal };
-    });
-  }
-
-  static start(tempRoot: string, port: number, stubUrl: string): ParleyProcess {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      PARLEY_DATA_DIR: path.join(tempRoot, 'data'),
-      PARLEY_MODELS: `openai:${MODEL}`,
-      OPENAI_BASE_URL: stubUrl,
-      OPENAI_API_KEY: 'test',
-      PARLEY_LOG_LEVEL: 'warn',
-      PARLEY_HOST: '127.0.0.1',
-    };
-    // The embedded database, keyword retrieval and the defaults: nothing from the caller's setup.
-    for (const name of ['DATABASE_URL', 'PARLEY_CONFIG', 'PARLEY_EMBEDDINGS', 'REDIS_URL']) delete env[name];
-    // Started in the temp dir so that no parley.config.json in the checkout is picked up.
-    const child = spawn(
-      process.execPath,
-      [path.join(REPO_ROOT, 'bin', 'parley.js'), 'serve', '--port', String(port), '--docs', DOCS_DIR],
-      { cwd: tempRoot, env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const server = new ParleyProcess(child, `http://127.0.0.1:${port}`, env, tempRoot);
-    cleanup.parley = server;
-    return server;
-  }
-
-  /** Waits for the "serving on" line (after the docs are ingested), then for /readyz. */
-  async waitReady(timeoutMs: number): Promise<unknown> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (this.exited) throw new Error(`Parley exited during start-up (${JSON.stringify(this.exited)})`);
-      if (this.output.some((line) => line.includes('serving on'))) {
-        try {
-          const response = await fetch(`${this.baseUrl}/readyz`, { signal: AbortSignal.timeout(2000) });
-          if (response.status === 200) return response.json();
-          await response.body?.cancel();
-        } catch {
-          // not answering yet
-        }
-      }
-      await sleep(200);
-    }
-    throw new Error(`Parley not ready after ${timeoutMs} ms`);
-  }
-
-  /**
-   * Creates an API key for the default tenant (which holds the ingested docs) with the CLI, which
-   * reaches the running server's embedded database through its socket, and sends it from now on.
-   * Once a key exists, Parley requires one on every request.
-   */
-  createKey(): void {
-    const stdout = execFileSync(
-      process.execPath,
-      [path.join(REPO_ROOT, 'bin', 'parley.js'), 'keys', 'create', '--tenant', 'default'],
-      { cwd: this.cwd, env: this.env, encoding: 'utf8', timeout: 60_000 },
-    );
-    const key = stdout.trim().split('\n').at(-1)?.trim() ?? '';
-    if (!key.startsWith('parley_')) throw new Error(`parley keys create printed no key: ${stdout}`);
-    this.headers = { authorization: `Bearer ${key}` };
-  }
-
-  stop(): Promise<void> {
-    return stopChild(this.child, 'Parley', 25_000, () => this.child.kill('SIGTERM'));
   }
 }
 
@@ -777,23 +453,6 @@ function levelFigures(level: Level) {
     directTotal: triple(direct.map((s) => s.totalMs)),
     parleyTotal: triple(parley.map((s) => s.totalMs)),
   };
-}
-
-function commitLine(): string {
-  try {
-    let commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-    }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', 'src'], {
-      cwd: REPO_ROOT,
-      encoding: 'utf8',
-    }).trim();
-    if (dirty) commit += ' (src/ has uncommitted changes)';
-    return commit;
-  } catch {
-    return 'unknown';
-  }
 }
 
 function report(levels: Level[], context: { ready: unknown; bootMs: number; parley: ParleyProcess }): string {
@@ -964,12 +623,18 @@ async function runBenchmark(): Promise<void> {
   const tempRoot = await mkdtemp(path.join(os.tmpdir(), 'parley-bench-ttft-'));
   cleanup.tempRoot = tempRoot;
 
-  const stub = await StubProcess.start();
+  const stub = await StubProcess.start(
+    { firstTokenDelayMs: FIRST_TOKEN_MS, tokenIntervalMs: TOKEN_MS },
+    (spawned) => {
+      cleanup.stub = spawned;
+    },
+  );
   log(`stub provider pid ${stub.child.pid} at ${stub.url}`);
 
   const port = await freePort();
   const bootStarted = performance.now();
-  const parley = ParleyProcess.start(tempRoot, port, stub.url);
+  const parley = ParleyProcess.start({ tempRoot, port, stubUrl: stub.url });
+  cleanup.parley = parley;
   const ready = await parley.waitReady(180_000);
   const bootMs = performance.now() - bootStarted;
   log(`Parley pid ${parley.child.pid} ready on ${parley.baseUrl} in ${(bootMs / 1000).toFixed(1)} s`);
@@ -1043,34 +708,21 @@ async function tidyUp(): Promise<void> {
   if (tempRoot) await rm(tempRoot, { recursive: true, force: true });
 }
 
-// Last resort if the process exits without running tidyUp (e.g. an uncaught error).
-process.on('exit', () => {
-  cleanup.parley?.child.kill('SIGKILL');
-  cleanup.stub?.child.kill('SIGKILL');
-  if (cleanup.tempRoot) rmSync(cleanup.tempRoot, { recursive: true, force: true });
+await runBench(runBenchmark, {
+  tidyUp,
+  killNow: () => {
+    cleanup.parley?.child.kill('SIGKILL');
+    cleanup.stub?.child.kill('SIGKILL');
+    if (cleanup.tempRoot) rmSync(cleanup.tempRoot, { recursive: true, force: true });
+  },
+  onFailure: () => {
+    for (const [name, output] of [
+      ['Parley', cleanup.parley?.output],
+      ['stub', cleanup.stub?.output],
+    ] as const) {
+      if (!output?.length) continue;
+      log(`last ${name} output:`);
+      for (const line of output.slice(-20)) log(`  ${line.slice(0, 400)}`);
+    }
+  },
 });
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    log(`${signal}: cleaning up`);
-    void tidyUp().finally(() => process.exit(130));
-  });
-}
-
-let exitCode = 0;
-try {
-  await runBenchmark();
-} catch (error) {
-  exitCode = 1;
-  log(`benchmark failed: ${(error as Error).stack ?? String(error)}`);
-  for (const [name, output] of [
-    ['Parley', cleanup.parley?.output],
-    ['stub', cleanup.stub?.output],
-  ] as const) {
-    if (!output?.length) continue;
-    log(`last ${name} output:`);
-    for (const line of output.slice(-20)) log(`  ${line.slice(0, 400)}`);
-  }
-} finally {
-  await tidyUp();
-}
-process.exit(exitCode);

@@ -1,4 +1,4 @@
-// Preloaded into the Parley server by bench/ingest-event-loop.ts (`node --import <this file>`):
+// Preloaded into the servers the benchmarks measure (`node --import <this file>`):
 // an event-loop delay histogram on the server's main (HTTP) thread that the benchmark can reset
 // and read over the child-process IPC channel, independently of /metrics scrapes (prom-client
 // resets its own histogram on every scrape). Also sums GC pauses on that thread.

@@ -1,4 +1,4 @@
-// The IPC protocol between bench/ttft.ts and bench/support/stub-provider-process.ts (kept apart
+// The IPC protocol between the benchmarks and bench/support/stub-provider-process.ts (kept apart
 // so the benchmark can import it without running the child's top-level code).
 import type { Pacing } from '../../test/support/stub-provider/index.js';
 

@@ -1,6 +1,6 @@
 // The stub model server (test/support/stub-provider) in a process of its own, for benchmarks:
-// started by bench/ttft.ts as `node --import tsx bench/support/stub-provider-process.ts` with an
-// IPC channel. It gets its own event loop, so its pacing timers are not delayed by the load
+// started by bench/support/stub-process.ts as `node --import tsx bench/support/stub-provider-process.ts`
+// with an IPC channel. It gets its own event loop, so its pacing timers are not delayed by the load
 // generator parsing streams (nor the load generator by it).
 //
 // IPC (bench/support/stub-protocol.ts): { type: 'start', pacing, reply } → { type: 'ready', url };

@@ -1,0 +1,397 @@
+// The load benchmark's report (bench/results/load.md): the settings, the goals with a verdict,
+// one row per server and concurrency, telemetry on/off, the soak, and the chart's data.
+import os from 'node:os';
+import { commitLine } from './bench-paths.js';
+import type { ProbeSnapshot } from './event-loop-probe-client.js';
+import type { ChartSeries } from './load-chart.js';
+import type { LoadResult } from './load-protocol.js';
+import { fmt, percentile } from './percentiles.js';
+
+export type ServerName =
+  | 'direct'
+  | 'proxy'
+  | 'langchain'
+  | 'parley'
+  | 'parley-pg'
+  | 'parley telemetry off'
+  | 'parley telemetry on'
+  | 'parley soak';
+
+/** One server at one concurrency, over the measured window. */
+export interface LevelRun {
+  server: ServerName;
+  concurrency: number;
+  load: LoadResult;
+  wallMs: number;
+  /** The server process's CPU time over the window (all its threads), in ms. */
+  serverCpuMs: number;
+  cpuPerTurnMs: number;
+  turnsPerSecond: number;
+  eventLoop: ProbeSnapshot | undefined;
+  rssBytes: number;
+  hwmBytes: number;
+  /** % of one CPU over the window: the whole machine, then the server, the stub and the load generator. */
+  machine: { busyPct: number; serverPct: number; stubPct: number; generatorPct: number };
+  /** The window on the CLOCK_MONOTONIC clock in µs (a --cpu-prof profile's clock). */
+  profileWindowUs?: [number, number];
+}
+
+export interface SoakRun {
+  level: LevelRun;
+  minutes: number;
+  warmupS: number;
+  samples: { elapsedS: number; rssMiB: number }[];
+  before: { fds: number; sockets: number; tcp: { established: number; other: number } };
+  after: { fds: number; sockets: number; tcp: { established: number; other: number } };
+}
+
+export interface LoadReportContext {
+  command: string;
+  levels: number[];
+  durationS: number;
+  warmupS: number;
+  turns: number;
+  thinkMs: number;
+  firstTokenMs: number;
+  tokenMs: number;
+  replyTokens: number;
+  parleyEnv: Record<string, string | undefined>;
+  parleyProblems: { name: string; warn: number; error: number; last: string[] }[];
+  profile?: string;
+  notes: string[];
+}
+
+const MiB = 2 ** 20;
+const CHART_SERVERS: ServerName[] = ['direct', 'proxy', 'langchain', 'parley', 'parley-pg'];
+const LABELS: Record<ServerName, string> = {
+  direct: 'stub, called directly',
+  proxy: 'bare Fastify proxy',
+  langchain: 'LangChain.js reference',
+  parley: 'Parley, embedded',
+  'parley-pg': 'Parley, PostgreSQL + Redis',
+  'parley telemetry off': 'Parley, embedded, PARLEY_TELEMETRY=off',
+  'parley telemetry on': 'Parley, embedded, telemetry on',
+  'parley soak': 'Parley, embedded (soak)',
+};
+
+const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
+const ttft = (run: LevelRun, p: number) => percentile(sorted(run.load.ttftMs), p);
+const errorCount = (run: LevelRun) => Object.values(run.load.errors).reduce((sum, n) => sum + n, 0);
+const line = (cells: string[]) => `| ${cells.map((cell) => cell.replaceAll('|', '\\|')).join(' | ')} |`;
+
+function find(levels: LevelRun[], server: ServerName, concurrency: number): LevelRun | undefined {
+  return levels.find((run) => run.server === server && run.concurrency === concurrency);
+}
+
+/** Time to first token over the stub called directly at the same concurrency, percentile by percentile. */
+function added(levels: LevelRun[], run: LevelRun, p: number): number {
+  const direct = find(levels, 'direct', run.concurrency);
+  return direct ? ttft(run, p) - ttft(direct, p) : Number.NaN;
+}
+
+export function ttftSeries(levels: LevelRun[]): ChartSeries[] {
+  return CHART_SERVERS.flatMap((server) => {
+    const runs = levels.filter((run) => run.server === server);
+    if (runs.length === 0) return [];
+    return [
+      {
+        name: LABELS[server],
+        points: runs.map((run) => ({ concurrency: run.concurrency, p50: ttft(run, 50), p99: ttft(run, 99) })),
+      },
+    ];
+  });
+}
+
+function resultsTable(levels: LevelRun[]): string {
+  const header = line([
+    'server',
+    'concurrent',
+    'TTFT p50 / p99 (ms)',
+    '**added** p50 / p99 (ms)',
+    'turn p50 / p99 (s)',
+    'token gap p50 / p99 (ms)',
+    'turns/s',
+    'errors',
+    'event-loop p99 (ms)',
+    'CPU ms / turn',
+    'RSS (MiB)',
+    'machine CPU: busy (server / stub / load gen), % of one CPU',
+  ]);
+  const rows = levels.map((run) => {
+    const turns = sorted(run.load.turnMs);
+    const errors = errorCount(run);
+    const m = run.machine;
+    return line([
+      LABELS[run.server],
+      String(run.concurrency),
+      `${fmt(ttft(run, 50))} / ${fmt(ttft(run, 99))}`,
+      run.server === 'direct'
+        ? '(baseline)'
+        : `${fmt(added(levels, run, 50))} / ${fmt(added(levels, run, 99))}`,
+      `${fmt(percentile(turns, 50) / 1000, 2)} / ${fmt(percentile(turns, 99) / 1000, 2)}`,
+      `${fmt(run.load.gapMs.p50)} / ${fmt(run.load.gapMs.p99)}`,
+      fmt(run.turnsPerSecond),
+      errors === 0 ? '0' : `**${errors}**`,
+      run.eventLoop ? fmt(run.eventLoop.p99Ms) : 'n/a',
+      fmt(run.cpuPerTurnMs),
+      fmt(run.rssBytes / MiB, 0),
+      `${fmt(m.busyPct, 0)} (${fmt(m.serverPct, 0)} / ${fmt(m.stubPct, 0)} / ${fmt(m.generatorPct, 0)})`,
+    ]);
+  });
+  return [header, line(Array(12).fill('---')), ...rows].join('\n');
+}
+
+interface Goal {
+  goal: string;
+  measured: string;
+  pass: boolean | undefined;
+}
+
+const verdict = (pass: boolean | undefined) =>
+  pass === undefined ? 'not measured' : pass ? '**PASS**' : '**FAIL**';
+
+/** Figures where lower is better, and turns/s where higher is: Parley against LangChain, level by level. */
+function versusLangChain(levels: LevelRun[]): Goal {
+  const behind: string[] = [];
+  let compared = 0;
+  for (const run of levels.filter((r) => r.server === 'parley')) {
+    const reference = find(levels, 'langchain', run.concurrency);
+    if (!reference) continue;
+    compared++;
+    const figures: [string, number, number, boolean][] = [
+      ['TTFT p50', ttft(run, 50), ttft(reference, 50), false],
+      ['TTFT p99', ttft(run, 99), ttft(reference, 99), false],
+      ['turns/s', run.turnsPerSecond, reference.turnsPerSecond, true],
+      ['errors', errorCount(run), errorCount(reference), false],
+      ['event-loop p99', run.eventLoop?.p99Ms ?? Number.NaN, reference.eventLoop?.p99Ms ?? Number.NaN, false],
+      ['CPU/turn', run.cpuPerTurnMs, reference.cpuPerTurnMs, false],
+      ['RSS', run.rssBytes, reference.rssBytes, false],
+    ];
+    for (const [name, ours, theirs, higherIsBetter] of figures) {
+      const ahead = higherIsBetter ? ours >= theirs : ours <= theirs;
+      if (!ahead) behind.push(`${name} at ${run.concurrency}`);
+    }
+  }
+  return {
+    goal: 'Parley (embedded) ahead of the LangChain.js reference on every figure, at every level',
+    measured:
+      compared === 0 ? 'n/a' : behind.length === 0 ? 'ahead on all' : `behind on: ${behind.join(', ')}`,
+    pass: compared === 0 ? undefined : behind.length === 0,
+  };
+}
+
+function goals(levels: LevelRun[], soak: SoakRun | undefined): Goal[] {
+  const p100 = find(levels, 'parley', 100);
+  const proxy100 = find(levels, 'proxy', 100);
+  const result: Goal[] = [];
+  const ratio = p100 && proxy100 ? p100.turnsPerSecond / proxy100.turnsPerSecond : Number.NaN;
+  result.push({
+    goal: 'at 100 concurrent, Parley throughput ≥ 0.8 × bare proxy',
+    measured: `${fmt(p100?.turnsPerSecond ?? Number.NaN)} vs ${fmt(proxy100?.turnsPerSecond ?? Number.NaN)} turns/s = ${fmt(ratio, 2)}×`,
+    pass: Number.isFinite(ratio) ? ratio >= 0.8 : undefined,
+  });
+  for (const [p, limit] of [
+    [50, 10],
+    [99, 50],
+  ] as const) {
+    const value = p100 ? added(levels, p100, p) : Number.NaN;
+    result.push({
+      goal: `at 100 concurrent, added time to first token p${p} ≤ ${limit} ms`,
+      measured: `${fmt(value)} ms`,
+      pass: Number.isFinite(value) ? value <= limit : undefined,
+    });
+  }
+  for (const server of ['parley', 'parley-pg'] as const) {
+    const run = find(levels, server, 500);
+    result.push({
+      goal: `at 500 concurrent, zero errors (${LABELS[server]})`,
+      measured: run ? `${errorCount(run)} errors in ${run.load.turnsStarted} turns` : 'n/a',
+      pass: run ? errorCount(run) === 0 : undefined,
+    });
+    result.push({
+      goal: `at 500 concurrent, event-loop delay p99 ≤ 50 ms (${LABELS[server]})`,
+      measured: run?.eventLoop ? `${fmt(run.eventLoop.p99Ms)} ms` : 'n/a',
+      pass: run?.eventLoop ? run.eventLoop.p99Ms <= 50 : undefined,
+    });
+  }
+  result.push(versusLangChain(levels));
+  const growth = soak ? soakGrowth(soak) : undefined;
+  result.push({
+    goal: 'soak: RSS growth after warm-up < 10 %',
+    measured: growth ? `${fmt(growth.pct)} % (${fmt(growth.from, 0)} → ${fmt(growth.to, 0)} MiB)` : 'n/a',
+    pass: growth ? growth.pct < 10 : undefined,
+  });
+  const overhead = telemetryOverhead(levels);
+  result.push({
+    goal: 'tracing, metrics and logging together cost < 3 % of a turn’s CPU time',
+    measured: overhead
+      ? `${fmt(overhead.pct)} % (${fmt(overhead.on)} vs ${fmt(overhead.off)} ms/turn)`
+      : 'n/a',
+    pass: overhead ? overhead.pct < 3 : undefined,
+  });
+  return result;
+}
+
+function telemetryOverhead(levels: LevelRun[]): { on: number; off: number; pct: number } | undefined {
+  const on = levels.find((run) => run.server === 'parley telemetry on');
+  const off = levels.find((run) => run.server === 'parley telemetry off');
+  if (!on || !off) return undefined;
+  return {
+    on: on.cpuPerTurnMs,
+    off: off.cpuPerTurnMs,
+    pct: (100 * (on.cpuPerTurnMs - off.cpuPerTurnMs)) / on.cpuPerTurnMs,
+  };
+}
+
+/** RSS over the first and the last minute after warm-up (mean of the samples in each). */
+function soakGrowth(soak: SoakRun): { from: number; to: number; pct: number } | undefined {
+  const after = soak.samples.filter((s) => s.elapsedS > soak.warmupS);
+  if (after.length < 2) return undefined;
+  const span = Math.min(60, (after.at(-1)!.elapsedS - after[0]!.elapsedS) / 2);
+  const mean = (list: typeof after) => list.reduce((sum, s) => sum + s.rssMiB, 0) / list.length;
+  const from = mean(after.filter((s) => s.elapsedS <= after[0]!.elapsedS + span));
+  const to = mean(after.filter((s) => s.elapsedS >= after.at(-1)!.elapsedS - span));
+  return { from, to, pct: (100 * (to - from)) / from };
+}
+
+function soakSection(soak: SoakRun): string {
+  const growth = soakGrowth(soak);
+  const run = soak.level;
+  const rows = [
+    line(['', 'before (idle)', 'after (idle, 10 s after the load)']),
+    line(['---', '---', '---']),
+    line(['open descriptors', String(soak.before.fds), String(soak.after.fds)]),
+    line(['of which sockets', String(soak.before.sockets), String(soak.after.sockets)]),
+    line([
+      'TCP connections on the server port (established / other)',
+      `${soak.before.tcp.established} / ${soak.before.tcp.other}`,
+      `${soak.after.tcp.established} / ${soak.after.tcp.other}`,
+    ]),
+  ];
+  const series = soak.samples.map((s) => `${fmt(s.elapsedS, 0)} s: ${fmt(s.rssMiB, 0)}`).join(', ');
+  return [
+    `## Soak: ${LABELS.parley} at ${run.concurrency} concurrent for ${soak.minutes} minutes`,
+    '',
+    `Warm-up ${fmt(soak.warmupS, 0)} s, then ${fmt(run.wallMs / 1000, 0)} s measured: ${fmt(run.turnsPerSecond)} turns/s, ` +
+      `${errorCount(run)} errors in ${run.load.turnsStarted} turns, TTFT p50 / p99 ${fmt(ttft(run, 50))} / ${fmt(ttft(run, 99))} ms, ` +
+      `event-loop p99 ${run.eventLoop ? fmt(run.eventLoop.p99Ms) : 'n/a'} ms, CPU ${fmt(run.cpuPerTurnMs)} ms/turn, ` +
+      `peak RSS ${fmt(run.hwmBytes / MiB, 0)} MiB. RSS growth after warm-up (mean of the first minute vs the last): ` +
+      `**${growth ? `${fmt(growth.pct)} %` : 'n/a'}**.`,
+    '',
+    ...rows,
+    '',
+    `RSS (MiB) over time: ${series}.`,
+    '',
+  ].join('\n');
+}
+
+function notesSection(levels: LevelRun[], context: LoadReportContext): string {
+  const rows = levels.map((run) => {
+    const modes = Object.entries(run.load.modes)
+      .map(([mode, n]) => `${n} ${mode}`)
+      .join(', ');
+    const errors = Object.entries(run.load.errors)
+      .map(([kind, n]) => `${n}× ${kind}`)
+      .join('; ');
+    const byTurn = run.load.ttftP50ByTurn.map((ms) => fmt(ms)).join(' / ');
+    const gc = run.eventLoop?.gc;
+    return line([
+      LABELS[run.server],
+      String(run.concurrency),
+      `${run.load.turnsStarted} started, ${run.load.turnsOk} ok${modes ? ` (${modes})` : ''}`,
+      errors || '—',
+      byTurn,
+      run.eventLoop ? `${fmt(run.eventLoop.p50Ms)} / ${fmt(run.eventLoop.maxMs)}` : 'n/a',
+      gc ? `${gc.count}, ${fmt(gc.totalMs, 0)} ms, max ${fmt(gc.maxMs)}` : 'n/a',
+      fmt(run.hwmBytes / MiB, 0),
+      fmt(run.load.clientLoopP99Ms),
+    ]);
+  });
+  return [
+    '## Details',
+    '',
+    line([
+      'server',
+      'concurrent',
+      'turns in the window (answer modes)',
+      'errors',
+      'TTFT p50 by turn of the conversation (ms)',
+      'event-loop p50 / max (ms)',
+      'GC pauses: count, total, max',
+      'peak RSS (MiB)',
+      'load generator event-loop p99 (ms)',
+    ]),
+    line(Array(9).fill('---')),
+    ...rows,
+    '',
+    ...context.parleyProblems.map(
+      (p) =>
+        `Parley (${p.name}) log lines at warn / error while measured: ${p.warn} / ${p.error}` +
+        (p.last.length ? `; last: ${p.last.map((l) => `\`${l.slice(0, 300)}\``).join(' ')}\n` : '.\n'),
+    ),
+  ].join('\n');
+}
+
+export function loadReport(
+  levels: LevelRun[],
+  soak: SoakRun | undefined,
+  context: LoadReportContext,
+): string {
+  const env = Object.entries(context.parleyEnv)
+    .filter(([, value]) => value !== undefined)
+    .map(([name, value]) => `${name}=${value}`)
+    .join(', ');
+  const goalRows = goals(levels, soak).map((g) => line([g.goal, g.measured, verdict(g.pass)]));
+  const overhead = telemetryOverhead(levels);
+  const cpus = os.cpus();
+  return [
+    '# Load benchmark: Parley, a bare proxy and a LangChain.js reference on one stub model',
+    '',
+    `Run ${new Date().toISOString()} · commit ${commitLine()} · Node ${process.version} · ${cpus.length} CPUs ` +
+      `(${cpus[0]?.model ?? '?'}), shared with other work (load average at the end ${os
+        .loadavg()
+        .map((n) => n.toFixed(1))
+        .join(' ')}) · ` +
+      `\`npm run build && ${context.command}\``,
+    '',
+    `Stub model (OpenAI Chat Completions, its own process): first token after ${context.firstTokenMs} ms, then one every ` +
+      `${context.tokenMs} ms, ${context.replyTokens} tokens. Load generator (its own process, node:http, no socket limit): ` +
+      `closed loop, each virtual user holds a conversation of ${context.turns} turns (questions from ` +
+      `\`examples/eval/fastify-questions.jsonl\`), then starts another; think time ${context.thinkMs} ms. ` +
+      `Per level: ${context.warmupS} s warm-up (users ramp up over one reply), then ${context.durationS} s measured. ` +
+      `Parley: \`parley serve --docs ../shared/data/fastify-docs\`, keyword (BM25) retrieval, default settings except ${env || 'none'} ` +
+      '(request rate limits off: a closed loop of hundreds of users from one address and one key would hit the default 600/min); ' +
+      'logs (info) to a pipe the bench reads; an API key on every request.',
+    '',
+    'TTFT: request start → first token. **Added** = the server’s TTFT percentile − the stub’s, called directly at the same ' +
+      'concurrency in this run. Turns/s: turns that ended inside the window. CPU ms / turn: the server process’s CPU time ' +
+      '(all threads, /proc/<pid>/stat) over the window ÷ those turns (for PostgreSQL + Redis, the database’s and Redis’s own CPU ' +
+      'is not included). Event-loop delay: the server’s main thread, `monitorEventLoopDelay` at 10 ms resolution (an idle loop reads ~10 ms). ' +
+      'Only answers the model generated count in TTFT (Parley answers `not_found` without a model call when nothing relevant is retrieved).',
+    '',
+    '## Goals (reported, not asserted)',
+    '',
+    line(['goal', 'measured', 'verdict']),
+    line(['---', '---', '---']),
+    ...goalRows,
+    '',
+    '## Results',
+    '',
+    resultsTable(levels),
+    '',
+    ...(overhead
+      ? [
+          '## Telemetry overhead',
+          '',
+          `Parley embedded at ${levels.find((r) => r.server === 'parley telemetry on')?.concurrency} concurrent, restarted on the same data with ` +
+            `\`PARLEY_TELEMETRY=off\` (no tracing, metrics recording or request logging), then with telemetry on: ` +
+            `**${fmt(overhead.off)} → ${fmt(overhead.on)} CPU ms per turn, ${fmt(overhead.pct)} %** of a turn’s CPU time.`,
+          '',
+        ]
+      : []),
+    ...(soak ? [soakSection(soak)] : []),
+    notesSection(levels, context),
+    ...context.notes.map((note) => `${note}\n`),
+    ...(context.profile ? ['## CPU profile of Parley', '', context.profile] : []),
+  ].join('\n');
+}
