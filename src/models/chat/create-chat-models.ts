@@ -1,6 +1,6 @@
 // Builds the model chain's models once, from PARLEY_MODELS (`provider:model,...`).
 import { createAnthropic } from '@ai-sdk/anthropic';
-import type { LanguageModel } from 'ai';
+import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { ParleyError } from '../../errors/index.js';
 import { openAIProvider } from '../openai/openai-provider.js';
 import { SdkChatModel } from './sdk-chat-model.js';
@@ -19,7 +19,7 @@ export interface ChatModelSettings {
 const ANTHROPIC_API_URL = 'https://api.anthropic.com/v1';
 
 /** Each supported provider's AI SDK language model, by the prefix used in PARLEY_MODELS. */
-const languageModels = new Map<string, (model: string, settings: ChatModelSettings) => LanguageModel>([
+const languageModels = new Map<string, (model: string, settings: ChatModelSettings) => LanguageModelV3>([
   // Chat Completions: the API every OpenAI-compatible server (vLLM, Ollama, llama.cpp) speaks.
   ['openai', (model, settings) => openAIProvider(settings, SETTING).chat(model)],
   [

@@ -1,6 +1,9 @@
-// A chat model through the AI SDK's streamText. Retries are left to the model chain (which moves
-// to the next model rather than making the user wait), so the SDK makes one attempt.
-import { type LanguageModel, streamText } from 'ai';
+// A chat model through an AI SDK provider, called at the provider level (`doStream`): the
+// provider's own client, wire format and error types, without `streamText`'s orchestration
+// (steps, tools, retries, telemetry, output transforms), which a plain streamed answer does not
+// use and which costs a chain of web streams per token (measured: bench/results/load.md). Retries
+// are left to the model chain (which moves to the next model rather than making the user wait).
+import type { LanguageModelV3, LanguageModelV3Prompt, LanguageModelV3Usage } from '@ai-sdk/provider';
 import { providerError } from '../provider-error.js';
 import type { ChatModel, GenerationRequest, TokenUsage } from './types.js';
 
@@ -9,41 +12,54 @@ export class SdkChatModel implements ChatModel {
 
   constructor(
     readonly id: string,
-    private readonly model: LanguageModel,
+    private readonly model: LanguageModelV3,
   ) {
     this.provider = id.slice(0, id.indexOf(':'));
   }
 
   async *stream(request: GenerationRequest): AsyncGenerator<string, TokenUsage> {
-    const result = streamText({
-      model: this.model,
-      system: request.system,
-      messages: request.messages,
-      maxOutputTokens: request.maxOutputTokens,
-      abortSignal: request.signal,
-      maxRetries: 0,
-      // Errors arrive as stream parts and are handled below; the SDK would also print them.
-      onError: () => {},
-    });
+    const prompt: LanguageModelV3Prompt = [
+      { role: 'system', content: request.system },
+      ...request.messages.map((message) => ({
+        role: message.role,
+        content: [{ type: 'text' as const, text: message.content }],
+      })),
+    ];
+    let reader: ReadableStreamDefaultReader<unknown> | undefined;
+    let finished = false;
     try {
-      for await (const part of result.fullStream) {
+      const { stream } = await this.model.doStream({
+        prompt,
+        ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
+        ...(request.signal ? { abortSignal: request.signal } : {}),
+      });
+      const parts = stream.getReader();
+      reader = parts;
+      let usage: LanguageModelV3Usage | undefined;
+      for (;;) {
+        const { value: part, done } = await parts.read();
+        if (done) break;
         if (part.type === 'text-delta') {
-          if (part.text) yield part.text;
+          if (part.delta) yield part.delta;
         } else if (part.type === 'error') {
           throw part.error;
-        } else if (part.type === 'abort') {
-          throw request.signal?.reason ?? new Error('generation aborted');
+        } else if (part.type === 'finish') {
+          usage = part.usage;
         }
       }
-      const usage = await result.usage;
+      finished = true;
+      if (request.signal?.aborted) throw request.signal.reason ?? new Error('generation aborted');
       return {
-        inputTokens: usage.inputTokens ?? 0,
-        outputTokens: usage.outputTokens ?? 0,
-        cachedInputTokens: usage.inputTokenDetails?.cacheReadTokens ?? 0,
+        inputTokens: usage?.inputTokens.total ?? 0,
+        outputTokens: usage?.outputTokens.total ?? 0,
+        cachedInputTokens: usage?.inputTokens.cacheRead ?? 0,
       };
     } catch (error) {
       if (request.signal?.aborted) throw request.signal.reason ?? error;
       throw providerError(`model ${this.id}`, error);
+    } finally {
+      // Stopped early (the consumer returned, or an error): cancel the provider's response.
+      if (!finished) await reader?.cancel().catch(() => {});
     }
   }
 }
