@@ -23,7 +23,12 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_INVALID_MULTIPART_CONTENT_TYPE: 'PARLEY_ERR_UNSUPPORTED_MEDIA',
 };
 
-export function toErrorResponse(error: unknown): { status: number; body: ErrorBody; unexpected: boolean } {
+export function toErrorResponse(error: unknown): {
+  status: number;
+  body: ErrorBody;
+  unexpected: boolean;
+  headers?: Record<string, string>;
+} {
   if (isParleyError(error)) {
     return {
       status: error.httpStatus,
@@ -52,6 +57,18 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
       unexpected: false,
     };
   }
+  // Every database connection stayed busy for the pool's whole wait (pg-pool's timeout): the
+  // server is overloaded, not broken. 503 with Retry-After tells clients and balancers to back off.
+  if (error instanceof Error && error.message === 'timeout exceeded when trying to connect') {
+    return {
+      status: 503,
+      body: {
+        error: { code: 'PARLEY_ERR_DEPENDENCY', message: 'the server is overloaded; retry in a moment' },
+      },
+      unexpected: false,
+      headers: { 'retry-after': '1' },
+    };
+  }
   const fastifyError = error as Partial<FastifyError>;
   const status = fastifyError.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
@@ -76,8 +93,9 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
 }
 
 export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
-  const { status, body, unexpected } = toErrorResponse(error);
+  const { status, body, unexpected, headers } = toErrorResponse(error);
   if (isParleyError(error) && error.headers) void reply.headers(error.headers);
+  if (headers) void reply.headers(headers);
   if (unexpected) request.log.error({ err: error }, 'request failed');
   else request.log.info({ code: body.error.code, status }, 'request rejected');
   void reply.status(status).send(body);
