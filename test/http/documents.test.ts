@@ -20,12 +20,14 @@ describe.each(BACKENDS)('documents on %s', (kind) => {
   });
 
   const app = () => server.parley.app;
+  // The first job also starts the parsing worker thread: on a busy machine that alone can take
+  // tens of seconds, so the wait is generous (a job that never finishes still fails the test).
   const waitForJob = (jobId: string) =>
     eventually(async () => {
       const job = await call<Job>(app(), { method: 'GET', url: `/v1/jobs/${jobId}` });
       expect(job.status).toBe(200);
       return job.body.status === 'succeeded' || job.body.status === 'failed' ? job.body : undefined;
-    });
+    }, 45_000);
   const chunkIds = async (documentId: string) =>
     (
       await server.runtime.db.query<{ id: number }>(
