@@ -3,8 +3,7 @@
 // dropped afterwards). Opened through Parley's own openDatabase, so migrations, search extensions
 // and their indexes are exactly what a server gets. Also reads what the case costs: disk size and
 // the resident memory of the process that holds the database.
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';

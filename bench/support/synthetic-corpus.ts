@@ -41,7 +41,32 @@ const FUNCTION_WORDS = (
   'any how where two both through between each should those under while about very because before'
 ).split(' ');
 
-const ONSETS = ['b', 'c', 'd', 'f', 'g', 'h', 'k', 'l', 'm', 'n', 'p', 'r', 's', 't', 'v', 'pr', 'tr', 'st', 'cl', 'gr', 'sh', 'th', 'pl', 'br'];
+const ONSETS = [
+  'b',
+  'c',
+  'd',
+  'f',
+  'g',
+  'h',
+  'k',
+  'l',
+  'm',
+  'n',
+  'p',
+  'r',
+  's',
+  't',
+  'v',
+  'pr',
+  'tr',
+  'st',
+  'cl',
+  'gr',
+  'sh',
+  'th',
+  'pl',
+  'br',
+];
 const VOWELS = ['a', 'e', 'i', 'o', 'u', 'ai', 'ea', 'io', 'ou'];
 const CODAS = ['', '', 'n', 'r', 'l', 's', 't', 'm', 'nd', 'st', 'x'];
 const SUFFIXES = ['', '', '', 's', 'ing', 'ed', 'tion', 'er', 'al', 'ity', 'ment', 'ous', 'ly'];
@@ -82,7 +107,7 @@ export class SyntheticCorpus {
     const perTopic = options.topicWords ?? 400;
     this.topicShare = options.topicShare ?? 0.35;
     this.words = makeVocabulary(size, options.seed);
-    this.words.forEach((word, index) => this.wordIndex.set(word, index));
+    for (const [index, word] of this.words.entries()) this.wordIndex.set(word, index);
     this.cdf = zipfCdf(size, zipf);
     this.topicCdf = zipfCdf(perTopic, 1.0);
     // A topic's words come from the middle and the tail of the vocabulary: the distinctive words.
@@ -171,7 +196,8 @@ function makeVocabulary(size: number, seed: number): string[] {
     // Common words are short, rare ones longer, as in English.
     const syllables = 1 + (random() < 0.45 ? 1 : 0) + (words.length > 5_000 && random() < 0.35 ? 1 : 0);
     let word = '';
-    for (let s = 0; s < syllables; s++) word += pick(ONSETS) + pick(VOWELS) + (s === syllables - 1 ? pick(CODAS) : '');
+    for (let s = 0; s < syllables; s++)
+      word += pick(ONSETS) + pick(VOWELS) + (s === syllables - 1 ? pick(CODAS) : '');
     word += pick(SUFFIXES);
     if (word.length < 3 || seen.has(word)) continue;
     seen.add(word);
