@@ -8,18 +8,7 @@
 //
 // Every chunk, document and query is a pure function of (seed, index): any size can be made in any
 // order without holding the corpus in memory.
-
-/** mulberry32: a small, fast, seeded PRNG (good enough for synthetic text). */
-export function makeRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { seededRandom } from './seeded-random.js';
 
 /** A 32-bit hash of integers (seeding per-item generators). */
 function mix(...values: number[]): number {
@@ -112,7 +101,7 @@ export class SyntheticCorpus {
     this.topicCdf = zipfCdf(perTopic, 1.0);
     // A topic's words come from the middle and the tail of the vocabulary: the distinctive words.
     this.topicLists = Array.from({ length: topics }, (_, topic) => {
-      const random = makeRandom(mix(options.seed, 7, topic));
+      const random = seededRandom(mix(options.seed, 7, topic));
       const list = new Uint32Array(perTopic);
       const start = FUNCTION_WORDS.length + 200;
       for (let i = 0; i < perTopic; i++) list[i] = start + Math.floor(random() ** 1.5 * (size - start));
@@ -126,7 +115,7 @@ export class SyntheticCorpus {
 
   /** Chunk `index` of the corpus identified by `stream` (e.g. one per tenant). */
   chunk(stream: number, index: number): SyntheticChunk {
-    const random = makeRandom(mix(this.seed, stream, index));
+    const random = seededRandom(mix(this.seed, stream, index));
     const topic = Math.floor(random() * this.topicLists.length);
     // 110-230 words: ~150-300 tokens of English.
     const length = 110 + Math.floor(random() * 121);
@@ -153,7 +142,7 @@ export class SyntheticCorpus {
    * does not contain, as people write them.
    */
   query(stream: number, index: number, target: SyntheticChunk): string {
-    const random = makeRandom(mix(this.seed, 1_000_003, stream, index));
+    const random = seededRandom(mix(this.seed, 1_000_003, stream, index));
     const content = [
       ...new Set(
         target.text
@@ -188,7 +177,7 @@ export class SyntheticCorpus {
 }
 
 function makeVocabulary(size: number, seed: number): string[] {
-  const random = makeRandom(mix(seed, 3));
+  const random = seededRandom(mix(seed, 3));
   const seen = new Set<string>(FUNCTION_WORDS);
   const words = [...FUNCTION_WORDS];
   const pick = (list: string[]) => list[Math.floor(random() * list.length)]!;
@@ -268,7 +257,7 @@ export class SyntheticEmbedder {
   private direction(index: number): Float32Array {
     let direction = this.directions.get(index);
     if (!direction) {
-      const random = makeRandom(mix(this.seed, 11, index));
+      const random = seededRandom(mix(this.seed, 11, index));
       direction = new Float32Array(this.dimensions);
       for (let d = 0; d < this.dimensions; d++) direction[d] = random() * 2 - 1;
       this.directions.set(index, direction);
