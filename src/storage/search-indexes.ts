@@ -90,7 +90,8 @@ $fn$`;
  * 1. the query's lexemes are looked up in the column's statistics (ANALYZE's most common
  *    lexemes and their shares; a lexeme not among them is rarer than the least common one,
  *    estimated at half its share) and, rarest first, as many are kept as stay within
- *    ~1,000 estimated rows (the rarest always): the common ones only cost work and say little;
+ *    ~1,000 estimated rows (the rarest always, with every lexeme estimated alike): the common
+ *    ones only cost work and say little;
  * 2. each kept lexeme's chunks come from the GIN index (no tsvector is read) and are weighted by
  *    BM25's IDF, counted from these very rows within the tenant, so a chunk scores the sum of the
  *    IDFs of the rare query words it holds;
@@ -118,9 +119,12 @@ as $fn$
     from stats st, unnest(tsvector_to_array(to_tsvector('english', query))) as l(lexeme)
   ),
   selective as (
+    -- lexemes estimated alike (all those rarer than the statistics show) go in or out together
     select r.lexeme
-    from (select lexeme, sum(rows) over (order by rows, lexeme) - rows as before from lexemes) r
-    where r.before < 1000
+    from (select lexeme, rows, sum(rows) over (order by rows) - rows as before,
+                 min(rows) over () as rarest
+          from lexemes) r
+    where r.before < 1000 or r.rows = r.rarest
   ),
   hits as (
     select h.id, s.lexeme
