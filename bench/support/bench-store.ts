@@ -49,6 +49,8 @@ export async function createBenchStore(
   });
   const log = createLogger(config.PARLEY_LOG_LEVEL, 2);
   let db = await openDatabase(config, log);
+  // false between closing for a reopen and the reopen succeeding: nothing left to close then
+  let open = true;
   const store: BenchStore = {
     backend,
     config,
@@ -56,7 +58,9 @@ export async function createBenchStore(
     db,
     async reopen() {
       await db.close();
+      open = false;
       db = await openDatabase(config, log);
+      open = true;
       store.db = db;
       return db;
     },
@@ -80,7 +84,7 @@ export async function createBenchStore(
       return { bytes: largest, what: `largest of ${rows.length} server backends` };
     },
     async destroy() {
-      await db.close();
+      if (open) await db.close();
       if (options.keep) {
         process.stderr.write(`kept ${backend === 'postgres' ? `database ${database}` : dataDir}\n`);
         return;

@@ -46,7 +46,7 @@ export function renderReport(report: RetrievalReport): string {
     '',
     '## Ingestion and cost',
     '',
-    '| backend | chunks | full pipeline chunks/s (MiB/s) | bulk insert chunks/s (MiB/s) | reopen + index build s | analyze s | embed backfill chunks/s | HNSW build s | disk | resident memory | load avg during queries | commit |',
+    '| backend | chunks | full pipeline chunks/s (MiB/s) | bulk insert chunks/s (MiB/s) | reopen s | analyze s | embed backfill chunks/s | HNSW build s | disk | resident memory | load avg during queries | commit |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- |',
   );
   for (const c of cases) {
