@@ -40,6 +40,7 @@ import {
 } from './support/event-loop-probe-client.js';
 import { percentile } from './support/percentiles.js';
 import { hostCpu } from './support/proc-stats.js';
+import { seededRandom } from './support/seeded-random.js';
 
 const SOURCE_DOCS = '/work/shared/data/fastify-docs';
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -71,18 +72,6 @@ const SAMPLES_FILE = path.join(REPO_ROOT, 'bench', 'results', `${RESULTS_NAME}.s
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
-
-/** Deterministic PRNG (mulberry32) so that a seed reproduces the same corpus. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const fmtMs = (ms: number) => (Number.isFinite(ms) ? `${ms.toFixed(1)} ms` : 'n/a');
 const fmtMiB = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`;
@@ -181,7 +170,7 @@ function generateDocument(corpus: SourceCorpus, random: () => number, index: num
 /** Writes documents of 20 KiB to 2 MiB (log-uniform; the extremes included) until `total` bytes. */
 async function generateCorpus(dir: string, total: number, seed: number): Promise<GeneratedDoc[]> {
   const corpus = loadSourceCorpus(SOURCE_DOCS);
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const min = 20 * KiB;
   const max = 2 * MiB;
   const docs: GeneratedDoc[] = [];
@@ -603,7 +592,7 @@ async function runBenchmark(): Promise<void> {
   })();
 
   const chat: ChatStats = { latenciesMs: [], errors: new Map(), requests: 0 };
-  const chatRandom = prng(SEED + 1);
+  const chatRandom = seededRandom(SEED + 1);
   const chatters = Array.from({ length: CHAT_CONCURRENCY }, () =>
     chatLoop(server.baseUrl, chat, () => ingestDone, chatRandom),
   );

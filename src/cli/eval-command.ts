@@ -1,6 +1,8 @@
 // `parley eval retrieval --dataset DIR`: ingests a BEIR dataset into a fresh, temporary embedded
 // database (so evaluation never touches real data) and prints nDCG@10, Recall@100 and MRR@10,
-// ending with the machine-readable line `ndcg@10=… recall@100=… mrr@10=…`.
+// ending with the machine-readable line `ndcg@10=… recall@100=… mrr@10=…`. `--database-url`
+// evaluates on a PostgreSQL database named explicitly instead (e.g. to measure the full-text
+// fallback of a server without pg_textsearch); DATABASE_URL alone never redirects an evaluation.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,12 +19,15 @@ export async function evalRetrievalCommand(options: {
   dataset: string;
   split: string;
   keep?: boolean;
+  /** An empty PostgreSQL database to evaluate on instead of a temporary embedded one. */
+  databaseUrl?: string;
 }): Promise<void> {
   const dataset = await readBeirDataset(options.dataset, options.split);
   const dataDir = await mkdtemp(path.join(tmpdir(), 'parley-eval-'));
   const { config, log } = commandContext({ PARLEY_DATA_DIR: dataDir });
-  // Always the embedded database: an evaluation must not write into a shared server.
-  const runtime = await createRuntime({ ...config, DATABASE_URL: undefined }, log);
+  // The embedded database unless a server database is named on the command line: an evaluation
+  // must not write into a shared server because DATABASE_URL happens to be set.
+  const runtime = await createRuntime({ ...config, DATABASE_URL: options.databaseUrl }, log);
   try {
     const tenantId = await ensureTenant(runtime.db, 'eval');
     const kbId = await ensureKnowledgeBase(runtime.db, tenantId);

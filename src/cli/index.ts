@@ -64,6 +64,10 @@ evaluate
   .requiredOption('--dataset <dir>', 'folder with corpus.jsonl, queries.jsonl and qrels/<split>.tsv')
   .option('--split <name>', 'qrels split to evaluate', 'test')
   .option('--keep', 'keep the temporary evaluation database')
+  .option(
+    '--database-url <url>',
+    'evaluate on this (empty) PostgreSQL database instead of a temporary embedded one',
+  )
   .action(runCommand(evalRetrievalCommand));
 evaluate
   .command('citations')

@@ -1,30 +1,20 @@
 // Keyword search: BM25 through pg_textsearch when the database has it, otherwise PostgreSQL's
-// built-in full-text ranking (ts_rank_cd over an OR of the query's lexemes).
+// built-in full-text search (IDF-weighted matching of the query's rarer words, re-ranked with
+// ts_rank_cd).
 import type { Database } from '../../storage/index.js';
 import { CHUNK_COLUMNS, type ChunkRow, toRetrievedChunks } from './chunk-rows.js';
 import type { RetrievedChunk, Retriever, SearchOptions } from './types.js';
 
-// BM25 ranking runs in the database function parley_bm25_search (storage/search-indexes.ts),
-// scoped by tenant inside the index scan; this adds what a citation needs.
-const BM25_SQL = `
+// Ranking runs in a database function (storage/search-indexes.ts), scoped by tenant inside it:
+// parley_bm25_search (BM25 through pg_textsearch) or parley_fulltext_search (the built-in
+// full-text fallback); this adds what a citation needs.
+const searchSql = (fn: string) => `
 select ${CHUNK_COLUMNS}, s.score
-from parley_bm25_search($1, $2, $3::text[], $4) s
+from ${fn}($1, $2, $3::text[], $4) s
 join chunks c on c.id = s.id
 join documents d on d.id = c.document_id
 where s.score > 0
 order by s.score desc, c.id`;
-
-const FULL_TEXT_SQL = `
-with q as (
-  select nullif(replace(plainto_tsquery('english', $1)::text, ' & ', ' | '), '')::tsquery as query
-)
-select ${CHUNK_COLUMNS},
-       ts_rank_cd(c.search_tsv, q.query, 1) as score
-from chunks c, q, documents d
-where q.query is not null and c.search_tsv @@ q.query and d.id = c.document_id
-  and c.tenant_id = $2 and ($3::text[] is null or c.kb_id = any($3))
-order by score desc, c.id
-limit $4`;
 
 export class KeywordRetriever implements Retriever {
   readonly name: string;
@@ -32,7 +22,7 @@ export class KeywordRetriever implements Retriever {
 
   constructor(private readonly db: Database) {
     this.name = db.features.bm25 ? 'bm25' : 'fulltext';
-    this.sql = db.features.bm25 ? BM25_SQL : FULL_TEXT_SQL;
+    this.sql = searchSql(db.features.bm25 ? 'parley_bm25_search' : 'parley_fulltext_search');
   }
 
   async search(query: string, options: SearchOptions): Promise<RetrievedChunk[]> {

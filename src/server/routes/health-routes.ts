@@ -9,7 +9,7 @@ export function healthRoutes(app: FastifyInstance, runtime: Runtime, metrics: Me
   app.get('/readyz', async (_request, reply) => {
     const { db } = runtime;
     const databaseUp = await db.ping();
-    const keyword = db.features.bm25 ? 'bm25' : 'fulltext (ts_rank_cd; pg_textsearch missing)';
+    const keyword = db.features.bm25 ? 'bm25' : 'fulltext (IDF-weighted, ts_rank_cd; pg_textsearch missing)';
     const body = {
       status: databaseUp ? 'ready' : 'unavailable',
       database: { kind: db.kind, reachable: databaseUp },

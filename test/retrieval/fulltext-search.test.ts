@@ -1,0 +1,73 @@
+// The keyword search of a PostgreSQL server without pg_textsearch (parley_fulltext_search): it
+// ranks by how rare the matched words are, keeps OR semantics, and never leaves the tenant.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureKnowledgeBase, KeywordRetriever } from '../../src/knowledge/index.js';
+import { ensureTenant } from '../../src/server/index.js';
+import { startTestServer, type TestServer } from '../support/test-backend.js';
+
+let server: TestServer;
+let retriever: KeywordRetriever;
+let tenantId: string;
+let otherTenant: string;
+
+const COMMON = 'The service stores records and answers requests about records every day.';
+
+async function ingest(tenant: string, title: string, text: string) {
+  const kbId = await ensureKnowledgeBase(server.runtime.db, tenant);
+  await server.runtime.ingestion.ingestNow({
+    tenantId: tenant,
+    kbId,
+    bytes: Buffer.from(text),
+    format: 'text',
+    title,
+    source: title,
+  });
+}
+
+const titlesOf = async (tenant: string, query: string, topK = 5) =>
+  (await retriever.search(query, { tenantId: tenant, topK })).map((chunk) => chunk.title);
+
+beforeAll(async () => {
+  server = await startTestServer('postgres');
+  const db = server.runtime.db;
+  expect(db.features.bm25).toBe(false); // the server here has no pg_textsearch: the fallback is tested
+  retriever = new KeywordRetriever(db);
+  tenantId = await ensureTenant(db, `fulltext-${Date.now()}`);
+  otherTenant = await ensureTenant(db, `fulltext-other-${Date.now()}`);
+  for (let i = 0; i < 12; i++) await ingest(tenantId, `common-${i}`, `${COMMON} Records ${i}.`);
+  await ingest(tenantId, 'zeppelin', `${COMMON} The zeppelin hangar opens at dawn.`);
+  await ingest(tenantId, 'hangar-only', 'A hangar for gliders, built of timber.');
+  await ingest(otherTenant, 'other-zeppelin', 'The zeppelin zeppelin zeppelin hangar of another tenant.');
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+describe('full-text keyword search without pg_textsearch', () => {
+  it('puts the chunk holding the rare query words first', async () => {
+    const titles = await titlesOf(tenantId, 'records about the zeppelin hangar');
+    expect(titles[0]).toBe('zeppelin');
+    expect(titles).toContain('hangar-only');
+  });
+
+  it('matches any of the query words (OR), not only chunks holding all of them', async () => {
+    expect(await titlesOf(tenantId, 'glider timber submarine')).toEqual(['hangar-only']);
+  });
+
+  it('never returns another tenant’s chunks, however well they match', async () => {
+    const titles = await titlesOf(tenantId, 'zeppelin zeppelin', 20);
+    expect(titles).toEqual(['zeppelin']);
+    expect(await titlesOf(otherTenant, 'zeppelin')).toEqual(['other-zeppelin']);
+  });
+
+  it('ranks the same way once ANALYZE has counted the common words', async () => {
+    await server.runtime.db.query('analyze chunks');
+    expect((await titlesOf(tenantId, 'records about the zeppelin hangar'))[0]).toBe('zeppelin');
+    expect(await titlesOf(tenantId, 'zeppelin', 20)).toEqual(['zeppelin']);
+  });
+
+  it('answers nothing for a query of stop words only', async () => {
+    expect(await titlesOf(tenantId, 'the and of')).toEqual([]);
+  });
+});
