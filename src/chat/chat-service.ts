@@ -612,7 +612,6 @@ export class ChatService {
     }
     // Earlier turns, for a model to follow the conversation (only models use them). Earlier
     // messages a client sends (OpenAI-style APIs) get the same PII policy as the question.
-    const stored = conversation.memory;
     const memory: ConversationMemory = request.history
       ? {
           ...NO_MEMORY,
@@ -622,8 +621,8 @@ export class ChatService {
           })),
         }
       : bot.router && !blocked
-        ? stored
-        : { ...NO_MEMORY, stored: stored.stored };
+        ? conversation.memory
+        : NO_MEMORY;
     if (!request.conversationId) pending.add(request.tenantId, conversationId, bot.id);
     const timings = {
       bot: resolved - started,

@@ -15,19 +15,13 @@ const SUMMARY_MAX_CHARS = 1_500;
 export interface ConversationMemory {
   summary: string | null;
   recent: { role: 'user' | 'assistant'; content: string }[];
-  /** What the conversation held before this turn: stored messages, and how many the summary covers. */
-  stored: { messages: number; summarized: number };
 }
 
 /** A new conversation's memory. */
-export const NO_MEMORY: ConversationMemory = {
-  summary: null,
-  recent: [],
-  stored: { messages: 0, summarized: 0 },
-};
+export const NO_MEMORY: ConversationMemory = { summary: null, recent: [] };
 
 /** Whether enough messages left the recent window since the last summary to rewrite it. */
-export function needsSummary(messages: number, summarized: number): boolean {
+function needsSummary(messages: number, summarized: number): boolean {
   return messages - RECENT_MESSAGES - summarized >= SUMMARY_EVERY;
 }
 
@@ -43,12 +37,9 @@ export async function loadConversation(
   const rows = await db.query<{
     bot_id: string;
     summary: string | null;
-    summarized_messages: number;
-    total: number;
     recent: ConversationMemory['recent'];
   }>(
-    `select c.bot_id, c.summary, c.summarized_messages,
-            (select count(*) from messages m where m.conversation_id = c.id)::int as total,
+    `select c.bot_id, c.summary,
             coalesce((select jsonb_agg(jsonb_build_object('role', r.role, 'content', r.content)
                                        order by r.created_at, r.role desc)
                         from (select role, content, created_at from messages m
@@ -61,11 +52,7 @@ export async function loadConversation(
   if (!row) return undefined;
   return {
     botId: row.bot_id,
-    memory: {
-      summary: row.summary,
-      recent: row.recent,
-      stored: { messages: row.total, summarized: row.summarized_messages },
-    },
+    memory: { summary: row.summary, recent: row.recent },
   };
 }
 
