@@ -517,13 +517,17 @@ async function runBenchmark(): Promise<void> {
   }
 }
 
+/** How long the soak lets Parley idle before counting descriptors (the pool's idle timeout is 30 s). */
+const IDLE_SETTLE_MS = 40_000;
+
 /** Parley embedded at --soak-concurrency for --soak-minutes: memory over time, descriptors before/after. */
 async function runSoak(stub: StubProcess, generator: LoadGenerator, questions: string[]): Promise<SoakRun> {
   const parley = await startParley(stub, 'parley', {});
   try {
     const port = Number(new URL(parley.baseUrl).port);
-    // Idle long enough for keep-alive connections (Parley → stub) from the start-up to close.
-    await sleep(10_000);
+    // Idle long enough for the connections of the start-up to close: keep-alive (Parley → stub)
+    // and the database pool's idle connections (closed after 30 s idle).
+    await sleep(IDLE_SETTLE_MS);
     const before = { ...openDescriptors(parley.pid), tcp: tcpConnectionsOnPort(port) };
     const totalMs = SOAK_MINUTES * 60_000;
     const warmupMs = Math.min(120_000, totalMs / 5);
@@ -545,7 +549,7 @@ async function runSoak(stub: StubProcess, generator: LoadGenerator, questions: s
         onSample: sample,
       },
     );
-    await sleep(10_000);
+    await sleep(IDLE_SETTLE_MS);
     const after = { ...openDescriptors(parley.pid), tcp: tcpConnectionsOnPort(port) };
     return { level, minutes: SOAK_MINUTES, warmupS: warmupMs / 1000, samples, before, after };
   } finally {

@@ -2,7 +2,7 @@
 // keyword-only and hybrid, on the embedded database (PGlite) and on a PostgreSQL server.
 //
 //   npm run build && npx tsx bench/retrieval.ts [--sizes 10000,100000,1000000]
-//     [--backend embedded,postgres] [--mode keyword,hybrid] [--queries 500] [--warmup 50]
+//     [--backend embedded,postgres] [--mode keyword,memory,hybrid] [--queries 500] [--warmup 50]
 //     [--in-flight 1,8] [--top-k 8] [--hybrid-max 10000] [--pipeline-chunks 5000] [--seed 1]
 //     [--admin-url postgres://postgres@127.0.0.1:5432/postgres] [--keep] [--fresh] [--no-write]
 //     [--out retrieval]
@@ -19,7 +19,10 @@
 // 4. hybrid only: the embedding backfill embeds every chunk (synthetic 384-dim vectors) and
 //    ensureVectorTable builds the HNSW index (within Parley's 60 s query timeout: ~10k vectors);
 // 5. --queries queries (after --warmup unmeasured ones) go through Parley's retrievers
-//    (KeywordRetriever; HybridRetriever over it and VectorRetriever), without the retrieval cache.
+//    (KeywordRetriever; HybridRetriever over it and VectorRetriever), without the retrieval cache;
+//    mode `memory`: the in-memory keyword index a server keeps in front of the database
+//    (MemoryKeywordRetriever, budget large enough for the tenant), loaded first: its load time and
+//    the heap it takes are reported.
 // Results accumulate in bench/results/<out>.json (a case run again replaces its row) and are
 // rendered to bench/results/<out>.md.
 import { execFileSync } from 'node:child_process';
@@ -31,6 +34,7 @@ import {
   EmbeddingBackfill,
   HybridRetriever,
   KeywordRetriever,
+  MemoryKeywordRetriever,
   type Retriever,
   VectorRetriever,
 } from '../src/knowledge/index.js';
@@ -51,7 +55,7 @@ const { values: args } = parseArgs({
   options: {
     sizes: { type: 'string', default: '10000,100000' },
     backend: { type: 'string', default: 'embedded,postgres' },
-    mode: { type: 'string', default: 'keyword,hybrid' },
+    mode: { type: 'string', default: 'keyword,memory,hybrid' },
     queries: { type: 'string', default: '500' },
     warmup: { type: 'string', default: '50' },
     'in-flight': { type: 'string', default: '1,8' },
@@ -71,7 +75,7 @@ const { values: args } = parseArgs({
 const list = (value: string | undefined) => (value ?? '').split(',').filter(Boolean);
 const sizes = list(args.sizes).map(Number);
 const backends = list(args.backend) as Backend[];
-const modes = list(args.mode) as ('keyword' | 'hybrid')[];
+const modes = list(args.mode) as ('keyword' | 'memory' | 'hybrid')[];
 const inFlight = list(args['in-flight']).map(Number);
 const seed = Number(args.seed);
 const topK = Number(args['top-k']);
@@ -90,6 +94,8 @@ export interface CaseResult {
   analyzeSeconds: number;
   /** The embedding backfill (no HNSW index yet), then the HNSW build. */
   vectors?: { seconds: number; hnswSeconds: number };
+  /** The in-memory keyword index: time to load the tenant's copy, and the heap it added (after GC when exposed). */
+  memory?: { loadSeconds: number; heapBytes: number };
   keywordMode: string;
   queries: { mode: string; summaries: LatencySummary[] }[];
   skipped: string[];
@@ -111,6 +117,12 @@ function makeQueries(size: number): BenchQuery[] {
     const target = corpus.chunk(MEASURED_STREAM, (index * 7_919 + 13) % size);
     return { text: corpus.query(MEASURED_STREAM, index, target), source: target.text };
   });
+}
+
+/** Heap in use, after a full collection when the process runs with --expose-gc. */
+function heapUsed(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().heapUsed;
 }
 
 const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
@@ -181,6 +193,20 @@ async function runCase(backend: Backend, size: number): Promise<CaseResult> {
     const keyword = new KeywordRetriever(db);
     const retrievers: { mode: string; retriever: Retriever }[] = [];
     if (modes.includes('keyword')) retrievers.push({ mode: 'keyword', retriever: keyword });
+    let memory: CaseResult['memory'];
+    let memoryIndex: MemoryKeywordRetriever | undefined;
+    if (modes.includes('memory')) {
+      log(`${backend} ${size}: loading the in-memory keyword index`);
+      memoryIndex = new MemoryKeywordRetriever(db, keyword, {
+        maxChunks: size + pipeline.chunks,
+        bm25: { k1: 1.2, b: 0.75 },
+      });
+      const heapBefore = heapUsed();
+      started = performance.now();
+      if (!(await memoryIndex.warm(tenantId))) throw new Error('the in-memory keyword index did not load');
+      memory = { loadSeconds: (performance.now() - started) / 1000, heapBytes: heapUsed() - heapBefore };
+      retrievers.push({ mode: 'memory', retriever: memoryIndex });
+    }
     if (hybrid) {
       retrievers.push({
         mode: 'hybrid',
@@ -199,6 +225,7 @@ async function runCase(backend: Backend, size: number): Promise<CaseResult> {
       }
       queries.push({ mode, summaries });
     }
+    await memoryIndex?.stop();
     return {
       backend,
       size,
@@ -207,6 +234,7 @@ async function runCase(backend: Backend, size: number): Promise<CaseResult> {
       reopenSeconds,
       analyzeSeconds,
       ...(vectors ? { vectors } : {}),
+      ...(memory ? { memory } : {}),
       keywordMode: keyword.name,
       queries,
       skipped,

@@ -258,7 +258,7 @@ function soakSection(soak: SoakRun): string {
   const growth = soakGrowth(soak);
   const run = soak.level;
   const rows = [
-    line(['', 'before (idle)', 'after (idle, 10 s after the load)']),
+    line(['', 'before (idle, 40 s after start-up)', 'after (idle, 40 s after the load)']),
     line(['---', '---', '---']),
     line(['open descriptors', String(soak.before.fds), String(soak.after.fds)]),
     line(['of which sockets', String(soak.before.sockets), String(soak.after.sockets)]),

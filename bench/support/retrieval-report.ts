@@ -35,7 +35,12 @@ export function renderReport(report: RetrievalReport): string {
   for (const c of cases) {
     for (const { mode, summaries } of c.queries) {
       for (const s of summaries) {
-        const name = mode === 'keyword' ? `keyword (${c.keywordMode})` : mode;
+        const name =
+          mode === 'keyword'
+            ? `keyword (${c.keywordMode})`
+            : mode === 'memory'
+              ? 'keyword (bm25, in memory)'
+              : mode;
         lines.push(
           `| ${c.backend} | ${count(c.size)} | ${name} | ${s.inFlight} | ${ms(s.p50)} | ${ms(s.p99)} | ${ms(s.mean)} | ${s.qps.toFixed(0)} | ${(s.found * 100).toFixed(0)} % |`,
         );
@@ -55,6 +60,21 @@ export function renderReport(report: RetrievalReport): string {
     lines.push(
       `| ${c.backend} | ${count(c.size)} | ${rate(c.pipeline.chunks, c.pipeline.seconds)} (${mbs(c.pipeline)}) over ${count(c.pipeline.chunks)} | ${rate(c.bulk.chunks, c.bulk.seconds)} (${mbs(c.bulk)}) | ${c.reopenSeconds.toFixed(1)} | ${c.analyzeSeconds.toFixed(1)} | ${c.vectors ? rate(embedded, c.vectors.seconds) : '—'} | ${c.vectors ? c.vectors.hnswSeconds.toFixed(1) : '—'} | ${mib(c.diskBytes)} | ${mib(c.resident.bytes)} (${c.resident.what}); bench peak ${mib(c.peakRssBytes)} | ${c.loadAverage[0].toFixed(1)} → ${c.loadAverage[1].toFixed(1)} | ${c.commit} |`,
     );
+  }
+  const withMemory = cases.filter((c) => c.memory);
+  if (withMemory.length > 0) {
+    lines.push(
+      '',
+      '## In-memory keyword index',
+      '',
+      '| backend | chunks | load s (from the database) | heap added |',
+      '| --- | ---: | ---: | ---: |',
+    );
+    for (const c of withMemory) {
+      lines.push(
+        `| ${c.backend} | ${count(c.size)} | ${c.memory!.loadSeconds.toFixed(1)} | ${mib(c.memory!.heapBytes)} |`,
+      );
+    }
   }
   const skipped = cases.flatMap((c) => c.skipped.map((note) => `- ${c.backend} ${count(c.size)}: ${note}`));
   if (skipped.length > 0) lines.push('', '## Not measured', '', ...skipped);

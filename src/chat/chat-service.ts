@@ -8,6 +8,7 @@ import { type Attempt, type ChatMessage, ModelsUnavailableError, type TokenUsage
 import { type Database, GroupWriter } from '../storage/index.js';
 import type { BotProfile, Bots } from './bots/bots.js';
 import { type ContextPlan, planContext } from './context-budget.js';
+import { type CachedStart, ConversationCache } from './conversation-cache.js';
 import {
   type ConversationMemory,
   loadConversation,
@@ -58,6 +59,8 @@ export interface TurnTrace {
   retriever: string;
   degraded: { retriever: string; message: string }[];
   retrieval_cache: 'hit' | 'miss' | null;
+  /** Where keyword search was answered: the in-memory copy or the database (null: cache hit, or no search). */
+  keyword_index: 'memory' | 'database' | null;
   retrieved: {
     chunk_id: number;
     document_id: string;
@@ -132,6 +135,8 @@ class PendingConversations {
 
 type TurnDeps = ChatServiceDeps & {
   pending: PendingConversations;
+  /** Conversations answered lately: their memory after each finished turn, stored or not. */
+  conversations: ConversationCache;
   /** Finished turns, written in groups (one statement for all that finish together). */
   turns: GroupWriter<TurnRecord>;
 };
@@ -218,12 +223,14 @@ export class Turn {
     readonly turnId: string,
     private readonly retrieved: RetrievedChunk[],
     private readonly memory: ConversationMemory,
+    /** The conversation's stored memory when the turn began (what its messages follow). */
+    private readonly start: CachedStart,
     private readonly timings: Record<string, number | undefined>,
     private readonly receivedAt: Date,
     /** Retrievers that failed for this turn (the answer used the others). */
     private readonly degraded: { retriever: string; message: string }[] = [],
-    /** Whether retrieval was answered from the cache. */
-    private readonly retrievalCache: 'hit' | 'miss' | undefined = undefined,
+    /** Whether retrieval was answered from the cache, and keyword search from memory or the database. */
+    private readonly search: Pick<SearchOptions, 'cache' | 'keywordIndex'> = {},
     /** When the turn began (before retrieval), for the first-token and total timings. */
     readonly startedAt = performance.now(),
   ) {
@@ -471,7 +478,8 @@ export class Turn {
       error: this.failure ?? null,
       retriever: this.deps.retriever.name,
       degraded: this.degraded,
-      retrieval_cache: this.retrievalCache ?? null,
+      retrieval_cache: this.search.cache ?? null,
+      keyword_index: this.search.keywordIndex ?? null,
       retrieved: this.retrieved.map((chunk) => ({
         chunk_id: chunk.chunkId,
         document_id: chunk.documentId,
@@ -529,19 +537,39 @@ export class Turn {
       },
       trace,
     };
-    const { db, writeBehind, pending, turns } = this.deps;
+    const { db, writeBehind, pending, turns, conversations } = this.deps;
     const router = this.bot.router;
+    // A client that sends the history itself (OpenAI-style APIs) keeps its own memory.
+    const remembered = !this.request.history;
+    if (remembered) {
+      conversations.turnFinished(this.request.tenantId, this.conversationId, this.bot.id, this.start, {
+        user: this.request.message,
+        assistant: this.answer,
+      });
+    }
+    let stored = false;
     void writeBehind
       .enqueue('save-turn', async () => {
         await turns.add(record);
+        stored = true;
+        if (remembered) conversations.turnStored(this.conversationId);
         // Once the turn is stored, fold older messages into the summary (its own retries). A
         // conversation's first turn has nothing older to fold: no need to ask the database.
         if (!this.request.conversationId) return;
         void writeBehind.enqueue('summarize', async () => {
-          await updateSummary(db, router?.defaultChain, this.request.tenantId, this.conversationId);
+          const summary = await updateSummary(
+            db,
+            router?.defaultChain,
+            this.request.tenantId,
+            this.conversationId,
+          );
+          if (summary !== undefined) conversations.summaryChanged(this.conversationId, summary);
         });
       })
-      .finally(() => pending.release(this.conversationId));
+      .finally(() => {
+        pending.release(this.conversationId);
+        if (!stored && remembered) conversations.forget(this.conversationId);
+      });
     return result;
   }
 }
@@ -553,6 +581,9 @@ export class ChatService {
     this.deps = {
       ...deps,
       pending: new PendingConversations(),
+      // The owner of an embedded database writes every turn there is: its memory of a
+      // conversation is the database's. Elsewhere, other processes may add turns.
+      conversations: new ConversationCache({ authoritative: deps.db.kind === 'embedded' && deps.db.manages }),
       turns: new GroupWriter((records) => saveTurns(deps.db, records)),
     };
   }
@@ -567,7 +598,10 @@ export class ChatService {
     tenantId: string,
     conversationId: string,
   ): Promise<{ botId: string; memory: ConversationMemory } | undefined> {
-    // A conversation whose first turn is still being written has nothing stored to remember yet.
+    // What this process remembers of it (a turn it answered, stored or not), when that is sure.
+    const cached = this.deps.conversations.get(tenantId, conversationId);
+    if (cached) return Promise.resolve(cached);
+    // A conversation whose first turn is still being answered has nothing to remember yet.
     const pendingBot = this.deps.pending.owner(tenantId, conversationId);
     if (pendingBot !== undefined) return Promise.resolve({ botId: pendingBot, memory: NO_MEMORY });
     return loadConversation(this.deps.db, tenantId, conversationId);
@@ -595,6 +629,7 @@ export class ChatService {
     request = { ...request, message: input.text };
     const conversationId = request.conversationId ?? randomUUID();
     const search: SearchOptions = { tenantId: request.tenantId, topK: bot.topK, failures: [] };
+    const version = this.deps.conversations.version(conversationId);
     // A new conversation's row is written with its first turn, after the response; until then
     // it is known in memory, so that a follow-up can name it at once.
     const [conversation, retrieved] = await Promise.all([
@@ -638,10 +673,11 @@ export class ChatService {
       randomUUID(),
       retrieved,
       memory,
+      { memory: conversation.memory, version },
       timings,
       receivedAt,
       search.failures,
-      search.cache,
+      search,
       started,
     );
   }

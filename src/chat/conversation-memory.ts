@@ -84,14 +84,15 @@ const SUMMARY_PROMPT = [
 
 /**
  * Rewrites the summary when at least SUMMARY_EVERY messages older than the recent window are not
- * yet in it. Idempotent: run twice, the second run finds nothing new.
+ * yet in it, and returns it (undefined: unchanged). Idempotent: run twice, the second run finds
+ * nothing new.
  */
 export async function updateSummary(
   db: Database,
   chain: ModelChain | undefined,
   tenantId: string,
   conversationId: string,
-): Promise<boolean> {
+): Promise<string | undefined> {
   const state = await db.query<{ summary: string | null; summarized_messages: number; total: number }>(
     `select c.summary, c.summarized_messages,
             (select count(*) from messages m where m.conversation_id = c.id)::int as total
@@ -99,9 +100,9 @@ export async function updateSummary(
     [conversationId, tenantId],
   );
   const row = state[0];
-  if (!row) return false;
+  if (!row) return undefined;
   const older = row.total - RECENT_MESSAGES;
-  if (!needsSummary(row.total, row.summarized_messages)) return false;
+  if (!needsSummary(row.total, row.summarized_messages)) return undefined;
   const fresh = await db.query<{ role: string; content: string }>(
     `select role, content from messages where conversation_id = $1 and tenant_id = $2
       order by created_at, role desc offset $3 limit $4`,
@@ -133,5 +134,5 @@ export async function updateSummary(
     `update conversations set summary = $3, summarized_messages = $4 where id = $1 and tenant_id = $2`,
     [conversationId, tenantId, summary, older],
   );
-  return true;
+  return summary;
 }

@@ -11,13 +11,17 @@ import { ensureKnowledgeBase } from '../knowledge/index.js';
 import { createRuntime, ensureTenant } from '../server/index.js';
 import { collectFiles } from './collect-files.js';
 import { commandContext } from './command-context.js';
+import { keywordIndexOption } from './eval-command.js';
 import { ingestFiles } from './ingest-files.js';
 
 export async function evalCitationsCommand(options: {
   questions: string;
   docs: string;
   keep?: boolean;
+  /** Keyword search in memory (as a server does, the default) or in the database. */
+  keywordIndex?: string;
 }): Promise<void> {
+  const keywordIndex = keywordIndexOption(options.keywordIndex);
   const text = await readFile(options.questions, 'utf8').catch((error: unknown) => {
     throw new ParleyError('PARLEY_ERR_VALIDATION', `${options.questions}: cannot read the question file`, {
       cause: error,
@@ -43,7 +47,7 @@ export async function evalCitationsCommand(options: {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'parley-eval-'));
   const { config, log } = commandContext({ PARLEY_DATA_DIR: dataDir });
   // Always the embedded database: an evaluation must not write into a shared server.
-  const runtime = await createRuntime({ ...config, DATABASE_URL: undefined }, log);
+  const runtime = await createRuntime({ ...config, DATABASE_URL: undefined }, log, { keywordIndex });
   try {
     const tenantId = await ensureTenant(runtime.db, 'eval');
     const kbId = await ensureKnowledgeBase(runtime.db, tenantId);
@@ -51,10 +55,11 @@ export async function evalCitationsCommand(options: {
     const ingest = await ingestFiles(runtime.ingestion, { tenantId, kbId }, files);
     for (const failure of ingest.failed)
       process.stderr.write(`parley: skipped ${failure.file}: ${failure.reason}\n`);
+    const inMemory = keywordIndex === 'memory' && (await runtime.keywordIndex.warm(tenantId));
     const scores = await evaluateCitations(runtime.chat, tenantId, questions);
     const f = (value: number) => value.toFixed(4);
     const lines = [
-      `retriever:  ${runtime.retriever.name} (top-k ${config.PARLEY_RETRIEVAL_TOP_K})`,
+      `retriever:  ${runtime.retriever.name} (top-k ${config.PARLEY_RETRIEVAL_TOP_K}), keyword search ${inMemory ? 'in memory' : 'in the database'}`,
       `ingestion:  ${ingest.documents} documents, ${ingest.chunks} chunks in ${ingest.seconds.toFixed(1)} s` +
         (ingest.failed.length ? `, ${ingest.failed.length} failed` : ''),
       `questions:  ${scores.questions}, turn latency p50 ${scores.latencyMs.p50.toFixed(1)} ms, p99 ${scores.latencyMs.p99.toFixed(1)} ms`,

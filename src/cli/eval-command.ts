@@ -6,6 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { ParleyError } from '../errors/index.js';
 import {
   ensureKnowledgeBase,
   ingestBeirCorpus,
@@ -15,19 +16,39 @@ import {
 import { createRuntime, ensureTenant } from '../server/index.js';
 import { commandContext } from './command-context.js';
 
+/** `--keyword-index`: where an evaluation's keyword search runs (memory, as a server does, by default). */
+export function keywordIndexOption(value: string | undefined): 'memory' | 'database' {
+  const where = value ?? 'memory';
+  if (where !== 'memory' && where !== 'database') {
+    throw new ParleyError('PARLEY_ERR_VALIDATION', `--keyword-index is memory or database, not ${where}`);
+  }
+  return where;
+}
+
 export async function evalRetrievalCommand(options: {
   dataset: string;
   split: string;
   keep?: boolean;
   /** An empty PostgreSQL database to evaluate on instead of a temporary embedded one. */
   databaseUrl?: string;
+  /** Keyword search in memory (as a server does, the default) or in the database. */
+  keywordIndex?: string;
 }): Promise<void> {
+  const keywordIndex = options.keywordIndex ?? 'memory';
+  if (keywordIndex !== 'memory' && keywordIndex !== 'database') {
+    throw new ParleyError(
+      'PARLEY_ERR_VALIDATION',
+      `--keyword-index is memory or database, not ${keywordIndex}`,
+    );
+  }
   const dataset = await readBeirDataset(options.dataset, options.split);
   const dataDir = await mkdtemp(path.join(tmpdir(), 'parley-eval-'));
   const { config, log } = commandContext({ PARLEY_DATA_DIR: dataDir });
   // The embedded database unless a server database is named on the command line: an evaluation
   // must not write into a shared server because DATABASE_URL happens to be set.
-  const runtime = await createRuntime({ ...config, DATABASE_URL: options.databaseUrl }, log);
+  const runtime = await createRuntime({ ...config, DATABASE_URL: options.databaseUrl }, log, {
+    keywordIndex,
+  });
   try {
     const tenantId = await ensureTenant(runtime.db, 'eval');
     const kbId = await ensureKnowledgeBase(runtime.db, tenantId);
@@ -45,12 +66,13 @@ export async function evalRetrievalCommand(options: {
       await runtime.embeddings.drain();
     }
     const ingestSeconds = (performance.now() - started) / 1000;
+    const inMemory = keywordIndex === 'memory' && (await runtime.keywordIndex.warm(tenantId));
     const scores = await scoreRetrieval(runtime.retriever, tenantId, dataset);
     const peakMb = process.resourceUsage().maxRSS / 1024;
     const f = (value: number) => value.toFixed(4);
     process.stdout.write(
       [
-        `retriever:   ${runtime.retriever.name} (k1=${config.PARLEY_BM25_K1}, b=${config.PARLEY_BM25_B}${runtime.vector.model ? `, ${runtime.vector.model}` : ''})`,
+        `retriever:   ${runtime.retriever.name} (k1=${config.PARLEY_BM25_K1}, b=${config.PARLEY_BM25_B}${runtime.vector.model ? `, ${runtime.vector.model}` : ''}), keyword search ${inMemory ? 'in memory' : 'in the database'}`,
         `ingestion:   ${dataset.corpus.length} documents, ${chunks} chunks in ${ingestSeconds.toFixed(1)} s`,
         `queries:     ${scores.queries}, latency p50 ${scores.latencyMs.p50.toFixed(1)} ms, p99 ${scores.latencyMs.p99.toFixed(1)} ms`,
         `peak memory: ${peakMb.toFixed(0)} MB resident (whole process, database included)`,

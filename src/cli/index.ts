@@ -68,6 +68,11 @@ evaluate
     '--database-url <url>',
     'evaluate on this (empty) PostgreSQL database instead of a temporary embedded one',
   )
+  .option(
+    '--keyword-index <where>',
+    'keyword search in memory (as a server does) or in the database: memory | database',
+    'memory',
+  )
   .action(runCommand(evalRetrievalCommand));
 evaluate
   .command('citations')
@@ -75,6 +80,11 @@ evaluate
   .requiredOption('--questions <file>', 'JSONL file of {"question": "...", "expected": ["page.md"]} lines')
   .requiredOption('--docs <dir>', 'folder of documents to ingest')
   .option('--keep', 'keep the temporary evaluation database')
+  .option(
+    '--keyword-index <where>',
+    'keyword search in memory (as a server does) or in the database: memory | database',
+    'memory',
+  )
   .action(runCommand(evalCitationsCommand));
 evaluate
   .command('guard')

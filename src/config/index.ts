@@ -88,6 +88,11 @@ export const settingsSchema = z.object({
   PARLEY_RETRIEVAL_TOP_K: intFrom(1, 200).default(8),
   /** Seconds a retrieval result is reused for the same question (0: no cache). */
   PARLEY_RETRIEVAL_CACHE_SECONDS: intFrom(0, 86_400).default(60),
+  /**
+   * Chunks a server keeps in memory for keyword search, over all tenants (0: the database answers
+   * every keyword search). A tenant that does not fit is searched in the database.
+   */
+  PARLEY_KEYWORD_MEMORY_CHUNKS: intFrom(0, 10_000_000).default(50_000),
   PARLEY_BM25_K1: z.coerce.number().min(0).max(5).default(1.2),
   PARLEY_BM25_B: z.coerce.number().min(0).max(1).default(0.75),
   /** Seconds to wait for in-flight requests and streams on shutdown. */

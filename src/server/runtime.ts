@@ -19,6 +19,7 @@ import {
   Ingestion,
   IngestPool,
   KeywordRetriever,
+  MemoryKeywordRetriever,
   type Retriever,
   VectorRetriever,
 } from '../knowledge/index.js';
@@ -51,6 +52,8 @@ export interface Runtime {
   catalog: ModelCatalog;
   /** Vector search state, for /readyz. */
   vector: VectorStatus;
+  /** Keyword search over in-memory copies of the tenants' chunks, in front of the database's. */
+  keywordIndex: MemoryKeywordRetriever;
   /** Embeds chunks in the background when embeddings are configured (server processes only). */
   embeddings: EmbeddingBackfill | undefined;
   /** OpenTelemetry: a span per turn and stage, exported when OTEL_EXPORTER_OTLP_ENDPOINT is set. */
@@ -70,6 +73,12 @@ export interface VectorStatus {
 export interface RuntimeOptions extends OpenOptions {
   /** Run queued ingestion jobs in this process (the server does; one-shot commands do not). */
   runJobs?: boolean;
+  /**
+   * Where keyword search runs: 'memory' keeps in-memory copies of the tenants' chunks (up to
+   * PARLEY_KEYWORD_MEMORY_CHUNKS) in front of the database; default 'memory' for a server
+   * process, 'database' for one-shot commands.
+   */
+  keywordIndex?: 'memory' | 'database';
 }
 
 export async function createRuntime(
@@ -79,7 +88,7 @@ export async function createRuntime(
 ): Promise<Runtime> {
   const db = await openDatabase(config, log, options);
   const ingestPool = new IngestPool(config.PARLEY_INGEST_THREADS, db.connection);
-  const { retrievers, vector, embeddings } = await buildRetrievers(config, db, log);
+  const { retrievers, vector, embeddings, keywordIndex } = await buildRetrievers(config, db, log, options);
   const retriever = new CachedRetriever(
     new HybridRetriever(retrievers, (name, error) =>
       log.warn({ err: error, retriever: name }, 'retriever failed; answering from the others'),
@@ -151,6 +160,7 @@ export async function createRuntime(
     log.child({ component: 'trace-retention' }),
   );
   await ingestion.start();
+  keywordIndex.start();
   if (options.runJobs && db.manages) retention.start();
   if (options.runJobs) embeddings?.start();
   return {
@@ -166,10 +176,12 @@ export async function createRuntime(
     bots,
     catalog,
     vector,
+    keywordIndex,
     embeddings,
     tracing,
     async close() {
       await retention.stop();
+      await keywordIndex.stop();
       await embeddings?.stop();
       await ingestion.stop();
       await ingestPool.close();
@@ -190,12 +202,33 @@ async function buildRetrievers(
   config: Config,
   db: Database,
   log: Logger,
-): Promise<{ retrievers: Retriever[]; vector: VectorStatus; embeddings: EmbeddingBackfill | undefined }> {
-  const keyword = new KeywordRetriever(db);
+  options: RuntimeOptions,
+): Promise<{
+  retrievers: Retriever[];
+  vector: VectorStatus;
+  embeddings: EmbeddingBackfill | undefined;
+  keywordIndex: MemoryKeywordRetriever;
+}> {
+  const keywordLog = log.child({ component: 'keyword-index' });
+  // Processes that only run one command (not the server) keep no copy: the database answers.
+  const keywordIndex = new MemoryKeywordRetriever(db, new KeywordRetriever(db), {
+    maxChunks:
+      (options.keywordIndex ?? (options.runJobs ? 'memory' : 'database')) === 'memory'
+        ? config.PARLEY_KEYWORD_MEMORY_CHUNKS
+        : 0,
+    bm25: { k1: config.PARLEY_BM25_K1, b: config.PARLEY_BM25_B },
+    onError: (error, tenantId) =>
+      keywordLog.warn(
+        { err: error, tenant: tenantId },
+        'in-memory keyword index could not catch up; the database answers',
+      ),
+  });
+  const keyword: Retriever = keywordIndex;
   const keywordOnly = (note: string) => ({
     retrievers: [keyword],
     vector: { enabled: false, note },
     embeddings: undefined,
+    keywordIndex,
   });
   const embedder = createEmbedder(config);
   if (!embedder) return keywordOnly('PARLEY_EMBEDDINGS is not set: retrieval is keyword-only (BM25)');
@@ -232,5 +265,6 @@ async function buildRetrievers(
       note: 'hybrid: BM25 and vector search fused by reciprocal rank',
     },
     embeddings: new EmbeddingBackfill(db, embedder, log.child({ component: 'embeddings' })),
+    keywordIndex,
   };
 }

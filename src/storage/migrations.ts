@@ -236,4 +236,32 @@ create index turn_traces_not_found on turn_traces(tenant_id, created_at)
   where trace->>'mode' = 'not_found';
 `,
   },
+  {
+    version: 8,
+    name: 'search generations',
+    sql: `
+-- A counter per tenant, bumped in the same transaction as any change to its chunks (ingestion,
+-- re-ingestion, deletion, cascades), whoever makes it: a server process holding an in-memory
+-- keyword index polls this small table to learn that its copy no longer holds.
+create table search_generations (
+  tenant_id text primary key,
+  generation bigint not null default 1
+);
+create function parley_bump_search_generation() returns trigger
+language plpgsql as $fn$
+begin
+  insert into search_generations as g (tenant_id)
+  select distinct tenant_id from changed_chunks
+  on conflict (tenant_id) do update set generation = g.generation + 1;
+  return null;
+end
+$fn$;
+create trigger chunks_inserted after insert on chunks referencing new table as changed_chunks
+  for each statement execute function parley_bump_search_generation();
+create trigger chunks_updated after update on chunks referencing new table as changed_chunks
+  for each statement execute function parley_bump_search_generation();
+create trigger chunks_deleted after delete on chunks referencing old table as changed_chunks
+  for each statement execute function parley_bump_search_generation();
+`,
+  },
 ];

@@ -1,11 +1,16 @@
 // Bots: per-bot models, routing, system prompt and relevance settings over the server's
 // defaults, through the API and into the turn (the stub provider sees which model and prompt).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureKnowledgeBase } from '../../src/knowledge/index.js';
-import { ensureTenant } from '../../src/server/index.js';
 import { call, parseSse } from '../support/http.js';
 import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';
-import { eventually, startTestServer, type TestServer } from '../support/test-backend.js';
+import {
+  eventually,
+  ingestText,
+  startTestServer,
+  stubModels,
+  type TestServer,
+  TIDES,
+} from '../support/test-backend.js';
 
 const SMALL = 'openai:small-model';
 const STRONG = 'anthropic:claude-strong';
@@ -38,23 +43,9 @@ describe('bots', () => {
   beforeAll(async () => {
     stub = await startStubProvider();
     server = await startTestServer('pglite', {
-      PARLEY_MODELS: SMALL,
-      OPENAI_BASE_URL: stub.url,
-      OPENAI_API_KEY: 'test',
-      ANTHROPIC_BASE_URL: stub.url,
-      ANTHROPIC_API_KEY: 'test',
+      ...stubModels(stub.url, SMALL),
     });
-    const tenantId = await ensureTenant(server.runtime.db, 'default');
-    const kbId = await ensureKnowledgeBase(server.runtime.db, tenantId);
-    await server.runtime.ingestion.ingestNow({
-      tenantId,
-      kbId,
-      bytes: Buffer.from(
-        '# Tides\n\nTides are caused mainly by the gravitational pull of the Moon on the oceans.',
-      ),
-      format: 'markdown',
-      title: 'Tides',
-    });
+    await ingestText(server, TIDES);
   });
   afterEach(() => stub.reset());
   afterAll(async () => {

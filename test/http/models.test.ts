@@ -3,11 +3,16 @@
 // survive, streaming and not, with zero 5xx; and a client disconnect cancels the upstream call.
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureKnowledgeBase } from '../../src/knowledge/index.js';
-import { ensureTenant } from '../../src/server/index.js';
 import { call, parseSse } from '../support/http.js';
 import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';
-import { eventually, startTestServer, type TestServer } from '../support/test-backend.js';
+import {
+  eventually,
+  ingestText,
+  startTestServer,
+  stubModels,
+  type TestServer,
+  TIDES,
+} from '../support/test-backend.js';
 
 interface ChatBody {
   answer: string;
@@ -27,24 +32,10 @@ describe('model chain', () => {
   beforeAll(async () => {
     stub = await startStubProvider();
     server = await startTestServer('pglite', {
-      PARLEY_MODELS: `${PRIMARY},${FALLBACK}`,
-      OPENAI_BASE_URL: stub.url,
-      OPENAI_API_KEY: 'test',
-      ANTHROPIC_BASE_URL: stub.url,
-      ANTHROPIC_API_KEY: 'test',
+      ...stubModels(stub.url, `${PRIMARY},${FALLBACK}`),
       PARLEY_MODEL_FIRST_TOKEN_TIMEOUT_MS: '1500',
     });
-    const tenantId = await ensureTenant(server.runtime.db, 'default');
-    const kbId = await ensureKnowledgeBase(server.runtime.db, tenantId);
-    await server.runtime.ingestion.ingestNow({
-      tenantId,
-      kbId,
-      bytes: Buffer.from(
-        '# Tides\n\nTides are caused mainly by the gravitational pull of the Moon on the oceans.',
-      ),
-      format: 'markdown',
-      title: 'Tides',
-    });
+    await ingestText(server, TIDES);
   });
   afterEach(() => stub.reset());
   afterAll(async () => {
@@ -129,23 +120,11 @@ describe('model chain', () => {
       it(`falls back to the next model on ${name} (${stream ? 'streaming' : 'JSON'})`, async () => {
         // A fresh chain state per case: the 429's Retry-After would otherwise skip the primary.
         const fresh = await startTestServer('pglite', {
-          PARLEY_MODELS: `${PRIMARY},${FALLBACK}`,
-          OPENAI_BASE_URL: stub.url,
-          OPENAI_API_KEY: 'test',
-          ANTHROPIC_BASE_URL: stub.url,
-          ANTHROPIC_API_KEY: 'test',
+          ...stubModels(stub.url, `${PRIMARY},${FALLBACK}`),
           PARLEY_MODEL_FIRST_TOKEN_TIMEOUT_MS: '1500',
         });
         try {
-          const tenantId = await ensureTenant(fresh.runtime.db, 'default');
-          const kbId = await ensureKnowledgeBase(fresh.runtime.db, tenantId);
-          await fresh.runtime.ingestion.ingestNow({
-            tenantId,
-            kbId,
-            bytes: Buffer.from('Tides are caused by the Moon.'),
-            format: 'text',
-            title: 'Tides',
-          });
+          await ingestText(fresh, { title: 'Tides', text: 'Tides are caused by the Moon.', format: 'text' });
           inject(stub);
           const response = await call<ChatBody | string>(fresh.parley.app, {
             method: 'POST',
@@ -166,22 +145,10 @@ describe('model chain', () => {
 
   it('falls back from Anthropic 529 (overloaded) to the next model', async () => {
     const fresh = await startTestServer('pglite', {
-      PARLEY_MODELS: `${FALLBACK},${PRIMARY}`,
-      OPENAI_BASE_URL: stub.url,
-      OPENAI_API_KEY: 'test',
-      ANTHROPIC_BASE_URL: stub.url,
-      ANTHROPIC_API_KEY: 'test',
+      ...stubModels(stub.url, `${FALLBACK},${PRIMARY}`),
     });
     try {
-      const tenantId = await ensureTenant(fresh.runtime.db, 'default');
-      const kbId = await ensureKnowledgeBase(fresh.runtime.db, tenantId);
-      await fresh.runtime.ingestion.ingestNow({
-        tenantId,
-        kbId,
-        bytes: Buffer.from('Tides are caused by the Moon.'),
-        format: 'text',
-        title: 'Tides',
-      });
+      await ingestText(fresh, { title: 'Tides', text: 'Tides are caused by the Moon.', format: 'text' });
       stub.failNext({ status: 529, path: '/v1/messages' });
       const response = await call<ChatBody>(fresh.parley.app, {
         method: 'POST',
@@ -254,14 +221,10 @@ describe('model chain', () => {
       ANTHROPIC_API_KEY: 'test',
     });
     try {
-      const tenantId = await ensureTenant(routed.runtime.db, 'default');
-      const kbId = await ensureKnowledgeBase(routed.runtime.db, tenantId);
-      await routed.runtime.ingestion.ingestNow({
-        tenantId,
-        kbId,
-        bytes: Buffer.from('Tides are caused by the Moon pulling on the oceans of the Earth.'),
-        format: 'text',
+      await ingestText(routed, {
         title: 'Tides',
+        text: 'Tides are caused by the Moon pulling on the oceans of the Earth.',
+        format: 'text',
       });
       const short = await call<ChatBody>(routed.parley.app, {
         method: 'POST',

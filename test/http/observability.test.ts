@@ -5,12 +5,18 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TraceRetention } from '../../src/chat/index.js';
-import { ensureKnowledgeBase } from '../../src/knowledge/index.js';
 import { ensureTenant } from '../../src/server/index.js';
 import { createLogger } from '../../src/telemetry/index.js';
 import { call } from '../support/http.js';
 import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';
-import { eventually, startTestServer, type TestServer } from '../support/test-backend.js';
+import {
+  eventually,
+  ingestText,
+  startTestServer,
+  stubModels,
+  type TestServer,
+  TIDES,
+} from '../support/test-backend.js';
 
 const PRIMARY = 'openai:small-model';
 const FALLBACK = 'anthropic:claude-fallback';
@@ -68,24 +74,10 @@ describe('observability', () => {
     stub = await startStubProvider();
     collector = await startCollector();
     server = await startTestServer('pglite', {
-      PARLEY_MODELS: `${PRIMARY},${FALLBACK}`,
-      OPENAI_BASE_URL: stub.url,
-      OPENAI_API_KEY: 'test',
-      ANTHROPIC_BASE_URL: stub.url,
-      ANTHROPIC_API_KEY: 'test',
+      ...stubModels(stub.url, `${PRIMARY},${FALLBACK}`),
       OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
     });
-    const tenantId = await ensureTenant(server.runtime.db, 'default');
-    const kbId = await ensureKnowledgeBase(server.runtime.db, tenantId);
-    await server.runtime.ingestion.ingestNow({
-      tenantId,
-      kbId,
-      bytes: Buffer.from(
-        '# Tides\n\nTides are caused mainly by the gravitational pull of the Moon on the oceans.',
-      ),
-      format: 'markdown',
-      title: 'Tides',
-    });
+    await ingestText(server, TIDES);
   });
   afterAll(async () => {
     if (!closed) await server?.close();

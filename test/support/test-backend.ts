@@ -7,7 +7,14 @@ import path from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { type Config, loadConfig } from '../../src/config/index.js';
-import { createApp, createRuntime, type ParleyApp, type Runtime } from '../../src/server/index.js';
+import { ensureKnowledgeBase } from '../../src/knowledge/index.js';
+import {
+  createApp,
+  createRuntime,
+  ensureTenant,
+  type ParleyApp,
+  type Runtime,
+} from '../../src/server/index.js';
 import { createLogger } from '../../src/telemetry/index.js';
 
 export type BackendKind = 'pglite' | 'postgres';
@@ -74,4 +81,39 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** Settings that point the server's OpenAI and Anthropic clients at the stub provider. */
+export function stubModels(stubUrl: string, models: string): Record<string, string> {
+  return {
+    PARLEY_MODELS: models,
+    OPENAI_BASE_URL: stubUrl,
+    OPENAI_API_KEY: 'test',
+    ANTHROPIC_BASE_URL: stubUrl,
+    ANTHROPIC_API_KEY: 'test',
+  };
+}
+
+/** The one-passage document most model tests ask about. */
+export const TIDES = {
+  title: 'Tides',
+  text: '# Tides\n\nTides are caused mainly by the gravitational pull of the Moon on the oceans.',
+};
+
+/** Stores a document for a tenant (created when missing) through the ingestion pipeline. */
+export async function ingestText(
+  server: TestServer,
+  document: { title: string; text: string; format?: 'markdown' | 'text' },
+  tenant = 'default',
+): Promise<{ tenantId: string; kbId: string; documentId: string }> {
+  const tenantId = await ensureTenant(server.runtime.db, tenant);
+  const kbId = await ensureKnowledgeBase(server.runtime.db, tenantId);
+  const outcome = await server.runtime.ingestion.ingestNow({
+    tenantId,
+    kbId,
+    bytes: Buffer.from(document.text),
+    format: document.format ?? 'markdown',
+    title: document.title,
+  });
+  return { tenantId, kbId, documentId: outcome.documentId };
 }

@@ -43,8 +43,10 @@ export class CachedRetriever implements Retriever {
     }
     options.cache = 'miss';
     const failures: { retriever: string; message: string }[] = [];
-    const found = await this.inner.search(query, { ...options, failures });
+    const inner: SearchOptions = { ...options, failures };
+    const found = await this.inner.search(query, inner);
     options.failures?.push(...failures);
+    if (inner.keywordIndex) options.keywordIndex = inner.keywordIndex;
     // Shared by every later hit: frozen, so that no caller can change what others will read.
     if (failures.length === 0) this.cache.set(key, Object.freeze(found) as RetrievedChunk[]);
     return found;
@@ -53,6 +55,7 @@ export class CachedRetriever implements Retriever {
   /** The tenant's documents changed: its cached results no longer hold. */
   invalidate(tenantId: string): void {
     this.generations.set(tenantId, (this.generations.get(tenantId) ?? 0) + 1);
+    this.inner.invalidate?.(tenantId);
   }
 
   private keyOf(query: string, options: SearchOptions): string {

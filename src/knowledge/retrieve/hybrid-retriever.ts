@@ -20,6 +20,14 @@ export class HybridRetriever implements Retriever {
   async search(query: string, options: SearchOptions): Promise<RetrievedChunk[]> {
     if (this.retrievers.length === 1) return this.retrievers[0]!.search(query, options);
     const perRetriever = { ...options, topK: Math.max(options.topK, this.candidatesPerRetriever) };
+    try {
+      return await this.fuse(query, options, perRetriever);
+    } finally {
+      if (perRetriever.keywordIndex) options.keywordIndex = perRetriever.keywordIndex;
+    }
+  }
+
+  private async fuse(query: string, options: SearchOptions, perRetriever: SearchOptions) {
     const settled = await Promise.allSettled(
       this.retrievers.map((retriever) => retriever.search(query, perRetriever)),
     );
@@ -36,5 +44,9 @@ export class HybridRetriever implements Retriever {
     });
     if (lists.length === 0) throw (settled[0] as PromiseRejectedResult).reason;
     return fuseByRank(lists, options.topK);
+  }
+
+  invalidate(tenantId: string): void {
+    for (const retriever of this.retrievers) retriever.invalidate?.(tenantId);
   }
 }

@@ -3,5 +3,10 @@ export { CachedRetriever, type RetrievalCacheOptions } from './cached-retriever.
 export { fuseByRank } from './fuse-by-rank.js';
 export { HybridRetriever } from './hybrid-retriever.js';
 export { KeywordRetriever } from './keyword-retriever.js';
+export {
+  type KeywordIndex,
+  type MemoryKeywordOptions,
+  MemoryKeywordRetriever,
+} from './memory-keyword-retriever.js';
 export type { RetrievedChunk, Retriever, SearchOptions } from './types.js';
 export { type QueryEmbedder, VectorRetriever } from './vector-retriever.js';

@@ -28,10 +28,14 @@ export interface SearchOptions {
   failures?: { retriever: string; message: string }[];
   /** Set by a cache in front of retrieval: whether this search was answered from it. */
   cache?: 'hit' | 'miss';
+  /** Set by the keyword retriever: whether its in-memory copy or the database answered. */
+  keywordIndex?: 'memory' | 'database';
 }
 
 export interface Retriever {
   /** A short name recorded in traces, e.g. 'bm25'. */
   readonly name: string;
   search(query: string, options: SearchOptions): Promise<RetrievedChunk[]>;
+  /** The tenant's documents changed: anything this retriever holds of them no longer holds. */
+  invalidate?(tenantId: string): void;
 }

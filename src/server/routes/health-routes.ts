@@ -21,6 +21,8 @@ export function healthRoutes(app: FastifyInstance, runtime: Runtime, metrics: Me
           ? { embeddings: runtime.vector.model, dimensions: runtime.vector.dimensions }
           : {}),
         note: runtime.vector.note,
+        // In-memory copies of the tenants' chunks that answer keyword search before the database.
+        keyword_memory: runtime.keywordIndex.status(),
       },
       models:
         runtime.bots.defaults.models.length > 0

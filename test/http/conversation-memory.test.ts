@@ -1,0 +1,129 @@
+// A follow-up sees the turn before it the moment that turn's answer has ended, though turns are
+// stored after the response (and, under load, later still); on the embedded database, whose owner
+// writes every turn, a follow-up's memory needs no database read at all.
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call } from '../support/http.js';
+import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';
+import {
+  eventually,
+  ingestText,
+  startTestServer,
+  stubModels,
+  type TestServer,
+  TIDES,
+} from '../support/test-backend.js';
+
+interface ChatBody {
+  answer: string;
+  conversation_id: string;
+}
+
+async function startServer(kind: 'pglite' | 'postgres', stub: StubProvider): Promise<TestServer> {
+  const server = await startTestServer(kind, stubModels(stub.url, 'openai:small-model'));
+  await ingestText(server, TIDES);
+  return server;
+}
+
+const ask = (server: TestServer, message: string, conversationId?: string) =>
+  call<ChatBody>(server.parley.app, {
+    method: 'POST',
+    url: '/v1/chat',
+    payload: { message, ...(conversationId ? { conversation_id: conversationId } : {}) },
+  });
+
+describe('conversation memory', () => {
+  let stub: StubProvider;
+  beforeAll(async () => {
+    stub = await startStubProvider();
+  });
+  afterAll(async () => {
+    await stub?.close();
+  });
+
+  it('gives a follow-up the previous turns while they cannot be stored yet (postgres)', async () => {
+    const server = await startServer('postgres', stub);
+    const schema = (
+      await server.runtime.db.query<{ schema: string }>('select current_schema() as schema')
+    )[0]!.schema;
+    // Another session holds the messages table against writes (reads go on): no turn can be stored.
+    const blocker = new pg.Client({ connectionString: server.config.DATABASE_URL });
+    await blocker.connect();
+    try {
+      await blocker.query('begin');
+      await blocker.query(`lock table ${schema}.messages in exclusive mode`);
+      stub.reset();
+      stub.setReply('The Moon pulls on the oceans [1].');
+      const first = await ask(server, 'What causes the tides?');
+      expect(first.status).toBe(200);
+      stub.setReply('Twice a day, roughly [1].');
+      const second = await ask(
+        server,
+        'Do the tides come from the Moon pulling the oceans?',
+        first.body.conversation_id,
+      );
+      expect(second.status).toBe(200);
+      const third = await ask(server, 'Why does the Moon cause the tides?', first.body.conversation_id);
+      expect(third.status).toBe(200);
+      const prompts = stub.requests.filter((request) => request.prompt).map((request) => request.prompt!);
+      expect(prompts).toHaveLength(3);
+      const messages = prompts[2]!.messages;
+      expect(messages.slice(0, -1).map((message) => [message.role, message.text])).toEqual([
+        ['user', 'What causes the tides?'],
+        ['assistant', 'The Moon pulls on the oceans [1].'],
+        ['user', 'Do the tides come from the Moon pulling the oceans?'],
+        ['assistant', 'Twice a day, roughly [1].'],
+      ]);
+      expect(messages.at(-1)).toMatchObject({
+        role: 'user',
+        text: expect.stringContaining('Why does the Moon cause the tides?'),
+      });
+      const stored = await server.runtime.db.query('select id from messages where conversation_id = $1', [
+        first.body.conversation_id,
+      ]);
+      expect(stored).toHaveLength(0);
+    } finally {
+      await blocker.query('rollback');
+      await blocker.end();
+    }
+    // Once the lock is gone, every turn is stored.
+    await eventually(async () => (server.runtime.writeBehind.size === 0 ? true : undefined));
+    await server.close();
+  });
+
+  it('reads no conversation from the embedded database for a follow-up', async () => {
+    const server = await startServer('pglite', stub);
+    try {
+      stub.reset();
+      stub.setReply('The Moon pulls on the oceans [1].');
+      const first = await ask(server, 'What causes the tides?');
+      await eventually(async () => (server.runtime.writeBehind.size === 0 ? true : undefined));
+      const statements: string[] = [];
+      const db = server.runtime.db;
+      const query = db.query.bind(db);
+      db.query = ((sql: string, params?: unknown[]) => {
+        statements.push(sql);
+        return query(sql, params);
+      }) as typeof db.query;
+      const second = await ask(
+        server,
+        'Do the tides come from the Moon pulling the oceans?',
+        first.body.conversation_id,
+      );
+      expect(second.status).toBe(200);
+      db.query = query;
+      expect(statements.filter((sql) => /from conversations/.test(sql))).toEqual([]);
+      const prompt = stub.requests.filter((request) => request.prompt).at(-1)!.prompt!;
+      expect(prompt.messages.map((message) => message.role)).toEqual(['user', 'assistant', 'user']);
+      // The turn is stored all the same.
+      await eventually(async () => {
+        const rows = await db.query('select id from messages where conversation_id = $1', [
+          first.body.conversation_id,
+        ]);
+        return rows.length === 4 ? true : undefined;
+      });
+    } finally {
+      await server.close();
+    }
+  });
+});
