@@ -2,8 +2,26 @@
 // up to a share of what is left, in rank order; earlier messages take the rest, newest first.
 // Nothing is cut silently: every passage or message left out is listed, with its size, for the
 // turn's trace.
+import { LRUCache } from 'lru-cache';
 import { countTokens, type RetrievedChunk } from '../knowledge/index.js';
 import type { ChatMessage } from '../models/index.js';
+
+// The same texts come back turn after turn (a bot's system prompt, passage titles, the previous
+// answers of a conversation): their counts are kept rather than tokenised again on the critical path.
+const counted = new LRUCache<string, number>({
+  max: 2_000,
+  maxSize: 4 * 2 ** 20,
+  sizeCalculation: (_, key) => key.length + 16,
+});
+
+function tokensOf(text: string): number {
+  let tokens = counted.get(text);
+  if (tokens === undefined) {
+    tokens = countTokens(text);
+    counted.set(text, tokens);
+  }
+  return tokens;
+}
 
 export interface ContextBudget {
   /** Tokens for everything sent to the model (prompt side). */
@@ -37,7 +55,7 @@ export function planContext(input: {
   history: ChatMessage[];
   budget: ContextBudget;
 }): ContextPlan {
-  const system = countTokens(input.system);
+  const system = tokensOf(input.system);
   const question = countTokens(input.question);
   let room = Math.max(0, input.budget.total - system - question);
   const dropped: DroppedItem[] = [];
@@ -46,7 +64,7 @@ export function planContext(input: {
   const passages: RetrievedChunk[] = [];
   let passageTokens = 0;
   for (const passage of input.passages) {
-    const cost = passage.tokenCount + countTokens(passage.title) + PASSAGE_OVERHEAD;
+    const cost = passage.tokenCount + tokensOf(passage.title) + PASSAGE_OVERHEAD;
     if (cost <= passageRoom) {
       passages.push(passage);
       passageRoom -= cost;
@@ -62,7 +80,7 @@ export function planContext(input: {
   let full = false;
   for (let index = input.history.length - 1; index >= 0; index--) {
     const message = input.history[index]!;
-    const cost = countTokens(message.content) + MESSAGE_OVERHEAD;
+    const cost = tokensOf(message.content) + MESSAGE_OVERHEAD;
     // Once one message does not fit, older ones are dropped too: the history stays contiguous.
     if (!full && cost <= room) {
       kept.unshift(message);

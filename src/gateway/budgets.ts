@@ -4,7 +4,7 @@
 // cost is added and a budget crossing the warning share, or fully spent, is logged, counted and
 // posted to the webhook, once (the crossing is seen by exactly one increment).
 import { ParleyError } from '../errors/index.js';
-import type { Database } from '../storage/index.js';
+import { type Database, RefreshAheadCache } from '../storage/index.js';
 import type { Logger } from '../telemetry/index.js';
 import { type BudgetOverrides, readBudgetOverrides, writeBudgetOverrides } from './budget-store.js';
 import type { BudgetWebhook } from './budget-webhook.js';
@@ -43,6 +43,7 @@ export interface SpentBudget {
 }
 
 const CACHE_TTL_MS = 5_000;
+const CACHE_MAX_STALE_MS = 30_000;
 const CACHE_MAX = 10_000;
 const PERIODS: BudgetPeriod[] = ['day', 'month'];
 
@@ -53,7 +54,11 @@ export function effectiveBudget(configured: number, own: number | null): number 
 }
 
 export class Budgets {
-  private readonly cache = new Map<string, { limits: Promise<BudgetLimits>; expires: number }>();
+  private readonly cache = new RefreshAheadCache<BudgetLimits>((tenantId) => this.readLimits(tenantId), {
+    ttlMs: CACHE_TTL_MS,
+    maxStaleMs: CACHE_MAX_STALE_MS,
+    max: CACHE_MAX,
+  });
 
   constructor(
     private readonly db: Database,
@@ -66,10 +71,13 @@ export class Budgets {
 
   /** The tenant's effective limits (cached for a few seconds; a change through this process applies at once). */
   limits(tenantId: string): Promise<BudgetLimits> {
-    const hit = this.cache.get(tenantId);
-    if (hit && hit.expires > Date.now()) return hit.limits;
+    return this.cache.get(tenantId);
+  }
+
+  private async readLimits(tenantId: string): Promise<BudgetLimits> {
     const { defaults } = this.settings;
-    const limits = readBudgetOverrides(this.db, tenantId).then((own) => ({
+    const own = await readBudgetOverrides(this.db, tenantId);
+    return {
       tenant: {
         day: effectiveBudget(defaults.tenant.day, own.tenant_daily_usd),
         month: effectiveBudget(defaults.tenant.month, own.tenant_monthly_usd),
@@ -78,11 +86,7 @@ export class Budgets {
         day: effectiveBudget(defaults.key.day, own.key_daily_usd),
         month: effectiveBudget(defaults.key.month, own.key_monthly_usd),
       },
-    }));
-    if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(tenantId, { limits, expires: Date.now() + CACHE_TTL_MS });
-    limits.catch(() => this.cache.delete(tenantId));
-    return limits;
+    };
   }
 
   overrides(tenantId: string): Promise<BudgetOverrides> {

@@ -52,6 +52,7 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   const telemetry = config.PARLEY_TELEMETRY === 'on';
   const metrics = createMetrics(telemetry);
   for (const metric of runtime.gateway.metrics.all()) metrics.registry.registerMetric(metric);
+  if (telemetry) runtime.turnGate.registerMetrics(metrics.registry);
   const streams = new Set<Promise<void>>();
   const app: FastifyInstance = Fastify({
     loggerInstance: log as FastifyBaseLogger,

@@ -33,6 +33,7 @@ import {
 } from '../storage/index.js';
 import { createTracing, type Logger, type Tracing } from '../telemetry/index.js';
 import { KeyVerifier } from './auth/api-keys.js';
+import { TurnGate } from './turn-gate.js';
 
 export interface Runtime {
   config: Config;
@@ -46,6 +47,8 @@ export interface Runtime {
   keys: KeyVerifier;
   /** Rate limits, budgets and the accounting of turns (usage, cost). */
   gateway: Gateway;
+  /** How many turns are answered at once; the others wait in line. */
+  turnGate: TurnGate;
   /** Each tenant's bots; the default bot uses the configured models (PARLEY_MODELS). */
   bots: Bots;
   /** Every chat model in use, shared by all bots (clients, circuit breakers). */
@@ -154,6 +157,10 @@ export async function createRuntime(
       : {}),
   });
   const tracing = createTracing(config);
+  const turnGate = new TurnGate({
+    maxActive: config.PARLEY_MAX_ACTIVE_TURNS,
+    queueTimeoutMs: config.PARLEY_TURN_QUEUE_SECONDS * 1000,
+  });
   const retention = new TraceRetention(
     db,
     config.PARLEY_TRACE_RETENTION_DAYS,
@@ -173,6 +180,7 @@ export async function createRuntime(
     writeBehind,
     keys: new KeyVerifier(db),
     gateway,
+    turnGate,
     bots,
     catalog,
     vector,

@@ -32,6 +32,16 @@ export interface TurnSpan {
   tracing: Tracing;
 }
 
+/** Fires when the client goes away before its response is sent. */
+function clientLeft(reply: FastifyReply): AbortSignal {
+  const left = new AbortController();
+  const onClose = () => {
+    if (!reply.raw.writableEnded) left.abort(new Error('client disconnected while waiting'));
+  };
+  reply.raw.once('close', onClose);
+  return left.signal;
+}
+
 /**
  * Begins a turn under a new root span (continuing the caller's `traceparent`): the span's trace
  * id goes on the request's log lines, into the turn's trace and back in `x-trace-id`.
@@ -49,10 +59,18 @@ export async function beginTracedTurn(
     request.log = request.log.child({ trace_id: traceId });
     reply.header('x-trace-id', traceId);
   }
+  // A place among the turns answered at once (the turn gate): freed when the response closes,
+  // however it ends; waited for in line when the server is at its bound.
+  const queued = performance.now();
   try {
+    const release = await runtime.turnGate.enter(clientLeft(reply));
+    const raw = reply.raw;
+    if (raw.writableEnded || raw.destroyed) release();
+    else raw.once('close', release);
+    const queue = performance.now() - queued;
     const turn = await runtime.chat.begin({
       ...turnRequest,
-      timings: { auth: request.authMs, ...turnRequest.timings },
+      timings: { auth: request.authMs, queue, ...turnRequest.timings },
       traceExtras: { otel_trace_id: traceId, ...turnRequest.traceExtras },
     });
     return { turn, traced: { span, tracing: runtime.tracing } };
@@ -84,7 +102,11 @@ export function recordTurn(
 ): number {
   const { mode, model, tokens } = turn.outcome;
   if (metrics.enabled) recordTurnMetrics(metrics, turn, startedAt);
-  if (traced?.span.isRecording()) recordTurnSpans(turn, traced);
+  if (traced?.span.isRecording()) {
+    // The stages' spans only for a span processor that takes them (they cost CPU on every turn).
+    if (traced.tracing.exporting) recordTurnSpans(turn, traced);
+    else traced.span.end();
+  }
   const generated = mode === 'generated' && model !== undefined;
   const { costUsd } = account.gateway.settleTurn(account.caller, {
     botId: turn.bot.id,

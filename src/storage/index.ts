@@ -4,5 +4,6 @@ export { GroupWriter } from './group-writer.js';
 export { migrate, withMigrationLock } from './migrate.js';
 export { MIGRATIONS } from './migrations.js';
 export { poolQueries, type Queryable, type QueryRunner } from './pool-queries.js';
+export { RefreshAheadCache, type RefreshAheadOptions } from './refresh-ahead-cache.js';
 export { ensureVectorTable, type SearchFeatures } from './search-indexes.js';
 export { workerScript } from './worker-url.js';

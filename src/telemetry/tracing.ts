@@ -26,7 +26,7 @@ export interface TracingSettings {
 
 export interface Tracing {
   tracer: Tracer;
-  /** Whether spans are exported (an OTLP endpoint is configured). */
+  /** Whether spans go anywhere (an OTLP endpoint, or another span processor); when not, only the root span is made, for its trace id. */
   exporting: boolean;
   /** Starts a turn's root span, continuing the caller's W3C `traceparent` when it sent one. */
   startTurn(name: string, headers: Record<string, unknown>, startTime?: number): Span;
@@ -77,7 +77,7 @@ export function createTracing(
   const tracer = provider.getTracer('parley', version);
   return {
     tracer,
-    exporting: Boolean(endpoint),
+    exporting: processors.length > 0,
     startTurn(name, headers, startTime) {
       const parent = propagator.extract(context.active(), headers, headerGetter);
       return tracer.startSpan(name, { kind: SpanKind.SERVER, ...(startTime ? { startTime } : {}) }, parent);

@@ -17,6 +17,7 @@ import {
 interface ChatBody {
   answer: string;
   conversation_id: string;
+  turn_id: string;
 }
 
 async function startServer(kind: 'pglite' | 'postgres', stub: StubProvider): Promise<TestServer> {

@@ -1,14 +1,14 @@
 // Bots: each tenant's named chat configurations (models and routing, system prompt, retrieval
 // and relevance settings, guard policy). A turn resolves its bot into a profile: the settings
 // over the server's defaults, with the model chains built from the shared model catalog.
-// Profiles are cached for a few seconds, so the critical path does not read the bots table on
-// every turn; a change made through this process applies at once, one made through another
-// replica within the cache's lifetime.
+// Profiles are cached for a few seconds and refreshed in the background (RefreshAheadCache), so
+// the critical path does not read the bots table; a change made through this process applies at
+// once, one made through another replica within the cache's lifetime plus one turn.
 
 import { isParleyError, notFound, ParleyError, validationError } from '../../errors/index.js';
 import { GuardPolicy } from '../../guard/index.js';
 import type { ModelCatalog, ModelChain } from '../../models/index.js';
-import type { Database } from '../../storage/index.js';
+import { type Database, RefreshAheadCache } from '../../storage/index.js';
 import type { Logger } from '../../telemetry/index.js';
 import { ModelRouter } from '../model-router.js';
 import { type PromptVersion, promptVersionId, registerPrompt } from '../prompt-versions.js';
@@ -46,10 +46,17 @@ export interface BotView extends Omit<BotRow, 'created_at' | 'updated_at'> {
 }
 
 const CACHE_TTL_MS = 5_000;
+const CACHE_MAX_STALE_MS = 30_000;
 const CACHE_MAX = 10_000;
 
 export class Bots {
-  private readonly cache = new Map<string, { profile: Promise<BotProfile>; expires: number }>();
+  private readonly cache = new RefreshAheadCache<BotProfile>(
+    (key) => {
+      const [tenantId, id] = key.split('\u0000') as [string, string];
+      return this.load(tenantId, id);
+    },
+    { ttlMs: CACHE_TTL_MS, maxStaleMs: CACHE_MAX_STALE_MS, max: CACHE_MAX },
+  );
 
   constructor(
     private readonly db: Database,
@@ -62,14 +69,7 @@ export class Bots {
 
   /** The bot's profile; 404 for a bot the tenant does not have. */
   resolve(tenantId: string, id: string = DEFAULT_BOT): Promise<BotProfile> {
-    const key = `${tenantId}\u0000${id}`;
-    const hit = this.cache.get(key);
-    if (hit && hit.expires > Date.now()) return hit.profile;
-    const profile = this.load(tenantId, id);
-    if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(key, { profile, expires: Date.now() + CACHE_TTL_MS });
-    profile.catch(() => this.cache.delete(key));
-    return profile;
+    return this.cache.get(`${tenantId}\u0000${id}`);
   }
 
   async list(tenantId: string): Promise<BotView[]> {
