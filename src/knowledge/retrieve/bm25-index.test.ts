@@ -92,16 +92,26 @@ describe('Bm25Index', () => {
 });
 
 describe('keywordTerms', () => {
-  it('splits on anything but letters and digits, drops English stop words and stems as Snowball English does', () => {
-    expect(keywordTerms('How do I register the Plugins? fastify.register() — v4.2')).toEqual([
+  it("reads text as PostgreSQL's english configuration does: names and paths whole, stop words out, Snowball stems", () => {
+    expect(
+      keywordTerms('How do I register the Plugins? fastify.register() v4.2 http/1, docker-compose'),
+    ).toEqual([
       'regist',
       'plugin',
-      'fastifi',
-      'regist',
-      'v4',
-      '2',
+      'fastify.register',
+      'v4.2',
+      'http/1',
+      'docker-compos',
+      'docker',
+      'compos',
     ]);
-    expect(keywordTerms('Running runners RAN')).toEqual(['run', 'runner', 'ran']);
+    expect(keywordTerms('Running runners RAN http2 at the end.')).toEqual([
+      'run',
+      'runner',
+      'ran',
+      'http2',
+      'end',
+    ]);
     expect(keywordTerms(`a ${'x'.repeat(60)} b`)).toEqual(['b']);
   });
 });

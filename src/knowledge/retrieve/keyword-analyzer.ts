@@ -1,8 +1,10 @@
-// How the in-memory keyword index turns text into terms, for chunks and queries alike: the
-// letter-and-digit runs of the text, lower-cased, without PostgreSQL's English stop words, reduced
-// by the same Snowball English (Porter2) stemmer as PostgreSQL's `english` configuration. So a
-// chunk matches the same words in memory as in the database, within the two tokenisers'
-// differences (PostgreSQL also keeps some compound tokens whole, e.g. `fastify.register`).
+// How the in-memory keyword index turns text into terms, for chunks and queries alike, after
+// PostgreSQL's `english` text search configuration, so that a chunk matches the same words in
+// memory as in the database: dotted names (`reply.code`, `fastify.register`, `0.0.0.0`) and
+// paths (`http/1`, `/posts`) stay whole, as PostgreSQL's parser keeps hosts and files; a
+// hyphenated word counts whole and by its parts; other letter-and-digit runs are words,
+// lower-cased, without PostgreSQL's English stop words, reduced by the same Snowball English
+// (Porter2) stemmer (words with digits are kept as they are).
 import { stem } from 'porter2';
 
 // PostgreSQL's tsearch_data/english.stop (the Snowball list).
@@ -18,7 +20,9 @@ some such no nor not only own same so than too very s t can will just don should
 /** Terms longer than this (hashes, base64, minified code) are not indexed: they cost memory and match nothing a person types. */
 const MAX_TERM_CHARS = 48;
 
-const TOKEN = /[\p{L}\p{N}]+/gu;
+// A path (with a slash), a dotted name, a hyphenated word, or a plain letter-and-digit run.
+const TOKEN =
+  /(?<path>(?:[\p{L}\p{N}_.-]*\/)+[\p{L}\p{N}_.-]*[\p{L}\p{N}_])|(?<dotted>[\p{L}\p{N}_-]+(?:\.[\p{L}\p{N}_-]+)+)|(?<hyphenated>[\p{L}\p{N}]+(?:-[\p{L}\p{N}]+)+)|(?<word>[\p{L}\p{N}]+)/gu;
 const HAS_DIGIT = /\p{N}/u;
 
 // Stems of recent words: a text's vocabulary is Zipfian, so most words were stemmed before.
@@ -28,20 +32,33 @@ let stems = new Map<string, string>();
 function stemOf(word: string): string {
   let stemmed = stems.get(word);
   if (stemmed === undefined) {
-    stemmed = stem(word);
+    stemmed = HAS_DIGIT.test(word) ? word : stem(word);
     if (stems.size >= STEM_CACHE_MAX) stems = new Map();
     stems.set(word, stemmed);
   }
   return stemmed;
 }
 
+function pushWord(terms: string[], word: string): void {
+  if (word.length <= MAX_TERM_CHARS && !STOP_WORDS.has(word)) terms.push(stemOf(word));
+}
+
 /** A text's search terms, in order (repeats kept: term frequency counts). */
 export function keywordTerms(text: string): string[] {
   const terms: string[] = [];
   for (const match of text.toLowerCase().matchAll(TOKEN)) {
+    const { path, dotted, hyphenated } = match.groups ?? {};
     const token = match[0];
-    if (token.length > MAX_TERM_CHARS || STOP_WORDS.has(token)) continue;
-    terms.push(HAS_DIGIT.test(token) ? token : stemOf(token));
+    if (path !== undefined || dotted !== undefined) {
+      // Kept whole and not stemmed, as PostgreSQL keeps hosts and files (a trailing dot is punctuation).
+      const whole = token.replace(/[.-]+$/, '');
+      if (whole.length <= MAX_TERM_CHARS) terms.push(whole);
+    } else if (hyphenated !== undefined) {
+      pushWord(terms, token);
+      for (const part of token.split('-')) pushWord(terms, part);
+    } else {
+      pushWord(terms, token);
+    }
   }
   return terms;
 }
