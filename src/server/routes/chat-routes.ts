@@ -78,13 +78,22 @@ export function chatRoutes(
     let recorded = false;
     const done = (async () => {
       try {
+        // The model is called first, `meta` written while its request is on its way.
+        const tokens = turn.tokens(sse.signal);
+        const first = tokens.next();
+        first.catch(() => {}); // awaited below; handled here so a fast failure is not "unhandled"
         await sse.send('meta', {
           conversation_id: turn.conversationId,
           turn_id: turn.turnId,
           bot: turn.bot.id,
         });
-        for await (const piece of turn.tokens(sse.signal)) {
-          await sse.send('token', { text: piece });
+        try {
+          for (let step = await first; !step.done; step = await tokens.next()) {
+            await sse.send('token', { text: step.value });
+          }
+        } finally {
+          // Left early (an error): close the answer, which cancels the model call.
+          void tokens.return(undefined).catch(() => {});
         }
         const result = turn.finish({ completed: !sse.signal.aborted });
         const cost = recordTurn(metrics, turn, started, account, traced);

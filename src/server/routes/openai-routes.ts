@@ -139,9 +139,18 @@ export function openAiRoutes(
     });
     const done = (async () => {
       try {
+        // The model is called first, the opening chunk written while its request is on its way.
+        const tokens = turn.tokens(sse.signal);
+        const first = tokens.next();
+        first.catch(() => {}); // awaited below; handled here so a fast failure is not "unhandled"
         await sse.sendData(chunk({ role: 'assistant', content: '' }, null));
-        for await (const piece of turn.tokens(sse.signal)) {
-          await sse.sendData(chunk({ content: piece }, null));
+        try {
+          for (let step = await first; !step.done; step = await tokens.next()) {
+            await sse.sendData(chunk({ content: step.value }, null));
+          }
+        } finally {
+          // Left early (an error): close the answer, which cancels the model call.
+          void tokens.return(undefined).catch(() => {});
         }
         const result = turn.finish({ completed: !sse.signal.aborted });
         const cost = recordTurn(metrics, turn, started, account, traced);
