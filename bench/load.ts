@@ -35,7 +35,12 @@ import { runBench } from './support/bench-main.js';
 import { FASTIFY_DOCS_DIR, loadQuestions, REPO_ROOT, RESULTS_DIR } from './support/bench-paths.js';
 import { freePort, log, sleep } from './support/child-processes.js';
 import { formatProfileSummary, summariseProfile } from './support/cpu-profile.js';
-import { EVENT_LOOP_PROBE, probeSnapshot, resetProbe } from './support/event-loop-probe-client.js';
+import {
+  EVENT_LOOP_PROBE,
+  probeMemory,
+  probeSnapshot,
+  resetProbe,
+} from './support/event-loop-probe-client.js';
 import { renderTtftChart } from './support/load-chart.js';
 import { LoadGenerator } from './support/load-generator.js';
 import type { LoadTarget } from './support/load-protocol.js';
@@ -531,12 +536,23 @@ async function runSoak(stub: StubProcess, generator: LoadGenerator, questions: s
     const before = { ...openDescriptors(parley.pid), tcp: tcpConnectionsOnPort(port) };
     const totalMs = SOAK_MINUTES * 60_000;
     const warmupMs = Math.min(120_000, totalMs / 5);
-    const samples: { elapsedS: number; rssMiB: number }[] = [];
-    const sample = (elapsedMs: number) =>
-      samples.push({
-        elapsedS: (warmupMs + elapsedMs) / 1000,
-        rssMiB: processMemory(parley.pid).rss / 2 ** 20,
-      });
+    const samples: SoakRun['samples'] = [];
+    const sampling: Promise<unknown>[] = [];
+    const sample = (elapsedMs: number) => {
+      const at = { elapsedS: (warmupMs + elapsedMs) / 1000, rssMiB: processMemory(parley.pid).rss / 2 ** 20 };
+      // The main thread's heap beside the process's RSS: growth outside it is the database worker's or native.
+      sampling.push(
+        probeMemory(parley.child).then(
+          (memory) =>
+            samples.push({
+              ...at,
+              heapMiB: memory.heapUsed / 2 ** 20,
+              externalMiB: memory.external / 2 ** 20,
+            }),
+          () => samples.push(at),
+        ),
+      );
+    };
     const level = await measureLevel(
       stub,
       generator,
@@ -549,6 +565,8 @@ async function runSoak(stub: StubProcess, generator: LoadGenerator, questions: s
         onSample: sample,
       },
     );
+    await Promise.all(sampling);
+    samples.sort((a, b) => a.elapsedS - b.elapsedS);
     await sleep(IDLE_SETTLE_MS);
     const after = { ...openDescriptors(parley.pid), tcp: tcpConnectionsOnPort(port) };
     return { level, minutes: SOAK_MINUTES, warmupS: warmupMs / 1000, samples, before, after };

@@ -26,7 +26,13 @@ export interface ProbeSnapshot {
 
 let nextProbeId = 1;
 
-function askProbe(child: ChildProcess, command: 'reset' | 'snapshot'): Promise<ProbeSnapshot | undefined> {
+interface ProbeReply {
+  probeReply?: number;
+  snapshot?: ProbeSnapshot;
+  memory?: NodeJS.MemoryUsage;
+}
+
+function askProbe(child: ChildProcess, command: 'reset' | 'snapshot' | 'memory'): Promise<ProbeReply> {
   const id = nextProbeId++;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -34,11 +40,11 @@ function askProbe(child: ChildProcess, command: 'reset' | 'snapshot'): Promise<P
       reject(new Error(`event-loop probe did not answer ${command}`));
     }, 10_000);
     const onMessage = (message: unknown) => {
-      const reply = message as { probeReply?: number; snapshot?: ProbeSnapshot } | undefined;
+      const reply = message as ProbeReply | undefined;
       if (reply?.probeReply !== id) return;
       clearTimeout(timer);
       child.off('message', onMessage);
-      resolve(reply.snapshot);
+      resolve(reply);
     };
     child.on('message', onMessage);
     child.send({ probe: command, id });
@@ -51,7 +57,14 @@ export async function resetProbe(child: ChildProcess): Promise<void> {
 }
 
 export async function probeSnapshot(child: ChildProcess): Promise<ProbeSnapshot> {
-  const snapshot = await askProbe(child, 'snapshot');
+  const { snapshot } = await askProbe(child, 'snapshot');
   if (!snapshot) throw new Error('event-loop probe sent no snapshot');
   return snapshot;
+}
+
+/** The server's process.memoryUsage(): heapUsed and external are its main (HTTP) thread's. */
+export async function probeMemory(child: ChildProcess): Promise<NodeJS.MemoryUsage> {
+  const { memory } = await askProbe(child, 'memory');
+  if (!memory) throw new Error('event-loop probe sent no memory figures');
+  return memory;
 }

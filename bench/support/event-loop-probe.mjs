@@ -1,7 +1,8 @@
 // Preloaded into the servers the benchmarks measure (`node --import <this file>`):
 // an event-loop delay histogram on the server's main (HTTP) thread that the benchmark can reset
 // and read over the child-process IPC channel, independently of /metrics scrapes (prom-client
-// resets its own histogram on every scrape). Also sums GC pauses on that thread.
+// resets its own histogram on every scrape). Also sums GC pauses on that thread, and reports
+// its memory (process.memoryUsage(): the main thread's heap beside the whole process's RSS).
 // Inert when not started with an IPC channel, and in worker threads.
 import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { isMainThread } from 'node:worker_threads';
@@ -42,6 +43,8 @@ if (isMainThread && typeof process.send === 'function') {
       histogram.reset();
       gc = freshGc();
       process.send({ probeReply: message.id });
+    } else if (message.probe === 'memory') {
+      process.send({ probeReply: message.id, memory: process.memoryUsage() });
     } else if (message.probe === 'snapshot') {
       process.send({
         probeReply: message.id,

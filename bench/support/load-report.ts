@@ -40,7 +40,8 @@ export interface SoakRun {
   level: LevelRun;
   minutes: number;
   warmupS: number;
-  samples: { elapsedS: number; rssMiB: number }[];
+  /** RSS of the process; heap used and external memory of its main (HTTP) thread, when the probe answered. */
+  samples: { elapsedS: number; rssMiB: number; heapMiB?: number; externalMiB?: number }[];
   before: { fds: number; sockets: number; tcp: { established: number; other: number } };
   after: { fds: number; sockets: number; tcp: { established: number; other: number } };
 }
@@ -268,7 +269,13 @@ function soakSection(soak: SoakRun): string {
       `${soak.after.tcp.established} / ${soak.after.tcp.other}`,
     ]),
   ];
-  const series = soak.samples.map((s) => `${fmt(s.elapsedS, 0)} s: ${fmt(s.rssMiB, 0)}`).join(', ');
+  const series = soak.samples
+    .map(
+      (s) =>
+        `${fmt(s.elapsedS, 0)} s: ${fmt(s.rssMiB, 0)}` +
+        (s.heapMiB === undefined ? '' : ` (${fmt(s.heapMiB, 0)} / ${fmt(s.externalMiB ?? 0, 0)})`),
+    )
+    .join(', ');
   return [
     `## Soak: ${LABELS.parley} at ${run.concurrency} concurrent for ${soak.minutes} minutes`,
     '',
@@ -280,7 +287,7 @@ function soakSection(soak: SoakRun): string {
     '',
     ...rows,
     '',
-    `RSS (MiB) over time: ${series}.`,
+    `RSS (MiB) over time, with the HTTP thread's JS heap used / external memory in brackets: ${series}.`,
     '',
   ].join('\n');
 }

@@ -4,6 +4,7 @@ import type { Logger } from '../telemetry/logger.js';
 
 export class WriteBehind {
   private readonly pending = new Set<Promise<void>>();
+  private readonly settled = new Set<() => void>();
   private closed = false;
 
   constructor(
@@ -17,13 +18,22 @@ export class WriteBehind {
    */
   enqueue(name: string, task: () => Promise<void>): Promise<void> {
     if (this.closed) this.log.warn({ task: name }, 'write-behind used after close; running anyway');
-    const run = this.runWithRetry(name, task).finally(() => this.pending.delete(run));
+    const run = this.runWithRetry(name, task).finally(() => {
+      this.pending.delete(run);
+      for (const listener of this.settled) listener();
+    });
     this.pending.add(run);
     return run;
   }
 
+  /** Tasks queued or running (each holds what it will write in memory until it is done). */
   get size(): number {
     return this.pending.size;
+  }
+
+  /** Calls `listener` whenever a task has finished (written or given up). */
+  onSettled(listener: () => void): void {
+    this.settled.add(listener);
   }
 
   /** Waits for every queued write (called on shutdown, before the database closes). */

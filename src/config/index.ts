@@ -95,11 +95,13 @@ export const settingsSchema = z.object({
   PARLEY_KEYWORD_MEMORY_CHUNKS: intFrom(0, 10_000_000).default(50_000),
   PARLEY_BM25_K1: z.coerce.number().min(0).max(5).default(1.2),
   PARLEY_BM25_B: z.coerce.number().min(0).max(1).default(0.75),
-  /** Seconds to wait for in-flight requests and streams on shutdown. */
   /** Turns answered at once; more wait in line (0, the default: no bound). */
   PARLEY_MAX_ACTIVE_TURNS: intFrom(0, 100_000).default(0),
+  /** Turns being answered plus background writes not done, at which new turns wait in line (0: no bound). */
+  PARLEY_MAX_PENDING_WRITES: intFrom(0, 1_000_000).default(2_000),
   /** Longest a turn waits in line for a place before a 503 with Retry-After. */
   PARLEY_TURN_QUEUE_SECONDS: intFrom(1, 3_600).default(30),
+  /** Seconds to wait for in-flight requests and streams on shutdown. */
   PARLEY_SHUTDOWN_GRACE_SECONDS: intFrom(0, 600).default(20),
   PARLEY_DB_POOL_SIZE: intFrom(1, 200).default(8),
   /** The bot's system prompt (default: Parley's grounded-answer prompt); each text is a stored version. */

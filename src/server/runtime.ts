@@ -160,7 +160,10 @@ export async function createRuntime(
   const turnGate = new TurnGate({
     maxActive: config.PARLEY_MAX_ACTIVE_TURNS,
     queueTimeoutMs: config.PARLEY_TURN_QUEUE_SECONDS * 1000,
+    pendingWrites: () => writeBehind.size,
+    maxPendingWrites: config.PARLEY_MAX_PENDING_WRITES,
   });
+  writeBehind.onSettled(() => turnGate.recheck());
   const retention = new TraceRetention(
     db,
     config.PARLEY_TRACE_RETENTION_DAYS,

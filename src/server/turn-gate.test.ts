@@ -52,6 +52,36 @@ describe('TurnGate', () => {
   it('admits every turn at once without a bound', async () => {
     const turns = gate({ maxActive: 0 });
     await Promise.all(Array.from({ length: 500 }, () => turns.enter()));
-    expect(turns.state()).toEqual({ active: 500, waiting: 0, limit: 0 });
+    expect(turns.state()).toEqual({ active: 500, waiting: 0, limit: 0, pendingWrites: 0 });
+  });
+
+  it('holds new turns while the writes left behind reach their bound, and admits them as writes finish', async () => {
+    let pending = 0;
+    const turns = gate({ maxActive: 0, pendingWrites: () => pending, maxPendingWrites: 3 });
+    const releases = await Promise.all([turns.enter(), turns.enter()]);
+    pending = 1; // active 2 + pending 1: full
+    let admitted = false;
+    const waiting = turns.enter().then((release) => {
+      admitted = true;
+      return release;
+    });
+    await sleep(10);
+    expect(turns.state()).toEqual({ active: 2, waiting: 1, limit: 0, pendingWrites: 1 });
+    // A turn ends, having left its write behind: still full.
+    pending = 2;
+    releases[0]!();
+    await sleep(10);
+    expect(admitted).toBe(false);
+    // The database catches up.
+    pending = 0;
+    turns.recheck();
+    await waiting;
+    expect(turns.state()).toMatchObject({ active: 2, waiting: 0, pendingWrites: 0 });
+  });
+
+  it('answers 503 when the writes do not drain within the queue timeout', async () => {
+    const turns = gate({ maxActive: 0, queueTimeoutMs: 50, pendingWrites: () => 10, maxPendingWrites: 10 });
+    const late = await turns.enter().catch((error: unknown) => error);
+    expect(isParleyError(late) && late.code).toBe('PARLEY_ERR_OVERLOADED');
   });
 });

@@ -2,7 +2,14 @@
 // line, first come first served, until a place frees up (or, after PARLEY_TURN_QUEUE_SECONDS,
 // get a 503 with Retry-After). 0 (the default) admits every turn at once. A bound protects what
 // the deployment cannot stretch: a provider account's concurrent requests, the memory of many
-// open streams. (A bound that adapted to the event loop's delay was tried and measured: fewer
+// open streams.
+// A second bound keeps memory finite when the database stores turns more slowly than they are
+// answered: each finished turn waits in memory (its messages, trace and prompt) until the
+// write-behind queue stores it, so with no bound a database that falls behind grows the process
+// without end (measured: 1.4 GB more in 8 minutes at 94 turns/s, bench/results/load.md). New turns
+// are admitted only while the turns being answered plus the writes not yet done stay under
+// PARLEY_MAX_PENDING_WRITES; past it they wait in the same line, and the answer rate settles at
+// what the database can store. (A bound that adapted to the event loop's delay was tried and measured: fewer
 // streams at once cost more CPU per token, since tokens no longer arrive and leave in batches, so
 // throughput at 100 concurrent fell to 0.31x the bare proxy's; bench/results/load-gate.md.)
 
@@ -16,6 +23,10 @@ export interface TurnGateOptions {
   queueTimeoutMs: number;
   /** Most requests waiting in line; beyond it, 503 at once. */
   maxWaiting?: number;
+  /** Background writes not done yet (the write-behind queue); read at each admission. */
+  pendingWrites?: () => number;
+  /** Turns being answered plus pending writes at which new turns wait; 0: no bound. */
+  maxPendingWrites?: number;
 }
 
 export interface TurnGateState {
@@ -23,6 +34,7 @@ export interface TurnGateState {
   waiting: number;
   /** 0: no bound. */
   limit: number;
+  pendingWrites: number;
 }
 
 interface Waiter {
@@ -32,10 +44,18 @@ interface Waiter {
 export class TurnGate {
   private active = 0;
   private readonly limit: number;
+  private readonly writeLimit: number;
   private readonly waiting: Waiter[] = [];
 
   constructor(private readonly options: TurnGateOptions) {
     this.limit = options.maxActive > 0 ? options.maxActive : Number.POSITIVE_INFINITY;
+    this.writeLimit =
+      options.pendingWrites && options.maxPendingWrites ? options.maxPendingWrites : Number.POSITIVE_INFINITY;
+  }
+
+  /** Admits waiting turns that now fit (called when a background write has finished). */
+  recheck(): void {
+    this.admitWaiting();
   }
 
   /**
@@ -44,7 +64,7 @@ export class TurnGate {
    * signal's reason when the client leaves while waiting.
    */
   async enter(signal?: AbortSignal): Promise<() => void> {
-    if (this.active < this.limit && this.waiting.length === 0) return this.take();
+    if (this.waiting.length === 0 && this.hasRoom()) return this.take();
     if (this.waiting.length >= (this.options.maxWaiting ?? 10_000)) throw overloaded(1);
     signal?.throwIfAborted();
     return new Promise<() => void>((resolve, reject) => {
@@ -77,7 +97,12 @@ export class TurnGate {
   }
 
   state(): TurnGateState {
-    return { active: this.active, waiting: this.waiting.length, limit: this.options.maxActive };
+    return {
+      active: this.active,
+      waiting: this.waiting.length,
+      limit: this.options.maxActive,
+      pendingWrites: this.options.pendingWrites?.() ?? 0,
+    };
   }
 
   /** parley_turns_active, parley_turns_waiting and parley_turn_limit, read at each scrape. */
@@ -98,6 +123,11 @@ export class TurnGate {
       () => this.waiting.length,
     );
     read(
+      'parley_pending_writes',
+      'Background writes (turns, usage, summaries) not done yet; new turns wait when these and the active turns reach PARLEY_MAX_PENDING_WRITES',
+      () => this.options.pendingWrites?.() ?? 0,
+    );
+    read(
       'parley_turn_limit',
       'Turns answered at once before others wait (0: no bound)',
       () => this.options.maxActive,
@@ -115,8 +145,17 @@ export class TurnGate {
     };
   }
 
+  private hasRoom(): boolean {
+    if (this.active >= this.limit) return false;
+    // Each turn admitted will leave writes behind: it counts against the bound from the start.
+    return (
+      this.writeLimit === Number.POSITIVE_INFINITY ||
+      this.active + this.options.pendingWrites!() < this.writeLimit
+    );
+  }
+
   private admitWaiting(): void {
-    while (this.waiting.length > 0 && this.active < this.limit) this.waiting.shift()!.admit();
+    while (this.waiting.length > 0 && this.hasRoom()) this.waiting.shift()!.admit();
   }
 }
 

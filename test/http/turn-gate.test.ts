@@ -1,4 +1,6 @@
 // PARLEY_MAX_ACTIVE_TURNS: a turn waits in line for a place; none in time, a 503 with Retry-After.
+// PARLEY_MAX_PENDING_WRITES: while the database cannot store turns, new ones wait in the same line.
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../support/http.js';
 import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';
@@ -60,5 +62,62 @@ describe('a bound on turns answered at once (PARLEY_MAX_ACTIVE_TURNS)', () => {
     expect(refused.status).toBe(503);
     expect(refused.headers['retry-after']).toBe('1');
     expect(refused.body).toMatchObject({ error: { code: 'PARLEY_ERR_OVERLOADED' } });
+  });
+});
+
+describe('a bound on writes left behind (PARLEY_MAX_PENDING_WRITES)', () => {
+  let stub: StubProvider;
+  let server: TestServer;
+  beforeAll(async () => {
+    stub = await startStubProvider();
+    server = await startTestServer('postgres', {
+      ...stubModels(stub.url, 'openai:small-model'),
+      PARLEY_MAX_PENDING_WRITES: '3',
+      PARLEY_TURN_QUEUE_SECONDS: '2',
+    });
+    await ingestText(server, TIDES);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await stub?.close();
+  });
+
+  it('holds new turns while turns cannot be stored, and answers them once the database catches up', async () => {
+    const schema = (
+      await server.runtime.db.query<{ schema: string }>('select current_schema() as schema')
+    )[0]!.schema;
+    const blocker = new pg.Client({ connectionString: server.config.DATABASE_URL });
+    await blocker.connect();
+    let locked = true;
+    const statuses: number[] = [];
+    try {
+      // Another session holds the messages table: every finished turn stays in memory, unstored.
+      await blocker.query('begin');
+      await blocker.query(`lock table ${schema}.messages in exclusive mode`);
+      for (let i = 0; i < 6 && !statuses.includes(503); i++) {
+        statuses.push((await ask(server, 'What causes the tides?')).status);
+      }
+      // The first turns are answered; then the bound is reached and a turn waits, then gets 503.
+      expect(statuses.slice(0, 2)).toEqual([200, 200]);
+      expect(statuses.at(-1)).toBe(503);
+      expect(server.runtime.writeBehind.size).toBeLessThanOrEqual(3);
+      expect(server.runtime.turnGate.state()).toMatchObject({ active: 0, waiting: 0 });
+
+      // A turn waiting in line is answered as soon as the stored turns make room.
+      const waiting = ask(server, 'Does the Moon cause the tides?');
+      await eventually(async () => (server.runtime.turnGate.state().waiting === 1 ? true : undefined));
+      await blocker.query('rollback');
+      locked = false;
+      expect((await waiting).status).toBe(200);
+    } finally {
+      if (locked) await blocker.query('rollback');
+      await blocker.end();
+    }
+    // Nothing was lost: every answered turn is stored.
+    await eventually(async () => (server.runtime.writeBehind.size === 0 ? true : undefined));
+    const [{ turns }] = (await server.runtime.db.query<{ turns: number }>(
+      'select count(*)::int as turns from turn_traces',
+    )) as [{ turns: number }];
+    expect(turns).toBe(statuses.filter((status) => status === 200).length + 1);
   });
 });
