@@ -1,13 +1,13 @@
 // A follow-up sees the turn before it the moment that turn's answer has ended, though turns are
 // stored after the response (and, under load, later still); on the embedded database, whose owner
 // writes every turn, a follow-up's memory needs no database read at all.
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../support/http.js';
 import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';
 import {
   eventually,
   ingestText,
+  lockTable,
   startTestServer,
   stubModels,
   type TestServer,
@@ -44,15 +44,9 @@ describe('conversation memory', () => {
 
   it('gives a follow-up the previous turns while they cannot be stored yet (postgres)', async () => {
     const server = await startServer('postgres', stub);
-    const schema = (
-      await server.runtime.db.query<{ schema: string }>('select current_schema() as schema')
-    )[0]!.schema;
     // Another session holds the messages table against writes (reads go on): no turn can be stored.
-    const blocker = new pg.Client({ connectionString: server.config.DATABASE_URL });
-    await blocker.connect();
+    const unlock = await lockTable(server, 'messages', 'exclusive');
     try {
-      await blocker.query('begin');
-      await blocker.query(`lock table ${schema}.messages in exclusive mode`);
       stub.reset();
       stub.setReply('The Moon pulls on the oceans [1].');
       const first = await ask(server, 'What causes the tides?');
@@ -84,8 +78,7 @@ describe('conversation memory', () => {
       ]);
       expect(stored).toHaveLength(0);
     } finally {
-      await blocker.query('rollback');
-      await blocker.end();
+      await unlock();
     }
     // Once the lock is gone, every turn is stored.
     await eventually(async () => (server.runtime.writeBehind.size === 0 ? true : undefined));

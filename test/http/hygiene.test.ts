@@ -1,8 +1,7 @@
 // HTTP hygiene: one error shape, 4xx for malformed input, request ids, health and metrics.
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../support/http.js';
-import { eventually, startTestServer, type TestServer } from '../support/test-backend.js';
+import { eventually, lockTable, startTestServer, type TestServer } from '../support/test-backend.js';
 
 describe('http hygiene', () => {
   let server: TestServer;
@@ -117,23 +116,16 @@ describe('metrics while the database cannot answer', () => {
   it('answers a scrape with the last values read instead of waiting for the database', async () => {
     const first = await call(server.parley.app, { method: 'GET', url: '/metrics' });
     expect(first.raw).toContain('parley_ingest_queue_depth{state="queued"} 0');
-    const schema = (
-      await server.runtime.db.query<{ schema: string }>('select current_schema() as schema')
-    )[0]!.schema;
     // Another session holds the jobs table: the backlog query waits for as long as the lock lasts.
-    const blocker = new pg.Client({ connectionString: server.config.DATABASE_URL });
-    await blocker.connect();
+    const unlock = await lockTable(server, 'jobs', 'access exclusive');
     try {
-      await blocker.query('begin');
-      await blocker.query(`lock table ${schema}.jobs in access exclusive mode`);
       await new Promise((resolve) => setTimeout(resolve, 1_100)); // past the reuse of the last read
       const scrape = await call(server.parley.app, { method: 'GET', url: '/metrics' });
       expect(scrape.status).toBe(200);
       expect(scrape.raw).toContain('parley_ingest_queue_depth{state="queued"} 0');
       expect(scrape.raw).toContain('parley_http_requests_total');
     } finally {
-      await blocker.query('rollback');
-      await blocker.end();
+      await unlock();
     }
   });
 });

@@ -1,12 +1,12 @@
 // PARLEY_MAX_ACTIVE_TURNS: a turn waits in line for a place; none in time, a 503 with Retry-After.
 // PARLEY_MAX_PENDING_WRITES: while the database cannot store turns, new ones wait in the same line.
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../support/http.js';
 import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';
 import {
   eventually,
   ingestText,
+  lockTable,
   startTestServer,
   stubModels,
   type TestServer,
@@ -83,17 +83,10 @@ describe('a bound on writes left behind (PARLEY_MAX_PENDING_WRITES)', () => {
   });
 
   it('holds new turns while turns cannot be stored, and answers them once the database catches up', async () => {
-    const schema = (
-      await server.runtime.db.query<{ schema: string }>('select current_schema() as schema')
-    )[0]!.schema;
-    const blocker = new pg.Client({ connectionString: server.config.DATABASE_URL });
-    await blocker.connect();
-    let locked = true;
+    // Another session holds the messages table: every finished turn stays in memory, unstored.
+    const unlock = await lockTable(server, 'messages', 'exclusive');
     const statuses: number[] = [];
     try {
-      // Another session holds the messages table: every finished turn stays in memory, unstored.
-      await blocker.query('begin');
-      await blocker.query(`lock table ${schema}.messages in exclusive mode`);
       for (let i = 0; i < 6 && !statuses.includes(503); i++) {
         statuses.push((await ask(server, 'What causes the tides?')).status);
       }
@@ -106,12 +99,10 @@ describe('a bound on writes left behind (PARLEY_MAX_PENDING_WRITES)', () => {
       // A turn waiting in line is answered as soon as the stored turns make room.
       const waiting = ask(server, 'Does the Moon cause the tides?');
       await eventually(async () => (server.runtime.turnGate.state().waiting === 1 ? true : undefined));
-      await blocker.query('rollback');
-      locked = false;
+      await unlock();
       expect((await waiting).status).toBe(200);
     } finally {
-      if (locked) await blocker.query('rollback');
-      await blocker.end();
+      await unlock();
     }
     // Nothing was lost: every answered turn is stored.
     await eventually(async () => (server.runtime.writeBehind.size === 0 ? true : undefined));

@@ -117,3 +117,28 @@ export async function ingestText(
   });
   return { tenantId, kbId, documentId: outcome.documentId };
 }
+
+/**
+ * Has another PostgreSQL session lock one of the server's tables (in its schema) until the
+ * returned function is called (idempotent): the server's queries on it wait meanwhile.
+ */
+export async function lockTable(
+  server: TestServer,
+  table: string,
+  mode: 'exclusive' | 'access exclusive',
+): Promise<() => Promise<void>> {
+  const [{ schema }] = (await server.runtime.db.query<{ schema: string }>(
+    'select current_schema() as schema',
+  )) as [{ schema: string }];
+  const blocker = new pg.Client({ connectionString: server.config.DATABASE_URL });
+  await blocker.connect();
+  await blocker.query('begin');
+  await blocker.query(`lock table ${schema}.${table} in ${mode} mode`);
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    await blocker.query('rollback');
+    await blocker.end();
+  };
+}
