@@ -6,12 +6,13 @@
 // A second bound keeps memory finite when the database stores turns more slowly than they are
 // answered: each finished turn waits in memory (its messages, trace and prompt) until the
 // write-behind queue stores it, so with no bound a database that falls behind grows the process
-// without end (measured: 1.4 GB more in 8 minutes at 94 turns/s, bench/results/load.md). New turns
-// are admitted only while the turns being answered plus the writes not yet done stay under
-// PARLEY_MAX_PENDING_WRITES; past it they wait in the same line, and the answer rate settles at
-// what the database can store. (A bound that adapted to the event loop's delay was tried and measured: fewer
-// streams at once cost more CPU per token, since tokens no longer arrive and leave in batches, so
-// throughput at 100 concurrent fell to 0.31x the bare proxy's; bench/results/load-gate.md.)
+// without end (measured: 1.4 GB more in 8 minutes at 94 turns/s, `git show
+// 586dde0:bench/results/load.md`). New turns are admitted only while the turns being answered
+// plus the writes not yet done stay under PARLEY_MAX_PENDING_WRITES; past it they wait in the
+// same line, and the answer rate settles at what the database can store.
+// (A bound that adapted to the event loop's delay was tried and measured: fewer streams at once
+// cost more CPU per token, since tokens no longer arrive and leave in batches, so throughput at
+// 100 concurrent fell to 0.31x the bare proxy's; bench/results/load-gate.md.)
 
 import { Gauge, type Registry } from 'prom-client';
 import { ParleyError } from '../errors/index.js';
@@ -45,12 +46,13 @@ export class TurnGate {
   private active = 0;
   private readonly limit: number;
   private readonly writeLimit: number;
+  private readonly pendingWrites: () => number;
   private readonly waiting: Waiter[] = [];
 
   constructor(private readonly options: TurnGateOptions) {
     this.limit = options.maxActive > 0 ? options.maxActive : Number.POSITIVE_INFINITY;
-    this.writeLimit =
-      options.pendingWrites && options.maxPendingWrites ? options.maxPendingWrites : Number.POSITIVE_INFINITY;
+    this.pendingWrites = options.pendingWrites ?? (() => 0);
+    this.writeLimit = options.maxPendingWrites || Number.POSITIVE_INFINITY;
   }
 
   /** Admits waiting turns that now fit (called when a background write has finished). */
@@ -101,11 +103,11 @@ export class TurnGate {
       active: this.active,
       waiting: this.waiting.length,
       limit: this.options.maxActive,
-      pendingWrites: this.options.pendingWrites?.() ?? 0,
+      pendingWrites: this.pendingWrites(),
     };
   }
 
-  /** parley_turns_active, parley_turns_waiting and parley_turn_limit, read at each scrape. */
+  /** parley_turns_active, parley_turns_waiting, parley_pending_writes and parley_turn_limit, read at each scrape. */
   registerMetrics(registry: Registry): void {
     const read = (name: string, help: string, value: () => number) =>
       new Gauge({
@@ -125,7 +127,7 @@ export class TurnGate {
     read(
       'parley_pending_writes',
       'Background writes (turns, usage, summaries) not done yet; new turns wait when these and the active turns reach PARLEY_MAX_PENDING_WRITES',
-      () => this.options.pendingWrites?.() ?? 0,
+      () => this.pendingWrites(),
     );
     read(
       'parley_turn_limit',
@@ -148,10 +150,7 @@ export class TurnGate {
   private hasRoom(): boolean {
     if (this.active >= this.limit) return false;
     // Each turn admitted will leave writes behind: it counts against the bound from the start.
-    return (
-      this.writeLimit === Number.POSITIVE_INFINITY ||
-      this.active + this.options.pendingWrites!() < this.writeLimit
-    );
+    return this.active + this.pendingWrites() < this.writeLimit;
   }
 
   private admitWaiting(): void {
