@@ -604,7 +604,7 @@ export class ChatService {
     // A conversation whose first turn is still being answered has nothing to remember yet.
     const pendingBot = this.deps.pending.owner(tenantId, conversationId);
     if (pendingBot !== undefined) return Promise.resolve({ botId: pendingBot, memory: NO_MEMORY });
-    return loadConversation(this.deps.db, tenantId, conversationId);
+    return loadConversation(this.deps.db.forTenant(tenantId), tenantId, conversationId);
   }
 
   /**

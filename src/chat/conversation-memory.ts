@@ -3,7 +3,7 @@
 // (by the model when one is configured, extractively otherwise). The prompt therefore stays
 // bounded however long the conversation grows.
 import type { ModelChain } from '../models/index.js';
-import type { Database } from '../storage/index.js';
+import type { Database, QueryRunner } from '../storage/index.js';
 import { contentTerms } from './extractive-answer.js';
 
 /** Messages kept verbatim in the prompt; older ones live on in the summary. */
@@ -30,7 +30,7 @@ function needsSummary(messages: number, summarized: number): boolean {
  * retrieval); undefined when the tenant has no such conversation.
  */
 export async function loadConversation(
-  db: Database,
+  db: QueryRunner,
   tenantId: string,
   conversationId: string,
 ): Promise<{ botId: string; memory: ConversationMemory } | undefined> {

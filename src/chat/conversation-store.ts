@@ -1,5 +1,5 @@
 // Conversations, messages and turn traces in the database, scoped by tenant.
-import type { Database } from '../storage/index.js';
+import type { QueryRunner } from '../storage/index.js';
 import type { Citation } from './extractive-answer.js';
 
 export interface MessageRecord {
@@ -23,13 +23,13 @@ export interface TurnRecord {
   trace: unknown;
 }
 
-export async function conversationExists(db: Database, tenantId: string, id: string): Promise<boolean> {
+export async function conversationExists(db: QueryRunner, tenantId: string, id: string): Promise<boolean> {
   return (await conversationBot(db, tenantId, id)) !== undefined;
 }
 
 /** The bot a conversation belongs to; undefined when the tenant has no such conversation. */
 export async function conversationBot(
-  db: Database,
+  db: QueryRunner,
   tenantId: string,
   id: string,
 ): Promise<string | undefined> {
@@ -44,7 +44,7 @@ export async function conversationBot(
  * Writes turns (each: its conversation, two messages and its trace) in one statement: atomic, and
  * one round trip however many turns (group commit, see GroupWriter); idempotent on retry.
  */
-export async function saveTurns(db: Database, turns: readonly TurnRecord[]): Promise<void> {
+export async function saveTurns(db: QueryRunner, turns: readonly TurnRecord[]): Promise<void> {
   const rows = turns.map((turn) => ({
     turn_id: turn.turnId,
     tenant_id: turn.tenantId,
@@ -88,7 +88,7 @@ export async function saveTurns(db: Database, turns: readonly TurnRecord[]): Pro
   );
 }
 
-export async function getMessages(db: Database, tenantId: string, conversationId: string) {
+export async function getMessages(db: QueryRunner, tenantId: string, conversationId: string) {
   return db.query<MessageRecord>(
     `select id, turn_id, role, content, citations, usage, created_at from messages
        where conversation_id = $1 and tenant_id = $2 order by created_at, role desc`,
@@ -96,7 +96,11 @@ export async function getMessages(db: Database, tenantId: string, conversationId
   );
 }
 
-export async function getTrace(db: Database, tenantId: string, turnId: string): Promise<unknown | undefined> {
+export async function getTrace(
+  db: QueryRunner,
+  tenantId: string,
+  turnId: string,
+): Promise<unknown | undefined> {
   const rows = await db.query<{ trace: unknown }>(
     'select trace from turn_traces where turn_id = $1 and tenant_id = $2',
     [turnId, tenantId],

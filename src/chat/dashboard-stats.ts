@@ -3,7 +3,7 @@
 // error, fallback, degraded and retrieval-hit rates and cost; plus the latest questions that
 // found no good passage. One scan of the tenant's traces in the range (index turn_traces_tenant),
 // grouped three ways at once with GROUPING SETS; percentile_cont runs on PGlite and PostgreSQL.
-import type { Database } from '../storage/index.js';
+import type { QueryRunner } from '../storage/index.js';
 
 /** The width of a dashboard bucket. */
 export type DashboardBucket = 'hour' | 'day';
@@ -155,7 +155,7 @@ export function bucketStart(at: Date, bucket: DashboardBucket): Date {
 }
 
 /** Reads the dashboard's figures for one tenant and range. */
-export async function readDashboard(db: Database, range: DashboardRange): Promise<Dashboard> {
+export async function readDashboard(db: QueryRunner, range: DashboardRange): Promise<Dashboard> {
   const { tenantId, from, to, bucket } = range;
   const [groups, notFound] = await Promise.all([
     db.query<GroupRow>(FIGURES_SQL, [tenantId, from, to, bucket]),

@@ -1,7 +1,7 @@
 // System prompts are versioned by content: each distinct text is stored once under the first 16
 // hex digits of its SHA-256, and every turn records the version it used.
 import { createHash } from 'node:crypto';
-import type { Database } from '../storage/index.js';
+import type { QueryRunner } from '../storage/index.js';
 
 export interface PromptVersion {
   id: string;
@@ -13,7 +13,7 @@ export function promptVersionId(text: string): string {
 }
 
 /** Stores the prompt if this text is new; returns its version. */
-export async function registerPrompt(db: Database, text: string): Promise<PromptVersion> {
+export async function registerPrompt(db: QueryRunner, text: string): Promise<PromptVersion> {
   const id = promptVersionId(text);
   await db.query(
     'insert into prompt_versions(id, system_prompt) values ($1, $2) on conflict (id) do nothing',
@@ -22,7 +22,7 @@ export async function registerPrompt(db: Database, text: string): Promise<Prompt
   return { id, text };
 }
 
-export async function listPromptVersions(db: Database) {
+export async function listPromptVersions(db: QueryRunner) {
   return db.query<{ id: string; system_prompt: string; created_at: string }>(
     'select id, system_prompt, created_at from prompt_versions order by created_at desc, id',
   );

@@ -1,7 +1,7 @@
 // Retention for turn traces: a background sweep deletes traces older than the configured number
 // of days, in batches so that no single statement holds the table long. Runs in the server
 // process (the one that runs background jobs), hourly and once shortly after start-up.
-import type { Database } from '../storage/index.js';
+import type { QueryRunner } from '../storage/index.js';
 import type { Logger } from '../telemetry/index.js';
 
 const BATCH = 5_000;
@@ -12,7 +12,7 @@ export class TraceRetention {
   private running: Promise<number> | undefined;
 
   constructor(
-    private readonly db: Database,
+    private readonly db: QueryRunner,
     private readonly days: number,
     private readonly log: Logger,
   ) {}
@@ -58,7 +58,7 @@ export class TraceRetention {
 }
 
 /** Deletes one turn's trace (tenant-scoped); false when the tenant has no such trace. */
-export async function deleteTrace(db: Database, tenantId: string, turnId: string): Promise<boolean> {
+export async function deleteTrace(db: QueryRunner, tenantId: string, turnId: string): Promise<boolean> {
   const rows = await db.query('delete from turn_traces where turn_id = $1 and tenant_id = $2 returning 1', [
     turnId,
     tenantId,

@@ -104,6 +104,12 @@ export const settingsSchema = z.object({
   /** Seconds to wait for in-flight requests and streams on shutdown. */
   PARLEY_SHUTDOWN_GRACE_SECONDS: intFrom(0, 600).default(20),
   PARLEY_DB_POOL_SIZE: intFrom(1, 200).default(8),
+  /**
+   * Row-level security as a second wall between tenants: `auto` uses it when the database allows
+   * (the role parley_tenant exists and the login user may take it), `on` refuses to start without
+   * it, `off` scopes by query filters alone.
+   */
+  PARLEY_ROW_SECURITY: z.enum(['auto', 'on', 'off']).default('auto'),
   /** The bot's system prompt (default: Parley's grounded-answer prompt); each text is a stored version. */
   PARLEY_SYSTEM_PROMPT: optionalString,
   /** Prompt-side token budget per turn: system prompt, question, passages and earlier messages. */

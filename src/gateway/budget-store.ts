@@ -1,5 +1,5 @@
 // A tenant's own budgets (table `budgets`), over the configured defaults.
-import type { Database } from '../storage/index.js';
+import type { QueryRunner } from '../storage/index.js';
 
 /** USD per period; null: the configured default. */
 export interface BudgetOverrides {
@@ -16,7 +16,7 @@ export const NO_OVERRIDES: BudgetOverrides = {
   key_monthly_usd: null,
 };
 
-export async function readBudgetOverrides(db: Database, tenantId: string): Promise<BudgetOverrides> {
+export async function readBudgetOverrides(db: QueryRunner, tenantId: string): Promise<BudgetOverrides> {
   const rows = await db.query<BudgetOverrides>(
     `select tenant_daily_usd::float8 as tenant_daily_usd, tenant_monthly_usd::float8 as tenant_monthly_usd,
             key_daily_usd::float8 as key_daily_usd, key_monthly_usd::float8 as key_monthly_usd
@@ -27,7 +27,7 @@ export async function readBudgetOverrides(db: Database, tenantId: string): Promi
 }
 
 export async function writeBudgetOverrides(
-  db: Database,
+  db: QueryRunner,
   tenantId: string,
   overrides: BudgetOverrides,
 ): Promise<void> {

@@ -76,7 +76,7 @@ export class Budgets {
 
   private async readLimits(tenantId: string): Promise<BudgetLimits> {
     const { defaults } = this.settings;
-    const own = await readBudgetOverrides(this.db, tenantId);
+    const own = await readBudgetOverrides(this.db.forTenant(tenantId), tenantId);
     return {
       tenant: {
         day: effectiveBudget(defaults.tenant.day, own.tenant_daily_usd),
@@ -90,11 +90,11 @@ export class Budgets {
   }
 
   overrides(tenantId: string): Promise<BudgetOverrides> {
-    return readBudgetOverrides(this.db, tenantId);
+    return readBudgetOverrides(this.db.forTenant(tenantId), tenantId);
   }
 
   async setOverrides(tenantId: string, overrides: BudgetOverrides): Promise<void> {
-    await writeBudgetOverrides(this.db, tenantId, overrides);
+    await writeBudgetOverrides(this.db.forTenant(tenantId), tenantId, overrides);
     this.cache.delete(tenantId);
   }
 

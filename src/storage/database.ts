@@ -6,7 +6,7 @@ import type { Config } from '../config/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { startEmbeddedDatabase } from './embedded/embedded-database.js';
 import { migrate, withMigrationLock } from './migrate.js';
-import { poolQueries, type QueryRunner } from './pool-queries.js';
+import { poolQueries, type QueryRunner, tenantQueries } from './pool-queries.js';
 import { detectSearchFeatures, ensureSearchFeatures, type SearchFeatures } from './search-indexes.js';
 
 export interface Database extends QueryRunner {
@@ -23,6 +23,14 @@ export interface Database extends QueryRunner {
   manages: boolean;
   /** Migration versions applied when this handle was opened. */
   appliedMigrations: number[];
+  /** Whether `forTenant` is walled by row-level security (PARLEY_ROW_SECURITY). */
+  rowSecurity: boolean;
+  /**
+   * Queries for work done on behalf of one tenant (a request's reads and writes). With row
+   * security on, the database itself limits them to that tenant's rows; the queries keep their
+   * own tenant filters (the first wall). Without it, the plain pool.
+   */
+  forTenant(tenantId: string): QueryRunner;
   /** true when a trivial query answers within the timeout. */
   ping(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
@@ -75,6 +83,8 @@ export async function openDatabase(
       ? await withMigrationLock(pool, () => ensureSearchFeatures(pool, bm25))
       : await detectSearchFeatures(pool);
     for (const note of features.notes) log.warn(note);
+    const rowSecurity = await resolveRowSecurity(pool, config.PARLEY_ROW_SECURITY, log);
+    const owner = poolQueries(pool);
 
     return {
       kind,
@@ -83,7 +93,9 @@ export async function openDatabase(
       connection,
       features,
       appliedMigrations,
-      ...poolQueries(pool),
+      rowSecurity,
+      ...owner,
+      forTenant: (tenantId) => (rowSecurity ? tenantQueries(pool, tenantId) : owner),
       async ping(timeoutMs = 2000) {
         const timeout = new Promise<boolean>((resolve) =>
           setTimeout(() => resolve(false), timeoutMs).unref(),
@@ -104,4 +116,42 @@ export async function openDatabase(
     await closeEmbedded();
     throw error;
   }
+}
+
+/** Whether tenant-scoped queries can run under row-level security, per the configured mode. */
+async function resolveRowSecurity(
+  pool: pg.Pool,
+  mode: Config['PARLEY_ROW_SECURITY'],
+  log: Logger,
+): Promise<boolean> {
+  if (mode === 'off') return false;
+  // Taking the role and reading a walled table as a tenant that does not exist proves the lot:
+  // the role exists, this login may take it, it may read the schema.
+  const reason = await tenantQueries(pool, '')
+    .query<{ walled: boolean; visible: number }>(
+      `select c.relrowsecurity as walled, (select count(*) from documents) as visible
+       from pg_class c where c.oid = 'documents'::regclass`,
+    )
+    .then(
+      ([row]) =>
+        row?.walled && row.visible === 0
+          ? undefined
+          : 'the documents table is not walled by row-level security',
+      (error: Error) => error.message,
+    );
+  if (reason === undefined) {
+    log.info('row-level security on: tenant-scoped queries are walled by the database');
+    return true;
+  }
+  if (mode === 'on') {
+    throw new Error(
+      `PARLEY_ROW_SECURITY=on, but tenant-scoped queries cannot run under row-level security: ${reason}. ` +
+        'The login user needs CREATEROLE at the first migration, or membership of the role parley_tenant.',
+    );
+  }
+  log.warn(
+    { reason },
+    'row-level security unavailable: tenants are kept apart by query filters alone (PARLEY_ROW_SECURITY=auto)',
+  );
+  return false;
 }

@@ -264,4 +264,102 @@ create trigger chunks_deleted after delete on chunks referencing old table as ch
   for each statement execute function parley_bump_search_generation();
 `,
   },
+  {
+    version: 9,
+    name: 'row-level security',
+    sql: `
+-- A second wall between tenants. Requests scoped to a tenant run as the role parley_tenant with
+-- parley.tenant_id set for their transaction (storage/pool-queries.ts, tenantQueries); under it
+-- every table holding tenant data shows and accepts only that tenant's rows, whatever a query's
+-- own filter says. The login user owns the tables, so row security does not apply to it
+-- (ingestion, write-behind, retention and start-up work across tenants).
+-- Creating the role needs CREATEROLE; without it the wall is absent and the server says so at
+-- start-up (PARLEY_ROW_SECURITY=auto) or refuses to start (=on).
+do $do$
+declare
+  tenant_tables text := 'tenants, api_keys, knowledge_bases, documents, chunks, jobs, conversations, '
+    'messages, turn_traces, bots, visitor_conversations, usage, budgets, search_generations';
+begin
+  if not exists (select from pg_roles where rolname = 'parley_tenant') then
+    begin
+      create role parley_tenant nologin;
+    exception
+      when duplicate_object then null; -- another database on this server created it meanwhile
+      when insufficient_privilege then
+        raise notice 'parley: cannot create role parley_tenant (needs CREATEROLE): no row-level security';
+        return;
+    end;
+  end if;
+  begin
+    execute format('grant usage on schema %I to parley_tenant', current_schema());
+    execute format('grant select, insert, update, delete on %s to parley_tenant', tenant_tables);
+    -- prompt versions are shared by content hash; server secrets and migrations stay out of reach
+    grant select, insert on prompt_versions to parley_tenant;
+    grant usage on sequence chunks_id_seq, usage_id_seq to parley_tenant;
+    if not pg_has_role(current_user, 'parley_tenant', 'MEMBER') then
+      execute format('grant parley_tenant to %I', current_user);
+    end if;
+  exception when insufficient_privilege then
+    raise notice 'parley: cannot grant role parley_tenant: no row-level security';
+  end;
+end
+$do$;
+alter table tenants enable row level security;
+create policy tenant_isolation on tenants
+  using (id = current_setting('parley.tenant_id', true))
+  with check (id = current_setting('parley.tenant_id', true));
+alter table api_keys enable row level security;
+create policy tenant_isolation on api_keys
+  using (tenant_id = current_setting('parley.tenant_id', true))
+  with check (tenant_id = current_setting('parley.tenant_id', true));
+alter table knowledge_bases enable row level security;
+create policy tenant_isolation on knowledge_bases
+  using (tenant_id = current_setting('parley.tenant_id', true))
+  with check (tenant_id = current_setting('parley.tenant_id', true));
+alter table documents enable row level security;
+create policy tenant_isolation on documents
+  using (tenant_id = current_setting('parley.tenant_id', true))
+  with check (tenant_id = current_setting('parley.tenant_id', true));
+alter table chunks enable row level security;
+create policy tenant_isolation on chunks
+  using (tenant_id = current_setting('parley.tenant_id', true))
+  with check (tenant_id = current_setting('parley.tenant_id', true));
+alter table jobs enable row level security;
+create policy tenant_isolation on jobs
+  using (tenant_id = current_setting('parley.tenant_id', true))
+  with check (tenant_id = current_setting('parley.tenant_id', true));
+alter table conversations enable row level security;
+create policy tenant_isolation on conversations
+  using (tenant_id = current_setting('parley.tenant_id', true))
+  with check (tenant_id = current_setting('parley.tenant_id', true));
+alter table messages enable row level security;
+create policy tenant_isolation on messages
+  using (tenant_id = current_setting('parley.tenant_id', true))
+  with check (tenant_id = current_setting('parley.tenant_id', true));
+alter table turn_traces enable row level security;
+create policy tenant_isolation on turn_traces
+  using (tenant_id = current_setting('parley.tenant_id', true))
+  with check (tenant_id = current_setting('parley.tenant_id', true));
+alter table bots enable row level security;
+create policy tenant_isolation on bots
+  using (tenant_id = current_setting('parley.tenant_id', true))
+  with check (tenant_id = current_setting('parley.tenant_id', true));
+alter table visitor_conversations enable row level security;
+create policy tenant_isolation on visitor_conversations
+  using (tenant_id = current_setting('parley.tenant_id', true))
+  with check (tenant_id = current_setting('parley.tenant_id', true));
+alter table usage enable row level security;
+create policy tenant_isolation on usage
+  using (tenant_id = current_setting('parley.tenant_id', true))
+  with check (tenant_id = current_setting('parley.tenant_id', true));
+alter table budgets enable row level security;
+create policy tenant_isolation on budgets
+  using (tenant_id = current_setting('parley.tenant_id', true))
+  with check (tenant_id = current_setting('parley.tenant_id', true));
+alter table search_generations enable row level security;
+create policy tenant_isolation on search_generations
+  using (tenant_id = current_setting('parley.tenant_id', true))
+  with check (tenant_id = current_setting('parley.tenant_id', true));
+`,
+  },
 ];

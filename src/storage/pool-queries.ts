@@ -23,22 +23,49 @@ export function poolQueries(pool: pg.Pool): QueryRunner {
       const result = await pool.query<Row>(sql, params);
       return result.rows;
     },
-    async transaction<T>(work: (client: Queryable) => Promise<T>) {
-      const client = await pool.connect();
-      let broken: Error | undefined;
-      try {
-        await client.query('begin');
-        const value = await work(client);
-        await client.query('commit');
-        return value;
-      } catch (error) {
-        await client.query('rollback').catch((rollbackError: Error) => {
-          broken = rollbackError; // the connection is unusable: drop it from the pool
-        });
-        throw error;
-      } finally {
-        client.release(broken);
-      }
-    },
+    transaction: (work) => inTransaction(pool, 'begin', work),
   };
+}
+
+/** The role tenant-scoped work runs as; row-level security policies apply to it (migration 9). */
+export const TENANT_ROLE = 'parley_tenant';
+
+/**
+ * Queries scoped to one tenant by the database itself: each runs in a transaction as
+ * `parley_tenant` with `parley.tenant_id` set, both transaction-local (the embedded database
+ * shares one session between all connections, so nothing may outlive the transaction), and
+ * row-level security shows and accepts that tenant's rows only. The role and the setting go in
+ * the same round trip as `begin`: a scoped query costs two more round trips than a plain one.
+ */
+export function tenantQueries(pool: pg.Pool, tenantId: string): QueryRunner {
+  const begin = (client: pg.PoolClient) =>
+    `begin; select set_config('role', '${TENANT_ROLE}', true), set_config('parley.tenant_id', ${client.escapeLiteral(tenantId)}, true)`;
+  return {
+    async query<Row extends pg.QueryResultRow>(sql: string, params?: unknown[]) {
+      return inTransaction(pool, begin, async (client) => (await client.query<Row>(sql, params)).rows);
+    },
+    transaction: (work) => inTransaction(pool, begin, work),
+  };
+}
+
+async function inTransaction<T>(
+  pool: pg.Pool,
+  begin: string | ((client: pg.PoolClient) => string),
+  work: (client: Queryable) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query(typeof begin === 'string' ? begin : begin(client));
+    const value = await work(client);
+    await client.query('commit');
+    return value;
+  } catch (error) {
+    await client.query('rollback').catch((rollbackError: Error) => {
+      broken = rollbackError; // the connection is unusable: drop it from the pool
+    });
+    throw error;
+  } finally {
+    client.release(broken);
+  }
 }

@@ -1,6 +1,6 @@
 // Usage records: one row per turn (tokens and cost), written off the critical path; summaries for
 // GET /v1/usage; and the spend since a moment, which budgets read back after a restart.
-import type { Database } from '../storage/index.js';
+import type { QueryRunner } from '../storage/index.js';
 
 /** A finished turn's usage, as stored. */
 export interface UsageRecord {
@@ -38,7 +38,7 @@ export interface UsageGroup extends UsageFigures {
 }
 
 /** Writes usage rows in one statement (see GroupWriter). Idempotent: a retried turn inserts nothing. */
-export async function insertUsage(db: Database, records: readonly UsageRecord[]): Promise<void> {
+export async function insertUsage(db: QueryRunner, records: readonly UsageRecord[]): Promise<void> {
   const rows = records.map((record) => ({
     tenant_id: record.tenantId,
     key_id: record.keyId,
@@ -75,7 +75,7 @@ const GROUP_BY: Record<UsageGrouping, string> = {
 
 /** The tenant's usage in [from, to), grouped, in key order. */
 export async function summarizeUsage(
-  db: Database,
+  db: QueryRunner,
   query: { tenantId: string; from: Date; to: Date; groupBy: UsageGrouping },
 ): Promise<UsageGroup[]> {
   return db.query<UsageGroup>(
@@ -114,7 +114,7 @@ export function totalOf(groups: readonly UsageFigures[]): UsageFigures {
 
 /** USD spent by a tenant (or one of its keys) since `since`. */
 export async function spendSince(
-  db: Database,
+  db: QueryRunner,
   subject: { tenantId: string; keyId?: string },
   since: Date,
 ): Promise<number> {

@@ -1,6 +1,6 @@
 // Bot rows, scoped by tenant.
 import { ParleyError } from '../../errors/index.js';
-import type { Database } from '../../storage/index.js';
+import type { QueryRunner } from '../../storage/index.js';
 import type { BotSettings } from './bot-settings.js';
 
 export interface BotRow {
@@ -13,7 +13,7 @@ export interface BotRow {
 
 const COLUMNS = 'id, name, settings, created_at, updated_at';
 
-export async function findBot(db: Database, tenantId: string, id: string): Promise<BotRow | undefined> {
+export async function findBot(db: QueryRunner, tenantId: string, id: string): Promise<BotRow | undefined> {
   const rows = await db.query<BotRow>(`select ${COLUMNS} from bots where tenant_id = $1 and id = $2`, [
     tenantId,
     id,
@@ -21,13 +21,13 @@ export async function findBot(db: Database, tenantId: string, id: string): Promi
   return rows[0];
 }
 
-export async function listBots(db: Database, tenantId: string): Promise<BotRow[]> {
+export async function listBots(db: QueryRunner, tenantId: string): Promise<BotRow[]> {
   return db.query<BotRow>(`select ${COLUMNS} from bots where tenant_id = $1 order by id`, [tenantId]);
 }
 
 /** Inserts a new bot; 409 when the tenant already has one with this id. */
 export async function insertBot(
-  db: Database,
+  db: QueryRunner,
   tenantId: string,
   bot: { id: string; name: string; settings: BotSettings },
 ): Promise<BotRow> {
@@ -42,7 +42,7 @@ export async function insertBot(
 
 /** Writes a bot's name and settings, creating the row if needed (the default bot's override). */
 export async function upsertBot(
-  db: Database,
+  db: QueryRunner,
   tenantId: string,
   bot: { id: string; name: string; settings: BotSettings },
 ): Promise<BotRow> {
@@ -56,7 +56,7 @@ export async function upsertBot(
   return rows[0]!;
 }
 
-export async function deleteBot(db: Database, tenantId: string, id: string): Promise<boolean> {
+export async function deleteBot(db: QueryRunner, tenantId: string, id: string): Promise<boolean> {
   const rows = await db.query('delete from bots where tenant_id = $1 and id = $2 returning id', [
     tenantId,
     id,

@@ -73,7 +73,7 @@ export class Bots {
   }
 
   async list(tenantId: string): Promise<BotView[]> {
-    const rows = await listBots(this.db, tenantId);
+    const rows = await listBots(this.db.forTenant(tenantId), tenantId);
     if (!rows.some((row) => row.id === DEFAULT_BOT)) rows.unshift(this.defaultRow());
     return rows.map((row) => this.view(row));
   }
@@ -92,7 +92,11 @@ export class Bots {
       throw new ParleyError('PARLEY_ERR_CONFLICT', `bot ${DEFAULT_BOT} always exists: change it with PATCH`);
     }
     const settings = await this.prepare(botSettingsSchema.parse(input.settings ?? {}));
-    const row = await insertBot(this.db, tenantId, { id: input.id, name: input.name ?? input.id, settings });
+    const row = await insertBot(this.db.forTenant(tenantId), tenantId, {
+      id: input.id,
+      name: input.name ?? input.id,
+      settings,
+    });
     this.forget(tenantId, input.id);
     return this.view(row);
   }
@@ -105,20 +109,24 @@ export class Bots {
   ): Promise<BotView> {
     const current = await this.row(tenantId, id);
     const settings = await this.prepare(mergeSettings(current.settings, patch.settings ?? {}));
-    const row = await upsertBot(this.db, tenantId, { id, name: patch.name ?? current.name, settings });
+    const row = await upsertBot(this.db.forTenant(tenantId), tenantId, {
+      id,
+      name: patch.name ?? current.name,
+      settings,
+    });
     this.forget(tenantId, id);
     return this.view(row);
   }
 
   /** Deletes a bot; for the default bot, deletes the override (back to the server's defaults). */
   async remove(tenantId: string, id: string): Promise<void> {
-    const deleted = await deleteBot(this.db, tenantId, id);
+    const deleted = await deleteBot(this.db.forTenant(tenantId), tenantId, id);
     this.forget(tenantId, id);
     if (!deleted && id !== DEFAULT_BOT) throw notFound('bot');
   }
 
   private async row(tenantId: string, id: string): Promise<BotRow> {
-    const row = await findBot(this.db, tenantId, id);
+    const row = await findBot(this.db.forTenant(tenantId), tenantId, id);
     if (row) return row;
     if (id === DEFAULT_BOT) return this.defaultRow();
     throw notFound('bot');

@@ -1,7 +1,7 @@
 // Documents and their chunks in the database, always scoped by tenant. Replacing a document's
 // chunks and deleting a document each happen in one transaction.
 import { randomUUID } from 'node:crypto';
-import type { Database, Queryable, QueryRunner } from '../../storage/index.js';
+import type { Queryable, QueryRunner } from '../../storage/index.js';
 import type { PreparedDocument } from './prepare-document.js';
 
 /** A document as the API shows it. */
@@ -26,7 +26,11 @@ const DOCUMENT_COLUMNS = `id, kb_id as knowledge_base_id, title, source, format,
 const INSERT_BATCH = 500;
 
 /** Finds or creates the knowledge base `name` of a tenant and returns its id. */
-export async function ensureKnowledgeBase(db: Database, tenantId: string, name = 'default'): Promise<string> {
+export async function ensureKnowledgeBase(
+  db: QueryRunner,
+  tenantId: string,
+  name = 'default',
+): Promise<string> {
   const rows = await db.query<{ id: string }>(
     `insert into knowledge_bases(id, tenant_id, name) values ($1, $2, $3)
        on conflict (tenant_id, name) do update set name = excluded.name
@@ -135,7 +139,7 @@ export async function markDocumentFailed(
 }
 
 export async function listDocuments(
-  db: Database,
+  db: QueryRunner,
   tenantId: string,
   page: { limit: number; offset: number },
 ): Promise<DocumentRecord[]> {
@@ -146,7 +150,7 @@ export async function listDocuments(
 }
 
 export async function getDocument(
-  db: Database,
+  db: QueryRunner,
   tenantId: string,
   id: string,
 ): Promise<DocumentRecord | undefined> {
@@ -158,7 +162,7 @@ export async function getDocument(
 }
 
 /** Deletes a document; its chunks go in the same statement (ON DELETE CASCADE). */
-export async function deleteDocument(db: Database, tenantId: string, id: string): Promise<boolean> {
+export async function deleteDocument(db: QueryRunner, tenantId: string, id: string): Promise<boolean> {
   const rows = await db.query('delete from documents where id = $1 and tenant_id = $2 returning id', [
     id,
     tenantId,

@@ -2,7 +2,7 @@
 // the document row, claimed with SKIP LOCKED (safe across replicas), kept alive by heartbeats,
 // and recovered after a crash (requeued, or failed visibly once out of attempts).
 import { randomUUID } from 'node:crypto';
-import type { Database, Queryable } from '../../storage/index.js';
+import type { Queryable, QueryRunner } from '../../storage/index.js';
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 
@@ -55,7 +55,7 @@ export async function enqueueIngestJob(
 }
 
 /** Takes the oldest queued job, or undefined when there is none. Its upload stays in the row: the worker reads it. */
-export async function claimJob(db: Database): Promise<ClaimedJob | undefined> {
+export async function claimJob(db: QueryRunner): Promise<ClaimedJob | undefined> {
   const rows = await db.query<{
     id: string;
     tenant_id: string;
@@ -80,14 +80,14 @@ export async function claimJob(db: Database): Promise<ClaimedJob | undefined> {
   };
 }
 
-export async function heartbeat(db: Database, id: string, progress: number): Promise<void> {
+export async function heartbeat(db: QueryRunner, id: string, progress: number): Promise<void> {
   await db.query(`update jobs set heartbeat_at = now(), progress = $2 where id = $1 and status = 'running'`, [
     id,
     progress,
   ]);
 }
 
-export async function completeJob(db: Database, id: string, result: unknown): Promise<void> {
+export async function completeJob(db: QueryRunner, id: string, result: unknown): Promise<void> {
   await db.query(
     `update jobs set status = 'succeeded', progress = 1, result = $2, content = null, finished_at = now(), error = null
      where id = $1`,
@@ -96,7 +96,7 @@ export async function completeJob(db: Database, id: string, result: unknown): Pr
 }
 
 /** Fails a job for good, or puts it back in the queue when `retry` is set. */
-export async function failJob(db: Database, id: string, error: string, retry: boolean): Promise<void> {
+export async function failJob(db: QueryRunner, id: string, error: string, retry: boolean): Promise<void> {
   if (retry) {
     await db.query(`update jobs set status = 'queued', error = $2, progress = 0 where id = $1`, [id, error]);
   } else {
@@ -112,7 +112,7 @@ export async function failJob(db: Database, id: string, error: string, retry: bo
  * queue, or fail with a clear reason when they have used all their attempts.
  */
 export async function recoverStaleJobs(
-  db: Database,
+  db: QueryRunner,
   staleSeconds: number,
 ): Promise<{ requeued: number; failed: number }> {
   const failed = await db.query<{ id: string; document_id: string }>(
@@ -138,7 +138,7 @@ export async function recoverStaleJobs(
   return { requeued: requeued.length, failed: failed.length };
 }
 
-export async function getJob(db: Database, tenantId: string, id: string): Promise<JobRecord | undefined> {
+export async function getJob(db: QueryRunner, tenantId: string, id: string): Promise<JobRecord | undefined> {
   const rows = await db.query<JobRecord>(`select ${JOB_COLUMNS} from jobs where id = $1 and tenant_id = $2`, [
     id,
     tenantId,
@@ -148,7 +148,7 @@ export async function getJob(db: Database, tenantId: string, id: string): Promis
 
 /** Jobs waiting and running, and how long the oldest waiting job has waited (for metrics). */
 export async function queueState(
-  db: Database,
+  db: QueryRunner,
 ): Promise<{ queued: number; running: number; lagSeconds: number }> {
   const rows = await db.query<{ queued: number; running: number; lag: number | null }>(
     `select count(*) filter (where status = 'queued')::int as queued,

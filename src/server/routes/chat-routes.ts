@@ -16,6 +16,7 @@ import type { Runtime } from '../runtime.js';
 import { openSse } from '../sse.js';
 import { beginTracedTurn, callerOf, recordTurn } from '../turn-metrics.js';
 import { assertVisitorOwns, bindVisitorConversation } from '../widget/index.js';
+import { tenantDb } from './tenant-db.js';
 
 const idParams = z.object({ id: z.uuid('id must be a UUID') });
 
@@ -44,7 +45,8 @@ export function chatRoutes(
     const wantsStream = body.stream ?? (request.headers.accept ?? '').includes('text/event-stream');
     const started = performance.now();
     // Widget visitors (publishable keys) may continue only the conversations they started.
-    if (body.conversation_id) await assertVisitorOwns(runtime.db, request.principal, body.conversation_id);
+    if (body.conversation_id)
+      await assertVisitorOwns(tenantDb(runtime, request), request.principal, body.conversation_id);
     // A publishable key speaks for its one bot only.
     const scope = request.principal.publishable;
     if (scope && body.bot && body.bot !== scope.bot) {
@@ -60,7 +62,7 @@ export function chatRoutes(
       preferCheapest,
     });
     if (!body.conversation_id)
-      await bindVisitorConversation(runtime.db, request.principal, turn.conversationId);
+      await bindVisitorConversation(tenantDb(runtime, request), request.principal, turn.conversationId);
     if (metrics.enabled) {
       metrics.retrievalDuration.observe(
         { retriever: runtime.retriever.name },
@@ -128,12 +130,12 @@ export function chatRoutes(
 
   app.get('/v1/conversations/:id', async (request) => {
     const { id } = idParams.parse(request.params);
-    await assertVisitorOwns(runtime.db, request.principal, id);
-    const messages = await getMessages(runtime.db, request.principal.tenantId, id);
+    const db = tenantDb(runtime, request);
+    await assertVisitorOwns(db, request.principal, id);
+    const messages = await getMessages(db, request.principal.tenantId, id);
     if (messages.length === 0) {
       const tenantId = request.principal.tenantId;
-      const exists =
-        runtime.chat.isPending(tenantId, id) || (await conversationExists(runtime.db, tenantId, id));
+      const exists = runtime.chat.isPending(tenantId, id) || (await conversationExists(db, tenantId, id));
       if (!exists) throw notFound('conversation');
     }
     return { id, messages };
@@ -141,13 +143,14 @@ export function chatRoutes(
 
   app.delete('/v1/turns/:id/trace', async (request, reply) => {
     const { id } = idParams.parse(request.params);
-    if (!(await deleteTrace(runtime.db, request.principal.tenantId, id))) throw notFound('trace');
+    if (!(await deleteTrace(tenantDb(runtime, request), request.principal.tenantId, id)))
+      throw notFound('trace');
     return reply.status(204).send();
   });
 
   app.get('/v1/turns/:id/trace', async (request) => {
     const { id } = idParams.parse(request.params);
-    const trace = await getTrace(runtime.db, request.principal.tenantId, id);
+    const trace = await getTrace(tenantDb(runtime, request), request.principal.tenantId, id);
     if (trace === undefined) throw notFound('trace');
     return trace;
   });

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { readDashboard } from '../../chat/index.js';
 import type { Runtime } from '../runtime.js';
+import { tenantDb } from './tenant-db.js';
 
 const DAY_MS = 86_400_000;
 /** The widest range one request may ask for; older traces stay readable a range at a time. */
@@ -48,6 +49,6 @@ const dashboardQuery = z
 export function dashboardRoutes(app: FastifyInstance, runtime: Runtime) {
   app.get('/v1/dashboard', async (request) => {
     const range = dashboardQuery.parse(request.query);
-    return readDashboard(runtime.db, { tenantId: request.principal.tenantId, ...range });
+    return readDashboard(tenantDb(runtime, request), { tenantId: request.principal.tenantId, ...range });
   });
 }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { isParleyError, notFound, ParleyError } from '../../errors/index.js';
 import { deleteDocument, getDocument, getJob, listDocuments, type Upload } from '../../knowledge/index.js';
 import type { Runtime } from '../runtime.js';
+import { tenantDb } from './tenant-db.js';
 
 const jsonUpload = z.object({
   title: z.string().trim().min(1).max(500),
@@ -82,20 +83,20 @@ export function documentRoutes(
 
   app.get('/v1/documents', async (request) => {
     const page = pageQuery.parse(request.query);
-    const documents = await listDocuments(runtime.db, request.principal.tenantId, page);
+    const documents = await listDocuments(tenantDb(runtime, request), request.principal.tenantId, page);
     return { documents, limit: page.limit, offset: page.offset };
   });
 
   app.get('/v1/documents/:id', async (request) => {
     const { id } = idParams.parse(request.params);
-    const document = await getDocument(runtime.db, request.principal.tenantId, id);
+    const document = await getDocument(tenantDb(runtime, request), request.principal.tenantId, id);
     if (!document) throw notFound('document');
     return document;
   });
 
   app.delete('/v1/documents/:id', async (request, reply) => {
     const { id } = idParams.parse(request.params);
-    const deleted = await deleteDocument(runtime.db, request.principal.tenantId, id);
+    const deleted = await deleteDocument(tenantDb(runtime, request), request.principal.tenantId, id);
     if (!deleted) throw notFound('document');
     runtime.retriever.invalidate(request.principal.tenantId);
     return reply.status(204).send();
@@ -103,7 +104,7 @@ export function documentRoutes(
 
   app.get('/v1/jobs/:id', async (request) => {
     const { id } = idParams.parse(request.params);
-    const job = await getJob(runtime.db, request.principal.tenantId, id);
+    const job = await getJob(tenantDb(runtime, request), request.principal.tenantId, id);
     if (!job) throw notFound('job');
     return job;
   });

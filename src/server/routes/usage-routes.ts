@@ -7,6 +7,7 @@ import { validationError } from '../../errors/index.js';
 import { summarizeUsage, totalOf } from '../../usage/index.js';
 import type { Runtime } from '../runtime.js';
 import { callerOf } from '../turn-metrics.js';
+import { tenantDb } from './tenant-db.js';
 
 const DAY_MS = 86_400_000;
 const MAX_RANGE_DAYS = 400;
@@ -45,7 +46,7 @@ export function usageRoutes(app: FastifyInstance, runtime: Runtime) {
     if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY_MS) {
       throw validationError(`the range may span at most ${MAX_RANGE_DAYS} days`);
     }
-    const groups = await summarizeUsage(runtime.db, {
+    const groups = await summarizeUsage(tenantDb(runtime, request), {
       tenantId: request.principal.tenantId,
       from,
       to,

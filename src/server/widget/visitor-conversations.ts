@@ -1,14 +1,14 @@
 // Which widget visitor owns which conversation: a publishable key may continue or read only the
 // conversations its own visitor started, so one visitor cannot read another's (403).
 import { ParleyError } from '../../errors/index.js';
-import type { Database } from '../../storage/index.js';
+import type { QueryRunner } from '../../storage/index.js';
 import type { Principal } from '../auth/authenticate.js';
 
 const notYours = () =>
   new ParleyError('PARLEY_ERR_FORBIDDEN', 'this conversation was not started by this visitor');
 
 /** Throws 403 unless the publishable caller's visitor started `conversationId`; a no-op for secret keys. */
-export async function assertVisitorOwns(db: Database, principal: Principal, conversationId: string) {
+export async function assertVisitorOwns(db: QueryRunner, principal: Principal, conversationId: string) {
   if (!principal.publishable) return;
   const rows = await db.query(
     `select 1 from visitor_conversations
@@ -19,7 +19,7 @@ export async function assertVisitorOwns(db: Database, principal: Principal, conv
 }
 
 /** Records that the publishable caller's visitor started `conversationId`; a no-op for secret keys. */
-export async function bindVisitorConversation(db: Database, principal: Principal, conversationId: string) {
+export async function bindVisitorConversation(db: QueryRunner, principal: Principal, conversationId: string) {
   if (!principal.publishable) return;
   await db.query(
     `insert into visitor_conversations(conversation_id, tenant_id, key_id, visitor_id)
