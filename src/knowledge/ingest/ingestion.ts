@@ -96,7 +96,7 @@ export class Ingestion {
     const format = resolveFormat(upload);
     const sourceKey = sourceKeyOf(upload);
     const title = upload.title ?? upload.filename ?? sourceKey;
-    const ids = await this.db.transaction(async (client) => {
+    const ids = await this.db.forTenant(upload.tenantId).transaction(async (client) => {
       const documentId = await upsertDocument(client, {
         tenantId: upload.tenantId,
         kbId: upload.kbId,
