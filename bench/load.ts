@@ -52,7 +52,7 @@ import {
   type SoakRun,
   ttftSeries,
 } from './support/load-report.js';
-import { ParleyProcess } from './support/parley-process.js';
+import { ParleyProcess, type ParleyTarget } from './support/parley-process.js';
 import {
   hostCpu,
   openDescriptors,
@@ -541,15 +541,17 @@ async function runSoak(stub: StubProcess, generator: LoadGenerator, questions: s
     const sample = (elapsedMs: number) => {
       const at = { elapsedS: (warmupMs + elapsedMs) / 1000, rssMiB: processMemory(parley.pid).rss / 2 ** 20 };
       // The main thread's heap beside the process's RSS: growth outside it is the database worker's or native.
+      // The database thread's heap and WebAssembly memory come from Parley's own /metrics.
       sampling.push(
-        probeMemory(parley.child).then(
-          (memory) =>
-            samples.push({
-              ...at,
-              heapMiB: memory.heapUsed / 2 ** 20,
-              externalMiB: memory.external / 2 ** 20,
-            }),
-          () => samples.push(at),
+        Promise.all([
+          probeMemory(parley.child).catch(() => undefined),
+          embeddedDbMemory(parley).catch(() => undefined),
+        ]).then(([memory, db]) =>
+          samples.push({
+            ...at,
+            ...(memory ? { heapMiB: memory.heapUsed / 2 ** 20, externalMiB: memory.external / 2 ** 20 } : {}),
+            ...(db ? { dbHeapMiB: db.heap / 2 ** 20, dbWasmMiB: db.wasm / 2 ** 20 } : {}),
+          }),
         ),
       );
     };
@@ -573,6 +575,20 @@ async function runSoak(stub: StubProcess, generator: LoadGenerator, questions: s
   } finally {
     await stopServer(parley);
   }
+}
+
+/** parley_embedded_db_memory_bytes from a Parley's /metrics: the database thread's heap and WebAssembly memory. */
+async function embeddedDbMemory(parley: ParleyTarget): Promise<{ heap: number; wasm: number } | undefined> {
+  const response = await fetch(`${parley.baseUrl}/metrics`, {
+    headers: parley.headers,
+    signal: AbortSignal.timeout(5000),
+  });
+  const text = await response.text();
+  const read = (kind: string) =>
+    Number(new RegExp(`^parley_embedded_db_memory_bytes\\{kind="${kind}"\\} (\\S+)$`, 'm').exec(text)?.[1]);
+  const heap = read('heap');
+  const wasm = read('wasm');
+  return Number.isFinite(heap) && Number.isFinite(wasm) ? { heap, wasm } : undefined;
 }
 
 async function tidyUp(): Promise<void> {

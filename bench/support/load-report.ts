@@ -41,7 +41,15 @@ export interface SoakRun {
   minutes: number;
   warmupS: number;
   /** RSS of the process; heap used and external memory of its main (HTTP) thread, when the probe answered. */
-  samples: { elapsedS: number; rssMiB: number; heapMiB?: number; externalMiB?: number }[];
+  samples: {
+    elapsedS: number;
+    rssMiB: number;
+    heapMiB?: number;
+    externalMiB?: number;
+    /** The embedded database thread's JS heap and WebAssembly memory. */
+    dbHeapMiB?: number;
+    dbWasmMiB?: number;
+  }[];
   before: { fds: number; sockets: number; tcp: { established: number; other: number } };
   after: { fds: number; sockets: number; tcp: { established: number; other: number } };
 }
@@ -273,7 +281,8 @@ function soakSection(soak: SoakRun): string {
     .map(
       (s) =>
         `${fmt(s.elapsedS, 0)} s: ${fmt(s.rssMiB, 0)}` +
-        (s.heapMiB === undefined ? '' : ` (${fmt(s.heapMiB, 0)} / ${fmt(s.externalMiB ?? 0, 0)})`),
+        (s.heapMiB === undefined ? '' : ` (${fmt(s.heapMiB, 0)} / ${fmt(s.externalMiB ?? 0, 0)})`) +
+        (s.dbWasmMiB === undefined ? '' : ` [${fmt(s.dbHeapMiB ?? 0, 0)} / ${fmt(s.dbWasmMiB, 0)}]`),
     )
     .join(', ');
   return [
@@ -287,7 +296,8 @@ function soakSection(soak: SoakRun): string {
     '',
     ...rows,
     '',
-    `RSS (MiB) over time, with the HTTP thread's JS heap used / external memory in brackets: ${series}.`,
+    `RSS (MiB) over time, with the HTTP thread's JS heap used / external memory in brackets and the embedded ` +
+      `database thread's JS heap / WebAssembly memory in square brackets: ${series}.`,
     '',
   ].join('\n');
 }

@@ -176,6 +176,29 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
       this.set(backlog.lagSeconds);
     },
   });
+  // The embedded database thread's memory, asked of the thread at scrape time (it answers
+  // between queries; the same wait bound as the backlog, then the last values).
+  const { embeddedMemory } = runtime.db;
+  if (embeddedMemory) {
+    let last: Awaited<ReturnType<typeof embeddedMemory>>;
+    const asked = () =>
+      embeddedMemory().then((memory) => {
+        if (memory) last = memory;
+      });
+    new Gauge({
+      name: 'parley_embedded_db_memory_bytes',
+      help: "The embedded database thread's memory: heap (PGlite's JavaScript heap), external (mostly WebAssembly), wasm (PostgreSQL's WebAssembly memory)",
+      labelNames: ['kind'],
+      registers: [metrics.registry],
+      async collect() {
+        await Promise.race([asked(), sleep(SCRAPE_DB_WAIT_MS, undefined, { ref: false })]);
+        if (!last) return;
+        this.set({ kind: 'heap' }, last.heapUsed);
+        this.set({ kind: 'external' }, last.external);
+        this.set({ kind: 'wasm' }, last.wasm);
+      },
+    });
+  }
   const { catalog } = runtime;
   const level = { closed: 0, 'half-open': 1, open: 2, isolated: 2 } as const;
   new Gauge({

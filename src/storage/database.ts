@@ -4,7 +4,7 @@
 import pg from 'pg';
 import type { Config } from '../config/index.js';
 import type { Logger } from '../telemetry/logger.js';
-import { startEmbeddedDatabase } from './embedded/embedded-database.js';
+import { type EmbeddedMemory, startEmbeddedDatabase } from './embedded/embedded-database.js';
 import { migrate, withMigrationLock } from './migrate.js';
 import { poolQueries, type QueryRunner, tenantQueries } from './pool-queries.js';
 import { detectSearchFeatures, ensureSearchFeatures, type SearchFeatures } from './search-indexes.js';
@@ -31,6 +31,8 @@ export interface Database extends QueryRunner {
    * own tenant filters (the first wall). Without it, the plain pool.
    */
   forTenant(tenantId: string): QueryRunner;
+  /** The embedded database thread's memory, when this process runs it. */
+  embeddedMemory?(): Promise<EmbeddedMemory | undefined>;
   /** true when a trivial query answers within the timeout. */
   ping(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
@@ -50,6 +52,7 @@ export async function openDatabase(
 ): Promise<Database> {
   const poolSize = config.PARLEY_DB_POOL_SIZE;
   let closeEmbedded = async () => {};
+  let embeddedMemory: Database['embeddedMemory'];
   let poolConfig: pg.PoolConfig;
   let kind: Database['kind'];
   let manages = true;
@@ -60,6 +63,7 @@ export async function openDatabase(
     kind = 'embedded';
     const embedded = await startEmbeddedDatabase(config.dataDir, { maxConnections: poolSize * 4 + 8 });
     closeEmbedded = () => embedded.close();
+    embeddedMemory = embedded.memory;
     manages = embedded.owner;
     poolConfig = { host: embedded.socketDir, database: 'postgres', user: 'postgres' };
     log.info({ dataDir: config.dataDir, owner: embedded.owner }, 'embedded database ready');
@@ -96,6 +100,7 @@ export async function openDatabase(
       rowSecurity,
       ...owner,
       forTenant: (tenantId) => (rowSecurity ? tenantQueries(pool, tenantId) : owner),
+      ...(embeddedMemory ? { embeddedMemory } : {}),
       async ping(timeoutMs = 2000) {
         const timeout = new Promise<boolean>((resolve) =>
           setTimeout(() => resolve(false), timeoutMs).unref(),

@@ -113,6 +113,16 @@ describe('observability', () => {
     }
     expect(scraped.raw).toMatch(/parley_turn_stage_duration_seconds_count\{stage="retrieval"\} [1-9]/);
     expect(scraped.raw).toMatch(/parley_retrieval_relevance_total\{outcome="hit"\} [1-9]/);
+    // The embedded database thread's memory: PostgreSQL's WebAssembly memory is tens of MiB at least.
+    const bytes = (kind: string) =>
+      Number(
+        new RegExp(`^parley_embedded_db_memory_bytes\\{kind="${kind}"\\} (\\S+)$`, 'm').exec(
+          scraped.raw,
+        )?.[1],
+      );
+    expect(bytes('wasm')).toBeGreaterThan(32 * 2 ** 20);
+    expect(bytes('external')).toBeGreaterThanOrEqual(bytes('wasm'));
+    expect(bytes('heap')).toBeGreaterThan(0);
   });
 
   it('traces a turn that fell back: both attempts in the stored trace and as GenAI spans, under the caller trace', async () => {

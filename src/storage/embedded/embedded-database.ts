@@ -15,7 +15,19 @@ export interface EmbeddedDatabase {
   socketDir: string;
   /** true when this process runs the database; false when it found a running owner. */
   owner: boolean;
+  /** The database thread's memory (owner only; undefined if it does not answer within a second). */
+  memory?(): Promise<EmbeddedMemory | undefined>;
   close(): Promise<void>;
+}
+
+/** Bytes held by the database's worker thread, beside the process's RSS. */
+export interface EmbeddedMemory {
+  /** PGlite's JavaScript heap in use. */
+  heapUsed: number;
+  /** Memory outside that heap owned by the thread: mostly the WebAssembly memory. */
+  external: number;
+  /** PostgreSQL's WebAssembly memory (it grows, never shrinks). */
+  wasm: number;
 }
 
 interface LockFile {
@@ -130,9 +142,28 @@ export async function startEmbeddedDatabase(
     });
   }
 
+  let memoryRequests = 0;
   return {
     socketDir,
     owner: true,
+    memory() {
+      const id = ++memoryRequests;
+      return new Promise<EmbeddedMemory | undefined>((resolve) => {
+        const timer = setTimeout(() => done(undefined), 1000);
+        timer.unref();
+        const onMessage = (message: { type: string; id?: number } & EmbeddedMemory) => {
+          if (message.type !== 'memory' || message.id !== id) return;
+          done({ heapUsed: message.heapUsed, external: message.external, wasm: message.wasm });
+        };
+        const done = (value: EmbeddedMemory | undefined) => {
+          clearTimeout(timer);
+          worker.off('message', onMessage);
+          resolve(value);
+        };
+        worker.on('message', onMessage);
+        worker.postMessage({ type: 'memory', id });
+      });
+    },
     async close() {
       const closed = new Promise<void>((resolve) => {
         worker.on('message', (message: { type: string }) => {

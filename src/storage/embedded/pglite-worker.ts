@@ -22,7 +22,15 @@ try {
   const server = new SocketServer(db, input.socketPath, input.maxConnections);
   await server.start();
   port.postMessage({ type: 'ready' });
-  port.on('message', async (message: { type: string }) => {
+  port.on('message', async (message: { type: string; id?: number }) => {
+    if (message.type === 'memory') {
+      // This thread's isolate: PGlite's JavaScript heap, and memory outside it (the WebAssembly
+      // memory, compiled code, buffers); PostgreSQL's own WebAssembly memory on its own.
+      const { heapUsed, external } = process.memoryUsage();
+      const wasm = db.Module.HEAPU8?.byteLength ?? 0;
+      port.postMessage({ type: 'memory', id: message.id, heapUsed, external, wasm });
+      return;
+    }
     if (message.type !== 'close') return;
     try {
       await server.stop();
