@@ -17,7 +17,8 @@
 //   (bench/support/langchain-reference-process.ts);
 // - parley: `parley serve --docs <Fastify docs>` on the embedded database, with an API key;
 // - parley-pg: the same on PostgreSQL (a fresh database the bench creates and drops) and Redis;
-// - telemetry: Parley embedded at 100 concurrent with PARLEY_TELEMETRY=off, then on again;
+// - telemetry: Parley embedded at 100 concurrent with PARLEY_TELEMETRY=off, then on again
+//   (--telemetry-rounds times, alternately);
 // - soak: Parley embedded at --soak-concurrency for --soak-minutes.
 // Each level runs --warmup seconds (users ramp up over one reply's duration), then a measured
 // window of --duration seconds in which the server's CPU time (/proc/<pid>/stat), event-loop delay
@@ -77,6 +78,7 @@ const { values: args } = parseArgs({
     'soak-minutes': { type: 'string' },
     'soak-concurrency': { type: 'string', default: '200' },
     'telemetry-concurrency': { type: 'string', default: '100' },
+    'telemetry-rounds': { type: 'string', default: '2' },
     'first-token-ms': { type: 'string', default: '300' },
     'token-ms': { type: 'string', default: '20' },
     only: { type: 'string' },
@@ -99,6 +101,7 @@ const THINK_MS = Number(args['think-ms']);
 const SOAK_MINUTES = Number(args['soak-minutes'] ?? (QUICK ? 0.5 : 10));
 const SOAK_CONCURRENCY = Number(args['soak-concurrency']);
 const TELEMETRY_CONCURRENCY = Number(args['telemetry-concurrency']);
+const TELEMETRY_ROUNDS = Number(args['telemetry-rounds']);
 const FIRST_TOKEN_MS = Number(args['first-token-ms']);
 const TOKEN_MS = Number(args['token-ms']);
 const CPU_PROF = args['cpu-prof'] ?? false;
@@ -465,7 +468,10 @@ async function runBenchmark(): Promise<void> {
   }
 
   if (ONLY.has('telemetry')) {
-    for (const telemetry of ['off', 'on'] as const) {
+    // Off and on alternately, --telemetry-rounds times: one window each moves with the run by
+    // more than the effect measured, so each mode's figure is the mean of its windows.
+    const modes = Array.from({ length: TELEMETRY_ROUNDS }, () => ['off', 'on'] as const).flat();
+    for (const telemetry of modes) {
       // The same data directory (the docs are unchanged, so ingestion skips them) for both.
       const parley = await startParley(stub, 'parley', { PARLEY_TELEMETRY: telemetry });
       try {

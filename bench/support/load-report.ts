@@ -241,15 +241,18 @@ function goals(levels: LevelRun[], soak: SoakRun | undefined): Goal[] {
   return result;
 }
 
-function telemetryOverhead(levels: LevelRun[]): { on: number; off: number; pct: number } | undefined {
-  const on = levels.find((run) => run.server === 'parley telemetry on');
-  const off = levels.find((run) => run.server === 'parley telemetry off');
-  if (!on || !off) return undefined;
-  return {
-    on: on.cpuPerTurnMs,
-    off: off.cpuPerTurnMs,
-    pct: (100 * (on.cpuPerTurnMs - off.cpuPerTurnMs)) / on.cpuPerTurnMs,
-  };
+/** CPU per turn with telemetry off and on: the mean of each mode's windows (they alternate). */
+function telemetryOverhead(
+  levels: LevelRun[],
+): { on: number; off: number; pct: number; windows: { off: number[]; on: number[] } } | undefined {
+  const of = (mode: 'on' | 'off') =>
+    levels.filter((run) => run.server === `parley telemetry ${mode}`).map((run) => run.cpuPerTurnMs);
+  const windows = { off: of('off'), on: of('on') };
+  if (windows.on.length === 0 || windows.off.length === 0) return undefined;
+  const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+  const on = mean(windows.on);
+  const off = mean(windows.off);
+  return { on, off, pct: (100 * (on - off)) / on, windows };
 }
 
 /** RSS over the first and the last minute after warm-up (mean of the samples in each). */
@@ -401,8 +404,10 @@ export function loadReport(
           '## Telemetry overhead',
           '',
           `Parley embedded at ${levels.find((r) => r.server === 'parley telemetry on')?.concurrency} concurrent, restarted on the same data with ` +
-            `\`PARLEY_TELEMETRY=off\` (no tracing, metrics recording or request logging), then with telemetry on: ` +
-            `**${fmt(overhead.off)} → ${fmt(overhead.on)} CPU ms per turn, ${fmt(overhead.pct)} %** of a turn’s CPU time.`,
+            `\`PARLEY_TELEMETRY=off\` (no tracing, metrics recording or request logging) and with telemetry on, alternately ` +
+            `(${overhead.windows.on.length} windows each, off: ${overhead.windows.off.map((v) => fmt(v)).join(', ')}; ` +
+            `on: ${overhead.windows.on.map((v) => fmt(v)).join(', ')} ms/turn): ` +
+            `**${fmt(overhead.off)} → ${fmt(overhead.on)} CPU ms per turn (means), ${fmt(overhead.pct)} %** of a turn’s CPU time.`,
           '',
         ]
       : []),
