@@ -39,6 +39,7 @@ export {
   type PromptVersion,
   promptVersionId,
   registerPrompt,
+  SERVER_PROMPT,
 } from './prompt-versions.js';
 export { deleteTrace, TraceRetention } from './trace-retention.js';
 export { WriteBehind } from './write-behind.js';

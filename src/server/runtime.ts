@@ -6,6 +6,7 @@ import {
   ChatService,
   ModelGuard,
   registerPrompt,
+  SERVER_PROMPT,
   SYSTEM_PROMPT,
   TraceRetention,
   WriteBehind,
@@ -135,7 +136,7 @@ export async function createRuntime(
   if (chain && defaults.escalation_models.length > 0) {
     catalog.chain([...defaults.escalation_models, ...defaults.models]);
   }
-  await registerPrompt(db, defaults.system_prompt);
+  await registerPrompt(db, defaults.system_prompt, SERVER_PROMPT);
   const gateway = await Gateway.create(config, db, writeBehind, log.child({ component: 'gateway' }));
   const bots = new Bots(db, catalog, defaults, log.child({ component: 'bots' }), (refs) =>
     gateway.prices.cheapest(refs),

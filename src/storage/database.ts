@@ -123,6 +123,24 @@ export async function openDatabase(
   }
 }
 
+/** The tables migration 9 walls: every table holding tenant data. */
+export const WALLED_TABLES = [
+  'tenants',
+  'api_keys',
+  'knowledge_bases',
+  'documents',
+  'chunks',
+  'jobs',
+  'conversations',
+  'messages',
+  'turn_traces',
+  'bots',
+  'visitor_conversations',
+  'usage',
+  'budgets',
+  'search_generations',
+];
+
 /** Whether tenant-scoped queries can run under row-level security, per the configured mode. */
 async function resolveRowSecurity(
   pool: pg.Pool,
@@ -130,18 +148,20 @@ async function resolveRowSecurity(
   log: Logger,
 ): Promise<boolean> {
   if (mode === 'off') return false;
-  // Taking the role and reading a walled table as a tenant that does not exist proves the lot:
-  // the role exists, this login may take it, it may read the schema.
+  // Taking the role and reading the walled tables as a tenant that does not exist proves the
+  // lot: the role exists, this login may take it, it may read them, and row security is active
+  // for it on every one (not so for a superuser or a BYPASSRLS role of that name).
   const reason = await tenantQueries(pool, '')
-    .query<{ walled: boolean; visible: number }>(
-      `select c.relrowsecurity as walled, (select count(*) from documents) as visible
-       from pg_class c where c.oid = 'documents'::regclass`,
+    .query<{ inactive: string[]; visible: number }>(
+      `select array(select t from unnest($1::text[]) t where not row_security_active(t::regclass)) as inactive,
+              (select count(*) from documents) as visible`,
+      [WALLED_TABLES],
     )
     .then(
       ([row]) =>
-        row?.walled && row.visible === 0
+        row && row.inactive.length === 0 && row.visible === 0
           ? undefined
-          : 'the documents table is not walled by row-level security',
+          : `row-level security is not active for parley_tenant on ${row?.inactive.join(', ') || 'documents'}`,
       (error: Error) => error.message,
     );
   if (reason === undefined) {
@@ -151,7 +171,7 @@ async function resolveRowSecurity(
   if (mode === 'on') {
     throw new Error(
       `PARLEY_ROW_SECURITY=on, but tenant-scoped queries cannot run under row-level security: ${reason}. ` +
-        'The login user needs CREATEROLE at the first migration, or membership of the role parley_tenant.',
+        'The login user needs CREATEROLE when migration 9 runs, or an administrator grants it the role parley_tenant (and parley_tenant the privileges migration 9 lists).',
     );
   }
   log.warn(

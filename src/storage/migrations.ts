@@ -280,27 +280,31 @@ declare
   tenant_tables text := 'tenants, api_keys, knowledge_bases, documents, chunks, jobs, conversations, '
     'messages, turn_traces, bots, visitor_conversations, usage, budgets, search_generations';
 begin
-  if not exists (select from pg_roles where rolname = 'parley_tenant') then
-    begin
-      create role parley_tenant nologin;
-    exception
-      when duplicate_object then null; -- another database on this server created it meanwhile
-      when insufficient_privilege then
+  begin
+    create role parley_tenant nologin;
+  exception
+    -- it exists, or another database on this server is creating it at the same moment
+    when duplicate_object or unique_violation then null;
+    when insufficient_privilege then
+      if not exists (select from pg_roles where rolname = 'parley_tenant') then
         raise notice 'parley: cannot create role parley_tenant (needs CREATEROLE): no row-level security';
         return;
-    end;
-  end if;
+      end if; -- made by an administrator: grant it what it needs below
+  end;
   begin
     execute format('grant usage on schema %I to parley_tenant', current_schema());
-    execute format('grant select, insert, update, delete on %s to parley_tenant', tenant_tables);
-    -- prompt versions are shared by content hash; server secrets and migrations stay out of reach
-    grant select, insert on prompt_versions to parley_tenant;
-    grant usage on sequence chunks_id_seq, usage_id_seq to parley_tenant;
-    if not pg_has_role(current_user, 'parley_tenant', 'MEMBER') then
-      execute format('grant parley_tenant to %I', current_user);
-    end if;
   exception when insufficient_privilege then
-    raise notice 'parley: cannot grant role parley_tenant: no row-level security';
+    null; -- a schema this login does not own (public): its usage is granted to everyone already
+  end;
+  execute format('grant select, insert, update, delete on %s to parley_tenant', tenant_tables);
+  -- server secrets and migrations stay out of reach; prompt versions: see migration 10
+  grant usage on sequence chunks_id_seq, usage_id_seq to parley_tenant;
+  -- This login must be able to SET ROLE to it (PostgreSQL 16 gives a role's creator ADMIN but
+  -- not SET); an administrator may have to grant it instead.
+  begin
+    execute format('grant parley_tenant to %I', current_user);
+  exception when insufficient_privilege or invalid_grant_operation then
+    raise notice 'parley: cannot grant role parley_tenant to %: grant it to enable row-level security', current_user;
   end;
 end
 $do$;
@@ -360,6 +364,38 @@ alter table search_generations enable row level security;
 create policy tenant_isolation on search_generations
   using (tenant_id = current_setting('parley.tenant_id', true))
   with check (tenant_id = current_setting('parley.tenant_id', true));
+`,
+  },
+  {
+    version: 10,
+    name: 'prompt version owners',
+    sql: `
+-- Who may see a stored system prompt: the tenants whose bots registered it, and everyone for the
+-- server's own prompt (tenant ''). A prompt is stored once by content hash, whoever registered it.
+create table prompt_version_owners (
+  tenant_id text not null,
+  version_id text not null references prompt_versions(id) on delete cascade,
+  primary key (tenant_id, version_id)
+);
+-- Versions stored before: each bot's current prompt is its tenant's (older texts stay unlisted).
+insert into prompt_version_owners(tenant_id, version_id)
+  select distinct b.tenant_id, p.id
+    from bots b join prompt_versions p on p.system_prompt = b.settings->>'system_prompt'
+  on conflict do nothing;
+alter table prompt_version_owners enable row level security;
+create policy tenant_isolation on prompt_version_owners
+  using (tenant_id in (current_setting('parley.tenant_id', true), ''))
+  with check (tenant_id = current_setting('parley.tenant_id', true));
+alter table prompt_versions enable row level security;
+create policy tenant_isolation on prompt_versions for select
+  using (exists (select 1 from prompt_version_owners o where o.version_id = prompt_versions.id));
+do $do$
+begin
+  if exists (select from pg_roles where rolname = 'parley_tenant') then
+    grant select on prompt_versions, prompt_version_owners to parley_tenant;
+  end if;
+end
+$do$;
 `,
   },
 ];

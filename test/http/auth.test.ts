@@ -122,10 +122,30 @@ describe.each(BACKENDS)('auth on %s', (kind) => {
       method: 'POST',
       url: '/v1/bots',
       headers: as(alice.key),
-      payload: { id: 'helpdesk', settings: { min_relevance: 0 } },
+      payload: {
+        id: 'helpdesk',
+        settings: {
+          min_relevance: 0,
+          system_prompt: 'You are the aurora helpdesk. Never name the launch site.',
+        },
+      },
     });
     expect(aliceBot.status).toBe(201);
     expect((await bobGet('/v1/bots/helpdesk')).status).toBe(404);
+    // Her bot's system prompt is listed for her, not for Bob; the server's default for both.
+    const promptsOf = async (key: string) =>
+      (
+        await call<{ prompts: { system_prompt: string }[] }>(app(), {
+          method: 'GET',
+          url: '/v1/prompts',
+          headers: as(key),
+        })
+      ).body.prompts.map((prompt) => prompt.system_prompt);
+    const defaultPrompt = server.runtime.bots.defaults.system_prompt;
+    expect(await promptsOf(alice.key)).toEqual(
+      expect.arrayContaining([expect.stringContaining('aurora helpdesk'), defaultPrompt]),
+    );
+    expect(await promptsOf(bob.key)).toEqual([defaultPrompt]);
     const bobAsksAliceBot = await call(app(), {
       method: 'POST',
       url: '/v1/chat',

@@ -3,6 +3,7 @@
 // every table that holds tenant data; the server's secrets are out of their reach.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { promptVersionId } from '../../src/chat/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { type Database, openDatabase } from '../../src/storage/index.js';
 import { createLogger } from '../../src/telemetry/index.js';
@@ -24,7 +25,11 @@ const TENANT_TABLES: Record<string, string> = {
   usage: 'tenant_id',
   budgets: 'tenant_id',
   search_generations: 'tenant_id',
+  prompt_version_owners: 'tenant_id',
 };
+
+/** Rows every tenant sees besides its own: the server's prompt (registered at start-up). */
+const SHARED: Record<string, string[]> = { prompt_version_owners: [''] };
 
 /** One row in every tenant table for a new tenant, written as the owner (as ingestion and turns do). */
 async function seedTenant(db: Database, tenant: string): Promise<void> {
@@ -70,6 +75,11 @@ async function seedTenant(db: Database, tenant: string): Promise<void> {
       id('turn'),
     ]);
     await run('insert into budgets(tenant_id, tenant_daily_usd) values ($1, 1)', [tenant]);
+    await run(`insert into prompt_versions(id, system_prompt) values ($1, 'You are ' || $2)`, [
+      id('pv'),
+      tenant,
+    ]);
+    await run('insert into prompt_version_owners(tenant_id, version_id) values ($1, $2)', [tenant, id('pv')]);
   });
 }
 
@@ -122,8 +132,14 @@ describe.each(BACKENDS)('row-level security on %s', (kind) => {
       expect(new Set(all.map((row) => row.t)), `${table} as owner`).toEqual(new Set([mine, theirs]));
       const seen = await scoped.query<{ t: string }>(`select ${column} as t from ${table}`);
       expect(seen.length, table).toBeGreaterThan(0);
-      expect(new Set(seen.map((row) => row.t)), table).toEqual(new Set([mine]));
+      expect(new Set(seen.map((row) => row.t)), table).toEqual(new Set([mine, ...(SHARED[table] ?? [])]));
     }
+    // Stored prompts (no tenant column) follow their owners: a tenant's and the server's only.
+    const prompts = await scoped.query<{ id: string }>('select id from prompt_versions');
+    const ids = prompts.map((row) => row.id);
+    expect(ids).toContain(`pv-${mine}`);
+    expect(ids).toContain(promptVersionId(server.runtime.bots.defaults.system_prompt));
+    expect(ids).not.toContain(`pv-${theirs}`);
   });
 
   it('lets a tenant neither change, delete nor create another tenant’s rows', async () => {

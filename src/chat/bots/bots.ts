@@ -91,7 +91,7 @@ export class Bots {
     if (input.id === DEFAULT_BOT) {
       throw new ParleyError('PARLEY_ERR_CONFLICT', `bot ${DEFAULT_BOT} always exists: change it with PATCH`);
     }
-    const settings = await this.prepare(botSettingsSchema.parse(input.settings ?? {}));
+    const settings = await this.prepare(tenantId, botSettingsSchema.parse(input.settings ?? {}));
     const row = await insertBot(this.db.forTenant(tenantId), tenantId, {
       id: input.id,
       name: input.name ?? input.id,
@@ -108,7 +108,7 @@ export class Bots {
     patch: { name?: string; settings?: Record<string, unknown> },
   ): Promise<BotView> {
     const current = await this.row(tenantId, id);
-    const settings = await this.prepare(mergeSettings(current.settings, patch.settings ?? {}));
+    const settings = await this.prepare(tenantId, mergeSettings(current.settings, patch.settings ?? {}));
     const row = await upsertBot(this.db.forTenant(tenantId), tenantId, {
       id,
       name: patch.name ?? current.name,
@@ -150,7 +150,7 @@ export class Bots {
   }
 
   /** Checks that the models can be served and stores a new system prompt's version. */
-  private async prepare(settings: BotSettings): Promise<BotSettings> {
+  private async prepare(tenantId: string, settings: BotSettings): Promise<BotSettings> {
     try {
       this.catalog.validate([...(settings.models ?? []), ...(settings.escalation_models ?? [])]);
     } catch (error) {
@@ -160,7 +160,7 @@ export class Bots {
     }
     // The guard policy is validated whole (a bad value is a 400 naming it), stored as given.
     GuardPolicy.parse(settings.guard ?? {});
-    if (settings.system_prompt) await registerPrompt(this.db, settings.system_prompt);
+    if (settings.system_prompt) await registerPrompt(this.db, settings.system_prompt, tenantId);
     return settings;
   }
 

@@ -126,7 +126,9 @@ export function chatRoutes(
     return reply;
   });
 
-  app.get('/v1/prompts', async () => ({ prompts: await listPromptVersions(runtime.db) }));
+  app.get('/v1/prompts', async (request) => ({
+    prompts: await listPromptVersions(tenantDb(runtime, request), request.principal.tenantId),
+  }));
 
   app.get('/v1/conversations/:id', async (request) => {
     const { id } = idParams.parse(request.params);
