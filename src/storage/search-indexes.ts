@@ -213,6 +213,21 @@ export async function ensureVectorTable(
        embedding vector(${dims}) not null
      )`,
   );
+  // Walled like every table holding tenant data (migration 9); retrieval reads it as the owner.
+  await pool.query('alter table chunk_embeddings enable row level security');
+  await pool.query(
+    `do $do$ begin
+       if not exists (select from pg_policies
+                       where schemaname = current_schema() and tablename = 'chunk_embeddings') then
+         create policy tenant_isolation on chunk_embeddings
+           using (tenant_id = current_setting('parley.tenant_id', true))
+           with check (tenant_id = current_setting('parley.tenant_id', true));
+       end if;
+       if exists (select from pg_roles where rolname = 'parley_tenant') then
+         grant select, insert, update, delete on chunk_embeddings to parley_tenant;
+       end if;
+     end $do$`,
+  );
   await pool.query('delete from chunk_embeddings where model <> $1', [model]);
   await pool.query(
     'create index if not exists chunk_embeddings_hnsw on chunk_embeddings using hnsw (embedding vector_cosine_ops)',

@@ -65,6 +65,8 @@ describe('hybrid retrieval on pglite', () => {
     await eventually(async () => ((await server.runtime.embeddings?.pending()) === 0 ? true : undefined));
     const stored = await db.query<{ n: number }>('select count(*) as n from chunk_embeddings');
     expect(stored[0]?.n).toBe(4);
+    // Walled like the other tenant tables: another tenant's scope sees none of these vectors.
+    expect(await db.forTenant('someone-else').query('select chunk_id from chunk_embeddings')).toEqual([]);
 
     const before = stub.requests.length;
     const found = await server.runtime.retriever.search('how does a rocket reach orbit', {
