@@ -123,7 +123,7 @@ export async function openDatabase(
   }
 }
 
-/** The tables migration 9 walls: every table holding tenant data. */
+/** The tables migrations 9 and 10 wall: every table holding tenant data, and stored prompts. */
 export const WALLED_TABLES = [
   'tenants',
   'api_keys',
@@ -139,6 +139,8 @@ export const WALLED_TABLES = [
   'usage',
   'budgets',
   'search_generations',
+  'prompt_version_owners',
+  'prompt_versions',
 ];
 
 /** Whether tenant-scoped queries can run under row-level security, per the configured mode. */

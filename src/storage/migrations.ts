@@ -277,26 +277,44 @@ create trigger chunks_deleted after delete on chunks referencing old table as ch
 -- start-up (PARLEY_ROW_SECURITY=auto) or refuses to start (=on).
 do $do$
 declare
-  tenant_tables text := 'tenants, api_keys, knowledge_bases, documents, chunks, jobs, conversations, '
-    'messages, turn_traces, bots, visitor_conversations, usage, budgets, search_generations';
+  -- every table holding tenant data, and the column naming the tenant
+  walled text[][] := array[
+    ['tenants', 'id'], ['api_keys', 'tenant_id'], ['knowledge_bases', 'tenant_id'],
+    ['documents', 'tenant_id'], ['chunks', 'tenant_id'], ['jobs', 'tenant_id'],
+    ['conversations', 'tenant_id'], ['messages', 'tenant_id'], ['turn_traces', 'tenant_id'],
+    ['bots', 'tenant_id'], ['visitor_conversations', 'tenant_id'], ['usage', 'tenant_id'],
+    ['budgets', 'tenant_id'], ['search_generations', 'tenant_id']];
+  entry text[];
+  has_role boolean := true;
 begin
+  foreach entry slice 1 in array walled loop
+    execute format('alter table %I enable row level security', entry[1]);
+    execute format(
+      'create policy tenant_isolation on %I using (%I = current_setting(''parley.tenant_id'', true)) '
+        'with check (%I = current_setting(''parley.tenant_id'', true))',
+      entry[1], entry[2], entry[2]);
+  end loop;
   begin
     create role parley_tenant nologin;
   exception
     -- it exists, or another database on this server is creating it at the same moment
     when duplicate_object or unique_violation then null;
     when insufficient_privilege then
-      if not exists (select from pg_roles where rolname = 'parley_tenant') then
-        raise notice 'parley: cannot create role parley_tenant (needs CREATEROLE): no row-level security';
-        return;
-      end if; -- made by an administrator: grant it what it needs below
+      -- made by an administrator, or nobody: then there is no role to grant anything to
+      has_role := exists (select from pg_roles where rolname = 'parley_tenant');
   end;
+  if not has_role then
+    raise notice 'parley: cannot create role parley_tenant (needs CREATEROLE): no row-level security';
+    return;
+  end if;
   begin
     execute format('grant usage on schema %I to parley_tenant', current_schema());
   exception when insufficient_privilege then
     null; -- a schema this login does not own (public): its usage is granted to everyone already
   end;
-  execute format('grant select, insert, update, delete on %s to parley_tenant', tenant_tables);
+  foreach entry slice 1 in array walled loop
+    execute format('grant select, insert, update, delete on %I to parley_tenant', entry[1]);
+  end loop;
   -- server secrets and migrations stay out of reach; prompt versions: see migration 10
   grant usage on sequence chunks_id_seq, usage_id_seq to parley_tenant;
   -- This login must be able to SET ROLE to it (PostgreSQL 16 gives a role's creator ADMIN but
@@ -308,62 +326,6 @@ begin
   end;
 end
 $do$;
-alter table tenants enable row level security;
-create policy tenant_isolation on tenants
-  using (id = current_setting('parley.tenant_id', true))
-  with check (id = current_setting('parley.tenant_id', true));
-alter table api_keys enable row level security;
-create policy tenant_isolation on api_keys
-  using (tenant_id = current_setting('parley.tenant_id', true))
-  with check (tenant_id = current_setting('parley.tenant_id', true));
-alter table knowledge_bases enable row level security;
-create policy tenant_isolation on knowledge_bases
-  using (tenant_id = current_setting('parley.tenant_id', true))
-  with check (tenant_id = current_setting('parley.tenant_id', true));
-alter table documents enable row level security;
-create policy tenant_isolation on documents
-  using (tenant_id = current_setting('parley.tenant_id', true))
-  with check (tenant_id = current_setting('parley.tenant_id', true));
-alter table chunks enable row level security;
-create policy tenant_isolation on chunks
-  using (tenant_id = current_setting('parley.tenant_id', true))
-  with check (tenant_id = current_setting('parley.tenant_id', true));
-alter table jobs enable row level security;
-create policy tenant_isolation on jobs
-  using (tenant_id = current_setting('parley.tenant_id', true))
-  with check (tenant_id = current_setting('parley.tenant_id', true));
-alter table conversations enable row level security;
-create policy tenant_isolation on conversations
-  using (tenant_id = current_setting('parley.tenant_id', true))
-  with check (tenant_id = current_setting('parley.tenant_id', true));
-alter table messages enable row level security;
-create policy tenant_isolation on messages
-  using (tenant_id = current_setting('parley.tenant_id', true))
-  with check (tenant_id = current_setting('parley.tenant_id', true));
-alter table turn_traces enable row level security;
-create policy tenant_isolation on turn_traces
-  using (tenant_id = current_setting('parley.tenant_id', true))
-  with check (tenant_id = current_setting('parley.tenant_id', true));
-alter table bots enable row level security;
-create policy tenant_isolation on bots
-  using (tenant_id = current_setting('parley.tenant_id', true))
-  with check (tenant_id = current_setting('parley.tenant_id', true));
-alter table visitor_conversations enable row level security;
-create policy tenant_isolation on visitor_conversations
-  using (tenant_id = current_setting('parley.tenant_id', true))
-  with check (tenant_id = current_setting('parley.tenant_id', true));
-alter table usage enable row level security;
-create policy tenant_isolation on usage
-  using (tenant_id = current_setting('parley.tenant_id', true))
-  with check (tenant_id = current_setting('parley.tenant_id', true));
-alter table budgets enable row level security;
-create policy tenant_isolation on budgets
-  using (tenant_id = current_setting('parley.tenant_id', true))
-  with check (tenant_id = current_setting('parley.tenant_id', true));
-alter table search_generations enable row level security;
-create policy tenant_isolation on search_generations
-  using (tenant_id = current_setting('parley.tenant_id', true))
-  with check (tenant_id = current_setting('parley.tenant_id', true));
 `,
   },
   {

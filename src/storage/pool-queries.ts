@@ -28,7 +28,7 @@ export function poolQueries(pool: pg.Pool): QueryRunner {
 }
 
 /** The role tenant-scoped work runs as; row-level security policies apply to it (migration 9). */
-export const TENANT_ROLE = 'parley_tenant';
+const TENANT_ROLE = 'parley_tenant';
 
 /**
  * Queries scoped to one tenant by the database itself: each runs in a transaction as

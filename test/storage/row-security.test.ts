@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { promptVersionId } from '../../src/chat/index.js';
 import { loadConfig } from '../../src/config/index.js';
+import { WALLED_TABLES } from '../../src/storage/database.js';
 import { type Database, openDatabase } from '../../src/storage/index.js';
 import { createLogger } from '../../src/telemetry/index.js';
 import { BACKENDS, startTestServer, type TestServer } from '../support/test-backend.js';
@@ -119,6 +120,8 @@ describe.each(BACKENDS)('row-level security on %s', (kind) => {
         order by 1`,
     );
     expect(tables.map((t) => t.table)).toEqual(Object.keys(TENANT_TABLES).sort());
+    // The start-up check proves the wall on each of them.
+    expect(WALLED_TABLES).toEqual(expect.arrayContaining(Object.keys(TENANT_TABLES)));
     for (const table of tables) expect(table, table.table).toMatchObject({ walled: true, policies: 1 });
   });
 
