@@ -25,7 +25,7 @@
 // (bench/support/event-loop-probe.mjs, preloaded) and memory are read, then the users stop and the
 // turns in flight finish. Parley's request rate limits are off (0) for the bench: they would
 // refuse a closed loop of 500 users from one address and key at once.
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -84,6 +84,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
     'profile-level': { type: 'string', default: '100' },
+    'keep-profile': { type: 'string' },
     'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
     out: { type: 'string', default: 'load.md' },
@@ -460,6 +461,11 @@ async function runBenchmark(): Promise<void> {
       if (profiled?.profileWindowUs && file) {
         const [from, to] = profiled.profileWindowUs;
         context.profile = formatProfileSummary(summariseProfile(path.join(profileDir, file), from, to, 0));
+        if (args['keep-profile']) {
+          // For a flame graph (e.g. speedscope, Chrome DevTools): the whole run, not only the window.
+          copyFileSync(path.join(profileDir, file), args['keep-profile']);
+          console.log(`[bench] kept the CPU profile as ${args['keep-profile']}`);
+        }
         context.notes.push(
           `Parley ran under \`node --cpu-prof\` in this run: its figures are inflated by the profiler.`,
         );

@@ -1,8 +1,8 @@
 // Builds the model chain's models once, from PARLEY_MODELS (`provider:model,...`).
 import { createAnthropic } from '@ai-sdk/anthropic';
-import type { LanguageModelV3 } from '@ai-sdk/provider';
 import { ParleyError } from '../../errors/index.js';
-import { openAIProvider } from '../openai/openai-provider.js';
+import { OpenAIChatModel } from '../openai/openai-chat-model.js';
+import { openAIConnection } from '../openai/openai-provider.js';
 import { SdkChatModel } from './sdk-chat-model.js';
 import type { ChatModel } from './types.js';
 
@@ -18,13 +18,14 @@ export interface ChatModelSettings {
 
 const ANTHROPIC_API_URL = 'https://api.anthropic.com/v1';
 
-/** Each supported provider's AI SDK language model, by the prefix used in PARLEY_MODELS. */
-const languageModels = new Map<string, (model: string, settings: ChatModelSettings) => LanguageModelV3>([
-  // Chat Completions: the API every OpenAI-compatible server (vLLM, Ollama, llama.cpp) speaks.
-  ['openai', (model, settings) => openAIProvider(settings, SETTING).chat(model)],
+/** Each supported provider's chat model, by the prefix used in PARLEY_MODELS. */
+const chatModels = new Map<string, (id: string, model: string, settings: ChatModelSettings) => ChatModel>([
+  // Chat Completions, the API every OpenAI-compatible server (vLLM, Ollama, llama.cpp) speaks, read
+  // by a lean streaming client (see OpenAIChatModel for why not the AI SDK's provider).
+  ['openai', (id, model, settings) => new OpenAIChatModel(id, model, openAIConnection(settings, SETTING))],
   [
     'anthropic',
-    (model, settings) => {
+    (id, model, settings) => {
       if (!settings.ANTHROPIC_API_KEY && !settings.ANTHROPIC_BASE_URL) {
         throw new ParleyError(
           'PARLEY_ERR_CONFIG',
@@ -32,10 +33,11 @@ const languageModels = new Map<string, (model: string, settings: ChatModelSettin
         );
       }
       // Both passed explicitly: left undefined, the SDK would read process.env itself.
-      return createAnthropic({
+      const anthropic = createAnthropic({
         apiKey: settings.ANTHROPIC_API_KEY ?? 'EMPTY',
         baseURL: settings.ANTHROPIC_BASE_URL ?? ANTHROPIC_API_URL,
-      })(model);
+      });
+      return new SdkChatModel(id, anthropic(model));
     },
   ],
 ]);
@@ -44,13 +46,13 @@ export function createChatModels(settings: ChatModelSettings): ChatModel[] {
   return (settings.PARLEY_MODELS ?? []).map((ref) => {
     const separator = ref.indexOf(':');
     const provider = ref.slice(0, Math.max(separator, 0)).toLowerCase();
-    const create = languageModels.get(provider);
+    const create = chatModels.get(provider);
     if (separator <= 0 || !create) {
       throw new ParleyError(
         'PARLEY_ERR_CONFIG',
-        `${SETTING}: unknown model provider in ${JSON.stringify(ref)} (supported: ${[...languageModels.keys()].join(', ')})`,
+        `${SETTING}: unknown model provider in ${JSON.stringify(ref)} (supported: ${[...chatModels.keys()].join(', ')})`,
       );
     }
-    return new SdkChatModel(ref, create(ref.slice(separator + 1), settings));
+    return create(ref, ref.slice(separator + 1), settings);
   });
 }
