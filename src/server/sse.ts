@@ -2,13 +2,20 @@
 // heartbeat comments while waiting, backpressure, and a signal that fires when the client leaves.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
+/** A message; without `event`, a data-only one (as OpenAI's streams use), and a string `data` is sent as is. */
+export interface SseMessage {
+  event?: string;
+  data: unknown;
+}
+
 export interface SseStream {
   /** Fires when the client disconnects. */
   signal: AbortSignal;
   send(event: string, data: unknown): Promise<void>;
   /** A data-only message (no event name), as OpenAI's streams use; a string is sent as is. */
   sendData(data: unknown): Promise<void>;
-  end(): void;
+  /** Ends the stream; `last` messages go out with the end in one write. Later calls do nothing. */
+  end(last?: SseMessage[]): void;
 }
 
 const HEARTBEAT_MS = 15_000;
@@ -28,7 +35,12 @@ export function openSse(
     'x-request-id': String(request.id),
     ...extraHeaders,
   });
-  res.flushHeaders();
+  // The headers go out with the first message (one write instead of two); when nothing is written
+  // in this turn of the event loop, on their own.
+  let written = false;
+  setImmediate(() => {
+    if (!written && !res.writableEnded && !res.destroyed) res.flushHeaders();
+  });
   const controller = new AbortController();
   let ended = false;
   const onClose = () => {
@@ -40,8 +52,13 @@ export function openSse(
     if (!res.writableEnded) res.write(': keep-alive\n\n');
   }, HEARTBEAT_MS);
   let nextId = 0;
+  const frame = (message: SseMessage) =>
+    message.event === undefined
+      ? `data: ${typeof message.data === 'string' ? message.data : JSON.stringify(message.data)}\n\n`
+      : `id: ${nextId++}\nevent: ${message.event}\ndata: ${JSON.stringify(message.data)}\n\n`;
   const write = async (frame: string) => {
     if (res.writableEnded || controller.signal.aborted) return;
+    written = true;
     // Backpressure: wait for the socket to drain before producing more.
     if (!res.write(frame)) {
       await new Promise<void>((resolve) => {
@@ -59,15 +76,19 @@ export function openSse(
   return {
     signal: controller.signal,
     async send(event, data) {
-      await write(`id: ${nextId++}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      await write(frame({ event, data }));
     },
     async sendData(data) {
-      await write(`data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
+      await write(frame({ data }));
     },
-    end() {
+    end(last = []) {
+      if (ended) return;
       ended = true;
       clearInterval(heartbeat);
-      if (!res.writableEnded) res.end();
+      if (res.writableEnded) return;
+      written = true;
+      if (last.length === 0 || controller.signal.aborted) res.end();
+      else res.end(last.map(frame).join(''));
     },
   };
 }

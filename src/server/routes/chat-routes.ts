@@ -100,13 +100,18 @@ export function chatRoutes(
         const result = turn.finish({ completed: !sse.signal.aborted });
         const cost = recordTurn(metrics, turn, started, account, traced);
         recorded = true;
-        await sse.send('citations', { citations: result.citations });
-        await sse.send('done', {
-          usage: { ...result.usage, cost_usd: cost },
-          mode: result.mode,
-          model: result.model ?? null,
-          bot: result.bot,
-        });
+        sse.end([
+          { event: 'citations', data: { citations: result.citations } },
+          {
+            event: 'done',
+            data: {
+              usage: { ...result.usage, cost_usd: cost },
+              mode: result.mode,
+              model: result.model ?? null,
+              bot: result.bot,
+            },
+          },
+        ]);
       } catch (error) {
         turn.finish({ completed: false });
         if (!recorded) recordTurn(metrics, turn, started, account, traced);

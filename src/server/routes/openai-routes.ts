@@ -155,18 +155,24 @@ export function openAiRoutes(
         const result = turn.finish({ completed: !sse.signal.aborted });
         const cost = recordTurn(metrics, turn, started, account, traced);
         recorded = true;
-        await sse.sendData(chunk({}, 'stop', extras(result)));
-        if (input.stream_options?.include_usage) {
-          await sse.sendData({
-            id,
-            object: 'chat.completion.chunk',
-            created,
-            model: input.model,
-            choices: [],
-            usage: usageOf(result, cost),
-          });
-        }
-        await sse.sendData('[DONE]');
+        sse.end([
+          { data: chunk({}, 'stop', extras(result)) },
+          ...(input.stream_options?.include_usage
+            ? [
+                {
+                  data: {
+                    id,
+                    object: 'chat.completion.chunk',
+                    created,
+                    model: input.model,
+                    choices: [],
+                    usage: usageOf(result, cost),
+                  },
+                },
+              ]
+            : []),
+          { data: '[DONE]' },
+        ]);
       } catch (error) {
         turn.finish({ completed: false });
         if (!recorded) recordTurn(metrics, turn, started, account, traced);
