@@ -95,8 +95,13 @@ export const settingsSchema = z.object({
   PARLEY_KEYWORD_MEMORY_CHUNKS: intFrom(0, 10_000_000).default(50_000),
   PARLEY_BM25_K1: z.coerce.number().min(0).max(5).default(1.2),
   PARLEY_BM25_B: z.coerce.number().min(0).max(1).default(0.75),
-  /** Turns answered at once; more wait in line (0, the default: no bound). */
+  /** Turns answered at once at most; more wait in line (0, the default: no fixed ceiling). */
   PARLEY_MAX_ACTIVE_TURNS: intFrom(0, 100_000).default(0),
+  /**
+   * Event-loop delay p99 (ms) of the HTTP thread above which, with the loop busy, fewer turns are
+   * answered at once and the others wait in line (0: no adaptive limit).
+   */
+  PARLEY_TURN_GATE_DELAY_MS: intFrom(0, 10_000).default(40),
   /** Turns being answered plus background writes not done, at which new turns wait in line (0: no bound). */
   PARLEY_MAX_PENDING_WRITES: intFrom(0, 1_000_000).default(2_000),
   /** Longest a turn waits in line for a place before a 503 with Retry-After. */

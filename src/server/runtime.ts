@@ -160,6 +160,7 @@ export async function createRuntime(
   const tracing = createTracing(config);
   const turnGate = new TurnGate({
     maxActive: config.PARLEY_MAX_ACTIVE_TURNS,
+    adaptive: { targetDelayMs: config.PARLEY_TURN_GATE_DELAY_MS },
     queueTimeoutMs: config.PARLEY_TURN_QUEUE_SECONDS * 1000,
     pendingWrites: () => writeBehind.size,
     maxPendingWrites: config.PARLEY_MAX_PENDING_WRITES,
@@ -192,6 +193,7 @@ export async function createRuntime(
     embeddings,
     tracing,
     async close() {
+      turnGate.close();
       await retention.stop();
       await keywordIndex.stop();
       await embeddings?.stop();

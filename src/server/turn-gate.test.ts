@@ -84,4 +84,105 @@ describe('TurnGate', () => {
     const late = await turns.enter().catch((error: unknown) => error);
     expect(isParleyError(late) && late.code).toBe('PARLEY_ERR_OVERLOADED');
   });
+
+  describe('the adaptive limit', () => {
+    /** A gate whose event-loop readings the test scripts; `adapt()` is called by hand. */
+    const adaptive = (options: { maxActive?: number; minActive?: number } = {}) => {
+      let reading = { delayMs: 0, utilization: 0 };
+      const turns = gate({
+        maxActive: options.maxActive ?? 0,
+        adaptive: {
+          targetDelayMs: 30,
+          intervalMs: 0,
+          sample: () => reading,
+          ...(options.minActive !== undefined ? { minActive: options.minActive } : {}),
+        },
+      });
+      /** One interval: the loop's delay p99 (ms) and how busy it was. */
+      const second = (delayMs: number, utilization = 0.95) => {
+        reading = { delayMs, utilization };
+        turns.adapt();
+      };
+      return { turns, second };
+    };
+
+    it('admits fewer turns while the busy event loop is delayed beyond the target, and lets the rest wait', async () => {
+      const { turns, second } = adaptive();
+      const releases = await Promise.all(Array.from({ length: 100 }, () => turns.enter()));
+      second(5); // on time: no limit to speak of
+      expect(turns.state().limit).toBe(0);
+      second(80, 0.5); // late, but the loop was mostly idle: a pause, not load
+      expect(turns.state().limit).toBe(0);
+      second(80);
+      expect(turns.state().limit).toBe(90); // 90 % of the turns in progress
+      let admitted = 0;
+      for (let i = 0; i < 5; i++) {
+        turns.enter().then(
+          () => {
+            admitted++;
+          },
+          () => {},
+        );
+      }
+      for (const release of releases.slice(0, 10)) release();
+      await sleep(10);
+      expect(admitted).toBe(0); // 90 still answered: the limit
+      releases[10]!();
+      await sleep(10);
+      expect(admitted).toBe(1);
+      expect(turns.state()).toMatchObject({ active: 90, waiting: 4, limit: 90 });
+      second(45);
+      expect(turns.state().limit).toBe(81);
+    });
+
+    it('grows the limit again once the loop has room and turns are waiting, and admits them', async () => {
+      const { turns, second } = adaptive();
+      const releases = await Promise.all(Array.from({ length: 40 }, () => turns.enter()));
+      second(70); // smoothed: 35 ms
+      expect(turns.state().limit).toBe(36);
+      for (const release of releases.slice(0, 4)) release();
+      const waiting = Array.from({ length: 5 }, () => turns.enter());
+      await sleep(10);
+      expect(turns.state()).toMatchObject({ active: 36, waiting: 5 });
+      second(25); // smoothed 30 ms: not over the target, not under half of it: hold
+      expect(turns.state()).toMatchObject({ limit: 36, waiting: 5 });
+      second(0); // 15 ms
+      expect(turns.state().limit).toBe(36);
+      second(0); // 7.5 ms: room
+      expect(turns.state().limit).toBe(40); // +10 %
+      await Promise.all(waiting.slice(0, 4));
+      expect(turns.state()).toMatchObject({ active: 40, waiting: 1 });
+      waiting[4]!.catch(() => {});
+    });
+
+    it('never goes under its floor nor over the fixed ceiling, and relaxes when no one waits', async () => {
+      const { turns, second } = adaptive({ maxActive: 50, minActive: 8 });
+      await Promise.all(Array.from({ length: 10 }, () => turns.enter()));
+      for (let i = 0; i < 10; i++) second(100);
+      expect(turns.state().limit).toBe(8);
+      for (let i = 0; i < 40; i++) second(2, 0.3);
+      expect(turns.state().limit).toBe(50);
+    });
+
+    it("reads this thread's event loop by default", async () => {
+      const turns = new TurnGate({
+        maxActive: 0,
+        queueTimeoutMs: 1_000,
+        adaptive: { targetDelayMs: 20, intervalMs: 0 },
+      });
+      await Promise.all(Array.from({ length: 30 }, () => turns.enter()));
+      turns.adapt(); // starts a fresh interval
+      // The loop blocked for 80 ms, four times in a row: late and busy.
+      for (let i = 0; i < 4; i++) {
+        const until = performance.now() + 80;
+        while (performance.now() < until) {
+          // busy
+        }
+        await sleep(1);
+      }
+      turns.adapt();
+      expect(turns.state().limit).toBe(27);
+      turns.close();
+    });
+  });
 });

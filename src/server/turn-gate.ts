@@ -1,8 +1,22 @@
-// Admission of turns: at most PARLEY_MAX_ACTIVE_TURNS are answered at once; the others wait in
-// line, first come first served, until a place frees up (or, after PARLEY_TURN_QUEUE_SECONDS,
-// get a 503 with Retry-After). 0 (the default) admits every turn at once. A bound protects what
-// the deployment cannot stretch: a provider account's concurrent requests, the memory of many
-// open streams.
+// Admission of turns: at most a limit of turns are answered at once; the others wait in line,
+// first come first served, until a place frees up (or, after PARLEY_TURN_QUEUE_SECONDS, get a 503
+// with Retry-After). Waiting turns cost nothing but their socket: retrieval, the model call and
+// every token come after admission.
+//
+// The limit adapts to the HTTP thread's load. Each second, the event loop's delay p99 is read
+// and smoothed (each second counts half); when it is over PARLEY_TURN_GATE_DELAY_MS (40) and the
+// loop was busy at least 80 % of the second, the limit drops to 90 % of the turns being answered;
+// under half the target, it grows by 10 % and waiting turns come in. So under more conversations
+// than the machine can stream, turns queue instead of every stream (and every health check,
+// metrics scrape and new request) slowing down together: at 500 concurrent on 2 cores, the event
+// loop's p99 went from 93-121 ms to under 50 ms, with zero errors (README, Load benchmark).
+// Delay alone is not enough: a garbage-collection pause or one long task delays an idle loop
+// too, and cutting turns for it only slows answers (an earlier bound driven by delay alone, on a
+// pipeline three times as costly per token, fell to 0.31x the bare proxy's throughput at 100
+// concurrent: bench/results/load-gate.md); hence the utilization condition and the smoothing.
+// PARLEY_MAX_ACTIVE_TURNS is a fixed ceiling above it (0: none), for what the deployment cannot
+// stretch: a provider account's concurrent requests, the memory of many open streams.
+//
 // A second bound keeps memory finite when the database stores turns more slowly than they are
 // answered: each finished turn waits in memory (its messages, trace and prompt) until the
 // write-behind queue stores it, so with no bound a database that falls behind grows the process
@@ -10,16 +24,39 @@
 // 586dde0:bench/results/load.md`). New turns are admitted only while the turns being answered
 // plus the writes not yet done stay under PARLEY_MAX_PENDING_WRITES; past it they wait in the
 // same line, and the answer rate settles at what the database can store.
-// (A bound that adapted to the event loop's delay was tried and measured: fewer streams at once
-// cost more CPU per token, since tokens no longer arrive and leave in batches, so throughput at
-// 100 concurrent fell to 0.31x the bare proxy's; bench/results/load-gate.md.)
 
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Gauge, type Registry } from 'prom-client';
 import { ParleyError } from '../errors/index.js';
 
+export interface LoopSample {
+  /** p99 of the event loop's delay over the interval (ms). */
+  delayMs: number;
+  /** Share of the interval the event loop was busy (0-1). */
+  utilization: number;
+}
+
+export interface AdaptiveLimitOptions {
+  /** Event-loop delay p99 (ms) of an interval above which fewer turns are admitted; 0: off. */
+  targetDelayMs: number;
+  /**
+   * ...when the loop was also busy at least this share of the interval (default 0.8): delay that
+   * comes with an idle loop (a pause, one long task) is not load that fewer turns would remove.
+   */
+  minUtilization?: number;
+  /** The fewest turns the limit goes down to (default 16). */
+  minActive?: number;
+  /** How often the limit is adjusted (ms, default 1000); 0: only when `adapt()` is called. */
+  intervalMs?: number;
+  /** The loop's delay and utilization since the previous call (default: this thread's). */
+  sample?: () => LoopSample;
+}
+
 export interface TurnGateOptions {
-  /** Turns answered at once; 0: no bound. */
+  /** Turns answered at once at most, whatever the adaptive limit says; 0: no ceiling. */
   maxActive: number;
+  /** A limit that follows the event loop's load; absent: the ceiling alone. */
+  adaptive?: AdaptiveLimitOptions;
   /** Longest wait in line before a 503 (ms). */
   queueTimeoutMs: number;
   /** Most requests waiting in line; beyond it, 503 at once. */
@@ -33,7 +70,7 @@ export interface TurnGateOptions {
 export interface TurnGateState {
   active: number;
   waiting: number;
-  /** 0: no bound. */
+  /** The limit now (the adaptive one when there is one); 0: no bound. */
   limit: number;
   pendingWrites: number;
 }
@@ -44,15 +81,61 @@ interface Waiter {
 
 export class TurnGate {
   private active = 0;
-  private readonly limit: number;
+  private readonly ceiling: number;
+  private limit: number;
   private readonly writeLimit: number;
   private readonly pendingWrites: () => number;
   private readonly waiting: Waiter[] = [];
+  private readonly sample: (() => LoopSample) | undefined;
+  private readonly timer: NodeJS.Timeout | undefined;
+  private readonly stopSampling: (() => void) | undefined;
+  private smoothedDelayMs = 0;
 
   constructor(private readonly options: TurnGateOptions) {
-    this.limit = options.maxActive > 0 ? options.maxActive : Number.POSITIVE_INFINITY;
+    this.ceiling = options.maxActive > 0 ? options.maxActive : Number.POSITIVE_INFINITY;
+    this.limit = this.ceiling;
     this.pendingWrites = options.pendingWrites ?? (() => 0);
     this.writeLimit = options.maxPendingWrites || Number.POSITIVE_INFINITY;
+    const adaptive = options.adaptive;
+    if (adaptive && adaptive.targetDelayMs > 0) {
+      if (adaptive.sample) this.sample = adaptive.sample;
+      else {
+        const sampler = eventLoopSampler();
+        this.sample = sampler.sample;
+        this.stopSampling = sampler.stop;
+      }
+      const intervalMs = adaptive.intervalMs ?? 1_000;
+      if (intervalMs > 0) this.timer = setInterval(() => this.adapt(), intervalMs).unref();
+    }
+  }
+
+  /**
+   * Adjusts the adaptive limit to the interval just ended (every interval on a timer; tests call
+   * it directly). The delay is smoothed over intervals (each counts half), so that one second's
+   * burst, as when many conversations start together, does not cut what the loop can carry.
+   * Delayed beyond the target with a busy loop: 90 % of the turns in progress (the limit may be
+   * far above them). Under half the target: 10 % more, and waiting turns come in (with none
+   * waiting, the limit relaxes, so a later burst does not start from the bottom).
+   */
+  adapt(): void {
+    const adaptive = this.options.adaptive;
+    if (!this.sample || !adaptive) return;
+    const { delayMs, utilization } = this.sample();
+    this.smoothedDelayMs = (this.smoothedDelayMs + delayMs) / 2;
+    const floor = Math.min(adaptive.minActive ?? 16, this.ceiling);
+    if (this.smoothedDelayMs > adaptive.targetDelayMs && utilization >= (adaptive.minUtilization ?? 0.8)) {
+      this.limit = Math.max(floor, Math.floor(Math.min(this.limit, this.active) * 0.9));
+    } else if (this.smoothedDelayMs < adaptive.targetDelayMs / 2 && this.limit < this.ceiling) {
+      this.limit = Math.min(this.ceiling, this.limit + Math.max(1, Math.ceil(this.limit * 0.1)));
+      if (this.limit > 100_000) this.limit = this.ceiling;
+      this.admitWaiting();
+    }
+  }
+
+  /** Stops adapting the limit. */
+  close(): void {
+    clearInterval(this.timer);
+    this.stopSampling?.();
   }
 
   /** Admits waiting turns that now fit (called when a background write has finished). */
@@ -102,7 +185,7 @@ export class TurnGate {
     return {
       active: this.active,
       waiting: this.waiting.length,
-      limit: this.options.maxActive,
+      limit: Number.isFinite(this.limit) ? this.limit : 0,
       pendingWrites: this.pendingWrites(),
     };
   }
@@ -131,8 +214,8 @@ export class TurnGate {
     );
     read(
       'parley_turn_limit',
-      'Turns answered at once before others wait (0: no bound)',
-      () => this.options.maxActive,
+      'Turns answered at once before others wait, as the adaptive limit has it now (0: no bound)',
+      () => (Number.isFinite(this.limit) ? this.limit : 0),
     );
   }
 
@@ -156,6 +239,24 @@ export class TurnGate {
   private admitWaiting(): void {
     while (this.waiting.length > 0 && this.hasRoom()) this.waiting.shift()!.admit();
   }
+}
+
+/** This thread's event-loop delay p99 and utilization since the previous call. */
+function eventLoopSampler(): { sample: () => LoopSample; stop: () => void } {
+  const resolutionMs = 10;
+  const delay = monitorEventLoopDelay({ resolution: resolutionMs });
+  delay.enable();
+  let previous = performance.eventLoopUtilization();
+  const sample = () => {
+    const now = performance.eventLoopUtilization();
+    const { utilization } = performance.eventLoopUtilization(now, previous);
+    previous = now;
+    // The histogram counts the sampling interval in every reading: an idle loop reads ~10 ms.
+    const delayMs = delay.count > 0 ? Math.max(0, delay.percentile(99) / 1e6 - resolutionMs) : 0;
+    delay.reset();
+    return { delayMs, utilization };
+  };
+  return { sample, stop: () => delay.disable() };
 }
 
 function overloaded(retryAfterSeconds: number): ParleyError {
