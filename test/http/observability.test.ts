@@ -3,6 +3,8 @@
 // both attempts, the caller's traceparent continued), and trace retention and deletion.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TraceRetention } from '../../src/chat/index.js';
 import { ensureTenant } from '../../src/server/index.js';
@@ -69,14 +71,26 @@ describe('observability', () => {
   let server: TestServer;
   let closed = false;
   const app = () => server.parley.app;
+  /** The server's log lines (info and above), parsed. */
+  const logs: Record<string, unknown>[] = [];
+  const logStream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line) logs.push(JSON.parse(line));
+      done();
+    },
+  });
 
   beforeAll(async () => {
     stub = await startStubProvider();
     collector = await startCollector();
-    server = await startTestServer('pglite', {
-      ...stubModels(stub.url, `${PRIMARY},${FALLBACK}`),
-      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
-    });
+    server = await startTestServer(
+      'pglite',
+      {
+        ...stubModels(stub.url, `${PRIMARY},${FALLBACK}`),
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+      },
+      { log: pino({ level: 'info' }, logStream) },
+    );
     await ingestText(server, TIDES);
   });
   afterAll(async () => {
@@ -123,6 +137,34 @@ describe('observability', () => {
     expect(bytes('wasm')).toBeGreaterThan(32 * 2 ** 20);
     expect(bytes('external')).toBeGreaterThanOrEqual(bytes('wasm'));
     expect(bytes('heap')).toBeGreaterThan(0);
+  });
+
+  it('logs each request once, when it ends, with the request, status and time (streams too)', async () => {
+    stub.setReply('The Moon [1].');
+    const json = await call(app(), {
+      method: 'POST',
+      url: '/v1/chat',
+      headers: { 'x-request-id': 'log-json' },
+      payload: { message: 'What causes the tides?' },
+    });
+    const sse = await call<string>(app(), {
+      method: 'POST',
+      url: '/v1/chat',
+      headers: { 'x-request-id': 'log-sse' },
+      payload: { message: 'What causes the tides?', stream: true },
+    });
+    expect([json.status, sse.status]).toEqual([200, 200]);
+    expect(sse.raw).toContain('event: done');
+    for (const id of ['log-json', 'log-sse']) {
+      const lines = await eventually(async () => {
+        const found = logs.filter((line) => line.reqId === id);
+        return found.length > 0 ? found : undefined;
+      });
+      expect(lines.map((line) => line.msg)).toEqual(['request completed']);
+      expect(lines[0]).toMatchObject({ req: { method: 'POST', url: '/v1/chat' }, res: { statusCode: 200 } });
+      expect(lines[0]!.responseTime).toEqual(expect.any(Number));
+    }
+    expect(logs.some((line) => line.msg === 'incoming request')).toBe(false);
   });
 
   it('traces a turn that fell back: both attempts in the stored trace and as GenAI spans, under the caller trace', async () => {

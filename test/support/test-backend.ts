@@ -15,7 +15,7 @@ import {
   type ParleyApp,
   type Runtime,
 } from '../../src/server/index.js';
-import { createLogger } from '../../src/telemetry/index.js';
+import { createLogger, type Logger } from '../../src/telemetry/index.js';
 
 export type BackendKind = 'pglite' | 'postgres';
 export const BACKENDS: BackendKind[] = ['pglite', 'postgres'];
@@ -37,9 +37,11 @@ export async function prepareDataDir(): Promise<string> {
   return dataDir;
 }
 
+/** `log`: the server's logger (default: one at PARLEY_LOG_LEVEL, silent, on stdout). */
 export async function startTestServer(
   kind: BackendKind,
   env: Record<string, string> = {},
+  options: { log?: Logger } = {},
 ): Promise<TestServer> {
   const dataDir = await prepareDataDir();
   const schema = kind === 'postgres' ? `t_${randomBytes(6).toString('hex')}` : undefined;
@@ -49,7 +51,7 @@ export async function startTestServer(
     ...(kind === 'postgres' ? { DATABASE_URL: inject('databaseUrl') } : {}),
     ...env,
   });
-  const log = createLogger(config.PARLEY_LOG_LEVEL);
+  const log = options.log ?? createLogger(config.PARLEY_LOG_LEVEL);
   const runtime = await createRuntime(config, log, { runJobs: true, schema });
   const parley = await createApp(runtime);
   return {
