@@ -38,7 +38,13 @@ class LoadRun {
   stopping = false;
   windowStart: number | undefined;
   windowEnd: number | undefined;
-  readonly inFlight = new Set<{ abort: (reason: Error) => void }>();
+  readonly inFlight = new Set<{
+    abort: (reason: Error) => void;
+    startedAt: number;
+    outcome: TurnOutcome;
+  }>();
+  inFlightAtEnd = { total: 0, startedBeforeWindow: 0, oldestMs: 0 };
+  ttftLowerBoundsMs: number[] = [];
   readonly users: Promise<void>[] = [];
 
   // Figures of the window.
@@ -156,6 +162,8 @@ class LoadRun {
       let finished = false;
       let abortedBy: Error | undefined;
       const handle = {
+        startedAt: performance.now(),
+        outcome,
         abort: (reason: Error) => {
           abortedBy = reason;
           req.destroy(reason);
@@ -251,6 +259,16 @@ class LoadRun {
     } else {
       this.windowEnd = now;
       this.clientLoop.disable();
+      const starts = [...this.inFlight].map((handle) => handle.startedAt);
+      for (const handle of this.inFlight) {
+        if (handle.startedAt < (this.windowStart ?? now) && handle.outcome.firstTokenAt === undefined)
+          this.ttftLowerBoundsMs.push(now - handle.startedAt);
+      }
+      this.inFlightAtEnd = {
+        total: starts.length,
+        startedBeforeWindow: starts.filter((at) => at < (this.windowStart ?? now)).length,
+        oldestMs: starts.length > 0 ? now - Math.min(...starts) : 0,
+      };
       const cpu = process.cpuUsage(this.cpuAtStart);
       this.clientCpuMs = (cpu.user + cpu.system) / 1000;
     }
@@ -298,6 +316,8 @@ class LoadRun {
       conversationsCompleted: this.conversationsCompleted,
       clientLoopP99Ms: this.clientLoop.percentile(99) / 1e6,
       clientCpuMs: this.clientCpuMs,
+      inFlightAtEnd: this.inFlightAtEnd,
+      ttftLowerBoundsMs: this.ttftLowerBoundsMs,
     };
   }
 }

@@ -70,6 +70,18 @@ export interface LoadResult {
   /** The generator's own event-loop delay p99 and CPU over the window (is the client the bottleneck?). */
   clientLoopP99Ms: number;
   clientCpuMs: number;
+  /**
+   * Turns still unanswered when the window closed, and of them those sent before it opened: a
+   * user the server kept waiting the whole window, whose time is in no TTFT or turn figure (those
+   * count the turns started in the window). `oldestMs`: the longest any had waited by then.
+   */
+  inFlightAtEnd: { total: number; startedBeforeWindow: number; oldestMs: number };
+  /**
+   * For those sent before the window and still without a first token when it closed, how long
+   * they had waited by then: lower bounds of their time to first token, counted with `ttftMs` in
+   * the report's TTFT percentiles (which then are lower bounds too, marked ≥).
+   */
+  ttftLowerBoundsMs: number[];
 }
 
 /** Generator → parent. */

@@ -101,7 +101,7 @@ export const settingsSchema = z.object({
    * Event-loop delay p99 (ms) of the HTTP thread above which, with the loop busy, fewer turns are
    * answered at once and the others wait in line (0: no adaptive limit).
    */
-  PARLEY_TURN_GATE_DELAY_MS: intFrom(0, 10_000).default(40),
+  PARLEY_TURN_GATE_DELAY_MS: intFrom(0, 10_000).default(35),
   /** Turns being answered plus background writes not done, at which new turns wait in line (0: no bound). */
   PARLEY_MAX_PENDING_WRITES: intFrom(0, 1_000_000).default(2_000),
   /** Longest a turn waits in line for a place before a 503 with Retry-After. */

@@ -4,7 +4,7 @@
 // every token come after admission.
 //
 // The limit adapts to the HTTP thread's load. Each second, the event loop's delay p99 is read
-// and smoothed (each second counts half); when it is over PARLEY_TURN_GATE_DELAY_MS (40) and the
+// and smoothed (each second counts half); when it is over PARLEY_TURN_GATE_DELAY_MS (35) and the
 // loop was busy at least 80 % of the second, the limit drops to 90 % of the turns being answered;
 // under half the target, it grows by 10 % and waiting turns come in. So under more conversations
 // than the machine can stream, turns queue instead of every stream (and every health check,
