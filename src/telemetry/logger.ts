@@ -16,12 +16,14 @@ const FLUSH_MS = 1000;
  */
 export function createLogger(level: string, fd: 1 | 2 = 1): Logger {
   const destination = pino.destination({ fd, sync: false, minLength: BATCH_BYTES });
-  const timer = setInterval(() => {
-    try {
-      destination.flush();
-    } catch {
-      clearInterval(timer); // closed
-    }
-  }, FLUSH_MS).unref();
+  if (level !== 'silent') {
+    const timer = setInterval(() => {
+      try {
+        destination.flush();
+      } catch {
+        clearInterval(timer); // closed
+      }
+    }, FLUSH_MS).unref();
+  }
   return pino({ level, base: { service: 'parley' }, timestamp: pino.stdTimeFunctions.isoTime }, destination);
 }

@@ -17,8 +17,6 @@ export interface OpenAIChatModelOptions {
   /** e.g. https://api.openai.com/v1 */
   baseURL: string;
   apiKey: string;
-  /** Connection pool; undici's global one by default. */
-  dispatcher?: Dispatcher;
 }
 
 interface ChunkUsage {
@@ -78,7 +76,6 @@ export class OpenAIChatModel implements ChatModel {
         },
         body: JSON.stringify(body),
         ...(request.signal ? { signal: request.signal } : {}),
-        ...(this.options.dispatcher ? { dispatcher: this.options.dispatcher } : {}),
       }).catch((error: unknown) => {
         if (request.signal?.aborted) throw error;
         // No answer at all (refused, reset, DNS): worth another try, as the AI SDK judges it.

@@ -1,5 +1,6 @@
-// OpenAI's address and key from Parley's settings, and the AI SDK's OpenAI provider built from them. With OPENAI_BASE_URL it talks to any
-// OpenAI-compatible server (vLLM, Ollama, llama.cpp), which usually needs no key.
+// OpenAI's address and key from Parley's settings, and the AI SDK's OpenAI provider built from
+// them. With OPENAI_BASE_URL they point at any OpenAI-compatible server (vLLM, Ollama, llama.cpp),
+// which usually needs no key.
 import { createOpenAI, type OpenAIProvider } from '@ai-sdk/openai';
 import { ParleyError } from '../../errors/index.js';
 
