@@ -89,12 +89,15 @@ $fn$`;
  * of how rare a word is (SciFact nDCG@10 0.39 against BM25's 0.69). Instead:
  * 1. the query's lexemes are looked up in the column's statistics (ANALYZE's most common
  *    lexemes and their shares; a lexeme not among them is rarer than the least common one,
- *    estimated at half its share) and, rarest first, as many are kept as stay within
- *    ~1,000 estimated rows (the rarest always, with every lexeme estimated alike): the common
- *    ones only cost work and say little;
- * 2. each kept lexeme's chunks come from the GIN index (no tsvector is read) and are weighted by
- *    BM25's IDF, counted from these very rows within the tenant, so a chunk scores the sum of the
- *    IDFs of the rare query words it holds;
+ *    estimated at half its share) and, rarest first, kept until ~1,000 estimated rows are
+ *    reached (the rarest always, with every lexeme estimated alike): the common ones only cost
+ *    work and say little;
+ * 2. each kept lexeme's chunks come from the GIN index (no tsvector is read; each is one heap
+ *    row visit, the cost that dominates) and are weighted by BM25's IDF, counted from these very
+ *    rows within the tenant, so a chunk scores the sum of the IDFs of the rare query words it
+ *    holds; at most 1,500 chunks of a lexeme are read (only a query of common words reaches
+ *    that: its candidates are arbitrary among thousands of equals either way), and such a
+ *    lexeme's count is then the statistics' estimate (over all tenants);
  * 3. the best max(4k, 64) of those are re-ranked by that weight times (1 + ts_rank_cd) over all
  *    the query's lexemes, which brings back how often and how close together the words occur.
  * A chunk holding only common query words is no candidate; that is where the answer lies least.
@@ -113,9 +116,9 @@ as $fn$
     where c.oid = 'chunks'::regclass
   ),
   lexemes as (
-    -- the statistics end with the least and the greatest share, then the share of nulls
+    -- a tsvector's statistics: the lexemes' shares, then the least and the greatest of them
     select l.lexeme, coalesce(st.freqs[array_position(st.elems, l.lexeme)],
-                              st.freqs[array_length(st.freqs, 1) - 2] / 2, 0) * st.total as rows
+                              st.freqs[array_length(st.elems, 1) + 1] / 2, 0) * st.total as rows
     from stats st, unnest(tsvector_to_array(to_tsvector('english', query))) as l(lexeme)
   ),
   selective as (
@@ -133,12 +136,14 @@ as $fn$
       select c.id from chunks c
       where c.search_tsv @@ quote_literal(s.lexeme)::tsquery
         and c.tenant_id = tenant and (kbs is null or c.kb_id = any(kbs))
+      limit 1500
     ) h
   ),
   candidates as (
     select h.id, sum(ln(1 + (greatest(st.total, d.n) - d.n + 0.5) / (d.n + 0.5))) as weight
     from hits h
-    join (select lexeme, count(*) as n from hits group by lexeme) d using (lexeme)
+    join (select h.lexeme, case when count(*) < 1500 then count(*) else greatest(count(*), min(l.rows)) end as n
+          from hits h join lexemes l using (lexeme) group by h.lexeme) d using (lexeme)
     cross join stats st
     group by h.id
     order by weight desc, h.id

@@ -67,6 +67,35 @@ describe('full-text keyword search without pg_textsearch', () => {
     expect(await titlesOf(tenantId, 'zeppelin', 20)).toEqual(['zeppelin']);
   });
 
+  it('finds a rare word next to a word in thousands of chunks, and still answers the common word alone', async () => {
+    // 1,600 chunks hold "plentiful": more than the 1,500 a search reads of one word. The chunk that
+    // also holds "quokka" is stored after them, beyond that cap, and is found through its rare word.
+    const db = server.runtime.db;
+    const tenant = await ensureTenant(db, `fulltext-common-${Date.now()}`);
+    await ingest(tenant, 'filler', 'Plentiful meadows.');
+    await db.query(
+      `insert into chunks (tenant_id, kb_id, document_id, ordinal, text, search_text, token_count)
+       select c.tenant_id, c.kb_id, c.document_id, 1000 + n, 'Plentiful grass ' || n, 'Plentiful grass ' || n, 3
+       from chunks c cross join generate_series(1, 1600) n
+       where c.tenant_id = $1`,
+      [tenant],
+    );
+    await ingest(tenant, 'needle', 'A quokka in the plentiful grass.');
+    await db.query('analyze chunks');
+    expect((await titlesOf(tenant, 'plentiful quokka'))[0]).toBe('needle');
+    const common = await retriever.search('plentiful', { tenantId: tenant, topK: 5 });
+    expect(common).toHaveLength(5);
+    // the whole tenant's 1,602 chunks hold the word: its weight stays that of a common word
+    expect(common[0]!.score).toBeLessThan((await retriever.search('quokka', { tenantId: tenant, topK: 1 }))[0]!.score);
+  });
+
+  it('keeps the full-text index’s pending list short, so a search does not read hundreds of pages per word', async () => {
+    const [index] = await server.runtime.db.query<{ reloptions: string[] }>(
+      `select reloptions from pg_class where relname = 'chunks_tsv' and relnamespace = to_regnamespace(current_schema())::oid`,
+    );
+    expect(index?.reloptions).toContain('gin_pending_list_limit=256');
+  });
+
   it('answers nothing for a query of stop words only', async () => {
     expect(await titlesOf(tenantId, 'the and of')).toEqual([]);
   });
