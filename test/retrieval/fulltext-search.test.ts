@@ -86,7 +86,9 @@ describe('full-text keyword search without pg_textsearch', () => {
     const common = await retriever.search('plentiful', { tenantId: tenant, topK: 5 });
     expect(common).toHaveLength(5);
     // the whole tenant's 1,602 chunks hold the word: its weight stays that of a common word
-    expect(common[0]!.score).toBeLessThan((await retriever.search('quokka', { tenantId: tenant, topK: 1 }))[0]!.score);
+    expect(common[0]!.score).toBeLessThan(
+      (await retriever.search('quokka', { tenantId: tenant, topK: 1 }))[0]!.score,
+    );
   });
 
   it('keeps the full-text index’s pending list short, so a search does not read hundreds of pages per word', async () => {
