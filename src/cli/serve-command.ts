@@ -1,6 +1,7 @@
 // `parley serve [--port N] [--docs DIR]`: starts the HTTP server; with --docs, ingests that
 // folder into the default knowledge base first. Shuts down gracefully on SIGINT/SIGTERM.
 
+import v8 from 'node:v8';
 import { ensureKnowledgeBase } from '../knowledge/index.js';
 import { createApp, createRuntime, DEFAULT_TENANT, ensureTenant } from '../server/index.js';
 import { collectFiles } from './collect-files.js';
@@ -10,6 +11,10 @@ import { ingestFiles } from './ingest-files.js';
 export async function serveCommand(options: { port?: string; host?: string; docs?: string }): Promise<void> {
   const { config, log } = commandContext({ PARLEY_PORT: options.port, PARLEY_HOST: options.host });
   const serverLog = log.child({}, { level: config.PARLEY_LOG_LEVEL });
+  // Read by V8 at every full collection, so it applies from here on (before the workers start).
+  if (config.PARLEY_HEAP_GROWTH_PERCENT > 0) {
+    v8.setFlagsFromString(`--heap-growing-percent=${config.PARLEY_HEAP_GROWTH_PERCENT}`);
+  }
   const runtime = await createRuntime(config, serverLog, { runJobs: true });
   try {
     if (options.docs) {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './index.js';
 
+const HEAP_DEFAULT = 0;
 const emptyDir = () => mkdtempSync(path.join(tmpdir(), 'parley-config-'));
 
 describe('loadConfig', () => {
@@ -52,6 +53,15 @@ describe('loadConfig', () => {
     expect(config.PARLEY_PORT).toBe(9100);
     expect(config.PARLEY_RETRIEVAL_TOP_K).toBe(4);
     expect(config.configFile).toBe(path.join(dir, 'parley.config.json'));
+  });
+
+  it('bounds the JS heap growth setting and refuses what V8 would not take', () => {
+    expect(loadConfig({}, emptyDir()).PARLEY_HEAP_GROWTH_PERCENT).toBe(HEAP_DEFAULT);
+    expect(loadConfig({ PARLEY_HEAP_GROWTH_PERCENT: '0' }, emptyDir()).PARLEY_HEAP_GROWTH_PERCENT).toBe(0);
+    expect(() => loadConfig({ PARLEY_HEAP_GROWTH_PERCENT: '-5' }, emptyDir())).toThrowError(ConfigError);
+    expect(() => loadConfig({ PARLEY_HEAP_GROWTH_PERCENT: 'lots' }, emptyDir())).toThrowError(
+      /PARLEY_HEAP_GROWTH_PERCENT/,
+    );
   });
 
   it('refuses unknown settings and unreadable files in the config file', () => {
