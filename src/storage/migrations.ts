@@ -366,7 +366,7 @@ $do$;
     sql: `
 -- New rows reach the full-text index through its pending list, which every search reads whole,
 -- once per query word, until it is merged (by autovacuum, or when it fills). At the default
--- 4 MB that was ~380 pages per word: a third of a 100k-chunk search's time on a server without
+-- 4 MB that was ~380 pages per word: about a quarter of a 100k-chunk search's time on a server without
 -- pg_textsearch. 256 kB bounds it at 32 pages; inserts merge it more often.
 alter index chunks_tsv set (gin_pending_list_limit = 256);
 `,

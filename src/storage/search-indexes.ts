@@ -103,6 +103,9 @@ $fn$`;
  * A chunk holding only common query words is no candidate; that is where the answer lies least.
  * Without statistics (a table never analyzed) every lexeme is kept: exact, as on small tables.
  */
+/** Chunks of one query word a full-text search reads at most (each is a heap row visit). */
+const WORD_READ_CAP = 1500;
+
 const FULLTEXT_SEARCH_FUNCTION = `
 create or replace function parley_fulltext_search(query text, tenant text, kbs text[], k integer)
 returns table (id bigint, score real)
@@ -136,13 +139,13 @@ as $fn$
       select c.id from chunks c
       where c.search_tsv @@ quote_literal(s.lexeme)::tsquery
         and c.tenant_id = tenant and (kbs is null or c.kb_id = any(kbs))
-      limit 1500
+      limit ${WORD_READ_CAP}
     ) h
   ),
   candidates as (
     select h.id, sum(ln(1 + (greatest(st.total, d.n) - d.n + 0.5) / (d.n + 0.5))) as weight
     from hits h
-    join (select h.lexeme, case when count(*) < 1500 then count(*) else greatest(count(*), min(l.rows)) end as n
+    join (select h.lexeme, case when count(*) < ${WORD_READ_CAP} then count(*) else greatest(count(*), min(l.rows)) end as n
           from hits h join lexemes l using (lexeme) group by h.lexeme) d using (lexeme)
     cross join stats st
     group by h.id
