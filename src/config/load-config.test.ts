@@ -56,7 +56,9 @@ describe('loadConfig', () => {
 
   it('bounds the JS heap growth setting and refuses what V8 would not take', () => {
     expect(loadConfig({}, emptyDir()).PARLEY_HEAP_GROWTH_PERCENT).toBe(0); // V8's own
-    expect(loadConfig({ PARLEY_HEAP_GROWTH_PERCENT: '100' }, emptyDir()).PARLEY_HEAP_GROWTH_PERCENT).toBe(100);
+    expect(loadConfig({ PARLEY_HEAP_GROWTH_PERCENT: '100' }, emptyDir()).PARLEY_HEAP_GROWTH_PERCENT).toBe(
+      100,
+    );
     expect(() => loadConfig({ PARLEY_HEAP_GROWTH_PERCENT: '-5' }, emptyDir())).toThrowError(ConfigError);
     expect(() => loadConfig({ PARLEY_HEAP_GROWTH_PERCENT: 'lots' }, emptyDir())).toThrowError(
       /PARLEY_HEAP_GROWTH_PERCENT/,
