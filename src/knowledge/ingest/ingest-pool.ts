@@ -20,12 +20,16 @@ interface Slot {
   worker: Worker;
   task: Task | undefined;
   deadline: NodeJS.Timeout | undefined;
+  /** Retires the idle worker: its isolate and what parsing left in it cost memory while unused. */
+  idle: NodeJS.Timeout | undefined;
 }
 
 /** A document still being processed after this long is treated as unprocessable (a parser hang). */
 const TASK_DEADLINE_MS = 5 * 60_000;
 /** Heap per worker: a pathological document fails alone instead of taking the process down. */
 const WORKER_HEAP_MB = 1024;
+/** An idle worker is stopped after this long; the next document starts a new one (~0.2 s). */
+const DEFAULT_IDLE_MS = 30_000;
 
 type WorkerReply =
   | { closed: true }
@@ -43,6 +47,7 @@ export class IngestPool {
     private readonly size: number,
     /** Where the workers' own pools connect (the main database handle's `connection`). */
     private readonly connection: pg.PoolConfig,
+    private readonly idleMs = DEFAULT_IDLE_MS,
   ) {}
 
   /** Runs one ingestion task on a worker thread; `onProgress` hears its stages (0..1). */
@@ -60,24 +65,42 @@ export class IngestPool {
     return this.queue.length;
   }
 
+  /** Worker threads alive now (busy or idle). */
+  get threads(): number {
+    return this.slots.length;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const task of this.queue.splice(0)) {
       task.reject(new ParleyError('PARLEY_ERR_SHUTTING_DOWN', 'ingestion is shutting down'));
     }
-    // Let each worker close its database pool, then stop it.
-    await Promise.all(
-      this.slots.map(async (slot) => {
-        const closed = new Promise((resolve) => {
-          slot.worker.on('message', (reply: WorkerReply) => 'closed' in reply && resolve(undefined));
-          setTimeout(resolve, 2_000).unref();
-        });
-        slot.worker.postMessage({ close: true });
-        await closed;
-        await slot.worker.terminate();
-      }),
-    );
-    this.slots.length = 0;
+    await Promise.all(this.slots.splice(0).map((slot) => this.stop(slot)));
+  }
+
+  /** Lets a worker close its database pool, then stops it. */
+  private async stop(slot: Slot): Promise<void> {
+    if (slot.idle) clearTimeout(slot.idle);
+    slot.idle = undefined;
+    const closed = new Promise((resolve) => {
+      slot.worker.on('message', (reply: WorkerReply) => 'closed' in reply && resolve(undefined));
+      setTimeout(resolve, 2_000).unref();
+    });
+    slot.worker.postMessage({ close: true });
+    await closed;
+    await slot.worker.terminate();
+  }
+
+  private retireWhenIdle(slot: Slot): void {
+    if (slot.idle) clearTimeout(slot.idle);
+    slot.idle = setTimeout(() => {
+      slot.idle = undefined;
+      const index = this.slots.indexOf(slot);
+      if (slot.task !== undefined || index < 0) return;
+      this.slots.splice(index, 1);
+      void this.stop(slot);
+    }, this.idleMs);
+    slot.idle.unref();
   }
 
   private dispatch(): void {
@@ -86,6 +109,8 @@ export class IngestPool {
       if (!slot && this.slots.length < this.size) slot = this.spawn();
       if (!slot) return;
       const task = this.queue.shift()!;
+      if (slot.idle) clearTimeout(slot.idle);
+      slot.idle = undefined;
       slot.task = task;
       slot.deadline = setTimeout(() => {
         this.abandon(
@@ -107,7 +132,7 @@ export class IngestPool {
       workerData: { connection: this.connection },
       resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
     });
-    const slot: Slot = { worker, task: undefined, deadline: undefined };
+    const slot: Slot = { worker, task: undefined, deadline: undefined, idle: undefined };
     worker.on('message', (reply: WorkerReply) => {
       if ('closed' in reply) return;
       const task = slot.task;
@@ -123,6 +148,7 @@ export class IngestPool {
         task.resolve(reply.value);
       }
       this.dispatch();
+      if (slot.task === undefined && !this.closed) this.retireWhenIdle(slot);
     });
     worker.on('error', (error: Error & { code?: string }) => {
       const outOfMemory = error.code === 'ERR_WORKER_OUT_OF_MEMORY';
@@ -153,6 +179,8 @@ export class IngestPool {
 
   /** Drops a worker (dead, hung or out of memory), fails its task, and carries on with a new one. */
   private abandon(slot: Slot, error: ParleyError): void {
+    if (slot.idle) clearTimeout(slot.idle);
+    slot.idle = undefined;
     const index = this.slots.indexOf(slot);
     if (index >= 0) this.slots.splice(index, 1);
     this.release(slot)?.reject(error);
