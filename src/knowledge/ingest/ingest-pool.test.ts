@@ -40,5 +40,4 @@ describe('IngestPool', () => {
     await expect(pool.run(jobTask)).rejects.toThrow(/ECONNREFUSED|connect/);
     expect(pool.threads).toBe(1);
   });
-
 });
