@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { ParleyError } from '../errors/index.js';
 import { type LimitState, limitHeaders } from '../gateway/index.js';
 import { ensureKnowledgeBase, queueState } from '../knowledge/index.js';
@@ -214,6 +214,18 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
         this.set({ kind: 'heap' }, last.heapUsed);
         this.set({ kind: 'external' }, last.external);
         this.set({ kind: 'wasm' }, last.wasm);
+      },
+    });
+  }
+  const { embeddedRestarts } = runtime.db;
+  if (embeddedRestarts) {
+    new Counter({
+      name: 'parley_embedded_db_restarts_total',
+      help: 'Times the embedded database thread stopped on its own and was started again',
+      registers: [metrics.registry],
+      collect() {
+        this.reset();
+        this.inc(embeddedRestarts());
       },
     });
   }

@@ -33,6 +33,10 @@ export interface Database extends QueryRunner {
   forTenant(tenantId: string): QueryRunner;
   /** The embedded database thread's memory, when this process runs it. */
   embeddedMemory?(): Promise<EmbeddedMemory | undefined>;
+  /** Times the embedded database thread stopped on its own and was started again. */
+  embeddedRestarts?(): number;
+  /** Stops the embedded database thread as a crash would (tests and drills). */
+  stopEmbeddedThread?(): Promise<void>;
   /** true when a trivial query answers within the timeout. */
   ping(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
@@ -53,6 +57,8 @@ export async function openDatabase(
   const poolSize = config.PARLEY_DB_POOL_SIZE;
   let closeEmbedded = async () => {};
   let embeddedMemory: Database['embeddedMemory'];
+  let embeddedRestarts: Database['embeddedRestarts'];
+  let stopEmbeddedThread: Database['stopEmbeddedThread'];
   let poolConfig: pg.PoolConfig;
   let kind: Database['kind'];
   let manages = true;
@@ -61,9 +67,16 @@ export async function openDatabase(
     poolConfig = { connectionString: config.DATABASE_URL };
   } else {
     kind = 'embedded';
-    const embedded = await startEmbeddedDatabase(config.dataDir, { maxConnections: poolSize * 4 + 8 });
+    const embedded = await startEmbeddedDatabase(config.dataDir, {
+      maxConnections: poolSize * 4 + 8,
+      onFailure: (error) =>
+        log.error({ err: error }, 'the embedded database stopped; starting it again on the same data'),
+      onRestart: (restarts) => log.warn({ restarts }, 'the embedded database is serving again'),
+    });
     closeEmbedded = () => embedded.close();
     embeddedMemory = embedded.memory;
+    embeddedRestarts = embedded.restarts;
+    stopEmbeddedThread = embedded.stopThread;
     manages = embedded.owner;
     poolConfig = { host: embedded.socketDir, database: 'postgres', user: 'postgres' };
     log.info({ dataDir: config.dataDir, owner: embedded.owner }, 'embedded database ready');
@@ -101,6 +114,8 @@ export async function openDatabase(
       ...owner,
       forTenant: (tenantId) => (rowSecurity ? tenantQueries(pool, tenantId) : owner),
       ...(embeddedMemory ? { embeddedMemory } : {}),
+      ...(embeddedRestarts ? { embeddedRestarts } : {}),
+      ...(stopEmbeddedThread ? { stopEmbeddedThread } : {}),
       async ping(timeoutMs = 2000) {
         const timeout = new Promise<boolean>((resolve) =>
           setTimeout(() => resolve(false), timeoutMs).unref(),

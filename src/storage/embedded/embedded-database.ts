@@ -17,6 +17,10 @@ export interface EmbeddedDatabase {
   owner: boolean;
   /** The database thread's memory (owner only; undefined if it does not answer within a second). */
   memory?(): Promise<EmbeddedMemory | undefined>;
+  /** Times the database thread stopped on its own and was started again (owner only). */
+  restarts?(): number;
+  /** Stops the database thread as a crash would (owner only; for tests and drills). */
+  stopThread?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -82,10 +86,21 @@ function assertPrivateDirectory(dir: string): void {
   }
 }
 
+/** Pauses before starting a stopped database thread again: doubling, reset after a minute up. */
+const RESTART_PAUSE_MS = { first: 250, max: 30_000, resetAfter: 60_000 };
+
+export interface EmbeddedOptions {
+  maxConnections: number;
+  /** The database thread stopped on its own, or could not be started again. */
+  onFailure?: (error: Error) => void;
+  /** The database thread is serving again (the count of restarts so far). */
+  onRestart?: (restarts: number) => void;
+}
+
 /** Opens the embedded database in `dataDir`, or attaches to the process that already has it. */
 export async function startEmbeddedDatabase(
   dataDir: string,
-  options: { maxConnections: number },
+  options: EmbeddedOptions,
 ): Promise<EmbeddedDatabase> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const lockFile = path.join(dataDir, 'db.lock');
@@ -114,40 +129,100 @@ export async function startEmbeddedDatabase(
   }
 
   const script = workerScript(import.meta.url, 'pglite-worker');
-  const worker = new Worker(script.url, {
-    ...script.options,
-    workerData: {
-      pgDataDir: path.join(dataDir, 'pgdata'),
-      socketPath: path.join(socketDir, SOCKET_NAME),
-      maxConnections: options.maxConnections,
-    },
-  });
+  const spawn = async (): Promise<Worker> => {
+    const worker = new Worker(script.url, {
+      ...script.options,
+      workerData: {
+        pgDataDir: path.join(dataDir, 'pgdata'),
+        socketPath: path.join(socketDir, SOCKET_NAME),
+        maxConnections: options.maxConnections,
+      },
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        worker.once('message', (message: { type: string; message?: string }) => {
+          if (message.type === 'ready') resolve();
+          else reject(new Error(message.message ?? 'embedded database failed to start'));
+        });
+        worker.once('error', reject);
+        worker.once('exit', (code) => reject(new Error(`embedded database worker exited with code ${code}`)));
+      });
+    } catch (error) {
+      await worker.terminate();
+      throw error;
+    }
+    return worker;
+  };
   const releaseLock = () => {
     if (readLock(lockFile)?.pid === process.pid) rmSync(lockFile, { force: true });
   };
+  let worker: Worker;
   try {
-    await new Promise<void>((resolve, reject) => {
-      worker.once('message', (message: { type: string; message?: string }) => {
-        if (message.type === 'ready') resolve();
-        else reject(new Error(message.message ?? 'embedded database failed to start'));
-      });
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`embedded database worker exited with code ${code}`)));
-    });
+    worker = await spawn();
   } catch (error) {
     releaseLock();
-    await worker.terminate();
     throw new ParleyError('PARLEY_ERR_DEPENDENCY', `cannot open the embedded database in ${dataDir}`, {
       cause: error,
     });
   }
 
+  // The database thread stopping on its own (an uncaught error in it, PostgreSQL aborting) would
+  // leave the server up with every query failing; it is started again on the same directory and
+  // socket instead (PostgreSQL recovers from its write-ahead log), with a growing pause between
+  // attempts. Queries in between fail and are retried by their callers (the turn writer) or answered
+  // as the dependency's failure.
+  let closing = false;
+  let restarts = 0;
+  let pause = RESTART_PAUSE_MS.first;
+  let restarting: Promise<void> | undefined;
+  let wake = () => {};
+  const supervise = (current: Worker) => {
+    let failure: Error | undefined;
+    const startedAt = Date.now();
+    current.on('error', (error) => {
+      failure = error;
+    });
+    current.once('exit', (code) => {
+      if (closing || current !== worker) return;
+      if (Date.now() - startedAt > RESTART_PAUSE_MS.resetAfter) pause = RESTART_PAUSE_MS.first;
+      options.onFailure?.(failure ?? new Error(`embedded database worker exited with code ${code}`));
+      restarting = restart();
+    });
+  };
+  const restart = async (): Promise<void> => {
+    while (!closing) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pause);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      pause = Math.min(pause * 2, RESTART_PAUSE_MS.max);
+      if (closing) return;
+      try {
+        rmSync(path.join(socketDir, SOCKET_NAME), { force: true });
+        worker = await spawn();
+        restarts += 1;
+        supervise(worker);
+        options.onRestart?.(restarts);
+        return;
+      } catch (error) {
+        options.onFailure?.(error as Error);
+      }
+    }
+  };
+  supervise(worker);
+
   let memoryRequests = 0;
   return {
     socketDir,
     owner: true,
+    restarts: () => restarts,
+    stopThread: () => worker.terminate().then(() => undefined),
     memory() {
       const id = ++memoryRequests;
+      const current = worker;
       return new Promise<EmbeddedMemory | undefined>((resolve) => {
         const timer = setTimeout(() => done(undefined), 1000);
         timer.unref();
@@ -157,23 +232,27 @@ export async function startEmbeddedDatabase(
         };
         const done = (value: EmbeddedMemory | undefined) => {
           clearTimeout(timer);
-          worker.off('message', onMessage);
+          current.off('message', onMessage);
           resolve(value);
         };
-        worker.on('message', onMessage);
-        worker.postMessage({ type: 'memory', id });
+        current.on('message', onMessage);
+        current.postMessage({ type: 'memory', id });
       });
     },
     async close() {
+      closing = true;
+      wake();
+      await restarting;
+      const current = worker;
       const closed = new Promise<void>((resolve) => {
-        worker.on('message', (message: { type: string }) => {
+        current.on('message', (message: { type: string }) => {
           if (message.type === 'closed' || message.type === 'error') resolve();
         });
-        worker.once('exit', () => resolve());
+        current.once('exit', () => resolve());
       });
-      worker.postMessage({ type: 'close' });
+      current.postMessage({ type: 'close' });
       await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
-      await worker.terminate();
+      await current.terminate();
       releaseLock();
     },
   };
