@@ -2,7 +2,9 @@
 // pgvector on PGlite; keyword-only with a clear note where pgvector is missing (the server).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureKnowledgeBase } from '../../src/knowledge/index.js';
+import { EmbeddingBackfill } from '../../src/knowledge/ingest/index.js';
 import { ensureTenant } from '../../src/server/index.js';
+import { createLogger } from '../../src/telemetry/index.js';
 import { call } from '../support/http.js';
 import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';
 import { eventually, startTestServer, type TestServer } from '../support/test-backend.js';
@@ -97,6 +99,43 @@ describe('hybrid retrieval on pglite', () => {
       return found.status === 200 ? found.body : undefined;
     });
     expect(trace.degraded.map((failure) => failure.retriever)).toEqual(['vector']);
+  });
+
+  it('backfills in id order and still finds a chunk left behind its cursor', async () => {
+    await server.runtime.embeddings?.stop(); // this test drives a backfill of its own
+    const db = server.runtime.db;
+    const { dimensions } = (
+      await call<{ retrieval: { dimensions: number } }>(server.parley.app, {
+        method: 'GET',
+        url: '/readyz',
+      })
+    ).body.retrieval;
+    const embedded: number[][] = [];
+    const backfill = new EmbeddingBackfill(
+      db,
+      {
+        modelId: (await db.query<{ model: string }>('select model from chunk_embeddings limit 1'))[0]!.model,
+        async embed(texts) {
+          embedded.push(texts.map((text) => text.length));
+          return texts.map(() => Array.from({ length: dimensions }, (_, index) => (index === 0 ? 1 : 0)));
+        },
+      },
+      createLogger('silent'),
+    );
+    const ids = (await db.query<{ id: number }>('select id from chunks order by id')).map((row) => row.id);
+    expect(ids.length).toBeGreaterThanOrEqual(4);
+    expect(await backfill.step()).toBe(0); // every chunk has its embedding: one full pass, nothing
+
+    // The last chunk loses its embedding: a pass takes it, and the cursor now stands at it.
+    await db.query('delete from chunk_embeddings where chunk_id = $1', [ids.at(-1)]);
+    expect(await backfill.step()).toBe(1);
+    // The first one loses it too (a chunk committed behind the cursor, by a slower transaction):
+    // the pass past the cursor finds nothing, the pass from the start finds it.
+    await db.query('delete from chunk_embeddings where chunk_id = $1', [ids[0]]);
+    expect(await backfill.step()).toBe(1);
+    expect(await backfill.step()).toBe(0);
+    expect(await backfill.pending()).toBe(0);
+    expect(embedded).toHaveLength(2);
   });
 });
 

@@ -19,7 +19,8 @@ interface Row {
 const BATCH = 128;
 /** Chunks set aside at most (kept in memory; a restart tries them again). */
 const MAX_REJECTED = 10_000;
-const IDLE_MS = 1_000;
+/** With nothing to embed, the next look (a pass over every chunk id) waits this long or a poke. */
+const IDLE_MS = 30_000;
 const MAX_BACKOFF_MS = 60_000;
 
 export class EmbeddingBackfill {
@@ -28,6 +29,8 @@ export class EmbeddingBackfill {
   private wake: (() => void) | undefined;
   private readonly controller = new AbortController();
   private readonly rejected = new Set<number>();
+  /** The last chunk id handled in the current pass (0: the next batch starts a pass). */
+  private after = 0;
 
   constructor(
     private readonly db: Database,
@@ -68,17 +71,30 @@ export class EmbeddingBackfill {
     }
   }
 
-  /** Embeds one batch; returns how many chunks it handled (embedded or set aside). */
+  /**
+   * Embeds one batch; returns how many chunks it handled (embedded or set aside), 0 only when a
+   * pass from the first chunk found none missing. Batches are taken in id order after the last
+   * one (`after`), so a pass over n chunks reads each once: without the cursor every batch walked
+   * the chunks from the first, already embedded ones included, which is quadratic in a backfill
+   * of a large corpus. A pass that reaches the end is followed by one from the start, which finds
+   * a chunk committed behind the cursor (a transaction that took lower ids and committed later).
+   */
   async step(): Promise<number> {
     const rows = await this.db.query<Row>(
       `select c.id, c.search_text from chunks c
-        where not exists (select 1 from chunk_embeddings e where e.chunk_id = c.id)
+        where c.id > $3
+          and not exists (select 1 from chunk_embeddings e where e.chunk_id = c.id)
           and c.id <> all($2::bigint[])
         order by c.id limit $1`,
-      [BATCH, [...this.rejected]],
+      [BATCH, [...this.rejected], this.after],
     );
-    if (rows.length === 0) return 0;
+    if (rows.length === 0) {
+      if (this.after === 0) return 0;
+      this.after = 0;
+      return this.step();
+    }
     await this.embedRows(rows);
+    this.after = rows[rows.length - 1]!.id;
     return rows.length;
   }
 
