@@ -175,6 +175,18 @@ export async function detectSearchFeatures(pool: pg.Pool): Promise<SearchFeature
   return { bm25: row.bm25, vector: row.vector, notes };
 }
 
+/**
+ * An index built at start-up (BM25 after its parameters changed, HNSW over a backlog of vectors)
+ * may take far longer than the pool's per-query timeout: the embedded 1M-chunk BM25 build took
+ * 26 minutes. Start-up waits for it instead of failing.
+ */
+const INDEX_BUILD_TIMEOUT_MS = 6 * 3600_000;
+
+/** A statement under INDEX_BUILD_TIMEOUT_MS (node-pg reads a query's own `query_timeout` before the pool's; @types/pg lacks it). */
+export function indexBuild(text: string): pg.QueryConfig {
+  return { text, query_timeout: INDEX_BUILD_TIMEOUT_MS } as pg.QueryConfig;
+}
+
 async function ensureBm25Index(pool: pg.Pool, { k1, b }: Bm25Parameters): Promise<void> {
   const current = await pool.query<{ reloptions: string[] | null }>(
     `select c.reloptions from pg_class c
@@ -188,7 +200,9 @@ async function ensureBm25Index(pool: pg.Pool, { k1, b }: Bm25Parameters): Promis
     await pool.query('drop index chunks_bm25');
   }
   await pool.query(
-    `create index if not exists chunks_bm25 on chunks using bm25(search_text) with (text_config='english', k1=${Number(k1)}, b=${Number(b)})`,
+    indexBuild(
+      `create index if not exists chunks_bm25 on chunks using bm25(search_text) with (text_config='english', k1=${Number(k1)}, b=${Number(b)})`,
+    ),
   );
 }
 
@@ -238,7 +252,9 @@ export async function ensureVectorTable(
   );
   await pool.query('delete from chunk_embeddings where model <> $1', [model]);
   await pool.query(
-    'create index if not exists chunk_embeddings_hnsw on chunk_embeddings using hnsw (embedding vector_cosine_ops)',
+    indexBuild(
+      'create index if not exists chunk_embeddings_hnsw on chunk_embeddings using hnsw (embedding vector_cosine_ops)',
+    ),
   );
   return true;
 }
