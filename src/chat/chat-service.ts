@@ -154,6 +154,8 @@ export interface ChatServiceDeps {
     model: string,
     tokens: { inputTokens: number; cachedInputTokens: number; outputTokens: number },
   ) => number;
+  /** Conversations whose memory this process keeps between turns (ConversationCache). */
+  conversationCacheEntries?: number;
 }
 
 /**
@@ -583,7 +585,10 @@ export class ChatService {
       pending: new PendingConversations(),
       // The owner of an embedded database writes every turn there is: its memory of a
       // conversation is the database's. Elsewhere, other processes may add turns.
-      conversations: new ConversationCache({ authoritative: deps.db.kind === 'embedded' && deps.db.manages }),
+      conversations: new ConversationCache({
+        authoritative: deps.db.kind === 'embedded' && deps.db.manages,
+        maxEntries: deps.conversationCacheEntries,
+      }),
       turns: new GroupWriter((records) => saveTurns(deps.db, records)),
     };
   }

@@ -49,7 +49,7 @@ export class ConversationCache {
 
   constructor(private readonly options: ConversationCacheOptions) {
     this.entries = new LRUCache<string, Entry>({
-      max: options.maxEntries ?? 10_000,
+      max: options.maxEntries ?? 2_000,
       maxSize: options.maxChars ?? 16 * 2 ** 20,
       sizeCalculation: charsOf,
       ttl: options.ttlMs ?? 30 * 60_000,

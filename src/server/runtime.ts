@@ -147,6 +147,7 @@ export async function createRuntime(
     writeBehind,
     bots,
     costOf: (model, tokens) => gateway.prices.cost(model, tokens).costUsd,
+    conversationCacheEntries: config.PARLEY_CONVERSATION_CACHE_ENTRIES,
     ...(config.PARLEY_GUARD_MODEL
       ? {
           moderation: new ModelGuard(catalog.chain([config.PARLEY_GUARD_MODEL]), {

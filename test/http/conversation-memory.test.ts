@@ -2,6 +2,7 @@
 // stored after the response (and, under load, later still); on the embedded database, whose owner
 // writes every turn, a follow-up's memory needs no database read at all.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/storage/index.js';
 import { call } from '../support/http.js';
 import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';
 import {
@@ -20,10 +21,36 @@ interface ChatBody {
   turn_id: string;
 }
 
-async function startServer(kind: 'pglite' | 'postgres', stub: StubProvider): Promise<TestServer> {
-  const server = await startTestServer(kind, stubModels(stub.url, 'openai:small-model'));
+async function startServer(
+  kind: 'pglite' | 'postgres',
+  stub: StubProvider,
+  settings: Record<string, string> = {},
+): Promise<TestServer> {
+  const server = await startTestServer(kind, { ...stubModels(stub.url, 'openai:small-model'), ...settings });
   await ingestText(server, TIDES);
   return server;
+}
+
+/** Records the SQL a request sends, through the owner's queries and a tenant's alike. */
+function recordStatements(db: Database): { stop(): string[] } {
+  const statements: string[] = [];
+  const { query, forTenant } = db;
+  const record = <R extends { query: Database['query'] }>(runner: R): R => ({
+    ...runner,
+    query: ((sql: string, params?: unknown[]) => {
+      statements.push(sql);
+      return runner.query(sql, params);
+    }) as Database['query'],
+  });
+  db.query = record({ query: query.bind(db) }).query;
+  db.forTenant = (tenantId: string) => record(forTenant.call(db, tenantId));
+  return {
+    stop() {
+      db.query = query;
+      db.forTenant = forTenant;
+      return statements;
+    },
+  };
 }
 
 const ask = (server: TestServer, message: string, conversationId?: string) =>
@@ -92,20 +119,15 @@ describe('conversation memory', () => {
       stub.setReply('The Moon pulls on the oceans [1].');
       const first = await ask(server, 'What causes the tides?');
       await eventually(async () => (server.runtime.writeBehind.size === 0 ? true : undefined));
-      const statements: string[] = [];
       const db = server.runtime.db;
-      const query = db.query.bind(db);
-      db.query = ((sql: string, params?: unknown[]) => {
-        statements.push(sql);
-        return query(sql, params);
-      }) as typeof db.query;
+      const recorded = recordStatements(db);
       const second = await ask(
         server,
         'Do the tides come from the Moon pulling the oceans?',
         first.body.conversation_id,
       );
       expect(second.status).toBe(200);
-      db.query = query;
+      const statements = recorded.stop();
       expect(statements.filter((sql) => /from conversations/.test(sql))).toEqual([]);
       const prompt = stub.requests.filter((request) => request.prompt).at(-1)!.prompt!;
       expect(prompt.messages.map((message) => message.role)).toEqual(['user', 'assistant', 'user']);
@@ -116,6 +138,27 @@ describe('conversation memory', () => {
         ]);
         return rows.length === 4 ? true : undefined;
       });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('keeps PARLEY_CONVERSATION_CACHE_ENTRIES conversations: past it, a follow-up reads its memory from the database', async () => {
+    const server = await startServer('pglite', stub, { PARLEY_CONVERSATION_CACHE_ENTRIES: '1' });
+    try {
+      stub.reset();
+      stub.setReply('The Moon pulls on the oceans [1].');
+      const first = await ask(server, 'What causes the tides?');
+      await ask(server, 'Is the Moon involved in tides at all?'); // a second conversation evicts the first
+      await eventually(async () => (server.runtime.writeBehind.size === 0 ? true : undefined));
+      const recorded = recordStatements(server.runtime.db);
+      const followUp = await ask(server, 'Do the tides come from the Moon?', first.body.conversation_id);
+      const statements = recorded.stop();
+      expect(followUp.status).toBe(200);
+      expect(statements.filter((sql) => /from conversations/.test(sql)).length).toBeGreaterThan(0);
+      // Read from the database, the memory is the same: the first conversation's turn, then the question.
+      const prompt = stub.requests.filter((request) => request.prompt).at(-1)!.prompt!;
+      expect(prompt.messages.map((message) => message.role)).toEqual(['user', 'assistant', 'user']);
     } finally {
       await server.close();
     }
