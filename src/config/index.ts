@@ -111,6 +111,7 @@ export const settingsSchema = z.object({
   PARLEY_HEAP_GROWTH_PERCENT: intFrom(0, 1_000).default(0),
   /** Turns being answered plus background writes not done, at which new turns wait in line (0: no bound). */
   PARLEY_MAX_PENDING_WRITES: intFrom(0, 1_000_000).default(2_000),
+  /** Conversations whose memory a server keeps between turns; a follow-up to one evicted reads the database. */
   PARLEY_CONVERSATION_CACHE_ENTRIES: intFrom(1, 1_000_000).default(2_000),
   /** Longest a turn waits in line for a place before a 503 with Retry-After. */
   PARLEY_TURN_QUEUE_SECONDS: intFrom(1, 3_600).default(30),

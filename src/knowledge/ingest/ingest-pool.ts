@@ -28,8 +28,14 @@ interface Slot {
 const TASK_DEADLINE_MS = 5 * 60_000;
 /** Heap per worker: a pathological document fails alone instead of taking the process down. */
 const WORKER_HEAP_MB = 1024;
-/** An idle worker is stopped after this long; the next document starts a new one (~0.2 s). */
+/** An idle worker is stopped after this long; the next document starts a new one. */
 const DEFAULT_IDLE_MS = 30_000;
+
+/** Cancels a slot's idle retirement (it has work, or is being stopped anyway). */
+function keepAwake(slot: Slot): void {
+  if (slot.idle) clearTimeout(slot.idle);
+  slot.idle = undefined;
+}
 
 type WorkerReply =
   | { closed: true }
@@ -80,8 +86,7 @@ export class IngestPool {
 
   /** Lets a worker close its database pool, then stops it. */
   private async stop(slot: Slot): Promise<void> {
-    if (slot.idle) clearTimeout(slot.idle);
-    slot.idle = undefined;
+    keepAwake(slot);
     const closed = new Promise((resolve) => {
       slot.worker.on('message', (reply: WorkerReply) => 'closed' in reply && resolve(undefined));
       setTimeout(resolve, 2_000).unref();
@@ -92,7 +97,7 @@ export class IngestPool {
   }
 
   private retireWhenIdle(slot: Slot): void {
-    if (slot.idle) clearTimeout(slot.idle);
+    keepAwake(slot);
     slot.idle = setTimeout(() => {
       slot.idle = undefined;
       const index = this.slots.indexOf(slot);
@@ -109,8 +114,7 @@ export class IngestPool {
       if (!slot && this.slots.length < this.size) slot = this.spawn();
       if (!slot) return;
       const task = this.queue.shift()!;
-      if (slot.idle) clearTimeout(slot.idle);
-      slot.idle = undefined;
+      keepAwake(slot);
       slot.task = task;
       slot.deadline = setTimeout(() => {
         this.abandon(
@@ -179,8 +183,7 @@ export class IngestPool {
 
   /** Drops a worker (dead, hung or out of memory), fails its task, and carries on with a new one. */
   private abandon(slot: Slot, error: ParleyError): void {
-    if (slot.idle) clearTimeout(slot.idle);
-    slot.idle = undefined;
+    keepAwake(slot);
     const index = this.slots.indexOf(slot);
     if (index >= 0) this.slots.splice(index, 1);
     this.release(slot)?.reject(error);
