@@ -149,11 +149,6 @@ export interface ChatServiceDeps {
   bots: Bots;
   /** The moderation model asked about messages the fast guard cannot decide (off when absent). */
   moderation?: ModelGuard;
-  /** The price of a model's tokens in USD (the price table); absent: turns cost 0. */
-  costOf?: (
-    model: string,
-    tokens: { inputTokens: number; cachedInputTokens: number; outputTokens: number },
-  ) => number;
   /** Conversations whose memory this process keeps between turns (ConversationCache). */
   conversationCacheEntries?: number;
 }
@@ -375,11 +370,12 @@ export class Turn {
   }
 
   /**
-   * The whole answer at once (JSON responses). Nothing has been sent yet when a model breaks
-   * off mid-answer, so the next models in the chain start the answer afresh; when none is left,
-   * the answer is extractive, labelled degraded, rather than an error.
+   * Generates the whole answer at once (JSON responses); `finish()` then records it. Nothing has
+   * been sent yet when a model breaks off mid-answer, so the next models in the chain start the
+   * answer afresh; when none is left, the answer is extractive, labelled degraded, rather than
+   * an error.
    */
-  async complete(): Promise<TurnResult> {
+  async generateWhole(): Promise<void> {
     const broken: string[] = [];
     for (;;) {
       try {
@@ -410,7 +406,6 @@ export class Turn {
         break;
       }
     }
-    return this.finish();
   }
 
   private *say(text: string): Generator<string> {
@@ -432,29 +427,29 @@ export class Turn {
     }
   }
 
-  /** Completes the turn: returns the result and schedules its persistence off the critical path. */
-  finish(outcome: { completed: boolean } = { completed: true }): TurnResult {
+  /** What the accounting prices: the model that answered (or how the turn was answered without one) and its tokens. */
+  get accounting(): { model: string; generated: boolean; tokens: TokenUsage } {
     const generated = this.mode === 'generated' && this.model !== undefined;
-    const cost =
-      generated && this.deps.costOf
-        ? this.deps.costOf(this.model!, {
-            inputTokens: this.tokenUsage.inputTokens,
-            cachedInputTokens: this.tokenUsage.cachedInputTokens ?? 0,
-            outputTokens: this.tokenUsage.outputTokens,
-          })
-        : 0;
+    return {
+      model: generated ? this.model! : this.mode === 'not_found' ? 'none' : 'extractive',
+      generated,
+      tokens: this.tokenUsage,
+    };
+  }
+
+  /**
+   * Completes the turn: returns the result and schedules its persistence off the critical path.
+   * `costUsd` is what the accounting priced the turn at (the gateway, once per turn).
+   */
+  finish(outcome: { completed: boolean; costUsd: number }): TurnResult {
+    const { model } = this.accounting;
     const usage: Usage = {
       // Ten decimals: a millionth of a cent, without binary-float noise in the JSON.
-      cost_usd: Math.round(cost * 1e10) / 1e10,
+      cost_usd: Math.round(outcome.costUsd * 1e10) / 1e10,
       prompt_tokens: this.tokenUsage.inputTokens,
       completion_tokens: this.tokenUsage.outputTokens,
       total_tokens: this.tokenUsage.inputTokens + this.tokenUsage.outputTokens,
-      model:
-        this.mode === 'generated' && this.model
-          ? this.model
-          : this.mode === 'not_found'
-            ? 'none'
-            : 'extractive',
+      model,
     };
     const result: TurnResult = {
       conversation_id: this.conversationId,
@@ -635,13 +630,21 @@ export class ChatService {
     const conversationId = request.conversationId ?? randomUUID();
     const search: SearchOptions = { tenantId: request.tenantId, topK: bot.topK, failures: [] };
     const version = this.deps.conversations.version(conversationId);
+    // Retrieval's own time (the parallel conversation read is not in it): the retrieval metric.
+    let searchMs: number | undefined;
+    const searching = blocked
+      ? Promise.resolve([])
+      : retriever.search(request.message, search).then((found) => {
+          searchMs = performance.now() - guarded;
+          return found;
+        });
     // A new conversation's row is written with its first turn, after the response; until then
     // it is known in memory, so that a follow-up can name it at once.
     const [conversation, retrieved] = await Promise.all([
       request.conversationId
         ? this.storedConversation(request.tenantId, conversationId)
         : { botId: bot.id, memory: NO_MEMORY },
-      blocked ? [] : retriever.search(request.message, search),
+      searching,
     ]);
     if (conversation === undefined) throw notFound('conversation');
     if (conversation.botId !== bot.id) {
@@ -667,7 +670,9 @@ export class ChatService {
     const timings = {
       bot: resolved - started,
       guard: guarded - resolved,
-      retrieval: performance.now() - guarded,
+      // Retrieval and the conversation's read, side by side.
+      prepare: performance.now() - guarded,
+      ...(searchMs === undefined ? {} : { retrieval: searchMs }),
     };
     return new Turn(
       this.deps,

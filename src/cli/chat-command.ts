@@ -1,47 +1,64 @@
-// `parley chat`: a terminal conversation through the same turn pipeline as the HTTP API, with
-// citations after each answer. Reads lines from stdin (interactive or piped).
+// `parley chat`: a terminal conversation through the turn runner, like any other front end (its
+// turns are admitted, accounted in /v1/usage, counted in the metrics and traced), with citations
+// after each answer. Reads lines from stdin (interactive or piped).
 import { createInterface } from 'node:readline';
+import type { TurnContext, TurnRunner } from '../orchestrator/index.js';
 import { createRuntime, DEFAULT_TENANT, ensureTenant } from '../server/index.js';
-import { commandContext } from './command-context.js';
+import { cliCaller, commandContext } from './command-context.js';
 
 export async function chatCommand(options: { tenant: string; bot?: string }): Promise<void> {
   const { config, log } = commandContext();
   const runtime = await createRuntime(config, log);
-  const tenantId = await ensureTenant(runtime.db, options.tenant ?? DEFAULT_TENANT);
   const interactive = process.stdin.isTTY === true;
   const input = createInterface({ input: process.stdin, output: interactive ? process.stdout : undefined });
-  let conversationId: string | undefined;
-  if (interactive) process.stdout.write('Ask about your documents (Ctrl-D to quit).\n> ');
   try {
-    for await (const line of input) {
-      const message = line.trim();
-      if (!message) {
-        if (interactive) process.stdout.write('> ');
-        continue;
-      }
-      const turn = await runtime.chat.begin({
-        tenantId,
-        botId: options.bot,
-        message,
-        conversationId,
-      });
-      conversationId = turn.conversationId;
-      try {
-        for await (const piece of turn.tokens()) process.stdout.write(piece);
-      } catch (error) {
-        process.stdout.write(`\n[the answer broke off: ${(error as Error).message}]`);
-      }
-      const result = turn.finish();
-      process.stdout.write('\n');
-      result.citations.forEach((citation, index) => {
-        process.stdout.write(
-          `  [${index + 1}] ${citation.title}${citation.source ? ` (${citation.source})` : ''}\n`,
-        );
-      });
-      if (interactive) process.stdout.write('> ');
-    }
+    const tenantId = await ensureTenant(runtime.db, options.tenant ?? DEFAULT_TENANT);
+    await chatSession(runtime.turns, { caller: cliCaller(tenantId) }, input, process.stdout, {
+      bot: options.bot,
+      prompt: interactive,
+    });
   } finally {
     input.close();
     await runtime.close();
+  }
+}
+
+/** One conversation: each non-empty line is a turn; the answer streams out, then its citations. */
+export async function chatSession(
+  turns: Pick<TurnRunner, 'start'>,
+  context: TurnContext,
+  lines: AsyncIterable<string>,
+  out: { write(text: string): unknown },
+  options: { bot?: string; prompt?: boolean } = {},
+): Promise<void> {
+  const prompt = () => {
+    if (options.prompt) out.write('> ');
+  };
+  if (options.prompt) out.write('Ask about your documents (Ctrl-D to quit).\n');
+  prompt();
+  let conversationId: string | undefined;
+  for await (const line of lines) {
+    const message = line.trim();
+    if (!message) {
+      prompt();
+      continue;
+    }
+    const turn = await turns.start(
+      { tenantId: context.caller.tenantId, botId: options.bot, message, conversationId },
+      context,
+    );
+    conversationId = turn.conversationId;
+    for await (const event of turn.events()) {
+      if (event.type === 'token') out.write(event.text);
+      else if (event.type === 'error') {
+        out.write(`\n[the answer broke off: ${(event.error as Error).message}]\n`);
+      } else if (event.type === 'citations') {
+        out.write('\n');
+        event.citations.forEach((citation, index) => {
+          out.write(`  [${index + 1}] ${citation.title}${citation.source ? ` (${citation.source})` : ''}\n`);
+        });
+      }
+    }
+    prompt();
   }
 }

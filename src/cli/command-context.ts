@@ -2,6 +2,7 @@
 // failures (a clear message and a non-zero exit, never a stack trace for a user mistake).
 import { type Config, ConfigError, loadConfig } from '../config/index.js';
 import { isParleyError } from '../errors/index.js';
+import type { Caller } from '../gateway/index.js';
 import { createLogger, type Logger } from '../telemetry/index.js';
 
 export interface CommandContext {
@@ -16,6 +17,14 @@ export function commandContext(overrides: Record<string, string | undefined> = {
   // Commands log warnings only, to stderr, so their own output stays readable.
   const level = process.env.PARLEY_LOG_LEVEL ?? 'warn';
   return { config, log: createLogger(level, 2) };
+}
+
+/**
+ * Whom a command's turns are accounted to: the tenant, no key (usage rows show no key), and the
+ * address `cli`, which no network client can have.
+ */
+export function cliCaller(tenantId: string): Caller {
+  return { tenantId, keyId: null, ip: 'cli' };
 }
 
 /** Runs a command body; turns known errors into `parley: message` and exit code 1. */

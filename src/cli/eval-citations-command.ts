@@ -5,12 +5,12 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { evaluateCitations, parseCitationQuestions } from '../chat/evaluate-citations.js';
 import { ParleyError } from '../errors/index.js';
+import { evaluateCitations, parseCitationQuestions } from '../eval/evaluate-citations.js';
 import { ensureKnowledgeBase } from '../knowledge/index.js';
 import { createRuntime, ensureTenant } from '../server/index.js';
 import { collectFiles } from './collect-files.js';
-import { commandContext } from './command-context.js';
+import { cliCaller, commandContext } from './command-context.js';
 import { keywordIndexOption } from './eval-command.js';
 import { ingestFiles } from './ingest-files.js';
 
@@ -56,7 +56,7 @@ export async function evalCitationsCommand(options: {
     for (const failure of ingest.failed)
       process.stderr.write(`parley: skipped ${failure.file}: ${failure.reason}\n`);
     const inMemory = keywordIndex === 'memory' && (await runtime.keywordIndex.warm(tenantId));
-    const scores = await evaluateCitations(runtime.chat, tenantId, questions);
+    const scores = await evaluateCitations(runtime.turns, { caller: cliCaller(tenantId) }, questions);
     const f = (value: number) => value.toFixed(4);
     const lines = [
       `retriever:  ${runtime.retriever.name} (top-k ${config.PARLEY_RETRIEVAL_TOP_K}), keyword search ${inMemory ? 'in memory' : 'in the database'}`,

@@ -9,7 +9,7 @@ import { Counter, Gauge } from 'prom-client';
 import { ParleyError } from '../errors/index.js';
 import { type LimitState, limitHeaders } from '../gateway/index.js';
 import { ensureKnowledgeBase, queueState } from '../knowledge/index.js';
-import { createMetrics, type Metrics } from '../telemetry/index.js';
+import type { Metrics } from '../telemetry/index.js';
 import { ensureTenant } from './auth/api-keys.js';
 import { createAuthHook } from './auth/authenticate.js';
 import { errorHandler } from './error-handler.js';
@@ -71,9 +71,7 @@ class OneLinePerRequest extends LogController {
 export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   const { config, log } = runtime;
   const telemetry = config.PARLEY_TELEMETRY === 'on';
-  const metrics = createMetrics(telemetry);
-  for (const metric of runtime.gateway.metrics.all()) metrics.registry.registerMetric(metric);
-  if (telemetry) runtime.turnGate.registerMetrics(metrics.registry);
+  const { metrics } = runtime;
   const streams = new Set<Promise<void>>();
   const app: FastifyInstance = Fastify({
     loggerInstance: log as FastifyBaseLogger,
@@ -242,10 +240,10 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   });
   healthRoutes(app, runtime, metrics);
   documentRoutes(app, runtime, defaultKb);
-  chatRoutes(app, runtime, metrics, streams);
+  chatRoutes(app, runtime, streams);
   botRoutes(app, runtime);
   dashboardRoutes(app, runtime);
-  openAiRoutes(app, runtime, metrics, streams);
+  openAiRoutes(app, runtime, streams);
   usageRoutes(app, runtime);
   widgetAccess.routes(app);
   await webRoutes(app);
@@ -256,7 +254,6 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     metrics,
     async close() {
       const grace = config.PARLEY_SHUTDOWN_GRACE_SECONDS * 1000;
-      metrics.stop();
       const closing = app.close();
       await Promise.race([
         Promise.allSettled([closing, ...streams]),

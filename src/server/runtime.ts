@@ -25,6 +25,7 @@ import {
   VectorRetriever,
 } from '../knowledge/index.js';
 import { createEmbedder, ModelCatalog } from '../models/index.js';
+import { TurnRunner } from '../orchestrator/index.js';
 import {
   type Database,
   ensureVectorTable,
@@ -32,7 +33,7 @@ import {
   openDatabase,
   withMigrationLock,
 } from '../storage/index.js';
-import { createTracing, type Logger, type Tracing } from '../telemetry/index.js';
+import { createMetrics, createTracing, type Logger, type Metrics, type Tracing } from '../telemetry/index.js';
 import { KeyVerifier } from './auth/api-keys.js';
 import { TurnGate } from './turn-gate.js';
 
@@ -62,6 +63,10 @@ export interface Runtime {
   embeddings: EmbeddingBackfill | undefined;
   /** OpenTelemetry: a span per turn and stage, exported when OTEL_EXPORTER_OTLP_ENDPOINT is set. */
   tracing: Tracing;
+  /** Prometheus metrics of this process (served at /metrics by a server). */
+  metrics: Metrics;
+  /** The one owner of every turn, whichever front end asks (HTTP, OpenAI shape, CLI, evaluation). */
+  turns: TurnRunner;
   /** Stops background work, drains pending writes and closes the database. */
   close(): Promise<void>;
 }
@@ -146,7 +151,6 @@ export async function createRuntime(
     retriever,
     writeBehind,
     bots,
-    costOf: (model, tokens) => gateway.prices.cost(model, tokens).costUsd,
     conversationCacheEntries: config.PARLEY_CONVERSATION_CACHE_ENTRIES,
     ...(config.PARLEY_GUARD_MODEL
       ? {
@@ -167,6 +171,10 @@ export async function createRuntime(
     maxPendingWrites: config.PARLEY_MAX_PENDING_WRITES,
   });
   writeBehind.onSettled(() => turnGate.recheck());
+  const metrics = createMetrics(config.PARLEY_TELEMETRY === 'on');
+  for (const metric of gateway.metrics.all()) metrics.registry.registerMetric(metric);
+  if (metrics.enabled) turnGate.registerMetrics(metrics.registry);
+  const turns = new TurnRunner({ chat, gateway, gate: turnGate, metrics, tracing });
   const retention = new TraceRetention(
     db,
     config.PARLEY_TRACE_RETENTION_DAYS,
@@ -193,7 +201,10 @@ export async function createRuntime(
     keywordIndex,
     embeddings,
     tracing,
+    metrics,
+    turns,
     async close() {
+      metrics.stop();
       turnGate.close();
       await retention.stop();
       await keywordIndex.stop();

@@ -10,22 +10,16 @@ import {
   listPromptVersions,
 } from '../../chat/index.js';
 import { notFound, ParleyError } from '../../errors/index.js';
-import type { Metrics } from '../../telemetry/index.js';
 import { toErrorResponse } from '../error-handler.js';
 import type { Runtime } from '../runtime.js';
 import { openSse } from '../sse.js';
-import { beginTracedTurn, callerOf, recordTurn } from '../turn-metrics.js';
+import { turnContext } from '../turn-context.js';
 import { assertVisitorOwns, bindVisitorConversation } from '../widget/index.js';
 import { tenantDb } from './tenant-db.js';
 
 const idParams = z.object({ id: z.uuid('id must be a UUID') });
 
-export function chatRoutes(
-  app: FastifyInstance,
-  runtime: Runtime,
-  metrics: Metrics,
-  streams: Set<Promise<void>>,
-) {
+export function chatRoutes(app: FastifyInstance, runtime: Runtime, streams: Set<Promise<void>>) {
   const chatBody = z.object({
     message: z
       .string()
@@ -43,7 +37,6 @@ export function chatRoutes(
   app.post('/v1/chat', async (request, reply) => {
     const body = chatBody.parse(request.body);
     const wantsStream = body.stream ?? (request.headers.accept ?? '').includes('text/event-stream');
-    const started = performance.now();
     // Widget visitors (publishable keys) may continue only the conversations they started.
     if (body.conversation_id)
       await assertVisitorOwns(tenantDb(runtime, request), request.principal, body.conversation_id);
@@ -52,74 +45,57 @@ export function chatRoutes(
     if (scope && body.bot && body.bot !== scope.bot) {
       throw new ParleyError('PARLEY_ERR_FORBIDDEN', `this key may only talk to bot ${scope.bot}`);
     }
-    const account = { gateway: runtime.gateway, caller: callerOf(request) };
-    const { preferCheapest } = await runtime.gateway.admitTurn(account.caller);
-    const { turn, traced } = await beginTracedTurn(runtime, request, reply, {
-      tenantId: request.principal.tenantId,
-      botId: scope ? scope.bot : body.bot,
-      message: body.message,
-      conversationId: body.conversation_id,
-      preferCheapest,
-    });
-    if (!body.conversation_id)
-      await bindVisitorConversation(tenantDb(runtime, request), request.principal, turn.conversationId);
-    if (metrics.enabled) {
-      metrics.retrievalDuration.observe(
-        { retriever: runtime.retriever.name },
-        (performance.now() - started) / 1000,
+    const turn = await runtime.turns.start(
+      {
+        tenantId: request.principal.tenantId,
+        botId: scope ? scope.bot : body.bot,
+        message: body.message,
+        conversationId: body.conversation_id,
+      },
+      turnContext(request, reply),
+    );
+    if (!body.conversation_id) {
+      await bindVisitorConversation(tenantDb(runtime, request), request.principal, turn.conversationId).catch(
+        (error: unknown) => {
+          turn.abandon();
+          throw error;
+        },
       );
     }
-
-    if (!wantsStream) {
-      const result = await turn.complete();
-      const cost = recordTurn(metrics, turn, started, account, traced);
-      return { ...result, usage: { ...result.usage, cost_usd: cost } };
-    }
+    if (!wantsStream) return turn.complete();
 
     const sse = openSse(request, reply);
-    let recorded = false;
     const done = (async () => {
       try {
-        // The model is called first, `meta` written while its request is on its way.
-        const tokens = turn.tokens(sse.signal);
-        const first = tokens.next();
-        first.catch(() => {}); // awaited below; handled here so a fast failure is not "unhandled"
-        await sse.send('meta', {
-          conversation_id: turn.conversationId,
-          turn_id: turn.turnId,
-          bot: turn.bot.id,
-        });
-        try {
-          for (let step = await first; !step.done; step = await tokens.next()) {
-            await sse.send('token', { text: step.value });
+        for await (const event of turn.events(sse.signal)) {
+          if (event.type === 'meta') {
+            await sse.send('meta', {
+              conversation_id: event.conversationId,
+              turn_id: event.turnId,
+              bot: event.bot,
+            });
+          } else if (event.type === 'token') {
+            await sse.send('token', { text: event.text });
+          } else if (event.type === 'done') {
+            const { result } = event;
+            sse.end([
+              { event: 'citations', data: { citations: result.citations } },
+              {
+                event: 'done',
+                data: {
+                  usage: result.usage,
+                  mode: result.mode,
+                  model: result.model ?? null,
+                  bot: result.bot,
+                },
+              },
+            ]);
+          } else if (event.type === 'error' && !event.aborted) {
+            const { body: errorBody, unexpected } = toErrorResponse(event.error);
+            if (unexpected) request.log.error({ err: event.error }, 'stream failed');
+            else request.log.warn({ err: event.error }, 'stream ended with an error');
+            await sse.send('error', errorBody.error);
           }
-        } finally {
-          // Left early (an error): close the answer, which cancels the model call.
-          void tokens.return(undefined).catch(() => {});
-        }
-        const result = turn.finish({ completed: !sse.signal.aborted });
-        const cost = recordTurn(metrics, turn, started, account, traced);
-        recorded = true;
-        sse.end([
-          { event: 'citations', data: { citations: result.citations } },
-          {
-            event: 'done',
-            data: {
-              usage: { ...result.usage, cost_usd: cost },
-              mode: result.mode,
-              model: result.model ?? null,
-              bot: result.bot,
-            },
-          },
-        ]);
-      } catch (error) {
-        turn.finish({ completed: false });
-        if (!recorded) recordTurn(metrics, turn, started, account, traced);
-        if (!sse.signal.aborted) {
-          const { body: errorBody, unexpected } = toErrorResponse(error);
-          if (unexpected) request.log.error({ err: error }, 'stream failed');
-          else request.log.warn({ err: error }, 'stream ended with an error');
-          await sse.send('error', errorBody.error);
         }
       } finally {
         sse.end();

@@ -5,11 +5,10 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { TurnResult } from '../../chat/index.js';
 import { isParleyError, ParleyError } from '../../errors/index.js';
-import type { Metrics } from '../../telemetry/index.js';
 import { toErrorResponse } from '../error-handler.js';
 import type { Runtime } from '../runtime.js';
 import { openSse } from '../sse.js';
-import { beginTracedTurn, callerOf, recordTurn } from '../turn-metrics.js';
+import { turnContext } from '../turn-context.js';
 
 const contentPart = z.object({ type: z.string(), text: z.string().optional() }).passthrough();
 const message = z
@@ -27,12 +26,7 @@ const textOf = (content: z.infer<typeof message>['content']): string =>
         .filter(Boolean)
         .join('\n');
 
-export function openAiRoutes(
-  app: FastifyInstance,
-  runtime: Runtime,
-  metrics: Metrics,
-  streams: Set<Promise<void>>,
-) {
+export function openAiRoutes(app: FastifyInstance, runtime: Runtime, streams: Set<Promise<void>>) {
   const maxChars = runtime.config.PARLEY_MAX_MESSAGE_CHARS;
   const body = z
     .object({
@@ -55,7 +49,6 @@ export function openAiRoutes(
   }));
 
   app.post('/v1/chat/completions', async (request, reply) => {
-    const started = performance.now();
     const input = body.parse(request.body);
     // The question is the last user message; earlier user and assistant messages are the history.
     // A client's system messages are not applied: the bot's own prompt keeps answers grounded.
@@ -72,23 +65,25 @@ export function openAiRoutes(
         `the last message is longer than ${maxChars} characters`,
       );
     }
-    const account = { gateway: runtime.gateway, caller: callerOf(request) };
-    const { preferCheapest } = await runtime.gateway.admitTurn(account.caller);
-    const { turn, traced } = await beginTracedTurn(runtime, request, reply, {
-      tenantId: request.principal.tenantId,
-      botId: input.model,
-      message: last.content.trim(),
-      history: turns.slice(0, -1),
-      preferCheapest,
-    }).catch((error: unknown) => {
-      if (isParleyError(error) && error.code === 'PARLEY_ERR_NOT_FOUND') {
-        throw new ParleyError(
-          'PARLEY_ERR_NOT_FOUND',
-          `model ${input.model} not found: each model is a bot (GET /v1/models lists them)`,
-        );
-      }
-      throw error;
-    });
+    const turn = await runtime.turns
+      .start(
+        {
+          tenantId: request.principal.tenantId,
+          botId: input.model,
+          message: last.content.trim(),
+          history: turns.slice(0, -1),
+        },
+        turnContext(request, reply),
+      )
+      .catch((error: unknown) => {
+        if (isParleyError(error) && error.code === 'PARLEY_ERR_NOT_FOUND') {
+          throw new ParleyError(
+            'PARLEY_ERR_NOT_FOUND',
+            `model ${input.model} not found: each model is a bot (GET /v1/models lists them)`,
+          );
+        }
+        throw error;
+      });
     const id = `chatcmpl-${turn.turnId}`;
     const created = Math.floor(Date.now() / 1000);
     const extras = (result: TurnResult) => ({
@@ -100,16 +95,15 @@ export function openAiRoutes(
         model: result.model,
       },
     });
-    const usageOf = (result: TurnResult, cost: number) => ({
+    const usageOf = (result: TurnResult) => ({
       prompt_tokens: result.usage.prompt_tokens,
       completion_tokens: result.usage.completion_tokens,
       total_tokens: result.usage.total_tokens,
-      cost_usd: cost,
+      cost_usd: result.usage.cost_usd,
     });
 
     if (!input.stream) {
       const result = await turn.complete();
-      const cost = recordTurn(metrics, turn, started, account, traced);
       return {
         id,
         object: 'chat.completion',
@@ -118,13 +112,12 @@ export function openAiRoutes(
         choices: [
           { index: 0, message: { role: 'assistant', content: result.answer }, finish_reason: 'stop' },
         ],
-        usage: usageOf(result, cost),
+        usage: usageOf(result),
         ...extras(result),
       };
     }
 
     const sse = openSse(request, reply);
-    let recorded = false;
     const chunk = (
       delta: Record<string, unknown>,
       finish: string | null,
@@ -139,47 +132,36 @@ export function openAiRoutes(
     });
     const done = (async () => {
       try {
-        // The model is called first, the opening chunk written while its request is on its way.
-        const tokens = turn.tokens(sse.signal);
-        const first = tokens.next();
-        first.catch(() => {}); // awaited below; handled here so a fast failure is not "unhandled"
-        await sse.sendData(chunk({ role: 'assistant', content: '' }, null));
-        try {
-          for (let step = await first; !step.done; step = await tokens.next()) {
-            await sse.sendData(chunk({ content: step.value }, null));
+        for await (const event of turn.events(sse.signal)) {
+          if (event.type === 'meta') {
+            await sse.sendData(chunk({ role: 'assistant', content: '' }, null));
+          } else if (event.type === 'token') {
+            await sse.sendData(chunk({ content: event.text }, null));
+          } else if (event.type === 'done') {
+            const { result } = event;
+            sse.end([
+              { data: chunk({}, 'stop', extras(result)) },
+              ...(input.stream_options?.include_usage
+                ? [
+                    {
+                      data: {
+                        id,
+                        object: 'chat.completion.chunk',
+                        created,
+                        model: input.model,
+                        choices: [],
+                        usage: usageOf(result),
+                      },
+                    },
+                  ]
+                : []),
+              { data: '[DONE]' },
+            ]);
+          } else if (event.type === 'error' && !event.aborted) {
+            const { body: errorBody } = toErrorResponse(event.error);
+            request.log.warn({ err: event.error }, 'completion stream ended with an error');
+            await sse.sendData({ error: { ...errorBody.error, type: 'server_error' } });
           }
-        } finally {
-          // Left early (an error): close the answer, which cancels the model call.
-          void tokens.return(undefined).catch(() => {});
-        }
-        const result = turn.finish({ completed: !sse.signal.aborted });
-        const cost = recordTurn(metrics, turn, started, account, traced);
-        recorded = true;
-        sse.end([
-          { data: chunk({}, 'stop', extras(result)) },
-          ...(input.stream_options?.include_usage
-            ? [
-                {
-                  data: {
-                    id,
-                    object: 'chat.completion.chunk',
-                    created,
-                    model: input.model,
-                    choices: [],
-                    usage: usageOf(result, cost),
-                  },
-                },
-              ]
-            : []),
-          { data: '[DONE]' },
-        ]);
-      } catch (error) {
-        turn.finish({ completed: false });
-        if (!recorded) recordTurn(metrics, turn, started, account, traced);
-        if (!sse.signal.aborted) {
-          const { body: errorBody } = toErrorResponse(error);
-          request.log.warn({ err: error }, 'completion stream ended with an error');
-          await sse.sendData({ error: { ...errorBody.error, type: 'server_error' } });
         }
       } finally {
         sse.end();

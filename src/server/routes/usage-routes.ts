@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { validationError } from '../../errors/index.js';
 import { summarizeUsage, totalOf } from '../../usage/index.js';
 import type { Runtime } from '../runtime.js';
-import { callerOf } from '../turn-metrics.js';
+import { callerOf } from '../turn-context.js';
 import { tenantDb } from './tenant-db.js';
 
 const DAY_MS = 86_400_000;

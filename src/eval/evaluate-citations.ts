@@ -1,11 +1,12 @@
 // Scores the chat pipeline end to end on "does the right page come back among the citations":
-// each question runs through `ChatService.begin` + `Turn.finish` exactly as a client's turn would,
+// each question runs through the turn runner exactly as a client's turn would (admitted, accounted
+// and recorded),
 // and the basename of each citation's source is compared with the page(s) that truly answer it.
 // Question files are JSONL, one `{"question": "...", "expected": ["Page.md"]}` per line.
 import path from 'node:path';
 import { z } from 'zod';
 import { ParleyError } from '../errors/index.js';
-import type { ChatService } from './chat-service.js';
+import type { TurnContext, TurnRunner } from '../orchestrator/index.js';
 
 const questionLine = z.object({
   question: z.string().trim().min(1),
@@ -40,7 +41,7 @@ export interface CitationScores {
   mrr: number;
   /** Questions with no expected page among the first three citations. */
   misses: CitationMiss[];
-  /** Whole-turn latency (begin + finish), per question. */
+  /** Whole-turn latency (start to settled), per question. */
   latencyMs: { p50: number; p99: number };
 }
 
@@ -87,8 +88,8 @@ function pageOf(citation: { source: string | null; title: string }): string {
 
 /** Runs every question, one at a time (so latencies are not inflated by each other), and scores the citations. */
 export async function evaluateCitations(
-  chat: Pick<ChatService, 'begin'>,
-  tenantId: string,
+  turns: Pick<TurnRunner, 'start'>,
+  context: TurnContext,
   questions: CitationQuestion[],
 ): Promise<CitationScores> {
   let hits1 = 0;
@@ -98,7 +99,7 @@ export async function evaluateCitations(
   const latencies: number[] = [];
   for (const { question, expected } of questions) {
     const started = performance.now();
-    const turn = await chat.begin({ tenantId, message: question });
+    const turn = await turns.start({ tenantId: context.caller.tenantId, message: question }, context);
     const result = await turn.complete();
     latencies.push(performance.now() - started);
     const pages = result.citations.map(pageOf);

@@ -1,12 +1,9 @@
-// Records a finished turn: in the metrics (how it was answered, by which model, the time per
+// Records a finished turn in the metrics (how it was answered, by which model, the time per
 // stage and to its first token, every model attempt, so fallbacks are visible per model, whether
-// retrieval came from the cache and found something relevant), in the gateway's accounting
-// (cost, tokens against the limits, spend against the budgets, the usage row) and as
-// OpenTelemetry spans. Spans for the stages are made after the fact from the turn's own timings,
-// so tracing adds nothing to the critical path.
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Turn, TurnRequest } from '../chat/index.js';
-import type { Caller, Gateway } from '../gateway/index.js';
+// retrieval came from the cache and found something relevant) and as OpenTelemetry spans. Spans
+// for the stages are made after the fact from the turn's own timings, so tracing adds nothing to
+// the critical path.
+import type { Turn } from '../chat/index.js';
 import {
   type Metrics,
   recordChildSpan,
@@ -14,71 +11,11 @@ import {
   SpanStatusCode,
   type Tracing,
 } from '../telemetry/index.js';
-import type { Runtime } from './runtime.js';
-
-/** Who a turn is accounted to. */
-export interface TurnAccount {
-  gateway: Gateway;
-  caller: Caller;
-}
-
-export function callerOf(request: FastifyRequest): Caller {
-  return { tenantId: request.principal.tenantId, keyId: request.principal.keyId, ip: request.ip };
-}
 
 /** The turn's root span and the tracer that made it. */
 export interface TurnSpan {
   span: Span;
   tracing: Tracing;
-}
-
-/** Fires when the client goes away before its response is sent. */
-function clientLeft(reply: FastifyReply): AbortSignal {
-  const left = new AbortController();
-  const onClose = () => {
-    if (!reply.raw.writableEnded) left.abort(new Error('client disconnected while waiting'));
-  };
-  reply.raw.once('close', onClose);
-  return left.signal;
-}
-
-/**
- * Begins a turn under a new root span (continuing the caller's `traceparent`): the span's trace
- * id goes on the request's log lines, into the turn's trace and back in `x-trace-id`.
- */
-export async function beginTracedTurn(
-  runtime: Runtime,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  turnRequest: TurnRequest,
-): Promise<{ turn: Turn; traced: TurnSpan }> {
-  const span = runtime.tracing.startTurn('invoke_agent', request.headers, request.receivedAt);
-  // With PARLEY_TELEMETRY=off the span is a no-op without a trace id.
-  const traceId = span.isRecording() ? span.spanContext().traceId : undefined;
-  if (traceId) {
-    request.log = request.log.child({ trace_id: traceId });
-    reply.header('x-trace-id', traceId);
-  }
-  // A place among the turns answered at once (the turn gate): freed when the response closes,
-  // however it ends; waited for in line when the server is at its bound.
-  const queued = performance.now();
-  try {
-    const release = await runtime.turnGate.enter(clientLeft(reply));
-    const raw = reply.raw;
-    if (raw.writableEnded || raw.destroyed) release();
-    else raw.once('close', release);
-    const queue = performance.now() - queued;
-    const turn = await runtime.chat.begin({
-      ...turnRequest,
-      timings: { auth: request.authMs, queue, ...turnRequest.timings },
-      traceExtras: { otel_trace_id: traceId, ...turnRequest.traceExtras },
-    });
-    return { turn, traced: { span, tracing: runtime.tracing } };
-  } catch (error) {
-    span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
-    span.end();
-    throw error;
-  }
 }
 
 const STAGES = [
@@ -92,36 +29,14 @@ const STAGES = [
   'total',
 ] as const;
 
-/** Returns the turn's cost in USD (0 for unpriced models and answers without a model). */
-export function recordTurn(
-  metrics: Metrics,
-  turn: Turn,
-  startedAt: number,
-  account: TurnAccount,
-  traced?: TurnSpan,
-): number {
-  const { mode, model, tokens } = turn.outcome;
+/** The finished turn's metrics and spans (the root span ends here). */
+export function recordTurn(metrics: Metrics, turn: Turn, startedAt: number, traced: TurnSpan): void {
   if (metrics.enabled) recordTurnMetrics(metrics, turn, startedAt);
-  if (traced?.span.isRecording()) {
+  if (traced.span.isRecording()) {
     // The stages' spans only for a span processor that takes them (they cost CPU on every turn).
     if (traced.tracing.exporting) recordTurnSpans(turn, traced);
     else traced.span.end();
   }
-  const generated = mode === 'generated' && model !== undefined;
-  const { costUsd } = account.gateway.settleTurn(account.caller, {
-    botId: turn.bot.id,
-    conversationId: turn.conversationId,
-    turnId: turn.turnId,
-    model: generated ? model : mode === 'not_found' ? 'none' : 'extractive',
-    generated,
-    tokens: {
-      inputTokens: tokens.inputTokens,
-      cachedInputTokens: tokens.cachedInputTokens ?? 0,
-      outputTokens: tokens.outputTokens,
-    },
-  });
-  // Ten decimals: a millionth of a cent, without binary-float noise in the JSON.
-  return Math.round(costUsd * 1e10) / 1e10;
 }
 
 function recordTurnMetrics(metrics: Metrics, turn: Turn, startedAt: number): void {
@@ -136,6 +51,11 @@ function recordTurnMetrics(metrics: Metrics, turn: Turn, startedAt: number): voi
     for (const stage of STAGES) {
       const ms = trace.timings_ms[stage];
       if (ms !== undefined) metrics.stageDuration.observe({ stage }, ms / 1000);
+    }
+    // Retrieval alone (search and fusion), on every front end; a refused message searches nothing.
+    const retrievalMs = trace.timings_ms.retrieval;
+    if (retrievalMs !== undefined) {
+      metrics.retrievalDuration.observe({ retriever: trace.retriever }, retrievalMs / 1000);
     }
     if (trace.retrieval_cache) metrics.retrievalCache.inc({ result: trace.retrieval_cache });
     const relevant = trace.retrieved.length > 0 && trace.relevance.coverage >= trace.relevance.threshold;
@@ -160,12 +80,13 @@ function recordTurnSpans(turn: Turn, { span, tracing }: TurnSpan): void {
   const start = turn.startedAtEpoch;
   const end = performance.timeOrigin + performance.now();
   const timings = trace.timings_ms;
-  const bot = timings.bot ?? 0;
+  // The turn's stages in order: bot, guard, then retrieval beside the conversation's read (prepare).
+  const searchStart = start + (timings.bot ?? 0) + (timings.guard ?? 0);
   recordChildSpan(
     tracer,
     span,
     'retrieval',
-    { start: start + bot, end: start + bot + (timings.retrieval ?? 0) },
+    { start: searchStart, end: searchStart + (timings.retrieval ?? 0) },
     {
       'parley.retrieval.retriever': trace.retriever,
       'parley.retrieval.results': trace.retrieved.length,
@@ -177,7 +98,7 @@ function recordTurnSpans(turn: Turn, { span, tracing }: TurnSpan): void {
       : undefined,
   );
   if (timings.assembly !== undefined) {
-    const assemblyStart = start + bot + (timings.retrieval ?? 0);
+    const assemblyStart = searchStart + (timings.prepare ?? 0);
     recordChildSpan(
       tracer,
       span,

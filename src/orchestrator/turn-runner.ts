@@ -1,0 +1,181 @@
+// The one owner of a turn, from admission to its record: admit (token limits, budgets) -> gate
+// (a place among the turns answered at once) -> prepare (bot, input guard, conversation and
+// retrieval) -> generate (streamed through the output guard) -> finish -> settle (cost, usage,
+// limits and budgets, once) -> record (metrics and spans). Front ends — JSON, SSE, the
+// OpenAI-compatible endpoint, `parley chat`, the evaluation commands — only translate its events,
+// so every turn gets the same accounting, limits, metrics, spans and trace whichever way it came.
+import type { ChatService, Turn, TurnRequest, TurnResult } from '../chat/index.js';
+import type { Caller, Gateway } from '../gateway/index.js';
+import { type Metrics, SpanStatusCode, type Tracing } from '../telemetry/index.js';
+import { recordTurn, type TurnSpan } from './record-turn.js';
+import type { TurnEvent } from './turn-events.js';
+
+/** What a turn is asked: the message and where it belongs. */
+export type TurnInput = Pick<TurnRequest, 'tenantId' | 'botId' | 'message' | 'conversationId' | 'history'>;
+
+/** Where a turn comes from: who is accounted for it, and what the front end knows of the request. */
+export interface TurnContext {
+  /** Who the turn is accounted to (limits, budgets, the usage row). */
+  caller: Caller;
+  /** The request's headers: a W3C `traceparent` in them is continued. */
+  headers?: Record<string, unknown>;
+  /** When the request arrived (epoch ms): the root span starts there. */
+  receivedAt?: number;
+  /** Time spent authenticating the request (ms), for the trace. */
+  authMs?: number;
+  /** Fires when the client leaves: a turn waiting for its place leaves the line. */
+  signal?: AbortSignal;
+  /** Called with the turn's OpenTelemetry trace id as soon as it exists (logs, `x-trace-id`). */
+  onTraceId?: (traceId: string) => void;
+}
+
+/** A place among the turns answered at once (the turn gate). */
+export interface TurnAdmission {
+  /** Resolves with the function that frees the place (called exactly once). */
+  enter(signal?: AbortSignal): Promise<() => void>;
+}
+
+export interface TurnRunnerDeps {
+  chat: Pick<ChatService, 'begin'>;
+  gateway: Pick<Gateway, 'admitTurn' | 'settleTurn'>;
+  gate: TurnAdmission;
+  metrics: Metrics;
+  tracing: Tracing;
+}
+
+export class TurnRunner {
+  constructor(private readonly deps: TurnRunnerDeps) {}
+
+  /**
+   * Admits and prepares a turn. Throws (nothing charged, no place held) when a limit or budget
+   * refuses it (429, 402), the line is too long (503), the client left while waiting, or the bot
+   * or conversation is unknown (404, 409).
+   */
+  async start(input: TurnInput, context: TurnContext): Promise<RunningTurn> {
+    const { chat, gateway, gate, tracing } = this.deps;
+    const startedAt = performance.now();
+    const { preferCheapest } = await gateway.admitTurn(context.caller);
+    const span = tracing.startTurn('invoke_agent', context.headers ?? {}, context.receivedAt);
+    // With PARLEY_TELEMETRY=off the span is a no-op without a trace id.
+    const traceId = span.isRecording() ? span.spanContext().traceId : undefined;
+    if (traceId) context.onTraceId?.(traceId);
+    let release: (() => void) | undefined;
+    try {
+      const queued = performance.now();
+      release = await gate.enter(context.signal);
+      const queue = performance.now() - queued;
+      const turn = await chat.begin({
+        ...input,
+        preferCheapest,
+        timings: { ...(context.authMs === undefined ? {} : { auth: context.authMs }), queue },
+        traceExtras: { otel_trace_id: traceId },
+      });
+      return new RunningTurn(turn, this.deps, context.caller, startedAt, { span, tracing }, release);
+    } catch (error) {
+      release?.();
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      span.end();
+      throw error;
+    }
+  }
+}
+
+/** An admitted, prepared turn: read it as events (streams) or whole (JSON); either settles it once. */
+export class RunningTurn {
+  private result: TurnResult | undefined;
+  private released = false;
+
+  constructor(
+    private readonly turn: Turn,
+    private readonly deps: TurnRunnerDeps,
+    private readonly caller: Caller,
+    private readonly startedAt: number,
+    private readonly traced: TurnSpan,
+    private readonly release: () => void,
+  ) {}
+
+  get conversationId(): string {
+    return this.turn.conversationId;
+  }
+
+  get turnId(): string {
+    return this.turn.turnId;
+  }
+
+  /** The bot answering. */
+  get bot(): string {
+    return this.turn.bot.id;
+  }
+
+  /**
+   * The turn as it happens: `meta`, `token`s, then `citations` and `done`, or `error` when the
+   * answer breaks off (or `signal` aborts, which cancels the model call). Leaving the loop early
+   * settles the turn as incomplete.
+   */
+  async *events(signal?: AbortSignal): AsyncGenerator<TurnEvent> {
+    const tokens = this.turn.tokens(signal);
+    // The model is called first, `meta` delivered while its request is on its way.
+    const first = tokens.next();
+    first.catch(() => {}); // awaited below; handled here so a fast failure is not "unhandled"
+    try {
+      yield { type: 'meta', conversationId: this.conversationId, turnId: this.turnId, bot: this.bot };
+      for (let step = await first; !step.done; step = await tokens.next()) {
+        yield { type: 'token', text: step.value };
+      }
+      const result = this.settle(!signal?.aborted);
+      yield { type: 'citations', citations: result.citations };
+      yield { type: 'done', result };
+    } catch (error) {
+      this.settle(false);
+      yield { type: 'error', error, aborted: signal?.aborted ?? false };
+    } finally {
+      // Left early or broke off: close the answer, which cancels the model call.
+      void tokens.return(undefined).catch(() => {});
+      this.settle(false);
+    }
+  }
+
+  /** The whole answer at once (a model that breaks off is replaced by the next in the chain). */
+  async complete(): Promise<TurnResult> {
+    try {
+      await this.turn.generateWhole();
+    } catch (error) {
+      this.settle(false);
+      throw error;
+    }
+    return this.settle(true);
+  }
+
+  /** Ends a turn whose front end failed before reading it (settled as incomplete). */
+  abandon(): void {
+    this.settle(false);
+  }
+
+  /** Prices and accounts the turn, stores it (in the background), records it; once. */
+  private settle(completed: boolean): TurnResult {
+    if (this.result) return this.result;
+    try {
+      const { model, generated, tokens } = this.turn.accounting;
+      const { costUsd } = this.deps.gateway.settleTurn(this.caller, {
+        botId: this.bot,
+        conversationId: this.conversationId,
+        turnId: this.turnId,
+        model,
+        generated,
+        tokens: {
+          inputTokens: tokens.inputTokens,
+          cachedInputTokens: tokens.cachedInputTokens ?? 0,
+          outputTokens: tokens.outputTokens,
+        },
+      });
+      this.result = this.turn.finish({ completed, costUsd });
+      recordTurn(this.deps.metrics, this.turn, this.startedAt, this.traced);
+      return this.result;
+    } finally {
+      if (!this.released) {
+        this.released = true;
+        this.release();
+      }
+    }
+  }
+}
