@@ -27,7 +27,7 @@ export async function chatCommand(options: { tenant: string; bot?: string }): Pr
 export async function chatSession(
   turns: Pick<TurnRunner, 'start'>,
   context: TurnContext,
-  lines: AsyncIterable<string>,
+  lines: AsyncIterable<string> | Iterable<string>,
   out: { write(text: string): unknown },
   options: { bot?: string; prompt?: boolean } = {},
 ): Promise<void> {

@@ -12,6 +12,9 @@ import {
   type Tracing,
 } from '../telemetry/index.js';
 
+/** What is recorded of a finished turn (a `Turn`, once finished). */
+export type RecordedTurn = Pick<Turn, 'outcome' | 'trace' | 'startedAtEpoch'>;
+
 /** The turn's root span and the tracer that made it. */
 export interface TurnSpan {
   span: Span;
@@ -30,7 +33,7 @@ const STAGES = [
 ] as const;
 
 /** The finished turn's metrics and spans (the root span ends here). */
-export function recordTurn(metrics: Metrics, turn: Turn, startedAt: number, traced: TurnSpan): void {
+export function recordTurn(metrics: Metrics, turn: RecordedTurn, startedAt: number, traced: TurnSpan): void {
   if (metrics.enabled) recordTurnMetrics(metrics, turn, startedAt);
   if (traced.span.isRecording()) {
     // The stages' spans only for a span processor that takes them (they cost CPU on every turn).
@@ -39,7 +42,7 @@ export function recordTurn(metrics: Metrics, turn: Turn, startedAt: number, trac
   }
 }
 
-function recordTurnMetrics(metrics: Metrics, turn: Turn, startedAt: number): void {
+function recordTurnMetrics(metrics: Metrics, turn: RecordedTurn, startedAt: number): void {
   const { mode, model, attempts, firstTokenMs } = turn.outcome;
   metrics.turns.inc({ mode, model: model ?? 'none' });
   metrics.turnDuration.observe({ mode }, (performance.now() - startedAt) / 1000);
@@ -70,7 +73,7 @@ function recordTurnMetrics(metrics: Metrics, turn: Turn, startedAt: number): voi
 }
 
 /** The stages as child spans of the turn's root span, then the root span's end. */
-function recordTurnSpans(turn: Turn, { span, tracing }: TurnSpan): void {
+function recordTurnSpans(turn: RecordedTurn, { span, tracing }: TurnSpan): void {
   const trace = turn.trace;
   if (!trace) {
     span.end();

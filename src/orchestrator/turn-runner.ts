@@ -4,10 +4,10 @@
 // limits and budgets, once) -> record (metrics and spans). Front ends — JSON, SSE, the
 // OpenAI-compatible endpoint, `parley chat`, the evaluation commands — only translate its events,
 // so every turn gets the same accounting, limits, metrics, spans and trace whichever way it came.
-import type { ChatService, Turn, TurnRequest, TurnResult } from '../chat/index.js';
+import type { TurnRequest, TurnResult } from '../chat/index.js';
 import type { Caller, Gateway } from '../gateway/index.js';
 import { type Metrics, SpanStatusCode, type Tracing } from '../telemetry/index.js';
-import { recordTurn, type TurnSpan } from './record-turn.js';
+import { type RecordedTurn, recordTurn, type TurnSpan } from './record-turn.js';
 import type { TurnEvent } from './turn-events.js';
 
 /** What a turn is asked: the message and where it belongs. */
@@ -35,8 +35,28 @@ export interface TurnAdmission {
   enter(signal?: AbortSignal): Promise<() => void>;
 }
 
+/** A prepared turn, as the chat pipeline hands it over (`Turn`): what the runner drives. */
+export interface PreparedTurn extends RecordedTurn {
+  readonly conversationId: string;
+  readonly turnId: string;
+  readonly bot: { readonly id: string };
+  /** The answer's pieces, through the output guard; throws when the answer breaks off. */
+  tokens(signal?: AbortSignal): AsyncGenerator<string>;
+  /** The whole answer (a model that breaks off replaced by the next). */
+  generateWhole(): Promise<void>;
+  /** The model (or how the turn was answered without one) and its tokens, for pricing. */
+  readonly accounting: {
+    model: string;
+    generated: boolean;
+    tokens: { inputTokens: number; outputTokens: number; cachedInputTokens?: number };
+  };
+  /** Builds the result and the trace, and stores both in the background. */
+  finish(outcome: { completed: boolean; costUsd: number }): TurnResult;
+}
+
 export interface TurnRunnerDeps {
-  chat: Pick<ChatService, 'begin'>;
+  /** Prepares a turn: bot, input guard, conversation and retrieval (the chat pipeline). */
+  chat: { begin(request: TurnRequest): Promise<PreparedTurn> };
   gateway: Pick<Gateway, 'admitTurn' | 'settleTurn'>;
   gate: TurnAdmission;
   metrics: Metrics;
@@ -86,7 +106,7 @@ export class RunningTurn {
   private released = false;
 
   constructor(
-    private readonly turn: Turn,
+    private readonly turn: PreparedTurn,
     private readonly deps: TurnRunnerDeps,
     private readonly caller: Caller,
     private readonly startedAt: number,

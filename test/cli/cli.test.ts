@@ -191,6 +191,21 @@ describe('parley CLI', () => {
       return result.stdout.trimEnd().split('\n').at(-1)!;
     }
 
+    it('chat answers through the server with citations, and its turns count in /v1/usage', async () => {
+      const key = await newKey('default');
+      const usage = async () => {
+        const response = await fetch(`${base}/v1/usage`, { headers: { authorization: `Bearer ${key}` } });
+        expect(response.status).toBe(200);
+        return ((await response.json()) as { totals: { turns: number } }).totals.turns;
+      };
+      const before = await usage();
+      const result = await runCli(['chat'], env, 'How do I create an API key?\n');
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toMatch(/\[1\] .*api-keys-and-tenants\.md/);
+      // The command stores its turn's usage row before it exits.
+      expect(await usage()).toBe(before + 1);
+    });
+
     it('lets other commands work through the server, then shuts down cleanly on SIGTERM', async () => {
       const key = await newKey('zeta');
       const unauthorized = await fetch(`${base}/v1/documents`);
