@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { notFound, ParleyError } from '../errors/index.js';
 import { type InputInspection, inspectInput, REFUSALS, redactPii, StreamGuard } from '../guard/index.js';
-import type { RetrievedChunk, Retriever, SearchOptions } from '../knowledge/index.js';
+import { type RetrievedChunk, type Retriever, type SearchResult, searchResult } from '../knowledge/index.js';
 import { type Attempt, type ChatMessage, ModelsUnavailableError, type TokenUsage } from '../models/index.js';
 import { type Database, GroupWriter } from '../storage/index.js';
 import type { BotProfile, Bots } from './bots/bots.js';
@@ -218,21 +218,18 @@ export class Turn {
     readonly request: TurnRequest,
     readonly conversationId: string,
     readonly turnId: string,
-    private readonly retrieved: RetrievedChunk[],
+    /** What retrieval found, and how (cache, keyword index, retrievers that failed). */
+    private readonly search: SearchResult,
     private readonly memory: ConversationMemory,
     /** The conversation's stored memory when the turn began (what its messages follow). */
     private readonly start: CachedStart,
     private readonly timings: Record<string, number | undefined>,
     private readonly receivedAt: Date,
-    /** Retrievers that failed for this turn (the answer used the others). */
-    private readonly degraded: { retriever: string; message: string }[] = [],
-    /** Whether retrieval was answered from the cache, and keyword search from memory or the database. */
-    private readonly search: Pick<SearchOptions, 'cache' | 'keywordIndex'> = {},
     /** When the turn began (before retrieval), for the first-token and total timings. */
     readonly startedAt = performance.now(),
   ) {
     this.mode = bot.router ? 'generated' : 'extractive';
-    this.passages = usablePassages(retrieved, bot.guard.documents);
+    this.passages = usablePassages(search.chunks, bot.guard.documents);
     this.relevance = questionCoverage(request.message, this.passages);
   }
 
@@ -474,10 +471,10 @@ export class Turn {
       completed: outcome.completed && this.failure === undefined,
       error: this.failure ?? null,
       retriever: this.deps.retriever.name,
-      degraded: this.degraded,
+      degraded: this.search.failures,
       retrieval_cache: this.search.cache ?? null,
       keyword_index: this.search.keywordIndex ?? null,
-      retrieved: this.retrieved.map((chunk) => ({
+      retrieved: this.search.chunks.map((chunk) => ({
         chunk_id: chunk.chunkId,
         document_id: chunk.documentId,
         title: chunk.title,
@@ -628,19 +625,18 @@ export class ChatService {
     const blocked = input.action === 'block';
     request = { ...request, message: input.text };
     const conversationId = request.conversationId ?? randomUUID();
-    const search: SearchOptions = { tenantId: request.tenantId, topK: bot.topK, failures: [] };
     const version = this.deps.conversations.version(conversationId);
     // Retrieval's own time (the parallel conversation read is not in it): the retrieval metric.
     let searchMs: number | undefined;
-    const searching = blocked
-      ? Promise.resolve([])
-      : retriever.search(request.message, search).then((found) => {
+    const searching: Promise<SearchResult> = blocked
+      ? Promise.resolve(searchResult([]))
+      : retriever.search(request.message, { tenantId: request.tenantId, topK: bot.topK }).then((found) => {
           searchMs = performance.now() - guarded;
           return found;
         });
     // A new conversation's row is written with its first turn, after the response; until then
     // it is known in memory, so that a follow-up can name it at once.
-    const [conversation, retrieved] = await Promise.all([
+    const [conversation, search] = await Promise.all([
       request.conversationId
         ? this.storedConversation(request.tenantId, conversationId)
         : { botId: bot.id, memory: NO_MEMORY },
@@ -681,13 +677,11 @@ export class ChatService {
       request,
       conversationId,
       randomUUID(),
-      retrieved,
+      search,
       memory,
       { memory: conversation.memory, version },
       timings,
       receivedAt,
-      search.failures,
-      search,
       started,
     );
   }

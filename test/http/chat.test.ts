@@ -181,13 +181,16 @@ describe.each(BACKENDS)('chat on %s', (kind) => {
       });
     }
     const defaultTenant = await ensureTenant(server.runtime.db, 'default');
-    const found = await server.runtime.retriever.search('onRequest hook', {
+    const { chunks: found } = await server.runtime.retriever.search('onRequest hook', {
       tenantId: defaultTenant,
       topK: 5,
     });
     expect(found.length).toBeGreaterThan(0);
     expect(found.every((chunk) => chunk.title === 'Hooks')).toBe(true);
-    const theirs = await server.runtime.retriever.search('onRequest hook', { tenantId: other, topK: 50 });
+    const { chunks: theirs } = await server.runtime.retriever.search('onRequest hook', {
+      tenantId: other,
+      topK: 50,
+    });
     expect(theirs.length).toBe(30);
     expect(theirs.some((chunk) => chunk.title === 'Hooks')).toBe(false);
   });

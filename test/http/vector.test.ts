@@ -71,7 +71,7 @@ describe('hybrid retrieval on pglite', () => {
     expect(await db.forTenant('someone-else').query('select chunk_id from chunk_embeddings')).toEqual([]);
 
     const before = stub.requests.length;
-    const found = await server.runtime.retriever.search('how does a rocket reach orbit', {
+    const { chunks: found } = await server.runtime.retriever.search('how does a rocket reach orbit', {
       tenantId,
       topK: 3,
     });

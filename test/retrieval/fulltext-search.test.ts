@@ -25,7 +25,7 @@ async function ingest(tenant: string, title: string, text: string) {
 }
 
 const titlesOf = async (tenant: string, query: string, topK = 5) =>
-  (await retriever.search(query, { tenantId: tenant, topK })).map((chunk) => chunk.title);
+  (await retriever.search(query, { tenantId: tenant, topK })).chunks.map((chunk) => chunk.title);
 
 beforeAll(async () => {
   server = await startTestServer('postgres');
@@ -83,11 +83,11 @@ describe('full-text keyword search without pg_textsearch', () => {
     await ingest(tenant, 'needle', 'A quokka in the plentiful grass.');
     await db.query('analyze chunks');
     expect((await titlesOf(tenant, 'plentiful quokka'))[0]).toBe('needle');
-    const common = await retriever.search('plentiful', { tenantId: tenant, topK: 5 });
+    const { chunks: common } = await retriever.search('plentiful', { tenantId: tenant, topK: 5 });
     expect(common).toHaveLength(5);
     // the whole tenant's 1,602 chunks hold the word: its weight stays that of a common word
     expect(common[0]!.score).toBeLessThan(
-      (await retriever.search('quokka', { tenantId: tenant, topK: 1 }))[0]!.score,
+      (await retriever.search('quokka', { tenantId: tenant, topK: 1 })).chunks[0]!.score,
     );
   });
 

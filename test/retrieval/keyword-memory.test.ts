@@ -30,8 +30,8 @@ describe.each(BACKENDS)('in-memory keyword index on %s', (kind) => {
 
   const search = async (query: string, tenant = tenantId, extra: Partial<SearchOptions> = {}) => {
     const options: SearchOptions = { tenantId: tenant, topK: 5, ...extra };
-    const found = await server.runtime.keywordIndex.search(query, options);
-    return { titles: found.map((chunk) => chunk.title), index: options.keywordIndex, found };
+    const { chunks: found, keywordIndex } = await server.runtime.keywordIndex.search(query, options);
+    return { titles: found.map((chunk) => chunk.title), index: keywordIndex, found };
   };
 
   beforeAll(async () => {
@@ -73,7 +73,7 @@ describe.each(BACKENDS)('in-memory keyword index on %s', (kind) => {
     expect(memory.found[0]?.text).toContain('propellant');
 
     // The database's own ranking finds the same best passage.
-    const fromDatabase = await server.runtime.retriever.search('how does a rocket reach orbit?', {
+    const { chunks: fromDatabase } = await server.runtime.retriever.search('how does a rocket reach orbit?', {
       tenantId,
       topK: 5,
     });
@@ -144,8 +144,8 @@ describe('in-memory keyword index over its budget', () => {
     expect(await server.runtime.keywordIndex.warm(tenantId)).toBe(false);
     const options: SearchOptions = { tenantId, topK: 3 };
     const found = await server.runtime.keywordIndex.search('rocket propellant', options);
-    expect(options.keywordIndex).toBe('database');
-    expect(found[0]?.title).toBe('Rockets');
+    expect(found.keywordIndex).toBe('database');
+    expect(found.chunks[0]?.title).toBe('Rockets');
     expect(server.runtime.keywordIndex.status()).toMatchObject({ chunks: 0, max_chunks: 2 });
   });
 });

@@ -60,7 +60,7 @@ export async function scoreRetrieval(
   const latencies: number[] = [];
   for (const query of dataset.queries) {
     const started = performance.now();
-    const chunks = await retriever.search(query.text, { tenantId, topK: 100 });
+    const { chunks } = await retriever.search(query.text, { tenantId, topK: 100 });
     latencies.push(performance.now() - started);
     const ranked: string[] = [];
     const seen = new Set<string>();

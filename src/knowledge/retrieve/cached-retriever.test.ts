@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CachedRetriever } from './cached-retriever.js';
-import type { RetrievedChunk, Retriever, SearchOptions } from './types.js';
+import type { RetrievedChunk, Retriever, SearchOptions, SearchResult } from './types.js';
 
 const chunk = (id: number): RetrievedChunk => ({
   chunkId: id,
@@ -18,29 +18,25 @@ class CountingRetriever implements Retriever {
   readonly name = 'counting';
   calls = 0;
   failNext = false;
-  async search(_query: string, options: SearchOptions): Promise<RetrievedChunk[]> {
+  async search(_query: string, _options: SearchOptions): Promise<SearchResult> {
     this.calls++;
-    if (this.failNext) {
-      this.failNext = false;
-      options.failures?.push({ retriever: 'vector', message: 'embedding timed out' });
-    }
-    return [chunk(this.calls)];
+    const failures = this.failNext ? [{ retriever: 'vector', message: 'embedding timed out' }] : [];
+    this.failNext = false;
+    return { chunks: [chunk(this.calls)], failures };
   }
 }
 
 describe('CachedRetriever', () => {
-  const options = (tenantId = 't1'): SearchOptions => ({ tenantId, topK: 8, failures: [] });
+  const options = (tenantId = 't1'): SearchOptions => ({ tenantId, topK: 8 });
 
   it('answers the same question to the same tenant from the cache, whatever its spacing and case', async () => {
     const inner = new CountingRetriever();
     const cached = new CachedRetriever(inner, { ttlMs: 60_000 });
-    const first = options();
-    await cached.search('How do hooks work?', first);
-    const second = options();
-    const again = await cached.search('  how do   HOOKS work? ', second);
+    const first = await cached.search('How do hooks work?', options());
+    const again = await cached.search('  how do   HOOKS work? ', options());
     expect(inner.calls).toBe(1);
-    expect([first.cache, second.cache]).toEqual(['miss', 'hit']);
-    expect(again[0]?.chunkId).toBe(1);
+    expect([first.cache, again.cache]).toEqual(['miss', 'hit']);
+    expect(again.chunks[0]?.chunkId).toBe(1);
   });
 
   it('never shares results across tenants, top-k or knowledge bases', async () => {
@@ -59,10 +55,8 @@ describe('CachedRetriever', () => {
     await cached.search('q', options('t1'));
     await cached.search('q', options('t2'));
     cached.invalidate('t1');
-    const t1 = options('t1');
-    const t2 = options('t2');
-    await cached.search('q', t1);
-    await cached.search('q', t2);
+    const t1 = await cached.search('q', options('t1'));
+    const t2 = await cached.search('q', options('t2'));
     expect([t1.cache, t2.cache]).toEqual(['miss', 'hit']);
   });
 
@@ -70,11 +64,9 @@ describe('CachedRetriever', () => {
     const inner = new CountingRetriever();
     const cached = new CachedRetriever(inner, { ttlMs: 60_000 });
     inner.failNext = true;
-    const degraded = options();
-    await cached.search('q', degraded);
+    const degraded = await cached.search('q', options());
     expect(degraded.failures).toEqual([{ retriever: 'vector', message: 'embedding timed out' }]);
-    const next = options();
-    await cached.search('q', next);
+    const next = await cached.search('q', options());
     expect(next.cache).toBe('miss');
     expect(inner.calls).toBe(2);
   });

@@ -6,7 +6,7 @@
 // elsewhere (another replica, a CLI ingest) within the entries' lifetime. Degraded results (a
 // retriever failed) are never cached.
 import { LRUCache } from 'lru-cache';
-import type { RetrievedChunk, Retriever, SearchOptions } from './types.js';
+import type { RetrievedChunk, Retriever, SearchOptions, SearchResult } from './types.js';
 
 export interface RetrievalCacheOptions {
   /** Entry lifetime (0 turns the cache off). */
@@ -33,23 +33,15 @@ export class CachedRetriever implements Retriever {
         : undefined;
   }
 
-  async search(query: string, options: SearchOptions): Promise<RetrievedChunk[]> {
+  async search(query: string, options: SearchOptions): Promise<SearchResult> {
     if (!this.cache) return this.inner.search(query, options);
     const key = this.keyOf(query, options);
     const hit = this.cache.get(key);
-    if (hit) {
-      options.cache = 'hit';
-      return hit;
-    }
-    options.cache = 'miss';
-    const failures: { retriever: string; message: string }[] = [];
-    const inner: SearchOptions = { ...options, failures };
-    const found = await this.inner.search(query, inner);
-    options.failures?.push(...failures);
-    if (inner.keywordIndex) options.keywordIndex = inner.keywordIndex;
+    if (hit) return { chunks: hit, failures: [], cache: 'hit' };
+    const found = await this.inner.search(query, options);
     // Shared by every later hit: frozen, so that no caller can change what others will read.
-    if (failures.length === 0) this.cache.set(key, Object.freeze(found) as RetrievedChunk[]);
-    return found;
+    if (found.failures.length === 0) this.cache.set(key, Object.freeze(found.chunks) as RetrievedChunk[]);
+    return { ...found, cache: 'miss' };
   }
 
   /** The tenant's documents changed: its cached results no longer hold. */

@@ -1,9 +1,9 @@
 // Runs several retrievers in parallel (keyword, and vector when embeddings are configured) and
-// fuses their rankings. A retriever that fails is left out (recorded in options.failures and
+// fuses their rankings. A retriever that fails is left out (named in the result's failures and
 // reported through onFailure) so that, say, an embedding outage degrades to keyword search; the
 // search fails only when every retriever does.
 import { fuseByRank } from './fuse-by-rank.js';
-import type { RetrievedChunk, Retriever, SearchOptions } from './types.js';
+import type { RetrievedChunk, Retriever, SearchOptions, SearchResult } from './types.js';
 
 export class HybridRetriever implements Retriever {
   readonly name: string;
@@ -17,33 +17,29 @@ export class HybridRetriever implements Retriever {
     this.name = retrievers.map((retriever) => retriever.name).join('+');
   }
 
-  async search(query: string, options: SearchOptions): Promise<RetrievedChunk[]> {
+  async search(query: string, options: SearchOptions): Promise<SearchResult> {
     if (this.retrievers.length === 1) return this.retrievers[0]!.search(query, options);
     const perRetriever = { ...options, topK: Math.max(options.topK, this.candidatesPerRetriever) };
-    try {
-      return await this.fuse(query, options, perRetriever);
-    } finally {
-      if (perRetriever.keywordIndex) options.keywordIndex = perRetriever.keywordIndex;
-    }
-  }
-
-  private async fuse(query: string, options: SearchOptions, perRetriever: SearchOptions) {
     const settled = await Promise.allSettled(
       this.retrievers.map((retriever) => retriever.search(query, perRetriever)),
     );
     const lists: RetrievedChunk[][] = [];
+    const result: SearchResult = { chunks: [], failures: [] };
     settled.forEach((outcome, index) => {
       if (outcome.status === 'fulfilled') {
-        lists.push(outcome.value);
+        lists.push(outcome.value.chunks);
+        result.failures.push(...outcome.value.failures);
+        result.keywordIndex ??= outcome.value.keywordIndex;
         return;
       }
       const name = this.retrievers[index]!.name;
       const message = outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason);
-      options.failures?.push({ retriever: name, message });
+      result.failures.push({ retriever: name, message });
       this.onFailure(name, outcome.reason);
     });
     if (lists.length === 0) throw (settled[0] as PromiseRejectedResult).reason;
-    return fuseByRank(lists, options.topK);
+    result.chunks = fuseByRank(lists, options.topK);
+    return result;
   }
 
   invalidate(tenantId: string): void {

@@ -8,5 +8,11 @@ export {
   type MemoryKeywordOptions,
   MemoryKeywordRetriever,
 } from './memory-keyword-retriever.js';
-export type { RetrievedChunk, Retriever, SearchOptions } from './types.js';
+export {
+  type RetrievedChunk,
+  type Retriever,
+  type SearchOptions,
+  type SearchResult,
+  searchResult,
+} from './types.js';
 export { type QueryEmbedder, VectorRetriever } from './vector-retriever.js';

@@ -3,7 +3,7 @@
 // ts_rank_cd).
 import type { Database } from '../../storage/index.js';
 import { CHUNK_COLUMNS, type ChunkRow, toRetrievedChunks } from './chunk-rows.js';
-import type { RetrievedChunk, Retriever, SearchOptions } from './types.js';
+import { type Retriever, type SearchOptions, type SearchResult, searchResult } from './types.js';
 
 // Ranking runs in a database function (storage/search-indexes.ts), scoped by tenant inside it:
 // parley_bm25_search (BM25 through pg_textsearch) or parley_fulltext_search (the built-in
@@ -25,11 +25,11 @@ export class KeywordRetriever implements Retriever {
     this.sql = searchSql(db.features.bm25 ? 'parley_bm25_search' : 'parley_fulltext_search');
   }
 
-  async search(query: string, options: SearchOptions): Promise<RetrievedChunk[]> {
+  async search(query: string, options: SearchOptions): Promise<SearchResult> {
     const text = query.trim();
-    if (!text) return [];
+    if (!text) return searchResult([]);
     const params = [text, options.tenantId, options.knowledgeBaseIds ?? null, options.topK];
     const rows = await this.db.query<ChunkRow>(this.sql, params);
-    return toRetrievedChunks(rows, this.name);
+    return searchResult(toRetrievedChunks(rows, this.name));
   }
 }

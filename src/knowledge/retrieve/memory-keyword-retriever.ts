@@ -18,7 +18,13 @@ import type { Database } from '../../storage/index.js';
 import { Bm25Index } from './bm25-index.js';
 import { CHUNK_COLUMNS, type ChunkRow } from './chunk-rows.js';
 import { keywordTerms } from './keyword-analyzer.js';
-import type { RetrievedChunk, Retriever, SearchOptions } from './types.js';
+import {
+  type RetrievedChunk,
+  type Retriever,
+  type SearchOptions,
+  type SearchResult,
+  searchResult,
+} from './types.js';
 
 export interface MemoryKeywordOptions {
   /** Most chunks held in memory over all tenants (0: none, the database answers every search). */
@@ -99,15 +105,13 @@ export class MemoryKeywordRetriever implements Retriever {
     await Promise.all([...this.tenants.values()].map((copy) => copy.syncing));
   }
 
-  async search(query: string, options: SearchOptions): Promise<RetrievedChunk[]> {
+  async search(query: string, options: SearchOptions): Promise<SearchResult> {
     const copy = this.tenants.get(options.tenantId);
     if (!copy?.fresh || copy.tooLarge) {
       if (!copy) this.load(options.tenantId);
-      options.keywordIndex = 'database';
-      return this.fallback.search(query, options);
+      return { ...(await this.fallback.search(query, options)), keywordIndex: 'database' };
     }
-    options.keywordIndex = 'memory';
-    return this.searchCopy(copy, query, options);
+    return { ...searchResult(this.searchCopy(copy, query, options)), keywordIndex: 'memory' };
   }
 
   /** The tenant's chunks changed through this process: the database answers until the copy caught up. */

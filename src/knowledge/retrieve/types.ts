@@ -24,18 +24,26 @@ export interface SearchOptions {
   knowledgeBaseIds?: string[];
   topK: number;
   signal?: AbortSignal;
-  /** Filled with the retrievers that failed (the search degrades to the others), for the trace. */
-  failures?: { retriever: string; message: string }[];
-  /** Set by a cache in front of retrieval: whether this search was answered from it. */
+}
+
+/** What a search found, and how it found it (for the trace). */
+export interface SearchResult {
+  chunks: RetrievedChunk[];
+  /** Retrievers that failed: the search degraded to the others. */
+  failures: { retriever: string; message: string }[];
+  /** From a cache in front of retrieval: whether this search was answered from it. */
   cache?: 'hit' | 'miss';
-  /** Set by the keyword retriever: whether its in-memory copy or the database answered. */
+  /** From the keyword retriever: whether its in-memory copy or the database answered. */
   keywordIndex?: 'memory' | 'database';
 }
+
+/** A search that found `chunks` with nothing to report. */
+export const searchResult = (chunks: RetrievedChunk[]): SearchResult => ({ chunks, failures: [] });
 
 export interface Retriever {
   /** A short name recorded in traces, e.g. 'bm25'. */
   readonly name: string;
-  search(query: string, options: SearchOptions): Promise<RetrievedChunk[]>;
+  search(query: string, options: SearchOptions): Promise<SearchResult>;
   /** The tenant's documents changed: anything this retriever holds of them no longer holds. */
   invalidate?(tenantId: string): void;
 }

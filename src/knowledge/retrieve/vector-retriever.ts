@@ -3,7 +3,7 @@
 // tenant with few chunks in a large shared table still gets its full top-k.
 import type { Database } from '../../storage/index.js';
 import { CHUNK_COLUMNS, type ChunkRow, toRetrievedChunks } from './chunk-rows.js';
-import type { RetrievedChunk, Retriever, SearchOptions } from './types.js';
+import { type Retriever, type SearchOptions, type SearchResult, searchResult } from './types.js';
 
 /** The part of an embedding model that vector search needs. */
 export interface QueryEmbedder {
@@ -32,11 +32,11 @@ export class VectorRetriever implements Retriever {
     private readonly embedder: QueryEmbedder,
   ) {}
 
-  async search(query: string, options: SearchOptions): Promise<RetrievedChunk[]> {
+  async search(query: string, options: SearchOptions): Promise<SearchResult> {
     const text = query.trim();
-    if (!text) return [];
+    if (!text) return searchResult([]);
     const [vector] = await this.embedder.embed([text], { signal: options.signal });
-    if (!vector) return [];
+    if (!vector) return searchResult([]);
     const params = [
       `[${vector.join(',')}]`,
       options.tenantId,
@@ -48,6 +48,6 @@ export class VectorRetriever implements Retriever {
       await client.query(`set local hnsw.ef_search = ${Math.max(40, options.topK * 2)}`);
       return (await client.query<ChunkRow>(SQL, params)).rows;
     });
-    return toRetrievedChunks(rows, this.name);
+    return searchResult(toRetrievedChunks(rows, this.name));
   }
 }
