@@ -53,8 +53,8 @@ export interface ParleyApp {
 /**
  * One log line per request, when it ends ('request completed', with the request, the status and
  * the time), instead of Fastify's two (the request as it comes in, then its end): logging is
- * most of what telemetry costs per turn (README, Load benchmark), and the second line carried
- * nothing the first did not.
+ * most of what telemetry costs per turn (docs/benchmarks.md, "Telemetry cost" and "Where the time
+ * goes"), and the second line carried nothing the first did not.
  */
 class OneLinePerRequest extends LogController {
   override incomingRequest(): void {}

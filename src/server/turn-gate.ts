@@ -9,7 +9,7 @@
 // under half the target, it grows by 10 % and waiting turns come in. So under more conversations
 // than the machine can stream, turns queue instead of every stream (and every health check,
 // metrics scrape and new request) slowing down together: at 500 concurrent on 2 cores, the event
-// loop's p99 went from 93-121 ms to under 50 ms, with zero errors (README, Load benchmark).
+// loop's p99 went from 93-121 ms to under 50 ms, with zero errors (docs/benchmarks.md, Load).
 // Delay alone is not enough: a garbage-collection pause or one long task delays an idle loop
 // too, and cutting turns for it only slows answers (an earlier bound driven by delay alone, on a
 // pipeline three times as costly per token, fell to 0.31x the bare proxy's throughput at 100

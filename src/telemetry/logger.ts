@@ -11,7 +11,7 @@ const FLUSH_MS = 1000;
 /**
  * fd 1 for the server; the CLI logs to fd 2 so that stdout carries only command output. Writes
  * are asynchronous and batched: one write per line was the largest part of what telemetry costs
- * per turn (README, Load benchmark). pino flushes what is buffered when the process exits;
+ * per turn (docs/benchmarks.md, Telemetry cost). pino flushes what is buffered when the process exits;
  * a process killed outright loses at most the last second of lines.
  */
 export function createLogger(level: string, fd: 1 | 2 = 1): Logger {

@@ -10,7 +10,7 @@
 //   the tenant's row in `search_generations` (a trigger, in the change's own transaction); this
 //   process polls that small table and catches up, so such a change shows within ~pollMs;
 // - at most `maxChunks` chunks are held, over all tenants: a tenant that does not fit is searched
-//   in the database (memory stays bounded; the README gives the figure per chunk).
+//   in the database (memory stays bounded; docs/benchmarks.md gives the figure per chunk).
 // Catching up reads only the chunks added since the last sync and forgets the removed ones.
 // Each tenant has an index of its own, so a tenant's term statistics (IDF) are its own too.
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';

@@ -3,10 +3,11 @@
 // provider. The provider reads the same stream through six chained web streams (the fetch body, a
 // text decoder, an SSE parser, JSON parsing with zod validation of every chunk, an early-error
 // check, the part mapper): on Parley's HTTP thread that was the largest cost per token after the
-// socket writes (measured: README, "Where Parley's time goes"). Here one Node stream is read,
-// each network chunk is decoded, split into events and JSON-parsed once, and the text deltas it
-// carries leave as one piece. Errors are the AI SDK's `APICallError` (status, headers, body), so
-// the model chain's retry, Retry-After and fallback decisions are the same for both clients.
+// socket writes (measured: docs/architecture.md, "Hand-written where a library exists"). Here one
+// Node stream is read, each network chunk is decoded, split into events and JSON-parsed once, and
+// the text deltas it carries leave as one piece. Errors are the AI SDK's `APICallError` (status,
+// headers, body), so the model chain's retry, Retry-After and fallback decisions are the same for
+// both clients.
 import { APICallError } from '@ai-sdk/provider';
 import { createParser } from 'eventsource-parser';
 import { type Dispatcher, request as httpRequest } from 'undici';

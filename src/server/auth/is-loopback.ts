@@ -1,6 +1,7 @@
 // Whether a request truly comes from this machine. A forwarding header means a proxy relayed it
 // from elsewhere, so it is not treated as local even though the socket is loopback. (A proxy
-// that adds no such header, or a TCP tunnel, cannot be told apart: see the README.)
+// that adds no such header, or a TCP tunnel, cannot be told apart: see docs/security.md, "The
+// loopback rule".)
 import type { FastifyRequest } from 'fastify';
 
 const FORWARDING_HEADERS = [
