@@ -8,14 +8,7 @@ export {
   DEFAULT_BOT,
 } from './bots/bot-settings.js';
 export { type BotProfile, Bots, type BotView } from './bots/bots.js';
-export {
-  type AnswerMode,
-  ChatService,
-  Turn,
-  type TurnRequest,
-  type TurnResult,
-  type TurnTrace,
-} from './chat-service.js';
+export { ChatService, type ChatServiceDeps } from './chat-service.js';
 export { conversationExists, getMessages, getTrace, type MessageRecord } from './conversation-store.js';
 export {
   type Dashboard,
@@ -32,7 +25,6 @@ export {
   NOTHING_FOUND,
 } from './extractive-answer.js';
 export { SYSTEM_PROMPT } from './grounded-prompt.js';
-export { ModelGuard, type ModelGuardOptions } from './model-guard.js';
 export { ModelRouter, type RoutingRule } from './model-router.js';
 export {
   listPromptVersions,
@@ -42,4 +34,7 @@ export {
   SERVER_PROMPT,
 } from './prompt-versions.js';
 export { deleteTrace, TraceRetention } from './trace-retention.js';
+export { Turn } from './turn.js';
+export type { TurnPlan } from './turn-plan.js';
+export type { AnswerMode, TurnRequest, TurnResult, TurnTrace, Usage } from './turn-types.js';
 export { WriteBehind } from './write-behind.js';

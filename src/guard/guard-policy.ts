@@ -2,6 +2,10 @@
 // no topic limits, links not filtered), so the pipeline can store it per bot as JSON.
 import { z } from 'zod';
 
+/** The guards a bot's policy may list (`guards`), in their default order. */
+export const GUARD_NAMES = ['size', 'injection', 'topic', 'pii', 'moderation', 'passages', 'output'] as const;
+export type GuardName = (typeof GUARD_NAMES)[number];
+
 const piiAction = z.enum(['redact', 'block', 'allow']);
 
 /** Per-type PII actions; types left out are redacted. */
@@ -19,6 +23,11 @@ export const piiPolicySchema = z
 
 /** The schema of a bot's guard policy (also the name of its parsed type). */
 export const GuardPolicy = z.object({
+  /**
+   * The guards this bot runs, in order (default: all, in the order of GUARD_NAMES). A guard left
+   * out does not run: without `pii`, for one, a user's personal data reaches the model.
+   */
+  guards: z.array(z.enum(GUARD_NAMES)).min(1).optional(),
   /** Longest accepted user message, in characters. */
   maxInputChars: z.number().int().positive().default(16_000),
   pii: piiPolicySchema.default({}),

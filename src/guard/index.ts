@@ -1,15 +1,46 @@
-// The guard layer: pure, synchronous checks the chat pipeline runs on every message. Input:
-// size, prompt injection, topics, PII. Output: streaming redaction, link allowlist, system-prompt
-// leak protection. Ingestion: instructions hidden in documents.
+// The guard layer: one interface (input, passage and output phases), a bot's list of guards.
+// Input: size, prompt injection, topics, PII, and the moderation model when configured. Passages:
+// instructions hidden in documents. Output: streaming redaction, link allowlist, system-prompt
+// leak protection.
 
 export * from './evaluate/index.js';
 export {
+  type Guard,
+  type GuardDecision,
+  type GuardedPassage,
+  guardPassages,
+  type InputInspection,
+  inspectWith,
+  type OutputFilter,
+  outputFilter,
+} from './guard.js';
+export {
   DEFAULT_GUARD_POLICY,
+  GUARD_NAMES,
+  type GuardName,
   GuardPolicy,
   piiPolicySchema,
 } from './guard-policy.js';
+export { GuardSet } from './guard-set.js';
 export * from './injection/index.js';
-export { type GuardDecision, type InputInspection, inspectInput, REFUSALS } from './input-guard.js';
+export {
+  block,
+  FAST_INPUT_GUARDS,
+  injectionGuard,
+  inspectInput,
+  piiGuard,
+  REFUSALS,
+  sizeGuard,
+  topicGuard,
+} from './input-guard.js';
+export {
+  ModelGuard,
+  type ModelGuardOptions,
+  type ModelVerdict,
+  moderationGuard,
+} from './moderation/model-guard.js';
 export * from './output/index.js';
+export { outputGuard } from './output/output-guard.js';
+export { passageGuard } from './passage-guard.js';
 export * from './pii/index.js';
 export { checkTopics, type TopicPolicy } from './topic-policy.js';

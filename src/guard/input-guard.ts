@@ -1,28 +1,13 @@
-// The input guard: checks a user message before anything else sees it. Size limit, prompt
-// injection, topics and PII, in that order; the first check that blocks supplies the polite
-// refusal, and a blocked message must never reach a model.
+// The fast input guards: check a user message before anything else sees it. Size limit, prompt
+// injection, topics and PII, by default in that order; the first check that blocks supplies the
+// polite refusal, the later ones still record their decisions (and PII is still redacted from
+// what is stored), and a blocked message must never reach a model.
+import type { Guard, GuardDecision, InputInspection } from './guard.js';
 import { DEFAULT_GUARD_POLICY, type GuardPolicy } from './guard-policy.js';
 import { detectInjection } from './injection/detect-injection.js';
 import { detectPii } from './pii/detect-pii.js';
 import { applyPiiPolicy } from './pii/redact-pii.js';
 import { checkTopics } from './topic-policy.js';
-
-/** One check that fired; `rule` names the rule, never the matched text. */
-export interface GuardDecision {
-  kind: 'size' | 'injection' | 'topic' | 'pii' | 'model';
-  rule: string;
-}
-
-export interface InputInspection {
-  action: 'allow' | 'redact' | 'block';
-  /** The message with PII redacted per policy: what may be stored, logged and sent to a model. */
-  text: string;
-  decisions: GuardDecision[];
-  /** What to answer instead, when the action is `block`. */
-  refusal?: string;
-  /** The injection classifier's score, for traces. */
-  injectionScore?: number;
-}
 
 export const REFUSALS = {
   size: 'Your message is too long for me to handle. Could you shorten it or split it into parts?',
@@ -32,35 +17,82 @@ export const REFUSALS = {
   pii: 'Your message seems to contain sensitive personal data, so I did not process it. Please remove it and try again.',
 } as const;
 
-export function inspectInput(text: string, policy: GuardPolicy = DEFAULT_GUARD_POLICY): InputInspection {
-  if (text.length > policy.maxInputChars) {
-    const decisions: GuardDecision[] = [{ kind: 'size', rule: `max-chars:${policy.maxInputChars}` }];
-    // Too long to inspect within the latency budget: nothing of it is kept.
-    return { action: 'block', text: '', decisions, refusal: REFUSALS.size };
-  }
-  const decisions: GuardDecision[] = [];
-  let refusal: string | undefined;
-  let injectionScore: number | undefined;
-  if (policy.injection !== 'off') {
-    const verdict = detectInjection(text);
-    injectionScore = verdict.score;
-    for (const reason of verdict.reasons) decisions.push({ kind: 'injection', rule: reason });
-    if (verdict.attack && policy.injection === 'block') refusal = REFUSALS.injection;
-  }
-  const topic = checkTopics(text, policy.topics);
-  if (topic.rule) {
-    decisions.push({ kind: 'topic', rule: topic.rule });
-    refusal ??= policy.topics.refusal ?? REFUSALS.topic;
-  }
-  const pii = applyPiiPolicy(text, detectPii(text), policy.pii);
-  for (const rule of pii.rules) decisions.push({ kind: 'pii', rule });
-  if (pii.action === 'block') refusal ??= REFUSALS.pii;
-  const action = refusal ? 'block' : pii.action === 'redact' ? 'redact' : 'allow';
+/** Refuses a message too long to inspect within the latency budget; nothing of it is kept. */
+export const sizeGuard: Guard = {
+  name: 'size',
+  input(inspection, policy) {
+    if (inspection.text.length <= policy.maxInputChars) return inspection;
+    return block(
+      { ...inspection, text: '' },
+      { kind: 'size', rule: `max-chars:${policy.maxInputChars}` },
+      REFUSALS.size,
+    );
+  },
+};
+
+/** Prompt injection by the fast local classifier and rules: refused (`block`) or recorded (`flag`). */
+export const injectionGuard: Guard = {
+  name: 'injection',
+  input(inspection, policy) {
+    if (policy.injection === 'off' || !inspection.text) return inspection;
+    const verdict = detectInjection(inspection.text);
+    const decisions = verdict.reasons.map((rule): GuardDecision => ({ kind: 'injection', rule }));
+    const scored = { ...inspection, injectionScore: verdict.score };
+    return verdict.attack && policy.injection === 'block'
+      ? block(scored, decisions, REFUSALS.injection)
+      : { ...scored, decisions: [...inspection.decisions, ...decisions] };
+  },
+};
+
+/** Subjects the bot keeps to or refuses. */
+export const topicGuard: Guard = {
+  name: 'topic',
+  input(inspection, policy) {
+    const topic = checkTopics(inspection.text, policy.topics);
+    if (!topic.rule) return inspection;
+    return block(inspection, { kind: 'topic', rule: topic.rule }, policy.topics.refusal ?? REFUSALS.topic);
+  },
+};
+
+/** Personal data and secrets: redacted (what follows sees only the redacted text), blocked or allowed per type. */
+export const piiGuard: Guard = {
+  name: 'pii',
+  input(inspection, policy) {
+    const pii = applyPiiPolicy(inspection.text, detectPii(inspection.text), policy.pii);
+    const decisions = pii.rules.map((rule): GuardDecision => ({ kind: 'pii', rule }));
+    const redacted = { ...inspection, text: pii.text };
+    if (pii.action === 'block') return block(redacted, decisions, REFUSALS.pii);
+    return {
+      ...redacted,
+      decisions: [...inspection.decisions, ...decisions],
+      action: inspection.action === 'allow' && pii.action === 'redact' ? 'redact' : inspection.action,
+    };
+  },
+};
+
+/**
+ * The verdict with `decisions` added and the message blocked; a message already blocked keeps
+ * the refusal of the guard that blocked it first.
+ */
+export function block(
+  inspection: InputInspection,
+  decisions: GuardDecision | GuardDecision[],
+  refusal: string,
+): InputInspection {
   return {
-    action,
-    text: pii.text,
-    decisions,
-    ...(refusal ? { refusal } : {}),
-    ...(injectionScore === undefined ? {} : { injectionScore }),
+    ...inspection,
+    action: 'block',
+    decisions: inspection.decisions.concat(decisions),
+    refusal: inspection.refusal ?? refusal,
   };
+}
+
+/** The fast input guards in their default order (no model, no network). */
+export const FAST_INPUT_GUARDS: readonly Guard[] = [sizeGuard, injectionGuard, topicGuard, piiGuard];
+
+/** The fast input guards over a message, synchronously (evaluation commands, tests). */
+export function inspectInput(text: string, policy: GuardPolicy = DEFAULT_GUARD_POLICY): InputInspection {
+  let inspection: InputInspection = { action: 'allow', text, decisions: [] };
+  for (const guard of FAST_INPUT_GUARDS) inspection = guard.input!(inspection, policy) as InputInspection;
+  return inspection;
 }

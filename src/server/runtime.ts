@@ -4,7 +4,6 @@ import {
   type BotDefaults,
   Bots,
   ChatService,
-  ModelGuard,
   registerPrompt,
   SERVER_PROMPT,
   SYSTEM_PROMPT,
@@ -13,6 +12,7 @@ import {
 } from '../chat/index.js';
 import type { Config } from '../config/index.js';
 import { Gateway } from '../gateway/index.js';
+import { GuardSet, ModelGuard } from '../guard/index.js';
 import {
   CachedRetriever,
   EmbeddingBackfill,
@@ -152,15 +152,17 @@ export async function createRuntime(
     writeBehind,
     bots,
     conversationCacheEntries: config.PARLEY_CONVERSATION_CACHE_ENTRIES,
-    ...(config.PARLEY_GUARD_MODEL
-      ? {
-          moderation: new ModelGuard(catalog.chain([config.PARLEY_GUARD_MODEL]), {
-            minScore: config.PARLEY_GUARD_MODEL_MIN_SCORE,
-            timeoutMs: config.PARLEY_GUARD_MODEL_TIMEOUT_MS,
-            failure: config.PARLEY_GUARD_MODEL_FAILURE,
-          }),
-        }
-      : {}),
+    guards: new GuardSet(
+      config.PARLEY_GUARD_MODEL
+        ? {
+            moderation: new ModelGuard(catalog.chain([config.PARLEY_GUARD_MODEL]), {
+              minScore: config.PARLEY_GUARD_MODEL_MIN_SCORE,
+              timeoutMs: config.PARLEY_GUARD_MODEL_TIMEOUT_MS,
+              failure: config.PARLEY_GUARD_MODEL_FAILURE,
+            }),
+          }
+        : {},
+    ),
   });
   const tracing = createTracing(config);
   const turnGate = new TurnGate({

@@ -3,7 +3,9 @@
 // those it let through with an injection score at or above a threshold. Off unless
 // PARLEY_GUARD_MODEL is set; bounded by a timeout; on a failure or timeout it fails open (the
 // message passes, and the trace says so) or closed (the message is refused), as configured.
-import type { ModelChain } from '../models/index.js';
+import type { ModelChain } from '../../models/index.js';
+import type { Guard, InputInspection } from '../guard.js';
+import { block, REFUSALS } from '../input-guard.js';
 
 export interface ModelGuardOptions {
   /** Ask the model when the fast guard's injection score is at least this. */
@@ -67,4 +69,32 @@ export class ModelGuard {
       return { verdict: 'failed', error: message.slice(0, 300), ms: performance.now() - started };
     }
   }
+}
+
+/**
+ * The moderation model as a guard: asked only about a message no guard before it blocked and the
+ * fast classifier scored as uncertain; its verdict is one more decision (`model:safe`,
+ * `model:unsafe[:categories]`, `model:failed-open|closed`).
+ */
+export function moderationGuard(moderation: ModelGuard): Guard {
+  return {
+    name: 'moderation',
+    input(inspection) {
+      if (inspection.action === 'block' || !moderation.applies(inspection.injectionScore)) return inspection;
+      return moderation.check(inspection.text).then((verdict): InputInspection => {
+        const { failure } = moderation.options;
+        const rule =
+          verdict.verdict === 'unsafe'
+            ? `model:unsafe${verdict.categories ? `:${verdict.categories}` : ''}`
+            : verdict.verdict === 'failed'
+              ? `model:failed-${failure}`
+              : 'model:safe';
+        const decision = { kind: 'model' as const, rule };
+        const refuse = verdict.verdict === 'unsafe' || (verdict.verdict === 'failed' && failure === 'closed');
+        return refuse
+          ? block(inspection, decision, REFUSALS.injection)
+          : { ...inspection, decisions: [...inspection.decisions, decision] };
+      });
+    },
+  };
 }

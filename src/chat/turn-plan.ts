@@ -1,0 +1,31 @@
+// What preparation makes of a turn before any answer exists: the bot, the input guard's verdict,
+// the conversation, what retrieval found and the guards to answer through. Immutable: generation
+// reads it, never changes it.
+import type { Guard, InputInspection } from '../guard/index.js';
+import type { SearchResult } from '../knowledge/index.js';
+import type { BotProfile } from './bots/bots.js';
+import type { CachedStart } from './conversation-cache.js';
+import type { ConversationMemory } from './conversation-memory.js';
+import type { TurnRequest } from './turn-types.js';
+
+export interface TurnPlan {
+  readonly bot: BotProfile;
+  /** The bot's guards, in order (input already run; passages and output still to come). */
+  readonly guards: readonly Guard[];
+  /** The input guards' verdict; `request.message` is already its redacted text. */
+  readonly input: InputInspection;
+  readonly request: TurnRequest;
+  readonly conversationId: string;
+  readonly turnId: string;
+  /** What retrieval found, and how (cache, keyword index, retrievers that failed). */
+  readonly search: SearchResult;
+  /** What a model is shown of the conversation (none when no model answers). */
+  readonly memory: ConversationMemory;
+  /** The conversation's stored memory when the turn began (what its messages follow). */
+  readonly start: CachedStart;
+  /** Milliseconds per preparation stage (bot, guard, retrieval, prepare). */
+  readonly timings: Readonly<Record<string, number | undefined>>;
+  readonly receivedAt: Date;
+  /** When the turn began (performance.now()), for the first-token and total timings. */
+  readonly startedAt: number;
+}

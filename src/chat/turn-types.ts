@@ -1,0 +1,87 @@
+// What a turn is asked, what it returns and what it records of itself: the chat layer's data.
+import type { Attempt, ChatMessage } from '../models/index.js';
+import type { Citation } from './extractive-answer.js';
+
+export interface TurnRequest {
+  tenantId: string;
+  /** The bot answering (default: the tenant's default bot). */
+  botId?: string;
+  message: string;
+  conversationId?: string;
+  /** Earlier messages sent by the client (OpenAI-style APIs); otherwise read from the conversation. */
+  history?: ChatMessage[];
+  /** Stages before the turn (auth, guard), in ms, for the trace. */
+  timings?: Record<string, number>;
+  /** Added to the trace as they are (e.g. the OpenTelemetry trace id). */
+  traceExtras?: Record<string, unknown>;
+  /** Answer with the bot's cheapest priced model (over budget under the `cheapest` policy). */
+  preferCheapest?: boolean;
+}
+
+/** What a turn records of itself (stored in turn_traces, served at GET /v1/turns/{id}/trace). */
+export interface TurnTrace {
+  turn_id: string;
+  conversation_id: string;
+  bot: string;
+  mode: AnswerMode;
+  model: string | null;
+  attempts: Attempt[];
+  completed: boolean;
+  error: string | null;
+  retriever: string;
+  degraded: { retriever: string; message: string }[];
+  retrieval_cache: 'hit' | 'miss' | null;
+  /** Where keyword search was answered: the in-memory copy or the database (null: cache hit, or no search). */
+  keyword_index: 'memory' | 'database' | null;
+  retrieved: {
+    chunk_id: number;
+    document_id: string;
+    title: string;
+    heading_path: string;
+    score: number;
+    signals: Record<string, { rank: number; score: number }>;
+    flagged?: boolean;
+  }[];
+  prompt_version: string;
+  routing: { route: string; reasons: string[] } | null;
+  relevance: { coverage: number; threshold: number };
+  context: { tokens: unknown; dropped: unknown; history_messages: number } | null;
+  usage: Usage;
+  prompt: { system: string; messages: ChatMessage[] } | null;
+  guard: {
+    input: { action: string; decisions: { kind: string; rule: string }[]; injection_score: number | null };
+    output: Record<string, number | undefined>;
+    output_cut_off: boolean;
+  };
+  /** Milliseconds per stage: auth, bot, guard, retrieval, assembly, model_first_token, first_token, total. */
+  timings_ms: Record<string, number | undefined>;
+  started_at: string;
+  /** Guard decisions, cost and the OpenTelemetry trace id are added by the layers that know them. */
+  [extra: string]: unknown;
+}
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  model: string;
+  /** What the model tokens cost by the price table (0 without a model or a price). */
+  cost_usd: number;
+}
+
+/** How the answer was made: by a model, extractively (no model configured), or extractively because no model answered. */
+export type AnswerMode = 'generated' | 'extractive' | 'degraded' | 'not_found' | 'refused';
+
+/** What a finished turn returns to the client. */
+export interface TurnResult {
+  conversation_id: string;
+  turn_id: string;
+  answer: string;
+  citations: Citation[];
+  usage: Usage;
+  mode: AnswerMode;
+  /** The model that answered, when one did. */
+  model?: string;
+  /** The bot that answered. */
+  bot: string;
+}

@@ -1,0 +1,98 @@
+// The one guard interface. A guard acts in one or more phases of a turn: on the user's message
+// before anything else sees it (input), on the retrieved passages before the prompt is built
+// (passages), and on every piece of the answer before the user sees it (output). A bot's policy
+// names the guards it runs, in order; the pipeline runs whatever list it is given.
+import type { GuardName, GuardPolicy } from './guard-policy.js';
+
+/** One check that fired; `rule` names the rule, never the matched text. */
+export interface GuardDecision {
+  kind: 'size' | 'injection' | 'topic' | 'pii' | 'model';
+  rule: string;
+}
+
+/** The verdict on a message so far, handed from one input guard to the next. */
+export interface InputInspection {
+  action: 'allow' | 'redact' | 'block';
+  /** The message with PII redacted per policy: what may be stored, logged and sent to a model. */
+  text: string;
+  decisions: GuardDecision[];
+  /** What to answer instead, when the action is `block` (the first guard that blocked says it). */
+  refusal?: string;
+  /** The injection classifier's score, for traces (and for guards that follow it). */
+  injectionScore?: number;
+}
+
+/** A retrieved passage as the passage phase sees it. */
+export interface GuardedPassage {
+  /** Ingestion found instructions aimed at a model in it (indirect injection). */
+  flagged?: boolean;
+}
+
+/** What the output phase puts every piece of the answer through (across piece boundaries). */
+export interface OutputFilter {
+  /** The part of `piece` (with what was held back before) that is safe to send now. */
+  push(piece: string): string;
+  /** What was still held back, once the answer is over. */
+  end(): string;
+  /** The answer must stop here (e.g. the system prompt was being recited). */
+  readonly cutOff: boolean;
+  /** What the filter changed, by kind, for the trace and metrics. */
+  readonly counts: Readonly<Record<string, number | undefined>>;
+}
+
+export interface Guard {
+  readonly name: GuardName;
+  /** Input phase: the verdict after this guard, given the verdict so far. */
+  input?(inspection: InputInspection, policy: GuardPolicy): InputInspection | Promise<InputInspection>;
+  /** Passage phase: the passages the answer may use, in the order it should prefer them. */
+  passages?<P extends GuardedPassage>(passages: P[], policy: GuardPolicy): P[];
+  /** Output phase: a filter for one answer. */
+  output?(policy: GuardPolicy, context: { systemPrompt: string }): OutputFilter;
+}
+
+/** Runs the input phase of `guards` in order over a message. */
+export async function inspectWith(
+  guards: readonly Guard[],
+  text: string,
+  policy: GuardPolicy,
+): Promise<InputInspection> {
+  let inspection: InputInspection = { action: 'allow', text, decisions: [] };
+  for (const guard of guards) {
+    // Synchronous guards stay synchronous: no promise per guard on the critical path.
+    const next = guard.input?.(inspection, policy);
+    if (next) inspection = next instanceof Promise ? await next : next;
+  }
+  return inspection;
+}
+
+/** Runs the passage phase of `guards` in order. */
+export function guardPassages<P extends GuardedPassage>(
+  guards: readonly Guard[],
+  passages: P[],
+  policy: GuardPolicy,
+): P[] {
+  let kept = passages;
+  for (const guard of guards) if (guard.passages) kept = guard.passages(kept, policy);
+  return kept;
+}
+
+/** One output filter made of the output phase of `guards`, applied in order. */
+export function outputFilter(
+  guards: readonly Guard[],
+  policy: GuardPolicy,
+  context: { systemPrompt: string },
+): OutputFilter {
+  const filters = guards.flatMap((guard) => (guard.output ? [guard.output(policy, context)] : []));
+  if (filters.length === 1) return filters[0]!;
+  return {
+    push: (piece) => filters.reduce((text, filter) => filter.push(text), piece),
+    // What each filter still holds goes through the ones after it, each ending in turn.
+    end: () => filters.reduce((text, filter) => filter.push(text) + filter.end(), ''),
+    get cutOff() {
+      return filters.some((filter) => filter.cutOff);
+    },
+    get counts() {
+      return Object.assign({}, ...filters.map((filter) => filter.counts));
+    },
+  };
+}
