@@ -4,7 +4,8 @@
 // so on a shared machine its p99 measures the load as much as the guard.
 // Usage: npx tsx bench/guard-latency.ts FILE (JSON lines {text, label} or CSV prompt,type)
 import { readFileSync } from 'node:fs';
-import { formatOf, inspectInput, parseLabelledTexts, percentile } from '../src/guard/index.js';
+import { formatOf, parseLabelledTexts, percentile } from '../src/eval/index.js';
+import { inspectInput } from '../src/guard/index.js';
 
 const file = process.argv[2];
 if (!file) throw new Error('usage: npx tsx bench/guard-latency.ts FILE');

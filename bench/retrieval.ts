@@ -30,6 +30,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ensureTenant } from '../src/app/index.js';
 import {
   EmbeddingBackfill,
   HybridRetriever,
@@ -38,7 +39,6 @@ import {
   type Retriever,
   VectorRetriever,
 } from '../src/knowledge/index.js';
-import { ensureTenant } from '../src/server/index.js';
 import { ensureVectorTable } from '../src/storage/index.js';
 import { type Backend, createBenchStore } from './support/bench-store.js';
 import { bulkInsert, ingestThroughPipeline, type LoadTiming } from './support/load-corpus.js';

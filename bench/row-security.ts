@@ -5,10 +5,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { ensureTenant } from '../src/app/index.js';
 import { loadConfig } from '../src/config/index.js';
-import { percentile } from '../src/guard/index.js';
+import { percentile } from '../src/eval/index.js';
 import { ensureKnowledgeBase } from '../src/knowledge/index.js';
-import { ensureTenant } from '../src/server/index.js';
 import { openDatabase } from '../src/storage/index.js';
 import { createLogger } from '../src/telemetry/index.js';
 

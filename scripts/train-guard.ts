@@ -3,7 +3,7 @@
 // Data paths default to the shared copies; override with GUARD_TRAIN_FILES (comma-separated).
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { formatOf, parseLabelledTexts } from '../src/guard/evaluate/labelled-texts.js';
+import { formatOf, parseLabelledTexts } from '../src/eval/guard/labelled-texts.js';
 import { trainInjectionModel } from '../src/guard/injection/train-classifier.js';
 
 const DATA = process.env.GUARD_DATA_DIR ?? path.resolve(import.meta.dirname, '../../shared/data');

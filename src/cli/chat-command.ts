@@ -2,8 +2,8 @@
 // turns are admitted, accounted in /v1/usage, counted in the metrics and traced), with citations
 // after each answer. Reads lines from stdin (interactive or piped).
 import { createInterface } from 'node:readline';
+import { createRuntime, DEFAULT_TENANT, ensureTenant } from '../app/index.js';
 import type { TurnContext, TurnRunner } from '../orchestrator/index.js';
-import { createRuntime, DEFAULT_TENANT, ensureTenant } from '../server/index.js';
 import { cliCaller, commandContext } from './command-context.js';
 
 export async function chatCommand(options: { tenant: string; bot?: string }): Promise<void> {

@@ -1,8 +1,9 @@
 // What every command needs: the parsed config, a logger on stderr, and one way to report
 // failures (a clear message and a non-zero exit, never a stack trace for a user mistake).
+
+import type { Caller } from '../accounting/index.js';
 import { type Config, ConfigError, loadConfig } from '../config/index.js';
 import { isParleyError } from '../errors/index.js';
-import type { Caller } from '../gateway/index.js';
 import { createLogger, type Logger } from '../telemetry/index.js';
 
 export interface CommandContext {

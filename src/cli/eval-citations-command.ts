@@ -5,10 +5,10 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createRuntime, ensureTenant } from '../app/index.js';
 import { ParleyError } from '../errors/index.js';
-import { evaluateCitations, parseCitationQuestions } from '../eval/evaluate-citations.js';
+import { evaluateCitations, parseCitationQuestions } from '../eval/index.js';
 import { ensureKnowledgeBase } from '../knowledge/index.js';
-import { createRuntime, ensureTenant } from '../server/index.js';
 import { collectFiles } from './collect-files.js';
 import { cliCaller, commandContext } from './command-context.js';
 import { keywordIndexOption } from './eval-command.js';

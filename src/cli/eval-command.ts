@@ -6,14 +6,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createRuntime, ensureTenant } from '../app/index.js';
 import { ParleyError } from '../errors/index.js';
-import {
-  ensureKnowledgeBase,
-  ingestBeirCorpus,
-  readBeirDataset,
-  scoreRetrieval,
-} from '../knowledge/index.js';
-import { createRuntime, ensureTenant } from '../server/index.js';
+import { ingestBeirCorpus, readBeirDataset, scoreRetrieval } from '../eval/index.js';
+import { ensureKnowledgeBase } from '../knowledge/index.js';
 import { commandContext } from './command-context.js';
 
 /** `--keyword-index`: where an evaluation's keyword search runs (memory, as a server does, by default). */

@@ -6,15 +6,14 @@
 import { readFile } from 'node:fs/promises';
 import { validationError } from '../errors/index.js';
 import {
-  DEFAULT_GUARD_POLICY,
   formatOf,
-  inspectInput,
   PRESIDIO_LABELS,
   parseLabelledTexts,
   parsePresidioRecords,
   scoreDetector,
   scorePii,
-} from '../guard/index.js';
+} from '../eval/index.js';
+import { DEFAULT_GUARD_POLICY, inspectInput } from '../guard/index.js';
 
 const f = (value: number) => value.toFixed(4);
 const ms = (value: number) => value.toFixed(3);

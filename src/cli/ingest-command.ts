@@ -1,8 +1,8 @@
 // `parley ingest PATH...`: ingests files and folders into the default knowledge base with a
 // progress bar, then a summary. Bad files are named and skipped; any failure exits non-zero.
 import cliProgress from 'cli-progress';
+import { createRuntime, DEFAULT_TENANT, ensureTenant } from '../app/index.js';
 import { ensureKnowledgeBase } from '../knowledge/index.js';
-import { createRuntime, DEFAULT_TENANT, ensureTenant } from '../server/index.js';
 import { collectFiles } from './collect-files.js';
 import { commandContext } from './command-context.js';
 import { ingestFiles } from './ingest-files.js';

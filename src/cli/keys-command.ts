@@ -1,7 +1,8 @@
 // `parley keys create --tenant NAME [--publishable --bot BOT --origin URL...]`: creates an API key
 // (a secret one, or a publishable one for the web widget); the key alone is the last stdout line.
+
+import { createApiKey } from '../app/index.js';
 import { validationError } from '../errors/index.js';
-import { createApiKey } from '../server/index.js';
 import { openDatabase } from '../storage/index.js';
 import { commandContext } from './command-context.js';
 

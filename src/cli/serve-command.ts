@@ -2,8 +2,8 @@
 // folder into the default knowledge base first. Shuts down gracefully on SIGINT/SIGTERM.
 
 import v8 from 'node:v8';
+import { createApp, createRuntime, DEFAULT_TENANT, ensureTenant } from '../app/index.js';
 import { ensureKnowledgeBase } from '../knowledge/index.js';
-import { createApp, createRuntime, DEFAULT_TENANT, ensureTenant } from '../server/index.js';
 import { collectFiles } from './collect-files.js';
 import { commandContext } from './command-context.js';
 import { ingestFiles } from './ingest-files.js';

@@ -3,7 +3,6 @@
 // instructions hidden in documents. Output: streaming redaction, link allowlist, system-prompt
 // leak protection.
 
-export * from './evaluate/index.js';
 export {
   type Guard,
   type GuardDecision,

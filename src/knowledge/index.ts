@@ -1,7 +1,6 @@
 // Knowledge layer: ingestion (parse, chunk, durable jobs) and retrieval (keyword, fusion).
 
 export { countTokens } from './chunk/index.js';
-export * from './evaluate/index.js';
 export * from './ingest/index.js';
 export { type DocumentFormat, detectFormat } from './parse/index.js';
 export * from './retrieve/index.js';

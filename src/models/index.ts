@@ -1,6 +1,5 @@
-// Models: the provider seams over the AI SDK (embeddings now; chat models and the model chain next).
+// Models: the provider seams over the AI SDK (chat models, the model chain, routing between chains; embeddings).
 
-export * from './chat/index.js';
 export {
   createEmbedder,
   type Embedder,
@@ -8,4 +7,6 @@ export {
   type EmbeddingSettings,
   type EmbedOptions,
 } from './embeddings/index.js';
+export * from './generation/index.js';
 export { isRetryableStatus, providerError } from './provider-error.js';
+export { ModelRouter, type RouteDecision, type RoutingRule } from './routing/model-router.js';

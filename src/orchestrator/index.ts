@@ -1,5 +1,41 @@
-// Orchestrator layer: the turn runner, the one owner of a turn's lifecycle, and its events.
+// Orchestrator layer: the turn runner (the one owner of a turn's lifecycle) and its events; the
+// turn pipeline it drives: bots, preparation, prompts and context budgeting, the extractive
+// answerer, conversation memory and storage.
+
+export {
+  BOT_ID,
+  type BotDefaults,
+  type BotSettings,
+  botSettingsSchema,
+  DEFAULT_BOT,
+} from './bots/bot-settings.js';
+export { type BotProfile, Bots, type BotView } from './bots/bots.js';
+export { ChatService, type ChatServiceDeps } from './chat-service.js';
+export {
+  conversationExists,
+  deleteTrace,
+  getMessages,
+  getTrace,
+  type MessageRecord,
+} from './conversation-store.js';
+export {
+  type Citation,
+  DEGRADED_LABEL,
+  EXTRACTIVE_LABEL,
+  extractiveAnswer,
+  NOTHING_FOUND,
+} from './extractive-answer.js';
+export { SYSTEM_PROMPT } from './grounded-prompt.js';
+export {
+  listPromptVersions,
+  type PromptVersion,
+  promptVersionId,
+  registerPrompt,
+  SERVER_PROMPT,
+} from './prompt-versions.js';
+export { Turn } from './turn.js';
 export type { TurnEvent } from './turn-events.js';
+export type { TurnPlan } from './turn-plan.js';
 export {
   type PreparedTurn,
   RunningTurn,
@@ -9,3 +45,4 @@ export {
   TurnRunner,
   type TurnRunnerDeps,
 } from './turn-runner.js';
+export type { AnswerMode, TurnRequest, TurnResult, TurnTrace, Usage } from './turn-types.js';

@@ -3,7 +3,7 @@
 // retrieval came from the cache and found something relevant) and as OpenTelemetry spans. Spans
 // for the stages are made after the fact from the turn's own timings, so tracing adds nothing to
 // the critical path.
-import type { Turn } from '../chat/index.js';
+
 import {
   type Metrics,
   recordChildSpan,
@@ -11,6 +11,7 @@ import {
   SpanStatusCode,
   type Tracing,
 } from '../telemetry/index.js';
+import type { Turn } from './turn.js';
 
 /** What is recorded of a finished turn (a `Turn`, once finished). */
 export type RecordedTurn = Pick<Turn, 'outcome' | 'trace' | 'startedAtEpoch'>;

@@ -1,7 +1,8 @@
 // What a running turn tells its front end, in order: `meta` once, `token` for each piece of the
 // answer, then `citations` and `done`, or `error` when the answer broke off. Every front end
 // (JSON, SSE, the OpenAI shape, the CLI, evaluation) translates these and nothing else.
-import type { Citation, TurnResult } from '../chat/index.js';
+import type { Citation } from './extractive-answer.js';
+import type { TurnResult } from './turn-types.js';
 
 export type TurnEvent =
   /** The turn is admitted and prepared: what the client needs to continue the conversation. */

@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { TurnRequest, TurnResult } from '../chat/index.js';
 import { ParleyError } from '../errors/index.js';
 import { createMetrics, createTracing } from '../telemetry/index.js';
 import type { TurnEvent } from './turn-events.js';
 import { type PreparedTurn, TurnRunner, type TurnRunnerDeps } from './turn-runner.js';
+import type { TurnRequest, TurnResult } from './turn-types.js';
 
 const caller = { tenantId: 't1', keyId: 'k1', ip: '127.0.0.1' };
 

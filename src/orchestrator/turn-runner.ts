@@ -4,11 +4,12 @@
 // limits and budgets, once) -> record (metrics and spans). Front ends — JSON, SSE, the
 // OpenAI-compatible endpoint, `parley chat`, the evaluation commands — only translate its events,
 // so every turn gets the same accounting, limits, metrics, spans and trace whichever way it came.
-import type { TurnRequest, TurnResult } from '../chat/index.js';
-import type { Caller, Gateway } from '../gateway/index.js';
+
+import type { Caller, TurnAccounting } from '../accounting/index.js';
 import { type Metrics, SpanStatusCode, type Tracing } from '../telemetry/index.js';
 import { type RecordedTurn, recordTurn, type TurnSpan } from './record-turn.js';
 import type { TurnEvent } from './turn-events.js';
+import type { TurnRequest, TurnResult } from './turn-types.js';
 
 /** What a turn is asked: the message and where it belongs. */
 export type TurnInput = Pick<TurnRequest, 'tenantId' | 'botId' | 'message' | 'conversationId' | 'history'>;
@@ -57,7 +58,8 @@ export interface PreparedTurn extends RecordedTurn {
 export interface TurnRunnerDeps {
   /** Prepares a turn: bot, input guard, conversation and retrieval (the chat pipeline). */
   chat: { begin(request: TurnRequest): Promise<PreparedTurn> };
-  gateway: Pick<Gateway, 'admitTurn' | 'settleTurn'>;
+  /** Admission before the turn (limits, budgets) and its settlement after (the edge's gateway). */
+  gateway: TurnAccounting;
   gate: TurnAdmission;
   metrics: Metrics;
   tracing: Tracing;

@@ -6,12 +6,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { Counter, Gauge } from 'prom-client';
+import type { Runtime } from '../app/runtime.js';
+import { ensureTenant } from '../edge/auth/api-keys.js';
+import { createAuthHook } from '../edge/auth/authenticate.js';
+import { type LimitState, limitHeaders } from '../edge/index.js';
 import { ParleyError } from '../errors/index.js';
-import { type LimitState, limitHeaders } from '../gateway/index.js';
 import { ensureKnowledgeBase, queueState } from '../knowledge/index.js';
 import type { Metrics } from '../telemetry/index.js';
-import { ensureTenant } from './auth/api-keys.js';
-import { createAuthHook } from './auth/authenticate.js';
 import { errorHandler } from './error-handler.js';
 import { botRoutes } from './routes/bot-routes.js';
 import { chatRoutes } from './routes/chat-routes.js';
@@ -21,7 +22,6 @@ import { healthRoutes } from './routes/health-routes.js';
 import { openAiRoutes } from './routes/openai-routes.js';
 import { usageRoutes } from './routes/usage-routes.js';
 import { webRoutes } from './routes/web-routes.js';
-import type { Runtime } from './runtime.js';
 import { createWidgetAccess, loadServerSecret, VisitorTokens } from './widget/index.js';
 
 /** Whether a parsed JSON value (or params, or query) holds a string with a NUL character. */

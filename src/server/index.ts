@@ -1,5 +1,2 @@
-// Server layer: the HTTP app, auth and the process runtime.
-
+// The HTTP server: Fastify, the routes as thin adapters over the services, SSE, the error handler.
 export { createApp, DEFAULT_TENANT, type ParleyApp } from './app.js';
-export { createApiKey, ensureTenant, KeyVerifier } from './auth/api-keys.js';
-export { createRuntime, type Runtime, type RuntimeOptions } from './runtime.js';

@@ -1,7 +1,7 @@
 // What the turn runner needs to know of an HTTP request: who is accounted for the turn, the
 // caller's trace context, when the request arrived, and when its client goes away.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Caller } from '../gateway/index.js';
+import type { Caller } from '../accounting/index.js';
 import type { TurnContext } from '../orchestrator/index.js';
 
 export function callerOf(request: FastifyRequest): Caller {

@@ -3,8 +3,8 @@
 // stop, retry, a conversation that survives a reload, and errors said plainly.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureTenant } from '../../src/app/index.js';
 import { ensureKnowledgeBase } from '../../src/knowledge/index.js';
-import { ensureTenant } from '../../src/server/index.js';
 import {
   ensureWebBuild,
   launchChromium,

@@ -4,8 +4,8 @@
 // figures as the API, lists the not-found question, and shows a turn's trace with its attempts.
 import type { Browser, ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey, ensureTenant } from '../../src/app/index.js';
 import { ensureKnowledgeBase } from '../../src/knowledge/index.js';
-import { createApiKey, ensureTenant } from '../../src/server/index.js';
 import { ensureWebBuild, launchChromium, listen, screenshot } from '../support/browser.js';
 import { call } from '../support/http.js';
 import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';

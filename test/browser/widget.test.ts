@@ -4,8 +4,8 @@
 // on an origin the key does not list is refused.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey, ensureTenant } from '../../src/app/index.js';
 import { ensureKnowledgeBase } from '../../src/knowledge/index.js';
-import { createApiKey, ensureTenant } from '../../src/server/index.js';
 import {
   ensureWebBuild,
   launchChromium,

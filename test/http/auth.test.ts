@@ -1,7 +1,7 @@
 // API keys and tenant isolation through the HTTP API: loopback-only without keys, 401 once a key
 // exists, and no tenant can read, change or delete another tenant's data.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../../src/server/index.js';
+import { createApiKey } from '../../src/app/index.js';
 import { call } from '../support/http.js';
 import { BACKENDS, eventually, startTestServer, type TestServer } from '../support/test-backend.js';
 

@@ -1,9 +1,9 @@
 // Chat through the HTTP API (JSON and SSE), conversations, traces and retrieval scoping, on
 // PGlite (BM25) and on the PostgreSQL server (built-in full-text fallback).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXTRACTIVE_LABEL, NOTHING_FOUND } from '../../src/chat/index.js';
+import { ensureTenant } from '../../src/app/index.js';
 import { ensureKnowledgeBase } from '../../src/knowledge/index.js';
-import { ensureTenant } from '../../src/server/index.js';
+import { EXTRACTIVE_LABEL, NOTHING_FOUND } from '../../src/orchestrator/index.js';
 import { call, parseSse } from '../support/http.js';
 import { BACKENDS, eventually, startTestServer, type TestServer } from '../support/test-backend.js';
 

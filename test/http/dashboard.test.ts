@@ -3,8 +3,8 @@
 // bounded range; a publishable key is refused.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Dashboard } from '../../src/chat/index.js';
-import { createApiKey, ensureTenant } from '../../src/server/index.js';
+import type { Dashboard } from '../../src/accounting/index.js';
+import { createApiKey, ensureTenant } from '../../src/app/index.js';
 import { call } from '../support/http.js';
 import { BACKENDS, startTestServer, type TestServer } from '../support/test-backend.js';
 

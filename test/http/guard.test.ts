@@ -3,8 +3,8 @@
 // redacted on the stream, links filtered and a system-prompt recital cut; passages with
 // instructions aimed at a model are flagged at ingestion and kept out of the prompt per policy.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensureTenant } from '../../src/app/index.js';
 import { ensureKnowledgeBase } from '../../src/knowledge/index.js';
-import { ensureTenant } from '../../src/server/index.js';
 import { call, parseSse } from '../support/http.js';
 import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';
 import { eventually, startTestServer, type TestServer } from '../support/test-backend.js';

@@ -5,9 +5,9 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { describe, expect, inject, it } from 'vitest';
+import { createRuntime, ensureTenant } from '../../src/app/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { ensureKnowledgeBase } from '../../src/knowledge/index.js';
-import { createRuntime, ensureTenant } from '../../src/server/index.js';
 import { createLogger } from '../../src/telemetry/index.js';
 import { BACKENDS, eventually, prepareDataDir } from '../support/test-backend.js';
 

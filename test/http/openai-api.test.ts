@@ -2,8 +2,8 @@
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey, ensureTenant } from '../../src/app/index.js';
 import { ensureKnowledgeBase } from '../../src/knowledge/index.js';
-import { createApiKey, ensureTenant } from '../../src/server/index.js';
 import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';
 import { startTestServer, type TestServer } from '../support/test-backend.js';
 

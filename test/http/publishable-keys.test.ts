@@ -2,8 +2,8 @@
 // rate limit keyed by key+IP and key+visitor, and a visitor reads only the conversations it started.
 // Secret keys and the keyless loopback mode are unchanged.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey, ensureTenant } from '../../src/app/index.js';
 import { ensureKnowledgeBase } from '../../src/knowledge/index.js';
-import { createApiKey, ensureTenant } from '../../src/server/index.js';
 import { call } from '../support/http.js';
 import { BACKENDS, startTestServer, type TestServer } from '../support/test-backend.js';
 

@@ -2,7 +2,7 @@
 // shared through the real Redis by two app instances; and the fallback to memory when Redis is down.
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createApiKey } from '../../src/server/index.js';
+import { createApiKey } from '../../src/app/index.js';
 import { call } from '../support/http.js';
 import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';
 import { metricValue, QUESTION, stubModels, tenantWithKey } from '../support/tenant-fixtures.js';

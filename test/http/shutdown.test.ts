@@ -3,8 +3,8 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createApp, createRuntime } from '../../src/app/index.js';
 import { loadConfig } from '../../src/config/index.js';
-import { createApp, createRuntime } from '../../src/server/index.js';
 import { createLogger } from '../../src/telemetry/index.js';
 import { call } from '../support/http.js';
 import { prepareDataDir } from '../support/test-backend.js';

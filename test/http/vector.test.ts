@@ -1,9 +1,9 @@
 // Hybrid retrieval with PARLEY_EMBEDDINGS: the real AI SDK client against the stub provider,
 // pgvector on PGlite; keyword-only with a clear note where pgvector is missing (the server).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureTenant } from '../../src/app/index.js';
 import { ensureKnowledgeBase } from '../../src/knowledge/index.js';
 import { EmbeddingBackfill } from '../../src/knowledge/ingest/index.js';
-import { ensureTenant } from '../../src/server/index.js';
 import { createLogger } from '../../src/telemetry/index.js';
 import { call } from '../support/http.js';
 import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';

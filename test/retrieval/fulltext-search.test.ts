@@ -1,8 +1,8 @@
 // The keyword search of a PostgreSQL server without pg_textsearch (parley_fulltext_search): it
 // ranks by how rare the matched words are, keeps OR semantics, and never leaves the tenant.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureTenant } from '../../src/app/index.js';
 import { ensureKnowledgeBase, KeywordRetriever } from '../../src/knowledge/index.js';
-import { ensureTenant } from '../../src/server/index.js';
 import { startTestServer, type TestServer } from '../support/test-backend.js';
 
 let server: TestServer;

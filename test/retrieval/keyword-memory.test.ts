@@ -3,8 +3,8 @@
 // up with changes made behind its back (the search_generations trigger), and hands tenants that do
 // not fit its budget to the database. On both backends (the trigger is relational behaviour).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureTenant } from '../../src/app/index.js';
 import { ensureKnowledgeBase, type SearchOptions } from '../../src/knowledge/index.js';
-import { ensureTenant } from '../../src/server/index.js';
 import { call } from '../support/http.js';
 import {
   BACKENDS,

@@ -3,8 +3,8 @@
 // every table that holds tenant data; the server's secrets are out of their reach.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { promptVersionId } from '../../src/chat/index.js';
 import { loadConfig } from '../../src/config/index.js';
+import { promptVersionId } from '../../src/orchestrator/index.js';
 import { WALLED_TABLES } from '../../src/storage/database.js';
 import { type Database, openDatabase } from '../../src/storage/index.js';
 import { createLogger } from '../../src/telemetry/index.js';

@@ -1,8 +1,8 @@
 // Helpers for gateway tests: a tenant with a key and one document to answer from, stub-provider
 // model settings, and reading one metric's value from /metrics.
 import type { FastifyInstance } from 'fastify';
+import { createApiKey, type Runtime } from '../../src/app/index.js';
 import { ensureKnowledgeBase } from '../../src/knowledge/index.js';
-import { createApiKey, type Runtime } from '../../src/server/index.js';
 import { call } from './http.js';
 
 export const TIDES =

@@ -6,15 +6,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { createApp, createRuntime, ensureTenant, type ParleyApp, type Runtime } from '../../src/app/index.js';
 import { type Config, loadConfig } from '../../src/config/index.js';
 import { ensureKnowledgeBase } from '../../src/knowledge/index.js';
-import {
-  createApp,
-  createRuntime,
-  ensureTenant,
-  type ParleyApp,
-  type Runtime,
-} from '../../src/server/index.js';
 import { createLogger, type Logger } from '../../src/telemetry/index.js';
 
 export type BackendKind = 'pglite' | 'postgres';

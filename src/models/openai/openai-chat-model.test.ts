@@ -3,8 +3,8 @@ import { APICallError } from '@ai-sdk/provider';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type StubProvider, startStubProvider } from '../../../test/support/stub-provider/index.js';
 import { ParleyError } from '../../errors/index.js';
-import { retryAfterMs } from '../chat/model-chain.js';
-import type { GenerationRequest, TokenUsage } from '../chat/types.js';
+import { retryAfterMs } from '../generation/model-chain.js';
+import type { GenerationRequest, TokenUsage } from '../generation/types.js';
 import { OpenAIChatModel } from './openai-chat-model.js';
 
 let stub: StubProvider;

@@ -11,7 +11,7 @@
 import { APICallError } from '@ai-sdk/provider';
 import { createParser } from 'eventsource-parser';
 import { type Dispatcher, request as httpRequest } from 'undici';
-import type { ChatModel, GenerationRequest, TokenUsage } from '../chat/types.js';
+import type { ChatModel, GenerationRequest, TokenUsage } from '../generation/types.js';
 import { isRetryableStatus, providerError } from '../provider-error.js';
 
 export interface OpenAIChatModelOptions {

@@ -3,7 +3,7 @@
 // until changed.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { Runtime } from '../runtime.js';
+import type { Runtime } from '../../app/runtime.js';
 
 const idParams = z.object({ id: z.string().min(1).max(63) });
 const name = z.string().trim().min(1).max(200);

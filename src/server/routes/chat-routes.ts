@@ -1,6 +1,8 @@
 // POST /v1/chat (JSON, or SSE with stream:true / Accept: text/event-stream), conversations and traces.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { Runtime } from '../../app/runtime.js';
+import { notFound, ParleyError } from '../../errors/index.js';
 import {
   BOT_ID,
   conversationExists,
@@ -8,10 +10,8 @@ import {
   getMessages,
   getTrace,
   listPromptVersions,
-} from '../../chat/index.js';
-import { notFound, ParleyError } from '../../errors/index.js';
+} from '../../orchestrator/index.js';
 import { toErrorResponse } from '../error-handler.js';
-import type { Runtime } from '../runtime.js';
 import { openSse } from '../sse.js';
 import { turnContext } from '../turn-context.js';
 import { assertVisitorOwns, bindVisitorConversation } from '../widget/index.js';

@@ -3,8 +3,8 @@
 // hook like every route that is not chat.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { readDashboard } from '../../chat/index.js';
-import type { Runtime } from '../runtime.js';
+import { readDashboard } from '../../accounting/index.js';
+import type { Runtime } from '../../app/runtime.js';
 import { tenantDb } from './tenant-db.js';
 
 const DAY_MS = 86_400_000;

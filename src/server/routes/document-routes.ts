@@ -2,9 +2,9 @@
 // list, get and delete are scoped to the caller's tenant.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { Runtime } from '../../app/runtime.js';
 import { isParleyError, notFound, ParleyError } from '../../errors/index.js';
 import { deleteDocument, getDocument, getJob, listDocuments, type Upload } from '../../knowledge/index.js';
-import type { Runtime } from '../runtime.js';
 import { tenantDb } from './tenant-db.js';
 
 const jsonUpload = z.object({

@@ -1,7 +1,7 @@
 // Liveness, readiness (dependencies reachable, search capabilities) and Prometheus metrics.
 import type { FastifyInstance } from 'fastify';
+import type { Runtime } from '../../app/runtime.js';
 import type { Metrics } from '../../telemetry/index.js';
-import type { Runtime } from '../runtime.js';
 
 export function healthRoutes(app: FastifyInstance, runtime: Runtime, metrics: Metrics) {
   app.get('/healthz', async () => ({ status: 'ok' }));

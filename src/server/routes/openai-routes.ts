@@ -3,10 +3,10 @@
 // id is a bot; citations travel in extra fields (`citations`, `parley`) that plain clients ignore.
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { TurnResult } from '../../chat/index.js';
+import type { Runtime } from '../../app/runtime.js';
 import { isParleyError, ParleyError } from '../../errors/index.js';
+import type { TurnResult } from '../../orchestrator/index.js';
 import { toErrorResponse } from '../error-handler.js';
-import type { Runtime } from '../runtime.js';
 import { openSse } from '../sse.js';
 import { turnContext } from '../turn-context.js';
 

@@ -3,9 +3,9 @@
 // (the tenant's own budgets, which may tighten the server's defaults but never loosen them).
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { summarizeUsage, totalOf } from '../../accounting/index.js';
+import type { Runtime } from '../../app/runtime.js';
 import { validationError } from '../../errors/index.js';
-import { summarizeUsage, totalOf } from '../../usage/index.js';
-import type { Runtime } from '../runtime.js';
 import { callerOf } from '../turn-context.js';
 import { tenantDb } from './tenant-db.js';
 

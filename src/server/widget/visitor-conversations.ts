@@ -1,8 +1,9 @@
 // Which widget visitor owns which conversation: a publishable key may continue or read only the
 // conversations its own visitor started, so one visitor cannot read another's (403).
+
+import type { Principal } from '../../edge/auth/authenticate.js';
 import { ParleyError } from '../../errors/index.js';
 import type { QueryRunner } from '../../storage/index.js';
-import type { Principal } from '../auth/authenticate.js';
 
 const notYours = () =>
   new ParleyError('PARLEY_ERR_FORBIDDEN', 'this conversation was not started by this visitor');

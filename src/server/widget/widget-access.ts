@@ -8,9 +8,9 @@
 // then checked against its own key. @fastify/cors would need a delegator repeating the key lookup.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { publishableOrigins } from '../../edge/auth/api-keys.js';
 import { ParleyError } from '../../errors/index.js';
 import type { Database } from '../../storage/index.js';
-import { publishableOrigins } from '../auth/api-keys.js';
 import { VISITOR_HEADER, type VisitorTokens } from './visitor-token.js';
 
 /** What a publishable key may call: chatting, and reading back its visitor's conversations. */

@@ -5,8 +5,8 @@
 // Question files are JSONL, one `{"question": "...", "expected": ["Page.md"]}` per line.
 import path from 'node:path';
 import { z } from 'zod';
-import { ParleyError } from '../errors/index.js';
-import type { TurnContext, TurnRunner } from '../orchestrator/index.js';
+import { ParleyError } from '../../errors/index.js';
+import type { TurnContext, TurnRunner } from '../../orchestrator/index.js';
 
 const questionLine = z.object({
   question: z.string().trim().min(1),

@@ -1,8 +1,8 @@
 // Runs a BEIR dataset through Parley's own ingestion and retrieval and scores the ranking.
 // Chunks are mapped back to their corpus document (the document's source is the corpus id);
 // a document ranks where its best chunk ranks.
-import type { Ingestion } from '../ingest/index.js';
-import type { Retriever } from '../retrieve/index.js';
+import type { Ingestion } from '../../knowledge/ingest/index.js';
+import type { Retriever } from '../../knowledge/retrieve/index.js';
 import type { BeirDataset } from './beir-dataset.js';
 import { mrrAt, ndcgAt, recallAt } from './ranking-metrics.js';
 

@@ -3,7 +3,7 @@
 // jackhhao/jailbreak-classification). Pure: takes the file's content, not a path.
 import { parse as parseCsv } from 'csv-parse/sync';
 import { z } from 'zod';
-import type { LabelledText } from '../injection/train-classifier.js';
+import type { LabelledText } from '../../guard/injection/train-classifier.js';
 
 const TEXT_FIELDS = ['text', 'prompt', 'input', 'content'] as const;
 const LABEL_FIELDS = ['label', 'type', 'class', 'is_attack'] as const;

@@ -8,9 +8,9 @@
 import { isParleyError, notFound, ParleyError, validationError } from '../../errors/index.js';
 import { GuardPolicy } from '../../guard/index.js';
 import type { ModelCatalog, ModelChain } from '../../models/index.js';
+import { ModelRouter } from '../../models/routing/model-router.js';
 import { type Database, RefreshAheadCache } from '../../storage/index.js';
 import type { Logger } from '../../telemetry/index.js';
-import { ModelRouter } from '../model-router.js';
 import { type PromptVersion, promptVersionId, registerPrompt } from '../prompt-versions.js';
 import {
   BOT_ID,

@@ -3,13 +3,14 @@
 // refuse with 402, or answer with the cheapest model, per PARLEY_BUDGET_POLICY); after it, its
 // cost is added and a budget crossing the warning share, or fully spent, is logged, counted and
 // posted to the webhook, once (the crossing is seen by exactly one increment).
+
+import type { Caller } from '../accounting/index.js';
 import { ParleyError } from '../errors/index.js';
 import { type Database, RefreshAheadCache } from '../storage/index.js';
 import type { Logger } from '../telemetry/index.js';
 import { type BudgetOverrides, readBudgetOverrides, writeBudgetOverrides } from './budget-store.js';
 import type { BudgetWebhook } from './budget-webhook.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
-import type { Caller } from './rate-limits.js';
 import {
   type BudgetPeriod,
   type BudgetScope,

@@ -1,18 +1,12 @@
 // Builds everything a Parley process needs once, at start-up, from the config: the database,
 // the ingestion pool and runner, the retriever and the chat pipeline; and closes it in order.
-import {
-  type BotDefaults,
-  Bots,
-  ChatService,
-  registerPrompt,
-  SERVER_PROMPT,
-  SYSTEM_PROMPT,
-  TraceRetention,
-  WriteBehind,
-} from '../chat/index.js';
+
 import type { Config } from '../config/index.js';
-import { Gateway } from '../gateway/index.js';
+import { KeyVerifier } from '../edge/auth/api-keys.js';
+import { Gateway } from '../edge/index.js';
+import { TurnGate } from '../edge/turn-gate.js';
 import { GuardSet, ModelGuard } from '../guard/index.js';
+import { TraceRetention, WriteBehind } from '../jobs/index.js';
 import {
   CachedRetriever,
   EmbeddingBackfill,
@@ -25,7 +19,15 @@ import {
   VectorRetriever,
 } from '../knowledge/index.js';
 import { createEmbedder, ModelCatalog } from '../models/index.js';
-import { TurnRunner } from '../orchestrator/index.js';
+import {
+  type BotDefaults,
+  Bots,
+  ChatService,
+  registerPrompt,
+  SERVER_PROMPT,
+  SYSTEM_PROMPT,
+  TurnRunner,
+} from '../orchestrator/index.js';
 import {
   type Database,
   ensureVectorTable,
@@ -34,8 +36,6 @@ import {
   withMigrationLock,
 } from '../storage/index.js';
 import { createMetrics, createTracing, type Logger, type Metrics, type Tracing } from '../telemetry/index.js';
-import { KeyVerifier } from './auth/api-keys.js';
-import { TurnGate } from './turn-gate.js';
 
 export interface Runtime {
   config: Config;

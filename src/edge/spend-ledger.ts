@@ -3,8 +3,9 @@
 // with every turn's cost. With Redis the counters live there (INCRBYFLOAT, shared by every
 // replica; the first replica to need one seeds it from the table with SET NX); without it, or
 // while Redis is unreachable, this process keeps them.
+
+import { spendSince } from '../accounting/index.js';
 import type { Database } from '../storage/index.js';
-import { spendSince } from '../usage/index.js';
 import type { RedisConnection } from './redis-connection.js';
 
 export type BudgetScope = 'tenant' | 'key';

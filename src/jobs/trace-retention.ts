@@ -56,12 +56,3 @@ export class TraceRetention {
     return deleted;
   }
 }
-
-/** Deletes one turn's trace (tenant-scoped); false when the tenant has no such trace. */
-export async function deleteTrace(db: QueryRunner, tenantId: string, turnId: string): Promise<boolean> {
-  const rows = await db.query('delete from turn_traces where turn_id = $1 and tenant_id = $2 returning 1', [
-    turnId,
-    tenantId,
-  ]);
-  return rows.length > 0;
-}

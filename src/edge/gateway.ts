@@ -2,20 +2,23 @@
 // (but health, readiness and metrics), token limits and budgets before a turn, and after it the
 // accounting: cost by the price table, tokens and spend counted, a usage row written off the
 // critical path. Built once at start-up from the config; closed on shutdown.
+
+import {
+  type Admission,
+  type Caller,
+  insertUsage,
+  PriceTable,
+  type TurnAccounting,
+  type TurnFacts,
+  type UsageRecord,
+} from '../accounting/index.js';
 import type { Config } from '../config/index.js';
 import { type Database, GroupWriter } from '../storage/index.js';
 import type { Logger } from '../telemetry/index.js';
-import { insertUsage, PriceTable, type TokenCounts, type UsageRecord } from '../usage/index.js';
 import { BudgetWebhook } from './budget-webhook.js';
 import { Budgets } from './budgets.js';
 import { createGatewayMetrics, type GatewayMetrics, TenantLabels } from './gateway-metrics.js';
-import {
-  type Caller,
-  type LimitScope,
-  type LimitState,
-  RateLimitedError,
-  RateLimits,
-} from './rate-limits.js';
+import { type LimitScope, type LimitState, RateLimitedError, RateLimits } from './rate-limits.js';
 import { RedisConnection } from './redis-connection.js';
 import { SpendLedger } from './spend-ledger.js';
 
@@ -24,25 +27,7 @@ export interface BackgroundWriter {
   enqueue(name: string, task: () => Promise<void>): void;
 }
 
-/** What the accounting needs to know of a finished turn. */
-export interface TurnFacts {
-  botId: string;
-  conversationId: string;
-  turnId: string;
-  /** The model reference that answered, or `extractive` / `none` when no model did. */
-  model: string;
-  /** Whether a model answered (only then are there tokens to price). */
-  generated: boolean;
-  tokens: TokenCounts;
-}
-
-/** What a turn may do, decided before it starts. */
-export interface Admission {
-  /** Over budget under the `cheapest` policy: answer with the bot's cheapest priced model. */
-  preferCheapest: boolean;
-}
-
-export class Gateway {
+export class Gateway implements TurnAccounting {
   readonly metrics: GatewayMetrics;
   readonly prices: PriceTable;
   readonly budgets: Budgets;

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { notFound, ParleyError } from '../errors/index.js';
 import { type GuardSet, inspectWith, redactPii } from '../guard/index.js';
+import type { WriteBehind } from '../jobs/write-behind.js';
 import { type Retriever, type SearchResult, searchResult } from '../knowledge/index.js';
 import { type Database, GroupWriter } from '../storage/index.js';
 import type { Bots } from './bots/bots.js';
@@ -17,7 +18,6 @@ import {
 import { saveTurns } from './conversation-store.js';
 import { Turn, type TurnDeps } from './turn.js';
 import type { TurnRequest } from './turn-types.js';
-import type { WriteBehind } from './write-behind.js';
 
 /** Conversations whose first turn is answered but not stored yet, by id. */
 class PendingConversations {

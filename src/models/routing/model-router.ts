@@ -1,7 +1,7 @@
 // Routing: the small, fast model chain by default; the escalation chain when a configured rule
 // says the question needs more: a long question, a long conversation, or passages that only
 // partly cover the question. The escalation chain ends with the default models as fallbacks.
-import type { ModelChain } from '../models/index.js';
+import type { ModelChain } from '../generation/index.js';
 
 export interface RoutingRule {
   /** Escalate questions of at least this many tokens (0: never on length). */

@@ -2,6 +2,7 @@
 // finished into its result and trace and stored after the response. Driven by the turn runner.
 import { randomUUID } from 'node:crypto';
 import { guardPassages, type OutputFilter, outputFilter } from '../guard/index.js';
+import type { WriteBehind } from '../jobs/write-behind.js';
 import type { RetrievedChunk } from '../knowledge/index.js';
 import { type Attempt, type ChatMessage, ModelsUnavailableError, type TokenUsage } from '../models/index.js';
 import type { Database, GroupWriter } from '../storage/index.js';
@@ -22,7 +23,6 @@ import { citationsFor, groundedUserMessage } from './grounded-prompt.js';
 import { questionCoverage } from './relevance.js';
 import type { TurnPlan } from './turn-plan.js';
 import type { AnswerMode, TurnResult, TurnTrace, Usage } from './turn-types.js';
-import type { WriteBehind } from './write-behind.js';
 
 /** Conversations whose first turn is answered but not stored yet (their owner knows them). */
 export interface PendingRelease {

@@ -1,6 +1,6 @@
 // Scores an attack detector on a labelled set: precision, recall, F1, false-positive rate and
 // per-message latency percentiles.
-import type { LabelledText } from '../injection/train-classifier.js';
+import type { LabelledText } from '../../guard/injection/train-classifier.js';
 
 export interface DetectorScore {
   messages: number;

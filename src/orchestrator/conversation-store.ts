@@ -107,3 +107,12 @@ export async function getTrace(
   );
   return rows[0]?.trace;
 }
+
+/** Deletes one turn's trace (tenant-scoped); false when the tenant has no such trace. */
+export async function deleteTrace(db: QueryRunner, tenantId: string, turnId: string): Promise<boolean> {
+  const rows = await db.query('delete from turn_traces where turn_id = $1 and tenant_id = $2 returning 1', [
+    turnId,
+    tenantId,
+  ]);
+  return rows.length > 0;
+}

@@ -1,8 +1,8 @@
 // Scores PII detection against span-labelled data in the Presidio evaluation format
 // (`[{full_text, spans: [{entity_type, start_position, end_position}]}]`).
 import { z } from 'zod';
-import { detectPii } from '../pii/detect-pii.js';
-import { PII_TYPES, type PiiType } from '../pii/pii-types.js';
+import { detectPii } from '../../guard/pii/detect-pii.js';
+import { PII_TYPES, type PiiType } from '../../guard/pii/pii-types.js';
 
 /** Presidio entity labels that correspond to Parley's types; other labels are not scored. */
 export const PRESIDIO_LABELS: Record<string, PiiType> = {

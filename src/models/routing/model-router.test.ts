@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ModelChain } from '../models/index.js';
+import { ModelChain } from '../index.js';
 import { ModelRouter } from './model-router.js';
 
 const small = new ModelChain([]);

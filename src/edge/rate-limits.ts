@@ -10,16 +10,9 @@ import {
   RateLimiterRedis,
   RateLimiterRes,
 } from 'rate-limiter-flexible';
+import type { Caller } from '../accounting/index.js';
 import { ParleyError } from '../errors/index.js';
 import type { RedisConnection } from './redis-connection.js';
-
-/** Who is calling: the scopes a limit or budget applies to. */
-export interface Caller {
-  tenantId: string;
-  /** null for loopback requests served before any key exists. */
-  keyId: string | null;
-  ip: string;
-}
 
 export type LimitScope = 'key' | 'tenant' | 'ip';
 export type LimitKind = 'requests' | 'tokens';

@@ -1,0 +1,37 @@
+// Who a turn is accounted to and what is accounted of it: the terms the turn runner and the
+// edge (limits, budgets, usage rows) share.
+import type { TokenCounts } from './price-table.js';
+
+/** Who is calling: the scopes a limit or budget applies to. */
+export interface Caller {
+  tenantId: string;
+  /** null for loopback requests served before any key exists, and for commands (`parley chat`). */
+  keyId: string | null;
+  ip: string;
+}
+
+/** What the accounting needs to know of a finished turn. */
+export interface TurnFacts {
+  botId: string;
+  conversationId: string;
+  turnId: string;
+  /** The model reference that answered, or `extractive` / `none` when no model did. */
+  model: string;
+  /** Whether a model answered (only then are there tokens to price). */
+  generated: boolean;
+  tokens: TokenCounts;
+}
+
+/** What a turn may do, decided before it starts. */
+export interface Admission {
+  /** Over budget under the `cheapest` policy: answer with the bot's cheapest priced model. */
+  preferCheapest: boolean;
+}
+
+/** Admission before a turn and settlement after it (the edge's gateway). */
+export interface TurnAccounting {
+  /** Refuses (429, 402) or admits the turn, with what it may do. */
+  admitTurn(caller: Caller): Promise<Admission>;
+  /** Prices the turn (once), counts it against limits and budgets, writes its usage row. */
+  settleTurn(caller: Caller, turn: TurnFacts): { costUsd: number };
+}

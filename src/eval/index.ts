@@ -1,0 +1,5 @@
+// Evaluation: the scorers behind `parley eval` — retrieval on BEIR datasets, citations end to end
+// through the turn runner, and the guard's detectors on labelled sets.
+export * from './citations/evaluate-citations.js';
+export * from './guard/index.js';
+export * from './retrieval/index.js';
