@@ -30,7 +30,7 @@ module.exports = {
     layer('jobs', 'storage'),
     layer('knowledge', 'guard|models|storage'),
     layer('orchestrator', 'knowledge|guard|models|accounting|jobs|storage'),
-    layer('edge', 'accounting|storage'),
+    layer('edge', 'accounting|jobs|storage'),
     layer('eval', 'orchestrator|knowledge|guard|models|accounting|storage'),
     {
       ...layer('server', 'edge|orchestrator|knowledge|guard|models|accounting|jobs|storage'),

@@ -6,7 +6,7 @@ import { KeyVerifier } from '../edge/auth/api-keys.js';
 import { Gateway } from '../edge/index.js';
 import { TurnGate } from '../edge/turn-gate.js';
 import { GuardSet, ModelGuard } from '../guard/index.js';
-import { TraceRetention, WriteBehind } from '../jobs/index.js';
+import { BackgroundTasks, TRACE_RETENTION_EVERY_MS, TraceRetention } from '../jobs/index.js';
 import {
   CachedRetriever,
   EmbeddingBackfill,
@@ -29,10 +29,12 @@ import {
   TurnRunner,
 } from '../orchestrator/index.js';
 import {
+  connectRedis,
   type Database,
   ensureVectorTable,
   type OpenOptions,
   openDatabase,
+  type RedisConnection,
   withMigrationLock,
 } from '../storage/index.js';
 import { createMetrics, createTracing, type Logger, type Metrics, type Tracing } from '../telemetry/index.js';
@@ -45,7 +47,10 @@ export interface Runtime {
   /** Hybrid (or keyword-only) retrieval behind a cache; `invalidate` after a tenant's documents change. */
   retriever: CachedRetriever;
   chat: ChatService;
-  writeBehind: WriteBehind;
+  /** Every piece of background work: writes after the response, accounting, sweeps. */
+  tasks: BackgroundTasks;
+  /** The shared Redis (REDIS_URL), when configured: one client for every layer that needs it. */
+  redis: RedisConnection | undefined;
   keys: KeyVerifier;
   /** Rate limits, budgets and the accounting of turns (usage, cost). */
   gateway: Gateway;
@@ -118,7 +123,8 @@ export async function createRuntime(
       embeddings?.poke();
     },
   );
-  const writeBehind = new WriteBehind(log.child({ component: 'write-behind' }));
+  const tasks = new BackgroundTasks(log.child({ component: 'background' }));
+  const redis = await connectRedis(config.REDIS_URL, log.child({ component: 'redis' }));
   const catalog = new ModelCatalog(config, {
     firstTokenTimeoutMs: config.PARLEY_MODEL_FIRST_TOKEN_TIMEOUT_MS,
     totalTimeoutMs: config.PARLEY_MODEL_TIMEOUT_MS,
@@ -142,14 +148,14 @@ export async function createRuntime(
     catalog.chain([...defaults.escalation_models, ...defaults.models]);
   }
   await registerPrompt(db, defaults.system_prompt, SERVER_PROMPT);
-  const gateway = await Gateway.create(config, db, writeBehind, log.child({ component: 'gateway' }));
+  const gateway = new Gateway(config, db, tasks, log.child({ component: 'gateway' }), redis);
   const bots = new Bots(db, catalog, defaults, log.child({ component: 'bots' }), (refs) =>
     gateway.prices.cheapest(refs),
   );
   const chat = new ChatService({
     db,
     retriever,
-    writeBehind,
+    tasks,
     bots,
     conversationCacheEntries: config.PARLEY_CONVERSATION_CACHE_ENTRIES,
     guards: new GuardSet(
@@ -169,11 +175,12 @@ export async function createRuntime(
     maxActive: config.PARLEY_MAX_ACTIVE_TURNS,
     adaptive: { targetDelayMs: config.PARLEY_TURN_GATE_DELAY_MS },
     queueTimeoutMs: config.PARLEY_TURN_QUEUE_SECONDS * 1000,
-    pendingWrites: () => writeBehind.size,
+    pendingWrites: () => tasks.writes,
     maxPendingWrites: config.PARLEY_MAX_PENDING_WRITES,
   });
-  writeBehind.onSettled(() => turnGate.recheck());
+  tasks.onSettled(() => turnGate.recheck());
   const metrics = createMetrics(config.PARLEY_TELEMETRY === 'on');
+  if (metrics.enabled) tasks.registerMetrics(metrics.registry);
   for (const metric of gateway.metrics.all()) metrics.registry.registerMetric(metric);
   if (metrics.enabled) turnGate.registerMetrics(metrics.registry);
   const turns = new TurnRunner({ chat, gateway, gate: turnGate, metrics, tracing });
@@ -184,7 +191,11 @@ export async function createRuntime(
   );
   await ingestion.start();
   keywordIndex.start();
-  if (options.runJobs && db.manages) retention.start();
+  if (options.runJobs && db.manages) {
+    tasks.every('trace-retention', TRACE_RETENTION_EVERY_MS, () => retention.sweep().then(() => {}), {
+      firstAfterMs: 10_000,
+    });
+  }
   if (options.runJobs) embeddings?.start();
   return {
     config,
@@ -193,7 +204,8 @@ export async function createRuntime(
     ingestion,
     retriever,
     chat,
-    writeBehind,
+    tasks,
+    redis,
     keys: new KeyVerifier(db),
     gateway,
     turnGate,
@@ -208,13 +220,13 @@ export async function createRuntime(
     async close() {
       metrics.stop();
       turnGate.close();
-      await retention.stop();
       await keywordIndex.stop();
       await embeddings?.stop();
       await ingestion.stop();
       await ingestPool.close();
-      await gateway.close();
-      await writeBehind.drain();
+      // Writes, accounting and sweeps finish before what they write to closes.
+      await tasks.drain();
+      await redis?.close();
       await db.close();
       await tracing.shutdown().catch((error: unknown) => log.warn({ err: error }, 'span export failed'));
     },

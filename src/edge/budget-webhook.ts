@@ -1,20 +1,21 @@
-// Posts budget events to PARLEY_BUDGET_WEBHOOK_URL: in the background, with a timeout; a failure
-// is logged, never retried into the user's way. `drain` waits for posts in flight on shutdown.
+// Posts budget events to the operator's webhook: as a background task, with a timeout; a failure
+// is logged, never retried into the user's way. Posts in flight are drained on shutdown with the
+// other background tasks.
+import type { BackgroundRunner } from '../jobs/index.js';
 import type { Logger } from '../telemetry/index.js';
 
 export class BudgetWebhook {
-  private readonly pending = new Set<Promise<void>>();
-
   constructor(
     private readonly url: string | undefined,
     private readonly timeoutMs: number,
     private readonly log: Logger,
+    private readonly tasks: BackgroundRunner,
   ) {}
 
   post(event: Record<string, unknown>): void {
     if (!this.url) return;
     const url = this.url;
-    const sent = (async () => {
+    void this.tasks.run('budget-webhook', async () => {
       try {
         const response = await fetch(url, {
           method: 'POST',
@@ -28,12 +29,6 @@ export class BudgetWebhook {
       } catch (error) {
         this.log.warn({ err: error, event: event.event }, 'budget webhook failed');
       }
-    })();
-    this.pending.add(sent);
-    void sent.finally(() => this.pending.delete(sent));
-  }
-
-  async drain(): Promise<void> {
-    await Promise.allSettled([...this.pending]);
+    });
   }
 }

@@ -13,19 +13,15 @@ import {
   type UsageRecord,
 } from '../accounting/index.js';
 import type { Config } from '../config/index.js';
-import { type Database, GroupWriter } from '../storage/index.js';
+import type { BackgroundRunner } from '../jobs/index.js';
+import { type Database, GroupWriter, type RedisConnection } from '../storage/index.js';
 import type { Logger } from '../telemetry/index.js';
 import { BudgetWebhook } from './budget-webhook.js';
 import { Budgets } from './budgets.js';
 import { createGatewayMetrics, type GatewayMetrics, TenantLabels } from './gateway-metrics.js';
 import { type LimitScope, type LimitState, RateLimitedError, RateLimits } from './rate-limits.js';
-import { RedisConnection } from './redis-connection.js';
-import { SpendLedger } from './spend-ledger.js';
 
-/** Runs work after the response, with retries (the chat layer's WriteBehind). */
-export interface BackgroundWriter {
-  enqueue(name: string, task: () => Promise<void>): void;
-}
+import { SpendLedger } from './spend-ledger.js';
 
 export class Gateway implements TurnAccounting {
   readonly metrics: GatewayMetrics;
@@ -33,8 +29,6 @@ export class Gateway implements TurnAccounting {
   readonly budgets: Budgets;
   private readonly limits: RateLimits;
   private readonly tenants: TenantLabels;
-  private readonly webhook: BudgetWebhook;
-  private readonly pending = new Set<Promise<void>>();
   /** Usage rows, written in groups (one statement for all the turns that end together). */
   private readonly usage: GroupWriter<UsageRecord>;
   /** PARLEY_TELEMETRY=off: per-turn token and cost counters are not recorded (usage rows still are). */
@@ -43,9 +37,10 @@ export class Gateway implements TurnAccounting {
   constructor(
     config: Config,
     db: Database,
-    private readonly writeBehind: BackgroundWriter,
-    private readonly log: Logger,
-    private readonly redis: RedisConnection | undefined,
+    /** Where the accounting after a turn runs (the process's background tasks). */
+    private readonly tasks: BackgroundRunner,
+    log: Logger,
+    redis: RedisConnection | undefined,
   ) {
     this.metrics = createGatewayMetrics(() => (redis ? (redis.up ? 1 : 0) : undefined));
     this.recordsMetrics = config.PARLEY_TELEMETRY === 'on';
@@ -68,10 +63,11 @@ export class Gateway implements TurnAccounting {
       redis,
       fallback,
     );
-    this.webhook = new BudgetWebhook(
+    const webhook = new BudgetWebhook(
       config.PARLEY_BUDGET_WEBHOOK_URL,
       config.PARLEY_BUDGET_WEBHOOK_TIMEOUT_MS,
       log,
+      tasks,
     );
     this.budgets = new Budgets(
       db,
@@ -87,24 +83,10 @@ export class Gateway implements TurnAccounting {
         warnAt: config.PARLEY_BUDGET_WARN_AT,
         policy: config.PARLEY_BUDGET_POLICY,
       },
-      this.webhook,
+      webhook,
       this.metrics,
       log,
     );
-  }
-
-  /** Connects to Redis when REDIS_URL is set (a Redis that is down does not stop start-up). */
-  static async create(
-    config: Config,
-    db: Database,
-    writeBehind: BackgroundWriter,
-    log: Logger,
-  ): Promise<Gateway> {
-    const redis = config.REDIS_URL ? new RedisConnection(config.REDIS_URL, log) : undefined;
-    if (redis && !(await redis.ready())) {
-      log.warn('redis did not answer at start-up: rate limits and spend are per process until it does');
-    }
-    return new Gateway(config, db, writeBehind, log, redis);
   }
 
   /** Counts a request against the limits of `scopes`; throws 429 (with Retry-After) past one. */
@@ -148,13 +130,13 @@ export class Gateway implements TurnAccounting {
       if (priced) this.metrics.cost.inc(labels, costUsd);
       else this.metrics.unpricedTurns.inc({ model: turn.model });
     }
-    this.background(async () => {
+    void this.tasks.run('account-turn', async () => {
       await Promise.all([
         this.limits.recordTokens(caller, tokens.inputTokens + tokens.outputTokens),
         this.budgets.record(caller, costUsd),
       ]);
     });
-    this.writeBehind.enqueue('save-usage', () =>
+    void this.tasks.enqueue('save-usage', () =>
       this.usage.add({
         tenantId: caller.tenantId,
         keyId: caller.keyId,
@@ -170,19 +152,5 @@ export class Gateway implements TurnAccounting {
       }),
     );
     return { costUsd };
-  }
-
-  /** Waits for background accounting and webhook posts, then disconnects from Redis. */
-  async close(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
-    await this.webhook.drain();
-    await this.redis?.close();
-  }
-
-  private background(task: () => Promise<void>): void {
-    const run = task()
-      .catch((error: unknown) => this.log.warn({ err: error }, 'turn accounting failed (limits or budgets)'))
-      .finally(() => this.pending.delete(run));
-    this.pending.add(run);
   }
 }

@@ -12,7 +12,7 @@ import {
 } from 'rate-limiter-flexible';
 import type { Caller } from '../accounting/index.js';
 import { ParleyError } from '../errors/index.js';
-import type { RedisConnection } from './redis-connection.js';
+import type { RedisConnection } from '../storage/index.js';
 
 export type LimitScope = 'key' | 'tenant' | 'ip';
 export type LimitKind = 'requests' | 'tokens';

@@ -5,8 +5,7 @@
 // while Redis is unreachable, this process keeps them.
 
 import { spendSince } from '../accounting/index.js';
-import type { Database } from '../storage/index.js';
-import type { RedisConnection } from './redis-connection.js';
+import type { Database, RedisConnection } from '../storage/index.js';
 
 export type BudgetScope = 'tenant' | 'key';
 export type BudgetPeriod = 'day' | 'month';

@@ -1,42 +1,20 @@
 // Retention for turn traces: a background sweep deletes traces older than the configured number
 // of days, in batches so that no single statement holds the table long. Runs in the server
-// process (the one that runs background jobs), hourly and once shortly after start-up.
+// process (the one that runs background jobs), as a background task: hourly and once shortly
+// after start-up.
 import type { QueryRunner } from '../storage/index.js';
 import type { Logger } from '../telemetry/index.js';
 
 const BATCH = 5_000;
-const EVERY_MS = 60 * 60 * 1000;
+/** How often the sweep runs (and once 10 s after start-up). */
+export const TRACE_RETENTION_EVERY_MS = 60 * 60 * 1000;
 
 export class TraceRetention {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<number> | undefined;
-
   constructor(
     private readonly db: QueryRunner,
     private readonly days: number,
     private readonly log: Logger,
   ) {}
-
-  start(): void {
-    const run = () => {
-      this.running ??= this.sweep()
-        .catch((error: unknown) => {
-          this.log.warn({ err: error }, 'trace retention sweep failed; next try in an hour');
-          return 0;
-        })
-        .finally(() => {
-          this.running = undefined;
-        });
-    };
-    this.timer = setInterval(run, EVERY_MS);
-    this.timer.unref();
-    setTimeout(run, 10_000).unref();
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
-  }
 
   /** Deletes every trace older than the retention; returns how many. */
   async sweep(now = new Date()): Promise<number> {

@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { notFound, ParleyError } from '../errors/index.js';
 import { type GuardSet, inspectWith, redactPii } from '../guard/index.js';
-import type { WriteBehind } from '../jobs/write-behind.js';
+import type { BackgroundRunner } from '../jobs/index.js';
 import { type Retriever, type SearchResult, searchResult } from '../knowledge/index.js';
 import { type Database, GroupWriter } from '../storage/index.js';
 import type { Bots } from './bots/bots.js';
@@ -43,7 +43,8 @@ type ServiceDeps = ChatServiceDeps & TurnDeps & { pending: PendingConversations 
 export interface ChatServiceDeps {
   db: Database;
   retriever: Retriever;
-  writeBehind: WriteBehind;
+  /** Where the turn's writes after the response run (retried, drained on shutdown). */
+  tasks: BackgroundRunner;
   /** Each tenant's bots: models and routing, prompt, retrieval and relevance settings. */
   bots: Bots;
   /** The guards of every bot (each bot's policy picks its list). */

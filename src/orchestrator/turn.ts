@@ -2,7 +2,7 @@
 // finished into its result and trace and stored after the response. Driven by the turn runner.
 import { randomUUID } from 'node:crypto';
 import { guardPassages, type OutputFilter, outputFilter } from '../guard/index.js';
-import type { WriteBehind } from '../jobs/write-behind.js';
+import type { BackgroundRunner } from '../jobs/index.js';
 import type { RetrievedChunk } from '../knowledge/index.js';
 import { type Attempt, type ChatMessage, ModelsUnavailableError, type TokenUsage } from '../models/index.js';
 import type { Database, GroupWriter } from '../storage/index.js';
@@ -33,7 +33,8 @@ export interface PendingRelease {
 export interface TurnDeps {
   db: Database;
   retriever: { readonly name: string };
-  writeBehind: WriteBehind;
+  /** Where the turn's writes after the response run (retried, drained on shutdown). */
+  tasks: BackgroundRunner;
   pending: PendingRelease;
   /** Conversations answered lately: their memory after each finished turn, stored or not. */
   conversations: ConversationCache;
@@ -385,7 +386,7 @@ export class Turn {
       },
       trace,
     };
-    const { db, writeBehind, pending, turns, conversations } = this.deps;
+    const { db, tasks, pending, turns, conversations } = this.deps;
     const router = this.bot.router;
     // A client that sends the history itself (OpenAI-style APIs) keeps its own memory.
     const remembered = !this.plan.request.history;
@@ -402,7 +403,7 @@ export class Turn {
       );
     }
     let stored = false;
-    void writeBehind
+    void tasks
       .enqueue('save-turn', async () => {
         await turns.add(record);
         stored = true;
@@ -410,7 +411,7 @@ export class Turn {
         // Once the turn is stored, fold older messages into the summary (its own retries). A
         // conversation's first turn has nothing older to fold: no need to ask the database.
         if (!this.plan.request.conversationId) return;
-        void writeBehind.enqueue('summarize', async () => {
+        void tasks.enqueue('summarize', async () => {
           const summary = await updateSummary(
             db,
             router?.defaultChain,

@@ -1,9 +1,10 @@
-// Storage layer: the database handle, migrations and the embedded database.
+// Storage layer: the database handle, migrations, the embedded database, and the shared Redis.
 export { type Database, type OpenOptions, openDatabase } from './database.js';
 export { GroupWriter } from './group-writer.js';
 export { migrate, withMigrationLock } from './migrate.js';
 export { MIGRATIONS } from './migrations.js';
 export { poolQueries, type Queryable, type QueryRunner } from './pool-queries.js';
+export { connectRedis, RedisConnection } from './redis-connection.js';
 export { RefreshAheadCache, type RefreshAheadOptions } from './refresh-ahead-cache.js';
 export { ensureVectorTable, type SearchFeatures } from './search-indexes.js';
 export { workerScript } from './worker-url.js';

@@ -164,13 +164,14 @@ describe('budgets (refuse)', () => {
       return rows[0]!.n === 1 ? true : undefined;
     });
     // A fresh gateway (as after a restart) starts from the table.
-    const fresh = await Gateway.create(
+    const fresh = new Gateway(
       server.config,
       server.runtime.db,
-      server.runtime.writeBehind,
+      server.runtime.tasks,
       server.runtime.log,
+      server.runtime.redis,
     );
-    try {
+    {
       const status = await fresh.budgets.status({
         tenantId: frank.tenantId,
         keyId: frank.keyId,
@@ -182,8 +183,6 @@ describe('budgets (refuse)', () => {
       expect(status).toContainEqual(
         expect.objectContaining({ scope: 'key', period: 'day', spent_usd: cost }),
       );
-    } finally {
-      await fresh.close();
     }
   });
 

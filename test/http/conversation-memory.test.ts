@@ -108,7 +108,7 @@ describe('conversation memory', () => {
       await unlock();
     }
     // Once the lock is gone, every turn is stored.
-    await eventually(async () => (server.runtime.writeBehind.size === 0 ? true : undefined));
+    await eventually(async () => (server.runtime.tasks.size === 0 ? true : undefined));
     await server.close();
   });
 
@@ -118,7 +118,7 @@ describe('conversation memory', () => {
       stub.reset();
       stub.setReply('The Moon pulls on the oceans [1].');
       const first = await ask(server, 'What causes the tides?');
-      await eventually(async () => (server.runtime.writeBehind.size === 0 ? true : undefined));
+      await eventually(async () => (server.runtime.tasks.size === 0 ? true : undefined));
       const db = server.runtime.db;
       const recorded = recordStatements(db);
       const second = await ask(
@@ -150,7 +150,7 @@ describe('conversation memory', () => {
       stub.setReply('The Moon pulls on the oceans [1].');
       const first = await ask(server, 'What causes the tides?');
       await ask(server, 'Is the Moon involved in tides at all?'); // a second conversation evicts the first
-      await eventually(async () => (server.runtime.writeBehind.size === 0 ? true : undefined));
+      await eventually(async () => (server.runtime.tasks.size === 0 ? true : undefined));
       const recorded = recordStatements(server.runtime.db);
       const followUp = await ask(server, 'Do the tides come from the Moon?', first.body.conversation_id);
       const statements = recorded.stop();

@@ -275,7 +275,7 @@ describe('model chain', () => {
     });
     expect(state.summarized_messages).toBeGreaterThanOrEqual(4);
     // A later turn's summary may still be asking the model: let it finish before counting requests.
-    await eventually(async () => (server.runtime.writeBehind.size === 0 ? true : undefined));
+    await eventually(async () => (server.runtime.tasks.size === 0 ? true : undefined));
     stub.reset();
     const last = await call(server.parley.app, {
       method: 'POST',
@@ -288,7 +288,7 @@ describe('model chain', () => {
     // Six recent messages verbatim, then the question: the prompt does not grow with the conversation.
     expect(prompt?.messages.length).toBe(7);
     // Let background summaries finish so that they do not take the next test's scripted faults.
-    await eventually(async () => (server.runtime.writeBehind.size === 0 ? true : undefined));
+    await eventually(async () => (server.runtime.tasks.size === 0 ? true : undefined));
   });
 
   it('gives the extractive answer, labelled degraded, when every model fails', async () => {

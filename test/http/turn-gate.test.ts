@@ -83,7 +83,7 @@ describe('a bound on writes left behind (PARLEY_MAX_PENDING_WRITES)', () => {
       // The first turns are answered; then the bound is reached and a turn waits, then gets 503.
       expect(statuses.slice(0, 2)).toEqual([200, 200]);
       expect(statuses.at(-1)).toBe(503);
-      expect(t.server.runtime.writeBehind.size).toBeLessThanOrEqual(3);
+      expect(t.server.runtime.tasks.writes).toBeLessThanOrEqual(3);
       expect(t.server.runtime.turnGate.state()).toMatchObject({ active: 0, waiting: 0 });
 
       // A turn waiting in line is answered as soon as the stored turns make room.
@@ -95,7 +95,7 @@ describe('a bound on writes left behind (PARLEY_MAX_PENDING_WRITES)', () => {
       await unlock();
     }
     // Nothing was lost: every answered turn is stored.
-    await eventually(async () => (t.server.runtime.writeBehind.size === 0 ? true : undefined));
+    await eventually(async () => (t.server.runtime.tasks.size === 0 ? true : undefined));
     const [{ turns }] = (await t.server.runtime.db.query<{ turns: number }>(
       'select count(*)::int as turns from turn_traces',
     )) as [{ turns: number }];

@@ -1,5 +1,5 @@
-// The shared Redis of a scaled deployment (REDIS_URL): one client per process, created at
-// start-up and closed on shutdown. Commands fail fast while Redis is unreachable (no offline
+// The shared Redis of a scaled deployment: one client per process, created at start-up by the
+// composition root (so every layer that needs it shares it) and closed on shutdown. Commands fail fast while Redis is unreachable (no offline
 // queue, a short command timeout), so callers fall back to process-local state instead of
 // waiting; every change of state is logged once, and `up` feeds the parley_redis_up gauge.
 import { Redis } from 'ioredis';
@@ -50,4 +50,17 @@ export class RedisConnection {
   async close(): Promise<void> {
     await this.client.quit().catch(() => this.client.disconnect());
   }
+}
+
+/** Connects when a URL is given; a Redis that does not answer does not stop start-up (logged). */
+export async function connectRedis(
+  url: string | undefined,
+  log: Logger,
+): Promise<RedisConnection | undefined> {
+  if (!url) return undefined;
+  const redis = new RedisConnection(url, log);
+  if (!(await redis.ready())) {
+    log.warn('redis did not answer at start-up: rate limits and spend are per process until it does');
+  }
+  return redis;
 }
