@@ -105,8 +105,8 @@ export const settingsSchema = z.object({
   /**
    * How far the JS heap may grow past what the last full collection kept before the next one, in
    * percent (V8's --heap-growing-percent; 0: V8's own factor, up to 300 %). Set by `parley serve`.
-   * 100 held the 10-minute soak's RSS growth to 2.4 % (V8's own: 12.8 %), but cost 21 % of the
-   * turns per second at 500 concurrent: a memory-for-CPU trade left to the operator.
+   * Lower values hold resident memory flatter under a long soak and cost throughput at high
+   * concurrency (docs/benchmarks.md): a memory-for-CPU trade left to the operator.
    */
   PARLEY_HEAP_GROWTH_PERCENT: intFrom(0, 1_000).default(0),
   /** Turns being answered plus background writes not done, at which new turns wait in line (0: no bound). */

@@ -8,20 +8,18 @@
 // loop was busy at least 80 % of the second, the limit drops to 90 % of the turns being answered;
 // under half the target, it grows by 10 % and waiting turns come in. So under more conversations
 // than the machine can stream, turns queue instead of every stream (and every health check,
-// metrics scrape and new request) slowing down together: at 500 concurrent on 2 cores, the event
-// loop's p99 went from 93-121 ms to under 50 ms, with zero errors (docs/benchmarks.md, Load).
-// Delay alone is not enough: a garbage-collection pause or one long task delays an idle loop
-// too, and cutting turns for it only slows answers (an earlier bound driven by delay alone, on a
-// pipeline three times as costly per token, fell to 0.31x the bare proxy's throughput at 100
-// concurrent: bench/results/load-gate.md); hence the utilization condition and the smoothing.
+// metrics scrape and new request) slowing down together (the measured effect is in
+// docs/benchmarks.md, Load). Delay alone is not enough: a garbage-collection pause or one long
+// task delays an idle loop too, and cutting turns for it only slows answers (an earlier bound
+// driven by delay alone lost most of the throughput: bench/results/load-gate.md); hence the
+// utilization condition and the smoothing.
 // PARLEY_MAX_ACTIVE_TURNS is a fixed ceiling above it (0: none), for what the deployment cannot
 // stretch: a provider account's concurrent requests, the memory of many open streams.
 //
 // A second bound keeps memory finite when the database stores turns more slowly than they are
 // answered: each finished turn waits in memory (its messages, trace and prompt) until the
-// write-behind queue stores it, so with no bound a database that falls behind grows the process
-// without end (measured: 1.4 GB more in 8 minutes at 94 turns/s, `git show
-// 586dde0:bench/results/load.md`). New turns are admitted only while the turns being answered
+// background writes store it, so with no bound a database that falls behind grows the process
+// without end (docs/benchmarks.md). New turns are admitted only while the turns being answered
 // plus the writes not yet done stay under PARLEY_MAX_PENDING_WRITES; past it they wait in the
 // same line, and the answer rate settles at what the database can store.
 

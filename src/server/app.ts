@@ -155,7 +155,7 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   // Both gauges are collected in one scrape: one query serves them (reused for a second).
   // A scrape waits for that read at most SCRAPE_DB_WAIT_MS, then reports the last values read:
   // under load every pool connection is queued for by turns, and a scrape queued behind them
-  // (measured: over 5 s at 500 concurrent turns) would blind monitoring when it matters most.
+  // would blind monitoring when it matters most.
   let backlog = { queued: 0, running: 0, lagSeconds: 0 };
   let backlogRead: { at: number; done: Promise<void> } | undefined;
   const readBacklog = () =>

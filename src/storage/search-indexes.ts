@@ -65,7 +65,7 @@ export async function ensureSearchFeatures(pool: pg.Pool, bm25: Bm25Parameters):
 /**
  * BM25 search as one function, so a search is one round trip. The planner cannot estimate the
  * BM25 index scan well and may prefer scoring every chunk of the tenant (a sequential or
- * tenant-index scan: 1.8 s against 7-30 ms on SciFact); the function runs with sequential scans
+ * tenant-index scan, orders of magnitude slower); the function runs with sequential scans
  * off, and `tenant_id || ''` hides the tenant index. The index scan yields chunks best-first and
  * keeps going while the tenant filter discards rows, so scoping stays exact.
  */
@@ -85,8 +85,8 @@ $fn$`;
 /**
  * Keyword search without pg_textsearch, as one function (one round trip), bounded in work at
  * any corpus size. Scoring every chunk that holds any query word (OR semantics) with ts_rank_cd
- * read each match's tsvector from TOAST: 0.1-1.3 s at 100k chunks, and ts_rank_cd has no notion
- * of how rare a word is (SciFact nDCG@10 0.39 against BM25's 0.69). Instead:
+ * read each match's tsvector from TOAST (seconds at 100k chunks), and ts_rank_cd has no notion
+ * of how rare a word is (far worse rankings than BM25: docs/benchmarks.md). Instead:
  * 1. the query's lexemes are looked up in the column's statistics (ANALYZE's most common
  *    lexemes and their shares; a lexeme not among them is rarer than the least common one,
  *    estimated at half its share) and, rarest first, kept until ~1,000 estimated rows are
@@ -177,8 +177,8 @@ export async function detectSearchFeatures(pool: pg.Pool): Promise<SearchFeature
 
 /**
  * An index built at start-up (BM25 after its parameters changed, HNSW over a backlog of vectors)
- * may take far longer than the pool's per-query timeout: the embedded 1M-chunk BM25 build took
- * 26 minutes. Start-up waits for it instead of failing.
+ * may take far longer than the pool's per-query timeout (tens of minutes over a million chunks).
+ * Start-up waits for it instead of failing.
  */
 const INDEX_BUILD_TIMEOUT_MS = 6 * 3600_000;
 

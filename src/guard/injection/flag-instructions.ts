@@ -35,8 +35,8 @@ export function flagInstructions(chunkText: string): InstructionFlag {
   const addressed = ADDRESSED_TO_MODEL.filter((rule) => rule.pattern.test(normalized)).map(
     (rule) => rule.name,
   );
-  // Documents are long and varied, unlike the prompts the classifier learned from (on the
-  // Fastify docs it scores about 1 chunk in 170 above 0.9), so only rules flag a chunk; the
+  // Documents are long and varied, unlike the prompts the classifier learned from (it scores
+  // ordinary documentation chunks as attacks now and then), so only rules flag a chunk; the
   // classifier's score is kept for ranking and traces.
   const reasons = [...verdict.reasons.filter((reason) => reason !== 'classifier'), ...addressed];
   return { flagged: reasons.length > 0, score: reasons.length > 0 ? 1 : verdict.score, reasons };

@@ -3,9 +3,8 @@
 // reused score buffer and keeps the best k in a small heap. Its cost is one multiply-add per
 // posting of the query's terms, with no allocation per matching document, which is what lets it
 // run on the event loop. MiniSearch (tried first) allocates a result object per matching document
-// and sorts them all: p50 47 ms a query against 0.36 ms for this index, both over the same 17,760
-// chunks (the Fastify docs repeated 40 times; a probe run once, docs/architecture.md "Hand-written
-// where a library exists").
+// and sorts them all, which was two orders of magnitude slower per query over the same chunks
+// (docs/architecture.md, "Hand-written where a library exists").
 // Removal marks the document dead (its postings are skipped, its terms' document frequencies
 // drop at once) and the postings are compacted once a quarter of their entries are dead.
 

@@ -1,6 +1,6 @@
 // BM25 over an in-memory copy of each tenant's chunks (bm25-index.ts), so that a question's keyword
-// search costs a fraction of a millisecond instead of a database round trip (4-11 ms on the
-// embedded database, whose one session every turn's reads and writes share). The database stays
+// search costs a fraction of a millisecond instead of a database round trip (on the embedded
+// database, one session that every turn's reads and writes share). The database stays
 // the source of truth and answers whenever the copy cannot:
 // - a tenant's copy is loaded on its first search (and, at start-up, for the tenants already
 //   holding chunks); until it is ready the database answers;
