@@ -30,17 +30,21 @@ export class BackgroundTasks {
    * promise settles (never rejects) once the task succeeded or was given up.
    */
   enqueue(name: string, task: () => Promise<void>): Promise<void> {
-    this.pendingWrites++;
-    return this.run(name, task, { attempts: this.writeAttempts }).finally(() => {
-      this.pendingWrites--;
-    });
+    return this.start(name, task, this.writeAttempts, true);
   }
 
   /** Runs `task` in the background, tracked; the promise settles (never rejects) when it is done. */
   run(name: string, task: () => Promise<void>, options: TaskOptions = {}): Promise<void> {
+    return this.start(name, task, options.attempts ?? 1, false);
+  }
+
+  private start(name: string, task: () => Promise<void>, attempts: number, write: boolean): Promise<void> {
     if (this.closed)
       this.log.warn({ task: name }, 'background task started after shutdown began; running anyway');
-    const done = this.runWithRetry(name, task, options.attempts ?? 1).finally(() => {
+    if (write) this.pendingWrites++;
+    const done = this.runWithRetry(name, task, attempts).finally(() => {
+      // Counted out before the listeners run: they read the counts (the turn gate admits on them).
+      if (write) this.pendingWrites--;
       this.pending.delete(done);
       for (const listener of this.settled) listener();
     });
