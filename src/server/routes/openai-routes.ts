@@ -10,6 +10,7 @@ import { toErrorResponse } from '../error-handler.js';
 import type { Runtime } from '../runtime.js';
 import { openSse } from '../sse.js';
 import { beginTracedTurn, callerOf, recordTurn } from '../turn-metrics.js';
+import { modelsRoute } from './bot-schemas.js';
 
 const contentPart = z.object({ type: z.string(), text: z.string().optional() }).passthrough();
 const message = z
@@ -44,7 +45,7 @@ export function openAiRoutes(
     .passthrough();
 
   // Each of the tenant's bots is a model.
-  app.get('/v1/models', async (request) => ({
+  app.get('/v1/models', { schema: modelsRoute }, async (request) => ({
     object: 'list',
     data: (await runtime.bots.list(request.principal.tenantId)).map((bot) => ({
       id: bot.id,
