@@ -1,6 +1,7 @@
 // The HTTP app: Fastify with one error shape, request ids in the logs, body limits, auth on
-// every route, and the routes of the stable surface. `createApp` takes a built Runtime so tests
-// and the CLI share one construction path.
+// every route, and the routes of the stable surface, validated and documented by their zod schemas
+// (GET /openapi.json, GET /docs). `createApp` takes a built Runtime so tests and the CLI share one
+// construction path.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import multipart from '@fastify/multipart';
@@ -14,6 +15,8 @@ import { ParleyError } from '../errors/index.js';
 import { ensureKnowledgeBase, queueState } from '../knowledge/index.js';
 import type { Metrics } from '../telemetry/index.js';
 import { errorHandler } from './error-handler.js';
+import { registerOpenApiDocument } from './openapi-document.js';
+import { apiDocsRoutes } from './routes/api-docs-routes.js';
 import { botRoutes } from './routes/bot-routes.js';
 import { chatRoutes } from './routes/chat-routes.js';
 import { dashboardRoutes } from './routes/dashboard-routes.js';
@@ -22,6 +25,7 @@ import { healthRoutes } from './routes/health-routes.js';
 import { openAiRoutes } from './routes/openai-routes.js';
 import { usageRoutes } from './routes/usage-routes.js';
 import { webRoutes } from './routes/web-routes.js';
+import { useZodSchemas } from './schema-compilers.js';
 import { createWidgetAccess, loadServerSecret, VisitorTokens } from './widget/index.js';
 
 /** Whether a parsed JSON value (or params, or query) holds a string with a NUL character. */
@@ -83,6 +87,7 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     logController: new OneLinePerRequest({ disableRequestLogging: !telemetry }),
   });
   app.setErrorHandler(errorHandler);
+  useZodSchemas(app);
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({
       error: {
@@ -92,6 +97,7 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     });
   });
   await app.register(multipart, { throwFileSizeLimit: false });
+  await registerOpenApiDocument(app);
 
   const defaultTenantId = await ensureTenant(runtime.db, DEFAULT_TENANT);
   const knowledgeBases = new Map<string, Promise<string>>();
@@ -246,6 +252,7 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   openAiRoutes(app, runtime, streams);
   usageRoutes(app, runtime);
   widgetAccess.routes(app);
+  await apiDocsRoutes(app);
   await webRoutes(app);
   await app.ready();
 

@@ -1,6 +1,7 @@
 // The one place errors become HTTP responses: `{"error": {"code", "message"}}`. Client mistakes
 // get a 4xx with a clear message; anything unexpected is logged and answered with a generic 500.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { isParleyError } from '../errors/index.js';
 
@@ -8,8 +9,9 @@ export interface ErrorBody {
   error: { code: string; message: string };
 }
 
-function describeZod(error: z.ZodError): string {
-  return error.issues
+/** `path: message` for the first issues, whether a handler or a route schema found them. */
+function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  return issues
     .slice(0, 5)
     .map((issue) => `${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`)
     .join('; ');
@@ -39,7 +41,19 @@ export function toErrorResponse(error: unknown): {
   if (error instanceof z.ZodError) {
     return {
       status: 400,
-      body: { error: { code: 'PARLEY_ERR_VALIDATION', message: describeZod(error) } },
+      body: { error: { code: 'PARLEY_ERR_VALIDATION', message: describeIssues(error.issues) } },
+      unexpected: false,
+    };
+  }
+  // A route schema refused part of the request: the same message as a zod parse in the handler.
+  if (hasZodFastifySchemaValidationErrors(error)) {
+    const issues = error.validation.map((issue) => ({
+      path: issue.instancePath.split('/').filter(Boolean),
+      message: issue.message ?? 'invalid',
+    }));
+    return {
+      status: 400,
+      body: { error: { code: 'PARLEY_ERR_VALIDATION', message: describeIssues(issues) } },
       unexpected: false,
     };
   }

@@ -2,41 +2,80 @@
 // relevance settings, guard policy). Every tenant has the bot `parley`, on the server's defaults
 // until changed.
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Runtime } from '../../app/runtime.js';
+import { botList, botParams, botView, createBotBody, patchBotBody } from './bot-schemas.js';
+import { errorResponses, noContent, TAGS } from './http-schemas.js';
 
-const idParams = z.object({ id: z.string().min(1).max(63) });
-const name = z.string().trim().min(1).max(200);
-const createBody = z
-  .object({ id: z.string(), name: name.optional(), settings: z.unknown().optional() })
-  .strict();
-const patchBody = z
-  .object({ name: name.optional(), settings: z.record(z.string(), z.unknown()).optional() })
-  .strict();
+const tags = [TAGS.bots];
 
 export function botRoutes(app: FastifyInstance, runtime: Runtime) {
   const { bots } = runtime;
+  const api = app.withTypeProvider<ZodTypeProvider>();
 
-  app.get('/v1/bots', async (request) => ({ bots: await bots.list(request.principal.tenantId) }));
+  api.get(
+    '/v1/bots',
+    { schema: { tags, summary: "List the tenant's bots", response: { 200: botList, ...errorResponses } } },
+    async (request) => ({ bots: await bots.list(request.principal.tenantId) }),
+  );
 
-  app.post('/v1/bots', async (request, reply) => {
-    const bot = await bots.create(request.principal.tenantId, createBody.parse(request.body));
-    return reply.status(201).send(bot);
-  });
+  api.post(
+    '/v1/bots',
+    {
+      schema: {
+        tags,
+        summary: 'Create a bot',
+        body: createBotBody,
+        response: { 201: botView, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const bot = await bots.create(request.principal.tenantId, request.body);
+      return reply.status(201).send(bot);
+    },
+  );
 
-  app.get('/v1/bots/:id', async (request) => {
-    const { id } = idParams.parse(request.params);
-    return bots.get(request.principal.tenantId, id);
-  });
+  api.get(
+    '/v1/bots/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Read a bot',
+        params: botParams,
+        response: { 200: botView, ...errorResponses },
+      },
+    },
+    async (request) => bots.get(request.principal.tenantId, request.params.id),
+  );
 
-  app.patch('/v1/bots/:id', async (request) => {
-    const { id } = idParams.parse(request.params);
-    return bots.update(request.principal.tenantId, id, patchBody.parse(request.body ?? {}));
-  });
+  api.patch(
+    '/v1/bots/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Change a bot',
+        description: "Each setting given replaces the bot's own; `null` removes it (back to the default).",
+        params: botParams,
+        body: patchBotBody,
+        response: { 200: botView, ...errorResponses },
+      },
+    },
+    async (request) => bots.update(request.principal.tenantId, request.params.id, request.body ?? {}),
+  );
 
-  app.delete('/v1/bots/:id', async (request, reply) => {
-    const { id } = idParams.parse(request.params);
-    await bots.remove(request.principal.tenantId, id);
-    return reply.status(204).send();
-  });
+  api.delete(
+    '/v1/bots/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a bot',
+        params: botParams,
+        response: { 204: noContent, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await bots.remove(request.principal.tenantId, request.params.id);
+      return reply.status(204).send();
+    },
+  );
 }

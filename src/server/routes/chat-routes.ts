@@ -15,6 +15,7 @@ import { toErrorResponse } from '../error-handler.js';
 import { openSse } from '../sse.js';
 import { turnContext } from '../turn-context.js';
 import { assertVisitorOwns, bindVisitorConversation } from '../widget/index.js';
+import { conversationRoute, deleteTraceRoute, promptsRoute, traceRoute } from './conversation-schemas.js';
 import { tenantDb } from './tenant-db.js';
 
 const idParams = z.object({ id: z.uuid('id must be a UUID') });
@@ -107,11 +108,11 @@ export function chatRoutes(app: FastifyInstance, runtime: Runtime, streams: Set<
     return reply;
   });
 
-  app.get('/v1/prompts', async (request) => ({
+  app.get('/v1/prompts', { schema: promptsRoute }, async (request) => ({
     prompts: await listPromptVersions(tenantDb(runtime, request), request.principal.tenantId),
   }));
 
-  app.get('/v1/conversations/:id', async (request) => {
+  app.get('/v1/conversations/:id', { schema: conversationRoute }, async (request) => {
     const { id } = idParams.parse(request.params);
     const db = tenantDb(runtime, request);
     await assertVisitorOwns(db, request.principal, id);
@@ -124,14 +125,14 @@ export function chatRoutes(app: FastifyInstance, runtime: Runtime, streams: Set<
     return { id, messages };
   });
 
-  app.delete('/v1/turns/:id/trace', async (request, reply) => {
+  app.delete('/v1/turns/:id/trace', { schema: deleteTraceRoute }, async (request, reply) => {
     const { id } = idParams.parse(request.params);
     if (!(await deleteTrace(tenantDb(runtime, request), request.principal.tenantId, id)))
       throw notFound('trace');
     return reply.status(204).send();
   });
 
-  app.get('/v1/turns/:id/trace', async (request) => {
+  app.get('/v1/turns/:id/trace', { schema: traceRoute }, async (request) => {
     const { id } = idParams.parse(request.params);
     const trace = await getTrace(tenantDb(runtime, request), request.principal.tenantId, id);
     if (trace === undefined) throw notFound('trace');

@@ -9,6 +9,7 @@ import type { TurnResult } from '../../orchestrator/index.js';
 import { toErrorResponse } from '../error-handler.js';
 import { openSse } from '../sse.js';
 import { turnContext } from '../turn-context.js';
+import { modelsRoute } from './bot-schemas.js';
 
 const contentPart = z.object({ type: z.string(), text: z.string().optional() }).passthrough();
 const message = z
@@ -38,7 +39,7 @@ export function openAiRoutes(app: FastifyInstance, runtime: Runtime, streams: Se
     .passthrough();
 
   // Each of the tenant's bots is a model.
-  app.get('/v1/models', async (request) => ({
+  app.get('/v1/models', { schema: modelsRoute }, async (request) => ({
     object: 'list',
     data: (await runtime.bots.list(request.principal.tenantId)).map((bot) => ({
       id: bot.id,

@@ -11,7 +11,8 @@ import { ParleyError } from '../../errors/index.js';
 /** dist/web at the package root: the same path from src/server/routes (tests) and dist/server/routes. */
 export const WEB_ROOT = fileURLToPath(new URL('../../../dist/web/', import.meta.url));
 
-const PAGE_POLICY = [
+/** The content security policy of Parley's pages (the API reference page's too). */
+export const PAGE_POLICY = [
   "default-src 'self'",
   "connect-src 'self'",
   "img-src 'self' data:",
@@ -23,7 +24,8 @@ const PAGE_POLICY = [
 
 export async function webRoutes(app: FastifyInstance, root = WEB_ROOT) {
   await app.register(fastifyStatic, { root, serve: false });
-  const config = { public: true };
+  // Public, and pages rather than API operations: left out of the OpenAPI document.
+  const options = { config: { public: true }, schema: { hide: true } };
   const ensureBuilt = () => {
     if (!existsSync(root)) {
       throw new ParleyError(
@@ -36,7 +38,7 @@ export async function webRoutes(app: FastifyInstance, root = WEB_ROOT) {
   // The pages themselves hold no data: the chat and the dashboard read it from /v1 with a key.
   const pages: Record<string, string> = { '/': 'index.html', '/dashboard': 'dashboard.html' };
   for (const [url, file] of Object.entries(pages)) {
-    app.get(url, { config }, async (_request, reply) => {
+    app.get(url, options, async (_request, reply) => {
       ensureBuilt();
       return reply
         .header('cache-control', 'no-cache')
@@ -47,7 +49,7 @@ export async function webRoutes(app: FastifyInstance, root = WEB_ROOT) {
     });
   }
   // Loaded by other sites' pages: revalidated often so that an upgrade reaches them soon.
-  app.get('/widget.js', { config }, async (_request, reply) => {
+  app.get('/widget.js', options, async (_request, reply) => {
     ensureBuilt();
     return reply
       .header('cache-control', 'public, max-age=300')
@@ -56,7 +58,7 @@ export async function webRoutes(app: FastifyInstance, root = WEB_ROOT) {
       .sendFile('widget.js', { cacheControl: false });
   });
   // File names carry a content hash, so they never change.
-  app.get('/assets/:file', { config }, async (request, reply) => {
+  app.get('/assets/:file', options, async (request, reply) => {
     ensureBuilt();
     const { file } = request.params as { file: string };
     if (!/^[\w.-]+$/.test(file)) throw new ParleyError('PARLEY_ERR_NOT_FOUND', 'asset not found');

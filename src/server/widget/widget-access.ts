@@ -95,8 +95,10 @@ export function createWidgetAccess(db: Database, tokens: VisitorTokens): WidgetA
     },
 
     routes(app) {
+      // The browser's CORS preflights, not API operations: left out of the OpenAPI document.
+      const options = { config: { public: true }, schema: { hide: true } };
       for (const [url, method] of Object.entries(WIDGET_ROUTES)) {
-        app.options(url, { config: { public: true } }, async (request, reply) => {
+        app.options(url, options, async (request, reply) => {
           const origin = request.headers.origin;
           const wanted = request.headers['access-control-request-method'];
           if (!origin || wanted !== method || !(await knownOrigins()).has(origin)) {

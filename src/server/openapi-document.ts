@@ -1,0 +1,56 @@
+// The OpenAPI 3.1 document, built by @fastify/swagger from the routes' own zod schemas (through
+// fastify-type-provider-zod's transforms), so the document cannot drift from what the routes
+// validate. Registered before any route: it collects them as they are added.
+import { readFileSync } from 'node:fs';
+import swagger from '@fastify/swagger';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { transform, transformObject } from './openapi-transforms.js';
+import { TAGS } from './routes/http-schemas.js';
+
+const { version } = z
+  .object({ version: z.string() })
+  .parse(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')));
+
+export async function registerOpenApiDocument(app: FastifyInstance): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Parley',
+        version,
+        description:
+          'A self-hostable, knowledge-grounded chat server. Requests need `Authorization: Bearer <key>` ' +
+          '(loopback clients are served without one until the first key exists), but for the routes ' +
+          'documented with no security (this document). Errors are `{"error": {"code", "message"}}` ' +
+          'with a 4xx or 5xx status.',
+      },
+      components: {
+        securitySchemes: {
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API key: `parley keys create --tenant NAME`',
+          },
+        },
+      },
+      security: [{ apiKey: [] }],
+      tags: [
+        { name: TAGS.chat, description: 'Chatting with a bot, conversations and turn traces' },
+        { name: TAGS.documents, description: 'The knowledge base: documents and ingestion jobs' },
+        { name: TAGS.bots, description: "The tenant's bots (models, prompt, retrieval and guard settings)" },
+        { name: TAGS.usage, description: 'Usage, cost and budgets' },
+        { name: TAGS.operations, description: 'Probes, metrics and the operator dashboard' },
+        { name: TAGS.openai, description: 'The OpenAI-compatible surface: each model is a bot' },
+        { name: TAGS.reference, description: 'This document' },
+      ],
+    },
+    transform,
+    transformObject,
+  });
+  // Built (and cached by @fastify/swagger) at start-up: building it converts every route's
+  // schemas, CPU work that would stall the requests in flight if the first reader paid for it.
+  app.addHook('onReady', async () => {
+    app.swagger();
+  });
+}

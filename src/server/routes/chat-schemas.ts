@@ -1,0 +1,191 @@
+// The schemas of the two chat routes, POST /v1/chat and POST /v1/chat/completions, for their
+// handlers to take on: register through `app.withTypeProvider<ZodTypeProvider>()` with
+// `{ schema: chatRouteSchema(limits) }` (or `completionRouteSchema`) and read the typed
+// `request.body` instead of parsing it; the checks and messages are those of the handlers' own
+// parse today (the completion's last-message checks stay in its handler). Nothing is added to the
+// hot path: the body is parsed once either way, and response schemas are documentation only
+// (schema-compilers.ts); a streamed answer hijacks the reply, so no serializer ever sees it. Its
+// events are described in words and given as schemas below.
+import { z } from 'zod';
+import { BOT_ID } from '../../orchestrator/index.js';
+import { errorResponses, TAGS } from './http-schemas.js';
+
+/** The limits a chat request is checked against (from the configuration). */
+export interface ChatLimits {
+  /** PARLEY_MAX_MESSAGE_CHARS */
+  maxMessageChars: number;
+}
+
+export function chatRequest({ maxMessageChars }: ChatLimits) {
+  return z
+    .object({
+      message: z
+        .string()
+        .trim()
+        .min(1, 'message must not be empty')
+        .max(maxMessageChars, `message is longer than ${maxMessageChars} characters`),
+      conversation_id: z
+        .uuid('conversation_id must be a UUID')
+        .optional()
+        .describe('Continue this conversation'),
+      bot: z
+        .string()
+        .regex(BOT_ID, 'bot must be a bot id')
+        .optional()
+        .describe('The bot to ask (default: parley)'),
+      stream: z
+        .boolean()
+        .optional()
+        .describe('Answer as server-sent events (also: Accept: text/event-stream)'),
+    })
+    .meta({
+      examples: [
+        { message: 'How long do I have to return an item?' },
+        { message: 'What causes the tides?', bot: 'parley', stream: false },
+      ],
+    });
+}
+
+export const citation = z
+  .object({
+    document_id: z.uuid(),
+    title: z.string(),
+    source: z.string().nullable(),
+    snippet: z.string().describe('The passage the answer cites'),
+    chunk_id: z.number(),
+    score: z.number(),
+  })
+  .meta({ id: 'Citation' });
+
+/** How the answer was made. New handlers add values; these keep their meaning. */
+export const answerMode = z.string().meta({
+  description:
+    'generated (by a model), extractive (no model configured), degraded (no model answered), ' +
+    'not_found (no good passage) or refused (a guard refused); more may be added',
+  examples: ['generated', 'extractive', 'degraded', 'not_found', 'refused'],
+});
+
+const usage = z.object({
+  prompt_tokens: z.number(),
+  completion_tokens: z.number(),
+  total_tokens: z.number(),
+  model: z.string(),
+  cost_usd: z.number().describe('What the model tokens cost by the price table'),
+});
+
+export const chatResponse = z
+  .object({
+    conversation_id: z.uuid(),
+    turn_id: z.uuid().describe('Its trace: GET /v1/turns/{id}/trace'),
+    answer: z.string(),
+    citations: z.array(citation),
+    usage,
+    mode: answerMode,
+    model: z.string().optional().describe('The model that answered, when one did'),
+    bot: z.string(),
+  })
+  .meta({ id: 'ChatAnswer' });
+
+/** The data of each server-sent event of a streamed answer, by event name, in order. */
+export const chatStreamEvents = {
+  meta: z.object({ conversation_id: z.uuid(), turn_id: z.uuid(), bot: z.string() }),
+  token: z.object({ text: z.string() }),
+  citations: z.object({ citations: z.array(citation) }),
+  done: z.object({ usage, mode: answerMode, model: z.string().nullable(), bot: z.string() }),
+  error: z.object({ code: z.string(), message: z.string() }),
+};
+
+const STREAM_DESCRIPTION = [
+  'With `stream: true` (or `Accept: text/event-stream`) the answer comes as server-sent events:',
+  '`meta` first (`{conversation_id, turn_id, bot}`), then one `token` per piece of text (`{text}`),',
+  'then `citations` (`{citations}`) and `done` (`{usage, mode, model, bot}`). A failure after the',
+  'stream began ends it with `error` (`{code, message}`) instead. Comment lines are heartbeats.',
+].join(' ');
+
+/** A 200 answered as JSON, or as server-sent events when the request asks to stream. */
+const jsonOrStream = (json: z.ZodType, stream: string) => ({
+  description: 'The answer as JSON, or as server-sent events when streamed',
+  content: {
+    'application/json': { schema: json },
+    'text/event-stream': { schema: z.string().describe(stream) },
+  },
+});
+
+/** The whole route schema of POST /v1/chat. */
+export function chatRouteSchema(limits: ChatLimits) {
+  return {
+    tags: [TAGS.chat],
+    summary: 'Ask a bot; the answer is grounded in the knowledge base, with citations',
+    description: STREAM_DESCRIPTION,
+    body: chatRequest(limits),
+    response: { 200: jsonOrStream(chatResponse, STREAM_DESCRIPTION), ...errorResponses },
+  };
+}
+
+const contentPart = z.looseObject({ type: z.string(), text: z.string().optional() });
+const completionMessage = z.looseObject({
+  role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
+  content: z.union([z.string(), z.array(contentPart), z.null()]).optional(),
+});
+
+/** OpenAI's request; fields Parley does not use (temperature, tools...) are accepted and ignored. */
+export const completionRequest = z
+  .looseObject({
+    model: z.string().min(1).describe('A bot id (GET /v1/models)'),
+    messages: z.array(completionMessage).min(1).max(200),
+    stream: z.boolean().optional(),
+    stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
+  })
+  .meta({
+    examples: [
+      { model: 'parley', messages: [{ role: 'user', content: 'How long do I have to return an item?' }] },
+    ],
+  });
+
+const completionUsage = z.object({
+  prompt_tokens: z.number(),
+  completion_tokens: z.number(),
+  total_tokens: z.number(),
+  cost_usd: z.number(),
+});
+
+export const completionResponse = z.object({
+  id: z.string(),
+  object: z.literal('chat.completion'),
+  created: z.number(),
+  model: z.string(),
+  choices: z.array(
+    z.object({
+      index: z.number(),
+      message: z.object({ role: z.literal('assistant'), content: z.string() }),
+      finish_reason: z.literal('stop'),
+    }),
+  ),
+  usage: completionUsage,
+  // What OpenAI clients ignore and Parley clients read: the citations and the turn's ids.
+  citations: z.array(citation),
+  parley: z.object({
+    conversation_id: z.uuid(),
+    turn_id: z.uuid(),
+    mode: answerMode,
+    model: z.string().optional(),
+  }),
+});
+
+const COMPLETION_STREAM_DESCRIPTION = [
+  'With `stream: true`, data-only server-sent events of `chat.completion.chunk` objects, as OpenAI',
+  'sends them: the role, one chunk per piece of text, a last one with `finish_reason: "stop"` and the',
+  'Parley extras (`citations`, `parley`), a usage chunk when `stream_options.include_usage`, then',
+  '`[DONE]`. A failure after the stream began sends `{"error": {code, message, type}}`.',
+].join(' ');
+
+/** The whole route schema of POST /v1/chat/completions. */
+export const completionRouteSchema = {
+  tags: [TAGS.openai],
+  summary: 'Chat completion, as OpenAI answers it (each model is a bot)',
+  description:
+    'The question is the last user message; earlier user and assistant messages are the history, and ' +
+    `system messages are not applied (the bot's own prompt keeps answers grounded). ${COMPLETION_STREAM_DESCRIPTION}`,
+  body: completionRequest,
+  response: { 200: jsonOrStream(completionResponse, COMPLETION_STREAM_DESCRIPTION), ...errorResponses },
+};

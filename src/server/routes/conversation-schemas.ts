@@ -1,0 +1,91 @@
+// The schemas of what a chat leaves behind: a conversation's messages, a turn's trace and the
+// system prompt versions turns record; whole route schemas, for chat-routes.ts to name.
+import { z } from 'zod';
+import { citation } from './chat-schemas.js';
+import { errorResponses, noContent, TAGS, timestamp, uuidParams } from './http-schemas.js';
+
+const tags = [TAGS.chat];
+
+export const conversationView = z
+  .object({
+    id: z.uuid(),
+    messages: z.array(
+      z.object({
+        id: z.string(),
+        turn_id: z.string(),
+        role: z.enum(['user', 'assistant']),
+        content: z.string(),
+        citations: z.array(citation).nullable().describe("The assistant's citations; null for the user"),
+        usage: z.unknown(),
+        created_at: timestamp,
+      }),
+    ),
+  })
+  .meta({ id: 'Conversation' });
+
+/** The main fields of a trace; it carries more (guard decisions, the OpenTelemetry trace id...). */
+export const traceView = z
+  .object({
+    turn_id: z.uuid(),
+    conversation_id: z.uuid(),
+    bot: z.string(),
+    mode: z.string(),
+    model: z.string().nullable().describe('The model that answered'),
+    attempts: z.array(z.unknown()).describe('Each model call: model, outcome, time'),
+    completed: z.boolean(),
+    error: z.string().nullable(),
+    retriever: z.string(),
+    retrieved: z
+      .array(
+        z.object({ chunk_id: z.number(), document_id: z.string(), title: z.string(), score: z.number() }),
+      )
+      .describe('The passages found, with their scores per signal'),
+    prompt_version: z.string(),
+    relevance: z.object({ coverage: z.number(), threshold: z.number() }),
+    usage: z.object({ prompt_tokens: z.number(), completion_tokens: z.number(), total_tokens: z.number() }),
+    prompt: z
+      .object({ system: z.string(), messages: z.array(z.unknown()) })
+      .nullable()
+      .describe('The assembled prompt (null when no model was asked)'),
+    timings_ms: z.record(z.string(), z.number()).describe('Milliseconds per stage'),
+    started_at: timestamp,
+  })
+  .meta({ id: 'TurnTrace' });
+
+export const promptList = z.object({
+  prompts: z.array(
+    z.object({
+      id: z.string().describe('The first 16 hex digits of the SHA-256 of the text'),
+      system_prompt: z.string(),
+      created_at: timestamp,
+    }),
+  ),
+});
+
+export const conversationRoute = {
+  tags,
+  summary: "A conversation's messages, oldest first",
+  description: 'A widget visitor (publishable key) may read only the conversations it started.',
+  params: uuidParams,
+  response: { 200: conversationView, ...errorResponses },
+};
+
+export const traceRoute = {
+  tags,
+  summary: "A turn's trace: what was retrieved, the prompt, the model, tokens, cost and timings",
+  params: uuidParams,
+  response: { 200: traceView, ...errorResponses },
+};
+
+export const deleteTraceRoute = {
+  tags,
+  summary: "Delete a turn's trace",
+  params: uuidParams,
+  response: { 204: noContent, ...errorResponses },
+};
+
+export const promptsRoute = {
+  tags,
+  summary: "The system prompt versions the tenant's turns may record",
+  response: { 200: promptList, ...errorResponses },
+};
