@@ -1,5 +1,6 @@
 // POST /v1/chat (JSON, or SSE with stream:true / Accept: text/event-stream), conversations and traces.
 import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Runtime } from '../../app/runtime.js';
 import { notFound, ParleyError } from '../../errors/index.js';
@@ -15,28 +16,18 @@ import { toErrorResponse } from '../error-handler.js';
 import { openSse } from '../sse.js';
 import { turnContext } from '../turn-context.js';
 import { assertVisitorOwns, bindVisitorConversation } from '../widget/index.js';
+import { chatRouteSchema } from './chat-schemas.js';
 import { conversationRoute, deleteTraceRoute, promptsRoute, traceRoute } from './conversation-schemas.js';
 import { tenantDb } from './tenant-db.js';
 
 const idParams = z.object({ id: z.uuid('id must be a UUID') });
 
 export function chatRoutes(app: FastifyInstance, runtime: Runtime, streams: Set<Promise<void>>) {
-  const chatBody = z.object({
-    message: z
-      .string()
-      .trim()
-      .min(1, 'message must not be empty')
-      .max(
-        runtime.config.PARLEY_MAX_MESSAGE_CHARS,
-        `message is longer than ${runtime.config.PARLEY_MAX_MESSAGE_CHARS} characters`,
-      ),
-    conversation_id: z.uuid('conversation_id must be a UUID').optional(),
-    bot: z.string().regex(BOT_ID, 'bot must be a bot id').optional(),
-    stream: z.boolean().optional(),
-  });
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const schema = chatRouteSchema({ maxMessageChars: runtime.config.PARLEY_MAX_MESSAGE_CHARS });
 
-  app.post('/v1/chat', async (request, reply) => {
-    const body = chatBody.parse(request.body);
+  api.post('/v1/chat', { schema }, async (request, reply) => {
+    const { body } = request;
     const wantsStream = body.stream ?? (request.headers.accept ?? '').includes('text/event-stream');
     // Widget visitors (publishable keys) may continue only the conversations they started.
     if (body.conversation_id)

@@ -2,7 +2,8 @@
 // `GET /v1/models`, so existing OpenAI clients and chat UIs can talk to a Parley bot. Each model
 // id is a bot; citations travel in extra fields (`citations`, `parley`) that plain clients ignore.
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
 import type { Runtime } from '../../app/runtime.js';
 import { isParleyError, ParleyError } from '../../errors/index.js';
 import type { TurnResult } from '../../orchestrator/index.js';
@@ -10,16 +11,9 @@ import { toErrorResponse } from '../error-handler.js';
 import { openSse } from '../sse.js';
 import { turnContext } from '../turn-context.js';
 import { modelsRoute } from './bot-schemas.js';
+import { type completionRequest, completionRouteSchema } from './chat-schemas.js';
 
-const contentPart = z.object({ type: z.string(), text: z.string().optional() }).passthrough();
-const message = z
-  .object({
-    role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
-    content: z.union([z.string(), z.array(contentPart), z.null()]).optional(),
-  })
-  .passthrough();
-
-const textOf = (content: z.infer<typeof message>['content']): string =>
+const textOf = (content: z.infer<typeof completionRequest>['messages'][number]['content']): string =>
   typeof content === 'string'
     ? content
     : (content ?? [])
@@ -29,14 +23,7 @@ const textOf = (content: z.infer<typeof message>['content']): string =>
 
 export function openAiRoutes(app: FastifyInstance, runtime: Runtime, streams: Set<Promise<void>>) {
   const maxChars = runtime.config.PARLEY_MAX_MESSAGE_CHARS;
-  const body = z
-    .object({
-      model: z.string().min(1),
-      messages: z.array(message).min(1).max(200),
-      stream: z.boolean().optional(),
-      stream_options: z.object({ include_usage: z.boolean().optional() }).passthrough().nullish(),
-    })
-    .passthrough();
+  const api = app.withTypeProvider<ZodTypeProvider>();
 
   // Each of the tenant's bots is a model.
   app.get('/v1/models', { schema: modelsRoute }, async (request) => ({
@@ -49,8 +36,8 @@ export function openAiRoutes(app: FastifyInstance, runtime: Runtime, streams: Se
     })),
   }));
 
-  app.post('/v1/chat/completions', async (request, reply) => {
-    const input = body.parse(request.body);
+  api.post('/v1/chat/completions', { schema: completionRouteSchema }, async (request, reply) => {
+    const input = request.body;
     // The question is the last user message; earlier user and assistant messages are the history.
     // A client's system messages are not applied: the bot's own prompt keeps answers grounded.
     const turns = input.messages
