@@ -32,18 +32,7 @@ module.exports = {
     layer('orchestrator', 'knowledge|guard|models|accounting|jobs|storage'),
     layer('edge', 'accounting|jobs|storage'),
     layer('eval', 'orchestrator|knowledge|guard|models|accounting|storage'),
-    {
-      ...layer('server', 'edge|orchestrator|knowledge|guard|models|accounting|jobs|storage'),
-      // The routes still take the composition root's Runtime type (not its code), until each area
-      // is a Fastify plugin with its services decorated.
-      to: {
-        path: '^src/',
-        pathNot: [
-          '^src/(server|config|errors|telemetry|edge|orchestrator|knowledge|guard|models|accounting|jobs|storage)/',
-        ],
-        dependencyTypesNot: ['type-only'],
-      },
-    },
+    layer('server', 'edge|orchestrator|knowledge|guard|models|accounting|jobs|storage'),
     layer('app', 'server|edge|orchestrator|knowledge|guard|models|accounting|jobs|storage'),
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true } },
   ],

@@ -17,6 +17,7 @@ import {
   MemoryKeywordRetriever,
   type Retriever,
   VectorRetriever,
+  type VectorStatus,
 } from '../knowledge/index.js';
 import { createEmbedder, ModelCatalog } from '../models/index.js';
 import {
@@ -74,14 +75,6 @@ export interface Runtime {
   turns: TurnRunner;
   /** Stops background work, drains pending writes and closes the database. */
   close(): Promise<void>;
-}
-
-/** Whether retrieval is hybrid, and why not when it is not. */
-export interface VectorStatus {
-  enabled: boolean;
-  model?: string;
-  dimensions?: number;
-  note: string;
 }
 
 export interface RuntimeOptions extends OpenOptions {

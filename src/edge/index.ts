@@ -8,8 +8,9 @@ export {
   normalizeOrigin,
   publishableOrigins,
 } from './auth/api-keys.js';
+export { createAuthHook } from './auth/authenticate.js';
 export type { BudgetOverrides } from './budget-store.js';
-export type { BudgetLimits, BudgetPolicy, SpentBudget } from './budgets.js';
+export type { BudgetLimits, BudgetPolicy, Budgets, SpentBudget } from './budgets.js';
 export { Gateway } from './gateway.js';
 export type { GatewayMetrics } from './gateway-metrics.js';
 export {

@@ -1,2 +1,16 @@
-// The HTTP server: Fastify, the routes as thin adapters over the services, SSE, the error handler.
-export { createApp, DEFAULT_TENANT, type ParleyApp } from './app.js';
+// The HTTP server: Fastify only. Each area's routes are a plugin with typed options (the services
+// it uses), SSE, the error handler, request schemas and the OpenAPI document, widget access. The
+// composition root (app/) registers them.
+export { errorHandler } from './error-handler.js';
+export { registerOpenApiDocument } from './openapi-document.js';
+export { apiDocsRoutes } from './routes/api-docs-routes.js';
+export { botRoutes } from './routes/bot-routes.js';
+export { chatRoutes } from './routes/chat-routes.js';
+export { dashboardRoutes } from './routes/dashboard-routes.js';
+export { documentRoutes } from './routes/document-routes.js';
+export { healthRoutes } from './routes/health-routes.js';
+export { openAiRoutes } from './routes/openai-routes.js';
+export { usageRoutes } from './routes/usage-routes.js';
+export { webRoutes } from './routes/web-routes.js';
+export { useZodSchemas } from './schema-compilers.js';
+export { createWidgetAccess, loadServerSecret, VisitorTokens } from './widget/index.js';

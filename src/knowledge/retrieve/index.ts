@@ -14,5 +14,6 @@ export {
   type SearchOptions,
   type SearchResult,
   searchResult,
+  type VectorStatus,
 } from './types.js';
 export { type QueryEmbedder, VectorRetriever } from './vector-retriever.js';

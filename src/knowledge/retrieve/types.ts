@@ -47,3 +47,11 @@ export interface Retriever {
   /** The tenant's documents changed: anything this retriever holds of them no longer holds. */
   invalidate?(tenantId: string): void;
 }
+
+/** Whether retrieval is hybrid, and why not when it is not. */
+export interface VectorStatus {
+  enabled: boolean;
+  model?: string;
+  dimensions?: number;
+  note: string;
+}

@@ -1,16 +1,19 @@
 // Bots: each tenant's chat configurations (models and routing, system prompt, retrieval and
 // relevance settings, guard policy). Every tenant has the bot `parley`, on the server's defaults
 // until changed.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Runtime } from '../../app/runtime.js';
+import type { Bots } from '../../orchestrator/index.js';
 import { botList, botParams, botView, createBotBody, patchBotBody } from './bot-schemas.js';
 import { errorResponses, noContent, TAGS } from './http-schemas.js';
 
 const tags = [TAGS.bots];
 
-export function botRoutes(app: FastifyInstance, runtime: Runtime) {
-  const { bots } = runtime;
+export interface BotRoutesOptions {
+  bots: Bots;
+}
+
+export const botRoutes: FastifyPluginAsync<BotRoutesOptions> = async (app, { bots }) => {
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   api.get(
@@ -78,4 +81,4 @@ export function botRoutes(app: FastifyInstance, runtime: Runtime) {
       return reply.status(204).send();
     },
   );
-}
+};

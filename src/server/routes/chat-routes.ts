@@ -1,17 +1,17 @@
 // POST /v1/chat (JSON, or SSE with stream:true / Accept: text/event-stream), conversations and traces.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Runtime } from '../../app/runtime.js';
 import { notFound, ParleyError } from '../../errors/index.js';
 import {
-  BOT_ID,
   conversationExists,
   deleteTrace,
   getMessages,
   getTrace,
   listPromptVersions,
+  type TurnRunner,
 } from '../../orchestrator/index.js';
+import type { Database } from '../../storage/index.js';
 import { toErrorResponse } from '../error-handler.js';
 import { openSse } from '../sse.js';
 import { turnContext } from '../turn-context.js';
@@ -22,22 +22,35 @@ import { tenantDb } from './tenant-db.js';
 
 const idParams = z.object({ id: z.uuid('id must be a UUID') });
 
-export function chatRoutes(app: FastifyInstance, runtime: Runtime, streams: Set<Promise<void>>) {
+export interface ChatRoutesOptions {
+  db: Database;
+  turns: TurnRunner;
+  /** Whether a tenant's conversation exists though its first turn is not stored yet. */
+  isPending: (tenantId: string, conversationId: string) => boolean;
+  maxMessageChars: number;
+  /** Streams in flight, which a graceful shutdown waits for. */
+  streams: Set<Promise<void>>;
+}
+
+export const chatRoutes: FastifyPluginAsync<ChatRoutesOptions> = async (
+  app,
+  { db: database, turns, isPending, maxMessageChars, streams },
+) => {
   const api = app.withTypeProvider<ZodTypeProvider>();
-  const schema = chatRouteSchema({ maxMessageChars: runtime.config.PARLEY_MAX_MESSAGE_CHARS });
+  const schema = chatRouteSchema({ maxMessageChars });
 
   api.post('/v1/chat', { schema }, async (request, reply) => {
     const { body } = request;
     const wantsStream = body.stream ?? (request.headers.accept ?? '').includes('text/event-stream');
     // Widget visitors (publishable keys) may continue only the conversations they started.
     if (body.conversation_id)
-      await assertVisitorOwns(tenantDb(runtime, request), request.principal, body.conversation_id);
+      await assertVisitorOwns(tenantDb(database, request), request.principal, body.conversation_id);
     // A publishable key speaks for its one bot only.
     const scope = request.principal.publishable;
     if (scope && body.bot && body.bot !== scope.bot) {
       throw new ParleyError('PARLEY_ERR_FORBIDDEN', `this key may only talk to bot ${scope.bot}`);
     }
-    const turn = await runtime.turns.start(
+    const turn = await turns.start(
       {
         tenantId: request.principal.tenantId,
         botId: scope ? scope.bot : body.bot,
@@ -47,12 +60,14 @@ export function chatRoutes(app: FastifyInstance, runtime: Runtime, streams: Set<
       turnContext(request, reply),
     );
     if (!body.conversation_id) {
-      await bindVisitorConversation(tenantDb(runtime, request), request.principal, turn.conversationId).catch(
-        (error: unknown) => {
-          turn.abandon();
-          throw error;
-        },
-      );
+      await bindVisitorConversation(
+        tenantDb(database, request),
+        request.principal,
+        turn.conversationId,
+      ).catch((error: unknown) => {
+        turn.abandon();
+        throw error;
+      });
     }
     if (!wantsStream) return turn.complete();
 
@@ -100,17 +115,17 @@ export function chatRoutes(app: FastifyInstance, runtime: Runtime, streams: Set<
   });
 
   app.get('/v1/prompts', { schema: promptsRoute }, async (request) => ({
-    prompts: await listPromptVersions(tenantDb(runtime, request), request.principal.tenantId),
+    prompts: await listPromptVersions(tenantDb(database, request), request.principal.tenantId),
   }));
 
   app.get('/v1/conversations/:id', { schema: conversationRoute }, async (request) => {
     const { id } = idParams.parse(request.params);
-    const db = tenantDb(runtime, request);
+    const db = tenantDb(database, request);
     await assertVisitorOwns(db, request.principal, id);
     const messages = await getMessages(db, request.principal.tenantId, id);
     if (messages.length === 0) {
       const tenantId = request.principal.tenantId;
-      const exists = runtime.chat.isPending(tenantId, id) || (await conversationExists(db, tenantId, id));
+      const exists = isPending(tenantId, id) || (await conversationExists(db, tenantId, id));
       if (!exists) throw notFound('conversation');
     }
     return { id, messages };
@@ -118,15 +133,15 @@ export function chatRoutes(app: FastifyInstance, runtime: Runtime, streams: Set<
 
   app.delete('/v1/turns/:id/trace', { schema: deleteTraceRoute }, async (request, reply) => {
     const { id } = idParams.parse(request.params);
-    if (!(await deleteTrace(tenantDb(runtime, request), request.principal.tenantId, id)))
+    if (!(await deleteTrace(tenantDb(database, request), request.principal.tenantId, id)))
       throw notFound('trace');
     return reply.status(204).send();
   });
 
   app.get('/v1/turns/:id/trace', { schema: traceRoute }, async (request) => {
     const { id } = idParams.parse(request.params);
-    const trace = await getTrace(tenantDb(runtime, request), request.principal.tenantId, id);
+    const trace = await getTrace(tenantDb(database, request), request.principal.tenantId, id);
     if (trace === undefined) throw notFound('trace');
     return trace;
   });
-}
+};

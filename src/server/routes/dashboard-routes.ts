@@ -1,15 +1,19 @@
 // GET /v1/dashboard: the operator dashboard's figures for the caller's tenant over a bounded time
 // range, from the stored turn traces. Publishable (widget) keys are refused by the widget access
 // hook like every route that is not chat.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { readDashboard } from '../../accounting/index.js';
-import type { Runtime } from '../../app/runtime.js';
+import type { Database } from '../../storage/index.js';
 import { dashboardQuery, dashboardView } from './dashboard-schemas.js';
 import { errorResponses, TAGS } from './http-schemas.js';
 import { tenantDb } from './tenant-db.js';
 
-export function dashboardRoutes(app: FastifyInstance, runtime: Runtime) {
+export interface DashboardRoutesOptions {
+  db: Database;
+}
+
+export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async (app, { db }) => {
   app.withTypeProvider<ZodTypeProvider>().get(
     '/v1/dashboard',
     {
@@ -23,6 +27,6 @@ export function dashboardRoutes(app: FastifyInstance, runtime: Runtime) {
       },
     },
     async (request) =>
-      readDashboard(tenantDb(runtime, request), { tenantId: request.principal.tenantId, ...request.query }),
+      readDashboard(tenantDb(db, request), { tenantId: request.principal.tenantId, ...request.query }),
   );
-}
+};

@@ -1,10 +1,18 @@
 // Documents and ingestion jobs: upload (multipart file or JSON text) answers 202 with the job;
 // list, get and delete are scoped to the caller's tenant.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Runtime } from '../../app/runtime.js';
 import { isParleyError, notFound, ParleyError } from '../../errors/index.js';
-import { deleteDocument, getDocument, getJob, listDocuments, type Upload } from '../../knowledge/index.js';
+import {
+  deleteDocument,
+  getDocument,
+  getJob,
+  type Ingestion,
+  listDocuments,
+  type Retriever,
+  type Upload,
+} from '../../knowledge/index.js';
+import type { Database } from '../../storage/index.js';
 import {
   documentList,
   documentView,
@@ -52,13 +60,21 @@ async function readMultipart(
   }
 }
 
-export function documentRoutes(
-  app: FastifyInstance,
-  runtime: Runtime,
-  defaultKb: (tenantId: string) => Promise<string>,
-) {
-  const maxBytes = runtime.config.PARLEY_MAX_UPLOAD_BYTES;
+export interface DocumentRoutesOptions {
+  db: Database;
+  ingestion: Ingestion;
+  /** Told when a tenant's documents change (its cached results no longer hold). */
+  retriever: Pick<Retriever, 'invalidate'>;
+  /** Largest accepted upload, in bytes. */
+  maxUploadBytes: number;
+  /** The tenant's default knowledge base (created on first use). */
+  defaultKb: (tenantId: string) => Promise<string>;
+}
 
+export const documentRoutes: FastifyPluginAsync<DocumentRoutesOptions> = async (
+  app,
+  { db, ingestion, retriever, maxUploadBytes: maxBytes, defaultKb },
+) => {
   // The route's body limit applies to JSON only (multipart is streamed and capped per file):
   // a JSON body is parsed on the HTTP thread, so big documents should come as multipart files.
   const jsonLimit = Math.min(maxBytes, MAX_JSON_UPLOAD_BYTES) + 64 * 1024;
@@ -92,7 +108,7 @@ export function documentRoutes(
         upload = { bytes, title: body.title, source: body.source, format: body.format ?? 'markdown' };
       }
       const kbId = await defaultKb(tenantId);
-      const ids = await runtime.ingestion.submit({ ...upload, tenantId, kbId });
+      const ids = await ingestion.submit({ ...upload, tenantId, kbId });
       return reply.status(202).send({ document_id: ids.documentId, job_id: ids.jobId });
     },
   );
@@ -109,7 +125,7 @@ export function documentRoutes(
     },
     async (request) => {
       const page = request.query;
-      const documents = await listDocuments(tenantDb(runtime, request), request.principal.tenantId, page);
+      const documents = await listDocuments(tenantDb(db, request), request.principal.tenantId, page);
       return { documents, limit: page.limit, offset: page.offset };
     },
   );
@@ -126,7 +142,7 @@ export function documentRoutes(
     },
     async (request) => {
       const document = await getDocument(
-        tenantDb(runtime, request),
+        tenantDb(db, request),
         request.principal.tenantId,
         request.params.id,
       );
@@ -147,9 +163,9 @@ export function documentRoutes(
     },
     async (request, reply) => {
       const tenantId = request.principal.tenantId;
-      const deleted = await deleteDocument(tenantDb(runtime, request), tenantId, request.params.id);
+      const deleted = await deleteDocument(tenantDb(db, request), tenantId, request.params.id);
       if (!deleted) throw notFound('document');
-      runtime.retriever.invalidate(tenantId);
+      retriever.invalidate?.(tenantId);
       return reply.status(204).send();
     },
   );
@@ -165,9 +181,9 @@ export function documentRoutes(
       },
     },
     async (request) => {
-      const job = await getJob(tenantDb(runtime, request), request.principal.tenantId, request.params.id);
+      const job = await getJob(tenantDb(db, request), request.principal.tenantId, request.params.id);
       if (!job) throw notFound('job');
       return job;
     },
   );
-}
+};

@@ -1,8 +1,11 @@
 // Liveness, readiness (dependencies reachable, search capabilities) and Prometheus metrics.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Runtime } from '../../app/runtime.js';
+import type { MemoryKeywordRetriever, VectorStatus } from '../../knowledge/index.js';
+import type { ModelCatalog } from '../../models/index.js';
+import type { Bots } from '../../orchestrator/index.js';
+import type { Database } from '../../storage/index.js';
 import type { Metrics } from '../../telemetry/index.js';
 import { errorResponses, TAGS } from './http-schemas.js';
 
@@ -20,7 +23,17 @@ const readiness = z.object({
   notes: z.array(z.string()),
 });
 
-export function healthRoutes(app: FastifyInstance, runtime: Runtime, metrics: Metrics) {
+export interface HealthRoutesOptions {
+  db: Database;
+  vector: VectorStatus;
+  keywordIndex: Pick<MemoryKeywordRetriever, 'status'>;
+  bots: Pick<Bots, 'defaults'>;
+  catalog: Pick<ModelCatalog, 'states'>;
+  metrics: Metrics;
+}
+
+export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app, options) => {
+  const { metrics } = options;
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   api.get(
@@ -49,7 +62,7 @@ export function healthRoutes(app: FastifyInstance, runtime: Runtime, metrics: Me
       },
     },
     async (_request, reply) => {
-      const { db } = runtime;
+      const { db } = options;
       const databaseUp = await db.ping();
       const keyword = db.features.bm25
         ? 'bm25'
@@ -59,21 +72,21 @@ export function healthRoutes(app: FastifyInstance, runtime: Runtime, metrics: Me
         database: { kind: db.kind, reachable: databaseUp },
         retrieval: {
           keyword,
-          vector: runtime.vector.enabled,
-          mode: runtime.vector.enabled ? ('hybrid' as const) : ('keyword-only' as const),
-          ...(runtime.vector.model
-            ? { embeddings: runtime.vector.model, dimensions: runtime.vector.dimensions }
+          vector: options.vector.enabled,
+          mode: options.vector.enabled ? ('hybrid' as const) : ('keyword-only' as const),
+          ...(options.vector.model
+            ? { embeddings: options.vector.model, dimensions: options.vector.dimensions }
             : {}),
-          note: runtime.vector.note,
+          note: options.vector.note,
           // In-memory copies of the tenants' chunks that answer keyword search before the database.
-          keyword_memory: runtime.keywordIndex.status(),
+          keyword_memory: options.keywordIndex.status(),
         },
         models:
-          runtime.bots.defaults.models.length > 0
+          options.bots.defaults.models.length > 0
             ? {
-                chain: runtime.bots.defaults.models,
-                escalation: runtime.bots.defaults.escalation_models,
-                circuits: runtime.catalog.states(),
+                chain: options.bots.defaults.models,
+                escalation: options.bots.defaults.escalation_models,
+                circuits: options.catalog.states(),
               }
             : { chain: [], note: 'no model configured: answers are extractive, cited passages' },
         notes: db.features.notes,
@@ -102,4 +115,4 @@ export function healthRoutes(app: FastifyInstance, runtime: Runtime, metrics: Me
       return metrics.registry.metrics();
     },
   );
-}
+};

@@ -1,12 +1,11 @@
 // The OpenAI-compatible surface: `POST /v1/chat/completions` (JSON and streaming) and
 // `GET /v1/models`, so existing OpenAI clients and chat UIs can talk to a Parley bot. Each model
 // id is a bot; citations travel in extra fields (`citations`, `parley`) that plain clients ignore.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
-import type { Runtime } from '../../app/runtime.js';
 import { isParleyError, ParleyError } from '../../errors/index.js';
-import type { TurnResult } from '../../orchestrator/index.js';
+import type { Bots, TurnResult, TurnRunner } from '../../orchestrator/index.js';
 import { toErrorResponse } from '../error-handler.js';
 import { openSse } from '../sse.js';
 import { turnContext } from '../turn-context.js';
@@ -21,14 +20,24 @@ const textOf = (content: z.infer<typeof completionRequest>['messages'][number]['
         .filter(Boolean)
         .join('\n');
 
-export function openAiRoutes(app: FastifyInstance, runtime: Runtime, streams: Set<Promise<void>>) {
-  const maxChars = runtime.config.PARLEY_MAX_MESSAGE_CHARS;
+export interface OpenAiRoutesOptions {
+  turns: TurnRunner;
+  bots: Pick<Bots, 'list'>;
+  maxMessageChars: number;
+  /** Streams in flight, which a graceful shutdown waits for. */
+  streams: Set<Promise<void>>;
+}
+
+export const openAiRoutes: FastifyPluginAsync<OpenAiRoutesOptions> = async (
+  app,
+  { turns: runner, bots, maxMessageChars: maxChars, streams },
+) => {
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   // Each of the tenant's bots is a model.
   app.get('/v1/models', { schema: modelsRoute }, async (request) => ({
     object: 'list',
-    data: (await runtime.bots.list(request.principal.tenantId)).map((bot) => ({
+    data: (await bots.list(request.principal.tenantId)).map((bot) => ({
       id: bot.id,
       object: 'model',
       created: bot.created_at ? Math.floor(Date.parse(bot.created_at) / 1000) : 0,
@@ -53,7 +62,7 @@ export function openAiRoutes(app: FastifyInstance, runtime: Runtime, streams: Se
         `the last message is longer than ${maxChars} characters`,
       );
     }
-    const turn = await runtime.turns
+    const turn = await runner
       .start(
         {
           tenantId: request.principal.tenantId,
@@ -160,4 +169,4 @@ export function openAiRoutes(app: FastifyInstance, runtime: Runtime, streams: Se
     streams.delete(done);
     return reply;
   });
-}
+};

@@ -1,11 +1,12 @@
 // Usage and budgets of the calling tenant: GET /v1/usage (turns, tokens and cost over a period,
 // grouped by day, model, bot or key), GET /v1/budgets (limits and spend) and PUT /v1/budgets
 // (the tenant's own budgets, which may tighten the server's defaults but never loosen them).
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { summarizeUsage, totalOf } from '../../accounting/index.js';
-import type { Runtime } from '../../app/runtime.js';
+import type { Budgets } from '../../edge/index.js';
 import { validationError } from '../../errors/index.js';
+import type { Database } from '../../storage/index.js';
 import { callerOf } from '../turn-context.js';
 import { errorResponses, TAGS } from './http-schemas.js';
 import { tenantDb } from './tenant-db.js';
@@ -15,8 +16,12 @@ const DAY_MS = 86_400_000;
 const MAX_RANGE_DAYS = 400;
 const tags = [TAGS.usage];
 
-export function usageRoutes(app: FastifyInstance, runtime: Runtime) {
-  const { budgets } = runtime.gateway;
+export interface UsageRoutesOptions {
+  db: Database;
+  budgets: Budgets;
+}
+
+export const usageRoutes: FastifyPluginAsync<UsageRoutesOptions> = async (app, { db, budgets }) => {
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   api.get(
@@ -40,7 +45,7 @@ export function usageRoutes(app: FastifyInstance, runtime: Runtime) {
       if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY_MS) {
         throw validationError(`the range may span at most ${MAX_RANGE_DAYS} days`);
       }
-      const groups = await summarizeUsage(tenantDb(runtime, request), {
+      const groups = await summarizeUsage(tenantDb(db, request), {
         tenantId: request.principal.tenantId,
         from,
         to,
@@ -97,4 +102,4 @@ export function usageRoutes(app: FastifyInstance, runtime: Runtime) {
       return view(request);
     },
   );
-}
+};

@@ -7,26 +7,28 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { Counter, Gauge } from 'prom-client';
-import type { Runtime } from '../app/runtime.js';
-import { ensureTenant } from '../edge/auth/api-keys.js';
-import { createAuthHook } from '../edge/auth/authenticate.js';
-import { type LimitState, limitHeaders } from '../edge/index.js';
+import { createAuthHook, ensureTenant, type LimitState, limitHeaders } from '../edge/index.js';
 import { ParleyError } from '../errors/index.js';
 import { ensureKnowledgeBase, queueState } from '../knowledge/index.js';
+import {
+  apiDocsRoutes,
+  botRoutes,
+  chatRoutes,
+  createWidgetAccess,
+  dashboardRoutes,
+  documentRoutes,
+  errorHandler,
+  healthRoutes,
+  loadServerSecret,
+  openAiRoutes,
+  registerOpenApiDocument,
+  usageRoutes,
+  useZodSchemas,
+  VisitorTokens,
+  webRoutes,
+} from '../server/index.js';
 import type { Metrics } from '../telemetry/index.js';
-import { errorHandler } from './error-handler.js';
-import { registerOpenApiDocument } from './openapi-document.js';
-import { apiDocsRoutes } from './routes/api-docs-routes.js';
-import { botRoutes } from './routes/bot-routes.js';
-import { chatRoutes } from './routes/chat-routes.js';
-import { dashboardRoutes } from './routes/dashboard-routes.js';
-import { documentRoutes } from './routes/document-routes.js';
-import { healthRoutes } from './routes/health-routes.js';
-import { openAiRoutes } from './routes/openai-routes.js';
-import { usageRoutes } from './routes/usage-routes.js';
-import { webRoutes } from './routes/web-routes.js';
-import { useZodSchemas } from './schema-compilers.js';
-import { createWidgetAccess, loadServerSecret, VisitorTokens } from './widget/index.js';
+import type { Runtime } from './runtime.js';
 
 /** Whether a parsed JSON value (or params, or query) holds a string with a NUL character. */
 function holdsNul(value: unknown, depth = 0): boolean {
@@ -244,13 +246,35 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
       for (const { model, state } of catalog.states()) this.set({ model }, level[state]);
     },
   });
-  healthRoutes(app, runtime, metrics);
-  documentRoutes(app, runtime, defaultKb);
-  chatRoutes(app, runtime, streams);
-  botRoutes(app, runtime);
-  dashboardRoutes(app, runtime);
-  openAiRoutes(app, runtime, streams);
-  usageRoutes(app, runtime);
+  // Each area is a plugin given only the services it uses (encapsulated: the hooks above apply).
+  const { db, bots, turns } = runtime;
+  const maxMessageChars = config.PARLEY_MAX_MESSAGE_CHARS;
+  await app.register(healthRoutes, {
+    db,
+    vector: runtime.vector,
+    keywordIndex: runtime.keywordIndex,
+    bots,
+    catalog,
+    metrics,
+  });
+  await app.register(documentRoutes, {
+    db,
+    ingestion: runtime.ingestion,
+    retriever: runtime.retriever,
+    maxUploadBytes: config.PARLEY_MAX_UPLOAD_BYTES,
+    defaultKb,
+  });
+  await app.register(chatRoutes, {
+    db,
+    turns,
+    isPending: (tenantId, conversationId) => runtime.chat.isPending(tenantId, conversationId),
+    maxMessageChars,
+    streams,
+  });
+  await app.register(botRoutes, { bots });
+  await app.register(dashboardRoutes, { db });
+  await app.register(openAiRoutes, { turns, bots, maxMessageChars, streams });
+  await app.register(usageRoutes, { db, budgets: runtime.gateway.budgets });
   widgetAccess.routes(app);
   await apiDocsRoutes(app);
   await webRoutes(app);
