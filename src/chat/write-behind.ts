@@ -2,6 +2,16 @@
 // background with retries, and drained before the process exits on a normal shutdown.
 import type { Logger } from '../telemetry/logger.js';
 
+/**
+ * How long a failed write is retried before it is given up (and the turn lost). It must outlast a
+ * database that is briefly away: the embedded database's thread restarting takes seconds, tens of
+ * them on a busy machine (its pause between attempts grows to 30 s), and a PostgreSQL failover
+ * takes as long. The pending-writes bound keeps what waits meanwhile from growing without end.
+ */
+const RETRY_FOR_MS = 60_000;
+/** The longest pause between two attempts (the pauses double from 200 ms). */
+const MAX_PAUSE_MS = 5_000;
+
 export class WriteBehind {
   private readonly pending = new Set<Promise<void>>();
   private readonly settled = new Set<() => void>();
@@ -9,7 +19,7 @@ export class WriteBehind {
 
   constructor(
     private readonly log: Logger,
-    private readonly attempts = 5,
+    private readonly retryForMs = RETRY_FOR_MS,
   ) {}
 
   /**
@@ -43,16 +53,18 @@ export class WriteBehind {
   }
 
   private async runWithRetry(name: string, task: () => Promise<void>): Promise<void> {
+    const giveUpAt = Date.now() + this.retryForMs;
     for (let attempt = 1; ; attempt++) {
       try {
         await task();
         return;
       } catch (error) {
-        if (attempt >= this.attempts) {
-          this.log.error({ err: error, task: name }, 'background write failed for good');
+        const pause = Math.min(100 * 2 ** attempt, MAX_PAUSE_MS);
+        if (Date.now() + pause > giveUpAt) {
+          this.log.error({ err: error, task: name, attempts: attempt }, 'background write failed for good');
           return;
         }
-        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+        await new Promise((resolve) => setTimeout(resolve, pause));
       }
     }
   }
