@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as settle, setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { isParleyError } from '../errors/index.js';
 import { TurnGate } from './turn-gate.js';
@@ -20,7 +20,7 @@ describe('TurnGate', () => {
       order.push('fourth');
       return release;
     });
-    await sleep(10);
+    await settle(); // every admission already due has happened
     expect(turns.state()).toMatchObject({ active: 2, waiting: 2 });
     first();
     first(); // a second call frees nothing more
@@ -65,12 +65,12 @@ describe('TurnGate', () => {
       admitted = true;
       return release;
     });
-    await sleep(10);
+    await settle(); // every admission already due has happened
     expect(turns.state()).toEqual({ active: 2, waiting: 1, limit: 0, pendingWrites: 1 });
     // A turn ends, having left its write behind: still full.
     pending = 2;
     releases[0]!();
-    await sleep(10);
+    await settle(); // every admission already due has happened
     expect(admitted).toBe(false);
     // The database catches up.
     pending = 0;
@@ -125,10 +125,10 @@ describe('TurnGate', () => {
         );
       }
       for (const release of releases.slice(0, 10)) release();
-      await sleep(10);
+      await settle(); // every admission already due has happened
       expect(admitted).toBe(0); // 90 still answered: the limit
       releases[10]!();
-      await sleep(10);
+      await settle(); // every admission already due has happened
       expect(admitted).toBe(1);
       expect(turns.state()).toMatchObject({ active: 90, waiting: 4, limit: 90 });
       second(45);
@@ -142,7 +142,7 @@ describe('TurnGate', () => {
       expect(turns.state().limit).toBe(36);
       for (const release of releases.slice(0, 4)) release();
       const waiting = Array.from({ length: 5 }, () => turns.enter());
-      await sleep(10);
+      await settle(); // every admission already due has happened
       expect(turns.state()).toMatchObject({ active: 36, waiting: 5 });
       second(25); // smoothed 30 ms: not over the target, not under half of it: hold
       expect(turns.state()).toMatchObject({ limit: 36, waiting: 5 });

@@ -6,13 +6,46 @@ import { BackgroundTasks } from './background-tasks.js';
 const log = createLogger('silent');
 
 describe('BackgroundTasks', () => {
+  it('keeps retrying a write while the database is away for tens of seconds, then stores it', async () => {
+    vi.useFakeTimers();
+    const tasks = new BackgroundTasks(log);
+    // Away for 30 s (an embedded database thread restarting on a busy machine).
+    const backAt = Date.now() + 30_000;
+    let attempts = 0;
+    let stored = false;
+    const done = tasks.enqueue('save-turn', async () => {
+      attempts++;
+      if (Date.now() < backAt) throw new Error('connect ENOENT');
+      stored = true;
+    });
+    await vi.advanceTimersByTimeAsync(40_000);
+    await done;
+    expect(stored).toBe(true);
+    expect(attempts).toBeGreaterThan(5);
+    expect(tasks.writes).toBe(0);
+  });
+
+  it('gives a write up once its retry time is spent, and settles without rejecting', async () => {
+    vi.useFakeTimers();
+    const tasks = new BackgroundTasks(log, 10_000);
+    let attempts = 0;
+    const done = tasks.enqueue('save-turn', async () => {
+      attempts++;
+      throw new Error('still away');
+    });
+    await vi.advanceTimersByTimeAsync(15_000);
+    await expect(done).resolves.toBeUndefined();
+    expect(attempts).toBeGreaterThan(1);
+    expect(tasks.size).toBe(0);
+  });
+
   afterEach(() => {
     vi.useRealTimers();
   });
 
   it('retries a write until it succeeds, counts each try, and drains before shutdown', async () => {
     vi.useFakeTimers();
-    const tasks = new BackgroundTasks(log, 3);
+    const tasks = new BackgroundTasks(log);
     const registry = new Registry();
     tasks.registerMetrics(registry);
     let tries = 0;

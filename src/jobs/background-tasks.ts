@@ -7,9 +7,19 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../telemetry/index.js';
 
 export interface TaskOptions {
-  /** Tries before the task is given up (default 1: no retry). */
-  attempts?: number;
+  /** How long a failing task is retried before it is given up (default 0: one try). */
+  retryForMs?: number;
 }
+
+/**
+ * How long a failed write is retried before it is given up (and the turn lost). It must outlast a
+ * database that is briefly away: the embedded database's thread restarting takes seconds, tens of
+ * them on a busy machine (its pause between attempts grows to 30 s), and a PostgreSQL failover
+ * takes as long. The pending-writes bound keeps what waits meanwhile from growing without end.
+ */
+export const WRITE_RETRY_MS = 60_000;
+/** The longest pause between two tries (the pauses double from 200 ms). */
+const MAX_PAUSE_MS = 5_000;
 
 export class BackgroundTasks {
   private readonly pending = new Set<Promise<void>>();
@@ -21,8 +31,8 @@ export class BackgroundTasks {
 
   constructor(
     private readonly log: Logger,
-    /** Tries for a write (`enqueue`) before it is given up. */
-    private readonly writeAttempts = 5,
+    /** How long a write (`enqueue`) is retried before it is given up. */
+    private readonly writeRetryMs = WRITE_RETRY_MS,
   ) {}
 
   /**
@@ -30,19 +40,19 @@ export class BackgroundTasks {
    * promise settles (never rejects) once the task succeeded or was given up.
    */
   enqueue(name: string, task: () => Promise<void>): Promise<void> {
-    return this.start(name, task, this.writeAttempts, true);
+    return this.start(name, task, this.writeRetryMs, true);
   }
 
   /** Runs `task` in the background, tracked; the promise settles (never rejects) when it is done. */
   run(name: string, task: () => Promise<void>, options: TaskOptions = {}): Promise<void> {
-    return this.start(name, task, options.attempts ?? 1, false);
+    return this.start(name, task, options.retryForMs ?? 0, false);
   }
 
-  private start(name: string, task: () => Promise<void>, attempts: number, write: boolean): Promise<void> {
+  private start(name: string, task: () => Promise<void>, retryForMs: number, write: boolean): Promise<void> {
     if (this.closed)
       this.log.warn({ task: name }, 'background task started after shutdown began; running anyway');
     if (write) this.pendingWrites++;
-    const done = this.runWithRetry(name, task, attempts).finally(() => {
+    const done = this.runWithRetry(name, task, retryForMs).finally(() => {
       // Counted out before the listeners run: they read the counts (the turn gate admits on them).
       if (write) this.pendingWrites--;
       this.pending.delete(done);
@@ -116,20 +126,22 @@ export class BackgroundTasks {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
-  private async runWithRetry(name: string, task: () => Promise<void>, attempts: number): Promise<void> {
+  private async runWithRetry(name: string, task: () => Promise<void>, retryForMs: number): Promise<void> {
+    const giveUpAt = Date.now() + retryForMs;
     for (let attempt = 1; ; attempt++) {
       try {
         await task();
         this.outcomes?.inc({ task: name, outcome: 'done' });
         return;
       } catch (error) {
-        if (attempt >= attempts) {
+        const pause = Math.min(100 * 2 ** attempt, MAX_PAUSE_MS);
+        if (Date.now() + pause > giveUpAt) {
           this.outcomes?.inc({ task: name, outcome: 'failed' });
-          this.log.error({ err: error, task: name }, 'background task failed for good');
+          this.log.error({ err: error, task: name, attempts: attempt }, 'background task failed for good');
           return;
         }
         this.outcomes?.inc({ task: name, outcome: 'retried' });
-        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+        await new Promise((resolve) => setTimeout(resolve, pause));
       }
     }
   }

@@ -1,18 +1,12 @@
 // API keys and tenant isolation through the HTTP API: loopback-only without keys, 401 once a key
 // exists, and no tenant can read, change or delete another tenant's data.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/app/index.js';
 import { call } from '../support/http.js';
-import { BACKENDS, eventually, startTestServer, type TestServer } from '../support/test-backend.js';
+import { BACKENDS, eventually, useTestServer } from '../support/test-backend.js';
 
 describe.each(BACKENDS)('auth on %s', (kind) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer(kind);
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = useTestServer(kind);
   const app = () => server.parley.app;
 
   it('serves loopback clients without a key while no key exists, but not proxied or remote ones', async () => {
@@ -39,7 +33,7 @@ describe.each(BACKENDS)('auth on %s', (kind) => {
     await eventually(async () => {
       const response = await call(app(), { method: 'GET', url: '/v1/documents' });
       return response.status === 401 ? true : undefined;
-    }, 5000);
+    });
     const as = (key: string) => ({ authorization: `Bearer ${key}` });
 
     expect(

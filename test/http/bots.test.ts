@@ -1,16 +1,9 @@
 // Bots: per-bot models, routing, system prompt and relevance settings over the server's
 // defaults, through the API and into the turn (the stub provider sees which model and prompt).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { useChatFixture } from '../support/chat-fixture.js';
 import { call, parseSse } from '../support/http.js';
-import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';
-import {
-  eventually,
-  ingestText,
-  startTestServer,
-  stubModels,
-  type TestServer,
-  TIDES,
-} from '../support/test-backend.js';
+import { eventually } from '../support/test-backend.js';
 
 const SMALL = 'openai:small-model';
 const STRONG = 'anthropic:claude-strong';
@@ -34,24 +27,10 @@ interface ChatBody {
 }
 
 describe('bots', () => {
-  let stub: StubProvider;
-  let server: TestServer;
-  const app = () => server.parley.app;
-  const chat = (payload: Record<string, unknown>) =>
-    call<ChatBody>(app(), { method: 'POST', url: '/v1/chat', payload });
-
-  beforeAll(async () => {
-    stub = await startStubProvider();
-    server = await startTestServer('pglite', {
-      ...stubModels(stub.url, SMALL),
-    });
-    await ingestText(server, TIDES);
-  });
-  afterEach(() => stub.reset());
-  afterAll(async () => {
-    await server?.close();
-    await stub?.close();
-  });
+  const t = useChatFixture({ models: SMALL });
+  const app = () => t.app;
+  const chat = (payload: Record<string, unknown>) => t.chat<ChatBody>(payload);
+  afterEach(() => t.stub.reset());
 
   it('lists the default bot with the server defaults, and creates, reads, changes and deletes bots', async () => {
     const listed = await call<{ bots: BotBody[] }>(app(), { method: 'GET', url: '/v1/bots' });
@@ -110,7 +89,7 @@ describe('bots', () => {
       payload: { id: 'support', settings: { models: [STRONG], system_prompt: SUPPORT_PROMPT } },
     });
     expect(created.status).toBe(201);
-    stub.setReply('The Moon pulls on the oceans [1].');
+    t.stub.setReply('The Moon pulls on the oceans [1].');
 
     const byDefault = await chat({ message: 'What causes the tides?' });
     expect(byDefault.body).toMatchObject({ model: SMALL, bot: 'parley', mode: 'generated' });
@@ -118,7 +97,7 @@ describe('bots', () => {
     const bySupport = await chat({ message: 'What causes the tides?', bot: 'support' });
     expect(bySupport.status).toBe(200);
     expect(bySupport.body).toMatchObject({ model: STRONG, bot: 'support', mode: 'generated' });
-    const asked = stub.requests.at(-1)?.prompt;
+    const asked = t.stub.requests.at(-1)?.prompt;
     expect(asked?.model).toBe('claude-strong');
     expect(asked?.system).toContain('You are Tidy');
 
@@ -188,10 +167,10 @@ describe('bots', () => {
     expect(extractive.status).toBe(200);
     const answer = await chat({ message: 'What causes the tides?' });
     expect(answer.body.mode).toBe('extractive');
-    expect(stub.requests).toHaveLength(0);
+    expect(t.stub.requests).toHaveLength(0);
 
     expect((await call(app(), { method: 'DELETE', url: '/v1/bots/parley' })).status).toBe(204);
-    stub.setReply('The Moon [1].');
+    t.stub.setReply('The Moon [1].');
     expect((await chat({ message: 'What causes the tides?' })).body.model).toBe(SMALL);
   });
 });

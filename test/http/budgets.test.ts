@@ -5,12 +5,13 @@ import { randomInt } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createApiKey } from '../../src/app/index.js';
 import { Gateway } from '../../src/edge/index.js';
+import { type ChatFixture, startChatFixture, useChatFixture } from '../support/chat-fixture.js';
+import { ingestFor, QUESTION, TIDES } from '../support/documents.js';
 import { call } from '../support/http.js';
+import { metricValue } from '../support/metrics.js';
 import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';
-import { ingestTides, metricValue, QUESTION, stubModels, tenantWithKey } from '../support/tenant-fixtures.js';
-import { eventually, startTestServer, type TestServer } from '../support/test-backend.js';
+import { createKeyOnBoth, eventually, type TestServer } from '../support/test-backend.js';
 
 interface ChatBody {
   usage: { cost_usd: number };
@@ -58,28 +59,23 @@ const spentOf = (body: BudgetsBody, scope: string, period: string) =>
   body.budgets.find((budget) => budget.scope === scope && budget.period === period)?.spent_usd ?? -1;
 
 describe('budgets (refuse)', () => {
-  let stub: StubProvider;
   let hook: Awaited<ReturnType<typeof startWebhookReceiver>>;
-  let server: TestServer;
   beforeAll(async () => {
-    stub = await startStubProvider();
     hook = await startWebhookReceiver();
-    server = await startTestServer('pglite', {
-      ...stubModels(stub.url, PRICEY),
-      PARLEY_PRICES: PRICES,
-      PARLEY_BUDGET_WEBHOOK_URL: hook.url,
-    });
-    stub.setReply('The Moon pulls on the oceans [1].');
   });
   afterAll(async () => {
-    await server?.close();
     await hook?.close();
-    await stub?.close();
   });
-  const app = () => server.parley.app;
+  // Started after the webhook receiver, closed before it.
+  const t = useChatFixture(() => ({
+    models: PRICEY,
+    env: { PARLEY_PRICES: PRICES, PARLEY_BUDGET_WEBHOOK_URL: hook.url },
+    reply: 'The Moon pulls on the oceans [1].',
+  }));
+  const app = () => t.app;
 
   it('warns once at half the budget, then refuses with 402 once it is spent', async () => {
-    const erin = await tenantWithKey(server.runtime, 'budget-erin');
+    const erin = await t.tenantWithKey('budget-erin');
     const ask = () =>
       call<ChatBody>(app(), {
         method: 'POST',
@@ -93,7 +89,7 @@ describe('budgets (refuse)', () => {
       eventually(async () => {
         const body = (await budgets()).body;
         return spentOf(body, 'tenant', 'day') >= usd - 1e-9 ? body : undefined;
-      }, 5000);
+      });
 
     const first = await ask();
     expect(first.status).toBe(200);
@@ -144,11 +140,11 @@ describe('budgets (refuse)', () => {
       await metricValue(app(), 'parley_budget_enforced_total', { action: 'refused' }, erin.headers),
     ).toBe(2);
     // The model was called for the three answered turns only.
-    expect(stub.requests.filter((request) => request.prompt).length).toBe(3);
+    expect(t.stub.requests.filter((request) => request.prompt).length).toBe(3);
   });
 
   it('reads spend back from the usage table in a new process', async () => {
-    const frank = await tenantWithKey(server.runtime, 'budget-frank');
+    const frank = await t.tenantWithKey('budget-frank');
     const answered = await call<ChatBody>(app(), {
       method: 'POST',
       url: '/v1/chat',
@@ -157,7 +153,7 @@ describe('budgets (refuse)', () => {
     });
     const cost = answered.body.usage.cost_usd;
     await eventually(async () => {
-      const rows = await server.runtime.db.query<{ n: number }>(
+      const rows = await t.server.runtime.db.query<{ n: number }>(
         'select count(*)::int as n from usage where tenant_id = $1',
         [frank.tenantId],
       );
@@ -165,11 +161,11 @@ describe('budgets (refuse)', () => {
     });
     // A fresh gateway (as after a restart) starts from the table.
     const fresh = new Gateway(
-      server.config,
-      server.runtime.db,
-      server.runtime.tasks,
-      server.runtime.log,
-      server.runtime.redis,
+      t.server.config,
+      t.server.runtime.db,
+      t.server.runtime.tasks,
+      t.server.runtime.log,
+      t.server.runtime.redis,
     );
     {
       const status = await fresh.budgets.status({
@@ -187,7 +183,7 @@ describe('budgets (refuse)', () => {
   });
 
   it('rejects budget updates that are not positive amounts or null', async () => {
-    const gina = await tenantWithKey(server.runtime, 'budget-gina');
+    const gina = await t.tenantWithKey('budget-gina');
     for (const payload of [
       { tenant_daily_usd: -1 },
       { tenant_daily_usd: 0 },
@@ -206,27 +202,16 @@ describe('budgets (refuse)', () => {
 });
 
 describe('budgets (cheapest)', () => {
-  let stub: StubProvider;
-  let server: TestServer;
-  beforeAll(async () => {
-    stub = await startStubProvider();
-    server = await startTestServer('pglite', {
-      ...stubModels(stub.url, `${PRICEY},${CHEAP}`),
-      PARLEY_PRICES: PRICES,
-      PARLEY_BUDGET_POLICY: 'cheapest',
-      PARLEY_BUDGET_KEY_DAILY_USD: '0.000001',
-    });
-    stub.setReply('The Moon pulls on the oceans [1].');
-  });
-  afterAll(async () => {
-    await server?.close();
-    await stub?.close();
+  const t = useChatFixture({
+    models: `${PRICEY},${CHEAP}`,
+    env: { PARLEY_PRICES: PRICES, PARLEY_BUDGET_POLICY: 'cheapest', PARLEY_BUDGET_KEY_DAILY_USD: '0.000001' },
+    reply: 'The Moon pulls on the oceans [1].',
   });
 
   it('answers with the cheapest priced model of the bot once the key budget is spent', async () => {
-    const hana = await tenantWithKey(server.runtime, 'budget-hana');
+    const hana = await t.tenantWithKey('budget-hana');
     const ask = () =>
-      call<ChatBody>(server.parley.app, {
+      call<ChatBody>(t.app, {
         method: 'POST',
         url: '/v1/chat',
         headers: hana.headers,
@@ -237,10 +222,10 @@ describe('budgets (cheapest)', () => {
     const downgraded = await eventually(async () => {
       const response = await ask();
       return response.body.model === CHEAP ? response : undefined;
-    }, 5000);
+    });
     expect(downgraded.status).toBe(200);
     const trace = await eventually(async () => {
-      const found = await call<{ routing: { route: string } }>(server.parley.app, {
+      const found = await call<{ routing: { route: string } }>(t.app, {
         method: 'GET',
         url: `/v1/turns/${downgraded.body.turn_id}/trace`,
         headers: hana.headers,
@@ -250,7 +235,7 @@ describe('budgets (cheapest)', () => {
     expect(trace.routing.route).toBe('cheapest');
     expect(
       await metricValue(
-        server.parley.app,
+        t.app,
         'parley_budget_enforced_total',
         { action: 'cheapest', scope: 'key' },
         hana.headers,
@@ -260,42 +245,37 @@ describe('budgets (cheapest)', () => {
 });
 
 describe('budgets shared through Redis', () => {
-  const servers: TestServer[] = [];
+  const instances: ChatFixture[] = [];
   let stub: StubProvider;
   beforeAll(async () => {
     stub = await startStubProvider();
     stub.setReply('The Moon pulls on the oceans [1].');
     for (let index = 0; index < 2; index++) {
-      servers.push(
-        await startTestServer('postgres', {
-          ...stubModels(stub.url, PRICEY),
-          PARLEY_PRICES: PRICES,
-          REDIS_URL: inject('redisUrl'),
-          PARLEY_BUDGET_TENANT_DAILY_USD: '0.000001',
+      instances.push(
+        await startChatFixture({
+          kind: 'postgres',
+          stub,
+          models: PRICEY,
+          env: {
+            PARLEY_PRICES: PRICES,
+            REDIS_URL: inject('redisUrl'),
+            PARLEY_BUDGET_TENANT_DAILY_USD: '0.000001',
+          },
+          documents: [],
         }),
       );
     }
   });
   afterAll(async () => {
-    for (const server of servers) await server.close();
+    for (const instance of instances) await instance.close();
     await stub?.close();
   });
 
   it('spend on one instance counts against the budget on the other', async () => {
-    const [a, b] = servers as [TestServer, TestServer];
-    const created = await createApiKey(a.runtime.db, `shared-budget-${randomInt(1e9)}`);
-    const [row] = await a.runtime.db.query<Record<string, unknown>>('select * from api_keys where id = $1', [
-      created.keyId,
-    ]);
-    await b.runtime.db.query('insert into tenants(id, name) values ($1, $2)', [created.tenantId, 'shared']);
-    await b.runtime.db.query('insert into api_keys(id, tenant_id, hash, salt) values ($1, $2, $3, $4)', [
-      row!.id,
-      row!.tenant_id,
-      row!.hash,
-      row!.salt,
-    ]);
-    await ingestTides(a.runtime, created.tenantId);
-    await ingestTides(b.runtime, created.tenantId);
+    const [a, b] = instances.map((instance) => instance.server) as [TestServer, TestServer];
+    const created = await createKeyOnBoth(a, b, `shared-budget-${randomInt(1e9)}`);
+    await ingestFor(a, created.tenantId, [TIDES]);
+    await ingestFor(b, created.tenantId, [TIDES]);
     const headers = { authorization: `Bearer ${created.key}` };
     const ask = (server: TestServer) =>
       call<ChatBody>(server.parley.app, {
@@ -309,7 +289,7 @@ describe('budgets shared through Redis', () => {
     const refused = await eventually(async () => {
       const response = await ask(b);
       return response.status === 402 ? response : undefined;
-    }, 5000);
+    });
     expect(refused.body.error.code).toBe('PARLEY_ERR_BUDGET_EXCEEDED');
   });
 });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTenant } from '../../src/app/index.js';
 import { ensureKnowledgeBase } from '../../src/knowledge/index.js';
 import { EXTRACTIVE_LABEL, NOTHING_FOUND } from '../../src/orchestrator/index.js';
+import { ingestDocuments, type TestDocument } from '../support/documents.js';
 import { call, parseSse } from '../support/http.js';
 import { BACKENDS, eventually, startTestServer, type TestServer } from '../support/test-backend.js';
 
@@ -15,7 +16,7 @@ interface ChatResponse {
   usage: Record<string, unknown>;
 }
 
-const DOCS = [
+const DOCS: TestDocument[] = [
   {
     title: 'Hooks',
     source: 'docs/hooks.md',
@@ -37,17 +38,7 @@ describe.each(BACKENDS)('chat on %s', (kind) => {
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer(kind);
-    const tenantId = await ensureTenant(server.runtime.db, 'default');
-    const kbId = await ensureKnowledgeBase(server.runtime.db, tenantId);
-    for (const doc of DOCS) {
-      await server.runtime.ingestion.ingestNow({
-        tenantId,
-        kbId,
-        bytes: Buffer.from(doc.text),
-        format: 'markdown',
-        ...doc,
-      });
-    }
+    await ingestDocuments(server, DOCS);
   });
   afterAll(async () => {
     await server?.close();

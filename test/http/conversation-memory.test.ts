@@ -3,17 +3,9 @@
 // writes every turn, a follow-up's memory needs no database read at all.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/storage/index.js';
-import { call } from '../support/http.js';
+import { type ChatFixture, startChatFixture } from '../support/chat-fixture.js';
 import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';
-import {
-  eventually,
-  ingestText,
-  lockTable,
-  startTestServer,
-  stubModels,
-  type TestServer,
-  TIDES,
-} from '../support/test-backend.js';
+import { eventually, lockTable } from '../support/test-backend.js';
 
 interface ChatBody {
   answer: string;
@@ -21,15 +13,9 @@ interface ChatBody {
   turn_id: string;
 }
 
-async function startServer(
-  kind: 'pglite' | 'postgres',
-  stub: StubProvider,
-  settings: Record<string, string> = {},
-): Promise<TestServer> {
-  const server = await startTestServer(kind, { ...stubModels(stub.url, 'openai:small-model'), ...settings });
-  await ingestText(server, TIDES);
-  return server;
-}
+/** A server with the tides document whose model is the suite's stub. */
+const startServer = (kind: 'pglite' | 'postgres', stub: StubProvider, env: Record<string, string> = {}) =>
+  startChatFixture({ kind, stub, models: 'openai:small-model', env });
 
 /** Records the SQL a request sends, through the owner's queries and a tenant's alike. */
 function recordStatements(db: Database): { stop(): string[] } {
@@ -53,12 +39,8 @@ function recordStatements(db: Database): { stop(): string[] } {
   };
 }
 
-const ask = (server: TestServer, message: string, conversationId?: string) =>
-  call<ChatBody>(server.parley.app, {
-    method: 'POST',
-    url: '/v1/chat',
-    payload: { message, ...(conversationId ? { conversation_id: conversationId } : {}) },
-  });
+const ask = (t: ChatFixture, message: string, conversationId?: string) =>
+  t.chat<ChatBody>({ message, ...(conversationId ? { conversation_id: conversationId } : {}) });
 
 describe('conversation memory', () => {
   let stub: StubProvider;
@@ -70,22 +52,22 @@ describe('conversation memory', () => {
   });
 
   it('gives a follow-up the previous turns while they cannot be stored yet (postgres)', async () => {
-    const server = await startServer('postgres', stub);
+    const t = await startServer('postgres', stub);
     // Another session holds the messages table against writes (reads go on): no turn can be stored.
-    const unlock = await lockTable(server, 'messages', 'exclusive');
+    const unlock = await lockTable(t.server, 'messages', 'exclusive');
     try {
       stub.reset();
       stub.setReply('The Moon pulls on the oceans [1].');
-      const first = await ask(server, 'What causes the tides?');
+      const first = await ask(t, 'What causes the tides?');
       expect(first.status).toBe(200);
       stub.setReply('Twice a day, roughly [1].');
       const second = await ask(
-        server,
+        t,
         'Do the tides come from the Moon pulling the oceans?',
         first.body.conversation_id,
       );
       expect(second.status).toBe(200);
-      const third = await ask(server, 'Why does the Moon cause the tides?', first.body.conversation_id);
+      const third = await ask(t, 'Why does the Moon cause the tides?', first.body.conversation_id);
       expect(third.status).toBe(200);
       const prompts = stub.requests.filter((request) => request.prompt).map((request) => request.prompt!);
       expect(prompts).toHaveLength(3);
@@ -100,7 +82,7 @@ describe('conversation memory', () => {
         role: 'user',
         text: expect.stringContaining('Why does the Moon cause the tides?'),
       });
-      const stored = await server.runtime.db.query('select id from messages where conversation_id = $1', [
+      const stored = await t.server.runtime.db.query('select id from messages where conversation_id = $1', [
         first.body.conversation_id,
       ]);
       expect(stored).toHaveLength(0);
@@ -108,21 +90,21 @@ describe('conversation memory', () => {
       await unlock();
     }
     // Once the lock is gone, every turn is stored.
-    await eventually(async () => (server.runtime.tasks.size === 0 ? true : undefined));
-    await server.close();
+    await eventually(async () => (t.server.runtime.tasks.size === 0 ? true : undefined));
+    await t.close();
   });
 
   it('reads no conversation from the embedded database for a follow-up', async () => {
-    const server = await startServer('pglite', stub);
+    const t = await startServer('pglite', stub);
     try {
       stub.reset();
       stub.setReply('The Moon pulls on the oceans [1].');
-      const first = await ask(server, 'What causes the tides?');
-      await eventually(async () => (server.runtime.tasks.size === 0 ? true : undefined));
-      const db = server.runtime.db;
+      const first = await ask(t, 'What causes the tides?');
+      await eventually(async () => (t.server.runtime.tasks.size === 0 ? true : undefined));
+      const db = t.server.runtime.db;
       const recorded = recordStatements(db);
       const second = await ask(
-        server,
+        t,
         'Do the tides come from the Moon pulling the oceans?',
         first.body.conversation_id,
       );
@@ -139,20 +121,20 @@ describe('conversation memory', () => {
         return rows.length === 4 ? true : undefined;
       });
     } finally {
-      await server.close();
+      await t.close();
     }
   });
 
   it('keeps PARLEY_CONVERSATION_CACHE_ENTRIES conversations: past it, a follow-up reads its memory from the database', async () => {
-    const server = await startServer('pglite', stub, { PARLEY_CONVERSATION_CACHE_ENTRIES: '1' });
+    const t = await startServer('pglite', stub, { PARLEY_CONVERSATION_CACHE_ENTRIES: '1' });
     try {
       stub.reset();
       stub.setReply('The Moon pulls on the oceans [1].');
-      const first = await ask(server, 'What causes the tides?');
-      await ask(server, 'Is the Moon involved in tides at all?'); // a second conversation evicts the first
-      await eventually(async () => (server.runtime.tasks.size === 0 ? true : undefined));
-      const recorded = recordStatements(server.runtime.db);
-      const followUp = await ask(server, 'Do the tides come from the Moon?', first.body.conversation_id);
+      const first = await ask(t, 'What causes the tides?');
+      await ask(t, 'Is the Moon involved in tides at all?'); // a second conversation evicts the first
+      await eventually(async () => (t.server.runtime.tasks.size === 0 ? true : undefined));
+      const recorded = recordStatements(t.server.runtime.db);
+      const followUp = await ask(t, 'Do the tides come from the Moon?', first.body.conversation_id);
       const statements = recorded.stop();
       expect(followUp.status).toBe(200);
       expect(statements.filter((sql) => /from conversations/.test(sql)).length).toBeGreaterThan(0);
@@ -160,7 +142,7 @@ describe('conversation memory', () => {
       const prompt = stub.requests.filter((request) => request.prompt).at(-1)!.prompt!;
       expect(prompt.messages.map((message) => message.role)).toEqual(['user', 'assistant', 'user']);
     } finally {
-      await server.close();
+      await t.close();
     }
   });
 });

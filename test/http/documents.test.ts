@@ -1,7 +1,7 @@
 // Documents and ingestion through the HTTP API, on PGlite and on the PostgreSQL server.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { call } from '../support/http.js';
-import { BACKENDS, eventually, startTestServer, type TestServer } from '../support/test-backend.js';
+import { BACKENDS, eventually, startTestServer, useTestServer } from '../support/test-backend.js';
 
 interface Job {
   status: string;
@@ -11,13 +11,7 @@ interface Job {
 }
 
 describe.each(BACKENDS)('documents on %s', (kind) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer(kind);
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = useTestServer(kind);
 
   const app = () => server.parley.app;
   // The first job also starts the parsing worker thread: on a busy machine that alone can take

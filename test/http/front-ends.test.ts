@@ -3,13 +3,14 @@
 // question leaves the same stored trace, the same usage row and the same metrics, whichever way
 // it came.
 import { PassThrough } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { chatSession } from '../../src/cli/chat-command.js';
 import type { TurnRunner } from '../../src/orchestrator/index.js';
+import { type KeyedTenant, useChatFixture } from '../support/chat-fixture.js';
+import { QUESTION } from '../support/documents.js';
 import { call, parseSse } from '../support/http.js';
-import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';
-import { metricValue, QUESTION, stubModels, tenantWithKey } from '../support/tenant-fixtures.js';
-import { eventually, startTestServer, type TestServer } from '../support/test-backend.js';
+import { metricValue } from '../support/metrics.js';
+import { eventually } from '../support/test-backend.js';
 
 const MODEL = 'openai:small-model';
 
@@ -45,26 +46,21 @@ function comparable(trace: Record<string, unknown>): Record<string, unknown> {
 }
 
 describe('one turn through every front end', () => {
-  let stub: StubProvider;
-  let server: TestServer;
-  let tenant: Awaited<ReturnType<typeof tenantWithKey>>;
-  beforeAll(async () => {
-    stub = await startStubProvider();
-    server = await startTestServer('pglite', {
-      ...stubModels(stub.url, MODEL),
+  const t = useChatFixture({
+    models: MODEL,
+    env: {
       PARLEY_PRICES: JSON.stringify({ [MODEL]: { input: 2, output: 8 } }),
       // Every turn searches (no cached result marks one turn differently from the others).
       PARLEY_RETRIEVAL_CACHE_SECONDS: '0',
-    });
-    stub.setReply('The Moon pulls on the oceans [1].');
-    tenant = await tenantWithKey(server.runtime, 'front-ends');
-    await server.runtime.keywordIndex.warm(tenant.tenantId);
+    },
   });
-  afterAll(async () => {
-    await server?.close();
-    await stub?.close();
+  let tenant: KeyedTenant;
+  beforeAll(async () => {
+    t.stub.setReply('The Moon pulls on the oceans [1].');
+    tenant = await t.tenantWithKey('front-ends');
+    await t.server.runtime.keywordIndex.warm(tenant.tenantId);
   });
-  const app = () => server.parley.app;
+  const app = () => t.app;
   const metrics = async () => {
     const values: number[] = [];
     for (const [name, labels] of SERIES) values.push(await metricValue(app(), name, labels, tenant.headers));
@@ -107,7 +103,7 @@ describe('one turn through every front end', () => {
     },
     cli: async () => {
       let turnId = '';
-      const runner = server.runtime.turns;
+      const runner = t.server.runtime.turns;
       const spy: Pick<TurnRunner, 'start'> = {
         start: async (input, context) => {
           const turn = await runner.start(input, context);
@@ -142,7 +138,7 @@ describe('one turn through every front end', () => {
         return response.status === 200 ? response.body : undefined;
       });
       const usage = await eventually(async () => {
-        const rows = await server.runtime.db.query<Record<string, unknown>>(
+        const rows = await t.server.runtime.db.query<Record<string, unknown>>(
           `select bot_id, model, input_tokens, cached_input_tokens, output_tokens, cost_usd::float8 as cost_usd, priced
              from usage where turn_id = $1`,
           [turnId],

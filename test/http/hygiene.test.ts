@@ -1,16 +1,10 @@
 // HTTP hygiene: one error shape, 4xx for malformed input, request ids, health and metrics.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { call } from '../support/http.js';
-import { eventually, lockTable, startTestServer, type TestServer } from '../support/test-backend.js';
+import { eventually, lockTable, useTestServer } from '../support/test-backend.js';
 
 describe('http hygiene', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer('pglite', { PARLEY_MAX_BODY_BYTES: '4096' });
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = useTestServer('pglite', { PARLEY_MAX_BODY_BYTES: '4096' });
   const app = () => server.parley.app;
 
   it('answers malformed input with a 4xx and the uniform error body, never a 5xx', async () => {
@@ -105,13 +99,7 @@ describe('http hygiene', () => {
 });
 
 describe('metrics while the database cannot answer', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer('postgres');
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = useTestServer('postgres');
 
   it('answers a scrape with the last values read instead of waiting for the database', async () => {
     const first = await call(server.parley.app, { method: 'GET', url: '/metrics' });

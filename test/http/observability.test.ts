@@ -9,16 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTenant } from '../../src/app/index.js';
 import { TraceRetention } from '../../src/jobs/index.js';
 import { createLogger } from '../../src/telemetry/index.js';
+import { type ChatFixture, startChatFixture, useChatFixture } from '../support/chat-fixture.js';
 import { call } from '../support/http.js';
-import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';
-import {
-  eventually,
-  ingestText,
-  startTestServer,
-  stubModels,
-  type TestServer,
-  TIDES,
-} from '../support/test-backend.js';
+import { eventually, useTestServer } from '../support/test-backend.js';
 
 const PRIMARY = 'openai:small-model';
 const FALLBACK = 'anthropic:claude-fallback';
@@ -66,11 +59,10 @@ const attribute = (span: OtlpSpan, key: string) => {
 };
 
 describe('observability', () => {
-  let stub: StubProvider;
   let collector: Awaited<ReturnType<typeof startCollector>>;
-  let server: TestServer;
+  let t: ChatFixture;
   let closed = false;
-  const app = () => server.parley.app;
+  const app = () => t.app;
   /** The server's log lines (info and above), parsed. */
   const logs: Record<string, unknown>[] = [];
   const logStream = new Writable({
@@ -81,26 +73,21 @@ describe('observability', () => {
   });
 
   beforeAll(async () => {
-    stub = await startStubProvider();
     collector = await startCollector();
-    server = await startTestServer(
-      'pglite',
-      {
-        ...stubModels(stub.url, `${PRIMARY},${FALLBACK}`),
-        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
-      },
-      { log: pino({ level: 'info' }, logStream) },
-    );
-    await ingestText(server, TIDES);
+    t = await startChatFixture({
+      models: `${PRIMARY},${FALLBACK}`,
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url },
+      log: pino({ level: 'info' }, logStream),
+    });
   });
   afterAll(async () => {
-    if (!closed) await server?.close();
-    await stub?.close();
+    if (closed) await t?.stub.close();
+    else await t?.close();
     await collector?.close();
   });
 
   it('has every metric family after one turn', async () => {
-    stub.setReply('The Moon [1].');
+    t.stub.setReply('The Moon [1].');
     expect(
       (await call(app(), { method: 'POST', url: '/v1/chat', payload: { message: 'What causes the tides?' } }))
         .status,
@@ -140,7 +127,7 @@ describe('observability', () => {
   });
 
   it('logs each request once, when it ends, with the request, status and time (streams too)', async () => {
-    stub.setReply('The Moon [1].');
+    t.stub.setReply('The Moon [1].');
     const json = await call(app(), {
       method: 'POST',
       url: '/v1/chat',
@@ -168,8 +155,8 @@ describe('observability', () => {
   });
 
   it('traces a turn that fell back: both attempts in the stored trace and as GenAI spans, under the caller trace', async () => {
-    stub.setReply('The Moon pulls on the oceans [1].');
-    stub.failNext({ status: 500, path: '/v1/chat/completions' });
+    t.stub.setReply('The Moon pulls on the oceans [1].');
+    t.stub.failNext({ status: 500, path: '/v1/chat/completions' });
     const callerTrace = '4bf92f3577b34da6a3ce929d0e0e4736';
     const response = await call<{ turn_id: string; model: string }>(app(), {
       method: 'POST',
@@ -210,7 +197,7 @@ describe('observability', () => {
     expect(trace.prompt.messages.at(-1)?.content).toContain('Why are there tides?');
 
     // Closing the server flushes the batched spans to the collector.
-    await server.close();
+    await t.server.close();
     closed = true;
     const spans = await eventually(async () => {
       const ours = collector.spans.filter((span) => span.traceId === callerTrace);
@@ -235,13 +222,7 @@ describe('observability', () => {
 });
 
 describe('trace retention', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer('postgres');
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = useTestServer('postgres');
 
   it('deletes traces past the retention, keeps the others, and deletes one on request', async () => {
     const tenantId = await ensureTenant(server.runtime.db, 'default');
@@ -270,29 +251,23 @@ describe('trace retention', () => {
 });
 
 describe('PARLEY_TELEMETRY=off', () => {
-  let server: TestServer;
-  let stub: StubProvider;
   let collector: Awaited<ReturnType<typeof startCollector>>;
   beforeAll(async () => {
-    stub = await startStubProvider();
     collector = await startCollector();
-    server = await startTestServer('pglite', {
-      PARLEY_MODELS: PRIMARY,
-      OPENAI_BASE_URL: stub.url,
-      OPENAI_API_KEY: 'test',
-      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
-      PARLEY_TELEMETRY: 'off',
-    });
   });
   afterAll(async () => {
-    await server?.close();
-    await stub?.close();
     await collector?.close();
   });
+  // Started after the collector, closed before it.
+  const t = useChatFixture(() => ({
+    models: PRIMARY,
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, PARLEY_TELEMETRY: 'off' },
+    documents: [],
+  }));
 
   it('answers and keeps the stored trace, but records no metrics and exports no spans', async () => {
-    stub.setReply('Hello.');
-    const response = await call<{ turn_id: string; answer: string }>(server.parley.app, {
+    t.stub.setReply('Hello.');
+    const response = await call<{ turn_id: string; answer: string }>(t.app, {
       method: 'POST',
       url: '/v1/chat',
       payload: { message: 'Say hello' },
@@ -300,18 +275,18 @@ describe('PARLEY_TELEMETRY=off', () => {
     expect(response.status).toBe(200);
     expect(response.headers['x-trace-id']).toBeUndefined();
     const trace = await eventually(async () => {
-      const found = await call(server.parley.app, {
+      const found = await call(t.app, {
         method: 'GET',
         url: `/v1/turns/${response.body.turn_id}/trace`,
       });
       return found.status === 200 ? found.body : undefined;
     });
     expect(trace.otel_trace_id).toBeUndefined();
-    const scraped = await call<string>(server.parley.app, { method: 'GET', url: '/metrics' });
+    const scraped = await call<string>(t.app, { method: 'GET', url: '/metrics' });
     expect(scraped.raw).not.toMatch(/^parley_turns_total\{/m);
     expect(scraped.raw).not.toMatch(/^parley_http_requests_total\{/m);
     expect(scraped.raw).not.toContain('parley_process_cpu');
-    await server.parley.close();
+    await t.server.parley.close();
     expect(collector.spans).toEqual([]);
   });
 });

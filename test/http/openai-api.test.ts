@@ -1,11 +1,11 @@
 // The OpenAI-compatible API, driven by the official OpenAI SDK unchanged, over a real port.
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, ensureTenant } from '../../src/app/index.js';
-import { ensureKnowledgeBase } from '../../src/knowledge/index.js';
-import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';
-import { startTestServer, type TestServer } from '../support/test-backend.js';
+import { describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/app/index.js';
+import { useChatFixture } from '../support/chat-fixture.js';
+import type { TestDocument } from '../support/documents.js';
+import type { TestServer } from '../support/test-backend.js';
 
 const clients = new Map<TestServer, Promise<OpenAI>>();
 
@@ -24,49 +24,27 @@ function serve(server: TestServer): Promise<OpenAI> {
   return client;
 }
 
-async function seed(server: TestServer) {
-  const tenantId = await ensureTenant(server.runtime.db, 'default');
-  const kbId = await ensureKnowledgeBase(server.runtime.db, tenantId);
-  await server.runtime.ingestion.ingestNow({
-    tenantId,
-    kbId,
-    bytes: Buffer.from(
-      '# Glaciers\n\nGlaciers form where snow accumulates faster than it melts, over many years.',
-    ),
-    format: 'markdown',
-    title: 'Glaciers',
-  });
-}
+const GLACIERS: TestDocument = {
+  title: 'Glaciers',
+  text: '# Glaciers\n\nGlaciers form where snow accumulates faster than it melts, over many years.',
+};
 
 describe('OpenAI-compatible API', () => {
-  let stub: StubProvider;
-  let plain: TestServer;
-  let withModel: TestServer;
-  beforeAll(async () => {
-    stub = await startStubProvider();
-    plain = await startTestServer('pglite');
-    withModel = await startTestServer('pglite', {
-      PARLEY_MODELS: 'openai:stub-model',
-      OPENAI_BASE_URL: stub.url,
-      OPENAI_API_KEY: 'test',
-    });
-    await Promise.all([seed(plain), seed(withModel)]);
-  });
-  afterAll(async () => {
-    await plain?.close();
-    await withModel?.close();
-    await stub?.close();
-  });
+  /** Extractive answers, without a model. */
+  const plainFixture = useChatFixture({ documents: [GLACIERS] });
+  const modelFixture = useChatFixture({ models: 'openai:stub-model', documents: [GLACIERS] });
+  const plain = () => plainFixture.server;
+  const withModel = () => modelFixture.server;
 
   it('lists the bot as a model', async () => {
-    const client = await serve(plain);
+    const client = await serve(plain());
     const models = await client.models.list();
     expect(models.data.map((model) => model.id)).toEqual(['parley']);
   });
 
   it('answers a completion with citations in an extra field', async () => {
-    const client = await serve(withModel);
-    stub.setReply('Snow piles up faster than it melts [1].');
+    const client = await serve(withModel());
+    modelFixture.stub.setReply('Snow piles up faster than it melts [1].');
     const completion = await client.chat.completions.create({
       model: 'parley',
       messages: [
@@ -83,7 +61,7 @@ describe('OpenAI-compatible API', () => {
   });
 
   it('streams chunks and ends with usage when include_usage is set', async () => {
-    const client = await serve(plain);
+    const client = await serve(plain());
     const stream = await client.chat.completions.create({
       model: 'parley',
       messages: [{ role: 'user', content: 'How do glaciers form?' }],
@@ -107,7 +85,7 @@ describe('OpenAI-compatible API', () => {
   });
 
   it('refuses an unknown model with 404 and a conversation not ending with a user message with 400', async () => {
-    const client = await serve(plain);
+    const client = await serve(plain());
     await expect(
       client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }),
     ).rejects.toMatchObject({ status: 404 });

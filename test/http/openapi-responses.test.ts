@@ -12,9 +12,10 @@ import {
   completionRequest,
   completionResponse,
 } from '../../src/server/routes/chat-schemas.js';
+import { ingestDocuments, TIDES } from '../support/documents.js';
 import { call, parseSse } from '../support/http.js';
 import { type OpenApiDocument, schemaChecker } from '../support/openapi-document.js';
-import { eventually, ingestText, startTestServer, type TestServer, TIDES } from '../support/test-backend.js';
+import { eventually, startTestServer, type TestServer } from '../support/test-backend.js';
 
 const QUESTION = 'What causes the tides?';
 
@@ -25,7 +26,7 @@ describe('responses, as the OpenAPI document says', () => {
   const app = () => server.parley.app;
   beforeAll(async () => {
     server = await startTestServer('pglite');
-    await ingestText(server, TIDES);
+    await ingestDocuments(server, [TIDES]);
     document = (await call<OpenApiDocument>(app(), { method: 'GET', url: '/openapi.json' })).body;
     check = schemaChecker(document);
   });

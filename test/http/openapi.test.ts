@@ -6,6 +6,7 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatRequest, completionRequest } from '../../src/server/routes/chat-schemas.js';
+import { ingestDocuments, TIDES } from '../support/documents.js';
 import { call } from '../support/http.js';
 import {
   examplesOf,
@@ -16,7 +17,7 @@ import {
   recordRoutes,
   schemaChecker,
 } from '../support/openapi-document.js';
-import { ingestText, startTestServer, type TestServer, TIDES } from '../support/test-backend.js';
+import { startTestServer, type TestServer } from '../support/test-backend.js';
 
 /** Left out of the document on purpose, each registered by the app (checked below). */
 const EXCLUDED = new Set([
@@ -53,7 +54,7 @@ describe('the OpenAPI document', () => {
       recorded.stop();
     }
     routes = recorded.routes;
-    await ingestText(server, TIDES);
+    await ingestDocuments(server, [TIDES]);
     document = (await call<OpenApiDocument>(app(), { method: 'GET', url: '/openapi.json' })).body;
   });
   afterAll(async () => {

@@ -3,10 +3,17 @@
 import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApiKey } from '../../src/app/index.js';
+import { useChatFixture } from '../support/chat-fixture.js';
+import { QUESTION } from '../support/documents.js';
 import { call } from '../support/http.js';
-import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';
-import { metricValue, QUESTION, stubModels, tenantWithKey } from '../support/tenant-fixtures.js';
-import { eventually, startTestServer, type TestServer } from '../support/test-backend.js';
+import { metricValue } from '../support/metrics.js';
+import {
+  createKeyOnBoth,
+  eventually,
+  startTestServer,
+  type TestServer,
+  useTestServer,
+} from '../support/test-backend.js';
 
 const REDIS_URL = () => inject('redisUrl');
 
@@ -17,16 +24,10 @@ interface ErrorBody {
 const randomAddress = () => `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
 
 describe('request limits (memory)', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer('pglite', {
-      PARLEY_RATE_REQUESTS_PER_MINUTE_KEY: '3',
-      PARLEY_RATE_REQUESTS_PER_MINUTE_TENANT: '5',
-      PARLEY_RATE_REQUESTS_PER_MINUTE_IP: '0',
-    });
-  });
-  afterAll(async () => {
-    await server?.close();
+  const server = useTestServer('pglite', {
+    PARLEY_RATE_REQUESTS_PER_MINUTE_KEY: '3',
+    PARLEY_RATE_REQUESTS_PER_MINUTE_TENANT: '5',
+    PARLEY_RATE_REQUESTS_PER_MINUTE_IP: '0',
   });
   const app = () => server.parley.app;
 
@@ -103,13 +104,7 @@ describe('request limits (memory)', () => {
 });
 
 describe('address limits', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer('pglite', { PARLEY_RATE_REQUESTS_PER_MINUTE_IP: '2' });
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = useTestServer('pglite', { PARLEY_RATE_REQUESTS_PER_MINUTE_IP: '2' });
 
   it('limits a client address before auth, so bad keys cannot be tried without end', async () => {
     const address = randomAddress();
@@ -132,25 +127,16 @@ describe('address limits', () => {
 });
 
 describe('token limits', () => {
-  let stub: StubProvider;
-  let server: TestServer;
-  beforeAll(async () => {
-    stub = await startStubProvider();
-    server = await startTestServer('pglite', {
-      ...stubModels(stub.url, 'openai:small-model'),
-      PARLEY_RATE_TOKENS_PER_MINUTE_KEY: '10',
-    });
-  });
-  afterAll(async () => {
-    await server?.close();
-    await stub?.close();
+  const t = useChatFixture({
+    models: 'openai:small-model',
+    env: { PARLEY_RATE_TOKENS_PER_MINUTE_KEY: '10' },
   });
 
   it('counts a turn’s real tokens once it ends and refuses the next turn while the bucket is spent', async () => {
-    const carol = await tenantWithKey(server.runtime, 'tokens-carol');
-    stub.setReply('The Moon pulls on the oceans [1].');
+    const carol = await t.tenantWithKey('tokens-carol');
+    t.stub.setReply('The Moon pulls on the oceans [1].');
     const ask = (stream = false) =>
-      call<{ usage: { total_tokens: number } } & ErrorBody>(server.parley.app, {
+      call<{ usage: { total_tokens: number } } & ErrorBody>(t.app, {
         method: 'POST',
         url: '/v1/chat',
         headers: carol.headers,
@@ -163,16 +149,14 @@ describe('token limits', () => {
     const refused = await eventually(async () => {
       const response = await ask();
       return response.status === 429 ? response : undefined;
-    }, 5000);
+    });
     expect(refused.body.error.code).toBe('PARLEY_ERR_RATE_LIMITED');
     expect(refused.body.error.message).toMatch(/tokens/);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect((await ask(true)).status).toBe(429);
     // Refused turns started nothing: only the first reached the model.
-    expect(stub.requests.filter((request) => request.prompt).length).toBe(1);
-    expect(
-      await metricValue(server.parley.app, 'parley_rate_limited_total', { limit: 'tokens' }, carol.headers),
-    ).toBe(2);
+    expect(t.stub.requests.filter((request) => request.prompt).length).toBe(1);
+    expect(await metricValue(t.app, 'parley_rate_limited_total', { limit: 'tokens' }, carol.headers)).toBe(2);
   });
 });
 
@@ -196,17 +180,7 @@ describe('request limits shared through Redis', () => {
   it('two app instances sharing one Redis see one limit', async () => {
     const [a, b] = servers as [TestServer, TestServer];
     // The same tenant and key on both instances (replicas share one database in production).
-    const created = await createApiKey(a.runtime.db, `shared-${randomInt(1e9)}`);
-    const [row] = await a.runtime.db.query<Record<string, unknown>>('select * from api_keys where id = $1', [
-      created.keyId,
-    ]);
-    await b.runtime.db.query('insert into tenants(id, name) values ($1, $2)', [created.tenantId, 'shared']);
-    await b.runtime.db.query('insert into api_keys(id, tenant_id, hash, salt) values ($1, $2, $3, $4)', [
-      row!.id,
-      row!.tenant_id,
-      row!.hash,
-      row!.salt,
-    ]);
+    const created = await createKeyOnBoth(a, b, `shared-${randomInt(1e9)}`);
     const headers = { authorization: `Bearer ${created.key}` };
     const statuses: number[] = [];
     for (const server of [a, b, a, b, a, b]) {
@@ -219,16 +193,10 @@ describe('request limits shared through Redis', () => {
 });
 
 describe('Redis down', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer('pglite', {
-      // Nothing listens there: every operation falls back to this process's memory.
-      REDIS_URL: 'redis://127.0.0.1:1',
-      PARLEY_RATE_REQUESTS_PER_MINUTE_IP: '2',
-    });
-  });
-  afterAll(async () => {
-    await server?.close();
+  const server = useTestServer('pglite', {
+    // Nothing listens there: every operation falls back to this process's memory.
+    REDIS_URL: 'redis://127.0.0.1:1',
+    PARLEY_RATE_REQUESTS_PER_MINUTE_IP: '2',
   });
 
   it('still limits, in memory, and says so in the metrics', async () => {

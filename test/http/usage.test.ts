@@ -1,10 +1,11 @@
 // Usage records and GET /v1/usage on both backends: one row per turn with its tokens and cost
 // (by the price table, overridable), grouped by day, model, bot and key, scoped to the tenant.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useChatFixture } from '../support/chat-fixture.js';
+import { QUESTION } from '../support/documents.js';
 import { call, parseSse } from '../support/http.js';
-import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';
-import { metricValue, QUESTION, stubModels, tenantWithKey } from '../support/tenant-fixtures.js';
-import { BACKENDS, eventually, startTestServer, type TestServer } from '../support/test-backend.js';
+import { metricValue } from '../support/metrics.js';
+import { BACKENDS, eventually } from '../support/test-backend.js';
 
 interface Figures {
   turns: number;
@@ -30,26 +31,18 @@ const PRICED = 'openai:small-model';
 const UNPRICED = 'anthropic:claude-local';
 
 describe.each(BACKENDS)('usage on %s', (kind) => {
-  let stub: StubProvider;
-  let server: TestServer;
-  beforeAll(async () => {
-    stub = await startStubProvider();
-    server = await startTestServer(kind, {
-      ...stubModels(stub.url, PRICED),
-      // $2 per million input tokens, $8 per million output tokens.
-      PARLEY_PRICES: JSON.stringify({ [PRICED]: { input: 2, output: 8 } }),
-    });
-    stub.setReply('The Moon pulls on the oceans [1].');
+  const t = useChatFixture({
+    kind,
+    models: PRICED,
+    // $2 per million input tokens, $8 per million output tokens.
+    env: { PARLEY_PRICES: JSON.stringify({ [PRICED]: { input: 2, output: 8 } }) },
+    reply: 'The Moon pulls on the oceans [1].',
   });
-  afterAll(async () => {
-    await server?.close();
-    await stub?.close();
-  });
-  const app = () => server.parley.app;
+  const app = () => t.app;
 
   it('records each turn with its cost, groups it, and keeps tenants apart', async () => {
-    const alice = await tenantWithKey(server.runtime, `usage-alice-${kind}`);
-    const bob = await tenantWithKey(server.runtime, `usage-bob-${kind}`);
+    const alice = await t.tenantWithKey(`usage-alice-${kind}`);
+    const bob = await t.tenantWithKey(`usage-bob-${kind}`);
     const responses: ChatBody[] = [];
     for (const stream of [false, true]) {
       const response = await call<ChatBody | string>(app(), {
@@ -145,7 +138,7 @@ describe.each(BACKENDS)('usage on %s', (kind) => {
   });
 
   it('rejects malformed queries with 400', async () => {
-    const carol = await tenantWithKey(server.runtime, `usage-carol-${kind}`);
+    const carol = await t.tenantWithKey(`usage-carol-${kind}`);
     for (const query of [
       '?group_by=week',
       '?from=yesterday',
@@ -164,7 +157,7 @@ describe.each(BACKENDS)('usage on %s', (kind) => {
   });
 
   it('counts a model without a price at 0 USD and as unpriced, without failing the turn', async () => {
-    const dave = await tenantWithKey(server.runtime, `usage-dave-${kind}`);
+    const dave = await t.tenantWithKey(`usage-dave-${kind}`);
     const bot = await call(app(), {
       method: 'POST',
       url: '/v1/bots',

@@ -1,98 +1,61 @@
 // Hybrid retrieval with PARLEY_EMBEDDINGS: the real AI SDK client against the stub provider,
 // pgvector on PGlite; keyword-only with a clear note where pgvector is missing (the server).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureTenant } from '../../src/app/index.js';
-import { ensureKnowledgeBase } from '../../src/knowledge/index.js';
+import { describe, expect, it } from 'vitest';
 import { EmbeddingBackfill } from '../../src/knowledge/ingest/index.js';
 import { createLogger } from '../../src/telemetry/index.js';
+import { startChatFixture, useChatFixture } from '../support/chat-fixture.js';
+import { ingestDocuments, OTHER_TENANT_ROCKETS, TOPICS } from '../support/documents.js';
 import { call } from '../support/http.js';
-import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';
-import { eventually, startTestServer, type TestServer } from '../support/test-backend.js';
+import { eventually } from '../support/test-backend.js';
 
-const DOCS = [
-  ['Cats', 'Cats purr when content and sleep most of the day in warm sunny spots.'],
-  ['Rockets', 'A rocket engine burns propellant to produce thrust and lift a payload into orbit.'],
-  ['Bread', 'Sourdough bread rises with wild yeast and lactic bacteria over a long fermentation.'],
-] as const;
+/** Cats, Rockets and Bread. */
+const DOCS = TOPICS.slice(0, 3);
+const EMBEDDINGS = { PARLEY_EMBEDDINGS: 'openai:text-embedding-3-small' };
 
 describe('hybrid retrieval on pglite', () => {
-  let stub: StubProvider;
-  let server: TestServer;
-  beforeAll(async () => {
-    stub = await startStubProvider();
-    server = await startTestServer('pglite', {
-      PARLEY_EMBEDDINGS: 'openai:text-embedding-3-small',
-      OPENAI_BASE_URL: stub.url,
-      OPENAI_API_KEY: 'test-key',
-    });
-  });
-  afterAll(async () => {
-    await server?.close();
-    await stub?.close();
-  });
+  const t = useChatFixture({ env: EMBEDDINGS, documents: [] });
 
   it('embeds chunks in the background and fuses vector and keyword rankings, scoped by tenant', async () => {
-    const ready = await call<{ retrieval: { mode: string; vector: boolean; dimensions: number } }>(
-      server.parley.app,
-      {
-        method: 'GET',
-        url: '/readyz',
-      },
-    );
+    const ready = await call<{ retrieval: { mode: string; vector: boolean; dimensions: number } }>(t.app, {
+      method: 'GET',
+      url: '/readyz',
+    });
     expect(ready.body.retrieval).toMatchObject({ mode: 'hybrid', vector: true });
     expect(ready.body.retrieval.dimensions).toBeGreaterThan(0);
 
-    const db = server.runtime.db;
-    const tenantId = await ensureTenant(db, 'default');
-    const kbId = await ensureKnowledgeBase(db, tenantId);
-    const other = await ensureTenant(db, 'other');
-    const otherKb = await ensureKnowledgeBase(db, other);
-    for (const [title, text] of DOCS) {
-      await server.runtime.ingestion.ingestNow({
-        tenantId,
-        kbId,
-        bytes: Buffer.from(text),
-        format: 'text',
-        title,
-      });
-    }
-    await server.runtime.ingestion.ingestNow({
-      tenantId: other,
-      kbId: otherKb,
-      bytes: Buffer.from('Rocket thrust payload orbit rocket engine propellant.'),
-      format: 'text',
-      title: 'Secret rockets',
-    });
-    server.runtime.embeddings?.poke();
-    await eventually(async () => ((await server.runtime.embeddings?.pending()) === 0 ? true : undefined));
+    const db = t.server.runtime.db;
+    const { tenantId } = await ingestDocuments(t.server, DOCS);
+    await ingestDocuments(t.server, [OTHER_TENANT_ROCKETS], 'other');
+    t.server.runtime.embeddings?.poke();
+    await eventually(async () => ((await t.server.runtime.embeddings?.pending()) === 0 ? true : undefined));
     const stored = await db.query<{ n: number }>('select count(*) as n from chunk_embeddings');
     expect(stored[0]?.n).toBe(4);
     // Walled like the other tenant tables: another tenant's scope sees none of these vectors.
     expect(await db.forTenant('someone-else').query('select chunk_id from chunk_embeddings')).toEqual([]);
 
-    const before = stub.requests.length;
-    const { chunks: found } = await server.runtime.retriever.search('how does a rocket reach orbit', {
+    const before = t.stub.requests.length;
+    const { chunks: found } = await t.server.runtime.retriever.search('how does a rocket reach orbit', {
       tenantId,
       topK: 3,
     });
-    expect(stub.requests.length).toBe(before + 1); // the query embedding
+    expect(t.stub.requests.length).toBe(before + 1); // the query embedding
     expect(found[0]?.title).toBe('Rockets');
     expect(Object.keys(found[0]?.signals ?? {}).sort()).toEqual(['bm25', 'vector']);
-    expect(found.some((chunk) => chunk.title === 'Secret rockets')).toBe(false);
+    expect(found.some((chunk) => chunk.title === OTHER_TENANT_ROCKETS.title)).toBe(false);
   });
 
   it('keeps answering from keyword search when the embedding provider fails', async () => {
-    stub.failNext({ status: 500, times: 10 });
-    const response = await call<{ turn_id: string; citations: { title: string }[] }>(server.parley.app, {
+    t.stub.failNext({ status: 500, times: 10 });
+    const response = await call<{ turn_id: string; citations: { title: string }[] }>(t.app, {
       method: 'POST',
       url: '/v1/chat',
       payload: { message: 'sourdough fermentation' },
     });
     expect(response.status).toBe(200);
     expect(response.body.citations[0]?.title).toBe('Bread');
-    stub.reset();
+    t.stub.reset();
     const trace = await eventually(async () => {
-      const found = await call<{ degraded: { retriever: string }[] }>(server.parley.app, {
+      const found = await call<{ degraded: { retriever: string }[] }>(t.app, {
         method: 'GET',
         url: `/v1/turns/${response.body.turn_id}/trace`,
       });
@@ -102,10 +65,10 @@ describe('hybrid retrieval on pglite', () => {
   });
 
   it('backfills in id order and still finds a chunk left behind its cursor', async () => {
-    await server.runtime.embeddings?.stop(); // this test drives a backfill of its own
-    const db = server.runtime.db;
+    await t.server.runtime.embeddings?.stop(); // this test drives a backfill of its own
+    const db = t.server.runtime.db;
     const { dimensions } = (
-      await call<{ retrieval: { dimensions: number } }>(server.parley.app, {
+      await call<{ retrieval: { dimensions: number } }>(t.app, {
         method: 'GET',
         url: '/readyz',
       })
@@ -141,22 +104,16 @@ describe('hybrid retrieval on pglite', () => {
 
 describe('embeddings configured on a PostgreSQL server without pgvector', () => {
   it('starts keyword-only and says so in /readyz', async () => {
-    const stub = await startStubProvider();
-    const server = await startTestServer('postgres', {
-      PARLEY_EMBEDDINGS: 'openai:text-embedding-3-small',
-      OPENAI_BASE_URL: stub.url,
-      OPENAI_API_KEY: 'test-key',
-    });
+    const fixture = await startChatFixture({ kind: 'postgres', env: EMBEDDINGS, documents: [] });
     try {
-      const ready = await call<{ retrieval: { mode: string; note: string } }>(server.parley.app, {
+      const ready = await call<{ retrieval: { mode: string; note: string } }>(fixture.app, {
         method: 'GET',
         url: '/readyz',
       });
       expect(ready.body.retrieval.mode).toBe('keyword-only');
       expect(ready.body.retrieval.note).toMatch(/pgvector/);
     } finally {
-      await server.close();
-      await stub.close();
+      await fixture.close();
     }
   });
 });

@@ -11,11 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { ensureTenant } from '../../src/app/index.js';
-import { ensureKnowledgeBase } from '../../src/knowledge/index.js';
+import { type ChatFixture, startChatFixture } from '../support/chat-fixture.js';
 import { call } from '../support/http.js';
-import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';
-import { startTestServer, type TestServer } from '../support/test-backend.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const RULES = path.join(ROOT, 'ops/prometheus/parley-alerts.yml');
@@ -87,8 +84,7 @@ const metricNames = (expr: string) => new Set(expr.match(/\bparley_[a-z0-9_]+/g)
 describe('ops files', () => {
   let rules: z.infer<typeof ruleFile>;
   let dashboard: z.infer<typeof dashboardFile>;
-  let stub: StubProvider;
-  let server: TestServer;
+  let server: ChatFixture;
   let exported: Set<string>;
 
   const ruleExprs = () => rules.groups.flatMap((group) => group.rules.map((rule) => rule.expr));
@@ -100,27 +96,10 @@ describe('ops files', () => {
     dashboard = dashboardFile.parse(JSON.parse(await readFile(DASHBOARD, 'utf8')));
 
     // A server with a model, after one turn: every labelled metric has a series by then.
-    stub = await startStubProvider();
-    server = await startTestServer('pglite', {
-      PARLEY_MODELS: 'openai:small-model',
-      OPENAI_BASE_URL: stub.url,
-      OPENAI_API_KEY: 'test',
-    });
-    const tenantId = await ensureTenant(server.runtime.db, 'default');
-    await server.runtime.ingestion.ingestNow({
-      tenantId,
-      kbId: await ensureKnowledgeBase(server.runtime.db, tenantId),
-      bytes: Buffer.from('# Tides\n\nTides are caused by the pull of the Moon.'),
-      format: 'markdown',
-      title: 'Tides',
-    });
-    const turn = await call<{ mode: string }>(server.parley.app, {
-      method: 'POST',
-      url: '/v1/chat',
-      payload: { message: 'What causes the tides?' },
-    });
+    server = await startChatFixture({ models: 'openai:small-model' });
+    const turn = await server.chat<{ mode: string }>({ message: 'What causes the tides?' });
     expect(turn.body.mode).toBe('generated');
-    const scrape = await call(server.parley.app, { method: 'GET', url: '/metrics' });
+    const scrape = await call(server.app, { method: 'GET', url: '/metrics' });
     // Every sample name, and every declared family (a labelled counter such as the budget
     // counters has no sample until its first event).
     exported = new Set([
@@ -133,7 +112,6 @@ describe('ops files', () => {
   });
   afterAll(async () => {
     await server?.close();
-    await stub?.close();
   });
 
   it('has alerts for latency, 5xx, cost, retrieval, circuits and fallbacks, the event loop and ingestion', () => {

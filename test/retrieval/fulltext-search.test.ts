@@ -2,7 +2,8 @@
 // ranks by how rare the matched words are, keeps OR semantics, and never leaves the tenant.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTenant } from '../../src/app/index.js';
-import { ensureKnowledgeBase, KeywordRetriever } from '../../src/knowledge/index.js';
+import { KeywordRetriever } from '../../src/knowledge/index.js';
+import { ingestFor } from '../support/documents.js';
 import { startTestServer, type TestServer } from '../support/test-backend.js';
 
 let server: TestServer;
@@ -12,17 +13,8 @@ let otherTenant: string;
 
 const COMMON = 'The service stores records and answers requests about records every day.';
 
-async function ingest(tenant: string, title: string, text: string) {
-  const kbId = await ensureKnowledgeBase(server.runtime.db, tenant);
-  await server.runtime.ingestion.ingestNow({
-    tenantId: tenant,
-    kbId,
-    bytes: Buffer.from(text),
-    format: 'text',
-    title,
-    source: title,
-  });
-}
+const ingest = (tenant: string, title: string, text: string) =>
+  ingestFor(server, tenant, [{ title, text, format: 'text', source: title }]);
 
 const titlesOf = async (tenant: string, query: string, topK = 5) =>
   (await retriever.search(query, { tenantId: tenant, topK })).chunks.map((chunk) => chunk.title);

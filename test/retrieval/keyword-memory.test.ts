@@ -3,23 +3,18 @@
 // up with changes made behind its back (the search_generations trigger), and hands tenants that do
 // not fit its budget to the database. On both backends (the trigger is relational behaviour).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureTenant } from '../../src/app/index.js';
-import { ensureKnowledgeBase, type SearchOptions } from '../../src/knowledge/index.js';
+import type { SearchOptions } from '../../src/knowledge/index.js';
+import { ingestDocuments, OTHER_TENANT_ROCKETS, TOPICS } from '../support/documents.js';
 import { call } from '../support/http.js';
 import {
   BACKENDS,
   eventually,
-  ingestText,
   startTestServer,
   type TestServer,
+  useTestServer,
 } from '../support/test-backend.js';
 
-const DOCS = [
-  ['Cats', 'Cats purr when content and sleep most of the day in warm sunny spots. A cat grooms its fur.'],
-  ['Rockets', 'A rocket engine burns propellant to produce thrust and lift a payload into orbit.'],
-  ['Bread', 'Sourdough bread rises with wild yeast and lactic bacteria over a long fermentation.'],
-  ['Tides', 'Tides rise and fall twice a day as the moon pulls on the oceans of the earth.'],
-] as const;
+const DOCS = TOPICS;
 
 describe.each(BACKENDS)('in-memory keyword index on %s', (kind) => {
   let server: TestServer;
@@ -36,28 +31,12 @@ describe.each(BACKENDS)('in-memory keyword index on %s', (kind) => {
 
   beforeAll(async () => {
     server = await startTestServer(kind);
-    const db = server.runtime.db;
-    tenantId = await ensureTenant(db, 'default');
-    kbId = await ensureKnowledgeBase(db, tenantId);
-    otherTenant = await ensureTenant(db, 'other');
-    const otherKb = await ensureKnowledgeBase(db, otherTenant);
-    for (const [title, text] of DOCS) {
-      const outcome = await server.runtime.ingestion.ingestNow({
-        tenantId,
-        kbId,
-        bytes: Buffer.from(text),
-        format: 'text',
-        title,
-      });
-      documents.set(title, outcome.documentId);
+    const ingested = await ingestDocuments(server, DOCS);
+    ({ tenantId, kbId } = ingested);
+    for (const [index, document] of DOCS.entries()) {
+      documents.set(document.title, ingested.documentIds[index]!);
     }
-    await server.runtime.ingestion.ingestNow({
-      tenantId: otherTenant,
-      kbId: otherKb,
-      bytes: Buffer.from('Secret rocket plans: the rocket payload reaches orbit on liquid propellant.'),
-      format: 'text',
-      title: 'Other tenant rockets',
-    });
+    ({ tenantId: otherTenant } = await ingestDocuments(server, [OTHER_TENANT_ROCKETS], 'other'));
   });
   afterAll(async () => {
     await server?.close();
@@ -124,23 +103,15 @@ describe.each(BACKENDS)('in-memory keyword index on %s', (kind) => {
     await eventually(async () => {
       const now = await search('moon tides');
       return now.index === 'memory' && now.titles.length === 0 ? true : undefined;
-    }, 10_000);
+    });
   });
 });
 
 describe('in-memory keyword index over its budget', () => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer('pglite', { PARLEY_KEYWORD_MEMORY_CHUNKS: '2' });
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
+  const server = useTestServer('pglite', { PARLEY_KEYWORD_MEMORY_CHUNKS: '2' });
 
   it('leaves a tenant that does not fit to the database, which still answers', async () => {
-    let tenantId = '';
-    for (const [title, text] of DOCS)
-      ({ tenantId } = await ingestText(server, { title, text, format: 'text' }));
+    const { tenantId } = await ingestDocuments(server, DOCS);
     expect(await server.runtime.keywordIndex.warm(tenantId)).toBe(false);
     const options: SearchOptions = { tenantId, topK: 3 };
     const found = await server.runtime.keywordIndex.search('rocket propellant', options);

@@ -5,10 +5,9 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { inject } from 'vitest';
-import { createApp, createRuntime, ensureTenant, type ParleyApp, type Runtime } from '../../src/app/index.js';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { createApiKey, createApp, createRuntime, type ParleyApp, type Runtime } from '../../src/app/index.js';
 import { type Config, loadConfig } from '../../src/config/index.js';
-import { ensureKnowledgeBase } from '../../src/knowledge/index.js';
 import { createLogger, type Logger } from '../../src/telemetry/index.js';
 
 export type BackendKind = 'pglite' | 'postgres';
@@ -68,6 +67,23 @@ export async function startTestServer(
   };
 }
 
+/**
+ * A server started before the enclosing describe block's tests and closed after them. Read its
+ * fields inside tests and hooks (they are filled in when the block starts).
+ */
+export function useTestServer(kind: BackendKind, env: Record<string, string> = {}): TestServer {
+  const server = {} as TestServer;
+  let started: TestServer | undefined;
+  beforeAll(async () => {
+    started = await startTestServer(kind, env);
+    Object.defineProperties(server, Object.getOwnPropertyDescriptors(started));
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  return server;
+}
+
 /** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
 export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -79,39 +95,28 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
   }
 }
 
-/** Settings that point the server's OpenAI and Anthropic clients at the stub provider. */
-export function stubModels(stubUrl: string, models: string): Record<string, string> {
-  return {
-    PARLEY_MODELS: models,
-    OPENAI_BASE_URL: stubUrl,
-    OPENAI_API_KEY: 'test',
-    ANTHROPIC_BASE_URL: stubUrl,
-    ANTHROPIC_API_KEY: 'test',
-  };
-}
-
-/** The one-passage document most model tests ask about. */
-export const TIDES = {
-  title: 'Tides',
-  text: '# Tides\n\nTides are caused mainly by the gravitational pull of the Moon on the oceans.',
-};
-
-/** Stores a document for a tenant (created when missing) through the ingestion pipeline. */
-export async function ingestText(
-  server: TestServer,
-  document: { title: string; text: string; format?: 'markdown' | 'text' },
-  tenant = 'default',
-): Promise<{ tenantId: string; kbId: string; documentId: string }> {
-  const tenantId = await ensureTenant(server.runtime.db, tenant);
-  const kbId = await ensureKnowledgeBase(server.runtime.db, tenantId);
-  const outcome = await server.runtime.ingestion.ingestNow({
-    tenantId,
-    kbId,
-    bytes: Buffer.from(document.text),
-    format: document.format ?? 'markdown',
-    title: document.title,
-  });
-  return { tenantId, kbId, documentId: outcome.documentId };
+/**
+ * A new tenant with a secret key on two instances that each have a schema of their own, as if they
+ * shared one database (replicas do in production): the key is made on `a` and copied to `b`.
+ */
+export async function createKeyOnBoth(
+  a: TestServer,
+  b: TestServer,
+  tenant: string,
+): Promise<Awaited<ReturnType<typeof createApiKey>>> {
+  const created = await createApiKey(a.runtime.db, tenant);
+  const [row] = await a.runtime.db.query<{ id: string; tenant_id: string; hash: string; salt: string }>(
+    'select id, tenant_id, hash, salt from api_keys where id = $1',
+    [created.keyId],
+  );
+  await b.runtime.db.query('insert into tenants(id, name) values ($1, $2)', [created.tenantId, tenant]);
+  await b.runtime.db.query('insert into api_keys(id, tenant_id, hash, salt) values ($1, $2, $3, $4)', [
+    row!.id,
+    row!.tenant_id,
+    row!.hash,
+    row!.salt,
+  ]);
+  return created;
 }
 
 /**

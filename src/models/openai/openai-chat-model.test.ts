@@ -102,7 +102,8 @@ describe('OpenAIChatModel against an OpenAI-compatible server', () => {
   });
 
   it('cancels the request when the signal aborts, and throws its reason', async () => {
-    stub.paceNext({ tokenIntervalMs: 50 });
+    // The second token would come only after the test's timeout: the abort alone ends the request.
+    stub.paceNext({ tokenIntervalMs: 600_000 });
     const controller = new AbortController();
     const stream = model.stream({ ...question, signal: controller.signal });
     await stream.next();
@@ -113,7 +114,7 @@ describe('OpenAIChatModel against an OpenAI-compatible server', () => {
   });
 
   it('closes the response when the consumer stops reading', async () => {
-    stub.paceNext({ tokenIntervalMs: 50 });
+    stub.paceNext({ tokenIntervalMs: 600_000 });
     const stream = model.stream(question);
     await stream.next();
     await stream.return(undefined as never);

@@ -53,6 +53,8 @@ export class Exchange {
     readonly pacing: Pacing,
     /** Destroy the socket after this many tokens (a JSON answer: halfway through its body). */
     readonly cutAfterTokens: number | undefined,
+    /** Stop after this many tokens of a stream until `released` (a JSON answer: before it is sent). */
+    readonly hold?: { afterTokens: number; released: Promise<void> },
   ) {}
 
   /** Tokens written so far. */
@@ -76,7 +78,17 @@ export class Exchange {
     }
   }
 
+  /** Waits for `event`; false when the connection closed first, and nothing more should be written. */
+  async until(event: Promise<void>): Promise<boolean> {
+    if (this.signal.aborted) return false;
+    const closed = new Promise<false>((resolve) =>
+      this.signal.addEventListener('abort', () => resolve(false), { once: true }),
+    );
+    return Promise.race([event.then(() => !this.signal.aborted), closed]);
+  }
+
   async sendJson(status: number, body: unknown, headers: Record<string, string> = {}): Promise<void> {
+    if (this.hold && !(await this.until(this.hold.released))) return;
     const text = JSON.stringify(body);
     this.response.writeHead(status, {
       'content-type': 'application/json',
@@ -105,6 +117,7 @@ export class Exchange {
     await this.#write(serialize(stream.opening));
     for (const [index, token] of tokens.entries()) {
       if (index === this.cutAfterTokens) break;
+      if (index === this.hold?.afterTokens && !(await this.until(this.hold.released))) return;
       const wait = index === 0 ? this.pacing.firstTokenDelayMs : this.pacing.tokenIntervalMs;
       if (!(await this.pause(wait))) return;
       await this.#write(serialize(stream.token(token)));

@@ -33,6 +33,16 @@ export interface DelayFault extends FaultTarget {
 }
 
 /**
+ * Answer normally once the test releases the request (the event it waits for, instead of a guessed
+ * delay): from the start, or after `afterTokens` tokens of a stream.
+ */
+export interface HoldFault extends FaultTarget {
+  kind: 'hold';
+  released: Promise<void>;
+  afterTokens?: number;
+}
+
+/**
  * Start answering, then destroy the socket: a stream after `afterTokens` tokens (no closing
  * events, no `[DONE]`); a JSON answer halfway through its body.
  */
@@ -41,7 +51,7 @@ export interface CutFault extends FaultTarget {
   afterTokens: number;
 }
 
-export type Fault = FailFault | HangFault | DelayFault | CutFault;
+export type Fault = FailFault | HangFault | DelayFault | HoldFault | CutFault;
 
 export class FaultScript {
   readonly #queue: Fault[] = [];

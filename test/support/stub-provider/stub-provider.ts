@@ -26,6 +26,8 @@ export interface RecordedRequest {
   body: unknown;
   /** For a chat request, its text whatever the API: what a test checks to see the context reached the model. */
   prompt?: StubPrompt;
+  /** When it arrived (`Date.now()`). */
+  at: number;
 }
 
 /** A request whose client went away before the stub finished answering. */
@@ -82,6 +84,12 @@ export interface StubProvider {
   hangNext(times?: number, target?: FaultTarget): void;
   /** The next `times` requests are answered normally after `ms` milliseconds. */
   delayNext(ms: number, times?: number, target?: FaultTarget): void;
+  /**
+   * The next `times` requests (to `target`) are answered normally once `release` is called, however
+   * long that takes: a test holds a request open for exactly as long as it needs, not for a guess.
+   * With `afterTokens`, a stream stops after that many tokens until then (the client sees it streaming).
+   */
+  holdNext(times?: number, target?: FaultTarget & { afterTokens?: number }): { release(): void };
   /** The next `times` requests have their connection destroyed partway through the answer. */
   cutNext(options: CutNextOptions): void;
   /** The next `times` chat requests are generated at this pace. */
@@ -166,6 +174,7 @@ export async function startStubProvider(options: StubProviderOptions = {}): Prom
     maxConcurrentRequests = Math.max(maxConcurrentRequests, open);
     const method = request.method ?? 'GET';
     const path = new URL(request.url ?? '/', 'http://stub').pathname;
+    const arrivedAt = Date.now();
     const bornIn = generation;
     const connection = new AbortController();
     let exchange: Exchange | undefined;
@@ -179,7 +188,14 @@ export async function startStubProvider(options: StubProviderOptions = {}): Prom
     });
     const body = await readBody(request);
     const route = routes.get(`${method} ${path}`);
-    requests.push({ method, path, headers: request.headers, body, prompt: route?.prompt?.(body) });
+    requests.push({
+      method,
+      path,
+      headers: request.headers,
+      body,
+      prompt: route?.prompt?.(body),
+      at: arrivedAt,
+    });
     if (!route) {
       sendOpenAIError(response, 404, `stub provider has no route ${method} ${path}`);
       return;
@@ -188,7 +204,16 @@ export async function startStubProvider(options: StubProviderOptions = {}): Prom
     const fault = faults.take(path);
     const pacing = route.paced ? (paces.shift() ?? defaultPacing) : NO_PACING;
     const cutAfterTokens = fault?.kind === 'cut' ? fault.afterTokens : undefined;
-    exchange = new Exchange(body, request.headers, response, connection.signal, pacing, cutAfterTokens);
+    const hold = fault?.kind === 'hold' && fault.afterTokens ? fault : undefined;
+    exchange = new Exchange(
+      body,
+      request.headers,
+      response,
+      connection.signal,
+      pacing,
+      cutAfterTokens,
+      hold && { afterTokens: hold.afterTokens ?? 0, released: hold.released },
+    );
     if (fault?.kind === 'hang') return;
     if (fault?.kind === 'fail') {
       const headers: Record<string, string> = {};
@@ -198,6 +223,7 @@ export async function startStubProvider(options: StubProviderOptions = {}): Prom
       return;
     }
     if (fault?.kind === 'delay' && !(await exchange.pause(fault.ms))) return;
+    if (fault?.kind === 'hold' && !fault.afterTokens && !(await exchange.until(fault.released))) return;
     if (typeof body === 'string') {
       route.sendError(response, 400, 'request body is not valid JSON');
       return;
@@ -229,6 +255,14 @@ export async function startStubProvider(options: StubProviderOptions = {}): Prom
     failNext: ({ times = 1, ...fault }) => faults.add({ kind: 'fail', ...fault }, times),
     hangNext: (times = 1, target = {}) => faults.add({ kind: 'hang', ...target }, times),
     delayNext: (ms, times = 1, target = {}) => faults.add({ kind: 'delay', ms, ...target }, times),
+    holdNext: (times = 1, target = {}) => {
+      let release = () => {};
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      faults.add({ kind: 'hold', released, ...target }, times);
+      return { release };
+    },
     cutNext: ({ times = 1, ...fault }) => faults.add({ kind: 'cut', ...fault }, times),
     paceNext: ({ times = 1, ...pacing }) => {
       for (let i = 0; i < times; i += 1) paces.push({ ...defaultPacing, ...pacing });

@@ -1,0 +1,131 @@
+// The server most HTTP tests talk to: a Parley server on either backend whose model clients point
+// at the stub provider, with documents stored for the default tenant, and API keys made on demand.
+// `startChatFixture` starts one for a test; `useChatFixture` for a describe block's tests.
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
+import { createApiKey } from '../../src/app/index.js';
+import type { Logger } from '../../src/telemetry/index.js';
+import { ingestDocuments, ingestFor, type TestDocument, TIDES } from './documents.js';
+import { call, type JsonResponse } from './http.js';
+import {
+  type StubProvider,
+  type StubProviderOptions,
+  type StubReply,
+  startStubProvider,
+} from './stub-provider/index.js';
+import { type BackendKind, startTestServer, type TestServer } from './test-backend.js';
+
+export interface ChatFixtureOptions {
+  /** The backend (default the embedded PGlite). */
+  kind?: BackendKind;
+  /** PARLEY_MODELS, e.g. `openai:small-model,anthropic:claude-fallback`; unset: no model (extractive answers). */
+  models?: string;
+  /** Further settings, applied last. */
+  env?: Record<string, string>;
+  /** A stub already running, shared with other servers (left open by `close`); or options for a new one. */
+  stub?: StubProvider | StubProviderOptions;
+  /** The stub's answer to chat requests (see `StubProvider.setReply`; `reset` forgets it). */
+  reply?: StubReply;
+  /** Stored for the default tenant before the tests run (default: TIDES). */
+  documents?: readonly TestDocument[];
+  /** The server's logger (default: silent). */
+  log?: Logger;
+}
+
+/** A tenant with an API key, and the headers that present it. */
+export interface KeyedTenant {
+  tenantId: string;
+  keyId: string;
+  key: string;
+  headers: { authorization: string };
+}
+
+export interface ChatFixture {
+  stub: StubProvider;
+  server: TestServer;
+  /** The server's Fastify instance, for `call` and `inject`. */
+  readonly app: FastifyInstance;
+  /** The default tenant, which holds the fixture's documents. */
+  tenantId: string;
+  /** POST /v1/chat (keyless from loopback unless `headers` carry a key). */
+  chat<T = Record<string, unknown>>(
+    payload: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<JsonResponse<T>>;
+  /** A new tenant with an API key and the fixture's documents (once a key exists, keyless calls stop working). */
+  tenantWithKey(name: string): Promise<KeyedTenant>;
+  /** Closes the server, then the stub unless it was shared. */
+  close(): Promise<void>;
+}
+
+/** Settings that point the server's OpenAI and Anthropic clients at the stub provider. */
+export function stubModels(stubUrl: string, models?: string): Record<string, string> {
+  return {
+    ...(models === undefined ? {} : { PARLEY_MODELS: models }),
+    OPENAI_BASE_URL: stubUrl,
+    OPENAI_API_KEY: 'test',
+    ANTHROPIC_BASE_URL: stubUrl,
+    ANTHROPIC_API_KEY: 'test',
+  };
+}
+
+const isRunningStub = (stub: ChatFixtureOptions['stub']): stub is StubProvider =>
+  stub !== undefined && 'url' in stub;
+
+export async function startChatFixture(options: ChatFixtureOptions = {}): Promise<ChatFixture> {
+  const shared = isRunningStub(options.stub);
+  const stub = isRunningStub(options.stub) ? options.stub : await startStubProvider(options.stub);
+  let server: TestServer;
+  try {
+    server = await startTestServer(
+      options.kind ?? 'pglite',
+      { ...stubModels(stub.url, options.models), ...options.env },
+      options.log ? { log: options.log } : {},
+    );
+  } catch (error) {
+    if (!shared) await stub.close();
+    throw error;
+  }
+  if (options.reply !== undefined) stub.setReply(options.reply);
+  const documents = options.documents ?? [TIDES];
+  const { tenantId } = await ingestDocuments(server, documents);
+  return {
+    stub,
+    server,
+    get app() {
+      return server.parley.app;
+    },
+    tenantId,
+    chat: (payload, headers) =>
+      call(server.parley.app, { method: 'POST', url: '/v1/chat', payload, ...(headers ? { headers } : {}) }),
+    async tenantWithKey(name) {
+      const created = await createApiKey(server.runtime.db, name);
+      await ingestFor(server, created.tenantId, documents);
+      return { ...created, headers: { authorization: `Bearer ${created.key}` } };
+    },
+    async close() {
+      try {
+        await server.close();
+      } finally {
+        if (!shared) await stub.close();
+      }
+    },
+  };
+}
+
+/**
+ * A fixture started before the enclosing describe block's tests and closed after them. Read its
+ * fields inside tests and hooks (they are filled in when the block starts).
+ */
+export function useChatFixture(options: ChatFixtureOptions | (() => ChatFixtureOptions) = {}): ChatFixture {
+  const fixture = {} as ChatFixture;
+  let started: ChatFixture | undefined;
+  beforeAll(async () => {
+    started = await startChatFixture(typeof options === 'function' ? options() : options);
+    Object.defineProperties(fixture, Object.getOwnPropertyDescriptors(started));
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  return fixture;
+}
