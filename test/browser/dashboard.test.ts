@@ -4,12 +4,13 @@
 // figures as the API, lists the not-found question, and shows a turn's trace with its attempts.
 import type { Browser, ConsoleMessage, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, ensureTenant } from '../../src/app/index.js';
-import { ensureKnowledgeBase } from '../../src/knowledge/index.js';
+import { createApiKey } from '../../src/app/index.js';
 import { ensureWebBuild, launchChromium, listen, screenshot } from '../support/browser.js';
+import { type ChatFixture, startChatFixture } from '../support/chat-fixture.js';
+import { TIDES_WITH_SUN } from '../support/documents.js';
 import { call } from '../support/http.js';
-import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';
-import { eventually, startTestServer, type TestServer } from '../support/test-backend.js';
+import type { StubProvider } from '../support/stub-provider/index.js';
+import { eventually, type TestServer } from '../support/test-backend.js';
 
 const NOT_FOUND_QUESTION = 'What is the boiling point of mercury?';
 
@@ -21,6 +22,7 @@ interface Totals {
 }
 
 describe('the dashboard page', () => {
+  let fixture: ChatFixture;
   let stub: StubProvider;
   let server: TestServer;
   let browser: Browser;
@@ -41,23 +43,12 @@ describe('the dashboard page', () => {
 
   beforeAll(async () => {
     ensureWebBuild();
-    stub = await startStubProvider();
-    server = await startTestServer('pglite', {
-      PARLEY_MODELS: 'openai:primary-model,openai:backup-model',
-      OPENAI_BASE_URL: stub.url,
-      OPENAI_API_KEY: 'test',
+    fixture = await startChatFixture({
+      models: 'openai:primary-model,openai:backup-model',
+      documents: [TIDES_WITH_SUN],
     });
-    const tenantId = await ensureTenant(server.runtime.db, 'default');
-    const kbId = await ensureKnowledgeBase(server.runtime.db, tenantId);
-    await server.runtime.ingestion.ingestNow({
-      tenantId,
-      kbId,
-      bytes: Buffer.from(
-        '# Tides\n\nTides are caused mainly by the gravitational pull of the Moon on the oceans. The Sun pulls too, about half as strongly.',
-      ),
-      format: 'markdown',
-      title: 'Tides',
-    });
+    ({ stub, server } = fixture);
+    const { tenantId } = fixture;
     stub.setReply('Tides come from the pull of the Moon [1].');
 
     // Two answered turns, one that falls back from the failing primary, one that finds nothing.
@@ -81,7 +72,7 @@ describe('the dashboard page', () => {
     await eventually(async () => {
       const response = await server.parley.app.inject({ method: 'GET', url: '/v1/dashboard' });
       return response.statusCode === 401 ? true : undefined;
-    }, 5_000);
+    });
 
     origin = await listen(server);
     browser = await launchChromium();
@@ -97,8 +88,7 @@ describe('the dashboard page', () => {
   });
   afterAll(async () => {
     await browser?.close();
-    await server?.close();
-    await stub?.close();
+    await fixture?.close();
   });
 
   it('asks for the key, then draws the charts and shows the figures the API gives', async () => {
