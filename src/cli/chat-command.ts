@@ -9,16 +9,21 @@ import { cliCaller, commandContext } from './command-context.js';
 export async function chatCommand(options: { tenant: string; bot?: string }): Promise<void> {
   const { config, log } = commandContext();
   const runtime = await createRuntime(config, log);
-  const interactive = process.stdin.isTTY === true;
-  const input = createInterface({ input: process.stdin, output: interactive ? process.stdout : undefined });
   try {
     const tenantId = await ensureTenant(runtime.db, options.tenant ?? DEFAULT_TENANT);
-    await chatSession(runtime.turns, { caller: cliCaller(tenantId) }, input, process.stdout, {
-      bot: options.bot,
-      prompt: interactive,
-    });
+    // Created only now, right before its lines are read: readline starts reading stdin at once,
+    // and lines (or the end of piped input) that come before the loop listens would be lost.
+    const interactive = process.stdin.isTTY === true;
+    const input = createInterface({ input: process.stdin, output: interactive ? process.stdout : undefined });
+    try {
+      await chatSession(runtime.turns, { caller: cliCaller(tenantId) }, input, process.stdout, {
+        bot: options.bot,
+        prompt: interactive,
+      });
+    } finally {
+      input.close();
+    }
   } finally {
-    input.close();
     await runtime.close();
   }
 }
