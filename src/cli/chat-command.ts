@@ -9,16 +9,22 @@ import { cliCaller, commandContext } from './command-context.js';
 export async function chatCommand(options: { tenant: string; bot?: string }): Promise<void> {
   const { config, log } = commandContext();
   const runtime = await createRuntime(config, log);
-  const interactive = process.stdin.isTTY === true;
-  const input = createInterface({ input: process.stdin, output: interactive ? process.stdout : undefined });
   try {
     const tenantId = await ensureTenant(runtime.db, options.tenant ?? DEFAULT_TENANT);
-    await chatSession(runtime.turns, { caller: cliCaller(tenantId) }, input, process.stdout, {
-      bot: options.bot,
-      prompt: interactive,
-    });
+    // The reader is made only now, and read at once: lines (and the end of piped input) that
+    // readline emits before the loop below listens are lost, and the session then waits for them
+    // with nothing left to run, so Node exits with 13 (it did when the tenant lookup was slow).
+    const interactive = process.stdin.isTTY === true;
+    const input = createInterface({ input: process.stdin, output: interactive ? process.stdout : undefined });
+    try {
+      await chatSession(runtime.turns, { caller: cliCaller(tenantId) }, input, process.stdout, {
+        bot: options.bot,
+        prompt: interactive,
+      });
+    } finally {
+      input.close();
+    }
   } finally {
-    input.close();
     await runtime.close();
   }
 }
