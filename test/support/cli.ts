@@ -4,12 +4,23 @@ import path from 'node:path';
 
 export const BIN = path.resolve(import.meta.dirname, '../../bin/parley.js');
 
+/**
+ * How long one `parley` run may take before it counts as hung. A run starts Node and opens the
+ * embedded database (seconds on an idle machine, tens of seconds on a loaded 2-core one); `eval`
+ * even creates a database of its own. Generous, so that only a command that never ends fails.
+ */
+export const CLI_RUN_TIMEOUT_MS = 120_000;
+
+/** A test's timeout for `runs` runs of `parley` one after another (plus a minute for its own work). */
+export const cliTestTimeout = (runs: number) => runs * CLI_RUN_TIMEOUT_MS + 60_000;
+
 export interface CliResult {
   code: number | null;
   stdout: string;
   stderr: string;
 }
 
+/** Runs `parley` to its end; a run past CLI_RUN_TIMEOUT_MS is killed and fails with what it printed. */
 export function runCli(args: string[], env: Record<string, string>, input?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
@@ -18,14 +29,28 @@ export function runCli(args: string[], env: Record<string, string>, input?: stri
     });
     let stdout = '';
     let stderr = '';
+    const hung = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new Error(
+          `parley ${args.join(' ')} did not exit within ${CLI_RUN_TIMEOUT_MS} ms\nstdout: ${stdout}\nstderr: ${stderr}`,
+        ),
+      );
+    }, CLI_RUN_TIMEOUT_MS);
     child.stdout.on('data', (data) => {
       stdout += data;
     });
     child.stderr.on('data', (data) => {
       stderr += data;
     });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('error', (error) => {
+      clearTimeout(hung);
+      reject(error);
+    });
+    child.on('close', (code) => {
+      clearTimeout(hung);
+      resolve({ code, stdout, stderr });
+    });
     child.stdin.end(input ?? '');
   });
 }
