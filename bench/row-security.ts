@@ -17,7 +17,7 @@ const queries = Number(values.queries);
 const dataRoot = await mkdtemp(path.join(tmpdir(), 'parley-rls-bench-'));
 const schema = process.env.DATABASE_URL ? `rls_bench_${process.pid}` : undefined;
 const db = await openDatabase(
-  loadConfig({ ...process.env, PARLEY_DATA_DIR: dataRoot }),
+  loadConfig({ ...process.env, PARLEY_DATA_DIR: dataRoot }).storage,
   createLogger('silent'),
   {
     schema,

@@ -47,8 +47,8 @@ export async function createBenchStore(
     PARLEY_LOG_LEVEL: process.env.PARLEY_LOG_LEVEL ?? 'warn',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
   });
-  const log = createLogger(config.PARLEY_LOG_LEVEL, 2);
-  let db = await openDatabase(config, log);
+  const log = createLogger(config.server.logLevel, 2);
+  let db = await openDatabase(config.storage, log);
   // false between closing for a reopen and the reopen succeeding: nothing left to close then
   let open = true;
   const store: BenchStore = {
@@ -59,7 +59,7 @@ export async function createBenchStore(
     async reopen() {
       await db.close();
       open = false;
-      db = await openDatabase(config, log);
+      db = await openDatabase(config.storage, log);
       open = true;
       store.db = db;
       return db;

@@ -76,12 +76,12 @@ class OneLinePerRequest extends LogController {
 
 export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   const { config, log } = runtime;
-  const telemetry = config.PARLEY_TELEMETRY === 'on';
+  const telemetry = config.telemetry.enabled;
   const { metrics } = runtime;
   const streams = new Set<Promise<void>>();
   const app: FastifyInstance = Fastify({
     loggerInstance: log as FastifyBaseLogger,
-    bodyLimit: config.PARLEY_MAX_BODY_BYTES,
+    bodyLimit: config.server.maxBodyBytes,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     return503OnClosing: true,
@@ -248,7 +248,7 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   });
   // Each area is a plugin given only the services it uses (encapsulated: the hooks above apply).
   const { db, bots, turns } = runtime;
-  const maxMessageChars = config.PARLEY_MAX_MESSAGE_CHARS;
+  const maxMessageChars = config.server.maxMessageChars;
   await app.register(healthRoutes, {
     db,
     vector: runtime.vector,
@@ -261,7 +261,7 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     db,
     ingestion: runtime.ingestion,
     retriever: runtime.retriever,
-    maxUploadBytes: config.PARLEY_MAX_UPLOAD_BYTES,
+    maxUploadBytes: config.server.maxUploadBytes,
     defaultKb,
   });
   await app.register(chatRoutes, {
@@ -284,7 +284,7 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     app,
     metrics,
     async close() {
-      const grace = config.PARLEY_SHUTDOWN_GRACE_SECONDS * 1000;
+      const grace = config.server.shutdownGraceMs;
       const closing = app.close();
       await Promise.race([
         Promise.allSettled([closing, ...streams]),

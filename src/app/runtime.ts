@@ -1,10 +1,11 @@
 // Builds everything a Parley process needs once, at start-up, from the config: the database,
 // the ingestion pool and runner, the retriever and the chat pipeline; and closes it in order.
 
-import type { Config } from '../config/index.js';
+import { type Config, settingNames } from '../config/index.js';
 import { KeyVerifier } from '../edge/auth/api-keys.js';
 import { Gateway } from '../edge/index.js';
 import { TurnGate } from '../edge/turn-gate.js';
+import { isParleyError, ParleyError } from '../errors/index.js';
 import { GuardSet, ModelGuard } from '../guard/index.js';
 import { BackgroundTasks, TRACE_RETENTION_EVERY_MS, TraceRetention } from '../jobs/index.js';
 import {
@@ -93,21 +94,21 @@ export async function createRuntime(
   log: Logger,
   options: RuntimeOptions = {},
 ): Promise<Runtime> {
-  const db = await openDatabase(config, log, options);
-  const ingestPool = new IngestPool(config.PARLEY_INGEST_THREADS, db.connection);
+  const db = await openDatabase(config.storage, log, options);
+  const ingestPool = new IngestPool(config.ingestion.threads, db.connection);
   const { retrievers, vector, embeddings, keywordIndex } = await buildRetrievers(config, db, log, options);
   const retriever = new CachedRetriever(
     new HybridRetriever(retrievers, (name, error) =>
       log.warn({ err: error, retriever: name }, 'retriever failed; answering from the others'),
     ),
-    { ttlMs: config.PARLEY_RETRIEVAL_CACHE_SECONDS * 1000 },
+    { ttlMs: config.retrieval.cacheTtlMs },
   );
   const ingestion = new Ingestion(
     db,
     ingestPool,
     log.child({ component: 'ingestion' }),
     {
-      concurrency: options.runJobs ? config.PARLEY_INGEST_CONCURRENCY : 0,
+      concurrency: options.runJobs ? config.ingestion.concurrency : 0,
       // An embedded database has one owner process: whatever it left running was interrupted.
       staleSeconds: db.kind === 'embedded' && db.manages ? 0 : 60,
     },
@@ -116,32 +117,36 @@ export async function createRuntime(
       embeddings?.poke();
     },
   );
+  const { moderation } = config;
   const tasks = new BackgroundTasks(log.child({ component: 'background' }));
-  const redis = await connectRedis(config.REDIS_URL, log.child({ component: 'redis' }));
-  const catalog = new ModelCatalog(config, {
-    firstTokenTimeoutMs: config.PARLEY_MODEL_FIRST_TOKEN_TIMEOUT_MS,
-    totalTimeoutMs: config.PARLEY_MODEL_TIMEOUT_MS,
+  const redis = await connectRedis(config.redisUrl, log.child({ component: 'redis' }));
+  const { models } = config;
+  const catalog = new ModelCatalog(models.providers, {
+    firstTokenTimeoutMs: models.firstTokenTimeoutMs,
+    totalTimeoutMs: models.totalTimeoutMs,
   });
   const defaults: BotDefaults = {
-    models: config.PARLEY_MODELS ?? [],
-    escalation_models: config.PARLEY_ESCALATION_MODELS ?? [],
+    models: models.chain,
+    escalation_models: models.escalationChain,
     escalation: {
-      query_tokens: config.PARLEY_ESCALATE_QUERY_TOKENS,
-      conversation_messages: config.PARLEY_ESCALATE_CONVERSATION_MESSAGES,
-      below_coverage: config.PARLEY_ESCALATE_BELOW_COVERAGE,
+      query_tokens: config.bots.escalation.queryTokens,
+      conversation_messages: config.bots.escalation.conversationMessages,
+      below_coverage: config.bots.escalation.belowCoverage,
     },
-    system_prompt: config.PARLEY_SYSTEM_PROMPT ?? SYSTEM_PROMPT,
-    min_relevance: config.PARLEY_MIN_RELEVANCE,
-    top_k: config.PARLEY_RETRIEVAL_TOP_K,
-    context_tokens: config.PARLEY_CONTEXT_TOKENS,
+    system_prompt: config.bots.systemPrompt ?? SYSTEM_PROMPT,
+    min_relevance: config.bots.minRelevance,
+    top_k: config.retrieval.topK,
+    context_tokens: config.bots.contextTokens,
   };
   // The configured models are created now, so a misconfigured provider stops start-up.
-  const chain = defaults.models.length > 0 ? catalog.chain(defaults.models) : undefined;
-  if (chain && defaults.escalation_models.length > 0) {
-    catalog.chain([...defaults.escalation_models, ...defaults.models]);
+  if (models.chain.length > 0) {
+    blame(settingNames.chain, () => catalog.chain(models.chain));
+    if (models.escalationChain.length > 0) {
+      blame(settingNames.escalationChain, () => catalog.chain([...models.escalationChain, ...models.chain]));
+    }
   }
   await registerPrompt(db, defaults.system_prompt, SERVER_PROMPT);
-  const gateway = new Gateway(config, db, tasks, log.child({ component: 'gateway' }), redis);
+  const gateway = new Gateway(config.gateway, db, tasks, log.child({ component: 'gateway' }), redis);
   const bots = new Bots(db, catalog, defaults, log.child({ component: 'bots' }), (refs) =>
     gateway.prices.cheapest(refs),
   );
@@ -150,36 +155,35 @@ export async function createRuntime(
     retriever,
     tasks,
     bots,
-    conversationCacheEntries: config.PARLEY_CONVERSATION_CACHE_ENTRIES,
+    conversationCacheEntries: config.bots.conversationCacheEntries,
     guards: new GuardSet(
-      config.PARLEY_GUARD_MODEL
+      moderation.model
         ? {
-            moderation: new ModelGuard(catalog.chain([config.PARLEY_GUARD_MODEL]), {
-              minScore: config.PARLEY_GUARD_MODEL_MIN_SCORE,
-              timeoutMs: config.PARLEY_GUARD_MODEL_TIMEOUT_MS,
-              failure: config.PARLEY_GUARD_MODEL_FAILURE,
-            }),
+            moderation: new ModelGuard(
+              blame(settingNames.moderation, () => catalog.chain([moderation.model!])),
+              moderation,
+            ),
           }
         : {},
     ),
   });
-  const tracing = createTracing(config);
+  const tracing = createTracing(config.telemetry);
   const turnGate = new TurnGate({
-    maxActive: config.PARLEY_MAX_ACTIVE_TURNS,
-    adaptive: { targetDelayMs: config.PARLEY_TURN_GATE_DELAY_MS },
-    queueTimeoutMs: config.PARLEY_TURN_QUEUE_SECONDS * 1000,
+    maxActive: config.turnGate.maxActive,
+    adaptive: { targetDelayMs: config.turnGate.targetDelayMs },
+    queueTimeoutMs: config.turnGate.queueTimeoutMs,
     pendingWrites: () => tasks.writes,
-    maxPendingWrites: config.PARLEY_MAX_PENDING_WRITES,
+    maxPendingWrites: config.turnGate.maxPendingWrites,
   });
   tasks.onSettled(() => turnGate.recheck());
-  const metrics = createMetrics(config.PARLEY_TELEMETRY === 'on');
+  const metrics = createMetrics(config.telemetry.enabled);
   if (metrics.enabled) tasks.registerMetrics(metrics.registry);
   for (const metric of gateway.metrics.all()) metrics.registry.registerMetric(metric);
   if (metrics.enabled) turnGate.registerMetrics(metrics.registry);
   const turns = new TurnRunner({ chat, gateway, gate: turnGate, metrics, tracing });
   const retention = new TraceRetention(
     db,
-    config.PARLEY_TRACE_RETENTION_DAYS,
+    config.jobs.traceRetentionDays,
     log.child({ component: 'trace-retention' }),
   );
   await ingestion.start();
@@ -247,9 +251,9 @@ async function buildRetrievers(
   const keywordIndex = new MemoryKeywordRetriever(db, new KeywordRetriever(db), {
     maxChunks:
       (options.keywordIndex ?? (options.runJobs ? 'memory' : 'database')) === 'memory'
-        ? config.PARLEY_KEYWORD_MEMORY_CHUNKS
+        ? config.retrieval.keywordMemoryChunks
         : 0,
-    bm25: { k1: config.PARLEY_BM25_K1, b: config.PARLEY_BM25_B },
+    bm25: config.retrieval.bm25,
     onError: (error, tenantId) =>
       keywordLog.warn(
         { err: error, tenant: tenantId },
@@ -263,10 +267,12 @@ async function buildRetrievers(
     embeddings: undefined,
     keywordIndex,
   });
-  const embedder = createEmbedder(config);
-  if (!embedder) return keywordOnly('PARLEY_EMBEDDINGS is not set: retrieval is keyword-only (BM25)');
+  const { embeddings: embeddingModel, providers } = config.models;
+  const embedder = blame(settingNames.embeddings, () => createEmbedder(embeddingModel, providers));
+  if (!embedder)
+    return keywordOnly(`${settingNames.embeddings} is not set: retrieval is keyword-only (BM25)`);
   if (!db.features.vector) {
-    const note = `PARLEY_EMBEDDINGS is set but the database has no pgvector: retrieval is keyword-only`;
+    const note = `${settingNames.embeddings} is set but the database has no pgvector: retrieval is keyword-only`;
     log.warn(note);
     return keywordOnly(note);
   }
@@ -288,7 +294,7 @@ async function buildRetrievers(
   }
   // The query embedding is on the user's critical path: a short deadline and no retries, since
   // keyword search answers anyway. Background embedding keeps the patient defaults.
-  const queryEmbedder = createEmbedder(config, { timeoutMs: 3_000, maxRetries: 0 })!;
+  const queryEmbedder = createEmbedder(embeddingModel, providers, { timeoutMs: 3_000, maxRetries: 0 })!;
   return {
     retrievers: [keyword, new VectorRetriever(db, queryEmbedder)],
     vector: {
@@ -300,4 +306,16 @@ async function buildRetrievers(
     embeddings: new EmbeddingBackfill(db, embedder, log.child({ component: 'embeddings' })),
     keywordIndex,
   };
+}
+
+/** Runs a build step whose configuration error is blamed on `setting` (the name an operator sets). */
+function blame<T>(setting: string, build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    if (isParleyError(error) && error.code === 'PARLEY_ERR_CONFIG') {
+      throw new ParleyError('PARLEY_ERR_CONFIG', `${setting}: ${error.message}`);
+    }
+    throw error;
+  }
 }

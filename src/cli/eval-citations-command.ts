@@ -45,9 +45,9 @@ export async function evalCitationsCommand(options: {
   }
 
   const dataDir = await mkdtemp(path.join(tmpdir(), 'parley-eval-'));
-  const { config, log } = commandContext({ PARLEY_DATA_DIR: dataDir });
-  // Always the embedded database: an evaluation must not write into a shared server.
-  const runtime = await createRuntime({ ...config, DATABASE_URL: undefined }, log, { keywordIndex });
+  // Always the embedded database (an empty DATABASE_URL): an evaluation must not write into a shared server.
+  const { config, log } = commandContext({ PARLEY_DATA_DIR: dataDir, DATABASE_URL: '' });
+  const runtime = await createRuntime(config, log, { keywordIndex });
   try {
     const tenantId = await ensureTenant(runtime.db, 'eval');
     const kbId = await ensureKnowledgeBase(runtime.db, tenantId);
@@ -59,7 +59,7 @@ export async function evalCitationsCommand(options: {
     const scores = await evaluateCitations(runtime.turns, { caller: cliCaller(tenantId) }, questions);
     const f = (value: number) => value.toFixed(4);
     const lines = [
-      `retriever:  ${runtime.retriever.name} (top-k ${config.PARLEY_RETRIEVAL_TOP_K}), keyword search ${inMemory ? 'in memory' : 'in the database'}`,
+      `retriever:  ${runtime.retriever.name} (top-k ${config.retrieval.topK}), keyword search ${inMemory ? 'in memory' : 'in the database'}`,
       `ingestion:  ${ingest.documents} documents, ${ingest.chunks} chunks in ${ingest.seconds.toFixed(1)} s` +
         (ingest.failed.length ? `, ${ingest.failed.length} failed` : ''),
       `questions:  ${scores.questions}, turn latency p50 ${scores.latencyMs.p50.toFixed(1)} ms, p99 ${scores.latencyMs.p99.toFixed(1)} ms`,

@@ -39,12 +39,13 @@ export async function evalRetrievalCommand(options: {
   }
   const dataset = await readBeirDataset(options.dataset, options.split);
   const dataDir = await mkdtemp(path.join(tmpdir(), 'parley-eval-'));
-  const { config, log } = commandContext({ PARLEY_DATA_DIR: dataDir });
   // The embedded database unless a server database is named on the command line: an evaluation
   // must not write into a shared server because DATABASE_URL happens to be set.
-  const runtime = await createRuntime({ ...config, DATABASE_URL: options.databaseUrl }, log, {
-    keywordIndex,
+  const { config, log } = commandContext({
+    PARLEY_DATA_DIR: dataDir,
+    DATABASE_URL: options.databaseUrl ?? '',
   });
+  const runtime = await createRuntime(config, log, { keywordIndex });
   try {
     const tenantId = await ensureTenant(runtime.db, 'eval');
     const kbId = await ensureKnowledgeBase(runtime.db, tenantId);
@@ -68,7 +69,7 @@ export async function evalRetrievalCommand(options: {
     const f = (value: number) => value.toFixed(4);
     process.stdout.write(
       [
-        `retriever:   ${runtime.retriever.name} (k1=${config.PARLEY_BM25_K1}, b=${config.PARLEY_BM25_B}${runtime.vector.model ? `, ${runtime.vector.model}` : ''}), keyword search ${inMemory ? 'in memory' : 'in the database'}`,
+        `retriever:   ${runtime.retriever.name} (k1=${config.retrieval.bm25.k1}, b=${config.retrieval.bm25.b}${runtime.vector.model ? `, ${runtime.vector.model}` : ''}), keyword search ${inMemory ? 'in memory' : 'in the database'}`,
         `ingestion:   ${dataset.corpus.length} documents, ${chunks} chunks in ${ingestSeconds.toFixed(1)} s`,
         `queries:     ${scores.queries}, latency p50 ${scores.latencyMs.p50.toFixed(1)} ms, p99 ${scores.latencyMs.p99.toFixed(1)} ms`,
         `peak memory: ${peakMb.toFixed(0)} MB resident (whole process, database included)`,

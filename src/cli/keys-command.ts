@@ -27,7 +27,7 @@ export async function keysCreateCommand(options: KeysCreateOptions): Promise<voi
     ? { bot: options.bot ?? 'parley', origins: options.origin ?? [], ratePerMinute }
     : undefined;
   const { config, log } = commandContext();
-  const db = await openDatabase(config, log);
+  const db = await openDatabase(config.storage, log);
   try {
     const created = await createApiKey(db, tenant, { label: options.label, publishable });
     process.stdout.write(`tenant: ${tenant} (${created.tenantId})\nkey id: ${created.keyId}\n`);

@@ -4,7 +4,7 @@ import { commandContext } from './command-context.js';
 
 export async function migrateCommand(): Promise<void> {
   const { config, log } = commandContext();
-  const db = await openDatabase(config, log);
+  const db = await openDatabase(config.storage, log);
   try {
     const applied = db.appliedMigrations;
     process.stdout.write(

@@ -10,10 +10,10 @@ import { ingestFiles } from './ingest-files.js';
 
 export async function serveCommand(options: { port?: string; host?: string; docs?: string }): Promise<void> {
   const { config, log } = commandContext({ PARLEY_PORT: options.port, PARLEY_HOST: options.host });
-  const serverLog = log.child({}, { level: config.PARLEY_LOG_LEVEL });
+  const serverLog = log.child({}, { level: config.server.logLevel });
   // Read by V8 at every full collection, so it applies from here on (before the workers start).
-  if (config.PARLEY_HEAP_GROWTH_PERCENT > 0) {
-    v8.setFlagsFromString(`--heap-growing-percent=${config.PARLEY_HEAP_GROWTH_PERCENT}`);
+  if (config.server.heapGrowthPercent > 0) {
+    v8.setFlagsFromString(`--heap-growing-percent=${config.server.heapGrowthPercent}`);
   }
   const runtime = await createRuntime(config, serverLog, { runJobs: true });
   try {
@@ -29,7 +29,7 @@ export async function serveCommand(options: { port?: string; host?: string; docs
       );
     }
     const parley = await createApp(runtime);
-    const address = await parley.app.listen({ port: config.PARLEY_PORT, host: config.PARLEY_HOST });
+    const address = await parley.app.listen({ port: config.server.port, host: config.server.host });
     if (!(await runtime.keys.anyKeyExists())) {
       serverLog.warn('no API key exists: only loopback clients are served, as tenant "default"');
     }

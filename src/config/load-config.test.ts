@@ -2,25 +2,65 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './index.js';
+import { ConfigError, loadConfig, settingsSchema } from './index.js';
 
 const emptyDir = () => mkdtempSync(path.join(tmpdir(), 'parley-config-'));
 
 describe('loadConfig', () => {
   it('applies the documented defaults with an empty environment', () => {
     const config = loadConfig({}, emptyDir());
-    expect(config.PARLEY_PORT).toBe(8787);
+    expect(config.server.port).toBe(8787);
     expect(config.dataDir.endsWith('.parley')).toBe(true);
-    expect(config.DATABASE_URL).toBeUndefined();
-    expect(config.PARLEY_MODELS).toBeUndefined();
+    expect(config.storage.databaseUrl).toBeUndefined();
+    expect(config.models.chain).toEqual([]);
   });
 
   it('parses the model chain in order', () => {
     const config = loadConfig(
-      { PARLEY_MODELS: 'openai:gpt-4o-mini, anthropic:claude-3-5-haiku-latest' },
+      {
+        PARLEY_MODELS: 'openai:gpt-4o-mini, anthropic:claude-3-5-haiku-latest',
+        OPENAI_API_KEY: 'sk-test',
+        ANTHROPIC_BASE_URL: 'http://127.0.0.1:9/v1',
+      },
       emptyDir(),
     );
-    expect(config.PARLEY_MODELS).toEqual(['openai:gpt-4o-mini', 'anthropic:claude-3-5-haiku-latest']);
+    expect(config.models.chain).toEqual(['openai:gpt-4o-mini', 'anthropic:claude-3-5-haiku-latest']);
+    expect(config.models.providers.openai).toEqual({ apiKey: 'sk-test', baseUrl: undefined });
+  });
+
+  it('stops when a model setting names a provider nothing connects to, naming both settings', () => {
+    for (const [name, value] of [
+      ['PARLEY_MODELS', 'openai:gpt-4o-mini'],
+      ['PARLEY_ESCALATION_MODELS', 'anthropic:claude-3-5-haiku-latest'],
+      ['PARLEY_EMBEDDINGS', 'openai:text-embedding-3-small'],
+      ['PARLEY_GUARD_MODEL', 'openai:llama-guard'],
+    ] as const) {
+      const provider = value.startsWith('openai') ? 'OPENAI' : 'ANTHROPIC';
+      expect(() => loadConfig({ [name]: value }, emptyDir())).toThrowError(
+        new RegExp(`${name}: ${value} needs ${provider}_API_KEY \\(or ${provider}_BASE_URL`),
+      );
+    }
+    // A base URL alone is enough (an OpenAI-compatible server needs no key).
+    expect(
+      loadConfig({ PARLEY_MODELS: 'openai:m', OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' }, emptyDir()).models
+        .chain,
+    ).toEqual(['openai:m']);
+  });
+
+  it('hands each layer its slice in its own words: no environment name below the config', () => {
+    const names = new Set(Object.keys(settingsSchema.shape));
+    const keys: string[] = [];
+    const walk = (value: unknown, prefix: string) => {
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) return;
+      for (const [key, inner] of Object.entries(value)) {
+        keys.push(`${prefix}${key}`);
+        // Prices are keyed by model reference, not by setting.
+        if (key !== 'prices') walk(inner, `${prefix}${key}.`);
+      }
+    };
+    walk(loadConfig({ PARLEY_PRICES: '{"openai:x": {"input": 1, "output": 2}}' }, emptyDir()), '');
+    expect(keys.filter((key) => names.has(key.split('.').at(-1)!))).toEqual([]);
+    expect(keys).toContain('gateway.budgets.tenant.day');
   });
 
   it.each([
@@ -49,16 +89,14 @@ describe('loadConfig', () => {
       JSON.stringify({ PARLEY_PORT: 9000, PARLEY_RETRIEVAL_TOP_K: 4 }),
     );
     const config = loadConfig({ PARLEY_PORT: '9100' }, dir);
-    expect(config.PARLEY_PORT).toBe(9100);
-    expect(config.PARLEY_RETRIEVAL_TOP_K).toBe(4);
+    expect(config.server.port).toBe(9100);
+    expect(config.retrieval.topK).toBe(4);
     expect(config.configFile).toBe(path.join(dir, 'parley.config.json'));
   });
 
   it('bounds the JS heap growth setting and refuses what V8 would not take', () => {
-    expect(loadConfig({}, emptyDir()).PARLEY_HEAP_GROWTH_PERCENT).toBe(0); // V8's own
-    expect(loadConfig({ PARLEY_HEAP_GROWTH_PERCENT: '100' }, emptyDir()).PARLEY_HEAP_GROWTH_PERCENT).toBe(
-      100,
-    );
+    expect(loadConfig({}, emptyDir()).server.heapGrowthPercent).toBe(0); // V8's own
+    expect(loadConfig({ PARLEY_HEAP_GROWTH_PERCENT: '100' }, emptyDir()).server.heapGrowthPercent).toBe(100);
     expect(() => loadConfig({ PARLEY_HEAP_GROWTH_PERCENT: '-5' }, emptyDir())).toThrowError(ConfigError);
     expect(() => loadConfig({ PARLEY_HEAP_GROWTH_PERCENT: 'lots' }, emptyDir())).toThrowError(
       /PARLEY_HEAP_GROWTH_PERCENT/,
@@ -79,13 +117,13 @@ describe('loadConfig', () => {
       { PARLEY_PRICES: '{"openai:local": {"input": 0.1, "output": 0.2}}' },
       emptyDir(),
     );
-    expect(fromEnv.PARLEY_PRICES).toEqual({ 'openai:local': { input: 0.1, output: 0.2 } });
+    expect(fromEnv.gateway.prices).toEqual({ 'openai:local': { input: 0.1, output: 0.2 } });
     const dir = emptyDir();
     writeFileSync(
       path.join(dir, 'parley.config.json'),
       JSON.stringify({ PARLEY_PRICES: { 'openai:local': { input: 1, cached_input: 0.5, output: 2 } } }),
     );
-    expect(loadConfig({}, dir).PARLEY_PRICES).toEqual({
+    expect(loadConfig({}, dir).gateway.prices).toEqual({
       'openai:local': { input: 1, cached_input: 0.5, output: 2 },
     });
   });

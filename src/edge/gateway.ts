@@ -12,7 +12,7 @@ import {
   type TurnFacts,
   type UsageRecord,
 } from '../accounting/index.js';
-import type { Config } from '../config/index.js';
+import type { GatewayConfig } from '../config/index.js';
 import type { BackgroundRunner } from '../jobs/index.js';
 import { type Database, GroupWriter, type RedisConnection } from '../storage/index.js';
 import type { Logger } from '../telemetry/index.js';
@@ -31,11 +31,11 @@ export class Gateway implements TurnAccounting {
   private readonly tenants: TenantLabels;
   /** Usage rows, written in groups (one statement for all the turns that end together). */
   private readonly usage: GroupWriter<UsageRecord>;
-  /** PARLEY_TELEMETRY=off: per-turn token and cost counters are not recorded (usage rows still are). */
+  /** Telemetry off: per-turn token and cost counters are not recorded (usage rows still are). */
   private readonly recordsMetrics: boolean;
 
   constructor(
-    config: Config,
+    config: GatewayConfig,
     db: Database,
     /** Where the accounting after a turn runs (the process's background tasks). */
     private readonly tasks: BackgroundRunner,
@@ -43,45 +43,24 @@ export class Gateway implements TurnAccounting {
     redis: RedisConnection | undefined,
   ) {
     this.metrics = createGatewayMetrics(() => (redis ? (redis.up ? 1 : 0) : undefined));
-    this.recordsMetrics = config.PARLEY_TELEMETRY === 'on';
+    this.recordsMetrics = config.recordMetrics;
     this.usage = new GroupWriter((records) => insertUsage(db, records));
     const fallback = () => this.metrics.limiterFallbacks.inc();
-    this.prices = new PriceTable(config.PARLEY_PRICES ?? {});
-    this.tenants = new TenantLabels(config.PARLEY_METRICS_MAX_TENANTS);
+    this.prices = new PriceTable(config.prices);
+    this.tenants = new TenantLabels(config.metricsMaxTenants);
     this.limits = new RateLimits(
-      {
-        requestsPerMinute: {
-          key: config.PARLEY_RATE_REQUESTS_PER_MINUTE_KEY,
-          tenant: config.PARLEY_RATE_REQUESTS_PER_MINUTE_TENANT,
-          ip: config.PARLEY_RATE_REQUESTS_PER_MINUTE_IP,
-        },
-        tokensPerMinute: {
-          key: config.PARLEY_RATE_TOKENS_PER_MINUTE_KEY,
-          tenant: config.PARLEY_RATE_TOKENS_PER_MINUTE_TENANT,
-        },
-      },
+      { requestsPerMinute: config.requestsPerMinute, tokensPerMinute: config.tokensPerMinute },
       redis,
       fallback,
     );
-    const webhook = new BudgetWebhook(
-      config.PARLEY_BUDGET_WEBHOOK_URL,
-      config.PARLEY_BUDGET_WEBHOOK_TIMEOUT_MS,
-      log,
-      tasks,
-    );
+    const webhook = new BudgetWebhook(config.webhook.url, config.webhook.timeoutMs, log, tasks);
     this.budgets = new Budgets(
       db,
       new SpendLedger(db, redis, fallback),
       {
-        defaults: {
-          tenant: {
-            day: config.PARLEY_BUDGET_TENANT_DAILY_USD,
-            month: config.PARLEY_BUDGET_TENANT_MONTHLY_USD,
-          },
-          key: { day: config.PARLEY_BUDGET_KEY_DAILY_USD, month: config.PARLEY_BUDGET_KEY_MONTHLY_USD },
-        },
-        warnAt: config.PARLEY_BUDGET_WARN_AT,
-        policy: config.PARLEY_BUDGET_POLICY,
+        defaults: { tenant: config.budgets.tenant, key: config.budgets.key },
+        warnAt: config.budgets.warnAt,
+        policy: config.budgets.policy,
       },
       webhook,
       this.metrics,

@@ -4,7 +4,6 @@ export {
   createEmbedder,
   type Embedder,
   type EmbedderOptions,
-  type EmbeddingSettings,
   type EmbedOptions,
 } from './embeddings/index.js';
 export * from './generation/index.js';

@@ -74,7 +74,7 @@ function runnerFor(turn: PreparedTurn, overrides: Partial<TurnRunnerDeps> = {}) 
     gateway: { admitTurn: vi.fn(async () => ({ preferCheapest: true })), settleTurn },
     gate: { enter: vi.fn(async () => released) },
     metrics: createMetrics(false),
-    tracing: createTracing({ OTEL_SERVICE_NAME: 'test', PARLEY_TELEMETRY: 'off' }),
+    tracing: createTracing({ serviceName: 'test', enabled: false, otlpEndpoint: undefined }),
     ...overrides,
   };
   return { runner: new TurnRunner(deps), released, settleTurn, begin, deps };

@@ -2,7 +2,7 @@
 // PGlite (over its unix socket) or on a PostgreSQL server (DATABASE_URL). Opened once at
 // start-up, closed on shutdown.
 import pg from 'pg';
-import type { Config } from '../config/index.js';
+import type { StorageConfig } from '../config/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { type EmbeddedMemory, startEmbeddedDatabase } from './embedded/embedded-database.js';
 import { migrate, withMigrationLock } from './migrate.js';
@@ -23,7 +23,7 @@ export interface Database extends QueryRunner {
   manages: boolean;
   /** Migration versions applied when this handle was opened. */
   appliedMigrations: number[];
-  /** Whether `forTenant` is walled by row-level security (PARLEY_ROW_SECURITY). */
+  /** Whether `forTenant` is walled by row-level security (the storage config's `rowSecurity`). */
   rowSecurity: boolean;
   /**
    * Queries for work done on behalf of one tenant (a request's reads and writes). With row
@@ -50,11 +50,11 @@ export interface OpenOptions {
 }
 
 export async function openDatabase(
-  config: Config,
+  config: StorageConfig,
   log: Logger,
   options: OpenOptions = {},
 ): Promise<Database> {
-  const poolSize = config.PARLEY_DB_POOL_SIZE;
+  const poolSize = config.poolSize;
   let closeEmbedded = async () => {};
   let embeddedMemory: Database['embeddedMemory'];
   let embeddedRestarts: Database['embeddedRestarts'];
@@ -62,9 +62,9 @@ export async function openDatabase(
   let poolConfig: pg.PoolConfig;
   let kind: Database['kind'];
   let manages = true;
-  if (config.DATABASE_URL) {
+  if (config.databaseUrl) {
     kind = 'postgres';
-    poolConfig = { connectionString: config.DATABASE_URL };
+    poolConfig = { connectionString: config.databaseUrl };
   } else {
     kind = 'embedded';
     const embedded = await startEmbeddedDatabase(config.dataDir, {
@@ -95,12 +95,11 @@ export async function openDatabase(
     if (options.schema) await pool.query(`create schema if not exists ${options.schema}`);
     const appliedMigrations = options.migrate === false || !manages ? [] : await migrate(pool);
     if (appliedMigrations.length) log.info({ applied: appliedMigrations }, 'migrations applied');
-    const bm25 = { k1: config.PARLEY_BM25_K1, b: config.PARLEY_BM25_B };
     const features = manages
-      ? await withMigrationLock(pool, () => ensureSearchFeatures(pool, bm25))
+      ? await withMigrationLock(pool, () => ensureSearchFeatures(pool, config.bm25))
       : await detectSearchFeatures(pool);
     for (const note of features.notes) log.warn(note);
-    const rowSecurity = await resolveRowSecurity(pool, config.PARLEY_ROW_SECURITY, log);
+    const rowSecurity = await resolveRowSecurity(pool, config.rowSecurity, log);
     const owner = poolQueries(pool);
 
     return {
@@ -161,7 +160,7 @@ export const WALLED_TABLES = [
 /** Whether tenant-scoped queries can run under row-level security, per the configured mode. */
 async function resolveRowSecurity(
   pool: pg.Pool,
-  mode: Config['PARLEY_ROW_SECURITY'],
+  mode: StorageConfig['rowSecurity'],
   log: Logger,
 ): Promise<boolean> {
   if (mode === 'off') return false;
@@ -187,13 +186,13 @@ async function resolveRowSecurity(
   }
   if (mode === 'on') {
     throw new Error(
-      `PARLEY_ROW_SECURITY=on, but tenant-scoped queries cannot run under row-level security: ${reason}. ` +
+      `row-level security is required (on), but tenant-scoped queries cannot run under row-level security: ${reason}. ` +
         'The login user needs CREATEROLE when migration 9 runs, or an administrator grants it the role parley_tenant (and parley_tenant the privileges migration 9 lists).',
     );
   }
   log.warn(
     { reason },
-    'row-level security unavailable: tenants are kept apart by query filters alone (PARLEY_ROW_SECURITY=auto)',
+    'row-level security unavailable: tenants are kept apart by query filters alone (row security: auto)',
   );
   return false;
 }

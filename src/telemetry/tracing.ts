@@ -1,6 +1,6 @@
 // OpenTelemetry tracing: a span per turn and per stage, following the GenAI semantic conventions
 // (`gen_ai.*`). Spans are always made (so every turn and its log lines have a trace id); they
-// leave the process only when OTEL_EXPORTER_OTLP_ENDPOINT is set, batched over OTLP/HTTP off the
+// leave the process only when an OTLP endpoint is configured, batched over OTLP/HTTP off the
 // critical path. The provider is Parley's own, not registered globally, so several apps in one
 // process (tests) keep their spans apart.
 import {
@@ -16,13 +16,7 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-
-export interface TracingSettings {
-  OTEL_EXPORTER_OTLP_ENDPOINT?: string | undefined;
-  OTEL_SERVICE_NAME: string;
-  /** `off`: a no-op tracer (spans cost nothing, have no trace id, and are never exported). */
-  PARLEY_TELEMETRY?: 'on' | 'off';
-}
+import type { TelemetryConfig } from '../config/index.js';
 
 export interface Tracing {
   tracer: Tracer;
@@ -44,11 +38,12 @@ const headerGetter = {
 };
 
 export function createTracing(
-  settings: TracingSettings,
+  settings: TelemetryConfig,
   version = '0.1.0',
   extra: SpanProcessor[] = [],
 ): Tracing {
-  if (settings.PARLEY_TELEMETRY === 'off') {
+  // Telemetry off: a no-op tracer (spans cost nothing, have no trace id, and are never exported).
+  if (!settings.enabled) {
     const tracer = new ProxyTracerProvider().getTracer('parley', version);
     return {
       tracer,
@@ -57,7 +52,7 @@ export function createTracing(
       shutdown: async () => {},
     };
   }
-  const endpoint = settings.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/+$/, '');
+  const endpoint = settings.otlpEndpoint?.replace(/\/+$/, '');
   const processors: SpanProcessor[] = [...extra];
   if (endpoint) {
     processors.push(
@@ -69,7 +64,7 @@ export function createTracing(
   }
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({
-      'service.name': settings.OTEL_SERVICE_NAME,
+      'service.name': settings.serviceName,
       'service.version': version,
     }),
     spanProcessors: processors,

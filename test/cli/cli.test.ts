@@ -28,7 +28,7 @@ describe('parley CLI', () => {
       const lines = result.stdout.trimEnd().split('\n');
       const key = lines.at(-1)!;
       expect(key).toMatch(/^parley_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
-      const db = await openDatabase(loadConfig({ PARLEY_DATA_DIR: dataDir }), createLogger('silent'));
+      const db = await openDatabase(loadConfig({ PARLEY_DATA_DIR: dataDir }).storage, createLogger('silent'));
       try {
         const rows = await db.query<{ hash: string }>(
           'select k.hash from api_keys k join tenants t on t.id = k.tenant_id where t.name = $1',
@@ -68,7 +68,7 @@ describe('parley CLI', () => {
       );
       expect(result.code).toBe(0);
       expect(result.stdout.trimEnd().split('\n').at(-1)).toMatch(/^pk_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
-      const db = await openDatabase(loadConfig({ PARLEY_DATA_DIR: dataDir }), createLogger('silent'));
+      const db = await openDatabase(loadConfig({ PARLEY_DATA_DIR: dataDir }).storage, createLogger('silent'));
       try {
         const rows = await db.query<{ kind: string; bot: string; allowed_origins: string[]; rate: number }>(
           `select kind, bot, allowed_origins, rate_limit_per_minute as rate

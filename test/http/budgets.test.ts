@@ -161,7 +161,7 @@ describe('budgets (refuse)', () => {
     });
     // A fresh gateway (as after a restart) starts from the table.
     const fresh = new Gateway(
-      t.server.config,
+      t.server.config.gateway,
       t.server.runtime.db,
       t.server.runtime.tasks,
       t.server.runtime.log,

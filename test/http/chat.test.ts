@@ -150,7 +150,7 @@ describe.each(BACKENDS)('chat on %s', (kind) => {
     const tooLong = await call(app(), {
       method: 'POST',
       url: '/v1/chat',
-      payload: { message: 'a'.repeat(server.config.PARLEY_MAX_MESSAGE_CHARS + 1) },
+      payload: { message: 'a'.repeat(server.config.server.maxMessageChars + 1) },
     });
     expect(tooLong.status).toBe(400);
   });

@@ -153,10 +153,10 @@ describe('responses, as the OpenAPI document says', () => {
   });
 
   it('refuses a chat request as chat-schemas.ts would once wired, word for word', async () => {
-    const chat = chatRequest({ maxMessageChars: server.config.PARLEY_MAX_MESSAGE_CHARS });
+    const chat = chatRequest({ maxMessageChars: server.config.server.maxMessageChars });
     const cases = [
       ['/v1/chat', chat, [{}, { message: '' }, { message: 42 }, { message: 'x', conversation_id: 'abc' }]],
-      ['/v1/chat', chat, [{ message: 'x'.repeat(server.config.PARLEY_MAX_MESSAGE_CHARS + 1), bot: 'No!' }]],
+      ['/v1/chat', chat, [{ message: 'x'.repeat(server.config.server.maxMessageChars + 1), bot: 'No!' }]],
       [
         '/v1/chat/completions',
         completionRequest,

@@ -142,7 +142,7 @@ describe('the OpenAPI document', () => {
     );
 
     // The chat routes' schemas, not in the document until wired: their examples too.
-    const chat = chatRequest({ maxMessageChars: server.config.PARLEY_MAX_MESSAGE_CHARS });
+    const chat = chatRequest({ maxMessageChars: server.config.server.maxMessageChars });
     for (const [url, schema] of [
       ['/v1/chat', chat],
       ['/v1/chat/completions', completionRequest],

@@ -197,9 +197,9 @@ describe.each(BACKENDS)('row-level security on %s', (kind) => {
     const config = loadConfig({
       PARLEY_DATA_DIR: server.dataDir,
       PARLEY_ROW_SECURITY: 'off',
-      ...(server.config.DATABASE_URL ? { DATABASE_URL: server.config.DATABASE_URL } : {}),
+      ...(server.config.storage.databaseUrl ? { DATABASE_URL: server.config.storage.databaseUrl } : {}),
     });
-    const plain = await openDatabase(config, createLogger('silent'), {
+    const plain = await openDatabase(config.storage, createLogger('silent'), {
       migrate: false,
       schema: schema[0]?.s,
     });

@@ -45,7 +45,7 @@ export default async function setup({ provide }: { provide: (key: string, value:
 
   const root = await mkdtemp(path.join(tmpdir(), 'parley-test-template-'));
   const dataDir = path.join(root, 'data');
-  const db = await openDatabase(loadConfig({ PARLEY_DATA_DIR: dataDir }), createLogger('silent'));
+  const db = await openDatabase(loadConfig({ PARLEY_DATA_DIR: dataDir }).storage, createLogger('silent'));
   await db.close();
   provide('pgliteTemplate', dataDir);
   provide('databaseUrl', TEST_DATABASE_URL);

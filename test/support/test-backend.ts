@@ -44,7 +44,7 @@ export async function startTestServer(
     ...(kind === 'postgres' ? { DATABASE_URL: inject('databaseUrl') } : {}),
     ...env,
   });
-  const log = options.log ?? createLogger(config.PARLEY_LOG_LEVEL);
+  const log = options.log ?? createLogger(config.server.logLevel);
   const runtime = await createRuntime(config, log, { runJobs: true, schema });
   const parley = await createApp(runtime);
   return {
@@ -131,7 +131,7 @@ export async function lockTable(
   const [{ schema }] = (await server.runtime.db.query<{ schema: string }>(
     'select current_schema() as schema',
   )) as [{ schema: string }];
-  const blocker = new pg.Client({ connectionString: server.config.DATABASE_URL });
+  const blocker = new pg.Client({ connectionString: server.config.storage.databaseUrl });
   await blocker.connect();
   await blocker.query('begin');
   await blocker.query(`lock table ${schema}.${table} in ${mode} mode`);

@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StubProvider, startStubProvider } from '../../../test/support/stub-provider/index.js';
+import type { ProviderConnection, ProviderConnections } from '../../config/index.js';
 import { isParleyError } from '../../errors/index.js';
 import { createEmbedder } from './create-embedder.js';
+
+const providers = (openai: ProviderConnection): ProviderConnections => ({ openai, anthropic: {} });
 
 function configError(run: () => unknown): { code: string; message: string } {
   try {
@@ -22,56 +25,55 @@ describe('createEmbedder', () => {
     await stub.close();
   });
 
-  it('returns no embedder when PARLEY_EMBEDDINGS is unset or blank', () => {
-    expect(createEmbedder({})).toBeUndefined();
-    expect(createEmbedder({ PARLEY_EMBEDDINGS: '  ', OPENAI_API_KEY: 'sk-test' })).toBeUndefined();
+  it('returns no embedder when no model is configured, or a blank one', () => {
+    expect(createEmbedder(undefined, providers({}))).toBeUndefined();
+    expect(createEmbedder('  ', providers({ apiKey: 'sk-test' }))).toBeUndefined();
   });
 
-  it('rejects an unknown provider with a config error naming PARLEY_EMBEDDINGS', () => {
-    const error = configError(() =>
-      createEmbedder({ PARLEY_EMBEDDINGS: 'acme:embed-1', OPENAI_API_KEY: 'k' }),
-    );
+  it('rejects an unknown provider with a config error naming it', () => {
+    const error = configError(() => createEmbedder('acme:embed-1', providers({ apiKey: 'k' })));
     expect(error.code).toBe('PARLEY_ERR_CONFIG');
-    expect(error.message).toContain('PARLEY_EMBEDDINGS');
     expect(error.message).toContain('"acme"');
   });
 
   it('rejects a value that is not provider:model', () => {
     for (const value of ['text-embedding-3-small', ':model', 'openai:']) {
-      const error = configError(() => createEmbedder({ PARLEY_EMBEDDINGS: value, OPENAI_API_KEY: 'k' }));
+      const error = configError(() => createEmbedder(value, providers({ apiKey: 'k' })));
       expect(error.code).toBe('PARLEY_ERR_CONFIG');
-      expect(error.message).toContain('PARLEY_EMBEDDINGS: expected provider:model');
+      expect(error.message).toContain('expected provider:model');
     }
   });
 
   it('fails at creation when OpenAI has neither an API key nor a base URL', () => {
-    const error = configError(() => createEmbedder({ PARLEY_EMBEDDINGS: 'openai:text-embedding-3-small' }));
+    const error = configError(() => createEmbedder('openai:text-embedding-3-small', providers({})));
     expect(error.code).toBe('PARLEY_ERR_CONFIG');
-    expect(error.message).toContain('OPENAI_API_KEY');
+    expect(error.message).toContain('openai:text-embedding-3-small uses OpenAI');
   });
 
   it('rejects nonsensical batching options', () => {
-    const settings = { PARLEY_EMBEDDINGS: 'openai:m', OPENAI_API_KEY: 'k' };
-    expect(configError(() => createEmbedder(settings, { batchSize: 0 })).code).toBe('PARLEY_ERR_CONFIG');
-    expect(configError(() => createEmbedder(settings, { timeoutMs: 1.5 })).code).toBe('PARLEY_ERR_CONFIG');
-    expect(configError(() => createEmbedder(settings, { maxRetries: -1 })).code).toBe('PARLEY_ERR_CONFIG');
+    const connected = providers({ apiKey: 'k' });
+    expect(configError(() => createEmbedder('openai:m', connected, { batchSize: 0 })).code).toBe(
+      'PARLEY_ERR_CONFIG',
+    );
+    expect(configError(() => createEmbedder('openai:m', connected, { timeoutMs: 1.5 })).code).toBe(
+      'PARLEY_ERR_CONFIG',
+    );
+    expect(configError(() => createEmbedder('openai:m', connected, { maxRetries: -1 })).code).toBe(
+      'PARLEY_ERR_CONFIG',
+    );
   });
 
   it('creates an OpenAI embedder from a key alone, without any request', () => {
-    const embedder = createEmbedder({
-      PARLEY_EMBEDDINGS: 'openai:text-embedding-3-small',
-      OPENAI_API_KEY: 'k',
-    });
+    const embedder = createEmbedder('openai:text-embedding-3-small', providers({ apiKey: 'k' }));
     expect(embedder?.modelId).toBe('openai:text-embedding-3-small');
   });
 
-  it('talks to OPENAI_BASE_URL with the API key as a bearer token', async () => {
+  it('talks to the configured base URL with the API key as a bearer token', async () => {
     stub.reset();
-    const embedder = createEmbedder({
-      PARLEY_EMBEDDINGS: 'openai:nomic-embed-text',
-      OPENAI_API_KEY: 'sk-local',
-      OPENAI_BASE_URL: stub.url,
-    });
+    const embedder = createEmbedder(
+      'openai:nomic-embed-text',
+      providers({ apiKey: 'sk-local', baseUrl: stub.url }),
+    );
     await embedder?.embed(['hello']);
     expect(stub.requests).toHaveLength(1);
     expect(stub.requests[0]?.path).toBe('/v1/embeddings');
@@ -79,12 +81,9 @@ describe('createEmbedder', () => {
     expect(stub.requests[0]?.body).toMatchObject({ model: 'nomic-embed-text', input: ['hello'] });
   });
 
-  it('needs no API key for an OpenAI-compatible server at OPENAI_BASE_URL', async () => {
+  it('needs no API key for an OpenAI-compatible server at a base URL', async () => {
     stub.reset();
-    const embedder = createEmbedder({
-      PARLEY_EMBEDDINGS: 'openai:local-model',
-      OPENAI_BASE_URL: `${stub.url}/`,
-    });
+    const embedder = createEmbedder('openai:local-model', providers({ baseUrl: `${stub.url}/` }));
     const vectors = await embedder?.embed(['hello']);
     expect(vectors?.[0]).toHaveLength(64);
     expect(stub.requests[0]?.headers.authorization).toBe('Bearer EMPTY');

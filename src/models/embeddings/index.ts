@@ -1,3 +1,3 @@
 // Embeddings: one Embedder interface, built once at start-up from PARLEY_EMBEDDINGS.
 export { createEmbedder } from './create-embedder.js';
-export type { Embedder, EmbedderOptions, EmbeddingSettings, EmbedOptions } from './types.js';
+export type { Embedder, EmbedderOptions, EmbedOptions } from './types.js';

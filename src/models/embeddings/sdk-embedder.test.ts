@@ -23,11 +23,8 @@ beforeEach(() => {
 
 function openAIEmbedder(options?: EmbedderOptions): Embedder {
   const embedder = createEmbedder(
-    {
-      PARLEY_EMBEDDINGS: 'openai:text-embedding-3-small',
-      OPENAI_API_KEY: 'sk-test',
-      OPENAI_BASE_URL: stub.url,
-    },
+    'openai:text-embedding-3-small',
+    { openai: { apiKey: 'sk-test', baseUrl: stub.url }, anthropic: {} },
     options,
   );
   if (!embedder) throw new Error('expected an embedder');
@@ -91,7 +88,7 @@ describe('SdkEmbedder over OpenAI', () => {
   it('learns the dimensions from a first embed call', async () => {
     const other = await startStubProvider({ dimensions: 24 });
     try {
-      const embedder = createEmbedder({ PARLEY_EMBEDDINGS: 'openai:m', OPENAI_BASE_URL: other.url });
+      const embedder = createEmbedder('openai:m', { openai: { baseUrl: other.url }, anthropic: {} });
       await embedder?.embed(['a text']);
       expect(embedder?.dimensions).toBe(24);
       expect(await embedder?.probeDimensions()).toBe(24);
@@ -164,7 +161,8 @@ describe('SdkEmbedder over OpenAI', () => {
     const gone = await startStubProvider();
     await gone.close();
     const embedder = createEmbedder(
-      { PARLEY_EMBEDDINGS: 'openai:m', OPENAI_BASE_URL: gone.url },
+      'openai:m',
+      { openai: { baseUrl: gone.url }, anthropic: {} },
       { maxRetries: 0 },
     );
     const error = await parleyRejection(embedder!.embed(['hello']));

@@ -16,14 +16,6 @@ export interface Embedder {
   probeDimensions(): Promise<number>;
 }
 
-/** The settings an embedder is built from (a `Config` satisfies this). */
-export interface EmbeddingSettings {
-  /** `provider:model`; no embedder when unset. */
-  PARLEY_EMBEDDINGS?: string | undefined;
-  OPENAI_API_KEY?: string | undefined;
-  OPENAI_BASE_URL?: string | undefined;
-}
-
 export interface EmbedderOptions {
   /** Inputs per provider request (default 96). */
   batchSize?: number;

@@ -1,5 +1,5 @@
 // Chat models and the model chain.
-export { type ChatModelSettings, createChatModels } from './create-chat-models.js';
+export { createChatModels } from './create-chat-models.js';
 export { ModelCatalog } from './model-catalog.js';
 export {
   type Attempt,

@@ -1,8 +1,9 @@
 // Every chat model the process uses, created once and shared: bots name models by reference
 // (`provider:model`), and each reference maps to one client, one circuit breaker and one
 // Retry-After cool-down, whichever bots and chains use it.
+import type { ProviderConnections } from '../../config/index.js';
 import { ParleyError } from '../../errors/index.js';
-import { type ChatModelSettings, createChatModels } from './create-chat-models.js';
+import { createChatModels } from './create-chat-models.js';
 import {
   type ChainOptions,
   ModelChain,
@@ -19,7 +20,7 @@ export class ModelCatalog {
   private readonly chains = new Map<string, ModelChain>();
 
   constructor(
-    private readonly settings: ChatModelSettings,
+    private readonly providers: ProviderConnections,
     private readonly options: ChainOptions = {},
   ) {}
 
@@ -45,12 +46,9 @@ export class ModelCatalog {
     const fresh = [...new Set(refs.filter((ref) => !this.slots.has(ref)))];
     if (this.slots.size + fresh.length > MAX_MODELS) {
       // Each model has a client, a breaker and metric series: keep their number bounded.
-      throw new ParleyError(
-        'PARLEY_ERR_CONFIG',
-        `PARLEY_MODELS: at most ${MAX_MODELS} distinct models per server`,
-      );
+      throw new ParleyError('PARLEY_ERR_CONFIG', `at most ${MAX_MODELS} distinct models per server`);
     }
-    createChatModels({ ...this.settings, PARLEY_MODELS: fresh });
+    createChatModels(fresh, this.providers);
   }
 
   /** Circuit state of every model used so far. */
@@ -62,7 +60,7 @@ export class ModelCatalog {
     let slot = this.slots.get(ref);
     if (!slot) {
       this.validate([ref]);
-      const [model] = createChatModels({ ...this.settings, PARLEY_MODELS: [ref] });
+      const [model] = createChatModels([ref], this.providers);
       slot = modelSlot(model!, this.options);
       this.slots.set(ref, slot);
     }

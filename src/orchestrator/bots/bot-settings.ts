@@ -1,5 +1,5 @@
 // What a bot may set, validated at the API: each field left out takes the server's default
-// (the configuration's PARLEY_* value of the same meaning).
+// (the configured value of the same meaning).
 import { z } from 'zod';
 
 export const BOT_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;

@@ -154,8 +154,7 @@ export class Bots {
     try {
       this.catalog.validate([...(settings.models ?? []), ...(settings.escalation_models ?? [])]);
     } catch (error) {
-      if (isParleyError(error))
-        throw validationError(error.message.replace('PARLEY_MODELS', 'settings.models'));
+      if (isParleyError(error)) throw validationError(`settings.models: ${error.message}`);
       throw error;
     }
     // The guard policy is validated whole (a bad value is a 400 naming it), stored as given.

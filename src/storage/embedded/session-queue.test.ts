@@ -11,7 +11,7 @@ describe('embedded database over its socket', () => {
   beforeAll(async () => {
     const dataDir = await prepareDataDir();
     db = await openDatabase(
-      loadConfig({ PARLEY_DATA_DIR: dataDir, PARLEY_DB_POOL_SIZE: '8' }),
+      loadConfig({ PARLEY_DATA_DIR: dataDir, PARLEY_DB_POOL_SIZE: '8' }).storage,
       createLogger('silent'),
     );
   });

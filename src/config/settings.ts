@@ -1,0 +1,196 @@
+// The settings: one zod schema over the environment's names, parsed once at start-up
+// (load-config.ts). This folder is the only reader of process.env; everything else receives its
+// slice of a typed `Config` (slices.ts).
+import { z } from 'zod';
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => (value === '' ? undefined : value))
+  .optional();
+
+const modelRef = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]*:[^\s,]+$/i, 'expected provider:model, e.g. openai:gpt-4o-mini');
+
+const modelChain = z
+  .string()
+  .trim()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(modelRef));
+
+const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const usd = z.coerce.number().min(0).max(1_000_000_000);
+
+/** USD per million tokens; cached input defaults to the input price. */
+export const modelPriceSchema = z
+  .object({
+    input: z.number().min(0),
+    cached_input: z.number().min(0).optional(),
+    output: z.number().min(0),
+  })
+  .strict();
+
+const priceOverrides = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected JSON: {"provider:model": {"input", "output"}}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.record(modelRef, modelPriceSchema));
+
+/** Every setting Parley reads, by its environment name. A config file may set the same names. */
+export const settingsSchema = z.object({
+  PARLEY_DATA_DIR: z.string().trim().min(1).default('./.parley'),
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// or postgresql:// URL')
+      .optional(),
+  ),
+  REDIS_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^rediss?:\/\//, 'expected a redis:// URL')
+      .optional(),
+  ),
+  PARLEY_MODELS: optionalString.pipe(modelChain.optional()),
+  PARLEY_EMBEDDINGS: optionalString.pipe(modelRef.optional()),
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalString.pipe(z.url().optional()),
+  ANTHROPIC_API_KEY: optionalString,
+  ANTHROPIC_BASE_URL: optionalString.pipe(z.url().optional()),
+  PARLEY_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  PARLEY_PORT: intFrom(0, 65535).default(8787),
+  PARLEY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Largest accepted upload (multipart file or JSON text), in bytes. */
+  PARLEY_MAX_UPLOAD_BYTES: intFrom(1024, 1024 * 1024 * 1024).default(25 * 1024 * 1024),
+  /** Largest accepted JSON body for chat and other small requests, in bytes. */
+  PARLEY_MAX_BODY_BYTES: intFrom(1024, 64 * 1024 * 1024).default(256 * 1024),
+  /** Longest chat message, in characters. */
+  PARLEY_MAX_MESSAGE_CHARS: intFrom(1, 1_000_000).default(8000),
+  /** Ingestion jobs run at once in this process (0 = this process runs no ingestion jobs). */
+  PARLEY_INGEST_CONCURRENCY: intFrom(0, 64).default(2),
+  /** Threads for parsing and chunking (kept off the HTTP event loop). */
+  PARLEY_INGEST_THREADS: intFrom(1, 64).default(1),
+  /** Chunks returned by retrieval per query. */
+  PARLEY_RETRIEVAL_TOP_K: intFrom(1, 200).default(8),
+  /** Seconds a retrieval result is reused for the same question (0: no cache). */
+  PARLEY_RETRIEVAL_CACHE_SECONDS: intFrom(0, 86_400).default(60),
+  /**
+   * Chunks a server keeps in memory for keyword search, over all tenants (0: the database answers
+   * every keyword search). A tenant that does not fit is searched in the database.
+   */
+  PARLEY_KEYWORD_MEMORY_CHUNKS: intFrom(0, 10_000_000).default(50_000),
+  PARLEY_BM25_K1: z.coerce.number().min(0).max(5).default(1.2),
+  PARLEY_BM25_B: z.coerce.number().min(0).max(1).default(0.75),
+  /** Turns answered at once at most; more wait in line (0, the default: no fixed ceiling). */
+  PARLEY_MAX_ACTIVE_TURNS: intFrom(0, 100_000).default(0),
+  /**
+   * Event-loop delay p99 (ms) of the HTTP thread above which, with the loop busy, fewer turns are
+   * answered at once and the others wait in line (0: no adaptive limit).
+   */
+  PARLEY_TURN_GATE_DELAY_MS: intFrom(0, 10_000).default(35),
+  /**
+   * How far the JS heap may grow past what the last full collection kept before the next one, in
+   * percent (V8's --heap-growing-percent; 0: V8's own factor, up to 300 %). Set by `parley serve`.
+   * Lower values hold resident memory flatter under a long soak and cost throughput at high
+   * concurrency (docs/benchmarks.md): a memory-for-CPU trade left to the operator.
+   */
+  PARLEY_HEAP_GROWTH_PERCENT: intFrom(0, 1_000).default(0),
+  /** Turns being answered plus background writes not done, at which new turns wait in line (0: no bound). */
+  PARLEY_MAX_PENDING_WRITES: intFrom(0, 1_000_000).default(2_000),
+  /** Conversations whose memory a server keeps between turns; a follow-up to one evicted reads the database. */
+  PARLEY_CONVERSATION_CACHE_ENTRIES: intFrom(1, 1_000_000).default(2_000),
+  /** Longest a turn waits in line for a place before a 503 with Retry-After. */
+  PARLEY_TURN_QUEUE_SECONDS: intFrom(1, 3_600).default(30),
+  /** Seconds to wait for in-flight requests and streams on shutdown. */
+  PARLEY_SHUTDOWN_GRACE_SECONDS: intFrom(0, 600).default(20),
+  PARLEY_DB_POOL_SIZE: intFrom(1, 200).default(8),
+  /**
+   * Row-level security as a second wall between tenants: `auto` uses it when the database allows
+   * (the role parley_tenant exists and the login user may take it), `on` refuses to start without
+   * it, `off` scopes by query filters alone.
+   */
+  PARLEY_ROW_SECURITY: z.enum(['auto', 'on', 'off']).default('auto'),
+  /** The bot's system prompt (default: Parley's grounded-answer prompt); each text is a stored version. */
+  PARLEY_SYSTEM_PROMPT: optionalString,
+  /** Prompt-side token budget per turn: system prompt, question, passages and earlier messages. */
+  PARLEY_CONTEXT_TOKENS: intFrom(500, 1_000_000).default(6000),
+  /**
+   * Share of the question's content words that the best passages must contain for the bot to
+   * answer; below it, the bot says it does not know (0 turns the check off).
+   */
+  PARLEY_MIN_RELEVANCE: z.coerce.number().min(0).max(1).default(0.2),
+  /** The stronger chain used when a routing rule fires (the default models follow it as fallbacks). */
+  PARLEY_ESCALATION_MODELS: optionalString.pipe(modelChain.optional()),
+  /** Routing: escalate questions of at least this many tokens (0: off). */
+  PARLEY_ESCALATE_QUERY_TOKENS: intFrom(0, 1_000_000).default(64),
+  /** Routing: escalate once a conversation has this many earlier messages (0: off). */
+  PARLEY_ESCALATE_CONVERSATION_MESSAGES: intFrom(0, 10_000).default(12),
+  /** Routing: escalate when the passages cover less than this share of the question (0: off). */
+  PARLEY_ESCALATE_BELOW_COVERAGE: z.coerce.number().min(0).max(1).default(0.5),
+  /** A model that sends no first token within this time is abandoned for the next one. */
+  PARLEY_MODEL_FIRST_TOKEN_TIMEOUT_MS: intFrom(100, 600_000).default(10_000),
+  /** The whole generation must end within this time. */
+  PARLEY_MODEL_TIMEOUT_MS: intFrom(1000, 3_600_000).default(120_000),
+  /** A moderation model (e.g. Llama Guard behind an OpenAI-compatible server) asked about messages the fast guard cannot decide; unset: off. */
+  PARLEY_GUARD_MODEL: optionalString.pipe(modelRef.optional()),
+  /** Ask the moderation model when the fast guard's injection score is at least this (and it did not block). */
+  PARLEY_GUARD_MODEL_MIN_SCORE: z.coerce.number().min(0).max(1).default(0.2),
+  PARLEY_GUARD_MODEL_TIMEOUT_MS: intFrom(50, 60_000).default(1500),
+  /** When the moderation model fails or times out: `open` lets the message through, `closed` refuses it. */
+  PARLEY_GUARD_MODEL_FAILURE: z.enum(['open', 'closed']).default('open'),
+  /**
+   * `off` turns off OpenTelemetry spans, Prometheus recording (the /metrics registry stays, empty of
+   * turn and request figures) and per-request log lines: the benchmark's "without telemetry" side.
+   * Stored turn traces (GET /v1/turns/{id}/trace) are data, not telemetry: they stay.
+   */
+  PARLEY_TELEMETRY: z.enum(['on', 'off']).default('on'),
+  /** OTLP/HTTP collector base URL (spans go to <url>/v1/traces); unset: spans are not exported. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(z.url().optional()),
+  OTEL_SERVICE_NAME: z.string().trim().min(1).default('parley'),
+  /** Days a turn's trace is kept before the background sweep deletes it. */
+  PARLEY_TRACE_RETENTION_DAYS: intFrom(1, 3650).default(30),
+  /**
+   * Prices per million tokens, by model reference, over the built-in table:
+   * `{"openai:gpt-4o-mini": {"input": 0.15, "cached_input": 0.075, "output": 0.6}}`.
+   */
+  PARLEY_PRICES: optionalString.pipe(priceOverrides.optional()),
+  /** Requests per minute per API key (0: no limit). */
+  PARLEY_RATE_REQUESTS_PER_MINUTE_KEY: intFrom(0, 10_000_000).default(600),
+  /** Requests per minute per tenant, all its keys together (0: no limit). */
+  PARLEY_RATE_REQUESTS_PER_MINUTE_TENANT: intFrom(0, 10_000_000).default(0),
+  /** Requests per minute per client IP address (0: no limit). */
+  PARLEY_RATE_REQUESTS_PER_MINUTE_IP: intFrom(0, 10_000_000).default(600),
+  /** Model tokens (prompt and completion) per minute per API key (0: no limit). */
+  PARLEY_RATE_TOKENS_PER_MINUTE_KEY: intFrom(0, 1_000_000_000).default(0),
+  /** Model tokens per minute per tenant (0: no limit). */
+  PARLEY_RATE_TOKENS_PER_MINUTE_TENANT: intFrom(0, 1_000_000_000).default(0),
+  /** Budgets in USD (0: none); a tenant may override its own with PUT /v1/budgets. */
+  PARLEY_BUDGET_TENANT_DAILY_USD: usd.default(0),
+  PARLEY_BUDGET_TENANT_MONTHLY_USD: usd.default(0),
+  PARLEY_BUDGET_KEY_DAILY_USD: usd.default(0),
+  PARLEY_BUDGET_KEY_MONTHLY_USD: usd.default(0),
+  /** Share of a budget at which a warning is logged, counted and posted to the webhook. */
+  PARLEY_BUDGET_WARN_AT: z.coerce.number().gt(0).max(1).default(0.5),
+  /** Over budget: refuse turns (402), or answer them with the cheapest priced model of the bot. */
+  PARLEY_BUDGET_POLICY: z.enum(['refuse', 'cheapest']).default('refuse'),
+  /** Receives budget warnings and exceedances as JSON POSTs (never on a turn's critical path). */
+  PARLEY_BUDGET_WEBHOOK_URL: optionalString.pipe(z.url().optional()),
+  PARLEY_BUDGET_WEBHOOK_TIMEOUT_MS: intFrom(100, 60_000).default(5000),
+  /** Tenants with their own label in cost metrics; later tenants are counted as "other". */
+  PARLEY_METRICS_MAX_TENANTS: intFrom(0, 10_000).default(50),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;

@@ -1,0 +1,262 @@
+// The configuration cut per layer. The settings are read by their environment names (settings.ts);
+// every layer below receives only its slice, in its own words, so no variable name reaches domain
+// code. The names stay here: `settingNames` tells the composition root which setting to blame.
+import type { Settings } from './settings.js';
+
+/** USD per million tokens; cached input defaults to the input price. */
+export interface ModelPrice {
+  input: number;
+  cached_input?: number | undefined;
+  output: number;
+}
+
+/** Where a model provider is reached; unset fields fall back to the provider's public API. */
+export interface ProviderConnection {
+  apiKey?: string | undefined;
+  baseUrl?: string | undefined;
+}
+
+export interface ProviderConnections {
+  openai: ProviderConnection;
+  anthropic: ProviderConnection;
+}
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  logLevel: Settings['PARLEY_LOG_LEVEL'];
+  /** Largest accepted JSON body for chat and other small requests, in bytes. */
+  maxBodyBytes: number;
+  /** Largest accepted upload (multipart file or JSON text), in bytes. */
+  maxUploadBytes: number;
+  /** Longest chat message, in characters. */
+  maxMessageChars: number;
+  /** How long shutdown waits for in-flight requests and streams. */
+  shutdownGraceMs: number;
+  /** V8's --heap-growing-percent for a server process (0: V8's own). */
+  heapGrowthPercent: number;
+}
+
+export interface Bm25Config {
+  k1: number;
+  b: number;
+}
+
+export interface StorageConfig {
+  /** A PostgreSQL server; unset: the embedded database in `dataDir`. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  poolSize: number;
+  rowSecurity: Settings['PARLEY_ROW_SECURITY'];
+  /** The keyword index's BM25 parameters (pg_textsearch's index is built with them). */
+  bm25: Bm25Config;
+}
+
+export interface ModelsConfig {
+  providers: ProviderConnections;
+  /** The default bot's chain, primary first. */
+  chain: string[];
+  /** The stronger chain a routing rule escalates to. */
+  escalationChain: string[];
+  /** `provider:model` of the embedding model; unset: keyword retrieval only. */
+  embeddings: string | undefined;
+  firstTokenTimeoutMs: number;
+  totalTimeoutMs: number;
+}
+
+export interface RetrievalConfig {
+  topK: number;
+  cacheTtlMs: number;
+  /** Chunks kept in memory for keyword search over all tenants (0: the database answers). */
+  keywordMemoryChunks: number;
+  bm25: Bm25Config;
+}
+
+export interface IngestionConfig {
+  /** Jobs run at once by a process that runs jobs. */
+  concurrency: number;
+  /** Threads for parsing and chunking. */
+  threads: number;
+}
+
+/** What the default bot answers with, and what every bot inherits. */
+export interface BotDefaultsConfig {
+  systemPrompt: string | undefined;
+  minRelevance: number;
+  contextTokens: number;
+  escalation: { queryTokens: number; conversationMessages: number; belowCoverage: number };
+  /** Conversations whose memory is kept between turns. */
+  conversationCacheEntries: number;
+}
+
+export interface ModerationConfig {
+  /** The moderation model; unset: no model guard. */
+  model: string | undefined;
+  minScore: number;
+  timeoutMs: number;
+  failure: 'open' | 'closed';
+}
+
+export interface TurnGateConfig {
+  maxActive: number;
+  targetDelayMs: number;
+  queueTimeoutMs: number;
+  maxPendingWrites: number;
+}
+
+export interface BudgetLimits {
+  day: number;
+  month: number;
+}
+
+export interface GatewayConfig {
+  /** Per-turn token and cost counters (usage rows are written either way). */
+  recordMetrics: boolean;
+  prices: Record<string, ModelPrice>;
+  /** Tenants with their own label in cost metrics. */
+  metricsMaxTenants: number;
+  requestsPerMinute: { key: number; tenant: number; ip: number };
+  tokensPerMinute: { key: number; tenant: number };
+  budgets: {
+    tenant: BudgetLimits;
+    key: BudgetLimits;
+    warnAt: number;
+    policy: 'refuse' | 'cheapest';
+  };
+  webhook: { url: string | undefined; timeoutMs: number };
+}
+
+export interface TelemetryConfig {
+  /** Spans, Prometheus recording and request log lines (`off`: the benchmark's bare side). */
+  enabled: boolean;
+  /** OTLP/HTTP collector base URL; unset: spans are not exported. */
+  otlpEndpoint: string | undefined;
+  serviceName: string;
+}
+
+export interface JobsConfig {
+  traceRetentionDays: number;
+}
+
+/** The parsed configuration handed to `createRuntime`, `createApp` and the CLI. */
+export interface Config {
+  /** Absolute data directory. */
+  dataDir: string;
+  /** Where the settings came from, for the start-up log. */
+  configFile: string | undefined;
+  server: ServerConfig;
+  storage: StorageConfig;
+  redisUrl: string | undefined;
+  models: ModelsConfig;
+  retrieval: RetrievalConfig;
+  ingestion: IngestionConfig;
+  bots: BotDefaultsConfig;
+  moderation: ModerationConfig;
+  turnGate: TurnGateConfig;
+  gateway: GatewayConfig;
+  telemetry: TelemetryConfig;
+  jobs: JobsConfig;
+}
+
+/** The setting behind each model reference a slice holds, for start-up errors. */
+export const settingNames = {
+  chain: 'PARLEY_MODELS',
+  escalationChain: 'PARLEY_ESCALATION_MODELS',
+  embeddings: 'PARLEY_EMBEDDINGS',
+  moderation: 'PARLEY_GUARD_MODEL',
+} as const;
+
+export function sliceSettings(settings: Settings, dataDir: string, configFile: string | undefined): Config {
+  const bm25 = { k1: settings.PARLEY_BM25_K1, b: settings.PARLEY_BM25_B };
+  const s = settings;
+  return {
+    dataDir,
+    configFile,
+    server: {
+      host: s.PARLEY_HOST,
+      port: s.PARLEY_PORT,
+      logLevel: s.PARLEY_LOG_LEVEL,
+      maxBodyBytes: s.PARLEY_MAX_BODY_BYTES,
+      maxUploadBytes: s.PARLEY_MAX_UPLOAD_BYTES,
+      maxMessageChars: s.PARLEY_MAX_MESSAGE_CHARS,
+      shutdownGraceMs: s.PARLEY_SHUTDOWN_GRACE_SECONDS * 1000,
+      heapGrowthPercent: s.PARLEY_HEAP_GROWTH_PERCENT,
+    },
+    storage: {
+      databaseUrl: s.DATABASE_URL,
+      dataDir,
+      poolSize: s.PARLEY_DB_POOL_SIZE,
+      rowSecurity: s.PARLEY_ROW_SECURITY,
+      bm25,
+    },
+    redisUrl: s.REDIS_URL,
+    models: {
+      providers: {
+        openai: { apiKey: s.OPENAI_API_KEY, baseUrl: s.OPENAI_BASE_URL },
+        anthropic: { apiKey: s.ANTHROPIC_API_KEY, baseUrl: s.ANTHROPIC_BASE_URL },
+      },
+      chain: s.PARLEY_MODELS ?? [],
+      escalationChain: s.PARLEY_ESCALATION_MODELS ?? [],
+      embeddings: s.PARLEY_EMBEDDINGS,
+      firstTokenTimeoutMs: s.PARLEY_MODEL_FIRST_TOKEN_TIMEOUT_MS,
+      totalTimeoutMs: s.PARLEY_MODEL_TIMEOUT_MS,
+    },
+    retrieval: {
+      topK: s.PARLEY_RETRIEVAL_TOP_K,
+      cacheTtlMs: s.PARLEY_RETRIEVAL_CACHE_SECONDS * 1000,
+      keywordMemoryChunks: s.PARLEY_KEYWORD_MEMORY_CHUNKS,
+      bm25,
+    },
+    ingestion: { concurrency: s.PARLEY_INGEST_CONCURRENCY, threads: s.PARLEY_INGEST_THREADS },
+    bots: {
+      systemPrompt: s.PARLEY_SYSTEM_PROMPT,
+      minRelevance: s.PARLEY_MIN_RELEVANCE,
+      contextTokens: s.PARLEY_CONTEXT_TOKENS,
+      escalation: {
+        queryTokens: s.PARLEY_ESCALATE_QUERY_TOKENS,
+        conversationMessages: s.PARLEY_ESCALATE_CONVERSATION_MESSAGES,
+        belowCoverage: s.PARLEY_ESCALATE_BELOW_COVERAGE,
+      },
+      conversationCacheEntries: s.PARLEY_CONVERSATION_CACHE_ENTRIES,
+    },
+    moderation: {
+      model: s.PARLEY_GUARD_MODEL,
+      minScore: s.PARLEY_GUARD_MODEL_MIN_SCORE,
+      timeoutMs: s.PARLEY_GUARD_MODEL_TIMEOUT_MS,
+      failure: s.PARLEY_GUARD_MODEL_FAILURE,
+    },
+    turnGate: {
+      maxActive: s.PARLEY_MAX_ACTIVE_TURNS,
+      targetDelayMs: s.PARLEY_TURN_GATE_DELAY_MS,
+      queueTimeoutMs: s.PARLEY_TURN_QUEUE_SECONDS * 1000,
+      maxPendingWrites: s.PARLEY_MAX_PENDING_WRITES,
+    },
+    gateway: {
+      recordMetrics: s.PARLEY_TELEMETRY === 'on',
+      prices: s.PARLEY_PRICES ?? {},
+      metricsMaxTenants: s.PARLEY_METRICS_MAX_TENANTS,
+      requestsPerMinute: {
+        key: s.PARLEY_RATE_REQUESTS_PER_MINUTE_KEY,
+        tenant: s.PARLEY_RATE_REQUESTS_PER_MINUTE_TENANT,
+        ip: s.PARLEY_RATE_REQUESTS_PER_MINUTE_IP,
+      },
+      tokensPerMinute: {
+        key: s.PARLEY_RATE_TOKENS_PER_MINUTE_KEY,
+        tenant: s.PARLEY_RATE_TOKENS_PER_MINUTE_TENANT,
+      },
+      budgets: {
+        tenant: { day: s.PARLEY_BUDGET_TENANT_DAILY_USD, month: s.PARLEY_BUDGET_TENANT_MONTHLY_USD },
+        key: { day: s.PARLEY_BUDGET_KEY_DAILY_USD, month: s.PARLEY_BUDGET_KEY_MONTHLY_USD },
+        warnAt: s.PARLEY_BUDGET_WARN_AT,
+        policy: s.PARLEY_BUDGET_POLICY,
+      },
+      webhook: { url: s.PARLEY_BUDGET_WEBHOOK_URL, timeoutMs: s.PARLEY_BUDGET_WEBHOOK_TIMEOUT_MS },
+    },
+    telemetry: {
+      enabled: s.PARLEY_TELEMETRY === 'on',
+      otlpEndpoint: s.OTEL_EXPORTER_OTLP_ENDPOINT,
+      serviceName: s.OTEL_SERVICE_NAME,
+    },
+    jobs: { traceRetentionDays: s.PARLEY_TRACE_RETENTION_DAYS },
+  };
+}
