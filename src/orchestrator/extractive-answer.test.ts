@@ -67,4 +67,80 @@ describe('extractiveAnswer', () => {
     expect(answer.sentences.map((s) => s.text)).toEqual(['The only sentence in this passage is here.']);
     expect(answer.citations).toHaveLength(1);
   });
+
+  it('keeps identifiers whole: underscores inside names are not emphasis', () => {
+    const answer = extractiveAnswer('How much memory does work_mem give a sort?', [
+      chunk(
+        1,
+        'a',
+        'Each sort may use up to work_mem of memory before it spills, and _emphasis_ is **bold** here.',
+      ),
+    ]);
+    expect(answer.sentences[0]?.text).toBe(
+      'Each sort may use up to work_mem of memory before it spills, and emphasis is bold here.',
+    );
+  });
+
+  it('keeps the code a sentence introduces, as code under it', () => {
+    const text = [
+      'Logging can hide sensitive values from every line it writes.',
+      'To hide passwords from the logs, use the redact option of the logger:',
+      '',
+      '```js',
+      "const app = fastify({ logger: { redact: ['req.headers.authorization'] } })",
+      '```',
+    ].join('\n');
+    const answer = extractiveAnswer('How do I hide passwords from the logs?', [chunk(1, 'a', text)]);
+    expect(answer.sentences.map((s) => s.text)).toContain(
+      'To hide passwords from the logs, use the redact option of the logger:',
+    );
+    expect(answer.text).toContain(
+      "```js\n  const app = fastify({ logger: { redact: ['req.headers.authorization'] } })\n  ```",
+    );
+    for (const sentence of answer.sentences) expect(sentence.text).not.toContain('fastify(');
+  });
+
+  it('never answers with an empty body: a passage of code alone is shown and cited', () => {
+    const answer = extractiveAnswer('redact', [chunk(1, 'a', '```js\nlogger.redact = true\n```')]);
+    const body = answer.text.slice(EXTRACTIVE_LABEL.length).trim();
+    expect(body).toBe('- Doc a [1]\n\n  ```js\n  logger.redact = true\n  ```');
+    expect(answer.citations.map((c) => c.document_id)).toEqual(['a']);
+  });
+
+  it('shows code the chunker cut from its fence as one clean code block', () => {
+    const answer = extractiveAnswer('redact', [chunk(1, 'a', '```ts\nconst a = 1\nconst b = 2')]);
+    expect(answer.text.slice(EXTRACTIVE_LABEL.length).trim()).toBe(
+      '- Doc a [1]\n\n  ```ts\n  const a = 1\n  const b = 2\n  ```',
+    );
+  });
+
+  it('cites the top retrieved documents even when none of their sentences is quoted', () => {
+    const answer = extractiveAnswer('What does the checkpoint interval control?', [
+      chunk(1, 'a', 'Replication sends the write-ahead log to standby servers over the network.'),
+      chunk(2, 'b', 'Backups copy the data directory while the server keeps running normally.'),
+      chunk(3, 'c', 'The checkpoint interval controls how often dirty pages are flushed to disk.'),
+      chunk(4, 'd', 'Vacuum reclaims storage occupied by dead tuples in every table.'),
+    ]);
+    expect(answer.citations.map((c) => c.document_id)).toEqual(['a', 'b', 'c']);
+    const checkpoint = answer.sentences.find((s) => s.text.startsWith('The checkpoint interval'));
+    expect(checkpoint?.citation).toBe(3);
+    expect(answer.text).toContain('flushed to disk. [3]');
+  });
+
+  it('shows the snippet around the quoted sentence, not the passage opening', () => {
+    const filler = 'Unrelated words fill this opening sentence of the long passage. '.repeat(8);
+    const answer = extractiveAnswer('Which setting limits client connections?', [
+      chunk(
+        1,
+        'a',
+        `${filler}The max_connections setting limits concurrent client connections to the server.`,
+      ),
+    ]);
+    const snippet = answer.citations[0]!.snippet;
+    expect(snippet.startsWith('…')).toBe(true);
+    expect(snippet).toContain(
+      'The max_connections setting limits concurrent client connections to the server.',
+    );
+    expect(snippet.length).toBeLessThanOrEqual(300);
+  });
 });

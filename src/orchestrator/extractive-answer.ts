@@ -49,27 +49,86 @@ function stem(term: string): string {
 }
 
 function plainProse(text: string): string {
-  return text
-    .replace(/```[\s\S]*?```/g, ' ')
-    .replace(/~~~[\s\S]*?~~~/g, ' ')
-    .replace(/!\[[^\]]*\]\([^)]*\)/g, ' ')
-    .replace(/\[([^\]]+)\]\([^)]*\)/g, '$1')
-    .replace(/^\s{0,3}(#{1,6}|[-*+]|\d+\.|>)\s+/gm, '')
-    .replace(/[*_]{1,3}([^*_\n]+)[*_]{1,3}/g, '$1')
-    .replace(/<[^>]+>/g, ' ');
+  return (
+    text
+      .replace(/```[\s\S]*?```/g, ' ')
+      .replace(/~~~[\s\S]*?~~~/g, ' ')
+      // A fence left open (the chunker cut the block): code to the end.
+      .replace(/^\s*(```|~~~)[\s\S]*$/m, ' ')
+      .replace(/!\[[^\]]*\]\([^)]*\)/g, ' ')
+      .replace(/\[([^\]]+)\]\([^)]*\)/g, '$1')
+      .replace(/^\s{0,3}(#{1,6}|[-*+]|\d+\.|>)\s+/gm, '')
+      // Emphasis only where its marks stand outside a word: `work_mem` and `a_b_c` keep their
+      // underscores (41 % of one manual's chunks name such identifiers).
+      .replace(/(^|[^\p{L}\p{N}_])([*_]{1,3})(?=\S)([^*_\n]+?)(?<=\S)\2(?![\p{L}\p{N}_])/gu, '$1$3')
+      .replace(/<[^>]+>/g, ' ')
+  );
+}
+
+/** A passage cut into prose and fenced code, in order. */
+interface Block {
+  code: boolean;
+  text: string;
+  lang: string;
+}
+
+const FENCE = /^(```|~~~)([^\n`]*)\n([\s\S]*?)^\1[ \t]*$/gm;
+
+function blocksOf(text: string): Block[] {
+  const blocks: Block[] = [];
+  let at = 0;
+  for (const match of text.matchAll(FENCE)) {
+    if (match.index > at) blocks.push({ code: false, text: text.slice(at, match.index), lang: '' });
+    blocks.push({ code: true, text: match[3]!.replace(/\n$/, ''), lang: match[2]!.trim() });
+    at = match.index + match[0].length;
+  }
+  if (at < text.length) blocks.push({ code: false, text: text.slice(at), lang: '' });
+  return blocks;
+}
+
+/** Code shown under a sentence: a few lines at most, so an answer stays an answer. */
+const MAX_CODE_LINES = 16;
+const MAX_CODE_CHARS = 1_200;
+
+function codeFence(block: Block): string | undefined {
+  const lines = block.text.split('\n');
+  if (lines.length > MAX_CODE_LINES || block.text.length > MAX_CODE_CHARS || !block.text.trim())
+    return undefined;
+  return [`\`\`\`${block.lang}`, ...lines, '```'].join('\n');
 }
 
 const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
 
-function sentencesOf(text: string): string[] {
-  const out: string[] = [];
-  for (const paragraph of plainProse(text).split(/\n\s*\n/)) {
-    for (const { segment } of segmenter.segment(paragraph.replace(/\s+/g, ' ').trim())) {
-      const sentence = segment.trim();
-      const words = sentence.split(' ').length;
-      if (words >= 4 && words <= 80 && /[\p{L}]/u.test(sentence)) out.push(sentence);
-    }
-  }
+interface Sentence {
+  text: string;
+  /** The code block that follows the sentence's paragraph, when the sentence ends it. */
+  code?: string | undefined;
+}
+
+function sentencesOf(text: string): Sentence[] {
+  const out: Sentence[] = [];
+  const blocks = blocksOf(text);
+  blocks.forEach((block, index) => {
+    if (block.code) return;
+    const next = blocks[index + 1];
+    const paragraphs = plainProse(block.text)
+      .split(/\n\s*\n/)
+      .filter((paragraph) => paragraph.trim());
+    paragraphs.forEach((paragraph, p) => {
+      const kept: Sentence[] = [];
+      for (const { segment } of segmenter.segment(paragraph.replace(/\s+/g, ' ').trim())) {
+        const sentence = segment.trim();
+        const words = sentence.split(' ').length;
+        if (words >= 4 && words <= 80 && /[\p{L}]/u.test(sentence)) kept.push({ text: sentence });
+      }
+      // The last sentence before a code block usually introduces it ("Use redact:"): the code is
+      // the answer's substance, kept as code under it.
+      const last = kept.at(-1);
+      if (last && next?.code && p === paragraphs.length - 1 && /\S/.test(paragraph))
+        last.code = codeFence(next);
+      out.push(...kept);
+    });
+  });
   return out;
 }
 
@@ -86,15 +145,21 @@ export function extractiveAnswer(
   const candidates = chunks.slice(0, 5);
   if (candidates.length === 0) return { text: NOTHING_FOUND, citations: [], sentences: [] };
   const queryTerms = new Set(contentTerms(question));
-  const scored: { text: string; chunkIndex: number; score: number; order: number }[] = [];
+  const scored: {
+    text: string;
+    code?: string | undefined;
+    chunkIndex: number;
+    score: number;
+    order: number;
+  }[] = [];
   const documentFrequency = new Map<string, number>();
   const perSentenceTerms: Set<string>[] = [];
   candidates.forEach((chunk, chunkIndex) => {
     for (const sentence of sentencesOf(chunk.text)) {
-      const present = new Set(contentTerms(sentence).filter((term) => queryTerms.has(term)));
+      const present = new Set(contentTerms(sentence.text).filter((term) => queryTerms.has(term)));
       for (const term of present) documentFrequency.set(term, (documentFrequency.get(term) ?? 0) + 1);
       perSentenceTerms.push(present);
-      scored.push({ text: sentence, chunkIndex, score: 0, order: scored.length });
+      scored.push({ ...sentence, chunkIndex, score: 0, order: scored.length });
     }
   });
   const total = Math.max(scored.length, 1);
@@ -122,34 +187,98 @@ export function extractiveAnswer(
     });
   const chosen = [...(lead ? [lead] : []), ...rest].slice(0, maxSentences);
 
-  // Citations are numbered by document, in retrieval order of the chunks they come from.
+  // Citations are numbered by document, in retrieval order: every document quoted, and the top
+  // retrieved documents even when none of their sentences was (the ranker saw whole passages; the
+  // right page is often among them when the quoted one is not).
+  const quoted = new Map<string, (typeof chosen)[number]>();
+  for (const sentence of [...chosen].sort((a, b) => a.chunkIndex - b.chunkIndex || a.order - b.order)) {
+    const documentId = candidates[sentence.chunkIndex]!.documentId;
+    if (!quoted.has(documentId)) quoted.set(documentId, sentence);
+  }
   const citations: Citation[] = [];
   const citationOf = new Map<string, number>();
-  for (const chunkIndex of [...new Set(chosen.map((sentence) => sentence.chunkIndex))].sort(
-    (a, b) => a - b,
-  )) {
-    const chunk = candidates[chunkIndex]!;
-    if (citationOf.has(chunk.documentId)) continue;
+  const topDocuments = new Set(
+    chunks
+      .map((chunk) => chunk.documentId)
+      .filter(distinct)
+      .slice(0, UNQUOTED_CITED),
+  );
+  chunks.forEach((chunk, chunkIndex) => {
+    const first = quoted.get(chunk.documentId);
+    if (citationOf.has(chunk.documentId)) return;
+    // A quoted document is cited by the chunk its first quote came from.
+    if (first ? first.chunkIndex !== chunkIndex : !topDocuments.has(chunk.documentId)) return;
     citationOf.set(chunk.documentId, citations.length + 1);
     citations.push({
       document_id: chunk.documentId,
       title: chunk.title,
       source: chunk.source,
-      snippet: snippetOf(chunk.text),
+      snippet: snippetOf(chunk.text, 300, first?.text),
       chunk_id: chunk.chunkId,
       score: chunk.score,
     });
-  }
+  });
   const sentences = chosen.map((sentence) => ({
     text: sentence.text,
     citation: citationOf.get(candidates[sentence.chunkIndex]!.documentId)!,
     score: sentence.score,
   }));
-  const body = sentences.map((sentence) => `- ${sentence.text} [${sentence.citation}]`).join('\n');
+  const lines = chosen.map((sentence, index) => {
+    const line = `- ${sentence.text} [${sentences[index]!.citation}]`;
+    return sentence.code ? `${line}\n\n${indent(sentence.code)}` : line;
+  });
+  // Never an empty answer: with no sentence to quote (a passage of code or short lines), the best
+  // passage's opening is shown, cited.
+  const body = lines.length > 0 ? lines.join('\n') : opening(candidates[0]!, citations[0]!);
   return { text: `${label}\n\n${body}`, citations, sentences };
 }
 
-export function snippetOf(text: string, max = 300): string {
+/** The best passage's first prose, or its first code block under its title, cited [1]. */
+function opening(chunk: RetrievedChunk, citation: Citation): string {
+  if (citation.snippet) return `- ${citation.snippet} [1]`;
+  // A chunk of code alone may have lost its fence to the chunker: its text is the code then.
+  const code = blocksOf(chunk.text).find((block) => block.code && block.text.trim()) ?? unfenced(chunk.text);
+  const head = code.text.split('\n').slice(0, MAX_CODE_LINES).join('\n').slice(0, MAX_CODE_CHARS);
+  const fence = codeFence({ ...code, text: head });
+  return `- ${chunk.title} [1]${fence ? `\n\n${indent(fence)}` : ''}`;
+}
+
+/** A chunk's text as one code block, its unclosed fence lines dropped (their language kept). */
+function unfenced(text: string): Block {
+  const lines = text.trim().split('\n');
+  const fence = lines.find((line) => /^\s*(```|~~~)/.test(line));
+  return {
+    code: true,
+    text: lines.filter((line) => !/^\s*(```|~~~)/.test(line)).join('\n'),
+    lang: fence?.replace(/^\s*(```|~~~)/, '').trim() ?? '',
+  };
+}
+
+/** Top retrieved documents cited even when none of their sentences is quoted. */
+const UNQUOTED_CITED = 3;
+
+const distinct = <T>(value: T, index: number, all: T[]) => all.indexOf(value) === index;
+
+const indent = (text: string) =>
+  text
+    .split('\n')
+    .map((line) => (line ? `  ${line}` : line))
+    .join('\n');
+
+/**
+ * A passage's text for a citation: around `quote` when given and found (the sentence the answer
+ * took from it), else its opening; at most `max` characters, cut at words.
+ */
+export function snippetOf(text: string, max = 300, quote?: string): string {
   const flat = plainProse(text).replace(/\s+/g, ' ').trim();
-  return flat.length <= max ? flat : `${flat.slice(0, max - 1).trimEnd()}…`;
+  if (flat.length <= max) return flat;
+  const at = quote ? flat.indexOf(quote) : -1;
+  if (at <= 0) return `${flat.slice(0, max - 1).trimEnd()}…`;
+  // The quote first, with what context fits before it (a third of the room left) and after it.
+  const room = Math.max(max - quote!.length, 0);
+  let start = Math.max(at - Math.floor(room / 3), 0);
+  if (start > 0) start = flat.indexOf(' ', start) + 1 || start;
+  const end = Math.min(start + max - (start > 0 ? 2 : 1), flat.length);
+  const window = flat.slice(start, end).trimEnd();
+  return `${start > 0 ? '…' : ''}${window}${end < flat.length ? '…' : ''}`;
 }
