@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { routerOf, type Script, scriptedModel, turnPlan } from '../../test/support/turn-plan.js';
 import { DEGRADED_LABEL, EXTRACTIVE_LABEL, NOTHING_FOUND } from './extractive-answer.js';
-import { answerEvidence, generateAnswer } from './generate-answer.js';
+import { abandonedAnswer, answerEvidence, generateAnswer } from './generate-answer.js';
 import type { RawGenerationEvent } from './generation-events.js';
 import type { TurnPlan } from './turn-plan.js';
 
@@ -84,5 +84,14 @@ describe('generateAnswer', () => {
     const { events, text } = await generate(plan, ['openai:small']);
     expect(text).toBe('whole');
     expect(events).toContainEqual(expect.objectContaining({ type: 'model', model: 'openai:big' }));
+  });
+
+  it("gives a whole answer up as degraded with the extractive answer's citations", () => {
+    const plan = withModels(['openai:small', { pieces: ['x'] }]);
+    expect([...abandonedAnswer(plan, answerEvidence(plan))]).toMatchObject([
+      { type: 'abandon' },
+      { type: 'mode', mode: 'degraded' },
+      { type: 'citations', citations: [{ chunk_id: 1 }] },
+    ]);
   });
 });

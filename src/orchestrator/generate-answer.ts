@@ -13,7 +13,7 @@ import {
   NOTHING_FOUND,
   snippetOf,
 } from './extractive-answer.js';
-import type { RawGenerationEvent } from './generation-events.js';
+import type { GenerationEvent, RawGenerationEvent } from './generation-events.js';
 import { citationsFor, groundedUserMessage } from './grounded-prompt.js';
 import { questionCoverage } from './relevance.js';
 import type { TurnPlan } from './turn-plan.js';
@@ -120,12 +120,19 @@ function* say(text: string): Generator<RawGenerationEvent> {
 }
 
 /** The extractive answer under `label`, word by word, and its citations. */
-export function* extractive(
-  plan: TurnPlan,
-  evidence: AnswerEvidence,
-  label: string,
-): Generator<RawGenerationEvent> {
+function* extractive(plan: TurnPlan, evidence: AnswerEvidence, label: string): Generator<RawGenerationEvent> {
   const extracted = extractiveAnswer(plan.request.message, evidence.passages, 3, label);
   yield { type: 'citations', citations: extracted.citations };
   for (const piece of words(extracted.text)) yield { type: 'raw-token', text: piece };
+}
+
+/**
+ * A whole answer given up with no model left to start again with: degraded, with the extractive
+ * answer's citations. Its text is not recorded (the answer stays empty), as it never was.
+ */
+export function* abandonedAnswer(plan: TurnPlan, evidence: AnswerEvidence): Generator<GenerationEvent> {
+  yield { type: 'abandon' };
+  yield { type: 'mode', mode: 'degraded' };
+  const extracted = extractiveAnswer(plan.request.message, evidence.passages, 3, DEGRADED_LABEL);
+  yield { type: 'citations', citations: extracted.citations };
 }

@@ -4,8 +4,7 @@
 import { outputFilter } from '../guard/index.js';
 import type { Attempt, TokenUsage } from '../models/index.js';
 import type { BotProfile } from './bots/bots.js';
-import { DEGRADED_LABEL } from './extractive-answer.js';
-import { type AnswerEvidence, answerEvidence, extractive, generateAnswer } from './generate-answer.js';
+import { type AnswerEvidence, abandonedAnswer, answerEvidence, generateAnswer } from './generate-answer.js';
 import type { GenerationEvent } from './generation-events.js';
 import { guardAnswer } from './guard-answer.js';
 import { type PersistDeps, persistTurn } from './persist-turn.js';
@@ -21,8 +20,6 @@ import {
 import { turnTrace } from './turn-trace.js';
 import type { AnswerMode, TurnResult, TurnTrace } from './turn-types.js';
 
-export type { PendingRelease } from './persist-turn.js';
-
 /** What a turn needs of the process to trace and store itself. */
 export interface TurnDeps extends PersistDeps {
   retriever: { readonly name: string };
@@ -33,7 +30,8 @@ export class Turn {
   private readonly evidence: AnswerEvidence;
   /** What the answer is so far: changed only by folding generation's events into it. */
   private state: AnswerRecord;
-  private record: TurnTrace | undefined;
+  /** The trace, once `finish()` has made it. */
+  private finishedTrace: TurnTrace | undefined;
 
   constructor(
     private readonly deps: TurnDeps,
@@ -76,7 +74,7 @@ export class Turn {
 
   /** The turn's trace, once `finish()` has made it. */
   get trace(): TurnTrace | undefined {
-    return this.record;
+    return this.finishedTrace;
   }
 
   /** When the turn began (epoch ms), for spans. */
@@ -117,12 +115,7 @@ export class Turn {
           this.fold({ type: 'restart', model, error: (error as Error).message });
           continue;
         }
-        this.fold({ type: 'abandon' });
-        this.fold({ type: 'mode', mode: 'degraded' });
-        // Only the citations are recorded: the answer's text stays empty here, as it always has.
-        for (const event of extractive(this.plan, this.evidence, DEGRADED_LABEL)) {
-          if (event.type === 'citations') this.fold(event);
-        }
+        for (const event of abandonedAnswer(this.plan, this.evidence)) this.fold(event);
         return;
       }
     }
@@ -139,13 +132,13 @@ export class Turn {
    */
   finish(outcome: TurnOutcome): TurnResult {
     const result = turnResult(this.plan, this.state, outcome);
-    if (this.record) return result;
+    if (this.finishedTrace) return result;
     const trace = turnTrace(this.plan, this.state, outcome, {
       retriever: this.deps.retriever.name,
       relevance: this.evidence.relevance,
       finishedAt: performance.now(),
     });
-    this.record = trace;
+    this.finishedTrace = trace;
     persistTurn(this.deps, this.plan, result, trace);
     return result;
   }
