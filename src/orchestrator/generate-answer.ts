@@ -1,0 +1,138 @@
+// Generates a prepared turn's answer as events, before the output guard: a refusal, "nothing
+// found", the extractive answer, or the model chain's stream (degraded to the extractive answer
+// when no model answers). Reads the plan, changes nothing: the turn recorder folds the events.
+import { guardPassages } from '../guard/index.js';
+import type { RetrievedChunk } from '../knowledge/index.js';
+import { type ChatMessage, ModelsUnavailableError } from '../models/index.js';
+import { planContext } from './context-budget.js';
+import { RECENT_MESSAGES } from './conversation-memory.js';
+import {
+  DEGRADED_LABEL,
+  EXTRACTIVE_LABEL,
+  extractiveAnswer,
+  NOTHING_FOUND,
+  snippetOf,
+} from './extractive-answer.js';
+import type { GenerationEvent, RawGenerationEvent } from './generation-events.js';
+import { citationsFor, groundedUserMessage } from './grounded-prompt.js';
+import { questionCoverage } from './relevance.js';
+import type { TurnPlan } from './turn-plan.js';
+
+/** What an answer may rest on: the passages after the guards, and how well they cover the question. */
+export interface AnswerEvidence {
+  /** The retrieved passages the answer may use: flagged ones dropped or last, per the guard policy. */
+  readonly passages: RetrievedChunk[];
+  readonly relevance: number;
+}
+
+export function answerEvidence(plan: TurnPlan): AnswerEvidence {
+  const passages = guardPassages(plan.guards, plan.search.chunks, plan.bot.guard);
+  return { passages, relevance: questionCoverage(plan.request.message, passages) };
+}
+
+const words = (text: string) => text.match(/\S+\s*/g) ?? [];
+
+/**
+ * The answer's events before the output guard. A model stream that breaks after its first token
+ * reports a `failure` and throws; so does `signal` aborting, which cancels the provider call.
+ * `exclude`: models not to ask (they broke off earlier in this turn).
+ */
+export async function* generateAnswer(
+  plan: TurnPlan,
+  evidence: AnswerEvidence,
+  signal: AbortSignal | undefined,
+  exclude: readonly string[],
+): AsyncGenerator<RawGenerationEvent> {
+  const { bot, memory, request } = plan;
+  const router = bot.router;
+  if (plan.input.action === 'block') {
+    // The input guard stopped the message: a polite refusal, and nothing reaches a model.
+    yield { type: 'mode', mode: 'refused' };
+    yield* say(plan.input.refusal ?? NOTHING_FOUND);
+    return;
+  }
+  if (evidence.passages.length === 0 || evidence.relevance < bot.minRelevance) {
+    // Nothing relevant enough: say so, and spend no model call on a guess.
+    yield { type: 'mode', mode: 'not_found' };
+    yield* say(NOTHING_FOUND);
+    return;
+  }
+  if (!router) {
+    yield* extractive(plan, evidence, EXTRACTIVE_LABEL);
+    return;
+  }
+  const assemblyStarted = performance.now();
+  const system = memory.summary
+    ? `${bot.prompt.text}\n\nSummary of the earlier conversation:\n${memory.summary}`
+    : bot.prompt.text;
+  const context = planContext({
+    system,
+    question: request.message,
+    passages: evidence.passages,
+    history: memory.recent,
+    budget: { total: bot.contextTokens, passageShare: 0.65 },
+  });
+  yield { type: 'context', context };
+  const passages = context.passages;
+  const { chain, route, reasons } = router.route({
+    queryTokens: context.tokens.question,
+    conversationMessages: memory.recent.length + (memory.summary ? RECENT_MESSAGES : 0),
+    coverage: evidence.relevance,
+    preferCheapest: request.preferCheapest,
+  });
+  yield { type: 'route', route, reasons };
+  const messages: ChatMessage[] = [
+    ...context.history,
+    { role: 'user', content: groundedUserMessage(request.message, passages) },
+  ];
+  yield { type: 'prompt', system, messages, assemblyMs: performance.now() - assemblyStarted };
+  // The answer as generated (before the output guard): what citations are read from.
+  let raw = '';
+  try {
+    for await (const event of chain.stream({ system, messages, signal }, { exclude })) {
+      if (event.type === 'model') {
+        yield { type: 'model', model: event.model, attempts: event.attempts };
+      } else if (event.type === 'text') {
+        raw += event.text;
+        yield { type: 'raw-token', text: event.text };
+      } else {
+        yield { type: 'usage', usage: event.usage };
+      }
+    }
+    yield { type: 'citations', citations: citationsFor(raw, passages, snippetOf) };
+  } catch (error) {
+    if (error instanceof ModelsUnavailableError) {
+      yield { type: 'attempts', attempts: error.attempts };
+      yield { type: 'mode', mode: 'degraded' };
+      yield* extractive(plan, evidence, DEGRADED_LABEL);
+      return;
+    }
+    yield { type: 'failure', message: error instanceof Error ? error.message : String(error) };
+    yield { type: 'citations', citations: citationsFor(raw, passages, snippetOf) };
+    throw error;
+  }
+}
+
+/** A fixed answer, without citations, word by word. */
+function* say(text: string): Generator<RawGenerationEvent> {
+  yield { type: 'citations', citations: [] };
+  for (const piece of words(text)) yield { type: 'raw-token', text: piece };
+}
+
+/** The extractive answer under `label`, word by word, and its citations. */
+function* extractive(plan: TurnPlan, evidence: AnswerEvidence, label: string): Generator<RawGenerationEvent> {
+  const extracted = extractiveAnswer(plan.request.message, evidence.passages, 3, label);
+  yield { type: 'citations', citations: extracted.citations };
+  for (const piece of words(extracted.text)) yield { type: 'raw-token', text: piece };
+}
+
+/**
+ * A whole answer given up with no model left to start again with: degraded, with the extractive
+ * answer's citations. Its text is not recorded (the answer stays empty), as it never was.
+ */
+export function* abandonedAnswer(plan: TurnPlan, evidence: AnswerEvidence): Generator<GenerationEvent> {
+  yield { type: 'abandon' };
+  yield { type: 'mode', mode: 'degraded' };
+  const extracted = extractiveAnswer(plan.request.message, evidence.passages, 3, DEGRADED_LABEL);
+  yield { type: 'citations', citations: extracted.citations };
+}

@@ -1,0 +1,76 @@
+// Stores a finished turn off the critical path: the conversation's memory in this process at
+// once, then its messages and trace (grouped writes), the conversation's summary, and the release
+// of a new conversation, as background tasks (retried, drained on shutdown).
+import { randomUUID } from 'node:crypto';
+import type { BackgroundRunner } from '../jobs/index.js';
+import type { Database, GroupWriter } from '../storage/index.js';
+import type { ConversationCache } from './conversation-cache.js';
+import { updateSummary } from './conversation-memory.js';
+import type { TurnRecord } from './conversation-store.js';
+import type { TurnPlan } from './turn-plan.js';
+import type { TurnResult, TurnTrace } from './turn-types.js';
+
+/** Conversations whose first turn is answered but not stored yet (their owner knows them). */
+export interface PendingRelease {
+  release(conversationId: string): void;
+}
+
+/** What storing a turn needs of the process. */
+export interface PersistDeps {
+  db: Database;
+  /** Where the turn's writes after the response run (retried, drained on shutdown). */
+  tasks: BackgroundRunner;
+  pending: PendingRelease;
+  /** Conversations answered lately: their memory after each finished turn, stored or not. */
+  conversations: ConversationCache;
+  /** Finished turns, written in groups (one statement for all that finish together). */
+  turns: GroupWriter<TurnRecord>;
+}
+
+/** Stores the turn as `result` and `trace` say; the writes run in the background. */
+export function persistTurn(deps: PersistDeps, plan: TurnPlan, result: TurnResult, trace: TurnTrace): void {
+  const { request, conversationId, bot } = plan;
+  const record: TurnRecord = {
+    tenantId: request.tenantId,
+    botId: bot.id,
+    conversationId,
+    turnId: plan.turnId,
+    user: { id: randomUUID(), content: request.message, at: plan.receivedAt },
+    assistant: {
+      id: randomUUID(),
+      content: result.answer,
+      citations: result.citations,
+      usage: result.usage,
+      at: new Date(),
+    },
+    trace,
+  };
+  const { db, tasks, pending, turns, conversations } = deps;
+  const router = bot.router;
+  // A client that sends the history itself (OpenAI-style APIs) keeps its own memory.
+  const remembered = !request.history;
+  if (remembered) {
+    conversations.turnFinished(request.tenantId, conversationId, bot.id, plan.start, {
+      user: request.message,
+      assistant: result.answer,
+    });
+  }
+  let stored = false;
+  void tasks
+    .enqueue('save-turn', async () => {
+      await turns.add(record);
+      stored = true;
+      if (remembered) conversations.turnStored(conversationId);
+      // Once the turn is stored, fold older messages into the summary (its own retries). A
+      // conversation's first turn has nothing older to fold: no need to ask the database.
+      if (!request.conversationId) return;
+      void tasks.enqueue('summarize', async () => {
+        const summary = await updateSummary(db, router?.defaultChain, request.tenantId, conversationId);
+        if (summary !== undefined) conversations.summaryChanged(conversationId, summary);
+      });
+    })
+    .finally(() => {
+      pending.release(conversationId);
+      if (!stored && remembered) conversations.forget(conversationId);
+    });
+}

@@ -1,0 +1,161 @@
+// The turn recorder: folds generation's events into what is known of the answer so far, and
+// builds the turn's result and trace from the plan, that record and how the turn ended. Pure: the
+// same plan and events always make the same result and trace.
+import type { Attempt, ChatMessage, TokenUsage } from '../models/index.js';
+import type { ContextPlan } from './context-budget.js';
+import type { Citation } from './extractive-answer.js';
+import type { GenerationEvent } from './generation-events.js';
+import type { TurnPlan } from './turn-plan.js';
+import type { AnswerMode, TurnResult, Usage } from './turn-types.js';
+
+/** What generation has made of a turn so far. */
+export interface AnswerRecord {
+  /** When the turn began (performance.now()), for the first-token timing. */
+  readonly startedAt: number;
+  /** The answer as sent, through the output guard. */
+  readonly answer: string;
+  readonly citations: Citation[];
+  readonly mode: AnswerMode;
+  readonly model: string | undefined;
+  readonly attempts: Attempt[];
+  /** Attempts that broke off mid-answer earlier in this turn (JSON answers start again). */
+  readonly brokenAttempts: Attempt[];
+  readonly usage: TokenUsage;
+  /** Why the answer broke off, when it did. */
+  readonly failure: string | undefined;
+  readonly firstTokenMs: number | undefined;
+  readonly context: ContextPlan | undefined;
+  readonly routing: { route: string; reasons: string[] } | undefined;
+  /** The prompt as sent to the model (system and messages), for the trace. */
+  readonly prompt: { system: string; messages: ChatMessage[] } | undefined;
+  /** How long assembling the prompt took (ms), when a model was asked. */
+  readonly assemblyMs: number | undefined;
+  readonly outputGuard: { counts: Record<string, number | undefined>; cutOff: boolean } | undefined;
+}
+
+/** The record of a turn before any answer: generated when the bot has models, else extractive. */
+export function startRecord(plan: Pick<TurnPlan, 'bot' | 'startedAt'>): AnswerRecord {
+  return {
+    startedAt: plan.startedAt,
+    answer: '',
+    citations: [],
+    mode: plan.bot.router ? 'generated' : 'extractive',
+    model: undefined,
+    attempts: [],
+    brokenAttempts: [],
+    usage: { inputTokens: 0, outputTokens: 0 },
+    failure: undefined,
+    firstTokenMs: undefined,
+    context: undefined,
+    routing: undefined,
+    prompt: undefined,
+    assemblyMs: undefined,
+    outputGuard: undefined,
+  };
+}
+
+/** `state` with `event` folded in. */
+export function record(state: AnswerRecord, event: GenerationEvent): AnswerRecord {
+  switch (event.type) {
+    case 'mode':
+      return { ...state, mode: event.mode };
+    case 'context':
+      return { ...state, context: event.context };
+    case 'route':
+      return { ...state, routing: { route: event.route, reasons: event.reasons } };
+    case 'prompt':
+      return {
+        ...state,
+        prompt: { system: event.system, messages: event.messages },
+        assemblyMs: event.assemblyMs,
+      };
+    case 'model':
+      return { ...state, model: event.model, attempts: [...state.brokenAttempts, ...event.attempts] };
+    case 'attempts':
+      return { ...state, attempts: [...state.brokenAttempts, ...event.attempts] };
+    case 'token':
+      return {
+        ...state,
+        answer: state.answer + event.text,
+        firstTokenMs: state.firstTokenMs ?? event.at - state.startedAt,
+      };
+    case 'output-guard':
+      return { ...state, outputGuard: { counts: event.counts, cutOff: event.cutOff } };
+    case 'usage':
+      return { ...state, usage: event.usage };
+    case 'citations':
+      return { ...state, citations: event.citations };
+    case 'failure':
+      return { ...state, failure: event.message };
+    case 'restart': {
+      // The model's answer that broke off counts as failed; the next pass adds its own attempts.
+      const brokenAttempts = state.attempts.map(
+        (attempt): Attempt =>
+          attempt.model === event.model && attempt.outcome === 'answered'
+            ? { ...attempt, outcome: 'failed', error: event.error }
+            : attempt,
+      );
+      return {
+        ...state,
+        answer: '',
+        brokenAttempts,
+        attempts: brokenAttempts,
+        model: undefined,
+        failure: undefined,
+      };
+    }
+    case 'abandon':
+      return { ...state, answer: '', failure: undefined };
+  }
+}
+
+/** What the accounting prices: the model that answered (or how the turn was answered without one) and its tokens. */
+export function answerAccounting(state: AnswerRecord): {
+  model: string;
+  generated: boolean;
+  tokens: TokenUsage;
+} {
+  const generated = state.mode === 'generated' && state.model !== undefined;
+  return {
+    model: generated ? state.model! : state.mode === 'not_found' ? 'none' : 'extractive',
+    generated,
+    tokens: state.usage,
+  };
+}
+
+/** How the turn ended, as the front end and the accounting see it. */
+export interface TurnOutcome {
+  completed: boolean;
+  /** What the accounting priced the turn at (the gateway, once per turn). */
+  costUsd: number;
+}
+
+/** The turn's usage as returned and stored. */
+export function turnUsage(state: AnswerRecord, costUsd: number): Usage {
+  return {
+    // Ten decimals: a millionth of a cent, without binary-float noise in the JSON.
+    cost_usd: Math.round(costUsd * 1e10) / 1e10,
+    prompt_tokens: state.usage.inputTokens,
+    completion_tokens: state.usage.outputTokens,
+    total_tokens: state.usage.inputTokens + state.usage.outputTokens,
+    model: answerAccounting(state).model,
+  };
+}
+
+/** What a finished turn returns to the client. */
+export function turnResult(
+  plan: Pick<TurnPlan, 'bot' | 'conversationId' | 'turnId'>,
+  state: AnswerRecord,
+  outcome: TurnOutcome,
+): TurnResult {
+  return {
+    conversation_id: plan.conversationId,
+    turn_id: plan.turnId,
+    answer: state.answer,
+    citations: state.citations,
+    usage: turnUsage(state, outcome.costUsd),
+    mode: state.mode,
+    ...(state.mode === 'generated' && state.model ? { model: state.model } : {}),
+    bot: plan.bot.id,
+  };
+}

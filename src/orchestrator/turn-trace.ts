@@ -1,0 +1,80 @@
+// Builds what a turn records of itself (its trace) from the plan, the turn recorder's record of
+// the answer and how the turn ended. Pure: the clock's reading is passed in.
+import type { TurnPlan } from './turn-plan.js';
+import { type AnswerRecord, type TurnOutcome, turnUsage } from './turn-recorder.js';
+import type { TurnTrace } from './turn-types.js';
+
+/** What the trace needs beside the plan and the record. */
+export interface TraceFacts {
+  /** The retriever's name. */
+  retriever: string;
+  /** How well the passages the answer may use cover the question. */
+  relevance: number;
+  /** When the turn finished (performance.now()), for the total. */
+  finishedAt: number;
+}
+
+export function turnTrace(
+  plan: TurnPlan,
+  state: AnswerRecord,
+  outcome: TurnOutcome,
+  facts: TraceFacts,
+): TurnTrace {
+  const { bot, search, input, request } = plan;
+  const answering = state.attempts.find((attempt) => attempt.outcome === 'answered');
+  return {
+    turn_id: plan.turnId,
+    conversation_id: plan.conversationId,
+    bot: bot.id,
+    mode: state.mode,
+    model: state.model ?? null,
+    attempts: state.attempts,
+    completed: outcome.completed && state.failure === undefined,
+    error: state.failure ?? null,
+    retriever: facts.retriever,
+    degraded: search.failures,
+    retrieval_cache: search.cache ?? null,
+    keyword_index: search.keywordIndex ?? null,
+    retrieved: search.chunks.map((chunk) => ({
+      chunk_id: chunk.chunkId,
+      document_id: chunk.documentId,
+      title: chunk.title,
+      heading_path: chunk.headingPath,
+      score: chunk.score,
+      signals: chunk.signals,
+      ...(chunk.flagged ? { flagged: true } : {}),
+    })),
+    prompt_version: bot.prompt.id,
+    routing: state.routing ?? null,
+    relevance: { coverage: facts.relevance, threshold: bot.minRelevance },
+    context: state.context
+      ? {
+          tokens: state.context.tokens,
+          dropped: state.context.dropped,
+          history_messages: state.context.history.length,
+        }
+      : null,
+    usage: turnUsage(state, outcome.costUsd),
+    prompt: state.prompt ?? null,
+    // What the guards did: rules and counts by kind, never the values they matched.
+    guard: {
+      input: {
+        action: input.action,
+        decisions: input.decisions,
+        injection_score: input.injectionScore ?? null,
+      },
+      output: { ...state.outputGuard?.counts },
+      output_cut_off: state.outputGuard?.cutOff ?? false,
+    },
+    timings_ms: {
+      ...request.timings,
+      ...plan.timings,
+      ...(state.assemblyMs === undefined ? {} : { assembly: state.assemblyMs }),
+      ...(answering ? { model_first_token: answering.ms } : {}),
+      ...(state.firstTokenMs === undefined ? {} : { first_token: state.firstTokenMs }),
+      total: facts.finishedAt - plan.startedAt,
+    },
+    started_at: new Date(performance.timeOrigin + plan.startedAt).toISOString(),
+    ...request.traceExtras,
+  };
+}
