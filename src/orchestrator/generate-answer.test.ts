@@ -86,12 +86,16 @@ describe('generateAnswer', () => {
     expect(events).toContainEqual(expect.objectContaining({ type: 'model', model: 'openai:big' }));
   });
 
-  it("gives a whole answer up as degraded with the extractive answer's citations", () => {
+  it('gives a whole answer up as degraded with the extractive answer, text and citations', () => {
     const plan = withModels(['openai:small', { pieces: ['x'] }]);
     expect([...abandonedAnswer(plan, answerEvidence(plan))]).toMatchObject([
       { type: 'abandon' },
       { type: 'mode', mode: 'degraded' },
       { type: 'citations', citations: [{ chunk_id: 1 }] },
+      {
+        type: 'token',
+        text: `${DEGRADED_LABEL}\n\n- Refunds are paid within 14 days of the return. [1]\n- A refund goes back to the card used to pay. [1]`,
+      },
     ]);
   });
 });

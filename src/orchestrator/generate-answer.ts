@@ -135,4 +135,6 @@ export function* abandonedAnswer(plan: TurnPlan, evidence: AnswerEvidence): Gene
   yield { type: 'mode', mode: 'degraded' };
   const extracted = extractiveAnswer(plan.request.message, evidence.passages, 3, DEGRADED_LABEL);
   yield { type: 'citations', citations: extracted.citations };
+  // Never an empty answer: the passages the user would have been shown stand in for the model's.
+  yield { type: 'token', text: extracted.text, at: performance.now() };
 }

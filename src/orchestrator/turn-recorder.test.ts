@@ -246,7 +246,7 @@ describe('turn recorder', () => {
     expect(trace.timings_ms.first_token).toBe(100);
   });
 
-  it('records a whole answer given up with no model left: degraded, without text, without the error', () => {
+  it('records a whole answer given up with no model left: degraded, without the error', () => {
     const { result, trace } = finished(modelPlan, [
       ...prepared,
       { type: 'failure', message: 'socket hang up' },
