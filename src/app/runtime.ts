@@ -185,7 +185,8 @@ export async function createRuntime(
   await ingestion.start();
   keywordIndex.start();
   if (options.runJobs && db.manages) {
-    tasks.every('trace-retention', TRACE_RETENTION_EVERY_MS, () => retention.sweep().then(() => {}), {
+    tasks.loop('trace-retention', () => retention.sweep(), {
+      everyMs: TRACE_RETENTION_EVERY_MS,
       firstAfterMs: 10_000,
     });
   }
