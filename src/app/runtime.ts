@@ -182,15 +182,15 @@ export async function createRuntime(
     config.PARLEY_TRACE_RETENTION_DAYS,
     log.child({ component: 'trace-retention' }),
   );
-  await ingestion.start();
-  keywordIndex.start();
+  await ingestion.start(tasks);
+  keywordIndex.start(tasks);
   if (options.runJobs && db.manages) {
     tasks.loop('trace-retention', () => retention.sweep(), {
       everyMs: TRACE_RETENTION_EVERY_MS,
       firstAfterMs: 10_000,
     });
   }
-  if (options.runJobs) embeddings?.start();
+  if (options.runJobs) embeddings?.start(tasks);
   return {
     config,
     log,
