@@ -152,13 +152,11 @@ export class Ingestion {
   async start(loops: BackgroundLoops): Promise<void> {
     if (this.options.concurrency === 0 || this.jobs) return;
     await this.recoverStale(this.options.staleSeconds);
-    this.sweep = loops.loop(
-      'ingest-stale-sweep',
-      () => this.recoverStale(Math.max(this.options.staleSeconds, 30)),
-      {
-        everyMs: STALE_SWEEP_MS,
-      },
-    );
+    // At least 30 s once jobs run here (they beat every 5 s); at start-up 0 may do: none ran yet.
+    const staleAfter = Math.max(this.options.staleSeconds, 30);
+    this.sweep = loops.loop('ingest-stale-sweep', () => this.recoverStale(staleAfter), {
+      everyMs: STALE_SWEEP_MS,
+    });
     this.jobs = loops.loop('ingest-jobs', () => this.claimJobs(), { everyMs: IDLE_POLL_MS, firstAfterMs: 0 });
   }
 
