@@ -150,7 +150,7 @@ export class BackgroundTasks {
     return handle;
   }
 
-  /** Tasks queued or running. */
+  /** Tasks queued or running, a loop's run under way included. */
   get size(): number {
     return this.pending.size;
   }
