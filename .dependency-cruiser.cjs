@@ -28,7 +28,7 @@ module.exports = {
     layer('guard', 'models|storage'),
     layer('accounting', 'storage'),
     layer('jobs', 'storage'),
-    layer('knowledge', 'guard|models|storage'),
+    layer('knowledge', 'guard|models|jobs|storage'),
     layer('orchestrator', 'knowledge|guard|models|accounting|jobs|storage'),
     layer('edge', 'accounting|jobs|storage'),
     layer('eval', 'orchestrator|knowledge|guard|models|accounting|storage'),

@@ -1,7 +1,7 @@
 // The HTTP app: Fastify with one error shape, request ids in the logs, body limits, auth on
 // every route, and the routes of the stable surface, validated and documented by their zod schemas
 // (GET /openapi.json, GET /docs). `createApp` takes a built Runtime so tests and the CLI share one
-// construction path.
+// construction path; closing the app closes the runtime too (its onClose hook).
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import multipart from '@fastify/multipart';
@@ -52,7 +52,10 @@ const SCRAPE_DB_WAIT_MS = 250;
 export interface ParleyApp {
   app: FastifyInstance;
   metrics: Metrics;
-  /** Stops accepting requests and waits (up to the grace period) for in-flight ones and streams. */
+  /**
+   * Stops accepting requests and waits (up to the grace period) for in-flight ones and streams,
+   * then for the runtime's close (Fastify's onClose hook); `Runtime.close()` awaits the rest.
+   */
   close(): Promise<void>;
 }
 
@@ -89,6 +92,12 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     logController: new OneLinePerRequest({ disableRequestLogging: !telemetry }),
   });
   app.setErrorHandler(errorHandler);
+  // onClose hooks run after the server stopped and its requests ended; the streams are waited for
+  // too, since a stream's turn still runs through the services the runtime closes.
+  app.addHook('onClose', async () => {
+    await Promise.allSettled([...streams]);
+    await runtime.close();
+  });
   useZodSchemas(app);
   app.setNotFoundHandler((request, reply) => {
     void reply.status(404).send({

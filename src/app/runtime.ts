@@ -1,5 +1,6 @@
 // Builds everything a Parley process needs once, at start-up, from the config: the database,
-// the ingestion pool and runner, the retriever and the chat pipeline; and closes it in order.
+// the ingestion pool and runner, the retriever and the chat pipeline. Each service is registered
+// with the lifecycle as it is created, so closing (or a failed start) closes them in reverse order.
 
 import { type Config, settingNames } from '../config/index.js';
 import { KeyVerifier } from '../edge/auth/api-keys.js';
@@ -40,6 +41,7 @@ import {
   withMigrationLock,
 } from '../storage/index.js';
 import { createMetrics, createTracing, type Logger, type Metrics, type Tracing } from '../telemetry/index.js';
+import { Lifecycle } from './lifecycle.js';
 
 export interface Runtime {
   config: Config;
@@ -74,7 +76,10 @@ export interface Runtime {
   metrics: Metrics;
   /** The one owner of every turn, whichever front end asks (HTTP, OpenAI shape, CLI, evaluation). */
   turns: TurnRunner;
-  /** Stops background work, drains pending writes and closes the database. */
+  /**
+   * Closes every service in the reverse of the order they were created in: background loops and
+   * ingestion stop, pending writes drain, then Redis and the database close. Idempotent.
+   */
   close(): Promise<void>;
 }
 
@@ -94,8 +99,31 @@ export async function createRuntime(
   log: Logger,
   options: RuntimeOptions = {},
 ): Promise<Runtime> {
+  const lifecycle = new Lifecycle(log.child({ component: 'lifecycle' }));
+  try {
+    return await openRuntime(config, log, options, lifecycle);
+  } catch (error) {
+    // A failed start closes what had opened; a close that fails too is logged by the lifecycle.
+    await lifecycle.close().catch(() => {});
+    throw error;
+  }
+}
+
+async function openRuntime(
+  config: Config,
+  log: Logger,
+  options: RuntimeOptions,
+  lifecycle: Lifecycle,
+): Promise<Runtime> {
+  // Created first so that it closes last: it exports the spans of everything closing before it.
+  const tracing = createTracing(config.telemetry);
+  lifecycle.onClose('tracing', () =>
+    tracing.shutdown().catch((error: unknown) => log.warn({ err: error }, 'span export failed')),
+  );
   const db = await openDatabase(config.storage, log, options);
+  lifecycle.onClose('database', () => db.close());
   const ingestPool = new IngestPool(config.ingestion.threads, db.connection);
+  lifecycle.onClose('ingest-pool', () => ingestPool.close());
   const { retrievers, vector, embeddings, keywordIndex } = await buildRetrievers(config, db, log, options);
   const retriever = new CachedRetriever(
     new HybridRetriever(retrievers, (name, error) =>
@@ -117,10 +145,13 @@ export async function createRuntime(
       embeddings?.poke();
     },
   );
-  const { moderation } = config;
-  const tasks = new BackgroundTasks(log.child({ component: 'background' }));
   const redis = await connectRedis(config.redisUrl, log.child({ component: 'redis' }));
-  const { models } = config;
+  lifecycle.onClose('redis', () => redis?.close());
+  // After what its tasks write to (the database, Redis), so the drain runs before those close, and
+  // after every producer registered below has stopped.
+  const tasks = new BackgroundTasks(log.child({ component: 'background' }));
+  lifecycle.onClose('background-tasks', () => tasks.drain());
+  const { models, moderation } = config;
   const catalog = new ModelCatalog(models.providers, {
     firstTokenTimeoutMs: models.firstTokenTimeoutMs,
     totalTimeoutMs: models.totalTimeoutMs,
@@ -167,7 +198,6 @@ export async function createRuntime(
         : {},
     ),
   });
-  const tracing = createTracing(config.telemetry);
   const turnGate = new TurnGate({
     maxActive: config.turnGate.maxActive,
     adaptive: { targetDelayMs: config.turnGate.targetDelayMs },
@@ -175,8 +205,10 @@ export async function createRuntime(
     pendingWrites: () => tasks.writes,
     maxPendingWrites: config.turnGate.maxPendingWrites,
   });
+  lifecycle.onClose('turn-gate', () => turnGate.close());
   tasks.onSettled(() => turnGate.recheck());
   const metrics = createMetrics(config.telemetry.enabled);
+  lifecycle.onClose('metrics', () => metrics.stop());
   if (metrics.enabled) tasks.registerMetrics(metrics.registry);
   for (const metric of gateway.metrics.all()) metrics.registry.registerMetric(metric);
   if (metrics.enabled) turnGate.registerMetrics(metrics.registry);
@@ -186,14 +218,22 @@ export async function createRuntime(
     config.jobs.traceRetentionDays,
     log.child({ component: 'trace-retention' }),
   );
-  await ingestion.start();
-  keywordIndex.start();
+  // Registered after the drain, so each stops (its loops, its work in progress) before it.
+  lifecycle.onClose('ingestion', () => ingestion.stop());
+  await ingestion.start(tasks);
+  lifecycle.onClose('keyword-index', () => keywordIndex.stop());
+  keywordIndex.start(tasks);
   if (options.runJobs && db.manages) {
-    tasks.every('trace-retention', TRACE_RETENTION_EVERY_MS, () => retention.sweep().then(() => {}), {
+    // Stopped by the drain.
+    tasks.loop('trace-retention', () => retention.sweep(), {
+      everyMs: TRACE_RETENTION_EVERY_MS,
       firstAfterMs: 10_000,
     });
   }
-  if (options.runJobs) embeddings?.start();
+  if (options.runJobs && embeddings) {
+    lifecycle.onClose('embeddings', () => embeddings.stop());
+    embeddings.start(tasks);
+  }
   return {
     config,
     log,
@@ -214,19 +254,7 @@ export async function createRuntime(
     tracing,
     metrics,
     turns,
-    async close() {
-      metrics.stop();
-      turnGate.close();
-      await keywordIndex.stop();
-      await embeddings?.stop();
-      await ingestion.stop();
-      await ingestPool.close();
-      // Writes, accounting and sweeps finish before what they write to closes.
-      await tasks.drain();
-      await redis?.close();
-      await db.close();
-      await tracing.shutdown().catch((error: unknown) => log.warn({ err: error }, 'span export failed'));
-    },
+    close: () => lifecycle.close(),
   };
 }
 

@@ -1,9 +1,21 @@
+import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../telemetry/index.js';
 import { BackgroundTasks } from './background-tasks.js';
 
 const log = createLogger('silent');
+
+/** Tasks whose log lines (warnings and above) and metrics are kept, to check what a failure leaves. */
+function observedTasks(): { tasks: BackgroundTasks; lines: string[]; registry: Registry } {
+  const lines: string[] = [];
+  const tasks = new BackgroundTasks(
+    pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) }),
+  );
+  const registry = new Registry();
+  tasks.registerMetrics(registry);
+  return { tasks, lines, registry };
+}
 
 describe('BackgroundTasks', () => {
   it('keeps retrying a write while the database is away for tens of seconds, then stores it', async () => {
@@ -80,16 +92,15 @@ describe('BackgroundTasks', () => {
     );
   });
 
-  it('runs a sweep on schedule, never two at once, and stops at drain', async () => {
+  it('runs a loop on schedule, never two at once, and stops at drain', async () => {
     vi.useFakeTimers();
     const tasks = new BackgroundTasks(log);
     let running = 0;
     let most = 0;
     let runs = 0;
     let release: () => void = () => {};
-    tasks.every(
+    tasks.loop(
       'trace-retention',
-      1_000,
       async () => {
         runs++;
         running++;
@@ -99,11 +110,11 @@ describe('BackgroundTasks', () => {
         });
         running--;
       },
-      { firstAfterMs: 10 },
+      { everyMs: 1_000, firstAfterMs: 10 },
     );
     await vi.advanceTimersByTimeAsync(10);
     expect(runs).toBe(1);
-    // Still running when the next ticks come: they are skipped.
+    // Still running when the next run was due: none starts beside it.
     await vi.advanceTimersByTimeAsync(3_000);
     expect(runs).toBe(1);
     release();
@@ -115,6 +126,111 @@ describe('BackgroundTasks', () => {
     await vi.advanceTimersByTimeAsync(5_000);
     expect(runs).toBe(2);
     expect(most).toBe(1);
+  });
+
+  it('runs a loop at once when poked, and once more after the run under way when poked during it', async () => {
+    vi.useFakeTimers();
+    const tasks = new BackgroundTasks(log);
+    let runs = 0;
+    let release: () => void = () => {};
+    const loop = tasks.loop(
+      'ingest-jobs',
+      async () => {
+        runs++;
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+      },
+      { everyMs: 60_000 },
+    );
+    loop.poke();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(runs).toBe(1);
+    loop.poke();
+    loop.poke();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(runs).toBe(1);
+    release();
+    await vi.advanceTimersByTimeAsync(0);
+    // Two pokes during the run make one run after it, not two.
+    expect(runs).toBe(2);
+    release();
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(runs).toBe(2);
+    await loop.stop();
+    loop.poke();
+    await vi.advanceTimersByTimeAsync(120_000);
+    expect(runs).toBe(2);
+  });
+
+  it('runs a loop again at once while its runs leave work, then waits', async () => {
+    vi.useFakeTimers();
+    const tasks = new BackgroundTasks(log);
+    let left = 3;
+    let runs = 0;
+    tasks.loop(
+      'embedding-backfill',
+      async () => {
+        runs++;
+        if (left === 0) return false;
+        left--;
+        return left > 0;
+      },
+      { everyMs: 30_000, firstAfterMs: 0 },
+    );
+    await vi.advanceTimersByTimeAsync(10);
+    expect(left).toBe(0);
+    expect(runs).toBe(3);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(runs).toBe(4);
+    await tasks.drain();
+  });
+
+  it('logs and counts a failed loop run, backs off while the runs fail, and keeps the loop going', async () => {
+    vi.useFakeTimers();
+    const { tasks, lines, registry } = observedTasks();
+    const tries: number[] = [];
+    tasks.loop(
+      'embedding-backfill',
+      async () => {
+        tries.push(Date.now());
+        if (tries.length <= 3) throw new Error('provider away');
+      },
+      { everyMs: 30_000, firstAfterMs: 0, backoff: { firstMs: 1_000, maxMs: 60_000 } },
+    );
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(tries.length).toBe(4);
+    // 1 s, then 2 s, then 4 s between the tries.
+    expect(tries.slice(1).map((at, index) => at - tries[index]!)).toEqual([1_000, 2_000, 4_000]);
+    const failures = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(failures).toHaveLength(3);
+    expect(failures[0]).toMatchObject({ task: 'embedding-backfill', msg: 'background loop run failed' });
+    const counted = await registry.getSingleMetricAsString('parley_background_tasks_total');
+    expect(counted).toContain('task="embedding-backfill",outcome="failed"} 3');
+    expect(counted).toContain('task="embedding-backfill",outcome="done"} 1');
+    await tasks.drain();
+  });
+
+  it('gives a write up at once, logged once and counted, when retrying cannot help', async () => {
+    vi.useFakeTimers();
+    const { tasks, lines, registry } = observedTasks();
+    let attempts = 0;
+    const done = tasks.enqueue('save-turn', async () => {
+      attempts++;
+      // What node-postgres throws for text with a lone surrogate or a bad byte sequence.
+      throw Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0xed 0xa0 0x80'), {
+        code: '22021',
+      });
+    });
+    expect(tasks.writes).toBe(1);
+    await done;
+    expect(attempts).toBe(1);
+    expect(tasks.writes).toBe(0);
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ task: 'save-turn', attempts: 1 });
+    const counted = await registry.getSingleMetricAsString('parley_background_tasks_total');
+    expect(counted).toContain('task="save-turn",outcome="permanent"} 1');
+    expect(counted).not.toContain('outcome="retried"');
   });
 
   it('tells listeners each time a task settles, with the counts already down', async () => {

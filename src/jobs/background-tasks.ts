@@ -1,15 +1,13 @@
 // The one wrapper every piece of background work runs in: work done after the response (a turn's
 // messages, trace and usage row, its accounting against limits and budgets, a budget webhook), and
-// sweeps on a timer (trace retention). Each task is tracked until it is done, retried with backoff
-// when asked, logged and counted when it fails for good, and drained before the process exits on a
-// normal shutdown (before the database and Redis close).
+// loops that run on a timer or when poked (trace retention, ingestion's job queue and stale-job
+// sweep, the in-memory keyword index's poll, the embedding backfill). Each task is tracked until it
+// is done, retried with backoff when it is a write (unless retrying cannot help), logged and counted
+// when it fails, and drained before the process exits on a normal shutdown (before the database and
+// Redis close).
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../telemetry/index.js';
-
-export interface TaskOptions {
-  /** How long a failing task is retried before it is given up (default 0: one try). */
-  retryForMs?: number;
-}
+import { isPermanentError } from './permanent-error.js';
 
 /**
  * How long a failed write is retried before it is given up (and the turn lost). It must outlast a
@@ -21,11 +19,40 @@ export const WRITE_RETRY_MS = 60_000;
 /** The longest pause between two tries (the pauses double from 200 ms). */
 const MAX_PAUSE_MS = 5_000;
 
+/**
+ * One run of a loop; resolves `true` when work is left, and the next run follows at once (any
+ * other value: the loop waits).
+ */
+export type LoopRun = () => Promise<unknown>;
+
+export interface LoopOptions {
+  /** The pause after a run that left nothing to do (ms); a poke cuts it short. */
+  everyMs: number;
+  /** The pause before the first run (ms; default `everyMs`). */
+  firstAfterMs?: number;
+  /**
+   * After failed runs in a row, the pause starts at `firstMs` and doubles up to `maxMs`; without
+   * it the next run comes after `everyMs`, as after a success.
+   */
+  backoff?: { firstMs: number; maxMs: number };
+}
+
+/** A running loop. */
+export interface LoopHandle {
+  /** Runs the loop now, or right after the run under way: never two runs at once. */
+  poke(): void;
+  /** Stops the loop and waits for the run under way (if any). */
+  stop(): Promise<void>;
+}
+
+/** How a task ended, the `outcome` label of parley_background_tasks_total. */
+type Outcome = 'done' | 'retried' | 'failed' | 'permanent';
+
 export class BackgroundTasks {
   private readonly pending = new Set<Promise<void>>();
   private pendingWrites = 0;
   private readonly settled = new Set<() => void>();
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly loops = new Set<LoopHandle>();
   private closed = false;
   private outcomes: Counter<'task' | 'outcome'> | undefined;
 
@@ -36,55 +63,94 @@ export class BackgroundTasks {
   ) {}
 
   /**
-   * A write after the response: retried with backoff on failure, logged if it still fails. The
-   * promise settles (never rejects) once the task succeeded or was given up.
+   * A write after the response: retried with backoff on failure, logged if it still fails, given
+   * up at once if retrying cannot help (`isPermanentError`). The promise settles (never rejects)
+   * once the task succeeded or was given up.
    */
   enqueue(name: string, task: () => Promise<void>): Promise<void> {
-    return this.start(name, task, this.writeRetryMs, true);
+    return this.track(name, true, () => this.retry(name, task));
   }
 
-  /** Runs `task` in the background, tracked; the promise settles (never rejects) when it is done. */
-  run(name: string, task: () => Promise<void>, options: TaskOptions = {}): Promise<void> {
-    return this.start(name, task, options.retryForMs ?? 0, false);
-  }
-
-  private start(name: string, task: () => Promise<void>, retryForMs: number, write: boolean): Promise<void> {
-    if (this.closed)
-      this.log.warn({ task: name }, 'background task started after shutdown began; running anyway');
-    if (write) this.pendingWrites++;
-    const done = this.runWithRetry(name, task, retryForMs).finally(() => {
-      // Counted out before the listeners run: they read the counts (the turn gate admits on them).
-      if (write) this.pendingWrites--;
-      this.pending.delete(done);
-      for (const listener of this.settled) listener();
+  /** Runs `task` once in the background, tracked; the promise settles (never rejects) when it is done. */
+  run(name: string, task: () => Promise<void>): Promise<void> {
+    return this.track(name, false, async () => {
+      try {
+        await task();
+        this.count(name, 'done');
+      } catch (error) {
+        this.giveUp(name, error, 1);
+      }
     });
-    this.pending.add(done);
-    return done;
   }
 
   /**
-   * Runs `task` every `everyMs` (the first time after `firstAfterMs`), never two at once; a
-   * failure is logged and counted, and the next run comes on schedule. Stops at `drain()`.
+   * Runs `run` in a loop: first after `firstAfterMs`, then `everyMs` after each run (at once when it
+   * left work, sooner when poked), never two at once. Each run is a tracked task: counted, and a
+   * failure logged with when the next run comes. Stops at `stop()` or `drain()`.
    */
-  every(
-    name: string,
-    everyMs: number,
-    task: () => Promise<void>,
-    options: { firstAfterMs?: number } = {},
-  ): void {
-    let running: Promise<void> | undefined;
+  loop(name: string, run: LoopRun, options: LoopOptions): LoopHandle {
+    let timer: NodeJS.Timeout | undefined;
+    let current: Promise<void> | undefined;
+    let again = false;
+    let stopped = false;
+    let failures = 0;
+    const wait = (ms: number) => {
+      clearTimeout(timer);
+      // A loop never holds the process open: a server's socket does, a command ends when done.
+      timer = setTimeout(tick, ms).unref();
+    };
     const tick = () => {
-      if (this.closed || running) return;
-      running = this.run(name, task).finally(() => {
-        running = undefined;
+      timer = undefined;
+      if (stopped) return;
+      let pause = options.everyMs;
+      current = this.track(name, false, async () => {
+        try {
+          const more = await run();
+          this.count(name, 'done');
+          failures = 0;
+          if (more === true) pause = 0;
+        } catch (error) {
+          failures++;
+          if (options.backoff) {
+            pause = Math.min(options.backoff.firstMs * 2 ** (failures - 1), options.backoff.maxMs);
+          }
+          this.count(name, isPermanentError(error) ? 'permanent' : 'failed');
+          this.log.warn(
+            { err: error, task: name, failures, nextRunInMs: pause },
+            'background loop run failed',
+          );
+        }
+      }).then(() => {
+        current = undefined;
+        if (stopped) return;
+        wait(again ? 0 : pause);
+        again = false;
       });
     };
-    const interval = setInterval(tick, everyMs).unref();
-    const first = setTimeout(tick, options.firstAfterMs ?? everyMs).unref();
-    this.timers.add(interval).add(first);
+    const handle: LoopHandle = {
+      poke: () => {
+        if (stopped) return;
+        if (current) again = true;
+        else wait(0);
+      },
+      stop: async () => {
+        stopped = true;
+        clearTimeout(timer);
+        this.loops.delete(handle);
+        await current;
+      },
+    };
+    if (this.closed) {
+      this.log.warn({ task: name }, 'background loop started after shutdown began; not started');
+      stopped = true;
+      return handle;
+    }
+    this.loops.add(handle);
+    wait(options.firstAfterMs ?? options.everyMs);
+    return handle;
   }
 
-  /** Tasks queued or running. */
+  /** Tasks queued or running, a loop's run under way included. */
   get size(): number {
     return this.pending.size;
   }
@@ -103,7 +169,7 @@ export class BackgroundTasks {
   registerMetrics(registry: Registry): void {
     this.outcomes = new Counter({
       name: 'parley_background_tasks_total',
-      help: 'Background tasks by name and outcome: done, retried (one failed try), failed (given up)',
+      help: 'Background tasks (and loop runs) by name and outcome: done, retried (one failed try), failed (given up, or a failed loop run), permanent (failed in a way no retry can fix: not retried)',
       labelNames: ['task', 'outcome'],
       registers: [registry],
     });
@@ -118,31 +184,58 @@ export class BackgroundTasks {
     });
   }
 
-  /** Stops the timers and waits for every task (called on shutdown, before the database closes). */
+  /** Stops the loops and waits for every task (called on shutdown, before the database closes). */
   async drain(): Promise<void> {
     this.closed = true;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+    await Promise.all([...this.loops].map((loop) => loop.stop()));
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
-  private async runWithRetry(name: string, task: () => Promise<void>, retryForMs: number): Promise<void> {
-    const giveUpAt = Date.now() + retryForMs;
+  private track(name: string, write: boolean, work: () => Promise<void>): Promise<void> {
+    if (this.closed)
+      this.log.warn({ task: name }, 'background task started after shutdown began; running anyway');
+    if (write) this.pendingWrites++;
+    const done = work().finally(() => {
+      // Counted out before the listeners run: they read the counts (the turn gate admits on them).
+      if (write) this.pendingWrites--;
+      this.pending.delete(done);
+      for (const listener of this.settled) listener();
+    });
+    this.pending.add(done);
+    return done;
+  }
+
+  private async retry(name: string, task: () => Promise<void>): Promise<void> {
+    const giveUpAt = Date.now() + this.writeRetryMs;
     for (let attempt = 1; ; attempt++) {
       try {
         await task();
-        this.outcomes?.inc({ task: name, outcome: 'done' });
+        this.count(name, 'done');
         return;
       } catch (error) {
         const pause = Math.min(100 * 2 ** attempt, MAX_PAUSE_MS);
-        if (Date.now() + pause > giveUpAt) {
-          this.outcomes?.inc({ task: name, outcome: 'failed' });
-          this.log.error({ err: error, task: name, attempts: attempt }, 'background task failed for good');
+        if (isPermanentError(error) || Date.now() + pause > giveUpAt) {
+          this.giveUp(name, error, attempt);
           return;
         }
-        this.outcomes?.inc({ task: name, outcome: 'retried' });
+        this.count(name, 'retried');
         await new Promise((resolve) => setTimeout(resolve, pause));
       }
     }
+  }
+
+  /** Counts and logs, once, a task that failed for good. */
+  private giveUp(name: string, error: unknown, attempts: number): void {
+    if (isPermanentError(error)) {
+      this.count(name, 'permanent');
+      this.log.error({ err: error, task: name, attempts }, 'background task failed; retrying cannot help');
+    } else {
+      this.count(name, 'failed');
+      this.log.error({ err: error, task: name, attempts }, 'background task failed for good');
+    }
+  }
+
+  private count(task: string, outcome: Outcome): void {
+    this.outcomes?.inc({ task, outcome });
   }
 }

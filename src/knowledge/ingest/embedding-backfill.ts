@@ -1,8 +1,9 @@
-// Embeds chunks that have no embedding yet, in batches, in the background. Ingestion never waits
-// for the embedding provider: a provider outage delays vector search for new chunks (keyword
-// search still finds them) instead of failing uploads, and chunks ingested before embeddings
-// were configured are embedded too.
+// Embeds chunks that have no embedding yet, in batches, in a background loop (BackgroundTasks).
+// Ingestion never waits for the embedding provider: a provider outage delays vector search for new
+// chunks (keyword search still finds them) instead of failing uploads, and chunks ingested before
+// embeddings were configured are embedded too.
 import { isParleyError } from '../../errors/index.js';
+import type { BackgroundLoops, LoopHandle } from '../../jobs/index.js';
 import type { Database } from '../../storage/index.js';
 import type { Logger } from '../../telemetry/index.js';
 
@@ -21,12 +22,12 @@ const BATCH = 128;
 const MAX_REJECTED = 10_000;
 /** With nothing to embed, the next look (a pass over every chunk id) waits this long or a poke. */
 const IDLE_MS = 30_000;
-const MAX_BACKOFF_MS = 60_000;
+/** After a failure (the provider away), the next try waits 1 s, doubling up to a minute. */
+const BACKOFF = { firstMs: 1_000, maxMs: 60_000 };
 
 export class EmbeddingBackfill {
   private stopping = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private loop: LoopHandle | undefined;
   private readonly controller = new AbortController();
   private readonly rejected = new Set<number>();
   /** The last chunk id handled in the current pass (0: the next batch starts a pass). */
@@ -38,20 +39,37 @@ export class EmbeddingBackfill {
     private readonly log: Logger,
   ) {}
 
-  start(): void {
-    this.loop = this.run();
+  /** Embeds in a background loop: a batch after another while chunks wait, then a look every 30 s. */
+  start(loops: BackgroundLoops): void {
+    this.loop ??= loops.loop('embedding-backfill', () => this.runOnce(), {
+      everyMs: IDLE_MS,
+      firstAfterMs: 0,
+      backoff: BACKOFF,
+    });
   }
 
   /** Asks the loop to look for new chunks now (after an ingestion stored some). */
   poke(): void {
-    this.wake?.();
+    this.loop?.poke();
   }
 
+  /** Stops the loop, cutting short the provider call under way. */
   async stop(): Promise<void> {
     this.stopping = true;
     this.controller.abort();
-    this.wake?.();
-    await this.loop;
+    await this.loop?.stop();
+  }
+
+  /** One run of the loop: embeds a batch; true when more chunks may be waiting. */
+  async runOnce(): Promise<boolean> {
+    if (this.stopping) return false;
+    try {
+      return (await this.step()) > 0;
+    } catch (error) {
+      // The provider call aborted by `stop`: not a failure.
+      if (this.stopping) return false;
+      throw error;
+    }
   }
 
   /** Chunks still waiting for an embedding. */
@@ -134,35 +152,5 @@ export class EmbeddingBackfill {
        on conflict (chunk_id) do nothing`,
       [this.embedder.modelId, rows.map((row) => row.id), vectors.map((vector) => `[${vector.join(',')}]`)],
     );
-  }
-
-  private async run(): Promise<void> {
-    let backoff = 1_000;
-    while (!this.stopping) {
-      try {
-        const done = await this.step();
-        backoff = 1_000;
-        if (done === 0) await this.sleep(IDLE_MS);
-      } catch (error) {
-        if (this.stopping) return;
-        this.log.warn(
-          { err: error, retryInMs: backoff },
-          'embedding backfill failed; keyword search still serves',
-        );
-        await this.sleep(backoff);
-        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
-      }
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
   }
 }

@@ -1,7 +1,10 @@
 // Ingestion: accepts uploads as durable jobs and runs them (parse and chunk on worker threads,
 // store in one transaction). The same prepare-and-store path serves `parley ingest` directly.
+// Taking jobs from the queue and sweeping for interrupted ones are background loops
+// (BackgroundTasks); the jobs taken run here, on the pool.
 import { z } from 'zod';
 import { isParleyError, ParleyError } from '../../errors/index.js';
+import type { BackgroundLoops, LoopHandle } from '../../jobs/index.js';
 import type { Database } from '../../storage/index.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { type DocumentFormat, detectFormat } from '../parse/index.js';
@@ -46,7 +49,10 @@ const payloadSchema = z.object({
 });
 
 const HEARTBEAT_MS = 5_000;
+/** With no job to take (or no free slot), the queue is looked at again after this, or when poked. */
 const IDLE_POLL_MS = 1_000;
+/** How often jobs left 'running' by another process are looked for. */
+const STALE_SWEEP_MS = 60_000;
 
 export interface IngestionOptions {
   /** Jobs this process runs at once; 0 makes it enqueue only. */
@@ -76,10 +82,9 @@ function sourceKeyOf(upload: Pick<Upload, 'source' | 'filename' | 'title'>): str
 export class Ingestion {
   private running = 0;
   private stopping = false;
-  private wake: (() => void) | undefined;
   private readonly inFlight = new Set<Promise<void>>();
-  private loop: Promise<void> | undefined;
-  private sweepTimer: NodeJS.Timeout | undefined;
+  private jobs: LoopHandle | undefined;
+  private sweep: LoopHandle | undefined;
 
   constructor(
     private readonly db: Database,
@@ -119,7 +124,7 @@ export class Ingestion {
       });
       return { documentId, jobId };
     });
-    this.wake?.();
+    this.jobs?.poke();
     return ids;
   }
 
@@ -140,64 +145,48 @@ export class Ingestion {
     return outcome;
   }
 
-  /** Recovers interrupted jobs and starts taking jobs from the queue. */
-  async start(): Promise<void> {
-    if (this.options.concurrency === 0) return;
-    const recovered = await recoverStaleJobs(this.db, this.options.staleSeconds);
-    if (recovered.requeued || recovered.failed)
-      this.log.warn(recovered, 'recovered interrupted ingestion jobs');
-    this.sweepTimer = setInterval(() => {
-      recoverStaleJobs(this.db, Math.max(this.options.staleSeconds, 30)).catch((error) =>
-        this.log.warn({ err: error }, 'stale job sweep failed'),
-      );
-    }, 60_000).unref();
-    this.loop = this.run();
+  /**
+   * Recovers interrupted jobs, then takes jobs from the queue in a background loop (poked when a
+   * job is queued or one finishes) and sweeps for interrupted ones every minute.
+   */
+  async start(loops: BackgroundLoops): Promise<void> {
+    if (this.options.concurrency === 0 || this.jobs) return;
+    await this.recoverStale(this.options.staleSeconds);
+    // At least 30 s once jobs run here (they beat every 5 s); at start-up 0 may do: none ran yet.
+    const staleAfter = Math.max(this.options.staleSeconds, 30);
+    this.sweep = loops.loop('ingest-stale-sweep', () => this.recoverStale(staleAfter), {
+      everyMs: STALE_SWEEP_MS,
+    });
+    this.jobs = loops.loop('ingest-jobs', () => this.claimJobs(), { everyMs: IDLE_POLL_MS, firstAfterMs: 0 });
   }
 
   /** Stops taking jobs and waits for running ones; unfinished jobs stay queued for next time. */
   async stop(): Promise<void> {
     this.stopping = true;
-    if (this.sweepTimer) clearInterval(this.sweepTimer);
-    this.wake?.();
-    await this.loop;
+    await Promise.all([this.jobs?.stop(), this.sweep?.stop()]);
     await Promise.allSettled([...this.inFlight]);
   }
 
-  private async run(): Promise<void> {
-    while (!this.stopping) {
-      if (this.running >= this.options.concurrency) {
-        await this.sleep(IDLE_POLL_MS);
-        continue;
-      }
-      let job: ClaimedJob | undefined;
-      try {
-        job = await claimJob(this.db);
-      } catch (error) {
-        this.log.warn({ err: error }, 'cannot claim an ingestion job');
-      }
-      if (!job) {
-        await this.sleep(IDLE_POLL_MS);
-        continue;
-      }
+  /** Takes queued jobs while this process has a free slot, and starts each (`stop` waits for them). */
+  async claimJobs(): Promise<void> {
+    while (!this.stopping && this.running < this.options.concurrency) {
+      const job = await claimJob(this.db);
+      if (!job) return;
       this.running++;
       const work = this.execute(job).finally(() => {
         this.running--;
         this.inFlight.delete(work);
-        this.wake?.();
+        this.jobs?.poke();
       });
       this.inFlight.add(work);
     }
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
+  /** Puts jobs 'running' without a heartbeat for `staleSeconds` back in the queue (or fails them). */
+  async recoverStale(staleSeconds: number): Promise<void> {
+    const recovered = await recoverStaleJobs(this.db, staleSeconds);
+    if (recovered.requeued || recovered.failed)
+      this.log.warn(recovered, 'recovered interrupted ingestion jobs');
   }
 
   private async execute(job: ClaimedJob): Promise<void> {

@@ -8,12 +8,14 @@
 //   stale at once (`invalidate`): the database answers until the copy has caught up;
 // - a change made elsewhere (a CLI ingest attached to the embedded database, another replica) bumps
 //   the tenant's row in `search_generations` (a trigger, in the change's own transaction); this
-//   process polls that small table and catches up, so such a change shows within ~pollMs;
+//   process polls that small table (a background loop, BackgroundTasks) and catches up, so such a
+//   change shows within ~pollMs;
 // - at most `maxChunks` chunks are held, over all tenants: a tenant that does not fit is searched
 //   in the database (memory stays bounded; docs/benchmarks.md gives the figure per chunk).
 // Catching up reads only the chunks added since the last sync and forgets the removed ones.
 // Each tenant has an index of its own, so a tenant's term statistics (IDF) are its own too.
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import type { BackgroundLoops, LoopHandle } from '../../jobs/index.js';
 import type { Database } from '../../storage/index.js';
 import { Bm25Index } from './bm25-index.js';
 import { CHUNK_COLUMNS, type ChunkRow } from './chunk-rows.js';
@@ -32,7 +34,7 @@ export interface MemoryKeywordOptions {
   /** How often to look for changes made by other processes (ms). */
   pollMs?: number;
   bm25: { k1: number; b: number };
-  /** A failed load or poll (the database answers meanwhile). */
+  /** A tenant's copy failed to load or catch up (the database answers meanwhile). */
   onError?: (error: unknown, tenantId: string | undefined) => void;
 }
 
@@ -66,8 +68,9 @@ export class MemoryKeywordRetriever implements Retriever {
   readonly name: string;
   private readonly tenants = new Map<string, TenantCopy>();
   private readonly pollMs: number;
-  private timer: NodeJS.Timeout | undefined;
-  private polling: Promise<void> | undefined;
+  private poller: LoopHandle | undefined;
+  /** Whether the tenants already holding chunks were found (the first poll does it). */
+  private foundTenants = false;
   private stopped = false;
 
   constructor(
@@ -80,28 +83,22 @@ export class MemoryKeywordRetriever implements Retriever {
     this.pollMs = options.pollMs ?? 1_000;
   }
 
-  /** Loads the tenants that already hold chunks (in the background) and starts watching for changes. */
-  start(): void {
-    if (this.options.maxChunks <= 0 || this.timer) return;
-    this.timer = setInterval(() => {
-      this.polling ??= this.poll().finally(() => {
-        this.polling = undefined;
-      });
-    }, this.pollMs);
-    this.timer.unref();
-    void this.db
-      .query<{ tenant_id: string }>('select tenant_id from search_generations order by tenant_id')
-      .then((rows) => {
-        for (const row of rows) this.load(row.tenant_id);
-      })
-      .catch((error: unknown) => this.options.onError?.(error, undefined));
+  /**
+   * Starts the poll loop: its first run loads the tenants that already hold chunks, later ones
+   * look for changes made by other processes.
+   */
+  start(loops: BackgroundLoops): void {
+    if (this.options.maxChunks <= 0 || this.poller) return;
+    this.poller = loops.loop('keyword-index-poll', () => this.poll(), {
+      everyMs: this.pollMs,
+      firstAfterMs: 0,
+    });
   }
 
+  /** Stops the poll loop and waits for the copies being loaded or caught up. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.polling;
+    await this.poller?.stop();
     await Promise.all([...this.tenants.values()].map((copy) => copy.syncing));
   }
 
@@ -267,22 +264,30 @@ export class MemoryKeywordRetriever implements Retriever {
     return total;
   }
 
-  /** Looks for changes made by other processes (the poll timer). */
-  private async poll(): Promise<void> {
-    if (this.tenants.size === 0 || this.stopped) return;
-    try {
-      const rows = await this.db.query<{ tenant_id: string; generation: number }>(
-        'select tenant_id, generation from search_generations where tenant_id = any($1::text[])',
-        [[...this.tenants.keys()]],
+  /**
+   * One run of the poll loop: the first loads the tenants that already hold chunks (in the
+   * background); each later one catches up the copies whose tenant changed in another process.
+   */
+  async poll(): Promise<void> {
+    if (this.stopped) return;
+    if (!this.foundTenants) {
+      const rows = await this.db.query<{ tenant_id: string }>(
+        'select tenant_id from search_generations order by tenant_id',
       );
-      const generations = new Map(rows.map((r) => [r.tenant_id, r.generation]));
-      for (const [tenantId, copy] of this.tenants) {
-        if ((generations.get(tenantId) ?? 0) === copy.generation || copy.syncing) continue;
-        copy.fresh = false;
-        this.sync(tenantId, copy);
-      }
-    } catch (error) {
-      this.options.onError?.(error, undefined);
+      this.foundTenants = true;
+      for (const row of rows) this.load(row.tenant_id);
+      return;
+    }
+    if (this.tenants.size === 0) return;
+    const rows = await this.db.query<{ tenant_id: string; generation: number }>(
+      'select tenant_id, generation from search_generations where tenant_id = any($1::text[])',
+      [[...this.tenants.keys()]],
+    );
+    const generations = new Map(rows.map((r) => [r.tenant_id, r.generation]));
+    for (const [tenantId, copy] of this.tenants) {
+      if ((generations.get(tenantId) ?? 0) === copy.generation || copy.syncing) continue;
+      copy.fresh = false;
+      this.sync(tenantId, copy);
     }
   }
 }
