@@ -11,23 +11,29 @@ export async function* guardAnswer(
   events: AsyncIterable<RawGenerationEvent>,
   guard: OutputFilter,
 ): AsyncGenerator<GenerationEvent> {
-  const counts = (): GenerationEvent => ({
-    type: 'output-guard',
-    counts: { ...guard.counts },
-    cutOff: guard.cutOff,
-  });
-  yield counts();
+  // The guard's counts are reported when they change (and once at the start), not per token: a
+  // turn's events stay two hops per piece of the answer.
+  let reported = '';
+  const changed = (): GenerationEvent | undefined => {
+    const now = `${guard.cutOff}${JSON.stringify(guard.counts)}`;
+    if (now === reported) return undefined;
+    reported = now;
+    return { type: 'output-guard', counts: { ...guard.counts }, cutOff: guard.cutOff };
+  };
+  yield changed()!;
   for await (const event of events) {
     if (event.type !== 'raw-token') {
       yield event;
       continue;
     }
     const safe = guard.push(event.text);
-    yield counts();
+    const counts = changed();
+    if (counts) yield counts;
     if (safe) yield { type: 'token', text: safe, at: performance.now() };
     if (guard.cutOff) break;
   }
   const rest = guard.end();
-  yield counts();
+  const counts = changed();
+  if (counts) yield counts;
   if (rest) yield { type: 'token', text: rest, at: performance.now() };
 }
