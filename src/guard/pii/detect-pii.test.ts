@@ -19,6 +19,19 @@ describe('checksums', () => {
 });
 
 describe('detectPii', () => {
+  it('finds values hidden by invisible characters or other digits, with offsets into the original', () => {
+    const tag = String.fromCodePoint(0xe0041);
+    for (const [text, value] of [
+      [`mail jo${tag}e@exam\u200bple.org now`, `jo${tag}e@exam\u200bple.org`],
+      ['card ４１１１ １１１１ １１１１ １１１１ ok', '４１１１ １１１１ １１１１ １１１１'],
+      ['ssn ٥٣٦-٩٠-٤٣٩٩ on file', '٥٣٦-٩٠-٤٣٩٩'],
+    ] as const) {
+      const [finding] = detectPii(text);
+      expect(finding, text).toBeDefined();
+      expect(text.slice(finding!.start, finding!.end)).toBe(value);
+    }
+  });
+
   it.each([
     ['email', 'write to jane.doe+news@mail.example.co.uk today', '[EMAIL]'],
     ['card with spaces', 'card 4111 1111 1111 1111 expires soon', '[CARD]'],
