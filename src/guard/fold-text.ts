@@ -17,8 +17,9 @@ const INVISIBLE = new RegExp(
 const TAG_CHARACTERS = /[\u{E0000}-\u{E007F}]/gu;
 const NON_ASCII_DIGIT = /(?![0-9])\p{Nd}/gu;
 const DECIMAL_DIGIT = /^\p{Nd}$/u;
-// A character with the combining marks that follow it: NFKC composes within such a run.
-const SEGMENT = /\P{M}\p{M}*|\p{M}+/gsu;
+// What may fold: a character outside plain ASCII, or any character followed by combining marks
+// (NFKC composes within such a run).
+const FOLDING_SEGMENT = /[\t\n\r\u0020-\u007e]?\p{M}+|[^\t\n\r\u0020-\u007e]\p{M}*/gu;
 // Text that folding leaves as it is (the common case: one test instead of a copy).
 const NOT_PLAIN = /[^\t\n\r\u0020-\u007e]/;
 
@@ -65,15 +66,27 @@ export function foldWithOffsets(text: string): FoldedText {
   const starts: number[] = [];
   const ends: number[] = [];
   let folded = '';
-  for (const match of text.matchAll(SEGMENT)) {
+  let copied = 0;
+  // Plain characters between the segments that fold are copied as they are.
+  const copyPlain = (until: number) => {
+    folded += text.slice(copied, until);
+    for (let at = copied; at < until; at++) {
+      starts.push(at);
+      ends.push(at + 1);
+    }
+  };
+  for (const match of text.matchAll(FOLDING_SEGMENT)) {
+    copyPlain(match.index);
     const segment = match[0];
-    const out = segment.length === 1 && segment < '\u0080' ? segment : foldSegment(segment);
+    const out = foldSegment(segment);
     folded += out;
     for (let i = 0; i < out.length; i++) {
       starts.push(match.index);
       ends.push(match.index + segment.length);
     }
+    copied = match.index + segment.length;
   }
+  copyPlain(text.length);
   return {
     text: folded,
     original: (start, end) => ({

@@ -97,6 +97,10 @@ describe('inspectInput', () => {
     ]);
     expect(inspectInput('Where can I download my invoices?', policy).action).toBe('allow');
     expect(inspectInput('Hi there!', policy).action).toBe('allow');
+    // Hidden or styled letters do not dodge the lists.
+    expect(
+      inspectInput('Can you give me ｍｅｄｉｃａｌ ad\u200bvice about my knee?', policy).decisions,
+    ).toEqual([{ kind: 'topic', rule: 'refused:medical advice' }]);
   });
 
   it('blocks a message over the size limit without keeping it', () => {

@@ -16,6 +16,7 @@ export interface TopicVerdict {
 const MIN_WORDS_FOR_OFF_TOPIC = 4;
 
 export function checkTopics(text: string, policy: TopicPolicy): TopicVerdict {
+  if (!policy.refused?.length && !policy.allowed?.length) return {};
   const lower = foldText(text).toLowerCase();
   const refused = policy.refused?.find((keyword) => mentions(lower, keyword));
   if (refused) return { rule: `refused:${refused}` };
