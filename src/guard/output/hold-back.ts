@@ -37,7 +37,7 @@ const PEM_OPENING = /-{1,5}(?:B(?:E(?:G(?:I(?:N(?: [A-Z0-9 ]*(?:-{1,5})?)?)?)?)?
 // An inline link's text or target, a reference definition (`[label]: target`) or an autolink
 // (`<scheme:...>`) whose end has not arrived.
 const OPEN_LINK =
-  /\[[^\]\n]*(?:\](?:\([^)\s]*(?:\([^)\s]*)?|:[ \t]*<?\S*)?)?$|<(?:[a-z][a-z0-9+.-]*(?::[^\s<>]*)?)?$/i;
+  /\[[^\]\n]*(?:\](?:\((?:[^()\s]|\([^()\s]*\))*(?:\([^()\s]*)?|:[ \t]*<?\S*)?)?$|<(?:[a-z][a-z0-9+.-]*(?::[^\s<>]*)?)?$/i;
 
 /** Start of an unfinished PEM header or Markdown link in the last MAX_HOLD characters, if any. */
 export function openConstructStart(text: string, links: boolean): number | undefined {

@@ -79,6 +79,31 @@ export function disallowedLinks(text: string, allowedHosts: readonly string[]): 
   return out.sort((a, b) => a.start - b.start);
 }
 
+// The opening of an inline link's target: `](` and the target's first characters.
+const TARGET_OPENING = /\]\(\s*<?([^\s()<>]{1,40})/g;
+const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+
+/**
+ * Where a link that does not lead to an allowed host has begun but is cut by the stream's hold
+ * limit (its target is longer than what may be held back): a space goes between `]` and `(`, so
+ * what is sent never becomes a link. Only openings whose `(` is at `from` or later are returned.
+ */
+export function unsafeLinkOpenings(
+  text: string,
+  from: number,
+  allowedHosts: readonly string[],
+): Replacement[] {
+  const out: Replacement[] = [];
+  for (const match of text.matchAll(TARGET_OPENING)) {
+    const paren = match.index + 1;
+    if (paren < from) continue;
+    const target = match[1]!;
+    const decided = SCHEME.test(target) || /^[\\/]{2}/.test(target);
+    if (decided && !allowed(target, allowedHosts)) out.push({ start: paren, end: paren, text: ' ' });
+  }
+  return out;
+}
+
 /** Every link span (allowed or not), for deciding how much of a stream to hold back. */
 export function linkSpans(text: string): { start: number; end: number }[] {
   const matches = [MARKDOWN_LINK, AUTOLINK, REFERENCE_DEFINITION, BARE_URL].flatMap((pattern) => [

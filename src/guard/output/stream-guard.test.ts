@@ -88,6 +88,15 @@ describe('StreamGuard', () => {
     }
   });
 
+  it('never lets a script link longer than the hold limit become a link, however it is split', () => {
+    const text = `Go [here](javascript:alert(document.cookie+'${'x'.repeat(90)}')) or [there](//evil.test/${'y'.repeat(90)}) now`;
+    for (const parts of splits(text)) {
+      const { out } = stream(parts);
+      expect(out, JSON.stringify(parts.length)).not.toMatch(/\]\(\s*(?:javascript:|\/\/)/);
+      expect(out).toContain(' now');
+    }
+  });
+
   it('gives the same answer for random chunkings of a long mixed answer', () => {
     const text = CASES.slice(0, 6)
       .map(([, input]) => input)
