@@ -27,7 +27,7 @@ import {
   VisitorTokens,
   webRoutes,
 } from '../server/index.js';
-import type { Metrics } from '../telemetry/index.js';
+import { type Metrics, serializeRequest } from '../telemetry/index.js';
 import type { Runtime } from './runtime.js';
 
 /** Whether a parsed JSON value (or params, or query) holds a string with a NUL character. */
@@ -83,7 +83,8 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   const { metrics } = runtime;
   const streams = new Set<Promise<void>>();
   const app: FastifyInstance = Fastify({
-    loggerInstance: log as FastifyBaseLogger,
+    // Request URLs are logged with credentials redacted (`/?key=` logs in with a full key).
+    loggerInstance: log.child({}, { serializers: { req: serializeRequest } }) as FastifyBaseLogger,
     bodyLimit: config.server.maxBodyBytes,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),

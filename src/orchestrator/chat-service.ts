@@ -3,7 +3,7 @@
 // conversations whose first turn is answered but not stored yet, so a follow-up can name them.
 import { randomUUID } from 'node:crypto';
 import { notFound, ParleyError } from '../errors/index.js';
-import { type GuardSet, inspectWith, redactPii } from '../guard/index.js';
+import { type GuardSet, inspectWith, redactPii, stripTagCharacters } from '../guard/index.js';
 import type { BackgroundRunner } from '../jobs/index.js';
 import { type Retriever, type SearchResult, searchResult } from '../knowledge/index.js';
 import { type Database, GroupWriter } from '../storage/index.js';
@@ -132,13 +132,14 @@ export class ChatService {
       );
     }
     // Earlier turns, for a model to follow the conversation (only models use them). Earlier
-    // messages a client sends (OpenAI-style APIs) get the same PII policy as the question.
+    // messages a client sends (OpenAI-style APIs) get the same PII policy as the question, and
+    // lose their tag characters as it does.
     const memory: ConversationMemory = request.history
       ? {
           ...NO_MEMORY,
           recent: request.history.slice(-RECENT_MESSAGES).map((message) => ({
             ...message,
-            content: redactPii(message.content, bot.guard.pii).text,
+            content: redactPii(stripTagCharacters(message.content), bot.guard.pii).text,
           })),
         }
       : bot.router && !blocked
