@@ -54,7 +54,12 @@ export async function enqueueIngestJob(
   return id;
 }
 
-/** Takes the oldest queued job, or undefined when there is none. Its upload stays in the row: the worker reads it. */
+/**
+ * Takes the next queued job, or undefined when there is none: the oldest job of the tenant with
+ * the fewest jobs running, so one tenant's pile of uploads cannot hold every worker while
+ * another's single document waits behind it (each tenant gets its turn as workers free up). Its
+ * upload stays in the row: the worker reads it.
+ */
 export async function claimJob(db: QueryRunner): Promise<ClaimedJob | undefined> {
   const rows = await db.query<{
     id: string;
@@ -64,8 +69,13 @@ export async function claimJob(db: QueryRunner): Promise<ClaimedJob | undefined>
     max_attempts: number;
     payload: unknown;
   }>(
-    `update jobs set status = 'running', attempts = attempts + 1, started_at = now(), heartbeat_at = now()
-     where id = (select id from jobs where status = 'queued' order by created_at for update skip locked limit 1)
+    `with running as (select tenant_id, count(*) as jobs from jobs where status = 'running' group by tenant_id)
+     update jobs set status = 'running', attempts = attempts + 1, started_at = now(), heartbeat_at = now()
+     where id = (
+       select queued.id from jobs queued left join running on running.tenant_id = queued.tenant_id
+        where queued.status = 'queued'
+        order by coalesce(running.jobs, 0), queued.created_at
+        for update of queued skip locked limit 1)
      returning id, tenant_id, document_id, attempts, max_attempts, payload`,
   );
   const row = rows[0];

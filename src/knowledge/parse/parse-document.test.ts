@@ -52,6 +52,13 @@ describe('parseDocument: markdown', () => {
     expect(error.message).toMatch(/binary/);
   });
 
+  it('refuses HTML nested deeper than any page, at once, instead of parsing it', async () => {
+    const deep = `<html><body>${'<div>'.repeat(5_000)}text${'</div>'.repeat(5_000)}</body></html>`;
+    const error = await rejection({ bytes: utf8(deep), format: 'html', filename: 'deep.html' });
+    expect(error.code).toBe('PARLEY_ERR_UNREADABLE_DOCUMENT');
+    expect(error.message).toContain('"deep.html": its elements are nested more than 512 deep');
+  });
+
   it('rejects an empty file and a document with no text besides headings', async () => {
     expect(
       (await rejection({ bytes: new Uint8Array(), format: 'markdown', filename: 'a.md' })).message,

@@ -3,6 +3,7 @@
 
 import { isParleyError } from '../../errors/index.js';
 import { decodeText } from './decode-text.js';
+import { htmlDepth, MAX_HTML_DEPTH } from './html-depth.js';
 import { parseDocx } from './parse-docx.js';
 import { htmlTitle, htmlToMarkdown } from './parse-html.js';
 import { parseMarkdown } from './parse-markdown.js';
@@ -61,6 +62,9 @@ async function extract(bytes: Uint8Array, format: DocumentFormat, name: string):
       return { sections: parsePlainText(decodeText(bytes, name)), titles: [] };
     case 'html': {
       const html = decodeText(bytes, name);
+      if (htmlDepth(html) > MAX_HTML_DEPTH) {
+        throw unreadableDocument(name, `its elements are nested more than ${MAX_HTML_DEPTH} deep`);
+      }
       const markdown = parseMarkdown(htmlToMarkdown(html));
       return { sections: markdown.sections, titles: [htmlTitle(html), markdown.firstHeading] };
     }

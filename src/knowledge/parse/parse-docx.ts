@@ -3,6 +3,7 @@
 
 import mammoth from 'mammoth';
 import { decodeEntities } from './decode-entities.js';
+import { elementText } from './element-text.js';
 import { readZipEntry } from './read-zip-entry.js';
 
 export interface DocxContent {
@@ -27,7 +28,7 @@ export async function parseDocx(bytes: Uint8Array): Promise<DocxContent> {
 function docxTitle(bytes: Uint8Array): string | undefined {
   const core = readZipEntry(bytes, 'docProps/core.xml');
   if (core === undefined) return undefined;
-  const raw = /<dc:title>([\s\S]*?)<\/dc:title>/.exec(new TextDecoder().decode(core))?.[1];
+  const raw = elementText(new TextDecoder().decode(core), 'dc:title');
   const title = raw === undefined ? '' : decodeEntities(raw).replace(/\s+/g, ' ').trim();
   return title === '' ? undefined : title;
 }

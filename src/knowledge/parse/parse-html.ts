@@ -3,6 +3,7 @@
 
 import TurndownService from 'turndown';
 import { decodeEntities } from './decode-entities.js';
+import { elementText } from './element-text.js';
 
 const NON_CONTENT = [
   'head',
@@ -44,7 +45,7 @@ export function htmlToMarkdown(html: string): string {
 
 /** The page's `<title>`, if it has a non-empty one. */
 export function htmlTitle(html: string): string | undefined {
-  const raw = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html)?.[1];
+  const raw = elementText(html, 'title');
   const title =
     raw === undefined
       ? ''
