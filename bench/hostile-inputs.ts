@@ -10,7 +10,11 @@ const cases: { name: string; format: DocumentFormat; text: () => string }[] = [
   { name: 'markdown: one 80,000-letter word', format: 'markdown', text: () => 'a'.repeat(80_000) },
   { name: 'markdown: 1 MB of one repeated word', format: 'markdown', text: () => 'ab'.repeat(500_000) },
   { name: 'html: 280 KB of unclosed <title>', format: 'html', text: () => '<title>'.repeat(40_000) },
-  { name: 'html: 280 KB of unclosed <a', format: 'html', text: () => `<title>${'<a'.repeat(140_000)}</title>` },
+  {
+    name: 'html: 280 KB of unclosed <a',
+    format: 'html',
+    text: () => `<title>${'<a'.repeat(140_000)}</title>`,
+  },
   {
     name: 'html: 20,000 nested <div>s',
     format: 'html',
