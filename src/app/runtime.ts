@@ -178,8 +178,13 @@ async function openRuntime(
   }
   await registerPrompt(db, defaults.system_prompt, SERVER_PROMPT);
   const gateway = new Gateway(config.gateway, db, tasks, log.child({ component: 'gateway' }), redis);
-  const bots = new Bots(db, catalog, defaults, log.child({ component: 'bots' }), (refs) =>
-    gateway.prices.cheapest(refs),
+  const bots = new Bots(
+    db,
+    catalog,
+    defaults,
+    log.child({ component: 'bots' }),
+    (refs) => gateway.prices.cheapest(refs),
+    models.tenantChoices,
   );
   const chat = new ChatService({
     db,

@@ -144,6 +144,27 @@ export const settingsSchema = z.object({
   PARLEY_MODEL_FIRST_TOKEN_TIMEOUT_MS: intFrom(100, 600_000).default(10_000),
   /** The whole generation must end within this time. */
   PARLEY_MODEL_TIMEOUT_MS: intFrom(1000, 3_600_000).default(120_000),
+  /**
+   * The models a tenant may choose for its bots: references or `provider:*` patterns
+   * (`openai:gpt-4o-mini,anthropic:*`); unset: any model of a connected provider. The server's
+   * own models are always allowed.
+   */
+  PARLEY_TENANT_MODELS: optionalString.pipe(
+    z
+      .string()
+      .transform((value) =>
+        value
+          .split(',')
+          .map((part) => part.trim())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z.string().regex(/^[a-z][a-z0-9-]*:(\*|[^\s,*]+)$/i, 'expected provider:model or provider:*'),
+        ),
+      )
+      .optional(),
+  ),
   /** A moderation model (e.g. Llama Guard behind an OpenAI-compatible server) asked about messages the fast guard cannot decide; unset: off. */
   PARLEY_GUARD_MODEL: optionalString.pipe(modelRef.optional()),
   /** Ask the moderation model when the fast guard's injection score is at least this (and it did not block). */

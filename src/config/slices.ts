@@ -58,6 +58,8 @@ export interface ModelsConfig {
   chain: string[];
   /** The stronger chain a routing rule escalates to. */
   escalationChain: string[];
+  /** The models (or `provider:*` patterns) tenants may choose for their bots; undefined: any. */
+  tenantChoices: string[] | undefined;
   /** `provider:model` of the embedding model; unset: keyword retrieval only. */
   embeddings: string | undefined;
   firstTokenTimeoutMs: number;
@@ -197,6 +199,7 @@ export function sliceSettings(settings: Settings, dataDir: string, configFile: s
       },
       chain: s.PARLEY_MODELS ?? [],
       escalationChain: s.PARLEY_ESCALATION_MODELS ?? [],
+      tenantChoices: s.PARLEY_TENANT_MODELS,
       embeddings: s.PARLEY_EMBEDDINGS,
       firstTokenTimeoutMs: s.PARLEY_MODEL_FIRST_TOKEN_TIMEOUT_MS,
       totalTimeoutMs: s.PARLEY_MODEL_TIMEOUT_MS,

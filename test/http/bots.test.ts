@@ -174,3 +174,40 @@ describe('bots', () => {
     expect((await chat({ message: 'What causes the tides?' })).body.model).toBe(SMALL);
   });
 });
+
+describe('the models a tenant may choose', () => {
+  const t = useChatFixture({
+    models: SMALL,
+    env: { PARLEY_TENANT_MODELS: 'anthropic:*,openai:gpt-4o-mini' },
+  });
+  const create = (id: string, models: string[]) =>
+    call<{ error: { message: string } }>(t.app, {
+      method: 'POST',
+      url: '/v1/bots',
+      payload: { id, settings: { models } },
+    });
+
+  it("takes the operator's list (references and provider:* patterns) and the server's own models", async () => {
+    expect((await create('mini', ['openai:gpt-4o-mini'])).status).toBe(201);
+    expect((await create('claude', ['anthropic:claude-any', SMALL])).status).toBe(201);
+    const refused = await create('other', ['openai:o1-pro']);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toContain(
+      'openai:o1-pro is not among the models this server lets tenants choose (anthropic:*, openai:gpt-4o-mini)',
+    );
+  });
+
+  it('lets a tenant choose at most 16 models of its own across its bots; a deleted bot frees its share', async () => {
+    const models = (from: number, count: number) =>
+      Array.from({ length: count }, (_, index) => `anthropic:m-${from + index}`);
+    expect((await create('first', models(0, 8))).status).toBe(201);
+    // `mini` and `claude` above hold one each: 1 + 1 + 8 + 7 would be 17.
+    const over = await create('second', models(8, 7));
+    expect(over.status).toBe(400);
+    expect(over.body.error.message).toContain(
+      'a tenant may choose at most 16 models across its bots (this makes 17)',
+    );
+    expect((await call(t.app, { method: 'DELETE', url: '/v1/bots/claude' })).status).toBe(204);
+    expect((await create('second', models(8, 7))).status).toBe(201);
+  });
+});

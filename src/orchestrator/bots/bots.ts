@@ -65,6 +65,8 @@ export class Bots {
     private readonly log: Logger,
     /** The cheapest priced model of a list (by the price table), for turns over budget. */
     private readonly cheapestOf: (refs: readonly string[]) => string | undefined = () => undefined,
+    /** The models (or `provider:*` patterns) tenants may choose; undefined: any. */
+    private readonly tenantChoices?: readonly string[],
   ) {}
 
   /** The bot's profile; 404 for a bot the tenant does not have. */
@@ -91,7 +93,7 @@ export class Bots {
     if (input.id === DEFAULT_BOT) {
       throw new ParleyError('PARLEY_ERR_CONFLICT', `bot ${DEFAULT_BOT} always exists: change it with PATCH`);
     }
-    const settings = await this.prepare(tenantId, botSettingsSchema.parse(input.settings ?? {}));
+    const settings = await this.prepare(tenantId, input.id, botSettingsSchema.parse(input.settings ?? {}));
     const row = await insertBot(this.db.forTenant(tenantId), tenantId, {
       id: input.id,
       name: input.name ?? input.id,
@@ -108,7 +110,7 @@ export class Bots {
     patch: { name?: string; settings?: Record<string, unknown> },
   ): Promise<BotView> {
     const current = await this.row(tenantId, id);
-    const settings = await this.prepare(tenantId, mergeSettings(current.settings, patch.settings ?? {}));
+    const settings = await this.prepare(tenantId, id, mergeSettings(current.settings, patch.settings ?? {}));
     const row = await upsertBot(this.db.forTenant(tenantId), tenantId, {
       id,
       name: patch.name ?? current.name,
@@ -149,10 +151,34 @@ export class Bots {
     };
   }
 
-  /** Checks that the models can be served and stores a new system prompt's version. */
-  private async prepare(tenantId: string, settings: BotSettings): Promise<BotSettings> {
+  /**
+   * Checks that the models may be chosen and can be served, and stores a new system prompt's
+   * version. A tenant chooses among the operator's allowed models, at most MAX_TENANT_MODELS of
+   * its own across its bots: every model holds a client, a circuit breaker and metric series in
+   * the server's catalog, which one tenant must not fill for the others.
+   */
+  private async prepare(tenantId: string, botId: string, settings: BotSettings): Promise<BotSettings> {
+    const chosen = [...(settings.models ?? []), ...(settings.escalation_models ?? [])];
+    const own = new Set([...this.defaults.models, ...this.defaults.escalation_models]);
+    const refused = chosen.find((ref) => !own.has(ref) && !allowedChoice(ref, this.tenantChoices));
+    if (refused) {
+      throw validationError(
+        `settings.models: ${refused} is not among the models this server lets tenants choose (${this.tenantChoices?.join(', ')})`,
+      );
+    }
+    if (chosen.some((ref) => !own.has(ref))) {
+      const others = (await listBots(this.db.forTenant(tenantId), tenantId))
+        .filter((row) => row.id !== botId)
+        .flatMap((row) => [...(row.settings.models ?? []), ...(row.settings.escalation_models ?? [])]);
+      const distinct = new Set([...others, ...chosen].filter((ref) => !own.has(ref)));
+      if (distinct.size > MAX_TENANT_MODELS) {
+        throw validationError(
+          `settings.models: a tenant may choose at most ${MAX_TENANT_MODELS} models across its bots (this makes ${distinct.size})`,
+        );
+      }
+    }
     try {
-      this.catalog.validate([...(settings.models ?? []), ...(settings.escalation_models ?? [])]);
+      this.catalog.validate(chosen);
     } catch (error) {
       if (isParleyError(error)) throw validationError(`settings.models: ${error.message}`);
       throw error;
@@ -215,4 +241,16 @@ export class Bots {
     });
     return usable.length > 0 ? this.catalog.chain(usable) : undefined;
   }
+}
+
+/** Models of its own a tenant may choose across all its bots. */
+export const MAX_TENANT_MODELS = 16;
+
+/** Whether `ref` is among `choices` (a reference, or `provider:*`); no list allows any. */
+function allowedChoice(ref: string, choices: readonly string[] | undefined): boolean {
+  if (!choices) return true;
+  const provider = ref.slice(0, ref.indexOf(':') + 1);
+  return choices.some(
+    (choice) => choice === ref || (choice.endsWith(':*') && choice.slice(0, -1) === provider),
+  );
 }
