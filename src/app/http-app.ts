@@ -14,12 +14,14 @@ import {
   apiDocsRoutes,
   botRoutes,
   chatRoutes,
+  createOperatorCheck,
   createWidgetAccess,
   dashboardRoutes,
   documentRoutes,
   errorHandler,
   healthRoutes,
   loadServerSecret,
+  notFoundHandler,
   openAiRoutes,
   registerOpenApiDocument,
   usageRoutes,
@@ -99,14 +101,7 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     await runtime.close();
   });
   useZodSchemas(app);
-  app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send({
-      error: {
-        code: 'PARLEY_ERR_NOT_FOUND',
-        message: `no route for ${request.method} ${request.url.split('?')[0]}`,
-      },
-    });
-  });
+  app.setNotFoundHandler(notFoundHandler);
   await app.register(multipart, { throwFileSizeLimit: false });
   await registerOpenApiDocument(app);
 
@@ -265,6 +260,10 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     bots,
     catalog,
     metrics,
+    operator: createOperatorCheck(config.server.metricsToken, runtime.keys),
+    // A separate metrics port (ops-app.ts) takes /metrics off the API port.
+    serveMetrics: config.server.metricsPort === undefined,
+    metricsToken: config.server.metricsToken,
   });
   await app.register(documentRoutes, {
     db,

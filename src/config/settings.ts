@@ -191,6 +191,26 @@ export const settingsSchema = z.object({
   PARLEY_BUDGET_WEBHOOK_TIMEOUT_MS: intFrom(100, 60_000).default(5000),
   /** Tenants with their own label in cost metrics; later tenants are counted as "other". */
   PARLEY_METRICS_MAX_TENANTS: intFrom(0, 10_000).default(50),
+  /**
+   * The operator's credential for /metrics (`Authorization: Bearer <token>`) and /readyz's details;
+   * unset: /metrics is guarded like any other route (a tenant's key, or loopback without keys).
+   */
+  PARLEY_METRICS_TOKEN: optionalString.pipe(
+    z.string().min(16, 'expected at least 16 characters (e.g. openssl rand -hex 32)').optional(),
+  ),
+  /**
+   * Serves /metrics (and the probes) on this port too, and no longer /metrics on the API port;
+   * `parley worker` answers its probes and scrapes only there. Unset: no separate listener.
+   */
+  PARLEY_METRICS_PORT: z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+    intFrom(1, 65535).optional(),
+  ),
+  /**
+   * Whether `parley serve` also runs background work (ingestion jobs, embedding backfill, trace
+   * retention): `off` for API replicas beside `parley worker` replicas (`parley serve --no-jobs`).
+   */
+  PARLEY_SERVE_JOBS: z.enum(['on', 'off']).default('on'),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
