@@ -88,6 +88,8 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     loggerInstance: log as FastifyBaseLogger,
     bodyLimit: config.server.maxBodyBytes,
     requestIdHeader: 'x-request-id',
+    // request.ip (rate limits, usage) from X-Forwarded-For through the trusted hops only.
+    trustProxy: config.server.trustProxy.length > 0 ? config.server.trustProxy : false,
     genReqId: () => randomUUID(),
     return503OnClosing: true,
     forceCloseConnections: false,

@@ -24,6 +24,8 @@ export interface ProviderConnections {
 export interface ServerConfig {
   host: string;
   port: number;
+  /** Proxies (addresses, CIDRs) whose X-Forwarded-For is believed; empty: none. */
+  trustProxy: string[];
   logLevel: Settings['PARLEY_LOG_LEVEL'];
   /** Largest accepted JSON body for chat and other small requests, in bytes. */
   maxBodyBytes: number;
@@ -181,6 +183,7 @@ export function sliceSettings(settings: Settings, dataDir: string, configFile: s
     server: {
       host: s.PARLEY_HOST,
       port: s.PARLEY_PORT,
+      trustProxy: s.PARLEY_TRUST_PROXY ?? [],
       logLevel: s.PARLEY_LOG_LEVEL,
       maxBodyBytes: s.PARLEY_MAX_BODY_BYTES,
       maxUploadBytes: s.PARLEY_MAX_UPLOAD_BYTES,
