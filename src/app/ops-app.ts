@@ -10,6 +10,7 @@ import {
   useZodSchemas,
 } from '../server/index.js';
 import type { Runtime } from './runtime.js';
+import { registerScrapeGauges } from './scrape-gauges.js';
 
 export async function createOpsApp(runtime: Runtime): Promise<FastifyInstance> {
   const { config } = runtime;
@@ -21,6 +22,8 @@ export async function createOpsApp(runtime: Runtime): Promise<FastifyInstance> {
   app.setErrorHandler(errorHandler);
   useZodSchemas(app);
   app.setNotFoundHandler(notFoundHandler);
+  // Already there when the API app of this process registered them.
+  registerScrapeGauges(runtime);
   const token = config.server.metricsToken;
   await app.register(healthRoutes, {
     db: runtime.db,

@@ -1,13 +1,22 @@
 // Roles, run as an operator runs them: on one PostgreSQL database (a schema of its own), an API
 // process started with `parley serve --no-jobs` queues a document and ingests nothing; a
 // `parley worker` process (no API) then ingests it, and stops cleanly on SIGTERM.
-
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { createServer } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { cliTestTimeout, runCli, startCli } from '../support/cli.js';
 import { eventually, prepareDataDir } from '../support/test-backend.js';
+
+/** A port free right now, for the worker's metrics listener. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 /** The test database with every connection's search_path set to `schema`. */
 function urlWithSchema(url: string, schema: string): string {
@@ -73,8 +82,20 @@ describe('parley serve --no-jobs and parley worker on PostgreSQL', () => {
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
 
-      worker = await startCli(['worker'], env, /worker running/);
+      worker = await startCli(
+        ['worker'],
+        { ...env, PARLEY_METRICS_PORT: String(await freePort()) },
+        /worker running/,
+      );
       expect(worker.output()).not.toMatch(/serving on/);
+      // No API; probes and scrapes on the metrics port, with the shared ingest backlog.
+      const ops = /metrics and probes on (http:\/\/\S+)/.exec(worker.output())![1]!;
+      expect((await fetch(`${ops}/healthz`)).status).toBe(200);
+      expect(((await (await fetch(`${ops}/readyz`)).json()) as { status: string }).status).toBe('ready');
+      expect(await (await fetch(`${ops}/metrics`)).text()).toMatch(
+        /parley_ingest_queue_depth\{state="queued"\}/,
+      );
+      expect((await fetch(`${ops}/v1/documents`, { headers })).status).toBe(404);
       await eventually(async () => ((await jobStatus()) === 'succeeded' ? true : undefined), 60_000);
       const chat = await fetch(`${base}/v1/chat`, {
         method: 'POST',

@@ -204,7 +204,7 @@ describe('a separate metrics port', () => {
     try {
       const scraped = await call(ops, { method: 'GET', url: '/metrics', ...REMOTE });
       expect(scraped.status).toBe(200);
-      expect(scraped.raw).toContain('parley_');
+      expect(scraped.raw).toContain('parley_ingest_queue_depth');
       expect((await call(ops, { method: 'GET', url: '/healthz', ...REMOTE })).body).toEqual({ status: 'ok' });
       // Whoever reaches the private port is the operator when no token is set.
       const ready = await call<{ models: { chain: string[] } }>(ops, {
