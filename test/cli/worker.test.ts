@@ -1,6 +1,7 @@
 // Roles, run as an operator runs them: on one PostgreSQL database (a schema of its own), an API
 // process started with `parley serve --no-jobs` queues a document and ingests nothing; a
-// `parley worker` process (no API) then ingests it, and stops cleanly on SIGTERM.
+// `parley worker` process (no API) then ingests it, and stops cleanly on SIGTERM. The probes of
+// both answer without a key while keys exist.
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
@@ -81,6 +82,14 @@ describe('parley serve --no-jobs and parley worker on PostgreSQL', () => {
         expect(await jobStatus()).toBe('queued');
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
+
+      // Probes answer a real port without a key once a key exists (and the server's 2 s memory of
+      // "no key yet" has passed, in the loop above); the API still wants one.
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      const ready = await fetch(`${base}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(Object.keys((await ready.json()) as object).sort()).toEqual(['checks', 'status']);
+      expect((await fetch(`${base}/v1/documents`)).status).toBe(401);
 
       worker = await startCli(
         ['worker'],
