@@ -147,6 +147,10 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
       schema: {
         tags,
         summary: 'Prometheus metrics (text exposition format)',
+        description:
+          metricsToken === undefined
+            ? 'Guarded like the API: an API key, or loopback while no key exists.'
+            : "Needs the operator's metrics token (`Authorization: Bearer <token>`), not an API key.",
         response: {
           200: {
             description: 'The metrics',
