@@ -54,4 +54,13 @@ describe('PriceTable', () => {
     ).toBe('openai:gpt-4o-mini');
     expect(table.cheapest(['openai:unknown'])).toBeUndefined();
   });
+
+  it('charges an unpriced turn at the highest price of each kind in the table, overrides included', () => {
+    const table = new PriceTable({ 'openai:gold': { input: 500, output: 900 } });
+    const tokens = { inputTokens: 1_000_000, cachedInputTokens: 0, outputTokens: 1_000_000 };
+    expect(table.ceilingCost(tokens)).toBe(1400);
+    expect(new PriceTable().ceilingCost(tokens)).toBeGreaterThanOrEqual(
+      new PriceTable().cost('openai:gpt-4o', tokens).costUsd,
+    );
+  });
 });

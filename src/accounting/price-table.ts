@@ -92,12 +92,33 @@ export class PriceTable {
   cost(ref: string, tokens: TokenCounts): { costUsd: number; priced: boolean } {
     const price = this.price(ref);
     if (!price) return { costUsd: 0, priced: false };
+    return { costUsd: this.costAt(price, tokens), priced: true };
+  }
+
+  private costAt(price: ModelPrice, tokens: TokenCounts): number {
     const cached = Math.min(tokens.cachedInputTokens, tokens.inputTokens);
     const micro =
       (tokens.inputTokens - cached) * price.input +
       cached * price.cachedInput +
       tokens.outputTokens * price.output;
-    return { costUsd: micro / 1_000_000, priced: true };
+    return micro / 1_000_000;
+  }
+
+  /**
+   * What `tokens` would cost at the highest price in the table for each kind of token: what a
+   * turn of a model without a price is charged against budgets, so that choosing an unpriced
+   * model cannot escape one.
+   */
+  ceilingCost(tokens: TokenCounts): number {
+    let input = 0;
+    let cachedInput = 0;
+    let output = 0;
+    for (const price of this.prices.values()) {
+      input = Math.max(input, price.input);
+      cachedInput = Math.max(cachedInput, price.cachedInput);
+      output = Math.max(output, price.output);
+    }
+    return this.costAt({ input, cachedInput, output }, tokens);
   }
 
   /** The priced model of `refs` that costs least for a typical turn (undefined when none is priced). */

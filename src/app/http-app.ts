@@ -27,17 +27,24 @@ import {
   VisitorTokens,
   webRoutes,
 } from '../server/index.js';
-import type { Metrics } from '../telemetry/index.js';
+import { type Metrics, serializeRequest } from '../telemetry/index.js';
 import type { Runtime } from './runtime.js';
 import { registerScrapeGauges } from './scrape-gauges.js';
 
-/** Whether a parsed JSON value (or params, or query) holds a string with a NUL character. */
-function holdsNul(value: unknown, depth = 0): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
+// A UTF-16 half without its other half: JSON may carry one (`"\ud800"`), UTF-8 cannot encode it.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Whether a parsed JSON value (or params, or query) holds a string that cannot be stored: a NUL
+ * character or a lone surrogate (PostgreSQL refuses both, so the turn would be answered and
+ * billed but never stored).
+ */
+function holdsUnstorable(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\u0000') || LONE_SURROGATE.test(value);
   if (depth > 64 || value === null || typeof value !== 'object') return false;
   if (Buffer.isBuffer(value)) return false;
   for (const item of Array.isArray(value) ? value : Object.values(value)) {
-    if (holdsNul(item, depth + 1)) return true;
+    if (holdsUnstorable(item, depth + 1)) return true;
   }
   return false;
 }
@@ -82,7 +89,8 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   const { metrics } = runtime;
   const streams = new Set<Promise<void>>();
   const app: FastifyInstance = Fastify({
-    loggerInstance: log as FastifyBaseLogger,
+    // Request URLs are logged with credentials redacted (`/?key=` logs in with a full key).
+    loggerInstance: log.child({}, { serializers: { req: serializeRequest } }) as FastifyBaseLogger,
     bodyLimit: config.server.maxBodyBytes,
     requestIdHeader: 'x-request-id',
     // request.ip (rate limits, usage) from X-Forwarded-For through the trusted hops only.
@@ -147,11 +155,14 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
         : (byAddress ?? byCaller);
     if (tightest) void reply.headers(limitHeaders(tightest));
   });
-  // No text Parley stores may hold NUL (PostgreSQL cannot): refused at the door, in the body,
-  // the path and the query, before any route or background write sees it.
+  // No text Parley stores may hold NUL or a lone surrogate (PostgreSQL cannot): refused at the
+  // door, in the body, the path and the query, before any route or background write sees it.
   app.addHook('preValidation', async (request) => {
-    if (holdsNul(request.params) || holdsNul(request.query) || holdsNul(request.body)) {
-      throw new ParleyError('PARLEY_ERR_VALIDATION', 'the request contains a NUL character');
+    if (holdsUnstorable(request.params) || holdsUnstorable(request.query) || holdsUnstorable(request.body)) {
+      throw new ParleyError(
+        'PARLEY_ERR_VALIDATION',
+        'the request contains text that cannot be stored (a NUL character or an unpaired UTF-16 surrogate)',
+      );
     }
   });
   if (telemetry) {

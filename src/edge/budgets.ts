@@ -135,14 +135,22 @@ export class Budgets {
     );
   }
 
-  /** Adds a turn's cost to the caller's counters and reports budgets it made cross a threshold. */
-  async record(caller: Caller, costUsd: number, now = new Date()): Promise<void> {
-    if (costUsd <= 0) return;
+  /**
+   * Adds a turn's cost to the caller's counters and reports budgets it made cross a threshold. A
+   * turn of a model without a price (`costUsd` 0) counts as `unpricedUsd` where a budget applies
+   * to the caller, so an unpriced model cannot escape it; elsewhere it costs nothing.
+   */
+  async record(
+    caller: Caller,
+    charge: { costUsd: number; unpricedUsd?: number },
+    now = new Date(),
+  ): Promise<void> {
     const subjects = subjectsOf(caller);
-    const [totals, limits] = await Promise.all([
-      this.ledger.add(subjects, costUsd, now),
-      this.limits(caller.tenantId),
-    ]);
+    const limits = await this.limits(caller.tenantId);
+    const budgeted = subjects.some((subject) => limits[subject.scope][subject.period] > 0);
+    const costUsd = budgeted ? Math.max(charge.costUsd, charge.unpricedUsd ?? 0) : charge.costUsd;
+    if (costUsd <= 0) return;
+    const totals = await this.ledger.add(subjects, costUsd, now);
     subjects.forEach((subject, index) => {
       const limit = limits[subject.scope][subject.period];
       if (limit <= 0) return;

@@ -109,14 +109,21 @@ export class Gateway implements TurnAccounting {
       if (priced) this.metrics.cost.inc(labels, costUsd);
       else this.metrics.unpricedTurns.inc({ model: turn.model });
     }
-    void this.tasks.run('account-turn', async () => {
+    const accounted = this.tasks.run('account-turn', async () => {
       await Promise.all([
         this.limits.recordTokens(caller, tokens.inputTokens + tokens.outputTokens),
-        this.budgets.record(caller, costUsd),
+        // A model without a price is charged against budgets at the table's highest prices.
+        this.budgets.record(caller, {
+          costUsd,
+          unpricedUsd: turn.generated && !priced ? this.prices.ceilingCost(tokens) : 0,
+        }),
       ]);
     });
-    void this.tasks.enqueue('save-usage', () =>
-      this.usage.add({
+    // The usage row after the spend counters: a counter first read from the usage table (its
+    // seed) must not find this turn there and then add it again.
+    void this.tasks.enqueue('save-usage', async () => {
+      await accounted.catch(() => {});
+      await this.usage.add({
         tenantId: caller.tenantId,
         keyId: caller.keyId,
         botId: turn.botId,
@@ -128,8 +135,8 @@ export class Gateway implements TurnAccounting {
         outputTokens: tokens.outputTokens,
         costUsd,
         priced,
-      }),
-    );
+      });
+    });
     return { costUsd };
   }
 }

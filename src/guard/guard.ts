@@ -2,6 +2,7 @@
 // before anything else sees it (input), on the retrieved passages before the prompt is built
 // (passages), and on every piece of the answer before the user sees it (output). A bot's policy
 // names the guards it runs, in order; the pipeline runs whatever list it is given.
+import { stripTagCharacters } from './fold-text.js';
 import type { GuardName, GuardPolicy } from './guard-policy.js';
 
 /** One check that fired; `rule` names the rule, never the matched text. */
@@ -56,7 +57,8 @@ export async function inspectWith(
   text: string,
   policy: GuardPolicy,
 ): Promise<InputInspection> {
-  let inspection: InputInspection = { action: 'allow', text, decisions: [] };
+  // Tag characters are invisible to a reader: none is passed on to a model or stored.
+  let inspection: InputInspection = { action: 'allow', text: stripTagCharacters(text), decisions: [] };
   for (const guard of guards) {
     // Synchronous guards stay synchronous: no promise per guard on the critical path.
     const next = guard.input?.(inspection, policy);

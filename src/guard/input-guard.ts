@@ -2,6 +2,7 @@
 // injection, topics and PII, by default in that order; the first check that blocks supplies the
 // polite refusal, the later ones still record their decisions (and PII is still redacted from
 // what is stored), and a blocked message must never reach a model.
+import { stripTagCharacters } from './fold-text.js';
 import type { Guard, GuardDecision, InputInspection } from './guard.js';
 import { DEFAULT_GUARD_POLICY, type GuardPolicy } from './guard-policy.js';
 import { detectInjection } from './injection/detect-injection.js';
@@ -92,7 +93,7 @@ export const FAST_INPUT_GUARDS: readonly Guard[] = [sizeGuard, injectionGuard, t
 
 /** The fast input guards over a message, synchronously (evaluation commands, tests). */
 export function inspectInput(text: string, policy: GuardPolicy = DEFAULT_GUARD_POLICY): InputInspection {
-  let inspection: InputInspection = { action: 'allow', text, decisions: [] };
+  let inspection: InputInspection = { action: 'allow', text: stripTagCharacters(text), decisions: [] };
   for (const guard of FAST_INPUT_GUARDS) inspection = guard.input!(inspection, policy) as InputInspection;
   return inspection;
 }

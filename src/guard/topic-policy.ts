@@ -1,5 +1,6 @@
 // Topic limits as keyword lists: a refused subject anywhere in the message, or (when allowed
 // subjects are set) a substantial message that mentions none of them.
+import { foldText } from './fold-text.js';
 
 export interface TopicPolicy {
   allowed?: string[];
@@ -15,7 +16,8 @@ export interface TopicVerdict {
 const MIN_WORDS_FOR_OFF_TOPIC = 4;
 
 export function checkTopics(text: string, policy: TopicPolicy): TopicVerdict {
-  const lower = text.toLowerCase();
+  if (!policy.refused?.length && !policy.allowed?.length) return {};
+  const lower = foldText(text).toLowerCase();
   const refused = policy.refused?.find((keyword) => mentions(lower, keyword));
   if (refused) return { rule: `refused:${refused}` };
   const allowed = policy.allowed;

@@ -3,11 +3,12 @@
 // conversations whose first turn is answered but not stored yet, so a follow-up can name them.
 import { randomUUID } from 'node:crypto';
 import { notFound, ParleyError } from '../errors/index.js';
-import { type GuardSet, inspectWith, redactPii } from '../guard/index.js';
+import { type GuardSet, inspectWith } from '../guard/index.js';
 import type { BackgroundRunner } from '../jobs/index.js';
 import { type Retriever, type SearchResult, searchResult } from '../knowledge/index.js';
 import { type Database, GroupWriter } from '../storage/index.js';
 import type { Bots } from './bots/bots.js';
+import { guardHistory } from './client-history.js';
 import { ConversationCache } from './conversation-cache.js';
 import {
   type ConversationMemory,
@@ -102,7 +103,13 @@ export class ChatService {
     // The input guards, before anything else sees the message: from here on only its redacted
     // text exists; a blocked message is neither searched for nor sent to a model.
     const guards = this.deps.guards.for(bot.guard);
-    const input = await inspectWith(guards, request.message, bot.guard);
+    const [checked, history] = await Promise.all([
+      inspectWith(guards, request.message, bot.guard),
+      request.history ? guardHistory(guards, request.history.slice(-RECENT_MESSAGES), bot.guard) : undefined,
+    ]);
+    const input = history?.decisions.length
+      ? { ...checked, decisions: [...checked.decisions, ...history.decisions] }
+      : checked;
     const guarded = performance.now();
     const blocked = input.action === 'block';
     request = { ...request, message: input.text };
@@ -132,15 +139,9 @@ export class ChatService {
       );
     }
     // Earlier turns, for a model to follow the conversation (only models use them). Earlier
-    // messages a client sends (OpenAI-style APIs) get the same PII policy as the question.
-    const memory: ConversationMemory = request.history
-      ? {
-          ...NO_MEMORY,
-          recent: request.history.slice(-RECENT_MESSAGES).map((message) => ({
-            ...message,
-            content: redactPii(message.content, bot.guard.pii).text,
-          })),
-        }
+    // messages a client sends (OpenAI-style APIs) passed the guards above (client-history.ts).
+    const memory: ConversationMemory = history
+      ? { ...NO_MEMORY, recent: history.messages.slice(-RECENT_MESSAGES) }
       : bot.router && !blocked
         ? conversation.memory
         : NO_MEMORY;

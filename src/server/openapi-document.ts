@@ -21,7 +21,8 @@ export async function registerOpenApiDocument(app: FastifyInstance): Promise<voi
         version,
         description:
           'A self-hostable, knowledge-grounded chat server. Requests need `Authorization: Bearer <key>` ' +
-          '(loopback clients are served without one until the first key exists), but for the routes ' +
+          '(loopback clients are served without one until the first key exists, when the Host is a ' +
+          'loopback name and no other site sent the request), but for the routes ' +
           'documented with no security (this document). Errors are `{"error": {"code", "message"}}` ' +
           'with a 4xx or 5xx status.',
       },

@@ -72,6 +72,7 @@ export async function openDatabase(
       onFailure: (error) =>
         log.error({ err: error }, 'the embedded database stopped; starting it again on the same data'),
       onRestart: (restarts) => log.warn({ restarts }, 'the embedded database is serving again'),
+      onWarning: (message) => log.warn(message),
     });
     closeEmbedded = () => embedded.close();
     embeddedMemory = embedded.memory;

@@ -1,8 +1,9 @@
 // API keys and tenant isolation through the HTTP API: loopback-only without keys, 401 once a key
 // exists, and no tenant can read, change or delete another tenant's data.
+import { get as httpGet } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/app/index.js';
-import { call } from '../support/http.js';
+import { call, multipartFile } from '../support/http.js';
 import { BACKENDS, eventually, useTestServer } from '../support/test-backend.js';
 
 describe.each(BACKENDS)('auth on %s', (kind) => {
@@ -24,6 +25,59 @@ describe.each(BACKENDS)('auth on %s', (kind) => {
     }
     const remote = await call(app(), { method: 'GET', url: '/v1/documents', remoteAddress: '198.51.100.4' });
     expect(remote.status).toBe(401);
+  });
+
+  it('serves keyless requests only to a loopback name, and never from another site', async () => {
+    const file = multipartFile('planted.txt', 'Planted by another site.');
+    const multipart = {
+      method: 'POST' as const,
+      url: '/v1/documents',
+      headers: {
+        'content-type': file.contentType,
+        origin: 'https://attacker.example',
+        'sec-fetch-site': 'cross-site',
+      },
+      payload: file.payload,
+    };
+    // A page on another site posting a form through the operator's browser (no preflight).
+    const planted = await call<{ error: { code: string } }>(app(), multipart);
+    expect(planted.status).toBe(403);
+    expect(planted.body.error.code).toBe('PARLEY_ERR_CROSS_SITE');
+    // A DNS-rebinding page reading under its own host name.
+    const rebound = await call<{ error: { code: string } }>(app(), {
+      method: 'GET',
+      url: '/v1/documents',
+      headers: { host: 'attacker.example:8787' },
+    });
+    expect(rebound.status).toBe(403);
+    expect(rebound.body.error.code).toBe('PARLEY_ERR_HOST_NOT_ALLOWED');
+    // Parley's own page, and a local client.
+    const own = await call<{ documents: { title: string }[] }>(app(), {
+      method: 'GET',
+      url: '/v1/documents',
+      headers: { host: 'localhost:8787', origin: 'http://localhost:8787', 'sec-fetch-site': 'same-origin' },
+    });
+    expect(own.status).toBe(200);
+    expect(own.body.documents.map((document) => document.title)).not.toContain('planted.txt');
+
+    // Over a real port, the Host must also name the port the server listens on.
+    const address = await app().listen({ port: 0, host: '127.0.0.1' });
+    const port = Number(new URL(address).port);
+    const status = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const sent = httpGet(
+          { host: '127.0.0.1', port, path: '/v1/documents', headers: { host } },
+          (response) => {
+            response.resume();
+            resolve(response.statusCode ?? 0);
+          },
+        );
+        sent.on('error', reject);
+      });
+    expect(await status(`localhost:${port}`)).toBe(200);
+    expect(await status(`[::1]:${port}`)).toBe(200);
+    expect(await status(`localhost:${port === 9 ? 10 : 9}`)).toBe(403);
+    expect(await status(`rebind.attacker.example:${port}`)).toBe(403);
   });
 
   it('requires a valid key once one exists, and scopes every resource to its tenant', async () => {

@@ -143,6 +143,44 @@ describe('budgets (refuse)', () => {
     expect(t.stub.requests.filter((request) => request.prompt).length).toBe(3);
   });
 
+  it("charges a model without a price at the table's highest prices: choosing one escapes no budget", async () => {
+    const fay = await t.tenantWithKey('budget-fay');
+    const bot = await call(app(), {
+      method: 'POST',
+      url: '/v1/bots',
+      headers: fay.headers,
+      payload: { id: 'local', settings: { models: ['openai:unpriced-local'] } },
+    });
+    expect(bot.status).toBe(201);
+    const put = await call(app(), {
+      method: 'PUT',
+      url: '/v1/budgets',
+      headers: fay.headers,
+      payload: { tenant_daily_usd: 0.000001 },
+    });
+    expect(put.status).toBe(200);
+    const ask = () =>
+      call<ChatBody>(app(), {
+        method: 'POST',
+        url: '/v1/chat',
+        headers: fay.headers,
+        payload: { message: QUESTION, bot: 'local' },
+      });
+    const first = await ask();
+    expect(first.status).toBe(200);
+    // The turn itself has no price (the usage row says so); the budget is charged all the same.
+    expect(first.body.usage.cost_usd).toBe(0);
+    await eventually(async () => {
+      const body = (
+        await call<BudgetsBody>(app(), { method: 'GET', url: '/v1/budgets', headers: fay.headers })
+      ).body;
+      return spentOf(body, 'tenant', 'day') >= 0.000001 ? body : undefined;
+    });
+    const second = await ask();
+    expect(second.status).toBe(402);
+    expect(second.body.error.code).toBe('PARLEY_ERR_BUDGET_EXCEEDED');
+  });
+
   it('reads spend back from the usage table in a new process', async () => {
     const frank = await t.tenantWithKey('budget-frank');
     const answered = await call<ChatBody>(app(), {

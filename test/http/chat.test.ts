@@ -153,6 +153,24 @@ describe.each(BACKENDS)('chat on %s', (kind) => {
       payload: { message: 'a'.repeat(server.config.server.maxMessageChars + 1) },
     });
     expect(tooLong.status).toBe(400);
+    // A lone surrogate cannot be stored: refused before the turn, so nothing is answered and billed
+    // without being kept. A paired one (an emoji) is fine.
+    for (const message of ['\ud800 half of a pair', 'the other half \udc00', 'x\udfff\ud800y']) {
+      const lone = await call<{ error: { code: string; message: string } }>(app(), {
+        method: 'POST',
+        url: '/v1/chat',
+        payload: JSON.stringify({ message }),
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(lone.status).toBe(400);
+      expect(lone.body.error.message).toMatch(/unpaired UTF-16 surrogate/);
+    }
+    const emoji = await call(app(), {
+      method: 'POST',
+      url: '/v1/chat',
+      payload: { message: 'hooks \ud83d\ude00?' },
+    });
+    expect(emoji.status).toBe(200);
   });
 
   it("never retrieves another tenant's passages", async () => {

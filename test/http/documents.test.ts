@@ -1,6 +1,6 @@
 // Documents and ingestion through the HTTP API, on PGlite and on the PostgreSQL server.
 import { describe, expect, it } from 'vitest';
-import { call } from '../support/http.js';
+import { call, multipartFile } from '../support/http.js';
 import { BACKENDS, eventually, startTestServer, useTestServer } from '../support/test-backend.js';
 
 interface Job {
@@ -103,21 +103,12 @@ describe.each(BACKENDS)('documents on %s', (kind) => {
   });
 
   it('uploads a multipart file and deletes the document with its chunks', async () => {
-    const boundary = '----parleytest';
-    const payload = [
-      `--${boundary}`,
-      'Content-Disposition: form-data; name="file"; filename="notes.txt"',
-      'Content-Type: text/plain',
-      '',
-      'Owls can rotate their heads about 270 degrees.',
-      `--${boundary}--`,
-      '',
-    ].join('\r\n');
+    const file = multipartFile('notes.txt', 'Owls can rotate their heads about 270 degrees.');
     const upload = await call<{ document_id: string; job_id: string }>(app(), {
       method: 'POST',
       url: '/v1/documents',
-      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
-      payload,
+      headers: { 'content-type': file.contentType },
+      payload: file.payload,
     });
     expect(upload.status).toBe(202);
     expect((await waitForJob(upload.body.job_id)).status).toBe('succeeded');

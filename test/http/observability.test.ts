@@ -154,6 +154,24 @@ describe('observability', () => {
     expect(logs.some((line) => line.msg === 'incoming request')).toBe(false);
   });
 
+  it('never logs the API key of a `?key=` login, nor any other credential in a URL', async () => {
+    const key = 'parley_0123456789abcdef_LoggedSecretLoggedSecret';
+    const urls = [`/?key=${key}`, `/dashboard?key=${key}&tab=usage`, `/v1/documents?access_token=${key}`];
+    for (const [index, url] of urls.entries()) {
+      await call(app(), { method: 'GET', url, headers: { 'x-request-id': `log-key-${index}` } });
+    }
+    const lines = await eventually(async () => {
+      const found = logs.filter((line) => String(line.reqId).startsWith('log-key-'));
+      return found.length >= urls.length ? found : undefined;
+    });
+    expect(JSON.stringify(lines)).not.toContain('LoggedSecret');
+    expect(lines.map((line) => (line.req as { url: string }).url).sort()).toEqual([
+      '/?key=[redacted]',
+      '/dashboard?key=[redacted]&tab=usage',
+      '/v1/documents?access_token=[redacted]',
+    ]);
+  });
+
   it('traces a turn that fell back: both attempts in the stored trace and as GenAI spans, under the caller trace', async () => {
     t.stub.setReply('The Moon pulls on the oceans [1].');
     t.stub.failNext({ status: 500, path: '/v1/chat/completions' });

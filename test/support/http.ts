@@ -38,3 +38,18 @@ export function parseSse(raw: string): { id?: string; event: string; data: unkno
       };
     });
 }
+
+/** A multipart/form-data body holding one text file, and its content type. */
+export function multipartFile(filename: string, text: string): { contentType: string; payload: string } {
+  const boundary = '----parleytest';
+  const payload = [
+    `--${boundary}`,
+    `Content-Disposition: form-data; name="file"; filename="${filename}"`,
+    'Content-Type: text/plain',
+    '',
+    text,
+    `--${boundary}--`,
+    '',
+  ].join('\r\n');
+  return { contentType: `multipart/form-data; boundary=${boundary}`, payload };
+}

@@ -1,9 +1,13 @@
 // API keys: `parley_<id>_<secret>` (secret keys) or `pk_<id>_<secret>` (publishable keys for the
 // web widget), stored only as scrypt(secret, salt) and scoped to a tenant.
 // scrypt runs on libuv's thread pool; verified keys are cached (by a SHA-256 of the key) so a
-// request pays the slow hash once per key per few minutes, not on every call.
+// request pays the slow hash once per key per few minutes, not on every call. Guesses are bounded
+// too: at most two hashes run at once (the pool's other threads stay free for the file system
+// and the embedded database), a wrong key is remembered for a minute, and an unknown key id costs
+// the same hash as a known one, so timing does not tell whether an id exists.
 import { createHash, randomBytes, randomUUID, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
+import pLimit from 'p-limit';
 import { ParleyError } from '../../errors/index.js';
 import type { Database } from '../../storage/index.js';
 
@@ -13,6 +17,12 @@ const KEY_PATTERN = /^(parley|pk)_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 export const DEFAULT_PUBLISHABLE_RATE_LIMIT = 20;
 const CACHE_TTL_MS = 5 * 60_000;
 const CACHE_MAX = 10_000;
+/** How long a wrong key is refused without hashing it again. */
+const REFUSED_TTL_MS = 60_000;
+/** Hashes of presented secrets running at once, over the whole process (libuv's pool has 4 threads). */
+const HASHES_AT_ONCE = 2;
+/** What an unknown key id's secret is hashed with, so it takes as long as a known id's. */
+const DECOY_SALT = randomBytes(16).toString('base64');
 
 /**
  * A key meant to be seen by browsers (the widget's `data-key`): chat only, for one bot, from the
@@ -75,7 +85,7 @@ export async function ensureTenant(db: Database, name: string): Promise<string> 
   return rows[0]!.id;
 }
 
-async function hashSecret(secret: string, salt: string): Promise<string> {
+export async function hashSecret(secret: string, salt: string): Promise<string> {
   return (await scryptAsync(secret, salt, 32)).toString('base64');
 }
 
@@ -144,9 +154,16 @@ export async function publishableOrigins(db: Database): Promise<Set<string>> {
 
 export class KeyVerifier {
   private readonly cache = new Map<string, { identity: KeyIdentity; expires: number }>();
+  /** Digests of keys found wrong lately (unknown id, revoked, or a wrong secret): expiry by digest. */
+  private readonly refused = new Map<string, number>();
+  private readonly hashing = pLimit(HASHES_AT_ONCE);
   private anyKey: { value: boolean; expires: number } | undefined;
 
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    /** scrypt of a presented secret with a key's salt (replaceable to count hashes in tests). */
+    private readonly hash: (secret: string, salt: string) => Promise<string> = hashSecret,
+  ) {}
 
   /** The key's identity, or undefined when it is malformed, unknown, revoked or wrong. */
   async verify(presented: string): Promise<KeyIdentity | undefined> {
@@ -155,6 +172,7 @@ export class KeyVerifier {
     const digest = createHash('sha256').update(presented).digest('base64');
     const cached = this.cache.get(digest);
     if (cached && cached.expires > Date.now()) return cached.identity;
+    if ((this.refused.get(digest) ?? 0) > Date.now()) return undefined;
 
     const [, prefix, keyId, secret] = match as unknown as [string, string, string, string];
     const rows = await this.db
@@ -168,12 +186,17 @@ export class KeyVerifier {
       });
     const row = rows[0];
     // The prefix says which kind the key is: a secret key's id under `pk_` (or the reverse) is refused.
-    if (!row || (row.kind === 'publishable') !== (prefix === 'pk')) return undefined;
-    const expected = Buffer.from(row.hash, 'base64');
-    const actual = Buffer.from(await hashSecret(secret, row.salt), 'base64');
-    if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return undefined;
+    const usable = row !== undefined && (row.kind === 'publishable') === (prefix === 'pk');
+    const actual = Buffer.from(
+      await this.hashing(() => this.hash(secret, usable ? row.salt : DECOY_SALT)),
+      'base64',
+    );
+    const expected = usable ? Buffer.from(row.hash, 'base64') : undefined;
+    if (!row || !expected || expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
+      this.remember(this.refused, digest, Date.now() + REFUSED_TTL_MS);
+      return undefined;
+    }
 
-    if (this.cache.size >= CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
     const identity: KeyIdentity = { keyId, tenantId: row.tenant_id };
     if (row.kind === 'publishable') {
       identity.publishable = {
@@ -182,8 +205,14 @@ export class KeyVerifier {
         ratePerMinute: row.rate_limit_per_minute ?? DEFAULT_PUBLISHABLE_RATE_LIMIT,
       };
     }
-    this.cache.set(digest, { identity, expires: Date.now() + CACHE_TTL_MS });
+    this.remember(this.cache, digest, { identity, expires: Date.now() + CACHE_TTL_MS });
     return identity;
+  }
+
+  /** Sets `key` in a bounded map (the oldest entry makes room). */
+  private remember<V>(map: Map<string, V>, key: string, value: V): void {
+    if (map.size >= CACHE_MAX && !map.has(key)) map.delete(map.keys().next().value!);
+    map.set(key, value);
   }
 
   /**

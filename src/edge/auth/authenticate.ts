@@ -1,9 +1,11 @@
 // The auth hook: a Bearer key names the tenant. With no key created yet, loopback clients are
-// served as the `default` tenant; once any key exists, every request needs one.
+// served as the `default` tenant (if the request names this machine and no other site sent it:
+// see keyless-access.ts); once any key exists, every request needs one.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ParleyError } from '../../errors/index.js';
 import type { KeyVerifier, PublishableScope } from './api-keys.js';
 import { isLoopbackRequest } from './is-loopback.js';
+import { keylessRefusal } from './keyless-access.js';
 
 /** The caller of a request, set by the auth hook. */
 export interface Principal {
@@ -42,6 +44,8 @@ export function createAuthHook(keys: KeyVerifier, defaultTenantId: string) {
       return;
     }
     if (isLoopbackRequest(request) && !(await keys.anyKeyExists())) {
+      const refusal = keylessRefusal(request);
+      if (refusal) throw refusal;
       request.principal = { tenantId: defaultTenantId, keyId: null };
       return;
     }

@@ -1,13 +1,10 @@
-// Text normalisation shared by the rules and the classifier: compatibility forms folded (NFKC, so
-// full-width and styled letters read as plain ones), zero-width characters dropped, lower case,
-// runs of whitespace collapsed.
-
-const ZERO_WIDTH = /[\u200B-\u200D\u2060\uFEFF\u00AD]/g;
+// Text normalisation shared by the rules and the classifier: the guards' fold (fold-text.ts:
+// NFKC, invisible and tag characters dropped, digits made ASCII), then lower case, runs of
+// whitespace collapsed and spaced-out letters joined.
+import { foldText } from '../fold-text.js';
 
 export function normalizeText(text: string): string {
-  // NFKC only matters outside ASCII, and costs a copy of the text.
-  const folded = /[^\u0020-\u007e\s]/.test(text) ? text.normalize('NFKC').replace(ZERO_WIDTH, '') : text;
-  return joinSpacedLetters(folded.toLowerCase().replace(/\s+/g, ' ').trim());
+  return joinSpacedLetters(foldText(text).toLowerCase().replace(/\s+/g, ' ').trim());
 }
 
 // "s a y t h a t" (letters spaced out to dodge word filters) reads as "saythat".

@@ -1,6 +1,8 @@
-// The per-bot link allowlist: finds Markdown links and bare URLs and says what replaces the
-// ones whose host is not allowed (a Markdown link keeps its text, a bare URL becomes
-// `[link removed]`).
+// The per-bot link allowlist: finds Markdown links (inline, autolinks, reference definitions)
+// and bare URLs and says what replaces the ones that do not lead to an allowed host (a Markdown
+// link keeps its text, anything else becomes `[link removed]`). Only http(s) links to an allowed
+// host and relative links stay: `javascript:`, `vbscript:`, `data:`, `mailto:` and protocol-relative
+// `//host` links are removed whatever the allowlist says.
 
 /** A span of text to replace, and with what. */
 export interface Replacement {
@@ -11,7 +13,13 @@ export interface Replacement {
 
 export const LINK_REMOVED = '[link removed]';
 
-const MARKDOWN_LINK = /\[([^\]\n]{0,300})\]\(\s*<?(https?:\/\/[^\s)>]+)>?(?:\s+"[^"\n]*")?\s*\)/gi;
+// A target may hold one level of balanced parentheses (`javascript:alert(1)`).
+const MARKDOWN_LINK =
+  /\[([^\]\n]{0,300})\]\(\s*<?((?:[^\s()<>]|\([^\s()<>]*\))+)>?(?:\s+(?:"[^"\n]*"|'[^'\n]*'))?\s*\)/g;
+// `<scheme:...>`, which CommonMark renders as a link.
+const AUTOLINK = /<([a-z][a-z0-9+.-]{1,31}:[^\s<>]*)>/gi;
+// `[label]: target`, which turns `[text][label]` elsewhere into a link.
+const REFERENCE_DEFINITION = /^ {0,3}\[[^\]\n]{1,300}\]:[ \t]*<?([^\s>]+)>?[^\n]*/gm;
 const BARE_URL = /\bhttps?:\/\/[^\s<>"'`)\]]+/gi;
 // Sentence punctuation right after a URL is not part of it.
 const TRAILING_PUNCTUATION = /[.,;:!?]+$/;
@@ -25,22 +33,28 @@ export function isHostAllowed(host: string, allowedHosts: readonly string[]): bo
   });
 }
 
-function hostOf(url: string): string | undefined {
+// Relative targets are resolved against this placeholder: one still on it names no other host.
+const RELATIVE_BASE = 'https://relative.parley.invalid/';
+const RELATIVE_HOST = new URL(RELATIVE_BASE).host;
+
+/** Whether a link target may stay: http(s) to an allowed host, or relative to the page. */
+function allowed(target: string, allowedHosts: readonly string[]): boolean {
+  let url: URL;
   try {
-    return new URL(url).hostname;
+    // The WHATWG parser reads targets as browsers do: `java\tscript:`, ` //host` and `/\\host` too.
+    url = new URL(target, RELATIVE_BASE);
   } catch {
-    return undefined;
+    return false;
   }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return false;
+  if (url.host === RELATIVE_HOST) return true;
+  return isHostAllowed(url.hostname, allowedHosts);
 }
 
-function allowed(url: string, allowedHosts: readonly string[]): boolean {
-  const host = hostOf(url);
-  return host !== undefined && isHostAllowed(host, allowedHosts);
-}
-
-/** Replacements for every link in `text` whose host is not in `allowedHosts`. */
+/** Replacements for every link in `text` that does not lead to a host in `allowedHosts`. */
 export function disallowedLinks(text: string, allowedHosts: readonly string[]): Replacement[] {
   const out: Replacement[] = [];
+  const inside = (start: number) => out.some((r) => r.start <= start && start < r.end);
   for (const match of text.matchAll(MARKDOWN_LINK)) {
     if (!allowed(match[2]!, allowedHosts)) {
       out.push({
@@ -50,19 +64,52 @@ export function disallowedLinks(text: string, allowedHosts: readonly string[]): 
       });
     }
   }
+  for (const pattern of [AUTOLINK, REFERENCE_DEFINITION]) {
+    for (const match of text.matchAll(pattern)) {
+      if (!inside(match.index) && !allowed(match[1]!, allowedHosts))
+        out.push({ start: match.index, end: match.index + match[0].length, text: LINK_REMOVED });
+    }
+  }
   for (const match of text.matchAll(BARE_URL)) {
     const url = match[0].replace(TRAILING_PUNCTUATION, '');
     const start = match.index;
-    const inside = out.some((r) => r.start <= start && start < r.end);
-    if (!inside && !allowed(url, allowedHosts))
+    if (!inside(start) && !allowed(url, allowedHosts))
       out.push({ start, end: start + url.length, text: LINK_REMOVED });
   }
   return out.sort((a, b) => a.start - b.start);
 }
 
+// The opening of an inline link's target: `](` and the target's first characters.
+const TARGET_OPENING = /\]\(\s*<?([^\s()<>]{1,40})/g;
+const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+
+/**
+ * Where a link that does not lead to an allowed host has begun but is cut by the stream's hold
+ * limit (its target is longer than what may be held back): a space goes between `]` and `(`, so
+ * what is sent never becomes a link. Only openings whose `(` is at `from` or later are returned.
+ */
+export function unsafeLinkOpenings(
+  text: string,
+  from: number,
+  allowedHosts: readonly string[],
+): Replacement[] {
+  const out: Replacement[] = [];
+  for (const match of text.matchAll(TARGET_OPENING)) {
+    const paren = match.index + 1;
+    if (paren < from) continue;
+    const target = match[1]!;
+    const decided = SCHEME.test(target) || /^[\\/]{2}/.test(target);
+    if (decided && !allowed(target, allowedHosts)) out.push({ start: paren, end: paren, text: ' ' });
+  }
+  return out;
+}
+
 /** Every link span (allowed or not), for deciding how much of a stream to hold back. */
 export function linkSpans(text: string): { start: number; end: number }[] {
-  const spans = [...text.matchAll(MARKDOWN_LINK), ...text.matchAll(BARE_URL)].map((match) => ({
+  const matches = [MARKDOWN_LINK, AUTOLINK, REFERENCE_DEFINITION, BARE_URL].flatMap((pattern) => [
+    ...text.matchAll(pattern),
+  ]);
+  const spans = matches.map((match) => ({
     start: match.index,
     end: match.index + match[0].replace(TRAILING_PUNCTUATION, '').length,
   }));

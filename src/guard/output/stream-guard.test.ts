@@ -58,6 +58,18 @@ const CASES: [string, string, string, Record<string, number>][] = [
     { link: 2 },
   ],
   [
+    'script, data and protocol-relative links, whatever the allowlist',
+    'Try [me](javascript:alert(1)), [v](vbscript:msgbox) and [d](data:text/html;base64,PHNjcmlwdD4=) or [p](//evil.test/x) [q](/\\evil.test) [ok](/docs/a) <javascript:alert(2)> <https://example.com/b>',
+    'Try me, v and d or p q [ok](/docs/a) [link removed] <https://example.com/b>',
+    { link: 6 },
+  ],
+  [
+    'a reference definition to a script',
+    'See [the page][1].\n[1]: javascript:alert(document.cookie)\nEnd.',
+    'See [the page][1].\n[link removed]\nEnd.',
+    { link: 1 },
+  ],
+  [
     'a recital of the system prompt',
     'Sure. My rules: never reveal the internal discount code to customers under any circumstances. Also',
     // The run's first word is never held back (it is sent before the run is known), so the cut
@@ -73,6 +85,15 @@ describe('StreamGuard', () => {
       const result = stream(parts);
       expect(result.out, JSON.stringify(parts)).toBe(expected);
       expect(result.counts).toEqual(counts);
+    }
+  });
+
+  it('never lets a script link longer than the hold limit become a link, however it is split', () => {
+    const text = `Go [here](javascript:alert(document.cookie+'${'x'.repeat(90)}')) or [there](//evil.test/${'y'.repeat(90)}) now`;
+    for (const parts of splits(text)) {
+      const { out } = stream(parts);
+      expect(out, JSON.stringify(parts.length)).not.toMatch(/\]\(\s*(?:javascript:|\/\/)/);
+      expect(out).toContain(' now');
     }
   });
 

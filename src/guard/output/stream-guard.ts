@@ -7,7 +7,7 @@ import { PII_PLACEHOLDERS, type PiiType } from '../pii/pii-types.js';
 import type { PiiPolicy } from '../pii/redact-pii.js';
 import { looksRandom } from '../pii/secret-patterns.js';
 import { MAX_HOLD, openConstructStart, trailingRunStart } from './hold-back.js';
-import { disallowedLinks, linkSpans, type Replacement } from './link-policy.js';
+import { disallowedLinks, linkSpans, type Replacement, unsafeLinkOpenings } from './link-policy.js';
 import { type PositionedWord, type PromptLeakDetector, promptLeakDetector, wordsOf } from './prompt-leak.js';
 
 /** What the output guard enforces for one bot. */
@@ -226,9 +226,19 @@ export class StreamGuard {
     if (allowedHosts) {
       const links = disallowedLinks(head, allowedHosts).filter((link) => link.start >= from);
       for (const _ of links) this.count('link');
+      // A disallowed link too long to hold whole is not complete here: it is broken instead.
+      // (Read in the whole text: the target's scheme may be in the part still held back.)
+      const cut = unsafeLinkOpenings(text, from, allowedHosts).filter(
+        (opening) =>
+          opening.start < to &&
+          !links.some((link) => link.start <= opening.start && opening.start < link.end),
+      );
+      for (const _ of cut) this.count('link');
       linked = applyReplacements(
         linked,
-        links.map((link) => ({ ...link, start: link.start - from, end: link.end - from })),
+        [...links, ...cut]
+          .sort((a, b) => a.start - b.start)
+          .map((link) => ({ ...link, start: link.start - from, end: link.end - from })),
       );
     }
     const context = head.slice(0, from);

@@ -19,6 +19,19 @@ describe('checksums', () => {
 });
 
 describe('detectPii', () => {
+  it('finds values hidden by invisible characters or other digits, with offsets into the original', () => {
+    const tag = String.fromCodePoint(0xe0041);
+    for (const [text, value] of [
+      [`mail jo${tag}e@exam\u200bple.org now`, `jo${tag}e@exam\u200bple.org`],
+      ['card ４１１１ １１１１ １１１１ １１１１ ok', '４１１１ １１１１ １１１１ １１１１'],
+      ['ssn ٥٣٦-٩٠-٤٣٩٩ on file', '٥٣٦-٩٠-٤٣٩٩'],
+    ] as const) {
+      const [finding] = detectPii(text);
+      expect(finding, text).toBeDefined();
+      expect(text.slice(finding!.start, finding!.end)).toBe(value);
+    }
+  });
+
   it.each([
     ['email', 'write to jane.doe+news@mail.example.co.uk today', '[EMAIL]'],
     ['card with spaces', 'card 4111 1111 1111 1111 expires soon', '[CARD]'],
@@ -42,6 +55,27 @@ describe('detectPii', () => {
     ['phone with extension', 'office 345-899-3560x4587', '[PHONE]'],
   ])('redacts a %s', (_name, text, placeholder) => {
     expect(redacted(text)).toContain(placeholder);
+  });
+
+  // Spellings that dodge a plain pattern: other separators, other digits, spelled-out symbols.
+  it.each([
+    ['card with dots', 'card 4111.1111.1111.1111 thanks', 'card [CARD] thanks'],
+    ['card with slashes', 'card 4111/1111/1111/1111 thanks', 'card [CARD] thanks'],
+    ['card with no-break spaces', 'card 4111\u00a01111\u202f1111\u00a01111 thanks', 'card [CARD] thanks'],
+    ['card with zero-width spaces', 'card 4111\u200b1111\u200b1111\u200b1111 thanks', 'card [CARD] thanks'],
+    ['card in full-width digits', 'card ４１１１ １１１１ １１１１ １１１１ thanks', 'card [CARD] thanks'],
+    ['card in Arabic-Indic digits', 'card ٤١١١ ١١١١ ١١١١ ١١١١ thanks', 'card [CARD] thanks'],
+    ['email with (at)', 'mail jane.doe(at)example.com now', 'mail [EMAIL] now'],
+    ['email with [at] and [dot]', 'mail jane.doe [at] example [dot] com now', 'mail [EMAIL] now'],
+    ['email with at and dot spelled out', 'mail jane.doe at example dot com now', 'mail [EMAIL] now'],
+    ['email with a full-width at sign', 'mail jane.doe＠example.com now', 'mail [EMAIL] now'],
+    ['email with a non-ASCII domain', 'mail jörg@bücher.de now', 'mail [EMAIL] now'],
+    ['IBAN with dashes', 'iban DE89-3704-0044-0532-0130-00 now', 'iban [IBAN] now'],
+    ['phone with slashes', 'call 030/1234567 now', 'call [PHONE] now'],
+    ['phone with dots and no-break spaces', 'call +49\u00a030.1234.5678 now', 'call [PHONE] now'],
+    ['SSN with dots', 'ssn 536.90.4399 now', 'ssn [SSN] now'],
+  ])('redacts a %s', (_name, text, expected) => {
+    expect(redacted(text)).toBe(expected);
   });
 
   it.each([
@@ -77,6 +111,10 @@ describe('detectPii', () => {
     ['a git commit hash', 'commit 9fceb02d0ae598e95dc970b74767f19372d61af8 fixed it'],
     ['an English path', '/docs/getting-started/installation-and-configuration-guide'],
     ['C++ scope', 'use std::vector and a::b'],
+    ['a meeting place', 'meet me at the station at noon'],
+    ['a date with slashes', 'due 12/05/2024 or 2024/05/12'],
+    ['a version number', 'upgrade from 4.1.1 to 10.2.3'],
+    ['a fraction', 'add 1/2 cup'],
   ])('leaves %s alone', (_name, text) => {
     expect(typesIn(text)).toEqual([]);
   });

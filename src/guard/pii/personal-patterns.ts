@@ -71,7 +71,7 @@ function isPhoneNumber(match: string, text: string, index: number): boolean {
   const digits = digitsOf(main);
   if (digits.length < 7 || digits.length > 15) return false;
   if (NOT_PHONE_SHAPES.some((shape) => shape.test(main))) return false;
-  const grouped = /[\s().-]/.test(main);
+  const grouped = /[\s()./-]/.test(main);
   return grouped || main.startsWith('+') || digits.length >= 10;
 }
 
@@ -94,30 +94,42 @@ export const PERSONAL_DETECTORS: PiiDetector[] = [
     type: 'email',
     rule: 'email',
     hint: /@/,
+    // Letters of any script: internationalised addresses (`jörg@bücher.de`).
     pattern:
-      /(?<![\w.%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,8}\.[A-Za-z]{2,24}(?![\w-])/g,
+      /(?<![\p{L}\p{N}_.%+-])[\p{L}\p{N}._%+-]{1,64}@[\p{L}\p{N}-]{1,63}(?:\.[\p{L}\p{N}-]{1,63}){0,8}\.\p{L}{2,24}(?![\p{L}\p{N}_-])/gu,
+  },
+  {
+    type: 'email',
+    rule: 'email:spelled',
+    hint: /[([{<]\s*at\s*[)\]}>]|\sdot\s/i,
+    // `jane(at)example.com`, `jane [at] example [dot] com`, `jane at example dot com`: a bracketed
+    // `at`, or a bare one only with a spelled-out `dot` before the top-level domain.
+    pattern:
+      /(?<![\p{L}\p{N}_.%+-])[\p{L}\p{N}._%+-]{1,64}(?:\s*[([{<]\s*at\s*[)\]}>]\s*[\p{L}\p{N}-]{1,63}(?:(?:\.|\s*[([{<]\s*dot\s*[)\]}>]\s*)[\p{L}\p{N}-]{1,63}){0,8}(?:\.|\s*[([{<]\s*dot\s*[)\]}>]\s*)|\s+at\s+[\p{L}\p{N}-]{1,63}(?:(?:\.|\s+dot\s+)[\p{L}\p{N}-]{1,63}){0,8}\s+dot\s+)\p{L}{2,24}(?![\p{L}\p{N}_-])/giu,
   },
   {
     type: 'iban',
     rule: 'iban:mod97',
     hint: /\d\d/,
-    // Compact (any case), or printed in groups of four.
+    // Compact (any case), or printed in groups of four (by spaces or dashes).
     pattern:
-      /(?<![A-Za-z0-9])(?:[A-Za-z]{2}\d{2}[A-Za-z0-9]{11,30}|[A-Z]{2}\d{2}(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,3})?)(?![A-Za-z0-9])/g,
-    accept: (match) => passesIbanChecksum(match.replace(/ /g, '')),
+      /(?<![A-Za-z0-9])(?:[A-Za-z]{2}\d{2}[A-Za-z0-9]{11,30}|[A-Z]{2}\d{2}(?:[ -][A-Z0-9]{4}){2,7}(?:[ -][A-Z0-9]{1,3})?)(?![A-Za-z0-9])/g,
+    accept: (match) => passesIbanChecksum(match.replace(/[ -]/g, '')),
   },
   {
     type: 'card',
     rule: 'card:luhn',
     hint: /\d{4}/,
-    pattern: /(?<![\w.-])\d{4}(?:[ -]?\d){8,15}(?![\w-])/g,
+    // Grouped by spaces, dashes, dots or slashes (one kind throughout).
+    pattern:
+      /(?<![\w./-])\d{4}(?:([ ./-]?)\d{4}){2,3}(?:\1\d{1,4})?(?![\w-]|[./]\d)|(?<![\w./-])\d{4}(?:[ -]?\d){8,15}(?![\w-]|[./]\d)/g,
     accept: isCardNumber,
   },
   {
     type: 'ssn',
     rule: 'ssn',
     hint: /\d{3}/,
-    pattern: /(?<![\d-])\d{3}([- ]?)\d{2}\1\d{4}(?![\d-])/g,
+    pattern: /(?<![\d.-])\d{3}([-. ]?)\d{2}\1\d{4}(?![\d-]|\.\d)/g,
     accept: isSsn,
   },
   {
@@ -139,7 +151,7 @@ export const PERSONAL_DETECTORS: PiiDetector[] = [
     rule: 'phone',
     hint: /\d/,
     pattern:
-      /(?<![\w+.-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?|\(0\))?\d{1,12}(?:[ .-]\d{1,12}){0,6}(?: ?(?:x|ext\.?) ?\d{1,6})?(?![\w:]|[.-]\d)/g,
+      /(?<![\w+./-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?|\(0\))?\d{1,12}(?:[ ./-]\d{1,12}){0,6}(?: ?(?:x|ext\.?) ?\d{1,6})?(?![\w:]|[./-]\d)/g,
     accept: isPhoneNumber,
   },
 ];

@@ -1,6 +1,6 @@
 // The CPU-heavy half of ingestion, run inside a worker thread: hash, parse and chunk one upload.
 import { createHash } from 'node:crypto';
-import { flagInstructions, type InstructionFlag } from '../../guard/index.js';
+import { flagInstructions, type InstructionFlag, stripTagCharacters } from '../../guard/index.js';
 import { type Chunk, chunkDocument } from '../chunk/index.js';
 import { type DocumentFormat, parseDocument } from '../parse/index.js';
 
@@ -35,7 +35,7 @@ export async function prepareDocument(input: PrepareInput): Promise<PreparedDocu
   const contentHash = createHash('sha256').update(input.bytes).digest('hex');
   const parsed = await parseDocument(input);
   return {
-    title: parsed.title,
+    title: stripTagCharacters(parsed.title),
     format: parsed.format,
     contentHash,
     byteSize: input.bytes.byteLength,
@@ -43,8 +43,17 @@ export async function prepareDocument(input: PrepareInput): Promise<PreparedDocu
   };
 }
 
-/** Flags instructions hidden in a chunk; unflagged chunks keep empty metadata. */
+/**
+ * Flags instructions hidden in a chunk (unflagged chunks keep empty metadata). Unicode tag
+ * characters are dropped: invisible to readers and checks, a model would read them as text.
+ */
 function withMetadata(chunk: Chunk): PreparedChunk {
-  const flag = flagInstructions(chunk.text);
-  return { ...chunk, metadata: flag.flagged ? { instructions: flag } : {} };
+  const text = stripTagCharacters(chunk.text);
+  const flag = flagInstructions(text);
+  return {
+    ...chunk,
+    text,
+    headingPath: chunk.headingPath.map(stripTagCharacters),
+    metadata: flag.flagged ? { instructions: flag } : {},
+  };
 }

@@ -3,7 +3,7 @@
 // (a CLI command while `parley serve` runs) connects to that owner-only unix socket instead.
 
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -86,6 +86,46 @@ function assertPrivateDirectory(dir: string): void {
   }
 }
 
+/**
+ * The data directory holds every tenant's data (and PGlite writes its files with the process's
+ * umask, often 0644 or 0666): it must be this user's and closed to everyone else. A directory of
+ * ours that others may enter is closed (chmod 0700) and said so; one owned by someone else, or a
+ * symbolic link, is refused.
+ */
+function securePrivateDataDirectory(dir: string, warn: (message: string) => void): void {
+  const info = lstatSync(dir);
+  const uid = process.getuid?.();
+  if (!info.isDirectory() || (uid !== undefined && info.uid !== uid)) {
+    throw new ParleyError(
+      'PARLEY_ERR_CONFIG',
+      `data directory ${dir} must be a directory owned by the user Parley runs as (uid ${uid})`,
+    );
+  }
+  if ((info.mode & 0o077) !== 0) {
+    chmodSync(dir, 0o700);
+    warn(
+      `data directory ${dir} was open to other users (mode ${(info.mode & 0o777).toString(8)}): set to 0700`,
+    );
+  }
+}
+
+/**
+ * A lock another process wrote names the socket to connect to: it is trusted only when it and
+ * that socket's directory are this user's and closed to others (otherwise a planted lock could
+ * send this process's queries, as whoever runs it, to someone else's server).
+ */
+function assertTrustedLock(lockFile: string, lock: LockFile): void {
+  const info = lstatSync(lockFile);
+  const uid = process.getuid?.();
+  if (!info.isFile() || (uid !== undefined && info.uid !== uid) || (info.mode & 0o022) !== 0) {
+    throw new ParleyError(
+      'PARLEY_ERR_CONFIG',
+      `${lockFile} is not this user's or may be written by others: not trusted; remove it if no Parley process runs`,
+    );
+  }
+  assertPrivateDirectory(lock.socketDir);
+}
+
 /** Pauses before starting a stopped database thread again: doubling, reset after a minute up. */
 const RESTART_PAUSE_MS = { first: 250, max: 30_000, resetAfter: 60_000 };
 
@@ -95,6 +135,8 @@ export interface EmbeddedOptions {
   onFailure?: (error: Error) => void;
   /** The database thread is serving again (the count of restarts so far). */
   onRestart?: (restarts: number) => void;
+  /** Something at start-up was fixed and should be said (e.g. the data directory's mode). */
+  onWarning?: (message: string) => void;
 }
 
 /** Opens the embedded database in `dataDir`, or attaches to the process that already has it. */
@@ -103,9 +145,11 @@ export async function startEmbeddedDatabase(
   options: EmbeddedOptions,
 ): Promise<EmbeddedDatabase> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  securePrivateDataDirectory(dataDir, options.onWarning ?? (() => {}));
   const lockFile = path.join(dataDir, 'db.lock');
   const existing = readLock(lockFile);
   if (existing && existing.pid !== process.pid && isAlive(existing.pid)) {
+    assertTrustedLock(lockFile, existing);
     return { socketDir: existing.socketDir, owner: false, close: async () => {} };
   }
 

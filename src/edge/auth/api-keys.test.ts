@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import type { Database } from '../../storage/index.js';
+import { hashSecret, KeyVerifier } from './api-keys.js';
+
+const ID = '0123456789abcdef';
+const SECRET = 'S'.repeat(43);
+const SALT = 'c2FsdA==';
+
+/** A database holding one secret key, counting its lookups. */
+async function oneKey() {
+  const row = {
+    tenant_id: 't1',
+    hash: await hashSecret(SECRET, SALT),
+    salt: SALT,
+    kind: 'secret',
+    bot: null,
+    allowed_origins: [],
+    rate_limit_per_minute: null,
+  };
+  const lookups: string[] = [];
+  const db = {
+    query: async (_sql: string, params: unknown[]) => {
+      lookups.push(String(params[0]));
+      return params[0] === ID ? [row] : [];
+    },
+  } as unknown as Database;
+  return { db, lookups };
+}
+
+/** A hash that counts its calls and how many ran at once, finishing when told. */
+function countingHash() {
+  const state = { calls: 0, running: 0, most: 0, salts: [] as string[] };
+  const hash = async (secret: string, salt: string) => {
+    state.calls++;
+    state.salts.push(salt);
+    state.running++;
+    state.most = Math.max(state.most, state.running);
+    try {
+      return await hashSecret(secret, salt);
+    } finally {
+      state.running--;
+    }
+  };
+  return { state, hash };
+}
+
+describe('KeyVerifier', () => {
+  it('verifies the right secret once, then answers from its cache', async () => {
+    const { db, lookups } = await oneKey();
+    const { state, hash } = countingHash();
+    const keys = new KeyVerifier(db, hash);
+    expect(await keys.verify(`parley_${ID}_${SECRET}`)).toEqual({ keyId: ID, tenantId: 't1' });
+    expect(await keys.verify(`parley_${ID}_${SECRET}`)).toEqual({ keyId: ID, tenantId: 't1' });
+    expect(state.calls).toBe(1);
+    expect(lookups).toEqual([ID]);
+  });
+
+  it('hashes an unknown id as it hashes a known one, so timing does not tell which ids exist', async () => {
+    const { db } = await oneKey();
+    const { state, hash } = countingHash();
+    const keys = new KeyVerifier(db, hash);
+    expect(await keys.verify(`parley_${'f'.repeat(16)}_${SECRET}`)).toBeUndefined();
+    expect(await keys.verify(`parley_${ID}_${'W'.repeat(43)}`)).toBeUndefined();
+    // A secret key's id presented as publishable is refused after the same hash.
+    expect(await keys.verify(`pk_${ID}_${SECRET}`)).toBeUndefined();
+    expect(state.calls).toBe(3);
+    expect(state.salts[0]).not.toBe(SALT);
+    expect(state.salts.slice(1)).toEqual([SALT, expect.any(String)]);
+  });
+
+  it('remembers a wrong key: the same guess again costs neither a lookup nor a hash', async () => {
+    const { db, lookups } = await oneKey();
+    const { state, hash } = countingHash();
+    const keys = new KeyVerifier(db, hash);
+    const wrong = `parley_${ID}_${'W'.repeat(43)}`;
+    for (let attempt = 0; attempt < 5; attempt++) expect(await keys.verify(wrong)).toBeUndefined();
+    expect(state.calls).toBe(1);
+    expect(lookups).toHaveLength(1);
+    // The right key still works.
+    expect(await keys.verify(`parley_${ID}_${SECRET}`)).toEqual({ keyId: ID, tenantId: 't1' });
+  });
+
+  it('runs at most two hashes at once, however many guesses arrive together', async () => {
+    const { db } = await oneKey();
+    const { state, hash } = countingHash();
+    const keys = new KeyVerifier(db, hash);
+    const guesses = Array.from(
+      { length: 12 },
+      (_, index) => `parley_${ID}_${String(index).padStart(2, '0')}${'G'.repeat(41)}`,
+    );
+    const results = await Promise.all(guesses.map((guess) => keys.verify(guess)));
+    expect(results.every((result) => result === undefined)).toBe(true);
+    expect(state.calls).toBe(12);
+    expect(state.most).toBeLessThanOrEqual(2);
+  });
+});

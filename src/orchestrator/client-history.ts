@@ -1,0 +1,44 @@
+// Earlier messages a client sends with its question (OpenAI-style APIs send the whole
+// conversation each time). Whatever role they claim, they are the client's words: an attack can
+// sit in an earlier user message, or in an "assistant" reply the client forged. Each passes the
+// bot's injection guard as the question does; one it would refuse is dropped, with the reply that
+// follows it, so the model never reads it and the conversation still goes on (a client keeps
+// sending a refused message in every later request). The rest lose tag characters and have PII
+// redacted per policy, like the question.
+import { type Guard, type GuardDecision, type GuardPolicy, inspectWith, redactPii } from '../guard/index.js';
+import type { ChatMessage } from '../models/index.js';
+
+export interface GuardedHistory {
+  messages: ChatMessage[];
+  /** Why messages were dropped: each refusing rule as `history:<rule>`. */
+  decisions: GuardDecision[];
+}
+
+export async function guardHistory(
+  guards: readonly Guard[],
+  history: readonly ChatMessage[],
+  policy: GuardPolicy,
+): Promise<GuardedHistory> {
+  // The fast classifier alone: the size and topic checks are the question's, and the moderation
+  // model would be one more model call per earlier message.
+  const injection = guards.filter((guard) => guard.name === 'injection');
+  const messages: ChatMessage[] = [];
+  const decisions: GuardDecision[] = [];
+  let dropReply = false;
+  for (const message of history) {
+    const inspection = await inspectWith(injection, message.content, policy);
+    if (inspection.action === 'block') {
+      for (const decision of inspection.decisions)
+        decisions.push({ ...decision, rule: `history:${decision.rule}` });
+      dropReply = message.role === 'user';
+      continue;
+    }
+    if (dropReply && message.role === 'assistant') {
+      dropReply = false;
+      continue;
+    }
+    dropReply = false;
+    messages.push({ ...message, content: redactPii(inspection.text, policy.pii).text });
+  }
+  return { messages, decisions };
+}
