@@ -1,9 +1,9 @@
 // Who counts as the operator on the operations routes (/metrics, /readyz's details): the holder of
-// the metrics token, or, while no secret key exists, a client on this machine (the keyless rule of
-// the auth hook). A tenant's API key is not the operator: those routes describe every tenant.
+// the metrics token, or, while no secret key exists, a client on this machine under the keyless
+// rule of the auth hook (Host and Origin checked as there: keyless-access.ts). A tenant's API key is not the operator: those routes describe every tenant.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { isLoopbackRequest, type KeyVerifier } from '../edge/index.js';
+import { isLoopbackRequest, type KeyVerifier, keylessRefusal } from '../edge/index.js';
 
 export type OperatorCheck = (request: FastifyRequest) => Promise<boolean>;
 
@@ -28,8 +28,8 @@ export function createOperatorCheck(
     if (token !== undefined && bearerMatches(request, token)) return true;
     if (options.everyone && token === undefined) return true;
     if (request.headers.authorization !== undefined || !isLoopbackRequest(request)) return false;
-    // A page in a browser on this machine is not the operator (it could be any site's).
-    if (request.headers.origin !== undefined) return false;
+    // The keyless rule's own conditions: a Host naming this machine, no other site's page.
+    if (keylessRefusal(request) !== undefined) return false;
     return !(await keys.anyKeyExists().catch(() => true));
   };
 }
