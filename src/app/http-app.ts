@@ -3,23 +3,23 @@
 // (GET /openapi.json, GET /docs). `createApp` takes a built Runtime so tests and the CLI share one
 // construction path; closing the app closes the runtime too (its onClose hook).
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import { Counter, Gauge } from 'prom-client';
 import { createAuthHook, ensureTenant, type LimitState, limitHeaders } from '../edge/index.js';
 import { ParleyError } from '../errors/index.js';
-import { ensureKnowledgeBase, queueState } from '../knowledge/index.js';
+import { ensureKnowledgeBase } from '../knowledge/index.js';
 import {
   apiDocsRoutes,
   botRoutes,
   chatRoutes,
+  createOperatorCheck,
   createWidgetAccess,
   dashboardRoutes,
   documentRoutes,
   errorHandler,
   healthRoutes,
   loadServerSecret,
+  notFoundHandler,
   openAiRoutes,
   registerOpenApiDocument,
   usageRoutes,
@@ -29,6 +29,7 @@ import {
 } from '../server/index.js';
 import { type Metrics, serializeRequest } from '../telemetry/index.js';
 import type { Runtime } from './runtime.js';
+import { registerScrapeGauges } from './scrape-gauges.js';
 
 // A UTF-16 half without its other half: JSON may carry one (`"\ud800"`), UTF-8 cannot encode it.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -53,8 +54,6 @@ export const DEFAULT_TENANT = 'default';
 
 /** Routes that are never rate limited: probes and scrapes must work under any load. */
 const UNLIMITED_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
-/** Longest a /metrics scrape waits for a database read before reporting the last values read. */
-const SCRAPE_DB_WAIT_MS = 250;
 
 export interface ParleyApp {
   app: FastifyInstance;
@@ -94,6 +93,8 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     loggerInstance: log.child({}, { serializers: { req: serializeRequest } }) as FastifyBaseLogger,
     bodyLimit: config.server.maxBodyBytes,
     requestIdHeader: 'x-request-id',
+    // request.ip (rate limits, usage) from X-Forwarded-For through the trusted hops only.
+    trustProxy: config.server.trustProxy.length > 0 ? config.server.trustProxy : false,
     genReqId: () => randomUUID(),
     return503OnClosing: true,
     forceCloseConnections: false,
@@ -107,14 +108,7 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     await runtime.close();
   });
   useZodSchemas(app);
-  app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send({
-      error: {
-        code: 'PARLEY_ERR_NOT_FOUND',
-        message: `no route for ${request.method} ${request.url.split('?')[0]}`,
-      },
-    });
-  });
+  app.setNotFoundHandler(notFoundHandler);
   await app.register(multipart, { throwFileSizeLimit: false });
   await registerOpenApiDocument(app);
 
@@ -179,95 +173,9 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     });
   }
 
-  // Ingestion backlog, read from the jobs table at scrape time (shared by every replica).
-  // Both gauges are collected in one scrape: one query serves them (reused for a second).
-  // A scrape waits for that read at most SCRAPE_DB_WAIT_MS, then reports the last values read:
-  // under load every pool connection is queued for by turns, and a scrape queued behind them
-  // would blind monitoring when it matters most.
-  let backlog = { queued: 0, running: 0, lagSeconds: 0 };
-  let backlogRead: { at: number; done: Promise<void> } | undefined;
-  const readBacklog = () =>
-    Promise.race([startBacklogRead(), sleep(SCRAPE_DB_WAIT_MS, undefined, { ref: false })]);
-  const startBacklogRead = () => {
-    if (!backlogRead || Date.now() - backlogRead.at > 1000) {
-      const done = queueState(runtime.db).then(
-        (state) => {
-          backlog = state;
-        },
-        () => {},
-      );
-      backlogRead = { at: Date.now(), done };
-    }
-    return backlogRead.done;
-  };
-  new Gauge({
-    name: 'parley_ingest_queue_depth',
-    help: 'Ingestion jobs by state (queued, running)',
-    labelNames: ['state'],
-    registers: [metrics.registry],
-    async collect() {
-      await readBacklog();
-      this.set({ state: 'queued' }, backlog.queued);
-      this.set({ state: 'running' }, backlog.running);
-    },
-  });
-  new Gauge({
-    name: 'parley_ingest_job_lag_seconds',
-    help: 'How long the oldest queued ingestion job has waited',
-    registers: [metrics.registry],
-    async collect() {
-      await readBacklog();
-      this.set(backlog.lagSeconds);
-    },
-  });
-  // The embedded database thread's memory, asked of the thread at scrape time (it answers
-  // between queries; the same wait bound as the backlog, then the last values).
-  const { embeddedMemory } = runtime.db;
-  if (embeddedMemory) {
-    let last: Awaited<ReturnType<typeof embeddedMemory>>;
-    const asked = () =>
-      embeddedMemory().then((memory) => {
-        if (memory) last = memory;
-      });
-    new Gauge({
-      name: 'parley_embedded_db_memory_bytes',
-      help: "The embedded database thread's memory: heap (PGlite's JavaScript heap), external (mostly WebAssembly), wasm (PostgreSQL's WebAssembly memory)",
-      labelNames: ['kind'],
-      registers: [metrics.registry],
-      async collect() {
-        await Promise.race([asked(), sleep(SCRAPE_DB_WAIT_MS, undefined, { ref: false })]);
-        if (!last) return;
-        this.set({ kind: 'heap' }, last.heapUsed);
-        this.set({ kind: 'external' }, last.external);
-        this.set({ kind: 'wasm' }, last.wasm);
-      },
-    });
-  }
-  const { embeddedRestarts } = runtime.db;
-  if (embeddedRestarts) {
-    new Counter({
-      name: 'parley_embedded_db_restarts_total',
-      help: 'Times the embedded database thread stopped on its own and was started again',
-      registers: [metrics.registry],
-      collect() {
-        this.reset();
-        this.inc(embeddedRestarts());
-      },
-    });
-  }
-  const { catalog } = runtime;
-  const level = { closed: 0, 'half-open': 1, open: 2, isolated: 2 } as const;
-  new Gauge({
-    name: 'parley_model_circuit_state',
-    help: 'Circuit breaker state per model: 0 closed, 1 half-open, 2 open',
-    labelNames: ['model'],
-    registers: [metrics.registry],
-    collect() {
-      for (const { model, state } of catalog.states()) this.set({ model }, level[state]);
-    },
-  });
+  registerScrapeGauges(runtime);
   // Each area is a plugin given only the services it uses (encapsulated: the hooks above apply).
-  const { db, bots, turns } = runtime;
+  const { db, bots, turns, catalog } = runtime;
   const maxMessageChars = config.server.maxMessageChars;
   await app.register(healthRoutes, {
     db,
@@ -276,6 +184,10 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     bots,
     catalog,
     metrics,
+    operator: createOperatorCheck(config.server.metricsToken, runtime.keys),
+    // A separate metrics port (ops-app.ts) takes /metrics off the API port.
+    serveMetrics: config.server.metricsPort === undefined,
+    metricsToken: config.server.metricsToken,
   });
   await app.register(documentRoutes, {
     db,

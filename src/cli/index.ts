@@ -9,6 +9,7 @@ import { ingestCommand } from './ingest-command.js';
 import { keysCreateCommand } from './keys-command.js';
 import { migrateCommand } from './migrate-command.js';
 import { serveCommand } from './serve-command.js';
+import { workerCommand } from './worker-command.js';
 
 const program = new Command('parley')
   .description('Self-hostable, production-grade AI chatbot server')
@@ -20,7 +21,13 @@ program
   .option('-p, --port <port>', 'port to listen on (PARLEY_PORT)')
   .option('--host <host>', 'address to bind (PARLEY_HOST, default 127.0.0.1)')
   .option('--docs <dir>', 'ingest this folder into the default knowledge base first')
+  .option('--no-jobs', 'run no background work here (PARLEY_SERVE_JOBS=off): leave it to `parley worker`')
   .action(runCommand(serveCommand));
+
+program
+  .command('worker')
+  .description('run background work only (ingestion jobs, embedding backfill, trace retention), no API')
+  .action(runCommand(workerCommand));
 
 program
   .command('ingest')

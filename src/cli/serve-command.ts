@@ -1,21 +1,34 @@
 // `parley serve [--port N] [--docs DIR]`: starts the HTTP server; with --docs, ingests that
-// folder into the default knowledge base first. Shuts down gracefully on SIGINT/SIGTERM.
+// folder into the default knowledge base first. Shuts down gracefully on SIGINT/SIGTERM. With
+// --no-jobs (PARLEY_SERVE_JOBS=off) it answers the API only and leaves background work to
+// `parley worker` processes on the same database.
 
 import v8 from 'node:v8';
-import { createApp, createRuntime, DEFAULT_TENANT, ensureTenant } from '../app/index.js';
+import { createApp, createOpsApp, createRuntime, DEFAULT_TENANT, ensureTenant } from '../app/index.js';
 import { ensureKnowledgeBase } from '../knowledge/index.js';
 import { collectFiles } from './collect-files.js';
 import { commandContext } from './command-context.js';
 import { ingestFiles } from './ingest-files.js';
+import { onShutdownSignals } from './shutdown-signals.js';
 
-export async function serveCommand(options: { port?: string; host?: string; docs?: string }): Promise<void> {
+export interface ServeOptions {
+  port?: string;
+  host?: string;
+  docs?: string;
+  /** false with --no-jobs; commander sets true otherwise, and then the setting decides. */
+  jobs?: boolean;
+}
+
+export async function serveCommand(options: ServeOptions): Promise<void> {
   const { config, log } = commandContext({ PARLEY_PORT: options.port, PARLEY_HOST: options.host });
   const serverLog = log.child({}, { level: config.server.logLevel });
   // Read by V8 at every full collection, so it applies from here on (before the workers start).
   if (config.server.heapGrowthPercent > 0) {
     v8.setFlagsFromString(`--heap-growing-percent=${config.server.heapGrowthPercent}`);
   }
-  const runtime = await createRuntime(config, serverLog, { runJobs: true });
+  const runJobs = options.jobs !== false && config.server.serveRunsJobs;
+  // An API replica without jobs still answers keyword search from memory.
+  const runtime = await createRuntime(config, serverLog, { runJobs, keywordIndex: 'memory' });
   try {
     if (options.docs) {
       const tenantId = await ensureTenant(runtime.db, DEFAULT_TENANT);
@@ -33,21 +46,19 @@ export async function serveCommand(options: { port?: string; host?: string; docs
     if (!(await runtime.keys.anyKeyExists())) {
       serverLog.warn('no API key exists: only loopback clients are served, as tenant "default"');
     }
+    const ops = config.server.metricsPort === undefined ? undefined : await createOpsApp(runtime);
+    if (ops) {
+      const opsAddress = await ops.listen({ port: config.server.metricsPort, host: config.server.host });
+      process.stderr.write(`parley: metrics and probes on ${opsAddress}\n`);
+    }
+    if (!runJobs) serverLog.info('background jobs are off here: `parley worker` processes run them');
     process.stderr.write(`parley: serving on ${address}\n`);
 
-    let stopping = false;
-    const stop = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      serverLog.info({ signal }, 'shutting down: draining requests and streams');
+    onShutdownSignals(serverLog, 'draining requests and streams', async () => {
+      await ops?.close();
       await parley.close();
       await runtime.close();
-      serverLog.info('stopped');
-      serverLog.flush();
-      process.exit(0);
-    };
-    process.once('SIGINT', () => void stop('SIGINT'));
-    process.once('SIGTERM', () => void stop('SIGTERM'));
+    });
   } catch (error) {
     await runtime.close();
     throw error;

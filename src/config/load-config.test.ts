@@ -77,6 +77,10 @@ describe('loadConfig', () => {
     ['PARLEY_BUDGET_POLICY', 'shrug'],
     ['PARLEY_RATE_REQUESTS_PER_MINUTE_KEY', '-5'],
     ['PARLEY_BUDGET_WEBHOOK_URL', 'not a url'],
+    ['PARLEY_METRICS_PORT', '0'],
+    ['PARLEY_SERVE_JOBS', 'maybe'],
+    ['PARLEY_TRUST_PROXY', 'proxy.internal'],
+    ['PARLEY_TRUST_PROXY', '10.0.0.0/33'],
   ])('stops with a message naming %s when it is %j', (name, value) => {
     expect(() => loadConfig({ [name]: value }, emptyDir())).toThrowError(ConfigError);
     expect(() => loadConfig({ [name]: value }, emptyDir())).toThrowError(new RegExp(name));
@@ -126,5 +130,43 @@ describe('loadConfig', () => {
     expect(loadConfig({}, dir).gateway.prices).toEqual({
       'openai:local': { input: 1, cached_input: 0.5, output: 2 },
     });
+  });
+
+  it('reads the deployment settings: roles, the metrics token and port, trusted proxies', () => {
+    const defaults = loadConfig({}, emptyDir()).server;
+    expect(defaults).toMatchObject({ serveRunsJobs: true, trustProxy: [] });
+    expect(defaults.metricsToken).toBeUndefined();
+    expect(defaults.metricsPort).toBeUndefined();
+    const set = loadConfig(
+      {
+        PARLEY_SERVE_JOBS: 'off',
+        PARLEY_METRICS_TOKEN: 'a-long-enough-metrics-token',
+        PARLEY_METRICS_PORT: '9464',
+        PARLEY_TRUST_PROXY: ' 10.0.0.0/8, ::1 ,loopback',
+      },
+      emptyDir(),
+    ).server;
+    expect(set).toMatchObject({
+      serveRunsJobs: false,
+      metricsToken: 'a-long-enough-metrics-token',
+      metricsPort: 9464,
+      trustProxy: ['10.0.0.0/8', '::1', 'loopback'],
+    });
+    // An empty value (a compose file's `${VAR:-}`) means unset.
+    expect(loadConfig({ PARLEY_METRICS_PORT: '', PARLEY_TRUST_PROXY: '' }, emptyDir()).server).toMatchObject({
+      metricsPort: undefined,
+      trustProxy: [],
+    });
+  });
+
+  it('refuses a short metrics token without echoing it', () => {
+    let message = '';
+    try {
+      loadConfig({ PARLEY_METRICS_TOKEN: 'hunter2' }, emptyDir());
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/PARLEY_METRICS_TOKEN: expected at least 16 characters/);
+    expect(message).not.toContain('hunter2');
   });
 });

@@ -13,6 +13,7 @@ const SECRET_SETTINGS = new Set([
   'OPENAI_BASE_URL',
   'ANTHROPIC_BASE_URL',
   'PARLEY_BUDGET_WEBHOOK_URL',
+  'PARLEY_METRICS_TOKEN',
 ]);
 
 export class ConfigError extends Error {

@@ -1,6 +1,7 @@
 // The settings: one zod schema over the environment's names, parsed once at start-up
 // (load-config.ts). This folder is the only reader of process.env; everything else receives its
 // slice of a typed `Config` (slices.ts).
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 const optionalString = z
@@ -13,7 +14,8 @@ const modelRef = z
   .string()
   .regex(/^[a-z][a-z0-9-]*:[^\s,]+$/i, 'expected provider:model, e.g. openai:gpt-4o-mini');
 
-const modelChain = z
+/** A comma-separated list, its entries trimmed, empty ones dropped. */
+const commaList = z
   .string()
   .trim()
   .transform((value) =>
@@ -21,8 +23,22 @@ const modelChain = z
       .split(',')
       .map((part) => part.trim())
       .filter(Boolean),
-  )
-  .pipe(z.array(modelRef));
+  );
+
+const modelChain = commaList.pipe(z.array(modelRef));
+
+/** An IPv4/IPv6 address or CIDR, or one of proxy-addr's names for address ranges. */
+const proxyAddress = z.string().refine(
+  (entry) => {
+    if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+    const [address = '', prefix, extra] = entry.split('/');
+    const family = isIP(address);
+    if (family === 0 || extra !== undefined) return false;
+    if (prefix === undefined) return true;
+    return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+  },
+  { message: 'expected addresses or CIDRs, e.g. 10.0.0.0/8,127.0.0.1 (or loopback, linklocal, uniquelocal)' },
+);
 
 const intFrom = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
@@ -72,6 +88,12 @@ export const settingsSchema = z.object({
   ANTHROPIC_BASE_URL: optionalString.pipe(z.url().optional()),
   PARLEY_HOST: z.string().trim().min(1).default('127.0.0.1'),
   PARLEY_PORT: intFrom(0, 65535).default(8787),
+  /**
+   * The reverse proxies (addresses or CIDRs, comma-separated) whose forwarding headers name the
+   * client: the client address is read from X-Forwarded-For through these hops only. Unset: the
+   * socket's address, and forwarding headers are not believed.
+   */
+  PARLEY_TRUST_PROXY: optionalString.pipe(commaList.pipe(z.array(proxyAddress)).optional()),
   PARLEY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Largest accepted upload (multipart file or JSON text), in bytes. */
   PARLEY_MAX_UPLOAD_BYTES: intFrom(1024, 1024 * 1024 * 1024).default(25 * 1024 * 1024),
@@ -212,6 +234,26 @@ export const settingsSchema = z.object({
   PARLEY_BUDGET_WEBHOOK_TIMEOUT_MS: intFrom(100, 60_000).default(5000),
   /** Tenants with their own label in cost metrics; later tenants are counted as "other". */
   PARLEY_METRICS_MAX_TENANTS: intFrom(0, 10_000).default(50),
+  /**
+   * The operator's credential for /metrics (`Authorization: Bearer <token>`) and /readyz's details;
+   * unset: /metrics is guarded like any other route (a tenant's key, or loopback without keys).
+   */
+  PARLEY_METRICS_TOKEN: optionalString.pipe(
+    z.string().min(16, 'expected at least 16 characters (e.g. openssl rand -hex 32)').optional(),
+  ),
+  /**
+   * Serves /metrics (and the probes) on this port too, and no longer /metrics on the API port;
+   * `parley worker` answers its probes and scrapes only there. Unset: no separate listener.
+   */
+  PARLEY_METRICS_PORT: z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+    intFrom(1, 65535).optional(),
+  ),
+  /**
+   * Whether `parley serve` also runs background work (ingestion jobs, embedding backfill, trace
+   * retention): `off` for API replicas beside `parley worker` replicas (`parley serve --no-jobs`).
+   */
+  PARLEY_SERVE_JOBS: z.enum(['on', 'off']).default('on'),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -24,6 +24,8 @@ export interface ProviderConnections {
 export interface ServerConfig {
   host: string;
   port: number;
+  /** Proxies (addresses, CIDRs) whose X-Forwarded-For is believed; empty: none. */
+  trustProxy: string[];
   logLevel: Settings['PARLEY_LOG_LEVEL'];
   /** Largest accepted JSON body for chat and other small requests, in bytes. */
   maxBodyBytes: number;
@@ -35,6 +37,12 @@ export interface ServerConfig {
   shutdownGraceMs: number;
   /** V8's --heap-growing-percent for a server process (0: V8's own). */
   heapGrowthPercent: number;
+  /** The operator's bearer token for /metrics and /readyz's details; unset: /metrics takes API keys. */
+  metricsToken: string | undefined;
+  /** A separate listener for /metrics and the probes; unset: none. */
+  metricsPort: number | undefined;
+  /** Whether `parley serve` runs background work too (ingestion, embeddings, retention). */
+  serveRunsJobs: boolean;
 }
 
 export interface Bm25Config {
@@ -177,12 +185,16 @@ export function sliceSettings(settings: Settings, dataDir: string, configFile: s
     server: {
       host: s.PARLEY_HOST,
       port: s.PARLEY_PORT,
+      trustProxy: s.PARLEY_TRUST_PROXY ?? [],
       logLevel: s.PARLEY_LOG_LEVEL,
       maxBodyBytes: s.PARLEY_MAX_BODY_BYTES,
       maxUploadBytes: s.PARLEY_MAX_UPLOAD_BYTES,
       maxMessageChars: s.PARLEY_MAX_MESSAGE_CHARS,
       shutdownGraceMs: s.PARLEY_SHUTDOWN_GRACE_SECONDS * 1000,
       heapGrowthPercent: s.PARLEY_HEAP_GROWTH_PERCENT,
+      metricsToken: s.PARLEY_METRICS_TOKEN,
+      metricsPort: s.PARLEY_METRICS_PORT,
+      serveRunsJobs: s.PARLEY_SERVE_JOBS === 'on',
     },
     storage: {
       databaseUrl: s.DATABASE_URL,

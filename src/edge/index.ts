@@ -9,6 +9,8 @@ export {
   publishableOrigins,
 } from './auth/api-keys.js';
 export { createAuthHook } from './auth/authenticate.js';
+export { isLoopbackRequest } from './auth/is-loopback.js';
+export { keylessRefusal } from './auth/keyless-access.js';
 export type { BudgetOverrides } from './budget-store.js';
 export type { BudgetLimits, BudgetPolicy, Budgets, SpentBudget } from './budgets.js';
 export { Gateway } from './gateway.js';

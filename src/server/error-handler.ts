@@ -114,3 +114,13 @@ export function errorHandler(error: unknown, request: FastifyRequest, reply: Fas
   else request.log.info({ code: body.error.code, status }, 'request rejected');
   void reply.status(status).send(body);
 }
+
+/** Fastify's not-found handler, in the uniform error body. */
+export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): void {
+  void reply.status(404).send({
+    error: {
+      code: 'PARLEY_ERR_NOT_FOUND',
+      message: `no route for ${request.method} ${request.url.split('?')[0]}`,
+    },
+  });
+}

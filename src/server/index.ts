@@ -1,8 +1,9 @@
 // The HTTP server: Fastify only. Each area's routes are a plugin with typed options (the services
 // it uses), SSE, the error handler, request schemas and the OpenAPI document, widget access. The
 // composition root (app/) registers them.
-export { errorHandler } from './error-handler.js';
+export { errorHandler, notFoundHandler } from './error-handler.js';
 export { registerOpenApiDocument } from './openapi-document.js';
+export { bearerMatches, createOperatorCheck, type OperatorCheck } from './operator-access.js';
 export { apiDocsRoutes } from './routes/api-docs-routes.js';
 export { botRoutes } from './routes/bot-routes.js';
 export { chatRoutes } from './routes/chat-routes.js';

@@ -6,5 +6,6 @@ export { MIGRATIONS } from './migrations.js';
 export { poolQueries, type Queryable, type QueryRunner } from './pool-queries.js';
 export { connectRedis, RedisConnection } from './redis-connection.js';
 export { RefreshAheadCache, type RefreshAheadOptions } from './refresh-ahead-cache.js';
+export { checkSchema, type SchemaReadiness } from './schema-readiness.js';
 export { ensureVectorTable, type SearchFeatures } from './search-indexes.js';
 export { workerScript } from './worker-url.js';

@@ -1,26 +1,36 @@
-// Liveness, readiness (dependencies reachable, search capabilities) and Prometheus metrics.
+// Liveness, readiness and Prometheus metrics: the operations routes. The probes answer without a
+// key (a Kubernetes probe has none) and tell a caller who is not the operator only whether each
+// check passed; /metrics takes the operator's own token when one is set (operator-access.ts).
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { ParleyError } from '../../errors/index.js';
 import type { MemoryKeywordRetriever, VectorStatus } from '../../knowledge/index.js';
 import type { ModelCatalog } from '../../models/index.js';
 import type { Bots } from '../../orchestrator/index.js';
-import type { Database } from '../../storage/index.js';
+import { checkSchema, type Database } from '../../storage/index.js';
 import type { Metrics } from '../../telemetry/index.js';
+import { bearerMatches, type OperatorCheck } from '../operator-access.js';
 import { errorResponses, TAGS } from './http-schemas.js';
 
 const tags = [TAGS.operations];
+const check = z.enum(['ok', 'fail']);
 
 const readiness = z.object({
   status: z.enum(['ready', 'unavailable']),
-  database: z.object({ kind: z.string(), reachable: z.boolean() }),
+  checks: z
+    .object({ database: check, migrations: check, indexes: check })
+    .describe('The database answers, every migration of this build is applied, the search indexes exist'),
+  database: z.object({ kind: z.string(), reachable: z.boolean() }).optional(),
   retrieval: z
     .object({ keyword: z.string(), vector: z.boolean(), mode: z.enum(['hybrid', 'keyword-only']) })
+    .optional()
     .describe('How questions find passages: keyword search, and vectors when embeddings are set'),
   models: z
     .object({ chain: z.array(z.string()) })
+    .optional()
     .describe('The default model chain; empty: answers are extractive, cited passages'),
-  notes: z.array(z.string()),
+  notes: z.array(z.string()).optional(),
 });
 
 export interface HealthRoutesOptions {
@@ -30,18 +40,27 @@ export interface HealthRoutesOptions {
   bots: Pick<Bots, 'defaults'>;
   catalog: Pick<ModelCatalog, 'states'>;
   metrics: Metrics;
+  /** Whether a request may see /readyz's details (models, retrieval, notes). */
+  operator: OperatorCheck;
+  /** Serve /metrics here (false on an API port when a separate metrics port serves it). */
+  serveMetrics: boolean;
+  /** When set, /metrics wants `Authorization: Bearer <token>` instead of an API key. */
+  metricsToken: string | undefined;
 }
 
+const ok = (passed: boolean) => (passed ? ('ok' as const) : ('fail' as const));
+
 export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app, options) => {
-  const { metrics } = options;
+  const { metrics, db } = options;
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   api.get(
     '/healthz',
     {
+      config: { public: true },
       schema: {
         tags,
-        summary: 'Liveness: the process answers',
+        summary: 'Liveness: the process answers (no key needed)',
         response: { 200: z.object({ status: z.literal('ok') }), ...errorResponses },
       },
     },
@@ -51,24 +70,38 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
   api.get(
     '/readyz',
     {
+      config: { public: true },
       schema: {
         tags,
-        summary: 'Readiness: the database answers; what retrieval and models are set up',
+        summary:
+          'Readiness: the database answers, migrations applied, indexes present (no key needed; details for the operator)',
         response: {
           200: readiness.describe('Ready'),
-          503: readiness.describe('The database does not answer'),
+          503: readiness.describe('A check failed'),
           ...errorResponses,
         },
       },
     },
-    async (_request, reply) => {
-      const { db } = options;
+    async (request, reply) => {
       const databaseUp = await db.ping();
+      const schema = databaseUp
+        ? await checkSchema(db, { bm25: db.features.bm25 }).catch(() => ({
+            migrations: false,
+            indexes: false,
+          }))
+        : { migrations: false, indexes: false };
+      const ready = databaseUp && schema.migrations && schema.indexes;
+      const summary = {
+        status: ready ? ('ready' as const) : ('unavailable' as const),
+        checks: { database: ok(databaseUp), migrations: ok(schema.migrations), indexes: ok(schema.indexes) },
+      };
+      reply.status(ready ? 200 : 503);
+      if (!(await options.operator(request))) return reply.send(summary);
       const keyword = db.features.bm25
         ? 'bm25'
         : 'fulltext (IDF-weighted, ts_rank_cd; pg_textsearch missing)';
-      const body = {
-        status: databaseUp ? ('ready' as const) : ('unavailable' as const),
+      const details = {
+        ...summary,
         database: { kind: db.kind, reachable: databaseUp },
         retrieval: {
           keyword,
@@ -81,6 +114,7 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
           // In-memory copies of the tenants' chunks that answer keyword search before the database.
           keyword_memory: options.keywordIndex.status(),
         },
+        // Every model in use, the ones tenants' bots name too: for the operator only.
         models:
           options.bots.defaults.models.length > 0
             ? {
@@ -91,16 +125,32 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
             : { chain: [], note: 'no model configured: answers are extractive, cited passages' },
         notes: db.features.notes,
       };
-      return reply.status(databaseUp ? 200 : 503).send(body);
+      return reply.send(details);
     },
   );
 
+  if (!options.serveMetrics) return;
+  const { metricsToken } = options;
   api.get(
     '/metrics',
     {
+      // With a token, the token alone opens it (checked below), not a tenant's API key.
+      config: { public: metricsToken !== undefined },
+      onRequest: async (request) => {
+        if (metricsToken !== undefined && !bearerMatches(request, metricsToken)) {
+          throw new ParleyError(
+            'PARLEY_ERR_UNAUTHORIZED',
+            "metrics need the operator's metrics token: send Authorization: Bearer <token>",
+          );
+        }
+      },
       schema: {
         tags,
         summary: 'Prometheus metrics (text exposition format)',
+        description:
+          metricsToken === undefined
+            ? 'Guarded like the API: an API key, or loopback while no key exists.'
+            : "Needs the operator's metrics token (`Authorization: Bearer <token>`), not an API key.",
         response: {
           200: {
             description: 'The metrics',
