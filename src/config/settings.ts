@@ -172,18 +172,10 @@ export const settingsSchema = z.object({
    * own models are always allowed.
    */
   PARLEY_TENANT_MODELS: optionalString.pipe(
-    z
-      .string()
-      .transform((value) =>
-        value
-          .split(',')
-          .map((part) => part.trim())
-          .filter(Boolean),
-      )
-      .pipe(
-        z.array(
-          z.string().regex(/^[a-z][a-z0-9-]*:(\*|[^\s,*]+)$/i, 'expected provider:model or provider:*'),
-        ),
+    commaList
+      .pipe(z.array(z.string().regex(/^[a-z][a-z0-9-]*:(\*|[^\s,*]+)$/i, 'expected provider:model or provider:*')))
+      .optional(),
+  ),
       )
       .optional(),
   ),
