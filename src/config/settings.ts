@@ -173,9 +173,10 @@ export const settingsSchema = z.object({
    */
   PARLEY_TENANT_MODELS: optionalString.pipe(
     commaList
-      .pipe(z.array(z.string().regex(/^[a-z][a-z0-9-]*:(\*|[^\s,*]+)$/i, 'expected provider:model or provider:*')))
-      .optional(),
-  ),
+      .pipe(
+        z.array(
+          z.string().regex(/^[a-z][a-z0-9-]*:(\*|[^\s,*]+)$/i, 'expected provider:model or provider:*'),
+        ),
       )
       .optional(),
   ),
