@@ -1,39 +1,66 @@
 // The output guard stage of generation: every raw piece of the answer passes the bot's output
 // guards before it becomes a `token` anyone sees; what the guards changed is reported as they go.
+// A plain synchronous step per event (no async generator of its own), so the stage costs the
+// turn no extra promise per token.
 import type { OutputFilter } from '../guard/index.js';
 import type { GenerationEvent, RawGenerationEvent } from './generation-events.js';
 
+/** The stage over one answer: `start`, then `pass` for each event, then `end`. */
+export class AnswerGuard {
+  // The guard's counts are reported when they change (and once at the start), not per token.
+  private reported = '';
+
+  constructor(private readonly guard: OutputFilter) {}
+
+  /** A leak was cut off: the generation must stop (returning ends the model call). */
+  get cutOff(): boolean {
+    return this.guard.cutOff;
+  }
+
+  start(): GenerationEvent[] {
+    return [this.counts()!];
+  }
+
+  /** What `event` becomes: raw tokens through the filter, every other event as it is. */
+  pass(event: RawGenerationEvent): GenerationEvent[] {
+    if (event.type !== 'raw-token') return [event];
+    const safe = this.guard.push(event.text);
+    const counts = this.counts();
+    const out: GenerationEvent[] = counts ? [counts] : [];
+    if (safe) out.push({ type: 'token', text: safe, at: performance.now() });
+    return out;
+  }
+
+  /** What the guard held back, once the answer is over. */
+  end(): GenerationEvent[] {
+    const rest = this.guard.end();
+    const counts = this.counts();
+    const out: GenerationEvent[] = counts ? [counts] : [];
+    if (rest) out.push({ type: 'token', text: rest, at: performance.now() });
+    return out;
+  }
+
+  private counts(): GenerationEvent | undefined {
+    const now = `${this.guard.cutOff}${JSON.stringify(this.guard.counts)}`;
+    if (now === this.reported) return undefined;
+    this.reported = now;
+    return { type: 'output-guard', counts: { ...this.guard.counts }, cutOff: this.guard.cutOff };
+  }
+}
+
 /**
- * `events` with their raw tokens through `guard`. A leak cut off stops the generation (returning
- * ends the model call); what the guard held back is sent once the answer is over.
+ * `events` with their raw tokens through `guard`, as a stream. A leak cut off stops the
+ * generation; what the guard held back is sent once the answer is over.
  */
 export async function* guardAnswer(
   events: AsyncIterable<RawGenerationEvent>,
   guard: OutputFilter,
 ): AsyncGenerator<GenerationEvent> {
-  // The guard's counts are reported when they change (and once at the start), not per token: a
-  // turn's events stay two hops per piece of the answer.
-  let reported = '';
-  const changed = (): GenerationEvent | undefined => {
-    const now = `${guard.cutOff}${JSON.stringify(guard.counts)}`;
-    if (now === reported) return undefined;
-    reported = now;
-    return { type: 'output-guard', counts: { ...guard.counts }, cutOff: guard.cutOff };
-  };
-  yield changed()!;
+  const stage = new AnswerGuard(guard);
+  yield* stage.start();
   for await (const event of events) {
-    if (event.type !== 'raw-token') {
-      yield event;
-      continue;
-    }
-    const safe = guard.push(event.text);
-    const counts = changed();
-    if (counts) yield counts;
-    if (safe) yield { type: 'token', text: safe, at: performance.now() };
-    if (guard.cutOff) break;
+    yield* stage.pass(event);
+    if (stage.cutOff) break;
   }
-  const rest = guard.end();
-  const counts = changed();
-  if (counts) yield counts;
-  if (rest) yield { type: 'token', text: rest, at: performance.now() };
+  yield* stage.end();
 }

@@ -6,7 +6,7 @@ import type { Attempt, TokenUsage } from '../models/index.js';
 import type { BotProfile } from './bots/bots.js';
 import { type AnswerEvidence, abandonedAnswer, answerEvidence, generateAnswer } from './generate-answer.js';
 import type { GenerationEvent } from './generation-events.js';
-import { guardAnswer } from './guard-answer.js';
+import { AnswerGuard } from './guard-answer.js';
 import { type PersistDeps, persistTurn } from './persist-turn.js';
 import type { TurnPlan } from './turn-plan.js';
 import {
@@ -62,7 +62,17 @@ export class Turn {
   async *tokens(signal?: AbortSignal, exclude: readonly string[] = []): AsyncGenerator<string> {
     // Everything the user sees passes the output guards.
     const guard = outputFilter(this.plan.guards, this.bot.guard, { systemPrompt: this.bot.prompt.text });
-    for await (const event of guardAnswer(generateAnswer(this.plan, this.evidence, signal, exclude), guard)) {
+    const stage = new AnswerGuard(guard);
+    for (const event of stage.start()) this.fold(event);
+    for await (const raw of generateAnswer(this.plan, this.evidence, signal, exclude)) {
+      for (const event of stage.pass(raw)) {
+        this.fold(event);
+        if (event.type === 'token') yield event.text;
+      }
+      // A leak cut off: returning ends the model call.
+      if (stage.cutOff) break;
+    }
+    for (const event of stage.end()) {
       this.fold(event);
       if (event.type === 'token') yield event.text;
     }
