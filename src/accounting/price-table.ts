@@ -72,12 +72,20 @@ const REFERENCE_TURN: TokenCounts = { inputTokens: 3000, cachedInputTokens: 0, o
 
 export class PriceTable {
   private readonly prices: Map<string, ModelPrice>;
+  /** The highest price of each kind in the table (what an unpriced turn is charged at). */
+  private readonly ceiling: ModelPrice;
 
   constructor(overrides: Readonly<Record<string, PriceSetting>> = {}) {
     this.prices = new Map(Object.entries(DEFAULT_PRICES));
     for (const [ref, price] of Object.entries(overrides)) {
       this.prices.set(ref, p(price.input, price.cached_input ?? price.input, price.output));
     }
+    const all = [...this.prices.values()];
+    this.ceiling = {
+      input: Math.max(0, ...all.map((price) => price.input)),
+      cachedInput: Math.max(0, ...all.map((price) => price.cachedInput)),
+      output: Math.max(0, ...all.map((price) => price.output)),
+    };
   }
 
   /** The price of a model reference, trying it without a date or `-latest` suffix too. */
@@ -110,15 +118,7 @@ export class PriceTable {
    * model cannot escape one.
    */
   ceilingCost(tokens: TokenCounts): number {
-    let input = 0;
-    let cachedInput = 0;
-    let output = 0;
-    for (const price of this.prices.values()) {
-      input = Math.max(input, price.input);
-      cachedInput = Math.max(cachedInput, price.cachedInput);
-      output = Math.max(output, price.output);
-    }
-    return this.costAt({ input, cachedInput, output }, tokens);
+    return this.costAt(this.ceiling, tokens);
   }
 
   /** The priced model of `refs` that costs least for a typical turn (undefined when none is priced). */
