@@ -1,3 +1,3 @@
 export { ConfigError, loadConfig } from './load-config.js';
-export { modelPriceSchema, type Settings, settingsSchema } from './settings.js';
+export { type Settings, settingsSchema } from './settings.js';
 export * from './slices.js';

@@ -47,20 +47,3 @@ export class AnswerGuard {
     return { type: 'output-guard', counts: { ...this.guard.counts }, cutOff: this.guard.cutOff };
   }
 }
-
-/**
- * `events` with their raw tokens through `guard`, as a stream. A leak cut off stops the
- * generation; what the guard held back is sent once the answer is over.
- */
-export async function* guardAnswer(
-  events: AsyncIterable<RawGenerationEvent>,
-  guard: OutputFilter,
-): AsyncGenerator<GenerationEvent> {
-  const stage = new AnswerGuard(guard);
-  yield* stage.start();
-  for await (const event of events) {
-    yield* stage.pass(event);
-    if (stage.cutOff) break;
-  }
-  yield* stage.end();
-}
