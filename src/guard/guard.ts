@@ -37,7 +37,7 @@ export interface OutputFilter {
   end(): string;
   /** The answer must stop here (e.g. the system prompt was being recited). */
   readonly cutOff: boolean;
-  /** What the filter changed, by kind, for the trace and metrics. */
+  /** What the filter changed, by kind, for the trace and metrics; counts only grow. */
   readonly counts: Readonly<Record<string, number | undefined>>;
 }
 

@@ -8,7 +8,8 @@ import type { GenerationEvent, RawGenerationEvent } from './generation-events.js
 /** The stage over one answer: `start`, then `pass` for each event, then `end`. */
 export class AnswerGuard {
   // The guard's counts are reported when they change (and once at the start), not per token.
-  private reported = '';
+  // Counts only grow and a cut-off is for good, so their sum and the cut-off tell a change.
+  private reported = -1;
 
   constructor(private readonly guard: OutputFilter) {}
 
@@ -41,7 +42,8 @@ export class AnswerGuard {
   }
 
   private counts(): GenerationEvent | undefined {
-    const now = `${this.guard.cutOff}${JSON.stringify(this.guard.counts)}`;
+    let now = this.guard.cutOff ? 1 : 0;
+    for (const count of Object.values(this.guard.counts)) now += 2 * (count ?? 0);
     if (now === this.reported) return undefined;
     this.reported = now;
     return { type: 'output-guard', counts: { ...this.guard.counts }, cutOff: this.guard.cutOff };

@@ -42,7 +42,7 @@ export interface PreparedTurn extends RecordedTurn {
   readonly turnId: string;
   readonly bot: { readonly id: string };
   /** The answer's pieces, through the output guard; throws when the answer breaks off. */
-  tokens(signal?: AbortSignal): AsyncGenerator<string>;
+  tokens(signal?: AbortSignal): AsyncIterableIterator<string>;
   /** The whole answer (a model that breaks off replaced by the next). */
   generateWhole(): Promise<void>;
   /** The model (or how the turn was answered without one) and its tokens, for pricing. */
@@ -151,7 +151,7 @@ export class RunningTurn {
     const close = () => {
       if (ended) return;
       ended = true;
-      void tokens.return(undefined).catch(() => {});
+      void tokens.return?.(undefined)?.catch(() => {});
       this.settle(false);
     };
     const step = (result: IteratorResult<string>): IteratorResult<TurnEvent> => {
@@ -164,7 +164,7 @@ export class RunningTurn {
     const failed = (error: unknown): IteratorResult<TurnEvent> => {
       this.settle(false);
       ended = true;
-      void tokens.return(undefined).catch(() => {});
+      void tokens.return?.(undefined)?.catch(() => {});
       return { value: { type: 'error', error, aborted: signal?.aborted ?? false }, done: false };
     };
     const iterator: AsyncIterableIterator<TurnEvent> = {

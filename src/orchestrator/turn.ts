@@ -5,6 +5,7 @@ import { outputFilter } from '../guard/index.js';
 import type { Attempt, TokenUsage } from '../models/index.js';
 import type { BotProfile } from './bots/bots.js';
 import { type AnswerEvidence, abandonedAnswer, answerEvidence, generateAnswer } from './generate-answer.js';
+import { flatMapIterator } from './flat-map-iterator.js';
 import type { GenerationEvent } from './generation-events.js';
 import { AnswerGuard } from './guard-answer.js';
 import { type PersistDeps, persistTurn } from './persist-turn.js';
@@ -20,6 +21,8 @@ import {
 import { turnTrace } from './turn-trace.js';
 import type { AnswerMode, TurnResult, TurnTrace } from './turn-types.js';
 
+const NO_PIECES: string[] = [];
+
 /** What a turn needs of the process to trace and store itself. */
 export interface TurnDeps extends PersistDeps {
   retriever: { readonly name: string };
@@ -30,6 +33,9 @@ export class Turn {
   private readonly evidence: AnswerEvidence;
   /** What the answer is so far: changed only by folding generation's events into it. */
   private state: AnswerRecord;
+  /** Answer pieces not yet folded into `state` (see `foldToken`). */
+  private pieces: string[] = [];
+  private lastPieceAt = 0;
   /** The trace, once `finish()` has made it. */
   private finishedTrace: TurnTrace | undefined;
 
@@ -59,27 +65,59 @@ export class Turn {
    * degraded. A model stream that breaks after tokens were sent throws (the caller ends the
    * stream with an error); so does `signal` aborting, which cancels the provider call.
    */
-  async *tokens(signal?: AbortSignal, exclude: readonly string[] = []): AsyncGenerator<string> {
+  tokens(signal?: AbortSignal, exclude: readonly string[] = []): AsyncIterableIterator<string> {
     // Everything the user sees passes the output guards.
     const guard = outputFilter(this.plan.guards, this.bot.guard, { systemPrompt: this.bot.prompt.text });
     const stage = new AnswerGuard(guard);
-    for (const event of stage.start()) this.fold(event);
-    for await (const raw of generateAnswer(this.plan, this.evidence, signal, exclude)) {
-      for (const event of stage.pass(raw)) {
+    this.foldAll(stage.start());
+    return flatMapIterator(generateAnswer(this.plan, this.evidence, signal, exclude), {
+      each: (raw) => this.foldAll(stage.pass(raw)),
+      // A leak cut off: the model call ends.
+      stop: () => stage.cutOff,
+      end: () => this.foldAll(stage.end()),
+    });
+  }
+
+  /** Folds `events` into the record; returns the answer's pieces among them. */
+  private foldAll(events: GenerationEvent[]): string[] {
+    let pieces: string[] | undefined;
+    for (const event of events) {
+      if (event.type === 'token') {
+        this.foldToken(event.text, event.at);
+        (pieces ??= []).push(event.text);
+      } else {
         this.fold(event);
-        if (event.type === 'token') yield event.text;
       }
-      // A leak cut off: returning ends the model call.
-      if (stage.cutOff) break;
     }
-    for (const event of stage.end()) {
-      this.fold(event);
-      if (event.type === 'token') yield event.text;
-    }
+    return pieces ?? NO_PIECES;
+  }
+
+  /**
+   * A piece of the answer. Folding copies the record, so pieces after the first wait in `pieces`
+   * and are folded as one token before the next other event, or when the record is read.
+   */
+  private foldToken(text: string, at: number): void {
+    if (this.state.firstTokenMs === undefined) this.fold({ type: 'token', text, at });
+    else this.pieces.push(text);
+    this.lastPieceAt = at;
   }
 
   private fold(event: GenerationEvent): void {
+    this.flushPieces();
     this.state = record(this.state, event);
+  }
+
+  /** The record with every piece of the answer folded in. */
+  private get current(): AnswerRecord {
+    this.flushPieces();
+    return this.state;
+  }
+
+  private flushPieces(): void {
+    if (this.pieces.length === 0) return;
+    const text = this.pieces.join('');
+    this.pieces = [];
+    this.state = record(this.state, { type: 'token', text, at: this.lastPieceAt });
   }
 
   /** The turn's trace, once `finish()` has made it. */
@@ -100,7 +138,7 @@ export class Turn {
     firstTokenMs: number | undefined;
     tokens: TokenUsage;
   } {
-    const { mode, model, attempts, firstTokenMs, usage } = this.state;
+    const { mode, model, attempts, firstTokenMs, usage } = this.current;
     return { mode, model, attempts, firstTokenMs, tokens: usage };
   }
 
@@ -119,7 +157,7 @@ export class Turn {
         }
         return;
       } catch (error) {
-        const model = this.state.model;
+        const model = this.current.model;
         if (model && !broken.includes(model)) {
           broken.push(model);
           this.fold({ type: 'restart', model, error: (error as Error).message });
@@ -133,7 +171,7 @@ export class Turn {
 
   /** What the accounting prices: the model that answered (or how the turn was answered without one) and its tokens. */
   get accounting(): { model: string; generated: boolean; tokens: TokenUsage } {
-    return answerAccounting(this.state);
+    return answerAccounting(this.current);
   }
 
   /**
@@ -141,9 +179,9 @@ export class Turn {
    * `costUsd` is what the accounting priced the turn at (the gateway, once per turn).
    */
   finish(outcome: TurnOutcome): TurnResult {
-    const result = turnResult(this.plan, this.state, outcome);
+    const result = turnResult(this.plan, this.current, outcome);
     if (this.finishedTrace) return result;
-    const trace = turnTrace(this.plan, this.state, outcome, {
+    const trace = turnTrace(this.plan, this.current, outcome, {
       retriever: this.deps.retriever.name,
       relevance: this.evidence.relevance,
       finishedAt: performance.now(),

@@ -11,9 +11,13 @@ export interface SseMessage {
 export interface SseStream {
   /** Fires when the client disconnects. */
   signal: AbortSignal;
-  send(event: string, data: unknown): Promise<void>;
+  /**
+   * Writes a message. Returns a promise to wait on when the socket is full (backpressure), and
+   * nothing when it took the message: the caller goes on without a promise tick per token.
+   */
+  send(event: string, data: unknown): Promise<void> | undefined;
   /** A data-only message (no event name), as OpenAI's streams use; a string is sent as is. */
-  sendData(data: unknown): Promise<void>;
+  sendData(data: unknown): Promise<void> | undefined;
   /** Ends the stream; `last` messages go out with the end in one write. Later calls do nothing. */
   end(last?: SseMessage[]): void;
 }
@@ -56,31 +60,26 @@ export function openSse(
     message.event === undefined
       ? `data: ${typeof message.data === 'string' ? message.data : JSON.stringify(message.data)}\n\n`
       : `id: ${nextId++}\nevent: ${message.event}\ndata: ${JSON.stringify(message.data)}\n\n`;
-  const write = async (frame: string) => {
-    if (res.writableEnded || controller.signal.aborted) return;
+  const write = (frame: string): Promise<void> | undefined => {
+    if (res.writableEnded || controller.signal.aborted) return undefined;
     written = true;
+    if (res.write(frame)) return undefined;
     // Backpressure: wait for the socket to drain before producing more.
-    if (!res.write(frame)) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          res.off('drain', done);
-          res.off('close', done);
-          resolve();
-        };
-        res.on('drain', done);
-        res.on('close', done);
-      });
-    }
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        res.off('drain', done);
+        res.off('close', done);
+        resolve();
+      };
+      res.on('drain', done);
+      res.on('close', done);
+    });
   };
 
   return {
     signal: controller.signal,
-    async send(event, data) {
-      await write(frame({ event, data }));
-    },
-    async sendData(data) {
-      await write(frame({ data }));
-    },
+    send: (event, data) => write(frame({ event, data })),
+    sendData: (data) => write(frame({ data })),
     end(last = []) {
       if (ended) return;
       ended = true;

@@ -82,7 +82,9 @@ export const chatRoutes: FastifyPluginAsync<ChatRoutesOptions> = async (
               bot: event.bot,
             });
           } else if (event.type === 'token') {
-            await sse.send('token', { text: event.text });
+            // Backpressure only: a message the socket took costs no promise tick.
+            const full = sse.send('token', { text: event.text });
+            if (full) await full;
           } else if (event.type === 'done') {
             const { result } = event;
             sse.end([

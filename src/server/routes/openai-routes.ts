@@ -133,7 +133,9 @@ export const openAiRoutes: FastifyPluginAsync<OpenAiRoutesOptions> = async (
           if (event.type === 'meta') {
             await sse.sendData(chunk({ role: 'assistant', content: '' }, null));
           } else if (event.type === 'token') {
-            await sse.sendData(chunk({ content: event.text }, null));
+            // Backpressure only: a message the socket took costs no promise tick.
+            const full = sse.sendData(chunk({ content: event.text }, null));
+            if (full) await full;
           } else if (event.type === 'done') {
             const { result } = event;
             sse.end([
