@@ -4,8 +4,8 @@
 import { outputFilter } from '../guard/index.js';
 import type { Attempt, TokenUsage } from '../models/index.js';
 import type { BotProfile } from './bots/bots.js';
-import { type AnswerEvidence, abandonedAnswer, answerEvidence, generateAnswer } from './generate-answer.js';
 import { flatMapIterator } from './flat-map-iterator.js';
+import { type AnswerEvidence, abandonedAnswer, answerEvidence, generateAnswer } from './generate-answer.js';
 import type { GenerationEvent } from './generation-events.js';
 import { AnswerGuard } from './guard-answer.js';
 import { type PersistDeps, persistTurn } from './persist-turn.js';
@@ -84,7 +84,8 @@ export class Turn {
     for (const event of events) {
       if (event.type === 'token') {
         this.foldToken(event.text, event.at);
-        (pieces ??= []).push(event.text);
+        if (pieces) pieces.push(event.text);
+        else pieces = [event.text];
       } else {
         this.fold(event);
       }
