@@ -74,6 +74,8 @@ export class ParleyProcess implements ParleyTarget {
       OPENAI_API_KEY: 'test',
       PARLEY_LOG_LEVEL: 'warn',
       PARLEY_HOST: '127.0.0.1',
+      // The benchmarks measure answering: a question asked again would skip the model entirely.
+      PARLEY_ANSWER_CACHE_SECONDS: '0',
     };
     // The embedded database, keyword retrieval and the defaults: nothing from the caller's setup.
     for (const name of ['DATABASE_URL', 'PARLEY_CONFIG', 'PARLEY_EMBEDDINGS', 'REDIS_URL']) delete env[name];

@@ -20,6 +20,8 @@ export interface TurnFacts {
   /** Whether a model answered (only then are there tokens to price). */
   generated: boolean;
   tokens: TokenCounts;
+  /** For a turn answered from the answer cache: what that answer cost when first given. */
+  savedUsd?: number;
 }
 
 /** What a turn may do, decided before it starts. */

@@ -17,6 +17,8 @@ export interface UsageRecord {
   costUsd: number;
   /** false when the model has no price (its cost is counted as 0). */
   priced: boolean;
+  /** What the answer cost when first given, for a turn answered from the answer cache. */
+  savedUsd: number;
 }
 
 export type UsageGrouping = 'day' | 'model' | 'bot' | 'key';
@@ -30,6 +32,10 @@ export interface UsageFigures {
   cost_usd: number;
   /** Turns answered by a model without a price (counted at 0). */
   unpriced_turns: number;
+  /** Turns answered from the answer cache. */
+  answer_cache_hits: number;
+  /** What those answers cost when first given: what the cache saved. */
+  saved_usd: number;
 }
 
 export interface UsageGroup extends UsageFigures {
@@ -51,15 +57,17 @@ export async function insertUsage(db: QueryRunner, records: readonly UsageRecord
     output_tokens: record.outputTokens,
     cost_usd: record.costUsd,
     priced: record.priced,
+    saved_usd: record.savedUsd,
   }));
   await db.query(
     `insert into usage (tenant_id, key_id, bot_id, conversation_id, turn_id, model, input_tokens,
-       cached_input_tokens, output_tokens, cost_usd, priced)
+       cached_input_tokens, output_tokens, cost_usd, priced, saved_usd)
      select tenant_id, key_id, bot_id, conversation_id, turn_id, model, input_tokens,
-            cached_input_tokens, output_tokens, cost_usd, priced
+            cached_input_tokens, output_tokens, cost_usd, priced, saved_usd
        from jsonb_to_recordset($1::jsonb) as t(tenant_id text, key_id text, bot_id text,
             conversation_id text, turn_id text, model text, input_tokens integer,
-            cached_input_tokens integer, output_tokens integer, cost_usd numeric, priced boolean)
+            cached_input_tokens integer, output_tokens integer, cost_usd numeric, priced boolean,
+            saved_usd numeric)
      on conflict (turn_id) do nothing`,
     [JSON.stringify(rows)],
   );
@@ -86,7 +94,9 @@ export async function summarizeUsage(
             coalesce(sum(output_tokens), 0)::float8 as output_tokens,
             coalesce(sum(input_tokens + output_tokens), 0)::float8 as total_tokens,
             coalesce(sum(cost_usd), 0)::float8 as cost_usd,
-            (count(*) filter (where not priced))::int as unpriced_turns
+            (count(*) filter (where not priced))::int as unpriced_turns,
+            (count(*) filter (where model = 'cache'))::int as answer_cache_hits,
+            coalesce(sum(saved_usd), 0)::float8 as saved_usd
        from usage
       where tenant_id = $1 and created_at >= $2 and created_at < $3
       group by 1
@@ -105,6 +115,8 @@ export function totalOf(groups: readonly UsageFigures[]): UsageFigures {
     total_tokens: 0,
     cost_usd: 0,
     unpriced_turns: 0,
+    answer_cache_hits: 0,
+    saved_usd: 0,
   };
   for (const group of groups) {
     for (const field of Object.keys(total) as (keyof UsageFigures)[]) total[field] += group[field];

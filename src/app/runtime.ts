@@ -23,6 +23,7 @@ import {
 } from '../knowledge/index.js';
 import { createEmbedder, ModelCatalog } from '../models/index.js';
 import {
+  AnswerCache,
   type BotDefaults,
   Bots,
   ChatService,
@@ -168,6 +169,7 @@ async function openRuntime(
     min_relevance: config.bots.minRelevance,
     top_k: config.retrieval.topK,
     context_tokens: config.bots.contextTokens,
+    answer_cache: config.bots.answerCache.ttlMs > 0,
   };
   // The configured models are created now, so a misconfigured provider stops start-up.
   if (models.chain.length > 0) {
@@ -192,6 +194,10 @@ async function openRuntime(
     tasks,
     bots,
     conversationCacheEntries: config.bots.conversationCacheEntries,
+    answers: new AnswerCache({
+      ...config.bots.answerCache,
+      generationOf: (tenantId) => retriever.generation(tenantId),
+    }),
     guards: new GuardSet(
       moderation.model
         ? {

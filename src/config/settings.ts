@@ -110,6 +110,13 @@ export const settingsSchema = z.object({
   /** Seconds a retrieval result is reused for the same question (0: no cache). */
   PARLEY_RETRIEVAL_CACHE_SECONDS: intFrom(0, 86_400).default(60),
   /**
+   * Seconds an answer is reused for the same question to the same bot over the same knowledge
+   * (0: no answer cache). Bots can opt out (`answer_cache: false`).
+   */
+  PARLEY_ANSWER_CACHE_SECONDS: intFrom(0, 30 * 86_400).default(3_600),
+  /** Answers the answer cache keeps, over all tenants (least recently used go first). */
+  PARLEY_ANSWER_CACHE_ENTRIES: intFrom(1, 1_000_000).default(10_000),
+  /**
    * Chunks a server keeps in memory for keyword search, over all tenants (0: the database answers
    * every keyword search). A tenant that does not fit is searched in the database.
    */

@@ -97,6 +97,8 @@ export interface BotDefaultsConfig {
   escalation: { queryTokens: number; conversationMessages: number; belowCoverage: number };
   /** Conversations whose memory is kept between turns. */
   conversationCacheEntries: number;
+  /** Answers reused for a question asked again (ttlMs 0: none). */
+  answerCache: { ttlMs: number; maxEntries: number };
 }
 
 export interface ModerationConfig {
@@ -233,6 +235,7 @@ export function sliceSettings(settings: Settings, dataDir: string, configFile: s
         belowCoverage: s.PARLEY_ESCALATE_BELOW_COVERAGE,
       },
       conversationCacheEntries: s.PARLEY_CONVERSATION_CACHE_ENTRIES,
+      answerCache: { ttlMs: s.PARLEY_ANSWER_CACHE_SECONDS * 1000, maxEntries: s.PARLEY_ANSWER_CACHE_ENTRIES },
     },
     moderation: {
       model: s.PARLEY_GUARD_MODEL,

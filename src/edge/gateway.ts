@@ -135,6 +135,7 @@ export class Gateway implements TurnAccounting {
         outputTokens: tokens.outputTokens,
         costUsd,
         priced,
+        savedUsd: turn.savedUsd ?? 0,
       });
     });
     return { costUsd };

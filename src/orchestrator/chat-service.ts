@@ -7,6 +7,7 @@ import { type GuardSet, inspectWith } from '../guard/index.js';
 import type { BackgroundRunner } from '../jobs/index.js';
 import { type Retriever, type SearchResult, searchResult } from '../knowledge/index.js';
 import { type Database, GroupWriter } from '../storage/index.js';
+import type { AnswerCache } from './answer-cache.js';
 import type { Bots } from './bots/bots.js';
 import { guardHistory } from './client-history.js';
 import { ConversationCache } from './conversation-cache.js';
@@ -52,6 +53,8 @@ export interface ChatServiceDeps {
   guards: GuardSet;
   /** Conversations whose memory this process keeps between turns (ConversationCache). */
   conversationCacheEntries?: number;
+  /** Answers given before, for a question asked again (none: every turn is answered afresh). */
+  answers?: AnswerCache;
 }
 
 export class ChatService {
@@ -115,14 +118,24 @@ export class ChatService {
     request = { ...request, message: input.text };
     const conversationId = request.conversationId ?? randomUUID();
     const version = this.deps.conversations.version(conversationId);
+    // A message that stands on its own (no conversation before it) may have been answered before.
+    const cached =
+      !blocked && bot.answerCache && !request.conversationId && !request.history
+        ? this.deps.answers?.lookup({
+            tenantId: request.tenantId,
+            botFingerprint: bot.fingerprint,
+            message: request.message,
+          })
+        : undefined;
     // Retrieval's own time (the parallel conversation read is not in it): the retrieval metric.
     let searchMs: number | undefined;
-    const searching: Promise<SearchResult> = blocked
-      ? Promise.resolve(searchResult([]))
-      : retriever.search(request.message, { tenantId: request.tenantId, topK: bot.topK }).then((found) => {
-          searchMs = performance.now() - guarded;
-          return found;
-        });
+    const searching: Promise<SearchResult> =
+      blocked || cached?.hit
+        ? Promise.resolve(searchResult([]))
+        : retriever.search(request.message, { tenantId: request.tenantId, topK: bot.topK }).then((found) => {
+            searchMs = performance.now() - guarded;
+            return found;
+          });
     // A new conversation's row is written with its first turn, after the response; until then
     // it is known in memory, so that a follow-up can name it at once.
     const [conversation, search] = await Promise.all([
@@ -163,6 +176,7 @@ export class ChatService {
       search,
       memory,
       start: { memory: conversation.memory, version },
+      ...(cached ? { answerCache: cached } : {}),
       timings,
       receivedAt,
       startedAt: started,

@@ -51,6 +51,14 @@ export async function* generateAnswer(
     yield* say(plan.input.refusal ?? NOTHING_FOUND);
     return;
   }
+  const cached = plan.answerCache?.hit;
+  if (cached) {
+    // Asked before, of the same bot over the same knowledge: the answer it got, with no model call.
+    yield { type: 'mode', mode: 'cached' };
+    yield { type: 'citations', citations: [...cached.citations] };
+    for (const piece of words(cached.answer)) yield { type: 'raw-token', text: piece };
+    return;
+  }
   if (evidence.passages.length === 0 || evidence.relevance < bot.minRelevance) {
     // Nothing relevant enough: say so, and spend no model call on a guess.
     yield { type: 'mode', mode: 'not_found' };

@@ -2,6 +2,7 @@
 // turn pipeline it drives: bots, preparation, prompts and context budgeting, the extractive
 // answerer, conversation memory and storage.
 
+export { AnswerCache, type AnswerCacheOptions, type CachedAnswer } from './answer-cache.js';
 export {
   BOT_ID,
   type BotDefaults,

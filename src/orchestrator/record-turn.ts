@@ -62,6 +62,10 @@ function recordTurnMetrics(metrics: Metrics, turn: RecordedTurn, startedAt: numb
       metrics.retrievalDuration.observe({ retriever: trace.retriever }, retrievalMs / 1000);
     }
     if (trace.retrieval_cache) metrics.retrievalCache.inc({ result: trace.retrieval_cache });
+    if (trace.answer_cache) {
+      metrics.answerCache.inc({ result: trace.answer_cache.hit ? 'hit' : 'miss' });
+      if (trace.answer_cache.hit) metrics.answerCacheSaved.inc(trace.answer_cache.saved_usd);
+    }
     const relevant = trace.retrieved.length > 0 && trace.relevance.coverage >= trace.relevance.threshold;
     metrics.retrievalRelevance.inc({ outcome: relevant ? 'hit' : 'miss' });
     for (const decision of trace.guard.input.decisions) {

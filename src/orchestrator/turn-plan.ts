@@ -3,6 +3,7 @@
 // reads it, never changes it.
 import type { Guard, InputInspection } from '../guard/index.js';
 import type { SearchResult } from '../knowledge/index.js';
+import type { AnswerLookup } from './answer-cache.js';
 import type { BotProfile } from './bots/bots.js';
 import type { CachedStart } from './conversation-cache.js';
 import type { ConversationMemory } from './conversation-memory.js';
@@ -23,6 +24,8 @@ export interface TurnPlan {
   readonly memory: ConversationMemory;
   /** The conversation's stored memory when the turn began (what its messages follow). */
   readonly start: CachedStart;
+  /** The answer cache's verdict, for a message it may answer: a hit is the answer; a miss keeps this turn's. */
+  readonly answerCache?: AnswerLookup;
   /** Milliseconds per preparation stage (bot, guard, retrieval, prepare). */
   readonly timings: Readonly<Record<string, number | undefined>>;
   readonly receivedAt: Date;

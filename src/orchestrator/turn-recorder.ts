@@ -109,17 +109,26 @@ export function record(state: AnswerRecord, event: GenerationEvent): AnswerRecor
   }
 }
 
+/** What a turn answered without a model is accounted as, by mode (others: `extractive`). */
+const ACCOUNTED_AS: Partial<Record<AnswerMode, string>> = { not_found: 'none', cached: 'cache' };
+
 /** What the accounting prices: the model that answered (or how the turn was answered without one) and its tokens. */
-export function answerAccounting(state: AnswerRecord): {
+export function answerAccounting(
+  state: AnswerRecord,
+  plan?: Pick<TurnPlan, 'answerCache'>,
+): {
   model: string;
   generated: boolean;
   tokens: TokenUsage;
+  savedUsd?: number;
 } {
   const generated = state.mode === 'generated' && state.model !== undefined;
+  const cached = state.mode === 'cached' ? plan?.answerCache?.hit : undefined;
   return {
-    model: generated ? state.model! : state.mode === 'not_found' ? 'none' : 'extractive',
+    model: generated ? state.model! : (ACCOUNTED_AS[state.mode] ?? 'extractive'),
     generated,
     tokens: state.usage,
+    ...(cached ? { savedUsd: cached.costUsd } : {}),
   };
 }
 

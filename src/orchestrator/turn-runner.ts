@@ -50,6 +50,8 @@ export interface PreparedTurn extends RecordedTurn {
     model: string;
     generated: boolean;
     tokens: { inputTokens: number; outputTokens: number; cachedInputTokens?: number };
+    /** For a turn answered from the answer cache: what that answer cost when first given. */
+    savedUsd?: number;
   };
   /** Builds the result and the trace, and stores both in the background. */
   finish(outcome: { completed: boolean; costUsd: number }): TurnResult;
@@ -208,7 +210,7 @@ export class RunningTurn {
   private settle(completed: boolean): TurnResult {
     if (this.result) return this.result;
     try {
-      const { model, generated, tokens } = this.turn.accounting;
+      const { model, generated, tokens, savedUsd } = this.turn.accounting;
       const { costUsd } = this.deps.gateway.settleTurn(this.caller, {
         botId: this.bot,
         conversationId: this.conversationId,
@@ -220,6 +222,7 @@ export class RunningTurn {
           cachedInputTokens: tokens.cachedInputTokens ?? 0,
           outputTokens: tokens.outputTokens,
         },
+        ...(savedUsd ? { savedUsd } : {}),
       });
       this.result = this.turn.finish({ completed, costUsd });
       recordTurn(this.deps.metrics, this.turn, this.startedAt, this.traced);

@@ -34,6 +34,7 @@ export function turnTrace(
     retriever: facts.retriever,
     degraded: search.failures,
     retrieval_cache: search.cache ?? null,
+    answer_cache: answerCacheTrace(plan),
     keyword_index: search.keywordIndex ?? null,
     retrieved: search.chunks.map((chunk) => ({
       chunk_id: chunk.chunkId,
@@ -76,5 +77,18 @@ export function turnTrace(
     },
     started_at: new Date(performance.timeOrigin + plan.startedAt).toISOString(),
     ...request.traceExtras,
+  };
+}
+
+function answerCacheTrace(plan: Pick<TurnPlan, 'answerCache'>): TurnTrace['answer_cache'] {
+  const hit = plan.answerCache?.hit;
+  if (!plan.answerCache) return null;
+  if (!hit) return { hit: false };
+  return {
+    hit: true,
+    source_turn_id: hit.turnId,
+    source_mode: hit.mode,
+    source_model: hit.model ?? null,
+    saved_usd: hit.costUsd,
   };
 }

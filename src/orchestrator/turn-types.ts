@@ -31,6 +31,20 @@ export interface TurnTrace {
   retriever: string;
   degraded: { retriever: string; message: string }[];
   retrieval_cache: 'hit' | 'miss' | null;
+  /**
+   * The answer cache, for a message it may answer (null: not asked): on a hit, the turn that first
+   * gave the answer, how, and what that answer cost (what this one saved).
+   */
+  answer_cache:
+    | { hit: false }
+    | {
+        hit: true;
+        source_turn_id: string;
+        source_mode: string;
+        source_model: string | null;
+        saved_usd: number;
+      }
+    | null;
   /** Where keyword search was answered: the in-memory copy or the database (null: cache hit, or no search). */
   keyword_index: 'memory' | 'database' | null;
   retrieved: {
@@ -70,7 +84,7 @@ export interface Usage {
 }
 
 /** How the answer was made: by a model, extractively (no model configured), or extractively because no model answered. */
-export type AnswerMode = 'generated' | 'extractive' | 'degraded' | 'not_found' | 'refused';
+export type AnswerMode = 'generated' | 'extractive' | 'degraded' | 'not_found' | 'refused' | 'cached';
 
 /** What a finished turn returns to the client. */
 export interface TurnResult {

@@ -3,6 +3,7 @@
 // background. Driven by the turn runner.
 import { outputFilter } from '../guard/index.js';
 import type { Attempt, TokenUsage } from '../models/index.js';
+import type { AnswerCache } from './answer-cache.js';
 import type { BotProfile } from './bots/bots.js';
 import { flatMapIterator } from './flat-map-iterator.js';
 import { type AnswerEvidence, abandonedAnswer, answerEvidence, generateAnswer } from './generate-answer.js';
@@ -26,6 +27,8 @@ const NO_PIECES: string[] = [];
 /** What a turn needs of the process to trace and store itself. */
 export interface TurnDeps extends PersistDeps {
   retriever: { readonly name: string };
+  /** Where a whole, clean answer to a message that stands on its own is kept for the next asking. */
+  answers?: Pick<AnswerCache, 'store'>;
 }
 
 /** A turn whose retrieval is done; `tokens()` streams the answer, `finish()` records it. */
@@ -171,8 +174,8 @@ export class Turn {
   }
 
   /** What the accounting prices: the model that answered (or how the turn was answered without one) and its tokens. */
-  get accounting(): { model: string; generated: boolean; tokens: TokenUsage } {
-    return answerAccounting(this.current);
+  get accounting(): { model: string; generated: boolean; tokens: TokenUsage; savedUsd?: number } {
+    return answerAccounting(this.current, this.plan);
   }
 
   /**
@@ -188,7 +191,24 @@ export class Turn {
       finishedAt: performance.now(),
     });
     this.finishedTrace = trace;
+    this.keepAnswer(result, trace);
     persistTurn(this.deps, this.plan, result, trace);
     return result;
+  }
+
+  /** A miss of the answer cache answered whole and clean: the next asking gets this answer. */
+  private keepAnswer(result: TurnResult, trace: TurnTrace): void {
+    const lookup = this.plan.answerCache;
+    const { mode, outputGuard } = this.current;
+    if (!lookup || lookup.hit || !trace.completed || outputGuard?.cutOff) return;
+    if (mode !== 'generated' && mode !== 'extractive') return;
+    this.deps.answers?.store(lookup.key, {
+      answer: result.answer,
+      citations: result.citations,
+      mode,
+      model: result.model,
+      costUsd: result.usage.cost_usd,
+      turnId: result.turn_id,
+    });
   }
 }

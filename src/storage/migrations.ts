@@ -371,4 +371,13 @@ $do$;
 alter index chunks_tsv set (gin_pending_list_limit = 256);
 `,
   },
+  {
+    version: 12,
+    name: 'answer cache savings',
+    sql: `
+-- A turn answered from the answer cache costs nothing: what its answer cost when first given is
+-- what the cache saved (expand only: older servers write rows without it).
+alter table usage add column saved_usd numeric not null default 0;
+`,
+  },
 ];

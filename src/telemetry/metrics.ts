@@ -16,6 +16,8 @@ export interface Metrics {
   modelAttempts: Counter<'model' | 'outcome'>;
   stageDuration: Histogram<'stage'>;
   retrievalCache: Counter<'result'>;
+  answerCache: Counter<'result'>;
+  answerCacheSaved: Counter<string>;
   retrievalRelevance: Counter<'outcome'>;
   guardTriggers: Counter<'stage' | 'kind'>;
 
@@ -63,6 +65,17 @@ export function createMetrics(enabled = true): Metrics {
       name: 'parley_retrieval_cache_requests_total',
       help: 'Retrievals answered from the retrieval cache (hit) or the database (miss)',
       labelNames: ['result'],
+      registers: [registry],
+    }),
+    answerCache: new Counter({
+      name: 'parley_answer_cache_requests_total',
+      help: 'Messages the answer cache could answer: answered from it (hit) or answered afresh (miss)',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    answerCacheSaved: new Counter({
+      name: 'parley_answer_cache_saved_usd_total',
+      help: 'What the answers given from the answer cache cost when first given (USD): what the cache saved',
       registers: [registry],
     }),
     guardTriggers: new Counter({

@@ -41,6 +41,9 @@ export async function startTestServer(
   const config = loadConfig({
     PARLEY_DATA_DIR: dataDir,
     PARLEY_LOG_LEVEL: 'silent',
+    // Tests ask one question of stubs that behave differently each time (fallbacks, failures,
+    // limits): each asking is answered afresh unless a test turns the answer cache on.
+    PARLEY_ANSWER_CACHE_SECONDS: '0',
     ...(kind === 'postgres' ? { DATABASE_URL: inject('databaseUrl') } : {}),
     ...env,
   });

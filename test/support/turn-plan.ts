@@ -80,6 +80,8 @@ export function turnPlan(
       contextTokens: 4000,
       minRelevance: 0.2,
       guard: DEFAULT_GUARD_POLICY,
+      answerCache: true,
+      fingerprint: 'support-1',
     },
     guards: [],
     input: options.blocked

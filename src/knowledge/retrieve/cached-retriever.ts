@@ -3,7 +3,8 @@
 // regenerate) skips the database on the user's critical path. Entries are keyed by tenant,
 // knowledge bases, top-k and the normalised query; a change to a tenant's documents made through
 // this process drops that tenant's entries at once (a generation counter in the key), one made
-// elsewhere (another replica, a CLI ingest) within the entries' lifetime. Degraded results (a
+// elsewhere (another replica, a CLI ingest) once the keyword index's poll has seen it (its copy's
+// generation is in the key too), or within the entries' lifetime for a tenant it holds no copy of. Degraded results (a
 // retriever failed) are never cached.
 import { LRUCache } from 'lru-cache';
 import type { RetrievedChunk, Retriever, SearchOptions, SearchResult } from './types.js';
@@ -50,8 +51,16 @@ export class CachedRetriever implements Retriever {
     this.inner.invalidate?.(tenantId);
   }
 
+  /**
+   * Changes made through this process plus what the retrievers know of changes made elsewhere
+   * (each only grows, so their sum changes whenever either does).
+   */
+  generation(tenantId: string): number {
+    return (this.generations.get(tenantId) ?? 0) + (this.inner.generation?.(tenantId) ?? 0);
+  }
+
   private keyOf(query: string, options: SearchOptions): string {
-    const generation = this.generations.get(options.tenantId) ?? 0;
+    const generation = this.generation(options.tenantId);
     const kbs = options.knowledgeBaseIds ? [...options.knowledgeBaseIds].sort().join(',') : '*';
     return [options.tenantId, generation, kbs, options.topK, normalise(query)].join('\u0000');
   }

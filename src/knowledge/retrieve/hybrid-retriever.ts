@@ -45,4 +45,14 @@ export class HybridRetriever implements Retriever {
   invalidate(tenantId: string): void {
     for (const retriever of this.retrievers) retriever.invalidate?.(tenantId);
   }
+
+  /** The sum of the retrievers' generations (each only grows); undefined when none can tell. */
+  generation(tenantId: string): number | undefined {
+    let sum: number | undefined;
+    for (const retriever of this.retrievers) {
+      const generation = retriever.generation?.(tenantId);
+      if (generation !== undefined) sum = (sum ?? 0) + generation;
+    }
+    return sum;
+  }
 }

@@ -119,6 +119,16 @@ export class MemoryKeywordRetriever implements Retriever {
     this.sync(tenantId, copy);
   }
 
+  /**
+   * The search generation the tenant's copy reflects (the database's counter, bumped by every
+   * change to its chunks, whoever makes it; a change elsewhere shows within a poll); undefined
+   * when the tenant has no copy here.
+   */
+  generation(tenantId: string): number | undefined {
+    const copy = this.tenants.get(tenantId);
+    return copy && !copy.tooLarge && copy.generation >= 0 ? copy.generation : undefined;
+  }
+
   /** Loads or catches up the tenant's copy and waits for it; false when the database answers its searches. */
   async warm(tenantId: string): Promise<boolean> {
     this.load(tenantId);

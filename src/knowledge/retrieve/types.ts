@@ -46,6 +46,12 @@ export interface Retriever {
   search(query: string, options: SearchOptions): Promise<SearchResult>;
   /** The tenant's documents changed: anything this retriever holds of them no longer holds. */
   invalidate?(tenantId: string): void;
+  /**
+   * A number that grows whenever what this retriever answers from changes for the tenant (its
+   * documents, as far as this process knows); undefined when it cannot tell. Caches of what was
+   * found, or answered from it, key on it.
+   */
+  generation?(tenantId: string): number | undefined;
 }
 
 /** Whether retrieval is hybrid, and why not when it is not. */

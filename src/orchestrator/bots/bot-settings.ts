@@ -31,6 +31,8 @@ export const botSettingsSchema = z
     context_tokens: z.number().int().min(500).max(1_000_000).optional(),
     /** The guardrail policy (input and output guards), validated by the guard layer. */
     guard: z.record(z.string(), z.unknown()).optional(),
+    /** Whether a question asked again is answered from the answer cache (when the server keeps one). */
+    answer_cache: z.boolean().optional(),
   })
   .strict();
 
@@ -45,6 +47,7 @@ export interface BotDefaults {
   min_relevance: number;
   top_k: number;
   context_tokens: number;
+  answer_cache: boolean;
 }
 
 /** A bot's settings over the defaults: what a turn of this bot actually uses. */
@@ -57,6 +60,7 @@ export function effectiveSettings(defaults: BotDefaults, settings: BotSettings):
     min_relevance: settings.min_relevance ?? defaults.min_relevance,
     top_k: settings.top_k ?? defaults.top_k,
     context_tokens: settings.context_tokens ?? defaults.context_tokens,
+    answer_cache: settings.answer_cache ?? defaults.answer_cache,
   };
 }
 

@@ -5,6 +5,7 @@
 // the critical path does not read the bots table; a change made through this process applies at
 // once, one made through another replica within the cache's lifetime plus one turn.
 
+import { createHash } from 'node:crypto';
 import { isParleyError, notFound, ParleyError, validationError } from '../../errors/index.js';
 import { GuardPolicy } from '../../guard/index.js';
 import type { ModelCatalog, ModelChain } from '../../models/index.js';
@@ -35,6 +36,13 @@ export interface BotProfile {
   minRelevance: number;
   /** The bot's guardrail policy, defaults applied. */
   guard: GuardPolicy;
+  /** Whether a question asked again may be answered from the answer cache. */
+  answerCache: boolean;
+  /**
+   * Changes whenever anything that shapes the bot's answers does (its effective settings, the
+   * prompt's version among them): caches of its answers key on it.
+   */
+  fingerprint: string;
 }
 
 /** A bot as the API shows it: its own settings and what they amount to over the defaults. */
@@ -222,6 +230,10 @@ export class Bots {
       contextTokens: settings.context_tokens,
       minRelevance: settings.min_relevance,
       guard: GuardPolicy.parse(row.settings.guard ?? {}),
+      answerCache: settings.answer_cache,
+      fingerprint: createHash('sha256')
+        .update(JSON.stringify([row.id, settings, row.settings.guard ?? {}]))
+        .digest('base64url'),
     };
   }
 

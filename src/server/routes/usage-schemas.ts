@@ -50,6 +50,8 @@ const figures = {
   total_tokens: z.number(),
   cost_usd: z.number(),
   unpriced_turns: z.number().describe('Turns answered by a model without a price (counted at 0 USD)'),
+  answer_cache_hits: z.number().describe('Turns answered from the answer cache (no model call)'),
+  saved_usd: z.number().describe('What the answers given from the answer cache cost when first given'),
 };
 
 export const usageSummary = z.object({
