@@ -35,7 +35,7 @@ describe('IntentClassifier', () => {
     ['escalate this to a human', 'human'],
     ["I don't want to talk to a bot", 'human'],
     ['and how do I turn it off?', 'follow_up'],
-    ['what about the enterprise plan', 'follow_up'],
+    ['and what about security?', 'follow_up'],
     ['and for redis?', 'follow_up'],
     ['does that work for the widget too?', 'follow_up'],
   ])('classifies the held-out example "%s" as %s', (text, intent) => {
