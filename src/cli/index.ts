@@ -5,6 +5,7 @@ import { runCommand } from './command-context.js';
 import { evalCitationsCommand } from './eval-citations-command.js';
 import { evalRetrievalCommand } from './eval-command.js';
 import { evalGuardCommand, evalPiiCommand } from './eval-guard-command.js';
+import { evalIntentsCommand } from './eval-intents-command.js';
 import { ingestCommand } from './ingest-command.js';
 import { keysCreateCommand } from './keys-command.js';
 import { migrateCommand } from './migrate-command.js';
@@ -104,6 +105,18 @@ evaluate
   )
   .option('--pii', 'score PII detection on a Presidio-format span set instead')
   .action(runCommand(evalGuardCommand));
+evaluate
+  .command('intents')
+  .description('score the local intent classifier; print per-intent precision and recall, macro-F1, latency')
+  .requiredOption(
+    '--dataset <file>',
+    'CLINC150 data_full.json (scored on test + oos_test, mapped) or JSONL of {"text", "label"}',
+  )
+  .option(
+    '--split <name>',
+    'CLINC: train | val | test (default test); JSONL: held-out (default, the hash split) | all',
+  )
+  .action(runCommand(evalIntentsCommand));
 evaluate
   .command('pii')
   .description('score PII detection per entity type on a Presidio-format span set (JSON)')

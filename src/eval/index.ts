@@ -2,4 +2,5 @@
 // through the turn runner, and the guard's detectors on labelled sets.
 export * from './citations/evaluate-citations.js';
 export * from './guard/index.js';
+export * from './intent/index.js';
 export * from './retrieval/index.js';

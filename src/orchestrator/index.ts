@@ -27,6 +27,7 @@ export {
   NOTHING_FOUND,
 } from './extractive-answer.js';
 export { SYSTEM_PROMPT } from './grounded-prompt.js';
+export * from './intent/index.js';
 export {
   listPromptVersions,
   type PromptVersion,

@@ -1,0 +1,12 @@
+// Measuring the intent classifier: dataset readers and the scorer behind `parley eval intents`.
+
+export {
+  CLINC_SPLITS,
+  type ClincSplit,
+  isHeldOut,
+  type LabelledIntent,
+  looksLikeClinc,
+  parseClinc,
+  parseIntentJsonl,
+} from './intent-datasets.js';
+export { type IntentScore, type IntentSetScore, scoreIntents } from './score-intents.js';

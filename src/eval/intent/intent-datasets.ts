@@ -1,0 +1,65 @@
+// Reads labelled intent sets: CLINC150's data_full.json (its intents mapped onto ours) and JSON
+// lines `{"text", "label"}` such as examples/eval/intent-examples.jsonl, whose items are split
+// into a training part and a held-out part by a hash of their text (stable when items are added).
+// Pure: takes the file's content, not a path.
+import { z } from 'zod';
+import { INTENTS, type Intent, isIntent, mapClincIntent } from '../../orchestrator/index.js';
+
+/** One message and its expected intent. */
+export interface LabelledIntent {
+  text: string;
+  label: Intent;
+}
+
+const clincSchema = z.record(z.string(), z.array(z.tuple([z.string(), z.string()])));
+
+/** CLINC's splits for a name: `test` is test + oos_test, `val` and `train` likewise. */
+export const CLINC_SPLITS = ['train', 'val', 'test'] as const;
+export type ClincSplit = (typeof CLINC_SPLITS)[number];
+
+/** The items of one CLINC split (in-scope and out-of-scope), labelled with our intents. */
+export function parseClinc(content: string, split: ClincSplit): LabelledIntent[] {
+  const data = clincSchema.parse(JSON.parse(content));
+  const parts = [split, `oos_${split}`];
+  const missing = parts.filter((part) => !data[part]);
+  if (missing.length > 0) throw new Error(`not a CLINC150 data file: no ${missing.join(', ')} split`);
+  return parts.flatMap((part) => data[part]!.map(([text, name]) => ({ text, label: mapClincIntent(name) })));
+}
+
+const lineSchema = z.object({ text: z.string().min(1), label: z.string() });
+
+/** JSON lines of `{"text", "label"}` with one of our intents as label. */
+export function parseIntentJsonl(content: string): LabelledIntent[] {
+  return content
+    .split('\n')
+    .map((line, index) => ({ line: line.trim(), number: index + 1 }))
+    .filter(({ line }) => line)
+    .map(({ line, number }) => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch {
+        throw new Error(`line ${number}: not JSON`);
+      }
+      const record = lineSchema.safeParse(parsed);
+      if (!record.success || !isIntent(record.data.label)) {
+        throw new Error(`line ${number}: needs a text and a label, one of ${INTENTS.join(', ')}`);
+      }
+      return { text: record.data.text, label: record.data.label };
+    });
+}
+
+/** Whether a file's content is CLINC's JSON object rather than JSON lines. */
+export function looksLikeClinc(content: string): boolean {
+  return /^\s*\{\s*"(train|val|test|oos_\w+)"\s*:/.test(content);
+}
+
+/** Share of own examples held out from training, in percent. */
+const HELD_OUT_PERCENT = 25;
+
+/** True for the held-out part of the own examples: decided by a hash of the lower-cased text. */
+export function isHeldOut(text: string): boolean {
+  let h = 0x811c9dc5;
+  for (const char of text.trim().toLowerCase()) h = Math.imul(h ^ char.charCodeAt(0), 0x01000193);
+  return (h >>> 0) % 100 < HELD_OUT_PERCENT;
+}

@@ -1,0 +1,101 @@
+// The fast local intent classifier: multinomial logistic regression (softmax) over hashed
+// n-gram features, no network and no model server. The weights ship as JSON (int8-quantised,
+// base64), written by `npm run train:intents`; a file for other features or labels is refused.
+import { z } from 'zod';
+import { INTENT_FEATURE_SET, intentFeatures, type SparseVector } from './intent-features.js';
+import { INTENTS, type Intent } from './intent-labels.js';
+
+/** The JSON file `npm run train:intents` writes. */
+export const intentModelSchema = z.object({
+  version: z.literal(1),
+  /** The featurizer the weights were trained on (`INTENT_FEATURE_SET`). */
+  features: z.literal(INTENT_FEATURE_SET),
+  /** The outputs, in order; must be `INTENTS`. */
+  labels: z.array(z.string()).refine((labels) => labels.join() === INTENTS.join(), {
+    message: `labels must be ${INTENTS.join(', ')}`,
+  }),
+  /** log2 of the number of hashed buckets. */
+  bits: z.number().int().min(8).max(20),
+  /** One bias per label. */
+  bias: z.array(z.number()).length(INTENTS.length),
+  /** Weight = int8 value * scale. */
+  scale: z.number().positive(),
+  /** Base64 of one signed byte per bucket and label, bucket-major (bucket * labels + label). */
+  weights: z.string(),
+  /** A top probability below this makes the result `unsure`. */
+  threshold: z.number().min(0).max(1),
+  training: z.record(z.string(), z.unknown()),
+});
+
+export type IntentModel = z.infer<typeof intentModelSchema>;
+
+/** The classifier's verdict on one message. */
+export interface IntentResult {
+  /** The most probable intent. */
+  intent: Intent;
+  /** Its probability (0-1). */
+  score: number;
+  /** True when `score` is below the model's threshold: a model step should decide instead. */
+  unsure: boolean;
+  /** Every intent's probability; they sum to 1. */
+  scores: Record<Intent, number>;
+}
+
+/** A loaded model. Build it once (parsing the weights is the costly part) and reuse it. */
+export class IntentClassifier {
+  readonly threshold: number;
+  private readonly bits: number;
+  private readonly bias: Float64Array;
+  private readonly weights: Float32Array;
+
+  /** Throws when `model` is not a valid intent model file. */
+  constructor(model: unknown, options: { threshold?: number } = {}) {
+    const parsed = intentModelSchema.parse(model);
+    const bytes = Buffer.from(parsed.weights, 'base64');
+    if (bytes.length !== (1 << parsed.bits) * INTENTS.length) {
+      throw new Error('intent model: weights do not match its size');
+    }
+    this.bits = parsed.bits;
+    this.bias = Float64Array.from(parsed.bias);
+    this.threshold = options.threshold ?? parsed.threshold;
+    const signed = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+    this.weights = new Float32Array(signed.length);
+    for (let i = 0; i < signed.length; i++) this.weights[i] = signed[i]! * parsed.scale;
+  }
+
+  classify(text: string): IntentResult {
+    const probabilities = softmaxScores(this.weights, this.bias, intentFeatures(text, this.bits));
+    let best = 0;
+    for (let k = 1; k < probabilities.length; k++) if (probabilities[k]! > probabilities[best]!) best = k;
+    const scores = Object.fromEntries(INTENTS.map((intent, k) => [intent, round(probabilities[k]!)]));
+    const score = probabilities[best]!;
+    return {
+      intent: INTENTS[best]!,
+      score: round(score),
+      unsure: score < this.threshold,
+      scores: scores as Record<Intent, number>,
+    };
+  }
+}
+
+/** Class probabilities for one vector; `weights` is bucket-major with one slot per label. */
+export function softmaxScores(weights: Float32Array, bias: Float64Array, vector: SparseVector): Float64Array {
+  const k = bias.length;
+  const z = Float64Array.from(bias);
+  for (let i = 0; i < vector.indices.length; i++) {
+    const base = vector.indices[i]! * k;
+    const value = vector.values[i]!;
+    for (let c = 0; c < k; c++) z[c] = z[c]! + weights[base + c]! * value;
+  }
+  let max = Number.NEGATIVE_INFINITY;
+  for (const v of z) max = Math.max(max, v);
+  let sum = 0;
+  for (let c = 0; c < k; c++) {
+    z[c] = Math.exp(z[c]! - max);
+    sum += z[c]!;
+  }
+  for (let c = 0; c < k; c++) z[c] = z[c]! / sum;
+  return z;
+}
+
+const round = (value: number) => Math.round(value * 10000) / 10000;
