@@ -27,6 +27,7 @@ import {
   type BotDefaults,
   Bots,
   ChatService,
+  defaultIntentClassifier,
   registerPrompt,
   SERVER_PROMPT,
   SYSTEM_PROMPT,
@@ -194,6 +195,8 @@ async function openRuntime(
     tasks,
     bots,
     conversationCacheEntries: config.bots.conversationCacheEntries,
+    // Loaded now (its weights are parsed once), not on the first turn.
+    intents: defaultIntentClassifier(),
     answers: new AnswerCache({
       ...config.bots.answerCache,
       generationOf: (tenantId) => retriever.generation(tenantId),

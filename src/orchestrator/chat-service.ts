@@ -20,6 +20,7 @@ import {
 import { saveTurns } from './conversation-store.js';
 import { Turn, type TurnDeps } from './turn.js';
 import type { TurnRequest } from './turn-types.js';
+import { type IntentReader, smallTalkReply, understandMessage } from './understand-message.js';
 
 /** Conversations whose first turn is answered but not stored yet, by id. */
 class PendingConversations {
@@ -55,6 +56,8 @@ export interface ChatServiceDeps {
   conversationCacheEntries?: number;
   /** Answers given before, for a question asked again (none: every turn is answered afresh). */
   answers?: AnswerCache;
+  /** Reads a message's intent before retrieval (none: every message goes to the knowledge base). */
+  intents?: IntentReader;
 }
 
 export class ChatService {
@@ -116,11 +119,17 @@ export class ChatService {
     const guarded = performance.now();
     const blocked = input.action === 'block';
     request = { ...request, message: input.text };
+    const understanding =
+      !blocked && this.deps.intents
+        ? understandMessage(this.deps.intents, input.text, bot.intents)
+        : undefined;
+    const smallTalk = understanding?.handler === 'small_talk';
+    const understood = performance.now();
     const conversationId = request.conversationId ?? randomUUID();
     const version = this.deps.conversations.version(conversationId);
     // A message that stands on its own (no conversation before it) may have been answered before.
     const cached =
-      !blocked && bot.answerCache && !request.conversationId && !request.history
+      !blocked && !smallTalk && bot.answerCache && !request.conversationId && !request.history
         ? this.deps.answers?.lookup({
             tenantId: request.tenantId,
             botFingerprint: bot.fingerprint,
@@ -130,10 +139,10 @@ export class ChatService {
     // Retrieval's own time (the parallel conversation read is not in it): the retrieval metric.
     let searchMs: number | undefined;
     const searching: Promise<SearchResult> =
-      blocked || cached?.hit
+      blocked || smallTalk || cached?.hit
         ? Promise.resolve(searchResult([]))
         : retriever.search(request.message, { tenantId: request.tenantId, topK: bot.topK }).then((found) => {
-            searchMs = performance.now() - guarded;
+            searchMs = performance.now() - understood;
             return found;
           });
     // A new conversation's row is written with its first turn, after the response; until then
@@ -144,6 +153,17 @@ export class ChatService {
         : { botId: bot.id, memory: NO_MEMORY },
       searching,
     ]);
+    // A greeting says what the bot can do: answer from its documents, or that it has none yet.
+    const reply =
+      understanding?.handler === 'small_talk'
+        ? smallTalkReply(
+            understanding.intent,
+            bot.intents,
+            understanding.intent !== 'greeting' ||
+              bot.intents.replies.greeting !== undefined ||
+              (await hasDocuments(this.deps.db, request.tenantId)),
+          )
+        : undefined;
     if (conversation === undefined) throw notFound('conversation');
     if (conversation.botId !== bot.id) {
       throw new ParleyError(
@@ -162,8 +182,9 @@ export class ChatService {
     const timings = {
       bot: resolved - started,
       guard: guarded - resolved,
+      ...(understanding ? { intent: understood - guarded } : {}),
       // Retrieval and the conversation's read, side by side.
-      prepare: performance.now() - guarded,
+      prepare: performance.now() - understood,
       ...(searchMs === undefined ? {} : { retrieval: searchMs }),
     };
     return new Turn(this.deps, {
@@ -177,9 +198,21 @@ export class ChatService {
       memory,
       start: { memory: conversation.memory, version },
       ...(cached ? { answerCache: cached } : {}),
+      ...(understanding ? { understanding } : {}),
+      ...(reply === undefined ? {} : { smallTalk: reply }),
       timings,
       receivedAt,
       startedAt: started,
     });
   }
+}
+
+/** Whether the tenant has any document stored (a greeting says what the bot can answer from). */
+async function hasDocuments(db: Database, tenantId: string): Promise<boolean> {
+  const rows = await db
+    .forTenant(tenantId)
+    .query<{ found: boolean }>('select exists (select 1 from documents where tenant_id = $1) as found', [
+      tenantId,
+    ]);
+  return rows[0]?.found ?? false;
 }

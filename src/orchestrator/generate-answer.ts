@@ -51,6 +51,12 @@ export async function* generateAnswer(
     yield* say(plan.input.refusal ?? NOTHING_FOUND);
     return;
   }
+  if (plan.smallTalk !== undefined) {
+    // A greeting or thanks: answered at once, with no retrieval and no model call.
+    yield { type: 'mode', mode: 'small_talk' };
+    yield* say(plan.smallTalk);
+    return;
+  }
   const cached = plan.answerCache?.hit;
   if (cached) {
     // Asked before, of the same bot over the same knowledge: the answer it got, with no model call.

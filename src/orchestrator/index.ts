@@ -48,3 +48,10 @@ export {
   type TurnRunnerDeps,
 } from './turn-runner.js';
 export type { AnswerMode, TurnRequest, TurnResult, TurnTrace, Usage } from './turn-types.js';
+export {
+  DEFAULT_INTENT_POLICY,
+  type Handler,
+  type IntentPolicy,
+  type IntentReader,
+  type Understanding,
+} from './understand-message.js';

@@ -62,6 +62,7 @@ function recordTurnMetrics(metrics: Metrics, turn: RecordedTurn, startedAt: numb
       metrics.retrievalDuration.observe({ retriever: trace.retriever }, retrievalMs / 1000);
     }
     if (trace.retrieval_cache) metrics.retrievalCache.inc({ result: trace.retrieval_cache });
+    if (trace.intent) metrics.intents.inc({ intent: trace.intent.name, handler: trace.intent.handler });
     if (trace.answer_cache) {
       metrics.answerCache.inc({ result: trace.answer_cache.hit ? 'hit' : 'miss' });
       if (trace.answer_cache.hit) metrics.answerCacheSaved.inc(trace.answer_cache.saved_usd);

@@ -8,6 +8,7 @@ import type { BotProfile } from './bots/bots.js';
 import type { CachedStart } from './conversation-cache.js';
 import type { ConversationMemory } from './conversation-memory.js';
 import type { TurnRequest } from './turn-types.js';
+import type { Understanding } from './understand-message.js';
 
 export interface TurnPlan {
   readonly bot: BotProfile;
@@ -24,6 +25,10 @@ export interface TurnPlan {
   readonly memory: ConversationMemory;
   /** The conversation's stored memory when the turn began (what its messages follow). */
   readonly start: CachedStart;
+  /** What the message wants and which handler answers it (absent: no intent step ran). */
+  readonly understanding?: Understanding;
+  /** The small-talk handler's reply, when it answers the message. */
+  readonly smallTalk?: string;
   /** The answer cache's verdict, for a message it may answer: a hit is the answer; a miss keeps this turn's. */
   readonly answerCache?: AnswerLookup;
   /** Milliseconds per preparation stage (bot, guard, retrieval, prepare). */

@@ -110,7 +110,11 @@ export function record(state: AnswerRecord, event: GenerationEvent): AnswerRecor
 }
 
 /** What a turn answered without a model is accounted as, by mode (others: `extractive`). */
-const ACCOUNTED_AS: Partial<Record<AnswerMode, string>> = { not_found: 'none', cached: 'cache' };
+const ACCOUNTED_AS: Partial<Record<AnswerMode, string>> = {
+  not_found: 'none',
+  small_talk: 'none',
+  cached: 'cache',
+};
 
 /** What the accounting prices: the model that answered (or how the turn was answered without one) and its tokens. */
 export function answerAccounting(

@@ -35,6 +35,14 @@ export function turnTrace(
     degraded: search.failures,
     retrieval_cache: search.cache ?? null,
     answer_cache: answerCacheTrace(plan),
+    intent: plan.understanding
+      ? {
+          name: plan.understanding.intent,
+          score: plan.understanding.score,
+          unsure: plan.understanding.unsure,
+          handler: plan.understanding.handler,
+        }
+      : null,
     keyword_index: search.keywordIndex ?? null,
     retrieved: search.chunks.map((chunk) => ({
       chunk_id: chunk.chunkId,

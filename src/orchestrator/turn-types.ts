@@ -31,6 +31,8 @@ export interface TurnTrace {
   retriever: string;
   degraded: { retriever: string; message: string }[];
   retrieval_cache: 'hit' | 'miss' | null;
+  /** What the message wants and which handler answered it (null: no intent step ran). */
+  intent: { name: string; score: number; unsure: boolean; handler: string } | null;
   /**
    * The answer cache, for a message it may answer (null: not asked): on a hit, the turn that first
    * gave the answer, how, and what that answer cost (what this one saved).
@@ -84,7 +86,14 @@ export interface Usage {
 }
 
 /** How the answer was made: by a model, extractively (no model configured), or extractively because no model answered. */
-export type AnswerMode = 'generated' | 'extractive' | 'degraded' | 'not_found' | 'refused' | 'cached';
+export type AnswerMode =
+  | 'generated'
+  | 'extractive'
+  | 'degraded'
+  | 'not_found'
+  | 'refused'
+  | 'cached'
+  | 'small_talk';
 
 /** What a finished turn returns to the client. */
 export interface TurnResult {

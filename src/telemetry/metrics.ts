@@ -17,6 +17,7 @@ export interface Metrics {
   stageDuration: Histogram<'stage'>;
   retrievalCache: Counter<'result'>;
   answerCache: Counter<'result'>;
+  intents: Counter<'intent' | 'handler'>;
   answerCacheSaved: Counter<string>;
   retrievalRelevance: Counter<'outcome'>;
   guardTriggers: Counter<'stage' | 'kind'>;
@@ -65,6 +66,12 @@ export function createMetrics(enabled = true): Metrics {
       name: 'parley_retrieval_cache_requests_total',
       help: 'Retrievals answered from the retrieval cache (hit) or the database (miss)',
       labelNames: ['result'],
+      registers: [registry],
+    }),
+    intents: new Counter({
+      name: 'parley_intents_total',
+      help: 'Messages by the intent the orchestrator read (greeting, thanks, question, follow_up, vague, human, out_of_scope, action) and the handler that answered',
+      labelNames: ['intent', 'handler'],
       registers: [registry],
     }),
     answerCache: new Counter({

@@ -5,7 +5,7 @@ import { ParleyError } from '../../src/errors/index.js';
 import { DEFAULT_GUARD_POLICY } from '../../src/guard/index.js';
 import type { RetrievedChunk } from '../../src/knowledge/index.js';
 import { type ChatModel, ModelChain, ModelRouter, type TokenUsage } from '../../src/models/index.js';
-import type { TurnPlan } from '../../src/orchestrator/index.js';
+import { DEFAULT_INTENT_POLICY, type TurnPlan } from '../../src/orchestrator/index.js';
 
 /** A retrieved passage about `text`. */
 export function passage(chunkId: number, text: string, extra: Partial<RetrievedChunk> = {}): RetrievedChunk {
@@ -81,6 +81,7 @@ export function turnPlan(
       minRelevance: 0.2,
       guard: DEFAULT_GUARD_POLICY,
       answerCache: true,
+      intents: DEFAULT_INTENT_POLICY,
       fingerprint: 'support-1',
     },
     guards: [],

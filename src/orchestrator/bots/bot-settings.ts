@@ -33,6 +33,23 @@ export const botSettingsSchema = z
     guard: z.record(z.string(), z.unknown()).optional(),
     /** Whether a question asked again is answered from the answer cache (when the server keeps one). */
     answer_cache: z.boolean().optional(),
+    /** What the bot does with a message's intent (see understand-message.ts). */
+    intents: z
+      .object({
+        /** false: greetings and thanks are answered from the knowledge base like any message. */
+        small_talk: z.boolean().optional(),
+        /** The classifier's score a greeting or thanks needs before the small-talk reply. */
+        min_score: z.number().min(0).max(1).optional(),
+        replies: z
+          .object({
+            greeting: z.string().trim().min(1).max(2_000).optional(),
+            thanks: z.string().trim().min(1).max(2_000).optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

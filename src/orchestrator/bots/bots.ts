@@ -13,6 +13,7 @@ import { ModelRouter } from '../../models/routing/model-router.js';
 import { type Database, RefreshAheadCache } from '../../storage/index.js';
 import type { Logger } from '../../telemetry/index.js';
 import { type PromptVersion, promptVersionId, registerPrompt } from '../prompt-versions.js';
+import { DEFAULT_INTENT_POLICY, type IntentPolicy } from '../understand-message.js';
 import {
   BOT_ID,
   type BotDefaults,
@@ -38,6 +39,8 @@ export interface BotProfile {
   guard: GuardPolicy;
   /** Whether a question asked again may be answered from the answer cache. */
   answerCache: boolean;
+  /** What the bot does with a message's intent. */
+  intents: IntentPolicy;
   /**
    * Changes whenever anything that shapes the bot's answers does (its effective settings, the
    * prompt's version among them): caches of its answers key on it.
@@ -231,6 +234,7 @@ export class Bots {
       minRelevance: settings.min_relevance,
       guard: GuardPolicy.parse(row.settings.guard ?? {}),
       answerCache: settings.answer_cache,
+      intents: intentPolicy(row.settings.intents),
       fingerprint: createHash('sha256')
         .update(JSON.stringify([row.id, settings, row.settings.guard ?? {}]))
         .digest('base64url'),
@@ -265,4 +269,16 @@ function allowedChoice(ref: string, choices: readonly string[] | undefined): boo
   return choices.some(
     (choice) => choice === ref || (choice.endsWith(':*') && choice.slice(0, -1) === provider),
   );
+}
+
+/** A bot's `intents` setting over the defaults. */
+function intentPolicy(setting: BotSettings['intents']): IntentPolicy {
+  return {
+    smallTalk: setting?.small_talk ?? DEFAULT_INTENT_POLICY.smallTalk,
+    minScore: setting?.min_score ?? DEFAULT_INTENT_POLICY.minScore,
+    replies: {
+      greeting: setting?.replies?.greeting ?? DEFAULT_INTENT_POLICY.replies.greeting,
+      thanks: setting?.replies?.thanks ?? DEFAULT_INTENT_POLICY.replies.thanks,
+    },
+  };
 }

@@ -62,7 +62,7 @@ export const answerMode = z.string().meta({
   description:
     'generated (by a model), extractive (no model configured), degraded (no model answered), ' +
     'not_found (no good passage) or refused (a guard refused); more may be added',
-  examples: ['generated', 'extractive', 'degraded', 'not_found', 'refused', 'cached'],
+  examples: ['generated', 'extractive', 'degraded', 'not_found', 'refused', 'cached', 'small_talk'],
 });
 
 const usage = z.object({
