@@ -4,6 +4,7 @@
 // prints per-intent precision and recall, macro-F1 and per-message latency, ending with the
 // machine-readable line `macro_f1=… accuracy=… p50_ms=… p99_ms=…`.
 import { readFile } from 'node:fs/promises';
+import { availableParallelism, loadavg } from 'node:os';
 import { validationError } from '../errors/index.js';
 import {
   CLINC_SPLITS,
@@ -41,6 +42,8 @@ export async function evalIntentsCommand(options: { dataset: string; split?: str
     `macro-F1:   ${f(score.macroF1)} (over the intents the set contains)`,
     `accuracy:   ${f(score.accuracy)}; unsure ${f(score.unsure)}, accuracy when sure ${f(score.accuracySure)}`,
     `latency:    p50 ${ms(score.latencyMs.p50)} ms, p99 ${ms(score.latencyMs.p99)} ms, max ${ms(score.latencyMs.max)} ms per message`,
+    // Wall-clock times: on a machine busier than its cores, the tail is time spent preempted.
+    `load:       1-minute load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`,
     `macro_f1=${f(score.macroF1)} accuracy=${f(score.accuracy)} ` +
       `p50_ms=${ms(score.latencyMs.p50)} p99_ms=${ms(score.latencyMs.p99)}`,
     '',
