@@ -1,9 +1,9 @@
 // `npm run train:intents [-- --clinc FILE --examples FILE --validate]`: trains the intent
 // classifier on CLINC150's train and val splits with their out-of-scope parts (mapped onto our
-// intents) and the training
-// part of the own examples, then measures it on held-out data only — CLINC's test + oos_test and
-// the own examples' held-out part — and writes src/orchestrator/intent/intent-model.json with
-// those figures in its `training` record. Deterministic: same data, same file.
+// intents) and the training part of the own examples, then measures it on held-out data only —
+// CLINC's test + oos_test and the own examples' held-out part — and writes
+// src/orchestrator/intent/intent-model.json with those figures in its `training` record.
+// Deterministic: same data, same file. Paths are relative to the repository.
 // With --validate, the model is fitted without a slice of the own training part and measured on
 // CLINC's val split and that slice (for choosing options), and nothing is written.
 import { readFileSync, writeFileSync } from 'node:fs';

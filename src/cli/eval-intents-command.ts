@@ -4,6 +4,7 @@
 // prints per-intent precision and recall, macro-F1 and per-message latency, ending with the
 // machine-readable line `macro_f1=… accuracy=… p50_ms=… p99_ms=…`.
 import { readFile } from 'node:fs/promises';
+import { availableParallelism, loadavg } from 'node:os';
 import { validationError } from '../errors/index.js';
 import {
   CLINC_SPLITS,
@@ -39,13 +40,30 @@ export async function evalIntentsCommand(options: { dataset: string; split?: str
           `${f(row.precision).padStart(9)}  ${f(row.recall).padStart(6)}  ${f(row.f1).padStart(6)}`,
       ),
     `macro-F1:   ${f(score.macroF1)} (over the intents the set contains)`,
+    `confused:   ${mostConfused(score.confusion) || 'none'}`,
     `accuracy:   ${f(score.accuracy)}; unsure ${f(score.unsure)}, accuracy when sure ${f(score.accuracySure)}`,
     `latency:    p50 ${ms(score.latencyMs.p50)} ms, p99 ${ms(score.latencyMs.p99)} ms, max ${ms(score.latencyMs.max)} ms per message`,
+    // Wall-clock times: on a machine busier than its cores, the tail is time spent preempted.
+    `load:       1-minute load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`,
     `macro_f1=${f(score.macroF1)} accuracy=${f(score.accuracy)} ` +
       `p50_ms=${ms(score.latencyMs.p50)} p99_ms=${ms(score.latencyMs.p99)}`,
     '',
   ];
   process.stdout.write(lines.join('\n'));
+}
+
+/** The five commonest mistakes, as `expected→predicted count`. */
+function mostConfused(confusion: Record<string, Record<string, number>>): string {
+  return Object.entries(confusion)
+    .flatMap(([expected, row]) =>
+      Object.entries(row)
+        .filter(([predicted]) => predicted !== expected)
+        .map(([predicted, count]) => ({ pair: `${expected}→${predicted}`, count })),
+    )
+    .sort((a, b) => b.count - a.count)
+    .slice(0, 5)
+    .map(({ pair, count }) => `${pair} ${count}`)
+    .join(', ');
 }
 
 function selectItems(

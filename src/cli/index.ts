@@ -114,7 +114,7 @@ evaluate
   )
   .option(
     '--split <name>',
-    'CLINC: train | val | test (default test); JSONL: held-out (default, the hash split) | all',
+    'CLINC: test (default; train and val are trained on) | val | train; JSONL: held-out (default) | all',
   )
   .action(runCommand(evalIntentsCommand));
 evaluate

@@ -1,6 +1,6 @@
 // Orchestrator layer: the turn runner (the one owner of a turn's lifecycle) and its events; the
 // turn pipeline it drives: bots, preparation, prompts and context budgeting, the extractive
-// answerer, conversation memory and storage.
+// answerer, conversation memory and storage; and the local intent classifier.
 
 export { AnswerCache, type AnswerCacheOptions, type CachedAnswer } from './answer-cache.js';
 export {
@@ -27,7 +27,21 @@ export {
   NOTHING_FOUND,
 } from './extractive-answer.js';
 export { SYSTEM_PROMPT } from './grounded-prompt.js';
-export * from './intent/index.js';
+export {
+  CLINC_INTENTS,
+  defaultIntentClassifier,
+  INTENTS,
+  type Intent,
+  IntentClassifier,
+  type IntentExample,
+  type IntentModel,
+  type IntentResult,
+  type IntentTrainOptions,
+  intentModelSchema,
+  isIntent,
+  mapClincIntent,
+  trainIntentModel,
+} from './intent/index.js';
 export {
   listPromptVersions,
   type PromptVersion,

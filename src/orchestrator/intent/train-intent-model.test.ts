@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { IntentClassifier } from './intent-classifier.js';
+import { type IntentExample, trainIntentModel } from './train-intent-model.js';
+
+const data: IntentExample[] = [
+  { text: 'hello there', label: 'greeting' },
+  { text: 'hi, how are you', label: 'greeting' },
+  { text: 'thanks a lot', label: 'thanks' },
+  { text: 'thank you, bye', label: 'thanks' },
+  { text: 'how do I configure the logger', label: 'question' },
+  { text: 'where do I set the port', label: 'question' },
+  { text: 'and what about the second one?', label: 'follow_up' },
+  { text: 'and how do I turn it off?', label: 'follow_up' },
+  { text: 'it does not work', label: 'vague' },
+  { text: 'help', label: 'vague' },
+  { text: 'I want to talk to a person', label: 'human' },
+  { text: 'agent please', label: 'human' },
+  { text: 'what is the weather in paris', label: 'out_of_scope' },
+  { text: 'write me a poem', label: 'out_of_scope' },
+  { text: 'reset my password', label: 'action' },
+  { text: 'cancel my order', label: 'action' },
+];
+
+describe('trainIntentModel', () => {
+  it('learns a small set and gives the same file for the same data', () => {
+    const model = trainIntentModel(data, { bits: 12, epochs: 20 });
+    expect(trainIntentModel(data, { bits: 12, epochs: 20 })).toEqual(model);
+    const classifier = new IntentClassifier(model);
+    for (const item of data) expect(classifier.classify(item.text).intent, item.text).toBe(item.label);
+    expect(model.training).toMatchObject({ examples: 16, perIntent: { greeting: 2, action: 2 } });
+    expect(Buffer.from(model.weights, 'base64')).toHaveLength((1 << 12) * 8);
+  });
+});
