@@ -27,6 +27,8 @@ export interface TurnPlan {
   readonly start: CachedStart;
   /** What the message wants and which handler answers it (absent: no intent step ran). */
   readonly understanding?: Understanding;
+  /** What retrieval was asked for a follow-up: a standalone question written from the conversation. */
+  readonly standaloneQuestion?: string;
   /** The small-talk handler's reply, when it answers the message. */
   readonly smallTalk?: string;
   /** The answer cache's verdict, for a message it may answer: a hit is the answer; a miss keeps this turn's. */
