@@ -3,12 +3,24 @@
 // same data, same file.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import { trainInjectionModel } from '../src/guard/injection/train-classifier.js';
 import { CLINC_STRIDE, guardTrainingData, TRAIN_FILES } from './guard-training-data.js';
 
+// Training options other than the defaults, as JSON (e.g. '{"epochs": 20}'), for experiments.
+const options = z
+  .object({
+    bits: z.number(),
+    epochs: z.number(),
+    learningRate: z.number(),
+    l2: z.number(),
+    maxFalsePositiveRate: z.number(),
+  })
+  .partial()
+  .parse(JSON.parse(process.env.GUARD_TRAIN_OPTIONS ?? '{}'));
 const data = guardTrainingData();
 const started = performance.now();
-const model = trainInjectionModel(data);
+const model = trainInjectionModel(data, options);
 const out = path.resolve(import.meta.dirname, '../src/guard/injection/injection-model.json');
 const files = TRAIN_FILES.map((f) => path.basename(f));
 writeFileSync(
