@@ -82,6 +82,17 @@ describe('SemanticInjectionStage when it cannot answer', () => {
     }
   }, 60_000);
 
+  it('sheds load: beyond its queue a message degrades at once', async () => {
+    const stage = new SemanticInjectionStage({ head, maxWaiting: 1, maxBatch: 1, timeoutMs: 60_000 });
+    try {
+      const scores = await Promise.all(['one', 'two', 'three'].map((text) => stage.score(text)));
+      // The first goes to the worker, the second waits, the third finds the queue full.
+      expect(scores[2]).toBeUndefined();
+    } finally {
+      await stage.close();
+    }
+  }, 60_000);
+
   it('degrades after close instead of throwing', async () => {
     const stage = new SemanticInjectionStage({ head });
     await stage.close();

@@ -9,6 +9,8 @@ export interface SentenceEmbedderOptions {
   modelPackage?: string;
   /** Most texts per model call. */
   maxBatch?: number;
+  /** Most texts waiting for a model call; beyond it `embed` rejects at once (overload sheds load). */
+  maxWaiting?: number;
 }
 
 interface Pending {
@@ -28,15 +30,19 @@ export class SentenceEmbedder {
   private closed = false;
   private readonly modelPackage: string;
   private readonly maxBatch: number;
+  private readonly maxWaiting: number;
 
   constructor(options: SentenceEmbedderOptions = {}) {
     this.modelPackage = options.modelPackage ?? DEFAULT_MODEL_PACKAGE;
     this.maxBatch = options.maxBatch ?? 32;
+    this.maxWaiting = options.maxWaiting ?? 256;
   }
 
   /** The text's 512-d vector; rejects when the worker or its model fails. */
   embed(text: string): Promise<number[]> {
     if (this.closed) return Promise.reject(new Error('sentence embedder is closed'));
+    if (this.waiting.length >= this.maxWaiting)
+      return Promise.reject(new Error(`sentence embedder overloaded (${this.maxWaiting} texts waiting)`));
     return new Promise((resolve, reject) => {
       this.waiting.push({ text, resolve, reject });
       this.dispatch();
