@@ -38,9 +38,7 @@ describe('follow-ups', () => {
     });
     expect(followUp.body.mode).toBe('generated');
     const trace = await traceOf(followUp.body.turn_id);
-    expect(trace.standalone_question).toBe(
-      'How does a rocket engine lift a payload? and how loud is that?',
-    );
+    expect(trace.standalone_question).toBe('How does a rocket engine lift a payload? and how loud is that?');
     expect(trace.retrieved[0]?.title).toBe('Rockets');
     // The model is asked the message as written, after the conversation.
     const prompt = t.stub.requests.filter((request) => request.prompt).at(-1)!.prompt!;
