@@ -120,7 +120,7 @@ export class ChatService {
     const guarded = performance.now();
     const blocked = input.action === 'block';
     request = { ...request, message: input.text };
-    const understanding =
+    let understanding =
       !blocked && this.deps.intents
         ? understandMessage(this.deps.intents, input.text, bot.intents)
         : undefined;
@@ -171,7 +171,24 @@ export class ChatService {
               return searchFor(standalone ?? request.message);
             })
           : searchFor(request.message);
-    const [conversation, search] = await Promise.all([reading, searching]);
+    let [conversation, search] = await Promise.all([reading, searching]);
+    if (conversation === undefined) throw notFound('conversation');
+    if (conversation.botId !== bot.id) {
+      throw new ParleyError(
+        'PARLEY_ERR_CONFLICT',
+        `conversation ${conversationId} belongs to bot ${conversation.botId}: continue it with that bot`,
+      );
+    }
+    const state = conversation.memory.state;
+    if (state === 'awaiting_clarification' && !blocked && !smallTalk && !cached?.hit) {
+      // The message answers the bot's clarifying question: it is read with the request it
+      // clarifies, and is not asked to clarify again (one clarifying question in a row at most).
+      if (understanding?.handler === 'clarify') understanding = { ...understanding, handler: 'knowledge' };
+      if (standalone === undefined) {
+        standalone = standaloneQuestion(request.message, history?.messages ?? conversation.memory.recent);
+        if (standalone !== undefined) search = await searchFor(standalone);
+      }
+    }
     // A greeting says what the bot can do: answer from its documents, or that it has none yet.
     const reply =
       understanding?.handler === 'small_talk'
@@ -183,13 +200,6 @@ export class ChatService {
               (await hasDocuments(this.deps.db, request.tenantId)),
           )
         : undefined;
-    if (conversation === undefined) throw notFound('conversation');
-    if (conversation.botId !== bot.id) {
-      throw new ParleyError(
-        'PARLEY_ERR_CONFLICT',
-        `conversation ${conversationId} belongs to bot ${conversation.botId}: continue it with that bot`,
-      );
-    }
     // Earlier turns, for a model to follow the conversation (only models use them). Earlier
     // messages a client sends (OpenAI-style APIs) passed the guards above (client-history.ts).
     const memory: ConversationMemory = history
@@ -220,6 +230,12 @@ export class ChatService {
       ...(understanding ? { understanding } : {}),
       ...(reply === undefined ? {} : { smallTalk: reply }),
       ...(standalone === undefined ? {} : { standaloneQuestion: standalone }),
+      nextState:
+        understanding?.handler === 'clarify'
+          ? 'awaiting_clarification'
+          : state === 'handed_off'
+            ? state
+            : 'active',
       timings,
       receivedAt,
       startedAt: started,

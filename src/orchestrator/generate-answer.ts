@@ -17,6 +17,7 @@ import type { GenerationEvent, RawGenerationEvent } from './generation-events.js
 import { citationsFor, groundedUserMessage } from './grounded-prompt.js';
 import { questionCoverage } from './relevance.js';
 import type { TurnPlan } from './turn-plan.js';
+import { clarifyingQuestion } from './understand-message.js';
 
 /** What an answer may rest on: the passages after the guards, and how well they cover the question. */
 export interface AnswerEvidence {
@@ -58,6 +59,12 @@ export async function* generateAnswer(
     // A greeting or thanks: answered at once, with no retrieval and no model call.
     yield { type: 'mode', mode: 'small_talk' };
     yield* say(plan.smallTalk);
+    return;
+  }
+  if (plan.understanding?.handler === 'clarify') {
+    // A vague request: ask which of the topics retrieval found is meant, rather than guess.
+    yield { type: 'mode', mode: 'clarify' };
+    yield* say(clarifyingQuestion(evidence.passages));
     return;
   }
   const cached = plan.answerCache?.hit;

@@ -95,7 +95,8 @@ export type AnswerMode =
   | 'not_found'
   | 'refused'
   | 'cached'
-  | 'small_talk';
+  | 'small_talk'
+  | 'clarify';
 
 /** What a finished turn returns to the client. */
 export interface TurnResult {

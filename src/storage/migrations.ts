@@ -380,4 +380,13 @@ alter index chunks_tsv set (gin_pending_list_limit = 256);
 alter table usage add column saved_usd numeric not null default 0;
 `,
   },
+  {
+    version: 14,
+    name: 'conversation state',
+    sql: `
+-- Where a conversation stands (see ConversationState): written with each turn.
+alter table conversations add column state text not null default 'active'
+  check (state in ('active', 'awaiting_clarification', 'handed_off', 'closed'));
+`,
+  },
 ];
