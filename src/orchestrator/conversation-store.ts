@@ -26,19 +26,6 @@ export interface TurnRecord {
   state: ConversationState;
 }
 
-/** The bot a conversation belongs to; undefined when the tenant has no such conversation. */
-export async function conversationBot(
-  db: QueryRunner,
-  tenantId: string,
-  id: string,
-): Promise<string | undefined> {
-  const rows = await db.query<{ bot_id: string }>(
-    'select bot_id from conversations where id = $1 and tenant_id = $2',
-    [id, tenantId],
-  );
-  return rows[0]?.bot_id;
-}
-
 /**
  * Writes turns (each: its conversation, two messages and its trace) in one statement: atomic, and
  * one round trip however many turns (group commit, see GroupWriter); idempotent on retry.
