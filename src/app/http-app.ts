@@ -17,6 +17,7 @@ import {
   dashboardRoutes,
   documentRoutes,
   errorHandler,
+  handoffRoutes,
   healthRoutes,
   loadServerSecret,
   notFoundHandler,
@@ -204,6 +205,10 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     streams,
   });
   await app.register(botRoutes, { bots });
+  await app.register(handoffRoutes, {
+    db,
+    conversationChanged: (conversationId) => runtime.chat.conversationChanged(conversationId),
+  });
   await app.register(dashboardRoutes, { db });
   await app.register(openAiRoutes, { turns, bots, maxMessageChars, streams });
   await app.register(usageRoutes, { db, budgets: runtime.gateway.budgets });

@@ -21,7 +21,16 @@ import { saveTurns } from './conversation-store.js';
 import { leansOnConversation, standaloneQuestion } from './standalone-question.js';
 import { Turn, type TurnDeps } from './turn.js';
 import type { TurnRequest } from './turn-types.js';
-import { type IntentReader, smallTalkReply, understandMessage } from './understand-message.js';
+import {
+  handoffReply,
+  type IntentReader,
+  smallTalkReply,
+  type Understanding,
+  understandMessage,
+} from './understand-message.js';
+
+/** The understanding of a message no intent step read. */
+const UNREAD: Understanding = { intent: 'question', score: 0, unsure: true, handler: 'knowledge' };
 
 /** Conversations whose first turn is answered but not stored yet, by id. */
 class PendingConversations {
@@ -78,6 +87,11 @@ export class ChatService {
     };
   }
 
+  /** A conversation changed outside a turn (a person replied, it was handed back): read it afresh. */
+  conversationChanged(conversationId: string): void {
+    this.deps.conversations.forget(conversationId);
+  }
+
   /** Whether the tenant has this conversation, though its first turn is not stored yet. */
   isPending(tenantId: string, conversationId: string): boolean {
     return this.deps.pending.owner(tenantId, conversationId) !== undefined;
@@ -124,7 +138,8 @@ export class ChatService {
       !blocked && this.deps.intents
         ? understandMessage(this.deps.intents, input.text, bot.intents)
         : undefined;
-    const smallTalk = understanding?.handler === 'small_talk';
+    // Small talk and a handoff are answered without the documents.
+    const smallTalk = understanding?.handler === 'small_talk' || understanding?.handler === 'handoff';
     const understood = performance.now();
     const conversationId = request.conversationId ?? randomUUID();
     const version = this.deps.conversations.version(conversationId);
@@ -180,7 +195,11 @@ export class ChatService {
       );
     }
     const state = conversation.memory.state;
-    if (state === 'awaiting_clarification' && !blocked && !smallTalk && !cached?.hit) {
+    if (state === 'handed_off' && !blocked) {
+      // A person answers this conversation now: the bot stays silent until it is handed back.
+      understanding = { ...(understanding ?? UNREAD), handler: 'handed_off' };
+      search = searchResult([]);
+    } else if (state === 'awaiting_clarification' && !blocked && !smallTalk && !cached?.hit) {
       // The message answers the bot's clarifying question: it is read with the request it
       // clarifies, and is not asked to clarify again (one clarifying question in a row at most).
       if (understanding?.handler === 'clarify') understanding = { ...understanding, handler: 'knowledge' };
@@ -199,7 +218,9 @@ export class ChatService {
               bot.intents.replies.greeting !== undefined ||
               (await hasDocuments(this.deps.db, request.tenantId)),
           )
-        : undefined;
+        : understanding?.handler === 'handoff'
+          ? handoffReply(bot.intents)
+          : undefined;
     // Earlier turns, for a model to follow the conversation (only models use them). Earlier
     // messages a client sends (OpenAI-style APIs) passed the guards above (client-history.ts).
     const memory: ConversationMemory = history
@@ -233,8 +254,8 @@ export class ChatService {
       nextState:
         understanding?.handler === 'clarify'
           ? 'awaiting_clarification'
-          : state === 'handed_off'
-            ? state
+          : understanding?.handler === 'handoff' || state === 'handed_off'
+            ? 'handed_off'
             : 'active',
       timings,
       receivedAt,

@@ -11,6 +11,8 @@ export interface MessageRecord {
   citations: Citation[] | null;
   usage: unknown;
   created_at: string;
+  /** Who wrote an assistant message: null for the bot, `agent` for a person it was handed to. */
+  author: 'agent' | null;
 }
 
 /** Everything one finished turn writes. */
@@ -20,7 +22,8 @@ export interface TurnRecord {
   conversationId: string;
   turnId: string;
   user: { id: string; content: string; at: Date };
-  assistant: { id: string; content: string; citations: Citation[]; usage: unknown; at: Date };
+  /** The bot's answer; absent while the conversation is handed to a person (the bot is silent). */
+  assistant: { id: string; content: string; citations: Citation[]; usage: unknown; at: Date } | undefined;
   trace: unknown;
   /** Where the conversation stands after this turn. */
   state: ConversationState;
@@ -40,11 +43,11 @@ export async function saveTurns(db: QueryRunner, turns: readonly TurnRecord[]): 
     user_id: turn.user.id,
     user_content: turn.user.content,
     user_at: turn.user.at.toISOString(),
-    assistant_id: turn.assistant.id,
-    assistant_content: turn.assistant.content,
-    citations: turn.assistant.citations,
-    usage: turn.assistant.usage ?? null,
-    assistant_at: turn.assistant.at.toISOString(),
+    assistant_id: turn.assistant?.id ?? null,
+    assistant_content: turn.assistant?.content ?? null,
+    citations: turn.assistant?.citations ?? null,
+    usage: turn.assistant?.usage ?? null,
+    assistant_at: turn.assistant?.at.toISOString() ?? null,
     trace: turn.trace,
     state: turn.state,
   }));
@@ -69,7 +72,7 @@ export async function saveTurns(db: QueryRunner, turns: readonly TurnRecord[]): 
          select user_id, tenant_id, conversation_id, turn_id, 'user', user_content, null, null, user_at from turn
          union all
          select assistant_id, tenant_id, conversation_id, turn_id, 'assistant', assistant_content, citations,
-                usage, assistant_at from turn
+                usage, assistant_at from turn where assistant_id is not null
          on conflict (id) do nothing
      )
      insert into turn_traces(turn_id, tenant_id, conversation_id, trace)
@@ -81,7 +84,7 @@ export async function saveTurns(db: QueryRunner, turns: readonly TurnRecord[]): 
 
 export async function getMessages(db: QueryRunner, tenantId: string, conversationId: string) {
   return db.query<MessageRecord>(
-    `select id, turn_id, role, content, citations, usage, created_at from messages
+    `select id, turn_id, role, content, citations, usage, created_at, author from messages
        where conversation_id = $1 and tenant_id = $2 order by created_at, role desc`,
     [conversationId, tenantId],
   );
@@ -119,4 +122,58 @@ export async function conversationState(
     [id, tenantId],
   );
   return rows[0]?.state;
+}
+
+/** A conversation handed to a person, as the agent API lists it. */
+export interface HandedOffConversation {
+  id: string;
+  bot: string;
+  title: string | null;
+  updated_at: string;
+}
+
+/** The tenant's conversations a person answers now, the longest waiting first. */
+export async function handedOffConversations(
+  db: QueryRunner,
+  tenantId: string,
+  limit: number,
+): Promise<HandedOffConversation[]> {
+  return db.query<HandedOffConversation>(
+    `select id, bot_id as bot, title, updated_at from conversations
+      where tenant_id = $1 and state = 'handed_off' order by updated_at limit $2`,
+    [tenantId, limit],
+  );
+}
+
+/**
+ * Adds a person's reply to a conversation handed to them; undefined when the tenant has no such
+ * conversation handed off (the state is checked in the same statement).
+ */
+export async function addAgentReply(
+  db: QueryRunner,
+  tenantId: string,
+  conversationId: string,
+  reply: { id: string; turnId: string; content: string },
+): Promise<{ id: string; created_at: string } | undefined> {
+  const rows = await db.query<{ id: string; created_at: string }>(
+    `with handed as (
+       update conversations set updated_at = now()
+        where id = $1 and tenant_id = $2 and state = 'handed_off' returning id, tenant_id
+     )
+     insert into messages(id, tenant_id, conversation_id, turn_id, role, content, author)
+       select $3, tenant_id, id, $4, 'assistant', $5, 'agent' from handed
+     returning id, created_at`,
+    [conversationId, tenantId, reply.id, reply.turnId, reply.content],
+  );
+  return rows[0];
+}
+
+/** Hands a conversation back to the bot; false when the tenant has no such conversation handed off. */
+export async function handBack(db: QueryRunner, tenantId: string, conversationId: string): Promise<boolean> {
+  const rows = await db.query(
+    `update conversations set state = 'active', updated_at = now()
+      where id = $1 and tenant_id = $2 and state = 'handed_off' returning 1`,
+    [conversationId, tenantId],
+  );
+  return rows.length > 0;
 }

@@ -55,13 +55,21 @@ export async function* generateAnswer(
     yield* say(plan.input.refusal ?? NOTHING_FOUND);
     return;
   }
+  const handler = plan.understanding?.handler;
+  if (handler === 'handed_off') {
+    // A person answers this conversation: the bot says nothing.
+    yield { type: 'mode', mode: 'handed_off' };
+    yield { type: 'citations', citations: [] };
+    return;
+  }
   if (plan.smallTalk !== undefined) {
-    // A greeting or thanks: answered at once, with no retrieval and no model call.
-    yield { type: 'mode', mode: 'small_talk' };
+    // A greeting, thanks or a request for a person: answered at once, with no retrieval and no
+    // model call.
+    yield { type: 'mode', mode: handler === 'handoff' ? 'handoff' : 'small_talk' };
     yield* say(plan.smallTalk);
     return;
   }
-  if (plan.understanding?.handler === 'clarify') {
+  if (handler === 'clarify') {
     // A vague request: ask which of the topics retrieval found is meant, rather than guess.
     yield { type: 'mode', mode: 'clarify' };
     yield* say(clarifyingQuestion(evidence.passages));

@@ -13,10 +13,14 @@ export {
 export { type BotProfile, Bots, type BotView } from './bots/bots.js';
 export { ChatService, type ChatServiceDeps } from './chat-service.js';
 export {
+  addAgentReply,
   conversationState,
   deleteTrace,
   getMessages,
   getTrace,
+  type HandedOffConversation,
+  handBack,
+  handedOffConversations,
   type MessageRecord,
 } from './conversation-store.js';
 export {

@@ -30,26 +30,32 @@ export interface PersistDeps {
 /** Stores the turn as `result` and `trace` say; the writes run in the background. */
 export function persistTurn(deps: PersistDeps, plan: TurnPlan, result: TurnResult, trace: TurnTrace): void {
   const { request, conversationId, bot } = plan;
+  // While a person answers the conversation, the bot's silence is not a message.
+  const silent = result.mode === 'handed_off';
   const record: TurnRecord = {
     tenantId: request.tenantId,
     botId: bot.id,
     conversationId,
     turnId: plan.turnId,
     user: { id: randomUUID(), content: request.message, at: plan.receivedAt },
-    assistant: {
-      id: randomUUID(),
-      content: result.answer,
-      citations: result.citations,
-      usage: result.usage,
-      at: new Date(),
-    },
+    assistant: silent
+      ? undefined
+      : {
+          id: randomUUID(),
+          content: result.answer,
+          citations: result.citations,
+          usage: result.usage,
+          at: new Date(),
+        },
     trace,
     state: plan.nextState,
   };
   const { db, tasks, pending, turns, conversations } = deps;
   const router = bot.router;
-  // A client that sends the history itself (OpenAI-style APIs) keeps its own memory.
-  const remembered = !request.history;
+  // A client that sends the history itself (OpenAI-style APIs) keeps its own memory. A silent
+  // turn changes nothing of it: a person's replies and the hand back reach the database, and the
+  // agent API drops this process's copy of the conversation.
+  const remembered = !request.history && !silent;
   if (remembered) {
     conversations.turnFinished(
       request.tenantId,

@@ -114,6 +114,8 @@ const ACCOUNTED_AS: Partial<Record<AnswerMode, string>> = {
   not_found: 'none',
   small_talk: 'none',
   clarify: 'none',
+  handoff: 'none',
+  handed_off: 'none',
   cached: 'cache',
 };
 

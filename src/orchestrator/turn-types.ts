@@ -96,7 +96,9 @@ export type AnswerMode =
   | 'refused'
   | 'cached'
   | 'small_talk'
-  | 'clarify';
+  | 'clarify'
+  | 'handoff'
+  | 'handed_off';
 
 /** What a finished turn returns to the client. */
 export interface TurnResult {

@@ -45,7 +45,10 @@ describe('understandMessage', () => {
   it("replies with the bot's own words, else says what it can answer from", () => {
     expect(smallTalkReply('greeting', DEFAULT_INTENT_POLICY, true)).toMatch(/answer it from the documents/);
     expect(smallTalkReply('greeting', DEFAULT_INTENT_POLICY, false)).toMatch(/I have none yet/);
-    const own = { ...DEFAULT_INTENT_POLICY, replies: { greeting: 'Ahoy!', thanks: 'Cheers!' } };
+    const own = {
+      ...DEFAULT_INTENT_POLICY,
+      replies: { greeting: 'Ahoy!', thanks: 'Cheers!', handoff: undefined },
+    };
     expect(smallTalkReply('greeting', own, false)).toBe('Ahoy!');
     expect(smallTalkReply('thanks', own, true)).toBe('Cheers!');
   });

@@ -6,7 +6,7 @@
 import type { Intent, IntentResult } from './intent/index.js';
 
 /** What answers a message. */
-export type Handler = 'knowledge' | 'small_talk' | 'clarify';
+export type Handler = 'knowledge' | 'small_talk' | 'clarify' | 'handoff' | 'handed_off';
 
 /** The classifier the step asks (the shipped one: `defaultIntentClassifier()`). */
 export interface IntentReader {
@@ -19,16 +19,22 @@ export interface IntentPolicy {
   smallTalk: boolean;
   /** Whether a vague request gets a clarifying question (else the knowledge base answers it). */
   clarify: boolean;
+  /**
+   * Whether a request for a person hands the conversation to one (people answer it through the
+   * agent API); else the bot says that no one can be put through.
+   */
+  handoff: boolean;
   /** The score a greeting or thanks needs before the small-talk reply is given. */
   minScore: number;
-  replies: { greeting: string | undefined; thanks: string | undefined };
+  replies: { greeting: string | undefined; thanks: string | undefined; handoff: string | undefined };
 }
 
 export const DEFAULT_INTENT_POLICY: IntentPolicy = {
   smallTalk: true,
   clarify: true,
+  handoff: false,
   minScore: 0.85,
-  replies: { greeting: undefined, thanks: undefined },
+  replies: { greeting: undefined, thanks: undefined, handoff: undefined },
 };
 
 /** What the step made of a message, as the plan and the trace keep it. */
@@ -58,7 +64,11 @@ export function understandMessage(
       ? 'small_talk'
       : sure && policy.clarify && intent === 'vague'
         ? 'clarify'
-        : 'knowledge';
+        : sure && intent === 'human'
+          ? policy.handoff
+            ? 'handoff'
+            : 'small_talk'
+          : 'knowledge';
   return { intent, score, unsure, handler };
 }
 
@@ -69,6 +79,10 @@ export function understandMessage(
 export function smallTalkReply(intent: Intent, policy: IntentPolicy, hasDocuments: boolean): string {
   if (intent === 'thanks') {
     return policy.replies.thanks ?? 'You are welcome! Ask me anything else whenever you like.';
+  }
+  if (intent === 'human') {
+    // The bot has no one to hand the conversation to.
+    return 'There is no one I can put you through to here, but I can answer questions from my documents.';
   }
   if (policy.replies.greeting) return policy.replies.greeting;
   return hasDocuments
@@ -87,4 +101,9 @@ export function clarifyingQuestion(passages: readonly { title: string }[]): stri
   }
   const options = `${titles.slice(0, -1).join(', ')} or ${titles.at(-1)}`;
   return `Could you tell me a little more about what you need? For example, is it about ${options}?`;
+}
+
+/** What the user is told when the conversation is handed to a person. */
+export function handoffReply(policy: IntentPolicy): string {
+  return policy.replies.handoff ?? 'I am handing this conversation to a person, who will reply here.';
 }

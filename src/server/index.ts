@@ -9,6 +9,7 @@ export { botRoutes } from './routes/bot-routes.js';
 export { chatRoutes } from './routes/chat-routes.js';
 export { dashboardRoutes } from './routes/dashboard-routes.js';
 export { documentRoutes } from './routes/document-routes.js';
+export { handoffRoutes } from './routes/handoff-routes.js';
 export { healthRoutes } from './routes/health-routes.js';
 export { openAiRoutes } from './routes/openai-routes.js';
 export { usageRoutes } from './routes/usage-routes.js';

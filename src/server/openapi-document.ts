@@ -43,6 +43,7 @@ export async function registerOpenApiDocument(app: FastifyInstance): Promise<voi
         { name: TAGS.usage, description: 'Usage, cost and budgets' },
         { name: TAGS.operations, description: 'Probes, metrics and the operator dashboard' },
         { name: TAGS.openai, description: 'The OpenAI-compatible surface: each model is a bot' },
+        { name: TAGS.handoff, description: 'Conversations handed to a person: the agent API' },
         { name: TAGS.reference, description: 'This document' },
       ],
     },

@@ -384,9 +384,13 @@ alter table usage add column saved_usd numeric not null default 0;
     version: 14,
     name: 'conversation state',
     sql: `
--- Where a conversation stands (see ConversationState): written with each turn.
+-- Where a conversation stands (see ConversationState): written with each turn, and by the agent
+-- API (handoff, hand back).
 alter table conversations add column state text not null default 'active'
   check (state in ('active', 'awaiting_clarification', 'handed_off', 'closed'));
+create index conversations_handed_off on conversations(tenant_id, updated_at) where state = 'handed_off';
+-- Who wrote an assistant message: the bot (null) or a person it was handed to ('agent').
+alter table messages add column author text check (author in ('agent'));
 `,
   },
 ];

@@ -40,12 +40,15 @@ export const botSettingsSchema = z
         small_talk: z.boolean().optional(),
         /** false: a vague request is answered from the knowledge base rather than with a clarifying question. */
         clarify: z.boolean().optional(),
+        /** true: a request for a person hands the conversation to one (the agent API). */
+        handoff: z.boolean().optional(),
         /** The classifier's score a greeting or thanks needs before the small-talk reply. */
         min_score: z.number().min(0).max(1).optional(),
         replies: z
           .object({
             greeting: z.string().trim().min(1).max(2_000).optional(),
             thanks: z.string().trim().min(1).max(2_000).optional(),
+            handoff: z.string().trim().min(1).max(2_000).optional(),
           })
           .strict()
           .optional(),

@@ -276,10 +276,12 @@ function intentPolicy(setting: BotSettings['intents']): IntentPolicy {
   return {
     smallTalk: setting?.small_talk ?? DEFAULT_INTENT_POLICY.smallTalk,
     clarify: setting?.clarify ?? DEFAULT_INTENT_POLICY.clarify,
+    handoff: setting?.handoff ?? DEFAULT_INTENT_POLICY.handoff,
     minScore: setting?.min_score ?? DEFAULT_INTENT_POLICY.minScore,
     replies: {
       greeting: setting?.replies?.greeting ?? DEFAULT_INTENT_POLICY.replies.greeting,
       thanks: setting?.replies?.thanks ?? DEFAULT_INTENT_POLICY.replies.thanks,
+      handoff: setting?.replies?.handoff ?? DEFAULT_INTENT_POLICY.replies.handoff,
     },
   };
 }

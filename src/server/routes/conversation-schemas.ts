@@ -23,6 +23,10 @@ export const conversationView = z
         citations: z.array(citation).nullable().describe("The assistant's citations; null for the user"),
         usage: z.unknown(),
         created_at: timestamp,
+        author: z
+          .enum(['agent'])
+          .nullable()
+          .describe('Who wrote an assistant message: null for the bot, agent for a person it was handed to'),
       }),
     ),
   })

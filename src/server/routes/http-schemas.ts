@@ -41,5 +41,6 @@ export const TAGS = {
   usage: 'usage',
   operations: 'operations',
   openai: 'openai',
+  handoff: 'handoff',
   reference: 'reference',
 } as const;
