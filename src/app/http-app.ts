@@ -14,6 +14,7 @@ import {
   chatRoutes,
   createOperatorCheck,
   createWidgetAccess,
+  curatedRoutes,
   dashboardRoutes,
   documentRoutes,
   errorHandler,
@@ -204,6 +205,7 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     streams,
   });
   await app.register(botRoutes, { bots });
+  await app.register(curatedRoutes, { curated: runtime.curated });
   await app.register(dashboardRoutes, { db });
   await app.register(openAiRoutes, { turns, bots, maxMessageChars, streams });
   await app.register(usageRoutes, { db, budgets: runtime.gateway.budgets });
