@@ -7,6 +7,7 @@ import { CuratedAnswers } from '../../src/orchestrator/index.js';
 import type { Database } from '../../src/storage/index.js';
 import { type KeyedTenant, useChatFixture } from '../support/chat-fixture.js';
 import { call } from '../support/http.js';
+import { BACKENDS } from '../support/test-backend.js';
 
 interface Curated {
   id: string;
@@ -20,8 +21,8 @@ interface ErrorBody {
   error: { code: string; message: string };
 }
 
-describe('curated answers', () => {
-  const t = useChatFixture({ documents: [] });
+describe.each(BACKENDS)('curated answers on %s', (kind) => {
+  const t = useChatFixture({ kind, documents: [] });
   const as = (tenant: KeyedTenant) => ({
     request: <T = Record<string, unknown>>(
       method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
@@ -95,6 +96,11 @@ describe('curated answers', () => {
     });
     expect(await curated.match(tenantId, 'parley', 'How do I delete my account?')).toBeUndefined();
 
+    // Resetting the default bot (DELETE) keeps its curated answers.
+    expect((await acme.request('DELETE', '/v1/bots/parley')).status).toBe(204);
+    const kept = await acme.request<{ curated_answers: Curated[] }>('GET', base);
+    expect(kept.body.curated_answers).toHaveLength(2);
+
     expect((await acme.request('DELETE', `${base}/${created.body.id}`)).status).toBe(204);
     expect((await acme.request('DELETE', `${base}/${created.body.id}`)).status).toBe(404);
     // This process's own change applies at once.
@@ -125,6 +131,15 @@ describe('curated answers', () => {
       ['Do you ship abroad?', 'Yes.'],
       ['Can I pay by card', 'Yes, every major card.'],
     ]);
+    // A deleted bot's curated answers go with it; a bot made again with its id starts without them.
+    expect((await acme.request('DELETE', '/v1/bots/support')).status).toBe(204);
+    expect((await acme.request('GET', '/v1/bots/support/curated-answers')).status).toBe(404);
+    expect((await acme.request('POST', '/v1/bots', { id: 'support' })).status).toBe(201);
+    const fresh = await acme.request<{ curated_answers: Curated[] }>(
+      'GET',
+      '/v1/bots/support/curated-answers',
+    );
+    expect(fresh.body.curated_answers).toEqual([]);
     // The default bot's answers are its own.
     const other = await acme.request<{ curated_answers: Curated[] }>(
       'GET',

@@ -131,9 +131,14 @@ export class Bots {
     return this.view(row);
   }
 
-  /** Deletes a bot; for the default bot, deletes the override (back to the server's defaults). */
+  /**
+   * Deletes a bot and its curated answers; for the default bot, deletes the override (back to the
+   * server's defaults) and keeps its curated answers.
+   */
   async remove(tenantId: string, id: string): Promise<void> {
-    const deleted = await deleteBot(this.db.forTenant(tenantId), tenantId, id);
+    const deleted = await deleteBot(this.db.forTenant(tenantId), tenantId, id, {
+      curated: id !== DEFAULT_BOT,
+    });
     this.forget(tenantId, id);
     if (!deleted && id !== DEFAULT_BOT) throw notFound('bot');
   }
