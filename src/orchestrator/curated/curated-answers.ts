@@ -52,7 +52,7 @@ interface VersionedIndex {
   index: CuratedIndex;
 }
 
-const EMPTY = new CuratedIndex([]);
+const EMPTY = CuratedIndex.of([]);
 
 export class CuratedAnswers {
   private readonly maxPerBot: number;
@@ -73,7 +73,7 @@ export class CuratedAnswers {
         if (previous?.version === version) return previous;
         if (version.startsWith('0/')) return { version, index: EMPTY };
         const rows = await loadCurated(db, tenantId, botId, this.maxPerBot);
-        return { version, index: new CuratedIndex(rows) };
+        return { version, index: await CuratedIndex.build(rows) };
       },
       { ttlMs: options.ttlMs ?? 5_000, maxStaleMs: CACHE_MAX_STALE_MS, max: CACHE_MAX },
     );

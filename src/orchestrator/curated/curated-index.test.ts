@@ -8,7 +8,7 @@ const ENTRIES: CuratedEntry[] = [
 ];
 
 describe('CuratedIndex', () => {
-  const index = new CuratedIndex(ENTRIES);
+  const index = CuratedIndex.of(ENTRIES);
 
   it('matches the same question, however it is spelled, with score 1', () => {
     expect(index.match('how do i reset my password', 0.85)).toEqual({ ...ENTRIES[0], score: 1 });
@@ -37,7 +37,13 @@ describe('CuratedIndex', () => {
   });
 
   it('matches nothing when it holds nothing', () => {
-    expect(new CuratedIndex([]).match('How do I reset my password?', 0)).toBeUndefined();
+    expect(CuratedIndex.of([]).match('How do I reset my password?', 0)).toBeUndefined();
+  });
+
+  it('builds the same index in slices as at once', async () => {
+    const sliced = await CuratedIndex.build(ENTRIES);
+    for (const message of ['How can I reset my password?', 'opening hours on weekends', 'unrelated'])
+      expect(sliced.match(message, 0.3)).toEqual(index.match(message, 0.3));
   });
 
   it('finds the right entry among 5,000', () => {
@@ -46,7 +52,7 @@ describe('CuratedIndex', () => {
       question: `How do I configure feature number ${i} for product line ${i % 37}?`,
       answer: `Answer ${i}`,
     }));
-    const big = new CuratedIndex(many);
+    const big = CuratedIndex.of(many);
     expect(big.size).toBe(5_000);
     expect(big.match('how do i configure feature number 4321 for product line 31', 0.85)?.id).toBe('q4321');
     expect(big.match('please, how can I configure feature number 17 for product line 17', 0.85)?.id).toBe(

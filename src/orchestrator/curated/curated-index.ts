@@ -19,6 +19,9 @@ export interface CuratedMatch {
   score: number;
 }
 
+/** Entries indexed between two yields to the event loop by `CuratedIndex.build`. */
+const BUILD_SLICE = 250;
+
 export class CuratedIndex {
   private readonly exact = new Map<string, CuratedEntry>();
   private readonly postings = new Map<string, number[]>();
@@ -26,19 +29,41 @@ export class CuratedIndex {
   /** Shared-feature counts per entry, reused by each match (matching is synchronous). */
   private readonly counts: Uint16Array;
 
-  constructor(private readonly entries: readonly CuratedEntry[]) {
+  private constructor(private readonly entries: readonly CuratedEntry[]) {
     this.sizes = new Uint16Array(entries.length);
     this.counts = new Uint16Array(entries.length);
-    entries.forEach((entry, index) => {
-      this.exact.set(normaliseQuestion(entry.question), entry);
-      const features = questionFeatures(entry.question);
-      this.sizes[index] = Math.min(features.size, 0xffff);
-      for (const feature of features) {
-        const list = this.postings.get(feature);
-        if (list) list.push(index);
-        else this.postings.set(feature, [index]);
-      }
-    });
+  }
+
+  /** The index of these entries, built at once (tests, benchmarks, small lists). */
+  static of(entries: readonly CuratedEntry[]): CuratedIndex {
+    const index = new CuratedIndex(entries);
+    for (let i = 0; i < entries.length; i++) index.add(i);
+    return index;
+  }
+
+  /**
+   * The index of these entries, built in slices with the event loop free between them: thousands
+   * of entries take tens of milliseconds, which other requests must not wait for in one piece.
+   */
+  static async build(entries: readonly CuratedEntry[]): Promise<CuratedIndex> {
+    const index = new CuratedIndex(entries);
+    for (let i = 0; i < entries.length; i++) {
+      index.add(i);
+      if (i % BUILD_SLICE === BUILD_SLICE - 1) await new Promise((resolve) => setImmediate(resolve));
+    }
+    return index;
+  }
+
+  private add(position: number): void {
+    const entry = this.entries[position]!;
+    this.exact.set(normaliseQuestion(entry.question), entry);
+    const features = questionFeatures(entry.question);
+    this.sizes[position] = Math.min(features.size, 0xffff);
+    for (const feature of features) {
+      const list = this.postings.get(feature);
+      if (list) list.push(position);
+      else this.postings.set(feature, [position]);
+    }
   }
 
   get size(): number {
