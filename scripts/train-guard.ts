@@ -1,34 +1,31 @@
-// `npm run train:guard`: retrains the prompt-injection classifier on the TRAIN splits only and
-// writes src/guard/injection/injection-model.json. Deterministic: same data, same file.
-// Data paths default to the shared copies; override with GUARD_TRAIN_FILES (comma-separated).
-import { readFileSync, writeFileSync } from 'node:fs';
+// `npm run train:guard`: retrains the prompt-injection classifier on the TRAIN splits only
+// (guard-training-data.ts) and writes src/guard/injection/injection-model.json. Deterministic:
+// same data, same file.
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { formatOf, parseLabelledTexts } from '../src/eval/guard/labelled-texts.js';
+import { z } from 'zod';
 import { trainInjectionModel } from '../src/guard/injection/train-classifier.js';
+import { CLINC_STRIDE, guardTrainingData, TRAIN_FILES } from './guard-training-data.js';
 
-const DATA = process.env.GUARD_DATA_DIR ?? path.resolve(import.meta.dirname, '../../shared/data');
-const DEFAULT_FILES = [
-  path.join(DATA, 'prompt-injections/train.jsonl'),
-  path.join(DATA, 'jailbreak-classification/balanced/jailbreak_dataset_train_balanced.csv'),
-  path.resolve(import.meta.dirname, 'guard-data/benign-questions.jsonl'),
-];
-const files = process.env.GUARD_TRAIN_FILES?.split(',') ?? DEFAULT_FILES;
-for (const file of files) {
-  if (/test/i.test(path.basename(file))) throw new Error(`refusing to train on a test split: ${file}`);
-}
-
-const data = files.flatMap((file) =>
-  parseLabelledTexts(readFileSync(file, 'utf8'), formatOf(file)).map((item) => ({
-    ...item,
-    set: path.basename(file),
-  })),
-);
+// Training options other than the defaults, as JSON (e.g. '{"epochs": 20}'), for experiments.
+const options = z
+  .object({
+    bits: z.number(),
+    epochs: z.number(),
+    learningRate: z.number(),
+    l2: z.number(),
+    maxFalsePositiveRate: z.number(),
+  })
+  .partial()
+  .parse(JSON.parse(process.env.GUARD_TRAIN_OPTIONS ?? '{}'));
+const data = guardTrainingData();
 const started = performance.now();
-const model = trainInjectionModel(data);
+const model = trainInjectionModel(data, options);
 const out = path.resolve(import.meta.dirname, '../src/guard/injection/injection-model.json');
+const files = TRAIN_FILES.map((f) => path.basename(f));
 writeFileSync(
   out,
-  `${JSON.stringify({ ...model, training: { ...model.training, files: files.map((f) => path.basename(f)) } }, null, 2)}\n`,
+  `${JSON.stringify({ ...model, training: { ...model.training, files, clincStride: CLINC_STRIDE } }, null, 2)}\n`,
 );
 process.stdout.write(
   `trained on ${data.length} texts in ${((performance.now() - started) / 1000).toFixed(1)} s; ` +

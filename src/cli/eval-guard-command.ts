@@ -1,7 +1,9 @@
 // `parley eval guard --dataset FILE`: runs the input guard's injection detector over a labelled
 // set (JSON lines `{text, label}` or CSV `prompt,type`) through the input guard and prints precision, recall, F1, the
 // false-positive rate and per-message latency, ending with the machine-readable line
-// `precision=… recall=… f1=… fpr=… p50_ms=… p99_ms=…`. With `--pii` (or `parley eval pii`), the
+// `precision=… recall=… f1=… fpr=… p50_ms=… p99_ms=…` (the fast input guard), followed on the same line by
+// the two-stage detector's `combined_precision=… combined_recall=… combined_f1=… combined_fpr=…
+// escalated=… degraded=… semantic_p50_ms=… semantic_p99_ms=…` unless `--no-semantic`. With `--pii` (or `parley eval pii`), the
 // dataset is a Presidio-format span set and PII detection is scored per entity type.
 import { readFile } from 'node:fs/promises';
 import { validationError } from '../errors/index.js';
@@ -12,13 +14,25 @@ import {
   parsePresidioRecords,
   scoreDetector,
   scorePii,
+  scoreStagedDetector,
 } from '../eval/index.js';
-import { DEFAULT_GUARD_POLICY, inspectInput } from '../guard/index.js';
+import {
+  DEFAULT_GUARD_POLICY,
+  defaultSemanticHead,
+  detectInjection,
+  inspectInput,
+  SemanticInjectionStage,
+  stripTagCharacters,
+} from '../guard/index.js';
 
 const f = (value: number) => value.toFixed(4);
 const ms = (value: number) => value.toFixed(3);
 
-export async function evalGuardCommand(options: { dataset: string; pii?: boolean }): Promise<void> {
+export async function evalGuardCommand(options: {
+  dataset: string;
+  pii?: boolean;
+  semantic?: boolean;
+}): Promise<void> {
   if (options.pii) return evalPiiCommand(options);
   const content = await readDataset(options.dataset);
   const data = parseOrFail(options.dataset, () => parseLabelledTexts(content, formatOf(options.dataset)));
@@ -26,20 +40,43 @@ export async function evalGuardCommand(options: { dataset: string; pii?: boolean
   const score = scoreDetector(data, (text) =>
     inspectInput(text, DEFAULT_GUARD_POLICY).decisions.some((decision) => decision.kind === 'injection'),
   );
-  process.stdout.write(
-    [
-      `dataset:    ${options.dataset} (${score.messages} messages, ${score.attacks} attacks)`,
-      'detector:   input guard, default policy (injection rules + hashed n-gram logistic regression, PII)',
-      `precision:  ${f(score.precision)}`,
-      `recall:     ${f(score.recall)}`,
-      `F1:         ${f(score.f1)}`,
-      `FPR:        ${f(score.fpr)}`,
-      `latency:    p50 ${ms(score.latencyMs.p50)} ms, p99 ${ms(score.latencyMs.p99)} ms, max ${ms(score.latencyMs.max)} ms per message`,
-      `precision=${f(score.precision)} recall=${f(score.recall)} f1=${f(score.f1)} fpr=${f(score.fpr)} ` +
-        `p50_ms=${ms(score.latencyMs.p50)} p99_ms=${ms(score.latencyMs.p99)}`,
-      '',
-    ].join('\n'),
-  );
+  const lines = [
+    `dataset:    ${options.dataset} (${score.messages} messages, ${score.attacks} attacks)`,
+    'detector:   input guard, default policy (injection rules + hashed n-gram logistic regression, PII)',
+    `precision:  ${f(score.precision)}`,
+    `recall:     ${f(score.recall)}`,
+    `F1:         ${f(score.f1)}`,
+    `FPR:        ${f(score.fpr)}`,
+    `latency:    p50 ${ms(score.latencyMs.p50)} ms, p99 ${ms(score.latencyMs.p99)} ms, max ${ms(score.latencyMs.max)} ms per message`,
+  ];
+  let last =
+    `precision=${f(score.precision)} recall=${f(score.recall)} f1=${f(score.f1)} fpr=${f(score.fpr)} ` +
+    `p50_ms=${ms(score.latencyMs.p50)} p99_ms=${ms(score.latencyMs.p99)}`;
+  if (options.semantic !== false) {
+    // A generous timeout: the evaluation measures the stage's verdicts, not the machine's load.
+    const stage = new SemanticInjectionStage({ head: defaultSemanticHead(), timeoutMs: 60_000 });
+    try {
+      // The injection check as the input guard runs it (tag characters stripped first).
+      const staged = await scoreStagedDetector(
+        data,
+        (text) => detectInjection(stripTagCharacters(text)),
+        stage,
+      );
+      const { band, threshold } = stage.head;
+      lines.push(
+        `two-stage:  fast, then Universal Sentence Encoder Lite + logistic regression when the fast score is in [${band.low}, ${band.high}) with no rule fired (attack at >= ${threshold})`,
+        `  precision ${f(staged.precision)}, recall ${f(staged.recall)}, F1 ${f(staged.f1)}, FPR ${f(staged.fpr)}`,
+        `  escalated ${f(staged.escalated)} of messages (${staged.degraded} degraded); semantic wait p50 ${ms(staged.semanticMs.p50)} ms, p99 ${ms(staged.semanticMs.p99)} ms one at a time, ${ms(staged.batchedMsPerText)} ms per text batched`,
+      );
+      last +=
+        ` combined_precision=${f(staged.precision)} combined_recall=${f(staged.recall)} combined_f1=${f(staged.f1)}` +
+        ` combined_fpr=${f(staged.fpr)} escalated=${f(staged.escalated)} degraded=${staged.degraded}` +
+        ` semantic_p50_ms=${ms(staged.semanticMs.p50)} semantic_p99_ms=${ms(staged.semanticMs.p99)}`;
+    } finally {
+      await stage.close();
+    }
+  }
+  process.stdout.write(`${[...lines, last, ''].join('\n')}`);
 }
 
 export async function evalPiiCommand(options: { dataset: string }): Promise<void> {

@@ -121,6 +121,7 @@ evaluate
     'JSONL of {"text", "label"} (1/0, jailbreak/benign) or CSV with prompt,type',
   )
   .option('--pii', 'score PII detection on a Presidio-format span set instead')
+  .option('--no-semantic', 'score the fast stage alone (no sentence-embedding second stage)')
   .action(runCommand(evalGuardCommand));
 evaluate
   .command('intents')

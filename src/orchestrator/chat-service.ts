@@ -18,6 +18,7 @@ import {
   RECENT_MESSAGES,
 } from './conversation-memory.js';
 import { saveTurns } from './conversation-store.js';
+import { leansOnConversation, standaloneQuestion } from './standalone-question.js';
 import { Turn, type TurnDeps } from './turn.js';
 import type { TurnRequest } from './turn-types.js';
 import { type IntentReader, smallTalkReply, understandMessage } from './understand-message.js';
@@ -119,7 +120,7 @@ export class ChatService {
     const guarded = performance.now();
     const blocked = input.action === 'block';
     request = { ...request, message: input.text };
-    const understanding =
+    let understanding =
       !blocked && this.deps.intents
         ? understandMessage(this.deps.intents, input.text, bot.intents)
         : undefined;
@@ -136,23 +137,58 @@ export class ChatService {
             message: request.message,
           })
         : undefined;
-    // Retrieval's own time (the parallel conversation read is not in it): the retrieval metric.
+    // A new conversation's row is written with its first turn, after the response; until then
+    // it is known in memory, so that a follow-up can name it at once.
+    const reading: Promise<{ botId: string; memory: ConversationMemory } | undefined> = request.conversationId
+      ? this.storedConversation(request.tenantId, conversationId)
+      : Promise.resolve({ botId: bot.id, memory: NO_MEMORY });
+    // A follow-up is searched for as a standalone question written from the conversation, so its
+    // search waits for the conversation's read; any other message is searched for at once.
+    const follows =
+      !blocked &&
+      !smallTalk &&
+      (request.conversationId !== undefined || history !== undefined) &&
+      leansOnConversation(request.message, understanding);
+    let standalone: string | undefined;
+    // Retrieval's own time (the conversation read is not in it): the retrieval metric.
     let searchMs: number | undefined;
+    const searchFor = (query: string): Promise<SearchResult> => {
+      const searchStarted = performance.now();
+      return retriever.search(query, { tenantId: request.tenantId, topK: bot.topK }).then((found) => {
+        searchMs = performance.now() - searchStarted;
+        return found;
+      });
+    };
     const searching: Promise<SearchResult> =
       blocked || smallTalk || cached?.hit
         ? Promise.resolve(searchResult([]))
-        : retriever.search(request.message, { tenantId: request.tenantId, topK: bot.topK }).then((found) => {
-            searchMs = performance.now() - understood;
-            return found;
-          });
-    // A new conversation's row is written with its first turn, after the response; until then
-    // it is known in memory, so that a follow-up can name it at once.
-    const [conversation, search] = await Promise.all([
-      request.conversationId
-        ? this.storedConversation(request.tenantId, conversationId)
-        : { botId: bot.id, memory: NO_MEMORY },
-      searching,
-    ]);
+        : follows
+          ? reading.then((read) => {
+              standalone = standaloneQuestion(
+                request.message,
+                history?.messages ?? read?.memory.recent ?? [],
+              );
+              return searchFor(standalone ?? request.message);
+            })
+          : searchFor(request.message);
+    let [conversation, search] = await Promise.all([reading, searching]);
+    if (conversation === undefined) throw notFound('conversation');
+    if (conversation.botId !== bot.id) {
+      throw new ParleyError(
+        'PARLEY_ERR_CONFLICT',
+        `conversation ${conversationId} belongs to bot ${conversation.botId}: continue it with that bot`,
+      );
+    }
+    const state = conversation.memory.state;
+    if (state === 'awaiting_clarification' && !blocked && !smallTalk && !cached?.hit) {
+      // The message answers the bot's clarifying question: it is read with the request it
+      // clarifies, and is not asked to clarify again (one clarifying question in a row at most).
+      if (understanding?.handler === 'clarify') understanding = { ...understanding, handler: 'knowledge' };
+      if (standalone === undefined) {
+        standalone = standaloneQuestion(request.message, history?.messages ?? conversation.memory.recent);
+        if (standalone !== undefined) search = await searchFor(standalone);
+      }
+    }
     // A greeting says what the bot can do: answer from its documents, or that it has none yet.
     const reply =
       understanding?.handler === 'small_talk'
@@ -164,13 +200,6 @@ export class ChatService {
               (await hasDocuments(this.deps.db, request.tenantId)),
           )
         : undefined;
-    if (conversation === undefined) throw notFound('conversation');
-    if (conversation.botId !== bot.id) {
-      throw new ParleyError(
-        'PARLEY_ERR_CONFLICT',
-        `conversation ${conversationId} belongs to bot ${conversation.botId}: continue it with that bot`,
-      );
-    }
     // Earlier turns, for a model to follow the conversation (only models use them). Earlier
     // messages a client sends (OpenAI-style APIs) passed the guards above (client-history.ts).
     const memory: ConversationMemory = history
@@ -200,6 +229,13 @@ export class ChatService {
       ...(cached ? { answerCache: cached } : {}),
       ...(understanding ? { understanding } : {}),
       ...(reply === undefined ? {} : { smallTalk: reply }),
+      ...(standalone === undefined ? {} : { standaloneQuestion: standalone }),
+      nextState:
+        understanding?.handler === 'clarify'
+          ? 'awaiting_clarification'
+          : state === 'handed_off'
+            ? state
+            : 'active',
       timings,
       receivedAt,
       startedAt: started,

@@ -8,7 +8,7 @@ const turn = (n: number) => ({ user: `question ${n}`, assistant: `answer ${n}` }
 function converse(cache: ConversationCache, count: number) {
   for (let n = 1; n <= count; n++) {
     const start = cache.get('t1', 'c1')?.memory ?? NO_MEMORY;
-    cache.turnFinished('t1', 'c1', 'bot', { memory: start, version: cache.version('c1') }, turn(n));
+    cache.turnFinished('t1', 'c1', 'bot', { memory: start, version: cache.version('c1') }, turn(n), 'active');
   }
 }
 
@@ -38,9 +38,9 @@ describe('ConversationCache', () => {
     const cache = new ConversationCache({ authoritative: true });
     converse(cache, 1);
     const start = { memory: cache.get('t1', 'c1')!.memory, version: cache.version('c1') };
-    cache.turnFinished('t1', 'c1', 'bot', start, turn(2));
+    cache.turnFinished('t1', 'c1', 'bot', start, turn(2), 'active');
     // A turn that began from the same memory finishes second: which came first is the database's to say.
-    cache.turnFinished('t1', 'c1', 'bot', start, turn(3));
+    cache.turnFinished('t1', 'c1', 'bot', start, turn(3), 'active');
     expect(cache.get('t1', 'c1')).toBeUndefined();
 
     converse(cache, 1);

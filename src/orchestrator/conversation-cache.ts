@@ -76,6 +76,7 @@ export class ConversationCache {
     botId: string,
     start: CachedStart,
     messages: { user: string; assistant: string },
+    state: ConversationMemory['state'],
   ): void {
     const entry = this.entries.get(conversationId);
     if (entry && (entry.version !== start.version || entry.tenantId !== tenantId)) {
@@ -92,7 +93,7 @@ export class ConversationCache {
     this.entries.set(conversationId, {
       tenantId,
       botId,
-      memory: { summary: entry?.memory.summary ?? start.memory.summary, recent },
+      memory: { summary: entry?.memory.summary ?? start.memory.summary, recent, state },
       unsaved: (entry?.unsaved ?? 0) + 1,
       version: start.version + 1,
     });

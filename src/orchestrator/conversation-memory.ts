@@ -12,13 +12,29 @@ export const RECENT_MESSAGES = 6;
 const SUMMARY_EVERY = 4;
 const SUMMARY_MAX_CHARS = 1_500;
 
+/**
+ * Where a conversation stands: `active` (the bot answers), `awaiting_clarification` (the bot asked
+ * which topic was meant: the next message is read as the answer), `handed_off` (a person answers)
+ * or `closed`.
+ */
+export type ConversationState = 'active' | 'awaiting_clarification' | 'handed_off' | 'closed';
+
+export const CONVERSATION_STATES: readonly ConversationState[] = [
+  'active',
+  'awaiting_clarification',
+  'handed_off',
+  'closed',
+];
+
 export interface ConversationMemory {
   summary: string | null;
   recent: { role: 'user' | 'assistant'; content: string }[];
+  /** Where the conversation stands after its last turn. */
+  state: ConversationState;
 }
 
 /** A new conversation's memory. */
-export const NO_MEMORY: ConversationMemory = { summary: null, recent: [] };
+export const NO_MEMORY: ConversationMemory = { summary: null, recent: [], state: 'active' };
 
 /** Whether enough messages left the recent window since the last summary to rewrite it. */
 function needsSummary(messages: number, summarized: number): boolean {
@@ -38,8 +54,9 @@ export async function loadConversation(
     bot_id: string;
     summary: string | null;
     recent: ConversationMemory['recent'];
+    state: ConversationState;
   }>(
-    `select c.bot_id, c.summary,
+    `select c.bot_id, c.summary, c.state,
             coalesce((select jsonb_agg(jsonb_build_object('role', r.role, 'content', r.content)
                                        order by r.created_at, r.role desc)
                         from (select role, content, created_at from messages m
@@ -52,7 +69,7 @@ export async function loadConversation(
   if (!row) return undefined;
   return {
     botId: row.bot_id,
-    memory: { summary: row.summary, recent: row.recent },
+    memory: { summary: row.summary, recent: row.recent, state: row.state },
   };
 }
 

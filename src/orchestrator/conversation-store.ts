@@ -1,5 +1,6 @@
 // Conversations, messages and turn traces in the database, scoped by tenant.
 import type { QueryRunner } from '../storage/index.js';
+import type { ConversationState } from './conversation-memory.js';
 import type { Citation } from './extractive-answer.js';
 
 export interface MessageRecord {
@@ -21,23 +22,8 @@ export interface TurnRecord {
   user: { id: string; content: string; at: Date };
   assistant: { id: string; content: string; citations: Citation[]; usage: unknown; at: Date };
   trace: unknown;
-}
-
-export async function conversationExists(db: QueryRunner, tenantId: string, id: string): Promise<boolean> {
-  return (await conversationBot(db, tenantId, id)) !== undefined;
-}
-
-/** The bot a conversation belongs to; undefined when the tenant has no such conversation. */
-export async function conversationBot(
-  db: QueryRunner,
-  tenantId: string,
-  id: string,
-): Promise<string | undefined> {
-  const rows = await db.query<{ bot_id: string }>(
-    'select bot_id from conversations where id = $1 and tenant_id = $2',
-    [id, tenantId],
-  );
-  return rows[0]?.bot_id;
+  /** Where the conversation stands after this turn. */
+  state: ConversationState;
 }
 
 /**
@@ -60,6 +46,7 @@ export async function saveTurns(db: QueryRunner, turns: readonly TurnRecord[]): 
     usage: turn.assistant.usage ?? null,
     assistant_at: turn.assistant.at.toISOString(),
     trace: turn.trace,
+    state: turn.state,
   }));
   await db.query(
     `with turn as (
@@ -67,12 +54,16 @@ export async function saveTurns(db: QueryRunner, turns: readonly TurnRecord[]): 
          turn_id text, tenant_id text, conversation_id text, bot_id text, title text,
          user_id text, user_content text, user_at timestamptz,
          assistant_id text, assistant_content text, citations jsonb, usage jsonb, assistant_at timestamptz,
-         trace jsonb)
+         trace jsonb, state text)
      ), conversation as (
-       insert into conversations(id, tenant_id, bot_id, title)
-         select distinct on (conversation_id) conversation_id, tenant_id, bot_id, title
+       -- The first turn's title, the last turn's state.
+       insert into conversations(id, tenant_id, bot_id, title, state)
+         select distinct on (conversation_id) conversation_id, tenant_id, bot_id, title,
+                (select l.state from turn l where l.conversation_id = turn.conversation_id
+                  order by l.user_at desc limit 1)
            from turn order by conversation_id, user_at
-         on conflict (id) do update set updated_at = now() where conversations.tenant_id = excluded.tenant_id
+         on conflict (id) do update set updated_at = now(), state = excluded.state
+           where conversations.tenant_id = excluded.tenant_id
      ), turn_messages as (
        insert into messages(id, tenant_id, conversation_id, turn_id, role, content, citations, usage, created_at)
          select user_id, tenant_id, conversation_id, turn_id, 'user', user_content, null, null, user_at from turn
@@ -115,4 +106,17 @@ export async function deleteTrace(db: QueryRunner, tenantId: string, turnId: str
     tenantId,
   ]);
   return rows.length > 0;
+}
+
+/** A conversation's state; undefined when the tenant has no stored conversation of that id. */
+export async function conversationState(
+  db: QueryRunner,
+  tenantId: string,
+  id: string,
+): Promise<ConversationState | undefined> {
+  const rows = await db.query<{ state: ConversationState }>(
+    'select state from conversations where id = $1 and tenant_id = $2',
+    [id, tenantId],
+  );
+  return rows[0]?.state;
 }

@@ -17,6 +17,7 @@ import type { GenerationEvent, RawGenerationEvent } from './generation-events.js
 import { citationsFor, groundedUserMessage } from './grounded-prompt.js';
 import { questionCoverage } from './relevance.js';
 import type { TurnPlan } from './turn-plan.js';
+import { clarifyingQuestion } from './understand-message.js';
 
 /** What an answer may rest on: the passages after the guards, and how well they cover the question. */
 export interface AnswerEvidence {
@@ -25,9 +26,12 @@ export interface AnswerEvidence {
   readonly relevance: number;
 }
 
+/** The question retrieval was asked: a follow-up's standalone question, else the message. */
+const searchedQuestion = (plan: TurnPlan) => plan.standaloneQuestion ?? plan.request.message;
+
 export function answerEvidence(plan: TurnPlan): AnswerEvidence {
   const passages = guardPassages(plan.guards, plan.search.chunks, plan.bot.guard);
-  return { passages, relevance: questionCoverage(plan.request.message, passages) };
+  return { passages, relevance: questionCoverage(searchedQuestion(plan), passages) };
 }
 
 const words = (text: string) => text.match(/\S+\s*/g) ?? [];
@@ -55,6 +59,12 @@ export async function* generateAnswer(
     // A greeting or thanks: answered at once, with no retrieval and no model call.
     yield { type: 'mode', mode: 'small_talk' };
     yield* say(plan.smallTalk);
+    return;
+  }
+  if (plan.understanding?.handler === 'clarify') {
+    // A vague request: ask which of the topics retrieval found is meant, rather than guess.
+    yield { type: 'mode', mode: 'clarify' };
+    yield* say(clarifyingQuestion(evidence.passages));
     return;
   }
   const cached = plan.answerCache?.hit;
@@ -135,7 +145,7 @@ function* say(text: string): Generator<RawGenerationEvent> {
 
 /** The extractive answer under `label`, word by word, and its citations. */
 function* extractive(plan: TurnPlan, evidence: AnswerEvidence, label: string): Generator<RawGenerationEvent> {
-  const extracted = extractiveAnswer(plan.request.message, evidence.passages, 3, label);
+  const extracted = extractiveAnswer(searchedQuestion(plan), evidence.passages, 3, label);
   yield { type: 'citations', citations: extracted.citations };
   for (const piece of words(extracted.text)) yield { type: 'raw-token', text: piece };
 }
@@ -147,7 +157,7 @@ function* extractive(plan: TurnPlan, evidence: AnswerEvidence, label: string): G
 export function* abandonedAnswer(plan: TurnPlan, evidence: AnswerEvidence): Generator<GenerationEvent> {
   yield { type: 'abandon' };
   yield { type: 'mode', mode: 'degraded' };
-  const extracted = extractiveAnswer(plan.request.message, evidence.passages, 3, DEGRADED_LABEL);
+  const extracted = extractiveAnswer(searchedQuestion(plan), evidence.passages, 3, DEGRADED_LABEL);
   yield { type: 'citations', citations: extracted.citations };
   // Never an empty answer: the passages the user would have been shown stand in for the model's.
   yield { type: 'token', text: extracted.text, at: performance.now() };

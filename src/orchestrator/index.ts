@@ -13,7 +13,7 @@ export {
 export { type BotProfile, Bots, type BotView } from './bots/bots.js';
 export { ChatService, type ChatServiceDeps } from './chat-service.js';
 export {
-  conversationExists,
+  conversationState,
   deleteTrace,
   getMessages,
   getTrace,

@@ -44,16 +44,24 @@ export function persistTurn(deps: PersistDeps, plan: TurnPlan, result: TurnResul
       at: new Date(),
     },
     trace,
+    state: plan.nextState,
   };
   const { db, tasks, pending, turns, conversations } = deps;
   const router = bot.router;
   // A client that sends the history itself (OpenAI-style APIs) keeps its own memory.
   const remembered = !request.history;
   if (remembered) {
-    conversations.turnFinished(request.tenantId, conversationId, bot.id, plan.start, {
-      user: request.message,
-      assistant: result.answer,
-    });
+    conversations.turnFinished(
+      request.tenantId,
+      conversationId,
+      bot.id,
+      plan.start,
+      {
+        user: request.message,
+        assistant: result.answer,
+      },
+      plan.nextState,
+    );
   }
   let stored = false;
   void tasks

@@ -6,7 +6,7 @@ import type { SearchResult } from '../knowledge/index.js';
 import type { AnswerLookup } from './answer-cache.js';
 import type { BotProfile } from './bots/bots.js';
 import type { CachedStart } from './conversation-cache.js';
-import type { ConversationMemory } from './conversation-memory.js';
+import type { ConversationMemory, ConversationState } from './conversation-memory.js';
 import type { TurnRequest } from './turn-types.js';
 import type { Understanding } from './understand-message.js';
 
@@ -27,6 +27,10 @@ export interface TurnPlan {
   readonly start: CachedStart;
   /** What the message wants and which handler answers it (absent: no intent step ran). */
   readonly understanding?: Understanding;
+  /** What retrieval was asked for a follow-up: a standalone question written from the conversation. */
+  readonly standaloneQuestion?: string;
+  /** Where the conversation stands once this turn is answered. */
+  readonly nextState: ConversationState;
   /** The small-talk handler's reply, when it answers the message. */
   readonly smallTalk?: string;
   /** The answer cache's verdict, for a message it may answer: a hit is the answer; a miss keeps this turn's. */

@@ -113,6 +113,7 @@ export function record(state: AnswerRecord, event: GenerationEvent): AnswerRecor
 const ACCOUNTED_AS: Partial<Record<AnswerMode, string>> = {
   not_found: 'none',
   small_talk: 'none',
+  clarify: 'none',
   cached: 'cache',
 };
 

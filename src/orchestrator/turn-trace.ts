@@ -35,6 +35,7 @@ export function turnTrace(
     degraded: search.failures,
     retrieval_cache: search.cache ?? null,
     answer_cache: answerCacheTrace(plan),
+    standalone_question: plan.standaloneQuestion ?? null,
     intent: plan.understanding
       ? {
           name: plan.understanding.intent,

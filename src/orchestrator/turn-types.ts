@@ -31,6 +31,8 @@ export interface TurnTrace {
   retriever: string;
   degraded: { retriever: string; message: string }[];
   retrieval_cache: 'hit' | 'miss' | null;
+  /** What retrieval was asked for a follow-up, written from the conversation (null: the message itself). */
+  standalone_question: string | null;
   /** What the message wants and which handler answered it (null: no intent step ran). */
   intent: { name: string; score: number; unsure: boolean; handler: string } | null;
   /**
@@ -93,7 +95,8 @@ export type AnswerMode =
   | 'not_found'
   | 'refused'
   | 'cached'
-  | 'small_talk';
+  | 'small_talk'
+  | 'clarify';
 
 /** What a finished turn returns to the client. */
 export interface TurnResult {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { IntentResult } from './intent/index.js';
 import {
+  clarifyingQuestion,
   DEFAULT_INTENT_POLICY,
   type IntentReader,
   smallTalkReply,
@@ -28,6 +29,10 @@ describe('understandMessage', () => {
   it('leaves everything else to the knowledge base', () => {
     const policy = DEFAULT_INTENT_POLICY;
     expect(understandMessage(says('question', 0.99), 'What causes tides?', policy).handler).toBe('knowledge');
+    expect(understandMessage(says('vague', 0.99), "it doesn't work", policy).handler).toBe('clarify');
+    expect(understandMessage(says('vague', 0.99), 'help', { ...policy, clarify: false }).handler).toBe(
+      'knowledge',
+    );
     expect(understandMessage(says('greeting', 0.9, true), 'hi', policy).handler).toBe('knowledge');
     expect(understandMessage(says('greeting', 0.5), 'hi', policy).handler).toBe('knowledge');
     const long = 'hello, could you tell me how the scheduler decides which job to run next please';
@@ -43,5 +48,20 @@ describe('understandMessage', () => {
     const own = { ...DEFAULT_INTENT_POLICY, replies: { greeting: 'Ahoy!', thanks: 'Cheers!' } };
     expect(smallTalkReply('greeting', own, false)).toBe('Ahoy!');
     expect(smallTalkReply('thanks', own, true)).toBe('Cheers!');
+  });
+
+  it('offers the titles of up to three documents retrieval found, best first', () => {
+    const found = [
+      { title: 'Hooks' },
+      { title: 'Hooks' },
+      { title: 'Logging' },
+      { title: 'Plugins' },
+      { title: 'Routes' },
+    ];
+    expect(clarifyingQuestion(found)).toBe(
+      'Could you tell me a little more about what you need? For example, is it about Hooks, Logging or Plugins?',
+    );
+    expect(clarifyingQuestion([{ title: 'Hooks' }])).toMatch(/what are you trying to do/);
+    expect(clarifyingQuestion([])).toMatch(/what are you trying to do/);
   });
 });

@@ -6,7 +6,7 @@
 import type { Intent, IntentResult } from './intent/index.js';
 
 /** What answers a message. */
-export type Handler = 'knowledge' | 'small_talk';
+export type Handler = 'knowledge' | 'small_talk' | 'clarify';
 
 /** The classifier the step asks (the shipped one: `defaultIntentClassifier()`). */
 export interface IntentReader {
@@ -17,6 +17,8 @@ export interface IntentReader {
 export interface IntentPolicy {
   /** Whether greetings and thanks get the small-talk reply (else the knowledge base answers them). */
   smallTalk: boolean;
+  /** Whether a vague request gets a clarifying question (else the knowledge base answers it). */
+  clarify: boolean;
   /** The score a greeting or thanks needs before the small-talk reply is given. */
   minScore: number;
   replies: { greeting: string | undefined; thanks: string | undefined };
@@ -24,7 +26,8 @@ export interface IntentPolicy {
 
 export const DEFAULT_INTENT_POLICY: IntentPolicy = {
   smallTalk: true,
-  minScore: 0.6,
+  clarify: true,
+  minScore: 0.85,
   replies: { greeting: undefined, thanks: undefined },
 };
 
@@ -48,13 +51,15 @@ export function understandMessage(
   policy: IntentPolicy,
 ): Understanding {
   const { intent, score, unsure } = reader.classify(message);
-  const smallTalk =
-    policy.smallTalk &&
-    SMALL_TALK.has(intent) &&
-    !unsure &&
-    score >= policy.minScore &&
-    message.split(/\s+/).filter(Boolean).length <= SMALL_TALK_MAX_WORDS;
-  return { intent, score, unsure, handler: smallTalk ? 'small_talk' : 'knowledge' };
+  const sure = !unsure && score >= policy.minScore;
+  const short = message.split(/\s+/).filter(Boolean).length <= SMALL_TALK_MAX_WORDS;
+  const handler: Handler =
+    sure && short && policy.smallTalk && SMALL_TALK.has(intent)
+      ? 'small_talk'
+      : sure && policy.clarify && intent === 'vague'
+        ? 'clarify'
+        : 'knowledge';
+  return { intent, score, unsure, handler };
 }
 
 /**
@@ -69,4 +74,17 @@ export function smallTalkReply(intent: Intent, policy: IntentPolicy, hasDocument
   return hasDocuments
     ? 'Hello! Ask me a question and I will answer it from the documents I have, citing the passages I used.'
     : 'Hello! I answer questions from the documents I am given, but I have none yet, so there is nothing I can answer from.';
+}
+
+/**
+ * The clarifying question for a vague request: which of the topics retrieval found is meant (the
+ * titles of up to three documents, best first), or what the user is trying to do when it found none.
+ */
+export function clarifyingQuestion(passages: readonly { title: string }[]): string {
+  const titles = [...new Set(passages.map((passage) => passage.title.trim()).filter(Boolean))].slice(0, 3);
+  if (titles.length < 2) {
+    return 'Could you tell me a little more: what are you trying to do, and what happens instead?';
+  }
+  const options = `${titles.slice(0, -1).join(', ')} or ${titles.at(-1)}`;
+  return `Could you tell me a little more about what you need? For example, is it about ${options}?`;
 }

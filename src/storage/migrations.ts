@@ -418,4 +418,13 @@ end
 $do$;
 `,
   },
+  {
+    version: 14,
+    name: 'conversation state',
+    sql: `
+-- Where a conversation stands (see ConversationState): written with each turn.
+alter table conversations add column state text not null default 'active'
+  check (state in ('active', 'awaiting_clarification', 'handed_off', 'closed'));
+`,
+  },
 ];

@@ -274,7 +274,15 @@ describe('parley CLI', () => {
       await writeFile(path.join(dir, 'set.jsonl'), rows.map((row) => JSON.stringify(row)).join('\n'));
       const jsonl = await runCli(['eval', 'guard', '--dataset', path.join(dir, 'set.jsonl')], env);
       expect(jsonl.code).toBe(0);
+      // The fast stage's fields first, as before; the two-stage detector's after them.
       expect(jsonl.stdout.trimEnd().split('\n').at(-1)).toMatch(
+        /^precision=1\.0000 recall=1\.0000 f1=1\.0000 fpr=0\.0000 p50_ms=\d+\.\d{3} p99_ms=\d+\.\d{3} combined_precision=1\.0000 combined_recall=1\.0000 combined_f1=1\.0000 combined_fpr=0\.0000 escalated=\d\.\d{4} degraded=0 semantic_p50_ms=\d+\.\d{3} semantic_p99_ms=\d+\.\d{3}$/,
+      );
+      const fastOnly = await runCli(
+        ['eval', 'guard', '--no-semantic', '--dataset', path.join(dir, 'set.jsonl')],
+        env,
+      );
+      expect(fastOnly.stdout.trimEnd().split('\n').at(-1)).toMatch(
         /^precision=1\.0000 recall=1\.0000 f1=1\.0000 fpr=0\.0000 p50_ms=\d+\.\d{3} p99_ms=\d+\.\d{3}$/,
       );
 
@@ -290,7 +298,7 @@ describe('parley CLI', () => {
       expect(bad.code).toBe(1);
       expect(bad.stderr).toMatch(/record 1: needs a text .* and a label/);
     },
-    cliTestTimeout(3),
+    cliTestTimeout(4),
   );
 
   it(

@@ -75,7 +75,9 @@ describe('intents', () => {
     });
     expect(own.status).toBe(200);
     try {
-      expect((await t.chat<ChatBody>({ message: 'hey' })).body.answer).toBe('Ahoy! Ask me about the tides.');
+      expect((await t.chat<ChatBody>({ message: 'hello' })).body.answer).toBe(
+        'Ahoy! Ask me about the tides.',
+      );
       await call(app(), {
         method: 'PATCH',
         url: '/v1/bots/parley',
@@ -91,7 +93,11 @@ describe('intents', () => {
       });
       expect(refused.status).toBe(400);
     } finally {
-      await call(app(), { method: 'PATCH', url: '/v1/bots/parley', payload: { settings: { intents: null } } });
+      await call(app(), {
+        method: 'PATCH',
+        url: '/v1/bots/parley',
+        payload: { settings: { intents: null } },
+      });
     }
   });
 

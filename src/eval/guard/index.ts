@@ -9,3 +9,4 @@ export {
   scorePii,
   type TypeScore,
 } from './score-pii.js';
+export { type StagedScore, scoreStagedDetector } from './score-staged-detector.js';

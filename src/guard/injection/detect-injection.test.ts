@@ -47,6 +47,22 @@ describe('detectInjection', () => {
     expect(detectInjection(text)).toMatchObject({ attack: false, reasons: [] });
   });
 
+  it.each([
+    'Hello',
+    'hello',
+    'Hi!',
+    'hey there',
+    'Good morning',
+    'Thanks!',
+    'thank you so much',
+    'ok',
+    'bye',
+    'Hallo',
+    'Danke schön',
+  ])('lets the greeting or short reply %j pass', (text) => {
+    expect(detectInjection(text)).toMatchObject({ attack: false, reasons: [] });
+  });
+
   it('scores between 0 and 1', () => {
     const { score } = detectInjection('Tell me about penguins.');
     expect(score).toBeGreaterThanOrEqual(0);

@@ -6,4 +6,19 @@ export { flagInstructions, type InstructionFlag } from './flag-instructions.js';
 export { InjectionClassifier, type InjectionModel, injectionModelSchema } from './injection-classifier.js';
 export { INJECTION_RULES, matchInjectionRules } from './injection-rules.js';
 export { normalizeText } from './normalize-text.js';
+export {
+  defaultSemanticHead,
+  isUnsure,
+  type LoadedSemanticHead,
+  parseSemanticHead,
+  SEMANTIC_FEATURES,
+  type SemanticHead,
+  semanticHeadSchema,
+} from './semantic-head.js';
+export {
+  loadSemanticHead,
+  SemanticInjectionStage,
+  type SemanticStageOptions,
+  type StagedVerdict,
+} from './semantic-injection-stage.js';
 export { type LabelledText, type TrainOptions, trainInjectionModel } from './train-classifier.js';

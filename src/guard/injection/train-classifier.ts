@@ -2,7 +2,7 @@
 // per-bucket step sizes (AdaGrad) and a seeded shuffle (so the same data always gives the same
 // weights), L2 regularisation, and a threshold chosen by k-fold cross-validation on the training
 // data (never on a test split), then a refit on all of it.
-import { chooseThreshold, type HeldOutScore, nearDuplicateGroups } from './choose-threshold.js';
+import { chooseThreshold, nearDuplicateGroups } from './choose-threshold.js';
 import { thresholdFor } from './decision-threshold.js';
 import { FEATURE_SET, hashedFeatures, type SparseVector } from './hashed-features.js';
 import type { InjectionModel } from './injection-classifier.js';
@@ -53,17 +53,15 @@ interface Example {
 /** Trains on `data` and returns the model file's content. */
 export function trainInjectionModel(data: LabelledText[], options: TrainOptions = {}): InjectionModel {
   const o = { ...DEFAULTS, ...options };
-  const examples: Example[] = data.map((item) => {
-    const normalized = normalizeText(item.text);
-    return {
-      vector: hashedFeatures(normalized, o.bits),
-      label: item.attack ? 1 : 0,
-      normalized,
-      ruled: matchInjectionRules(normalized).length > 0,
-      set: item.set ?? 'data',
-    };
-  });
-  const choice = chooseThreshold(heldOutScores(examples, o), o.maxFalsePositiveRate);
+  const examples = examplesOf(data, o);
+  const choice = chooseThreshold(
+    heldOutScores(examples, o).map((score) => ({
+      isAttackAt: (threshold: number) => fastDecision(score, threshold),
+      label: score.label,
+      set: score.set,
+    })),
+    o.maxFalsePositiveRate,
+  );
   const final = fitWeights(examples, o, mulberry32(o.seed));
   return {
     version: 2,
@@ -86,12 +84,45 @@ export function trainInjectionModel(data: LabelledText[], options: TrainOptions 
   };
 }
 
-/** Every example scored by a model fitted on the folds it is not in; near-duplicates share a fold. */
-function heldOutScores(examples: Example[], o: typeof DEFAULTS): HeldOutScore[] {
+/** One training text's out-of-fold classifier probability, and what the fast stage knows of it. */
+export interface OutOfFoldScore {
+  probability: number;
+  /** A hand-written rule calls it an attack. */
+  ruled: boolean;
+  normalized: string;
+  label: number;
+  set: string;
+  /** Its index in the data. */
+  index: number;
+}
+
+/**
+ * Every text scored by a classifier fitted on the folds it is not in (near-duplicates share a
+ * fold), in the order of `data`: what the threshold, and the semantic stage's band, are chosen on.
+ */
+export function outOfFoldScores(data: LabelledText[], options: TrainOptions = {}): OutOfFoldScore[] {
+  const o = { ...DEFAULTS, ...options };
+  return heldOutScores(examplesOf(data, o), o);
+}
+
+function examplesOf(data: LabelledText[], o: typeof DEFAULTS): Example[] {
+  return data.map((item) => {
+    const normalized = normalizeText(item.text);
+    return {
+      vector: hashedFeatures(normalized, o.bits),
+      label: item.attack ? 1 : 0,
+      normalized,
+      ruled: matchInjectionRules(normalized).length > 0,
+      set: item.set ?? 'data',
+    };
+  });
+}
+
+function heldOutScores(examples: Example[], o: typeof DEFAULTS): OutOfFoldScore[] {
   const groups = nearDuplicateGroups(examples.map((ex) => ex.normalized));
   const ids = shuffle([...new Set(groups)], mulberry32(o.seed));
   const foldOf = new Map(ids.map((id, i) => [id, i % o.folds]));
-  const scored: HeldOutScore[] = [];
+  const scored: OutOfFoldScore[] = new Array(examples.length);
   for (let fold = 0; fold < o.folds; fold++) {
     const inFold = (i: number) => foldOf.get(groups[i]!) === fold;
     const model = fitWeights(
@@ -99,17 +130,25 @@ function heldOutScores(examples: Example[], o: typeof DEFAULTS): HeldOutScore[] 
       o,
       mulberry32(o.seed + 1 + fold),
     );
-    examples.forEach((ex, i) => {
-      if (!inFold(i)) return;
-      const score = scoreVector(model.weights, model.bias, ex.vector);
-      scored.push({
-        isAttackAt: (threshold) => ex.ruled || score >= thresholdFor(ex.normalized, threshold),
+    examples.forEach((ex, index) => {
+      if (!inFold(index)) return;
+      const probability = scoreVector(model.weights, model.bias, ex.vector);
+      scored[index] = {
+        probability,
+        ruled: ex.ruled,
+        normalized: ex.normalized,
         label: ex.label,
         set: ex.set,
-      });
+        index,
+      };
     });
   }
   return scored;
+}
+
+/** The fast stage's decision on an out-of-fold score at a classifier threshold. */
+export function fastDecision(score: OutOfFoldScore, threshold: number): boolean {
+  return score.ruled || score.probability >= thresholdFor(score.normalized, threshold);
 }
 
 function fitWeights(examples: Example[], o: typeof DEFAULTS, random: () => number) {

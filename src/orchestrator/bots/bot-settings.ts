@@ -38,6 +38,8 @@ export const botSettingsSchema = z
       .object({
         /** false: greetings and thanks are answered from the knowledge base like any message. */
         small_talk: z.boolean().optional(),
+        /** false: a vague request is answered from the knowledge base rather than with a clarifying question. */
+        clarify: z.boolean().optional(),
         /** The classifier's score a greeting or thanks needs before the small-talk reply. */
         min_score: z.number().min(0).max(1).optional(),
         replies: z

@@ -280,6 +280,7 @@ function allowedChoice(ref: string, choices: readonly string[] | undefined): boo
 function intentPolicy(setting: BotSettings['intents']): IntentPolicy {
   return {
     smallTalk: setting?.small_talk ?? DEFAULT_INTENT_POLICY.smallTalk,
+    clarify: setting?.clarify ?? DEFAULT_INTENT_POLICY.clarify,
     minScore: setting?.min_score ?? DEFAULT_INTENT_POLICY.minScore,
     replies: {
       greeting: setting?.replies?.greeting ?? DEFAULT_INTENT_POLICY.replies.greeting,

@@ -4,7 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { notFound, ParleyError } from '../../errors/index.js';
 import {
-  conversationExists,
+  conversationState,
   deleteTrace,
   getMessages,
   getTrace,
@@ -124,13 +124,14 @@ export const chatRoutes: FastifyPluginAsync<ChatRoutesOptions> = async (
     const { id } = idParams.parse(request.params);
     const db = tenantDb(database, request);
     await assertVisitorOwns(db, request.principal, id);
-    const messages = await getMessages(db, request.principal.tenantId, id);
-    if (messages.length === 0) {
-      const tenantId = request.principal.tenantId;
-      const exists = isPending(tenantId, id) || (await conversationExists(db, tenantId, id));
-      if (!exists) throw notFound('conversation');
-    }
-    return { id, messages };
+    const tenantId = request.principal.tenantId;
+    const [messages, state] = await Promise.all([
+      getMessages(db, tenantId, id),
+      conversationState(db, tenantId, id),
+    ]);
+    // A conversation whose first turn is answered but not stored yet is active.
+    if (state === undefined && !isPending(tenantId, id)) throw notFound('conversation');
+    return { id, state: state ?? 'active', messages };
   });
 
   app.delete('/v1/turns/:id/trace', { schema: deleteTraceRoute }, async (request, reply) => {

@@ -62,7 +62,16 @@ export const answerMode = z.string().meta({
   description:
     'generated (by a model), extractive (no model configured), degraded (no model answered), ' +
     'not_found (no good passage) or refused (a guard refused); more may be added',
-  examples: ['generated', 'extractive', 'degraded', 'not_found', 'refused', 'cached', 'small_talk'],
+  examples: [
+    'generated',
+    'extractive',
+    'degraded',
+    'not_found',
+    'refused',
+    'cached',
+    'small_talk',
+    'clarify',
+  ],
 });
 
 const usage = z.object({

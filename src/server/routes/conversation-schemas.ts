@@ -9,6 +9,11 @@ const tags = [TAGS.chat];
 export const conversationView = z
   .object({
     id: z.uuid(),
+    state: z
+      .enum(['active', 'awaiting_clarification', 'handed_off', 'closed'])
+      .describe(
+        'Where the conversation stands: the bot answers (active), waits for the answer to its clarifying question, a person answers (handed_off), or closed',
+      ),
     messages: z.array(
       z.object({
         id: z.string(),
