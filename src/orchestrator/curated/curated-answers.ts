@@ -67,8 +67,8 @@ export class CuratedAnswers {
       async (key, previous) => {
         const [tenantId, botId] = key.split('\u0000') as [string, string];
         const db = this.db.forTenant(tenantId);
-        // A refresh rebuilds the index (tens of ms for thousands of entries, on the event loop)
-        // only when the entries changed; most refreshes cost one small query.
+        // A refresh rebuilds the index (tens of ms of work for thousands of entries) only when
+        // the entries changed; most refreshes cost one small query.
         const version = await curatedVersion(db, tenantId, botId);
         if (previous?.version === version) return previous;
         if (version.startsWith('0/')) return { version, index: EMPTY };
