@@ -14,6 +14,7 @@ import {
   chatRoutes,
   createOperatorCheck,
   createWidgetAccess,
+  curatedRoutes,
   dashboardRoutes,
   documentRoutes,
   errorHandler,
@@ -209,6 +210,7 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     db,
     conversationChanged: (conversationId) => runtime.chat.conversationChanged(conversationId),
   });
+  await app.register(curatedRoutes, { curated: runtime.curated });
   await app.register(dashboardRoutes, { db });
   await app.register(openAiRoutes, { turns, bots, maxMessageChars, streams });
   await app.register(usageRoutes, { db, budgets: runtime.gateway.budgets });

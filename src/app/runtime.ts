@@ -27,6 +27,7 @@ import {
   type BotDefaults,
   Bots,
   ChatService,
+  CuratedAnswers,
   defaultIntentClassifier,
   registerPrompt,
   SERVER_PROMPT,
@@ -64,6 +65,8 @@ export interface Runtime {
   turnGate: TurnGate;
   /** Each tenant's bots; the default bot uses the configured models (PARLEY_MODELS). */
   bots: Bots;
+  /** Each bot's curated question -> answer pairs, and the matcher a turn may ask. */
+  curated: CuratedAnswers;
   /** Every chat model in use, shared by all bots (clients, circuit breakers). */
   catalog: ModelCatalog;
   /** Vector search state, for /readyz. */
@@ -189,11 +192,13 @@ async function openRuntime(
     (refs) => gateway.prices.cheapest(refs),
     models.tenantChoices,
   );
+  const curated = new CuratedAnswers(db, { assertBot: (tenantId, botId) => bots.get(tenantId, botId) });
   const chat = new ChatService({
     db,
     retriever,
     tasks,
     bots,
+    curated,
     conversationCacheEntries: config.bots.conversationCacheEntries,
     // Loaded now (its weights are parsed once), not on the first turn.
     intents: defaultIntentClassifier(),
@@ -261,6 +266,7 @@ async function openRuntime(
     gateway,
     turnGate,
     bots,
+    curated,
     catalog,
     vector,
     keywordIndex,

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { chatCommand } from './chat-command.js';
 import { runCommand } from './command-context.js';
+import { curatedImportCommand } from './curated-command.js';
 import { evalCitationsCommand } from './eval-citations-command.js';
 import { evalRetrievalCommand } from './eval-command.js';
 import { evalGuardCommand, evalPiiCommand } from './eval-guard-command.js';
@@ -59,6 +60,22 @@ keys
   )
   .option('--rate-limit <n>', 'requests per minute per visitor IP for a publishable key (default 20)')
   .action(runCommand(keysCreateCommand));
+
+const curated = program
+  .command('curated')
+  .description("manage a bot's curated answers (sent without a model call)");
+curated
+  .command('import')
+  .description(
+    'add question -> answer pairs from a CSV (question,answer header) or JSONL file; known questions get the new answer',
+  )
+  .requiredOption('--bot <id>', 'the bot whose curated answers these are (e.g. parley)')
+  .requiredOption(
+    '--file <file>',
+    'a .csv file with a question,answer header, or a .jsonl file of {"question", "answer"}',
+  )
+  .option('--tenant <name>', 'the tenant that owns the bot', 'default')
+  .action(runCommand(curatedImportCommand));
 
 program
   .command('migrate')

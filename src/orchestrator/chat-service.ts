@@ -18,6 +18,7 @@ import {
   RECENT_MESSAGES,
 } from './conversation-memory.js';
 import { saveTurns } from './conversation-store.js';
+import type { CuratedAnswers } from './curated/index.js';
 import { leansOnConversation, standaloneQuestion } from './standalone-question.js';
 import { Turn, type TurnDeps } from './turn.js';
 import type { TurnRequest } from './turn-types.js';
@@ -68,6 +69,8 @@ export interface ChatServiceDeps {
   answers?: AnswerCache;
   /** Reads a message's intent before retrieval (none: every message goes to the knowledge base). */
   intents?: IntentReader;
+  /** Operators' question -> answer pairs per bot: a message close enough to one gets its answer. */
+  curated?: Pick<CuratedAnswers, 'match'>;
 }
 
 export class ChatService {
@@ -138,8 +141,17 @@ export class ChatService {
       !blocked && this.deps.intents
         ? understandMessage(this.deps.intents, input.text, bot.intents)
         : undefined;
-    // Small talk and a handoff are answered without the documents.
-    const smallTalk = understanding?.handler === 'small_talk' || understanding?.handler === 'handoff';
+    // An operator's curated answer to a question close enough to this one comes first.
+    const curated =
+      !blocked && understanding?.handler !== 'handoff' && understanding?.handler !== 'small_talk'
+        ? await this.deps.curated?.match(request.tenantId, bot.id, input.text, bot.curatedMinScore)
+        : undefined;
+    if (curated) understanding = { ...(understanding ?? UNREAD), handler: 'curated' };
+    // Small talk, a handoff and a curated answer are answered without the documents.
+    const smallTalk =
+      understanding?.handler === 'small_talk' ||
+      understanding?.handler === 'handoff' ||
+      understanding?.handler === 'curated';
     const understood = performance.now();
     const conversationId = request.conversationId ?? randomUUID();
     const version = this.deps.conversations.version(conversationId);
@@ -251,6 +263,7 @@ export class ChatService {
       ...(understanding ? { understanding } : {}),
       ...(reply === undefined ? {} : { smallTalk: reply }),
       ...(standalone === undefined ? {} : { standaloneQuestion: standalone }),
+      ...(curated ? { curated } : {}),
       nextState:
         understanding?.handler === 'clarify'
           ? 'awaiting_clarification'

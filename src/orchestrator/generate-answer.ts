@@ -62,6 +62,12 @@ export async function* generateAnswer(
     yield { type: 'citations', citations: [] };
     return;
   }
+  if (plan.curated && handler === 'curated') {
+    // An operator's answer to this question: given as written, with no model call.
+    yield { type: 'mode', mode: 'curated' };
+    yield* say(plan.curated.answer);
+    return;
+  }
   if (plan.smallTalk !== undefined) {
     // A greeting, thanks or a request for a person: answered at once, with no retrieval and no
     // model call.

@@ -1,6 +1,6 @@
 // Orchestrator layer: the turn runner (the one owner of a turn's lifecycle) and its events; the
-// turn pipeline it drives: bots, preparation, prompts and context budgeting, the extractive
-// answerer, conversation memory and storage; and the local intent classifier.
+// turn pipeline it drives: bots, curated answers, preparation, prompts and context budgeting, the
+// extractive answerer, conversation memory and storage; and the local intent classifier.
 
 export { AnswerCache, type AnswerCacheOptions, type CachedAnswer } from './answer-cache.js';
 export {
@@ -23,6 +23,15 @@ export {
   handedOffConversations,
   type MessageRecord,
 } from './conversation-store.js';
+export {
+  type CuratedAnswer,
+  CuratedAnswers,
+  type CuratedMatch,
+  DEFAULT_CURATED_THRESHOLD,
+  MAX_ANSWER_CHARS,
+  MAX_CURATED_PER_BOT,
+  MAX_QUESTION_CHARS,
+} from './curated/index.js';
 export {
   type Citation,
   DEGRADED_LABEL,

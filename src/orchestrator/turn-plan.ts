@@ -29,6 +29,8 @@ export interface TurnPlan {
   readonly understanding?: Understanding;
   /** What retrieval was asked for a follow-up: a standalone question written from the conversation. */
   readonly standaloneQuestion?: string;
+  /** The operator's curated answer this message is close enough to, when there is one. */
+  readonly curated?: { id: string; question: string; answer: string; score: number };
   /** Where the conversation stands once this turn is answered. */
   readonly nextState: ConversationState;
   /** The small-talk handler's reply, when it answers the message. */

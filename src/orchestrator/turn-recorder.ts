@@ -116,6 +116,7 @@ const ACCOUNTED_AS: Partial<Record<AnswerMode, string>> = {
   clarify: 'none',
   handoff: 'none',
   handed_off: 'none',
+  curated: 'none',
   cached: 'cache',
 };
 

@@ -36,6 +36,9 @@ export function turnTrace(
     retrieval_cache: search.cache ?? null,
     answer_cache: answerCacheTrace(plan),
     standalone_question: plan.standaloneQuestion ?? null,
+    curated: plan.curated
+      ? { id: plan.curated.id, question: plan.curated.question, score: plan.curated.score }
+      : null,
     intent: plan.understanding
       ? {
           name: plan.understanding.intent,

@@ -31,6 +31,8 @@ export interface TurnTrace {
   retriever: string;
   degraded: { retriever: string; message: string }[];
   retrieval_cache: 'hit' | 'miss' | null;
+  /** The operator's curated answer given (null: none matched, or none was asked). */
+  curated: { id: string; question: string; score: number } | null;
   /** What retrieval was asked for a follow-up, written from the conversation (null: the message itself). */
   standalone_question: string | null;
   /** What the message wants and which handler answered it (null: no intent step ran). */
@@ -98,7 +100,8 @@ export type AnswerMode =
   | 'small_talk'
   | 'clarify'
   | 'handoff'
-  | 'handed_off';
+  | 'handed_off'
+  | 'curated';
 
 /** What a finished turn returns to the client. */
 export interface TurnResult {

@@ -6,7 +6,7 @@
 import type { Intent, IntentResult } from './intent/index.js';
 
 /** What answers a message. */
-export type Handler = 'knowledge' | 'small_talk' | 'clarify' | 'handoff' | 'handed_off';
+export type Handler = 'knowledge' | 'small_talk' | 'clarify' | 'handoff' | 'handed_off' | 'curated';
 
 /** The classifier the step asks (the shipped one: `defaultIntentClassifier()`). */
 export interface IntentReader {

@@ -40,6 +40,10 @@ export async function registerOpenApiDocument(app: FastifyInstance): Promise<voi
         { name: TAGS.chat, description: 'Chatting with a bot, conversations and turn traces' },
         { name: TAGS.documents, description: 'The knowledge base: documents and ingestion jobs' },
         { name: TAGS.bots, description: "The tenant's bots (models, prompt, retrieval and guard settings)" },
+        {
+          name: TAGS.curated,
+          description: "A bot's curated answers: question -> answer pairs sent without a model call",
+        },
         { name: TAGS.usage, description: 'Usage, cost and budgets' },
         { name: TAGS.operations, description: 'Probes, metrics and the operator dashboard' },
         { name: TAGS.openai, description: 'The OpenAI-compatible surface: each model is a bot' },

@@ -138,7 +138,7 @@ export async function openDatabase(
   }
 }
 
-/** The tables migrations 9 and 10 wall: every table holding tenant data, and stored prompts. */
+/** The tables migrations 9, 10 and 13 wall: every table holding tenant data, and stored prompts. */
 export const WALLED_TABLES = [
   'tenants',
   'api_keys',
@@ -154,6 +154,7 @@ export const WALLED_TABLES = [
   'usage',
   'budgets',
   'search_generations',
+  'curated_answers',
   'prompt_version_owners',
   'prompt_versions',
 ];

@@ -381,6 +381,44 @@ alter table usage add column saved_usd numeric not null default 0;
 `,
   },
   {
+    version: 13,
+    name: 'curated answers',
+    sql: `
+-- Operators' question -> answer pairs per bot (orchestrator/curated): a message close enough to a
+-- question is answered with its answer, without a model call. No foreign key to bots: the default
+-- bot has no row until it is changed.
+create table curated_answers (
+  id text primary key,
+  -- the order entries were added in (an import's rows share their created_at)
+  seq bigserial not null,
+  tenant_id text not null references tenants(id) on delete cascade,
+  bot_id text not null,
+  question text not null,
+  -- the question as matched (NFKC, lower case, no punctuation, single spaces), computed by the
+  -- server: one question per bot in that form
+  question_key text not null,
+  answer text not null,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  unique (tenant_id, bot_id, question_key)
+);
+create index curated_answers_bot on curated_answers(tenant_id, bot_id, seq);
+-- the wall of migration 9
+alter table curated_answers enable row level security;
+create policy tenant_isolation on curated_answers
+  using (tenant_id = current_setting('parley.tenant_id', true))
+  with check (tenant_id = current_setting('parley.tenant_id', true));
+do $do$
+begin
+  if exists (select from pg_roles where rolname = 'parley_tenant') then
+    grant select, insert, update, delete on curated_answers to parley_tenant;
+    grant usage on sequence curated_answers_seq_seq to parley_tenant;
+  end if;
+end
+$do$;
+`,
+  },
+  {
     version: 14,
     name: 'conversation state',
     sql: `

@@ -54,4 +54,22 @@ describe('RefreshAheadCache', () => {
     await cache.get('c');
     expect(reads()).toBe(before + 1);
   });
+
+  it('hands a background refresh the value it replaces, so an unchanged value can be kept', async () => {
+    const seen: (string | undefined)[] = [];
+    const cache = new RefreshAheadCache(
+      async (key: string, previous?: string) => {
+        seen.push(previous);
+        return previous ?? `${key}#1`;
+      },
+      { ttlMs: 1_000, maxStaleMs: 5_000, max: 2 },
+    );
+    expect(await cache.get('a')).toBe('a#1');
+    vi.advanceTimersByTime(1_500);
+    expect(await cache.get('a')).toBe('a#1');
+    await Promise.resolve();
+    vi.advanceTimersByTime(1_500);
+    await cache.get('a');
+    expect(seen).toEqual([undefined, 'a#1', 'a#1']);
+  });
 });

@@ -19,6 +19,8 @@ interface Entry<V> {
   value: Promise<V>;
   /** When the value was read (set once the read succeeded). */
   at: number | undefined;
+  /** The value, once read. */
+  read?: V;
   refreshing: boolean;
 }
 
@@ -26,7 +28,8 @@ export class RefreshAheadCache<V> {
   private readonly entries = new Map<string, Entry<V>>();
 
   constructor(
-    private readonly read: (key: string) => Promise<V>,
+    /** Reads a key's value; a background refresh passes the value it replaces (to reuse it). */
+    private readonly read: (key: string, previous?: V) => Promise<V>,
     private readonly options: RefreshAheadOptions,
   ) {}
 
@@ -55,8 +58,9 @@ export class RefreshAheadCache<V> {
     if (this.entries.size >= this.options.max) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(key, entry);
     value.then(
-      () => {
+      (read) => {
         entry.at = Date.now();
+        entry.read = read;
       },
       () => {
         if (this.entries.get(key) === entry) this.entries.delete(key);
@@ -67,11 +71,16 @@ export class RefreshAheadCache<V> {
 
   private refresh(key: string, stale: Entry<V>): void {
     stale.refreshing = true;
-    this.read(key).then(
+    this.read(key, stale.read).then(
       (value) => {
         // Replaced or deleted meanwhile (a change through this process): that one stands.
         if (this.entries.get(key) !== stale) return;
-        this.entries.set(key, { value: Promise.resolve(value), at: Date.now(), refreshing: false });
+        this.entries.set(key, {
+          value: Promise.resolve(value),
+          at: Date.now(),
+          read: value,
+          refreshing: false,
+        });
       },
       () => {
         // Gone, or the database failed: the next request reads again and waits (and fails, or not).

@@ -51,7 +51,7 @@ describe('responses, as the OpenAPI document says', () => {
     return response;
   }
 
-  it('answers the documents, jobs, bots, usage, budgets, dashboard and operations routes as documented', async () => {
+  it('answers the documents, jobs, bots, curated answers, usage, budgets, dashboard and operations routes as documented', async () => {
     const upload = await documented<{ document_id: string; job_id: string }>('POST', '/v1/documents', {
       payload: { title: 'Moon', text: '# Moon\n\nThe Moon orbits the Earth in about 27 days.' },
     });
@@ -79,6 +79,26 @@ describe('responses, as the OpenAPI document says', () => {
     await documented('GET', '/v1/bots');
     await documented('GET', '/v1/models');
     expect((await documented('DELETE', '/v1/bots/{id}', { url: '/v1/bots/answers' })).status).toBe(204);
+
+    const curatedUrl = '/v1/bots/parley/curated-answers';
+    const curated = await documented<{ id: string }>('POST', '/v1/bots/{bot}/curated-answers', {
+      url: curatedUrl,
+      payload: { question: 'Who answers here?', answer: 'We do.' },
+    });
+    expect(curated.status).toBe(201);
+    await documented('GET', '/v1/bots/{bot}/curated-answers', { url: curatedUrl });
+    await documented('PATCH', '/v1/bots/{bot}/curated-answers/{id}', {
+      url: `${curatedUrl}/${curated.body.id}`,
+      payload: { answer: 'Still us.' },
+    });
+    await documented('POST', '/v1/bots/{bot}/curated-answers/import', {
+      url: `${curatedUrl}/import`,
+      payload: [{ question: 'Who answers here', answer: 'Us.' }],
+    });
+    const gone = await documented('DELETE', '/v1/bots/{bot}/curated-answers/{id}', {
+      url: `${curatedUrl}/${curated.body.id}`,
+    });
+    expect(gone.status).toBe(204);
 
     await documented('PUT', '/v1/budgets', { payload: { tenant_daily_usd: 5 } });
     await documented('GET', '/v1/budgets');

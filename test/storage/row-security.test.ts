@@ -26,6 +26,7 @@ const TENANT_TABLES: Record<string, string> = {
   usage: 'tenant_id',
   budgets: 'tenant_id',
   search_generations: 'tenant_id',
+  curated_answers: 'tenant_id',
   prompt_version_owners: 'tenant_id',
 };
 
@@ -76,6 +77,11 @@ async function seedTenant(db: Database, tenant: string): Promise<void> {
       id('turn'),
     ]);
     await run('insert into budgets(tenant_id, tenant_daily_usd) values ($1, 1)', [tenant]);
+    await run(
+      `insert into curated_answers(id, tenant_id, bot_id, question, question_key, answer)
+       values ($1, $2, 'parley', 'Door code?', 'door code', '1234')`,
+      [id('curated'), tenant],
+    );
     await run(`insert into prompt_versions(id, system_prompt) values ($1, 'You are ' || $2)`, [
       id('pv'),
       tenant,

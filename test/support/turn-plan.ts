@@ -82,6 +82,7 @@ export function turnPlan(
       guard: DEFAULT_GUARD_POLICY,
       answerCache: true,
       intents: DEFAULT_INTENT_POLICY,
+      curatedMinScore: 0.85,
       fingerprint: 'support-1',
     },
     guards: [],

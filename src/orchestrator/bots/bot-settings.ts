@@ -33,6 +33,8 @@ export const botSettingsSchema = z
     guard: z.record(z.string(), z.unknown()).optional(),
     /** Whether a question asked again is answered from the answer cache (when the server keeps one). */
     answer_cache: z.boolean().optional(),
+    /** The score a message needs against a curated question to be given its answer (0.5-1). */
+    curated_min_score: z.number().min(0.5).max(1).optional(),
     /** What the bot does with a message's intent (see understand-message.ts). */
     intents: z
       .object({

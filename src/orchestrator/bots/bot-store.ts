@@ -56,10 +56,22 @@ export async function upsertBot(
   return rows[0]!;
 }
 
-export async function deleteBot(db: QueryRunner, tenantId: string, id: string): Promise<boolean> {
-  const rows = await db.query('delete from bots where tenant_id = $1 and id = $2 returning id', [
-    tenantId,
-    id,
-  ]);
+/**
+ * Deletes a bot's row; with `curated`, its curated answers too, in the same statement (a bot made
+ * again with the id starts without them).
+ */
+export async function deleteBot(
+  db: QueryRunner,
+  tenantId: string,
+  id: string,
+  options: { curated: boolean },
+): Promise<boolean> {
+  const rows = await db.query(
+    `with gone as (delete from bots where tenant_id = $1 and id = $2 returning id),
+          curated as (delete from curated_answers
+                       where $3 and tenant_id = $1 and bot_id = $2 and exists (select 1 from gone))
+     select id from gone`,
+    [tenantId, id, options.curated],
+  );
   return rows.length > 0;
 }

@@ -12,6 +12,7 @@ import type { ModelCatalog, ModelChain } from '../../models/index.js';
 import { ModelRouter } from '../../models/routing/model-router.js';
 import { type Database, RefreshAheadCache } from '../../storage/index.js';
 import type { Logger } from '../../telemetry/index.js';
+import { DEFAULT_CURATED_THRESHOLD } from '../curated/index.js';
 import { type PromptVersion, promptVersionId, registerPrompt } from '../prompt-versions.js';
 import { DEFAULT_INTENT_POLICY, type IntentPolicy } from '../understand-message.js';
 import {
@@ -41,6 +42,8 @@ export interface BotProfile {
   answerCache: boolean;
   /** What the bot does with a message's intent. */
   intents: IntentPolicy;
+  /** The score a message needs against a curated question to be given its answer. */
+  curatedMinScore: number;
   /**
    * Changes whenever anything that shapes the bot's answers does (its effective settings, the
    * prompt's version among them): caches of its answers key on it.
@@ -131,9 +134,14 @@ export class Bots {
     return this.view(row);
   }
 
-  /** Deletes a bot; for the default bot, deletes the override (back to the server's defaults). */
+  /**
+   * Deletes a bot and its curated answers; for the default bot, deletes the override (back to the
+   * server's defaults) and keeps its curated answers.
+   */
   async remove(tenantId: string, id: string): Promise<void> {
-    const deleted = await deleteBot(this.db.forTenant(tenantId), tenantId, id);
+    const deleted = await deleteBot(this.db.forTenant(tenantId), tenantId, id, {
+      curated: id !== DEFAULT_BOT,
+    });
     this.forget(tenantId, id);
     if (!deleted && id !== DEFAULT_BOT) throw notFound('bot');
   }
@@ -235,6 +243,7 @@ export class Bots {
       guard: GuardPolicy.parse(row.settings.guard ?? {}),
       answerCache: settings.answer_cache,
       intents: intentPolicy(row.settings.intents),
+      curatedMinScore: row.settings.curated_min_score ?? DEFAULT_CURATED_THRESHOLD,
       fingerprint: createHash('sha256')
         .update(JSON.stringify([row.id, settings, row.settings.guard ?? {}]))
         .digest('base64url'),

@@ -38,6 +38,7 @@ export const TAGS = {
   chat: 'chat',
   documents: 'documents',
   bots: 'bots',
+  curated: 'curated answers',
   usage: 'usage',
   operations: 'operations',
   openai: 'openai',
