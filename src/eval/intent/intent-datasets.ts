@@ -49,6 +49,33 @@ export function parseIntentJsonl(content: string): LabelledIntent[] {
     });
 }
 
+const unlabelledSchema = z.union([
+  z.object({ text: z.string().min(1) }),
+  z.object({ question: z.string().min(1) }).transform(({ question }) => ({ text: question })),
+]);
+
+/**
+ * JSON lines of `{"text"}` or `{"question"}` (such as examples/eval/fastify-questions.jsonl),
+ * every one expected to be `label`: a set gathered for something else, read as an intent check.
+ */
+export function parseUnlabelledJsonl(content: string, label: Intent): LabelledIntent[] {
+  return content
+    .split('\n')
+    .map((line, index) => ({ line: line.trim(), number: index + 1 }))
+    .filter(({ line }) => line)
+    .map(({ line, number }) => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch {
+        throw new Error(`line ${number}: not JSON`);
+      }
+      const record = unlabelledSchema.safeParse(parsed);
+      if (!record.success) throw new Error(`line ${number}: needs a text or a question`);
+      return { text: record.data.text, label };
+    });
+}
+
 /** Whether a file's content is CLINC's JSON object rather than JSON lines. */
 export function looksLikeClinc(content: string): boolean {
   return /^\s*\{\s*"(train|val|test|oos_\w+)"\s*:/.test(content);
