@@ -23,7 +23,9 @@ export function parseClinc(content: string, split: ClincSplit): LabelledIntent[]
   const parts = [split, `oos_${split}`];
   const missing = parts.filter((part) => !data[part]);
   if (missing.length > 0) throw new Error(`not a CLINC150 data file: no ${missing.join(', ')} split`);
-  return parts.flatMap((part) => data[part]!.map(([text, name]) => ({ text, label: mapClincIntent(name) })));
+  return parts.flatMap((part) =>
+    data[part]!.map(([text, name]) => ({ text, label: mapClincIntent(name, text) })),
+  );
 }
 
 const lineSchema = z.object({ text: z.string().min(1), label: z.string() });
