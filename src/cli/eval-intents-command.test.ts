@@ -15,7 +15,7 @@ afterEach(() => {
 });
 
 /** Runs `parley eval intents` as the CLI wires it; returns what it wrote and its exit code. */
-async function run(options: { dataset: string; split?: string }) {
+async function run(options: { dataset: string; split?: string; label?: string }) {
   let stdout = '';
   let stderr = '';
   vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
@@ -48,6 +48,23 @@ describe('parley eval intents', () => {
     expect(result.stdout.trimEnd().split('\n').at(-1)).toMatch(
       /^macro_f1=\d\.\d{4} accuracy=\d\.\d{4} p50_ms=\d+\.\d{3} p99_ms=\d+\.\d{3}$/,
     );
+  });
+
+  it('reads a set of questions with --label as all of that intent, and counts sure mistakes', async () => {
+    const file = path.join(dir, 'questions.jsonl');
+    const rows = [
+      { question: 'how do I configure the logger?', expected: ['a.md'] },
+      { text: 'thanks a lot!' },
+    ];
+    await writeFile(file, rows.map((row) => JSON.stringify(row)).join('\n'));
+    const result = await run({ dataset: file, label: 'question' });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/all items, each expected to be question \(2 messages\)/);
+    expect(result.stdout).toMatch(/^question\s+2\s+1\s/m);
+    expect(result.stdout).toMatch(/^sure wrong: thanks 1 \(score >= 0\.85\)$/m);
+    const bad = await run({ dataset: file, label: 'smalltalk' });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--label is one of greeting/);
   });
 
   it('scores CLINC test + oos_test, mapped', async () => {

@@ -2,7 +2,9 @@
 // CLINC150's data_full.json (its test + oos_test splits, mapped onto our intents) or JSON lines
 // `{text, label}` (by default only their held-out part, the items training never saw) — and
 // prints per-intent precision and recall, macro-F1 and per-message latency, ending with the
-// machine-readable line `macro_f1=… accuracy=… p50_ms=… p99_ms=…`.
+// machine-readable line `macro_f1=… accuracy=… p50_ms=… p99_ms=…`. With `--label INTENT`, a JSONL
+// of `{text}` or `{question}` lines gathered for something else (the citation set's questions)
+// is read as all of that intent and scored in full: a check on messages training never saw.
 import { readFile } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { validationError } from '../errors/index.js';
@@ -14,20 +16,42 @@ import {
   looksLikeClinc,
   parseClinc,
   parseIntentJsonl,
+  parseUnlabelledJsonl,
   scoreIntents,
 } from '../eval/index.js';
-import { defaultIntentClassifier } from '../orchestrator/index.js';
+import { defaultIntentClassifier, INTENTS, isIntent } from '../orchestrator/index.js';
 
 const JSONL_SPLITS = ['held-out', 'all'] as const;
 const f = (value: number) => value.toFixed(4);
 const ms = (value: number) => value.toFixed(3);
+/** The score small talk and clarifying questions need by default (`intents.min_score`). */
+const SURE_SCORE = 0.85;
 
-export async function evalIntentsCommand(options: { dataset: string; split?: string }): Promise<void> {
+export async function evalIntentsCommand(options: {
+  dataset: string;
+  split?: string;
+  label?: string;
+}): Promise<void> {
+  const { label } = options;
+  if (label !== undefined && !isIntent(label)) {
+    throw validationError(`--label is one of ${INTENTS.join(', ')}`);
+  }
   const content = await readDataset(options.dataset);
-  const { data, described } = parseOrFail(options.dataset, () => selectItems(content, options.split));
+  const { data, described } = parseOrFail(options.dataset, () =>
+    label === undefined
+      ? selectItems(content, options.split)
+      : { data: parseUnlabelledJsonl(content, label), described: `all items, each expected to be ${label}` },
+  );
   if (data.length === 0) throw validationError(`${options.dataset}: no labelled messages in ${described}`);
   const classifier = defaultIntentClassifier();
   const score = scoreIntents(data, (text) => classifier.classify(text));
+  const sureWrong = new Map<string, number>();
+  for (const item of data) {
+    const result = classifier.classify(item.text);
+    if (result.intent !== item.label && result.score >= SURE_SCORE) {
+      sureWrong.set(result.intent, (sureWrong.get(result.intent) ?? 0) + 1);
+    }
+  }
   const lines = [
     `dataset:    ${options.dataset}, ${described} (${score.messages} messages)`,
     `classifier: local hashed n-gram softmax regression, unsure below ${classifier.threshold}`,
@@ -41,6 +65,7 @@ export async function evalIntentsCommand(options: { dataset: string; split?: str
       ),
     `macro-F1:   ${f(score.macroF1)} (over the intents the set contains)`,
     `confused:   ${mostConfused(score.confusion) || 'none'}`,
+    `sure wrong: ${[...sureWrong].map(([intent, count]) => `${intent} ${count}`).join(', ') || 'none'} (score >= ${SURE_SCORE})`,
     `accuracy:   ${f(score.accuracy)}; unsure ${f(score.unsure)}, accuracy when sure ${f(score.accuracySure)}`,
     `latency:    p50 ${ms(score.latencyMs.p50)} ms, p99 ${ms(score.latencyMs.p99)} ms, max ${ms(score.latencyMs.max)} ms per message`,
     // Wall-clock times: on a machine busier than its cores, the tail is time spent preempted.

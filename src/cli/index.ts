@@ -134,6 +134,10 @@ evaluate
     '--split <name>',
     'CLINC: test (default; train and val are trained on) | val | train; JSONL: held-out (default) | all',
   )
+  .option(
+    '--label <intent>',
+    'read a JSONL of {"text"} or {"question"} as all of this intent, scored in full (e.g. question)',
+  )
   .action(runCommand(evalIntentsCommand));
 evaluate
   .command('pii')

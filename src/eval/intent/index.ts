@@ -8,5 +8,6 @@ export {
   looksLikeClinc,
   parseClinc,
   parseIntentJsonl,
+  parseUnlabelledJsonl,
 } from './intent-datasets.js';
 export { type IntentScore, type IntentSetScore, scoreIntents } from './score-intents.js';

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { isHeldOut, looksLikeClinc, parseClinc, parseIntentJsonl } from './intent-datasets.js';
+import {
+  isHeldOut,
+  looksLikeClinc,
+  parseClinc,
+  parseIntentJsonl,
+  parseUnlabelledJsonl,
+} from './intent-datasets.js';
 
 const clinc = JSON.stringify({
   train: [['hi there', 'greeting']],
@@ -35,6 +41,17 @@ describe('intent datasets', () => {
     expect(() => parseIntentJsonl('{"text": "hi", "label": "smalltalk"}')).toThrow(/line 1: needs a text/);
     expect(() => parseIntentJsonl('{"text": "hi", "label": "greeting"}\nnot json')).toThrow(
       /line 2: not JSON/,
+    );
+  });
+
+  it('reads unlabelled lines by their text or question as the given intent', () => {
+    const content = '{"question": "what is a hook?", "expected": ["Hooks.md"]}\n{"text": "how do I log?"}\n';
+    expect(parseUnlabelledJsonl(content, 'question')).toEqual([
+      { text: 'what is a hook?', label: 'question' },
+      { text: 'how do I log?', label: 'question' },
+    ]);
+    expect(() => parseUnlabelledJsonl('{"expected": []}', 'question')).toThrow(
+      /line 1: needs a text or a question/,
     );
   });
 

@@ -23,7 +23,9 @@ export function parseClinc(content: string, split: ClincSplit): LabelledIntent[]
   const parts = [split, `oos_${split}`];
   const missing = parts.filter((part) => !data[part]);
   if (missing.length > 0) throw new Error(`not a CLINC150 data file: no ${missing.join(', ')} split`);
-  return parts.flatMap((part) => data[part]!.map(([text, name]) => ({ text, label: mapClincIntent(name) })));
+  return parts.flatMap((part) =>
+    data[part]!.map(([text, name]) => ({ text, label: mapClincIntent(name, text) })),
+  );
 }
 
 const lineSchema = z.object({ text: z.string().min(1), label: z.string() });
@@ -46,6 +48,33 @@ export function parseIntentJsonl(content: string): LabelledIntent[] {
         throw new Error(`line ${number}: needs a text and a label, one of ${INTENTS.join(', ')}`);
       }
       return { text: record.data.text, label: record.data.label };
+    });
+}
+
+const unlabelledSchema = z.union([
+  z.object({ text: z.string().min(1) }),
+  z.object({ question: z.string().min(1) }).transform(({ question }) => ({ text: question })),
+]);
+
+/**
+ * JSON lines of `{"text"}` or `{"question"}` (such as examples/eval/fastify-questions.jsonl),
+ * every one expected to be `label`: a set gathered for something else, read as an intent check.
+ */
+export function parseUnlabelledJsonl(content: string, label: Intent): LabelledIntent[] {
+  return content
+    .split('\n')
+    .map((line, index) => ({ line: line.trim(), number: index + 1 }))
+    .filter(({ line }) => line)
+    .map(({ line, number }) => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch {
+        throw new Error(`line ${number}: not JSON`);
+      }
+      const record = unlabelledSchema.safeParse(parsed);
+      if (!record.success) throw new Error(`line ${number}: needs a text or a question`);
+      return { text: record.data.text, label };
     });
 }
 

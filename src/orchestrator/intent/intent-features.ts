@@ -1,7 +1,9 @@
 // Turns a chat message into the sparse, hashed feature vector the intent classifier reads: word
 // unigrams and bigrams, the first one or two words and the last word (a follow-up is often
 // "and …", "what about …", "it …"), character 3- and 4-grams (typos, word stems), and a few
-// cheap shape features (length, a question mark, a short message leaning on a pronoun). Hashed
+// cheap shape features (length, a question mark, a short message leaning on a pronoun, and marks
+// of code read before lower-casing: camelCase, snake_case, dotted names and versions, calls,
+// flags, paths, code punctuation — what a developer's question holds and a chore seldom does). Hashed
 // into 2^bits buckets, so no vocabulary ships with the model. Each family is scaled to unit
 // length on its own, so that character grams do not drown the words.
 // Bounded work: only the first 400 characters are read; an intent states itself early.
@@ -13,7 +15,7 @@ export interface SparseVector {
 }
 
 /** Names this featurizer in the model file: a model trained on other features must not load. */
-export const INTENT_FEATURE_SET = 'intent-words-1-2+edges+chars-3-4+shape+head-400';
+export const INTENT_FEATURE_SET = 'intent-words-1-2+edges+chars-3-4+shape+code+head-400';
 
 const HEAD_CHARS = 400;
 const SHAPE_WEIGHT = 0.5;
@@ -35,6 +37,19 @@ const ANAPHORS = new Set([
   'its',
 ]);
 
+/** Marks of code in the message as written (before lower-casing), each a shape feature. */
+const CODE_MARKS: ReadonlyArray<readonly [string, RegExp]> = [
+  ['camel', /\b[a-z]+[A-Z][a-zA-Z]*\b/],
+  ['snake', /\b[a-zA-Z]+_[a-zA-Z0-9_]+\b/],
+  ['dotted', /\b[a-zA-Z_$][\w$]*\.[a-zA-Z_$][\w$]*/],
+  ['version', /\bv?\d+\.\d+(\.\d+|\.x)?\b/],
+  ['call', /[\w$]\(/],
+  ['flag', /(^|\s)--?[a-z][\w-]*/],
+  ['path', /(^|[\s'"`(])\.{0,2}\/[\w:.-]/],
+  ['punct', /[{}[\]<>=;`$@#]/],
+  ['caps', /\b[A-Z][A-Z0-9_]{2,}\b/],
+];
+
 /** Lower-cased, curly apostrophes straightened, cut to the part the features read. */
 export function normalizeMessage(text: string): string {
   return text
@@ -45,6 +60,7 @@ export function normalizeMessage(text: string): string {
 }
 
 export function intentFeatures(text: string, bits: number): SparseVector {
+  const head = text.slice(0, HEAD_CHARS);
   const normalized = normalizeMessage(text);
   const tokens = normalized.match(TOKEN) ?? [];
   const mask = (1 << bits) - 1;
@@ -66,6 +82,7 @@ export function intentFeatures(text: string, bits: number): SparseVector {
   }
   const shape = new Set<number>();
   for (const name of shapeOf(normalized, tokens)) shape.add(hash('f', name) & mask);
+  for (const [name, pattern] of CODE_MARKS) if (pattern.test(head)) shape.add(hash('k', name) & mask);
 
   // A bucket taken by two families keeps its first value: collisions are rare and harmless.
   const values = new Map<number, number>();

@@ -18,6 +18,12 @@ describe('intent labels', () => {
     expect(() => mapClincIntent('launch_rocket')).toThrow(/no mapping/);
   });
 
+  it('reads a CLINC request worded as a how-to question as a question', () => {
+    expect(mapClincIntent('insurance_change', 'how do i change my insurance policy')).toBe('question');
+    expect(mapClincIntent('insurance_change', 'change my insurance policy')).toBe('action');
+    expect(mapClincIntent('recipe', 'how do i make lasagna')).toBe('out_of_scope');
+  });
+
   it('lists CLINC150 150 intents plus oos, each onto one of ours', () => {
     expect(CLINC_INTENTS.size).toBe(151);
     for (const intent of CLINC_INTENTS.values()) expect(INTENTS).toContain(intent);

@@ -30,4 +30,13 @@ describe('trainIntentModel', () => {
     expect(model.training).toMatchObject({ examples: 16, perIntent: { greeting: 2, action: 2 } });
     expect(Buffer.from(model.weights, 'base64')).toHaveLength((1 << 12) * 8);
   });
+
+  it('averages several fits, each with its own shuffle', () => {
+    const one = trainIntentModel(data, { bits: 12, epochs: 20, fits: 1 });
+    const three = trainIntentModel(data, { bits: 12, epochs: 20, fits: 3 });
+    expect(three.weights).not.toBe(one.weights);
+    expect(three.training).toMatchObject({ fits: 3 });
+    const classifier = new IntentClassifier(three);
+    for (const item of data) expect(classifier.classify(item.text).intent, item.text).toBe(item.label);
+  });
 });

@@ -1,7 +1,8 @@
 // Trains the intent classifier: multinomial logistic regression by stochastic gradient descent
 // with per-weight step sizes (AdaGrad), L2 regularisation, class weights that lift rare intents
-// part-way towards CLINC's large ones, and a seeded shuffle, so the same data always gives the
-// same file.
+// part-way towards CLINC's large ones, and seeded shuffles, so the same data always gives the
+// same file. Several fits that differ only in their shuffle are averaged: one fit moves by a
+// point or two of macro-F1 with the order it saw the examples in.
 
 import type { IntentModel } from './intent-classifier.js';
 import { softmaxScores } from './intent-classifier.js';
@@ -26,6 +27,8 @@ export interface IntentTrainOptions {
   /** A top probability below this is reported as unsure. */
   threshold?: number;
   seed?: number;
+  /** Fits this many times, each with its own shuffle (seed, seed + 1, …), and averages them. */
+  fits?: number;
 }
 
 // Chosen on CLINC's validation split and a validation slice of the own training examples.
@@ -37,6 +40,7 @@ const DEFAULTS = {
   balance: 0.5,
   threshold: 0.5,
   seed: 42,
+  fits: 5,
 };
 
 /** Trains on `data` and returns the model file's content (`training` holds sizes and options). */
@@ -57,7 +61,7 @@ export function trainIntentModel(data: IntentExample[], options: IntentTrainOpti
       weight: (item.weight ?? 1) * classWeight[label]!,
     };
   });
-  const fitted = fitWeights(examples, o);
+  const fitted = averageFits(examples, o);
   return {
     version: 1,
     features: INTENT_FEATURE_SET,
@@ -76,6 +80,7 @@ export function trainIntentModel(data: IntentExample[], options: IntentTrainOpti
       l2: o.l2,
       balance: o.balance,
       seed: o.seed,
+      fits: o.fits,
     },
   };
 }
@@ -86,14 +91,27 @@ interface Example {
   weight: number;
 }
 
-function fitWeights(examples: Example[], o: typeof DEFAULTS) {
+/** Mean of `o.fits` fits that differ only in their shuffle: steadier than any one of them. */
+function averageFits(examples: Example[], o: typeof DEFAULTS) {
+  const first = fitWeights(examples, o, o.seed);
+  for (let f = 1; f < o.fits; f++) {
+    const next = fitWeights(examples, o, o.seed + f);
+    for (let i = 0; i < first.weights.length; i++) first.weights[i] = first.weights[i]! + next.weights[i]!;
+    for (let c = 0; c < first.bias.length; c++) first.bias[c] = first.bias[c]! + next.bias[c]!;
+  }
+  for (let i = 0; i < first.weights.length; i++) first.weights[i] = first.weights[i]! / o.fits;
+  for (let c = 0; c < first.bias.length; c++) first.bias[c] = first.bias[c]! / o.fits;
+  return first;
+}
+
+function fitWeights(examples: Example[], o: typeof DEFAULTS, seed: number) {
   const k = INTENTS.length;
   const weights = new Float32Array((1 << o.bits) * k);
   // Sums of squared gradients per weight and per bias: AdaGrad's step sizes.
   const squared = new Float32Array(weights.length);
   const bias = new Float64Array(k);
   const biasSquared = new Float64Array(k);
-  const random = mulberry32(o.seed);
+  const random = mulberry32(seed);
   const order = examples.map((_, i) => i);
   for (let epoch = 0; epoch < o.epochs; epoch++) {
     shuffle(order, random);
