@@ -12,10 +12,13 @@ const CONTINUES =
 
 /** Words that point back at something named earlier in the conversation. */
 const POINTS_BACK =
-  /\b(?:it|its|it's|that|this|those|these|they|them|their|the (?:first|second|third|last|other|former|latter|same) one|one|ones|there|he|she|him|her)\b/i;
+  /\b(?:it|its|it's|that|this|those|these|they|them|their|the (?:first|second|third|last|other|former|latter|same) one)\b/i;
 
-/** Longest message (in words) read as a follow-up by its pointing words alone. */
-const SHORT = 12;
+/**
+ * Longest message (in words) read as a follow-up by its pointing words alone: in a longer one
+ * ("read the config and pass it to the handler") they point inside the message itself.
+ */
+const SHORT = 6;
 
 /**
  * Whether `message` leans on the conversation before it: it opens by continuing it, or is short
