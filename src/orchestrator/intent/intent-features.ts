@@ -76,9 +76,14 @@ export function intentFeatures(text: string, bits: number): SparseVector {
   }
   const chars = new Set<number>();
   const joined = ` ${tokens.join(' ')} `;
+  // hash('c', 3 or 4 characters from i), folded in place: no substring per position.
   for (let i = 0; i + 3 <= joined.length; i++) {
-    chars.add(hash('c', joined.slice(i, i + 3)) & mask);
-    if (i + 4 <= joined.length) chars.add(hash('c', joined.slice(i, i + 4)) & mask);
+    let h = CHAR_FAMILY;
+    h = Math.imul(h ^ joined.charCodeAt(i), FNV_PRIME);
+    h = Math.imul(h ^ joined.charCodeAt(i + 1), FNV_PRIME);
+    h = Math.imul(h ^ joined.charCodeAt(i + 2), FNV_PRIME);
+    chars.add((h >>> 0) & mask);
+    if (i + 4 <= joined.length) chars.add((Math.imul(h ^ joined.charCodeAt(i + 3), FNV_PRIME) >>> 0) & mask);
   }
   const shape = new Set<number>();
   for (const name of shapeOf(normalized, tokens)) shape.add(hash('f', name) & mask);
@@ -105,11 +110,18 @@ function addFamily(values: Map<number, number>, buckets: Set<number>) {
   for (const bucket of buckets) if (!values.has(bucket)) values.set(bucket, value);
 }
 
-/** FNV-1a of a family tag and a string. */
-function hash(family: string, text: string): number {
+/** The FNV-1a state after a family tag and its separator: where each of its hashes starts. */
+function familyState(family: string): number {
   let h = FNV_OFFSET;
   for (let i = 0; i < family.length; i++) h = Math.imul(h ^ family.charCodeAt(i), FNV_PRIME);
-  h = Math.imul(h ^ 0x1f, FNV_PRIME);
+  return Math.imul(h ^ 0x1f, FNV_PRIME);
+}
+
+const CHAR_FAMILY = familyState('c');
+
+/** FNV-1a of a family tag and a string. */
+function hash(family: string, text: string): number {
+  let h = familyState(family);
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), FNV_PRIME);
   return h >>> 0;
 }
