@@ -30,31 +30,37 @@ export function flatMapIterator<S, T>(
     reading = false;
     void source.return?.()?.catch(() => {});
   };
+  /** The next item in hand, the end, or a read of the source (the then-callbacks below). */
+  const next = (): IteratorResult<T> | Promise<IteratorResult<T>> => {
+    if (at < queue.length) return { value: queue[at++]!, done: false };
+    if (!reading) return finished;
+    return source.next().then(took, failed);
+  };
+  // Returning the result itself from a then-callback, not a promise of it, saves the promise
+  // ticks of adopting one: most reads of the source give an item at once.
+  const took = (result: IteratorResult<S>): IteratorResult<T> | Promise<IteratorResult<T>> => {
+    if (!reading) return finished; // closed while the read was on its way
+    if (result.done) {
+      reading = false;
+      queue = step.end();
+    } else {
+      queue = step.each(result.value);
+      if (step.stop?.()) {
+        close();
+        queue = [...queue, ...step.end()];
+      }
+    }
+    at = 0;
+    return next();
+  };
+  const failed = (error: unknown): never => {
+    reading = false;
+    queue = [];
+    throw error;
+  };
   const read = (): Promise<IteratorResult<T>> => {
-    if (at < queue.length) return Promise.resolve({ value: queue[at++]!, done: false });
-    if (!reading) return Promise.resolve(finished);
-    return source.next().then(
-      (result) => {
-        if (!reading) return finished; // closed while the read was on its way
-        if (result.done) {
-          reading = false;
-          queue = step.end();
-        } else {
-          queue = step.each(result.value);
-          if (step.stop?.()) {
-            close();
-            queue = [...queue, ...step.end()];
-          }
-        }
-        at = 0;
-        return read();
-      },
-      (error: unknown) => {
-        reading = false;
-        queue = [];
-        throw error;
-      },
-    );
+    const result = next();
+    return result instanceof Promise ? result : Promise.resolve(result);
   };
   const iterator: AsyncIterableIterator<T> = {
     next: read,
