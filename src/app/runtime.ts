@@ -173,6 +173,7 @@ async function openRuntime(
     min_relevance: config.bots.minRelevance,
     top_k: config.retrieval.topK,
     context_tokens: config.bots.contextTokens,
+    max_answer_tokens: config.bots.maxAnswerTokens,
     answer_cache: config.bots.answerCache.ttlMs > 0,
   };
   // The configured models are created now, so a misconfigured provider stops start-up.

@@ -156,6 +156,8 @@ export const settingsSchema = z.object({
   PARLEY_SYSTEM_PROMPT: optionalString,
   /** Prompt-side token budget per turn: system prompt, question, passages and earlier messages. */
   PARLEY_CONTEXT_TOKENS: intFrom(500, 1_000_000).default(6000),
+  /** Longest answer a model may write, in tokens (a client's `max_tokens` may ask for fewer). */
+  PARLEY_MAX_ANSWER_TOKENS: intFrom(1, 100_000).default(1024),
   /**
    * Share of the question's content words that the best passages must contain for the bot to
    * answer; below it, the bot says it does not know (0 turns the check off).

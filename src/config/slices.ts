@@ -94,6 +94,8 @@ export interface BotDefaultsConfig {
   systemPrompt: string | undefined;
   minRelevance: number;
   contextTokens: number;
+  /** Longest answer a model may write, in tokens. */
+  maxAnswerTokens: number;
   escalation: { queryTokens: number; conversationMessages: number; belowCoverage: number };
   /** Conversations whose memory is kept between turns. */
   conversationCacheEntries: number;
@@ -229,6 +231,7 @@ export function sliceSettings(settings: Settings, dataDir: string, configFile: s
       systemPrompt: s.PARLEY_SYSTEM_PROMPT,
       minRelevance: s.PARLEY_MIN_RELEVANCE,
       contextTokens: s.PARLEY_CONTEXT_TOKENS,
+      maxAnswerTokens: s.PARLEY_MAX_ANSWER_TOKENS,
       escalation: {
         queryTokens: s.PARLEY_ESCALATE_QUERY_TOKENS,
         conversationMessages: s.PARLEY_ESCALATE_CONVERSATION_MESSAGES,

@@ -155,9 +155,15 @@ export class ChatService {
     const understood = performance.now();
     const conversationId = request.conversationId ?? randomUUID();
     const version = this.deps.conversations.version(conversationId);
-    // A message that stands on its own (no conversation before it) may have been answered before.
+    // A message that stands on its own (no conversation before it, no limits on the answer's
+    // shape) may have been answered before.
     const cached =
-      !blocked && !smallTalk && bot.answerCache && !request.conversationId && !request.history
+      !blocked &&
+      !smallTalk &&
+      bot.answerCache &&
+      !request.conversationId &&
+      !request.history &&
+      !request.generation
         ? this.deps.answers?.lookup({
             tenantId: request.tenantId,
             botFingerprint: bot.fingerprint,

@@ -1,7 +1,7 @@
 // Builds what a turn records of itself (its trace) from the plan, the turn recorder's record of
 // the answer and how the turn ended. Pure: the clock's reading is passed in.
 import type { TurnPlan } from './turn-plan.js';
-import { type AnswerRecord, type TurnOutcome, turnUsage } from './turn-recorder.js';
+import { type AnswerRecord, finishReasonOf, type TurnOutcome, turnUsage } from './turn-recorder.js';
 import type { TurnTrace } from './turn-types.js';
 
 /** What the trace needs beside the plan and the record. */
@@ -68,6 +68,7 @@ export function turnTrace(
         }
       : null,
     usage: turnUsage(state, outcome.costUsd),
+    finish_reason: finishReasonOf(state),
     prompt: state.prompt ?? null,
     // What the guards did: rules and counts by kind, never the values they matched.
     guard: {

@@ -29,6 +29,8 @@ export const botSettingsSchema = z
     top_k: z.number().int().min(1).max(50).optional(),
     /** Prompt-side token budget for a generated answer. */
     context_tokens: z.number().int().min(500).max(1_000_000).optional(),
+    /** Longest answer a model may write, in tokens (a client's `max_tokens` may ask for fewer). */
+    max_answer_tokens: z.number().int().min(1).max(100_000).optional(),
     /** The guardrail policy (input and output guards), validated by the guard layer. */
     guard: z.record(z.string(), z.unknown()).optional(),
     /** Whether a question asked again is answered from the answer cache (when the server keeps one). */
@@ -71,6 +73,7 @@ export interface BotDefaults {
   min_relevance: number;
   top_k: number;
   context_tokens: number;
+  max_answer_tokens: number;
   answer_cache: boolean;
 }
 
@@ -84,6 +87,7 @@ export function effectiveSettings(defaults: BotDefaults, settings: BotSettings):
     min_relevance: settings.min_relevance ?? defaults.min_relevance,
     top_k: settings.top_k ?? defaults.top_k,
     context_tokens: settings.context_tokens ?? defaults.context_tokens,
+    max_answer_tokens: settings.max_answer_tokens ?? defaults.max_answer_tokens,
     answer_cache: settings.answer_cache ?? defaults.answer_cache,
   };
 }

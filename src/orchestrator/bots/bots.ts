@@ -35,6 +35,8 @@ export interface BotProfile {
   prompt: PromptVersion;
   topK: number;
   contextTokens: number;
+  /** Longest answer a model may write, in tokens. */
+  maxAnswerTokens: number;
   minRelevance: number;
   /** The bot's guardrail policy, defaults applied. */
   guard: GuardPolicy;
@@ -239,6 +241,7 @@ export class Bots {
       prompt: { id: promptVersionId(settings.system_prompt), text: settings.system_prompt },
       topK: settings.top_k,
       contextTokens: settings.context_tokens,
+      maxAnswerTokens: settings.max_answer_tokens,
       minRelevance: settings.min_relevance,
       guard: GuardPolicy.parse(row.settings.guard ?? {}),
       answerCache: settings.answer_cache,
