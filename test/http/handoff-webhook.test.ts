@@ -176,6 +176,18 @@ describe.each(BACKENDS)('handoff webhook (%s)', (kind) => {
     expect(await deliveries('failed')).toBe(before + 1);
   });
 
+  it('tries an unreachable endpoint until out of attempts, then fails the job', async () => {
+    const dropped = { status: 0 };
+    receiver.script(dropped, dropped, dropped, dropped);
+    const before = await deliveries('failed');
+    const { event } = await handOver(bob);
+    const job = await settledJob(bob, event.id);
+    expect(job).toMatchObject({ status: 'failed', attempts: 4 });
+    expect(job.error).toMatch(/^out of attempts \(4\): cannot reach the endpoint/);
+    expect(receiver.received.filter((hook) => hook.body.includes(event.id))).toHaveLength(4);
+    expect(await deliveries('failed')).toBe(before + 1);
+  });
+
   it("hands over on a bot's rule, with reason rule", async () => {
     const carol = await t.tenantWithKey('webhook-carol');
     await setIntents(carol, { handoff_rules: ['refund', 'cancel my account'] });

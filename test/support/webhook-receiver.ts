@@ -11,6 +11,7 @@ export interface ReceivedWebhook {
 }
 
 export interface WebhookReply {
+  /** 0: the connection is dropped with no answer (a network error to the sender). */
   status: number;
   headers?: Record<string, string>;
 }
@@ -36,7 +37,8 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
         body: Buffer.concat(chunks).toString('utf8'),
         status: reply.status,
       });
-      response.writeHead(reply.status, reply.headers).end();
+      if (reply.status === 0) request.socket.destroy();
+      else response.writeHead(reply.status, reply.headers).end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
