@@ -22,6 +22,7 @@ interface ChatBody {
   answer: string;
   mode: string;
   conversation_id: string;
+  turn_id: string;
 }
 
 interface HandoffEvent {
@@ -98,6 +99,15 @@ describe.each(BACKENDS)('handoff webhook (%s)', (kind) => {
       const job = await jobOf(tenant, id);
       return job.body.status === 'succeeded' || job.body.status === 'failed' ? job.body : undefined;
     });
+  const handoffReasonOf = (tenant: KeyedTenant, turnId: string) =>
+    eventually(async () => {
+      const trace = await call<{ intent: { handler: string; handoff_reason?: string } | null }>(t.app, {
+        method: 'GET',
+        url: `/v1/turns/${turnId}/trace`,
+        headers: tenant.headers,
+      });
+      return trace.status === 200 ? trace.body.intent?.handoff_reason : undefined;
+    });
   const handOver = async (tenant: KeyedTenant, message = 'I want to talk to a human') => {
     const asked = await t.chat<ChatBody>({ message }, tenant.headers);
     expect(asked.body.mode).toBe('handoff');
@@ -107,6 +117,7 @@ describe.each(BACKENDS)('handoff webhook (%s)', (kind) => {
     });
     return {
       conversationId: asked.body.conversation_id,
+      turnId: asked.body.turn_id,
       hook: hook!,
       event: JSON.parse(hook!.body) as HandoffEvent,
     };
@@ -193,7 +204,8 @@ describe.each(BACKENDS)('handoff webhook (%s)', (kind) => {
     await setIntents(carol, { handoff_rules: ['refund', 'cancel my account'] });
     const ordinary = await t.chat<ChatBody>({ message: 'What causes the tides?' }, carol.headers);
     expect(ordinary.body.mode).toBe('generated');
-    const { event, conversationId } = await handOver(carol, 'Please CANCEL my account, now.');
+    const { event, conversationId, turnId } = await handOver(carol, 'Please CANCEL my account, now.');
+    expect(await handoffReasonOf(carol, turnId)).toBe('rule');
     expect(event).toMatchObject({
       reason: 'rule',
       tenant: carol.tenantId,
@@ -230,6 +242,7 @@ describe.each(BACKENDS)('handoff webhook (%s)', (kind) => {
     const next = await t.chat<ChatBody>({ message: 'Anyone there?', conversation_id: id }, dave.headers);
     expect(next.body.mode).toBe('handoff');
     expect(next.body.answer).toMatch(/handing this conversation to a person/);
+    expect(await handoffReasonOf(dave, next.body.turn_id)).toBe('not_found');
     const [hook] = await eventually(async () => (eventsOf(id).length > 0 ? eventsOf(id) : undefined));
     expect(JSON.parse(hook!.body)).toMatchObject({
       reason: 'not_found',
