@@ -8,7 +8,12 @@ import { Gateway } from '../edge/index.js';
 import { TurnGate } from '../edge/turn-gate.js';
 import { isParleyError, ParleyError } from '../errors/index.js';
 import { GuardSet, ModelGuard } from '../guard/index.js';
-import { BackgroundTasks, TRACE_RETENTION_EVERY_MS, TraceRetention } from '../jobs/index.js';
+import {
+  BackgroundTasks,
+  TRACE_RETENTION_EVERY_MS,
+  TraceRetention,
+  WebhookDeliveries,
+} from '../jobs/index.js';
 import {
   CachedRetriever,
   EmbeddingBackfill,
@@ -201,6 +206,9 @@ async function openRuntime(
     bots,
     curated,
     conversationCacheEntries: config.bots.conversationCacheEntries,
+    ...(config.jobs.handoffWebhook
+      ? { handoffEvents: { maxAttempts: config.jobs.handoffWebhook.maxAttempts } }
+      : {}),
     // Loaded now (its weights are parsed once), not on the first turn.
     intents: defaultIntentClassifier(),
     answers: new AnswerCache({
@@ -241,6 +249,17 @@ async function openRuntime(
   // Registered after the drain, so each stops (its loops, its work in progress) before it.
   lifecycle.onClose('ingestion', () => ingestion.stop());
   await ingestion.start(tasks);
+  if (options.runJobs && config.jobs.handoffWebhook) {
+    const webhooks = new WebhookDeliveries(
+      db,
+      config.jobs.handoffWebhook,
+      log.child({ component: 'webhooks' }),
+    );
+    if (metrics.enabled) webhooks.registerMetrics(metrics.registry);
+    lifecycle.onClose('webhooks', () => webhooks.stop());
+    // An embedded database has one owner process: whatever it left sending was interrupted.
+    await webhooks.start(tasks, db.kind === 'embedded' && db.manages ? 0 : 90);
+  }
   lifecycle.onClose('keyword-index', () => keywordIndex.stop());
   keywordIndex.start(tasks);
   if (options.runJobs && db.manages) {

@@ -234,6 +234,20 @@ export const settingsSchema = z.object({
   /** Receives budget warnings and exceedances as JSON POSTs (never on a turn's critical path). */
   PARLEY_BUDGET_WEBHOOK_URL: optionalString.pipe(z.url().optional()),
   PARLEY_BUDGET_WEBHOOK_TIMEOUT_MS: intFrom(100, 60_000).default(5000),
+  /**
+   * Receives `conversation.handed_off` events as signed JSON POSTs, sent through the job queue and
+   * retried (docs/handoff.md). Needs PARLEY_WEBHOOK_SECRET.
+   */
+  PARLEY_HANDOFF_WEBHOOK_URL: optionalString.pipe(z.url().optional()),
+  /** The key of the webhooks' HMAC-SHA256 signature (header Parley-Signature). */
+  PARLEY_WEBHOOK_SECRET: optionalString.pipe(
+    z.string().min(16, 'expected at least 16 characters (e.g. openssl rand -hex 32)').optional(),
+  ),
+  PARLEY_WEBHOOK_TIMEOUT_MS: intFrom(100, 60_000).default(10_000),
+  /** Attempts at delivering one event before it fails for good. */
+  PARLEY_WEBHOOK_MAX_ATTEMPTS: intFrom(1, 50).default(10),
+  /** The pause before the second attempt; it doubles with each failed attempt, up to an hour. */
+  PARLEY_WEBHOOK_RETRY_FIRST_MS: intFrom(10, 3_600_000).default(30_000),
   /** Tenants with their own label in cost metrics; later tenants are counted as "other". */
   PARLEY_METRICS_MAX_TENANTS: intFrom(0, 10_000).default(50),
   /**

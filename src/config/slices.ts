@@ -150,6 +150,16 @@ export interface TelemetryConfig {
 
 export interface JobsConfig {
   traceRetentionDays: number;
+  /** Where handoff events are posted (signed, retried); undefined: none are sent. */
+  handoffWebhook:
+    | {
+        url: string;
+        secret: string;
+        timeoutMs: number;
+        maxAttempts: number;
+        retry: { firstMs: number; maxMs: number };
+      }
+    | undefined;
 }
 
 /** The parsed configuration handed to `createRuntime`, `createApp` and the CLI. */
@@ -278,6 +288,18 @@ export function sliceSettings(settings: Settings, dataDir: string, configFile: s
       otlpEndpoint: s.OTEL_EXPORTER_OTLP_ENDPOINT,
       serviceName: s.OTEL_SERVICE_NAME,
     },
-    jobs: { traceRetentionDays: s.PARLEY_TRACE_RETENTION_DAYS },
+    jobs: {
+      traceRetentionDays: s.PARLEY_TRACE_RETENTION_DAYS,
+      handoffWebhook:
+        s.PARLEY_HANDOFF_WEBHOOK_URL && s.PARLEY_WEBHOOK_SECRET
+          ? {
+              url: s.PARLEY_HANDOFF_WEBHOOK_URL,
+              secret: s.PARLEY_WEBHOOK_SECRET,
+              timeoutMs: s.PARLEY_WEBHOOK_TIMEOUT_MS,
+              maxAttempts: s.PARLEY_WEBHOOK_MAX_ATTEMPTS,
+              retry: { firstMs: s.PARLEY_WEBHOOK_RETRY_FIRST_MS, maxMs: 3_600_000 },
+            }
+          : undefined,
+    },
   };
 }

@@ -19,6 +19,7 @@ import {
 } from './conversation-memory.js';
 import { saveTurns } from './conversation-store.js';
 import type { CuratedAnswers } from './curated/index.js';
+import { type HandoffEvents, messageHandoff, notFoundHandoff } from './handoff-triggers.js';
 import { leansOnConversation, standaloneQuestion } from './standalone-question.js';
 import { Turn, type TurnDeps } from './turn.js';
 import type { TurnRequest } from './turn-types.js';
@@ -71,6 +72,8 @@ export interface ChatServiceDeps {
   intents?: IntentReader;
   /** Operators' question -> answer pairs per bot: a message close enough to one gets its answer. */
   curated?: Pick<CuratedAnswers, 'match'>;
+  /** A handoff's webhook event is stored with its turn (absent: the server has no handoff webhook). */
+  handoffEvents?: HandoffEvents;
 }
 
 export class ChatService {
@@ -141,6 +144,9 @@ export class ChatService {
       !blocked && this.deps.intents
         ? understandMessage(this.deps.intents, input.text, bot.intents)
         : undefined;
+    // A request for a person, or a message matching one of the bot's handoff rules, hands over.
+    let handoff = blocked ? undefined : messageHandoff(bot.intents, input.text, understanding);
+    if (handoff) understanding = { ...(understanding ?? UNREAD), handler: 'handoff' };
     // An operator's curated answer to a question close enough to this one comes first.
     const curated =
       !blocked && understanding?.handler !== 'handoff' && understanding?.handler !== 'small_talk'
@@ -217,6 +223,12 @@ export class ChatService {
       // A person answers this conversation now: the bot stays silent until it is handed back.
       understanding = { ...(understanding ?? UNREAD), handler: 'handed_off' };
       search = searchResult([]);
+      handoff = undefined;
+    } else if (!blocked && !handoff && notFoundHandoff(bot.intents, conversation.memory)) {
+      // The bot found nothing for the last few messages: a person takes this one.
+      understanding = { ...(understanding ?? UNREAD), handler: 'handoff' };
+      search = searchResult([]);
+      handoff = 'not_found';
     } else if (state === 'awaiting_clarification' && !blocked && !smallTalk && !cached?.hit) {
       // The message answers the bot's clarifying question: it is read with the request it
       // clarifies, and is not asked to clarify again (one clarifying question in a row at most).
@@ -270,6 +282,7 @@ export class ChatService {
       ...(reply === undefined ? {} : { smallTalk: reply }),
       ...(standalone === undefined ? {} : { standaloneQuestion: standalone }),
       ...(curated ? { curated } : {}),
+      ...(handoff ? { handoffReason: handoff } : {}),
       nextState:
         understanding?.handler === 'clarify'
           ? 'awaiting_clarification'

@@ -38,7 +38,14 @@ export interface TurnTrace {
   /** What retrieval was asked for a follow-up, written from the conversation (null: the message itself). */
   standalone_question: string | null;
   /** What the message wants and which handler answered it (null: no intent step ran). */
-  intent: { name: string; score: number; unsure: boolean; handler: string } | null;
+  intent: {
+    name: string;
+    score: number;
+    unsure: boolean;
+    handler: string;
+    /** Why the turn handed the conversation over (`request`, `rule`, `not_found`), when it did. */
+    handoff_reason?: string;
+  } | null;
   /**
    * The answer cache, for a message it may answer (null: not asked): on a hit, the turn that first
    * gave the answer, how, and what that answer cost (what this one saved).

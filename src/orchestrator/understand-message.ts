@@ -26,6 +26,10 @@ export interface IntentPolicy {
   handoff: boolean;
   /** The score a greeting or thanks needs before the small-talk reply is given. */
   minScore: number;
+  /** Phrases (as `ruleText` writes them) that hand the conversation over when a message has one. */
+  handoffRules: readonly string[];
+  /** Not-found answers in a row after which the next message hands over (0: never). */
+  handoffAfterNotFound: number;
   replies: { greeting: string | undefined; thanks: string | undefined; handoff: string | undefined };
 }
 
@@ -34,6 +38,8 @@ export const DEFAULT_INTENT_POLICY: IntentPolicy = {
   clarify: true,
   handoff: false,
   minScore: 0.85,
+  handoffRules: [],
+  handoffAfterNotFound: 0,
   replies: { greeting: undefined, thanks: undefined, handoff: undefined },
 };
 

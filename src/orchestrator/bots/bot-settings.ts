@@ -46,6 +46,10 @@ export const botSettingsSchema = z
         clarify: z.boolean().optional(),
         /** true: a request for a person hands the conversation to one (the agent API). */
         handoff: z.boolean().optional(),
+        /** Phrases that hand the conversation to a person when a message has one (whole words, any case). */
+        handoff_rules: z.array(z.string().trim().min(1).max(200)).max(100).optional(),
+        /** After this many not-found answers in a row, the next message hands over (unset: never). */
+        handoff_after_not_found: z.number().int().min(1).max(50).optional(),
         /** The classifier's score a greeting or thanks needs before the small-talk reply. */
         min_score: z.number().min(0).max(1).optional(),
         replies: z

@@ -13,6 +13,7 @@ import { ModelRouter } from '../../models/routing/model-router.js';
 import { type Database, RefreshAheadCache } from '../../storage/index.js';
 import type { Logger } from '../../telemetry/index.js';
 import { DEFAULT_CURATED_THRESHOLD } from '../curated/index.js';
+import { ruleText } from '../handoff-triggers.js';
 import { type PromptVersion, promptVersionId, registerPrompt } from '../prompt-versions.js';
 import { DEFAULT_INTENT_POLICY, type IntentPolicy } from '../understand-message.js';
 import {
@@ -290,6 +291,8 @@ function intentPolicy(setting: BotSettings['intents']): IntentPolicy {
     clarify: setting?.clarify ?? DEFAULT_INTENT_POLICY.clarify,
     handoff: setting?.handoff ?? DEFAULT_INTENT_POLICY.handoff,
     minScore: setting?.min_score ?? DEFAULT_INTENT_POLICY.minScore,
+    handoffRules: setting?.handoff_rules?.map(ruleText).filter(Boolean) ?? DEFAULT_INTENT_POLICY.handoffRules,
+    handoffAfterNotFound: setting?.handoff_after_not_found ?? DEFAULT_INTENT_POLICY.handoffAfterNotFound,
     replies: {
       greeting: setting?.replies?.greeting ?? DEFAULT_INTENT_POLICY.replies.greeting,
       thanks: setting?.replies?.thanks ?? DEFAULT_INTENT_POLICY.replies.thanks,
