@@ -9,6 +9,7 @@ import { type Retriever, type SearchResult, searchResult } from '../knowledge/in
 import { type Database, GroupWriter } from '../storage/index.js';
 import type { AnswerCache } from './answer-cache.js';
 import type { Bots } from './bots/bots.js';
+import { splitClarification } from './clarify-split.js';
 import { guardHistory } from './client-history.js';
 import { ConversationCache } from './conversation-cache.js';
 import {
@@ -220,6 +221,13 @@ export class ChatService {
         if (standalone !== undefined) search = await searchFor(standalone);
       }
     }
+    // A short request retrieval split between topics: ask which one is meant (never right after a
+    // clarifying question, nor for a follow-up, which the conversation already specifies).
+    const split =
+      !blocked && !smallTalk && !cached?.hit && standalone === undefined && state === 'active'
+        ? splitClarification(understanding, bot.intents, request.message, search.chunks)
+        : undefined;
+    if (split) understanding = split;
     // A greeting says what the bot can do: answer from its documents, or that it has none yet.
     const reply =
       understanding?.handler === 'small_talk'

@@ -45,6 +45,7 @@ export function turnTrace(
           score: plan.understanding.score,
           unsure: plan.understanding.unsure,
           handler: plan.understanding.handler,
+          ...(plan.understanding.topics ? { topics: plan.understanding.topics } : {}),
         }
       : null,
     keyword_index: search.keywordIndex ?? null,

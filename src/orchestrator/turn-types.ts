@@ -36,7 +36,14 @@ export interface TurnTrace {
   /** What retrieval was asked for a follow-up, written from the conversation (null: the message itself). */
   standalone_question: string | null;
   /** What the message wants and which handler answered it (null: no intent step ran). */
-  intent: { name: string; score: number; unsure: boolean; handler: string } | null;
+  intent: {
+    name: string;
+    score: number;
+    unsure: boolean;
+    handler: string;
+    /** A clarifying question for a request retrieval split: the topics it offered. */
+    topics?: readonly string[];
+  } | null;
   /**
    * The answer cache, for a message it may answer (null: not asked): on a hit, the turn that first
    * gave the answer, how, and what that answer cost (what this one saved).

@@ -46,6 +46,11 @@ export const botSettingsSchema = z
         handoff: z.boolean().optional(),
         /** The classifier's score a greeting or thanks needs before the small-talk reply. */
         min_score: z.number().min(0).max(1).optional(),
+        /**
+         * How close passages of distinct documents or sections must score (a share of the best
+         * one's score, 0-0.5) for a short request to get a clarifying question naming them; 0: never.
+         */
+        clarify_split_margin: z.number().min(0).max(0.5).optional(),
         replies: z
           .object({
             greeting: z.string().trim().min(1).max(2_000).optional(),

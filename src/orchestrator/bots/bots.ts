@@ -287,6 +287,7 @@ function intentPolicy(setting: BotSettings['intents']): IntentPolicy {
     clarify: setting?.clarify ?? DEFAULT_INTENT_POLICY.clarify,
     handoff: setting?.handoff ?? DEFAULT_INTENT_POLICY.handoff,
     minScore: setting?.min_score ?? DEFAULT_INTENT_POLICY.minScore,
+    splitMargin: setting?.clarify_split_margin ?? DEFAULT_INTENT_POLICY.splitMargin,
     replies: {
       greeting: setting?.replies?.greeting ?? DEFAULT_INTENT_POLICY.replies.greeting,
       thanks: setting?.replies?.thanks ?? DEFAULT_INTENT_POLICY.replies.thanks,
