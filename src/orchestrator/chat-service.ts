@@ -157,13 +157,19 @@ export class ChatService {
     const conversationId = request.conversationId ?? randomUUID();
     const version = this.deps.conversations.version(conversationId);
     // A message that stands on its own (no conversation before it) may have been answered before.
-    const cached =
+    const question = {
+      tenantId: request.tenantId,
+      botFingerprint: bot.fingerprint,
+      message: request.message,
+    };
+    let cached =
       !blocked && !smallTalk && bot.answerCache && !request.conversationId && !request.history
-        ? this.deps.answers?.lookup({
-            tenantId: request.tenantId,
-            botFingerprint: bot.fingerprint,
-            message: request.message,
-          })
+        ? this.deps.answers?.lookup(question)
+        : undefined;
+    // Missed as worded: a question close enough by its embedding (the vector retrieval asks for too).
+    const resembling =
+      cached && !cached.hit
+        ? this.deps.answers?.similar(question, cached, bot.answerCacheSimilarity)
         : undefined;
     // A new conversation's row is written with its first turn, after the response; until then
     // it is known in memory, so that a follow-up can name it at once.
@@ -199,7 +205,8 @@ export class ChatService {
               return searchFor(standalone ?? request.message);
             })
           : searchFor(request.message);
-    let [conversation, search] = await Promise.all([reading, searching]);
+    let [conversation, search, similar] = await Promise.all([reading, searching, resembling]);
+    if (similar) [cached, search] = [similar, searchResult([])];
     if (conversation === undefined) throw notFound('conversation');
     if (conversation.botId !== bot.id) {
       throw new ParleyError(

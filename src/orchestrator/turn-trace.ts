@@ -97,8 +97,11 @@ function answerCacheTrace(plan: Pick<TurnPlan, 'answerCache'>): TurnTrace['answe
   const hit = plan.answerCache?.hit;
   if (!plan.answerCache) return null;
   if (!hit) return { hit: false };
+  const { kind = 'exact', similarity } = plan.answerCache;
   return {
     hit: true,
+    kind,
+    ...(similarity === undefined ? {} : { similarity }),
     source_turn_id: hit.turnId,
     source_mode: hit.mode,
     source_model: hit.model ?? null,

@@ -52,6 +52,10 @@ export interface TurnTrace {
     | { hit: false }
     | {
         hit: true;
+        /** The same question (exact), or one close enough by its embedding (semantic). */
+        kind: 'exact' | 'semantic';
+        /** A semantic hit's cosine to the question the answer was first given for. */
+        similarity?: number;
         source_turn_id: string;
         source_mode: string;
         source_model: string | null;

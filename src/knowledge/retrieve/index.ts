@@ -9,6 +9,7 @@ export {
   type MemoryKeywordOptions,
   MemoryKeywordRetriever,
 } from './memory-keyword-retriever.js';
+export { SharedQueryEmbedder, type SharedQueryEmbedderOptions } from './shared-query-embedder.js';
 export {
   type RetrievedChunk,
   type Retriever,

@@ -40,6 +40,8 @@ export interface BotProfile {
   guard: GuardPolicy;
   /** Whether a question asked again may be answered from the answer cache. */
   answerCache: boolean;
+  /** The cosine a question needs to an earlier one for a semantic hit (undefined: the server's). */
+  answerCacheSimilarity?: number;
   /** What the bot does with a message's intent. */
   intents: IntentPolicy;
   /** The score a message needs against a curated question to be given its answer. */
@@ -242,6 +244,9 @@ export class Bots {
       minRelevance: settings.min_relevance,
       guard: GuardPolicy.parse(row.settings.guard ?? {}),
       answerCache: settings.answer_cache,
+      ...(row.settings.answer_cache_similarity === undefined
+        ? {}
+        : { answerCacheSimilarity: row.settings.answer_cache_similarity }),
       intents: intentPolicy(row.settings.intents),
       curatedMinScore: row.settings.curated_min_score ?? DEFAULT_CURATED_THRESHOLD,
       fingerprint: createHash('sha256')
