@@ -22,7 +22,9 @@ import {
   IngestPool,
   KeywordRetriever,
   MemoryKeywordRetriever,
+  type QueryEmbedder,
   type Retriever,
+  SharedQueryEmbedder,
   VectorRetriever,
   type VectorStatus,
 } from '../knowledge/index.js';
@@ -134,7 +136,12 @@ async function openRuntime(
   lifecycle.onClose('database', () => db.close());
   const ingestPool = new IngestPool(config.ingestion.threads, db.connection);
   lifecycle.onClose('ingest-pool', () => ingestPool.close());
-  const { retrievers, vector, embeddings, keywordIndex } = await buildRetrievers(config, db, log, options);
+  const { retrievers, vector, embeddings, keywordIndex, queryEmbedder } = await buildRetrievers(
+    config,
+    db,
+    log,
+    options,
+  );
   const retriever = new CachedRetriever(
     new HybridRetriever(retrievers, (name, error) =>
       log.warn({ err: error, retriever: name }, 'retriever failed; answering from the others'),
@@ -214,6 +221,7 @@ async function openRuntime(
     answers: new AnswerCache({
       ...config.bots.answerCache,
       generationOf: (tenantId) => retriever.generation(tenantId),
+      ...(queryEmbedder ? { embedder: queryEmbedder } : {}),
     }),
     guards: new GuardSet(
       moderation.model
@@ -313,6 +321,8 @@ async function buildRetrievers(
   vector: VectorStatus;
   embeddings: EmbeddingBackfill | undefined;
   keywordIndex: MemoryKeywordRetriever;
+  /** Embeds a turn's question once for whoever needs it (vector search, the semantic answer cache). */
+  queryEmbedder?: QueryEmbedder;
 }> {
   const keywordLog = log.child({ component: 'keyword-index' });
   // Processes that only run one command (not the server) keep no copy: the database answers.
@@ -362,8 +372,11 @@ async function buildRetrievers(
   }
   // The query embedding is on the user's critical path: a short deadline and no retries, since
   // keyword search answers anyway. Background embedding keeps the patient defaults.
-  const queryEmbedder = createEmbedder(embeddingModel, providers, { timeoutMs: 3_000, maxRetries: 0 })!;
+  const queryEmbedder = new SharedQueryEmbedder(
+    createEmbedder(embeddingModel, providers, { timeoutMs: 3_000, maxRetries: 0 })!,
+  );
   return {
+    queryEmbedder,
     retrievers: [keyword, new VectorRetriever(db, queryEmbedder)],
     vector: {
       enabled: true,

@@ -117,6 +117,16 @@ export const settingsSchema = z.object({
   /** Answers the answer cache keeps, over all tenants (least recently used go first). */
   PARLEY_ANSWER_CACHE_ENTRIES: intFrom(1, 1_000_000).default(10_000),
   /**
+   * With PARLEY_EMBEDDINGS set, the cosine between a question's embedding and an earlier one's
+   * at or above which the earlier answer is given (a semantic hit); 0: the same question only.
+   */
+  PARLEY_ANSWER_CACHE_SIMILARITY: z.coerce
+    .number()
+    .min(0)
+    .max(1)
+    .refine((value) => value === 0 || value >= 0.8, 'expected 0 (off) or 0.8-1')
+    .default(0.95),
+  /**
    * Chunks a server keeps in memory for keyword search, over all tenants (0: the database answers
    * every keyword search). A tenant that does not fit is searched in the database.
    */

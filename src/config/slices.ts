@@ -100,7 +100,7 @@ export interface BotDefaultsConfig {
   /** Conversations whose memory is kept between turns. */
   conversationCacheEntries: number;
   /** Answers reused for a question asked again (ttlMs 0: none). */
-  answerCache: { ttlMs: number; maxEntries: number };
+  answerCache: { ttlMs: number; maxEntries: number; similarity: number };
 }
 
 export interface ModerationConfig {
@@ -248,7 +248,11 @@ export function sliceSettings(settings: Settings, dataDir: string, configFile: s
         belowCoverage: s.PARLEY_ESCALATE_BELOW_COVERAGE,
       },
       conversationCacheEntries: s.PARLEY_CONVERSATION_CACHE_ENTRIES,
-      answerCache: { ttlMs: s.PARLEY_ANSWER_CACHE_SECONDS * 1000, maxEntries: s.PARLEY_ANSWER_CACHE_ENTRIES },
+      answerCache: {
+        ttlMs: s.PARLEY_ANSWER_CACHE_SECONDS * 1000,
+        maxEntries: s.PARLEY_ANSWER_CACHE_ENTRIES,
+        similarity: s.PARLEY_ANSWER_CACHE_SIMILARITY,
+      },
     },
     moderation: {
       model: s.PARLEY_GUARD_MODEL,

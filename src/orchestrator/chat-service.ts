@@ -9,6 +9,7 @@ import { type Retriever, type SearchResult, searchResult } from '../knowledge/in
 import { type Database, GroupWriter } from '../storage/index.js';
 import type { AnswerCache } from './answer-cache.js';
 import type { Bots } from './bots/bots.js';
+import { splitClarification } from './clarify-split.js';
 import { guardHistory } from './client-history.js';
 import { ConversationCache } from './conversation-cache.js';
 import {
@@ -163,18 +164,24 @@ export class ChatService {
     const version = this.deps.conversations.version(conversationId);
     // A message that stands on its own (no conversation before it, no limits on the answer's
     // shape) may have been answered before.
-    const cached =
+    const question = {
+      tenantId: request.tenantId,
+      botFingerprint: bot.fingerprint,
+      message: request.message,
+    };
+    let cached =
       !blocked &&
       !smallTalk &&
       bot.answerCache &&
       !request.conversationId &&
       !request.history &&
       !request.generation
-        ? this.deps.answers?.lookup({
-            tenantId: request.tenantId,
-            botFingerprint: bot.fingerprint,
-            message: request.message,
-          })
+        ? this.deps.answers?.lookup(question)
+        : undefined;
+    // Missed as worded: a question close enough by its embedding (the vector retrieval asks for too).
+    const resembling =
+      cached && !cached.hit
+        ? this.deps.answers?.similar(question, cached, bot.answerCacheSimilarity)
         : undefined;
     // A new conversation's row is written with its first turn, after the response; until then
     // it is known in memory, so that a follow-up can name it at once.
@@ -210,7 +217,8 @@ export class ChatService {
               return searchFor(standalone ?? request.message);
             })
           : searchFor(request.message);
-    let [conversation, search] = await Promise.all([reading, searching]);
+    let [conversation, search, similar] = await Promise.all([reading, searching, resembling]);
+    if (similar) [cached, search] = [similar, searchResult([])];
     if (conversation === undefined) throw notFound('conversation');
     if (conversation.botId !== bot.id) {
       throw new ParleyError(
@@ -238,6 +246,13 @@ export class ChatService {
         if (standalone !== undefined) search = await searchFor(standalone);
       }
     }
+    // A short request retrieval split between topics: ask which one is meant (never right after a
+    // clarifying question, nor for a follow-up, which the conversation already specifies).
+    const split =
+      !blocked && !smallTalk && !cached?.hit && standalone === undefined && state === 'active'
+        ? splitClarification(understanding, bot.intents, request.message, search.chunks)
+        : undefined;
+    if (split) understanding = split;
     // A greeting says what the bot can do: answer from its documents, or that it has none yet.
     const reply =
       understanding?.handler === 'small_talk'

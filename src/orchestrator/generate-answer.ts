@@ -4,6 +4,7 @@
 import { guardPassages } from '../guard/index.js';
 import { countTokens, type RetrievedChunk } from '../knowledge/index.js';
 import { type ChatMessage, type GenerationOptions, ModelsUnavailableError } from '../models/index.js';
+import { splitQuestion } from './clarify-split.js';
 import { planContext } from './context-budget.js';
 import { RECENT_MESSAGES } from './conversation-memory.js';
 import {
@@ -87,7 +88,8 @@ export async function* generateAnswer(
   if (handler === 'clarify') {
     // A vague request: ask which of the topics retrieval found is meant, rather than guess.
     yield { type: 'mode', mode: 'clarify' };
-    yield* say(clarifyingQuestion(evidence.passages), limit);
+    const topics = plan.understanding?.topics;
+    yield* say(topics ? splitQuestion(topics) : clarifyingQuestion(evidence.passages), limit);
     return;
   }
   const cached = plan.answerCache?.hit;

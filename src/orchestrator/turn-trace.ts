@@ -46,6 +46,7 @@ export function turnTrace(
           unsure: plan.understanding.unsure,
           handler: plan.understanding.handler,
           ...(plan.handoffReason ? { handoff_reason: plan.handoffReason } : {}),
+          ...(plan.understanding.topics ? { topics: plan.understanding.topics } : {}),
         }
       : null,
     keyword_index: search.keywordIndex ?? null,
@@ -98,8 +99,11 @@ function answerCacheTrace(plan: Pick<TurnPlan, 'answerCache'>): TurnTrace['answe
   const hit = plan.answerCache?.hit;
   if (!plan.answerCache) return null;
   if (!hit) return { hit: false };
+  const { kind = 'exact', similarity } = plan.answerCache;
   return {
     hit: true,
+    kind,
+    ...(similarity === undefined ? {} : { similarity }),
     source_turn_id: hit.turnId,
     source_mode: hit.mode,
     source_model: hit.model ?? null,

@@ -45,6 +45,8 @@ export interface TurnTrace {
     handler: string;
     /** Why the turn handed the conversation over (`request`, `rule`, `not_found`), when it did. */
     handoff_reason?: string;
+    /** A clarifying question for a request retrieval split: the topics it offered. */
+    topics?: readonly string[];
   } | null;
   /**
    * The answer cache, for a message it may answer (null: not asked): on a hit, the turn that first
@@ -54,6 +56,10 @@ export interface TurnTrace {
     | { hit: false }
     | {
         hit: true;
+        /** The same question (exact), or one close enough by its embedding (semantic). */
+        kind: 'exact' | 'semantic';
+        /** A semantic hit's cosine to the question the answer was first given for. */
+        similarity?: number;
         source_turn_id: string;
         source_mode: string;
         source_model: string | null;

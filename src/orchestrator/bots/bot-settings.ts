@@ -35,6 +35,16 @@ export const botSettingsSchema = z
     guard: z.record(z.string(), z.unknown()).optional(),
     /** Whether a question asked again is answered from the answer cache (when the server keeps one). */
     answer_cache: z.boolean().optional(),
+    /**
+     * The cosine (0.8-1) a question's embedding needs to an earlier question's for its cached answer,
+     * when the server embeds questions; 0: the same question only. Unset: the server's setting.
+     */
+    answer_cache_similarity: z
+      .number()
+      .min(0)
+      .max(1)
+      .refine((value) => value === 0 || value >= 0.8, 'answer_cache_similarity is 0 (off) or 0.8-1')
+      .optional(),
     /** The score a message needs against a curated question to be given its answer (0.5-1). */
     curated_min_score: z.number().min(0.5).max(1).optional(),
     /** What the bot does with a message's intent (see understand-message.ts). */
@@ -52,6 +62,11 @@ export const botSettingsSchema = z
         handoff_after_not_found: z.number().int().min(1).max(50).optional(),
         /** The classifier's score a greeting or thanks needs before the small-talk reply. */
         min_score: z.number().min(0).max(1).optional(),
+        /**
+         * How close passages of distinct documents or sections must score (a share of the best
+         * one's score, 0-0.5) for a short request to get a clarifying question naming them; 0: never.
+         */
+        clarify_split_margin: z.number().min(0).max(0.5).optional(),
         replies: z
           .object({
             greeting: z.string().trim().min(1).max(2_000).optional(),

@@ -43,6 +43,8 @@ export interface BotProfile {
   guard: GuardPolicy;
   /** Whether a question asked again may be answered from the answer cache. */
   answerCache: boolean;
+  /** The cosine a question needs to an earlier one for a semantic hit (undefined: the server's). */
+  answerCacheSimilarity?: number;
   /** What the bot does with a message's intent. */
   intents: IntentPolicy;
   /** The score a message needs against a curated question to be given its answer. */
@@ -246,6 +248,9 @@ export class Bots {
       minRelevance: settings.min_relevance,
       guard: GuardPolicy.parse(row.settings.guard ?? {}),
       answerCache: settings.answer_cache,
+      ...(row.settings.answer_cache_similarity === undefined
+        ? {}
+        : { answerCacheSimilarity: row.settings.answer_cache_similarity }),
       intents: intentPolicy(row.settings.intents),
       curatedMinScore: row.settings.curated_min_score ?? DEFAULT_CURATED_THRESHOLD,
       fingerprint: createHash('sha256')
@@ -293,6 +298,7 @@ function intentPolicy(setting: BotSettings['intents']): IntentPolicy {
     minScore: setting?.min_score ?? DEFAULT_INTENT_POLICY.minScore,
     handoffRules: setting?.handoff_rules?.map(ruleText).filter(Boolean) ?? DEFAULT_INTENT_POLICY.handoffRules,
     handoffAfterNotFound: setting?.handoff_after_not_found ?? DEFAULT_INTENT_POLICY.handoffAfterNotFound,
+    splitMargin: setting?.clarify_split_margin ?? DEFAULT_INTENT_POLICY.splitMargin,
     replies: {
       greeting: setting?.replies?.greeting ?? DEFAULT_INTENT_POLICY.replies.greeting,
       thanks: setting?.replies?.thanks ?? DEFAULT_INTENT_POLICY.replies.thanks,
