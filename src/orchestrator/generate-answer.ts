@@ -100,7 +100,9 @@ export async function* generateAnswer(
     yield* pieces(cached.answer, limit);
     return;
   }
-  if (evidence.passages.length === 0 || evidence.relevance < bot.minRelevance) {
+  // With the client's tools on offer, the model decides: a tool may answer what the documents do not.
+  const tools = router !== undefined && (request.generation?.tools?.length ?? 0) > 0;
+  if (!tools && (evidence.passages.length === 0 || evidence.relevance < bot.minRelevance)) {
     // Nothing relevant enough: say so, and spend no model call on a guess.
     yield { type: 'mode', mode: 'not_found' };
     yield* say(NOTHING_FOUND, limit);
@@ -139,7 +141,13 @@ export async function* generateAnswer(
   let raw = '';
   try {
     for await (const event of chain.stream(
-      { system, messages, signal, ...generationOptions(plan) },
+      {
+        system,
+        messages,
+        signal,
+        ...generationOptions(plan),
+        ...(request.toolExchanges?.length ? { exchanges: request.toolExchanges } : {}),
+      },
       { exclude },
     )) {
       if (event.type === 'model') {

@@ -1,7 +1,7 @@
 // The turn recorder: folds generation's events into what is known of the answer so far, and
 // builds the turn's result and trace from the plan, that record and how the turn ended. Pure: the
 // same plan and events always make the same result and trace.
-import type { Attempt, ChatMessage, FinishReason, TokenUsage } from '../models/index.js';
+import type { Attempt, ChatMessage, FinishReason, TokenUsage, ToolCall } from '../models/index.js';
 import type { ContextPlan } from './context-budget.js';
 import type { Citation } from './extractive-answer.js';
 import type { GenerationEvent } from './generation-events.js';
@@ -33,6 +33,8 @@ export interface AnswerRecord {
   readonly outputGuard: { counts: Record<string, number | undefined>; cutOff: boolean } | undefined;
   /** Why the answer ended, when not simply at its end (`length`: at its token limit). */
   readonly finishReason: FinishReason | undefined;
+  /** The client's tools the model asked to be called. */
+  readonly toolCalls: ToolCall[] | undefined;
 }
 
 /** The record of a turn before any answer: generated when the bot has models, else extractive. */
@@ -54,6 +56,7 @@ export function startRecord(plan: Pick<TurnPlan, 'bot' | 'startedAt'>): AnswerRe
     assemblyMs: undefined,
     outputGuard: undefined,
     finishReason: undefined,
+    toolCalls: undefined,
   };
 }
 
@@ -85,7 +88,12 @@ export function record(state: AnswerRecord, event: GenerationEvent): AnswerRecor
     case 'output-guard':
       return { ...state, outputGuard: { counts: event.counts, cutOff: event.cutOff } };
     case 'usage':
-      return { ...state, usage: event.usage, finishReason: event.usage.finishReason ?? state.finishReason };
+      return {
+        ...state,
+        usage: event.usage,
+        finishReason: event.usage.finishReason ?? state.finishReason,
+        toolCalls: event.usage.toolCalls ?? state.toolCalls,
+      };
     case 'finish':
       return { ...state, finishReason: event.reason };
     case 'citations':
@@ -166,6 +174,7 @@ export function turnUsage(state: AnswerRecord, costUsd: number): Usage {
 
 /** Why the answer ended, as OpenAI says it: at its end (`stop`), its limit, or a provider's filter. */
 export function finishReasonOf(state: AnswerRecord): TurnResult['finish_reason'] {
+  if (state.toolCalls?.length) return 'tool_calls';
   return state.finishReason === 'length' || state.finishReason === 'content_filter'
     ? state.finishReason
     : 'stop';
@@ -187,5 +196,6 @@ export function turnResult(
     ...(state.mode === 'generated' && state.model ? { model: state.model } : {}),
     bot: plan.bot.id,
     finish_reason: finishReasonOf(state),
+    ...(state.toolCalls?.length ? { tool_calls: state.toolCalls } : {}),
   };
 }

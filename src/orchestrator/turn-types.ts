@@ -1,5 +1,12 @@
 // What a turn is asked, what it returns and what it records of itself: the chat layer's data.
-import type { Attempt, ChatMessage, FinishReason, GenerationOptions } from '../models/index.js';
+import type {
+  Attempt,
+  ChatMessage,
+  FinishReason,
+  GenerationOptions,
+  ToolCall,
+  ToolExchange,
+} from '../models/index.js';
 import type { Citation } from './extractive-answer.js';
 
 export interface TurnRequest {
@@ -18,6 +25,8 @@ export interface TurnRequest {
   preferCheapest?: boolean;
   /** How the client shapes the answer (OpenAI's `max_tokens`, `temperature`, `top_p`, `stop`). */
   generation?: GenerationOptions;
+  /** After the message: the client's tools the model called and what they returned (OpenAI's tool messages). */
+  toolExchanges?: ToolExchange[];
 }
 
 /** What a turn records of itself (stored in turn_traces, served at GET /v1/turns/{id}/trace). */
@@ -134,4 +143,6 @@ export interface TurnResult {
   bot: string;
   /** `length`: the answer was cut at its token limit (the client's `max_tokens` or the bot's cap). */
   finish_reason: Exclude<FinishReason, 'other'>;
+  /** The client's tools the model asks to be called (`finish_reason: "tool_calls"`): the client runs them. */
+  tool_calls?: ToolCall[];
 }

@@ -1,13 +1,12 @@
 // The OpenAI-compatible endpoint honours the parameters it accepts (max_tokens, temperature,
 // top_p, stop, penalties, seed) or refuses them with a clear 400, driven by the official OpenAI
 // SDK over a real port; the bot's cap on an answer's length holds whatever a client asks.
-import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
-import { createApiKey } from '../../src/app/index.js';
 import { type ChatFixture, useChatFixture } from '../support/chat-fixture.js';
 import type { TestDocument } from '../support/documents.js';
 import { call } from '../support/http.js';
+import { openAiClient } from '../support/openai-client.js';
 
 const GLACIERS: TestDocument = {
   title: 'Glaciers',
@@ -16,24 +15,7 @@ const GLACIERS: TestDocument = {
 const QUESTION = 'How do glaciers form?';
 const REPLY = 'Snow piles up faster than it melts, year after year, and turns to ice [1].';
 
-const clients = new Map<ChatFixture, Promise<{ sdk: OpenAI; key: string }>>();
-
-/** The official SDK on the fixture's real port, with a key of the default tenant (made once). */
-function connect(fixture: ChatFixture): Promise<{ sdk: OpenAI; key: string }> {
-  let connected = clients.get(fixture);
-  if (!connected) {
-    connected = (async () => {
-      await fixture.app.listen({ port: 0, host: '127.0.0.1' });
-      const { port } = fixture.app.server.address() as AddressInfo;
-      const { key } = await createApiKey(fixture.server.runtime.db, 'default');
-      return { sdk: new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: key, maxRetries: 0 }), key };
-    })();
-    clients.set(fixture, connected);
-  }
-  return connected;
-}
-
-const client = async (fixture: ChatFixture) => (await connect(fixture)).sdk;
+const client = async (fixture: ChatFixture) => (await openAiClient(fixture)).sdk;
 
 type CreateParams = Omit<OpenAI.ChatCompletionCreateParamsNonStreaming, 'model' | 'messages'>;
 
@@ -45,7 +27,7 @@ const ask = async (fixture: ChatFixture, extra: CreateParams = {}) =>
     ...extra,
   });
 const keyHeaders = async (fixture: ChatFixture) => ({
-  authorization: `Bearer ${(await connect(fixture)).key}`,
+  authorization: `Bearer ${(await openAiClient(fixture)).key}`,
 });
 
 /** The body of the last chat request the stub received. */
@@ -146,10 +128,14 @@ describe('OpenAI-compatible parameters', () => {
     await refused({ logprobs: true }, /logprobs/);
     await refused({ logit_bias: { '50256': -100 } }, /logit_bias/);
     await refused(
-      { tools: [{ type: 'function', function: { name: 'weather', parameters: { type: 'object' } } }] },
-      /tools are not available/,
+      { functions: [{ name: 'weather', parameters: { type: 'object' } }] },
+      /functions \(deprecated\)/,
     );
-    await refused({ tool_choice: { type: 'function', function: { name: 'weather' } } }, /tool_choice/);
+    await refused(
+      { tool_choice: { type: 'function', function: { name: 'weather' } } },
+      /tool_choice names weather/,
+    );
+    await refused({ tool_choice: 'required' }, /needs tools/);
     await refused({ response_format: { type: 'json_object' } }, /response_format json_object/);
     await refused({ temperature: 3 }, /temperature/);
     await refused({ max_tokens: 0 }, /max_tokens/);

@@ -5,5 +5,6 @@ import type { FinishReason } from './types.js';
 export function unifiedFinish(reason: string | null | undefined): FinishReason | undefined {
   if (!reason) return undefined;
   if (reason === 'stop' || reason === 'length') return reason;
+  if (reason === 'tool-calls' || reason === 'tool_calls') return 'tool_calls';
   return reason === 'content-filter' || reason === 'content_filter' ? 'content_filter' : 'other';
 }

@@ -18,4 +18,8 @@ export type {
   GenerationOptions,
   GenerationRequest,
   TokenUsage,
+  ToolCall,
+  ToolChoice,
+  ToolExchange,
+  ToolSpec,
 } from './types.js';

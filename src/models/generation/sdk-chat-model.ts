@@ -3,10 +3,65 @@
 // (steps, tools, retries, telemetry, output transforms), which a plain streamed answer does not
 // use and which costs a chain of web streams per token (measured: bench/results/load.md). Retries
 // are left to the model chain (which moves to the next model rather than making the user wait).
-import type { LanguageModelV3, LanguageModelV3Prompt, LanguageModelV3Usage } from '@ai-sdk/provider';
+import type {
+  JSONSchema7,
+  LanguageModelV3,
+  LanguageModelV3Message,
+  LanguageModelV3Prompt,
+  LanguageModelV3ToolChoice,
+  LanguageModelV3Usage,
+} from '@ai-sdk/provider';
 import { providerError } from '../provider-error.js';
 import { unifiedFinish } from './finish-reason.js';
-import type { ChatModel, FinishReason, GenerationRequest, TokenUsage } from './types.js';
+import type {
+  ChatModel,
+  FinishReason,
+  GenerationRequest,
+  TokenUsage,
+  ToolCall,
+  ToolChoice,
+  ToolExchange,
+} from './types.js';
+
+/** A tool exchange in the AI SDK's prompt: the assistant's calls, then the results as a tool message. */
+function exchangeMessages(exchange: ToolExchange): LanguageModelV3Message[] {
+  const names = new Map(exchange.calls.map((call) => [call.id, call.name]));
+  return [
+    {
+      role: 'assistant',
+      content: [
+        ...(exchange.text ? [{ type: 'text' as const, text: exchange.text }] : []),
+        ...exchange.calls.map((call) => ({
+          type: 'tool-call' as const,
+          toolCallId: call.id,
+          toolName: call.name,
+          input: parseArguments(call.arguments),
+        })),
+      ],
+    },
+    {
+      role: 'tool',
+      content: exchange.results.map((result) => ({
+        type: 'tool-result' as const,
+        toolCallId: result.toolCallId,
+        toolName: names.get(result.toolCallId) ?? '',
+        output: { type: 'text' as const, value: result.content },
+      })),
+    },
+  ];
+}
+
+/** The arguments the model wrote, as the object providers send back (text that is not JSON as it is). */
+function parseArguments(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+const sdkToolChoice = (choice: ToolChoice): LanguageModelV3ToolChoice =>
+  typeof choice === 'string' ? { type: choice } : { type: 'tool', toolName: choice.name };
 
 export class SdkChatModel implements ChatModel {
   readonly provider: string;
@@ -25,6 +80,7 @@ export class SdkChatModel implements ChatModel {
         role: message.role,
         content: [{ type: 'text' as const, text: message.content }],
       })),
+      ...(request.exchanges ?? []).flatMap(exchangeMessages),
     ];
     let reader: ReadableStreamDefaultReader<unknown> | undefined;
     let finished = false;
@@ -38,17 +94,31 @@ export class SdkChatModel implements ChatModel {
         ...(request.presencePenalty !== undefined ? { presencePenalty: request.presencePenalty } : {}),
         ...(request.frequencyPenalty !== undefined ? { frequencyPenalty: request.frequencyPenalty } : {}),
         ...(request.seed !== undefined ? { seed: request.seed } : {}),
+        ...(request.tools?.length
+          ? {
+              tools: request.tools.map((tool) => ({
+                type: 'function' as const,
+                name: tool.name,
+                ...(tool.description ? { description: tool.description } : {}),
+                inputSchema: tool.parameters as JSONSchema7,
+              })),
+              ...(request.toolChoice ? { toolChoice: sdkToolChoice(request.toolChoice) } : {}),
+            }
+          : {}),
         ...(request.signal ? { abortSignal: request.signal } : {}),
       });
       const parts = stream.getReader();
       reader = parts;
       let usage: LanguageModelV3Usage | undefined;
       let finishReason: FinishReason | undefined;
+      const toolCalls: ToolCall[] = [];
       for (;;) {
         const { value: part, done } = await parts.read();
         if (done) break;
         if (part.type === 'text-delta') {
           if (part.delta) yield part.delta;
+        } else if (part.type === 'tool-call') {
+          toolCalls.push({ id: part.toolCallId, name: part.toolName, arguments: part.input });
         } else if (part.type === 'error') {
           throw part.error;
         } else if (part.type === 'finish') {
@@ -63,6 +133,7 @@ export class SdkChatModel implements ChatModel {
         outputTokens: usage?.outputTokens.total ?? 0,
         cachedInputTokens: usage?.inputTokens.cacheRead ?? 0,
         ...(finishReason ? { finishReason } : {}),
+        ...(toolCalls.length > 0 ? { toolCalls } : {}),
       };
     } catch (error) {
       if (request.signal?.aborted) throw request.signal.reason ?? error;

@@ -12,7 +12,14 @@ import { APICallError } from '@ai-sdk/provider';
 import { createParser } from 'eventsource-parser';
 import { type Dispatcher, request as httpRequest } from 'undici';
 import { unifiedFinish } from '../generation/finish-reason.js';
-import type { ChatModel, GenerationRequest, TokenUsage } from '../generation/types.js';
+import type {
+  ChatModel,
+  GenerationRequest,
+  TokenUsage,
+  ToolCall,
+  ToolChoice,
+  ToolExchange,
+} from '../generation/types.js';
 import { isRetryableStatus, providerError } from '../provider-error.js';
 
 export interface OpenAIChatModelOptions {
@@ -29,7 +36,11 @@ interface ChunkUsage {
 
 interface ChatChunk {
   choices?: {
-    delta?: { content?: string | null; refusal?: string | null } | null;
+    delta?: {
+      content?: string | null;
+      refusal?: string | null;
+      tool_calls?: { index: number; id?: string; function?: { name?: string; arguments?: string } }[] | null;
+    } | null;
     finish_reason?: string | null;
   }[];
   usage?: ChunkUsage | null;
@@ -42,6 +53,29 @@ const MAX_ERROR_BODY = 16_384;
 // OpenAI's reasoning models take the system prompt as a developer message and the output limit as
 // max_completion_tokens (the AI SDK's provider does the same).
 const isReasoningModel = (model: string) => /^(o\d|gpt-5(?!-chat))/.test(model);
+
+/** A tool exchange as Chat Completions messages: the assistant's calls, then one message per result. */
+function exchangeMessages(exchange: ToolExchange) {
+  return [
+    {
+      role: 'assistant',
+      content: exchange.text || null,
+      tool_calls: exchange.calls.map((call) => ({
+        id: call.id,
+        type: 'function',
+        function: { name: call.name, arguments: call.arguments },
+      })),
+    },
+    ...exchange.results.map((result) => ({
+      role: 'tool',
+      tool_call_id: result.toolCallId,
+      content: result.content,
+    })),
+  ];
+}
+
+const openAIToolChoice = (choice: ToolChoice) =>
+  typeof choice === 'string' ? choice : { type: 'function', function: { name: choice.name } };
 
 export class OpenAIChatModel implements ChatModel {
   readonly provider = 'openai';
@@ -62,7 +96,21 @@ export class OpenAIChatModel implements ChatModel {
       messages: [
         { role: reasoning ? 'developer' : 'system', content: request.system },
         ...request.messages.map((message) => ({ role: message.role, content: message.content })),
+        ...(request.exchanges ?? []).flatMap(exchangeMessages),
       ],
+      ...(request.tools?.length
+        ? {
+            tools: request.tools.map((tool) => ({
+              type: 'function',
+              function: {
+                name: tool.name,
+                ...(tool.description ? { description: tool.description } : {}),
+                parameters: tool.parameters,
+              },
+            })),
+            ...(request.toolChoice ? { tool_choice: openAIToolChoice(request.toolChoice) } : {}),
+          }
+        : {}),
       ...(request.maxOutputTokens !== undefined
         ? { [reasoning ? 'max_completion_tokens' : 'max_tokens']: request.maxOutputTokens }
         : {}),
@@ -101,6 +149,7 @@ export class OpenAIChatModel implements ChatModel {
       if (response.statusCode !== 200) throw await this.failure(response, body);
 
       const usage: TokenUsage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
+      const calls: ToolCall[] = [];
       let pieces: string[] = [];
       let failure: Error | undefined;
       let done = false;
@@ -133,6 +182,14 @@ export class OpenAIChatModel implements ChatModel {
           const finishReason = unifiedFinish(choice?.finish_reason);
           if (finishReason) usage.finishReason = finishReason;
           if (delta?.content) pieces.push(delta.content);
+          // A tool call streams as pieces by index: its id and name first, then its arguments.
+          for (const piece of delta?.tool_calls ?? []) {
+            const call = calls[piece.index] ?? { id: '', name: '', arguments: '' };
+            calls[piece.index] = call;
+            if (piece.id) call.id = piece.id;
+            if (piece.function?.name) call.name += piece.function.name;
+            if (piece.function?.arguments) call.arguments += piece.function.arguments;
+          }
           if (delta?.refusal) pieces.push(delta.refusal);
           if (chunk.usage) {
             usage.inputTokens = chunk.usage.prompt_tokens ?? 0;
@@ -156,7 +213,8 @@ export class OpenAIChatModel implements ChatModel {
       if (!done) throw new Error('the stream ended without [DONE]');
       finished = true;
       if (request.signal?.aborted) throw request.signal.reason ?? new Error('generation aborted');
-      return usage;
+      const toolCalls = calls.filter(Boolean);
+      return toolCalls.length > 0 ? { ...usage, toolCalls } : usage;
     } catch (error) {
       if (request.signal?.aborted) throw request.signal.reason ?? error;
       throw providerError(`model ${this.id}`, error);

@@ -101,7 +101,7 @@ export const chatResponse = z
     model: z.string().optional().describe('The model that answered, when one did'),
     bot: z.string(),
     finish_reason: z
-      .enum(['stop', 'length', 'content_filter'])
+      .enum(['stop', 'length', 'content_filter', 'tool_calls'])
       .describe(
         "`length`: the answer was cut at its token limit (`max_tokens`, or the bot's `max_answer_tokens`)",
       ),
@@ -118,7 +118,7 @@ export const chatStreamEvents = {
     mode: answerMode,
     model: z.string().nullable(),
     bot: z.string(),
-    finish_reason: z.enum(['stop', 'length', 'content_filter']),
+    finish_reason: z.enum(['stop', 'length', 'content_filter', 'tool_calls']),
   }),
   error: z.object({ code: z.string(), message: z.string() }),
 };
@@ -151,9 +151,26 @@ export function chatRouteSchema(limits: ChatLimits) {
 }
 
 const contentPart = z.looseObject({ type: z.string(), text: z.string().optional() });
+const toolCall = z.looseObject({
+  id: z.string().min(1).max(200),
+  type: z.literal('function'),
+  function: z.looseObject({ name: z.string().min(1).max(64), arguments: z.string() }),
+});
 const completionMessage = z.looseObject({
   role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
   content: z.union([z.string(), z.array(contentPart), z.null()]).optional(),
+  /** An assistant message's calls of the client's tools. */
+  tool_calls: z.array(toolCall).max(128).optional(),
+  /** A tool message: the call it answers. */
+  tool_call_id: z.string().min(1).max(200).optional(),
+});
+const functionTool = z.looseObject({
+  type: z.literal('function'),
+  function: z.looseObject({
+    name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'a tool name is 1-64 letters, digits, _ or -'),
+    description: z.string().max(4_000).optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+  }),
 });
 
 /**
@@ -191,9 +208,20 @@ export const completionRequest = z
     logprobs: z.boolean().nullish().describe('Not available (400 when true)'),
     top_logprobs: z.number().int().nullish().describe('Not available (400)'),
     logit_bias: z.record(z.string(), z.number()).nullish().describe('Not available (400 when not empty)'),
-    tools: z.array(z.unknown()).nullish().describe('Not available yet (400 when not empty)'),
-    functions: z.array(z.unknown()).nullish().describe('Not available yet (400 when not empty)'),
-    tool_choice: z.unknown().optional().describe('Only `none` or `auto` without tools'),
+    tools: z
+      .array(functionTool)
+      .max(128)
+      .nullish()
+      .describe(
+        'The client\'s functions: the model may answer with `tool_calls` (`finish_reason: "tool_calls"`); the client runs them and sends `tool` messages back',
+      ),
+    functions: z.array(z.unknown()).nullish().describe('The deprecated form of `tools`: not available (400)'),
+    tool_choice: z
+      .union([
+        z.enum(['none', 'auto', 'required']),
+        z.looseObject({ type: z.literal('function'), function: z.looseObject({ name: z.string() }) }),
+      ])
+      .optional(),
     response_format: z
       .looseObject({ type: z.string() })
       .nullish()
@@ -220,8 +248,12 @@ export const completionResponse = z.object({
   choices: z.array(
     z.object({
       index: z.number(),
-      message: z.object({ role: z.literal('assistant'), content: z.string() }),
-      finish_reason: z.enum(['stop', 'length', 'content_filter']),
+      message: z.object({
+        role: z.literal('assistant'),
+        content: z.string().nullable(),
+        tool_calls: z.array(toolCall).optional(),
+      }),
+      finish_reason: z.enum(['stop', 'length', 'content_filter', 'tool_calls']),
     }),
   ),
   usage: completionUsage,

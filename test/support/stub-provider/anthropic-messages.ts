@@ -22,9 +22,20 @@ const messagesRequest = z.object({
   system: messageContent.optional(),
   stream: z.boolean().optional(),
   stop_sequences: z.array(z.string()).optional(),
+  tools: z.array(z.object({ name: z.string() }).loose()).optional(),
 });
 
-const stopReason = (turn: ChatTurn) => (turn.finishedByLength ? 'max_tokens' : 'end_turn');
+const stopReason = (turn: ChatTurn) =>
+  turn.toolCalls.length > 0 ? 'tool_use' : turn.finishedByLength ? 'max_tokens' : 'end_turn';
+
+/** The answer's tool calls as Anthropic's `tool_use` content blocks. */
+const toolUses = (turn: ChatTurn) =>
+  turn.toolCalls.map((call) => ({
+    type: 'tool_use',
+    id: call.id,
+    name: call.name,
+    input: JSON.parse(call.arguments) as unknown,
+  }));
 
 const usage = (turn: ChatTurn, outputTokens: number) => ({
   input_tokens: turn.inputTokens,
@@ -40,7 +51,12 @@ function message(turn: ChatTurn, final: boolean) {
     type: 'message',
     role: 'assistant',
     model: turn.request.prompt.model,
-    content: final ? [{ type: 'text', text: turn.text }] : [],
+    content: final
+      ? [
+          ...(turn.text === '' && turn.toolCalls.length > 0 ? [] : [{ type: 'text', text: turn.text }]),
+          ...toolUses(turn),
+        ]
+      : [],
     stop_reason: final ? stopReason(turn) : null,
     stop_sequence: null,
     // message_start reports one output token so far, as the real API does.
@@ -52,10 +68,16 @@ export const anthropicMessages: ChatApi = {
   parse(body) {
     const parsed = messagesRequest.safeParse(body);
     if (!parsed.success) return { error: describeIssue(parsed.error) };
-    const { model, max_tokens, messages, system, stream, stop_sequences } = parsed.data;
+    const { model, max_tokens, messages, system, stream, stop_sequences, tools } = parsed.data;
     const texts = messages.map((m) => ({ role: m.role, text: contentText(m.content) }));
     return {
-      prompt: toPrompt('anthropic-messages', model, texts, system ? [contentText(system)] : []),
+      prompt: toPrompt(
+        'anthropic-messages',
+        model,
+        texts,
+        system ? [contentText(system)] : [],
+        (tools ?? []).map((tool) => tool.name),
+      ),
       stream: stream === true,
       maxTokens: max_tokens,
       ...(stop_sequences ? { stop: stop_sequences } : {}),
@@ -82,6 +104,24 @@ export const anthropicMessages: ChatApi = {
       token: (text) => [event('content_block_delta', { index: 0, delta: { type: 'text_delta', text } })],
       closing: [
         event('content_block_stop', { index: 0 }),
+        // Each tool call as its own content block, its input streamed as JSON in two pieces.
+        ...toolUses(turn).flatMap((use, at) => {
+          const index = at + 1;
+          const json = JSON.stringify(use.input);
+          const half = Math.ceil(json.length / 2);
+          return [
+            event('content_block_start', { index, content_block: { ...use, input: {} } }),
+            event('content_block_delta', {
+              index,
+              delta: { type: 'input_json_delta', partial_json: json.slice(0, half) },
+            }),
+            event('content_block_delta', {
+              index,
+              delta: { type: 'input_json_delta', partial_json: json.slice(half) },
+            }),
+            event('content_block_stop', { index }),
+          ];
+        }),
         event('message_delta', {
           delta: { stop_reason: stopReason(turn), stop_sequence: null },
           usage: usage(turn, turn.tokens.length),

@@ -18,10 +18,24 @@ export interface StubPrompt {
   messages: { role: string; text: string }[];
   /** The text of the last user message ('' when there is none). */
   lastUserText: string;
+  /** The names of the tools the request offers the model. */
+  tools: string[];
 }
 
-/** The answer text for a prompt: fixed, or computed from what was asked. */
-export type StubReply = string | ((prompt: StubPrompt) => string);
+/** A call of one of the offered tools, as the model asks for it: `arguments` is JSON text. */
+export interface StubToolCall {
+  name: string;
+  arguments: string;
+}
+
+/** An answer that asks for tool calls (after its text, if any) instead of only writing text. */
+export interface StubAnswer {
+  text?: string;
+  toolCalls?: StubToolCall[];
+}
+
+/** The answer for a prompt: fixed, or computed from what was asked; text, or tool calls. */
+export type StubReply = string | StubAnswer | ((prompt: StubPrompt) => string | StubAnswer);
 
 export const defaultReply = (prompt: StubPrompt): string => `Stub answer to: ${prompt.lastUserText}`;
 
@@ -58,6 +72,8 @@ export interface ChatTurn {
   text: string;
   finishedByLength: boolean;
   inputTokens: number;
+  /** The tool calls the answer asks for, each with an id unique within the stub (sent after the text). */
+  toolCalls: (StubToolCall & { id: string })[];
 }
 
 export interface ChatApi {
@@ -92,8 +108,16 @@ export const messageContent = z.union([z.string(), z.array(textPart), z.null()])
 export function contentText(content: z.infer<typeof messageContent> | undefined): string {
   if (content == null) return '';
   if (typeof content === 'string') return content;
-  return content.map((part) => part.text ?? '').join('');
+  // Anthropic's tool results carry their text as `content` (a string or text parts).
+  return content
+    .map((part) => part.text ?? (part.type === 'tool_result' ? contentText(toolResultContent(part)) : ''))
+    .join('');
 }
+
+const toolResultContent = (part: Record<string, unknown>) => {
+  const parsed = messageContent.safeParse(part.content);
+  return parsed.success ? parsed.data : null;
+};
 
 /** Builds the prompt from messages whose system/developer roles become `system`. */
 export function toPrompt(
@@ -101,6 +125,7 @@ export function toPrompt(
   model: string,
   messages: { role: string; text: string }[],
   system: string[] = [],
+  tools: string[] = [],
 ): StubPrompt {
   const isSystem = (role: string) => role === 'system' || role === 'developer';
   const instructions = [...system, ...messages.filter((m) => isSystem(m.role)).map((m) => m.text)];
@@ -112,6 +137,7 @@ export function toPrompt(
     system: instructions.join('\n\n'),
     messages: rest,
     lastUserText: lastUser?.text ?? '',
+    tools,
   };
 }
 
@@ -138,7 +164,9 @@ export async function answerChat(
     return;
   }
   const { prompt } = request;
-  const all = wordTokens(cutAtStop(typeof reply === 'string' ? reply : reply(prompt), request.stop));
+  const scripted = typeof reply === 'function' ? reply(prompt) : reply;
+  const answer: StubAnswer = typeof scripted === 'string' ? { text: scripted } : scripted;
+  const all = wordTokens(cutAtStop(answer.text ?? '', request.stop));
   const tokens = request.maxTokens === undefined ? all : all.slice(0, request.maxTokens);
   const promptText = [prompt.system, ...prompt.messages.map((m) => m.text)].join(' ');
   const turn: ChatTurn = {
@@ -149,6 +177,10 @@ export async function answerChat(
     text: tokens.join(''),
     finishedByLength: tokens.length < all.length,
     inputTokens: Math.max(1, wordTokens(promptText).length),
+    toolCalls: (answer.toolCalls ?? []).map((call, index) => ({
+      ...call,
+      id: `call_stub_${serial}_${index}`,
+    })),
   };
   if (request.stream) {
     await exchange.sendEvents(api.stream(turn), tokens, api.headers(turn));

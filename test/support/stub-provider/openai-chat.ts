@@ -20,6 +20,11 @@ const chatRequest = z.object({
   max_tokens: z.number().int().positive().nullish(),
   max_completion_tokens: z.number().int().positive().nullish(),
   stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
+  tools: z
+    .array(
+      z.object({ type: z.literal('function'), function: z.object({ name: z.string() }).loose() }).loose(),
+    )
+    .nullish(),
 });
 
 function usage(turn: ChatTurn) {
@@ -37,16 +42,31 @@ function usage(turn: ChatTurn) {
   };
 }
 
-const finishReason = (turn: ChatTurn) => (turn.finishedByLength ? 'length' : 'stop');
+const finishReason = (turn: ChatTurn) =>
+  turn.toolCalls.length > 0 ? 'tool_calls' : turn.finishedByLength ? 'length' : 'stop';
+
+const toolCallsOf = (turn: ChatTurn) =>
+  turn.toolCalls.map((call) => ({
+    id: call.id,
+    type: 'function',
+    function: { name: call.name, arguments: call.arguments },
+  }));
 
 export const openAIChat: ChatApi = {
   parse(body) {
     const parsed = chatRequest.safeParse(body);
     if (!parsed.success) return { error: describeIssue(parsed.error) };
-    const { model, messages, stream, stream_options, max_tokens, max_completion_tokens, stop } = parsed.data;
+    const { model, messages, stream, stream_options, max_tokens, max_completion_tokens, stop, tools } =
+      parsed.data;
     const texts = messages.map((m) => ({ role: m.role, text: contentText(m.content) }));
     return {
-      prompt: toPrompt('openai-chat', model, texts),
+      prompt: toPrompt(
+        'openai-chat',
+        model,
+        texts,
+        [],
+        (tools ?? []).map((tool) => tool.function.name),
+      ),
       stream: stream === true,
       maxTokens: max_completion_tokens ?? max_tokens ?? undefined,
       includeUsage: stream_options?.include_usage === true,
@@ -62,7 +82,13 @@ export const openAIChat: ChatApi = {
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content: turn.text, refusal: null, annotations: [] },
+        message: {
+          role: 'assistant',
+          content: turn.text === '' && turn.toolCalls.length > 0 ? null : turn.text,
+          refusal: null,
+          annotations: [],
+          ...(turn.toolCalls.length > 0 ? { tool_calls: toolCallsOf(turn) } : {}),
+        },
         logprobs: null,
         finish_reason: finishReason(turn),
       },
@@ -98,6 +124,23 @@ export const openAIChat: ChatApi = {
       opening: [chunk([choice({ role: 'assistant', content: '', refusal: null })])],
       token: (text) => [chunk([choice({ content: text })])],
       closing: [
+        // Each tool call as OpenAI streams it: its id and name first, then its arguments in two pieces.
+        ...turn.toolCalls.flatMap((call, index) => {
+          const half = Math.ceil(call.arguments.length / 2);
+          return [
+            chunk([
+              choice({
+                tool_calls: [
+                  { index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } },
+                ],
+              }),
+            ]),
+            chunk([
+              choice({ tool_calls: [{ index, function: { arguments: call.arguments.slice(0, half) } }] }),
+            ]),
+            chunk([choice({ tool_calls: [{ index, function: { arguments: call.arguments.slice(half) } }] })]),
+          ];
+        }),
         chunk([choice({}, finishReason(turn))]),
         ...(includeUsage ? [chunk([], { usage: usage(turn) })] : []),
         { data: '[DONE]' },
