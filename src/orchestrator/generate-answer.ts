@@ -100,9 +100,12 @@ export async function* generateAnswer(
     yield* pieces(cached.answer, limit);
     return;
   }
-  // With the client's tools on offer, the model decides: a tool may answer what the documents do not.
-  const tools = router !== undefined && (request.generation?.tools?.length ?? 0) > 0;
-  if (!tools && (evidence.passages.length === 0 || evidence.relevance < bot.minRelevance)) {
+  // With the client's tools on offer, the model decides (a tool may answer what the documents do
+  // not); so it does for an answer asked for as JSON (its fields say what was not found).
+  const modelDecides =
+    router !== undefined &&
+    ((request.generation?.tools?.length ?? 0) > 0 || request.generation?.responseFormat);
+  if (!modelDecides && (evidence.passages.length === 0 || evidence.relevance < bot.minRelevance)) {
     // Nothing relevant enough: say so, and spend no model call on a guess.
     yield { type: 'mode', mode: 'not_found' };
     yield* say(NOTHING_FOUND, limit);

@@ -62,6 +62,7 @@ export {
   registerPrompt,
   SERVER_PROMPT,
 } from './prompt-versions.js';
+export { schemaValidator } from './structured-answer.js';
 export { Turn } from './turn.js';
 export type { TurnEvent } from './turn-events.js';
 export type { TurnPlan } from './turn-plan.js';

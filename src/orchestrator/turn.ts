@@ -1,6 +1,7 @@
 // A prepared turn's answer: the plan, generation streamed through the output guard, and the turn
 // recorder folding generation's events; finished into its result and trace, then stored in the
 // background. Driven by the turn runner.
+import { isParleyError } from '../errors/index.js';
 import { outputFilter } from '../guard/index.js';
 import type { Attempt, TokenUsage } from '../models/index.js';
 import type { AnswerCache } from './answer-cache.js';
@@ -10,6 +11,7 @@ import { type AnswerEvidence, abandonedAnswer, answerEvidence, generateAnswer } 
 import type { GenerationEvent } from './generation-events.js';
 import { AnswerGuard } from './guard-answer.js';
 import { type PersistDeps, persistTurn } from './persist-turn.js';
+import { structuredAnswer } from './structured-answer.js';
 import type { TurnPlan } from './turn-plan.js';
 import {
   type AnswerRecord,
@@ -73,7 +75,10 @@ export class Turn {
     const guard = outputFilter(this.plan.guards, this.bot.guard, { systemPrompt: this.bot.prompt.text });
     const stage = new AnswerGuard(guard);
     this.foldAll(stage.start());
-    return flatMapIterator(generateAnswer(this.plan, this.evidence, signal, exclude), {
+    const generated = generateAnswer(this.plan, this.evidence, signal, exclude);
+    // An answer asked for as JSON is checked once whole.
+    const format = this.plan.request.generation?.responseFormat;
+    return flatMapIterator(format ? structuredAnswer(generated, format) : generated, {
       each: (raw) => this.foldAll(stage.pass(raw)),
       // A leak cut off: the model call ends.
       stop: () => stage.cutOff,
@@ -161,6 +166,8 @@ export class Turn {
         }
         return;
       } catch (error) {
+        // An answer that is not in the form the client asked for has no stand-in: it hears why.
+        if (isParleyError(error) && error.code === 'PARLEY_ERR_MODEL_OUTPUT') throw error;
         const model = this.current.model;
         if (model && !broken.includes(model)) {
           broken.push(model);

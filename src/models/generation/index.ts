@@ -17,6 +17,7 @@ export type {
   FinishReason,
   GenerationOptions,
   GenerationRequest,
+  ResponseFormat,
   TokenUsage,
   ToolCall,
   ToolChoice,

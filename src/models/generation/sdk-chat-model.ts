@@ -94,6 +94,17 @@ export class SdkChatModel implements ChatModel {
         ...(request.presencePenalty !== undefined ? { presencePenalty: request.presencePenalty } : {}),
         ...(request.frequencyPenalty !== undefined ? { frequencyPenalty: request.frequencyPenalty } : {}),
         ...(request.seed !== undefined ? { seed: request.seed } : {}),
+        ...(request.responseFormat
+          ? {
+              responseFormat: {
+                type: 'json' as const,
+                ...(request.responseFormat.schema
+                  ? { schema: request.responseFormat.schema as JSONSchema7 }
+                  : {}),
+                ...(request.responseFormat.name ? { name: request.responseFormat.name } : {}),
+              },
+            }
+          : {}),
         ...(request.tools?.length
           ? {
               tools: request.tools.map((tool) => ({

@@ -44,6 +44,17 @@ export interface GenerationOptions {
   /** Functions the model may ask the client to run (OpenAI's client-side tools). */
   tools?: ToolSpec[];
   toolChoice?: ToolChoice;
+  /** The answer as JSON (OpenAI's `response_format`): any object, or one matching `schema`. */
+  responseFormat?: ResponseFormat;
+}
+
+export interface ResponseFormat {
+  type: 'json';
+  /** JSON Schema the answer must match (OpenAI's `json_schema`); unset: any JSON object. */
+  schema?: Record<string, unknown>;
+  name?: string;
+  /** Ask the provider to enforce the schema exactly (OpenAI's `strict`). */
+  strict?: boolean;
 }
 
 export interface GenerationRequest extends GenerationOptions {

@@ -15,6 +15,7 @@ import { unifiedFinish } from '../generation/finish-reason.js';
 import type {
   ChatModel,
   GenerationRequest,
+  ResponseFormat,
   TokenUsage,
   ToolCall,
   ToolChoice,
@@ -74,6 +75,18 @@ function exchangeMessages(exchange: ToolExchange) {
   ];
 }
 
+const openAIResponseFormat = (format: ResponseFormat) =>
+  format.schema
+    ? {
+        type: 'json_schema',
+        json_schema: {
+          name: format.name ?? 'answer',
+          schema: format.schema,
+          ...(format.strict !== undefined ? { strict: format.strict } : {}),
+        },
+      }
+    : { type: 'json_object' };
+
 const openAIToolChoice = (choice: ToolChoice) =>
   typeof choice === 'string' ? choice : { type: 'function', function: { name: choice.name } };
 
@@ -120,6 +133,7 @@ export class OpenAIChatModel implements ChatModel {
       ...(request.presencePenalty !== undefined ? { presence_penalty: request.presencePenalty } : {}),
       ...(request.frequencyPenalty !== undefined ? { frequency_penalty: request.frequencyPenalty } : {}),
       ...(request.seed !== undefined ? { seed: request.seed } : {}),
+      ...(request.responseFormat ? { response_format: openAIResponseFormat(request.responseFormat) } : {}),
       stream: true,
       stream_options: { include_usage: true },
     };

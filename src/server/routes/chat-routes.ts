@@ -3,12 +3,14 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { notFound, ParleyError } from '../../errors/index.js';
+import type { ResponseFormat } from '../../models/index.js';
 import {
   conversationState,
   deleteTrace,
   getMessages,
   getTrace,
   listPromptVersions,
+  schemaValidator,
   type TurnRunner,
 } from '../../orchestrator/index.js';
 import type { Database } from '../../storage/index.js';
@@ -30,6 +32,12 @@ export interface ChatRoutesOptions {
   maxMessageChars: number;
   /** Streams in flight, which a graceful shutdown waits for. */
   streams: Set<Promise<void>>;
+}
+
+/** The answer as JSON matching `schema`; a schema that does not compile is a 400. */
+function jsonAnswer(schema: Record<string, unknown>): ResponseFormat {
+  schemaValidator(schema);
+  return { type: 'json', schema };
 }
 
 export const chatRoutes: FastifyPluginAsync<ChatRoutesOptions> = async (
@@ -56,7 +64,14 @@ export const chatRoutes: FastifyPluginAsync<ChatRoutesOptions> = async (
         botId: scope ? scope.bot : body.bot,
         message: body.message,
         conversationId: body.conversation_id,
-        ...(body.max_tokens === undefined ? {} : { generation: { maxOutputTokens: body.max_tokens } }),
+        ...(body.max_tokens === undefined && body.schema === undefined
+          ? {}
+          : {
+              generation: {
+                ...(body.max_tokens === undefined ? {} : { maxOutputTokens: body.max_tokens }),
+                ...(body.schema === undefined ? {} : { responseFormat: jsonAnswer(body.schema) }),
+              },
+            }),
       },
       turnContext(request, reply),
     );

@@ -37,6 +37,12 @@ export function chatRequest({ maxMessageChars }: ChatLimits) {
         .boolean()
         .optional()
         .describe('Answer as server-sent events (also: Accept: text/event-stream)'),
+      schema: z
+        .record(z.string(), z.unknown())
+        .optional()
+        .describe(
+          'The answer as JSON matching this JSON Schema (a model must be configured); one that is not gets a 502 `PARLEY_ERR_MODEL_OUTPUT`',
+        ),
       max_tokens: z
         .number()
         .int()
@@ -223,9 +229,22 @@ export const completionRequest = z
       ])
       .optional(),
     response_format: z
-      .looseObject({ type: z.string() })
+      .union([
+        z.looseObject({ type: z.literal('text') }),
+        z.looseObject({ type: z.literal('json_object') }),
+        z.looseObject({
+          type: z.literal('json_schema'),
+          json_schema: z.looseObject({
+            name: z.string().min(1).max(64),
+            schema: z.record(z.string(), z.unknown()).optional(),
+            strict: z.boolean().nullish(),
+          }),
+        }),
+      ])
       .nullish()
-      .describe('Only `{"type": "text"}` for now (400 otherwise)'),
+      .describe(
+        'The answer as JSON: `json_object` (any object) or `json_schema` (validated against the schema); an answer that is not gets a 502 `PARLEY_ERR_MODEL_OUTPUT`',
+      ),
   })
   .meta({
     examples: [

@@ -3,7 +3,14 @@
 // shape the answer. What Parley cannot honour is refused with a reason (a 400), never ignored.
 import type { z } from 'zod';
 import { ParleyError } from '../../errors/index.js';
-import type { ChatMessage, GenerationOptions, ToolChoice, ToolExchange } from '../../models/index.js';
+import type {
+  ChatMessage,
+  GenerationOptions,
+  ResponseFormat,
+  ToolChoice,
+  ToolExchange,
+} from '../../models/index.js';
+import { schemaValidator } from '../../orchestrator/index.js';
 import type { completionRequest } from './chat-schemas.js';
 
 type CompletionRequest = z.infer<typeof completionRequest>;
@@ -23,9 +30,6 @@ export function unsupportedParameter(input: CompletionRequest): string | undefin
   if (typeof choice === 'object' && !names.has(choice.function.name)) {
     return `tool_choice names ${choice.function.name}, which is not among the tools`;
   }
-  if (input.response_format && input.response_format.type !== 'text') {
-    return `response_format ${input.response_format.type} is not available yet: answers are text`;
-  }
   return undefined;
 }
 
@@ -41,6 +45,9 @@ export function generationOf(input: CompletionRequest): GenerationOptions | unde
     ...(input.presence_penalty != null ? { presencePenalty: input.presence_penalty } : {}),
     ...(input.frequency_penalty != null ? { frequencyPenalty: input.frequency_penalty } : {}),
     ...(input.seed != null ? { seed: input.seed } : {}),
+    ...(input.response_format && input.response_format.type !== 'text'
+      ? { responseFormat: responseFormatOf(input.response_format) }
+      : {}),
     ...(input.tools?.length
       ? {
           tools: input.tools.map(({ function: tool }) => ({
@@ -53,6 +60,14 @@ export function generationOf(input: CompletionRequest): GenerationOptions | unde
       : {}),
   };
   return Object.keys(options).length > 0 ? options : undefined;
+}
+
+/** The answer's JSON form; a schema that does not compile is a 400. */
+function responseFormatOf(format: NonNullable<CompletionRequest['response_format']>): ResponseFormat {
+  if (format.type !== 'json_schema') return { type: 'json' };
+  const { name, schema, strict } = format.json_schema;
+  if (schema) schemaValidator(schema);
+  return { type: 'json', name, ...(schema ? { schema } : {}), ...(strict != null ? { strict } : {}) };
 }
 
 const toolChoiceOf = (choice: NonNullable<CompletionRequest['tool_choice']>): ToolChoice =>
