@@ -136,7 +136,6 @@ describe('OpenAI-compatible parameters', () => {
       /tool_choice names weather/,
     );
     await refused({ tool_choice: 'required' }, /needs tools/);
-    await refused({ response_format: { type: 'json_object' } }, /response_format json_object/);
     await refused({ temperature: 3 }, /temperature/);
     await refused({ max_tokens: 0 }, /max_tokens/);
     await refused({ stop: ['a', 'b', 'c', 'd', 'e'] }, /stop/);
