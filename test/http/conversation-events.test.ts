@@ -136,10 +136,9 @@ describe('conversation events', () => {
   });
 
   it('is in the OpenAPI document as server-sent events', async () => {
-    const document = await call<{ paths: Record<string, Record<string, { responses: Record<string, unknown> }>> }>(
-      t.app,
-      { method: 'GET', url: '/openapi.json' },
-    );
+    const document = await call<{
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    }>(t.app, { method: 'GET', url: '/openapi.json' });
     const operation = document.body.paths['/v1/conversations/{id}/events']?.get;
     expect(operation).toBeDefined();
     expect(JSON.stringify(operation!.responses['200'])).toContain('text/event-stream');

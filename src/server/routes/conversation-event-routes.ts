@@ -54,7 +54,10 @@ export const conversationEventRoutes: FastifyPluginAsync<ConversationEventRoutes
     const { tenantId } = request.principal;
     if (open.size >= maxStreams) {
       reply.header('retry-after', '5');
-      throw new ParleyError('PARLEY_ERR_OVERLOADED', 'too many conversation streams are open: try again soon');
+      throw new ParleyError(
+        'PARLEY_ERR_OVERLOADED',
+        'too many conversation streams are open: try again soon',
+      );
     }
     // Watch before reading the state, so that nothing said in between is lost.
     const early: ConversationEvent[] = [];

@@ -71,7 +71,9 @@ export function createWidgetAccess(db: Database, tokens: VisitorTokens): WidgetA
       raw.setHeader('access-control-expose-headers', EXPOSE_HEADERS);
       const url = request.routeOptions.url;
       if (!url || WIDGET_ROUTES[url] !== request.method) {
-        throw forbidden('a publishable key may only chat (POST /v1/chat, GET /v1/conversations/{id} and its /events)');
+        throw forbidden(
+          'a publishable key may only chat (POST /v1/chat, GET /v1/conversations/{id} and its /events)',
+        );
       }
       const presented = request.headers[VISITOR_HEADER];
       let visitorId = tokens.verify(keyId, typeof presented === 'string' ? presented : undefined);
