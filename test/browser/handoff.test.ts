@@ -1,7 +1,8 @@
 // Handoff to a person, in headless Chromium: a user asks for a human in the chat page (and in the
 // widget, on another origin through a publishable key), a person replies through the agent API,
 // the reply shows in the open page without a reload, marked as a person's; once handed back, the
-// next message gets the bot's answer again.
+// next message gets the bot's answer again. A reload while handed off reads the person's replies
+// back and follows the conversation again.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/app/index.js';
@@ -64,7 +65,7 @@ describe('handoff in the browser', () => {
     });
 
   /** The whole round trip in one chat (the page's or the widget's). */
-  const roundTrip = async (page: Page, name: string) => {
+  const roundTrip = async (page: Page, name: string, reopen?: () => Promise<void>) => {
     const input = page.getByLabel('Your message');
     const ask = async (text: string) => {
       await input.fill(text);
@@ -93,6 +94,18 @@ describe('handoff in the browser', () => {
     await expect(fromPerson.count()).resolves.toBe(2);
     await screenshot(page, `handoff-${name}`);
 
+    if (reopen) {
+      // Read back after a reload: still with a person, their replies marked, followed again.
+      const rewatching = page.waitForResponse((response) =>
+        response.url().endsWith(`/v1/conversations/${id}/events`),
+      );
+      await reopen();
+      await page.locator('.handoff-status[data-answerer="person"]').waitFor();
+      expect((await rewatching).status()).toBe(200);
+      await fromPerson.filter({ hasText: second }).waitFor();
+      await expect(fromPerson.count()).resolves.toBe(2);
+    }
+
     expect((await agent(id, 'hand-back')).status).toBe(200);
     await page.locator('.handoff-status[data-answerer="bot-again"]').waitFor();
 
@@ -109,7 +122,9 @@ describe('handoff in the browser', () => {
   it("shows a person's replies in the chat page as they come, then the bot's answers again", async () => {
     const page = await browser.newPage({ bypassCSP: true });
     await page.goto(`${origin}/`);
-    await roundTrip(page, 'page');
+    await roundTrip(page, 'page', async () => {
+      await page.reload();
+    });
     await page.close();
   });
 
