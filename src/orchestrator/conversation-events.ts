@@ -3,6 +3,7 @@
 // replicas through Redis pub/sub when Redis is configured. One channel for every conversation;
 // a replica that watches none of the conversation's streams drops the message after a map lookup.
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { RedisConnection } from '../storage/index.js';
 import type { Logger } from '../telemetry/index.js';
@@ -31,11 +32,19 @@ export class ConversationEvents {
   private readonly origin = randomUUID();
   private subscriber: Redis | undefined;
   private closed = false;
+  private watching = 0;
+  /** Settles once the subscription to the other replicas is in place (or failed). */
+  private listening: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly redis: RedisConnection | undefined,
     private readonly log: Logger,
   ) {}
+
+  /** How many watch a conversation in this process now. */
+  get watchers(): number {
+    return this.watching;
+  }
 
   /** Tells this process's watchers now, and the other replicas' through Redis (best effort). */
   publish(tenantId: string, conversationId: string, event: ConversationEvent): void {
@@ -56,11 +65,24 @@ export class ConversationEvents {
       this.listeners.set(key, set);
     }
     set.add(listener);
+    this.watching++;
     this.listenToReplicas();
+    let stopped = false;
     return () => {
+      if (stopped) return;
+      stopped = true;
+      this.watching--;
       set.delete(listener);
       if (set.size === 0 && this.listeners.get(key) === set) this.listeners.delete(key);
     };
+  }
+
+  /**
+   * Resolves once this process hears the other replicas' events (at once without Redis; after
+   * `timeoutMs` at most, so that a Redis that is down delays no one for long).
+   */
+  async ready(timeoutMs = 1_000): Promise<void> {
+    await Promise.race([this.listening, sleep(timeoutMs, undefined, { ref: false })]);
   }
 
   /** Stops listening to the other replicas. */
@@ -83,10 +105,13 @@ export class ConversationEvents {
     }
   }
 
-  /** A connection of its own (a subscribed one takes no other command), opened on first use. */
+  /**
+   * A connection of its own (a subscribed one takes no other command), opened on first use; its
+   * SUBSCRIBE waits for the connection (queued, no command timeout) and is renewed on reconnects.
+   */
   private listenToReplicas() {
     if (!this.redis || this.subscriber || this.closed) return;
-    const subscriber = this.redis.client.duplicate({ enableOfflineQueue: true, commandTimeout: 0 });
+    const subscriber = this.redis.client.duplicate({ enableOfflineQueue: true, commandTimeout: undefined });
     this.subscriber = subscriber;
     subscriber.on('error', () => {}); // the shared connection logs Redis going down
     subscriber.on('message', (_channel: string, raw: string) => {
@@ -99,8 +124,11 @@ export class ConversationEvents {
       if (envelope.origin === this.origin) return;
       this.deliver(envelope.tenantId, envelope.conversationId, envelope.event);
     });
-    subscriber.subscribe(CHANNEL).catch((error: unknown) => {
-      this.log.warn({ err: error }, 'not listening to the other replicas for conversation events');
-    });
+    this.listening = subscriber.subscribe(CHANNEL).then(
+      () => {},
+      (error: unknown) => {
+        this.log.warn({ err: error }, 'not listening to the other replicas for conversation events');
+      },
+    );
   }
 }

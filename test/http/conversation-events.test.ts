@@ -121,6 +121,8 @@ describe('conversation events', () => {
     expect((await second.next()).event).toBe('state');
     const third = await watch(id, tenant.headers);
     expect(third.status).toBe(503);
+    const scrape = await call(t.app, { method: 'GET', url: '/metrics', headers: tenant.headers });
+    expect(scrape.raw).toMatch(/^parley_conversation_watchers 2$/m);
     readers[0]!.close();
     second.close();
     const fourth = await (async () => {

@@ -68,6 +68,8 @@ export const conversationEventRoutes: FastifyPluginAsync<ConversationEventRoutes
     });
     let state: Awaited<ReturnType<typeof conversationState>>;
     try {
+      // The first stream of a process opens its subscription to the other replicas: in place first.
+      await events.ready();
       state = await conversationState(db, tenantId, id);
       if (state === undefined && !isPending(tenantId, id)) throw notFound('conversation');
     } catch (error) {
