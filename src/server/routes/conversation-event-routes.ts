@@ -38,6 +38,8 @@ export const conversationEventRoutes: FastifyPluginAsync<ConversationEventRoutes
 ) => {
   const api = app.withTypeProvider<ZodTypeProvider>();
   const open = new Map<SseStream, ServerResponse>();
+  /** Streams past the cap check that are not open yet (reading the conversation). */
+  let opening = 0;
   // Before the server stops taking connections: a stream that never ends would hold it open, and
   // so would its connection, kept alive after the stream's end, until the client let it go.
   app.addHook('preClose', async () => {
@@ -52,7 +54,7 @@ export const conversationEventRoutes: FastifyPluginAsync<ConversationEventRoutes
     const db = tenantDb(database, request);
     await assertVisitorOwns(db, request.principal, id);
     const { tenantId } = request.principal;
-    if (open.size >= maxStreams) {
+    if (open.size + opening >= maxStreams) {
       reply.header('retry-after', '5');
       throw new ParleyError(
         'PARLEY_ERR_OVERLOADED',
@@ -66,7 +68,17 @@ export const conversationEventRoutes: FastifyPluginAsync<ConversationEventRoutes
       if (sse) write(sse, event);
       else early.push(event);
     });
+    // 'close' follows the client leaving (even before the stream opened) and the stream's end.
+    let gone = false;
+    reply.raw.once('close', () => {
+      gone = true;
+      stop();
+      if (!sse) return;
+      open.delete(sse);
+      sse.end();
+    });
     let state: Awaited<ReturnType<typeof conversationState>>;
+    opening++;
     try {
       // The first stream of a process opens its subscription to the other replicas: in place first.
       await events.ready();
@@ -75,18 +87,17 @@ export const conversationEventRoutes: FastifyPluginAsync<ConversationEventRoutes
     } catch (error) {
       stop();
       throw error;
+    } finally {
+      opening--;
     }
-    const stream = openSse(request, reply);
-    sse = stream;
-    open.set(stream, reply.raw);
-    // 'close' follows both the client leaving and the stream's end.
-    reply.raw.once('close', () => {
-      stop();
-      open.delete(stream);
-      stream.end();
-    });
-    write(stream, { type: 'state', state: state ?? 'active' });
-    for (const event of early) write(stream, event);
+    if (gone) {
+      reply.hijack();
+      return reply;
+    }
+    sse = openSse(request, reply);
+    open.set(sse, reply.raw);
+    write(sse, { type: 'state', state: state ?? 'active' });
+    for (const event of early) write(sse, event);
     return reply;
   });
 };
