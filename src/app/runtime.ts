@@ -8,7 +8,12 @@ import { Gateway } from '../edge/index.js';
 import { TurnGate } from '../edge/turn-gate.js';
 import { isParleyError, ParleyError } from '../errors/index.js';
 import { GuardSet, ModelGuard } from '../guard/index.js';
-import { BackgroundTasks, TRACE_RETENTION_EVERY_MS, TraceRetention } from '../jobs/index.js';
+import {
+  BackgroundTasks,
+  TRACE_RETENTION_EVERY_MS,
+  TraceRetention,
+  WebhookDeliveries,
+} from '../jobs/index.js';
 import {
   CachedRetriever,
   EmbeddingBackfill,
@@ -17,7 +22,9 @@ import {
   IngestPool,
   KeywordRetriever,
   MemoryKeywordRetriever,
+  type QueryEmbedder,
   type Retriever,
+  SharedQueryEmbedder,
   VectorRetriever,
   type VectorStatus,
 } from '../knowledge/index.js';
@@ -132,7 +139,12 @@ async function openRuntime(
   lifecycle.onClose('database', () => db.close());
   const ingestPool = new IngestPool(config.ingestion.threads, db.connection);
   lifecycle.onClose('ingest-pool', () => ingestPool.close());
-  const { retrievers, vector, embeddings, keywordIndex } = await buildRetrievers(config, db, log, options);
+  const { retrievers, vector, embeddings, keywordIndex, queryEmbedder } = await buildRetrievers(
+    config,
+    db,
+    log,
+    options,
+  );
   const retriever = new CachedRetriever(
     new HybridRetriever(retrievers, (name, error) =>
       log.warn({ err: error, retriever: name }, 'retriever failed; answering from the others'),
@@ -178,6 +190,7 @@ async function openRuntime(
     min_relevance: config.bots.minRelevance,
     top_k: config.retrieval.topK,
     context_tokens: config.bots.contextTokens,
+    max_answer_tokens: config.bots.maxAnswerTokens,
     answer_cache: config.bots.answerCache.ttlMs > 0,
   };
   // The configured models are created now, so a misconfigured provider stops start-up.
@@ -205,11 +218,15 @@ async function openRuntime(
     bots,
     curated,
     conversationCacheEntries: config.bots.conversationCacheEntries,
+    ...(config.jobs.handoffWebhook
+      ? { handoffEvents: { maxAttempts: config.jobs.handoffWebhook.maxAttempts } }
+      : {}),
     // Loaded now (its weights are parsed once), not on the first turn.
     intents: defaultIntentClassifier(),
     answers: new AnswerCache({
       ...config.bots.answerCache,
       generationOf: (tenantId) => retriever.generation(tenantId),
+      ...(queryEmbedder ? { embedder: queryEmbedder } : {}),
     }),
     guards: new GuardSet(
       moderation.model
@@ -245,6 +262,17 @@ async function openRuntime(
   // Registered after the drain, so each stops (its loops, its work in progress) before it.
   lifecycle.onClose('ingestion', () => ingestion.stop());
   await ingestion.start(tasks);
+  if (options.runJobs && config.jobs.handoffWebhook) {
+    const webhooks = new WebhookDeliveries(
+      db,
+      config.jobs.handoffWebhook,
+      log.child({ component: 'webhooks' }),
+    );
+    if (metrics.enabled) webhooks.registerMetrics(metrics.registry);
+    lifecycle.onClose('webhooks', () => webhooks.stop());
+    // An embedded database has one owner process: whatever it left sending was interrupted.
+    await webhooks.start(tasks, db.kind === 'embedded' && db.manages ? 0 : 90);
+  }
   lifecycle.onClose('keyword-index', () => keywordIndex.stop());
   keywordIndex.start(tasks);
   if (options.runJobs && db.manages) {
@@ -299,6 +327,8 @@ async function buildRetrievers(
   vector: VectorStatus;
   embeddings: EmbeddingBackfill | undefined;
   keywordIndex: MemoryKeywordRetriever;
+  /** Embeds a turn's question once for whoever needs it (vector search, the semantic answer cache). */
+  queryEmbedder?: QueryEmbedder;
 }> {
   const keywordLog = log.child({ component: 'keyword-index' });
   // Processes that only run one command (not the server) keep no copy: the database answers.
@@ -348,8 +378,11 @@ async function buildRetrievers(
   }
   // The query embedding is on the user's critical path: a short deadline and no retries, since
   // keyword search answers anyway. Background embedding keeps the patient defaults.
-  const queryEmbedder = createEmbedder(embeddingModel, providers, { timeoutMs: 3_000, maxRetries: 0 })!;
+  const queryEmbedder = new SharedQueryEmbedder(
+    createEmbedder(embeddingModel, providers, { timeoutMs: 3_000, maxRetries: 0 })!,
+  );
   return {
+    queryEmbedder,
     retrievers: [keyword, new VectorRetriever(db, queryEmbedder)],
     vector: {
       enabled: true,

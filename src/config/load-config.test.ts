@@ -77,6 +77,8 @@ describe('loadConfig', () => {
     ['PARLEY_BUDGET_POLICY', 'shrug'],
     ['PARLEY_RATE_REQUESTS_PER_MINUTE_KEY', '-5'],
     ['PARLEY_BUDGET_WEBHOOK_URL', 'not a url'],
+    ['PARLEY_HANDOFF_WEBHOOK_URL', 'https://hooks.example.com/parley'], // no secret
+    ['PARLEY_WEBHOOK_SECRET', 'short'],
     ['PARLEY_METRICS_PORT', '0'],
     ['PARLEY_SERVE_JOBS', 'maybe'],
     ['PARLEY_TRUST_PROXY', 'proxy.internal'],
@@ -84,6 +86,22 @@ describe('loadConfig', () => {
   ])('stops with a message naming %s when it is %j', (name, value) => {
     expect(() => loadConfig({ [name]: value }, emptyDir())).toThrowError(ConfigError);
     expect(() => loadConfig({ [name]: value }, emptyDir())).toThrowError(new RegExp(name));
+  });
+
+  it('sends handoff webhooks only with both a URL and a secret', () => {
+    expect(loadConfig({}, emptyDir()).jobs.handoffWebhook).toBeUndefined();
+    const url = 'https://hooks.example.com/parley';
+    const secret = 'a-secret-of-sixteen-chars';
+    expect(
+      loadConfig({ PARLEY_HANDOFF_WEBHOOK_URL: url, PARLEY_WEBHOOK_SECRET: secret }, emptyDir()).jobs
+        .handoffWebhook,
+    ).toEqual({
+      url,
+      secret,
+      timeoutMs: 10_000,
+      maxAttempts: 10,
+      retry: { firstMs: 30_000, maxMs: 3_600_000 },
+    });
   });
 
   it('reads a config file, and the environment wins over it', () => {

@@ -13,6 +13,8 @@ const SECRET_SETTINGS = new Set([
   'OPENAI_BASE_URL',
   'ANTHROPIC_BASE_URL',
   'PARLEY_BUDGET_WEBHOOK_URL',
+  'PARLEY_HANDOFF_WEBHOOK_URL',
+  'PARLEY_WEBHOOK_SECRET',
   'PARLEY_METRICS_TOKEN',
 ]);
 
@@ -84,6 +86,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const unconnected = unconnectedModels(parsed.data);
+  if (parsed.data.PARLEY_HANDOFF_WEBHOOK_URL && !parsed.data.PARLEY_WEBHOOK_SECRET) {
+    unconnected.push(
+      'PARLEY_HANDOFF_WEBHOOK_URL: needs PARLEY_WEBHOOK_SECRET (the key its signature is made with)',
+    );
+  }
   if (unconnected.length > 0) throw new ConfigError(`invalid configuration:\n  ${unconnected.join('\n  ')}`);
   return sliceSettings(parsed.data, path.resolve(cwd, parsed.data.PARLEY_DATA_DIR), configFile);
 }

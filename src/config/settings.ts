@@ -119,6 +119,16 @@ export const settingsSchema = z.object({
   /** Answers the answer cache keeps, over all tenants (least recently used go first). */
   PARLEY_ANSWER_CACHE_ENTRIES: intFrom(1, 1_000_000).default(10_000),
   /**
+   * With PARLEY_EMBEDDINGS set, the cosine between a question's embedding and an earlier one's
+   * at or above which the earlier answer is given (a semantic hit); 0: the same question only.
+   */
+  PARLEY_ANSWER_CACHE_SIMILARITY: z.coerce
+    .number()
+    .min(0)
+    .max(1)
+    .refine((value) => value === 0 || value >= 0.8, 'expected 0 (off) or 0.8-1')
+    .default(0.95),
+  /**
    * Chunks a server keeps in memory for keyword search, over all tenants (0: the database answers
    * every keyword search). A tenant that does not fit is searched in the database.
    */
@@ -158,6 +168,8 @@ export const settingsSchema = z.object({
   PARLEY_SYSTEM_PROMPT: optionalString,
   /** Prompt-side token budget per turn: system prompt, question, passages and earlier messages. */
   PARLEY_CONTEXT_TOKENS: intFrom(500, 1_000_000).default(6000),
+  /** Longest answer a model may write, in tokens (a client's `max_tokens` may ask for fewer). */
+  PARLEY_MAX_ANSWER_TOKENS: intFrom(1, 100_000).default(1024),
   /**
    * Share of the question's content words that the best passages must contain for the bot to
    * answer; below it, the bot says it does not know (0 turns the check off).
@@ -234,6 +246,20 @@ export const settingsSchema = z.object({
   /** Receives budget warnings and exceedances as JSON POSTs (never on a turn's critical path). */
   PARLEY_BUDGET_WEBHOOK_URL: optionalString.pipe(z.url().optional()),
   PARLEY_BUDGET_WEBHOOK_TIMEOUT_MS: intFrom(100, 60_000).default(5000),
+  /**
+   * Receives `conversation.handed_off` events as signed JSON POSTs, sent through the job queue and
+   * retried (docs/handoff.md). Needs PARLEY_WEBHOOK_SECRET.
+   */
+  PARLEY_HANDOFF_WEBHOOK_URL: optionalString.pipe(z.url().optional()),
+  /** The key of the webhooks' HMAC-SHA256 signature (header Parley-Signature). */
+  PARLEY_WEBHOOK_SECRET: optionalString.pipe(
+    z.string().min(16, 'expected at least 16 characters (e.g. openssl rand -hex 32)').optional(),
+  ),
+  PARLEY_WEBHOOK_TIMEOUT_MS: intFrom(100, 60_000).default(10_000),
+  /** Attempts at delivering one event before it fails for good. */
+  PARLEY_WEBHOOK_MAX_ATTEMPTS: intFrom(1, 50).default(10),
+  /** The pause before the second attempt; it doubles with each failed attempt, up to an hour. */
+  PARLEY_WEBHOOK_RETRY_FIRST_MS: intFrom(10, 3_600_000).default(30_000),
   /** Tenants with their own label in cost metrics; later tenants are counted as "other". */
   PARLEY_METRICS_MAX_TENANTS: intFrom(0, 10_000).default(50),
   /**

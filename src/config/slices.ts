@@ -96,11 +96,13 @@ export interface BotDefaultsConfig {
   systemPrompt: string | undefined;
   minRelevance: number;
   contextTokens: number;
+  /** Longest answer a model may write, in tokens. */
+  maxAnswerTokens: number;
   escalation: { queryTokens: number; conversationMessages: number; belowCoverage: number };
   /** Conversations whose memory is kept between turns. */
   conversationCacheEntries: number;
   /** Answers reused for a question asked again (ttlMs 0: none). */
-  answerCache: { ttlMs: number; maxEntries: number };
+  answerCache: { ttlMs: number; maxEntries: number; similarity: number };
 }
 
 export interface ModerationConfig {
@@ -150,6 +152,16 @@ export interface TelemetryConfig {
 
 export interface JobsConfig {
   traceRetentionDays: number;
+  /** Where handoff events are posted (signed, retried); undefined: none are sent. */
+  handoffWebhook:
+    | {
+        url: string;
+        secret: string;
+        timeoutMs: number;
+        maxAttempts: number;
+        retry: { firstMs: number; maxMs: number };
+      }
+    | undefined;
 }
 
 /** The parsed configuration handed to `createRuntime`, `createApp` and the CLI. */
@@ -232,13 +244,18 @@ export function sliceSettings(settings: Settings, dataDir: string, configFile: s
       systemPrompt: s.PARLEY_SYSTEM_PROMPT,
       minRelevance: s.PARLEY_MIN_RELEVANCE,
       contextTokens: s.PARLEY_CONTEXT_TOKENS,
+      maxAnswerTokens: s.PARLEY_MAX_ANSWER_TOKENS,
       escalation: {
         queryTokens: s.PARLEY_ESCALATE_QUERY_TOKENS,
         conversationMessages: s.PARLEY_ESCALATE_CONVERSATION_MESSAGES,
         belowCoverage: s.PARLEY_ESCALATE_BELOW_COVERAGE,
       },
       conversationCacheEntries: s.PARLEY_CONVERSATION_CACHE_ENTRIES,
-      answerCache: { ttlMs: s.PARLEY_ANSWER_CACHE_SECONDS * 1000, maxEntries: s.PARLEY_ANSWER_CACHE_ENTRIES },
+      answerCache: {
+        ttlMs: s.PARLEY_ANSWER_CACHE_SECONDS * 1000,
+        maxEntries: s.PARLEY_ANSWER_CACHE_ENTRIES,
+        similarity: s.PARLEY_ANSWER_CACHE_SIMILARITY,
+      },
     },
     moderation: {
       model: s.PARLEY_GUARD_MODEL,
@@ -278,6 +295,18 @@ export function sliceSettings(settings: Settings, dataDir: string, configFile: s
       otlpEndpoint: s.OTEL_EXPORTER_OTLP_ENDPOINT,
       serviceName: s.OTEL_SERVICE_NAME,
     },
-    jobs: { traceRetentionDays: s.PARLEY_TRACE_RETENTION_DAYS },
+    jobs: {
+      traceRetentionDays: s.PARLEY_TRACE_RETENTION_DAYS,
+      handoffWebhook:
+        s.PARLEY_HANDOFF_WEBHOOK_URL && s.PARLEY_WEBHOOK_SECRET
+          ? {
+              url: s.PARLEY_HANDOFF_WEBHOOK_URL,
+              secret: s.PARLEY_WEBHOOK_SECRET,
+              timeoutMs: s.PARLEY_WEBHOOK_TIMEOUT_MS,
+              maxAttempts: s.PARLEY_WEBHOOK_MAX_ATTEMPTS,
+              retry: { firstMs: s.PARLEY_WEBHOOK_RETRY_FIRST_MS, maxMs: 3_600_000 },
+            }
+          : undefined,
+    },
   };
 }

@@ -8,6 +8,14 @@ export {
 } from './background-tasks.js';
 export { isPermanentError, PermanentError } from './permanent-error.js';
 export { TRACE_RETENTION_EVERY_MS, TraceRetention } from './trace-retention.js';
+export {
+  SIGNATURE_HEADER,
+  signWebhook,
+  verifyWebhook,
+  WEBHOOK_JOB,
+  WebhookDeliveries,
+  type WebhookTarget,
+} from './webhooks/index.js';
 
 /** Where a layer hands background work (BackgroundTasks). */
 export type BackgroundRunner = Pick<import('./background-tasks.js').BackgroundTasks, 'run' | 'enqueue'>;

@@ -59,3 +59,95 @@ describe('AnswerCache', () => {
     expect(normaliseQuestion('reset it')).not.toBe(normaliseQuestion('reset them'));
   });
 });
+
+describe('AnswerCache, semantic', () => {
+  /** Vectors by question: what an embedding model would place where. */
+  const vectors: Record<string, number[]> = {
+    'What causes the tides?': [1, 0, 0],
+    'what is the cause of tides': [0.98, 0.2, 0],
+    'why do oceans rise and fall': [0.7, 0.7, 0],
+    'how do I enable dark mode': [0, 0, 1],
+    'how do I disable dark mode': [0, 0.05, 1],
+  };
+  const embedded: string[] = [];
+  const embedder = {
+    async embed(texts: string[]) {
+      embedded.push(...texts);
+      return texts.map((text) => {
+        const vector = vectors[text];
+        if (!vector) throw new Error(`no vector for ${text}`);
+        return vector;
+      });
+    },
+  };
+  const generations = new Map([['a', 1]]);
+  const semanticCache = (similarity = 0.95) =>
+    new AnswerCache({
+      ttlMs: 60_000,
+      maxEntries: 10,
+      generationOf: (tenant) => generations.get(tenant),
+      embedder,
+      similarity,
+    });
+  const ask = (message: string, botFingerprint = 'bot-1') => ({ tenantId: 'a', botFingerprint, message });
+
+  /** Asks `message`, and keeps `answer` for it on a miss, as a turn does. */
+  async function answerOnce(cache: AnswerCache, message: string) {
+    const miss = cache.lookup(ask(message))!;
+    expect(await cache.similar(ask(message), miss)).toBeUndefined();
+    cache.store(miss.key, answer);
+  }
+
+  it('answers a question close enough to one answered before, with its similarity', async () => {
+    const cache = semanticCache();
+    await answerOnce(cache, 'What causes the tides?');
+    const question = ask('what is the cause of tides');
+    const miss = cache.lookup(question)!;
+    expect(miss.hit).toBeUndefined();
+    const found = await cache.similar(question, miss);
+    expect(found).toMatchObject({ hit: answer, kind: 'semantic', key: miss.key });
+    expect(found?.similarity).toBeGreaterThan(0.95);
+    // Not close enough for the server's threshold, unless the bot asks for less.
+    const far = ask('why do oceans rise and fall');
+    expect(await cache.similar(far, cache.lookup(far)!)).toBeUndefined();
+    expect((await cache.similar(far, cache.lookup(far)!, 0.7))?.hit).toEqual(answer);
+    expect(cache.lookup(ask('What causes the tides?'))).toMatchObject({ hit: answer, kind: 'exact' });
+  });
+
+  it('does not answer "disable" with the answer to "enable", however close their vectors', async () => {
+    const cache = semanticCache(0.9);
+    await answerOnce(cache, 'how do I enable dark mode');
+    const opposite = ask('how do I disable dark mode');
+    expect(await cache.similar(opposite, cache.lookup(opposite)!)).toBeUndefined();
+  });
+
+  it('finds only answers of the same bot and knowledge, and only answers that were kept', async () => {
+    const cache = semanticCache();
+    const unanswered = ask('What causes the tides?');
+    await cache.similar(unanswered, cache.lookup(unanswered)!); // a turn that kept nothing
+    const question = ask('what is the cause of tides');
+    expect(await cache.similar(question, cache.lookup(question)!)).toBeUndefined();
+    await answerOnce(cache, 'What causes the tides?');
+    const otherBot = ask('what is the cause of tides', 'bot-2');
+    expect(await cache.similar(otherBot, cache.lookup(otherBot)!)).toBeUndefined();
+    generations.set('a', 2);
+    try {
+      expect(await cache.similar(question, cache.lookup(question)!)).toBeUndefined();
+    } finally {
+      generations.set('a', 1);
+    }
+  });
+
+  it('is exact only without an embedder or a threshold, and misses when embedding fails', async () => {
+    const question = ask('what is the cause of tides');
+    const before = embedded.length;
+    const off = semanticCache(0);
+    expect(await off.similar(question, off.lookup(question)!)).toBeUndefined();
+    const exact = cacheWith(new Map());
+    expect(await exact.similar(question, exact.lookup(question)!)).toBeUndefined();
+    expect(embedded.length).toBe(before);
+    const cache = semanticCache();
+    const unknown = ask('a question with no vector');
+    expect(await cache.similar(unknown, cache.lookup(unknown)!)).toBeUndefined();
+  });
+});

@@ -9,6 +9,7 @@ import { type Retriever, type SearchResult, searchResult } from '../knowledge/in
 import { type Database, GroupWriter } from '../storage/index.js';
 import type { AnswerCache } from './answer-cache.js';
 import type { Bots } from './bots/bots.js';
+import { splitClarification } from './clarify-split.js';
 import { guardHistory } from './client-history.js';
 import { ConversationCache } from './conversation-cache.js';
 import {
@@ -19,6 +20,7 @@ import {
 } from './conversation-memory.js';
 import { saveTurns } from './conversation-store.js';
 import type { CuratedAnswers } from './curated/index.js';
+import { type HandoffEvents, messageHandoff, notFoundHandoff } from './handoff-triggers.js';
 import { leansOnConversation, standaloneQuestion } from './standalone-question.js';
 import { Turn, type TurnDeps } from './turn.js';
 import type { TurnRequest } from './turn-types.js';
@@ -71,6 +73,8 @@ export interface ChatServiceDeps {
   intents?: IntentReader;
   /** Operators' question -> answer pairs per bot: a message close enough to one gets its answer. */
   curated?: Pick<CuratedAnswers, 'match'>;
+  /** A handoff's webhook event is stored with its turn (absent: the server has no handoff webhook). */
+  handoffEvents?: HandoffEvents;
 }
 
 export class ChatService {
@@ -141,6 +145,9 @@ export class ChatService {
       !blocked && this.deps.intents
         ? understandMessage(this.deps.intents, input.text, bot.intents)
         : undefined;
+    // A request for a person, or a message matching one of the bot's handoff rules, hands over.
+    let handoff = blocked ? undefined : messageHandoff(bot.intents, input.text, understanding);
+    if (handoff) understanding = { ...(understanding ?? UNREAD), handler: 'handoff' };
     // An operator's curated answer to a question close enough to this one comes first.
     const curated =
       !blocked && understanding?.handler !== 'handoff' && understanding?.handler !== 'small_talk'
@@ -155,14 +162,26 @@ export class ChatService {
     const understood = performance.now();
     const conversationId = request.conversationId ?? randomUUID();
     const version = this.deps.conversations.version(conversationId);
-    // A message that stands on its own (no conversation before it) may have been answered before.
-    const cached =
-      !blocked && !smallTalk && bot.answerCache && !request.conversationId && !request.history
-        ? this.deps.answers?.lookup({
-            tenantId: request.tenantId,
-            botFingerprint: bot.fingerprint,
-            message: request.message,
-          })
+    // A message that stands on its own (no conversation before it, no limits on the answer's
+    // shape) may have been answered before.
+    const question = {
+      tenantId: request.tenantId,
+      botFingerprint: bot.fingerprint,
+      message: request.message,
+    };
+    let cached =
+      !blocked &&
+      !smallTalk &&
+      bot.answerCache &&
+      !request.conversationId &&
+      !request.history &&
+      !request.generation
+        ? this.deps.answers?.lookup(question)
+        : undefined;
+    // Missed as worded: a question close enough by its embedding (the vector retrieval asks for too).
+    const resembling =
+      cached && !cached.hit
+        ? this.deps.answers?.similar(question, cached, bot.answerCacheSimilarity)
         : undefined;
     // A new conversation's row is written with its first turn, after the response; until then
     // it is known in memory, so that a follow-up can name it at once.
@@ -198,7 +217,8 @@ export class ChatService {
               return searchFor(standalone ?? request.message);
             })
           : searchFor(request.message);
-    let [conversation, search] = await Promise.all([reading, searching]);
+    let [conversation, search, similar] = await Promise.all([reading, searching, resembling]);
+    if (similar) [cached, search] = [similar, searchResult([])];
     if (conversation === undefined) throw notFound('conversation');
     if (conversation.botId !== bot.id) {
       throw new ParleyError(
@@ -211,6 +231,12 @@ export class ChatService {
       // A person answers this conversation now: the bot stays silent until it is handed back.
       understanding = { ...(understanding ?? UNREAD), handler: 'handed_off' };
       search = searchResult([]);
+      handoff = undefined;
+    } else if (!blocked && !handoff && notFoundHandoff(bot.intents, conversation.memory)) {
+      // The bot found nothing for the last few messages: a person takes this one.
+      understanding = { ...(understanding ?? UNREAD), handler: 'handoff' };
+      search = searchResult([]);
+      handoff = 'not_found';
     } else if (state === 'awaiting_clarification' && !blocked && !smallTalk && !cached?.hit) {
       // The message answers the bot's clarifying question: it is read with the request it
       // clarifies, and is not asked to clarify again (one clarifying question in a row at most).
@@ -220,6 +246,13 @@ export class ChatService {
         if (standalone !== undefined) search = await searchFor(standalone);
       }
     }
+    // A short request retrieval split between topics: ask which one is meant (never right after a
+    // clarifying question, nor for a follow-up, which the conversation already specifies).
+    const split =
+      !blocked && !smallTalk && !cached?.hit && standalone === undefined && state === 'active'
+        ? splitClarification(understanding, bot.intents, request.message, search.chunks)
+        : undefined;
+    if (split) understanding = split;
     // A greeting says what the bot can do: answer from its documents, or that it has none yet.
     const reply =
       understanding?.handler === 'small_talk'
@@ -264,6 +297,7 @@ export class ChatService {
       ...(reply === undefined ? {} : { smallTalk: reply }),
       ...(standalone === undefined ? {} : { standaloneQuestion: standalone }),
       ...(curated ? { curated } : {}),
+      ...(handoff ? { handoffReason: handoff } : {}),
       nextState:
         understanding?.handler === 'clarify'
           ? 'awaiting_clarification'

@@ -77,6 +77,7 @@ export class ConversationCache {
     start: CachedStart,
     messages: { user: string; assistant: string },
     state: ConversationMemory['state'],
+    notFoundStreak = 0,
   ): void {
     const entry = this.entries.get(conversationId);
     if (entry && (entry.version !== start.version || entry.tenantId !== tenantId)) {
@@ -93,7 +94,7 @@ export class ConversationCache {
     this.entries.set(conversationId, {
       tenantId,
       botId,
-      memory: { summary: entry?.memory.summary ?? start.memory.summary, recent, state },
+      memory: { summary: entry?.memory.summary ?? start.memory.summary, recent, state, notFoundStreak },
       unsaved: (entry?.unsaved ?? 0) + 1,
       version: start.version + 1,
     });

@@ -31,6 +31,8 @@ export interface ConversationMemory {
   recent: { role: 'user' | 'assistant'; content: string }[];
   /** Where the conversation stands after its last turn. */
   state: ConversationState;
+  /** Not-found answers in a row at the end of the conversation (absent: none). */
+  notFoundStreak?: number;
 }
 
 /** A new conversation's memory. */
@@ -55,8 +57,9 @@ export async function loadConversation(
     summary: string | null;
     recent: ConversationMemory['recent'];
     state: ConversationState;
+    not_found_streak: number;
   }>(
-    `select c.bot_id, c.summary, c.state,
+    `select c.bot_id, c.summary, c.state, c.not_found_streak,
             coalesce((select jsonb_agg(jsonb_build_object('role', r.role, 'content', r.content)
                                        order by r.created_at, r.role desc)
                         from (select role, content, created_at from messages m
@@ -69,7 +72,12 @@ export async function loadConversation(
   if (!row) return undefined;
   return {
     botId: row.bot_id,
-    memory: { summary: row.summary, recent: row.recent, state: row.state },
+    memory: {
+      summary: row.summary,
+      recent: row.recent,
+      state: row.state,
+      notFoundStreak: row.not_found_streak,
+    },
   };
 }
 

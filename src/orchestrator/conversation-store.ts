@@ -27,6 +27,10 @@ export interface TurnRecord {
   trace: unknown;
   /** Where the conversation stands after this turn. */
   state: ConversationState;
+  /** Not-found answers in a row at the end of the conversation after this turn (absent: 0). */
+  notFoundStreak?: number;
+  /** A job stored with the turn, atomically (a handoff's webhook event: jobs/webhooks). */
+  job?: { id: string; kind: string; payload: unknown; maxAttempts: number };
 }
 
 /**
@@ -50,6 +54,8 @@ export async function saveTurns(db: QueryRunner, turns: readonly TurnRecord[]): 
     assistant_at: turn.assistant?.at.toISOString() ?? null,
     trace: turn.trace,
     state: turn.state,
+    not_found_streak: turn.notFoundStreak ?? 0,
+    job: turn.job ?? null,
   }));
   await db.query(
     `with turn as (
@@ -57,16 +63,24 @@ export async function saveTurns(db: QueryRunner, turns: readonly TurnRecord[]): 
          turn_id text, tenant_id text, conversation_id text, bot_id text, title text,
          user_id text, user_content text, user_at timestamptz,
          assistant_id text, assistant_content text, citations jsonb, usage jsonb, assistant_at timestamptz,
-         trace jsonb, state text)
+         trace jsonb, state text, not_found_streak int, job jsonb)
      ), conversation as (
-       -- The first turn's title, the last turn's state.
-       insert into conversations(id, tenant_id, bot_id, title, state)
-         select distinct on (conversation_id) conversation_id, tenant_id, bot_id, title,
-                (select l.state from turn l where l.conversation_id = turn.conversation_id
-                  order by l.user_at desc limit 1)
-           from turn order by conversation_id, user_at
-         on conflict (id) do update set updated_at = now(), state = excluded.state
+       -- The first turn's title, the last turn's state and not-found streak.
+       insert into conversations(id, tenant_id, bot_id, title, state, not_found_streak)
+         select distinct on (conversation_id) conversation_id, tenant_id, bot_id, title, last.state,
+                last.not_found_streak
+           from turn, lateral (select l.state, l.not_found_streak from turn l
+                                where l.conversation_id = turn.conversation_id
+                                order by l.user_at desc limit 1) last
+           order by conversation_id, user_at
+         on conflict (id) do update set updated_at = now(), state = excluded.state,
+           not_found_streak = excluded.not_found_streak
            where conversations.tenant_id = excluded.tenant_id
+     ), turn_jobs as (
+       insert into jobs(id, tenant_id, kind, payload, max_attempts)
+         select job->>'id', tenant_id, job->>'kind', job->'payload', (job->>'maxAttempts')::int
+           from turn where job is not null
+         on conflict (id) do nothing
      ), turn_messages as (
        insert into messages(id, tenant_id, conversation_id, turn_id, role, content, citations, usage, created_at)
          select user_id, tenant_id, conversation_id, turn_id, 'user', user_content, null, null, user_at from turn

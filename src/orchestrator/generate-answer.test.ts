@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { routerOf, type Script, scriptedModel, turnPlan } from '../../test/support/turn-plan.js';
+import { countTokens } from '../knowledge/index.js';
 import { DEGRADED_LABEL, EXTRACTIVE_LABEL, NOTHING_FOUND } from './extractive-answer.js';
-import { abandonedAnswer, answerEvidence, generateAnswer } from './generate-answer.js';
+import {
+  abandonedAnswer,
+  answerEvidence,
+  generateAnswer,
+  generationOptions,
+  pieces,
+} from './generate-answer.js';
 import type { RawGenerationEvent } from './generation-events.js';
 import type { TurnPlan } from './turn-plan.js';
 
@@ -97,5 +104,39 @@ describe('generateAnswer', () => {
         text: `${DEGRADED_LABEL}\n\n- Refunds are paid within 14 days of the return. [1]\n- A refund goes back to the card used to pay. [1]`,
       },
     ]);
+  });
+});
+
+describe('answer limits', () => {
+  it('gives a text written without a model whole, or the words that fit in the limit and a length finish', () => {
+    expect([...pieces('Refunds take 14 days.')].map((event) => event.type)).toEqual([
+      'raw-token',
+      'raw-token',
+      'raw-token',
+      'raw-token',
+    ]);
+    const limit = countTokens('Refunds ') + countTokens('take ');
+    const cut = [...pieces('Refunds take 14 days.', limit)];
+    expect(cut).toEqual([
+      { type: 'raw-token', text: 'Refunds ' },
+      { type: 'raw-token', text: 'take ' },
+      { type: 'finish', reason: 'length' },
+    ]);
+    // A text that fits ends as it is, with no finish of its own.
+    expect([...pieces('Refunds take 14 days.', 50)].some((event) => event.type === 'finish')).toBe(false);
+  });
+
+  it("asks the model for the client's options, its length under the bot's cap", () => {
+    const plan = turnPlan();
+    const cap = plan.bot.maxAnswerTokens;
+    expect(generationOptions(plan)).toEqual({ maxOutputTokens: cap });
+    const asking = (generation: TurnPlan['request']['generation']) =>
+      generationOptions({ ...plan, request: { ...plan.request, generation } });
+    expect(asking({ maxOutputTokens: 5, temperature: 0.1, stop: ['\n'] })).toEqual({
+      maxOutputTokens: 5,
+      temperature: 0.1,
+      stop: ['\n'],
+    });
+    expect(asking({ maxOutputTokens: cap + 100 })).toEqual({ maxOutputTokens: cap });
   });
 });

@@ -2,8 +2,9 @@
 // found", the extractive answer, or the model chain's stream (degraded to the extractive answer
 // when no model answers). Reads the plan, changes nothing: the turn recorder folds the events.
 import { guardPassages } from '../guard/index.js';
-import type { RetrievedChunk } from '../knowledge/index.js';
-import { type ChatMessage, ModelsUnavailableError } from '../models/index.js';
+import { countTokens, type RetrievedChunk } from '../knowledge/index.js';
+import { type ChatMessage, type GenerationOptions, ModelsUnavailableError } from '../models/index.js';
+import { splitQuestion } from './clarify-split.js';
 import { planContext } from './context-budget.js';
 import { RECENT_MESSAGES } from './conversation-memory.js';
 import {
@@ -36,6 +37,13 @@ export function answerEvidence(plan: TurnPlan): AnswerEvidence {
 
 const words = (text: string) => text.match(/\S+\s*/g) ?? [];
 
+/** What the model is asked for: the client's options, the answer's length under the bot's cap. */
+export function generationOptions(plan: Pick<TurnPlan, 'bot' | 'request'>): GenerationOptions {
+  const asked = plan.request.generation;
+  const cap = plan.bot.maxAnswerTokens;
+  return { ...asked, maxOutputTokens: Math.min(asked?.maxOutputTokens ?? cap, cap) };
+}
+
 /**
  * The answer's events before the output guard. A model stream that breaks after its first token
  * reports a `failure` and throws; so does `signal` aborting, which cancels the provider call.
@@ -49,10 +57,12 @@ export async function* generateAnswer(
 ): AsyncGenerator<RawGenerationEvent> {
   const { bot, memory, request } = plan;
   const router = bot.router;
+  // A client's limit on the answer's length holds for answers written without a model too.
+  const limit = request.generation?.maxOutputTokens;
   if (plan.input.action === 'block') {
     // The input guard stopped the message: a polite refusal, and nothing reaches a model.
     yield { type: 'mode', mode: 'refused' };
-    yield* say(plan.input.refusal ?? NOTHING_FOUND);
+    yield* say(plan.input.refusal ?? NOTHING_FOUND, limit);
     return;
   }
   const handler = plan.understanding?.handler;
@@ -65,20 +75,21 @@ export async function* generateAnswer(
   if (plan.curated && handler === 'curated') {
     // An operator's answer to this question: given as written, with no model call.
     yield { type: 'mode', mode: 'curated' };
-    yield* say(plan.curated.answer);
+    yield* say(plan.curated.answer, limit);
     return;
   }
   if (plan.smallTalk !== undefined) {
     // A greeting, thanks or a request for a person: answered at once, with no retrieval and no
     // model call.
     yield { type: 'mode', mode: handler === 'handoff' ? 'handoff' : 'small_talk' };
-    yield* say(plan.smallTalk);
+    yield* say(plan.smallTalk, limit);
     return;
   }
   if (handler === 'clarify') {
     // A vague request: ask which of the topics retrieval found is meant, rather than guess.
     yield { type: 'mode', mode: 'clarify' };
-    yield* say(clarifyingQuestion(evidence.passages));
+    const topics = plan.understanding?.topics;
+    yield* say(topics ? splitQuestion(topics) : clarifyingQuestion(evidence.passages), limit);
     return;
   }
   const cached = plan.answerCache?.hit;
@@ -86,17 +97,17 @@ export async function* generateAnswer(
     // Asked before, of the same bot over the same knowledge: the answer it got, with no model call.
     yield { type: 'mode', mode: 'cached' };
     yield { type: 'citations', citations: [...cached.citations] };
-    for (const piece of words(cached.answer)) yield { type: 'raw-token', text: piece };
+    yield* pieces(cached.answer, limit);
     return;
   }
   if (evidence.passages.length === 0 || evidence.relevance < bot.minRelevance) {
     // Nothing relevant enough: say so, and spend no model call on a guess.
     yield { type: 'mode', mode: 'not_found' };
-    yield* say(NOTHING_FOUND);
+    yield* say(NOTHING_FOUND, limit);
     return;
   }
   if (!router) {
-    yield* extractive(plan, evidence, EXTRACTIVE_LABEL);
+    yield* extractive(plan, evidence, EXTRACTIVE_LABEL, limit);
     return;
   }
   const assemblyStarted = performance.now();
@@ -127,7 +138,10 @@ export async function* generateAnswer(
   // The answer as generated (before the output guard): what citations are read from.
   let raw = '';
   try {
-    for await (const event of chain.stream({ system, messages, signal }, { exclude })) {
+    for await (const event of chain.stream(
+      { system, messages, signal, ...generationOptions(plan) },
+      { exclude },
+    )) {
       if (event.type === 'model') {
         yield { type: 'model', model: event.model, attempts: event.attempts };
       } else if (event.type === 'text') {
@@ -142,7 +156,7 @@ export async function* generateAnswer(
     if (error instanceof ModelsUnavailableError) {
       yield { type: 'attempts', attempts: error.attempts };
       yield { type: 'mode', mode: 'degraded' };
-      yield* extractive(plan, evidence, DEGRADED_LABEL);
+      yield* extractive(plan, evidence, DEGRADED_LABEL, limit);
       return;
     }
     yield { type: 'failure', message: error instanceof Error ? error.message : String(error) };
@@ -151,17 +165,40 @@ export async function* generateAnswer(
   }
 }
 
+/**
+ * A text written without a model, word by word; with `limit`, only the words that fit in that
+ * many tokens, and then a `length` finish (as a model stopped by `max_tokens` would end).
+ */
+export function* pieces(text: string, limit?: number): Generator<RawGenerationEvent> {
+  let left = limit ?? Number.POSITIVE_INFINITY;
+  for (const piece of words(text)) {
+    if (limit !== undefined) {
+      left -= countTokens(piece);
+      if (left < 0) {
+        yield { type: 'finish', reason: 'length' };
+        return;
+      }
+    }
+    yield { type: 'raw-token', text: piece };
+  }
+}
+
 /** A fixed answer, without citations, word by word. */
-function* say(text: string): Generator<RawGenerationEvent> {
+function* say(text: string, limit: number | undefined): Generator<RawGenerationEvent> {
   yield { type: 'citations', citations: [] };
-  for (const piece of words(text)) yield { type: 'raw-token', text: piece };
+  yield* pieces(text, limit);
 }
 
 /** The extractive answer under `label`, word by word, and its citations. */
-function* extractive(plan: TurnPlan, evidence: AnswerEvidence, label: string): Generator<RawGenerationEvent> {
+function* extractive(
+  plan: TurnPlan,
+  evidence: AnswerEvidence,
+  label: string,
+  limit: number | undefined,
+): Generator<RawGenerationEvent> {
   const extracted = extractiveAnswer(searchedQuestion(plan), evidence.passages, 3, label);
   yield { type: 'citations', citations: extracted.citations };
-  for (const piece of words(extracted.text)) yield { type: 'raw-token', text: piece };
+  yield* pieces(extracted.text, limit);
 }
 
 /**

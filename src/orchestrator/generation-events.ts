@@ -1,7 +1,7 @@
 // What generating an answer reports, in order, for the turn recorder to fold into the turn's
 // result and trace: how the answer is being made (mode, route, prompt, model attempts), the
 // answer's pieces after the output guard, what the guard did, usage, citations, and how it ended.
-import type { Attempt, ChatMessage, TokenUsage } from '../models/index.js';
+import type { Attempt, ChatMessage, FinishReason, TokenUsage } from '../models/index.js';
 import type { ContextPlan } from './context-budget.js';
 import type { Citation } from './extractive-answer.js';
 import type { AnswerMode } from './turn-types.js';
@@ -25,6 +25,8 @@ export type GenerationEvent =
   | { type: 'output-guard'; counts: Record<string, number | undefined>; cutOff: boolean }
   /** The tokens the model read and wrote. */
   | { type: 'usage'; usage: TokenUsage }
+  /** Why the answer ended (`length`: cut at its token limit) when no model said it. */
+  | { type: 'finish'; reason: FinishReason }
   /** The passages the answer rests on. */
   | { type: 'citations'; citations: Citation[] }
   /** The model's stream broke off after it began (the error is thrown after this). */

@@ -7,6 +7,7 @@ import type { Database, GroupWriter } from '../storage/index.js';
 import type { ConversationCache } from './conversation-cache.js';
 import { updateSummary } from './conversation-memory.js';
 import type { TurnRecord } from './conversation-store.js';
+import { type HandoffEvents, handoffJob } from './handoff-triggers.js';
 import type { TurnPlan } from './turn-plan.js';
 import type { TurnResult, TurnTrace } from './turn-types.js';
 
@@ -25,6 +26,8 @@ export interface PersistDeps {
   conversations: ConversationCache;
   /** Finished turns, written in groups (one statement for all that finish together). */
   turns: GroupWriter<TurnRecord>;
+  /** A handoff's webhook event is stored with its turn (absent: no handoff webhook is configured). */
+  handoffEvents?: HandoffEvents;
 }
 
 /** Stores the turn as `result` and `trace` say; the writes run in the background. */
@@ -49,6 +52,22 @@ export function persistTurn(deps: PersistDeps, plan: TurnPlan, result: TurnResul
         },
     trace,
     state: plan.nextState,
+    notFoundStreak: result.mode === 'not_found' ? (plan.start.memory.notFoundStreak ?? 0) + 1 : 0,
+    ...(plan.handoffReason && deps.handoffEvents
+      ? {
+          job: handoffJob(
+            {
+              tenantId: request.tenantId,
+              botId: bot.id,
+              conversationId,
+              message: request.message,
+              receivedAt: plan.receivedAt,
+            },
+            plan.handoffReason,
+            deps.handoffEvents,
+          ),
+        }
+      : {}),
   };
   const { db, tasks, pending, turns, conversations } = deps;
   const router = bot.router;
@@ -67,6 +86,7 @@ export function persistTurn(deps: PersistDeps, plan: TurnPlan, result: TurnResul
         assistant: result.answer,
       },
       plan.nextState,
+      record.notFoundStreak,
     );
   }
   let stored = false;

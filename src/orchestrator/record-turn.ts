@@ -64,7 +64,10 @@ function recordTurnMetrics(metrics: Metrics, turn: RecordedTurn, startedAt: numb
     if (trace.retrieval_cache) metrics.retrievalCache.inc({ result: trace.retrieval_cache });
     if (trace.intent) metrics.intents.inc({ intent: trace.intent.name, handler: trace.intent.handler });
     if (trace.answer_cache) {
-      metrics.answerCache.inc({ result: trace.answer_cache.hit ? 'hit' : 'miss' });
+      const { answer_cache: cache } = trace;
+      metrics.answerCache.inc({
+        result: !cache.hit ? 'miss' : cache.kind === 'semantic' ? 'semantic_hit' : 'hit',
+      });
       if (trace.answer_cache.hit) metrics.answerCacheSaved.inc(trace.answer_cache.saved_usd);
     }
     const relevant = trace.retrieved.length > 0 && trace.relevance.coverage >= trace.relevance.threshold;

@@ -7,6 +7,7 @@ import type { AnswerLookup } from './answer-cache.js';
 import type { BotProfile } from './bots/bots.js';
 import type { CachedStart } from './conversation-cache.js';
 import type { ConversationMemory, ConversationState } from './conversation-memory.js';
+import type { HandoffReason } from './handoff-triggers.js';
 import type { TurnRequest } from './turn-types.js';
 import type { Understanding } from './understand-message.js';
 
@@ -33,6 +34,8 @@ export interface TurnPlan {
   readonly curated?: { id: string; question: string; answer: string; score: number };
   /** Where the conversation stands once this turn is answered. */
   readonly nextState: ConversationState;
+  /** Why this turn hands the conversation to a person, when it does. */
+  readonly handoffReason?: HandoffReason;
   /** The small-talk handler's reply, when it answers the message. */
   readonly smallTalk?: string;
   /** The answer cache's verdict, for a message it may answer: a hit is the answer; a miss keeps this turn's. */

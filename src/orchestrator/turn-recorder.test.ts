@@ -89,6 +89,7 @@ describe('turn recorder', () => {
       mode: 'generated',
       model: 'openai:small',
       bot: 'support',
+      finish_reason: 'stop',
     });
     expect(answerAccounting(state)).toEqual({
       model: 'openai:small',
@@ -214,6 +215,28 @@ describe('turn recorder', () => {
       attempts: [],
       guard: { output: { pii: 1 } },
     });
+  });
+
+  it('records an answer cut at its token limit as finish_reason "length", said by the model or by generation', () => {
+    const byModel = finished(modelPlan, [
+      ...prepared,
+      token('Fourteen', 1100),
+      { type: 'usage', usage: { inputTokens: 30, outputTokens: 1, finishReason: 'length' } },
+    ]);
+    expect(byModel.result.finish_reason).toBe('length');
+    expect(byModel.trace.finish_reason).toBe('length');
+    const written = finished(extractivePlan, [
+      { type: 'citations', citations: [citation] },
+      token('Refunds are', 1003),
+      { type: 'finish', reason: 'length' },
+    ]);
+    expect(written.result.finish_reason).toBe('length');
+    // A provider's own reason that OpenAI clients do not know reads as an ordinary end.
+    const other = finished(modelPlan, [
+      ...prepared,
+      { type: 'usage', usage: { inputTokens: 30, outputTokens: 1, finishReason: 'other' } },
+    ]);
+    expect(other.result.finish_reason).toBe('stop');
   });
 
   it('records a whole answer that starts again after a model broke off: the failed attempt, then the next model', () => {

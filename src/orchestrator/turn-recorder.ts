@@ -1,7 +1,7 @@
 // The turn recorder: folds generation's events into what is known of the answer so far, and
 // builds the turn's result and trace from the plan, that record and how the turn ended. Pure: the
 // same plan and events always make the same result and trace.
-import type { Attempt, ChatMessage, TokenUsage } from '../models/index.js';
+import type { Attempt, ChatMessage, FinishReason, TokenUsage } from '../models/index.js';
 import type { ContextPlan } from './context-budget.js';
 import type { Citation } from './extractive-answer.js';
 import type { GenerationEvent } from './generation-events.js';
@@ -31,6 +31,8 @@ export interface AnswerRecord {
   /** How long assembling the prompt took (ms), when a model was asked. */
   readonly assemblyMs: number | undefined;
   readonly outputGuard: { counts: Record<string, number | undefined>; cutOff: boolean } | undefined;
+  /** Why the answer ended, when not simply at its end (`length`: at its token limit). */
+  readonly finishReason: FinishReason | undefined;
 }
 
 /** The record of a turn before any answer: generated when the bot has models, else extractive. */
@@ -51,6 +53,7 @@ export function startRecord(plan: Pick<TurnPlan, 'bot' | 'startedAt'>): AnswerRe
     prompt: undefined,
     assemblyMs: undefined,
     outputGuard: undefined,
+    finishReason: undefined,
   };
 }
 
@@ -82,7 +85,9 @@ export function record(state: AnswerRecord, event: GenerationEvent): AnswerRecor
     case 'output-guard':
       return { ...state, outputGuard: { counts: event.counts, cutOff: event.cutOff } };
     case 'usage':
-      return { ...state, usage: event.usage };
+      return { ...state, usage: event.usage, finishReason: event.usage.finishReason ?? state.finishReason };
+    case 'finish':
+      return { ...state, finishReason: event.reason };
     case 'citations':
       return { ...state, citations: event.citations };
     case 'failure':
@@ -159,6 +164,13 @@ export function turnUsage(state: AnswerRecord, costUsd: number): Usage {
   };
 }
 
+/** Why the answer ended, as OpenAI says it: at its end (`stop`), its limit, or a provider's filter. */
+export function finishReasonOf(state: AnswerRecord): TurnResult['finish_reason'] {
+  return state.finishReason === 'length' || state.finishReason === 'content_filter'
+    ? state.finishReason
+    : 'stop';
+}
+
 /** What a finished turn returns to the client. */
 export function turnResult(
   plan: Pick<TurnPlan, 'bot' | 'conversationId' | 'turnId'>,
@@ -174,5 +186,6 @@ export function turnResult(
     mode: state.mode,
     ...(state.mode === 'generated' && state.model ? { model: state.model } : {}),
     bot: plan.bot.id,
+    finish_reason: finishReasonOf(state),
   };
 }

@@ -50,6 +50,7 @@ function fakeTurn(pieces: string[], breakWith?: Error) {
         },
         mode: 'generated',
         bot: 'parley',
+        finish_reason: 'stop',
       } satisfies TurnResult;
     },
     outcome: {

@@ -1,7 +1,7 @@
 // Builds what a turn records of itself (its trace) from the plan, the turn recorder's record of
 // the answer and how the turn ended. Pure: the clock's reading is passed in.
 import type { TurnPlan } from './turn-plan.js';
-import { type AnswerRecord, type TurnOutcome, turnUsage } from './turn-recorder.js';
+import { type AnswerRecord, finishReasonOf, type TurnOutcome, turnUsage } from './turn-recorder.js';
 import type { TurnTrace } from './turn-types.js';
 
 /** What the trace needs beside the plan and the record. */
@@ -45,6 +45,8 @@ export function turnTrace(
           score: plan.understanding.score,
           unsure: plan.understanding.unsure,
           handler: plan.understanding.handler,
+          ...(plan.handoffReason ? { handoff_reason: plan.handoffReason } : {}),
+          ...(plan.understanding.topics ? { topics: plan.understanding.topics } : {}),
         }
       : null,
     keyword_index: search.keywordIndex ?? null,
@@ -68,6 +70,7 @@ export function turnTrace(
         }
       : null,
     usage: turnUsage(state, outcome.costUsd),
+    finish_reason: finishReasonOf(state),
     prompt: state.prompt ?? null,
     // What the guards did: rules and counts by kind, never the values they matched.
     guard: {
@@ -96,8 +99,11 @@ function answerCacheTrace(plan: Pick<TurnPlan, 'answerCache'>): TurnTrace['answe
   const hit = plan.answerCache?.hit;
   if (!plan.answerCache) return null;
   if (!hit) return { hit: false };
+  const { kind = 'exact', similarity } = plan.answerCache;
   return {
     hit: true,
+    kind,
+    ...(similarity === undefined ? {} : { similarity }),
     source_turn_id: hit.turnId,
     source_mode: hit.mode,
     source_model: hit.model ?? null,

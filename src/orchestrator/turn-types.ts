@@ -1,5 +1,5 @@
 // What a turn is asked, what it returns and what it records of itself: the chat layer's data.
-import type { Attempt, ChatMessage } from '../models/index.js';
+import type { Attempt, ChatMessage, FinishReason, GenerationOptions } from '../models/index.js';
 import type { Citation } from './extractive-answer.js';
 
 export interface TurnRequest {
@@ -16,6 +16,8 @@ export interface TurnRequest {
   traceExtras?: Record<string, unknown>;
   /** Answer with the bot's cheapest priced model (over budget under the `cheapest` policy). */
   preferCheapest?: boolean;
+  /** How the client shapes the answer (OpenAI's `max_tokens`, `temperature`, `top_p`, `stop`). */
+  generation?: GenerationOptions;
 }
 
 /** What a turn records of itself (stored in turn_traces, served at GET /v1/turns/{id}/trace). */
@@ -36,7 +38,16 @@ export interface TurnTrace {
   /** What retrieval was asked for a follow-up, written from the conversation (null: the message itself). */
   standalone_question: string | null;
   /** What the message wants and which handler answered it (null: no intent step ran). */
-  intent: { name: string; score: number; unsure: boolean; handler: string } | null;
+  intent: {
+    name: string;
+    score: number;
+    unsure: boolean;
+    handler: string;
+    /** Why the turn handed the conversation over (`request`, `rule`, `not_found`), when it did. */
+    handoff_reason?: string;
+    /** A clarifying question for a request retrieval split: the topics it offered. */
+    topics?: readonly string[];
+  } | null;
   /**
    * The answer cache, for a message it may answer (null: not asked): on a hit, the turn that first
    * gave the answer, how, and what that answer cost (what this one saved).
@@ -45,6 +56,10 @@ export interface TurnTrace {
     | { hit: false }
     | {
         hit: true;
+        /** The same question (exact), or one close enough by its embedding (semantic). */
+        kind: 'exact' | 'semantic';
+        /** A semantic hit's cosine to the question the answer was first given for. */
+        similarity?: number;
         source_turn_id: string;
         source_mode: string;
         source_model: string | null;
@@ -67,6 +82,8 @@ export interface TurnTrace {
   relevance: { coverage: number; threshold: number };
   context: { tokens: unknown; dropped: unknown; history_messages: number } | null;
   usage: Usage;
+  /** Why the answer ended: `stop`, `length` (at its token limit) or `content_filter`. */
+  finish_reason: string;
   prompt: { system: string; messages: ChatMessage[] } | null;
   guard: {
     input: { action: string; decisions: { kind: string; rule: string }[]; injection_score: number | null };
@@ -115,4 +132,6 @@ export interface TurnResult {
   model?: string;
   /** The bot that answered. */
   bot: string;
+  /** `length`: the answer was cut at its token limit (the client's `max_tokens` or the bot's cap). */
+  finish_reason: Exclude<FinishReason, 'other'>;
 }

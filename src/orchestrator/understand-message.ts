@@ -26,14 +26,29 @@ export interface IntentPolicy {
   handoff: boolean;
   /** The score a greeting or thanks needs before the small-talk reply is given. */
   minScore: number;
+  /** Phrases (as `ruleText` writes them) that hand the conversation over when a message has one. */
+  handoffRules: readonly string[];
+  /** Not-found answers in a row after which the next message hands over (0: never). */
+  handoffAfterNotFound: number;
+  /**
+   * How close (a share of the best passage's score) passages of distinct topics must be for a
+   * short request to get a clarifying question naming them (0: never; see clarify-split.ts).
+   */
+  splitMargin: number;
   replies: { greeting: string | undefined; thanks: string | undefined; handoff: string | undefined };
 }
+
+/** The default `splitMargin`: another topic within a tenth of the best passage's score. */
+export const DEFAULT_SPLIT_MARGIN = 0.1;
 
 export const DEFAULT_INTENT_POLICY: IntentPolicy = {
   smallTalk: true,
   clarify: true,
   handoff: false,
   minScore: 0.85,
+  handoffRules: [],
+  handoffAfterNotFound: 0,
+  splitMargin: DEFAULT_SPLIT_MARGIN,
   replies: { greeting: undefined, thanks: undefined, handoff: undefined },
 };
 
@@ -44,6 +59,8 @@ export interface Understanding {
   /** The classifier was unsure (below its threshold): its intent is a guess. */
   unsure: boolean;
   handler: Handler;
+  /** A clarifying question for a request retrieval split: the titles of the topics it offers. */
+  topics?: readonly string[];
 }
 
 /** Longest message (in words) the small-talk reply answers: a longer one is a question too. */

@@ -431,4 +431,16 @@ create index conversations_handed_off on conversations(tenant_id, updated_at) wh
 alter table messages add column author text check (author in ('agent'));
 `,
   },
+  {
+    version: 15,
+    name: 'job kinds and handoff triggers',
+    sql: `
+-- The job queue serves more than ingestion (jobs.kind: 'ingest', 'webhook'): a job is not taken
+-- before run_after (a retry waits out its backoff there).
+alter table jobs add column run_after timestamptz not null default now();
+create index jobs_due on jobs(kind, run_after) where status = 'queued';
+-- Not-found answers in a row at the end of a conversation (a bot may hand over after some).
+alter table conversations add column not_found_streak integer not null default 0;
+`,
+  },
 ];

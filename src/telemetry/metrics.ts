@@ -76,7 +76,7 @@ export function createMetrics(enabled = true): Metrics {
     }),
     answerCache: new Counter({
       name: 'parley_answer_cache_requests_total',
-      help: 'Messages the answer cache could answer: answered from it (hit) or answered afresh (miss)',
+      help: 'Messages the answer cache could answer: answered from it for the same question (hit) or a similar one (semantic_hit), or answered afresh (miss)',
       labelNames: ['result'],
       registers: [registry],
     }),

@@ -71,6 +71,7 @@ describe('answer cache', () => {
     const trace = await traceOf(again.body.turn_id);
     expect(trace.answer_cache).toEqual({
       hit: true,
+      kind: 'exact',
       source_turn_id: first.body.turn_id,
       source_mode: 'generated',
       source_model: 'openai:small-model',

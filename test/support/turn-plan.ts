@@ -78,6 +78,7 @@ export function turnPlan(
       prompt: { id: 'prompt-1', text: 'Answer from the passages.' },
       topK: 5,
       contextTokens: 4000,
+      maxAnswerTokens: 1024,
       minRelevance: 0.2,
       guard: DEFAULT_GUARD_POLICY,
       answerCache: true,

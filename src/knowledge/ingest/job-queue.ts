@@ -1,4 +1,4 @@
-// Durable ingestion jobs in the database: enqueued with the upload in the same transaction as
+// Durable ingestion jobs (kind 'ingest') in the database: enqueued with the upload in the same transaction as
 // the document row, claimed with SKIP LOCKED (safe across replicas), kept alive by heartbeats,
 // and recovered after a crash (requeued, or failed visibly once out of attempts).
 import { randomUUID } from 'node:crypto';
@@ -73,7 +73,7 @@ export async function claimJob(db: QueryRunner): Promise<ClaimedJob | undefined>
      update jobs set status = 'running', attempts = attempts + 1, started_at = now(), heartbeat_at = now()
      where id = (
        select queued.id from jobs queued left join running on running.tenant_id = queued.tenant_id
-        where queued.status = 'queued'
+        where queued.status = 'queued' and queued.kind = 'ingest' and queued.run_after <= now()
         order by coalesce(running.jobs, 0), queued.created_at
         for update of queued skip locked limit 1)
      returning id, tenant_id, document_id, attempts, max_attempts, payload`,
@@ -128,7 +128,8 @@ export async function recoverStaleJobs(
   const failed = await db.query<{ id: string; document_id: string }>(
     `update jobs set status = 'failed', content = null, finished_at = now(),
        error = 'interrupted (the server stopped while this job ran) and out of attempts'
-     where status = 'running' and heartbeat_at < now() - make_interval(secs => $1) and attempts >= max_attempts
+     where kind = 'ingest' and status = 'running' and heartbeat_at < now() - make_interval(secs => $1)
+       and attempts >= max_attempts
      returning id, document_id`,
     [staleSeconds],
   );
@@ -141,7 +142,7 @@ export async function recoverStaleJobs(
   }
   const requeued = await db.query(
     `update jobs set status = 'queued', progress = 0, error = 'interrupted; resumed after restart'
-     where status = 'running' and heartbeat_at < now() - make_interval(secs => $1)
+     where kind = 'ingest' and status = 'running' and heartbeat_at < now() - make_interval(secs => $1)
      returning id`,
     [staleSeconds],
   );
@@ -164,7 +165,7 @@ export async function queueState(
     `select count(*) filter (where status = 'queued')::int as queued,
             count(*) filter (where status = 'running')::int as running,
             extract(epoch from now() - min(created_at) filter (where status = 'queued'))::float8 as lag
-       from jobs where status in ('queued', 'running')`,
+       from jobs where kind = 'ingest' and status in ('queued', 'running')`,
   );
   const row = rows[0];
   return { queued: row?.queued ?? 0, running: row?.running ?? 0, lagSeconds: row?.lag ?? 0 };

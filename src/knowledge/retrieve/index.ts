@@ -2,12 +2,14 @@
 export { CachedRetriever, type RetrievalCacheOptions } from './cached-retriever.js';
 export { fuseByRank } from './fuse-by-rank.js';
 export { HybridRetriever } from './hybrid-retriever.js';
+export { keywordTerms } from './keyword-analyzer.js';
 export { KeywordRetriever } from './keyword-retriever.js';
 export {
   type KeywordIndex,
   type MemoryKeywordOptions,
   MemoryKeywordRetriever,
 } from './memory-keyword-retriever.js';
+export { SharedQueryEmbedder, type SharedQueryEmbedderOptions } from './shared-query-embedder.js';
 export {
   type RetrievedChunk,
   type Retriever,

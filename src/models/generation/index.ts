@@ -11,4 +11,11 @@ export {
   ModelsUnavailableError,
   retryAfterMs,
 } from './model-chain.js';
-export type { ChatMessage, ChatModel, GenerationRequest, TokenUsage } from './types.js';
+export type {
+  ChatMessage,
+  ChatModel,
+  FinishReason,
+  GenerationOptions,
+  GenerationRequest,
+  TokenUsage,
+} from './types.js';

@@ -5,7 +5,8 @@
 // are left to the model chain (which moves to the next model rather than making the user wait).
 import type { LanguageModelV3, LanguageModelV3Prompt, LanguageModelV3Usage } from '@ai-sdk/provider';
 import { providerError } from '../provider-error.js';
-import type { ChatModel, GenerationRequest, TokenUsage } from './types.js';
+import { unifiedFinish } from './finish-reason.js';
+import type { ChatModel, FinishReason, GenerationRequest, TokenUsage } from './types.js';
 
 export class SdkChatModel implements ChatModel {
   readonly provider: string;
@@ -31,11 +32,18 @@ export class SdkChatModel implements ChatModel {
       const { stream } = await this.model.doStream({
         prompt,
         ...(request.maxOutputTokens !== undefined ? { maxOutputTokens: request.maxOutputTokens } : {}),
+        ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+        ...(request.topP !== undefined ? { topP: request.topP } : {}),
+        ...(request.stop?.length ? { stopSequences: request.stop } : {}),
+        ...(request.presencePenalty !== undefined ? { presencePenalty: request.presencePenalty } : {}),
+        ...(request.frequencyPenalty !== undefined ? { frequencyPenalty: request.frequencyPenalty } : {}),
+        ...(request.seed !== undefined ? { seed: request.seed } : {}),
         ...(request.signal ? { abortSignal: request.signal } : {}),
       });
       const parts = stream.getReader();
       reader = parts;
       let usage: LanguageModelV3Usage | undefined;
+      let finishReason: FinishReason | undefined;
       for (;;) {
         const { value: part, done } = await parts.read();
         if (done) break;
@@ -45,6 +53,7 @@ export class SdkChatModel implements ChatModel {
           throw part.error;
         } else if (part.type === 'finish') {
           usage = part.usage;
+          finishReason = unifiedFinish(part.finishReason.unified);
         }
       }
       finished = true;
@@ -53,6 +62,7 @@ export class SdkChatModel implements ChatModel {
         inputTokens: usage?.inputTokens.total ?? 0,
         outputTokens: usage?.outputTokens.total ?? 0,
         cachedInputTokens: usage?.inputTokens.cacheRead ?? 0,
+        ...(finishReason ? { finishReason } : {}),
       };
     } catch (error) {
       if (request.signal?.aborted) throw request.signal.reason ?? error;

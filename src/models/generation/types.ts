@@ -5,10 +5,21 @@ export interface ChatMessage {
   content: string;
 }
 
-export interface GenerationRequest {
+/** How a client may shape one answer (OpenAI's `max_tokens`, `temperature`, `top_p`, `stop`). */
+export interface GenerationOptions {
+  maxOutputTokens?: number;
+  temperature?: number;
+  topP?: number;
+  /** Up to 4 sequences; the answer ends before the first one generated. */
+  stop?: string[];
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  seed?: number;
+}
+
+export interface GenerationRequest extends GenerationOptions {
   system: string;
   messages: ChatMessage[];
-  maxOutputTokens?: number;
   /** Aborts the provider call (client disconnect, timeout). */
   signal?: AbortSignal;
 }
@@ -19,7 +30,11 @@ export interface TokenUsage {
   outputTokens: number;
   /** Input tokens read from the provider's prompt cache (priced lower), when it says. */
   cachedInputTokens?: number;
+  /** Why the model stopped: `length` when it hit the output limit (unset: it did not say). */
+  finishReason?: FinishReason;
 }
+
+export type FinishReason = 'stop' | 'length' | 'content_filter' | 'other';
 
 export interface ChatModel {
   /** The configured reference, e.g. 'openai:gpt-4o-mini'. */

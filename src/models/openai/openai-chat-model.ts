@@ -11,6 +11,7 @@
 import { APICallError } from '@ai-sdk/provider';
 import { createParser } from 'eventsource-parser';
 import { type Dispatcher, request as httpRequest } from 'undici';
+import { unifiedFinish } from '../generation/finish-reason.js';
 import type { ChatModel, GenerationRequest, TokenUsage } from '../generation/types.js';
 import { isRetryableStatus, providerError } from '../provider-error.js';
 
@@ -27,7 +28,10 @@ interface ChunkUsage {
 }
 
 interface ChatChunk {
-  choices?: { delta?: { content?: string | null; refusal?: string | null } | null }[];
+  choices?: {
+    delta?: { content?: string | null; refusal?: string | null } | null;
+    finish_reason?: string | null;
+  }[];
   usage?: ChunkUsage | null;
   error?: { message?: string; code?: string | number | null; type?: string } | null;
 }
@@ -62,6 +66,12 @@ export class OpenAIChatModel implements ChatModel {
       ...(request.maxOutputTokens !== undefined
         ? { [reasoning ? 'max_completion_tokens' : 'max_tokens']: request.maxOutputTokens }
         : {}),
+      ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+      ...(request.topP !== undefined ? { top_p: request.topP } : {}),
+      ...(request.stop?.length ? { stop: request.stop } : {}),
+      ...(request.presencePenalty !== undefined ? { presence_penalty: request.presencePenalty } : {}),
+      ...(request.frequencyPenalty !== undefined ? { frequency_penalty: request.frequencyPenalty } : {}),
+      ...(request.seed !== undefined ? { seed: request.seed } : {}),
       stream: true,
       stream_options: { include_usage: true },
     };
@@ -118,7 +128,10 @@ export class OpenAIChatModel implements ChatModel {
             });
             return;
           }
-          const delta = chunk.choices?.[0]?.delta;
+          const choice = chunk.choices?.[0];
+          const delta = choice?.delta;
+          const finishReason = unifiedFinish(choice?.finish_reason);
+          if (finishReason) usage.finishReason = finishReason;
           if (delta?.content) pieces.push(delta.content);
           if (delta?.refusal) pieces.push(delta.refusal);
           if (chunk.usage) {

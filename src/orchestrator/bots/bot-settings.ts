@@ -29,10 +29,22 @@ export const botSettingsSchema = z
     top_k: z.number().int().min(1).max(50).optional(),
     /** Prompt-side token budget for a generated answer. */
     context_tokens: z.number().int().min(500).max(1_000_000).optional(),
+    /** Longest answer a model may write, in tokens (a client's `max_tokens` may ask for fewer). */
+    max_answer_tokens: z.number().int().min(1).max(100_000).optional(),
     /** The guardrail policy (input and output guards), validated by the guard layer. */
     guard: z.record(z.string(), z.unknown()).optional(),
     /** Whether a question asked again is answered from the answer cache (when the server keeps one). */
     answer_cache: z.boolean().optional(),
+    /**
+     * The cosine (0.8-1) a question's embedding needs to an earlier question's for its cached answer,
+     * when the server embeds questions; 0: the same question only. Unset: the server's setting.
+     */
+    answer_cache_similarity: z
+      .number()
+      .min(0)
+      .max(1)
+      .refine((value) => value === 0 || value >= 0.8, 'answer_cache_similarity is 0 (off) or 0.8-1')
+      .optional(),
     /** The score a message needs against a curated question to be given its answer (0.5-1). */
     curated_min_score: z.number().min(0.5).max(1).optional(),
     /** What the bot does with a message's intent (see understand-message.ts). */
@@ -44,8 +56,17 @@ export const botSettingsSchema = z
         clarify: z.boolean().optional(),
         /** true: a request for a person hands the conversation to one (the agent API). */
         handoff: z.boolean().optional(),
+        /** Phrases that hand the conversation to a person when a message has one (whole words, any case). */
+        handoff_rules: z.array(z.string().trim().min(1).max(200)).max(100).optional(),
+        /** After this many not-found answers in a row, the next message hands over (unset: never). */
+        handoff_after_not_found: z.number().int().min(1).max(50).optional(),
         /** The classifier's score a greeting or thanks needs before the small-talk reply. */
         min_score: z.number().min(0).max(1).optional(),
+        /**
+         * How close passages of distinct documents or sections must score (a share of the best
+         * one's score, 0-0.5) for a short request to get a clarifying question naming them; 0: never.
+         */
+        clarify_split_margin: z.number().min(0).max(0.5).optional(),
         replies: z
           .object({
             greeting: z.string().trim().min(1).max(2_000).optional(),
@@ -71,6 +92,7 @@ export interface BotDefaults {
   min_relevance: number;
   top_k: number;
   context_tokens: number;
+  max_answer_tokens: number;
   answer_cache: boolean;
 }
 
@@ -84,6 +106,7 @@ export function effectiveSettings(defaults: BotDefaults, settings: BotSettings):
     min_relevance: settings.min_relevance ?? defaults.min_relevance,
     top_k: settings.top_k ?? defaults.top_k,
     context_tokens: settings.context_tokens ?? defaults.context_tokens,
+    max_answer_tokens: settings.max_answer_tokens ?? defaults.max_answer_tokens,
     answer_cache: settings.answer_cache ?? defaults.answer_cache,
   };
 }

@@ -13,6 +13,7 @@ import { ModelRouter } from '../../models/routing/model-router.js';
 import { type Database, RefreshAheadCache } from '../../storage/index.js';
 import type { Logger } from '../../telemetry/index.js';
 import { DEFAULT_CURATED_THRESHOLD } from '../curated/index.js';
+import { ruleText } from '../handoff-triggers.js';
 import { type PromptVersion, promptVersionId, registerPrompt } from '../prompt-versions.js';
 import { DEFAULT_INTENT_POLICY, type IntentPolicy } from '../understand-message.js';
 import {
@@ -35,11 +36,15 @@ export interface BotProfile {
   prompt: PromptVersion;
   topK: number;
   contextTokens: number;
+  /** Longest answer a model may write, in tokens. */
+  maxAnswerTokens: number;
   minRelevance: number;
   /** The bot's guardrail policy, defaults applied. */
   guard: GuardPolicy;
   /** Whether a question asked again may be answered from the answer cache. */
   answerCache: boolean;
+  /** The cosine a question needs to an earlier one for a semantic hit (undefined: the server's). */
+  answerCacheSimilarity?: number;
   /** What the bot does with a message's intent. */
   intents: IntentPolicy;
   /** The score a message needs against a curated question to be given its answer. */
@@ -239,9 +244,13 @@ export class Bots {
       prompt: { id: promptVersionId(settings.system_prompt), text: settings.system_prompt },
       topK: settings.top_k,
       contextTokens: settings.context_tokens,
+      maxAnswerTokens: settings.max_answer_tokens,
       minRelevance: settings.min_relevance,
       guard: GuardPolicy.parse(row.settings.guard ?? {}),
       answerCache: settings.answer_cache,
+      ...(row.settings.answer_cache_similarity === undefined
+        ? {}
+        : { answerCacheSimilarity: row.settings.answer_cache_similarity }),
       intents: intentPolicy(row.settings.intents),
       curatedMinScore: row.settings.curated_min_score ?? DEFAULT_CURATED_THRESHOLD,
       fingerprint: createHash('sha256')
@@ -287,6 +296,9 @@ function intentPolicy(setting: BotSettings['intents']): IntentPolicy {
     clarify: setting?.clarify ?? DEFAULT_INTENT_POLICY.clarify,
     handoff: setting?.handoff ?? DEFAULT_INTENT_POLICY.handoff,
     minScore: setting?.min_score ?? DEFAULT_INTENT_POLICY.minScore,
+    handoffRules: setting?.handoff_rules?.map(ruleText).filter(Boolean) ?? DEFAULT_INTENT_POLICY.handoffRules,
+    handoffAfterNotFound: setting?.handoff_after_not_found ?? DEFAULT_INTENT_POLICY.handoffAfterNotFound,
+    splitMargin: setting?.clarify_split_margin ?? DEFAULT_INTENT_POLICY.splitMargin,
     replies: {
       greeting: setting?.replies?.greeting ?? DEFAULT_INTENT_POLICY.replies.greeting,
       thanks: setting?.replies?.thanks ?? DEFAULT_INTENT_POLICY.replies.thanks,

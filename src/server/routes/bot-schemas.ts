@@ -74,6 +74,8 @@ export const botView = z
         min_relevance: z.number(),
         top_k: z.number(),
         context_tokens: z.number(),
+        max_answer_tokens: z.number(),
+        answer_cache: z.boolean(),
       })
       .describe('What a turn of this bot uses: its settings over the defaults'),
     prompt_version: z.string().describe('The version id of its system prompt (see GET /v1/prompts)'),

@@ -56,6 +56,7 @@ export const chatRoutes: FastifyPluginAsync<ChatRoutesOptions> = async (
         botId: scope ? scope.bot : body.bot,
         message: body.message,
         conversationId: body.conversation_id,
+        ...(body.max_tokens === undefined ? {} : { generation: { maxOutputTokens: body.max_tokens } }),
       },
       turnContext(request, reply),
     );
@@ -96,6 +97,7 @@ export const chatRoutes: FastifyPluginAsync<ChatRoutesOptions> = async (
                   mode: result.mode,
                   model: result.model ?? null,
                   bot: result.bot,
+                  finish_reason: result.finish_reason,
                 },
               },
             ]);

@@ -37,6 +37,14 @@ export function chatRequest({ maxMessageChars }: ChatLimits) {
         .boolean()
         .optional()
         .describe('Answer as server-sent events (also: Accept: text/event-stream)'),
+      max_tokens: z
+        .number()
+        .int()
+        .min(1)
+        .optional()
+        .describe(
+          'Longest answer, in tokens (the bot\'s `max_answer_tokens` caps it); a longer one ends with `finish_reason: "length"`',
+        ),
     })
     .meta({
       examples: [
@@ -92,6 +100,11 @@ export const chatResponse = z
     mode: answerMode,
     model: z.string().optional().describe('The model that answered, when one did'),
     bot: z.string(),
+    finish_reason: z
+      .enum(['stop', 'length', 'content_filter'])
+      .describe(
+        "`length`: the answer was cut at its token limit (`max_tokens`, or the bot's `max_answer_tokens`)",
+      ),
   })
   .meta({ id: 'ChatAnswer' });
 
@@ -100,14 +113,20 @@ export const chatStreamEvents = {
   meta: z.object({ conversation_id: z.uuid(), turn_id: z.uuid(), bot: z.string() }),
   token: z.object({ text: z.string() }),
   citations: z.object({ citations: z.array(citation) }),
-  done: z.object({ usage, mode: answerMode, model: z.string().nullable(), bot: z.string() }),
+  done: z.object({
+    usage,
+    mode: answerMode,
+    model: z.string().nullable(),
+    bot: z.string(),
+    finish_reason: z.enum(['stop', 'length', 'content_filter']),
+  }),
   error: z.object({ code: z.string(), message: z.string() }),
 };
 
 const STREAM_DESCRIPTION = [
   'With `stream: true` (or `Accept: text/event-stream`) the answer comes as server-sent events:',
   '`meta` first (`{conversation_id, turn_id, bot}`), then one `token` per piece of text (`{text}`),',
-  'then `citations` (`{citations}`) and `done` (`{usage, mode, model, bot}`). A failure after the',
+  'then `citations` (`{citations}`) and `done` (`{usage, mode, model, bot, finish_reason}`). A failure after the',
   'stream began ends it with `error` (`{code, message}`) instead. Comment lines are heartbeats.',
 ].join(' ');
 
@@ -137,13 +156,48 @@ const completionMessage = z.looseObject({
   content: z.union([z.string(), z.array(contentPart), z.null()]).optional(),
 });
 
-/** OpenAI's request; fields Parley does not use (temperature, tools...) are accepted and ignored. */
+/**
+ * OpenAI's request. The parameters that shape the answer are honoured; one Parley cannot honour
+ * (e.g. `n` > 1, `logprobs`) is refused with a 400 (openai-routes.ts), never silently accepted.
+ * Fields that describe the request rather than the answer (`user`, `metadata`, `store`...) are
+ * accepted and ignored.
+ */
 export const completionRequest = z
   .looseObject({
     model: z.string().min(1).describe('A bot id (GET /v1/models)'),
     messages: z.array(completionMessage).min(1).max(200),
     stream: z.boolean().optional(),
     stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
+    max_tokens: z
+      .number()
+      .int()
+      .min(1)
+      .nullish()
+      .describe(
+        'Longest answer, in tokens (the bot\'s `max_answer_tokens` caps it); a longer one ends with `finish_reason: "length"`',
+      ),
+    max_completion_tokens: z.number().int().min(1).nullish().describe('As `max_tokens` (wins over it)'),
+    temperature: z.number().min(0).max(2).nullish(),
+    top_p: z.number().min(0).max(1).nullish(),
+    stop: z
+      .union([z.string().min(1), z.array(z.string().min(1)).max(4)])
+      .nullish()
+      .describe('Up to 4 sequences; the answer ends before the first one the model writes'),
+    presence_penalty: z.number().min(-2).max(2).nullish(),
+    frequency_penalty: z.number().min(-2).max(2).nullish(),
+    seed: z.number().int().nullish(),
+    n: z.number().int().min(1).nullish().describe('Only 1: Parley gives one answer per turn'),
+    // Accepted by the schema so that refusing them can say why (openai-routes.ts).
+    logprobs: z.boolean().nullish().describe('Not available (400 when true)'),
+    top_logprobs: z.number().int().nullish().describe('Not available (400)'),
+    logit_bias: z.record(z.string(), z.number()).nullish().describe('Not available (400 when not empty)'),
+    tools: z.array(z.unknown()).nullish().describe('Not available yet (400 when not empty)'),
+    functions: z.array(z.unknown()).nullish().describe('Not available yet (400 when not empty)'),
+    tool_choice: z.unknown().optional().describe('Only `none` or `auto` without tools'),
+    response_format: z
+      .looseObject({ type: z.string() })
+      .nullish()
+      .describe('Only `{"type": "text"}` for now (400 otherwise)'),
   })
   .meta({
     examples: [
@@ -167,7 +221,7 @@ export const completionResponse = z.object({
     z.object({
       index: z.number(),
       message: z.object({ role: z.literal('assistant'), content: z.string() }),
-      finish_reason: z.literal('stop'),
+      finish_reason: z.enum(['stop', 'length', 'content_filter']),
     }),
   ),
   usage: completionUsage,

@@ -5,6 +5,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import { isParleyError, ParleyError } from '../../errors/index.js';
+import type { GenerationOptions } from '../../models/index.js';
 import type { Bots, TurnResult, TurnRunner } from '../../orchestrator/index.js';
 import { toErrorResponse } from '../error-handler.js';
 import { openSse } from '../sse.js';
@@ -12,13 +13,50 @@ import { turnContext } from '../turn-context.js';
 import { modelsRoute } from './bot-schemas.js';
 import { type completionRequest, completionRouteSchema } from './chat-schemas.js';
 
-const textOf = (content: z.infer<typeof completionRequest>['messages'][number]['content']): string =>
+const textOf = (content: CompletionRequest['messages'][number]['content']): string =>
   typeof content === 'string'
     ? content
     : (content ?? [])
         .map((part) => part.text ?? '')
         .filter(Boolean)
         .join('\n');
+
+type CompletionRequest = z.infer<typeof completionRequest>;
+
+/** Why Parley cannot honour the request's parameters, if it cannot (a 400 says so). */
+export function unsupportedParameter(input: CompletionRequest): string | undefined {
+  if ((input.n ?? 1) > 1) return 'n must be 1: Parley gives one answer per turn';
+  if (input.logprobs || input.top_logprobs != null) {
+    return 'logprobs and top_logprobs are not available: Parley does not return token probabilities';
+  }
+  if (input.logit_bias && Object.keys(input.logit_bias).length > 0) return 'logit_bias is not available';
+  if (input.tools?.length || input.functions?.length) {
+    return 'tools are not available on this endpoint yet: Parley neither runs nor returns tool calls';
+  }
+  if (input.tool_choice != null && input.tool_choice !== 'none' && input.tool_choice !== 'auto') {
+    return 'tool_choice names a tool, but no tools are available';
+  }
+  if (input.response_format && input.response_format.type !== 'text') {
+    return `response_format ${input.response_format.type} is not available yet: answers are text`;
+  }
+  return undefined;
+}
+
+/** How the request shapes the answer, in the model layer's terms. */
+export function generationOf(input: CompletionRequest): GenerationOptions | undefined {
+  const maxOutputTokens = input.max_completion_tokens ?? input.max_tokens;
+  const stop = typeof input.stop === 'string' ? [input.stop] : input.stop;
+  const options: GenerationOptions = {
+    ...(maxOutputTokens != null ? { maxOutputTokens } : {}),
+    ...(input.temperature != null ? { temperature: input.temperature } : {}),
+    ...(input.top_p != null ? { topP: input.top_p } : {}),
+    ...(stop?.length ? { stop } : {}),
+    ...(input.presence_penalty != null ? { presencePenalty: input.presence_penalty } : {}),
+    ...(input.frequency_penalty != null ? { frequencyPenalty: input.frequency_penalty } : {}),
+    ...(input.seed != null ? { seed: input.seed } : {}),
+  };
+  return Object.keys(options).length > 0 ? options : undefined;
+}
 
 export interface OpenAiRoutesOptions {
   turns: TurnRunner;
@@ -47,6 +85,9 @@ export const openAiRoutes: FastifyPluginAsync<OpenAiRoutesOptions> = async (
 
   api.post('/v1/chat/completions', { schema: completionRouteSchema }, async (request, reply) => {
     const input = request.body;
+    const unsupported = unsupportedParameter(input);
+    if (unsupported) throw new ParleyError('PARLEY_ERR_VALIDATION', unsupported);
+    const generation = generationOf(input);
     // The question is the last user message; earlier user and assistant messages are the history.
     // A client's system messages are not applied: the bot's own prompt keeps answers grounded.
     const turns = input.messages
@@ -69,6 +110,7 @@ export const openAiRoutes: FastifyPluginAsync<OpenAiRoutesOptions> = async (
           botId: input.model,
           message: last.content.trim(),
           history: turns.slice(0, -1),
+          ...(generation ? { generation } : {}),
         },
         turnContext(request, reply),
       )
@@ -107,7 +149,11 @@ export const openAiRoutes: FastifyPluginAsync<OpenAiRoutesOptions> = async (
         created,
         model: input.model,
         choices: [
-          { index: 0, message: { role: 'assistant', content: result.answer }, finish_reason: 'stop' },
+          {
+            index: 0,
+            message: { role: 'assistant', content: result.answer },
+            finish_reason: result.finish_reason,
+          },
         ],
         usage: usageOf(result),
         ...extras(result),
@@ -139,7 +185,7 @@ export const openAiRoutes: FastifyPluginAsync<OpenAiRoutesOptions> = async (
           } else if (event.type === 'done') {
             const { result } = event;
             sse.end([
-              { data: chunk({}, 'stop', extras(result)) },
+              { data: chunk({}, result.finish_reason, extras(result)) },
               ...(input.stream_options?.include_usage
                 ? [
                     {

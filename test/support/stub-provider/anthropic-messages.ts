@@ -21,6 +21,7 @@ const messagesRequest = z.object({
     .min(1),
   system: messageContent.optional(),
   stream: z.boolean().optional(),
+  stop_sequences: z.array(z.string()).optional(),
 });
 
 const stopReason = (turn: ChatTurn) => (turn.finishedByLength ? 'max_tokens' : 'end_turn');
@@ -51,12 +52,13 @@ export const anthropicMessages: ChatApi = {
   parse(body) {
     const parsed = messagesRequest.safeParse(body);
     if (!parsed.success) return { error: describeIssue(parsed.error) };
-    const { model, max_tokens, messages, system, stream } = parsed.data;
+    const { model, max_tokens, messages, system, stream, stop_sequences } = parsed.data;
     const texts = messages.map((m) => ({ role: m.role, text: contentText(m.content) }));
     return {
       prompt: toPrompt('anthropic-messages', model, texts, system ? [contentText(system)] : []),
       stream: stream === true,
       maxTokens: max_tokens,
+      ...(stop_sequences ? { stop: stop_sequences } : {}),
       includeUsage: true,
     };
   },

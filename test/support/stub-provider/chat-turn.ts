@@ -33,6 +33,18 @@ export interface ChatRequest {
   maxTokens?: number;
   /** Chat Completions' `stream_options.include_usage`. */
   includeUsage: boolean;
+  /** Stop sequences: the reply ends before the first one it contains (not included). */
+  stop?: string[];
+}
+
+/** `text` up to the first of the stop sequences it contains, as the providers cut a reply. */
+export function cutAtStop(text: string, stop: string[] | undefined): string {
+  let end = text.length;
+  for (const sequence of stop ?? []) {
+    const at = text.indexOf(sequence);
+    if (at >= 0 && at < end) end = at;
+  }
+  return text.slice(0, end);
 }
 
 /** One generated reply, ready to be written in any API's format. */
@@ -126,7 +138,7 @@ export async function answerChat(
     return;
   }
   const { prompt } = request;
-  const all = wordTokens(typeof reply === 'string' ? reply : reply(prompt));
+  const all = wordTokens(cutAtStop(typeof reply === 'string' ? reply : reply(prompt), request.stop));
   const tokens = request.maxTokens === undefined ? all : all.slice(0, request.maxTokens);
   const promptText = [prompt.system, ...prompt.messages.map((m) => m.text)].join(' ');
   const turn: ChatTurn = {

@@ -19,6 +19,7 @@ const chatRequest = z.object({
   stream_options: z.object({ include_usage: z.boolean().nullish() }).loose().nullish(),
   max_tokens: z.number().int().positive().nullish(),
   max_completion_tokens: z.number().int().positive().nullish(),
+  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
 });
 
 function usage(turn: ChatTurn) {
@@ -42,13 +43,14 @@ export const openAIChat: ChatApi = {
   parse(body) {
     const parsed = chatRequest.safeParse(body);
     if (!parsed.success) return { error: describeIssue(parsed.error) };
-    const { model, messages, stream, stream_options, max_tokens, max_completion_tokens } = parsed.data;
+    const { model, messages, stream, stream_options, max_tokens, max_completion_tokens, stop } = parsed.data;
     const texts = messages.map((m) => ({ role: m.role, text: contentText(m.content) }));
     return {
       prompt: toPrompt('openai-chat', model, texts),
       stream: stream === true,
       maxTokens: max_completion_tokens ?? max_tokens ?? undefined,
       includeUsage: stream_options?.include_usage === true,
+      ...(stop != null ? { stop: typeof stop === 'string' ? [stop] : stop } : {}),
     };
   },
 
