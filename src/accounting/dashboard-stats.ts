@@ -1,8 +1,9 @@
 // The operator dashboard's figures, computed from stored turn traces: per time bucket (and over
 // the whole range, and per day) the turn count, latency and time-to-first-token percentiles,
-// error, fallback, degraded and retrieval-hit rates and cost; plus the latest questions that
-// found no good passage. One scan of the tenant's traces in the range (index turn_traces_tenant),
-// grouped three ways at once with GROUPING SETS; percentile_cont runs on PGlite and PostgreSQL.
+// error, fallback, degraded and retrieval-hit rates, cost, and the answer cache's hits and what
+// they saved; plus the turns per intent and handler, and the latest questions that found no good
+// passage. One scan of the tenant's traces in the range (index turn_traces_tenant) grouped three
+// ways at once with GROUPING SETS, one for the intents; percentile_cont runs on PGlite and PostgreSQL.
 import type { QueryRunner } from '../storage/index.js';
 
 /** The width of a dashboard bucket. */
@@ -39,6 +40,19 @@ export interface TurnFigures {
   retrieval_hit_rate: number | null;
   cost_usd: number;
   cost_per_conversation_usd: number | null;
+  /** Turns the answer cache answered. */
+  answer_cache_hits: number;
+  /** Share of the turns that asked the answer cache it answered; null when none asked. */
+  answer_cache_hit_rate: number | null;
+  /** What the cached answers had cost when first made: what the hits saved. */
+  saved_usd: number;
+}
+
+/** How many turns meant what, and which handler answered them. */
+export interface IntentCount {
+  intent: string;
+  handler: string;
+  turns: number;
 }
 
 export interface NotFoundQuestion {
@@ -61,6 +75,8 @@ export interface Dashboard {
   /** Cost per UTC day, whatever the bucket. */
   days: { day: string; cost_usd: number; conversations: number; cost_per_conversation_usd: number | null }[];
   not_found: NotFoundQuestion[];
+  /** Turns per intent and handler over the range, the most frequent first. */
+  intents: IntentCount[];
 }
 
 interface GroupRow {
@@ -75,6 +91,9 @@ interface GroupRow {
   degraded: string;
   hits: string;
   cost: number | null;
+  cache_lookups: string;
+  cache_hits: string;
+  saved: number | null;
 }
 
 // Bucket boundaries are UTC whatever the session's time zone. A trace's `error` is JSON null when
@@ -93,7 +112,10 @@ with t as (
     trace->>'mode' = 'degraded' as degraded,
     (coalesce(jsonb_array_length(trace->'retrieved'), 0) > 0
       and (trace->'relevance'->>'coverage')::float8 >= (trace->'relevance'->>'threshold')::float8) as hit,
-    coalesce((trace->'usage'->>'cost_usd')::float8, 0) as cost
+    coalesce((trace->'usage'->>'cost_usd')::float8, 0) as cost,
+    jsonb_typeof(trace->'answer_cache') = 'object' as cache_asked,
+    coalesce(trace->'answer_cache'->>'hit' = 'true', false) as cache_hit,
+    coalesce((trace->'answer_cache'->>'saved_usd')::float8, 0) as saved
   from turn_traces
   where tenant_id = $1 and created_at >= $2 and created_at < $3
 )
@@ -108,7 +130,10 @@ select
   count(*) filter (where fell_back) as fallbacks,
   count(*) filter (where degraded) as degraded,
   count(*) filter (where hit) as hits,
-  sum(cost) as cost
+  sum(cost) as cost,
+  count(*) filter (where cache_asked) as cache_lookups,
+  count(*) filter (where cache_hit) as cache_hits,
+  sum(saved) as saved
 from t
 group by grouping sets ((bucket), (day), ())`;
 
@@ -121,6 +146,15 @@ left join messages m on m.turn_id = t.turn_id and m.tenant_id = t.tenant_id and 
 where t.tenant_id = $1 and t.created_at >= $2 and t.created_at < $3 and t.trace->>'mode' = 'not_found'
 order by t.created_at desc
 limit $4`;
+
+// Traces written before the intent step have no intent (JSON null or absent).
+const INTENTS_SQL = `
+select trace->'intent'->>'name' as intent, trace->'intent'->>'handler' as handler, count(*)::int as turns
+from turn_traces
+where tenant_id = $1 and created_at >= $2 and created_at < $3 and jsonb_typeof(trace->'intent') = 'object'
+group by 1, 2
+order by turns desc, handler, intent
+limit 200`;
 
 const ratio = (part: number, whole: number) => (whole === 0 ? null : part / whole);
 
@@ -143,6 +177,9 @@ function figures(row: GroupRow | undefined): TurnFigures {
     retrieval_hit_rate: ratio(Number(row?.hits ?? 0), turns),
     cost_usd: cost,
     cost_per_conversation_usd: ratio(cost, conversations),
+    answer_cache_hits: Number(row?.cache_hits ?? 0),
+    answer_cache_hit_rate: ratio(Number(row?.cache_hits ?? 0), Number(row?.cache_lookups ?? 0)),
+    saved_usd: row?.saved ?? 0,
   };
 }
 
@@ -157,7 +194,7 @@ export function bucketStart(at: Date, bucket: DashboardBucket): Date {
 /** Reads the dashboard's figures for one tenant and range. */
 export async function readDashboard(db: QueryRunner, range: DashboardRange): Promise<Dashboard> {
   const { tenantId, from, to, bucket } = range;
-  const [groups, notFound] = await Promise.all([
+  const [groups, notFound, intents] = await Promise.all([
     db.query<GroupRow>(FIGURES_SQL, [tenantId, from, to, bucket]),
     db.query<{
       turn_id: string;
@@ -167,6 +204,7 @@ export async function readDashboard(db: QueryRunner, range: DashboardRange): Pro
       coverage: number | null;
       threshold: number | null;
     }>(NOT_FOUND_SQL, [tenantId, from, to, range.notFoundLimit]),
+    db.query<IntentCount>(INTENTS_SQL, [tenantId, from, to]),
   ]);
 
   const byStart = (grouping: GroupRow['grouping']) =>
@@ -205,5 +243,6 @@ export async function readDashboard(db: QueryRunner, range: DashboardRange): Pro
       coverage: row.coverage,
       threshold: row.threshold,
     })),
+    intents: intents.map((row) => ({ intent: row.intent, handler: row.handler, turns: Number(row.turns) })),
   };
 }

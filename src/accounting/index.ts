@@ -5,6 +5,7 @@ export {
   type Dashboard,
   type DashboardBucket,
   type DashboardRange,
+  type IntentCount,
   readDashboard,
   type TurnFigures,
 } from './dashboard-stats.js';

@@ -12,6 +12,7 @@ import {
   apiDocsRoutes,
   botRoutes,
   chatRoutes,
+  conversationEventRoutes,
   createOperatorCheck,
   createWidgetAccess,
   curatedRoutes,
@@ -205,10 +206,17 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     maxMessageChars,
     streams,
   });
+  await app.register(conversationEventRoutes, {
+    db,
+    events: runtime.conversationEvents,
+    isPending: (tenantId, conversationId) => runtime.chat.isPending(tenantId, conversationId),
+    maxStreams: config.server.maxEventStreams,
+  });
   await app.register(botRoutes, { bots });
   await app.register(handoffRoutes, {
     db,
     conversationChanged: (conversationId) => runtime.chat.conversationChanged(conversationId),
+    events: runtime.conversationEvents,
   });
   await app.register(curatedRoutes, { curated: runtime.curated });
   await app.register(dashboardRoutes, { db });

@@ -34,6 +34,7 @@ import {
   type BotDefaults,
   Bots,
   ChatService,
+  ConversationEvents,
   CuratedAnswers,
   defaultIntentClassifier,
   registerPrompt,
@@ -88,6 +89,8 @@ export interface Runtime {
   metrics: Metrics;
   /** The one owner of every turn, whichever front end asks (HTTP, OpenAI shape, CLI, evaluation). */
   turns: TurnRunner;
+  /** A person's replies and hand backs, told to the chat pages watching (across replicas with Redis). */
+  conversationEvents: ConversationEvents;
   /**
    * Closes every service in the reverse of the order they were created in: background loops and
    * ingestion stop, pending writes drain, then Redis and the database close. Idempotent.
@@ -164,6 +167,8 @@ async function openRuntime(
   );
   const redis = await connectRedis(config.redisUrl, log.child({ component: 'redis' }));
   lifecycle.onClose('redis', () => redis?.close());
+  const conversationEvents = new ConversationEvents(redis, log.child({ component: 'conversation-events' }));
+  lifecycle.onClose('conversation-events', () => conversationEvents.close());
   // After what its tasks write to (the database, Redis), so the drain runs before those close, and
   // after every producer registered below has stopped.
   const tasks = new BackgroundTasks(log.child({ component: 'background' }));
@@ -302,6 +307,7 @@ async function openRuntime(
     tracing,
     metrics,
     turns,
+    conversationEvents,
     close: () => lifecycle.close(),
   };
 }

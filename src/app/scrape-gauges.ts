@@ -89,6 +89,15 @@ export function registerScrapeGauges(runtime: Runtime): void {
       },
     });
   }
+  const { conversationEvents } = runtime;
+  new Gauge({
+    name: 'parley_conversation_watchers',
+    help: "Conversation event streams open in this process (chat pages and widgets following a person's replies)",
+    registers: [metrics.registry],
+    collect() {
+      this.set(conversationEvents.watchers);
+    },
+  });
   const { catalog } = runtime;
   const level = { closed: 0, 'half-open': 1, open: 2, isolated: 2 } as const;
   new Gauge({

@@ -101,6 +101,8 @@ export const settingsSchema = z.object({
   PARLEY_MAX_BODY_BYTES: intFrom(1024, 64 * 1024 * 1024).default(256 * 1024),
   /** Longest chat message, in characters. */
   PARLEY_MAX_MESSAGE_CHARS: intFrom(1, 1_000_000).default(8000),
+  /** Conversation event streams (GET /v1/conversations/{id}/events) open at once in this process. */
+  PARLEY_MAX_EVENT_STREAMS: intFrom(0, 1_000_000).default(1000),
   /** Ingestion jobs run at once in this process (0 = this process runs no ingestion jobs). */
   PARLEY_INGEST_CONCURRENCY: intFrom(0, 64).default(2),
   /** Threads for parsing and chunking (kept off the HTTP event loop). */

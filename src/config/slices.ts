@@ -33,6 +33,8 @@ export interface ServerConfig {
   maxUploadBytes: number;
   /** Longest chat message, in characters. */
   maxMessageChars: number;
+  /** Conversation event streams open at once in this process (0: none are served). */
+  maxEventStreams: number;
   /** How long shutdown waits for in-flight requests and streams. */
   shutdownGraceMs: number;
   /** V8's --heap-growing-percent for a server process (0: V8's own). */
@@ -204,6 +206,7 @@ export function sliceSettings(settings: Settings, dataDir: string, configFile: s
       maxBodyBytes: s.PARLEY_MAX_BODY_BYTES,
       maxUploadBytes: s.PARLEY_MAX_UPLOAD_BYTES,
       maxMessageChars: s.PARLEY_MAX_MESSAGE_CHARS,
+      maxEventStreams: s.PARLEY_MAX_EVENT_STREAMS,
       shutdownGraceMs: s.PARLEY_SHUTDOWN_GRACE_SECONDS * 1000,
       heapGrowthPercent: s.PARLEY_HEAP_GROWTH_PERCENT,
       metricsToken: s.PARLEY_METRICS_TOKEN,

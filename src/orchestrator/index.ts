@@ -13,6 +13,11 @@ export {
 export { type BotProfile, Bots, type BotView } from './bots/bots.js';
 export { ChatService, type ChatServiceDeps } from './chat-service.js';
 export {
+  type ConversationEvent,
+  ConversationEvents,
+  type ConversationListener,
+} from './conversation-events.js';
+export {
   addAgentReply,
   conversationState,
   deleteTrace,

@@ -7,6 +7,7 @@ export { bearerMatches, createOperatorCheck, type OperatorCheck } from './operat
 export { apiDocsRoutes } from './routes/api-docs-routes.js';
 export { botRoutes } from './routes/bot-routes.js';
 export { chatRoutes } from './routes/chat-routes.js';
+export { conversationEventRoutes } from './routes/conversation-event-routes.js';
 export { curatedRoutes } from './routes/curated-routes.js';
 export { dashboardRoutes } from './routes/dashboard-routes.js';
 export { documentRoutes } from './routes/document-routes.js';

@@ -25,6 +25,9 @@ interface FakeTurn {
   retrieved?: number;
   costUsd?: number;
   question?: string;
+  intent?: { name: string; handler: string };
+  /** Unset: the answer cache was not asked (the trace holds null). */
+  answerCache?: { hit: false } | { hit: true; saved_usd: number };
 }
 
 describe.each(BACKENDS)('the dashboard API on %s', (kind) => {
@@ -52,6 +55,17 @@ describe.each(BACKENDS)('the dashboard API on %s', (kind) => {
         model: 'openai:small',
         ...(turn.costUsd === undefined ? {} : { cost_usd: turn.costUsd }),
       },
+      intent: turn.intent ? { ...turn.intent, score: 0.9, unsure: false } : null,
+      answer_cache: turn.answerCache
+        ? turn.answerCache.hit
+          ? {
+              ...turn.answerCache,
+              source_turn_id: randomUUID(),
+              source_mode: 'generated',
+              source_model: 'openai:small',
+            }
+          : turn.answerCache
+        : null,
       timings_ms: {
         retrieval: 1,
         total: turn.totalMs,
@@ -97,10 +111,21 @@ describe.each(BACKENDS)('the dashboard API on %s', (kind) => {
     const c2 = randomUUID();
     const h = (hours: number, minutes = 0) => new Date(FROM.getTime() + hours * HOUR + minutes * 60_000);
     // Hour 0: four turns, two conversations. Latencies 100..400 ms; one fallback, one error.
-    await store({ at: h(0, 1), conversation: c1, totalMs: 100, firstTokenMs: 10, costUsd: 0.01 });
+    const question = { name: 'question', handler: 'knowledge' };
+    await store({
+      at: h(0, 1),
+      conversation: c1,
+      totalMs: 100,
+      firstTokenMs: 10,
+      costUsd: 0.01,
+      intent: question,
+      answerCache: { hit: false },
+    });
     await store({
       at: h(0, 2),
       conversation: c1,
+      intent: question,
+      answerCache: { hit: true, saved_usd: 0.01 },
       totalMs: 200,
       firstTokenMs: 20,
       costUsd: 0.02,
@@ -109,12 +134,21 @@ describe.each(BACKENDS)('the dashboard API on %s', (kind) => {
         { model: 'openai:backup', outcome: 'answered' },
       ],
     });
-    await store({ at: h(0, 3), conversation: c2, totalMs: 300, firstTokenMs: 30, completed: false });
+    await store({
+      at: h(0, 3),
+      conversation: c2,
+      totalMs: 300,
+      firstTokenMs: 30,
+      completed: false,
+      intent: { name: 'greeting', handler: 'small_talk' },
+    });
     await store({
       at: h(0, 4),
       conversation: c2,
       totalMs: 400,
       mode: 'degraded',
+      intent: question,
+      answerCache: { hit: false },
       attempts: [{ model: 'openai:primary', outcome: 'failed' }],
       retrieved: 0,
     });
@@ -130,7 +164,14 @@ describe.each(BACKENDS)('the dashboard API on %s', (kind) => {
       question: 'How do I tune the flux capacitor?',
     });
     // The next day, outside a one-day range.
-    await store({ at: h(30), conversation: c1, totalMs: 1000, costUsd: 0.5 });
+    await store({
+      at: h(30),
+      conversation: c1,
+      totalMs: 1000,
+      costUsd: 0.5,
+      intent: question,
+      answerCache: { hit: true, saved_usd: 0.25 },
+    });
   });
   afterAll(async () => {
     await server?.close();
@@ -159,7 +200,12 @@ describe.each(BACKENDS)('the dashboard API on %s', (kind) => {
     // A trace without cost_usd counts 0.
     expect(first!.cost_usd).toBeCloseTo(0.03);
     expect(first!.cost_per_conversation_usd).toBeCloseTo(0.015);
+    // Three turns asked the answer cache; one was answered from it, saving what its answer cost.
+    expect(first!.answer_cache_hits).toBe(1);
+    expect(first!.answer_cache_hit_rate).toBeCloseTo(1 / 3);
+    expect(first!.saved_usd).toBeCloseTo(0.01);
     expect(second!.turns).toBe(0);
+    expect(second!.answer_cache_hit_rate).toBeNull();
     expect(second!.error_rate).toBeNull();
     expect(second!.latency_ms.p50).toBeNull();
     expect(third!.turns).toBe(1);
@@ -175,6 +221,11 @@ describe.each(BACKENDS)('the dashboard API on %s', (kind) => {
         conversations: 2,
         cost_per_conversation_usd: expect.closeTo(0.015),
       },
+    ]);
+    // Traces without an intent (older ones) are left out; the next day is outside the range.
+    expect(body.intents).toEqual([
+      { intent: 'question', handler: 'knowledge', turns: 3 },
+      { intent: 'greeting', handler: 'small_talk', turns: 1 },
     ]);
     expect(body.not_found).toEqual([
       expect.objectContaining({
@@ -193,6 +244,13 @@ describe.each(BACKENDS)('the dashboard API on %s', (kind) => {
     expect(body.buckets.map((bucket) => bucket.turns)).toEqual([5, 1, 0]);
     expect(body.days.map((day) => day.cost_usd)).toEqual([expect.closeTo(0.03), expect.closeTo(0.5)]);
     expect(body.totals.cost_per_conversation_usd).toBeCloseTo(0.53 / 2);
+    expect(body.totals.answer_cache_hits).toBe(2);
+    expect(body.totals.answer_cache_hit_rate).toBeCloseTo(2 / 4);
+    expect(body.totals.saved_usd).toBeCloseTo(0.26);
+    expect(body.intents).toEqual([
+      { intent: 'question', handler: 'knowledge', turns: 4 },
+      { intent: 'greeting', handler: 'small_talk', turns: 1 },
+    ]);
   });
 
   it("shows only the caller's tenant", async () => {
@@ -200,7 +258,9 @@ describe.each(BACKENDS)('the dashboard API on %s', (kind) => {
     const { status, body } = await dashboard(`from=${FROM.toISOString()}&to=${to.toISOString()}`, otherKey);
     expect(status).toBe(200);
     expect(body.totals.turns).toBe(0);
+    expect(body.totals.saved_usd).toBe(0);
     expect(body.not_found).toEqual([]);
+    expect(body.intents).toEqual([]);
   });
 
   it('refuses a publishable key', async () => {

@@ -29,6 +29,7 @@ const EXCLUDED = new Set([
   // The browser's CORS preflights for the widget (widget-access.ts).
   'OPTIONS /v1/chat',
   'OPTIONS /v1/conversations/:id',
+  'OPTIONS /v1/conversations/:id/events',
   // The reference page itself (Swagger UI), its files, and its copies of the document.
   'GET /docs',
   'GET /docs/static/index.html',

@@ -141,6 +141,20 @@ describe('ops files', () => {
     expect(panelExprs().length).toBeGreaterThanOrEqual(15);
   });
 
+  it('charts the intents by handler and the answer cache (hit rate, what it saved)', () => {
+    const used = new Set(panelExprs().flatMap((expr) => [...metricNames(expr)]));
+    for (const name of [
+      'parley_intents_total',
+      'parley_answer_cache_requests_total',
+      'parley_answer_cache_saved_usd_total',
+    ]) {
+      expect(used).toContain(name);
+    }
+    expect(panelExprs()).toContainEqual(
+      expect.stringContaining('sum by (handler) (rate(parley_intents_total'),
+    );
+  });
+
   it('reads only metrics that Parley exports', () => {
     const used = new Set([...ruleExprs(), ...panelExprs()].flatMap((expr) => [...metricNames(expr)]));
     expect(used.size).toBeGreaterThan(10);

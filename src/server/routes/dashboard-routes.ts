@@ -21,7 +21,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async
         tags: [TAGS.operations],
         summary: "The operator dashboard's figures over a time range",
         description:
-          'Latency, first-token time, error, fallback and retrieval-hit rates and cost per bucket.',
+          'Latency, first-token time, error, fallback and retrieval-hit rates, cost and the answer cache (hits, saved cost) per bucket; turns per intent and handler.',
         querystring: dashboardQuery,
         response: { 200: dashboardView, ...errorResponses },
       },

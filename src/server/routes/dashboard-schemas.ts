@@ -63,6 +63,11 @@ const turnFigures = {
   retrieval_hit_rate: rate,
   cost_usd: z.number(),
   cost_per_conversation_usd: z.number().nullable(),
+  answer_cache_hits: z.number().describe('Turns the answer cache answered'),
+  answer_cache_hit_rate: rate.describe(
+    'Share of the turns that asked the answer cache it answered; null when none asked',
+  ),
+  saved_usd: z.number().describe('What the cached answers cost when first made: what the hits saved'),
 };
 
 export const dashboardView = z.object({
@@ -93,4 +98,7 @@ export const dashboardView = z.object({
       }),
     )
     .describe('The latest questions that found no good passage'),
+  intents: z
+    .array(z.object({ intent: z.string(), handler: z.string(), turns: z.number() }))
+    .describe('Turns per intent and the handler that answered them, the most frequent first'),
 });

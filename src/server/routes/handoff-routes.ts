@@ -1,13 +1,15 @@
 // The agent API: the conversations handed to a person (a request for one, with the bot's
 // `intents.handoff` on), a person's replies in them, and handing them back to the bot. While a
 // conversation is handed off the bot stays silent (mode `handed_off`). Tenant-scoped like every
-// route; a widget's publishable key cannot reach it (widget-access.ts).
+// route; a widget's publishable key cannot reach it (widget-access.ts). Replies and hand backs are
+// published to the chat pages watching the conversation (conversation-event-routes.ts).
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { notFound, ParleyError } from '../../errors/index.js';
 import {
   addAgentReply,
+  type ConversationEvents,
   conversationState,
   handBack,
   handedOffConversations,
@@ -20,11 +22,13 @@ export interface HandoffRoutesOptions {
   db: Database;
   /** A conversation changed outside a turn: the chat service reads it afresh. */
   conversationChanged: (conversationId: string) => void;
+  /** Tells the chat pages watching a conversation (GET /v1/conversations/{id}/events). */
+  events: ConversationEvents;
 }
 
 export const handoffRoutes: FastifyPluginAsync<HandoffRoutesOptions> = async (
   app,
-  { db: database, conversationChanged },
+  { db: database, conversationChanged, events },
 ) => {
   const api = app.withTypeProvider<ZodTypeProvider>();
 
@@ -54,6 +58,13 @@ export const handoffRoutes: FastifyPluginAsync<HandoffRoutesOptions> = async (
     });
     if (!added) throw await notHandedOff(db, tenantId, id);
     conversationChanged(id);
+    events.publish(tenantId, id, {
+      type: 'agent_reply',
+      id: added.id,
+      text: request.body.content,
+      author: 'agent',
+      created_at: added.created_at,
+    });
     return reply.status(201).send(added);
   });
 
@@ -63,6 +74,7 @@ export const handoffRoutes: FastifyPluginAsync<HandoffRoutesOptions> = async (
     const { id } = request.params;
     if (!(await handBack(db, tenantId, id))) throw await notHandedOff(db, tenantId, id);
     conversationChanged(id);
+    events.publish(tenantId, id, { type: 'state', state: 'active' });
     return { id, state: 'active' as const };
   });
 };

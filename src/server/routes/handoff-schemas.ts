@@ -59,3 +59,37 @@ export const handBackRoute = {
     ...errorResponses,
   },
 };
+
+/** The data of each server-sent event of a conversation's event stream, by event name. */
+export const conversationStreamEvents = {
+  state: z.object({ state: z.enum(['active', 'awaiting_clarification', 'handed_off', 'closed']) }),
+  agent_reply: z.object({
+    id: z.string(),
+    text: z.string(),
+    author: z.literal('agent'),
+    created_at: timestamp,
+  }),
+};
+
+const EVENTS_DESCRIPTION = [
+  "A conversation's events as server-sent events, for a chat page or widget to show a person's",
+  'replies as they come: `state` first (`{state}`, where the conversation stands now), then',
+  '`agent_reply` (`{id, text, author, created_at}`) for each reply a person posts and `state` when the',
+  'conversation changes hands (`{"state": "active"}` once handed back). Comment lines are heartbeats.',
+  'A widget key may watch the conversations its visitor started. 503 when the server holds its most',
+  'streams (`PARLEY_MAX_EVENT_STREAMS`).',
+].join(' ');
+
+export const conversationEventsRoute = {
+  tags: [TAGS.chat, TAGS.handoff],
+  summary: "A conversation's events as they happen (a person's replies, hand backs)",
+  description: EVENTS_DESCRIPTION,
+  params: uuidParams,
+  response: {
+    200: {
+      description: 'Server-sent events until the client leaves or the server shuts down',
+      content: { 'text/event-stream': { schema: z.string().describe(EVENTS_DESCRIPTION) } },
+    },
+    ...errorResponses,
+  },
+};

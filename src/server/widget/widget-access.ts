@@ -13,8 +13,12 @@ import { ParleyError } from '../../errors/index.js';
 import type { Database } from '../../storage/index.js';
 import { VISITOR_HEADER, type VisitorTokens } from './visitor-token.js';
 
-/** What a publishable key may call: chatting, and reading back its visitor's conversations. */
-const WIDGET_ROUTES: Record<string, string> = { '/v1/chat': 'POST', '/v1/conversations/:id': 'GET' };
+/** What a publishable key may call: chatting, reading back and watching its visitor's conversations. */
+const WIDGET_ROUTES: Record<string, string> = {
+  '/v1/chat': 'POST',
+  '/v1/conversations/:id': 'GET',
+  '/v1/conversations/:id/events': 'GET',
+};
 const ALLOW_HEADERS = `authorization, content-type, accept, x-request-id, ${VISITOR_HEADER}`;
 const EXPOSE_HEADERS = `${VISITOR_HEADER}, x-request-id, retry-after`;
 const ORIGINS_TTL_MS = 5_000;
@@ -67,7 +71,9 @@ export function createWidgetAccess(db: Database, tokens: VisitorTokens): WidgetA
       raw.setHeader('access-control-expose-headers', EXPOSE_HEADERS);
       const url = request.routeOptions.url;
       if (!url || WIDGET_ROUTES[url] !== request.method) {
-        throw forbidden('a publishable key may only chat (POST /v1/chat, GET /v1/conversations/{id})');
+        throw forbidden(
+          'a publishable key may only chat (POST /v1/chat, GET /v1/conversations/{id} and its /events)',
+        );
       }
       const presented = request.headers[VISITOR_HEADER];
       let visitorId = tokens.verify(keyId, typeof presented === 'string' ? presented : undefined);

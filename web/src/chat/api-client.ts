@@ -1,6 +1,7 @@
 // Talks to a Parley server from the browser: POST /v1/chat as server-sent events read off the
 // fetch body (so a stop is an AbortController, and each chunk's arrival time is known), and
-// GET /v1/conversations/{id}. Errors become ChatError values with a kind the UI can say plainly.
+// GET /v1/conversations/{id}, and a conversation's events while a person answers it (GET
+// /v1/conversations/{id}/events, read the same way). Errors become ChatError values with a kind the UI can say plainly.
 
 /** A citation as the API returns it. */
 export interface Citation {
@@ -10,14 +11,47 @@ export interface Citation {
   snippet: string;
 }
 
-/** How the answer was made: `done.mode` from the server. */
-export type AnswerMode = 'generated' | 'extractive' | 'degraded' | 'not_found';
+/** How the answer was made: `done.mode` from the server (more may come). */
+export type AnswerMode =
+  | 'generated'
+  | 'extractive'
+  | 'degraded'
+  | 'not_found'
+  | 'handoff'
+  | 'handed_off'
+  | (string & {});
+
+/** Modes after which a person answers the conversation. */
+export const HANDOFF_MODES: readonly string[] = ['handoff', 'handed_off'];
 
 export interface StoredMessage {
+  id: string;
   role: 'user' | 'assistant';
   content: string;
   citations: Citation[] | null;
   turn_id: string;
+  /** `agent` when a person wrote it. */
+  author: 'agent' | null;
+}
+
+export type ConversationState = 'active' | 'awaiting_clarification' | 'handed_off' | 'closed';
+
+export interface StoredConversation {
+  state: ConversationState;
+  messages: StoredMessage[];
+}
+
+/** A person's reply, as the event stream tells it. */
+export interface AgentReply {
+  id: string;
+  text: string;
+  author: 'agent';
+  created_at: string;
+}
+
+export interface WatchHandlers {
+  onState(state: ConversationState): void;
+  onAgentReply(reply: AgentReply): void;
 }
 
 export type ErrorKind =
@@ -134,12 +168,23 @@ export class ChatClient {
     return (await response.json()) as T;
   }
 
-  async conversation(id: string): Promise<StoredMessage[]> {
+  async conversation(id: string): Promise<StoredConversation> {
     const response = await this.fetch(`/v1/conversations/${encodeURIComponent(id)}`, {
       headers: this.headers(),
     });
-    const body = (await response.json()) as { messages: StoredMessage[] };
-    return body.messages;
+    return (await response.json()) as StoredConversation;
+  }
+
+  /** Follows a conversation's events until `signal` aborts or the stream ends (then it resolves). */
+  async watch(id: string, handlers: WatchHandlers, signal: AbortSignal): Promise<void> {
+    const response = await this.fetch(`/v1/conversations/${encodeURIComponent(id)}/events`, {
+      headers: this.headers({ accept: 'text/event-stream' }),
+      signal,
+    });
+    await readEvents(response, (event, payload) => {
+      if (event === 'state') handlers.onState(payload.state as ConversationState);
+      else if (event === 'agent_reply') handlers.onAgentReply(payload as unknown as AgentReply);
+    });
   }
 
   /** Streams one turn; resolves when the stream ends, rejects with ChatError (or AbortError on stop). */
@@ -159,29 +204,36 @@ export class ChatClient {
       }),
       signal,
     });
-    if (!response.body) throw new ChatError('server', 'the server sent no stream');
-    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = '';
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        const arrivedAt = performance.now();
-        buffer += value;
-        let end = buffer.indexOf('\n\n');
-        while (end >= 0) {
-          dispatch(buffer.slice(0, end), arrivedAt, handlers);
-          buffer = buffer.slice(end + 2);
-          end = buffer.indexOf('\n\n');
-        }
-      }
-    } catch (error) {
-      throw networkError(error);
-    }
+    await readEvents(response, (event, payload, arrivedAt) => dispatch(event, payload, arrivedAt, handlers));
   }
 }
 
-function dispatch(block: string, arrivedAt: number, handlers: StreamHandlers) {
+type EventHandler = (event: string, payload: Record<string, unknown>, arrivedAt: number) => void;
+
+/** Reads server-sent events off a fetch body until it ends; `arrivedAt` is when each chunk was read. */
+async function readEvents(response: Response, onEvent: EventHandler): Promise<void> {
+  if (!response.body) throw new ChatError('server', 'the server sent no stream');
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      const arrivedAt = performance.now();
+      buffer += value;
+      let end = buffer.indexOf('\n\n');
+      while (end >= 0) {
+        parseBlock(buffer.slice(0, end), arrivedAt, onEvent);
+        buffer = buffer.slice(end + 2);
+        end = buffer.indexOf('\n\n');
+      }
+    }
+  } catch (error) {
+    throw networkError(error);
+  }
+}
+
+function parseBlock(block: string, arrivedAt: number, onEvent: EventHandler) {
   let event = 'message';
   let data = '';
   for (const line of block.split('\n')) {
@@ -192,8 +244,15 @@ function dispatch(block: string, arrivedAt: number, handlers: StreamHandlers) {
     if (field === 'event') event = value;
     else if (field === 'data') data += data ? `\n${value}` : value;
   }
-  if (!data) return;
-  const payload = JSON.parse(data) as Record<string, unknown>;
+  if (data) onEvent(event, JSON.parse(data) as Record<string, unknown>, arrivedAt);
+}
+
+function dispatch(
+  event: string,
+  payload: Record<string, unknown>,
+  arrivedAt: number,
+  handlers: StreamHandlers,
+) {
   switch (event) {
     case 'meta':
       handlers.onMeta?.(payload as { conversation_id: string; turn_id: string });

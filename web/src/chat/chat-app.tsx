@@ -1,9 +1,17 @@
 // The chat itself, shared by the page and the widget: the message list, the input, streaming
 // answers with their sources, stop (button or Esc), retry, and the conversation kept across
-// reloads (its id saved, its messages read back from the server).
+// reloads (its id saved, its messages read back from the server). While a person answers the
+// conversation (handed off), their replies are followed as they come and marked as theirs.
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { AnswerText } from './answer-text.js';
-import { type AnswerMode, type ChatClient, ChatError, type Citation } from './api-client.js';
+import {
+  type AgentReply,
+  type AnswerMode,
+  type ChatClient,
+  ChatError,
+  type Citation,
+  HANDOFF_MODES,
+} from './api-client.js';
 import { CitationList } from './citation-list.js';
 import { errorText } from './error-text.js';
 import { KeyForm } from './key-form.js';
@@ -12,6 +20,10 @@ import type { SavedState } from './saved-state.js';
 
 interface ChatMessage {
   id: string;
+  /** The stored message's id, when known (a person's replies are shown once each). */
+  serverId?: string;
+  /** `agent`: written by a person the conversation was handed to. */
+  author?: 'agent';
   role: 'user' | 'assistant';
   text: string;
   citations: Citation[];
@@ -26,7 +38,13 @@ interface ChatMessage {
 const MODE_NOTES: Partial<Record<AnswerMode, string>> = {
   extractive: 'No language model is configured: this answer is quoted from the documents.',
   degraded: 'Degraded answer: no language model answered just now, so this is quoted from the documents.',
+  handed_off: 'Sent to the person answering this conversation.',
 };
+
+/** Who answers: the bot, a person (their replies followed as they come), or the bot again after one. */
+type Answerer = 'bot' | 'person' | 'bot-again';
+/** How long to wait before following a person's replies again after the stream broke. */
+const REWATCH_MS = 3_000;
 
 let serial = 0;
 const nextId = () => `m${++serial}`;
@@ -51,6 +69,7 @@ export function ChatApp(props: ChatAppProps) {
   const [notice, setNotice] = useState<string | undefined>();
   const [openCites, setOpenCites] = useState<Record<string, Set<number>>>({});
   const [needsKey, setNeedsKey] = useState(false);
+  const [answerer, setAnswerer] = useState<Answerer>('bot');
   const controller = useRef<AbortController | undefined>(undefined);
   const input = useRef<HTMLTextAreaElement>(null);
   const list = useRef<HTMLDivElement>(null);
@@ -69,17 +88,20 @@ export function ChatApp(props: ChatAppProps) {
     if (!id) return;
     client
       .conversation(id)
-      .then((stored) =>
+      .then((stored) => {
         setMessages(
-          stored.map((message) => ({
+          stored.messages.map((message) => ({
             id: nextId(),
+            serverId: message.id,
+            ...(message.author === 'agent' ? { author: 'agent' as const } : {}),
             role: message.role,
             text: message.content,
             citations: message.citations ?? [],
             status: 'done',
           })),
-        ),
-      )
+        );
+        if (stored.state === 'handed_off') setAnswerer('person');
+      })
       .catch((error: unknown) => {
         if (error instanceof ChatError && (error.kind === 'not_found' || error.kind === 'forbidden')) {
           saved.remove('conversation');
@@ -89,6 +111,68 @@ export function ChatApp(props: ChatAppProps) {
         }
       });
   }, [client, saved]);
+
+  // While a person answers: their replies as they come, until the conversation is handed back.
+  useEffect(() => {
+    const id = saved.get('conversation');
+    if (answerer !== 'person' || !id) return;
+    const abort = new AbortController();
+    let again: ReturnType<typeof setTimeout> | undefined;
+    const show = (reply: Pick<AgentReply, 'id' | 'text'>) =>
+      setMessages((all) =>
+        all.some((message) => message.serverId === reply.id)
+          ? all
+          : [
+              ...all,
+              {
+                id: nextId(),
+                serverId: reply.id,
+                author: 'agent',
+                role: 'assistant',
+                text: reply.text,
+                citations: [],
+                status: 'done',
+              },
+            ],
+      );
+    const follow = () => {
+      let caughtUp = false;
+      client
+        .watch(
+          id,
+          {
+            onState: (state) => {
+              if (state !== 'handed_off') {
+                setAnswerer('bot-again');
+                return;
+              }
+              if (caughtUp) return;
+              // Replies posted before the stream opened are read once.
+              caughtUp = true;
+              client
+                .conversation(id)
+                .then((stored) => {
+                  for (const message of stored.messages)
+                    if (message.author === 'agent') show({ id: message.id, text: message.content });
+                })
+                .catch(() => {});
+            },
+            onAgentReply: show,
+          },
+          abort.signal,
+        )
+        .catch((error: unknown) => error)
+        .then((error) => {
+          const gone = error instanceof ChatError && ['not_found', 'forbidden'].includes(error.kind);
+          if (!abort.signal.aborted && !gone) again = setTimeout(follow, REWATCH_MS);
+        });
+    };
+    follow();
+    return () => {
+      abort.abort();
+      clearTimeout(again);
+    };
+  }, [answerer, client, saved]);
 
   // Every render that shows more streamed text lets the paint probe time its frame.
   useLayoutEffect(() => {
@@ -104,6 +188,7 @@ export function ChatApp(props: ChatAppProps) {
       controller.current = abort;
       setStreaming(true);
       setNotice(undefined);
+      setAnswerer((now) => (now === 'bot-again' ? 'bot' : now));
       setMessages((all) => [
         ...all,
         { id: answerId, role: 'assistant', text: '', citations: [], status: 'streaming', question },
@@ -121,8 +206,10 @@ export function ChatApp(props: ChatAppProps) {
               update(answerId, (message) => ({ ...message, text: message.text + text }));
             },
             onCitations: (citations) => update(answerId, (message) => ({ ...message, citations })),
-            onDone: (done) =>
-              update(answerId, (message) => ({ ...message, mode: done.mode, status: 'done' })),
+            onDone: (done) => {
+              update(answerId, (message) => ({ ...message, mode: done.mode, status: 'done' }));
+              if (HANDOFF_MODES.includes(done.mode)) setAnswerer('person');
+            },
           },
           abort.signal,
         );
@@ -180,6 +267,7 @@ export function ChatApp(props: ChatAppProps) {
     saved.remove('conversation');
     setMessages([]);
     setNotice(undefined);
+    setAnswerer('bot');
     input.current?.focus();
   };
   const openCite = (messageId: string, index: number, open: boolean) => {
@@ -233,10 +321,18 @@ export function ChatApp(props: ChatAppProps) {
         {messages.map((message) => (
           <article
             key={message.id}
-            class={`message ${message.role} ${message.status}`}
+            class={`message ${message.role} ${message.status}${message.author ? ` ${message.author}` : ''}`}
             data-status={message.status}
+            data-author={message.author}
           >
-            <span class="visually-hidden">{message.role === 'user' ? 'You:' : 'Answer:'}</span>
+            <span class="visually-hidden">
+              {message.role === 'user' ? 'You:' : message.author === 'agent' ? 'A person:' : 'Answer:'}
+            </span>
+            {message.author === 'agent' && (
+              <span class="author" aria-hidden="true">
+                A person
+              </span>
+            )}
             {message.role === 'user' ? (
               <div class="user-text">{message.text}</div>
             ) : (
@@ -286,6 +382,13 @@ export function ChatApp(props: ChatAppProps) {
           </article>
         ))}
       </div>
+      {answerer !== 'bot' && (
+        <p class="handoff-status" role="status" data-answerer={answerer}>
+          {answerer === 'person'
+            ? 'A person is answering this conversation: their replies appear here.'
+            : 'The person handed the conversation back: the assistant answers again.'}
+        </p>
+      )}
       {notice && (
         <p class="error notice" role="alert">
           {notice}

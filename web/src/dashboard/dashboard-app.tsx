@@ -1,12 +1,14 @@
 // The operator dashboard: a time range, the headline figures, charts over time (latency and time
-// to first token percentiles, cost, error/fallback/degraded rates, retrieval hit rate), the latest
-// questions that found no good passage, and a viewer for any turn's trace. Data comes from
+// to first token percentiles, cost, error/fallback/degraded rates, retrieval and answer-cache hit
+// rates, what the answer cache saved), the turns per intent and handler, the latest questions that
+// found no good passage, and a viewer for any turn's trace. Data comes from
 // GET /v1/dashboard and GET /v1/turns/{id}/trace with the page's key.
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { type ChatClient, ChatError } from '../chat/api-client.js';
 import { KeyForm } from '../chat/key-form.js';
 import type { DashboardData, TurnTrace } from './dashboard-types.js';
 import { formatCount, formatMs, formatPercent, formatTime, formatUsd } from './format.js';
+import { IntentTable } from './intent-table.js';
 import { type ChartSeries, TimeChart } from './time-chart.js';
 import { TraceView } from './trace-view.js';
 
@@ -108,6 +110,10 @@ export function DashboardApp(props: { client: ChatClient; onKey(key: string): vo
         { label: 'Degraded', values: pick((b) => b.degraded_rate), color: '--chart-4' },
       ],
       hits: [{ label: 'Retrieval hit rate', values: pick((b) => b.retrieval_hit_rate), color: '--chart-1' }],
+      answerCache: [
+        { label: 'Answer cache hit rate', values: pick((b) => b.answer_cache_hit_rate), color: '--chart-2' },
+      ],
+      saved: [{ label: 'Saved', values: pick((b) => b.saved_usd), color: '--chart-4' }],
       dayXs: data.days.map((day) => Date.parse(`${day.day}T00:00:00Z`) / 1000),
       costPerDay: [{ label: 'Cost', values: data.days.map((day) => day.cost_usd), color: '--chart-1' }],
       costPerConversation: [
@@ -209,6 +215,18 @@ export function DashboardApp(props: { client: ChatClient; onKey(key: string): vo
                 value={formatPercent(totals.retrieval_hit_rate)}
                 raw={totals.retrieval_hit_rate}
               />
+              <Figure
+                id="answer-cache-hits"
+                label="Answer cache hits"
+                value={`${formatCount(totals.answer_cache_hits)} (${formatPercent(totals.answer_cache_hit_rate)})`}
+                raw={totals.answer_cache_hits}
+              />
+              <Figure
+                id="saved"
+                label="Saved by the answer cache"
+                value={formatUsd(totals.saved_usd)}
+                raw={totals.saved_usd}
+              />
               <Figure id="cost" label="Cost" value={formatUsd(totals.cost_usd)} raw={totals.cost_usd} />
               <Figure
                 id="cost-per-conversation"
@@ -249,6 +267,21 @@ export function DashboardApp(props: { client: ChatClient; onKey(key: string): vo
               format={formatPercent}
             />
             <TimeChart
+              id="answer-cache"
+              title="Answer cache hit rate"
+              xs={charts.xs}
+              series={charts.answerCache}
+              format={formatPercent}
+            />
+            <TimeChart
+              id="saved"
+              title="Saved by the answer cache"
+              xs={charts.xs}
+              series={charts.saved}
+              format={formatUsd}
+              bars
+            />
+            <TimeChart
               id="cost-per-day"
               title="Cost per day"
               xs={charts.dayXs}
@@ -266,6 +299,8 @@ export function DashboardApp(props: { client: ChatClient; onKey(key: string): vo
               daily
             />
           </section>
+
+          <IntentTable intents={data.intents} />
 
           <section aria-labelledby="not-found-title">
             <h2 id="not-found-title">Questions that found no good passage</h2>

@@ -19,6 +19,15 @@ export interface TurnFigures {
   retrieval_hit_rate: number | null;
   cost_usd: number;
   cost_per_conversation_usd: number | null;
+  answer_cache_hits: number;
+  answer_cache_hit_rate: number | null;
+  saved_usd: number;
+}
+
+export interface IntentCount {
+  intent: string;
+  handler: string;
+  turns: number;
 }
 
 export interface NotFoundQuestion {
@@ -38,6 +47,7 @@ export interface DashboardData {
   buckets: (TurnFigures & { start: string })[];
   days: { day: string; cost_usd: number; conversations: number; cost_per_conversation_usd: number | null }[];
   not_found: NotFoundQuestion[];
+  intents: IntentCount[];
 }
 
 /** A turn's trace; every field optional, since traces from older versions hold less. */
