@@ -105,6 +105,15 @@ export class SdkChatModel implements ChatModel {
               ...(request.toolChoice ? { toolChoice: sdkToolChoice(request.toolChoice) } : {}),
             }
           : {}),
+        ...(request.responseFormat
+          ? {
+              responseFormat: {
+                type: 'json' as const,
+                name: request.responseFormat.name,
+                schema: request.responseFormat.schema as JSONSchema7,
+              },
+            }
+          : {}),
         ...(request.signal ? { abortSignal: request.signal } : {}),
       });
       const parts = stream.getReader();

@@ -51,6 +51,11 @@ export interface GenerationRequest extends GenerationOptions {
   messages: ChatMessage[];
   /** Tool calls and their results after the last message, in order. */
   exchanges?: ToolExchange[];
+  /**
+   * Structured output: the answer is one JSON object matching `schema` (OpenAI-compatible servers:
+   * `response_format` json_schema; Anthropic: the AI SDK's structured output). Absent: free text.
+   */
+  responseFormat?: { name: string; schema: Record<string, unknown> };
   /** Aborts the provider call (client disconnect, timeout). */
   signal?: AbortSignal;
 }

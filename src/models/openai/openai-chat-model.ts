@@ -120,6 +120,18 @@ export class OpenAIChatModel implements ChatModel {
       ...(request.presencePenalty !== undefined ? { presence_penalty: request.presencePenalty } : {}),
       ...(request.frequencyPenalty !== undefined ? { frequency_penalty: request.frequencyPenalty } : {}),
       ...(request.seed !== undefined ? { seed: request.seed } : {}),
+      ...(request.responseFormat
+        ? {
+            response_format: {
+              type: 'json_schema',
+              json_schema: {
+                name: request.responseFormat.name,
+                schema: request.responseFormat.schema,
+                strict: true,
+              },
+            },
+          }
+        : {}),
       stream: true,
       stream_options: { include_usage: true },
     };
