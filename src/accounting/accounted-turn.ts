@@ -20,6 +20,11 @@ export interface TurnFacts {
   /** Whether a model answered (only then are there tokens to price). */
   generated: boolean;
   tokens: TokenCounts;
+  /**
+   * Model calls beside the answer (the model step of understanding a message): priced with the
+   * turn, and counted in its tokens, budgets and usage row.
+   */
+  aside?: { model: string; tokens: TokenCounts }[];
   /** For a turn answered from the answer cache: what that answer cost when first given. */
   savedUsd?: number;
 }

@@ -221,6 +221,7 @@ async function openRuntime(
     ...(config.jobs.handoffWebhook
       ? { handoffEvents: { maxAttempts: config.jobs.handoffWebhook.maxAttempts } }
       : {}),
+    understandTimeoutMs: config.bots.understandTimeoutMs,
     // Loaded now (its weights are parsed once), not on the first turn.
     intents: defaultIntentClassifier(),
     answers: new AnswerCache({

@@ -206,6 +206,8 @@ export const settingsSchema = z.object({
   /** Ask the moderation model when the fast guard's injection score is at least this (and it did not block). */
   PARLEY_GUARD_MODEL_MIN_SCORE: z.coerce.number().min(0).max(1).default(0.2),
   PARLEY_GUARD_MODEL_TIMEOUT_MS: intFrom(50, 60_000).default(1500),
+  /** How long the model step of understanding a message may take before the rules' reading stands. */
+  PARLEY_UNDERSTAND_TIMEOUT_MS: intFrom(50, 60_000).default(1500),
   /** When the moderation model fails or times out: `open` lets the message through, `closed` refuses it. */
   PARLEY_GUARD_MODEL_FAILURE: z.enum(['open', 'closed']).default('open'),
   /**

@@ -103,6 +103,8 @@ export interface BotDefaultsConfig {
   conversationCacheEntries: number;
   /** Answers reused for a question asked again (ttlMs 0: none). */
   answerCache: { ttlMs: number; maxEntries: number; similarity: number };
+  /** How long the model step of understanding a message may take (ms). */
+  understandTimeoutMs: number;
 }
 
 export interface ModerationConfig {
@@ -256,6 +258,7 @@ export function sliceSettings(settings: Settings, dataDir: string, configFile: s
         maxEntries: s.PARLEY_ANSWER_CACHE_ENTRIES,
         similarity: s.PARLEY_ANSWER_CACHE_SIMILARITY,
       },
+      understandTimeoutMs: s.PARLEY_UNDERSTAND_TIMEOUT_MS,
     },
     moderation: {
       model: s.PARLEY_GUARD_MODEL,

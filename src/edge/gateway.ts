@@ -8,6 +8,7 @@ import {
   type Caller,
   insertUsage,
   PriceTable,
+  type TokenCounts,
   type TurnAccounting,
   type TurnFacts,
   type UsageRecord,
@@ -96,27 +97,35 @@ export class Gateway implements TurnAccounting {
    * its tokens against the token limits, its cost against the budgets, and its usage row.
    */
   settleTurn(caller: Caller, turn: TurnFacts): { costUsd: number } {
-    const { tokens } = turn;
-    const { costUsd, priced } = turn.generated
-      ? this.prices.cost(turn.model, tokens)
-      : { costUsd: 0, priced: true };
-    if (turn.generated && this.recordsMetrics) {
-      const labels = { model: turn.model, tenant: this.tenants.label(caller.tenantId) };
-      const cached = Math.min(tokens.cachedInputTokens, tokens.inputTokens);
-      this.metrics.tokens.inc({ ...labels, kind: 'input' }, tokens.inputTokens - cached);
-      this.metrics.tokens.inc({ ...labels, kind: 'cached_input' }, cached);
-      this.metrics.tokens.inc({ ...labels, kind: 'output' }, tokens.outputTokens);
-      if (priced) this.metrics.cost.inc(labels, costUsd);
-      else this.metrics.unpricedTurns.inc({ model: turn.model });
+    // Every model call of the turn: the answer's (when a model gave it), then those beside it.
+    const calls = [
+      ...(turn.generated ? [{ model: turn.model, tokens: turn.tokens }] : []),
+      ...(turn.aside ?? []),
+    ];
+    const tokens: TokenCounts = { ...turn.tokens };
+    for (const call of turn.aside ?? []) {
+      tokens.inputTokens += call.tokens.inputTokens;
+      tokens.cachedInputTokens += call.tokens.cachedInputTokens;
+      tokens.outputTokens += call.tokens.outputTokens;
+    }
+    let costUsd = 0;
+    let unpricedUsd = 0;
+    let priced = true;
+    for (const call of calls) {
+      const cost = this.prices.cost(call.model, call.tokens);
+      costUsd += cost.costUsd;
+      // A model without a price is charged against budgets at the table's highest prices.
+      if (!cost.priced) {
+        priced = false;
+        unpricedUsd += this.prices.ceilingCost(call.tokens);
+      }
+      if (this.recordsMetrics) this.recordCall(caller, call, cost);
     }
     const accounted = this.tasks.run('account-turn', async () => {
       await Promise.all([
         this.limits.recordTokens(caller, tokens.inputTokens + tokens.outputTokens),
         // A model without a price is charged against budgets at the table's highest prices.
-        this.budgets.record(caller, {
-          costUsd,
-          unpricedUsd: turn.generated && !priced ? this.prices.ceilingCost(tokens) : 0,
-        }),
+        this.budgets.record(caller, { costUsd, unpricedUsd }),
       ]);
     });
     // The usage row after the spend counters: a counter first read from the usage table (its
@@ -139,5 +148,21 @@ export class Gateway implements TurnAccounting {
       });
     });
     return { costUsd };
+  }
+
+  /** One model call's tokens and cost in the metrics. */
+  private recordCall(
+    caller: Caller,
+    call: { model: string; tokens: TokenCounts },
+    cost: { costUsd: number; priced: boolean },
+  ): void {
+    const { tokens } = call;
+    const labels = { model: call.model, tenant: this.tenants.label(caller.tenantId) };
+    const cached = Math.min(tokens.cachedInputTokens, tokens.inputTokens);
+    this.metrics.tokens.inc({ ...labels, kind: 'input' }, tokens.inputTokens - cached);
+    this.metrics.tokens.inc({ ...labels, kind: 'cached_input' }, cached);
+    this.metrics.tokens.inc({ ...labels, kind: 'output' }, tokens.outputTokens);
+    if (cost.priced) this.metrics.cost.inc(labels, cost.costUsd);
+    else this.metrics.unpricedTurns.inc({ model: call.model });
   }
 }

@@ -31,6 +31,7 @@ import {
   type Understanding,
   understandMessage,
 } from './understand-message.js';
+import { understandWithModel } from './understand-with-model.js';
 
 /** The understanding of a message no intent step read. */
 const UNREAD: Understanding = { intent: 'question', score: 0, unsure: true, handler: 'knowledge' };
@@ -75,6 +76,8 @@ export interface ChatServiceDeps {
   curated?: Pick<CuratedAnswers, 'match'>;
   /** A handoff's webhook event is stored with its turn (absent: the server has no handoff webhook). */
   handoffEvents?: HandoffEvents;
+  /** How long the model step of understanding a message may take (ms; default 1500). */
+  understandTimeoutMs?: number;
 }
 
 export class ChatService {
@@ -141,10 +144,34 @@ export class ChatService {
     const guarded = performance.now();
     const blocked = input.action === 'block';
     request = { ...request, message: input.text };
+    const conversationId = request.conversationId ?? randomUUID();
+    const version = this.deps.conversations.version(conversationId);
+    // A new conversation's row is written with its first turn, after the response; until then
+    // it is known in memory, so that a follow-up can name it at once.
+    const reading: Promise<{ botId: string; memory: ConversationMemory } | undefined> = request.conversationId
+      ? this.storedConversation(request.tenantId, conversationId)
+      : Promise.resolve({ botId: bot.id, memory: NO_MEMORY });
+    reading.catch(() => {}); // awaited below; a failure must not count as unhandled meanwhile
     let understanding =
       !blocked && this.deps.intents
         ? understandMessage(this.deps.intents, input.text, bot.intents)
         : undefined;
+    // The bot's model reads a message the classifier is unsure of, or a follow-up (one short call).
+    const modelStep = await understandWithModel({
+      chain: bot.router?.defaultChain,
+      policy: bot.intents,
+      timeoutMs: this.deps.understandTimeoutMs ?? 1_500,
+      message: input.text,
+      understanding,
+      inConversation: request.conversationId !== undefined || history !== undefined,
+      // Not asked about a conversation the turn will refuse, or one a person answers now.
+      recent: async () => {
+        if (history) return history.messages;
+        const read = await reading;
+        return read?.botId === bot.id && read.memory.state !== 'handed_off' ? read.memory.recent : undefined;
+      },
+    });
+    if (modelStep) understanding = modelStep.understanding;
     // A request for a person, or a message matching one of the bot's handoff rules, hands over.
     let handoff = blocked ? undefined : messageHandoff(bot.intents, input.text, understanding);
     if (handoff) understanding = { ...(understanding ?? UNREAD), handler: 'handoff' };
@@ -160,8 +187,6 @@ export class ChatService {
       understanding?.handler === 'handoff' ||
       understanding?.handler === 'curated';
     const understood = performance.now();
-    const conversationId = request.conversationId ?? randomUUID();
-    const version = this.deps.conversations.version(conversationId);
     // A message that stands on its own (no conversation before it, no limits on the answer's
     // shape) may have been answered before.
     const question = {
@@ -183,18 +208,14 @@ export class ChatService {
       cached && !cached.hit
         ? this.deps.answers?.similar(question, cached, bot.answerCacheSimilarity)
         : undefined;
-    // A new conversation's row is written with its first turn, after the response; until then
-    // it is known in memory, so that a follow-up can name it at once.
-    const reading: Promise<{ botId: string; memory: ConversationMemory } | undefined> = request.conversationId
-      ? this.storedConversation(request.tenantId, conversationId)
-      : Promise.resolve({ botId: bot.id, memory: NO_MEMORY });
     // A follow-up is searched for as a standalone question written from the conversation, so its
     // search waits for the conversation's read; any other message is searched for at once.
     const follows =
       !blocked &&
       !smallTalk &&
       (request.conversationId !== undefined || history !== undefined) &&
-      leansOnConversation(request.message, understanding);
+      (leansOnConversation(request.message, understanding) ||
+        modelStep?.reading.standaloneQuestion !== undefined);
     let standalone: string | undefined;
     // Retrieval's own time (the conversation read is not in it): the retrieval metric.
     let searchMs: number | undefined;
@@ -210,10 +231,9 @@ export class ChatService {
         ? Promise.resolve(searchResult([]))
         : follows
           ? reading.then((read) => {
-              standalone = standaloneQuestion(
-                request.message,
-                history?.messages ?? read?.memory.recent ?? [],
-              );
+              standalone =
+                modelStep?.reading.standaloneQuestion ??
+                standaloneQuestion(request.message, history?.messages ?? read?.memory.recent ?? []);
               return searchFor(standalone ?? request.message);
             })
           : searchFor(request.message);
@@ -294,6 +314,7 @@ export class ChatService {
       start: { memory: conversation.memory, version },
       ...(cached ? { answerCache: cached } : {}),
       ...(understanding ? { understanding } : {}),
+      ...(modelStep ? { modelReading: modelStep.reading } : {}),
       ...(reply === undefined ? {} : { smallTalk: reply }),
       ...(standalone === undefined ? {} : { standaloneQuestion: standalone }),
       ...(curated ? { curated } : {}),

@@ -63,6 +63,8 @@ function recordTurnMetrics(metrics: Metrics, turn: RecordedTurn, startedAt: numb
     }
     if (trace.retrieval_cache) metrics.retrievalCache.inc({ result: trace.retrieval_cache });
     if (trace.intent) metrics.intents.inc({ intent: trace.intent.name, handler: trace.intent.handler });
+    const understood = trace.understanding.model;
+    if (understood.used) metrics.understandModelCalls.inc({ result: understood.result });
     if (trace.answer_cache) {
       const { answer_cache: cache } = trace;
       metrics.answerCache.inc({
@@ -93,7 +95,9 @@ function recordTurnSpans(turn: RecordedTurn, { span, tracing }: TurnSpan): void 
   const end = performance.timeOrigin + performance.now();
   const timings = trace.timings_ms;
   // The turn's stages in order: bot, guard, then retrieval beside the conversation's read (prepare).
-  const searchStart = start + (timings.bot ?? 0) + (timings.guard ?? 0);
+  const guarded = start + (timings.bot ?? 0) + (timings.guard ?? 0);
+  // The intent step (with the model step of understanding, when it ran) comes before the search.
+  const searchStart = guarded + (timings.intent ?? 0);
   recordChildSpan(
     tracer,
     span,
@@ -119,6 +123,29 @@ function recordTurnSpans(turn: RecordedTurn, { span, tracing }: TurnSpan): void 
       { 'parley.prompt.version': trace.prompt_version, 'parley.routing.route': trace.routing?.route },
     );
   }
+  // The model step of understanding the message, after the guard; its tokens are not the answer's.
+  const understood = trace.understanding.model;
+  if (understood.used) {
+    const [provider, ...rest] = (understood.model ?? 'none:').split(':');
+    recordChildSpan(
+      tracer,
+      span,
+      'understand_message',
+      { start: guarded, end: guarded + understood.ms },
+      {
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.provider.name': understood.model ? provider : undefined,
+        'gen_ai.request.model': understood.model ? rest.join(':') : undefined,
+        'gen_ai.usage.input_tokens': understood.input_tokens ?? undefined,
+        'gen_ai.usage.output_tokens': understood.output_tokens ?? undefined,
+        'parley.understand.result': understood.result,
+      },
+      understood.ok ? undefined : (understood.error ?? understood.result),
+    );
+  }
+  const answerInput = trace.usage.prompt_tokens - (understood.used ? (understood.input_tokens ?? 0) : 0);
+  const answerOutput =
+    trace.usage.completion_tokens - (understood.used ? (understood.output_tokens ?? 0) : 0);
   for (const attempt of trace.attempts) {
     const [provider, ...rest] = attempt.model.split(':');
     const answered = attempt.outcome === 'answered';
@@ -135,8 +162,8 @@ function recordTurnSpans(turn: RecordedTurn, { span, tracing }: TurnSpan): void 
         ...(answered
           ? {
               'gen_ai.response.model': rest.join(':'),
-              'gen_ai.usage.input_tokens': trace.usage.prompt_tokens,
-              'gen_ai.usage.output_tokens': trace.usage.completion_tokens,
+              'gen_ai.usage.input_tokens': answerInput,
+              'gen_ai.usage.output_tokens': answerOutput,
             }
           : {}),
         'parley.attempt.outcome': attempt.outcome,

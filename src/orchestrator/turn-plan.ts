@@ -10,6 +10,7 @@ import type { ConversationMemory, ConversationState } from './conversation-memor
 import type { HandoffReason } from './handoff-triggers.js';
 import type { TurnRequest } from './turn-types.js';
 import type { Understanding } from './understand-message.js';
+import type { ModelReading } from './understand-with-model.js';
 
 export interface TurnPlan {
   readonly bot: BotProfile;
@@ -28,6 +29,8 @@ export interface TurnPlan {
   readonly start: CachedStart;
   /** What the message wants and which handler answers it (absent: no intent step ran). */
   readonly understanding?: Understanding;
+  /** The model's reading of the message, when it was asked (understand-with-model.ts). */
+  readonly modelReading?: ModelReading;
   /** What retrieval was asked for a follow-up: a standalone question written from the conversation. */
   readonly standaloneQuestion?: string;
   /** The operator's curated answer this message is close enough to, when there is one. */

@@ -136,21 +136,36 @@ const ACCOUNTED_AS: Partial<Record<AnswerMode, string>> = {
 /** What the accounting prices: the model that answered (or how the turn was answered without one) and its tokens. */
 export function answerAccounting(
   state: AnswerRecord,
-  plan?: Pick<TurnPlan, 'answerCache'>,
+  plan?: Pick<TurnPlan, 'answerCache' | 'modelReading'>,
 ): {
   model: string;
   generated: boolean;
   tokens: TokenUsage;
+  aside?: AsideCall[];
   savedUsd?: number;
 } {
   const generated = state.mode === 'generated' && state.model !== undefined;
   const cached = state.mode === 'cached' ? plan?.answerCache?.hit : undefined;
+  const aside = asideCalls(plan);
   return {
     model: generated ? state.model! : (ACCOUNTED_AS[state.mode] ?? 'extractive'),
     generated,
     tokens: state.usage,
+    ...(aside.length > 0 ? { aside } : {}),
     ...(cached ? { savedUsd: cached.costUsd } : {}),
   };
+}
+
+/** A model call beside the answer, charged to the turn. */
+export interface AsideCall {
+  model: string;
+  tokens: TokenUsage;
+}
+
+/** The turn's model calls beside the answer: the model step of understanding, when it was answered. */
+export function asideCalls(plan?: Pick<TurnPlan, 'modelReading'>): AsideCall[] {
+  const reading = plan?.modelReading;
+  return reading?.model && reading.tokens ? [{ model: reading.model, tokens: reading.tokens }] : [];
 }
 
 /** How the turn ended, as the front end and the accounting see it. */
@@ -160,14 +175,24 @@ export interface TurnOutcome {
   costUsd: number;
 }
 
-/** The turn's usage as returned and stored. */
-export function turnUsage(state: AnswerRecord, costUsd: number): Usage {
+/** The turn's usage as returned and stored: the answer's tokens and those of the calls beside it. */
+export function turnUsage(
+  state: AnswerRecord,
+  costUsd: number,
+  plan?: Pick<TurnPlan, 'modelReading'>,
+): Usage {
+  let input = state.usage.inputTokens;
+  let output = state.usage.outputTokens;
+  for (const call of asideCalls(plan)) {
+    input += call.tokens.inputTokens;
+    output += call.tokens.outputTokens;
+  }
   return {
     // Ten decimals: a millionth of a cent, without binary-float noise in the JSON.
     cost_usd: Math.round(costUsd * 1e10) / 1e10,
-    prompt_tokens: state.usage.inputTokens,
-    completion_tokens: state.usage.outputTokens,
-    total_tokens: state.usage.inputTokens + state.usage.outputTokens,
+    prompt_tokens: input,
+    completion_tokens: output,
+    total_tokens: input + output,
     model: answerAccounting(state).model,
   };
 }
@@ -182,7 +207,7 @@ export function finishReasonOf(state: AnswerRecord): TurnResult['finish_reason']
 
 /** What a finished turn returns to the client. */
 export function turnResult(
-  plan: Pick<TurnPlan, 'bot' | 'conversationId' | 'turnId'>,
+  plan: Pick<TurnPlan, 'bot' | 'conversationId' | 'turnId' | 'modelReading'>,
   state: AnswerRecord,
   outcome: TurnOutcome,
 ): TurnResult {
@@ -191,7 +216,7 @@ export function turnResult(
     turn_id: plan.turnId,
     answer: state.answer,
     citations: state.citations,
-    usage: turnUsage(state, outcome.costUsd),
+    usage: turnUsage(state, outcome.costUsd, plan),
     mode: state.mode,
     ...(state.mode === 'generated' && state.model ? { model: state.model } : {}),
     bot: plan.bot.id,

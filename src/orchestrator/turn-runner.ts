@@ -50,6 +50,11 @@ export interface PreparedTurn extends RecordedTurn {
     model: string;
     generated: boolean;
     tokens: { inputTokens: number; outputTokens: number; cachedInputTokens?: number };
+    /** Model calls beside the answer (the model step of understanding), charged to the turn. */
+    aside?: {
+      model: string;
+      tokens: { inputTokens: number; outputTokens: number; cachedInputTokens?: number };
+    }[];
     /** For a turn answered from the answer cache: what that answer cost when first given. */
     savedUsd?: number;
   };
@@ -210,7 +215,7 @@ export class RunningTurn {
   private settle(completed: boolean): TurnResult {
     if (this.result) return this.result;
     try {
-      const { model, generated, tokens, savedUsd } = this.turn.accounting;
+      const { model, generated, tokens, aside, savedUsd } = this.turn.accounting;
       const { costUsd } = this.deps.gateway.settleTurn(this.caller, {
         botId: this.bot,
         conversationId: this.conversationId,
@@ -222,6 +227,14 @@ export class RunningTurn {
           cachedInputTokens: tokens.cachedInputTokens ?? 0,
           outputTokens: tokens.outputTokens,
         },
+        ...(aside
+          ? {
+              aside: aside.map((call) => ({
+                model: call.model,
+                tokens: { ...call.tokens, cachedInputTokens: call.tokens.cachedInputTokens ?? 0 },
+              })),
+            }
+          : {}),
         ...(savedUsd ? { savedUsd } : {}),
       });
       this.result = this.turn.finish({ completed, costUsd });

@@ -3,6 +3,7 @@
 import type { TurnPlan } from './turn-plan.js';
 import { type AnswerRecord, finishReasonOf, type TurnOutcome, turnUsage } from './turn-recorder.js';
 import type { TurnTrace } from './turn-types.js';
+import type { ModelReading } from './understand-with-model.js';
 
 /** What the trace needs beside the plan and the record. */
 export interface TraceFacts {
@@ -36,6 +37,12 @@ export function turnTrace(
     retrieval_cache: search.cache ?? null,
     answer_cache: answerCacheTrace(plan),
     standalone_question: plan.standaloneQuestion ?? null,
+    standalone_source:
+      plan.standaloneQuestion === undefined
+        ? null
+        : plan.standaloneQuestion === plan.modelReading?.standaloneQuestion
+          ? 'model'
+          : 'rules',
     curated: plan.curated
       ? { id: plan.curated.id, question: plan.curated.question, score: plan.curated.score }
       : null,
@@ -49,6 +56,7 @@ export function turnTrace(
           ...(plan.understanding.topics ? { topics: plan.understanding.topics } : {}),
         }
       : null,
+    understanding: { model: modelReadingTrace(plan.modelReading) },
     keyword_index: search.keywordIndex ?? null,
     retrieved: search.chunks.map((chunk) => ({
       chunk_id: chunk.chunkId,
@@ -69,7 +77,7 @@ export function turnTrace(
           history_messages: state.context.history.length,
         }
       : null,
-    usage: turnUsage(state, outcome.costUsd),
+    usage: turnUsage(state, outcome.costUsd, plan),
     finish_reason: finishReasonOf(state),
     prompt: state.prompt ?? null,
     // What the guards did: rules and counts by kind, never the values they matched.
@@ -108,5 +116,21 @@ function answerCacheTrace(plan: Pick<TurnPlan, 'answerCache'>): TurnTrace['answe
     source_mode: hit.mode,
     source_model: hit.model ?? null,
     saved_usd: hit.costUsd,
+  };
+}
+
+function modelReadingTrace(reading: ModelReading | undefined): TurnTrace['understanding']['model'] {
+  if (!reading) return { used: false };
+  return {
+    used: true,
+    ok: reading.result === 'ok',
+    result: reading.result,
+    ms: reading.ms,
+    model: reading.model ?? null,
+    intent: reading.intent ?? null,
+    standalone_question: reading.standaloneQuestion ?? null,
+    error: reading.error ?? null,
+    input_tokens: reading.tokens?.inputTokens ?? null,
+    output_tokens: reading.tokens?.outputTokens ?? null,
   };
 }

@@ -46,6 +46,8 @@ export interface TurnTrace {
   curated: { id: string; question: string; score: number } | null;
   /** What retrieval was asked for a follow-up, written from the conversation (null: the message itself). */
   standalone_question: string | null;
+  /** Who wrote `standalone_question`: the model's reading, or the rules (null: none was written). */
+  standalone_source: 'model' | 'rules' | null;
   /** What the message wants and which handler answered it (null: no intent step ran). */
   intent: {
     name: string;
@@ -57,6 +59,27 @@ export interface TurnTrace {
     /** A clarifying question for a request retrieval split: the topics it offered. */
     topics?: readonly string[];
   } | null;
+  /**
+   * The model step of understanding: whether the model was asked; if so how it went (`result`:
+   * ok, error, timeout, invalid; on anything but ok the classifier and the rules stood).
+   */
+  understanding: {
+    model:
+      | { used: false }
+      | {
+          used: true;
+          ok: boolean;
+          result: string;
+          ms: number;
+          model: string | null;
+          intent: string | null;
+          standalone_question: string | null;
+          error: string | null;
+          /** The call's tokens (in the turn's `usage` too); null when no model finished answering. */
+          input_tokens: number | null;
+          output_tokens: number | null;
+        };
+  };
   /**
    * The answer cache, for a message it may answer (null: not asked): on a hit, the turn that first
    * gave the answer, how, and what that answer cost (what this one saved).

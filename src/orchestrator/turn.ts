@@ -181,7 +181,7 @@ export class Turn {
   }
 
   /** What the accounting prices: the model that answered (or how the turn was answered without one) and its tokens. */
-  get accounting(): { model: string; generated: boolean; tokens: TokenUsage; savedUsd?: number } {
+  get accounting(): ReturnType<typeof answerAccounting> {
     return answerAccounting(this.current, this.plan);
   }
 

@@ -35,6 +35,11 @@ export interface IntentPolicy {
    * short request to get a clarifying question naming them (0: never; see clarify-split.ts).
    */
   splitMargin: number;
+  /**
+   * Whether a bot with a model asks it (one short call) about a message the classifier is unsure
+   * of or that leans on the conversation (understand-with-model.ts).
+   */
+  modelStep: boolean;
   replies: { greeting: string | undefined; thanks: string | undefined; handoff: string | undefined };
 }
 
@@ -49,6 +54,7 @@ export const DEFAULT_INTENT_POLICY: IntentPolicy = {
   handoffRules: [],
   handoffAfterNotFound: 0,
   splitMargin: DEFAULT_SPLIT_MARGIN,
+  modelStep: true,
   replies: { greeting: undefined, thanks: undefined, handoff: undefined },
 };
 
@@ -75,18 +81,21 @@ export function understandMessage(
 ): Understanding {
   const { intent, score, unsure } = reader.classify(message);
   const sure = !unsure && score >= policy.minScore;
+  return { intent, score, unsure, handler: handlerFor(intent, sure, message, policy) };
+}
+
+/** Which handler answers a message of `intent` (`sure`: the reading is trusted). */
+export function handlerFor(intent: Intent, sure: boolean, message: string, policy: IntentPolicy): Handler {
   const short = message.split(/\s+/).filter(Boolean).length <= SMALL_TALK_MAX_WORDS;
-  const handler: Handler =
-    sure && short && policy.smallTalk && SMALL_TALK.has(intent)
-      ? 'small_talk'
-      : sure && policy.clarify && intent === 'vague'
-        ? 'clarify'
-        : sure && intent === 'human'
-          ? policy.handoff
-            ? 'handoff'
-            : 'small_talk'
-          : 'knowledge';
-  return { intent, score, unsure, handler };
+  return sure && short && policy.smallTalk && SMALL_TALK.has(intent)
+    ? 'small_talk'
+    : sure && policy.clarify && intent === 'vague'
+      ? 'clarify'
+      : sure && intent === 'human'
+        ? policy.handoff
+          ? 'handoff'
+          : 'small_talk'
+        : 'knowledge';
 }
 
 /**

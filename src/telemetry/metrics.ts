@@ -18,6 +18,7 @@ export interface Metrics {
   retrievalCache: Counter<'result'>;
   answerCache: Counter<'result'>;
   intents: Counter<'intent' | 'handler'>;
+  understandModelCalls: Counter<'result'>;
   answerCacheSaved: Counter<string>;
   retrievalRelevance: Counter<'outcome'>;
   guardTriggers: Counter<'stage' | 'kind'>;
@@ -72,6 +73,12 @@ export function createMetrics(enabled = true): Metrics {
       name: 'parley_intents_total',
       help: 'Messages by the intent the orchestrator read (greeting, thanks, question, follow_up, vague, human, out_of_scope, action) and the handler that answered',
       labelNames: ['intent', 'handler'],
+      registers: [registry],
+    }),
+    understandModelCalls: new Counter({
+      name: 'parley_understand_model_calls_total',
+      help: "Calls of the model step of understanding a message, by result: ok, or error, timeout, invalid (the classifier's intent and the rules' standalone question stood)",
+      labelNames: ['result'],
       registers: [registry],
     }),
     answerCache: new Counter({

@@ -253,7 +253,8 @@ describe('model chain', () => {
       payload: { message: 'And what about the Moon and the tides?', conversation_id: conversationId },
     });
     expect(last.status, JSON.stringify(last.body)).toBe(200);
-    const prompt = t.stub.requests.find((request) => request.prompt)?.prompt;
+    // The answer's prompt (the follow-up is first read by the model step of understanding).
+    const prompt = t.stub.requests.find((request) => request.prompt && !request.prompt.json)?.prompt;
     expect(prompt?.system).toContain('Summary of the earlier conversation');
     // Six recent messages verbatim, then the question: the prompt does not grow with the conversation.
     expect(prompt?.messages.length).toBe(7);

@@ -180,7 +180,7 @@ describe('observability', () => {
       method: 'POST',
       url: '/v1/chat',
       headers: { traceparent: `00-${callerTrace}-00f067aa0ba902b7-01` },
-      payload: { message: 'Why are there tides?' },
+      payload: { message: 'How many tides are there in a day?' },
     });
     expect(response.status).toBe(200);
     expect(response.body.model).toBe(FALLBACK);
@@ -212,7 +212,7 @@ describe('observability', () => {
       expect(trace.timings_ms[stage], stage).toBeGreaterThanOrEqual(0);
     }
     expect(trace.prompt.system).toMatch(/cite/i);
-    expect(trace.prompt.messages.at(-1)?.content).toContain('Why are there tides?');
+    expect(trace.prompt.messages.at(-1)?.content).toContain('How many tides are there in a day?');
 
     // Closing the server flushes the batched spans to the collector.
     await t.server.close();

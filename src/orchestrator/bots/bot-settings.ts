@@ -67,6 +67,8 @@ export const botSettingsSchema = z
          * one's score, 0-0.5) for a short request to get a clarifying question naming them; 0: never.
          */
         clarify_split_margin: z.number().min(0).max(0.5).optional(),
+        /** false: the bot's model is never asked to read a message (the classifier and rules alone). */
+        model_step: z.boolean().optional(),
         replies: z
           .object({
             greeting: z.string().trim().min(1).max(2_000).optional(),

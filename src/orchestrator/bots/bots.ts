@@ -299,6 +299,7 @@ function intentPolicy(setting: BotSettings['intents']): IntentPolicy {
     handoffRules: setting?.handoff_rules?.map(ruleText).filter(Boolean) ?? DEFAULT_INTENT_POLICY.handoffRules,
     handoffAfterNotFound: setting?.handoff_after_not_found ?? DEFAULT_INTENT_POLICY.handoffAfterNotFound,
     splitMargin: setting?.clarify_split_margin ?? DEFAULT_INTENT_POLICY.splitMargin,
+    modelStep: setting?.model_step ?? DEFAULT_INTENT_POLICY.modelStep,
     replies: {
       greeting: setting?.replies?.greeting ?? DEFAULT_INTENT_POLICY.replies.greeting,
       thanks: setting?.replies?.thanks ?? DEFAULT_INTENT_POLICY.replies.thanks,

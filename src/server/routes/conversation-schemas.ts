@@ -44,6 +44,26 @@ export const traceView = z
     completed: z.boolean(),
     error: z.string().nullable(),
     retriever: z.string(),
+    standalone_question: z
+      .string()
+      .nullable()
+      .optional()
+      .describe('What retrieval searched for a follow-up, written from the conversation (null: the message)'),
+    standalone_source: z
+      .enum(['model', 'rules'])
+      .nullable()
+      .optional()
+      .describe('Who wrote standalone_question: the model step of understanding, or the rules'),
+    understanding: z
+      .object({
+        model: z
+          .object({ used: z.boolean() })
+          .loose()
+          .describe(
+            'Whether the model read the message; if so result (ok, error, timeout, invalid), ms, intent',
+          ),
+      })
+      .optional(),
     retrieved: z
       .array(
         z.object({ chunk_id: z.number(), document_id: z.string(), title: z.string(), score: z.number() }),

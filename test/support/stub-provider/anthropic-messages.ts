@@ -23,6 +23,10 @@ const messagesRequest = z.object({
   stream: z.boolean().optional(),
   stop_sequences: z.array(z.string()).optional(),
   tools: z.array(z.object({ name: z.string() }).loose()).optional(),
+  output_config: z
+    .object({ format: z.object({ type: z.literal('json_schema'), schema: z.unknown() }).optional() })
+    .loose()
+    .optional(),
 });
 
 const stopReason = (turn: ChatTurn) =>
@@ -68,8 +72,9 @@ export const anthropicMessages: ChatApi = {
   parse(body) {
     const parsed = messagesRequest.safeParse(body);
     if (!parsed.success) return { error: describeIssue(parsed.error) };
-    const { model, max_tokens, messages, system, stream, stop_sequences, tools } = parsed.data;
+    const { model, max_tokens, messages, system, stream, stop_sequences, tools, output_config } = parsed.data;
     const texts = messages.map((m) => ({ role: m.role, text: contentText(m.content) }));
+    const format = output_config?.format;
     return {
       prompt: toPrompt(
         'anthropic-messages',
@@ -77,6 +82,7 @@ export const anthropicMessages: ChatApi = {
         texts,
         system ? [contentText(system)] : [],
         (tools ?? []).map((tool) => tool.name),
+        format ? { schema: format.schema } : undefined,
       ),
       stream: stream === true,
       maxTokens: max_tokens,

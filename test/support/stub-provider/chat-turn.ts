@@ -20,6 +20,11 @@ export interface StubPrompt {
   lastUserText: string;
   /** The names of the tools the request offers the model. */
   tools: string[];
+  /**
+   * The request asks for one JSON object (structured output): OpenAI's `response_format`
+   * (`json_schema`, with its name, or `json_object`), Anthropic's `output_config.format`.
+   */
+  json?: { name?: string; schema?: unknown };
 }
 
 /** A call of one of the offered tools, as the model asks for it: `arguments` is JSON text. */
@@ -126,6 +131,7 @@ export function toPrompt(
   messages: { role: string; text: string }[],
   system: string[] = [],
   tools: string[] = [],
+  json?: StubPrompt['json'],
 ): StubPrompt {
   const isSystem = (role: string) => role === 'system' || role === 'developer';
   const instructions = [...system, ...messages.filter((m) => isSystem(m.role)).map((m) => m.text)];
@@ -138,6 +144,7 @@ export function toPrompt(
     messages: rest,
     lastUserText: lastUser?.text ?? '',
     tools,
+    ...(json ? { json } : {}),
   };
 }
 

@@ -25,6 +25,15 @@ const chatRequest = z.object({
       z.object({ type: z.literal('function'), function: z.object({ name: z.string() }).loose() }).loose(),
     )
     .nullish(),
+  response_format: z
+    .object({
+      type: z.enum(['text', 'json_object', 'json_schema']),
+      json_schema: z
+        .object({ name: z.string().min(1), schema: z.unknown().optional() })
+        .loose()
+        .optional(),
+    })
+    .nullish(),
 });
 
 function usage(turn: ChatTurn) {
@@ -56,9 +65,24 @@ export const openAIChat: ChatApi = {
   parse(body) {
     const parsed = chatRequest.safeParse(body);
     if (!parsed.success) return { error: describeIssue(parsed.error) };
-    const { model, messages, stream, stream_options, max_tokens, max_completion_tokens, stop, tools } =
-      parsed.data;
+    const {
+      model,
+      messages,
+      stream,
+      stream_options,
+      max_tokens,
+      max_completion_tokens,
+      stop,
+      tools,
+      response_format,
+    } = parsed.data;
     const texts = messages.map((m) => ({ role: m.role, text: contentText(m.content) }));
+    const json =
+      response_format?.type === 'json_schema'
+        ? { name: response_format.json_schema?.name, schema: response_format.json_schema?.schema }
+        : response_format?.type === 'json_object'
+          ? {}
+          : undefined;
     return {
       prompt: toPrompt(
         'openai-chat',
@@ -66,6 +90,7 @@ export const openAIChat: ChatApi = {
         texts,
         [],
         (tools ?? []).map((tool) => tool.function.name),
+        json,
       ),
       stream: stream === true,
       maxTokens: max_completion_tokens ?? max_tokens ?? undefined,

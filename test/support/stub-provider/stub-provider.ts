@@ -7,7 +7,14 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from 'node:net';
 import { anthropicMessages } from './anthropic-messages.js';
 import { AwaitableList } from './awaitable-list.js';
-import { answerChat, type ChatApi, defaultReply, type StubPrompt, type StubReply } from './chat-turn.js';
+import {
+  answerChat,
+  type ChatApi,
+  defaultReply,
+  type StubAnswer,
+  type StubPrompt,
+  type StubReply,
+} from './chat-turn.js';
 import { Exchange, NO_PACING, type Pacing } from './exchange.js';
 import { FaultScript, type FaultTarget } from './fault-script.js';
 import { DEFAULT_STUB_DIMENSIONS } from './hashed-embedding.js';
@@ -78,6 +85,11 @@ export interface StubProvider {
   aborted: AbortRecord[];
   /** The answer to chat requests from now on (default: `Stub answer to: <last user message>`). */
   setReply(reply: StubReply): void;
+  /**
+   * The answer to chat requests that ask for structured output (`prompt.json`) from now on, e.g.
+   * a JSON object; unset (and after `reset`), they get the `setReply` answer like any request.
+   */
+  setJsonReply(reply: StubReply | undefined): void;
   /** The next `times` requests answer with this error status, in the route's own error shape. */
   failNext(options: FailNextOptions): void;
   /** The next `times` requests are never answered, not even a header; they end when the client aborts. */
@@ -136,6 +148,11 @@ export async function startStubProvider(options: StubProviderOptions = {}): Prom
   const dimensions = options.dimensions ?? DEFAULT_STUB_DIMENSIONS;
   const defaultPacing: Pacing = { ...NO_PACING, ...options.pacing };
   let reply: StubReply = defaultReply;
+  let jsonReply: StubReply | undefined;
+  const replyTo = (prompt: StubPrompt): string | StubAnswer => {
+    const chosen = prompt.json && jsonReply !== undefined ? jsonReply : reply;
+    return typeof chosen === 'function' ? chosen(prompt) : chosen;
+  };
   let serial = 0;
   const chatRoute = (api: ChatApi): Route => ({
     sendError: api.sendError,
@@ -144,7 +161,7 @@ export async function startStubProvider(options: StubProviderOptions = {}): Prom
       return 'error' in request ? undefined : request.prompt;
     },
     paced: true,
-    handle: (exchange) => answerChat(api, exchange, reply, ++serial),
+    handle: (exchange) => answerChat(api, exchange, replyTo, ++serial),
   });
   const routes = new Map<string, Route>([
     [
@@ -252,6 +269,9 @@ export async function startStubProvider(options: StubProviderOptions = {}): Prom
     setReply: (next) => {
       reply = next;
     },
+    setJsonReply: (next) => {
+      jsonReply = next;
+    },
     failNext: ({ times = 1, ...fault }) => faults.add({ kind: 'fail', ...fault }, times),
     hangNext: (times = 1, target = {}) => faults.add({ kind: 'hang', ...target }, times),
     delayNext: (ms, times = 1, target = {}) => faults.add({ kind: 'delay', ms, ...target }, times),
@@ -281,6 +301,7 @@ export async function startStubProvider(options: StubProviderOptions = {}): Prom
       faults.clear();
       paces.length = 0;
       reply = defaultReply;
+      jsonReply = undefined;
       maxConcurrentRequests = open;
     },
     close: async () => {
