@@ -6,6 +6,14 @@ import type { ModelChain } from '../models/index.js';
 import type { Database, QueryRunner } from '../storage/index.js';
 import { contentTerms } from './extractive-answer.js';
 
+/**
+ * Messages in conversation order: by their turn's start (its user message), the user's message
+ * first within a turn. Not by each message's own time alone: a turn's answer and the next turn's
+ * question can carry the same millisecond.
+ */
+export const MESSAGE_ORDER =
+  'min(created_at) over (partition by coalesce(turn_id, id)), role desc, created_at';
+
 /** Messages kept verbatim in the prompt; older ones live on in the summary. */
 export const RECENT_MESSAGES = 6;
 /** Older messages that must accumulate before the summary is rewritten. */
@@ -61,10 +69,12 @@ export async function loadConversation(
   }>(
     `select c.bot_id, c.summary, c.state, c.not_found_streak,
             coalesce((select jsonb_agg(jsonb_build_object('role', r.role, 'content', r.content)
-                                       order by r.created_at, r.role desc)
-                        from (select role, content, created_at from messages m
+                                       order by r.turn_at, r.role desc, r.created_at)
+                        from (select role, content, created_at,
+                                     min(created_at) over (partition by coalesce(turn_id, id)) as turn_at
+                                from messages m
                                where m.conversation_id = c.id and m.tenant_id = c.tenant_id
-                               order by created_at desc, role limit $3) r), '[]'::jsonb) as recent
+                               order by turn_at desc, role, created_at desc limit $3) r), '[]'::jsonb) as recent
        from conversations c where c.id = $1 and c.tenant_id = $2`,
     [conversationId, tenantId, RECENT_MESSAGES],
   );
@@ -130,7 +140,7 @@ export async function updateSummary(
   if (!needsSummary(row.total, row.summarized_messages)) return undefined;
   const fresh = await db.query<{ role: string; content: string }>(
     `select role, content from messages where conversation_id = $1 and tenant_id = $2
-      order by created_at, role desc offset $3 limit $4`,
+      order by ${MESSAGE_ORDER} offset $3 limit $4`,
     [conversationId, tenantId, row.summarized_messages, older - row.summarized_messages],
   );
   let summary = extractiveSummary(row.summary, fresh);

@@ -1,6 +1,6 @@
 // Conversations, messages and turn traces in the database, scoped by tenant.
 import type { QueryRunner } from '../storage/index.js';
-import type { ConversationState } from './conversation-memory.js';
+import { type ConversationState, MESSAGE_ORDER } from './conversation-memory.js';
 import type { Citation } from './extractive-answer.js';
 
 export interface MessageRecord {
@@ -99,7 +99,7 @@ export async function saveTurns(db: QueryRunner, turns: readonly TurnRecord[]): 
 export async function getMessages(db: QueryRunner, tenantId: string, conversationId: string) {
   return db.query<MessageRecord>(
     `select id, turn_id, role, content, citations, usage, created_at, author from messages
-       where conversation_id = $1 and tenant_id = $2 order by created_at, role desc`,
+       where conversation_id = $1 and tenant_id = $2 order by ${MESSAGE_ORDER}`,
     [conversationId, tenantId],
   );
 }

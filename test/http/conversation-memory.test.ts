@@ -1,7 +1,10 @@
 // A follow-up sees the turn before it the moment that turn's answer has ended, though turns are
 // stored after the response (and, under load, later still); on the embedded database, whose owner
 // writes every turn, a follow-up's memory needs no database read at all.
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConversation } from '../../src/orchestrator/conversation-memory.js';
+import { getMessages, saveTurns, type TurnRecord } from '../../src/orchestrator/conversation-store.js';
 import type { Database } from '../../src/storage/index.js';
 import { type ChatFixture, startChatFixture } from '../support/chat-fixture.js';
 import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';
@@ -145,4 +148,37 @@ describe('conversation memory', () => {
       await t.close();
     }
   });
+
+  it.each(['pglite', 'postgres'] as const)(
+    "keeps a turn's answer before the next turn's question when both carry the same millisecond (%s)",
+    async (kind) => {
+      const t = await startServer(kind, stub);
+      try {
+        const db = t.server.runtime.db.forTenant(t.tenantId);
+        const conversationId = randomUUID();
+        const at = (ms: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, 0, ms));
+        const turn = (n: number, userAt: Date, answerAt: Date): TurnRecord => ({
+          tenantId: t.tenantId,
+          botId: 'parley',
+          conversationId,
+          turnId: randomUUID(),
+          user: { id: randomUUID(), content: `question ${n}`, at: userAt },
+          assistant: { id: randomUUID(), content: `answer ${n}`, citations: [], usage: {}, at: answerAt },
+          trace: {},
+          state: 'active',
+        });
+        // The first answer and the second question in one millisecond; the third turn answered in
+        // the millisecond it was asked.
+        await saveTurns(db, [turn(1, at(1), at(5)), turn(2, at(5), at(9)), turn(3, at(12), at(12))]);
+        const messages = await getMessages(db, t.tenantId, conversationId);
+        const order = ['question 1', 'answer 1', 'question 2', 'answer 2', 'question 3', 'answer 3'];
+        expect(messages.map((message) => message.content)).toEqual(order);
+        // The memory a follow-up reads keeps the same order.
+        const memory = await loadConversation(db, t.tenantId, conversationId);
+        expect(memory?.memory.recent.map((message) => message.content)).toEqual(order);
+      } finally {
+        await t.close();
+      }
+    },
+  );
 });
