@@ -6,6 +6,7 @@ export {
   isHeldOut,
   type LabelledIntent,
   looksLikeClinc,
+  messageKey,
   parseClinc,
   parseIntentJsonl,
   parseUnlabelledJsonl,

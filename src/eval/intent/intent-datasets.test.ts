@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   isHeldOut,
   looksLikeClinc,
+  messageKey,
   parseClinc,
   parseIntentJsonl,
   parseUnlabelledJsonl,
@@ -61,5 +62,12 @@ describe('intent datasets', () => {
     expect(held / texts.length).toBeGreaterThan(0.2);
     expect(held / texts.length).toBeLessThan(0.3);
     for (const text of texts.slice(0, 50)) expect(isHeldOut(text.toUpperCase())).toBe(isHeldOut(text));
+  });
+
+  it('keys a message by its trimmed, lower-cased text without closing punctuation', () => {
+    expect(messageKey('  Agent please?! ')).toBe('agent please');
+    expect(messageKey('Agent, please.')).toBe(messageKey('agent, please'));
+    expect(messageKey('what is v1.2?')).toBe('what is v1.2');
+    expect(messageKey('agent please')).not.toBe(messageKey('agent'));
   });
 });

@@ -83,6 +83,17 @@ export function looksLikeClinc(content: string): boolean {
   return /^\s*\{\s*"(train|val|test|oos_\w+)"\s*:/.test(content);
 }
 
+/**
+ * A message reduced to what makes two of them the same one: trimmed, lower-cased, without closing
+ * punctuation. Training-only examples must not repeat a held-out or check message by this key.
+ */
+export function messageKey(text: string): string {
+  return text
+    .trim()
+    .toLowerCase()
+    .replace(/[?!.,]+$/, '');
+}
+
 /** Share of own examples held out from training, in percent. */
 const HELD_OUT_PERCENT = 25;
 

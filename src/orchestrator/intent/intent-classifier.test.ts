@@ -1,14 +1,21 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isHeldOut, parseIntentJsonl } from '../../eval/intent/index.js';
+import {
+  isHeldOut,
+  messageKey,
+  parseIntentJsonl,
+  parseUnlabelledJsonl,
+  scoreIntents,
+} from '../../eval/intent/index.js';
 import { defaultIntentClassifier } from './default-intent-classifier.js';
 import { IntentClassifier } from './intent-classifier.js';
 import { INTENTS } from './intent-labels.js';
 import modelFile from './intent-model.json' with { type: 'json' };
 
-const examplesFile = path.resolve(import.meta.dirname, '../../../examples/eval/intent-examples.jsonl');
-const heldOut = parseIntentJsonl(readFileSync(examplesFile, 'utf8')).filter((item) => isHeldOut(item.text));
+const examples = (name: string) =>
+  readFileSync(path.resolve(import.meta.dirname, '../../../examples/eval', name), 'utf8');
+const heldOut = parseIntentJsonl(examples('intent-examples.jsonl')).filter((item) => isHeldOut(item.text));
 
 describe('IntentClassifier', () => {
   it('loads the bundled model once and returns a full distribution', () => {
@@ -51,6 +58,24 @@ describe('IntentClassifier', () => {
       expect(items.length).toBeGreaterThan(10);
       expect(right / items.length, intent).toBeGreaterThanOrEqual(0.75);
     }
+  });
+
+  it('keeps macro-F1 on the held-out part, out_of_scope and action included', () => {
+    const classifier = defaultIntentClassifier();
+    const score = scoreIntents(heldOut, (text) => classifier.classify(text), 0);
+    expect(score.messages).toBe(606);
+    expect(score.macroF1).toBeGreaterThanOrEqual(0.88);
+    for (const row of score.perIntent.filter((r) => r.intent === 'out_of_scope' || r.intent === 'action')) {
+      expect(row.f1, row.intent).toBeGreaterThanOrEqual(0.75);
+    }
+  });
+
+  it('trains on no held-out message and no question of the Fastify check', () => {
+    const extra = parseIntentJsonl(examples('intent-training-extra.jsonl'));
+    expect(extra.length).toBeGreaterThan(500);
+    const check = parseUnlabelledJsonl(examples('fastify-questions.jsonl'), 'question');
+    const unseen = new Set([...heldOut, ...check].map((item) => messageKey(item.text)));
+    expect(extra.filter((item) => unseen.has(messageKey(item.text)))).toEqual([]);
   });
 
   it('calls a result unsure below its threshold', () => {
