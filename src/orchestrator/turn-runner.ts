@@ -12,7 +12,10 @@ import type { TurnEvent } from './turn-events.js';
 import type { TurnRequest, TurnResult } from './turn-types.js';
 
 /** What a turn is asked: the message and where it belongs. */
-export type TurnInput = Pick<TurnRequest, 'tenantId' | 'botId' | 'message' | 'conversationId' | 'history'>;
+export type TurnInput = Pick<
+  TurnRequest,
+  'tenantId' | 'botId' | 'message' | 'conversationId' | 'history' | 'generation' | 'toolExchanges'
+>;
 
 /** Where a turn comes from: who is accounted for it, and what the front end knows of the request. */
 export interface TurnContext {
