@@ -32,9 +32,21 @@ const SERIES: [string, Record<string, string>][] = [
 
 /** What varies from turn to turn by nature (ids, clocks) taken out of a stored trace. */
 function comparable(trace: Record<string, unknown>): Record<string, unknown> {
-  const { turn_id, conversation_id, timings_ms, started_at, otel_trace_id, attempts, ...rest } = trace;
+  const {
+    turn_id,
+    conversation_id,
+    timings_ms,
+    started_at,
+    otel_trace_id,
+    attempts,
+    understanding,
+    ...rest
+  } = trace;
+  // The model step's reading, when it was asked, without its clock.
+  const { ms, ...reading } = (understanding as { model: { ms?: number } }).model;
   return {
     ...rest,
+    understanding: { model: reading },
     attempts: (attempts as { model: string; outcome: string }[]).map(({ model, outcome }) => ({
       model,
       outcome,
