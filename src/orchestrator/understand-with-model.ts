@@ -5,8 +5,9 @@
 // message, the question is what retrieval searches for. Bounded by a tight timeout: on a timeout,
 // an error or an answer that does not match the schema, the turn goes on with the classifier's
 // intent and the rule-written question, and the trace says so. Never asked about a message the
-// classifier is sure of with nothing to lean on, nor about one it guesses, unsure, to be a question
-// (it goes to the knowledge base either way): a plain question's critical path has no extra call.
+// classifier is sure of with nothing to lean on, nor about an unsure guess that would go to the
+// knowledge base even if sure (a question, an action, out of scope): a plain question's critical
+// path has no extra call.
 import { z } from 'zod';
 import type { ChatMessage, ModelChain, TokenUsage } from '../models/index.js';
 import { INTENTS, type Intent } from './intent/index.js';
@@ -87,9 +88,11 @@ export interface UnderstandOptions {
 export function asksModel(options: Omit<UnderstandOptions, 'recent' | 'timeoutMs'>): boolean {
   const { chain, policy, understanding } = options;
   if (!chain || !policy.modelStep || !understanding || understanding.handler !== 'knowledge') return false;
-  // An unsure guess of "question" goes where a question goes anyway (the knowledge base): only a
-  // guess of something else would route the message differently if the model confirmed it.
-  if (understanding.unsure && understanding.intent !== 'question') return true;
+  // An unsure guess goes to the knowledge base; the model is asked only when confirming the guess
+  // would route the message elsewhere (small talk, a clarifying question, a handoff). A guess of
+  // a question, an action or out of scope goes to the knowledge base either way.
+  const sure = !understanding.unsure && understanding.score >= policy.minScore;
+  if (!sure && handlerFor(understanding.intent, true, options.message, policy) !== 'knowledge') return true;
   return options.inConversation && leansOnConversation(options.message, understanding);
 }
 
