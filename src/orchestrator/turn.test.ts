@@ -5,7 +5,12 @@ import { Turn } from './turn.js';
 
 function turnWith(...scripts: [string, Script][]) {
   const { deps, saved } = turnStore();
-  const plan = turnPlan({ router: routerOf(scripts.map(([id, script]) => scriptedModel(id, script))) });
+  // Begun now, on this process's clock: its first token comes after it (the fixture's fixed
+  // start may lie ahead of a process that started less than a second ago).
+  const plan = {
+    ...turnPlan({ router: routerOf(scripts.map(([id, script]) => scriptedModel(id, script))) }),
+    startedAt: performance.now(),
+  };
   return { turn: new Turn({ ...deps, retriever: { name: 'hybrid' } }, plan), deps, saved };
 }
 
