@@ -10,7 +10,7 @@ import { type Database, GroupWriter } from '../storage/index.js';
 import type { AnswerCache } from './answer-cache.js';
 import type { Bots } from './bots/bots.js';
 import { splitClarification } from './clarify-split.js';
-import { guardHistory } from './client-history.js';
+import { guardHistory, guardToolResults } from './client-history.js';
 import { ConversationCache } from './conversation-cache.js';
 import {
   type ConversationMemory,
@@ -134,16 +134,18 @@ export class ChatService {
     // The input guards, before anything else sees the message: from here on only its redacted
     // text exists; a blocked message is neither searched for nor sent to a model.
     const guards = this.deps.guards.for(bot.guard);
-    const [checked, history] = await Promise.all([
+    const [checked, history, tools] = await Promise.all([
       inspectWith(guards, request.message, bot.guard),
       request.history ? guardHistory(guards, request.history.slice(-RECENT_MESSAGES), bot.guard) : undefined,
+      request.toolExchanges?.length ? guardToolResults(guards, request.toolExchanges, bot.guard) : undefined,
     ]);
-    const input = history?.decisions.length
-      ? { ...checked, decisions: [...checked.decisions, ...history.decisions] }
+    const refusedEarlier = [...(history?.decisions ?? []), ...(tools?.decisions ?? [])];
+    const input = refusedEarlier.length
+      ? { ...checked, decisions: [...checked.decisions, ...refusedEarlier] }
       : checked;
     const guarded = performance.now();
     const blocked = input.action === 'block';
-    request = { ...request, message: input.text };
+    request = { ...request, message: input.text, ...(tools ? { toolExchanges: tools.exchanges } : {}) };
     const conversationId = request.conversationId ?? randomUUID();
     const version = this.deps.conversations.version(conversationId);
     // A new conversation's row is written with its first turn, after the response; until then

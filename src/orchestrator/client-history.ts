@@ -6,7 +6,7 @@
 // sending a refused message in every later request). The rest lose tag characters and have PII
 // redacted per policy, like the question.
 import { type Guard, type GuardDecision, type GuardPolicy, inspectWith, redactPii } from '../guard/index.js';
-import type { ChatMessage } from '../models/index.js';
+import type { ChatMessage, ToolExchange } from '../models/index.js';
 
 export interface GuardedHistory {
   messages: ChatMessage[];
@@ -41,4 +41,39 @@ export async function guardHistory(
     messages.push({ ...message, content: redactPii(inspection.text, policy.pii).text });
   }
   return { messages, decisions };
+}
+
+/** What the model reads instead of a tool result the injection guard refuses. */
+export const WITHHELD_TOOL_RESULT =
+  '[withheld: this tool result read as instructions to the assistant, not as data]';
+
+/**
+ * The results of the client's tools, after the question. A result is data from wherever the
+ * tool read it (a web page, an email): it passes the injection guard like the question. One the
+ * guard would refuse is replaced by a notice, so that every call still has its result; the rest
+ * lose tag characters and have PII redacted per policy.
+ */
+export async function guardToolResults(
+  guards: readonly Guard[],
+  exchanges: readonly ToolExchange[],
+  policy: GuardPolicy,
+): Promise<{ exchanges: ToolExchange[]; decisions: GuardDecision[] }> {
+  const injection = guards.filter((guard) => guard.name === 'injection');
+  const decisions: GuardDecision[] = [];
+  const guarded: ToolExchange[] = [];
+  for (const exchange of exchanges) {
+    const results = [];
+    for (const result of exchange.results) {
+      const inspection = await inspectWith(injection, result.content, policy);
+      if (inspection.action === 'block') {
+        for (const decision of inspection.decisions)
+          decisions.push({ ...decision, rule: `tool_result:${decision.rule}` });
+        results.push({ ...result, content: WITHHELD_TOOL_RESULT });
+      } else {
+        results.push({ ...result, content: redactPii(inspection.text, policy.pii).text });
+      }
+    }
+    guarded.push({ ...exchange, results });
+  }
+  return { exchanges: guarded, decisions };
 }
