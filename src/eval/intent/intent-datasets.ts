@@ -30,8 +30,8 @@ export function parseClinc(content: string, split: ClincSplit): LabelledIntent[]
 
 const lineSchema = z.object({ text: z.string().min(1), label: z.string() });
 
-/** JSON lines of `{"text", "label"}` with one of our intents as label. */
-export function parseIntentJsonl(content: string): LabelledIntent[] {
+/** Each non-blank line of `content` parsed as JSON and read by `read`; errors name the line. */
+function jsonLines<T>(content: string, read: (value: unknown) => T | string): T[] {
   return content
     .split('\n')
     .map((line, index) => ({ line: line.trim(), number: index + 1 }))
@@ -43,12 +43,20 @@ export function parseIntentJsonl(content: string): LabelledIntent[] {
       } catch {
         throw new Error(`line ${number}: not JSON`);
       }
-      const record = lineSchema.safeParse(parsed);
-      if (!record.success || !isIntent(record.data.label)) {
-        throw new Error(`line ${number}: needs a text and a label, one of ${INTENTS.join(', ')}`);
-      }
-      return { text: record.data.text, label: record.data.label };
+      const record = read(parsed);
+      if (typeof record === 'string') throw new Error(`line ${number}: ${record}`);
+      return record;
     });
+}
+
+/** JSON lines of `{"text", "label"}` with one of our intents as label. */
+export function parseIntentJsonl(content: string): LabelledIntent[] {
+  return jsonLines(content, (value) => {
+    const record = lineSchema.safeParse(value);
+    return record.success && isIntent(record.data.label)
+      ? { text: record.data.text, label: record.data.label }
+      : `needs a text and a label, one of ${INTENTS.join(', ')}`;
+  });
 }
 
 const unlabelledSchema = z.union([
@@ -61,21 +69,10 @@ const unlabelledSchema = z.union([
  * every one expected to be `label`: a set gathered for something else, read as an intent check.
  */
 export function parseUnlabelledJsonl(content: string, label: Intent): LabelledIntent[] {
-  return content
-    .split('\n')
-    .map((line, index) => ({ line: line.trim(), number: index + 1 }))
-    .filter(({ line }) => line)
-    .map(({ line, number }) => {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(line);
-      } catch {
-        throw new Error(`line ${number}: not JSON`);
-      }
-      const record = unlabelledSchema.safeParse(parsed);
-      if (!record.success) throw new Error(`line ${number}: needs a text or a question`);
-      return { text: record.data.text, label };
-    });
+  return jsonLines(content, (value) => {
+    const record = unlabelledSchema.safeParse(value);
+    return record.success ? { text: record.data.text, label } : 'needs a text or a question';
+  });
 }
 
 /** Whether a file's content is CLINC's JSON object rather than JSON lines. */
