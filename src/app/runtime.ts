@@ -41,6 +41,7 @@ import {
   SERVER_PROMPT,
   SYSTEM_PROMPT,
   TurnRunner,
+  TurnToolMaker,
 } from '../orchestrator/index.js';
 import {
   connectRedis,
@@ -52,6 +53,7 @@ import {
   withMigrationLock,
 } from '../storage/index.js';
 import { createMetrics, createTracing, type Logger, type Metrics, type Tracing } from '../telemetry/index.js';
+import { Toolbox, ToolCatalog } from '../tools/index.js';
 import { Lifecycle } from './lifecycle.js';
 
 export interface Runtime {
@@ -210,6 +212,8 @@ async function openRuntime(
     (refs) => gateway.prices.cheapest(refs),
     models.tenantChoices,
   );
+  // Where bots' tools come from besides the built-in knowledge search (docs/tools.md).
+  const toolCatalog = new ToolCatalog();
   const curated = new CuratedAnswers(db, { assertBot: (tenantId, botId) => bots.get(tenantId, botId) });
   const chat = new ChatService({
     db,
@@ -222,6 +226,7 @@ async function openRuntime(
       ? { handoffEvents: { maxAttempts: config.jobs.handoffWebhook.maxAttempts } }
       : {}),
     understandTimeoutMs: config.bots.understandTimeoutMs,
+    tools: new TurnToolMaker({ catalog: toolCatalog, toolbox: new Toolbox(), retriever }),
     // Loaded now (its weights are parsed once), not on the first turn.
     intents: defaultIntentClassifier(),
     answers: new AnswerCache({
