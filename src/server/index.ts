@@ -14,6 +14,7 @@ export { documentRoutes } from './routes/document-routes.js';
 export { handoffRoutes } from './routes/handoff-routes.js';
 export { healthRoutes } from './routes/health-routes.js';
 export { openAiRoutes } from './routes/openai-routes.js';
+export { toolRoutes } from './routes/tool-routes.js';
 export { usageRoutes } from './routes/usage-routes.js';
 export { webRoutes } from './routes/web-routes.js';
 export { useZodSchemas } from './schema-compilers.js';

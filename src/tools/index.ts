@@ -1,5 +1,19 @@
 // The tool layer: what a tool is (tool-types.ts), where tools come from (tool-catalog.ts, the
 // sources), and how every call is run (toolbox.ts: validation, timeout, breaker, concurrency).
+export {
+  type HttpToolDefinition,
+  hostAllowed,
+  httpTool,
+  httpToolDefinition,
+  SECRET_NAME,
+} from './http/http-tool.js';
+export { SecretBox } from './http/secret-box.js';
+export {
+  MAX_SECRETS_PER_TENANT,
+  MAX_TOOLS_PER_TENANT,
+  TenantHttpTools,
+  type ToolView,
+} from './http/tenant-http-tools.js';
 export { MAX_SCHEMA_CHARS, schemaErrors, schemaValidator } from './json-schema.js';
 export {
   type BotToolList,
