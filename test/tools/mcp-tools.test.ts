@@ -161,6 +161,51 @@ describe.each(['stdio', 'http'] as const)('MCP tools over %s', (transport) => {
   });
 });
 
+describe('MCP tool source over stdio', () => {
+  it("hands the server's stderr lines to onStderr", async () => {
+    const lines: string[] = [];
+    let sawReady: () => void = () => {};
+    const ready = new Promise<void>((resolve) => {
+      sawReady = resolve;
+    });
+    const source = new McpToolSource(
+      { name: 'test', transport: 'stdio', command: process.execPath, args: [STDIO_SERVER_PATH] },
+      {
+        onStderr: (line) => {
+          lines.push(line);
+          if (line.endsWith('ready')) sawReady();
+        },
+      },
+    );
+    try {
+      const pid = Number((await call(source, 'test__whoami')).text);
+      await ready;
+      expect(lines).toContain(`test server ${pid} ready`);
+    } finally {
+      await source.close();
+    }
+  });
+
+  it('gives up waiting for the list when the caller aborts', async () => {
+    const source = new McpToolSource({
+      name: 'test',
+      transport: 'stdio',
+      command: process.execPath,
+      args: [STDIO_SERVER_PATH],
+    });
+    try {
+      const controller = new AbortController();
+      const listing = source.list(controller.signal);
+      controller.abort(new Error('turn ended'));
+      await expect(listing).rejects.toThrow('turn ended');
+      // The list is still fetched for the next caller.
+      expect((await source.list()).length).toBeGreaterThan(0);
+    } finally {
+      await source.close();
+    }
+  });
+});
+
 describe('MCP tool source faults', () => {
   it('rejects list() when the stdio command cannot start, and tries again on the next', async () => {
     const source = new McpToolSource({

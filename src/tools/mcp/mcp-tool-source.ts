@@ -123,7 +123,10 @@ export class McpToolSource implements ToolSource {
     client.onclose = () => {
       if (connection) void this.drop(connection);
     };
-    client.onerror = (error) => this.options.onError?.(error);
+    client.onerror = (error) => {
+      // Closing aborts the transport's streams, which it reports too: not a fault worth a log line.
+      if (!connection?.dropped) this.options.onError?.(error);
+    };
     const ready = client.connect(transport, { timeout: this.options.requestTimeoutMs });
     connection = { client, transport, ready, dropped: false };
     ready.catch(() => {

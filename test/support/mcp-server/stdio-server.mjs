@@ -5,3 +5,5 @@ import { createTestMcpServer } from './test-tools.mjs';
 
 const server = createTestMcpServer({ crash: () => process.exit(1) });
 await server.connect(new StdioServerTransport());
+// A log line, as servers write to stderr (stdout carries the protocol).
+process.stderr.write(`test server ${process.pid} ready\n`);
