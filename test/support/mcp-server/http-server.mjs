@@ -1,6 +1,7 @@
 // The test MCP server over streamable HTTP on 127.0.0.1, on a port the system picks: prints
-// `listening <url>` on stdout when ready, then `call closed <tool>` as each call's response ends. One McpServer per session, as the SDK's examples do.
-// A `crash` call has its socket destroyed mid-answer, as by a server that dies.
+// `listening <url>` on stdout when ready, then `call closed <tool>` as each call's response
+// ends. One McpServer per session, as the SDK's examples do. A `crash` call has its socket
+// destroyed mid-answer, as by a server that dies.
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
