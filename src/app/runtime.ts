@@ -53,7 +53,7 @@ import {
   withMigrationLock,
 } from '../storage/index.js';
 import { createMetrics, createTracing, type Logger, type Metrics, type Tracing } from '../telemetry/index.js';
-import { SecretBox, TenantHttpTools, Toolbox, ToolCatalog } from '../tools/index.js';
+import { McpToolSource, SecretBox, TenantHttpTools, Toolbox, ToolCatalog } from '../tools/index.js';
 import { Lifecycle } from './lifecycle.js';
 
 export interface Runtime {
@@ -219,7 +219,19 @@ async function openRuntime(
     hosts: config.tools.hosts,
     ...(config.tools.secretsKey ? { box: new SecretBox(config.tools.secretsKey) } : {}),
   });
-  const toolCatalog = new ToolCatalog([], httpTools);
+  const toolLog = log.child({ component: 'tools' });
+  const toolCatalog = new ToolCatalog(
+    config.tools.mcpServers.map((server) => ({
+      source: new McpToolSource(server, {
+        requestTimeoutMs: 5_000,
+        onStderr: (line) => toolLog.debug({ server: server.name, line }, 'mcp server stderr'),
+        onError: (error) => toolLog.warn({ server: server.name, err: error }, 'mcp server fault'),
+      }),
+      ...(server.tenants ? { tenants: server.tenants } : {}),
+    })),
+    httpTools,
+  );
+  lifecycle.onClose('tools', () => toolCatalog.close());
   const curated = new CuratedAnswers(db, { assertBot: (tenantId, botId) => bots.get(tenantId, botId) });
   const chat = new ChatService({
     db,

@@ -17,6 +17,8 @@ const SECRET_SETTINGS = new Set([
   'PARLEY_WEBHOOK_SECRET',
   'PARLEY_METRICS_TOKEN',
   'PARLEY_SECRETS_KEY',
+  // may carry commands, URLs and headers with credentials
+  'PARLEY_MCP_SERVERS',
 ]);
 
 export class ConfigError extends Error {

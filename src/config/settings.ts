@@ -3,6 +3,7 @@
 // slice of a typed `Config` (slices.ts).
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { mcpServerListSchema } from './mcp-servers.js';
 
 const optionalString = z
   .string()
@@ -64,6 +65,22 @@ const priceOverrides = z
     }
   })
   .pipe(z.record(modelRef, modelPriceSchema));
+
+const mcpServers = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'expected JSON: [{"name", "transport": "stdio", "command", "args"} or {"name", "transport": "http", "url"}]',
+      });
+      return z.NEVER;
+    }
+  })
+  .pipe(mcpServerListSchema);
 
 /** Every setting Parley reads, by its environment name. A config file may set the same names. */
 export const settingsSchema = z.object({
@@ -277,6 +294,12 @@ export const settingsSchema = z.object({
       )
       .optional(),
   ),
+  /**
+   * MCP servers whose tools bots may allow (`<server>__<tool>`), as a JSON list: stdio servers are
+   * started by this process (the operator's commands, never a tenant's), HTTP ones are reached
+   * with the streamable HTTP transport; `tenants` limits a server to some tenants.
+   */
+  PARLEY_MCP_SERVERS: optionalString.pipe(mcpServers.optional()),
   /** Longest one tool call may take when its definition sets no timeout (ms). */
   PARLEY_TOOL_TIMEOUT_MS: intFrom(100, 300_000).default(10_000),
   /** Characters of one tool result the model reads; the rest is cut with a note. */

@@ -1,6 +1,7 @@
 // The configuration cut per layer. The settings are read by their environment names (settings.ts);
 // every layer below receives only its slice, in its own words, so no variable name reaches domain
 // code. The names stay here: `settingNames` tells the composition root which setting to blame.
+import type { McpServerConfig } from './mcp-servers.js';
 import type { Settings } from './settings.js';
 
 /** USD per million tokens; cached input defaults to the input price. */
@@ -191,6 +192,8 @@ export interface Config {
 export interface ToolsConfig {
   /** Hosts tenants' HTTP tools may reach; empty: none. */
   hosts: string[];
+  /** MCP servers whose tools bots may allow. */
+  mcpServers: McpServerConfig[];
   /** The key tool secrets are sealed with; unset: secrets cannot be stored. */
   secretsKey: string | undefined;
   defaultTimeoutMs: number;
@@ -325,6 +328,7 @@ export function sliceSettings(settings: Settings, dataDir: string, configFile: s
     },
     tools: {
       hosts: s.PARLEY_TOOL_HOSTS ?? [],
+      mcpServers: s.PARLEY_MCP_SERVERS ?? [],
       secretsKey: s.PARLEY_SECRETS_KEY,
       defaultTimeoutMs: s.PARLEY_TOOL_TIMEOUT_MS,
       maxResultChars: s.PARLEY_TOOL_MAX_RESULT_CHARS,

@@ -20,6 +20,8 @@ import { passageBlock } from './grounded-prompt.js';
 /** The built-in tool: the model searches the bot's documents again with its own query. */
 export const KNOWLEDGE_SEARCH = 'knowledge_search';
 
+/** How long a turn waits for its tool sources' lists (an MCP server's handshake, a first list). */
+const LIST_TIMEOUT_MS = 3_000;
 /** Arguments the model may get wrong in one turn before its tools are taken away. */
 const INVALID_CALLS_ALLOWED = 3;
 /** Characters of a call's arguments kept in the trace. */
@@ -242,7 +244,13 @@ export class TurnToolMaker {
     const listed: { tools: CatalogTool[]; unavailable: { source: string; error: string }[] } = this.deps
       .catalog.empty
       ? { tools: [], unavailable: [] }
-      : await this.deps.catalog.forBot(context.tenantId, allow, signal);
+      : await this.deps.catalog.forBot(
+          context.tenantId,
+          allow,
+          signal
+            ? AbortSignal.any([signal, AbortSignal.timeout(LIST_TIMEOUT_MS)])
+            : AbortSignal.timeout(LIST_TIMEOUT_MS),
+        );
     const offered: Offered[] = listed.tools.filter((item) => item.tool.name !== KNOWLEDGE_SEARCH);
     let tools: TurnTools | undefined;
     if (allow.includes(KNOWLEDGE_SEARCH)) {

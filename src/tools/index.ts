@@ -15,6 +15,7 @@ export {
   type ToolView,
 } from './http/tenant-http-tools.js';
 export { MAX_SCHEMA_CHARS, schemaErrors, schemaValidator } from './json-schema.js';
+export { McpToolSource, type McpToolSourceOptions } from './mcp/index.js';
 export {
   type BotToolList,
   type CatalogTool,

@@ -30,10 +30,17 @@ export interface BotToolList {
   readonly unavailable: { source: string; error: string }[];
 }
 
+/** How long a shared source that failed to list its tools is left out before it is tried again. */
+export const SOURCE_RETRY_MS = 30_000;
+
 export class ToolCatalog {
+  /** Shared sources that failed to list, and until when (epoch ms) they are left out. */
+  private readonly down = new Map<string, { until: number; error: string }>();
+
   constructor(
     private readonly shared: readonly SharedToolSource[] = [],
     private readonly tenant?: TenantToolSource,
+    private readonly retryMs = SOURCE_RETRY_MS,
   ) {}
 
   /** Whether any source exists (none: bots' allowlists can only name built-in tools). */
@@ -52,13 +59,29 @@ export class ToolCatalog {
         tools: this.tenant.list(tenantId),
       });
     }
+    const skipped: BotToolList['unavailable'] = [];
     for (const { source, tenants } of this.shared) {
       if (tenants && !tenants.includes(tenantId)) continue;
-      listings.push({ source: source.id, scope: source.id, tools: source.list(signal) });
+      // A server that just failed is not waited for on every turn (nor restarted per turn).
+      const down = this.down.get(source.id);
+      if (down && down.until > Date.now()) {
+        skipped.push({ source: source.id, error: down.error });
+        continue;
+      }
+      const tools = source.list(signal);
+      tools.then(
+        () => this.down.delete(source.id),
+        (error: unknown) =>
+          this.down.set(source.id, {
+            until: Date.now() + this.retryMs,
+            error: error instanceof Error ? error.message : String(error),
+          }),
+      );
+      listings.push({ source: source.id, scope: source.id, tools });
     }
     const settled = await Promise.allSettled(listings.map((listing) => listing.tools));
     const tools: CatalogTool[] = [];
-    const unavailable: BotToolList['unavailable'] = [];
+    const unavailable: BotToolList['unavailable'] = skipped;
     const taken = new Set<string>();
     settled.forEach((result, index) => {
       const listing = listings[index]!;

@@ -3,5 +3,5 @@ export {
   type McpServerConfig,
   mcpServerConfigSchema,
   mcpServerListSchema,
-} from './mcp-server-config.js';
+} from '../../config/index.js';
 export { McpToolSource, type McpToolSourceOptions } from './mcp-tool-source.js';

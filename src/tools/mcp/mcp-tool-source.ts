@@ -12,6 +12,7 @@ import {
   McpError,
   type Tool as McpTool,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { McpServerConfig } from '../../config/index.js';
 import {
   TOOL_NAME,
   type Tool,
@@ -20,7 +21,6 @@ import {
   type ToolSource,
 } from '../tool-types.js';
 import { callResultText } from './call-result-text.js';
-import type { McpServerConfig } from './mcp-server-config.js';
 import { openTransport } from './open-transport.js';
 
 export interface McpToolSourceOptions {
@@ -198,7 +198,9 @@ export class McpToolSource implements ToolSource {
     return {
       name,
       description: tool.description ?? tool.title ?? '',
-      parameters: tool.inputSchema,
+      // Without its `$schema` (draft-07 from the TypeScript SDK, 2020-12 from others): Ajv and the
+      // providers read the schema as they read a client's.
+      parameters: withoutDialect(tool.inputSchema),
       // MCP's default for a tool without annotations is that it may change the world.
       sideEffects: tool.annotations?.readOnlyHint !== true,
       call: (args, context) => this.call(tool.name, args, context),
@@ -261,4 +263,10 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
+}
+
+/** A tool's input schema without its `$schema` dialect marker. */
+function withoutDialect(schema: McpTool['inputSchema']): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = schema as Record<string, unknown>;
+  return rest;
 }

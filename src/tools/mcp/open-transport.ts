@@ -3,7 +3,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { McpServerConfig } from './mcp-server-config.js';
+import type { McpServerConfig } from '../../config/index.js';
 import { watchCallStreams } from './watch-call-streams.js';
 
 export interface TransportHooks {

@@ -43,14 +43,18 @@ export function createTestMcpServer(hooks) {
 
   // Over HTTP the log line opens the call's response stream first, so the crash cuts an answer
   // already under way rather than a request not yet answered at all.
-  server.registerTool('crash', { description: 'Dies mid-call' }, async (extra) => {
-    await extra.sendNotification({
-      method: 'notifications/message',
-      params: { level: 'info', data: 'crashing' },
-    });
-    hooks.crash();
-    return new Promise(() => {});
-  });
+  server.registerTool(
+    'crash',
+    { description: 'Dies mid-call', annotations: { readOnlyHint: true } },
+    async (extra) => {
+      await extra.sendNotification({
+        method: 'notifications/message',
+        params: { level: 'info', data: 'crashing' },
+      });
+      hooks.crash();
+      return new Promise(() => {});
+    },
+  );
 
   server.registerTool('fail', { description: 'Reports a failure' }, async () => ({
     content: [{ type: 'text', text: 'it went wrong' }],

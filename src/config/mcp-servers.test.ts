@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mcpServerConfigSchema, mcpServerListSchema } from './mcp-server-config.js';
+import { mcpServerConfigSchema, mcpServerListSchema } from './mcp-servers.js';
 
 describe('mcpServerConfigSchema', () => {
   it('reads a stdio server and an HTTP server', () => {

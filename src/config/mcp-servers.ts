@@ -10,6 +10,9 @@ const serverName = z.string().regex(/^[a-zA-Z0-9_-]{1,32}$/, 'letters, digits, _
 
 const stringMap = z.record(z.string(), z.string());
 
+/** The tenants (their ids, as `parley keys create` prints them) whose bots may use a server's tools; unset: every tenant. */
+const tenants = z.array(z.string().min(1)).min(1).optional();
+
 export const mcpServerConfigSchema = z.discriminatedUnion('transport', [
   z.object({
     name: serverName,
@@ -19,6 +22,7 @@ export const mcpServerConfigSchema = z.discriminatedUnion('transport', [
     args: z.array(z.string()).optional(),
     env: stringMap.optional(),
     cwd: z.string().min(1).optional(),
+    tenants,
   }),
   z.object({
     name: serverName,
@@ -27,6 +31,7 @@ export const mcpServerConfigSchema = z.discriminatedUnion('transport', [
     url: z.url({ protocol: /^https?$/ }),
     /** Sent with every request, e.g. `Authorization`. */
     headers: stringMap.optional(),
+    tenants,
   }),
 ]);
 
