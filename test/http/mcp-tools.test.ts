@@ -11,6 +11,7 @@ import {
   STDIO_SERVER_PATH,
   startHttpMcpServer,
 } from '../support/mcp-server/http-server-process.js';
+import { openAiClient } from '../support/openai-client.js';
 import type { StubPrompt } from '../support/stub-provider/index.js';
 import { eventually } from '../support/test-backend.js';
 
@@ -119,5 +120,21 @@ describe('MCP tools in a turn', () => {
     const { answer, trace } = await ask();
     expect(answer).not.toContain('Tool said');
     expect(trace.tools).toBeNull();
+  });
+
+  // Last: the SDK's key ends keyless access for the tests above.
+  it("runs OpenAI's function-calling example with the tool run by Parley, whole and streamed", async () => {
+    fixture.stub.setReply(callingModel('remote__get_weather', { city: 'Paris' }));
+    await allow(['remote__get_weather']);
+    const { sdk } = await openAiClient(fixture);
+    const messages = [{ role: 'user' as const, content: 'What is the weather like in Paris today?' }];
+    const completion = await sdk.chat.completions.create({ model: 'parley', messages });
+    expect(completion.choices[0]?.finish_reason).toBe('stop');
+    expect(completion.choices[0]?.message.content).toBe('Tool said: Sunny in Paris');
+    const stream = sdk.chat.completions.stream({ model: 'parley', messages });
+    const final = await stream.finalChatCompletion();
+    expect(final.choices[0]?.message.content).toBe('Tool said: Sunny in Paris');
+    // Both model calls of each turn are in its usage.
+    expect(completion.usage?.prompt_tokens).toBeGreaterThan(0);
   });
 });
