@@ -215,10 +215,17 @@ async function* modelAnswer(
         yield { type: 'usage', usage };
         break;
       }
+      const stepEnded = performance.now();
       const ran = await tools.runStep(calls, signal);
+      const toolMs = Math.max(0, ...ran.records.map((record) => record.tool_ms));
       yield {
         type: 'tool-step',
-        step: { model, usage: { ...usage, toolCalls: undefined }, calls: ran.records },
+        step: {
+          model,
+          usage: { ...usage, toolCalls: undefined },
+          calls: ran.records,
+          parleyMs: performance.now() - stepEnded - toolMs,
+        },
       };
       exchanges = [...exchanges, { text, calls, results: ran.results }];
     }

@@ -36,6 +36,8 @@ export interface ToolCallRecord {
   /** When the call began (epoch ms) and how long it took. */
   at: number;
   ms: number;
+  /** Of `ms`, the time inside the tool itself (its service, its MCP server). */
+  tool_ms: number;
   /** The arguments as the model wrote them, PII redacted per the bot's policy, capped. */
   arguments: string;
   result_chars: number;
@@ -50,6 +52,11 @@ export interface ToolStep {
   model: string;
   usage: TokenUsage;
   calls: ToolCallRecord[];
+  /**
+   * Parley's own time in the step: from the end of the model's answer that asked for the tools to
+   * the step's event, less the longest tool's own time (the calls run side by side).
+   */
+  parleyMs: number;
 }
 
 /** What running one step's calls gives the next model call. */
@@ -147,6 +154,7 @@ export class TurnTools {
       outcome,
       at,
       ms: 0,
+      tool_ms: 0,
       arguments: redactPii(call.arguments.slice(0, TRACED_ARGUMENT_CHARS), this.deps.policy.pii).text,
       result_chars: 0,
       truncated: false,
@@ -167,6 +175,7 @@ export class TurnTools {
     if (run.outcome === 'invalid_arguments') this.invalidCalls += 1;
     const record = traced(run.outcome, {
       ms: run.ms,
+      tool_ms: run.toolMs,
       result_chars: run.resultChars,
       truncated: run.truncated,
       ...(run.error ? { error: run.error } : {}),

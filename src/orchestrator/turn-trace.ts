@@ -44,6 +44,7 @@ export function turnTrace(
             model: step.model,
             input_tokens: step.usage.inputTokens,
             output_tokens: step.usage.outputTokens,
+            parley_ms: step.parleyMs,
             calls: step.calls,
           })),
           stopped: state.toolsStopped ?? null,

@@ -108,7 +108,14 @@ export interface TurnTrace {
   tools: {
     offered: string[];
     unavailable: { source: string; error: string }[];
-    steps: { model: string; input_tokens: number; output_tokens: number; calls: ToolCallRecord[] }[];
+    steps: {
+      model: string;
+      input_tokens: number;
+      output_tokens: number;
+      /** Parley's own time in the step, the tools' own time excluded (ms). */
+      parley_ms: number;
+      calls: ToolCallRecord[];
+    }[];
     stopped: 'step_limit' | 'invalid_arguments' | null;
   } | null;
   /** Where keyword search was answered: the in-memory copy or the database (null: cache hit, or no search). */

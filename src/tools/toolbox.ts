@@ -67,6 +67,8 @@ export interface ToolRun {
   readonly args: Record<string, unknown> | undefined;
   /** Time from the call's start to its end, queueing included (ms). */
   readonly ms: number;
+  /** Time inside the tool itself (its source's call), 0 when it was not called (ms). */
+  readonly toolMs: number;
   /** Characters the result had before the cap. */
   readonly resultChars: number;
   readonly truncated: boolean;
@@ -107,13 +109,18 @@ export class Toolbox {
     context: ToolCallContext,
   ): Promise<ToolRun> {
     const started = performance.now();
+    let toolMs = 0;
     const ended = (
-      run: Omit<ToolRun, 'ms' | 'resultChars' | 'truncated'> & { resultChars?: number; truncated?: boolean },
+      run: Omit<ToolRun, 'ms' | 'toolMs' | 'resultChars' | 'truncated'> & {
+        resultChars?: number;
+        truncated?: boolean;
+      },
     ): ToolRun => ({
       resultChars: run.content.length,
       truncated: false,
       ...run,
       ms: performance.now() - started,
+      toolMs,
     });
     if (!tool) {
       return ended({
@@ -146,7 +153,14 @@ export class Toolbox {
     const timeoutMs = tool.timeoutMs ?? this.options.defaultTimeoutMs;
     try {
       const output = await guarded.bulkhead.execute(() =>
-        guarded.breaker.execute(() => withTimeout(tool, parsed, context, timeoutMs)),
+        guarded.breaker.execute(async () => {
+          const calling = performance.now();
+          try {
+            return await withTimeout(tool, parsed, context, timeoutMs);
+          } finally {
+            toolMs = performance.now() - calling;
+          }
+        }),
       );
       const { text, truncated } = capped(output.text, this.options.maxResultChars);
       return ended({
