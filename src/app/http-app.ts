@@ -206,6 +206,8 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     isPending: (tenantId, conversationId) => runtime.chat.isPending(tenantId, conversationId),
     maxMessageChars,
     streams,
+    decide: (...args) => runtime.chat.decide(...args),
+    approvals: runtime.approvals,
   });
   await app.register(conversationEventRoutes, {
     db,

@@ -40,6 +40,7 @@ import {
   registerPrompt,
   SERVER_PROMPT,
   SYSTEM_PROMPT,
+  ToolApprovals,
   TurnRunner,
   TurnToolMaker,
 } from '../orchestrator/index.js';
@@ -79,6 +80,8 @@ export interface Runtime {
   curated: CuratedAnswers;
   /** Each tenant's HTTP tools and tool secrets (the API's store, and a source of bots' tools). */
   httpTools: TenantHttpTools;
+  /** Actions of bots' tools waiting for a decision. */
+  approvals: ToolApprovals;
   /** Every chat model in use, shared by all bots (clients, circuit breakers). */
   catalog: ModelCatalog;
   /** Vector search state, for /readyz. */
@@ -232,6 +235,7 @@ async function openRuntime(
     httpTools,
   );
   lifecycle.onClose('tools', () => toolCatalog.close());
+  const approvals = new ToolApprovals(db);
   const curated = new CuratedAnswers(db, { assertBot: (tenantId, botId) => bots.get(tenantId, botId) });
   const chat = new ChatService({
     db,
@@ -252,7 +256,9 @@ async function openRuntime(
         concurrency: config.tools.concurrency,
       }),
       retriever,
+      approvals,
     }),
+    approvals,
     // Loaded now (its weights are parsed once), not on the first turn.
     intents: defaultIntentClassifier(),
     answers: new AnswerCache({
@@ -333,6 +339,7 @@ async function openRuntime(
     bots,
     curated,
     httpTools,
+    approvals,
     catalog,
     vector,
     keywordIndex,

@@ -23,6 +23,7 @@ import { saveTurns } from './conversation-store.js';
 import type { CuratedAnswers } from './curated/index.js';
 import { type HandoffEvents, messageHandoff, notFoundHandoff } from './handoff-triggers.js';
 import { leansOnConversation, standaloneQuestion } from './standalone-question.js';
+import type { ToolApprovals } from './tool-approvals.js';
 import { Turn, type TurnDeps } from './turn.js';
 import type { TurnToolMaker } from './turn-tools.js';
 import type { TurnRequest } from './turn-types.js';
@@ -82,6 +83,8 @@ export interface ChatServiceDeps {
   understandTimeoutMs?: number;
   /** Makes each turn's tools from its bot's allowlist (absent: no bot has tools). */
   tools?: Pick<TurnToolMaker, 'forTurn'>;
+  /** Actions waiting for a decision (absent: actions are never run). */
+  approvals?: Pick<ToolApprovals, 'decide' | 'finished'>;
 }
 
 export class ChatService {
@@ -123,6 +126,64 @@ export class ChatService {
     const pendingBot = this.deps.pending.owner(tenantId, conversationId);
     if (pendingBot !== undefined) return Promise.resolve({ botId: pendingBot, memory: NO_MEMORY });
     return loadConversation(this.deps.db.forTenant(tenantId), tenantId, conversationId);
+  }
+
+  /**
+   * Decides an action a turn paused for (once: a second decision is a 409). Approved, the action
+   * runs now, with the approval's id as its idempotency key; either way the model reads what came
+   * of it in the turn this returns, which continues the paused answer.
+   */
+  async decide(
+    tenantId: string,
+    conversationId: string,
+    approvalId: string,
+    approve: boolean,
+    asOperator: boolean,
+  ): Promise<
+    Pick<TurnRequest, 'tenantId' | 'botId' | 'conversationId' | 'message' | 'toolExchanges' | 'continues'>
+  > {
+    const approvals = this.deps.approvals;
+    if (!approvals) throw notFound('approval');
+    const { approval, call, resume } = await approvals.decide(
+      tenantId,
+      conversationId,
+      approvalId,
+      approve,
+      asOperator,
+    );
+    let content: string;
+    if (approve) {
+      const bot = await this.deps.bots.resolve(tenantId, approval.bot_id);
+      const tools = await this.deps.tools?.forTurn(bot, this.deps.guards.for(bot.guard), {
+        tenantId,
+        botId: bot.id,
+        conversationId,
+        turnId: approval.turn_id,
+      });
+      content = tools?.has(call.name)
+        ? ((await tools.runApproved(call, approvalId)).results[0]?.content ?? '')
+        : `${call.name} is no longer one of this assistant's tools: it was not run.`;
+      await approvals.finished(tenantId, approvalId, content);
+    } else {
+      content = `${approval.approver === 'operator' ? 'An operator' : 'The user'} declined: ${call.name} was not run.`;
+    }
+    const { step } = resume;
+    const results = step.calls.map(
+      (each) =>
+        (each.id === call.id ? { toolCallId: each.id, content } : undefined) ??
+        step.results.find((result) => result.toolCallId === each.id) ?? {
+          toolCallId: each.id,
+          content: `${each.name} was not run.`,
+        },
+    );
+    return {
+      tenantId,
+      botId: approval.bot_id,
+      conversationId,
+      message: resume.question,
+      toolExchanges: [...resume.exchanges, { text: step.text, calls: step.calls, results }],
+      continues: approvalId,
+    };
   }
 
   /**

@@ -75,7 +75,7 @@ export class ConversationCache {
     conversationId: string,
     botId: string,
     start: CachedStart,
-    messages: { user: string; assistant: string },
+    messages: { user?: string; assistant: string },
     state: ConversationMemory['state'],
     notFoundStreak = 0,
   ): void {
@@ -88,7 +88,7 @@ export class ConversationCache {
     }
     const recent = [
       ...start.memory.recent,
-      { role: 'user' as const, content: messages.user },
+      ...(messages.user === undefined ? [] : [{ role: 'user' as const, content: messages.user }]),
       { role: 'assistant' as const, content: messages.assistant },
     ].slice(-RECENT_MESSAGES);
     this.entries.set(conversationId, {

@@ -21,7 +21,8 @@ export interface TurnRecord {
   botId: string;
   conversationId: string;
   turnId: string;
-  user: { id: string; content: string; at: Date };
+  /** The user's message; absent for a turn that continues one paused for an approval. */
+  user: { id: string; content: string; at: Date } | undefined;
   /** The bot's answer; absent while the conversation is handed to a person (the bot is silent). */
   assistant: { id: string; content: string; citations: Citation[]; usage: unknown; at: Date } | undefined;
   trace: unknown;
@@ -43,10 +44,11 @@ export async function saveTurns(db: QueryRunner, turns: readonly TurnRecord[]): 
     tenant_id: turn.tenantId,
     conversation_id: turn.conversationId,
     bot_id: turn.botId,
-    title: turn.user.content.slice(0, 200),
-    user_id: turn.user.id,
-    user_content: turn.user.content,
-    user_at: turn.user.at.toISOString(),
+    title: (turn.user?.content ?? turn.assistant?.content ?? '').slice(0, 200),
+    user_id: turn.user?.id ?? null,
+    user_content: turn.user?.content ?? null,
+    // What orders a conversation's turns: the question's time, else the answer's.
+    user_at: (turn.user?.at ?? turn.assistant?.at ?? new Date()).toISOString(),
     assistant_id: turn.assistant?.id ?? null,
     assistant_content: turn.assistant?.content ?? null,
     citations: turn.assistant?.citations ?? null,
@@ -84,6 +86,7 @@ export async function saveTurns(db: QueryRunner, turns: readonly TurnRecord[]): 
      ), turn_messages as (
        insert into messages(id, tenant_id, conversation_id, turn_id, role, content, citations, usage, created_at)
          select user_id, tenant_id, conversation_id, turn_id, 'user', user_content, null, null, user_at from turn
+          where user_id is not null
          union all
          select assistant_id, tenant_id, conversation_id, turn_id, 'assistant', assistant_content, citations,
                 usage, assistant_at from turn where assistant_id is not null

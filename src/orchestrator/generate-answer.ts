@@ -25,6 +25,7 @@ import type { GenerationEvent, RawGenerationEvent } from './generation-events.js
 import { citationsFor, groundedUserMessage } from './grounded-prompt.js';
 import { questionCoverage } from './relevance.js';
 import type { TurnPlan } from './turn-plan.js';
+import type { PendingApproval } from './turn-tools.js';
 import { clarifyingQuestion } from './understand-message.js';
 
 /** What an answer may rest on: the passages after the guards, and how well they cover the question. */
@@ -227,6 +228,20 @@ async function* modelAnswer(
           parleyMs: performance.now() - stepEnded - toolMs,
         },
       };
+      if (ran.paused) {
+        // An action waits for its decision: the turn ends here, and its answer says so.
+        const approval = await tools.pause(ran.paused, {
+          question: request.message,
+          exchanges,
+          step: { text, calls, results: ran.results },
+        });
+        yield { type: 'approval', approval };
+        const notice = awaitingApproval(approval);
+        raw += notice;
+        yield { type: 'raw-token', text: notice };
+        yield { type: 'usage', usage: { inputTokens: 0, outputTokens: 0 } };
+        break;
+      }
       exchanges = [...exchanges, { text, calls, results: ran.results }];
     }
     yield { type: 'citations', citations: cite() };
@@ -241,6 +256,12 @@ async function* modelAnswer(
     yield { type: 'citations', citations: cite() };
     throw error;
   }
+}
+
+/** What the answer says while an action waits for its decision. */
+function awaitingApproval(approval: PendingApproval): string {
+  const who = approval.approver === 'operator' ? 'an operator approves' : 'you approve';
+  return `\n\nTo go on I need to run ${approval.tool} with ${approval.arguments}. I will once ${who} it.`;
 }
 
 /**

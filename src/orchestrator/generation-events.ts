@@ -4,7 +4,7 @@
 import type { Attempt, ChatMessage, FinishReason, TokenUsage } from '../models/index.js';
 import type { ContextPlan } from './context-budget.js';
 import type { Citation } from './extractive-answer.js';
-import type { ToolStep } from './turn-tools.js';
+import type { PendingApproval, ToolStep } from './turn-tools.js';
 import type { AnswerMode } from './turn-types.js';
 
 export type GenerationEvent =
@@ -28,6 +28,8 @@ export type GenerationEvent =
   | { type: 'usage'; usage: TokenUsage }
   /** A model call asked for Parley's tools, and they ran: the next call reads their results. */
   | { type: 'tool-step'; step: ToolStep }
+  /** An action waits for the user's (or an operator's) decision: the turn ends paused. */
+  | { type: 'approval'; approval: PendingApproval }
   /** The model answers without Parley's tools from here on: the step limit, or too many bad calls. */
   | { type: 'tools-stopped'; reason: 'step_limit' | 'invalid_arguments' }
   /** Why the answer ended (`length`: cut at its token limit) when no model said it. */

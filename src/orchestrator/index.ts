@@ -68,6 +68,7 @@ export {
   registerPrompt,
   SERVER_PROMPT,
 } from './prompt-versions.js';
+export { type ApprovalView, ToolApprovals } from './tool-approvals.js';
 export { Turn } from './turn.js';
 export type { TurnEvent } from './turn-events.js';
 export type { TurnPlan } from './turn-plan.js';

@@ -40,7 +40,8 @@ export function persistTurn(deps: PersistDeps, plan: TurnPlan, result: TurnResul
     botId: bot.id,
     conversationId,
     turnId: plan.turnId,
-    user: { id: randomUUID(), content: request.message, at: plan.receivedAt },
+    // A turn that continues a paused one answers a question already stored.
+    user: request.continues ? undefined : { id: randomUUID(), content: request.message, at: plan.receivedAt },
     assistant: silent
       ? undefined
       : {
@@ -82,7 +83,7 @@ export function persistTurn(deps: PersistDeps, plan: TurnPlan, result: TurnResul
       bot.id,
       plan.start,
       {
-        user: request.message,
+        ...(request.continues ? {} : { user: request.message }),
         assistant: result.answer,
       },
       plan.nextState,

@@ -6,7 +6,7 @@ import type { ContextPlan } from './context-budget.js';
 import type { Citation } from './extractive-answer.js';
 import type { GenerationEvent } from './generation-events.js';
 import type { TurnPlan } from './turn-plan.js';
-import type { ToolStep } from './turn-tools.js';
+import type { PendingApproval, ToolStep } from './turn-tools.js';
 import type { AnswerMode, TurnResult, Usage } from './turn-types.js';
 
 /** What generation has made of a turn so far. */
@@ -43,6 +43,8 @@ export interface AnswerRecord {
   readonly toolSteps: ToolStep[];
   /** Why the model answered without Parley's tools at the end, when it was made to. */
   readonly toolsStopped: 'step_limit' | 'invalid_arguments' | undefined;
+  /** The action the turn paused for, waiting for a decision. */
+  readonly approval: PendingApproval | undefined;
 }
 
 /** The record of a turn before any answer: generated when the bot has models, else extractive. */
@@ -67,6 +69,7 @@ export function startRecord(plan: Pick<TurnPlan, 'bot' | 'startedAt'>): AnswerRe
     toolCalls: undefined,
     toolSteps: [],
     toolsStopped: undefined,
+    approval: undefined,
   };
 }
 
@@ -109,6 +112,8 @@ export function record(state: AnswerRecord, event: GenerationEvent): AnswerRecor
       return { ...state, toolSteps: [...state.toolSteps, event.step], brokenAttempts: state.attempts };
     case 'tools-stopped':
       return { ...state, toolsStopped: event.reason };
+    case 'approval':
+      return { ...state, approval: event.approval };
     case 'finish':
       return { ...state, finishReason: event.reason };
     case 'citations':
@@ -246,5 +251,6 @@ export function turnResult(
     bot: plan.bot.id,
     finish_reason: finishReasonOf(state),
     ...(state.toolCalls?.length ? { tool_calls: state.toolCalls } : {}),
+    ...(state.approval ? { approval: state.approval } : {}),
   };
 }

@@ -14,7 +14,14 @@ import type { TurnRequest, TurnResult } from './turn-types.js';
 /** What a turn is asked: the message and where it belongs. */
 export type TurnInput = Pick<
   TurnRequest,
-  'tenantId' | 'botId' | 'message' | 'conversationId' | 'history' | 'generation' | 'toolExchanges'
+  | 'tenantId'
+  | 'botId'
+  | 'message'
+  | 'conversationId'
+  | 'history'
+  | 'generation'
+  | 'toolExchanges'
+  | 'continues'
 >;
 
 /** Where a turn comes from: who is accounted for it, and what the front end knows of the request. */

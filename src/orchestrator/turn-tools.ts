@@ -16,6 +16,7 @@ import type { CatalogTool, Tool, Toolbox, ToolCatalog, ToolOutcome } from '../to
 import type { BotProfile } from './bots/bots.js';
 import { guardToolResult } from './client-history.js';
 import { passageBlock } from './grounded-prompt.js';
+import type { ApprovalResume, Approver, ToolApprovals } from './tool-approvals.js';
 
 /** The built-in tool: the model searches the bot's documents again with its own query. */
 export const KNOWLEDGE_SEARCH = 'knowledge_search';
@@ -32,7 +33,7 @@ export interface ToolCallRecord {
   id: string;
   tool: string;
   source: string;
-  outcome: ToolOutcome | 'approval_required';
+  outcome: ToolOutcome | 'approval_required' | 'awaiting_approval';
   /** When the call began (epoch ms) and how long it took. */
   at: number;
   ms: number;
@@ -64,6 +65,16 @@ export interface StepResults {
   records: ToolCallRecord[];
   results: { toolCallId: string; content: string }[];
   decisions: GuardDecision[];
+  /** The step's first action, waiting for approval: the turn pauses (the other calls ran or were told to wait). */
+  paused?: ToolCall;
+}
+
+/** An action waiting for a decision, as the front ends show it. */
+export interface PendingApproval {
+  id: string;
+  tool: string;
+  arguments: string;
+  approver: Approver;
 }
 
 interface Offered {
@@ -74,6 +85,10 @@ interface Offered {
 
 export interface TurnToolsDeps {
   toolbox: Toolbox;
+  /** Where a paused action waits for its decision (absent: actions are not run at all). */
+  approvals?: Pick<ToolApprovals, 'request'>;
+  /** Who decides the bot's actions. */
+  approver?: Approver;
   guards: readonly Guard[];
   policy: GuardPolicy;
   context: { tenantId: string; botId: string; conversationId: string; turnId: string };
@@ -130,20 +145,85 @@ export class TurnTools {
     return this.found.length === 0 ? [...this.promptPassages] : [...this.promptPassages, ...this.found];
   }
 
-  /** Runs one step's calls side by side; every call gets a result (a failure says what failed). */
+  /**
+   * Runs one step's calls side by side; every call gets a result (a failure says what failed).
+   * With approvals, the step's first action pauses the turn instead (`paused`; its result comes
+   * with the decision) and any other action is told to wait its turn.
+   */
   async runStep(calls: readonly ToolCall[], signal: AbortSignal | undefined): Promise<StepResults> {
     const turnSignal = signal ?? new AbortController().signal;
-    const runs = await Promise.all(calls.map((call) => this.runCall(call, turnSignal)));
+    const paused = this.deps.approvals
+      ? calls.find((call) => this.byName.get(call.name)?.tool.sideEffects)
+      : undefined;
+    const runs = await Promise.all(
+      calls.map((call) =>
+        call === paused
+          ? this.awaiting(call)
+          : paused && this.byName.get(call.name)?.tool.sideEffects
+            ? this.oneAtATime(call)
+            : this.runCall(call, turnSignal),
+      ),
+    );
     return {
       records: runs.map((run) => run.record),
-      results: runs.map((run, index) => ({ toolCallId: calls[index]!.id, content: run.content })),
+      results: runs
+        .map((run, index) => ({ toolCallId: calls[index]!.id, content: run.content }))
+        .filter((result) => result.toolCallId !== paused?.id),
       decisions: runs.flatMap((run) => run.decisions),
+      ...(paused ? { paused } : {}),
+    };
+  }
+
+  /** Stores the paused action for its decision; its id is the call's idempotency key. */
+  async pause(call: ToolCall, resume: ApprovalResume): Promise<PendingApproval> {
+    const approvals = this.deps.approvals!;
+    const approver = this.deps.approver ?? 'user';
+    const { tenantId, botId, conversationId, turnId } = this.deps.context;
+    const id = await approvals.request({ tenantId, botId, conversationId, turnId, call, approver, resume });
+    return { id, tool: call.name, arguments: call.arguments, approver };
+  }
+
+  /** Runs an action once its approval came (`approvalId` goes to the tool as the idempotency key). */
+  async runApproved(call: ToolCall, approvalId: string, signal?: AbortSignal): Promise<StepResults> {
+    const run = await this.runCall(call, signal ?? new AbortController().signal, approvalId);
+    return {
+      records: [run.record],
+      results: [{ toolCallId: call.id, content: run.content }],
+      decisions: run.decisions,
+    };
+  }
+
+  private record(call: ToolCall, outcome: ToolCallRecord['outcome']): ToolCallRecord {
+    return {
+      id: call.id,
+      tool: call.name,
+      source: this.byName.get(call.name)?.source ?? 'unknown',
+      outcome,
+      at: performance.timeOrigin + performance.now(),
+      ms: 0,
+      tool_ms: 0,
+      arguments: redactPii(call.arguments.slice(0, TRACED_ARGUMENT_CHARS), this.deps.policy.pii).text,
+      result_chars: 0,
+      truncated: false,
+    };
+  }
+
+  private async awaiting(call: ToolCall) {
+    return { record: this.record(call, 'awaiting_approval'), content: '', decisions: [] };
+  }
+
+  private async oneAtATime(call: ToolCall) {
+    return {
+      record: this.record(call, 'approval_required'),
+      content: `${call.name} was not run: one action is approved at a time. Ask for it again after the first one.`,
+      decisions: [],
     };
   }
 
   private async runCall(
     call: ToolCall,
     signal: AbortSignal,
+    approvalId?: string,
   ): Promise<{ record: ToolCallRecord; content: string; decisions: GuardDecision[] }> {
     const at = performance.timeOrigin + performance.now();
     const offered = this.byName.get(call.name);
@@ -160,7 +240,7 @@ export class TurnTools {
       truncated: false,
       ...extra,
     });
-    if (offered?.tool.sideEffects) {
+    if (offered?.tool.sideEffects && approvalId === undefined) {
       // An action on the world never runs unasked: without an approval step it does not run.
       return {
         record: traced('approval_required'),
@@ -171,6 +251,7 @@ export class TurnTools {
     const run = await this.deps.toolbox.run(offered?.key ?? `unknown:${call.name}`, offered?.tool, call, {
       ...this.deps.context,
       signal,
+      ...(approvalId ? { idempotencyKey: approvalId } : {}),
     });
     if (run.outcome === 'invalid_arguments') this.invalidCalls += 1;
     const record = traced(run.outcome, {
@@ -240,7 +321,15 @@ export class TurnTools {
 
 /** Makes each turn's tools from the bot's allowlist (none allowed: no tools, nothing listed). */
 export class TurnToolMaker {
-  constructor(private readonly deps: { catalog: ToolCatalog; toolbox: Toolbox; retriever: Retriever }) {}
+  constructor(
+    private readonly deps: {
+      catalog: ToolCatalog;
+      toolbox: Toolbox;
+      retriever: Retriever;
+      /** Where actions wait for approval (absent: actions are never run). */
+      approvals?: Pick<ToolApprovals, 'request'>;
+    },
+  ) {}
 
   async forTurn(
     bot: BotProfile,
@@ -273,7 +362,13 @@ export class TurnToolMaker {
     tools = new TurnTools(
       offered,
       bot.tools.maxSteps,
-      { toolbox: this.deps.toolbox, guards, policy: bot.guard, context },
+      {
+        toolbox: this.deps.toolbox,
+        guards,
+        policy: bot.guard,
+        context,
+        ...(this.deps.approvals ? { approvals: this.deps.approvals, approver: bot.tools.approver } : {}),
+      },
       listed.unavailable,
     );
     return tools;

@@ -29,6 +29,11 @@ export interface TurnRequest {
   generation?: GenerationOptions;
   /** After the message: the client's tools the model called and what they returned (OpenAI's tool messages). */
   toolExchanges?: ToolExchange[];
+  /**
+   * The turn continues one paused for an action's approval (its id): `message` is that turn's
+   * question, already stored, so only the answer is.
+   */
+  continues?: string;
 }
 
 /** What a turn records of itself (stored in turn_traces, served at GET /v1/turns/{id}/trace). */
@@ -188,4 +193,6 @@ export interface TurnResult {
   finish_reason: Exclude<FinishReason, 'other'>;
   /** The client's tools the model asks to be called (`finish_reason: "tool_calls"`): the client runs them. */
   tool_calls?: ToolCall[];
+  /** An action the turn paused for: decide it with POST /v1/conversations/{id}/approvals/{approval}. */
+  approval?: { id: string; tool: string; arguments: string; approver: 'user' | 'operator' };
 }

@@ -445,7 +445,7 @@ alter table conversations add column not_found_streak integer not null default 0
   },
   {
     version: 16,
-    name: 'tools and their secrets',
+    name: 'tools, their secrets and approvals',
     sql: `
 -- Each tenant's HTTP tools (tools/http): a bot's model may call those its allowlist names. The
 -- definition (description, parameters, method, url, headers, auth, timeout) is validated by the
@@ -468,7 +468,33 @@ create table tool_secrets (
   updated_at timestamptz not null default now(),
   primary key (tenant_id, name)
 );
+-- A call of a tool that acts on the world, waiting for the user's (or an operator's) decision:
+-- the turn pauses; what its continuation needs is stored here, so a restart loses nothing. The
+-- id is also the call's idempotency key; a decision moves status once (pending -> approved or
+-- rejected), so an approved call runs at most once whoever approves twice.
+create table tool_approvals (
+  id text primary key,
+  tenant_id text not null references tenants(id) on delete cascade,
+  bot_id text not null,
+  conversation_id text not null,
+  turn_id text not null,
+  tool text not null,
+  call_id text not null,
+  arguments text not null,
+  approver text not null check (approver in ('user', 'operator')),
+  resume jsonb not null,
+  status text not null default 'pending' check (status in ('pending', 'approved', 'rejected', 'done')),
+  result text,
+  created_at timestamptz not null default now(),
+  decided_at timestamptz
+);
+create index tool_approvals_pending on tool_approvals(tenant_id, created_at) where status = 'pending';
+create index tool_approvals_conversation on tool_approvals(tenant_id, conversation_id);
 -- the wall of migration 9
+alter table tool_approvals enable row level security;
+create policy tenant_isolation on tool_approvals
+  using (tenant_id = current_setting('parley.tenant_id', true))
+  with check (tenant_id = current_setting('parley.tenant_id', true));
 alter table tools enable row level security;
 create policy tenant_isolation on tools
   using (tenant_id = current_setting('parley.tenant_id', true))
@@ -480,7 +506,7 @@ create policy tenant_isolation on tool_secrets
 do $do$
 begin
   if exists (select from pg_roles where rolname = 'parley_tenant') then
-    grant select, insert, update, delete on tools, tool_secrets to parley_tenant;
+    grant select, insert, update, delete on tools, tool_secrets, tool_approvals to parley_tenant;
   end if;
 end
 $do$;

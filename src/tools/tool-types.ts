@@ -26,6 +26,8 @@ export interface ToolCallContext {
   readonly turnId: string;
   /** Aborted when the call times out or the turn ends: a source must stop its work. */
   readonly signal: AbortSignal;
+  /** For an approved action: the same key whoever runs it again (HTTP tools send `Idempotency-Key`). */
+  readonly idempotencyKey?: string;
 }
 
 /** What a call returned, as text for the model; `isError`: the tool reports a failure. */

@@ -241,7 +241,7 @@ describe.each(BACKENDS)('HTTP tools on %s', (kind) => {
     endpoint.handle = (response) => response.writeHead(200).end('{"temperature_c":14}');
   });
 
-  it('never runs a tool that acts on the world without approval', async () => {
+  it('never runs a tool that acts on the world unapproved: the turn pauses for the decision', async () => {
     const booked = await as(owner).request('PUT', '/v1/tools/book_table', {
       ...WEATHER,
       method: 'POST',
@@ -252,8 +252,8 @@ describe.each(BACKENDS)('HTTP tools on %s', (kind) => {
     endpoint.requests.length = 0;
     const { answer, trace } = await ask(owner);
     expect(endpoint.requests).toHaveLength(0);
-    expect(trace.tools?.steps[0]?.calls[0]?.outcome).toBe('approval_required');
-    expect(answer).toMatch(/needs the user's approval/);
+    expect(trace.tools?.steps[0]?.calls[0]?.outcome).toBe('awaiting_approval');
+    expect(answer).toMatch(/To go on I need to run book_table/);
   });
 
   it("keeps each tenant's tools and secrets to itself", async () => {

@@ -107,11 +107,11 @@ describe('MCP tools in a turn', () => {
     expect(again.answer).toBe('Tool said: Sunny in Oslo');
   });
 
-  it('does not run a tool without the read-only annotation (it may act on the world)', async () => {
+  it('pauses for approval before a tool without the read-only annotation (it may act on the world)', async () => {
     fixture.stub.setReply(callingModel('remote__add', { a: 1, b: 2 }));
     await allow(['remote__add']);
     const { trace } = await ask();
-    expect(trace.tools?.steps[0]?.calls[0]?.outcome).toBe('approval_required');
+    expect(trace.tools?.steps[0]?.calls[0]?.outcome).toBe('awaiting_approval');
   });
 
   it('offers a server limited to other tenants to no one else', async () => {

@@ -55,6 +55,8 @@ export const botSettingsSchema = z
         allow: z.array(z.string().regex(TOOL_NAME, 'a tool name is 1-64 letters, digits, _ or -')).max(64),
         /** Model calls that may ask for tools in one turn before the model must answer (1-10, default 4). */
         max_steps: z.number().int().min(1).max(10).optional(),
+        /** Who approves the bot's actions (tools with side effects): the user (default) or an operator. */
+        approver: z.enum(['user', 'operator']).optional(),
       })
       .strict()
       .optional(),

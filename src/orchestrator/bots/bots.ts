@@ -50,7 +50,7 @@ export interface BotProfile {
   /** The score a message needs against a curated question to be given its answer. */
   curatedMinScore: number;
   /** The tools the bot's model may call, by name, and the steps a turn may take (none: no tools). */
-  tools: { allow: readonly string[]; maxSteps: number };
+  tools: { allow: readonly string[]; maxSteps: number; approver: 'user' | 'operator' };
   /**
    * Changes whenever anything that shapes the bot's answers does (its effective settings, the
    * prompt's version among them): caches of its answers key on it.
@@ -261,6 +261,7 @@ export class Bots {
       tools: {
         allow: row.settings.tools?.allow ?? [],
         maxSteps: row.settings.tools?.max_steps ?? DEFAULT_TOOL_STEPS,
+        approver: row.settings.tools?.approver ?? 'user',
       },
       fingerprint: createHash('sha256')
         .update(JSON.stringify([row.id, settings, row.settings.guard ?? {}]))

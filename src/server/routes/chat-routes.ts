@@ -1,16 +1,19 @@
 // POST /v1/chat (JSON, or SSE with stream:true / Accept: text/event-stream), conversations and traces.
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { notFound, ParleyError } from '../../errors/index.js';
 import type { ResponseFormat } from '../../models/index.js';
 import {
+  type ChatService,
   conversationState,
   deleteTrace,
   getMessages,
   getTrace,
   listPromptVersions,
+  type RunningTurn,
   schemaValidator,
+  type ToolApprovals,
   type TurnRunner,
 } from '../../orchestrator/index.js';
 import type { Database } from '../../storage/index.js';
@@ -18,8 +21,9 @@ import { toErrorResponse } from '../error-handler.js';
 import { openSse } from '../sse.js';
 import { turnContext } from '../turn-context.js';
 import { assertVisitorOwns, bindVisitorConversation } from '../widget/index.js';
-import { chatRouteSchema } from './chat-schemas.js';
+import { approvalList, approvalsQuery, chatRouteSchema, decisionRouteSchema } from './chat-schemas.js';
 import { conversationRoute, deleteTraceRoute, promptsRoute, traceRoute } from './conversation-schemas.js';
+import { errorResponses, TAGS } from './http-schemas.js';
 import { tenantDb } from './tenant-db.js';
 
 const idParams = z.object({ id: z.uuid('id must be a UUID') });
@@ -32,6 +36,9 @@ export interface ChatRoutesOptions {
   maxMessageChars: number;
   /** Streams in flight, which a graceful shutdown waits for. */
   streams: Set<Promise<void>>;
+  /** Decides an action a turn paused for; returns the turn that continues the answer. */
+  decide: ChatService['decide'];
+  approvals: Pick<ToolApprovals, 'list'>;
 }
 
 /** The answer as JSON matching `schema`; a schema that does not compile is a 400. */
@@ -42,10 +49,66 @@ function jsonAnswer(schema: Record<string, unknown>): ResponseFormat {
 
 export const chatRoutes: FastifyPluginAsync<ChatRoutesOptions> = async (
   app,
-  { db: database, turns, isPending, maxMessageChars, streams },
+  { db: database, turns, isPending, maxMessageChars, streams, decide, approvals },
 ) => {
   const api = app.withTypeProvider<ZodTypeProvider>();
   const schema = chatRouteSchema({ maxMessageChars });
+
+  /** The turn's answer as JSON, or as server-sent events. */
+  const answer = async (
+    turn: RunningTurn,
+    wantsStream: boolean,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<unknown> => {
+    if (!wantsStream) return turn.complete();
+
+    const sse = openSse(request, reply);
+    const done = (async () => {
+      try {
+        for await (const event of turn.events(sse.signal)) {
+          if (event.type === 'meta') {
+            await sse.send('meta', {
+              conversation_id: event.conversationId,
+              turn_id: event.turnId,
+              bot: event.bot,
+            });
+          } else if (event.type === 'token') {
+            // Backpressure only: a message the socket took costs no promise tick.
+            const full = sse.send('token', { text: event.text });
+            if (full) await full;
+          } else if (event.type === 'done') {
+            const { result } = event;
+            sse.end([
+              ...(result.approval ? [{ event: 'approval', data: result.approval }] : []),
+              { event: 'citations', data: { citations: result.citations } },
+              {
+                event: 'done',
+                data: {
+                  usage: result.usage,
+                  mode: result.mode,
+                  model: result.model ?? null,
+                  bot: result.bot,
+                  finish_reason: result.finish_reason,
+                },
+              },
+            ]);
+          } else if (event.type === 'error' && !event.aborted) {
+            const { body: errorBody, unexpected } = toErrorResponse(event.error);
+            if (unexpected) request.log.error({ err: event.error }, 'stream failed');
+            else request.log.warn({ err: event.error }, 'stream ended with an error');
+            await sse.send('error', errorBody.error);
+          }
+        }
+      } finally {
+        sse.end();
+      }
+    })();
+    streams.add(done);
+    await done;
+    streams.delete(done);
+    return reply;
+  };
 
   api.post('/v1/chat', { schema }, async (request, reply) => {
     const { body } = request;
@@ -85,53 +148,52 @@ export const chatRoutes: FastifyPluginAsync<ChatRoutesOptions> = async (
         throw error;
       });
     }
-    if (!wantsStream) return turn.complete();
-
-    const sse = openSse(request, reply);
-    const done = (async () => {
-      try {
-        for await (const event of turn.events(sse.signal)) {
-          if (event.type === 'meta') {
-            await sse.send('meta', {
-              conversation_id: event.conversationId,
-              turn_id: event.turnId,
-              bot: event.bot,
-            });
-          } else if (event.type === 'token') {
-            // Backpressure only: a message the socket took costs no promise tick.
-            const full = sse.send('token', { text: event.text });
-            if (full) await full;
-          } else if (event.type === 'done') {
-            const { result } = event;
-            sse.end([
-              { event: 'citations', data: { citations: result.citations } },
-              {
-                event: 'done',
-                data: {
-                  usage: result.usage,
-                  mode: result.mode,
-                  model: result.model ?? null,
-                  bot: result.bot,
-                  finish_reason: result.finish_reason,
-                },
-              },
-            ]);
-          } else if (event.type === 'error' && !event.aborted) {
-            const { body: errorBody, unexpected } = toErrorResponse(event.error);
-            if (unexpected) request.log.error({ err: event.error }, 'stream failed');
-            else request.log.warn({ err: event.error }, 'stream ended with an error');
-            await sse.send('error', errorBody.error);
-          }
-        }
-      } finally {
-        sse.end();
-      }
-    })();
-    streams.add(done);
-    await done;
-    streams.delete(done);
-    return reply;
+    return answer(turn, wantsStream, request, reply);
   });
+
+  api.post(
+    '/v1/conversations/:id/approvals/:approval',
+    { schema: decisionRouteSchema() },
+    async (request, reply) => {
+      const { id, approval } = request.params;
+      // A widget visitor decides only in a conversation it started; an operator is any other key.
+      await assertVisitorOwns(tenantDb(database, request), request.principal, id);
+      const input = await decide(
+        request.principal.tenantId,
+        id,
+        approval,
+        request.body.approve,
+        !request.principal.publishable,
+      );
+      const turn = await turns.start(input, turnContext(request, reply));
+      const wantsStream = request.body.stream ?? (request.headers.accept ?? '').includes('text/event-stream');
+      return answer(turn, wantsStream, request, reply);
+    },
+  );
+
+  api.get(
+    '/v1/approvals',
+    {
+      schema: {
+        tags: [TAGS.chat],
+        summary: "The tenant's actions waiting for (or given) a decision, newest first",
+        querystring: approvalsQuery,
+        response: { 200: approvalList, ...errorResponses },
+      },
+    },
+    async (request) => {
+      if (request.principal.publishable)
+        throw new ParleyError('PARLEY_ERR_FORBIDDEN', 'an operator key lists approvals');
+      const { status, conversation_id, limit } = request.query;
+      return {
+        approvals: await approvals.list(request.principal.tenantId, {
+          ...(status ? { status } : {}),
+          ...(conversation_id ? { conversationId: conversation_id } : {}),
+          limit,
+        }),
+      };
+    },
+  );
 
   app.get('/v1/prompts', { schema: promptsRoute }, async (request) => ({
     prompts: await listPromptVersions(tenantDb(database, request), request.principal.tenantId),

@@ -8,7 +8,7 @@
 // events are described in words and given as schemas below.
 import { z } from 'zod';
 import { BOT_ID } from '../../orchestrator/index.js';
-import { errorResponses, TAGS } from './http-schemas.js';
+import { errorResponses, TAGS, timestamp } from './http-schemas.js';
 
 /** The limits a chat request is checked against (from the configuration). */
 export interface ChatLimits {
@@ -96,6 +96,16 @@ const usage = z.object({
   cost_usd: z.number().describe('What the model tokens cost by the price table'),
 });
 
+/** An action a turn paused for. */
+export const pendingApproval = z
+  .object({
+    id: z.uuid(),
+    tool: z.string(),
+    arguments: z.string().describe('As the model wrote them (JSON)'),
+    approver: z.enum(['user', 'operator']).describe('Who may decide: the user, or an operator of the bot'),
+  })
+  .meta({ id: 'PendingApproval' });
+
 export const chatResponse = z
   .object({
     conversation_id: z.uuid(),
@@ -111,6 +121,11 @@ export const chatResponse = z
       .describe(
         "`length`: the answer was cut at its token limit (`max_tokens`, or the bot's `max_answer_tokens`)",
       ),
+    approval: pendingApproval
+      .optional()
+      .describe(
+        'The answer is paused: the model asked for a tool that acts on the world. Decide with POST /v1/conversations/{id}/approvals/{approval}',
+      ),
   })
   .meta({ id: 'ChatAnswer' });
 
@@ -118,6 +133,8 @@ export const chatResponse = z
 export const chatStreamEvents = {
   meta: z.object({ conversation_id: z.uuid(), turn_id: z.uuid(), bot: z.string() }),
   token: z.object({ text: z.string() }),
+  /** Before `citations`, when the answer pauses for an action's approval. */
+  approval: pendingApproval,
   citations: z.object({ citations: z.array(citation) }),
   done: z.object({
     usage,
@@ -132,7 +149,8 @@ export const chatStreamEvents = {
 const STREAM_DESCRIPTION = [
   'With `stream: true` (or `Accept: text/event-stream`) the answer comes as server-sent events:',
   '`meta` first (`{conversation_id, turn_id, bot}`), then one `token` per piece of text (`{text}`),',
-  'then `citations` (`{citations}`) and `done` (`{usage, mode, model, bot, finish_reason}`). A failure after the',
+  'then `approval` (`{id, tool, arguments, approver}`) when the answer pauses for an action, `citations` (`{citations}`)',
+  'and `done` (`{usage, mode, model, bot, finish_reason}`). A failure after the',
   'stream began ends it with `error` (`{code, message}`) instead. Comment lines are heartbeats.',
 ].join(' ');
 
@@ -303,3 +321,51 @@ export const completionRouteSchema = {
   body: completionRequest,
   response: { 200: jsonOrStream(completionResponse, COMPLETION_STREAM_DESCRIPTION), ...errorResponses },
 };
+
+export const approvalParams = z.object({
+  id: z.uuid('id must be a UUID'),
+  approval: z.uuid('approval must be a UUID'),
+});
+
+export const decisionBody = z
+  .object({
+    approve: z.boolean().describe('true: run the action; false: decline it'),
+    stream: z.boolean().optional().describe('The continued answer as server-sent events'),
+  })
+  .strict()
+  .meta({ examples: [{ approve: true }] });
+
+/** POST /v1/conversations/{id}/approvals/{approval}: a decision, answered as POST /v1/chat is. */
+export function decisionRouteSchema() {
+  return {
+    tags: [TAGS.chat],
+    summary: 'Approve or decline an action a turn paused for, and continue the answer',
+    description: `Once: a second decision is a 409. Approved, the action runs (the approval's id is its idempotency key) and the model continues the answer with its result; declined, the model continues knowing it was not run. ${STREAM_DESCRIPTION}`,
+    params: approvalParams,
+    body: decisionBody,
+    response: { 200: jsonOrStream(chatResponse, STREAM_DESCRIPTION), ...errorResponses },
+  };
+}
+
+export const approvalsQuery = z.object({
+  status: z.enum(['pending', 'approved', 'rejected', 'done']).optional(),
+  conversation_id: z.uuid().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+export const approvalList = z.object({
+  approvals: z.array(
+    z.object({
+      id: z.uuid(),
+      bot_id: z.string(),
+      conversation_id: z.string(),
+      turn_id: z.string(),
+      tool: z.string(),
+      arguments: z.string(),
+      approver: z.enum(['user', 'operator']),
+      status: z.enum(['pending', 'approved', 'rejected', 'done']),
+      created_at: timestamp,
+      decided_at: timestamp.nullable(),
+    }),
+  ),
+});

@@ -13,9 +13,13 @@ import { ParleyError } from '../../errors/index.js';
 import type { Database } from '../../storage/index.js';
 import { VISITOR_HEADER, type VisitorTokens } from './visitor-token.js';
 
-/** What a publishable key may call: chatting, reading back and watching its visitor's conversations. */
+/**
+ * What a publishable key may call: chatting, reading back and watching its visitor's
+ * conversations, and deciding the actions its turns paused for.
+ */
 const WIDGET_ROUTES: Record<string, string> = {
   '/v1/chat': 'POST',
+  '/v1/conversations/:id/approvals/:approval': 'POST',
   '/v1/conversations/:id': 'GET',
   '/v1/conversations/:id/events': 'GET',
 };

@@ -130,6 +130,7 @@ export function httpTool(definition: HttpToolDefinition, deps: HttpToolDeps): To
         body = JSON.stringify(Object.fromEntries(rest));
         headers['content-type'] = 'application/json';
       }
+      if (context.idempotencyKey) headers['idempotency-key'] = context.idempotencyKey;
       if (definition.auth) {
         const value = await deps.secret(context.tenantId, definition.auth.secret);
         if (value === undefined) {
