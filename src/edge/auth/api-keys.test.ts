@@ -16,6 +16,11 @@ async function oneKey() {
     bot: null,
     allowed_origins: [],
     rate_limit_per_minute: null,
+    scopes: ['admin'],
+    expires_at: null,
+    previous_hash: null,
+    previous_expires_at: null,
+    generation: 1,
   };
   const lookups: string[] = [];
   const db = {
@@ -49,8 +54,16 @@ describe('KeyVerifier', () => {
     const { db, lookups } = await oneKey();
     const { state, hash } = countingHash();
     const keys = new KeyVerifier(db, hash);
-    expect(await keys.verify(`parley_${ID}_${SECRET}`)).toEqual({ keyId: ID, tenantId: 't1' });
-    expect(await keys.verify(`parley_${ID}_${SECRET}`)).toEqual({ keyId: ID, tenantId: 't1' });
+    expect(await keys.verify(`parley_${ID}_${SECRET}`)).toEqual({
+      keyId: ID,
+      tenantId: 't1',
+      scopes: ['admin'],
+    });
+    expect(await keys.verify(`parley_${ID}_${SECRET}`)).toEqual({
+      keyId: ID,
+      tenantId: 't1',
+      scopes: ['admin'],
+    });
     expect(state.calls).toBe(1);
     expect(lookups).toEqual([ID]);
   });
@@ -77,7 +90,11 @@ describe('KeyVerifier', () => {
     expect(state.calls).toBe(1);
     expect(lookups).toHaveLength(1);
     // The right key still works.
-    expect(await keys.verify(`parley_${ID}_${SECRET}`)).toEqual({ keyId: ID, tenantId: 't1' });
+    expect(await keys.verify(`parley_${ID}_${SECRET}`)).toEqual({
+      keyId: ID,
+      tenantId: 't1',
+      scopes: ['admin'],
+    });
   });
 
   it('runs at most two hashes at once, however many guesses arrive together', async () => {

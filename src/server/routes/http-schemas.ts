@@ -43,5 +43,6 @@ export const TAGS = {
   operations: 'operations',
   openai: 'openai',
   handoff: 'handoff',
+  keys: 'keys and audit log',
   reference: 'reference',
 } as const;
