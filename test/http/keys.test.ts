@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/app/index.js';
 import { cliTestTimeout, startCli } from '../support/cli.js';
 import { call } from '../support/http.js';
+import { type OpenApiDocument, schemaChecker } from '../support/openapi-document.js';
 import {
   BACKENDS,
   eventually,
@@ -325,6 +326,32 @@ describe.each(BACKENDS)('API keys on %s', (kind) => {
     for (let index = 0; index < 3; index++) await as(used.key, 'GET', '/v1/documents');
     await server.runtime.keys.usage.flush();
     expect(await lastUsed()).toBe(first);
+  });
+
+  it('answers as the OpenAPI document says', async () => {
+    const document = (await call<OpenApiDocument>(app(), { method: 'GET', url: '/openapi.json' })).body;
+    const check = schemaChecker(document);
+    const documented = async (method: 'GET' | 'POST', path: string, url = path, payload?: object) => {
+      const response = await as(adminA, method, url, payload);
+      const responses = document.paths[path]?.[method.toLowerCase()]?.responses ?? {};
+      const listed = responses[String(response.status)] ?? responses[`${String(response.status)[0]}XX`];
+      const label = `${method} ${url} -> ${response.status}`;
+      expect(listed, label).toBeDefined();
+      expect(check(listed?.content?.['application/json']?.schema, response.body), label).toBeUndefined();
+      return response;
+    };
+    const created = await documented('POST', '/v1/keys', '/v1/keys', { scopes: ['read'], expires_in: 3600 });
+    expect(created.status).toBe(201);
+    const id = (created.body as unknown as KeyWithSecret).api_key.id;
+    secrets.push((created.body as unknown as KeyWithSecret).key);
+    await documented('GET', '/v1/keys');
+    const rotated = await documented('POST', '/v1/keys/{id}/rotate', `/v1/keys/${id}/rotate`, {});
+    secrets.push((rotated.body as unknown as KeyWithSecret).key);
+    expect((await documented('POST', '/v1/keys/{id}/revoke', `/v1/keys/${id}/revoke`)).status).toBe(200);
+    expect(
+      (await documented('POST', '/v1/keys/{id}/revoke', '/v1/keys/0000000000000000/revoke')).status,
+    ).toBe(404);
+    expect((await documented('GET', '/v1/audit-log', '/v1/audit-log?limit=3')).status).toBe(200);
   });
 
   it('never writes a secret to the log', async () => {

@@ -110,4 +110,42 @@ describe('KeyVerifier', () => {
     expect(state.calls).toBe(12);
     expect(state.most).toBeLessThanOrEqual(2);
   });
+
+  it("accepts a rotated-out secret while it is valid, and re-reads a key once its tenant's generation moves", async () => {
+    const old = 'O'.repeat(43);
+    const row = {
+      tenant_id: 't1',
+      hash: await hashSecret(SECRET, SALT),
+      previous_hash: await hashSecret(old, SALT),
+      previous_expires_at: new Date(Date.now() + 60_000),
+      salt: SALT,
+      kind: 'secret',
+      bot: null,
+      allowed_origins: [],
+      rate_limit_per_minute: null,
+      scopes: ['read'],
+      expires_at: null,
+      generation: 1,
+    };
+    let generation = 1;
+    let lookups = 0;
+    const db = {
+      query: async (sql: string) => {
+        if (sql.includes('from key_generations')) return [{ tenant_id: 't1', generation }];
+        lookups++;
+        return [row];
+      },
+    } as unknown as Database;
+    const keys = new KeyVerifier(db);
+    expect(await keys.verify(`parley_${ID}_${old}`)).toEqual({ keyId: ID, tenantId: 't1', scopes: ['read'] });
+    expect(await keys.verify(`parley_${ID}_${SECRET}`)).toBeDefined();
+    await keys.poll();
+    expect(await keys.verify(`parley_${ID}_${old}`)).toBeDefined();
+    expect(lookups).toBe(2);
+    // Revoked elsewhere: the generation moves, the next request reads the key again.
+    generation = 2;
+    await keys.poll();
+    expect(await keys.verify(`parley_${ID}_${SECRET}`)).toBeDefined();
+    expect(lookups).toBe(3);
+  });
 });
