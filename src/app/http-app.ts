@@ -28,6 +28,7 @@ import {
   notFoundHandler,
   openAiRoutes,
   registerOpenApiDocument,
+  toolRoutes,
   usageRoutes,
   useZodSchemas,
   VisitorTokens,
@@ -223,6 +224,7 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     events: runtime.conversationEvents,
   });
   await app.register(curatedRoutes, { curated: runtime.curated });
+  await app.register(toolRoutes, { tools: runtime.httpTools });
   await app.register(dashboardRoutes, { db });
   await app.register(openAiRoutes, { turns, bots, maxMessageChars, streams });
   await app.register(usageRoutes, { db, budgets: runtime.gateway.budgets });

@@ -41,6 +41,7 @@ import {
   SERVER_PROMPT,
   SYSTEM_PROMPT,
   TurnRunner,
+  TurnToolMaker,
 } from '../orchestrator/index.js';
 import {
   connectRedis,
@@ -52,6 +53,7 @@ import {
   withMigrationLock,
 } from '../storage/index.js';
 import { createMetrics, createTracing, type Logger, type Metrics, type Tracing } from '../telemetry/index.js';
+import { SecretBox, TenantHttpTools, Toolbox, ToolCatalog } from '../tools/index.js';
 import { Lifecycle } from './lifecycle.js';
 
 export interface Runtime {
@@ -76,6 +78,8 @@ export interface Runtime {
   bots: Bots;
   /** Each bot's curated question -> answer pairs, and the matcher a turn may ask. */
   curated: CuratedAnswers;
+  /** Each tenant's HTTP tools and tool secrets (the API's store, and a source of bots' tools). */
+  httpTools: TenantHttpTools;
   /** Every chat model in use, shared by all bots (clients, circuit breakers). */
   catalog: ModelCatalog;
   /** Vector search state, for /readyz. */
@@ -215,6 +219,12 @@ async function openRuntime(
     (refs) => gateway.prices.cheapest(refs),
     models.tenantChoices,
   );
+  // Where bots' tools come from besides the built-in knowledge search (docs/tools.md).
+  const httpTools = new TenantHttpTools(db, {
+    hosts: config.tools.hosts,
+    ...(config.tools.secretsKey ? { box: new SecretBox(config.tools.secretsKey) } : {}),
+  });
+  const toolCatalog = new ToolCatalog([], httpTools);
   const curated = new CuratedAnswers(db, { assertBot: (tenantId, botId) => bots.get(tenantId, botId) });
   const chat = new ChatService({
     db,
@@ -227,6 +237,15 @@ async function openRuntime(
       ? { handoffEvents: { maxAttempts: config.jobs.handoffWebhook.maxAttempts } }
       : {}),
     understandTimeoutMs: config.bots.understandTimeoutMs,
+    tools: new TurnToolMaker({
+      catalog: toolCatalog,
+      toolbox: new Toolbox({
+        defaultTimeoutMs: config.tools.defaultTimeoutMs,
+        maxResultChars: config.tools.maxResultChars,
+        concurrency: config.tools.concurrency,
+      }),
+      retriever,
+    }),
     // Loaded now (its weights are parsed once), not on the first turn.
     intents: defaultIntentClassifier(),
     answers: new AnswerCache({
@@ -306,6 +325,7 @@ async function openRuntime(
     turnGate,
     bots,
     curated,
+    httpTools,
     catalog,
     vector,
     keywordIndex,

@@ -16,6 +16,7 @@ const SECRET_SETTINGS = new Set([
   'PARLEY_HANDOFF_WEBHOOK_URL',
   'PARLEY_WEBHOOK_SECRET',
   'PARLEY_METRICS_TOKEN',
+  'PARLEY_SECRETS_KEY',
 ]);
 
 export class ConfigError extends Error {

@@ -262,6 +262,34 @@ export const settingsSchema = z.object({
   PARLEY_WEBHOOK_MAX_ATTEMPTS: intFrom(1, 50).default(10),
   /** The pause before the second attempt; it doubles with each failed attempt, up to an hour. */
   PARLEY_WEBHOOK_RETRY_FIRST_MS: intFrom(10, 3_600_000).default(30_000),
+  /**
+   * Hosts (`host` or `host:port`) that tenants' HTTP tools may reach (docs/tools.md); unset: HTTP
+   * tools cannot be defined. Redirects are never followed, so a tool stays on these hosts.
+   */
+  PARLEY_TOOL_HOSTS: optionalString.pipe(
+    commaList
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(/^[a-z0-9.-]+(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/i, 'expected host or host:port'),
+        ),
+      )
+      .optional(),
+  ),
+  /** Longest one tool call may take when its definition sets no timeout (ms). */
+  PARLEY_TOOL_TIMEOUT_MS: intFrom(100, 300_000).default(10_000),
+  /** Characters of one tool result the model reads; the rest is cut with a note. */
+  PARLEY_TOOL_MAX_RESULT_CHARS: intFrom(256, 1_000_000).default(16_000),
+  /** Calls of one tool at once in a process (more wait in a short queue, then are refused). */
+  PARLEY_TOOL_CONCURRENCY: intFrom(1, 1_000).default(8),
+  /**
+   * The key tenants' tool secrets are sealed with at rest (AES-256-GCM); unset: secrets cannot be
+   * stored. Changing it makes the stored secrets unreadable (set them again).
+   */
+  PARLEY_SECRETS_KEY: optionalString.pipe(
+    z.string().min(32, 'expected at least 32 characters (e.g. openssl rand -hex 32)').optional(),
+  ),
   /** Tenants with their own label in cost metrics; later tenants are counted as "other". */
   PARLEY_METRICS_MAX_TENANTS: intFrom(0, 10_000).default(50),
   /**

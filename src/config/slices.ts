@@ -184,6 +184,18 @@ export interface Config {
   gateway: GatewayConfig;
   telemetry: TelemetryConfig;
   jobs: JobsConfig;
+  tools: ToolsConfig;
+}
+
+/** Tools the bots' models may call (docs/tools.md). */
+export interface ToolsConfig {
+  /** Hosts tenants' HTTP tools may reach; empty: none. */
+  hosts: string[];
+  /** The key tool secrets are sealed with; unset: secrets cannot be stored. */
+  secretsKey: string | undefined;
+  defaultTimeoutMs: number;
+  maxResultChars: number;
+  concurrency: number;
 }
 
 /** The setting behind each model reference a slice holds, for start-up errors. */
@@ -310,6 +322,13 @@ export function sliceSettings(settings: Settings, dataDir: string, configFile: s
               retry: { firstMs: s.PARLEY_WEBHOOK_RETRY_FIRST_MS, maxMs: 3_600_000 },
             }
           : undefined,
+    },
+    tools: {
+      hosts: s.PARLEY_TOOL_HOSTS ?? [],
+      secretsKey: s.PARLEY_SECRETS_KEY,
+      defaultTimeoutMs: s.PARLEY_TOOL_TIMEOUT_MS,
+      maxResultChars: s.PARLEY_TOOL_MAX_RESULT_CHARS,
+      concurrency: s.PARLEY_TOOL_CONCURRENCY,
     },
   };
 }

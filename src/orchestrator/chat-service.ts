@@ -1,6 +1,7 @@
 // Prepares a turn: resolves the bot, runs the input guards, then checks the conversation and
 // retrieves in parallel; the result is a plan (TurnPlan) the Turn answers from. Keeps the
 // conversations whose first turn is answered but not stored yet, so a follow-up can name them.
+
 import { randomUUID } from 'node:crypto';
 import { notFound, ParleyError } from '../errors/index.js';
 import { type GuardSet, inspectWith } from '../guard/index.js';
@@ -23,6 +24,7 @@ import type { CuratedAnswers } from './curated/index.js';
 import { type HandoffEvents, messageHandoff, notFoundHandoff } from './handoff-triggers.js';
 import { leansOnConversation, standaloneQuestion } from './standalone-question.js';
 import { Turn, type TurnDeps } from './turn.js';
+import type { TurnToolMaker } from './turn-tools.js';
 import type { TurnRequest } from './turn-types.js';
 import {
   handoffReply,
@@ -78,6 +80,8 @@ export interface ChatServiceDeps {
   handoffEvents?: HandoffEvents;
   /** How long the model step of understanding a message may take (ms; default 1500). */
   understandTimeoutMs?: number;
+  /** Makes each turn's tools from its bot's allowlist (absent: no bot has tools). */
+  tools?: Pick<TurnToolMaker, 'forTurn'>;
 }
 
 export class ChatService {
@@ -200,6 +204,8 @@ export class ChatService {
       !blocked &&
       !smallTalk &&
       bot.answerCache &&
+      // An answer a tool helped write may not hold the next time.
+      bot.tools.allow.length === 0 &&
       !request.conversationId &&
       !request.history &&
       !request.generation
@@ -239,7 +245,20 @@ export class ChatService {
               return searchFor(standalone ?? request.message);
             })
           : searchFor(request.message);
+    const turnId = randomUUID();
+    // The bot's tools are listed beside retrieval (an MCP server's list may take a round trip).
+    const listing =
+      !blocked && !smallTalk && bot.router && bot.tools.allow.length > 0
+        ? this.deps.tools?.forTurn(bot, guards, {
+            tenantId: request.tenantId,
+            botId: bot.id,
+            conversationId,
+            turnId,
+          })
+        : undefined;
+    listing?.catch(() => {}); // awaited below
     let [conversation, search, similar] = await Promise.all([reading, searching, resembling]);
+    const turnTools = await listing;
     if (similar) [cached, search] = [similar, searchResult([])];
     if (conversation === undefined) throw notFound('conversation');
     if (conversation.botId !== bot.id) {
@@ -310,8 +329,9 @@ export class ChatService {
       input,
       request,
       conversationId,
-      turnId: randomUUID(),
+      turnId,
       search,
+      ...(turnTools ? { tools: turnTools } : {}),
       memory,
       start: { memory: conversation.memory, version },
       ...(cached ? { answerCache: cached } : {}),

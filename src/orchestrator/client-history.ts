@@ -58,22 +58,40 @@ export async function guardToolResults(
   exchanges: readonly ToolExchange[],
   policy: GuardPolicy,
 ): Promise<{ exchanges: ToolExchange[]; decisions: GuardDecision[] }> {
-  const injection = guards.filter((guard) => guard.name === 'injection');
   const decisions: GuardDecision[] = [];
   const guarded: ToolExchange[] = [];
   for (const exchange of exchanges) {
     const results = [];
     for (const result of exchange.results) {
-      const inspection = await inspectWith(injection, result.content, policy);
-      if (inspection.action === 'block') {
-        for (const decision of inspection.decisions)
-          decisions.push({ ...decision, rule: `tool_result:${decision.rule}` });
-        results.push({ ...result, content: WITHHELD_TOOL_RESULT });
-      } else {
-        results.push({ ...result, content: redactPii(inspection.text, policy.pii).text });
-      }
+      const checked = await guardToolResult(guards, result.content, policy);
+      decisions.push(...checked.decisions);
+      results.push({ ...result, content: checked.content });
     }
     guarded.push({ ...exchange, results });
   }
   return { exchanges: guarded, decisions };
+}
+
+/**
+ * One tool's result as the model may read it: WITHHELD_TOOL_RESULT when the injection guard
+ * refuses it (its decisions named `tool_result:<rule>`), else without tag characters and with
+ * PII redacted per policy. Parley's own tools' results pass here too (turn-tools.ts).
+ */
+export async function guardToolResult(
+  guards: readonly Guard[],
+  content: string,
+  policy: GuardPolicy,
+): Promise<{ content: string; decisions: GuardDecision[] }> {
+  const injection = guards.filter((guard) => guard.name === 'injection');
+  const inspection = await inspectWith(injection, content, policy);
+  if (inspection.action === 'block') {
+    return {
+      content: WITHHELD_TOOL_RESULT,
+      decisions: inspection.decisions.map((decision) => ({
+        ...decision,
+        rule: `tool_result:${decision.rule}`,
+      })),
+    };
+  }
+  return { content: redactPii(inspection.text, policy.pii).text, decisions: [] };
 }

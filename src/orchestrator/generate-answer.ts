@@ -3,7 +3,14 @@
 // when no model answers). Reads the plan, changes nothing: the turn recorder folds the events.
 import { guardPassages } from '../guard/index.js';
 import { countTokens, type RetrievedChunk } from '../knowledge/index.js';
-import { type ChatMessage, type GenerationOptions, ModelsUnavailableError } from '../models/index.js';
+import {
+  type ChatMessage,
+  type GenerationOptions,
+  type ModelChain,
+  ModelsUnavailableError,
+  type TokenUsage,
+  type ToolExchange,
+} from '../models/index.js';
 import { splitQuestion } from './clarify-split.js';
 import { planContext } from './context-budget.js';
 import { RECENT_MESSAGES } from './conversation-memory.js';
@@ -100,11 +107,13 @@ export async function* generateAnswer(
     yield* pieces(cached.answer, limit);
     return;
   }
-  // With the client's tools on offer, the model decides (a tool may answer what the documents do
-  // not); so it does for an answer asked for as JSON (its fields say what was not found).
+  // With tools on offer (the client's or the bot's), the model decides (a tool may answer what the
+  // documents do not); so it does for an answer asked for as JSON (its fields say what was not found).
   const modelDecides =
     router !== undefined &&
-    ((request.generation?.tools?.length ?? 0) > 0 || request.generation?.responseFormat);
+    ((request.generation?.tools?.length ?? 0) > 0 ||
+      (plan.tools?.size ?? 0) > 0 ||
+      request.generation?.responseFormat);
   if (!modelDecides && (evidence.passages.length === 0 || evidence.relevance < bot.minRelevance)) {
     // Nothing relevant enough: say so, and spend no model call on a guess.
     yield { type: 'mode', mode: 'not_found' };
@@ -140,38 +149,89 @@ export async function* generateAnswer(
     { role: 'user', content: groundedUserMessage(request.message, passages) },
   ];
   yield { type: 'prompt', system, messages, assemblyMs: performance.now() - assemblyStarted };
+  yield* modelAnswer(plan, evidence, { system, messages, passages }, signal, exclude, chain);
+}
+
+/**
+ * The model chain's answer, with Parley's tools when the turn has them: while the model asks for
+ * them (up to the bot's step limit), they run and the model is called again with their results;
+ * the text of every step is the answer's. Degrades to the extractive answer when no model answers.
+ */
+async function* modelAnswer(
+  plan: TurnPlan,
+  evidence: AnswerEvidence,
+  prompt: { system: string; messages: ChatMessage[]; passages: RetrievedChunk[] },
+  signal: AbortSignal | undefined,
+  exclude: readonly string[],
+  chain: ModelChain,
+): AsyncGenerator<RawGenerationEvent> {
+  const { request } = plan;
+  const tools = plan.tools;
+  tools?.numberAfter(prompt.passages);
+  const options = generationOptions(plan);
+  const clientTools = options.tools ?? [];
+  let exchanges: ToolExchange[] = request.toolExchanges ?? [];
   // The answer as generated (before the output guard): what citations are read from.
   let raw = '';
+  const cite = () => citationsFor(raw, tools ? tools.citable() : prompt.passages, snippetOf);
   try {
-    for await (const event of chain.stream(
-      {
-        system,
-        messages,
-        signal,
-        ...generationOptions(plan),
-        ...(request.toolExchanges?.length ? { exchanges: request.toolExchanges } : {}),
-      },
-      { exclude },
-    )) {
-      if (event.type === 'model') {
-        yield { type: 'model', model: event.model, attempts: event.attempts };
-      } else if (event.type === 'text') {
-        raw += event.text;
-        yield { type: 'raw-token', text: event.text };
-      } else {
-        yield { type: 'usage', usage: event.usage };
+    for (let step = 0; ; step++) {
+      // Parley's tools on offer until the step limit, or until the model has misused them too often.
+      const offerOwn = tools !== undefined && tools.size > 0 && step < tools.maxSteps && !tools.exhausted;
+      if (tools && step > 0 && !offerOwn) {
+        yield { type: 'tools-stopped', reason: tools.exhausted ? 'invalid_arguments' : 'step_limit' };
       }
+      const offered = offerOwn ? [...clientTools, ...tools.specs] : clientTools;
+      let usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
+      let model = '';
+      let text = '';
+      for await (const event of chain.stream(
+        {
+          system: prompt.system,
+          messages: prompt.messages,
+          signal,
+          ...options,
+          tools: offered.length > 0 ? offered : undefined,
+          // The client's choice holds for the first call; after a tool step the model decides.
+          toolChoice: offered.length === 0 ? undefined : step === 0 ? options.toolChoice : 'auto',
+          ...(exchanges.length ? { exchanges } : {}),
+        },
+        { exclude },
+      )) {
+        if (event.type === 'model') {
+          yield { type: 'model', model: event.model, attempts: event.attempts };
+        } else if (event.type === 'text') {
+          raw += event.text;
+          text += event.text;
+          yield { type: 'raw-token', text: event.text };
+        } else {
+          usage = event.usage;
+          model = event.model;
+        }
+      }
+      const calls = usage.toolCalls ?? [];
+      // A step that asks the client for one of its tools goes back to the client whole.
+      if (!tools || calls.length === 0 || calls.some((call) => !tools.has(call.name))) {
+        yield { type: 'usage', usage };
+        break;
+      }
+      const ran = await tools.runStep(calls, signal);
+      yield {
+        type: 'tool-step',
+        step: { model, usage: { ...usage, toolCalls: undefined }, calls: ran.records },
+      };
+      exchanges = [...exchanges, { text, calls, results: ran.results }];
     }
-    yield { type: 'citations', citations: citationsFor(raw, passages, snippetOf) };
+    yield { type: 'citations', citations: cite() };
   } catch (error) {
     if (error instanceof ModelsUnavailableError) {
       yield { type: 'attempts', attempts: error.attempts };
       yield { type: 'mode', mode: 'degraded' };
-      yield* extractive(plan, evidence, DEGRADED_LABEL, limit);
+      yield* extractive(plan, evidence, DEGRADED_LABEL, request.generation?.maxOutputTokens);
       return;
     }
     yield { type: 'failure', message: error instanceof Error ? error.message : String(error) };
-    yield { type: 'citations', citations: citationsFor(raw, passages, snippetOf) };
+    yield { type: 'citations', citations: cite() };
     throw error;
   }
 }

@@ -4,6 +4,7 @@
 import type { Attempt, ChatMessage, FinishReason, TokenUsage } from '../models/index.js';
 import type { ContextPlan } from './context-budget.js';
 import type { Citation } from './extractive-answer.js';
+import type { ToolStep } from './turn-tools.js';
 import type { AnswerMode } from './turn-types.js';
 
 export type GenerationEvent =
@@ -25,6 +26,10 @@ export type GenerationEvent =
   | { type: 'output-guard'; counts: Record<string, number | undefined>; cutOff: boolean }
   /** The tokens the model read and wrote. */
   | { type: 'usage'; usage: TokenUsage }
+  /** A model call asked for Parley's tools, and they ran: the next call reads their results. */
+  | { type: 'tool-step'; step: ToolStep }
+  /** The model answers without Parley's tools from here on: the step limit, or too many bad calls. */
+  | { type: 'tools-stopped'; reason: 'step_limit' | 'invalid_arguments' }
   /** Why the answer ended (`length`: cut at its token limit) when no model said it. */
   | { type: 'finish'; reason: FinishReason }
   /** The passages the answer rests on. */

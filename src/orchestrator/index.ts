@@ -2,6 +2,7 @@
 // turn pipeline it drives: bots, curated answers, preparation, prompts and context budgeting, the
 // extractive answerer, conversation memory and storage; and the local intent classifier.
 
+export { schemaValidator } from '../tools/index.js';
 export { AnswerCache, type AnswerCacheOptions, type CachedAnswer } from './answer-cache.js';
 export {
   BOT_ID,
@@ -67,7 +68,6 @@ export {
   registerPrompt,
   SERVER_PROMPT,
 } from './prompt-versions.js';
-export { schemaValidator } from './structured-answer.js';
 export { Turn } from './turn.js';
 export type { TurnEvent } from './turn-events.js';
 export type { TurnPlan } from './turn-plan.js';
@@ -80,6 +80,7 @@ export {
   TurnRunner,
   type TurnRunnerDeps,
 } from './turn-runner.js';
+export { KNOWLEDGE_SEARCH, type ToolCallRecord, TurnToolMaker, TurnTools } from './turn-tools.js';
 export type { AnswerMode, TurnRequest, TurnResult, TurnTrace, Usage } from './turn-types.js';
 export {
   DEFAULT_INTENT_POLICY,

@@ -62,6 +62,12 @@ function recordTurnMetrics(metrics: Metrics, turn: RecordedTurn, startedAt: numb
       metrics.retrievalDuration.observe({ retriever: trace.retriever }, retrievalMs / 1000);
     }
     if (trace.retrieval_cache) metrics.retrievalCache.inc({ result: trace.retrieval_cache });
+    for (const step of trace.tools?.steps ?? []) {
+      for (const call of step.calls) {
+        metrics.toolCalls.inc({ source: call.source, outcome: call.outcome });
+        metrics.toolDuration.observe({ source: call.source }, call.ms / 1000);
+      }
+    }
     if (trace.intent) metrics.intents.inc({ intent: trace.intent.name, handler: trace.intent.handler });
     const understood = trace.understanding.model;
     if (understood.used) metrics.understandModelCalls.inc({ result: understood.result });
@@ -143,9 +149,37 @@ function recordTurnSpans(turn: RecordedTurn, { span, tracing }: TurnSpan): void 
       understood.ok ? undefined : (understood.error ?? understood.result),
     );
   }
-  const answerInput = trace.usage.prompt_tokens - (understood.used ? (understood.input_tokens ?? 0) : 0);
-  const answerOutput =
-    trace.usage.completion_tokens - (understood.used ? (understood.output_tokens ?? 0) : 0);
+  // Every call of Parley's tools, as OpenTelemetry's GenAI conventions name it.
+  const steps = trace.tools?.steps ?? [];
+  for (const step of steps) {
+    for (const call of step.calls) {
+      recordChildSpan(
+        tracer,
+        span,
+        `execute_tool ${call.tool}`,
+        { start: call.at, end: call.at + call.ms },
+        {
+          'gen_ai.operation.name': 'execute_tool',
+          'gen_ai.tool.name': call.tool,
+          'gen_ai.tool.call.id': call.id,
+          'gen_ai.tool.type': 'function',
+          'parley.tool.source': call.source,
+          'parley.tool.outcome': call.outcome,
+          'parley.tool.result_chars': call.result_chars,
+        },
+        call.outcome === 'ok' && !call.withheld ? undefined : (call.error ?? call.withheld ?? call.outcome),
+      );
+    }
+  }
+  // The answer's own tokens: the turn's, less the understanding step's and the tool steps'.
+  const besideInput =
+    (understood.used ? (understood.input_tokens ?? 0) : 0) +
+    steps.reduce((sum, step) => sum + step.input_tokens, 0);
+  const besideOutput =
+    (understood.used ? (understood.output_tokens ?? 0) : 0) +
+    steps.reduce((sum, step) => sum + step.output_tokens, 0);
+  const answerInput = trace.usage.prompt_tokens - besideInput;
+  const answerOutput = trace.usage.completion_tokens - besideOutput;
   for (const attempt of trace.attempts) {
     const [provider, ...rest] = attempt.model.split(':');
     const answered = attempt.outcome === 'answered';

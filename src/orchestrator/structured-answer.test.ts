@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { isParleyError } from '../errors/index.js';
+import { schemaValidator } from '../tools/index.js';
 import type { RawGenerationEvent } from './generation-events.js';
-import { formatViolation, schemaValidator, structuredAnswer } from './structured-answer.js';
+import { formatViolation, structuredAnswer } from './structured-answer.js';
 
 const SCHEMA = { type: 'object', properties: { days: { type: 'integer' } }, required: ['days'] };
 

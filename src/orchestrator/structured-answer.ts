@@ -2,42 +2,11 @@
 // `schema`) is checked once whole: JSON, an object, matching the schema when one was given.
 // One that is not fails the turn with PARLEY_ERR_MODEL_OUTPUT, which says why, rather than
 // handing the client text it cannot parse. The schema is compiled by Ajv (the JSON Schema
-// validator Fastify itself uses), once per distinct schema.
-import { Ajv, type ValidateFunction } from 'ajv';
-import { LRUCache } from 'lru-cache';
+// validator Fastify itself uses, tools/json-schema.ts), once per distinct schema.
 import { ParleyError } from '../errors/index.js';
 import type { ResponseFormat } from '../models/index.js';
+import { schemaValidator } from '../tools/index.js';
 import type { RawGenerationEvent } from './generation-events.js';
-
-/** The largest schema a client may send, as JSON text. */
-export const MAX_SCHEMA_CHARS = 16_384;
-
-const ajv = new Ajv({ strict: false, allErrors: false });
-const compiled = new LRUCache<string, ValidateFunction>({ max: 256 });
-
-/** The validator of `schema`; throws a 400 for a schema that is not one. */
-export function schemaValidator(schema: Record<string, unknown>): ValidateFunction {
-  const text = JSON.stringify(schema);
-  if (text.length > MAX_SCHEMA_CHARS) {
-    throw new ParleyError(
-      'PARLEY_ERR_VALIDATION',
-      `the JSON schema is longer than ${MAX_SCHEMA_CHARS} characters`,
-    );
-  }
-  let validate = compiled.get(text);
-  if (!validate) {
-    try {
-      validate = ajv.compile(schema);
-    } catch (error) {
-      throw new ParleyError(
-        'PARLEY_ERR_VALIDATION',
-        `the JSON schema is not valid: ${(error as Error).message}`,
-      );
-    }
-    compiled.set(text, validate);
-  }
-  return validate;
-}
 
 /** Why `answer` does not meet `format`, or undefined when it does. */
 export function formatViolation(answer: string, format: ResponseFormat): string | undefined {

@@ -6,6 +6,7 @@ import type { ContextPlan } from './context-budget.js';
 import type { Citation } from './extractive-answer.js';
 import type { GenerationEvent } from './generation-events.js';
 import type { TurnPlan } from './turn-plan.js';
+import type { ToolStep } from './turn-tools.js';
 import type { AnswerMode, TurnResult, Usage } from './turn-types.js';
 
 /** What generation has made of a turn so far. */
@@ -18,7 +19,10 @@ export interface AnswerRecord {
   readonly mode: AnswerMode;
   readonly model: string | undefined;
   readonly attempts: Attempt[];
-  /** Attempts that broke off mid-answer earlier in this turn (JSON answers start again). */
+  /**
+   * Attempts of earlier passes in this turn: model calls that asked for tools, and answers that
+   * broke off mid-answer (JSON answers start again). The next pass's attempts follow them.
+   */
   readonly brokenAttempts: Attempt[];
   readonly usage: TokenUsage;
   /** Why the answer broke off, when it did. */
@@ -35,6 +39,10 @@ export interface AnswerRecord {
   readonly finishReason: FinishReason | undefined;
   /** The client's tools the model asked to be called. */
   readonly toolCalls: ToolCall[] | undefined;
+  /** Model calls that asked for Parley's tools, and what the tools did. */
+  readonly toolSteps: ToolStep[];
+  /** Why the model answered without Parley's tools at the end, when it was made to. */
+  readonly toolsStopped: 'step_limit' | 'invalid_arguments' | undefined;
 }
 
 /** The record of a turn before any answer: generated when the bot has models, else extractive. */
@@ -57,6 +65,8 @@ export function startRecord(plan: Pick<TurnPlan, 'bot' | 'startedAt'>): AnswerRe
     outputGuard: undefined,
     finishReason: undefined,
     toolCalls: undefined,
+    toolSteps: [],
+    toolsStopped: undefined,
   };
 }
 
@@ -94,6 +104,11 @@ export function record(state: AnswerRecord, event: GenerationEvent): AnswerRecor
         finishReason: event.usage.finishReason ?? state.finishReason,
         toolCalls: event.usage.toolCalls ?? state.toolCalls,
       };
+    case 'tool-step':
+      // The step's model call is over: the next call's attempts follow it.
+      return { ...state, toolSteps: [...state.toolSteps, event.step], brokenAttempts: state.attempts };
+    case 'tools-stopped':
+      return { ...state, toolsStopped: event.reason };
     case 'finish':
       return { ...state, finishReason: event.reason };
     case 'citations':
@@ -146,7 +161,7 @@ export function answerAccounting(
 } {
   const generated = state.mode === 'generated' && state.model !== undefined;
   const cached = state.mode === 'cached' ? plan?.answerCache?.hit : undefined;
-  const aside = asideCalls(plan);
+  const aside = asideCalls(plan, state);
   return {
     model: generated ? state.model! : (ACCOUNTED_AS[state.mode] ?? 'extractive'),
     generated,
@@ -162,10 +177,19 @@ export interface AsideCall {
   tokens: TokenUsage;
 }
 
-/** The turn's model calls beside the answer: the model step of understanding, when it was answered. */
-export function asideCalls(plan?: Pick<TurnPlan, 'modelReading'>): AsideCall[] {
+/**
+ * The turn's model calls beside the answer: the model step of understanding, when it was
+ * answered, and each call that asked for Parley's tools (the answer is the last call's).
+ */
+export function asideCalls(
+  plan?: Pick<TurnPlan, 'modelReading'>,
+  state?: Pick<AnswerRecord, 'toolSteps'>,
+): AsideCall[] {
   const reading = plan?.modelReading;
-  return reading?.model && reading.tokens ? [{ model: reading.model, tokens: reading.tokens }] : [];
+  const calls: AsideCall[] =
+    reading?.model && reading.tokens ? [{ model: reading.model, tokens: reading.tokens }] : [];
+  for (const step of state?.toolSteps ?? []) calls.push({ model: step.model, tokens: step.usage });
+  return calls;
 }
 
 /** How the turn ended, as the front end and the accounting see it. */
@@ -183,7 +207,7 @@ export function turnUsage(
 ): Usage {
   let input = state.usage.inputTokens;
   let output = state.usage.outputTokens;
-  for (const call of asideCalls(plan)) {
+  for (const call of asideCalls(plan, state)) {
     input += call.tokens.inputTokens;
     output += call.tokens.outputTokens;
   }

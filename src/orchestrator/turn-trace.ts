@@ -36,6 +36,19 @@ export function turnTrace(
     degraded: search.failures,
     retrieval_cache: search.cache ?? null,
     answer_cache: answerCacheTrace(plan),
+    tools: plan.tools
+      ? {
+          offered: plan.tools.specs.map((spec) => spec.name),
+          unavailable: plan.tools.unavailable,
+          steps: state.toolSteps.map((step) => ({
+            model: step.model,
+            input_tokens: step.usage.inputTokens,
+            output_tokens: step.usage.outputTokens,
+            calls: step.calls,
+          })),
+          stopped: state.toolsStopped ?? null,
+        }
+      : null,
     standalone_question: plan.standaloneQuestion ?? null,
     standalone_source:
       plan.standaloneQuestion === undefined

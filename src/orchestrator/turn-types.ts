@@ -1,4 +1,5 @@
 // What a turn is asked, what it returns and what it records of itself: the chat layer's data.
+
 import type {
   Attempt,
   ChatMessage,
@@ -8,6 +9,7 @@ import type {
   ToolExchange,
 } from '../models/index.js';
 import type { Citation } from './extractive-answer.js';
+import type { ToolCallRecord } from './turn-tools.js';
 
 export interface TurnRequest {
   tenantId: string;
@@ -98,6 +100,17 @@ export interface TurnTrace {
         saved_usd: number;
       }
     | null;
+  /**
+   * Parley's tools (null: the bot allows none): what was offered, sources that could not list
+   * theirs, each model call that asked for tools with its tokens and calls, and why the model
+   * was made to answer without them (`step_limit`, `invalid_arguments`), if it was.
+   */
+  tools: {
+    offered: string[];
+    unavailable: { source: string; error: string }[];
+    steps: { model: string; input_tokens: number; output_tokens: number; calls: ToolCallRecord[] }[];
+    stopped: 'step_limit' | 'invalid_arguments' | null;
+  } | null;
   /** Where keyword search was answered: the in-memory copy or the database (null: cache hit, or no search). */
   keyword_index: 'memory' | 'database' | null;
   retrieved: {

@@ -44,6 +44,11 @@ export async function registerOpenApiDocument(app: FastifyInstance): Promise<voi
           name: TAGS.curated,
           description: "A bot's curated answers: question -> answer pairs sent without a model call",
         },
+        {
+          name: TAGS.tools,
+          description:
+            "The tenant's HTTP tools and their secrets (a bot's model calls those its settings allow)",
+        },
         { name: TAGS.usage, description: 'Usage, cost and budgets' },
         { name: TAGS.operations, description: 'Probes, metrics and the operator dashboard' },
         { name: TAGS.openai, description: 'The OpenAI-compatible surface: each model is a bot' },

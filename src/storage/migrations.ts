@@ -444,6 +444,49 @@ alter table conversations add column not_found_streak integer not null default 0
 `,
   },
   {
+    version: 16,
+    name: 'tools and their secrets',
+    sql: `
+-- Each tenant's HTTP tools (tools/http): a bot's model may call those its allowlist names. The
+-- definition (description, parameters, method, url, headers, auth, timeout) is validated by the
+-- server before it is stored.
+create table tools (
+  tenant_id text not null references tenants(id) on delete cascade,
+  name text not null,
+  definition jsonb not null,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  primary key (tenant_id, name)
+);
+-- Secrets a tool's auth header is taken from: written through the API, never read back by it;
+-- encrypted by the server (AES-256-GCM under PARLEY_SECRETS_KEY) before they reach this table.
+create table tool_secrets (
+  tenant_id text not null references tenants(id) on delete cascade,
+  name text not null,
+  sealed text not null,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  primary key (tenant_id, name)
+);
+-- the wall of migration 9
+alter table tools enable row level security;
+create policy tenant_isolation on tools
+  using (tenant_id = current_setting('parley.tenant_id', true))
+  with check (tenant_id = current_setting('parley.tenant_id', true));
+alter table tool_secrets enable row level security;
+create policy tenant_isolation on tool_secrets
+  using (tenant_id = current_setting('parley.tenant_id', true))
+  with check (tenant_id = current_setting('parley.tenant_id', true));
+do $do$
+begin
+  if exists (select from pg_roles where rolname = 'parley_tenant') then
+    grant select, insert, update, delete on tools, tool_secrets to parley_tenant;
+  end if;
+end
+$do$;
+`,
+  },
+  {
     version: 17,
     name: 'key lifecycle and audit log',
     sql: `
@@ -457,7 +500,7 @@ alter table api_keys add column previous_expires_at timestamptz;
 alter table api_keys add column rotated_at timestamptz;
 -- A counter per tenant, bumped in the transaction of any change to a key that can end its use
 -- (revocation, rotation, expiry, scopes; not last_used_at): each server process polls it for the
--- tenants whose keys it has cached, and drops those entries (edge/auth/key-generations.ts).
+-- tenants whose keys it has cached, and drops those entries (edge/auth/api-keys.ts).
 create table key_generations (
   tenant_id text primary key,
   generation bigint not null default 1

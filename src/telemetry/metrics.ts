@@ -19,6 +19,8 @@ export interface Metrics {
   answerCache: Counter<'result'>;
   intents: Counter<'intent' | 'handler'>;
   understandModelCalls: Counter<'result'>;
+  toolCalls: Counter<'source' | 'outcome'>;
+  toolDuration: Histogram<'source'>;
   answerCacheSaved: Counter<string>;
   retrievalRelevance: Counter<'outcome'>;
   guardTriggers: Counter<'stage' | 'kind'>;
@@ -73,6 +75,19 @@ export function createMetrics(enabled = true): Metrics {
       name: 'parley_intents_total',
       help: 'Messages by the intent the orchestrator read (greeting, thanks, question, follow_up, vague, human, out_of_scope, action) and the handler that answered',
       labelNames: ['intent', 'handler'],
+      registers: [registry],
+    }),
+    toolCalls: new Counter({
+      name: 'parley_tool_calls_total',
+      help: "Calls of Parley's tools, by source (builtin, the tenant's http tools, mcp:<server>) and outcome (ok, tool_error, invalid_arguments, unknown_tool, timeout, failed, circuit_open, busy, approval_required)",
+      labelNames: ['source', 'outcome'],
+      registers: [registry],
+    }),
+    toolDuration: new Histogram({
+      name: 'parley_tool_duration_seconds',
+      help: "Time one call of Parley's tools took, queueing included, by source",
+      labelNames: ['source'],
+      buckets: [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     }),
     understandModelCalls: new Counter({

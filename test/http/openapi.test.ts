@@ -50,7 +50,12 @@ describe('the OpenAPI document', () => {
     const recorded = recordRoutes();
     try {
       // A key for the OpenAI client, so that a bot may name an OpenAI model (no call is made).
-      server = await startTestServer('pglite', { OPENAI_API_KEY: 'test' });
+      server = await startTestServer('pglite', {
+        OPENAI_API_KEY: 'test',
+        // The tools routes' examples name this host and a secret.
+        PARLEY_TOOL_HOSTS: 'api.example.com',
+        PARLEY_SECRETS_KEY: 'openapi-test-secrets-key-0123456789abcdef',
+      });
     } finally {
       recorded.stop();
     }

@@ -84,6 +84,7 @@ export function turnPlan(
       answerCache: true,
       intents: DEFAULT_INTENT_POLICY,
       curatedMinScore: 0.85,
+      tools: { allow: [], maxSteps: 4 },
       fingerprint: 'support-1',
     },
     guards: [],

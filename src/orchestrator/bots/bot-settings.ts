@@ -1,6 +1,7 @@
 // What a bot may set, validated at the API: each field left out takes the server's default
 // (the configured value of the same meaning).
 import { z } from 'zod';
+import { TOOL_NAME } from '../../tools/index.js';
 
 export const BOT_ID = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
@@ -47,6 +48,16 @@ export const botSettingsSchema = z
       .optional(),
     /** The score a message needs against a curated question to be given its answer (0.5-1). */
     curated_min_score: z.number().min(0.5).max(1).optional(),
+    /** The tools the bot's model may call (docs/tools.md): their names, and how many steps a turn may take. */
+    tools: z
+      .object({
+        /** Names of the tenant's tools, MCP servers' tools (`server__tool`) and `knowledge_search`. */
+        allow: z.array(z.string().regex(TOOL_NAME, 'a tool name is 1-64 letters, digits, _ or -')).max(64),
+        /** Model calls that may ask for tools in one turn before the model must answer (1-10, default 4). */
+        max_steps: z.number().int().min(1).max(10).optional(),
+      })
+      .strict()
+      .optional(),
     /** What the bot does with a message's intent (see understand-message.ts). */
     intents: z
       .object({

@@ -49,6 +49,8 @@ export interface BotProfile {
   intents: IntentPolicy;
   /** The score a message needs against a curated question to be given its answer. */
   curatedMinScore: number;
+  /** The tools the bot's model may call, by name, and the steps a turn may take (none: no tools). */
+  tools: { allow: readonly string[]; maxSteps: number };
   /**
    * Changes whenever anything that shapes the bot's answers does (its effective settings, the
    * prompt's version among them): caches of its answers key on it.
@@ -63,6 +65,9 @@ export interface BotView extends Omit<BotRow, 'created_at' | 'updated_at'> {
   created_at: string | null;
   updated_at: string | null;
 }
+
+/** Model calls that may ask for tools in one turn, unless the bot says otherwise. */
+export const DEFAULT_TOOL_STEPS = 4;
 
 const CACHE_TTL_MS = 5_000;
 const CACHE_MAX_STALE_MS = 30_000;
@@ -253,6 +258,10 @@ export class Bots {
         : { answerCacheSimilarity: row.settings.answer_cache_similarity }),
       intents: intentPolicy(row.settings.intents),
       curatedMinScore: row.settings.curated_min_score ?? DEFAULT_CURATED_THRESHOLD,
+      tools: {
+        allow: row.settings.tools?.allow ?? [],
+        maxSteps: row.settings.tools?.max_steps ?? DEFAULT_TOOL_STEPS,
+      },
       fingerprint: createHash('sha256')
         .update(JSON.stringify([row.id, settings, row.settings.guard ?? {}]))
         .digest('base64url'),

@@ -39,6 +39,7 @@ export const TAGS = {
   documents: 'documents',
   bots: 'bots',
   curated: 'curated answers',
+  tools: 'tools',
   usage: 'usage',
   operations: 'operations',
   openai: 'openai',

@@ -1,6 +1,12 @@
 // A local stub model server speaking the providers' wire protocols, for tests of the real clients.
 export { anthropicErrorBody } from './anthropic-wire.js';
-export { type ChatApiName, type StubPrompt, type StubReply, wordTokens } from './chat-turn.js';
+export {
+  type ChatApiName,
+  type StubAnswer,
+  type StubPrompt,
+  type StubReply,
+  wordTokens,
+} from './chat-turn.js';
 export type { Pacing } from './exchange.js';
 export type { FaultTarget } from './fault-script.js';
 export { DEFAULT_STUB_DIMENSIONS, hashedEmbedding, wordStems } from './hashed-embedding.js';
