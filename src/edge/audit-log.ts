@@ -1,5 +1,5 @@
 // The audit log: a tenant's administrative actions (keys created, revoked, rotated; bots,
-// documents, budgets and curated answers changed), who took them and on what, newest first.
+// documents, budgets, curated answers, HTTP tools and tool secrets changed), who took them and on what, newest first.
 // Key actions are written in the transaction of the change itself; the others after the response,
 // through the background writer (retried). An entry never holds a secret or a setting's value:
 // only the names of the fields a change carried.

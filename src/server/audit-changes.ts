@@ -1,5 +1,6 @@
 // The audit log's entries for changes made through the routes other than the keys' (those write
-// theirs in the change's own transaction): after a route below answers 2xx, one entry naming the
+// theirs in the change's own transaction): bots, documents, budgets, curated answers, HTTP tools
+// and tool secrets: after a route below answers 2xx, one entry naming the
 // caller's key, the route's target and the names of the fields the body carried (never values),
 // written in the background (retried), off the request's critical path.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -19,16 +20,21 @@ const AUDITED: Record<string, string> = {
   'POST /v1/bots/:bot/curated-answers/import': 'curated.imported',
   'PATCH /v1/bots/:bot/curated-answers/:id': 'curated.updated',
   'DELETE /v1/bots/:bot/curated-answers/:id': 'curated.deleted',
+  'PUT /v1/tools/:name': 'tool.saved',
+  'DELETE /v1/tools/:name': 'tool.deleted',
+  'PUT /v1/tool-secrets/:name': 'tool_secret.set',
+  'DELETE /v1/tool-secrets/:name': 'tool_secret.deleted',
 };
 
 type Fields = Record<string, unknown>;
 const asFields = (value: unknown): Fields =>
   typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Fields) : {};
 
-/** What was acted on: the path's id, else the id the answer gives a created thing. */
+/** What was acted on: the path's id or name, else the id the answer gives a created thing. */
 function targetOf(request: FastifyRequest, payload: unknown): string | null {
   const params = asFields(request.params);
   if (typeof params.id === 'string') return params.id;
+  if (typeof params.name === 'string') return params.name;
   if (typeof payload === 'string' && payload.startsWith('{')) {
     try {
       const body = asFields(JSON.parse(payload));

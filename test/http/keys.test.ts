@@ -73,7 +73,12 @@ describe.each(BACKENDS)('API keys on %s', (kind) => {
   ) => call<T>(app(), { method, url, headers: bearer(key), ...(payload ? { payload } : {}) });
 
   beforeAll(async () => {
-    server = await startTestServer(kind, {}, { log: pino({ level: 'debug' }, logStream) });
+    // A secrets key, so that a tool secret can be set (and its audit entry checked for its value).
+    server = await startTestServer(
+      kind,
+      { PARLEY_SECRETS_KEY: 'k'.repeat(40) },
+      { log: pino({ level: 'debug' }, logStream) },
+    );
     adminA = (await createApiKey(server.runtime.db, `keys-a-${suffix}`)).key;
     adminB = (await createApiKey(server.runtime.db, `keys-b-${suffix}`)).key;
     secrets.push(adminA, adminB);
@@ -257,6 +262,9 @@ describe.each(BACKENDS)('API keys on %s', (kind) => {
       text: '# Audited\n\nA document whose upload is audited.',
     });
     expect(uploaded.status).toBe(202);
+    const toolSecret = `tool-secret-value-${suffix}`;
+    const set = await as(adminA, 'PUT', '/v1/tool-secrets/weather_token', { value: toolSecret });
+    expect(set.status, set.raw).toBeLessThan(300);
 
     // Bot and document entries are written after the response.
     const page = await eventually(async () => {
@@ -272,6 +280,9 @@ describe.each(BACKENDS)('API keys on %s', (kind) => {
         entry.target_id === bot ||
         entry.action === 'document.uploaded',
     );
+    const secretSet = page.body.entries.find((entry) => entry.action === 'tool_secret.set');
+    expect(secretSet).toMatchObject({ target_id: 'weather_token', details: { fields: ['value'] } });
+    expect(page.raw).not.toContain(toolSecret);
     expect(mineOnly.map((entry) => entry.action)).toEqual([
       'document.uploaded',
       'bot.deleted',

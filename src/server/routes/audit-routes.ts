@@ -20,7 +20,7 @@ export const auditRoutes: FastifyPluginAsync<AuditRoutesOptions> = async (app, {
         tags: [TAGS.keys],
         summary: "The tenant's administrative actions, newest first",
         description:
-          'Keys created, revoked and rotated; bots, documents, budgets and curated answers changed. A page at a time: pass `next_before` as `before` for the next. Admin keys only.',
+          'Keys created, revoked and rotated; bots, documents, budgets, curated answers, HTTP tools and tool secrets changed. A page at a time: pass `next_before` as `before` for the next. Admin keys only.',
         querystring: auditQuery,
         response: { 200: auditPage, ...errorResponses },
       },

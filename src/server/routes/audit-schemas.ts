@@ -25,7 +25,8 @@ export const auditEntry = z
     action: z.string().meta({
       description:
         'key.created, key.revoked, key.rotated, bot.created, bot.updated, bot.deleted, document.uploaded, ' +
-        'document.deleted, budget.updated, curated.created, curated.imported, curated.updated, curated.deleted',
+        'document.deleted, budget.updated, curated.created, curated.imported, curated.updated, curated.deleted, ' +
+        'tool.saved, tool.deleted, tool_secret.set, tool_secret.deleted',
       examples: ['key.revoked'],
     }),
     actor_key_id: z
