@@ -1,8 +1,8 @@
-// The audit log's entries for changes made through the routes other than the keys' (those write
-// theirs in the change's own transaction): bots, documents, budgets, curated answers, HTTP tools
-// and tool secrets: after a route below answers 2xx, one entry naming the
-// caller's key, the route's target and the names of the fields the body carried (never values),
-// written in the background (retried), off the request's critical path.
+// The audit log's entries for changes made through routes other than the keys' (those write theirs
+// in the change's own transaction): bots, documents, budgets, curated answers, HTTP tools and tool
+// secrets. After a route below answers 2xx, one entry naming the caller's key, the route's target
+// and the names of the fields the body carried (never values), written in the background
+// (retried), off the request's critical path.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { recordAudit } from '../edge/index.js';
 import type { BackgroundRunner } from '../jobs/index.js';
