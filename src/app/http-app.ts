@@ -10,6 +10,8 @@ import { ParleyError } from '../errors/index.js';
 import { ensureKnowledgeBase } from '../knowledge/index.js';
 import {
   apiDocsRoutes,
+  auditChanges,
+  auditRoutes,
   botRoutes,
   chatRoutes,
   conversationEventRoutes,
@@ -21,6 +23,7 @@ import {
   errorHandler,
   handoffRoutes,
   healthRoutes,
+  keyRoutes,
   loadServerSecret,
   notFoundHandler,
   openAiRoutes,
@@ -178,6 +181,7 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   }
 
   registerScrapeGauges(runtime);
+  auditChanges(app, { db: runtime.db, tasks: runtime.tasks });
   // Each area is a plugin given only the services it uses (encapsulated: the hooks above apply).
   const { db, bots, turns, catalog } = runtime;
   const maxMessageChars = config.server.maxMessageChars;
@@ -226,6 +230,8 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   await app.register(dashboardRoutes, { db });
   await app.register(openAiRoutes, { turns, bots, maxMessageChars, streams });
   await app.register(usageRoutes, { db, budgets: runtime.gateway.budgets });
+  await app.register(keyRoutes, { db, keys: runtime.keys });
+  await app.register(auditRoutes, { db });
   widgetAccess.routes(app);
   await apiDocsRoutes(app);
   await webRoutes(app);

@@ -69,6 +69,7 @@ export interface Runtime {
   tasks: BackgroundTasks;
   /** The shared Redis (REDIS_URL), when configured: one client for every layer that needs it. */
   redis: RedisConnection | undefined;
+  /** Verifies API keys (cached; revocations elsewhere seen within KEY_POLL_MS) and notes their use. */
   keys: KeyVerifier;
   /** Rate limits, budgets and the accounting of turns (usage, cost). */
   gateway: Gateway;
@@ -180,6 +181,10 @@ async function openRuntime(
   // after every producer registered below has stopped.
   const tasks = new BackgroundTasks(log.child({ component: 'background' }));
   lifecycle.onClose('background-tasks', () => tasks.drain());
+  // Before the drain: stops its polls and writes the last-used times still pending.
+  const keys = new KeyVerifier(db);
+  lifecycle.onClose('keys', () => keys.stop());
+  keys.start(tasks);
   const { models, moderation } = config;
   const catalog = new ModelCatalog(models.providers, {
     firstTokenTimeoutMs: models.firstTokenTimeoutMs,
@@ -333,7 +338,7 @@ async function openRuntime(
     chat,
     tasks,
     redis,
-    keys: new KeyVerifier(db),
+    keys,
     gateway,
     turnGate,
     bots,

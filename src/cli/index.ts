@@ -8,7 +8,7 @@ import { evalRetrievalCommand } from './eval-command.js';
 import { evalGuardCommand, evalPiiCommand } from './eval-guard-command.js';
 import { evalIntentsCommand } from './eval-intents-command.js';
 import { ingestCommand } from './ingest-command.js';
-import { keysCreateCommand } from './keys-command.js';
+import { keysCreateCommand, keysListCommand, keysRevokeCommand, keysRotateCommand } from './keys-command.js';
 import { migrateCommand } from './migrate-command.js';
 import { serveCommand } from './serve-command.js';
 import { workerCommand } from './worker-command.js';
@@ -51,6 +51,12 @@ keys
   .description('create an API key for a tenant (created if new); the key is the last line of output')
   .requiredOption('--tenant <name>', 'tenant name')
   .option('--label <label>', 'a note to recognise the key by')
+  .option(
+    '--scope <scope>',
+    'what a secret key may call: chat, read or admin (repeatable or comma-separated; default admin)',
+    (value: string, previous: string[] = []) => [...previous, value],
+  )
+  .option('--expires-in <duration>', 'the key stops working after this long: 90m, 12h, 30d')
   .option('--publishable', 'a publishable key for the web widget: chat only, one bot, listed origins')
   .option('--bot <bot>', 'the bot a publishable key talks to (default parley)')
   .option(
@@ -60,6 +66,24 @@ keys
   )
   .option('--rate-limit <n>', 'requests per minute per visitor IP for a publishable key (default 20)')
   .action(runCommand(keysCreateCommand));
+keys
+  .command('list')
+  .description("list a tenant's keys (never their secrets): scopes, status, expiry, last use")
+  .requiredOption('--tenant <name>', 'tenant name')
+  .action(runCommand(keysListCommand));
+keys
+  .command('revoke')
+  .description('revoke a key: every server refuses it within a second')
+  .argument('<id>', 'the key id (the 16 hex digits after parley_ or pk_)')
+  .requiredOption('--tenant <name>', 'the tenant that owns the key')
+  .action(runCommand(keysRevokeCommand));
+keys
+  .command('rotate')
+  .description('give a key a new secret (the last line of output); the old one works for the overlap')
+  .argument('<id>', 'the key id (the 16 hex digits after parley_ or pk_)')
+  .requiredOption('--tenant <name>', 'the tenant that owns the key')
+  .option('--overlap <duration>', 'how long the old secret keeps working: 0, 90m, 24h (default 24h)')
+  .action(runCommand(keysRotateCommand));
 
 const curated = program
   .command('curated')

@@ -1,10 +1,13 @@
 // The HTTP server: Fastify only. Each area's routes are a plugin with typed options (the services
 // it uses), SSE, the error handler, request schemas and the OpenAPI document, widget access. The
 // composition root (app/) registers them.
+
+export { auditChanges } from './audit-changes.js';
 export { errorHandler, notFoundHandler } from './error-handler.js';
 export { registerOpenApiDocument } from './openapi-document.js';
 export { bearerMatches, createOperatorCheck, type OperatorCheck } from './operator-access.js';
 export { apiDocsRoutes } from './routes/api-docs-routes.js';
+export { auditRoutes } from './routes/audit-routes.js';
 export { botRoutes } from './routes/bot-routes.js';
 export { chatRoutes } from './routes/chat-routes.js';
 export { conversationEventRoutes } from './routes/conversation-event-routes.js';
@@ -13,6 +16,7 @@ export { dashboardRoutes } from './routes/dashboard-routes.js';
 export { documentRoutes } from './routes/document-routes.js';
 export { handoffRoutes } from './routes/handoff-routes.js';
 export { healthRoutes } from './routes/health-routes.js';
+export { keyRoutes } from './routes/key-routes.js';
 export { openAiRoutes } from './routes/openai-routes.js';
 export { toolRoutes } from './routes/tool-routes.js';
 export { usageRoutes } from './routes/usage-routes.js';

@@ -53,6 +53,11 @@ export async function registerOpenApiDocument(app: FastifyInstance): Promise<voi
         { name: TAGS.operations, description: 'Probes, metrics and the operator dashboard' },
         { name: TAGS.openai, description: 'The OpenAI-compatible surface: each model is a bot' },
         { name: TAGS.handoff, description: 'Conversations handed to a person: the agent API' },
+        {
+          name: TAGS.keys,
+          description:
+            "The tenant's API keys (scopes, expiry, revocation, rotation) and its audit log: admin keys only",
+        },
         { name: TAGS.reference, description: 'This document' },
       ],
     },

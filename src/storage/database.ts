@@ -138,7 +138,7 @@ export async function openDatabase(
   }
 }
 
-/** The tables migrations 9, 10 and 13 wall: every table holding tenant data, and stored prompts. */
+/** The tables migrations 9, 10, 13, 16 and 17 wall: every table holding tenant data, and stored prompts. */
 export const WALLED_TABLES = [
   'tenants',
   'api_keys',
@@ -155,6 +155,10 @@ export const WALLED_TABLES = [
   'budgets',
   'search_generations',
   'curated_answers',
+  'tools',
+  'tool_secrets',
+  'key_generations',
+  'audit_log',
   'prompt_version_owners',
   'prompt_versions',
 ];

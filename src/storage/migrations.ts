@@ -512,4 +512,75 @@ end
 $do$;
 `,
   },
+  {
+    version: 17,
+    name: 'key lifecycle and audit log',
+    sql: `
+-- Keys: scopes (what a secret key may call; keys made before are admin), an expiry, and the
+-- previous secret of a rotated key, valid until previous_expires_at. A rotation keeps the key's
+-- salt: both secrets are 256 random bits, so one scrypt of a presented secret checks either.
+alter table api_keys add column scopes text[] not null default '{admin}';
+alter table api_keys add column expires_at timestamptz;
+alter table api_keys add column previous_hash text;
+alter table api_keys add column previous_expires_at timestamptz;
+alter table api_keys add column rotated_at timestamptz;
+-- A counter per tenant, bumped in the transaction of any change to a key that can end its use
+-- (revocation, rotation, expiry, scopes; not last_used_at): each server process polls it for the
+-- tenants whose keys it has cached, and drops those entries (edge/auth/api-keys.ts).
+create table key_generations (
+  tenant_id text primary key,
+  generation bigint not null default 1
+);
+create function parley_bump_key_generation() returns trigger
+language plpgsql as $fn$
+begin
+  insert into key_generations as g (tenant_id)
+  values (case when tg_op = 'DELETE' then old.tenant_id else new.tenant_id end)
+  on conflict (tenant_id) do update set generation = g.generation + 1;
+  return null;
+end
+$fn$;
+-- Row triggers: a statement trigger with transition tables cannot name columns, and last_used_at
+-- (written every minute per key in use) must not bump the counter.
+create trigger api_keys_changed
+  after update of revoked_at, expires_at, hash, previous_hash, previous_expires_at, scopes, kind
+  on api_keys for each row execute function parley_bump_key_generation();
+create trigger api_keys_deleted after delete on api_keys
+  for each row execute function parley_bump_key_generation();
+-- Administrative actions (keys created, revoked, rotated; bots, documents and budgets changed),
+-- newest first per tenant. Never holds a secret.
+create table audit_log (
+  seq bigserial primary key,
+  tenant_id text not null references tenants(id) on delete cascade,
+  -- when the action was taken (an entry written after the response carries its time)
+  created_at timestamptz not null default now(),
+  action text not null,
+  -- the key that acted (null: a keyless loopback client or the command line)
+  actor_key_id text,
+  -- 'api' or 'cli'
+  via text not null,
+  target_id text,
+  details jsonb not null default '{}'
+);
+create index audit_log_tenant on audit_log(tenant_id, created_at desc, seq desc);
+create index audit_log_action on audit_log(tenant_id, action, created_at desc, seq desc);
+-- the wall of migration 9
+alter table key_generations enable row level security;
+create policy tenant_isolation on key_generations
+  using (tenant_id = current_setting('parley.tenant_id', true))
+  with check (tenant_id = current_setting('parley.tenant_id', true));
+alter table audit_log enable row level security;
+create policy tenant_isolation on audit_log
+  using (tenant_id = current_setting('parley.tenant_id', true))
+  with check (tenant_id = current_setting('parley.tenant_id', true));
+do $do$
+begin
+  if exists (select from pg_roles where rolname = 'parley_tenant') then
+    grant select, insert, update, delete on key_generations, audit_log to parley_tenant;
+    grant usage on sequence audit_log_seq_seq to parley_tenant;
+  end if;
+end
+$do$;
+`,
+  },
 ];

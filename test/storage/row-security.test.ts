@@ -27,6 +27,10 @@ const TENANT_TABLES: Record<string, string> = {
   budgets: 'tenant_id',
   search_generations: 'tenant_id',
   curated_answers: 'tenant_id',
+  key_generations: 'tenant_id',
+  audit_log: 'tenant_id',
+  tools: 'tenant_id',
+  tool_secrets: 'tenant_id',
   prompt_version_owners: 'tenant_id',
 };
 
@@ -82,6 +86,10 @@ async function seedTenant(db: Database, tenant: string): Promise<void> {
        values ($1, $2, 'parley', 'Door code?', 'door code', '1234')`,
       [id('curated'), tenant],
     );
+    await run('insert into key_generations(tenant_id) values ($1)', [tenant]);
+    await run(`insert into audit_log(tenant_id, action, via) values ($1, 'key.created', 'cli')`, [tenant]);
+    await run(`insert into tools(tenant_id, name, definition) values ($1, 'lookup', '{}')`, [tenant]);
+    await run(`insert into tool_secrets(tenant_id, name, sealed) values ($1, 'token', 'sealed')`, [tenant]);
     await run(`insert into prompt_versions(id, system_prompt) values ($1, 'You are ' || $2)`, [
       id('pv'),
       tenant,

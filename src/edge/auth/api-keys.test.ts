@@ -16,6 +16,11 @@ async function oneKey() {
     bot: null,
     allowed_origins: [],
     rate_limit_per_minute: null,
+    scopes: ['admin'],
+    expires_at: null,
+    previous_hash: null,
+    previous_expires_at: null,
+    generation: 1,
   };
   const lookups: string[] = [];
   const db = {
@@ -49,8 +54,16 @@ describe('KeyVerifier', () => {
     const { db, lookups } = await oneKey();
     const { state, hash } = countingHash();
     const keys = new KeyVerifier(db, hash);
-    expect(await keys.verify(`parley_${ID}_${SECRET}`)).toEqual({ keyId: ID, tenantId: 't1' });
-    expect(await keys.verify(`parley_${ID}_${SECRET}`)).toEqual({ keyId: ID, tenantId: 't1' });
+    expect(await keys.verify(`parley_${ID}_${SECRET}`)).toEqual({
+      keyId: ID,
+      tenantId: 't1',
+      scopes: ['admin'],
+    });
+    expect(await keys.verify(`parley_${ID}_${SECRET}`)).toEqual({
+      keyId: ID,
+      tenantId: 't1',
+      scopes: ['admin'],
+    });
     expect(state.calls).toBe(1);
     expect(lookups).toEqual([ID]);
   });
@@ -77,7 +90,11 @@ describe('KeyVerifier', () => {
     expect(state.calls).toBe(1);
     expect(lookups).toHaveLength(1);
     // The right key still works.
-    expect(await keys.verify(`parley_${ID}_${SECRET}`)).toEqual({ keyId: ID, tenantId: 't1' });
+    expect(await keys.verify(`parley_${ID}_${SECRET}`)).toEqual({
+      keyId: ID,
+      tenantId: 't1',
+      scopes: ['admin'],
+    });
   });
 
   it('runs at most two hashes at once, however many guesses arrive together', async () => {
@@ -92,5 +109,43 @@ describe('KeyVerifier', () => {
     expect(results.every((result) => result === undefined)).toBe(true);
     expect(state.calls).toBe(12);
     expect(state.most).toBeLessThanOrEqual(2);
+  });
+
+  it("accepts a rotated-out secret while it is valid, and re-reads a key once its tenant's generation moves", async () => {
+    const old = 'O'.repeat(43);
+    const row = {
+      tenant_id: 't1',
+      hash: await hashSecret(SECRET, SALT),
+      previous_hash: await hashSecret(old, SALT),
+      previous_expires_at: new Date(Date.now() + 60_000),
+      salt: SALT,
+      kind: 'secret',
+      bot: null,
+      allowed_origins: [],
+      rate_limit_per_minute: null,
+      scopes: ['read'],
+      expires_at: null,
+      generation: 1,
+    };
+    let generation = 1;
+    let lookups = 0;
+    const db = {
+      query: async (sql: string) => {
+        if (sql.includes('from key_generations')) return [{ tenant_id: 't1', generation }];
+        lookups++;
+        return [row];
+      },
+    } as unknown as Database;
+    const keys = new KeyVerifier(db);
+    expect(await keys.verify(`parley_${ID}_${old}`)).toEqual({ keyId: ID, tenantId: 't1', scopes: ['read'] });
+    expect(await keys.verify(`parley_${ID}_${SECRET}`)).toBeDefined();
+    await keys.poll();
+    expect(await keys.verify(`parley_${ID}_${old}`)).toBeDefined();
+    expect(lookups).toBe(2);
+    // Revoked elsewhere: the generation moves, the next request reads the key again.
+    generation = 2;
+    await keys.poll();
+    expect(await keys.verify(`parley_${ID}_${SECRET}`)).toBeDefined();
+    expect(lookups).toBe(3);
   });
 });

@@ -44,5 +44,6 @@ export const TAGS = {
   operations: 'operations',
   openai: 'openai',
   handoff: 'handoff',
+  keys: 'keys and audit log',
   reference: 'reference',
 } as const;

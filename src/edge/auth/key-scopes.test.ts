@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { parseScopes, scopeAllows, scopeRefusal } from './key-scopes.js';
+
+describe('scopeAllows', () => {
+  it('lets admin call everything', () => {
+    expect(scopeAllows(['admin'], 'DELETE', '/v1/bots/:id')).toBe(true);
+    expect(scopeAllows(['admin'], 'GET', '/v1/keys')).toBe(true);
+  });
+
+  it('keeps chat to chatting, the model list and reading a conversation back', () => {
+    for (const [method, url] of [
+      ['POST', '/v1/chat'],
+      ['POST', '/v1/chat/completions'],
+      ['GET', '/v1/models'],
+      ['GET', '/v1/conversations/:id'],
+      ['HEAD', '/v1/conversations/:id'],
+      ['GET', '/v1/conversations/:id/events'],
+    ] as const)
+      expect(scopeAllows(['chat'], method, url), `${method} ${url}`).toBe(true);
+    for (const [method, url] of [
+      ['GET', '/v1/documents'],
+      ['POST', '/v1/documents'],
+      ['GET', '/v1/turns/:id/trace'],
+      ['PATCH', '/v1/bots/:id'],
+    ] as const)
+      expect(scopeAllows(['chat'], method, url), `${method} ${url}`).toBe(false);
+  });
+
+  it('lets read make every GET but the keys and the audit log, and nothing else', () => {
+    expect(scopeAllows(['read'], 'GET', '/v1/documents')).toBe(true);
+    expect(scopeAllows(['read'], 'GET', '/v1/usage')).toBe(true);
+    expect(scopeAllows(['read'], 'GET', '/v1/keys')).toBe(false);
+    expect(scopeAllows(['read'], 'GET', '/v1/audit-log')).toBe(false);
+    expect(scopeAllows(['read'], 'POST', '/v1/chat')).toBe(false);
+    expect(scopeAllows(['read'], 'DELETE', '/v1/documents/:id')).toBe(false);
+  });
+
+  it('refuses with a 403 naming the scopes, and leaves unmatched URLs to their 404', () => {
+    expect(scopeRefusal(['read'], 'POST', '/v1/chat')).toMatchObject({
+      code: 'PARLEY_ERR_FORBIDDEN',
+      httpStatus: 403,
+      message: expect.stringContaining('(read)'),
+    });
+    expect(scopeRefusal(['chat'], 'GET', undefined)).toBeUndefined();
+  });
+});
+
+describe('parseScopes', () => {
+  it('takes repeated and comma-separated scopes, without repeats', () => {
+    expect(parseScopes(['chat', 'read,chat'])).toEqual(['chat', 'read']);
+  });
+
+  it('refuses unknown scopes and none at all', () => {
+    expect(() => parseScopes(['write'])).toThrow(/not a key scope: write/);
+    expect(() => parseScopes([' , '])).toThrow(/at least one scope/);
+  });
+});
