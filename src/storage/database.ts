@@ -157,6 +157,7 @@ export const WALLED_TABLES = [
   'curated_answers',
   'tools',
   'tool_secrets',
+  'tool_approvals',
   'key_generations',
   'audit_log',
   'prompt_version_owners',

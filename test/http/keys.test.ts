@@ -266,10 +266,11 @@ describe.each(BACKENDS)('API keys on %s', (kind) => {
     const set = await as(adminA, 'PUT', '/v1/tool-secrets/weather_token', { value: toolSecret });
     expect(set.status, set.raw).toBeLessThan(300);
 
-    // Bot and document entries are written after the response.
+    // Bot, document and tool-secret entries are written after the response.
     const page = await eventually(async () => {
       const response = await as<AuditPage>(adminA, 'GET', '/v1/audit-log?limit=100');
-      return response.body.entries.some((entry) => entry.action === 'document.uploaded')
+      const actions = response.body.entries.map((entry) => entry.action);
+      return actions.includes('document.uploaded') && actions.includes('tool_secret.set')
         ? response
         : undefined;
     });

@@ -30,6 +30,7 @@ const EXCLUDED = new Set([
   'OPTIONS /v1/chat',
   'OPTIONS /v1/conversations/:id',
   'OPTIONS /v1/conversations/:id/events',
+  'OPTIONS /v1/conversations/:id/approvals/:approval',
   // The reference page itself (Swagger UI), its files, and its copies of the document.
   'GET /docs',
   'GET /docs/static/index.html',

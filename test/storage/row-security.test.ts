@@ -31,6 +31,7 @@ const TENANT_TABLES: Record<string, string> = {
   audit_log: 'tenant_id',
   tools: 'tenant_id',
   tool_secrets: 'tenant_id',
+  tool_approvals: 'tenant_id',
   prompt_version_owners: 'tenant_id',
 };
 
@@ -90,6 +91,11 @@ async function seedTenant(db: Database, tenant: string): Promise<void> {
     await run(`insert into audit_log(tenant_id, action, via) values ($1, 'key.created', 'cli')`, [tenant]);
     await run(`insert into tools(tenant_id, name, definition) values ($1, 'lookup', '{}')`, [tenant]);
     await run(`insert into tool_secrets(tenant_id, name, sealed) values ($1, 'token', 'sealed')`, [tenant]);
+    await run(
+      `insert into tool_approvals(id, tenant_id, bot_id, conversation_id, turn_id, tool, call_id, arguments, approver, resume)
+       values ($1, $2, 'parley', $3, $4, 'book', 'call_1', '{}', 'user', '{}')`,
+      [id('approval'), tenant, id('conversation'), id('turn')],
+    );
     await run(`insert into prompt_versions(id, system_prompt) values ($1, 'You are ' || $2)`, [
       id('pv'),
       tenant,

@@ -163,7 +163,8 @@ export const chatRoutes: FastifyPluginAsync<ChatRoutesOptions> = async (
         id,
         approval,
         request.body.approve,
-        !request.principal.publishable,
+        // An operator is an admin key (a chat key or a widget visitor decides as the user).
+        !request.principal.publishable && request.principal.scopes.includes('admin'),
       );
       const turn = await turns.start(input, turnContext(request, reply));
       const wantsStream = request.body.stream ?? (request.headers.accept ?? '').includes('text/event-stream');

@@ -327,13 +327,13 @@ export const approvalParams = z.object({
   approval: z.uuid('approval must be a UUID'),
 });
 
+// No example: the route decides an approval a turn created, by its generated id.
 export const decisionBody = z
   .object({
     approve: z.boolean().describe('true: run the action; false: decline it'),
     stream: z.boolean().optional().describe('The continued answer as server-sent events'),
   })
-  .strict()
-  .meta({ examples: [{ approve: true }] });
+  .strict();
 
 /** POST /v1/conversations/{id}/approvals/{approval}: a decision, answered as POST /v1/chat is. */
 export function decisionRouteSchema() {
