@@ -205,12 +205,15 @@ export const chatRoutes: FastifyPluginAsync<ChatRoutesOptions> = async (
     const db = tenantDb(database, request);
     await assertVisitorOwns(db, request.principal, id);
     const tenantId = request.principal.tenantId;
+    // Asked before the read: the first turn's write may land (and the conversation stop being
+    // pending) while the read is under way, which would otherwise read as neither.
+    const pending = isPending(tenantId, id);
     const [messages, state] = await Promise.all([
       getMessages(db, tenantId, id),
       conversationState(db, tenantId, id),
     ]);
     // A conversation whose first turn is answered but not stored yet is active.
-    if (state === undefined && !isPending(tenantId, id)) throw notFound('conversation');
+    if (state === undefined && !pending) throw notFound('conversation');
     return { id, state: state ?? 'active', messages };
   });
 
