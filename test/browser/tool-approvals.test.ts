@@ -17,12 +17,15 @@ const QUESTION = 'Book me a table in Paris';
 const BOOKED = 'Done: booked for 2 at 19:00';
 const DECLINED = 'Done: The user declined: book_table was not run.';
 
-/** Books a table when it can; once the booking's result (or its refusal) is in, answers with it. */
-function bookingModel(prompt: StubPrompt) {
+/** Books a table (in `city`) when it can; once the booking's result (or its refusal) is in, answers with it. */
+function bookingModel(prompt: StubPrompt, city = 'Paris') {
   const last = prompt.messages.at(-1)?.text ?? '';
   if (prompt.messages.length > 1 && /booked|declined|not run/.test(last)) return `Done: ${last}`;
   if (prompt.tools.includes('book_table')) {
-    return { text: 'Let me book it.', toolCalls: [{ name: 'book_table', arguments: '{"city":"Paris"}' }] };
+    return {
+      text: 'Let me book it.',
+      toolCalls: [{ name: 'book_table', arguments: JSON.stringify({ city }) }],
+    };
   }
   return 'No tools.';
 }
@@ -49,7 +52,7 @@ describe('approval of actions in the browser', () => {
     fixture = await startChatFixture({
       models: 'openai:small-model',
       env: { PARLEY_TOOL_HOSTS: '127.0.0.1', PARLEY_ANSWER_CACHE_SECONDS: '0' },
-      reply: bookingModel,
+      reply: (prompt) => bookingModel(prompt),
     });
     const defined = await call(fixture.app, {
       method: 'PUT',
@@ -96,7 +99,10 @@ describe('approval of actions in the browser', () => {
   }
 
   /** Asks for a booking; resolves with the paused answer's action line once it shows. */
-  async function askForBooking(page: Page): Promise<{ approval: Locator; answers: Locator }> {
+  async function askForBooking(
+    page: Page,
+    action = 'Action: book_table {"city":"Paris"}',
+  ): Promise<{ approval: Locator; answers: Locator }> {
     const answers = page.locator('article.message.assistant');
     const before = await answers.count();
     const input = page.getByLabel('Your message');
@@ -106,9 +112,7 @@ describe('approval of actions in the browser', () => {
     const paused = answers.nth(before);
     await expect(paused.locator('.answer-text').textContent()).resolves.toMatch(/^Let me book it\./);
     const approval = paused.locator('.approval');
-    await expect(approval.locator('.approval-action').textContent()).resolves.toBe(
-      'Action: book_table {"city":"Paris"}',
-    );
+    await expect(approval.locator('.approval-action').textContent()).resolves.toBe(action);
     return { approval, answers };
   }
 
@@ -158,6 +162,7 @@ describe('approval of actions in the browser', () => {
     it('disables both buttons on a click, runs the approved action once and streams the continued answer', async () => {
       bookings.length = 0;
       const { approval, answers } = await askForBooking(page);
+      await screenshot(page, 'approval-page');
       const count = await answers.count();
       // The decision request is held until the test has seen both buttons disabled.
       let release = () => {};
@@ -188,7 +193,6 @@ describe('approval of actions in the browser', () => {
       expect(decided).toHaveLength(1);
       expect(bookings).toHaveLength(1);
       expect(decided[0]!.endsWith(`/approvals/${bookings[0]?.['idempotency-key']}`)).toBe(true);
-      await screenshot(page, 'approval-page');
     });
 
     it('never runs a declined action; the continued answer says it was declined', async () => {
@@ -221,16 +225,21 @@ describe('approval of actions in the browser', () => {
       expect(bookings).toHaveLength(1);
     });
 
-    it("waits for an operator's approval without buttons when operators decide", async () => {
+    it("waits for an operator's approval without buttons; the action's arguments are shown as text, never as HTML", async () => {
       await setApprover('operator');
+      const city = '<img src="x" onerror="window.__injected = 1">Paris';
+      fixture.stub.setReply((prompt) => bookingModel(prompt, city));
       try {
-        const { approval } = await askForBooking(page);
+        const { approval } = await askForBooking(page, `Action: book_table ${JSON.stringify({ city })}`);
+        await expect(approval.locator('img').count()).resolves.toBe(0);
+        await expect(page.evaluate('window.__injected')).resolves.toBeUndefined();
         await expect(approval.getAttribute('data-state')).resolves.toBe('operator');
         await expect(approval.locator('.approval-status').textContent()).resolves.toBe(
           "Waiting for an operator's approval",
         );
         await expect(approval.getByRole('button').count()).resolves.toBe(0);
       } finally {
+        fixture.stub.setReply((prompt) => bookingModel(prompt));
         await setApprover('user');
       }
     });
