@@ -1,7 +1,9 @@
 // Talks to a Parley server from the browser: POST /v1/chat as server-sent events read off the
 // fetch body (so a stop is an AbortController, and each chunk's arrival time is known), and
-// GET /v1/conversations/{id}, and a conversation's events while a person answers it (GET
-// /v1/conversations/{id}/events, read the same way). Errors become ChatError values with a kind the UI can say plainly.
+// GET /v1/conversations/{id}, a conversation's events while a person answers it (GET
+// /v1/conversations/{id}/events, read the same way), and the decision on an action a turn paused
+// for (POST /v1/conversations/{id}/approvals/{approval}, streamed like a turn). Errors become
+// ChatError values with a kind the UI can say plainly.
 
 /** A citation as the API returns it. */
 export interface Citation {
@@ -54,12 +56,22 @@ export interface WatchHandlers {
   onAgentReply(reply: AgentReply): void;
 }
 
+/** An action a turn paused for (the `approval` event): `arguments` is the model's JSON text. */
+export interface PendingApproval {
+  id: string;
+  tool: string;
+  arguments: string;
+  /** Who decides: the chat's user, or an operator of the bot. */
+  approver: 'user' | 'operator';
+}
+
 export type ErrorKind =
   | 'rate_limited'
   | 'over_budget'
   | 'forbidden'
   | 'unauthorized'
   | 'not_found'
+  | 'conflict'
   | 'invalid'
   | 'offline'
   | 'unreachable'
@@ -81,6 +93,8 @@ export interface StreamHandlers {
   onMeta?(meta: { conversation_id: string; turn_id: string }): void;
   /** `arrivedAt` is performance.now() when the chunk holding the token was read. */
   onToken(text: string, arrivedAt: number): void;
+  /** The answer paused for an action's approval (sent before `citations` and `done`). */
+  onApproval?(approval: PendingApproval): void;
   onCitations?(citations: Citation[]): void;
   onDone?(done: { mode: AnswerMode; model: string | null }): void;
 }
@@ -102,6 +116,7 @@ function kindOf(status: number, code: string | undefined): ErrorKind {
   if (status === 401) return 'unauthorized';
   if (status === 403) return 'forbidden';
   if (status === 404) return 'not_found';
+  if (status === 409) return 'conflict';
   if (status >= 400 && status < 500) return 'invalid';
   return 'server';
 }
@@ -188,20 +203,45 @@ export class ChatClient {
   }
 
   /** Streams one turn; resolves when the stream ends, rejects with ChatError (or AbortError on stop). */
-  async chat(
+  chat(
     message: string,
     conversationId: string | undefined,
     handlers: StreamHandlers,
     signal: AbortSignal,
   ): Promise<void> {
-    const response = await this.fetch('/v1/chat', {
+    return this.stream(
+      '/v1/chat',
+      { message, stream: true, ...(conversationId ? { conversation_id: conversationId } : {}) },
+      handlers,
+      signal,
+    );
+  }
+
+  /**
+   * Approves or declines an action a turn paused for and streams the continued answer (a new turn
+   * of the same conversation). A decision is taken once: a second one rejects with kind `conflict`.
+   */
+  decide(
+    conversationId: string,
+    approvalId: string,
+    approve: boolean,
+    handlers: StreamHandlers,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const path = `/v1/conversations/${encodeURIComponent(conversationId)}/approvals/${encodeURIComponent(approvalId)}`;
+    return this.stream(path, { approve, stream: true }, handlers, signal);
+  }
+
+  private async stream(
+    path: string,
+    body: Record<string, unknown>,
+    handlers: StreamHandlers,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const response = await this.fetch(path, {
       method: 'POST',
       headers: this.headers({ 'content-type': 'application/json', accept: 'text/event-stream' }),
-      body: JSON.stringify({
-        message,
-        stream: true,
-        ...(conversationId ? { conversation_id: conversationId } : {}),
-      }),
+      body: JSON.stringify(body),
       signal,
     });
     await readEvents(response, (event, payload, arrivedAt) => dispatch(event, payload, arrivedAt, handlers));
@@ -259,6 +299,9 @@ function dispatch(
       break;
     case 'token':
       handlers.onToken(String(payload.text ?? ''), arrivedAt);
+      break;
+    case 'approval':
+      handlers.onApproval?.(payload as unknown as PendingApproval);
       break;
     case 'citations':
       handlers.onCitations?.((payload.citations as Citation[]) ?? []);

@@ -1,7 +1,9 @@
 // The chat itself, shared by the page and the widget: the message list, the input, streaming
 // answers with their sources, stop (button or Esc), retry, and the conversation kept across
 // reloads (its id saved, its messages read back from the server). While a person answers the
-// conversation (handed off), their replies are followed as they come and marked as theirs.
+// conversation (handed off), their replies are followed as they come and marked as theirs. An
+// answer paused for an action carries Approve / Decline; the decision's continued answer streams in
+// as a new answer.
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { AnswerText } from './answer-text.js';
 import {
@@ -11,7 +13,10 @@ import {
   ChatError,
   type Citation,
   HANDOFF_MODES,
+  type PendingApproval,
+  type StreamHandlers,
 } from './api-client.js';
+import { ApprovalRequest, type DecisionState } from './approval-request.js';
 import { CitationList } from './citation-list.js';
 import { errorText } from './error-text.js';
 import { KeyForm } from './key-form.js';
@@ -31,8 +36,24 @@ interface ChatMessage {
   mode?: AnswerMode;
   error?: string;
   errorKind?: string;
-  /** For an answer: the question it answers (what Retry asks again). */
+  /** For an answer: the question it answers (what Retry asks again; none for a continued answer). */
   question?: string;
+  /** For an answer: its conversation (where its action is decided). */
+  conversationId?: string;
+  /** The action the answer paused for, and where its decision stands. */
+  approval?: PendingApproval;
+  decision?: DecisionState;
+}
+
+/** Starts one streamed answer (a question, or a decision on an action). */
+type StartAnswer = (handlers: StreamHandlers, signal: AbortSignal) => Promise<void>;
+
+interface AnswerOptions {
+  question?: string;
+  /** The server began the answer (its `meta` arrived). */
+  onStarted?(): void;
+  /** The answer failed before it began; true: drop it (the caller says why elsewhere). */
+  onRefused?(error: unknown): boolean;
 }
 
 const MODE_NOTES: Partial<Record<AnswerMode, string>> = {
@@ -181,8 +202,9 @@ export function ChatApp(props: ChatAppProps) {
     if (element && pinned.current) element.scrollTop = element.scrollHeight;
   });
 
-  const ask = useCallback(
-    async (question: string) => {
+  /** Streams one answer into a new message (a question's, or the continuation of a decided action). */
+  const streamAnswer = useCallback(
+    async (start: StartAnswer, options: AnswerOptions) => {
       const answerId = nextId();
       const abort = new AbortController();
       controller.current = abort;
@@ -191,20 +213,33 @@ export function ChatApp(props: ChatAppProps) {
       setAnswerer((now) => (now === 'bot-again' ? 'bot' : now));
       setMessages((all) => [
         ...all,
-        { id: answerId, role: 'assistant', text: '', citations: [], status: 'streaming', question },
+        {
+          id: answerId,
+          role: 'assistant',
+          text: '',
+          citations: [],
+          status: 'streaming',
+          ...(options.question ? { question: options.question } : {}),
+        },
       ]);
       let first = true;
+      let started = false;
       try {
-        await client.chat(
-          question,
-          saved.get('conversation'),
+        await start(
           {
-            onMeta: (meta) => saved.set('conversation', meta.conversation_id),
+            onMeta: (meta) => {
+              started = true;
+              saved.set('conversation', meta.conversation_id);
+              update(answerId, (message) => ({ ...message, conversationId: meta.conversation_id }));
+              options.onStarted?.();
+            },
             onToken: (text, arrivedAt) => {
               tokenArrived(arrivedAt, first);
               first = false;
               update(answerId, (message) => ({ ...message, text: message.text + text }));
             },
+            onApproval: (approval) =>
+              update(answerId, (message) => ({ ...message, approval, decision: 'pending' })),
             onCitations: (citations) => update(answerId, (message) => ({ ...message, citations })),
             onDone: (done) => {
               update(answerId, (message) => ({ ...message, mode: done.mode, status: 'done' }));
@@ -220,7 +255,9 @@ export function ChatApp(props: ChatAppProps) {
             : message,
         );
       } catch (error) {
-        if (abort.signal.aborted) {
+        if (!started && options.onRefused?.(error)) {
+          setMessages((all) => all.filter((message) => message.id !== answerId));
+        } else if (abort.signal.aborted) {
           update(answerId, (message) => ({ ...message, status: 'stopped' }));
         } else {
           if (error instanceof ChatError && error.kind === 'not_found') saved.remove('conversation');
@@ -237,8 +274,39 @@ export function ChatApp(props: ChatAppProps) {
         setStreaming(false);
       }
     },
-    [client, saved],
+    [saved],
   );
+
+  const ask = (question: string) =>
+    streamAnswer((handlers, signal) => client.chat(question, saved.get('conversation'), handlers, signal), {
+      question,
+    });
+
+  /** Approves or declines the action an answer paused for; the continued answer streams in below. */
+  const decide = (message: ChatMessage, approve: boolean) => {
+    const { approval, conversationId } = message;
+    if (!approval || !conversationId || streaming || message.decision !== 'pending') return;
+    const decision = (state: DecisionState) => update(message.id, (other) => ({ ...other, decision: state }));
+    decision(approve ? 'approving' : 'declining');
+    pinned.current = true;
+    void streamAnswer(
+      (handlers, signal) => client.decide(conversationId, approval.id, approve, handlers, signal),
+      {
+        onStarted: () => decision(approve ? 'approved' : 'declined'),
+        onRefused: (error) => {
+          if (error instanceof ChatError && error.kind === 'conflict') {
+            decision('already_decided');
+            return true;
+          }
+          // Not taken (or not known to be): the buttons come back; a decision the server did take
+          // makes the next click a 409, so the action still runs at most once.
+          decision('pending');
+          return false;
+        },
+      },
+    );
+    input.current?.focus();
+  };
 
   const send = () => {
     const question = draft.trim();
@@ -355,6 +423,15 @@ export function ChatApp(props: ChatAppProps) {
                     {MODE_NOTES[message.mode]}
                   </p>
                 )}
+                {message.approval && (
+                  <ApprovalRequest
+                    approval={message.approval}
+                    state={message.decision ?? 'pending'}
+                    busy={streaming}
+                    idPrefix={`${props.idPrefix}-${message.id}`}
+                    onDecide={(approve) => decide(message, approve)}
+                  />
+                )}
                 <CitationList
                   citations={message.citations}
                   open={openCites[message.id] ?? new Set()}
@@ -367,7 +444,7 @@ export function ChatApp(props: ChatAppProps) {
                     {message.error}
                   </p>
                 )}
-                {(message.status === 'stopped' || message.status === 'error') && (
+                {(message.status === 'stopped' || message.status === 'error') && message.question && (
                   <button
                     type="button"
                     class="ghost retry"

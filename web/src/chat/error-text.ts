@@ -16,6 +16,8 @@ export function errorText(error: unknown): string {
       return 'This server needs an API key.';
     case 'not_found':
       return 'This conversation no longer exists. Start a new one.';
+    case 'conflict':
+      return `Not possible now: ${error.message}.`;
     case 'invalid':
       return `The message was not accepted: ${error.message}.`;
     case 'offline':
