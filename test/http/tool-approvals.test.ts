@@ -129,10 +129,34 @@ describe('approval of actions', () => {
     expect(paused.body.answer).toMatch(/^Let me book it\.\s+To go on I need to run book_table/);
     expect(bookings).toHaveLength(0);
 
+    // Read back (after a reload), the conversation says what it waits on.
+    const waiting = await eventually(async () => {
+      const read = await call<{ pending_approvals: { id: string; tool: string; turn_id: string }[] }>(
+        parley.app,
+        {
+          method: 'GET',
+          url: `/v1/conversations/${paused.body.conversation_id}`,
+        },
+      );
+      return read.status === 200 ? read.body.pending_approvals : undefined;
+    });
+    expect(waiting).toEqual([
+      expect.objectContaining({
+        id: paused.body.approval!.id,
+        tool: 'book_table',
+        turn_id: paused.body.turn_id,
+      }),
+    ]);
+
     const approved = await decide(paused.body, true);
     expect(approved.status).toBe(200);
     expect(approved.body.answer).toBe('Done: booked for 2 at 19:00');
     expect(approved.body.conversation_id).toBe(paused.body.conversation_id);
+    const after = await call<{ pending_approvals: unknown[] }>(parley.app, {
+      method: 'GET',
+      url: `/v1/conversations/${paused.body.conversation_id}`,
+    });
+    expect(after.body.pending_approvals).toEqual([]);
     expect(bookings).toHaveLength(1);
     expect(bookings[0]?.['idempotency-key']).toBe(paused.body.approval!.id);
 

@@ -208,13 +208,27 @@ export const chatRoutes: FastifyPluginAsync<ChatRoutesOptions> = async (
     // Asked before the read: the first turn's write may land (and the conversation stop being
     // pending) while the read is under way, which would otherwise read as neither.
     const pending = isPending(tenantId, id);
-    const [messages, state] = await Promise.all([
+    const [messages, state, waiting] = await Promise.all([
       getMessages(db, tenantId, id),
       conversationState(db, tenantId, id),
+      approvals.list(tenantId, { status: 'pending', conversationId: id, limit: 20 }),
     ]);
     // A conversation whose first turn is answered but not stored yet is active.
     if (state === undefined && !pending) throw notFound('conversation');
-    return { id, state: state ?? 'active', messages };
+    return {
+      id,
+      state: state ?? 'active',
+      messages,
+      pending_approvals: waiting
+        .reverse()
+        .map(({ id: approvalId, turn_id, tool, arguments: args, approver }) => ({
+          id: approvalId,
+          turn_id,
+          tool,
+          arguments: args,
+          approver,
+        })),
+    };
   });
 
   app.delete('/v1/turns/:id/trace', { schema: deleteTraceRoute }, async (request, reply) => {

@@ -29,6 +29,19 @@ export const conversationView = z
           .describe('Who wrote an assistant message: null for the bot, agent for a person it was handed to'),
       }),
     ),
+    pending_approvals: z
+      .array(
+        z.object({
+          id: z.uuid(),
+          turn_id: z.string().describe('The paused turn (its answer is the assistant message of that turn)'),
+          tool: z.string(),
+          arguments: z.string(),
+          approver: z.enum(['user', 'operator']),
+        }),
+      )
+      .describe(
+        'Actions the conversation waits on, oldest first: decide with POST /v1/conversations/{id}/approvals/{approval}',
+      ),
   })
   .meta({ id: 'Conversation' });
 
