@@ -6,8 +6,14 @@
 
 import type { IntentModel } from './intent-classifier.js';
 import { softmaxScores } from './intent-classifier.js';
-import { INTENT_FEATURE_SET, intentFeatures, type SparseVector } from './intent-features.js';
+import {
+  type DenseFeatures,
+  INTENT_FEATURE_SET,
+  intentFeatures,
+  type SparseVector,
+} from './intent-features.js';
 import { INTENTS, type Intent } from './intent-labels.js';
+import type { WordClusters } from './word-clusters.js';
 
 /** One training message. */
 export interface IntentExample {
@@ -29,11 +35,16 @@ export interface IntentTrainOptions {
   seed?: number;
   /** Fits this many times, each with its own shuffle (seed, seed + 1, …), and averages them. */
   fits?: number;
+  /** Word vectors whose mean joins the features (the model then needs them to load). */
+  dense?: DenseFeatures;
+  /** Word clusters whose ids join the features (the model then needs them to load). */
+  clusters?: WordClusters;
 }
 
 // Chosen on CLINC's validation split and five folds of the own training examples
 // (`npm run train:intents -- --validate`).
-const DEFAULTS = {
+const DEFAULTS: Required<Omit<IntentTrainOptions, 'dense' | 'clusters'>> &
+  Pick<IntentTrainOptions, 'dense' | 'clusters'> = {
   bits: 16,
   epochs: 16,
   learningRate: 0.2,
@@ -57,20 +68,29 @@ export function trainIntentModel(data: IntentExample[], options: IntentTrainOpti
   const examples = data.map((item) => {
     const label = INTENTS.indexOf(item.label);
     return {
-      vector: intentFeatures(item.text, o.bits),
+      vector: intentFeatures(item.text, o.bits, { dense: o.dense, clusters: o.clusters }),
       label,
       weight: (item.weight ?? 1) * classWeight[label]!,
     };
   });
   const fitted = averageFits(examples, o);
+  const hashed = (1 << o.bits) * k;
   return {
     version: 1,
     features: INTENT_FEATURE_SET,
     labels: [...INTENTS],
     bits: o.bits,
     bias: Array.from(fitted.bias),
-    ...quantize(fitted.weights),
+    ...quantize(fitted.weights.subarray(0, hashed)),
     threshold: o.threshold,
+    ...(o.dense && {
+      dense: {
+        vectors: o.dense.vectors.name,
+        weight: o.dense.weight,
+        weights: Array.from(fitted.weights.subarray(hashed), (w) => Number(w.toPrecision(6))),
+      },
+    }),
+    ...(o.clusters && { clusters: o.clusters.name }),
     training: {
       examples: data.length,
       perIntent: Object.fromEntries(
@@ -107,7 +127,7 @@ function averageFits(examples: Example[], o: typeof DEFAULTS) {
 
 function fitWeights(examples: Example[], o: typeof DEFAULTS, seed: number) {
   const k = INTENTS.length;
-  const weights = new Float32Array((1 << o.bits) * k);
+  const weights = new Float32Array(((1 << o.bits) + (o.dense?.vectors.dimensions ?? 0)) * k);
   // Sums of squared gradients per weight and per bias: AdaGrad's step sizes.
   const squared = new Float32Array(weights.length);
   const bias = new Float64Array(k);
