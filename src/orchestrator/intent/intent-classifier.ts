@@ -1,18 +1,9 @@
 // The fast local intent classifier: multinomial logistic regression (softmax) over hashed
 // n-gram features, no network and no model server. The weights ship as JSON (int8-quantised,
 // base64), written by `npm run train:intents`; a file for other features or labels is refused.
-// A model trained with word vectors also reads their mean (see word-vectors.ts), whose weights,
-// few, ship as plain numbers; it loads only with the vectors it was trained on.
 import { z } from 'zod';
-import {
-  INTENT_FEATURE_SET,
-  intentFeatures,
-  type SparseVector,
-  type WordFeatures,
-} from './intent-features.js';
+import { INTENT_FEATURE_SET, intentFeatures, type SparseVector } from './intent-features.js';
 import { INTENTS, type Intent } from './intent-labels.js';
-import type { WordClusters } from './word-clusters.js';
-import type { WordVectors } from './word-vectors.js';
 
 /** The JSON file `npm run train:intents` writes. */
 export const intentModelSchema = z.object({
@@ -33,19 +24,6 @@ export const intentModelSchema = z.object({
   weights: z.string(),
   /** A top probability below this makes the result `unsure`. */
   threshold: z.number().min(0).max(1),
-  /** The mean word vector's features, when the model was trained with them. */
-  dense: z
-    .object({
-      /** The word vectors' `name`. */
-      vectors: z.string(),
-      /** The length the unit mean vector is scaled to. */
-      weight: z.number().positive(),
-      /** One weight per dimension and label, dimension-major. */
-      weights: z.array(z.number()),
-    })
-    .optional(),
-  /** The word clusters' `name`, when the model was trained with them. */
-  clusters: z.string().optional(),
   training: z.record(z.string(), z.unknown()),
 });
 
@@ -69,52 +47,24 @@ export class IntentClassifier {
   private readonly bits: number;
   private readonly bias: Float64Array;
   private readonly weights: Float32Array;
-  private readonly lexicon: WordFeatures;
 
-  /**
-   * Throws when `model` is not a valid intent model file, or was trained with word vectors and
-   * `wordVectors` are not those.
-   */
-  constructor(
-    model: unknown,
-    options: {
-      threshold?: number;
-      wordVectors?: WordVectors | undefined;
-      wordClusters?: WordClusters | undefined;
-    } = {},
-  ) {
+  /** Throws when `model` is not a valid intent model file. */
+  constructor(model: unknown, options: { threshold?: number } = {}) {
     const parsed = intentModelSchema.parse(model);
     const bytes = Buffer.from(parsed.weights, 'base64');
-    const k = INTENTS.length;
-    if (bytes.length !== (1 << parsed.bits) * k) {
+    if (bytes.length !== (1 << parsed.bits) * INTENTS.length) {
       throw new Error('intent model: weights do not match its size');
     }
     this.bits = parsed.bits;
     this.bias = Float64Array.from(parsed.bias);
     this.threshold = options.threshold ?? parsed.threshold;
-    const vectors = options.wordVectors;
-    if (
-      parsed.dense &&
-      (vectors?.name !== parsed.dense.vectors || parsed.dense.weights.length !== vectors.dimensions * k)
-    ) {
-      throw new Error(`intent model: needs the word vectors "${parsed.dense.vectors}"`);
-    }
-    if (parsed.clusters !== undefined && options.wordClusters?.name !== parsed.clusters) {
-      throw new Error(`intent model: needs the word clusters "${parsed.clusters}"`);
-    }
-    this.lexicon = {
-      dense: parsed.dense && vectors ? { vectors, weight: parsed.dense.weight } : undefined,
-      clusters: parsed.clusters === undefined ? undefined : options.wordClusters,
-    };
     const signed = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length);
-    this.weights = new Float32Array(signed.length + (parsed.dense?.weights.length ?? 0));
+    this.weights = new Float32Array(signed.length);
     for (let i = 0; i < signed.length; i++) this.weights[i] = signed[i]! * parsed.scale;
-    if (parsed.dense) this.weights.set(parsed.dense.weights, signed.length);
   }
 
   classify(text: string): IntentResult {
-    const features = intentFeatures(text, this.bits, this.lexicon);
-    const probabilities = softmaxScores(this.weights, this.bias, features);
+    const probabilities = softmaxScores(this.weights, this.bias, intentFeatures(text, this.bits));
     let best = 0;
     for (let k = 1; k < probabilities.length; k++) if (probabilities[k]! > probabilities[best]!) best = k;
     const scores = Object.fromEntries(INTENTS.map((intent, k) => [intent, round(probabilities[k]!)]));

@@ -7,11 +7,6 @@
 // into 2^bits buckets, so no vocabulary ships with the model. Each family is scaled to unit
 // length on its own, so that character grams do not drown the words.
 // Bounded work: only the first 400 characters are read; an intent states itself early.
-// Optionally (a model trained with word vectors), the mean of the words' pre-trained vectors
-// follows as dense features, at the bucket indices past the hashed ones: words never seen in
-// training still land near the ones that were.
-import type { WordClusters } from './word-clusters.js';
-import type { WordVectors } from './word-vectors.js';
 
 /** A sparse vector: bucket indices (each once) and their values. */
 export interface SparseVector {
@@ -64,20 +59,7 @@ export function normalizeMessage(text: string): string {
     .trim();
 }
 
-/** Word vectors to append as dense features, and the length of their (unit) mean. */
-export interface DenseFeatures {
-  vectors: WordVectors;
-  weight: number;
-}
-
-/** What a model may read beside the hashed n-grams: word vectors and word clusters. */
-export interface WordFeatures {
-  dense?: DenseFeatures | undefined;
-  clusters?: WordClusters | undefined;
-}
-
-export function intentFeatures(text: string, bits: number, lexicon: WordFeatures = {}): SparseVector {
-  const { dense, clusters } = lexicon;
+export function intentFeatures(text: string, bits: number): SparseVector {
   const head = text.slice(0, HEAD_CHARS);
   const normalized = normalizeMessage(text);
   const tokens = normalized.match(TOKEN) ?? [];
@@ -91,13 +73,6 @@ export function intentFeatures(text: string, bits: number, lexicon: WordFeatures
     words.add(hash('s', tokens[0]!) & mask);
     if (tokens.length > 1) words.add(hash('s2', `${tokens[0]} ${tokens[1]}`) & mask);
     words.add(hash('e', tokens.at(-1)!) & mask);
-  }
-  const groups = new Set<number>();
-  if (clusters) {
-    for (const token of tokens) {
-      const id = clusters.clusterOf(token);
-      if (id !== undefined) groups.add(hash('g', String(id)) & mask);
-    }
   }
   const chars = new Set<number>();
   const joined = ` ${tokens.join(' ')} `;
@@ -118,13 +93,7 @@ export function intentFeatures(text: string, bits: number, lexicon: WordFeatures
   const values = new Map<number, number>();
   addFamily(values, words);
   addFamily(values, chars);
-  addFamily(values, groups);
   for (const bucket of shape) if (!values.has(bucket)) values.set(bucket, SHAPE_WEIGHT);
-  if (dense) {
-    const mean = dense.vectors.meanOf(tokens);
-    for (let d = 0; d < mean.length; d++)
-      if (mean[d] !== 0) values.set(mask + 1 + d, mean[d]! * dense.weight);
-  }
   return { indices: Uint32Array.from(values.keys()), values: Float32Array.from(values.values()) };
 }
 

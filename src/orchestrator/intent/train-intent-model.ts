@@ -6,14 +6,8 @@
 
 import type { IntentModel } from './intent-classifier.js';
 import { softmaxScores } from './intent-classifier.js';
-import {
-  type DenseFeatures,
-  INTENT_FEATURE_SET,
-  intentFeatures,
-  type SparseVector,
-} from './intent-features.js';
+import { INTENT_FEATURE_SET, intentFeatures, type SparseVector } from './intent-features.js';
 import { INTENTS, type Intent } from './intent-labels.js';
-import type { WordClusters } from './word-clusters.js';
 
 /** One training message. */
 export interface IntentExample {
@@ -35,16 +29,11 @@ export interface IntentTrainOptions {
   seed?: number;
   /** Fits this many times, each with its own shuffle (seed, seed + 1, …), and averages them. */
   fits?: number;
-  /** Word vectors whose mean joins the features (the model then needs them to load). */
-  dense?: DenseFeatures;
-  /** Word clusters whose ids join the features (the model then needs them to load). */
-  clusters?: WordClusters;
 }
 
 // Chosen on CLINC's validation split and five folds of the own training examples
 // (`npm run train:intents -- --validate`).
-const DEFAULTS: Required<Omit<IntentTrainOptions, 'dense' | 'clusters'>> &
-  Pick<IntentTrainOptions, 'dense' | 'clusters'> = {
+const DEFAULTS = {
   bits: 16,
   epochs: 16,
   learningRate: 0.2,
@@ -68,29 +57,20 @@ export function trainIntentModel(data: IntentExample[], options: IntentTrainOpti
   const examples = data.map((item) => {
     const label = INTENTS.indexOf(item.label);
     return {
-      vector: intentFeatures(item.text, o.bits, { dense: o.dense, clusters: o.clusters }),
+      vector: intentFeatures(item.text, o.bits),
       label,
       weight: (item.weight ?? 1) * classWeight[label]!,
     };
   });
   const fitted = averageFits(examples, o);
-  const hashed = (1 << o.bits) * k;
   return {
     version: 1,
     features: INTENT_FEATURE_SET,
     labels: [...INTENTS],
     bits: o.bits,
     bias: Array.from(fitted.bias),
-    ...quantize(fitted.weights.subarray(0, hashed)),
+    ...quantize(fitted.weights),
     threshold: o.threshold,
-    ...(o.dense && {
-      dense: {
-        vectors: o.dense.vectors.name,
-        weight: o.dense.weight,
-        weights: Array.from(fitted.weights.subarray(hashed), (w) => Number(w.toPrecision(6))),
-      },
-    }),
-    ...(o.clusters && { clusters: o.clusters.name }),
     training: {
       examples: data.length,
       perIntent: Object.fromEntries(
@@ -127,7 +107,7 @@ function averageFits(examples: Example[], o: typeof DEFAULTS) {
 
 function fitWeights(examples: Example[], o: typeof DEFAULTS, seed: number) {
   const k = INTENTS.length;
-  const weights = new Float32Array(((1 << o.bits) + (o.dense?.vectors.dimensions ?? 0)) * k);
+  const weights = new Float32Array((1 << o.bits) * k);
   // Sums of squared gradients per weight and per bias: AdaGrad's step sizes.
   const squared = new Float32Array(weights.length);
   const bias = new Float64Array(k);
