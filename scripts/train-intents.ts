@@ -48,6 +48,10 @@ const EXTRA_WEIGHT = 10;
 const FOLDS = 5;
 // 2^18 buckets: fewer collisions than 2^16 for the character grams (better on both validation sets).
 const BITS = 18;
+// Class weights at (total / (intents * count)) ** 0.3: with the 1,353 training-only examples,
+// lifting the rare intents less than 0.5 did was better on the own folds (0.926 against 0.919
+// at 0.5 with 1,237 of them) and as good on CLINC's val split.
+const BALANCE = 0.3;
 
 const started = performance.now();
 if (args.validate) {
@@ -120,7 +124,7 @@ function train(clinc: LabelledIntent[], ownPart: LabelledIntent[]) {
       ...ownPart.map((item) => ({ ...item, weight: OWN_WEIGHT })),
       ...extra.map((item) => ({ ...item, weight: EXTRA_WEIGHT })),
     ],
-    { bits: BITS },
+    { bits: BITS, balance: BALANCE },
   );
 }
 
