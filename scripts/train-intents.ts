@@ -48,9 +48,9 @@ const EXTRA_WEIGHT = 10;
 const FOLDS = 5;
 // 2^18 buckets: fewer collisions than 2^16 for the character grams (better on both validation sets).
 const BITS = 18;
-// Class weights at (total / (intents * count)) ** 0.3: with the 1,353 training-only examples,
-// lifting the rare intents less than 0.5 did was better on the own folds (0.926 against 0.919
-// at 0.5 with 1,237 of them) and as good on CLINC's val split.
+// Class weights at (total / (intents * count)) ** 0.3: with the larger training-only set, lifting
+// the rare intents less than 0.5 does was as good or better on the own folds (0.919 against 0.916
+// with 1,257 of them, 0.920 against 0.919 with 1,327) and within 0.001 on CLINC's val split.
 const BALANCE = 0.3;
 
 const started = performance.now();
