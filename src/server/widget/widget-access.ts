@@ -103,7 +103,8 @@ export function createWidgetAccess(
       const url = request.routeOptions.url;
       if (!url || WIDGET_ROUTES[url] !== request.method) {
         throw forbidden(
-          'a publishable key may only chat (POST /v1/chat, GET /v1/conversations/{id} and its /events)',
+          'a publishable key may only chat (POST /v1/chat, GET /v1/conversations/{id} and its /events) and decide ' +
+            'the actions its turns paused for (POST /v1/conversations/{id}/approvals/{approval})',
         );
       }
       const presented = request.headers[VISITOR_HEADER];
