@@ -228,15 +228,21 @@ async function openRuntime(
     ...(config.tools.secretsKey ? { box: new SecretBox(config.tools.secretsKey) } : {}),
   });
   const toolLog = log.child({ component: 'tools' });
+  const operatorTools = config.tools.httpTools.length
+    ? [{ source: blame(settingNames.httpTools, () => httpTools.operatorTools(config.tools.httpTools)) }]
+    : [];
   const toolCatalog = new ToolCatalog(
-    config.tools.mcpServers.map((server) => ({
-      source: new McpToolSource(server, {
-        requestTimeoutMs: 5_000,
-        onStderr: (line) => toolLog.debug({ server: server.name, line }, 'mcp server stderr'),
-        onError: (error) => toolLog.warn({ server: server.name, err: error }, 'mcp server fault'),
-      }),
-      ...(server.tenants ? { tenants: server.tenants } : {}),
-    })),
+    [
+      ...operatorTools,
+      ...config.tools.mcpServers.map((server) => ({
+        source: new McpToolSource(server, {
+          requestTimeoutMs: 5_000,
+          onStderr: (line) => toolLog.debug({ server: server.name, line }, 'mcp server stderr'),
+          onError: (error) => toolLog.warn({ server: server.name, err: error }, 'mcp server fault'),
+        }),
+        ...(server.tenants ? { tenants: server.tenants } : {}),
+      })),
+    ],
     httpTools,
   );
   lifecycle.onClose('tools', () => toolCatalog.close());

@@ -19,6 +19,8 @@ const SECRET_SETTINGS = new Set([
   'PARLEY_SECRETS_KEY',
   // may carry commands, URLs and headers with credentials
   'PARLEY_MCP_SERVERS',
+  // may carry credentials in headers
+  'PARLEY_HTTP_TOOLS',
 ]);
 
 export class ConfigError extends Error {

@@ -305,6 +305,28 @@ export const settingsSchema = z.object({
    * with the streamable HTTP transport; `tenants` limits a server to some tenants.
    */
   PARLEY_MCP_SERVERS: optionalString.pipe(mcpServers.optional()),
+  /**
+   * HTTP tools the operator defines for every tenant, as a JSON list of definitions shaped like
+   * `PUT /v1/tools/{name}`'s body plus `name` (checked at start-up); a tenant's bot offers one
+   * only when its allowlist names it, and its `auth.secret` is read from that tenant's secrets.
+   */
+  PARLEY_HTTP_TOOLS: optionalString.pipe(
+    z
+      .string()
+      .transform((text, ctx) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'expected JSON: [{"name", "description", "parameters", "url", …}]',
+          });
+          return z.NEVER;
+        }
+      })
+      .pipe(z.array(z.record(z.string(), z.unknown())).max(200))
+      .optional(),
+  ),
   /** Longest one tool call may take when its definition sets no timeout (ms). */
   PARLEY_TOOL_TIMEOUT_MS: intFrom(100, 300_000).default(10_000),
   /** Characters of one tool result the model reads; the rest is cut with a note. */

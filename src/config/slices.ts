@@ -196,6 +196,8 @@ export interface ToolsConfig {
   hosts: string[];
   /** MCP servers whose tools bots may allow. */
   mcpServers: McpServerConfig[];
+  /** The operator's HTTP tool definitions (validated by the tool layer at start-up). */
+  httpTools: Record<string, unknown>[];
   /** The key tool secrets are sealed with; unset: secrets cannot be stored. */
   secretsKey: string | undefined;
   defaultTimeoutMs: number;
@@ -209,6 +211,7 @@ export const settingNames = {
   escalationChain: 'PARLEY_ESCALATION_MODELS',
   embeddings: 'PARLEY_EMBEDDINGS',
   moderation: 'PARLEY_GUARD_MODEL',
+  httpTools: 'PARLEY_HTTP_TOOLS',
 } as const;
 
 export function sliceSettings(settings: Settings, dataDir: string, configFile: string | undefined): Config {
@@ -332,6 +335,7 @@ export function sliceSettings(settings: Settings, dataDir: string, configFile: s
     tools: {
       hosts: s.PARLEY_TOOL_HOSTS ?? [],
       mcpServers: s.PARLEY_MCP_SERVERS ?? [],
+      httpTools: s.PARLEY_HTTP_TOOLS ?? [],
       secretsKey: s.PARLEY_SECRETS_KEY,
       defaultTimeoutMs: s.PARLEY_TOOL_TIMEOUT_MS,
       maxResultChars: s.PARLEY_TOOL_MAX_RESULT_CHARS,

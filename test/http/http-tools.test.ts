@@ -4,7 +4,12 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type KeyedTenant, useChatFixture } from '../support/chat-fixture.js';
+import {
+  type ChatFixture,
+  type KeyedTenant,
+  startChatFixture,
+  useChatFixture,
+} from '../support/chat-fixture.js';
 import { TIDES } from '../support/documents.js';
 import { call } from '../support/http.js';
 import type { StubPrompt } from '../support/stub-provider/index.js';
@@ -270,5 +275,65 @@ describe.each(BACKENDS)('HTTP tools on %s', (kind) => {
     expect(answer).not.toContain('Tool said');
     expect(trace.tools).toBeNull();
     expect(endpoint.requests).toHaveLength(0);
+  });
+});
+
+describe("the operator's HTTP tools (PARLEY_HTTP_TOOLS)", () => {
+  let endpoint: Endpoint;
+  let fixture: ChatFixture;
+  afterAll(async () => {
+    await fixture?.close();
+    await endpoint?.close();
+  });
+
+  it('are offered to any tenant whose bot allows them, with that tenant’s own secret', async () => {
+    endpoint = await startEndpoint();
+    fixture = await startChatFixture({
+      models: 'openai:stub-model',
+      reply: weatherModel,
+      documents: [TIDES],
+      env: {
+        PARLEY_TOOL_HOSTS: '127.0.0.1',
+        PARLEY_SECRETS_KEY: 'k'.repeat(40),
+        PARLEY_HTTP_TOOLS: JSON.stringify([
+          {
+            name: 'get_weather',
+            ...WEATHER,
+            url: `${endpoint.url}/weather/{city}`,
+            auth: { secret: 'weather_token', prefix: 'Token ' },
+          },
+        ]),
+      },
+    });
+    const request = (method: 'PUT' | 'PATCH', url: string, payload: Record<string, unknown>) =>
+      call(fixture.app, { method, url, payload });
+    await request('PUT', '/v1/tool-secrets/weather_token', { value: 'tenant-own' });
+    await request('PATCH', '/v1/bots/parley', { settings: { tools: { allow: ['get_weather'] } } });
+    const response = await fixture.chat<{ answer: string }>({ message: 'What is the weather in Paris?' });
+    expect(response.body.answer).toBe('Tool said: {"temperature_c":14,"sky":"cloudy"}');
+    expect(endpoint.requests.at(-1)?.headers.authorization).toBe('Token tenant-own');
+    // Not listed among the tenant's own tools.
+    expect(
+      (await call<{ tools: unknown[] }>(fixture.app, { method: 'GET', url: '/v1/tools' })).body.tools,
+    ).toEqual([]);
+  });
+
+  it('stop start-up when a definition is not valid, naming the setting', async () => {
+    await expect(
+      startChatFixture({
+        env: {
+          PARLEY_TOOL_HOSTS: '127.0.0.1',
+          PARLEY_HTTP_TOOLS: JSON.stringify([{ name: 'x', url: 'http://127.0.0.1/' }]),
+        },
+      }),
+    ).rejects.toThrow(/PARLEY_HTTP_TOOLS: tool 1: description/);
+    await expect(
+      startChatFixture({
+        env: {
+          PARLEY_TOOL_HOSTS: '127.0.0.1',
+          PARLEY_HTTP_TOOLS: JSON.stringify([{ name: 'far', ...WEATHER, url: 'https://far.example/x' }]),
+        },
+      }),
+    ).rejects.toThrow(/PARLEY_HTTP_TOOLS: tool far: list far.example in PARLEY_TOOL_HOSTS/);
   });
 });

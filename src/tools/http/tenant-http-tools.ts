@@ -5,7 +5,7 @@
 import { notFound, ParleyError } from '../../errors/index.js';
 import { type Database, RefreshAheadCache } from '../../storage/index.js';
 import type { TenantToolSource } from '../tool-catalog.js';
-import type { Tool } from '../tool-types.js';
+import type { Tool, ToolSource } from '../tool-types.js';
 import { type HttpToolDefinition, hostAllowed, httpTool, httpToolDefinition } from './http-tool.js';
 import type { SecretBox } from './secret-box.js';
 
@@ -150,6 +150,36 @@ export class TenantHttpTools implements TenantToolSource {
       .forTenant(tenantId)
       .query('delete from tool_secrets where tenant_id = $1 and name = $2 returning name', [tenantId, name]);
     if (rows.length === 0) throw notFound('secret');
+  }
+
+  /**
+   * The operator's HTTP tools (PARLEY_HTTP_TOOLS) as a source every tenant may allow from; each
+   * call's auth secret is the calling tenant's. Throws on a definition that is not valid, or
+   * whose host PARLEY_TOOL_HOSTS does not list.
+   */
+  operatorTools(definitions: readonly unknown[]): ToolSource {
+    const deps = {
+      hosts: this.options.hosts,
+      secret: (tenant: string, name: string) => this.secret(tenant, name),
+    };
+    const tools = definitions.map((input, index) => {
+      const parsed = httpToolDefinition.safeParse(input);
+      if (!parsed.success) {
+        throw new ParleyError(
+          'PARLEY_ERR_CONFIG',
+          `tool ${index + 1}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+        );
+      }
+      const host = new URL(parsed.data.url.replace(/\{[a-zA-Z0-9_]+\}/g, 'x'));
+      if (!hostAllowed(this.options.hosts, host)) {
+        throw new ParleyError(
+          'PARLEY_ERR_CONFIG',
+          `tool ${parsed.data.name}: list ${host.host} in PARLEY_TOOL_HOSTS`,
+        );
+      }
+      return httpTool(parsed.data, deps);
+    });
+    return { id: 'http:operator', list: async () => tools, close: async () => {} };
   }
 
   private async secret(tenantId: string, name: string): Promise<string | undefined> {
