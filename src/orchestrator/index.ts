@@ -69,6 +69,16 @@ export {
   SERVER_PROMPT,
 } from './prompt-versions.js';
 export { type ApprovalView, ToolApprovals } from './tool-approvals.js';
+export {
+  FEEDBACK_RATINGS,
+  type FeedbackEntry,
+  type FeedbackFilter,
+  type FeedbackRating,
+  type FeedbackView,
+  MAX_FEEDBACK_COMMENT_CHARS,
+  type RatedTurn,
+  TurnFeedback,
+} from './turn-feedback.js';
 export { Turn } from './turn.js';
 export type { TurnEvent } from './turn-events.js';
 export type { TurnPlan } from './turn-plan.js';

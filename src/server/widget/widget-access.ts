@@ -15,10 +15,11 @@ import { VISITOR_HEADER, type VisitorTokens } from './visitor-token.js';
 
 /**
  * What a publishable key may call: chatting, reading back and watching its visitor's
- * conversations, and deciding the actions its turns paused for.
+ * conversations, deciding the actions its turns paused for, and rating its answers.
  */
 const WIDGET_ROUTES: Record<string, string> = {
   '/v1/chat': 'POST',
+  '/v1/turns/:turn_id/feedback': 'POST',
   '/v1/conversations/:id/approvals/:approval': 'POST',
   '/v1/conversations/:id': 'GET',
   '/v1/conversations/:id/events': 'GET',
@@ -76,7 +77,7 @@ export function createWidgetAccess(db: Database, tokens: VisitorTokens): WidgetA
       const url = request.routeOptions.url;
       if (!url || WIDGET_ROUTES[url] !== request.method) {
         throw forbidden(
-          'a publishable key may only chat (POST /v1/chat, GET /v1/conversations/{id} and its /events)',
+          'a publishable key may only chat (POST /v1/chat, GET /v1/conversations/{id} and its /events, POST /v1/turns/{turn_id}/feedback)',
         );
       }
       const presented = request.headers[VISITOR_HEADER];
