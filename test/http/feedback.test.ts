@@ -160,7 +160,13 @@ describe.each(BACKENDS)('feedback on %s', (kind) => {
   it('lists ratings for operators, the latest first, filtered by bot and rating', async () => {
     const list = (query: string, secret = key) =>
       call<{
-        feedback: { turn_id: string; bot_id: string; rating: string; question: string | null; answer: string }[];
+        feedback: {
+          turn_id: string;
+          bot_id: string;
+          rating: string;
+          question: string | null;
+          answer: string;
+        }[];
       }>(app(), { method: 'GET', url: `/v1/feedback?${query}`, headers: bearer(secret) });
     const all = await list('');
     expect(all.status).toBe(200);
@@ -196,7 +202,11 @@ describe.each(BACKENDS)('feedback on %s', (kind) => {
       question: QUESTION,
       comment: 'Not what I asked.',
     });
-    const other = await call<Dashboard>(app(), { method: 'GET', url: '/v1/dashboard', headers: bearer(otherKey) });
+    const other = await call<Dashboard>(app(), {
+      method: 'GET',
+      url: '/v1/dashboard',
+      headers: bearer(otherKey),
+    });
     expect(other.body.satisfaction).toEqual([]);
     expect(other.body.worst_rated).toEqual([]);
   });
