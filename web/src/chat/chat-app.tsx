@@ -19,6 +19,7 @@ import {
 import { ApprovalRequest, type DecisionState } from './approval-request.js';
 import { CitationList } from './citation-list.js';
 import { errorText } from './error-text.js';
+import { FeedbackButtons } from './feedback-buttons.js';
 import { KeyForm } from './key-form.js';
 import { tokenArrived, tokensCommitted } from './paint-probe.js';
 import type { SavedState } from './saved-state.js';
@@ -40,6 +41,8 @@ interface ChatMessage {
   question?: string;
   /** For an answer: its conversation (where its action is decided). */
   conversationId?: string;
+  /** For an answer: its turn (what a rating names). */
+  turnId?: string;
   /** The action the answer paused for, and where its decision stands. */
   approval?: PendingApproval;
   decision?: DecisionState;
@@ -230,7 +233,11 @@ export function ChatApp(props: ChatAppProps) {
             onMeta: (meta) => {
               started = true;
               saved.set('conversation', meta.conversation_id);
-              update(answerId, (message) => ({ ...message, conversationId: meta.conversation_id }));
+              update(answerId, (message) => ({
+                ...message,
+                conversationId: meta.conversation_id,
+                turnId: meta.turn_id,
+              }));
               options.onStarted?.();
             },
             onToken: (text, arrivedAt) => {
@@ -438,6 +445,12 @@ export function ChatApp(props: ChatAppProps) {
                   idPrefix={`${props.idPrefix}-${message.id}`}
                   onToggle={(index, open) => openCite(message.id, index, open)}
                 />
+                {message.status === 'done' &&
+                  message.turnId &&
+                  !message.approval &&
+                  message.mode !== 'handed_off' && (
+                    <FeedbackButtons client={client} turnId={message.turnId} />
+                  )}
                 {message.status === 'stopped' && <p class="status-note">Stopped.</p>}
                 {message.status === 'error' && (
                   <p class="error" role="alert" data-kind={message.errorKind}>
