@@ -69,6 +69,8 @@ export {
   SERVER_PROMPT,
 } from './prompt-versions.js';
 export { type ApprovalView, ToolApprovals } from './tool-approvals.js';
+export { Turn } from './turn.js';
+export type { TurnEvent } from './turn-events.js';
 export {
   FEEDBACK_RATINGS,
   type FeedbackEntry,
@@ -79,8 +81,6 @@ export {
   type RatedTurn,
   TurnFeedback,
 } from './turn-feedback.js';
-export { Turn } from './turn.js';
-export type { TurnEvent } from './turn-events.js';
 export type { TurnPlan } from './turn-plan.js';
 export {
   type PreparedTurn,
