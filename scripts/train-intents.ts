@@ -48,6 +48,10 @@ const EXTRA_WEIGHT = 10;
 const FOLDS = 5;
 // 2^18 buckets: fewer collisions than 2^16 for the character grams (better on both validation sets).
 const BITS = 18;
+// Class weights at (total / (intents * count)) ** 0.3: with the larger training-only set, lifting
+// the rare intents less than 0.5 does was as good or better on the own folds (0.919 against 0.916
+// with 1,257 of them, 0.920 against 0.919 with 1,327) and within 0.001 on CLINC's val split.
+const BALANCE = 0.3;
 
 const started = performance.now();
 if (args.validate) {
@@ -120,7 +124,7 @@ function train(clinc: LabelledIntent[], ownPart: LabelledIntent[]) {
       ...ownPart.map((item) => ({ ...item, weight: OWN_WEIGHT })),
       ...extra.map((item) => ({ ...item, weight: EXTRA_WEIGHT })),
     ],
-    { bits: BITS },
+    { bits: BITS, balance: BALANCE },
   );
 }
 

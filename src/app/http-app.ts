@@ -136,6 +136,10 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   const widgetAccess = createWidgetAccess(
     runtime.db,
     new VisitorTokens(await loadServerSecret(runtime.db, 'visitor-token')),
+    {
+      ...(runtime.redis ? { redis: runtime.redis } : {}),
+      onFallback: () => runtime.gateway.metrics.limiterFallbacks.inc(),
+    },
   );
   const { gateway } = runtime;
   app.addHook('onRequest', async (request, reply) => {

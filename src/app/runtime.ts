@@ -300,7 +300,14 @@ async function openRuntime(
   if (metrics.enabled) tasks.registerMetrics(metrics.registry);
   for (const metric of gateway.metrics.all()) metrics.registry.registerMetric(metric);
   if (metrics.enabled) turnGate.registerMetrics(metrics.registry);
-  const turns = new TurnRunner({ chat, gateway, gate: turnGate, metrics, tracing });
+  const turns = new TurnRunner({
+    chat,
+    gateway,
+    gate: turnGate,
+    metrics,
+    tracing,
+    ackWaitMs: config.server.ackWaitMs,
+  });
   const retention = new TraceRetention(
     db,
     config.jobs.traceRetentionDays,

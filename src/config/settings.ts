@@ -174,6 +174,11 @@ export const settingsSchema = z.object({
   PARLEY_TURN_QUEUE_SECONDS: intFrom(1, 3_600).default(30),
   /** Seconds to wait for in-flight requests and streams on shutdown. */
   PARLEY_SHUTDOWN_GRACE_SECONDS: intFrom(0, 600).default(20),
+  /**
+   * Longest a finished turn's acknowledgement (JSON 200, SSE `done`, the OpenAI stream's end)
+   * waits for the turn to be stored; past it the client is answered anyway (and it is counted).
+   */
+  PARLEY_ACK_WAIT_MS: intFrom(0, 120_000).default(10_000),
   PARLEY_DB_POOL_SIZE: intFrom(1, 200).default(8),
   /**
    * Row-level security as a second wall between tenants: `auto` uses it when the database allows

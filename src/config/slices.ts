@@ -38,6 +38,8 @@ export interface ServerConfig {
   maxEventStreams: number;
   /** How long shutdown waits for in-flight requests and streams. */
   shutdownGraceMs: number;
+  /** Longest a turn's acknowledgement waits for the turn to be stored. */
+  ackWaitMs: number;
   /** V8's --heap-growing-percent for a server process (0: V8's own). */
   heapGrowthPercent: number;
   /** The operator's bearer token for /metrics and /readyz's details; unset: /metrics takes API keys. */
@@ -225,6 +227,7 @@ export function sliceSettings(settings: Settings, dataDir: string, configFile: s
       maxMessageChars: s.PARLEY_MAX_MESSAGE_CHARS,
       maxEventStreams: s.PARLEY_MAX_EVENT_STREAMS,
       shutdownGraceMs: s.PARLEY_SHUTDOWN_GRACE_SECONDS * 1000,
+      ackWaitMs: s.PARLEY_ACK_WAIT_MS,
       heapGrowthPercent: s.PARLEY_HEAP_GROWTH_PERCENT,
       metricsToken: s.PARLEY_METRICS_TOKEN,
       metricsPort: s.PARLEY_METRICS_PORT,

@@ -40,6 +40,7 @@ export type { BudgetLimits, BudgetPolicy, Budgets, SpentBudget } from './budgets
 export { Gateway } from './gateway.js';
 export type { GatewayMetrics } from './gateway-metrics.js';
 export {
+  FallbackLimiter,
   type LimitScope,
   type LimitState,
   limitHeaders,

@@ -32,7 +32,7 @@ export interface LimitState {
 const WINDOW_SECONDS = 60;
 
 /** The in-memory insurance of a Redis limiter: counts every operation Redis could not answer. */
-class FallbackLimiter extends RateLimiterMemory {
+export class FallbackLimiter extends RateLimiterMemory {
   constructor(
     options: IRateLimiterOptions,
     private readonly onFallback: () => void,

@@ -30,8 +30,18 @@ export interface PersistDeps {
   handoffEvents?: HandoffEvents;
 }
 
-/** Stores the turn as `result` and `trace` say; the writes run in the background. */
-export function persistTurn(deps: PersistDeps, plan: TurnPlan, result: TurnResult, trace: TurnTrace): void {
+/**
+ * Stores the turn as `result` and `trace` say; the writes run in the background. Resolves true
+ * once the turn is in the database (its messages and trace, one statement with the turns that
+ * finished beside it), false if the write was given up: the front ends acknowledge a turn only
+ * once it is stored (turn-runner.ts), so a crash never loses a turn its client was told of.
+ */
+export function persistTurn(
+  deps: PersistDeps,
+  plan: TurnPlan,
+  result: TurnResult,
+  trace: TurnTrace,
+): Promise<boolean> {
   const { request, conversationId, bot } = plan;
   // While a person answers the conversation, the bot's silence is not a message.
   const silent = result.mode === 'handed_off';
@@ -91,7 +101,7 @@ export function persistTurn(deps: PersistDeps, plan: TurnPlan, result: TurnResul
     );
   }
   let stored = false;
-  void tasks
+  return tasks
     .enqueue('save-turn', async () => {
       await turns.add(record);
       stored = true;
@@ -104,8 +114,9 @@ export function persistTurn(deps: PersistDeps, plan: TurnPlan, result: TurnResul
         if (summary !== undefined) conversations.summaryChanged(conversationId, summary);
       });
     })
-    .finally(() => {
+    .then(() => {
       pending.release(conversationId);
       if (!stored && remembered) conversations.forget(conversationId);
+      return stored;
     });
 }

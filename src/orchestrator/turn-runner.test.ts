@@ -8,7 +8,7 @@ import type { TurnRequest, TurnResult } from './turn-types.js';
 const caller = { tenantId: 't1', keyId: 'k1', ip: '127.0.0.1' };
 
 /** A prepared turn that answers `pieces`, then throws `breakWith` when given. */
-function fakeTurn(pieces: string[], breakWith?: Error) {
+function fakeTurn(pieces: string[], breakWith?: Error, stored: Promise<boolean> = Promise.resolve(true)) {
   const finished: { completed: boolean; costUsd: number }[] = [];
   let closed = false;
   const turn: PreparedTurn = {
@@ -62,6 +62,7 @@ function fakeTurn(pieces: string[], breakWith?: Error) {
     },
     trace: undefined,
     startedAtEpoch: Date.now(),
+    stored: () => stored,
   };
   return { turn, finished, isClosed: () => closed };
 }
@@ -105,6 +106,37 @@ describe('TurnRunner', () => {
     expect(released).toHaveBeenCalledTimes(1);
     // The admission's decision and the front end's timings reach the pipeline.
     expect(begin.mock.calls[0]![0]).toMatchObject({ preferCheapest: true, timings: { auth: 2 } });
+  });
+
+  it('acknowledges a turn (done, or the whole JSON answer) only once it is stored', async () => {
+    let store!: (ok: boolean) => void;
+    const storing = new Promise<boolean>((resolve) => {
+      store = resolve;
+    });
+    const { turn } = fakeTurn(['Hello.'], undefined, storing);
+    const { runner, released } = runnerFor(turn);
+    const running = await runner.start({ tenantId: 't1', message: 'hi' }, { caller });
+    const events = running.events();
+    const seen: string[] = [];
+    for (let index = 0; index < 3; index++) seen.push((await events.next()).value.type);
+    expect(seen).toEqual(['meta', 'token', 'citations']);
+    // The place among the turns answered at once is free while the write is under way.
+    expect(released).toHaveBeenCalledTimes(1);
+    let acknowledged = false;
+    const done = events.next().then((result) => {
+      acknowledged = true;
+      return result;
+    });
+    await Promise.resolve();
+    expect(acknowledged).toBe(false);
+    store(true);
+    expect((await done).value.type).toBe('done');
+
+    const whole = fakeTurn(['Hi.'], undefined, new Promise<boolean>(() => {}));
+    const { runner: late } = runnerFor(whole.turn, { ackWaitMs: 1 });
+    const result = await (await late.start({ tenantId: 't1', message: 'hi' }, { caller })).complete();
+    // A write that does not come within the wait: answered anyway (and counted).
+    expect(result.answer).toBe('Hi.');
   });
 
   it('ends a stream that breaks off with an error event, settled as incomplete', async () => {

@@ -70,6 +70,8 @@ export interface PreparedTurn extends RecordedTurn {
   };
   /** Builds the result and the trace, and stores both in the background. */
   finish(outcome: { completed: boolean; costUsd: number }): TurnResult;
+  /** Resolves true once the finished turn is stored, false if its write was given up. */
+  stored(): Promise<boolean>;
 }
 
 export interface TurnRunnerDeps {
@@ -80,6 +82,12 @@ export interface TurnRunnerDeps {
   gate: TurnAdmission;
   metrics: Metrics;
   tracing: Tracing;
+  /**
+   * Longest a finished turn's acknowledgement (JSON 200, SSE `done`) waits for the turn to be
+   * stored (default 10 s): past it, or when the write is given up, the client is answered anyway
+   * and parley_turns_acknowledged_unstored_total counts it.
+   */
+  ackWaitMs?: number;
 }
 
 export class TurnRunner {
@@ -187,6 +195,10 @@ export class RunningTurn {
     const iterator: AsyncIterableIterator<TurnEvent> = {
       next: () => {
         const event = queued.shift();
+        // `done` acknowledges the turn: it goes once the turn is stored.
+        if (event?.type === 'done') {
+          return this.acknowledgeable().then(() => ({ value: event, done: false }));
+        }
         if (event) return Promise.resolve({ value: event, done: false });
         if (ended) return Promise.resolve(finished);
         const reading = pending ?? tokens.next();
@@ -213,7 +225,30 @@ export class RunningTurn {
       this.settle(false);
       throw error;
     }
-    return this.settle(true);
+    const result = this.settle(true);
+    await this.acknowledgeable();
+    return result;
+  }
+
+  /**
+   * Resolves when the turn may be acknowledged: once it is stored, so that a crash after the
+   * acknowledgement loses nothing the client was told of (the write is a group commit with the
+   * turns finishing beside it). Bounded: a database that cannot take the write delays the answer
+   * by at most `ackWaitMs`, and is counted.
+   */
+  private acknowledgeable(): Promise<void> {
+    const { metrics, ackWaitMs = 10_000 } = this.deps;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        if (metrics.enabled) metrics.unstoredAcknowledgements.inc({ reason: 'timeout' });
+        resolve();
+      }, ackWaitMs);
+    });
+    const stored = this.turn.stored().then((ok) => {
+      if (!ok && metrics.enabled) metrics.unstoredAcknowledgements.inc({ reason: 'failed' });
+    });
+    return Promise.race([stored, late]).finally(() => clearTimeout(timer));
   }
 
   /** Ends a turn whose front end failed before reading it (settled as incomplete). */

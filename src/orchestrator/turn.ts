@@ -43,6 +43,8 @@ export class Turn {
   private lastPieceAt = 0;
   /** The trace, once `finish()` has made it. */
   private finishedTrace: TurnTrace | undefined;
+  /** Whether the finished turn is stored (resolves once its write is done or given up). */
+  private storing: Promise<boolean> | undefined;
 
   constructor(
     private readonly deps: TurnDeps,
@@ -199,8 +201,13 @@ export class Turn {
     });
     this.finishedTrace = trace;
     this.keepAnswer(result, trace);
-    persistTurn(this.deps, this.plan, result, trace);
+    this.storing = persistTurn(this.deps, this.plan, result, trace);
     return result;
+  }
+
+  /** Resolves true once the finished turn is stored, false if its write was given up. */
+  stored(): Promise<boolean> {
+    return this.storing ?? Promise.resolve(false);
   }
 
   /** A miss of the answer cache answered whole and clean: the next asking gets this answer. */

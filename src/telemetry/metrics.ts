@@ -20,6 +20,7 @@ export interface Metrics {
   intents: Counter<'intent' | 'handler'>;
   understandModelCalls: Counter<'result'>;
   toolCalls: Counter<'source' | 'outcome'>;
+  unstoredAcknowledgements: Counter<'reason'>;
   toolDuration: Histogram<'source'>;
   answerCacheSaved: Counter<string>;
   retrievalRelevance: Counter<'outcome'>;
@@ -75,6 +76,12 @@ export function createMetrics(enabled = true): Metrics {
       name: 'parley_intents_total',
       help: 'Messages by the intent the orchestrator read (greeting, thanks, question, follow_up, vague, human, out_of_scope, action) and the handler that answered',
       labelNames: ['intent', 'handler'],
+      registers: [registry],
+    }),
+    unstoredAcknowledgements: new Counter({
+      name: 'parley_turns_acknowledged_unstored_total',
+      help: 'Turns acknowledged to their client (JSON 200, SSE done) before they were stored: the write took longer than PARLEY_ACK_WAIT_MS (timeout) or was given up (failed). A crash can lose these.',
+      labelNames: ['reason'],
       registers: [registry],
     }),
     toolCalls: new Counter({

@@ -2,7 +2,8 @@
 // through a publishable key): an answer paused for an HTTP tool that books a table shows the action
 // with Approve and Decline; approved, the booking endpoint is called once and the continued answer
 // streams in with its result; declined, it is never called and the answer says so. A decision taken
-// before the click shows a notice, and an operator's approval is waited for without buttons.
+// before the click shows a notice, and an operator's approval is waited for without buttons. An action
+// still pending when the page is reloaded shows again, and is decided there the same way.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Locator, Page } from 'playwright-core';
@@ -12,6 +13,7 @@ import { ensureWebBuild, launchChromium, listen, screenshot, serveHtml } from '.
 import { type ChatFixture, startChatFixture } from '../support/chat-fixture.js';
 import { call } from '../support/http.js';
 import type { StubPrompt } from '../support/stub-provider/index.js';
+import { eventually } from '../support/test-backend.js';
 
 const QUESTION = 'Book me a table in Paris';
 const BOOKED = 'Done: booked for 2 at 19:00';
@@ -148,6 +150,51 @@ describe('approval of actions in the browser', () => {
     return (await answers.nth(count).locator('.answer-text').textContent()) ?? '';
   }
 
+  /**
+   * In a new chat, asks for a booking, reloads the page once the server has stored the paused answer
+   * and approves the action from the line read back under it; returns the continued answer's text.
+   */
+  async function approveAfterReload(page: Page) {
+    bookings.length = 0;
+    // A conversation of its own (earlier tests may leave one waiting on an operator).
+    const newChat = page.getByRole('button', { name: 'New chat' });
+    if (await newChat.isEnabled()) await newChat.click();
+    await askForBooking(page);
+    const conversationId = (await page.evaluate(
+      `Object.entries(localStorage).find(([name]) => name.endsWith('.conversation'))?.[1]`,
+    )) as string;
+    // Turns are written behind the response: wait until the server has the paused answer.
+    await eventually(async () => {
+      const read = await call<{
+        messages: { role: string; turn_id: string }[];
+        pending_approvals: { turn_id: string }[];
+      }>(fixture.app, { method: 'GET', url: `/v1/conversations/${conversationId}` });
+      const [waiting] = read.body.pending_approvals ?? [];
+      const stored = read.body.messages?.some(
+        (message) => message.role === 'assistant' && message.turn_id === waiting?.turn_id,
+      );
+      return stored ? true : undefined;
+    });
+    await page.reload();
+    // The line is back under the answer that paused for it, with its buttons.
+    const answers = page.locator('article.message.assistant');
+    const approval = answers.locator('.approval');
+    await approval.waitFor();
+    await expect(answers.count()).resolves.toBe(1);
+    await expect(answers.locator('.answer-text').textContent()).resolves.toMatch(/^Let me book it\./);
+    await expect(approval.locator('.approval-action').textContent()).resolves.toBe(
+      'Action: book_table {"city":"Paris"}',
+    );
+    await expect(approval.getAttribute('data-state')).resolves.toBe('pending');
+    expect(bookings).toHaveLength(0);
+    await approval.getByRole('button', { name: 'Approve' }).click();
+    await page.locator('article.message.assistant[data-status="done"] >> nth=1').waitFor();
+    await expect(approval.getAttribute('data-state')).resolves.toBe('approved');
+    await expect(approval.getByRole('button').count()).resolves.toBe(0);
+    await expect(answers.count()).resolves.toBe(2);
+    return (await answers.nth(1).locator('.answer-text').textContent()) ?? '';
+  }
+
   describe('the chat page', () => {
     let page: Page;
     beforeAll(async () => {
@@ -225,6 +272,11 @@ describe('approval of actions in the browser', () => {
       expect(bookings).toHaveLength(1);
     });
 
+    it('shows a pending action again after a reload; approved there, it runs once and the answer continues', async () => {
+      await expect(approveAfterReload(page)).resolves.toBe(BOOKED);
+      expect(bookings).toHaveLength(1);
+    });
+
     it("waits for an operator's approval without buttons; the action's arguments are shown as text, never as HTML", async () => {
       await setApprover('operator');
       const city = '<img src="x" onerror="window.__injected = 1">Paris';
@@ -265,6 +317,11 @@ describe('approval of actions in the browser', () => {
     it('declines as the visitor: the action never runs', async () => {
       await expect(decide(page, false)).resolves.toBe(DECLINED);
       expect(bookings).toHaveLength(0);
+    });
+
+    it('shows a pending action again after a reload; approved there, it runs once and the answer continues', async () => {
+      await expect(approveAfterReload(page)).resolves.toBe(BOOKED);
+      expect(bookings).toHaveLength(1);
     });
   });
 });

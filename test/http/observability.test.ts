@@ -239,6 +239,48 @@ describe('observability', () => {
   });
 });
 
+describe('tool spans', () => {
+  it('records each tool call as an execute_tool span under the turn, beside both model calls', async () => {
+    const collector = await startCollector();
+    const t = await startChatFixture({
+      models: 'openai:stub-model',
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url },
+    });
+    try {
+      t.stub.setReply((prompt) =>
+        prompt.messages.length > 1
+          ? 'The Moon pulls the oceans [1].'
+          : { toolCalls: [{ name: 'knowledge_search', arguments: '{"query":"moon and tides"}' }] },
+      );
+      await call(t.app, {
+        method: 'PATCH',
+        url: '/v1/bots/parley',
+        payload: { settings: { tools: { allow: ['knowledge_search'] } } },
+      });
+      const response = await t.chat<{ turn_id: string }>({ message: 'What causes the tides?' });
+      expect(response.status).toBe(200);
+      await eventually(async () => {
+        const found = await call(t.app, { method: 'GET', url: `/v1/turns/${response.body.turn_id}/trace` });
+        return found.status === 200 ? true : undefined;
+      });
+    } finally {
+      // Closing the server flushes the batched spans to the collector.
+      await t.close();
+    }
+    const spans = await eventually(async () =>
+      collector.spans.some((span) => span.name.startsWith('execute_tool')) ? collector.spans : undefined,
+    );
+    const tool = spans.find((span) => span.name === 'execute_tool knowledge_search')!;
+    const root = spans.find((span) => span.spanId === tool.parentSpanId)!;
+    expect(root.name).toBe('invoke_agent parley');
+    expect(attribute(tool, 'gen_ai.operation.name')).toBe('execute_tool');
+    expect(attribute(tool, 'gen_ai.tool.name')).toBe('knowledge_search');
+    expect(attribute(tool, 'parley.tool.outcome')).toBe('ok');
+    expect(attribute(tool, 'gen_ai.tool.call.id')).toBeTruthy();
+    await collector.close();
+  });
+});
+
 describe('trace retention', () => {
   const server = useTestServer('postgres');
 

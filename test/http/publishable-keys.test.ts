@@ -127,6 +127,13 @@ describe.each(BACKENDS)('publishable keys on %s', (kind) => {
       expect(response.status, `${attempt.method} ${attempt.url}`).toBe(403);
       expect(response.body.error.code).toBe('PARLEY_ERR_FORBIDDEN');
     }
+    // The refusal names every route the key may call, the decision on an action included.
+    const refused = await call<{ error: { message: string } }>(app(), {
+      method: 'GET',
+      url: '/v1/documents',
+      headers: widget(),
+    });
+    expect(refused.body.error.message).toContain('POST /v1/conversations/{id}/approvals/{approval}');
   });
 
   it("lets a visitor read and continue only its own conversations, not another visitor's", async () => {

@@ -192,6 +192,54 @@ describe('request limits shared through Redis', () => {
   });
 });
 
+describe('widget limits shared through Redis', () => {
+  const servers: TestServer[] = [];
+  beforeAll(async () => {
+    for (let index = 0; index < 2; index++) {
+      servers.push(await startTestServer('postgres', { REDIS_URL: REDIS_URL() }));
+    }
+  });
+  afterAll(async () => {
+    for (const server of servers) await server.close();
+  });
+
+  it("counts a publishable key's visitors and addresses once across replicas", async () => {
+    const [a, b] = servers as [TestServer, TestServer];
+    const site = 'https://shop.example';
+    const created = await createApiKey(a.runtime.db, `widget-${randomInt(1e9)}`, {
+      publishable: { bot: 'parley', origins: [site], ratePerMinute: 2 },
+    });
+    // The same tenant and key on both (replicas share one database in production).
+    const [tenant] = await a.runtime.db.query<{ row: unknown }>(
+      'select row_to_json(t) as row from tenants t where id = $1',
+      [created.tenantId],
+    );
+    const [key] = await a.runtime.db.query<{ row: unknown }>(
+      'select row_to_json(k) as row from api_keys k where id = $1',
+      [created.keyId],
+    );
+    await b.runtime.db.query('insert into tenants select * from json_populate_record(null::tenants, $1)', [
+      JSON.stringify(tenant!.row),
+    ]);
+    await b.runtime.db.query('insert into api_keys select * from json_populate_record(null::api_keys, $1)', [
+      JSON.stringify(key!.row),
+    ]);
+    const ask = (server: TestServer) =>
+      server.parley.app.inject({
+        method: 'POST',
+        url: '/v1/chat',
+        headers: { authorization: `Bearer ${created.key}`, origin: site },
+        payload: { message: 'returns?' },
+        remoteAddress: '198.51.100.40',
+      });
+    const statuses = [];
+    for (const server of [a, b, a]) statuses.push((await ask(server)).statusCode);
+    // Two a minute from one address, whichever replica answers.
+    expect(statuses).toEqual([200, 200, 429]);
+    expect(await metricValue(a.parley.app, 'parley_rate_limit_fallbacks_total', {})).toBe(0);
+  });
+});
+
 describe('Redis down', () => {
   const server = useTestServer('pglite', {
     // Nothing listens there: every operation falls back to this process's memory.

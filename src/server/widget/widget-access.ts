@@ -7,10 +7,16 @@
 // all, so it is answered from the union of all publishable keys' origins and the real request is
 // then checked against its own key. @fastify/cors would need a delegator repeating the key lookup.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import {
+  type RateLimiterAbstract,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+} from 'rate-limiter-flexible';
 import { publishableOrigins } from '../../edge/auth/api-keys.js';
+import { FallbackLimiter } from '../../edge/index.js';
 import { ParleyError } from '../../errors/index.js';
-import type { Database } from '../../storage/index.js';
+import type { Database, RedisConnection } from '../../storage/index.js';
 import { VISITOR_HEADER, type VisitorTokens } from './visitor-token.js';
 
 /**
@@ -37,13 +43,34 @@ export interface WidgetAccess {
   routes(app: FastifyInstance): void;
 }
 
-export function createWidgetAccess(db: Database, tokens: VisitorTokens): WidgetAccess {
-  // One pair of limiters per distinct per-minute limit (keys usually share the default).
-  const limiters = new Map<number, RateLimiterMemory>();
+/** Where the widget's visitor and address limits are counted. */
+export interface WidgetLimitStore {
+  /** The shared Redis: every replica counts against one limit (absent: this process's memory). */
+  redis?: RedisConnection;
+  /** Called when Redis cannot answer and this process's memory counts instead. */
+  onFallback?: () => void;
+}
+
+export function createWidgetAccess(
+  db: Database,
+  tokens: VisitorTokens,
+  store: WidgetLimitStore = {},
+): WidgetAccess {
+  // One limiter per distinct per-minute limit (keys usually share the default); in Redis when the
+  // server has one, so replicas share each visitor's and address's budget.
+  const limiters = new Map<number, RateLimiterAbstract>();
   const limiterFor = (points: number) => {
     let limiter = limiters.get(points);
     if (!limiter) {
-      limiter = new RateLimiterMemory({ points, duration: 60 });
+      const options = { keyPrefix: `parley:rl:widget:${points}`, points, duration: 60 };
+      limiter = store.redis
+        ? new RateLimiterRedis({
+            ...options,
+            storeClient: store.redis.client,
+            rejectIfRedisNotReady: true,
+            insuranceLimiter: new FallbackLimiter(options, store.onFallback ?? (() => {})),
+          })
+        : new RateLimiterMemory(options);
       limiters.set(points, limiter);
     }
     return limiter;
@@ -77,7 +104,9 @@ export function createWidgetAccess(db: Database, tokens: VisitorTokens): WidgetA
       const url = request.routeOptions.url;
       if (!url || WIDGET_ROUTES[url] !== request.method) {
         throw forbidden(
-          'a publishable key may only chat (POST /v1/chat, GET /v1/conversations/{id} and its /events, POST /v1/turns/{turn_id}/feedback)',
+          'a publishable key may only chat (POST /v1/chat, GET /v1/conversations/{id} and its /events), decide ' +
+            'the actions its turns paused for (POST /v1/conversations/{id}/approvals/{approval}) and rate its ' +
+            'answers (POST /v1/turns/{turn_id}/feedback)',
         );
       }
       const presented = request.headers[VISITOR_HEADER];

@@ -42,6 +42,8 @@ export type ConversationState = 'active' | 'awaiting_clarification' | 'handed_of
 export interface StoredConversation {
   state: ConversationState;
   messages: StoredMessage[];
+  /** The actions the conversation waits on, oldest first (absent from servers before approvals). */
+  pending_approvals?: StoredApproval[];
 }
 
 /** A person's reply, as the event stream tells it. */
@@ -64,6 +66,11 @@ export interface PendingApproval {
   arguments: string;
   /** Who decides: the chat's user, or an operator of the bot. */
   approver: 'user' | 'operator';
+}
+
+/** A pending action as the stored conversation gives it: `turn_id` is the turn that paused for it. */
+export interface StoredApproval extends PendingApproval {
+  turn_id: string;
 }
 
 export type FeedbackRating = 'up' | 'down';

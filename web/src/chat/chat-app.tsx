@@ -1,9 +1,9 @@
 // The chat itself, shared by the page and the widget: the message list, the input, streaming
 // answers with their sources, stop (button or Esc), retry, and the conversation kept across
-// reloads (its id saved, its messages read back from the server). While a person answers the
-// conversation (handed off), their replies are followed as they come and marked as theirs. An
-// answer paused for an action carries Approve / Decline; the decision's continued answer streams in
-// as a new answer.
+// reloads (its id saved, its messages and pending actions read back from the server). While a
+// person answers the conversation (handed off), their replies are followed as they come and marked
+// as theirs. An answer paused for an action carries Approve / Decline; the decision's continued
+// answer streams in as a new answer.
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { AnswerText } from './answer-text.js';
 import {
@@ -11,42 +11,17 @@ import {
   type AnswerMode,
   type ChatClient,
   ChatError,
-  type Citation,
   HANDOFF_MODES,
-  type PendingApproval,
   type StreamHandlers,
 } from './api-client.js';
 import { ApprovalRequest, type DecisionState } from './approval-request.js';
+import { type ChatMessage, nextMessageId, restoredMessages } from './chat-message.js';
 import { CitationList } from './citation-list.js';
 import { errorText } from './error-text.js';
 import { FeedbackButtons } from './feedback-buttons.js';
 import { KeyForm } from './key-form.js';
 import { tokenArrived, tokensCommitted } from './paint-probe.js';
 import type { SavedState } from './saved-state.js';
-
-interface ChatMessage {
-  id: string;
-  /** The stored message's id, when known (a person's replies are shown once each). */
-  serverId?: string;
-  /** `agent`: written by a person the conversation was handed to. */
-  author?: 'agent';
-  role: 'user' | 'assistant';
-  text: string;
-  citations: Citation[];
-  status: 'streaming' | 'done' | 'stopped' | 'error';
-  mode?: AnswerMode;
-  error?: string;
-  errorKind?: string;
-  /** For an answer: the question it answers (what Retry asks again; none for a continued answer). */
-  question?: string;
-  /** For an answer: its conversation (where its action is decided). */
-  conversationId?: string;
-  /** For an answer: its turn (what a rating names). */
-  turnId?: string;
-  /** The action the answer paused for, and where its decision stands. */
-  approval?: PendingApproval;
-  decision?: DecisionState;
-}
 
 /** Starts one streamed answer (a question, or a decision on an action). */
 type StartAnswer = (handlers: StreamHandlers, signal: AbortSignal) => Promise<void>;
@@ -69,9 +44,6 @@ const MODE_NOTES: Partial<Record<AnswerMode, string>> = {
 type Answerer = 'bot' | 'person' | 'bot-again';
 /** How long to wait before following a person's replies again after the stream broke. */
 const REWATCH_MS = 3_000;
-
-let serial = 0;
-const nextId = () => `m${++serial}`;
 
 export interface ChatAppProps {
   client: ChatClient;
@@ -113,17 +85,7 @@ export function ChatApp(props: ChatAppProps) {
     client
       .conversation(id)
       .then((stored) => {
-        setMessages(
-          stored.messages.map((message) => ({
-            id: nextId(),
-            serverId: message.id,
-            ...(message.author === 'agent' ? { author: 'agent' as const } : {}),
-            role: message.role,
-            text: message.content,
-            citations: message.citations ?? [],
-            status: 'done',
-          })),
-        );
+        setMessages(restoredMessages(stored, id));
         if (stored.state === 'handed_off') setAnswerer('person');
       })
       .catch((error: unknown) => {
@@ -149,7 +111,7 @@ export function ChatApp(props: ChatAppProps) {
           : [
               ...all,
               {
-                id: nextId(),
+                id: nextMessageId(),
                 serverId: reply.id,
                 author: 'agent',
                 role: 'assistant',
@@ -208,7 +170,7 @@ export function ChatApp(props: ChatAppProps) {
   /** Streams one answer into a new message (a question's, or the continuation of a decided action). */
   const streamAnswer = useCallback(
     async (start: StartAnswer, options: AnswerOptions) => {
-      const answerId = nextId();
+      const answerId = nextMessageId();
       const abort = new AbortController();
       controller.current = abort;
       setStreaming(true);
@@ -322,7 +284,7 @@ export function ChatApp(props: ChatAppProps) {
     pinned.current = true;
     setMessages((all) => [
       ...all,
-      { id: nextId(), role: 'user', text: question, citations: [], status: 'done' },
+      { id: nextMessageId(), role: 'user', text: question, citations: [], status: 'done' },
     ]);
     void ask(question);
     input.current?.focus();
