@@ -1,10 +1,10 @@
 // Feedback in headless Chromium: thumbs up and down under each finished answer, in the chat page and
 // in the widget (on another origin, through a publishable key). A click stores the rating with the
-// turn, the chosen button shows pressed, and the other one replaces it.
+// turn, the chosen button shows pressed, and the other one replaces it, after a reload too.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/app/index.js';
-import { ensureWebBuild, launchChromium, listen, serveHtml } from '../support/browser.js';
+import { ensureWebBuild, launchChromium, listen, screenshot, serveHtml } from '../support/browser.js';
 import { type ChatFixture, startChatFixture } from '../support/chat-fixture.js';
 import { QUESTION } from '../support/documents.js';
 import { eventually } from '../support/test-backend.js';
@@ -59,14 +59,15 @@ describe('feedback in the browser', () => {
     };
   }
 
-  it('stores a thumbs down clicked on the chat page, shown pressed, and a thumbs up replacing it', async () => {
-    const page = await browser.newPage({ bypassCSP: true });
+  it('stores a thumbs down clicked on the chat page, shown pressed; a thumbs up replaces it, and after a reload a thumbs down again', async () => {
+    const page = await browser.newPage({ viewport: { width: 900, height: 560 }, bypassCSP: true });
     await page.goto(`${origin}/`);
     const { up, down } = await ask(page);
     await expect(down.getAttribute('aria-pressed')).resolves.toBe('false');
     await down.click();
     await page.locator('button[aria-label="Bad answer"][aria-pressed="true"]').waitFor();
     await expect(up.getAttribute('aria-pressed')).resolves.toBe('false');
+    await screenshot(page, 'feedback-page');
     const stored = await storedRating('down');
     const [message] = await fixture.server.runtime.db.query<{ content: string }>(
       `select content from messages where turn_id = $1 and role = 'assistant'`,
@@ -78,6 +79,13 @@ describe('feedback in the browser', () => {
     await page.locator('button[aria-label="Good answer"][aria-pressed="true"]').waitFor();
     await expect(down.getAttribute('aria-pressed')).resolves.toBe('false');
     expect((await storedRating('up')).turn_id).toBe(stored.turn_id);
+
+    // Read back after a reload, the answer can be rated again (it replaces the rating).
+    await page.reload();
+    const restored = page.locator('article.message.assistant[data-status="done"]').last();
+    await restored.getByRole('button', { name: 'Bad answer' }).click();
+    await page.locator('button[aria-label="Bad answer"][aria-pressed="true"]').waitFor();
+    expect((await storedRating('down')).turn_id).toBe(stored.turn_id);
     await page.close();
   });
 
