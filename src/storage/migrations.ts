@@ -589,11 +589,12 @@ $do$;
     sql: `
 -- A user's rating of one answer (thumbs up or down, an optional comment with PII redacted as in
 -- stored messages): one per turn, a second rating replaces the first. The turn's conversation,
--- bot and time are copied here so the dashboard and the evaluation export read one table.
+-- bot and time are copied here so the dashboard and the evaluation export read one table; a
+-- conversation deleted (or erased) takes its ratings with it.
 create table feedback (
   tenant_id text not null references tenants(id) on delete cascade,
   turn_id text not null,
-  conversation_id text not null,
+  conversation_id text not null references conversations(id) on delete cascade,
   bot_id text not null,
   rating text not null check (rating in ('up', 'down')),
   comment text,

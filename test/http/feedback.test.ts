@@ -157,6 +157,14 @@ describe.each(BACKENDS)('feedback on %s', (kind) => {
     await rate(turnId, { rating: 'down', comment: 'Not what I asked.' }, bearer(key));
   });
 
+  it('goes with its conversation when the conversation is deleted', async () => {
+    const { turnId, conversationId } = await answered(bearer(key));
+    expect((await rate(turnId, { rating: 'up' }, bearer(key))).status).toBe(201);
+    await server.runtime.db.query('delete from conversations where id = $1', [conversationId]);
+    const rows = await server.runtime.db.query('select 1 from feedback where turn_id = $1', [turnId]);
+    expect(rows).toHaveLength(0);
+  });
+
   it('lists ratings for operators, the latest first, filtered by bot and rating', async () => {
     const list = (query: string, secret = key) =>
       call<{
