@@ -4,6 +4,8 @@
 // they saved; plus the turns per intent and handler, and the latest questions that found no good
 // passage. One scan of the tenant's traces in the range (index turn_traces_tenant) grouped three
 // ways at once with GROUPING SETS, one for the intents; percentile_cont runs on PGlite and PostgreSQL.
+// Users' ratings (the feedback table): satisfaction per bot and UTC day of the rated answers, and
+// the questions of the latest answers rated down.
 import type { QueryRunner } from '../storage/index.js';
 
 /** The width of a dashboard bucket. */
@@ -18,6 +20,8 @@ export interface DashboardRange {
   bucket: DashboardBucket;
   /** How many of the latest not-found questions to list. */
   notFoundLimit: number;
+  /** How many of the latest answers rated down to list (default 20). */
+  worstRatedLimit?: number;
 }
 
 /** p50 / p95 / p99 in milliseconds; null when no turn in the group measured it. */
@@ -65,6 +69,30 @@ export interface NotFoundQuestion {
   threshold: number | null;
 }
 
+/** Ratings of one bot's answers given on one UTC day. */
+export interface SatisfactionDay {
+  bot_id: string;
+  /** YYYY-MM-DD */
+  day: string;
+  /** Answers rated. */
+  rated: number;
+  up: number;
+  /** Share of `rated` rated up, 0-1. */
+  satisfaction: number;
+}
+
+/** An answer rated down, with the question it answered. */
+export interface WorstRatedQuestion {
+  turn_id: string;
+  conversation_id: string;
+  bot_id: string;
+  /** The user's question (null if its message is not stored). */
+  question: string | null;
+  comment: string | null;
+  /** When the answer was given. */
+  at: string;
+}
+
 export interface Dashboard {
   from: string;
   to: string;
@@ -77,6 +105,10 @@ export interface Dashboard {
   not_found: NotFoundQuestion[];
   /** Turns per intent and handler over the range, the most frequent first. */
   intents: IntentCount[];
+  /** Users' ratings per bot and day of the rated answers, by day then bot. */
+  satisfaction: SatisfactionDay[];
+  /** The latest answers in the range rated down, newest first. */
+  worst_rated: WorstRatedQuestion[];
 }
 
 interface GroupRow {
@@ -156,6 +188,24 @@ group by 1, 2
 order by turns desc, handler, intent
 limit 200`;
 
+const SATISFACTION_SQL = `
+select bot_id, date_trunc('day', turn_at at time zone 'UTC') at time zone 'UTC' as day, count(*)::int as rated,
+  (count(*) filter (where rating = 'up'))::int as up
+from feedback
+where tenant_id = $1 and turn_at >= $2 and turn_at < $3
+group by 1, 2
+order by 2, 1
+limit 5000`;
+
+const WORST_RATED_SQL = `
+select f.turn_id, f.conversation_id, f.bot_id, f.comment, f.turn_at as at,
+  (select m.content from messages m
+    where m.tenant_id = f.tenant_id and m.turn_id = f.turn_id and m.role = 'user' limit 1) as question
+from feedback f
+where f.tenant_id = $1 and f.turn_at >= $2 and f.turn_at < $3 and f.rating = 'down'
+order by f.turn_at desc, f.turn_id
+limit $4`;
+
 const ratio = (part: number, whole: number) => (whole === 0 ? null : part / whole);
 
 function percentiles(values: (number | null)[] | null): Percentiles {
@@ -194,7 +244,7 @@ export function bucketStart(at: Date, bucket: DashboardBucket): Date {
 /** Reads the dashboard's figures for one tenant and range. */
 export async function readDashboard(db: QueryRunner, range: DashboardRange): Promise<Dashboard> {
   const { tenantId, from, to, bucket } = range;
-  const [groups, notFound, intents] = await Promise.all([
+  const [groups, notFound, intents, satisfaction, worstRated] = await Promise.all([
     db.query<GroupRow>(FIGURES_SQL, [tenantId, from, to, bucket]),
     db.query<{
       turn_id: string;
@@ -205,6 +255,19 @@ export async function readDashboard(db: QueryRunner, range: DashboardRange): Pro
       threshold: number | null;
     }>(NOT_FOUND_SQL, [tenantId, from, to, range.notFoundLimit]),
     db.query<IntentCount>(INTENTS_SQL, [tenantId, from, to]),
+    db.query<{ bot_id: string; day: Date; rated: number; up: number }>(SATISFACTION_SQL, [
+      tenantId,
+      from,
+      to,
+    ]),
+    db.query<{
+      turn_id: string;
+      conversation_id: string;
+      bot_id: string;
+      comment: string | null;
+      at: Date;
+      question: string | null;
+    }>(WORST_RATED_SQL, [tenantId, from, to, range.worstRatedLimit ?? 20]),
   ]);
 
   const byStart = (grouping: GroupRow['grouping']) =>
@@ -244,5 +307,20 @@ export async function readDashboard(db: QueryRunner, range: DashboardRange): Pro
       threshold: row.threshold,
     })),
     intents: intents.map((row) => ({ intent: row.intent, handler: row.handler, turns: Number(row.turns) })),
+    satisfaction: satisfaction.map((row) => ({
+      bot_id: row.bot_id,
+      day: new Date(row.day).toISOString().slice(0, 10),
+      rated: Number(row.rated),
+      up: Number(row.up),
+      satisfaction: Number(row.up) / Number(row.rated),
+    })),
+    worst_rated: worstRated.map((row) => ({
+      turn_id: row.turn_id,
+      conversation_id: row.conversation_id,
+      bot_id: row.bot_id,
+      question: row.question,
+      comment: row.comment,
+      at: new Date(row.at).toISOString(),
+    })),
   };
 }

@@ -21,6 +21,7 @@ import {
   dashboardRoutes,
   documentRoutes,
   errorHandler,
+  feedbackRoutes,
   handoffRoutes,
   healthRoutes,
   keyRoutes,
@@ -232,6 +233,7 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   await app.register(curatedRoutes, { curated: runtime.curated });
   await app.register(toolRoutes, { tools: runtime.httpTools });
   await app.register(dashboardRoutes, { db });
+  await app.register(feedbackRoutes, { db, feedback: runtime.feedback });
   await app.register(openAiRoutes, { turns, bots, maxMessageChars, streams });
   await app.register(usageRoutes, { db, budgets: runtime.gateway.budgets });
   await app.register(keyRoutes, { db, keys: runtime.keys });

@@ -41,6 +41,7 @@ import {
   SERVER_PROMPT,
   SYSTEM_PROMPT,
   ToolApprovals,
+  TurnFeedback,
   TurnRunner,
   TurnToolMaker,
 } from '../orchestrator/index.js';
@@ -83,6 +84,8 @@ export interface Runtime {
   httpTools: TenantHttpTools;
   /** Actions of bots' tools waiting for a decision. */
   approvals: ToolApprovals;
+  /** Users' ratings of the bots' answers. */
+  feedback: TurnFeedback;
   /** Every chat model in use, shared by all bots (clients, circuit breakers). */
   catalog: ModelCatalog;
   /** Vector search state, for /readyz. */
@@ -247,6 +250,7 @@ async function openRuntime(
   );
   lifecycle.onClose('tools', () => toolCatalog.close());
   const approvals = new ToolApprovals(db);
+  const feedback = new TurnFeedback(db, bots);
   const curated = new CuratedAnswers(db, { assertBot: (tenantId, botId) => bots.get(tenantId, botId) });
   const chat = new ChatService({
     db,
@@ -358,6 +362,7 @@ async function openRuntime(
     curated,
     httpTools,
     approvals,
+    feedback,
     catalog,
     vector,
     keywordIndex,

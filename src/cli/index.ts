@@ -5,6 +5,7 @@ import { runCommand } from './command-context.js';
 import { curatedImportCommand } from './curated-command.js';
 import { evalCitationsCommand } from './eval-citations-command.js';
 import { evalRetrievalCommand } from './eval-command.js';
+import { evalExportFeedbackCommand } from './eval-feedback-command.js';
 import { evalGuardCommand, evalPiiCommand } from './eval-guard-command.js';
 import { evalIntentsCommand } from './eval-intents-command.js';
 import { ingestCommand } from './ingest-command.js';
@@ -171,5 +172,16 @@ evaluate
     'JSON array of {full_text, spans: [{entity_type, start_position, end_position}]}',
   )
   .action(runCommand(evalPiiCommand));
+evaluate
+  .command('export-feedback')
+  .description("write a tenant's rated answers as a JSONL evaluation set (the latest rating first)")
+  .requiredOption('--tenant <name>', 'the tenant whose ratings to export')
+  .requiredOption(
+    '--out <file>',
+    'the JSONL file to write: {question, answer, rating, comment, citations, turn_id} per line',
+  )
+  .option('--rating <rating>', 'only answers rated up, or down')
+  .option('--bot <id>', "only this bot's answers")
+  .action(runCommand(evalExportFeedbackCommand));
 
 await program.parseAsync(process.argv);

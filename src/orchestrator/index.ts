@@ -71,6 +71,16 @@ export {
 export { type ApprovalView, ToolApprovals } from './tool-approvals.js';
 export { Turn } from './turn.js';
 export type { TurnEvent } from './turn-events.js';
+export {
+  FEEDBACK_RATINGS,
+  type FeedbackEntry,
+  type FeedbackFilter,
+  type FeedbackRating,
+  type FeedbackView,
+  MAX_FEEDBACK_COMMENT_CHARS,
+  type RatedTurn,
+  TurnFeedback,
+} from './turn-feedback.js';
 export type { TurnPlan } from './turn-plan.js';
 export {
   type PreparedTurn,

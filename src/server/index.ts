@@ -14,6 +14,7 @@ export { conversationEventRoutes } from './routes/conversation-event-routes.js';
 export { curatedRoutes } from './routes/curated-routes.js';
 export { dashboardRoutes } from './routes/dashboard-routes.js';
 export { documentRoutes } from './routes/document-routes.js';
+export { feedbackRoutes } from './routes/feedback-routes.js';
 export { handoffRoutes } from './routes/handoff-routes.js';
 export { healthRoutes } from './routes/health-routes.js';
 export { keyRoutes } from './routes/key-routes.js';

@@ -162,6 +162,7 @@ export const WALLED_TABLES = [
   'audit_log',
   'prompt_version_owners',
   'prompt_versions',
+  'feedback',
 ];
 
 /** Whether tenant-scoped queries can run under row-level security, per the configured mode. */

@@ -583,4 +583,41 @@ end
 $do$;
 `,
   },
+  {
+    version: 18,
+    name: 'feedback',
+    sql: `
+-- A user's rating of one answer (thumbs up or down, an optional comment with PII redacted as in
+-- stored messages): one per turn, a second rating replaces the first. The turn's conversation,
+-- bot and time are copied here so the dashboard and the evaluation export read one table; a
+-- conversation deleted (or erased) takes its ratings with it.
+create table feedback (
+  tenant_id text not null references tenants(id) on delete cascade,
+  turn_id text not null,
+  conversation_id text not null references conversations(id) on delete cascade,
+  bot_id text not null,
+  rating text not null check (rating in ('up', 'down')),
+  comment text,
+  -- when the rated answer was given (the dashboard counts satisfaction by that day)
+  turn_at timestamptz not null,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  primary key (tenant_id, turn_id)
+);
+create index feedback_tenant on feedback(tenant_id, updated_at desc);
+create index feedback_turn_at on feedback(tenant_id, turn_at);
+-- the wall of migration 9
+alter table feedback enable row level security;
+create policy tenant_isolation on feedback
+  using (tenant_id = current_setting('parley.tenant_id', true))
+  with check (tenant_id = current_setting('parley.tenant_id', true));
+do $do$
+begin
+  if exists (select from pg_roles where rolname = 'parley_tenant') then
+    grant select, insert, update, delete on feedback to parley_tenant;
+  end if;
+end
+$do$;
+`,
+  },
 ];

@@ -31,6 +31,7 @@ const EXCLUDED = new Set([
   'OPTIONS /v1/conversations/:id',
   'OPTIONS /v1/conversations/:id/events',
   'OPTIONS /v1/conversations/:id/approvals/:approval',
+  'OPTIONS /v1/turns/:turn_id/feedback',
   // The reference page itself (Swagger UI), its files, and its copies of the document.
   'GET /docs',
   'GET /docs/static/index.html',

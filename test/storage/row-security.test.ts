@@ -33,6 +33,7 @@ const TENANT_TABLES: Record<string, string> = {
   tool_secrets: 'tenant_id',
   tool_approvals: 'tenant_id',
   prompt_version_owners: 'tenant_id',
+  feedback: 'tenant_id',
 };
 
 /** Rows every tenant sees besides its own: the server's prompt (registered at start-up). */
@@ -101,6 +102,11 @@ async function seedTenant(db: Database, tenant: string): Promise<void> {
       tenant,
     ]);
     await run('insert into prompt_version_owners(tenant_id, version_id) values ($1, $2)', [tenant, id('pv')]);
+    await run(
+      `insert into feedback(tenant_id, turn_id, conversation_id, bot_id, rating, turn_at)
+       values ($1, $2, $3, 'parley', 'down', now())`,
+      [tenant, id('turn'), id('conv')],
+    );
   });
 }
 

@@ -7,7 +7,7 @@ describe('scopeAllows', () => {
     expect(scopeAllows(['admin'], 'GET', '/v1/keys')).toBe(true);
   });
 
-  it('keeps chat to chatting, the model list and reading a conversation back', () => {
+  it('keeps chat to chatting, the model list, reading a conversation back and rating answers', () => {
     for (const [method, url] of [
       ['POST', '/v1/chat'],
       ['POST', '/v1/chat/completions'],
@@ -15,6 +15,7 @@ describe('scopeAllows', () => {
       ['GET', '/v1/conversations/:id'],
       ['HEAD', '/v1/conversations/:id'],
       ['GET', '/v1/conversations/:id/events'],
+      ['POST', '/v1/turns/:turn_id/feedback'],
     ] as const)
       expect(scopeAllows(['chat'], method, url), `${method} ${url}`).toBe(true);
     for (const [method, url] of [
@@ -22,6 +23,7 @@ describe('scopeAllows', () => {
       ['POST', '/v1/documents'],
       ['GET', '/v1/turns/:id/trace'],
       ['PATCH', '/v1/bots/:id'],
+      ['GET', '/v1/feedback'],
     ] as const)
       expect(scopeAllows(['chat'], method, url), `${method} ${url}`).toBe(false);
   });

@@ -21,7 +21,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardRoutesOptions> = async
         tags: [TAGS.operations],
         summary: "The operator dashboard's figures over a time range",
         description:
-          'Latency, first-token time, error, fallback and retrieval-hit rates, cost and the answer cache (hits, saved cost) per bucket; turns per intent and handler.',
+          'Latency, first-token time, error, fallback and retrieval-hit rates, cost and the answer cache (hits, saved cost) per bucket; turns per intent and handler; users’ satisfaction per bot and day, and the questions of the latest answers rated down.',
         querystring: dashboardQuery,
         response: { 200: dashboardView, ...errorResponses },
       },

@@ -21,6 +21,13 @@ export const dashboardQuery = z
       .describe('End, exclusive (default: now)'),
     bucket: z.enum(['hour', 'day']).optional().describe('Default: hours for up to 2 days, else days'),
     not_found_limit: z.coerce.number().int().min(0).max(200).default(20),
+    worst_rated_limit: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(200)
+      .default(20)
+      .describe('How many of the latest answers rated down to list'),
   })
   .strict()
   .transform((query, ctx) => {
@@ -45,7 +52,13 @@ export const dashboardQuery = z
         path: ['bucket'],
       });
     }
-    return { from, to, bucket, notFoundLimit: query.not_found_limit };
+    return {
+      from,
+      to,
+      bucket,
+      notFoundLimit: query.not_found_limit,
+      worstRatedLimit: query.worst_rated_limit,
+    };
   });
 
 const ms = z.number().nullable();
@@ -101,4 +114,27 @@ export const dashboardView = z.object({
   intents: z
     .array(z.object({ intent: z.string(), handler: z.string(), turns: z.number() }))
     .describe('Turns per intent and the handler that answered them, the most frequent first'),
+  satisfaction: z
+    .array(
+      z.object({
+        bot_id: z.string(),
+        day: z.string().describe('YYYY-MM-DD (UTC) of the rated answers'),
+        rated: z.number(),
+        up: z.number(),
+        satisfaction: z.number().describe('Share of the rated answers rated up, 0-1'),
+      }),
+    )
+    .describe("Users' ratings per bot and day, by day then bot"),
+  worst_rated: z
+    .array(
+      z.object({
+        turn_id: z.string(),
+        conversation_id: z.string(),
+        bot_id: z.string(),
+        question: z.string().nullable(),
+        comment: z.string().nullable(),
+        at: timestamp,
+      }),
+    )
+    .describe('The questions of the latest answers rated down, newest first'),
 });

@@ -21,10 +21,11 @@ import { VISITOR_HEADER, type VisitorTokens } from './visitor-token.js';
 
 /**
  * What a publishable key may call: chatting, reading back and watching its visitor's
- * conversations, and deciding the actions its turns paused for.
+ * conversations, deciding the actions its turns paused for, and rating its answers.
  */
 const WIDGET_ROUTES: Record<string, string> = {
   '/v1/chat': 'POST',
+  '/v1/turns/:turn_id/feedback': 'POST',
   '/v1/conversations/:id/approvals/:approval': 'POST',
   '/v1/conversations/:id': 'GET',
   '/v1/conversations/:id/events': 'GET',
@@ -103,8 +104,9 @@ export function createWidgetAccess(
       const url = request.routeOptions.url;
       if (!url || WIDGET_ROUTES[url] !== request.method) {
         throw forbidden(
-          'a publishable key may only chat (POST /v1/chat, GET /v1/conversations/{id} and its /events) and decide ' +
-            'the actions its turns paused for (POST /v1/conversations/{id}/approvals/{approval})',
+          'a publishable key may only chat (POST /v1/chat, GET /v1/conversations/{id} and its /events), decide ' +
+            'the actions its turns paused for (POST /v1/conversations/{id}/approvals/{approval}) and rate its ' +
+            'answers (POST /v1/turns/{turn_id}/feedback)',
         );
       }
       const presented = request.headers[VISITOR_HEADER];

@@ -2,7 +2,8 @@
 // fetch body (so a stop is an AbortController, and each chunk's arrival time is known), and
 // GET /v1/conversations/{id}, a conversation's events while a person answers it (GET
 // /v1/conversations/{id}/events, read the same way), and the decision on an action a turn paused
-// for (POST /v1/conversations/{id}/approvals/{approval}, streamed like a turn). Errors become
+// for (POST /v1/conversations/{id}/approvals/{approval}, streamed like a turn), and ratings of
+// answers (POST /v1/turns/{turn_id}/feedback). Errors become
 // ChatError values with a kind the UI can say plainly.
 
 /** A citation as the API returns it. */
@@ -71,6 +72,18 @@ export interface PendingApproval {
 export interface StoredApproval extends PendingApproval {
   turn_id: string;
 }
+
+export type FeedbackRating = 'up' | 'down';
+
+/** A stored rating, as POST /v1/turns/{turn_id}/feedback answers. */
+export interface RatedAnswer {
+  rating: FeedbackRating;
+  /** The bot hands over to people, and the rating was `down`. */
+  offer_handoff: boolean;
+}
+
+/** Tries of a rating while the answer may not be stored yet (its write follows the answer). */
+const RATE_TRIES = 5;
 
 export type ErrorKind =
   | 'rate_limited'
@@ -207,6 +220,27 @@ export class ChatClient {
       if (event === 'state') handlers.onState(payload.state as ConversationState);
       else if (event === 'agent_reply') handlers.onAgentReply(payload as unknown as AgentReply);
     });
+  }
+
+  /**
+   * Rates an answer (a second rating replaces the first). An answer is stored moments after it is
+   * given: a 404 is tried again a few times before it counts.
+   */
+  async rate(turnId: string, rating: FeedbackRating, comment?: string): Promise<RatedAnswer> {
+    const init = {
+      method: 'POST',
+      headers: this.headers({ 'content-type': 'application/json' }),
+      body: JSON.stringify({ rating, ...(comment ? { comment } : {}) }),
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const response = await this.fetch(`/v1/turns/${encodeURIComponent(turnId)}/feedback`, init);
+        return (await response.json()) as RatedAnswer;
+      } catch (error) {
+        if (!(error instanceof ChatError && error.kind === 'not_found') || attempt >= RATE_TRIES) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+      }
+    }
   }
 
   /** Streams one turn; resolves when the stream ends, rejects with ChatError (or AbortError on stop). */

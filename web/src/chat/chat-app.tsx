@@ -18,6 +18,7 @@ import { ApprovalRequest, type DecisionState } from './approval-request.js';
 import { type ChatMessage, nextMessageId, restoredMessages } from './chat-message.js';
 import { CitationList } from './citation-list.js';
 import { errorText } from './error-text.js';
+import { FeedbackButtons } from './feedback-buttons.js';
 import { KeyForm } from './key-form.js';
 import { tokenArrived, tokensCommitted } from './paint-probe.js';
 import type { SavedState } from './saved-state.js';
@@ -194,7 +195,11 @@ export function ChatApp(props: ChatAppProps) {
             onMeta: (meta) => {
               started = true;
               saved.set('conversation', meta.conversation_id);
-              update(answerId, (message) => ({ ...message, conversationId: meta.conversation_id }));
+              update(answerId, (message) => ({
+                ...message,
+                conversationId: meta.conversation_id,
+                turnId: meta.turn_id,
+              }));
               options.onStarted?.();
             },
             onToken: (text, arrivedAt) => {
@@ -402,6 +407,12 @@ export function ChatApp(props: ChatAppProps) {
                   idPrefix={`${props.idPrefix}-${message.id}`}
                   onToggle={(index, open) => openCite(message.id, index, open)}
                 />
+                {message.status === 'done' &&
+                  message.turnId &&
+                  !message.approval &&
+                  message.mode !== 'handed_off' && (
+                    <FeedbackButtons client={client} turnId={message.turnId} />
+                  )}
                 {message.status === 'stopped' && <p class="status-note">Stopped.</p>}
                 {message.status === 'error' && (
                   <p class="error" role="alert" data-kind={message.errorKind}>

@@ -21,6 +21,8 @@ export interface ChatMessage {
   question?: string;
   /** For an answer: its conversation (where its action is decided). */
   conversationId?: string;
+  /** For a bot's answer: its turn (what a rating names). */
+  turnId?: string;
   /** The action the answer paused for, and where its decision stands. */
   approval?: PendingApproval;
   decision?: DecisionState;
@@ -39,6 +41,7 @@ export function restoredMessages(stored: StoredConversation, conversationId: str
     id: nextMessageId(),
     serverId: message.id,
     ...(message.author === 'agent' ? { author: 'agent' as const } : {}),
+    ...(message.role === 'assistant' && message.author !== 'agent' ? { turnId: message.turn_id } : {}),
     role: message.role,
     text: message.content,
     citations: message.citations ?? [],

@@ -1,12 +1,14 @@
 // The operator dashboard: a time range, the headline figures, charts over time (latency and time
 // to first token percentiles, cost, error/fallback/degraded rates, retrieval and answer-cache hit
 // rates, what the answer cache saved), the turns per intent and handler, the latest questions that
-// found no good passage, and a viewer for any turn's trace. Data comes from
+// found no good passage, users' satisfaction and the questions rated down, and a viewer for any
+// turn's trace. Data comes from
 // GET /v1/dashboard and GET /v1/turns/{id}/trace with the page's key.
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { type ChatClient, ChatError } from '../chat/api-client.js';
 import { KeyForm } from '../chat/key-form.js';
 import type { DashboardData, TurnTrace } from './dashboard-types.js';
+import { FeedbackTables, overallSatisfaction } from './feedback-tables.js';
 import { formatCount, formatMs, formatPercent, formatTime, formatUsd } from './format.js';
 import { IntentTable } from './intent-table.js';
 import { type ChartSeries, TimeChart } from './time-chart.js';
@@ -234,6 +236,12 @@ export function DashboardApp(props: { client: ChatClient; onKey(key: string): vo
                 value={formatUsd(totals.cost_per_conversation_usd)}
                 raw={totals.cost_per_conversation_usd}
               />
+              <Figure
+                id="satisfaction"
+                label="Satisfaction (rated up)"
+                value={formatPercent(overallSatisfaction(data.satisfaction))}
+                raw={overallSatisfaction(data.satisfaction)}
+              />
             </dl>
           </section>
 
@@ -301,6 +309,12 @@ export function DashboardApp(props: { client: ChatClient; onKey(key: string): vo
           </section>
 
           <IntentTable intents={data.intents} />
+
+          <FeedbackTables
+            satisfaction={data.satisfaction}
+            worstRated={data.worst_rated}
+            onTrace={(turnId) => void showTrace(turnId)}
+          />
 
           <section aria-labelledby="not-found-title">
             <h2 id="not-found-title">Questions that found no good passage</h2>

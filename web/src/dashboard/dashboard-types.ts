@@ -39,6 +39,25 @@ export interface NotFoundQuestion {
   threshold: number | null;
 }
 
+/** Users' ratings of one bot's answers given on one UTC day. */
+export interface SatisfactionDay {
+  bot_id: string;
+  day: string;
+  rated: number;
+  up: number;
+  satisfaction: number;
+}
+
+/** An answer rated down, with the question it answered. */
+export interface WorstRatedQuestion {
+  turn_id: string;
+  conversation_id: string;
+  bot_id: string;
+  question: string | null;
+  comment: string | null;
+  at: string;
+}
+
 export interface DashboardData {
   from: string;
   to: string;
@@ -48,6 +67,8 @@ export interface DashboardData {
   days: { day: string; cost_usd: number; conversations: number; cost_per_conversation_usd: number | null }[];
   not_found: NotFoundQuestion[];
   intents: IntentCount[];
+  satisfaction: SatisfactionDay[];
+  worst_rated: WorstRatedQuestion[];
 }
 
 /** A turn's trace; every field optional, since traces from older versions hold less. */
