@@ -251,6 +251,8 @@ async function openRuntime(
   lifecycle.onClose('tools', () => toolCatalog.close());
   const approvals = new ToolApprovals(db);
   const feedback = new TurnFeedback(db, bots);
+  bots.start(tasks);
+  lifecycle.onClose('bots', () => bots.stop());
   const curated = new CuratedAnswers(db, { assertBot: (tenantId, botId) => bots.get(tenantId, botId) });
   const chat = new ChatService({
     db,

@@ -138,7 +138,7 @@ export async function openDatabase(
   }
 }
 
-/** The tables migrations 9, 10, 13, 16 and 17 wall: every table holding tenant data, and stored prompts. */
+/** The tables migrations 9, 10, 13, 16, 17, 18 and 19 wall: every table holding tenant data, and stored prompts. */
 export const WALLED_TABLES = [
   'tenants',
   'api_keys',
@@ -159,6 +159,7 @@ export const WALLED_TABLES = [
   'tool_secrets',
   'tool_approvals',
   'key_generations',
+  'bot_generations',
   'audit_log',
   'prompt_version_owners',
   'prompt_versions',

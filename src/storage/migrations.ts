@@ -620,4 +620,41 @@ end
 $do$;
 `,
   },
+  {
+    version: 19,
+    name: 'bot generations',
+    sql: `
+-- A counter per tenant, bumped in the transaction of any change to one of its bots: each server
+-- process polls it for the tenants whose bots it has cached and drops those profiles, so a bot
+-- changed through one replica is answered with its new settings by every other within a poll
+-- (orchestrator/bots/bots.ts), whoever made the change (the API, the CLI, SQL).
+create table bot_generations (
+  tenant_id text primary key,
+  generation bigint not null default 1
+);
+create function parley_bump_bot_generation() returns trigger
+language plpgsql as $fn$
+begin
+  insert into bot_generations as g (tenant_id)
+  values (case when tg_op = 'DELETE' then old.tenant_id else new.tenant_id end)
+  on conflict (tenant_id) do update set generation = g.generation + 1;
+  return null;
+end
+$fn$;
+create trigger bots_changed after insert or update or delete on bots
+  for each row execute function parley_bump_bot_generation();
+-- the wall of migration 9
+alter table bot_generations enable row level security;
+create policy tenant_isolation on bot_generations
+  using (tenant_id = current_setting('parley.tenant_id', true))
+  with check (tenant_id = current_setting('parley.tenant_id', true));
+do $do$
+begin
+  if exists (select from pg_roles where rolname = 'parley_tenant') then
+    grant select, insert, update, delete on bot_generations to parley_tenant;
+  end if;
+end
+$do$;
+`,
+  },
 ];

@@ -51,6 +51,11 @@ export class RefreshAheadCache<V> {
     this.entries.delete(key);
   }
 
+  /** The keys held (read or being read). */
+  keys(): IterableIterator<string> {
+    return this.entries.keys();
+  }
+
   private load(key: string): Promise<V> {
     const value = this.read(key);
     const entry: Entry<V> = { value, at: undefined, refreshing: false };

@@ -1,9 +1,11 @@
 // Bots: per-bot models, routing, system prompt and relevance settings over the server's
 // defaults, through the API and into the turn (the stub provider sees which model and prompt).
 import { afterEach, describe, expect, it } from 'vitest';
+import { createRuntime, DEFAULT_TENANT, ensureTenant } from '../../src/app/index.js';
+import { createLogger } from '../../src/telemetry/index.js';
 import { useChatFixture } from '../support/chat-fixture.js';
 import { call, parseSse } from '../support/http.js';
-import { eventually } from '../support/test-backend.js';
+import { eventually, useTestServer } from '../support/test-backend.js';
 
 const SMALL = 'openai:small-model';
 const STRONG = 'anthropic:claude-strong';
@@ -209,5 +211,33 @@ describe('the models a tenant may choose', () => {
     );
     expect((await call(t.app, { method: 'DELETE', url: '/v1/bots/claude' })).status).toBe(204);
     expect((await create('second', models(8, 7))).status).toBe(201);
+  });
+});
+
+describe('a bot changed through another replica', () => {
+  const server = useTestServer('postgres');
+
+  it('is answered with its new settings there within a second', async () => {
+    // A second process's runtime on the same database and schema (replicas share one database).
+    const [row] = await server.runtime.db.query<{ schema: string }>('select current_schema() as schema');
+    const other = await createRuntime(server.config, createLogger('silent'), { schema: row!.schema });
+    try {
+      const tenantId = await ensureTenant(server.runtime.db, DEFAULT_TENANT);
+      expect((await other.bots.resolve(tenantId)).topK).toBe(8);
+      const changed = await call(server.parley.app, {
+        method: 'PATCH',
+        url: '/v1/bots/parley',
+        payload: { settings: { top_k: 3 } },
+      });
+      expect(changed.status).toBe(200);
+      const started = performance.now();
+      await eventually(
+        async () => ((await other.bots.resolve(tenantId)).topK === 3 ? true : undefined),
+        5_000,
+      );
+      expect(performance.now() - started).toBeLessThan(1_000);
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -28,6 +28,7 @@ const TENANT_TABLES: Record<string, string> = {
   search_generations: 'tenant_id',
   curated_answers: 'tenant_id',
   key_generations: 'tenant_id',
+  bot_generations: 'tenant_id',
   audit_log: 'tenant_id',
   tools: 'tenant_id',
   tool_secrets: 'tenant_id',
@@ -89,6 +90,7 @@ async function seedTenant(db: Database, tenant: string): Promise<void> {
       [id('curated'), tenant],
     );
     await run('insert into key_generations(tenant_id) values ($1)', [tenant]);
+    await run('insert into bot_generations(tenant_id) values ($1) on conflict do nothing', [tenant]);
     await run(`insert into audit_log(tenant_id, action, via) values ($1, 'key.created', 'cli')`, [tenant]);
     await run(`insert into tools(tenant_id, name, definition) values ($1, 'lookup', '{}')`, [tenant]);
     await run(`insert into tool_secrets(tenant_id, name, sealed) values ($1, 'token', 'sealed')`, [tenant]);

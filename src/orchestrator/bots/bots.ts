@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { isParleyError, notFound, ParleyError, validationError } from '../../errors/index.js';
 import { GuardPolicy } from '../../guard/index.js';
+import type { BackgroundLoops, LoopHandle } from '../../jobs/index.js';
 import type { ModelCatalog, ModelChain } from '../../models/index.js';
 import { ModelRouter } from '../../models/routing/model-router.js';
 import { type Database, RefreshAheadCache } from '../../storage/index.js';
@@ -66,6 +67,9 @@ export interface BotView extends Omit<BotRow, 'created_at' | 'updated_at'> {
   updated_at: string | null;
 }
 
+/** How often a process asks whether another changed a bot of a tenant it has cached. */
+export const BOT_POLL_MS = 250;
+
 /** Model calls that may ask for tools in one turn, unless the bot says otherwise. */
 export const DEFAULT_TOOL_STEPS = 4;
 
@@ -82,6 +86,10 @@ export class Bots {
     { ttlMs: CACHE_TTL_MS, maxStaleMs: CACHE_MAX_STALE_MS, max: CACHE_MAX },
   );
 
+  /** Each cached tenant's bot generation at the last poll. */
+  private readonly generations = new Map<string, number>();
+  private poller: LoopHandle | undefined;
+
   constructor(
     private readonly db: Database,
     private readonly catalog: ModelCatalog,
@@ -96,6 +104,48 @@ export class Bots {
   /** The bot's profile; 404 for a bot the tenant does not have. */
   resolve(tenantId: string, id: string = DEFAULT_BOT): Promise<BotProfile> {
     return this.cache.get(`${tenantId}\u0000${id}`);
+  }
+
+  /**
+   * Reads the bot generations of the tenants with cached profiles and drops the profiles of those
+   * whose generation moved since the last poll (one of their bots changed, in any process). The
+   * cache's own lifetime still bounds what a lost poll could leave.
+   */
+  async poll(): Promise<void> {
+    const tenants = new Set<string>();
+    for (const key of this.cache.keys()) tenants.add(key.slice(0, key.indexOf('\u0000')));
+    if (tenants.size === 0) return;
+    const rows = await this.db.query<{ tenant_id: string; generation: string }>(
+      'select tenant_id, generation from bot_generations where tenant_id = any($1::text[])',
+      [[...tenants]],
+    );
+    const current = new Map(rows.map((row) => [row.tenant_id, Number(row.generation)]));
+    const moved = new Set<string>();
+    for (const tenant of tenants) {
+      // No row yet: none of the tenant's bots was ever written (the first write makes it 1).
+      const generation = current.get(tenant) ?? 0;
+      const known = this.generations.get(tenant);
+      if (known !== undefined && generation > known) moved.add(tenant);
+      this.generations.set(tenant, generation);
+    }
+    if (this.generations.size > CACHE_MAX) this.generations.clear();
+    if (moved.size === 0) return;
+    for (const key of [...this.cache.keys()]) {
+      if (moved.has(key.slice(0, key.indexOf('\u0000')))) this.cache.delete(key);
+    }
+  }
+
+  /** Starts polling the bot generations (server processes). */
+  start(loops: BackgroundLoops, pollMs = BOT_POLL_MS): void {
+    this.poller ??= loops.loop('bot-generations-poll', () => this.poll(), {
+      everyMs: pollMs,
+      backoff: { firstMs: pollMs, maxMs: 5_000 },
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.poller?.stop();
+    this.poller = undefined;
   }
 
   async list(tenantId: string): Promise<BotView[]> {
@@ -223,6 +273,16 @@ export class Bots {
   }
 
   private async load(tenantId: string, id: string): Promise<BotProfile> {
+    // The generation first: a change landing between it and the row reads as a change (one more
+    // load), never as none.
+    if (!this.generations.has(tenantId)) {
+      const rows = await this.db
+        .forTenant(tenantId)
+        .query<{ generation: string }>('select generation from bot_generations where tenant_id = $1', [
+          tenantId,
+        ]);
+      if (!this.generations.has(tenantId)) this.generations.set(tenantId, Number(rows[0]?.generation ?? 0));
+    }
     const row = await this.row(tenantId, id);
     const settings = effectiveSettings(this.defaults, row.settings);
     const chain = this.chainOf(settings.models, row.id);
