@@ -1,0 +1,52 @@
+// Two replicas on one PostgreSQL database (two runtimes, as two processes would be): a document
+// deleted through one is no longer cited by the other within a second, though the other had it in
+// its in-memory keyword index, its retrieval cache and its answer cache.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, createRuntime, type ParleyApp, type Runtime } from '../../src/app/index.js';
+import { createLogger } from '../../src/telemetry/index.js';
+import { ingestDocuments, QUESTION, TIDES } from '../support/documents.js';
+import { call } from '../support/http.js';
+import { eventually, useTestServer } from '../support/test-backend.js';
+
+interface Answer {
+  answer: string;
+  citations: { title: string }[];
+  mode: string;
+}
+
+describe('a document deleted through another replica', () => {
+  // The answer cache on: a question asked again is answered from it, until the knowledge changes.
+  const a = useTestServer('postgres', { PARLEY_ANSWER_CACHE_SECONDS: '600' });
+  let other: Runtime;
+  let b: ParleyApp;
+  beforeAll(async () => {
+    const [row] = await a.runtime.db.query<{ schema: string }>('select current_schema() as schema');
+    other = await createRuntime(a.config, createLogger('silent'), { schema: row!.schema, runJobs: true });
+    b = await createApp(other);
+  });
+  afterAll(async () => {
+    await b?.close();
+    await other?.close();
+  });
+
+  it('is no longer cited there within a second', async () => {
+    const { documentIds } = await ingestDocuments(a, [TIDES]);
+    const ask = () =>
+      call<Answer>(b.app, { method: 'POST', url: '/v1/chat', payload: { message: QUESTION } });
+    // B answers from it (its keyword index has caught up), then again from its caches.
+    await eventually(async () =>
+      (await ask()).body.citations?.some((c) => c.title === 'Tides') ? true : undefined,
+    );
+    expect((await ask()).body.citations.map((citation) => citation.title)).toContain('Tides');
+
+    const deleted = await call(a.parley.app, { method: 'DELETE', url: `/v1/documents/${documentIds[0]}` });
+    expect(deleted.status).toBe(204);
+    const started = performance.now();
+    const after = await eventually(async () => {
+      const answer = await ask();
+      return answer.body.citations.some((citation) => citation.title === 'Tides') ? undefined : answer.body;
+    }, 5_000);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(after.mode).not.toBe('cached');
+  });
+});
