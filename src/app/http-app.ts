@@ -15,6 +15,7 @@ import {
   botRoutes,
   chatRoutes,
   conversationEventRoutes,
+  conversationListRoutes,
   createOperatorCheck,
   createWidgetAccess,
   curatedRoutes,
@@ -223,6 +224,10 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     events: runtime.conversationEvents,
     isPending: (tenantId, conversationId) => runtime.chat.isPending(tenantId, conversationId),
     maxStreams: config.server.maxEventStreams,
+  });
+  await app.register(conversationListRoutes, {
+    db,
+    conversationChanged: (conversationId) => runtime.chat.conversationChanged(conversationId),
   });
   await app.register(botRoutes, { bots });
   await app.register(handoffRoutes, {

@@ -194,3 +194,75 @@ export async function handBack(db: QueryRunner, tenantId: string, conversationId
   );
   return rows.length > 0;
 }
+
+/** A conversation as its owner's list shows it. */
+export interface ConversationSummary {
+  id: string;
+  bot: string;
+  title: string | null;
+  state: ConversationState;
+  messages: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** The tenant's conversations, the latest changed first; `search`: words of the title (any case). */
+export async function listConversations(
+  db: QueryRunner,
+  tenantId: string,
+  page: { limit: number; offset: number; search?: string },
+): Promise<ConversationSummary[]> {
+  // The search is a literal: % and _ in it match themselves.
+  const pattern = page.search ? `%${page.search.replace(/[\\%_]/g, (char) => `\\${char}`)}%` : null;
+  return db.query<ConversationSummary>(
+    `select c.id, c.bot_id as bot, c.title, c.state, c.created_at, c.updated_at,
+            (select count(*) from messages m where m.conversation_id = c.id and m.tenant_id = c.tenant_id)::int
+              as messages
+       from conversations c
+      where c.tenant_id = $1 and ($2::text is null or c.title ilike $2)
+      order by c.updated_at desc, c.id limit $3 offset $4`,
+    [tenantId, pattern, page.limit, page.offset],
+  );
+}
+
+/** Renames a conversation; undefined when the tenant has no such conversation. */
+export async function renameConversation(
+  db: QueryRunner,
+  tenantId: string,
+  conversationId: string,
+  title: string,
+): Promise<ConversationSummary | undefined> {
+  const rows = await db.query<ConversationSummary>(
+    `update conversations c set title = $3 where id = $1 and tenant_id = $2
+      returning c.id, c.bot_id as bot, c.title, c.state, c.created_at, c.updated_at,
+        (select count(*) from messages m where m.conversation_id = c.id and m.tenant_id = c.tenant_id)::int
+          as messages`,
+    [conversationId, tenantId, title],
+  );
+  return rows[0];
+}
+
+/**
+ * Deletes a conversation and everything held of it, in one statement: its messages and feedback
+ * (by their foreign keys), its turns' traces, its actions waiting for approval, and a widget
+ * visitor's claim on it. Usage rows stay: they are the tenant's accounting. False when the
+ * tenant has no such conversation.
+ */
+export async function deleteConversation(
+  db: QueryRunner,
+  tenantId: string,
+  conversationId: string,
+): Promise<boolean> {
+  const rows = await db.query(
+    `with traces as (
+       delete from turn_traces where conversation_id = $1 and tenant_id = $2
+     ), approvals as (
+       delete from tool_approvals where conversation_id = $1 and tenant_id = $2
+     ), visitors as (
+       delete from visitor_conversations where conversation_id = $1 and tenant_id = $2
+     )
+     delete from conversations where id = $1 and tenant_id = $2 returning id`,
+    [conversationId, tenantId],
+  );
+  return rows.length > 0;
+}

@@ -20,14 +20,18 @@ export {
 } from './conversation-events.js';
 export {
   addAgentReply,
+  type ConversationSummary,
   conversationState,
+  deleteConversation,
   deleteTrace,
   getMessages,
   getTrace,
   type HandedOffConversation,
   handBack,
   handedOffConversations,
+  listConversations,
   type MessageRecord,
+  renameConversation,
 } from './conversation-store.js';
 export {
   type CuratedAnswer,

@@ -11,6 +11,7 @@ export { auditRoutes } from './routes/audit-routes.js';
 export { botRoutes } from './routes/bot-routes.js';
 export { chatRoutes } from './routes/chat-routes.js';
 export { conversationEventRoutes } from './routes/conversation-event-routes.js';
+export { conversationListRoutes } from './routes/conversation-list-routes.js';
 export { curatedRoutes } from './routes/curated-routes.js';
 export { dashboardRoutes } from './routes/dashboard-routes.js';
 export { documentRoutes } from './routes/document-routes.js';

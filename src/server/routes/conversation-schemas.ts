@@ -131,3 +131,43 @@ export const promptsRoute = {
   summary: "The system prompt versions the tenant's turns may record",
   response: { 200: promptList, ...errorResponses },
 };
+
+export const conversationSummary = z
+  .object({
+    id: z.uuid(),
+    bot: z.string(),
+    title: z.string().nullable().describe("The first question's start, until renamed"),
+    state: z.enum(['active', 'awaiting_clarification', 'handed_off', 'closed']),
+    messages: z.number().int(),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: 'ConversationSummary' });
+
+export const conversationListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+  q: z.string().trim().max(200).optional().describe('Words the title contains (any case)'),
+});
+
+export const conversationList = z.object({
+  conversations: z.array(conversationSummary),
+  limit: z.number().int(),
+  offset: z.number().int(),
+});
+
+// No example: the route renames a conversation a turn created, by its generated id.
+export const renameBody = z.object({ title: z.string().trim().min(1).max(200) }).strict();
+
+export const exportQuery = z.object({
+  format: z.enum(['json', 'markdown']).default('json').describe('markdown: a text/markdown attachment'),
+});
+
+export const conversationExport = z.object({
+  id: z.uuid(),
+  bot: z.string(),
+  title: z.string().nullable(),
+  created_at: timestamp,
+  updated_at: timestamp,
+  messages: conversationView.shape.messages,
+});

@@ -1,0 +1,186 @@
+// A tenant's conversations for their owner: listed (newest first, searchable by title), renamed,
+// deleted with everything held of them, and exported as JSON or Markdown. Until end users sign in
+// (issue "People"), the owner is the tenant: secret keys only (a widget visitor reads back just
+// the conversations it started, through GET /v1/conversations/{id}).
+import type { FastifyPluginAsync } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { notFound } from '../../errors/index.js';
+import {
+  conversationState,
+  deleteConversation,
+  getMessages,
+  listConversations,
+  renameConversation,
+} from '../../orchestrator/index.js';
+import type { Database } from '../../storage/index.js';
+import {
+  conversationExport,
+  conversationList,
+  conversationListQuery,
+  conversationSummary,
+  exportQuery,
+  renameBody,
+} from './conversation-schemas.js';
+import { errorResponses, noContent, TAGS, uuidParams } from './http-schemas.js';
+import { tenantDb } from './tenant-db.js';
+
+const tags = [TAGS.chat];
+
+export interface ConversationListRoutesOptions {
+  db: Database;
+  /** The conversation is gone (deleted): forget what this process remembers of it. */
+  conversationChanged: (conversationId: string) => void;
+}
+
+export const conversationListRoutes: FastifyPluginAsync<ConversationListRoutesOptions> = async (
+  app,
+  { db: database, conversationChanged },
+) => {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+
+  api.get(
+    '/v1/conversations',
+    {
+      schema: {
+        tags,
+        summary: "The tenant's conversations, the latest changed first",
+        querystring: conversationListQuery,
+        response: { 200: conversationList, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { limit, offset, q } = request.query;
+      const conversations = await listConversations(tenantDb(database, request), request.principal.tenantId, {
+        limit,
+        offset,
+        ...(q ? { search: q } : {}),
+      });
+      return { conversations, limit, offset };
+    },
+  );
+
+  api.patch(
+    '/v1/conversations/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Rename a conversation',
+        params: uuidParams,
+        body: renameBody,
+        response: { 200: conversationSummary, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const renamed = await renameConversation(
+        tenantDb(database, request),
+        request.principal.tenantId,
+        request.params.id,
+        request.body.title,
+      );
+      if (!renamed) throw notFound('conversation');
+      return renamed;
+    },
+  );
+
+  api.delete(
+    '/v1/conversations/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Delete a conversation, its messages, traces, feedback and pending actions',
+        params: uuidParams,
+        response: { 204: noContent, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const deleted = await deleteConversation(
+        tenantDb(database, request),
+        request.principal.tenantId,
+        request.params.id,
+      );
+      if (!deleted) throw notFound('conversation');
+      conversationChanged(request.params.id);
+      return reply.status(204).send();
+    },
+  );
+
+  api.get(
+    '/v1/conversations/:id/export',
+    {
+      schema: {
+        tags,
+        summary: 'Export a conversation as JSON or Markdown',
+        params: uuidParams,
+        querystring: exportQuery,
+        response: {
+          200: {
+            description: 'The conversation as JSON, or as a Markdown attachment with format=markdown',
+            content: {
+              'application/json': { schema: conversationExport },
+              'text/markdown': { schema: z.string() },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request, reply) => {
+      const db = tenantDb(database, request);
+      const tenantId = request.principal.tenantId;
+      const id = request.params.id;
+      const [state, messages, listed] = await Promise.all([
+        conversationState(db, tenantId, id),
+        getMessages(db, tenantId, id),
+        renameless(db, tenantId, id),
+      ]);
+      if (state === undefined || !listed) throw notFound('conversation');
+      const exported = { ...listed, messages };
+      if (request.query.format === 'json') return exported;
+      return reply
+        .header('content-type', 'text/markdown; charset=utf-8')
+        .header('content-disposition', `attachment; filename="conversation-${id}.md"`)
+        .send(markdown(exported));
+    },
+  );
+};
+
+/** The conversation's summary row (title, bot, times), read without changing it. */
+async function renameless(db: Parameters<typeof getMessages>[0], tenantId: string, id: string) {
+  const rows = await db.query<{
+    id: string;
+    bot: string;
+    title: string | null;
+    created_at: string;
+    updated_at: string;
+  }>(
+    'select id, bot_id as bot, title, created_at, updated_at from conversations where id = $1 and tenant_id = $2',
+    [id, tenantId],
+  );
+  return rows[0];
+}
+
+type Exported = {
+  id: string;
+  bot: string;
+  title: string | null;
+  messages: Awaited<ReturnType<typeof getMessages>>;
+};
+
+/** The conversation as Markdown: its title, then each message with who wrote it and its sources. */
+function markdown(conversation: Exported): string {
+  const lines = [`# ${conversation.title ?? 'Conversation'}`, ''];
+  for (const message of conversation.messages) {
+    const who = message.role === 'user' ? 'You' : message.author === 'agent' ? 'Agent' : 'Assistant';
+    const at = new Date(message.created_at).toISOString();
+    lines.push(`**${who}** (${at}):`, '', message.content, '');
+    const sources = (message.citations ?? []) as { title: string; source: string | null }[];
+    if (sources.length > 0) {
+      lines.push(
+        `Sources: ${sources.map((source) => (source.source ? `[${source.title}](${source.source})` : source.title)).join(', ')}`,
+        '',
+      );
+    }
+  }
+  return `${lines.join('\n').trimEnd()}\n`;
+}
