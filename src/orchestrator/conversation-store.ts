@@ -13,6 +13,8 @@ export interface MessageRecord {
   created_at: string;
   /** Who wrote an assistant message: null for the bot, `agent` for a person it was handed to. */
   author: 'agent' | null;
+  /** The bot's answer's rating (POST /v1/turns/{id}/feedback), when it has one. */
+  rating: 'up' | 'down' | null;
 }
 
 /** Everything one finished turn writes. */
@@ -101,7 +103,11 @@ export async function saveTurns(db: QueryRunner, turns: readonly TurnRecord[]): 
 
 export async function getMessages(db: QueryRunner, tenantId: string, conversationId: string) {
   return db.query<MessageRecord>(
-    `select id, turn_id, role, content, citations, usage, created_at, author from messages
+    `select id, turn_id, role, content, citations, usage, created_at, author,
+            (select f.rating from feedback f
+              where f.tenant_id = m.tenant_id and f.turn_id = m.turn_id and m.role = 'assistant'
+                and m.author is null) as rating
+       from messages m
        where conversation_id = $1 and tenant_id = $2 order by ${MESSAGE_ORDER}`,
     [conversationId, tenantId],
   );

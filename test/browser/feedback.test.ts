@@ -1,6 +1,6 @@
 // Feedback in headless Chromium: thumbs up and down under each finished answer, in the chat page and
 // in the widget (on another origin, through a publishable key). A click stores the rating with the
-// turn, the chosen button shows pressed, and the other one replaces it, after a reload too.
+// turn, the chosen button shows pressed (after a reload too), and the other one replaces it.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/app/index.js';
@@ -80,9 +80,10 @@ describe('feedback in the browser', () => {
     await expect(down.getAttribute('aria-pressed')).resolves.toBe('false');
     expect((await storedRating('up')).turn_id).toBe(stored.turn_id);
 
-    // Read back after a reload, the answer can be rated again (it replaces the rating).
+    // Read back after a reload, the answer shows its rating, and can be rated again (it replaces it).
     await page.reload();
     const restored = page.locator('article.message.assistant[data-status="done"]').last();
+    await restored.locator('button[aria-label="Good answer"][aria-pressed="true"]').waitFor();
     await restored.getByRole('button', { name: 'Bad answer' }).click();
     await page.locator('button[aria-label="Bad answer"][aria-pressed="true"]').waitFor();
     expect((await storedRating('down')).turn_id).toBe(stored.turn_id);

@@ -27,6 +27,10 @@ export const conversationView = z
           .enum(['agent'])
           .nullable()
           .describe('Who wrote an assistant message: null for the bot, agent for a person it was handed to'),
+        rating: z
+          .enum(['up', 'down'])
+          .nullable()
+          .describe("The bot's answer's rating (POST /v1/turns/{id}/feedback); null when unrated"),
       }),
     ),
     pending_approvals: z

@@ -35,6 +35,8 @@ export interface StoredMessage {
   turn_id: string;
   /** `agent` when a person wrote it. */
   author: 'agent' | null;
+  /** The answer's rating, when it has one (absent from servers before feedback). */
+  rating?: FeedbackRating | null;
 }
 
 export type ConversationState = 'active' | 'awaiting_clarification' | 'handed_off' | 'closed';

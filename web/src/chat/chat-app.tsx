@@ -411,7 +411,7 @@ export function ChatApp(props: ChatAppProps) {
                   message.turnId &&
                   !message.approval &&
                   message.mode !== 'handed_off' && (
-                    <FeedbackButtons client={client} turnId={message.turnId} />
+                    <FeedbackButtons client={client} turnId={message.turnId} rating={message.rating} />
                   )}
                 {message.status === 'stopped' && <p class="status-note">Stopped.</p>}
                 {message.status === 'error' && (

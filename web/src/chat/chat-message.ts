@@ -1,7 +1,13 @@
 // A message as the chat shows it, and the messages of a stored conversation read back after a
 // reload: the actions it still waits on go back under the answers that paused for them, so they
 // are decided as if the page had never been left.
-import type { AnswerMode, Citation, PendingApproval, StoredConversation } from './api-client.js';
+import type {
+  AnswerMode,
+  Citation,
+  FeedbackRating,
+  PendingApproval,
+  StoredConversation,
+} from './api-client.js';
 import type { DecisionState } from './approval-request.js';
 
 export interface ChatMessage {
@@ -23,6 +29,8 @@ export interface ChatMessage {
   conversationId?: string;
   /** For a bot's answer: its turn (what a rating names). */
   turnId?: string;
+  /** For a bot's answer read back: the rating it was given. */
+  rating?: FeedbackRating;
   /** The action the answer paused for, and where its decision stands. */
   approval?: PendingApproval;
   decision?: DecisionState;
@@ -42,6 +50,7 @@ export function restoredMessages(stored: StoredConversation, conversationId: str
     serverId: message.id,
     ...(message.author === 'agent' ? { author: 'agent' as const } : {}),
     ...(message.role === 'assistant' && message.author !== 'agent' ? { turnId: message.turn_id } : {}),
+    ...(message.rating ? { rating: message.rating } : {}),
     role: message.role,
     text: message.content,
     citations: message.citations ?? [],

@@ -7,8 +7,9 @@ import { errorText } from './error-text.js';
 
 const LABELS: Record<FeedbackRating, string> = { up: 'Good answer', down: 'Bad answer' };
 
-export function FeedbackButtons(props: { client: ChatClient; turnId: string }) {
-  const [rating, setRating] = useState<FeedbackRating>();
+export function FeedbackButtons(props: { client: ChatClient; turnId: string; rating?: FeedbackRating }) {
+  // An answer read back shows the rating it was given.
+  const [rating, setRating] = useState<FeedbackRating | undefined>(props.rating);
   const [sending, setSending] = useState(false);
   const [note, setNote] = useState<{ text: string; error: boolean }>();
 
