@@ -217,7 +217,8 @@ describe('the models a tenant may choose', () => {
 describe('a bot changed through another replica', () => {
   const server = useTestServer('postgres');
 
-  it('is answered with its new settings there within a second', async () => {
+  // Within the bot generation's poll (250 ms): checked as behaviour, with no timing bound.
+  it('is answered with its new settings there once its poll has seen the change', async () => {
     // A second process's runtime on the same database and schema (replicas share one database).
     const [row] = await server.runtime.db.query<{ schema: string }>('select current_schema() as schema');
     const other = await createRuntime(server.config, createLogger('silent'), { schema: row!.schema });
@@ -230,12 +231,11 @@ describe('a bot changed through another replica', () => {
         payload: { settings: { top_k: 3 } },
       });
       expect(changed.status).toBe(200);
-      const started = performance.now();
+      // Well before the bot cache's own lifetime (5 s) would let it go.
       await eventually(
         async () => ((await other.bots.resolve(tenantId)).topK === 3 ? true : undefined),
-        5_000,
+        4_000,
       );
-      expect(performance.now() - started).toBeLessThan(1_000);
     } finally {
       await other.close();
     }

@@ -80,7 +80,7 @@ export class MemoryKeywordRetriever implements Retriever {
     private readonly options: MemoryKeywordOptions,
   ) {
     this.name = fallback.name;
-    this.pollMs = options.pollMs ?? 1_000;
+    this.pollMs = options.pollMs ?? 250;
   }
 
   /**
