@@ -54,33 +54,29 @@ export const modelPriceSchema = z
   })
   .strict();
 
-const priceOverrides = z
-  .string()
-  .transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'expected JSON: {"provider:model": {"input", "output"}}' });
-      return z.NEVER;
-    }
-  })
-  .pipe(z.record(modelRef, modelPriceSchema));
+/** A setting written as JSON text: parsed, then checked by `schema`; `shape` says what is expected. */
+const jsonSetting = <T extends z.ZodType>(shape: string, schema: T) =>
+  z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `expected JSON: ${shape}` });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
 
-const mcpServers = z
-  .string()
-  .transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({
-        code: 'custom',
-        message:
-          'expected JSON: [{"name", "transport": "stdio", "command", "args"} or {"name", "transport": "http", "url"}]',
-      });
-      return z.NEVER;
-    }
-  })
-  .pipe(mcpServerListSchema);
+const priceOverrides = jsonSetting(
+  '{"provider:model": {"input", "output"}}',
+  z.record(modelRef, modelPriceSchema),
+);
+
+const mcpServers = jsonSetting(
+  '[{"name", "transport": "stdio", "command", "args"} or {"name", "transport": "http", "url"}]',
+  mcpServerListSchema,
+);
 
 /** Every setting Parley reads, by its environment name. A config file may set the same names. */
 export const settingsSchema = z.object({
@@ -311,21 +307,10 @@ export const settingsSchema = z.object({
    * only when its allowlist names it, and its `auth.secret` is read from that tenant's secrets.
    */
   PARLEY_HTTP_TOOLS: optionalString.pipe(
-    z
-      .string()
-      .transform((text, ctx) => {
-        try {
-          return JSON.parse(text) as unknown;
-        } catch {
-          ctx.addIssue({
-            code: 'custom',
-            message: 'expected JSON: [{"name", "description", "parameters", "url", …}]',
-          });
-          return z.NEVER;
-        }
-      })
-      .pipe(z.array(z.record(z.string(), z.unknown())).max(200))
-      .optional(),
+    jsonSetting(
+      '[{"name", "description", "parameters", "url", …}]',
+      z.array(z.record(z.string(), z.unknown())).max(200),
+    ).optional(),
   ),
   /** Longest one tool call may take when its definition sets no timeout (ms). */
   PARLEY_TOOL_TIMEOUT_MS: intFrom(100, 300_000).default(10_000),

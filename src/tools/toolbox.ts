@@ -12,6 +12,7 @@ import {
   BulkheadRejectedError,
   bulkhead,
   type CircuitBreakerPolicy,
+  CircuitState,
   ConsecutiveBreaker,
   circuitBreaker,
   handleAll,
@@ -94,7 +95,7 @@ export class Toolbox {
 
   /** Whether `key`'s circuit is open (the tool is skipped until a probe succeeds). */
   isOpen(key: string): boolean {
-    return this.guards.get(key)?.breaker.state === 1; // CircuitState.Open
+    return this.guards.get(key)?.breaker.state === CircuitState.Open;
   }
 
   /**

@@ -132,7 +132,7 @@ export const conversationListRoutes: FastifyPluginAsync<ConversationListRoutesOp
       const [state, messages, listed] = await Promise.all([
         conversationState(db, tenantId, id),
         getMessages(db, tenantId, id),
-        renameless(db, tenantId, id),
+        conversationRow(db, tenantId, id),
       ]);
       if (state === undefined || !listed) throw notFound('conversation');
       const exported = { ...listed, messages };
@@ -145,8 +145,8 @@ export const conversationListRoutes: FastifyPluginAsync<ConversationListRoutesOp
   );
 };
 
-/** The conversation's summary row (title, bot, times), read without changing it. */
-async function renameless(db: Parameters<typeof getMessages>[0], tenantId: string, id: string) {
+/** The conversation's row as the export shows it (title, bot, times). */
+async function conversationRow(db: Parameters<typeof getMessages>[0], tenantId: string, id: string) {
   const rows = await db.query<{
     id: string;
     bot: string;
