@@ -54,7 +54,14 @@ import {
   type RedisConnection,
   withMigrationLock,
 } from '../storage/index.js';
-import { createMetrics, createTracing, type Logger, type Metrics, type Tracing } from '../telemetry/index.js';
+import {
+  clusterExposition,
+  createMetrics,
+  createTracing,
+  type Logger,
+  type Metrics,
+  type Tracing,
+} from '../telemetry/index.js';
 import { McpToolSource, SecretBox, TenantHttpTools, Toolbox, ToolCatalog } from '../tools/index.js';
 import { Lifecycle } from './lifecycle.js';
 
@@ -118,6 +125,12 @@ export interface RuntimeOptions extends OpenOptions {
    * process, 'database' for one-shot commands.
    */
   keywordIndex?: 'memory' | 'database';
+  /**
+   * This process is one worker of a `parley serve --workers N` cluster: /metrics serves them all.
+   * The lead worker also does what the database's owner would (the primary owns an embedded one):
+   * trace retention, creating the embeddings table.
+   */
+  clusterWorker?: 'lead' | 'member';
 }
 
 export async function createRuntime(
@@ -303,7 +316,13 @@ async function openRuntime(
   });
   lifecycle.onClose('turn-gate', () => turnGate.close());
   tasks.onSettled(() => turnGate.recheck());
-  const metrics = createMetrics(config.telemetry.enabled);
+  const metrics = createMetrics(
+    config.telemetry.enabled,
+    options.clusterWorker
+      ? (registry) =>
+          clusterExposition(registry, (error) => log.warn({ err: error }, 'a scrape served one worker only'))
+      : undefined,
+  );
   lifecycle.onClose('metrics', () => metrics.stop());
   if (metrics.enabled) tasks.registerMetrics(metrics.registry);
   for (const metric of gateway.metrics.all()) metrics.registry.registerMetric(metric);
@@ -337,7 +356,7 @@ async function openRuntime(
   }
   lifecycle.onClose('keyword-index', () => keywordIndex.stop());
   keywordIndex.start(tasks);
-  if (options.runJobs && db.manages) {
+  if (options.runJobs && (db.manages || options.clusterWorker === 'lead')) {
     // Stopped by the drain.
     tasks.loop('trace-retention', () => retention.sweep(), {
       everyMs: TRACE_RETENTION_EVERY_MS,
@@ -434,7 +453,7 @@ async function buildRetrievers(
     return keywordOnly(note);
   }
   const usable = await withMigrationLock(db.pool, () =>
-    ensureVectorTable(db.pool, dimensions, embedder.modelId, db.manages),
+    ensureVectorTable(db.pool, dimensions, embedder.modelId, db.manages || options.clusterWorker === 'lead'),
   );
   if (!usable) {
     return keywordOnly(

@@ -38,6 +38,8 @@ export function registerScrapeGauges(runtime: Runtime): void {
     name: 'parley_ingest_queue_depth',
     help: 'Ingestion jobs by state (queued, running)',
     labelNames: ['state'],
+    // The same shared value in every process of a `--workers` server: not summed.
+    aggregator: 'max',
     registers: [metrics.registry],
     async collect() {
       await readBacklog();
@@ -48,6 +50,8 @@ export function registerScrapeGauges(runtime: Runtime): void {
   new Gauge({
     name: 'parley_ingest_job_lag_seconds',
     help: 'How long the oldest queued ingestion job has waited',
+    // The same shared value in every process of a `--workers` server: not summed.
+    aggregator: 'max',
     registers: [metrics.registry],
     async collect() {
       await readBacklog();
@@ -104,6 +108,8 @@ export function registerScrapeGauges(runtime: Runtime): void {
     name: 'parley_model_circuit_state',
     help: 'Circuit breaker state per model: 0 closed, 1 half-open, 2 open',
     labelNames: ['model'],
+    // The same shared value in every process of a `--workers` server: not summed.
+    aggregator: 'max',
     registers: [metrics.registry],
     collect() {
       for (const { model, state } of catalog.states()) this.set({ model }, level[state]);

@@ -25,6 +25,10 @@ program
   .option('--host <host>', 'address to bind (PARLEY_HOST, default 127.0.0.1)')
   .option('--docs <dir>', 'ingest this folder into the default knowledge base first')
   .option('--no-jobs', 'run no background work here (PARLEY_SERVE_JOBS=off): leave it to `parley worker`')
+  .option(
+    '--workers <n>',
+    'processes serving the port (PARLEY_WORKERS): a number, or auto (one per core with REDIS_URL, else 1)',
+  )
   .action(runCommand(serveCommand));
 
 program

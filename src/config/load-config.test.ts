@@ -1,5 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, settingsSchema } from './index.js';
@@ -175,6 +175,18 @@ describe('loadConfig', () => {
       metricsPort: undefined,
       trustProxy: [],
     });
+  });
+
+  it('resolves the worker processes: auto is one per core with Redis, else one; a number is taken as it is', () => {
+    const workers = (env: Record<string, string>) => loadConfig(env, emptyDir()).server.workers;
+    expect(workers({})).toBe(1);
+    expect(workers({ REDIS_URL: 'redis://127.0.0.1:6379' })).toBe(availableParallelism());
+    expect(workers({ PARLEY_WORKERS: '3' })).toBe(3);
+    expect(workers({ PARLEY_WORKERS: 'auto', REDIS_URL: 'redis://127.0.0.1:6379' })).toBe(
+      availableParallelism(),
+    );
+    expect(() => workers({ PARLEY_WORKERS: '0' })).toThrow(/PARLEY_WORKERS/);
+    expect(() => workers({ PARLEY_WORKERS: 'many' })).toThrow(/PARLEY_WORKERS/);
   });
 
   it('refuses a short metrics token without echoing it', () => {

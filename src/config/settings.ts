@@ -347,6 +347,12 @@ export const settingsSchema = z.object({
    * retention): `off` for API replicas beside `parley worker` replicas (`parley serve --no-jobs`).
    */
   PARLEY_SERVE_JOBS: z.enum(['on', 'off']).default('on'),
+  /**
+   * Processes `parley serve` runs on one port (node:cluster; `parley serve --workers N`). `auto`:
+   * one per core when REDIS_URL is set (limits, spend and streams are shared there), else 1, since
+   * without Redis each process would keep its own caches and limits.
+   */
+  PARLEY_WORKERS: z.union([z.literal('auto'), intFrom(1, 64)]).default('auto'),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;

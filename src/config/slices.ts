@@ -1,6 +1,7 @@
 // The configuration cut per layer. The settings are read by their environment names (settings.ts);
 // every layer below receives only its slice, in its own words, so no variable name reaches domain
 // code. The names stay here: `settingNames` tells the composition root which setting to blame.
+import { availableParallelism } from 'node:os';
 import type { McpServerConfig } from './mcp-servers.js';
 import type { Settings } from './settings.js';
 
@@ -48,6 +49,8 @@ export interface ServerConfig {
   metricsPort: number | undefined;
   /** Whether `parley serve` runs background work too (ingestion, embeddings, retention). */
   serveRunsJobs: boolean;
+  /** Processes `parley serve` runs on its port (`auto` resolved: see serveWorkers). */
+  workers: number;
 }
 
 export interface Bm25Config {
@@ -235,6 +238,7 @@ export function sliceSettings(settings: Settings, dataDir: string, configFile: s
       metricsToken: s.PARLEY_METRICS_TOKEN,
       metricsPort: s.PARLEY_METRICS_PORT,
       serveRunsJobs: s.PARLEY_SERVE_JOBS === 'on',
+      workers: s.PARLEY_WORKERS === 'auto' ? (s.REDIS_URL ? availableParallelism() : 1) : s.PARLEY_WORKERS,
     },
     storage: {
       databaseUrl: s.DATABASE_URL,

@@ -47,6 +47,8 @@ export interface OpenOptions {
   migrate?: boolean;
   /** Use this PostgreSQL schema (tests isolate themselves this way). */
   schema?: string;
+  /** Connections the embedded database accepts when this process runs it (default: 4 pools' worth). */
+  embeddedConnections?: number;
 }
 
 export async function openDatabase(
@@ -68,7 +70,7 @@ export async function openDatabase(
   } else {
     kind = 'embedded';
     const embedded = await startEmbeddedDatabase(config.dataDir, {
-      maxConnections: poolSize * 4 + 8,
+      maxConnections: options.embeddedConnections ?? poolSize * 4 + 8,
       onFailure: (error) =>
         log.error({ err: error }, 'the embedded database stopped; starting it again on the same data'),
       onRestart: (restarts) => log.warn({ restarts }, 'the embedded database is serving again'),

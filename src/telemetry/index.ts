@@ -1,4 +1,6 @@
 // Telemetry: logs and metrics, used by every layer.
+
+export { clusterExposition, serveClusterMetrics } from './cluster-metrics.js';
 export { createLogger, type Logger } from './logger.js';
 export { createMetrics, type Metrics } from './metrics.js';
 export { REDACTED, redactUrl, serializeRequest } from './redact-url.js';

@@ -5,6 +5,8 @@ import { monitorEventLoopDelay } from './event-loop-delay.js';
 
 export interface Metrics {
   registry: Registry;
+  /** What /metrics serves: this registry, or every worker's of a `--workers` server (cluster-metrics.ts). */
+  exposition(): Promise<string>;
   /** False with PARLEY_TELEMETRY=off: nothing per request or per turn is recorded. */
   enabled: boolean;
   httpRequests: Counter<'method' | 'route' | 'status'>;
@@ -30,7 +32,14 @@ export interface Metrics {
   stop(): void;
 }
 
-export function createMetrics(enabled = true): Metrics {
+/**
+ * `exposeWith` replaces what /metrics serves (a cluster worker serves the whole server's metrics);
+ * default: this registry's own.
+ */
+export function createMetrics(
+  enabled = true,
+  exposeWith?: (registry: Registry) => () => Promise<string>,
+): Metrics {
   const registry = new Registry();
   let stop = () => {};
   if (enabled) {
@@ -40,6 +49,7 @@ export function createMetrics(enabled = true): Metrics {
   return {
     enabled,
     stop,
+    exposition: exposeWith ? exposeWith(registry) : () => registry.metrics(),
     turns: new Counter({
       name: 'parley_turns_total',
       help: 'Chat turns by how they were answered (generated, extractive, degraded) and the model that answered',

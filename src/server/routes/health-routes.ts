@@ -162,7 +162,7 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
     },
     async (_request, reply) => {
       reply.header('content-type', metrics.registry.contentType);
-      return metrics.registry.metrics();
+      return metrics.exposition();
     },
   );
 };
