@@ -5,7 +5,7 @@
 //   npx tsx bench/load.ts [--quick] [--levels 10,100,500] [--duration 30] [--warmup 8] [--turns 3]
 //     [--think-ms 0] [--soak-minutes 10] [--soak-concurrency 200] [--first-token-ms 300]
 //     [--token-ms 20] [--only direct,proxy,langchain,parley,parley-pg,telemetry,soak]
-//     [--cpu-prof] [--out load.md] [--no-write]
+//     [--cpu-prof] [--out load.md] [--no-write] [--workers 1] [--reply-tokens 49]
 //
 // Every party runs in a process of its own: the stub model (OpenAI Chat Completions wire format,
 // a 49-token reply paced at --first-token-ms, then one token every --token-ms), the load generator
@@ -59,6 +59,8 @@ import {
   openDescriptors,
   processCpuMs,
   processMemory,
+  processTreeCpuMs,
+  processTreeMemory,
   tcpConnectionsOnPort,
 } from './support/proc-stats.js';
 import { ScriptServer } from './support/script-server.js';
@@ -89,6 +91,10 @@ const { values: args } = parseArgs({
     'redis-url': { type: 'string', default: 'redis://127.0.0.1:6379' },
     out: { type: 'string', default: 'load.md' },
     'no-write': { type: 'boolean', default: false },
+    // Parley's processes on its port (PARLEY_WORKERS); CPU and memory are then the whole tree's.
+    workers: { type: 'string', default: '1' },
+    // The stub's reply cut to this many tokens (the outside check's shape: 30, with --turns 1).
+    'reply-tokens': { type: 'string' },
   },
 });
 
@@ -106,6 +112,11 @@ const TELEMETRY_ROUNDS = Number(args['telemetry-rounds']);
 const FIRST_TOKEN_MS = Number(args['first-token-ms']);
 const TOKEN_MS = Number(args['token-ms']);
 const CPU_PROF = args['cpu-prof'] ?? false;
+const REPLY_TOKENS = args['reply-tokens'] === undefined ? undefined : Number(args['reply-tokens']);
+if (REPLY_TOKENS !== undefined && !(Number.isInteger(REPLY_TOKENS) && REPLY_TOKENS >= 1)) {
+  throw new Error(`--reply-tokens must be a whole number ≥ 1, not ${args['reply-tokens']}`);
+}
+if (!/^(auto|[1-9]\d*)$/.test(args.workers)) throw new Error(`--workers: ${args.workers}`);
 const PROFILE_LEVEL = Number(args['profile-level']);
 const ONLY = new Set<Group>(args.only ? (args.only.split(',').map((g) => g.trim()) as Group[]) : GROUPS);
 for (const group of ONLY) {
@@ -128,7 +139,7 @@ if (LEVELS.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--levels
 const RESULTS_FILE = path.join(RESULTS_DIR, path.basename(args.out ?? 'load.md'));
 const CHART_FILE = `${RESULTS_FILE.replace(/\.md$/, '')}-ttft.png`;
 /** How long the stub takes over a whole reply. */
-const REPLY_MS = FIRST_TOKEN_MS + TOKEN_MS * (STUB_REPLY_TOKENS - 1);
+const REPLY_MS = FIRST_TOKEN_MS + TOKEN_MS * ((REPLY_TOKENS ?? STUB_REPLY_TOKENS) - 1);
 const TURN_TIMEOUT_MS = 120_000;
 const DRAIN_MS = 60_000;
 
@@ -140,6 +151,7 @@ const PARLEY_BENCH_ENV: Record<string, string | undefined> = {
   PARLEY_RATE_REQUESTS_PER_MINUTE_IP: '0',
   // The default log level (info: a line per request, to stderr, which the bench reads).
   PARLEY_LOG_LEVEL: process.env.PARLEY_LOG_LEVEL,
+  PARLEY_WORKERS: args.workers,
 };
 
 const scripts = {
@@ -218,7 +230,7 @@ async function measureLevel(
 
     const pids = { server: subject.pid, stub: stub.pid, generator: generator.pid };
     const cpu0 = {
-      server: processCpuMs(pids.server),
+      server: processTreeCpuMs(pids.server),
       stub: processCpuMs(pids.stub),
       gen: processCpuMs(pids.generator),
     };
@@ -239,13 +251,13 @@ async function measureLevel(
     const wallMs = performance.now() - started;
     const profileTo = process.hrtime.bigint();
     const cpu1 = {
-      server: processCpuMs(pids.server),
+      server: processTreeCpuMs(pids.server),
       stub: processCpuMs(pids.stub),
       gen: processCpuMs(pids.generator),
     };
     const host1 = hostCpu();
     const eventLoop = subject.probed ? await probeSnapshot(subject.probed) : undefined;
-    const memory = processMemory(subject.pid);
+    const memory = processTreeMemory(subject.pid);
     options.onSample?.(durationMs);
     const load = await generator.stop(DRAIN_MS);
     const serverCpuMs = cpu1.server - cpu0.server;
@@ -398,6 +410,7 @@ async function runBenchmark(): Promise<void> {
     (s) => {
       running.stub = s;
     },
+    REPLY_TOKENS,
   );
   log(`stub model pid ${stub.pid} at ${stub.url}`);
   const generator = LoadGenerator.start();
@@ -413,7 +426,7 @@ async function runBenchmark(): Promise<void> {
     thinkMs: THINK_MS,
     firstTokenMs: FIRST_TOKEN_MS,
     tokenMs: TOKEN_MS,
-    replyTokens: STUB_REPLY_TOKENS,
+    replyTokens: REPLY_TOKENS ?? STUB_REPLY_TOKENS,
     parleyEnv: PARLEY_BENCH_ENV,
     parleyProblems,
     notes: [],

@@ -32,6 +32,37 @@ export function processCpuMs(pid: number | undefined): number {
   }
 }
 
+/** A process and its descendants (a `--workers` server's primary and its workers), from /proc. */
+export function processTree(pid: number | undefined): number[] {
+  if (pid === undefined) return [];
+  const pids = [pid];
+  for (let i = 0; i < pids.length; i++) {
+    try {
+      const children = readFileSync(`/proc/${pids[i]}/task/${pids[i]}/children`, 'utf8').trim();
+      if (children) pids.push(...children.split(' ').map(Number));
+    } catch {
+      // gone while we looked
+    }
+  }
+  return pids;
+}
+
+/** CPU time of a process and its living descendants, in ms. */
+export function processTreeCpuMs(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  return processTree(pid).reduce((sum, each) => sum + (processCpuMs(each) || 0), 0);
+}
+
+/** Resident memory of a process and its descendants (peaks summed: an upper bound), in bytes. */
+export function processTreeMemory(pid: number | undefined): { rss: number; hwm: number } {
+  const each = processTree(pid).map(processMemory);
+  if (each.length === 0) return { rss: Number.NaN, hwm: Number.NaN };
+  return {
+    rss: each.reduce((sum, m) => sum + m.rss, 0),
+    hwm: each.reduce((sum, m) => sum + m.hwm, 0),
+  };
+}
+
 /** Current and peak resident memory of a process from /proc/<pid>/status, in bytes. */
 export function processMemory(pid: number | undefined): { rss: number; hwm: number } {
   try {

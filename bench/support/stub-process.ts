@@ -20,6 +20,10 @@ export const STUB_REPLY =
   'fastify.ready() before using them in tests.';
 export const STUB_REPLY_TOKENS = STUB_REPLY.split(/\s+/).length;
 
+/** The stub's reply, cut to its first `tokens` word-sized tokens when given. */
+export const stubReply = (tokens?: number) =>
+  tokens === undefined ? STUB_REPLY : STUB_REPLY.split(/\s+/).slice(0, tokens).join(' ');
+
 export class StubProcess {
   readonly output: string[];
   url = '';
@@ -30,7 +34,12 @@ export class StubProcess {
   }
 
   /** Starts the stub; `onSpawn` sees the process before it is ready (to clean it up on failure). */
-  static async start(pacing: Pacing, onSpawn?: (stub: StubProcess) => void): Promise<StubProcess> {
+  /** `replyTokens` cuts the reply to its first that many tokens (default: all of STUB_REPLY). */
+  static async start(
+    pacing: Pacing,
+    onSpawn?: (stub: StubProcess) => void,
+    replyTokens?: number,
+  ): Promise<StubProcess> {
     // `--import tsx`: the stub is TypeScript under test/support, run from source as the tests do.
     const child = spawn(process.execPath, ['--import', 'tsx', STUB_SCRIPT], {
       cwd: REPO_ROOT,
@@ -38,7 +47,7 @@ export class StubProcess {
     });
     const stub = new StubProcess(child);
     onSpawn?.(stub);
-    stub.url = await stub.request<string>({ type: 'start', pacing, reply: STUB_REPLY }, (message) =>
+    stub.url = await stub.request<string>({ type: 'start', pacing, reply: stubReply(replyTokens) }, (message) =>
       message.type === 'ready' ? message.url : undefined,
     );
     return stub;

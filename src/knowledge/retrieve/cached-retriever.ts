@@ -3,9 +3,9 @@
 // regenerate) skips the database on the user's critical path. Entries are keyed by tenant,
 // knowledge bases, top-k and the normalised query; a change to a tenant's documents made through
 // this process drops that tenant's entries at once (a generation counter in the key), one made
-// elsewhere (another replica, a CLI ingest) once the keyword index's poll has seen it (its copy's
-// generation is in the key too), or within the entries' lifetime for a tenant it holds no copy of. Degraded results (a
-// retriever failed) are never cached.
+// elsewhere (another replica, a CLI ingest) once the keyword index's poll has seen it (the
+// tenant's generation is in the key too, also for a tenant too large to copy, whose generation the
+// index follows all the same). Degraded results (a retriever failed) are never cached.
 import { LRUCache } from 'lru-cache';
 import type { RetrievedChunk, Retriever, SearchOptions, SearchResult } from './types.js';
 

@@ -122,11 +122,13 @@ export class MemoryKeywordRetriever implements Retriever {
   /**
    * The search generation the tenant's copy reflects (the database's counter, bumped by every
    * change to its chunks, whoever makes it; a change elsewhere shows within a poll); undefined
-   * when the tenant has no copy here.
+   * when the tenant has no copy here. A tenant too large to copy is still followed: its
+   * generation moves with the database's, so the caches keyed on it (retrieval, answers) let go
+   * of its entries within a poll too.
    */
   generation(tenantId: string): number | undefined {
     const copy = this.tenants.get(tenantId);
-    return copy && !copy.tooLarge && copy.generation >= 0 ? copy.generation : undefined;
+    return copy && copy.generation >= 0 ? copy.generation : undefined;
   }
 
   /** Loads or catches up the tenant's copy and waits for it; false when the database answers its searches. */
@@ -211,10 +213,22 @@ export class MemoryKeywordRetriever implements Retriever {
       [tenantId],
     );
     const generation = row?.generation ?? 0;
+    const heldElsewhere = this.heldChunks() - copy.chunks.size;
+    const room = this.options.maxChunks - heldElsewhere;
+    if (copy.tooLarge) {
+      // Counted, not listed, while it stays too large: only its generation is followed.
+      const [count] = await this.db.query<{ n: number }>(
+        'select count(*)::int as n from chunks where tenant_id = $1',
+        [tenantId],
+      );
+      if ((count?.n ?? 0) > room) {
+        copy.generation = generation;
+        return;
+      }
+    }
     const ids = await this.db.query<{ id: number }>('select id from chunks where tenant_id = $1', [tenantId]);
     const current = new Set(ids.map((r) => r.id));
-    const heldElsewhere = this.heldChunks() - copy.chunks.size;
-    if (current.size > this.options.maxChunks - heldElsewhere) {
+    if (current.size > room) {
       this.forget(copy);
       copy.tooLarge = true;
       copy.generation = generation;
