@@ -47,8 +47,9 @@ export class StubProcess {
     });
     const stub = new StubProcess(child);
     onSpawn?.(stub);
-    stub.url = await stub.request<string>({ type: 'start', pacing, reply: stubReply(replyTokens) }, (message) =>
-      message.type === 'ready' ? message.url : undefined,
+    stub.url = await stub.request<string>(
+      { type: 'start', pacing, reply: stubReply(replyTokens) },
+      (message) => (message.type === 'ready' ? message.url : undefined),
     );
     return stub;
   }
