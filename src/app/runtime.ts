@@ -266,6 +266,8 @@ async function openRuntime(
   const feedback = new TurnFeedback(db, bots);
   bots.start(tasks);
   lifecycle.onClose('bots', () => bots.stop());
+  gateway.budgets.start(tasks);
+  lifecycle.onClose('budgets', () => gateway.budgets.stop());
   const curated = new CuratedAnswers(db, { assertBot: (tenantId, botId) => bots.get(tenantId, botId) });
   const chat = new ChatService({
     db,

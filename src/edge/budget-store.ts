@@ -47,3 +47,15 @@ export async function writeBudgetOverrides(
     ],
   );
 }
+
+/**
+ * The version of each tenant's budget row (its `updated_at`, as text; absent: no row), for the
+ * tenants asked. Another process's change shows as a new version.
+ */
+export async function readBudgetVersions(db: QueryRunner, tenantIds: string[]): Promise<Map<string, string>> {
+  const rows = await db.query<{ tenant_id: string; version: string }>(
+    'select tenant_id, updated_at::text as version from budgets where tenant_id = any($1::text[])',
+    [tenantIds],
+  );
+  return new Map(rows.map((row) => [row.tenant_id, row.version]));
+}

@@ -6,9 +6,15 @@
 
 import type { Caller } from '../accounting/index.js';
 import { ParleyError } from '../errors/index.js';
+import type { BackgroundLoops, LoopHandle } from '../jobs/index.js';
 import { type Database, RefreshAheadCache } from '../storage/index.js';
 import type { Logger } from '../telemetry/index.js';
-import { type BudgetOverrides, readBudgetOverrides, writeBudgetOverrides } from './budget-store.js';
+import {
+  type BudgetOverrides,
+  readBudgetOverrides,
+  readBudgetVersions,
+  writeBudgetOverrides,
+} from './budget-store.js';
 import type { BudgetWebhook } from './budget-webhook.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
 import {
@@ -44,6 +50,8 @@ export interface SpentBudget {
 }
 
 const CACHE_TTL_MS = 5_000;
+/** How often a process asks whether another changed the budgets of a tenant it has cached. */
+export const BUDGET_POLL_MS = 250;
 const CACHE_MAX_STALE_MS = 30_000;
 const CACHE_MAX = 10_000;
 const PERIODS: BudgetPeriod[] = ['day', 'month'];
@@ -61,6 +69,10 @@ export class Budgets {
     max: CACHE_MAX,
   });
 
+  /** The version of each cached tenant's budget row when its limits were read (null: no row). */
+  private readonly versions = new Map<string, string | null>();
+  private poller: LoopHandle | undefined;
+
   constructor(
     private readonly db: Database,
     private readonly ledger: SpendLedger,
@@ -75,9 +87,44 @@ export class Budgets {
     return this.cache.get(tenantId);
   }
 
+  /**
+   * Drops the cached limits of tenants whose budget row changed since they were read, in any
+   * process (the API, another replica, the CLI), so a new budget applies everywhere within a poll;
+   * the cache's own lifetime still bounds what a lost poll, or a change by SQL that left
+   * `updated_at` alone, could leave.
+   */
+  async poll(): Promise<void> {
+    const tenants = [...this.cache.keys()];
+    if (tenants.length === 0) return;
+    const current = await readBudgetVersions(this.db, tenants);
+    for (const tenant of tenants) {
+      const known = this.versions.get(tenant);
+      if (known === undefined || known === (current.get(tenant) ?? null)) continue;
+      this.cache.delete(tenant);
+      this.versions.delete(tenant);
+    }
+  }
+
+  /** Starts polling the budget rows of the cached tenants (server processes). */
+  start(loops: BackgroundLoops, pollMs = BUDGET_POLL_MS): void {
+    this.poller ??= loops.loop('budget-versions-poll', () => this.poll(), {
+      everyMs: pollMs,
+      backoff: { firstMs: pollMs, maxMs: 5_000 },
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.poller?.stop();
+    this.poller = undefined;
+  }
+
   private async readLimits(tenantId: string): Promise<BudgetLimits> {
     const { defaults } = this.settings;
+    // The version first: a change committed after this read shows as a newer one at the next poll.
+    const version = (await readBudgetVersions(this.db, [tenantId])).get(tenantId) ?? null;
     const own = await readBudgetOverrides(this.db.forTenant(tenantId), tenantId);
+    if (this.versions.size > CACHE_MAX) this.versions.clear();
+    this.versions.set(tenantId, version);
     return {
       tenant: {
         day: effectiveBudget(defaults.tenant.day, own.tenant_daily_usd),

@@ -5,13 +5,15 @@ import { randomInt } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createRuntime, DEFAULT_TENANT, ensureTenant } from '../../src/app/index.js';
 import { Gateway } from '../../src/edge/index.js';
+import { createLogger } from '../../src/telemetry/index.js';
 import { type ChatFixture, startChatFixture, useChatFixture } from '../support/chat-fixture.js';
 import { ingestFor, QUESTION, TIDES } from '../support/documents.js';
 import { call } from '../support/http.js';
 import { metricValue } from '../support/metrics.js';
 import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';
-import { createKeyOnBoth, eventually, type TestServer } from '../support/test-backend.js';
+import { createKeyOnBoth, eventually, type TestServer, useTestServer } from '../support/test-backend.js';
 
 interface ChatBody {
   usage: { cost_usd: number };
@@ -329,5 +331,34 @@ describe('budgets shared through Redis', () => {
       return response.status === 402 ? response : undefined;
     });
     expect(refused.body.error.code).toBe('PARLEY_ERR_BUDGET_EXCEEDED');
+  });
+});
+
+describe('a budget changed through another replica', () => {
+  const server = useTestServer('postgres');
+
+  // Within the budgets' poll (250 ms): checked as behaviour, with no timing bound.
+  it('applies there once its poll has seen the change', async () => {
+    // A second process's runtime on the same database and schema (replicas share one database).
+    const [row] = await server.runtime.db.query<{ schema: string }>('select current_schema() as schema');
+    const other = await createRuntime(server.config, createLogger('silent'), { schema: row!.schema });
+    try {
+      const tenantId = await ensureTenant(server.runtime.db, DEFAULT_TENANT);
+      // The other process has the tenant's limits cached: none set.
+      expect((await other.gateway.budgets.limits(tenantId)).tenant.day).toBe(0);
+      const put = await call(server.parley.app, {
+        method: 'PUT',
+        url: '/v1/budgets',
+        payload: { tenant_daily_usd: 1.25 },
+      });
+      expect(put.status).toBe(200);
+      // Well before the budget cache's own lifetime (5 s) would let it go.
+      await eventually(
+        async () => ((await other.gateway.budgets.limits(tenantId)).tenant.day === 1.25 ? true : undefined),
+        4_000,
+      );
+    } finally {
+      await other.close();
+    }
   });
 });
