@@ -34,10 +34,10 @@ export function trailingRunStart(text: string): number {
 
 // Openings of multi-word constructs whose end has not arrived: a PEM header, a Markdown link.
 const PEM_OPENING = /-{1,5}(?:B(?:E(?:G(?:I(?:N(?: [A-Z0-9 ]*(?:-{1,5})?)?)?)?)?)?)?$/;
-// An inline link's text or target, a reference definition (`[label]: target`) or an autolink
-// (`<scheme:...>`) whose end has not arrived.
+// An inline link's text or target, a reference definition (`[label]: target`), an autolink
+// (`<scheme:...>`) or an HTML tag (which may carry `href` or `src`) whose end has not arrived.
 const OPEN_LINK =
-  /\[[^\]\n]*(?:\](?:\((?:[^()\s]|\([^()\s]*\))*(?:\([^()\s]*)?|:[ \t]*<?\S*)?)?$|<(?:[a-z][a-z0-9+.-]*(?::[^\s<>]*)?)?$/i;
+  /\[[^\]\n]*(?:\](?:\((?:[^()\s]|\([^()\s]*\))*(?:\([^()\s]*)?|:[ \t]*<?\S*)?)?$|<(?:[a-z][a-z0-9+.-]*(?::[^\s<>]*)?)?$|<[a-z][a-z0-9-]*\s[^<>]*$/i;
 
 /** Start of an unfinished PEM header or Markdown link in the last MAX_HOLD characters, if any. */
 export function openConstructStart(text: string, links: boolean): number | undefined {

@@ -2,7 +2,9 @@
 // and bare URLs and says what replaces the ones that do not lead to an allowed host (a Markdown
 // link keeps its text, anything else becomes `[link removed]`). Only http(s) links to an allowed
 // host and relative links stay: `javascript:`, `vbscript:`, `data:`, `mailto:` and protocol-relative
-// `//host` links are removed whatever the allowlist says.
+// `//host` links are removed whatever the allowlist says. Raw HTML counts too, for clients that
+// render the Markdown's HTML: a tag with a link attribute (`<a href>`, `<img src>`, a form's
+// `action`) that leads elsewhere is removed whole.
 
 /** A span of text to replace, and with what. */
 export interface Replacement {
@@ -21,6 +23,12 @@ const AUTOLINK = /<([a-z][a-z0-9+.-]{1,31}:[^\s<>]*)>/gi;
 // `[label]: target`, which turns `[text][label]` elsewhere into a link.
 const REFERENCE_DEFINITION = /^ {0,3}\[[^\]\n]{1,300}\]:[ \t]*<?([^\s>]+)>?[^\n]*/gm;
 const BARE_URL = /\bhttps?:\/\/[^\s<>"'`)\]]+/gi;
+// An HTML tag with a link attribute; its target is group 1, 2 or 3 (quoted two ways, or bare).
+const HTML_LINK =
+  /<[a-z][a-z0-9-]{0,20}\s[^<>]{0,500}?\b(?:href|src|srcset|action|formaction|poster|background|xlink:href)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>`]+))[^<>]{0,500}>/gi;
+// An HTML tag's opening with a link attribute whose target has begun (for a tag cut by the hold limit).
+const HTML_LINK_OPENING =
+  /<[a-z][a-z0-9-]{0,20}\s[^<>]{0,500}?\b(?:href|src|srcset|action|formaction|poster|background|xlink:href)\s*=\s*["']?([^\s"'<>`]{1,40})/gi;
 // Sentence punctuation right after a URL is not part of it.
 const TRAILING_PUNCTUATION = /[.,;:!?]+$/;
 
@@ -70,6 +78,11 @@ export function disallowedLinks(text: string, allowedHosts: readonly string[]): 
         out.push({ start: match.index, end: match.index + match[0].length, text: LINK_REMOVED });
     }
   }
+  for (const match of text.matchAll(HTML_LINK)) {
+    const target = match[1] ?? match[2] ?? match[3] ?? '';
+    if (!inside(match.index) && !allowed(target, allowedHosts))
+      out.push({ start: match.index, end: match.index + match[0].length, text: LINK_REMOVED });
+  }
   for (const match of text.matchAll(BARE_URL)) {
     const url = match[0].replace(TRAILING_PUNCTUATION, '');
     const start = match.index;
@@ -101,12 +114,20 @@ export function unsafeLinkOpenings(
     const decided = SCHEME.test(target) || /^[\\/]{2}/.test(target);
     if (decided && !allowed(target, allowedHosts)) out.push({ start: paren, end: paren, text: ' ' });
   }
+  // A tag: a space after its `<` makes it text, not HTML.
+  for (const match of text.matchAll(HTML_LINK_OPENING)) {
+    const open = match.index + 1;
+    if (open < from) continue;
+    const target = match[1]!;
+    const decided = SCHEME.test(target) || /^[\\/]{2}/.test(target);
+    if (decided && !allowed(target, allowedHosts)) out.push({ start: open, end: open, text: ' ' });
+  }
   return out;
 }
 
 /** Every link span (allowed or not), for deciding how much of a stream to hold back. */
 export function linkSpans(text: string): { start: number; end: number }[] {
-  const matches = [MARKDOWN_LINK, AUTOLINK, REFERENCE_DEFINITION, BARE_URL].flatMap((pattern) => [
+  const matches = [MARKDOWN_LINK, AUTOLINK, REFERENCE_DEFINITION, HTML_LINK, BARE_URL].flatMap((pattern) => [
     ...text.matchAll(pattern),
   ]);
   const spans = matches.map((match) => ({

