@@ -107,22 +107,17 @@ export function unsafeLinkOpenings(
   allowedHosts: readonly string[],
 ): Replacement[] {
   const out: Replacement[] = [];
-  for (const match of text.matchAll(TARGET_OPENING)) {
-    const paren = match.index + 1;
-    if (paren < from) continue;
-    const target = match[1]!;
-    const decided = SCHEME.test(target) || /^[\\/]{2}/.test(target);
-    if (decided && !allowed(target, allowedHosts)) out.push({ start: paren, end: paren, text: ' ' });
+  // A Markdown target: a space between `]` and `(`. A tag: a space after its `<` makes it text.
+  for (const pattern of [TARGET_OPENING, HTML_LINK_OPENING]) {
+    for (const match of text.matchAll(pattern)) {
+      const at = match.index + 1;
+      if (at < from) continue;
+      const target = match[1]!;
+      const decided = SCHEME.test(target) || /^[\\/]{2}/.test(target);
+      if (decided && !allowed(target, allowedHosts)) out.push({ start: at, end: at, text: ' ' });
+    }
   }
-  // A tag: a space after its `<` makes it text, not HTML.
-  for (const match of text.matchAll(HTML_LINK_OPENING)) {
-    const open = match.index + 1;
-    if (open < from) continue;
-    const target = match[1]!;
-    const decided = SCHEME.test(target) || /^[\\/]{2}/.test(target);
-    if (decided && !allowed(target, allowedHosts)) out.push({ start: open, end: open, text: ' ' });
-  }
-  return out;
+  return out.sort((a, b) => a.start - b.start);
 }
 
 /** Every link span (allowed or not), for deciding how much of a stream to hold back. */

