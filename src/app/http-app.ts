@@ -5,7 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import { createAuthHook, createUserSignIn, ensureTenant, type LimitState, limitHeaders } from '../edge/index.js';
+import {
+  createAuthHook,
+  createUserSignIn,
+  ensureTenant,
+  type LimitState,
+  limitHeaders,
+} from '../edge/index.js';
 import { ParleyError } from '../errors/index.js';
 import { ensureKnowledgeBase } from '../knowledge/index.js';
 import {
@@ -143,6 +149,7 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
       ...(runtime.redis ? { redis: runtime.redis } : {}),
       onFallback: () => runtime.gateway.metrics.limiterFallbacks.inc(),
     },
+    users,
   );
   const { gateway } = runtime;
   app.addHook('onRequest', async (request, reply) => {

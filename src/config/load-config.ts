@@ -97,7 +97,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     );
   }
   if (parsed.data.PARLEY_OIDC_ISSUER && !parsed.data.PARLEY_OIDC_AUDIENCE) {
-    unconnected.push('PARLEY_OIDC_ISSUER: needs PARLEY_OIDC_AUDIENCE (the audience its tokens are issued for)');
+    unconnected.push(
+      'PARLEY_OIDC_ISSUER: needs PARLEY_OIDC_AUDIENCE (the audience its tokens are issued for)',
+    );
   }
   if (unconnected.length > 0) throw new ConfigError(`invalid configuration:\n  ${unconnected.join('\n  ')}`);
   return sliceSettings(parsed.data, path.resolve(cwd, parsed.data.PARLEY_DATA_DIR), configFile);

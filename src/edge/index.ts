@@ -40,7 +40,14 @@ export {
   rotateKey,
   tenantIdByName,
 } from './auth/key-admin.js';
-export { KEY_SCOPES, type KeyScope, mayActForUsers, parseScopes, scopeAllows, userMayCall } from './auth/key-scopes.js';
+export {
+  KEY_SCOPES,
+  type KeyScope,
+  mayActForUsers,
+  parseScopes,
+  scopeAllows,
+  userMayCall,
+} from './auth/key-scopes.js';
 export { keylessRefusal } from './auth/keyless-access.js';
 export { createUserSignIn } from './auth/user-sign-in.js';
 export { UserTokens } from './auth/user-tokens.js';

@@ -144,11 +144,10 @@ export async function isUsersConversation(
   id: string,
   userId: string,
 ): Promise<boolean> {
-  const rows = await db.query('select 1 from conversations where id = $1 and tenant_id = $2 and user_id = $3', [
-    id,
-    tenantId,
-    userId,
-  ]);
+  const rows = await db.query(
+    'select 1 from conversations where id = $1 and tenant_id = $2 and user_id = $3',
+    [id, tenantId, userId],
+  );
   return rows.length > 0;
 }
 

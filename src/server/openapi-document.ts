@@ -50,9 +50,18 @@ export async function registerOpenApiDocument(app: FastifyInstance): Promise<voi
             name: 'Parley-User',
             description:
               'With an API key that has the `act_for_users` scope (or `admin`): the end user the request ' +
-              'is for (1-255 characters). The request then sees that user\'s conversations only (others: 404); ' +
+              "is for (1-255 characters). The request then sees that user's conversations only (others: 404); " +
               'a chat key may then also list, rename, delete and export them. A key without the scope: 403. ' +
               'On POST /v1/chat/completions the OpenAI `user` field names the user the same way.',
+          },
+          widgetUser: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'X-Parley-User-Token',
+            description:
+              "With a publishable (widget) key: the host site's signed-in user, as a JWT of the operator's " +
+              "identity provider for the key's tenant. The widget's conversations are then the user's " +
+              "(on any device) instead of the visitor's. Any bad token is a 401 `invalid token`.",
           },
         },
       },

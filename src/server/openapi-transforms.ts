@@ -44,8 +44,16 @@ function documentResponses(response: unknown): unknown {
   );
 }
 
-/** A user route: a key, a signed-in user's token, or a key acting for a user (both schemes together). */
-const USER_SECURITY: Record<string, string[]>[] = [{ apiKey: [] }, { userToken: [] }, { apiKey: [], actingForUser: [] }];
+/**
+ * A user route: a key, a signed-in user's token, a key acting for a user, or (on the widget's
+ * routes) a publishable key with the host site's user token.
+ */
+const USER_SECURITY: Record<string, string[]>[] = [
+  { apiKey: [] },
+  { userToken: [] },
+  { apiKey: [], actingForUser: [] },
+  { apiKey: [], widgetUser: [] },
+];
 
 export const transform: SwaggerTransform = (document) => {
   const { schema, route } = document;

@@ -56,8 +56,11 @@ describe.each(BACKENDS)('signed-in users on %s', (kind) => {
     );
     expect(response.status, JSON.stringify(response.body)).toBe(200);
     await eventually(async () =>
-      (await fixture.server.runtime.db.query('select 1 from turn_traces where turn_id = $1', [response.body.turn_id]))
-        .length > 0
+      (
+        await fixture.server.runtime.db.query('select 1 from turn_traces where turn_id = $1', [
+          response.body.turn_id,
+        ])
+      ).length > 0
         ? true
         : undefined,
     );
@@ -105,7 +108,8 @@ describe.each(BACKENDS)('signed-in users on %s', (kind) => {
   it('follows a key rotation: a new key is picked up, a key taken out of the JWKS is refused', async () => {
     const before = await idp.token('rotating');
     expect((await request(bearer(before), 'GET', '/v1/conversations')).status).toBe(200);
-    const oldKid = JSON.parse(new TextDecoder().decode(base64url.decode(before.split('.')[0]!))).kid as string;
+    const oldKid = JSON.parse(new TextDecoder().decode(base64url.decode(before.split('.')[0]!)))
+      .kid as string;
     const reads = idp.jwksReads;
 
     const newKid = await idp.addKey();
@@ -130,12 +134,20 @@ describe.each(BACKENDS)('signed-in users on %s', (kind) => {
     // Alice lists, reads, renames and exports her own.
     const listed = await request<{ conversations: Summary[] }>(alice, 'GET', '/v1/conversations');
     expect(listed.body.conversations.map((conversation) => conversation.id)).toEqual([mine.conversation_id]);
-    const read = await request<{ messages: unknown[] }>(alice, 'GET', `/v1/conversations/${mine.conversation_id}`);
-    expect(read.body.messages).toHaveLength(4);
-    expect((await request(alice, 'PATCH', `/v1/conversations/${mine.conversation_id}`, { title: 'Tides' })).status).toBe(
-      200,
+    const read = await request<{ messages: unknown[] }>(
+      alice,
+      'GET',
+      `/v1/conversations/${mine.conversation_id}`,
     );
-    const exported = await request<{ title: string }>(alice, 'GET', `/v1/conversations/${mine.conversation_id}/export`);
+    expect(read.body.messages).toHaveLength(4);
+    expect(
+      (await request(alice, 'PATCH', `/v1/conversations/${mine.conversation_id}`, { title: 'Tides' })).status,
+    ).toBe(200);
+    const exported = await request<{ title: string }>(
+      alice,
+      'GET',
+      `/v1/conversations/${mine.conversation_id}/export`,
+    );
     expect(exported.body.title).toBe('Tides');
 
     // Bob: not found, for every route; his list holds his own only.
@@ -154,7 +166,9 @@ describe.each(BACKENDS)('signed-in users on %s', (kind) => {
       expect(response.raw).not.toContain('tides');
     }
     const bobsList = await request<{ conversations: Summary[] }>(bob, 'GET', '/v1/conversations');
-    expect(bobsList.body.conversations.map((conversation) => conversation.id)).toEqual([bobs.conversation_id]);
+    expect(bobsList.body.conversations.map((conversation) => conversation.id)).toEqual([
+      bobs.conversation_id,
+    ]);
 
     // The tenant's own key sees both users' conversations; the users do not see the tenant's own.
     const operator: KeyedTenant = await fixture.tenantWithKey(tenant);
@@ -188,7 +202,9 @@ describe.each(BACKENDS)('signed-in users on %s', (kind) => {
     const started = await converse(forCarol, 'What causes the tides?');
     // The key acting for Carol may list her conversations (a chat key may not list the tenant's).
     const listed = await request<{ conversations: Summary[] }>(forCarol, 'GET', '/v1/conversations');
-    expect(listed.body.conversations.map((conversation) => conversation.id)).toEqual([started.conversation_id]);
+    expect(listed.body.conversations.map((conversation) => conversation.id)).toEqual([
+      started.conversation_id,
+    ]);
     expect((await request(bearer(acting.key), 'GET', '/v1/conversations')).status).toBe(403);
     // Carol herself, signed in, sees it; the key acting for Dave does not.
     expect((await request(carol, 'GET', `/v1/conversations/${started.conversation_id}`)).status).toBe(200);
@@ -204,7 +220,8 @@ describe.each(BACKENDS)('signed-in users on %s', (kind) => {
     );
     expect(completion.status).toBe(200);
     await eventually(async () =>
-      (await request(carol, 'GET', `/v1/conversations/${completion.body.parley.conversation_id}`)).status === 200
+      (await request(carol, 'GET', `/v1/conversations/${completion.body.parley.conversation_id}`)).status ===
+      200
         ? true
         : undefined,
     );
@@ -217,15 +234,70 @@ describe.each(BACKENDS)('signed-in users on %s', (kind) => {
     );
     expect(ignored.status).toBe(200);
     const owners = await eventually(async () => {
-      const rows = await db.query<{ user_id: string | null }>('select user_id from conversations where id = $1', [
-        ignored.body.parley.conversation_id,
-      ]);
+      const rows = await db.query<{ user_id: string | null }>(
+        'select user_id from conversations where id = $1',
+        [ignored.body.parley.conversation_id],
+      );
       return rows[0];
     });
     expect(owners.user_id).toBeNull();
 
     // A key without the scope may not name a user in the header.
-    const refused = await request({ ...bearer(plain.key), 'parley-user': 'carol' }, 'GET', `/v1/conversations/${started.conversation_id}`);
+    const refused = await request(
+      { ...bearer(plain.key), 'parley-user': 'carol' },
+      'GET',
+      `/v1/conversations/${started.conversation_id}`,
+    );
     expect(refused.status).toBe(403);
+  });
+
+  it("signs the widget's visitor in with the host site's user token: the conversation is the user's", async () => {
+    const site = 'https://shop.example.com';
+    const db = fixture.server.runtime.db;
+    const widgetKey = await createApiKey(db, tenant, { publishable: { bot: 'parley', origins: [site] } });
+    const elsewhere = await createApiKey(db, `elsewhere-${kind}`, {
+      publishable: { bot: 'parley', origins: [site] },
+    });
+    const erin = await idp.token('erin');
+    const asWidget = (key: string, token?: string) => ({
+      ...bearer(key),
+      origin: site,
+      ...(token ? { 'x-parley-user-token': token } : {}),
+    });
+
+    const started = await converse(asWidget(widgetKey.key, erin), 'What causes the tides?');
+    // Hers on any device (no visitor token here), and in her own list when she signs in on the API.
+    expect(
+      (await request(asWidget(widgetKey.key, erin), 'GET', `/v1/conversations/${started.conversation_id}`))
+        .status,
+    ).toBe(200);
+    const listed = await request<{ conversations: Summary[] }>(bearer(erin), 'GET', '/v1/conversations');
+    expect(listed.body.conversations.map((conversation) => conversation.id)).toEqual([
+      started.conversation_id,
+    ]);
+    // Another user, or the anonymous visitor: not hers to read.
+    const frank = await idp.token('frank');
+    expect(
+      (await request(asWidget(widgetKey.key, frank), 'GET', `/v1/conversations/${started.conversation_id}`))
+        .status,
+    ).toBe(404);
+    expect(
+      (await request(asWidget(widgetKey.key), 'GET', `/v1/conversations/${started.conversation_id}`)).status,
+    ).toBe(403);
+
+    // A bad user token, or one of another tenant than the key's: the same generic 401.
+    const expired = await idp.token('erin', { exp: Math.floor(Date.now() / 1000) - 600 });
+    for (const headers of [asWidget(widgetKey.key, expired), asWidget(elsewhere.key, erin)]) {
+      const response = await request(headers, 'POST', '/v1/chat', { message: 'Hello' });
+      expect(response.status).toBe(401);
+      expect(response.body).toEqual({ error: { code: expect.any(String), message: 'invalid token' } });
+    }
+    // The CORS preflight lets the browser send the header.
+    const preflight = await fixture.app.inject({
+      method: 'OPTIONS',
+      url: '/v1/chat',
+      headers: { origin: site, 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.headers['access-control-allow-headers']).toContain('x-parley-user-token');
   });
 });

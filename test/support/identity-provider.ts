@@ -41,7 +41,9 @@ async function makeKey(alg = 'ES256'): Promise<SigningKey> {
 
 /** Signs `payload` with `key` (its kid in the header). */
 export function signWith(key: SigningKey, payload: JWTPayload): Promise<string> {
-  return new SignJWT(payload).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' }).sign(key.privateKey);
+  return new SignJWT(payload)
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'JWT' })
+    .sign(key.privateKey);
 }
 
 export async function startIdentityProvider(audience = 'parley-test'): Promise<IdentityProvider> {
@@ -54,7 +56,11 @@ export async function startIdentityProvider(audience = 'parley-test'): Promise<I
       response.end(JSON.stringify(body));
     };
     if (request.url === '/.well-known/openid-configuration') {
-      send({ issuer: provider.issuer, jwks_uri: `${provider.issuer}/jwks`, id_token_signing_alg_values_supported: ['ES256'] });
+      send({
+        issuer: provider.issuer,
+        jwks_uri: `${provider.issuer}/jwks`,
+        id_token_signing_alg_values_supported: ['ES256'],
+      });
     } else if (request.url === '/jwks') {
       reads++;
       send({ keys: published.map((key) => key.jwk) });

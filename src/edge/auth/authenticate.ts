@@ -44,23 +44,26 @@ export interface UserSignIn {
 /** The one answer to every refused token: what was wrong with it is logged, never told. */
 const badToken = () => new ParleyError('PARLEY_ERR_UNAUTHORIZED', 'invalid token');
 
-/** The principal of a signed-in user's request, or a 401. */
+/**
+ * The principal of a signed-in user's request, or a 401; `tenantId`: the tenant the user must
+ * belong to (a widget key's).
+ */
 export async function signedInUser(
   users: UserSignIn,
   token: string,
   request: FastifyRequest,
+  tenantId?: string,
 ): Promise<{ tenantId: string; userId: string }> {
   const identity = await users.tokens.verify(token);
-  if (isRefusal(identity)) {
-    request.log.info({ reason: identity.refused }, 'user token refused');
-    throw badToken();
-  }
-  const tenantId = await users.tenantId(identity.tenantName);
-  if (tenantId === undefined) {
-    request.log.info({ reason: 'unknown tenant' }, 'user token refused');
-    throw badToken();
-  }
-  return { tenantId, userId: identity.userId };
+  const refused = (reason: string) => {
+    request.log.info({ reason }, 'user token refused');
+    return badToken();
+  };
+  if (isRefusal(identity)) throw refused(identity.refused);
+  const usersTenant = await users.tenantId(identity.tenantName);
+  if (usersTenant === undefined) throw refused('unknown tenant');
+  if (tenantId !== undefined && usersTenant !== tenantId) throw refused("not the key's tenant");
+  return { tenantId: usersTenant, userId: identity.userId };
 }
 
 /** The user a request names in Parley-User (undefined: none), checked for a key that may. */
@@ -68,7 +71,10 @@ function actingFor(request: FastifyRequest, scopes: readonly KeyScope[]): string
   const named = request.headers[USER_HEADER];
   if (named === undefined) return undefined;
   if (!mayActForUsers(scopes))
-    throw new ParleyError('PARLEY_ERR_FORBIDDEN', 'this key may not act for users (it needs the act_for_users scope)');
+    throw new ParleyError(
+      'PARLEY_ERR_FORBIDDEN',
+      'this key may not act for users (it needs the act_for_users scope)',
+    );
   return checkedUserId(named);
 }
 
@@ -106,7 +112,10 @@ export function createAuthHook(keys: KeyVerifier, defaultTenantId: string, users
         if (request.headers[USER_HEADER] !== undefined)
           throw new ParleyError('PARLEY_ERR_FORBIDDEN', 'a signed-in user acts for themselves only');
         if (url !== undefined && !userMayCall(request.method, url))
-          throw new ParleyError('PARLEY_ERR_FORBIDDEN', `a signed-in user may not call ${request.method} ${url}`);
+          throw new ParleyError(
+            'PARLEY_ERR_FORBIDDEN',
+            `a signed-in user may not call ${request.method} ${url}`,
+          );
         return;
       }
       const identity = presented === undefined ? undefined : await keys.verify(presented);

@@ -50,7 +50,12 @@ const ADMIN_READS = new Set(['GET /v1/keys', 'GET /v1/audit-log']);
  * Whether a key with `scopes` may call `method url` (the route's pattern, as Fastify names it);
  * `forUser`: the key acts for an end user.
  */
-export function scopeAllows(scopes: readonly KeyScope[], method: string, url: string, forUser = false): boolean {
+export function scopeAllows(
+  scopes: readonly KeyScope[],
+  method: string,
+  url: string,
+  forUser = false,
+): boolean {
   if (scopes.includes('admin')) return true;
   if (forUser && scopes.includes('chat') && userMayCall(method, url)) return true;
   // HEAD is answered by the GET route.

@@ -48,10 +48,14 @@ const discoverySchema = z.object({ issuer: z.string(), jwks_uri: z.url() });
 export const JWT_PATTERN = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 function providerDown(cause: unknown): ParleyError {
-  return new ParleyError('PARLEY_ERR_DEPENDENCY', 'cannot check the token: the identity provider is unavailable', {
-    cause,
-    isRetryable: true,
-  });
+  return new ParleyError(
+    'PARLEY_ERR_DEPENDENCY',
+    'cannot check the token: the identity provider is unavailable',
+    {
+      cause,
+      isRetryable: true,
+    },
+  );
 }
 
 export class UserTokens {

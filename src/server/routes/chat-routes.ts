@@ -141,14 +141,12 @@ export const chatRoutes: FastifyPluginAsync<ChatRoutesOptions> = async (
       turnContext(request, reply),
     );
     if (!body.conversation_id) {
-      await bindCallerConversation(
-        tenantDb(database, request),
-        request.principal,
-        turn.conversationId,
-      ).catch((error: unknown) => {
-        turn.abandon();
-        throw error;
-      });
+      await bindCallerConversation(tenantDb(database, request), request.principal, turn.conversationId).catch(
+        (error: unknown) => {
+          turn.abandon();
+          throw error;
+        },
+      );
     }
     return answer(turn, wantsStream, request, reply);
   });

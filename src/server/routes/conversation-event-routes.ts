@@ -83,7 +83,8 @@ export const conversationEventRoutes: FastifyPluginAsync<ConversationEventRoutes
       // The first stream of a process opens its subscription to the other replicas: in place first.
       await events.ready();
       state = await conversationState(db, tenantId, id);
-      if (state === undefined && !isPending(tenantId, id, request.principal.userId)) throw notFound('conversation');
+      if (state === undefined && !isPending(tenantId, id, request.principal.userId))
+        throw notFound('conversation');
     } catch (error) {
       stop();
       throw error;

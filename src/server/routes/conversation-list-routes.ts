@@ -100,11 +100,7 @@ export const conversationListRoutes: FastifyPluginAsync<ConversationListRoutesOp
     async (request, reply) => {
       const db = tenantDb(database, request);
       await assertCallerOwns(db, request.principal, request.params.id);
-      const deleted = await deleteConversation(
-        db,
-        request.principal.tenantId,
-        request.params.id,
-      );
+      const deleted = await deleteConversation(db, request.principal.tenantId, request.params.id);
       if (!deleted) throw notFound('conversation');
       conversationChanged(request.params.id);
       return reply.status(204).send();
