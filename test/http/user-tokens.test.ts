@@ -242,6 +242,23 @@ describe.each(BACKENDS)('signed-in users on %s', (kind) => {
     });
     expect(owners.user_id).toBeNull();
 
+    // Acting for a user reaches the user routes only, even for an admin key (the tenant's other
+    // lists span every user).
+    const admin = await createApiKey(db, tenant);
+    expect((await request(bearer(admin.key), 'GET', '/v1/feedback')).status).toBe(200);
+    expect(
+      (await request({ ...bearer(admin.key), 'parley-user': 'carol' }, 'GET', '/v1/feedback')).status,
+    ).toBe(403);
+    expect(
+      (
+        await request(
+          { ...bearer(admin.key), 'parley-user': 'carol' },
+          'GET',
+          `/v1/conversations/${started.conversation_id}`,
+        )
+      ).status,
+    ).toBe(200);
+
     // A key without the scope may not name a user in the header.
     const refused = await request(
       { ...bearer(plain.key), 'parley-user': 'carol' },
@@ -299,5 +316,26 @@ describe.each(BACKENDS)('signed-in users on %s', (kind) => {
       headers: { origin: site, 'access-control-request-method': 'POST' },
     });
     expect(preflight.headers['access-control-allow-headers']).toContain('x-parley-user-token');
+  });
+
+  it('documents the ways in: the user token, Parley-User and the widget user token, on the user routes', async () => {
+    const document = await request<{
+      components: { securitySchemes: Record<string, Record<string, string>> };
+      paths: Record<string, Record<string, { security?: Record<string, string[]>[] }>>;
+    }>({}, 'GET', '/openapi.json');
+    const schemes = document.body.components.securitySchemes;
+    expect(schemes.userToken).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+    expect(schemes.actingForUser).toMatchObject({ type: 'apiKey', in: 'header', name: 'Parley-User' });
+    expect(schemes.widgetUser).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-Parley-User-Token' });
+    for (const [path, method] of [
+      ['/v1/conversations', 'get'],
+      ['/v1/conversations/{id}', 'delete'],
+      ['/v1/chat', 'post'],
+    ] as const) {
+      expect(document.body.paths[path]?.[method]?.security, `${method} ${path}`).toContainEqual({
+        userToken: [],
+      });
+    }
+    expect(document.body.paths['/v1/documents']?.get?.security ?? []).not.toContainEqual({ userToken: [] });
   });
 });

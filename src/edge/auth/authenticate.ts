@@ -138,7 +138,10 @@ export function createAuthHook(keys: KeyVerifier, defaultTenantId: string, users
       if (refusal) throw refusal;
       request.principal = { tenantId: defaultTenantId, keyId: null, scopes: ['admin'] };
       const userId = actingFor(request, ['admin']);
-      if (userId !== undefined) request.principal.userId = userId;
+      if (userId === undefined) return;
+      request.principal.userId = userId;
+      const outside = scopeRefusal(['admin'], request.method, url, true);
+      if (outside) throw outside;
       return;
     }
     throw new ParleyError('PARLEY_ERR_UNAUTHORIZED', 'missing API key: send Authorization: Bearer <key>');

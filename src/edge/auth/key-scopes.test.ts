@@ -48,8 +48,12 @@ describe('scopeAllows', () => {
       expect(scopeAllows(['chat', 'act_for_users'], method, url, true), `${method} ${url}`).toBe(true);
       expect(userMayCall(method, url), `${method} ${url}`).toBe(true);
     }
-    // Acting for a user opens no operator route, and a read key stays a read key.
+    // Acting for a user opens no operator route (not even to an admin key), and a read key stays a
+    // read key.
     expect(scopeAllows(['chat', 'act_for_users'], 'GET', '/v1/documents', true)).toBe(false);
+    expect(scopeAllows(['admin'], 'GET', '/v1/feedback', true)).toBe(false);
+    expect(scopeAllows(['admin'], 'DELETE', '/v1/conversations/:id', true)).toBe(true);
+    expect(scopeAllows(['read', 'act_for_users'], 'GET', '/v1/conversations', true)).toBe(true);
     expect(scopeAllows(['read', 'act_for_users'], 'DELETE', '/v1/conversations/:id', true)).toBe(false);
     expect(userMayCall('GET', '/v1/documents')).toBe(false);
     expect(userMayCall('GET', '/v1/approvals')).toBe(false);

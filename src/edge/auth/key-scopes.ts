@@ -1,8 +1,8 @@
 // What a secret key may call, by its scopes: `chat` the chat endpoints only, `read` every read
 // (GET) but the key list and the audit log, `admin` everything. Keys made before scopes existed
 // are admin. `act_for_users` lets a key name the end user it acts for (header Parley-User, or
-// the OpenAI `user` field): the request then sees that user's conversations only, and a chat key
-// may also list, rename, delete and export them. A signed-in user (a JWT) calls the user routes. Publishable keys are not scoped this way: widget access (server/widget) keeps them to
+// the OpenAI `user` field): the request then reaches the user routes only and sees that user's
+// conversations only, and a chat key may also list, rename, delete and export them. A signed-in user (a JWT) calls the user routes. Publishable keys are not scoped this way: widget access (server/widget) keeps them to
 // the widget's routes.
 import { ParleyError } from '../../errors/index.js';
 
@@ -56,8 +56,11 @@ export function scopeAllows(
   url: string,
   forUser = false,
 ): boolean {
+  // Acting for a user, a key reaches what the user may, within its own scopes: never the tenant's
+  // other data (its lists of feedback, approvals or handoffs span every user).
+  if (forUser && !userMayCall(method, url)) return false;
   if (scopes.includes('admin')) return true;
-  if (forUser && scopes.includes('chat') && userMayCall(method, url)) return true;
+  if (forUser && scopes.includes('chat')) return true;
   // HEAD is answered by the GET route.
   const route = `${method === 'HEAD' ? 'GET' : method} ${url}`;
   if (scopes.includes('chat') && CHAT_ROUTES.has(route)) return true;
