@@ -5,7 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import { createAuthHook, ensureTenant, type LimitState, limitHeaders } from '../edge/index.js';
+import {
+  createAuthHook,
+  createUserSignIn,
+  ensureTenant,
+  type LimitState,
+  limitHeaders,
+} from '../edge/index.js';
 import { ParleyError } from '../errors/index.js';
 import { ensureKnowledgeBase } from '../knowledge/index.js';
 import {
@@ -133,7 +139,9 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     return kb;
   };
 
-  const authenticate = createAuthHook(runtime.keys, defaultTenantId);
+  // End users signed in by the operator's identity provider, when one is configured.
+  const users = config.oidc ? await createUserSignIn(runtime.db, config.oidc) : undefined;
+  const authenticate = createAuthHook(runtime.keys, defaultTenantId, users);
   const widgetAccess = createWidgetAccess(
     runtime.db,
     new VisitorTokens(await loadServerSecret(runtime.db, 'visitor-token')),
@@ -141,6 +149,7 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
       ...(runtime.redis ? { redis: runtime.redis } : {}),
       onFallback: () => runtime.gateway.metrics.limiterFallbacks.inc(),
     },
+    users,
   );
   const { gateway } = runtime;
   app.addHook('onRequest', async (request, reply) => {
@@ -213,7 +222,7 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   await app.register(chatRoutes, {
     db,
     turns,
-    isPending: (tenantId, conversationId) => runtime.chat.isPending(tenantId, conversationId),
+    isPending: (tenantId, conversationId, userId) => runtime.chat.isPending(tenantId, conversationId, userId),
     maxMessageChars,
     streams,
     decide: (...args) => runtime.chat.decide(...args),
@@ -222,7 +231,7 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   await app.register(conversationEventRoutes, {
     db,
     events: runtime.conversationEvents,
-    isPending: (tenantId, conversationId) => runtime.chat.isPending(tenantId, conversationId),
+    isPending: (tenantId, conversationId, userId) => runtime.chat.isPending(tenantId, conversationId, userId),
     maxStreams: config.server.maxEventStreams,
   });
   await app.register(conversationListRoutes, {

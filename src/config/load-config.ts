@@ -96,6 +96,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       'PARLEY_HANDOFF_WEBHOOK_URL: needs PARLEY_WEBHOOK_SECRET (the key its signature is made with)',
     );
   }
+  if (parsed.data.PARLEY_OIDC_ISSUER && !parsed.data.PARLEY_OIDC_AUDIENCE) {
+    unconnected.push(
+      'PARLEY_OIDC_ISSUER: needs PARLEY_OIDC_AUDIENCE (the audience its tokens are issued for)',
+    );
+  }
   if (unconnected.length > 0) throw new ConfigError(`invalid configuration:\n  ${unconnected.join('\n  ')}`);
   return sliceSettings(parsed.data, path.resolve(cwd, parsed.data.PARLEY_DATA_DIR), configFile);
 }

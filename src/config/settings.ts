@@ -325,6 +325,32 @@ export const settingsSchema = z.object({
   PARLEY_SECRETS_KEY: optionalString.pipe(
     z.string().min(32, 'expected at least 32 characters (e.g. openssl rand -hex 32)').optional(),
   ),
+  /**
+   * The operator's identity provider (OIDC): end users sign in with its JWTs (docs/security.md,
+   * "Signing in users"). Its keys are found by discovery (`<issuer>/.well-known/openid-configuration`)
+   * unless PARLEY_OIDC_JWKS_URL names them. Unset: no JWT is accepted. Needs PARLEY_OIDC_AUDIENCE.
+   */
+  PARLEY_OIDC_ISSUER: optionalString.pipe(z.url().optional()),
+  /** The audience (`aud`) a token must be issued for: this server's client id at the provider. */
+  PARLEY_OIDC_AUDIENCE: optionalString,
+  /** The provider's JWKS, when discovery is not wanted (or the provider has none). */
+  PARLEY_OIDC_JWKS_URL: optionalString.pipe(z.url().optional()),
+  /** Leeway for `exp`, `nbf` and `iat` against this server's clock, in seconds. */
+  PARLEY_OIDC_CLOCK_SKEW_SECONDS: intFrom(0, 600).default(60),
+  /**
+   * The shortest pause between two reads of the JWKS: a token signed by a key not yet read
+   * (a rotation) makes the server read it again, at most this often.
+   */
+  PARLEY_OIDC_JWKS_COOLDOWN_SECONDS: intFrom(0, 3_600).default(30),
+  /** The tenant (by name; created if new) every signed-in user belongs to, unless a claim names it. */
+  PARLEY_OIDC_TENANT: z.string().trim().min(1).default('default'),
+  /**
+   * A claim naming the user's tenant (by name; the tenant must exist already): for a provider
+   * serving several tenants' users. Unset: every user belongs to PARLEY_OIDC_TENANT.
+   */
+  PARLEY_OIDC_TENANT_CLAIM: optionalString,
+  /** The claim that identifies the user (stable at the provider). */
+  PARLEY_OIDC_USER_CLAIM: z.string().trim().min(1).default('sub'),
   /** Tenants with their own label in cost metrics; later tenants are counted as "other". */
   PARLEY_METRICS_MAX_TENANTS: intFrom(0, 10_000).default(50),
   /**

@@ -172,6 +172,20 @@ export interface JobsConfig {
     | undefined;
 }
 
+/** End users signed in by the operator's identity provider (docs/security.md). */
+export interface OidcConfig {
+  issuer: string;
+  audience: string;
+  /** The JWKS; unset: found by discovery from the issuer. */
+  jwksUrl: string | undefined;
+  clockSkewSeconds: number;
+  jwksCooldownMs: number;
+  /** The tenant (name) of every user, unless `tenantClaim` names one. */
+  tenant: string;
+  tenantClaim: string | undefined;
+  userClaim: string;
+}
+
 /** The parsed configuration handed to `createRuntime`, `createApp` and the CLI. */
 export interface Config {
   /** Absolute data directory. */
@@ -191,6 +205,8 @@ export interface Config {
   telemetry: TelemetryConfig;
   jobs: JobsConfig;
   tools: ToolsConfig;
+  /** The identity provider whose tokens sign users in; undefined: none. */
+  oidc: OidcConfig | undefined;
 }
 
 /** Tools the bots' models may call (docs/tools.md). */
@@ -345,5 +361,18 @@ export function sliceSettings(settings: Settings, dataDir: string, configFile: s
       maxResultChars: s.PARLEY_TOOL_MAX_RESULT_CHARS,
       concurrency: s.PARLEY_TOOL_CONCURRENCY,
     },
+    oidc:
+      s.PARLEY_OIDC_ISSUER && s.PARLEY_OIDC_AUDIENCE
+        ? {
+            issuer: s.PARLEY_OIDC_ISSUER,
+            audience: s.PARLEY_OIDC_AUDIENCE,
+            jwksUrl: s.PARLEY_OIDC_JWKS_URL,
+            clockSkewSeconds: s.PARLEY_OIDC_CLOCK_SKEW_SECONDS,
+            jwksCooldownMs: s.PARLEY_OIDC_JWKS_COOLDOWN_SECONDS * 1000,
+            tenant: s.PARLEY_OIDC_TENANT,
+            tenantClaim: s.PARLEY_OIDC_TENANT_CLAIM,
+            userClaim: s.PARLEY_OIDC_USER_CLAIM,
+          }
+        : undefined,
   };
 }

@@ -17,7 +17,14 @@ export {
   normalizeOrigin,
   publishableOrigins,
 } from './auth/api-keys.js';
-export { createAuthHook } from './auth/authenticate.js';
+export {
+  checkedUserId,
+  createAuthHook,
+  type Principal,
+  signedInUser,
+  USER_HEADER,
+  type UserSignIn,
+} from './auth/authenticate.js';
 export { isLoopbackRequest } from './auth/is-loopback.js';
 export {
   type CreatedKey,
@@ -33,8 +40,17 @@ export {
   rotateKey,
   tenantIdByName,
 } from './auth/key-admin.js';
-export { KEY_SCOPES, type KeyScope, parseScopes, scopeAllows } from './auth/key-scopes.js';
+export {
+  KEY_SCOPES,
+  type KeyScope,
+  mayActForUsers,
+  parseScopes,
+  scopeAllows,
+  userMayCall,
+} from './auth/key-scopes.js';
 export { keylessRefusal } from './auth/keyless-access.js';
+export { createUserSignIn } from './auth/user-sign-in.js';
+export { UserTokens } from './auth/user-tokens.js';
 export type { BudgetOverrides } from './budget-store.js';
 export type { BudgetLimits, BudgetPolicy, Budgets, SpentBudget } from './budgets.js';
 export { Gateway } from './gateway.js';

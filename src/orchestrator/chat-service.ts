@@ -41,16 +41,21 @@ const UNREAD: Understanding = { intent: 'question', score: 0, unsure: true, hand
 
 /** Conversations whose first turn is answered but not stored yet, by id. */
 class PendingConversations {
-  private readonly byId = new Map<string, { tenantId: string; botId: string }>();
+  private readonly byId = new Map<string, { tenantId: string; botId: string; userId: string | undefined }>();
 
-  add(tenantId: string, conversationId: string, botId: string) {
-    this.byId.set(conversationId, { tenantId, botId });
+  add(tenantId: string, conversationId: string, botId: string, userId: string | undefined) {
+    this.byId.set(conversationId, { tenantId, botId, userId });
   }
 
   /** The conversation's bot, when the tenant has it pending. */
   owner(tenantId: string, conversationId: string): string | undefined {
     const entry = this.byId.get(conversationId);
     return entry?.tenantId === tenantId ? entry.botId : undefined;
+  }
+
+  /** The end user a pending conversation is for (undefined: the tenant's own). */
+  user(conversationId: string): string | undefined {
+    return this.byId.get(conversationId)?.userId;
   }
 
   release(conversationId: string) {
@@ -109,9 +114,14 @@ export class ChatService {
     this.deps.conversations.forget(conversationId);
   }
 
-  /** Whether the tenant has this conversation, though its first turn is not stored yet. */
-  isPending(tenantId: string, conversationId: string): boolean {
-    return this.deps.pending.owner(tenantId, conversationId) !== undefined;
+  /**
+   * Whether the tenant has this conversation, though its first turn is not stored yet; with
+   * `userId`, only if it is that end user's.
+   */
+  isPending(tenantId: string, conversationId: string, userId?: string): boolean {
+    const { pending } = this.deps;
+    if (pending.owner(tenantId, conversationId) === undefined) return false;
+    return userId === undefined || pending.user(conversationId) === userId;
   }
 
   /** A conversation named by the request: its bot and memory; undefined when the tenant has none. */
@@ -375,7 +385,7 @@ export class ChatService {
       : bot.router && !blocked
         ? conversation.memory
         : NO_MEMORY;
-    if (!request.conversationId) pending.add(request.tenantId, conversationId, bot.id);
+    if (!request.conversationId) pending.add(request.tenantId, conversationId, bot.id, request.userId);
     const timings = {
       bot: resolved - started,
       guard: guarded - resolved,

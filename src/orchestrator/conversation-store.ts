@@ -23,6 +23,8 @@ export interface TurnRecord {
   botId: string;
   conversationId: string;
   turnId: string;
+  /** The end user a new conversation belongs to (absent: the tenant); an existing one keeps its owner. */
+  owner?: string;
   /** The user's message; absent for a turn that continues one paused for an approval. */
   user: { id: string; content: string; at: Date } | undefined;
   /** The bot's answer; absent while the conversation is handed to a person (the bot is silent). */
@@ -46,6 +48,7 @@ export async function saveTurns(db: QueryRunner, turns: readonly TurnRecord[]): 
     tenant_id: turn.tenantId,
     conversation_id: turn.conversationId,
     bot_id: turn.botId,
+    owner: turn.owner ?? null,
     title: (turn.user?.content ?? turn.assistant?.content ?? '').slice(0, 200),
     user_id: turn.user?.id ?? null,
     user_content: turn.user?.content ?? null,
@@ -64,14 +67,14 @@ export async function saveTurns(db: QueryRunner, turns: readonly TurnRecord[]): 
   await db.query(
     `with turn as (
        select * from jsonb_to_recordset($1::jsonb) as t(
-         turn_id text, tenant_id text, conversation_id text, bot_id text, title text,
+         turn_id text, tenant_id text, conversation_id text, bot_id text, owner text, title text,
          user_id text, user_content text, user_at timestamptz,
          assistant_id text, assistant_content text, citations jsonb, usage jsonb, assistant_at timestamptz,
          trace jsonb, state text, not_found_streak int, job jsonb)
      ), conversation as (
        -- The first turn's title, the last turn's state and not-found streak.
-       insert into conversations(id, tenant_id, bot_id, title, state, not_found_streak)
-         select distinct on (conversation_id) conversation_id, tenant_id, bot_id, title, last.state,
+       insert into conversations(id, tenant_id, bot_id, user_id, title, state, not_found_streak)
+         select distinct on (conversation_id) conversation_id, tenant_id, bot_id, owner, title, last.state,
                 last.not_found_streak
            from turn, lateral (select l.state, l.not_found_streak from turn l
                                 where l.conversation_id = turn.conversation_id
@@ -131,6 +134,20 @@ export async function deleteTrace(db: QueryRunner, tenantId: string, turnId: str
     turnId,
     tenantId,
   ]);
+  return rows.length > 0;
+}
+
+/** Whether the tenant's stored conversation `id` belongs to end user `userId`. */
+export async function isUsersConversation(
+  db: QueryRunner,
+  tenantId: string,
+  id: string,
+  userId: string,
+): Promise<boolean> {
+  const rows = await db.query(
+    'select 1 from conversations where id = $1 and tenant_id = $2 and user_id = $3',
+    [id, tenantId, userId],
+  );
   return rows.length > 0;
 }
 
@@ -212,11 +229,14 @@ export interface ConversationSummary {
   updated_at: string;
 }
 
-/** The tenant's conversations, the latest changed first; `search`: words of the title (any case). */
+/**
+ * The tenant's conversations, the latest changed first; `search`: words of the title (any case);
+ * `userId`: that end user's only (absent: all of the tenant's).
+ */
 export async function listConversations(
   db: QueryRunner,
   tenantId: string,
-  page: { limit: number; offset: number; search?: string },
+  page: { limit: number; offset: number; search?: string; userId?: string },
 ): Promise<ConversationSummary[]> {
   // The search is a literal: % and _ in it match themselves.
   const pattern = page.search ? `%${page.search.replace(/[\\%_]/g, (char) => `\\${char}`)}%` : null;
@@ -226,8 +246,9 @@ export async function listConversations(
               as messages
        from conversations c
       where c.tenant_id = $1 and ($2::text is null or c.title ilike $2)
+        and ($5::text is null or c.user_id = $5)
       order by c.updated_at desc, c.id limit $3 offset $4`,
-    [tenantId, pattern, page.limit, page.offset],
+    [tenantId, pattern, page.limit, page.offset, page.userId ?? null],
   );
 }
 

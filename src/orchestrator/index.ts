@@ -29,6 +29,7 @@ export {
   type HandedOffConversation,
   handBack,
   handedOffConversations,
+  isUsersConversation,
   listConversations,
   type MessageRecord,
   renameConversation,

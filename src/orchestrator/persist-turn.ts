@@ -50,6 +50,7 @@ export function persistTurn(
     botId: bot.id,
     conversationId,
     turnId: plan.turnId,
+    ...(request.userId === undefined ? {} : { owner: request.userId }),
     // A turn that continues a paused one answers a question already stored.
     user: request.continues ? undefined : { id: randomUUID(), content: request.message, at: plan.receivedAt },
     assistant: silent

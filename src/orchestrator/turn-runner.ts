@@ -18,6 +18,7 @@ export type TurnInput = Pick<
   | 'botId'
   | 'message'
   | 'conversationId'
+  | 'userId'
   | 'history'
   | 'generation'
   | 'toolExchanges'

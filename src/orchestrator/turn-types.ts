@@ -17,6 +17,11 @@ export interface TurnRequest {
   botId?: string;
   message: string;
   conversationId?: string;
+  /**
+   * The end user the turn is for (signed in, or named by a key acting for users): a new
+   * conversation is theirs. The caller checked that a conversation it continues is theirs.
+   */
+  userId?: string;
   /** Earlier messages sent by the client (OpenAI-style APIs); otherwise read from the conversation. */
   history?: ChatMessage[];
   /** Stages before the turn (auth, guard), in ms, for the trace. */

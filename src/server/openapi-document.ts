@@ -23,8 +23,10 @@ export async function registerOpenApiDocument(app: FastifyInstance): Promise<voi
           'A self-hostable, knowledge-grounded chat server. Requests need `Authorization: Bearer <key>` ' +
           '(loopback clients are served without one until the first key exists, when the Host is a ' +
           'loopback name and no other site sent the request), but for the routes ' +
-          'documented with no security (this document). Errors are `{"error": {"code", "message"}}` ' +
-          'with a 4xx or 5xx status.',
+          'documented with no security (this document). With an identity provider configured, an end ' +
+          "user calls the chat and conversation routes with the provider's JWT instead, and sees only " +
+          'their own conversations; a key with the `act_for_users` scope names the user it acts for in ' +
+          'the `Parley-User` header. Errors are `{"error": {"code", "message"}}` with a 4xx or 5xx status.',
       },
       components: {
         securitySchemes: {
@@ -32,6 +34,34 @@ export async function registerOpenApiDocument(app: FastifyInstance): Promise<voi
             type: 'http',
             scheme: 'bearer',
             description: 'An API key: `parley keys create --tenant NAME`',
+          },
+          userToken: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description:
+              "A signed-in end user: a JWT from the operator's identity provider (PARLEY_OIDC_ISSUER), " +
+              'checked for its signature (the JWKS), issuer, audience and expiry. Any bad token is a 401 ' +
+              '`invalid token`. The user sees, lists, renames, deletes and exports only their own conversations.',
+          },
+          actingForUser: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'Parley-User',
+            description:
+              'With an API key that has the `act_for_users` scope (or `admin`): the end user the request ' +
+              "is for (1-255 characters). The request then sees that user's conversations only (others: 404); " +
+              'a chat key may then also list, rename, delete and export them. A key without the scope: 403. ' +
+              'On POST /v1/chat/completions the OpenAI `user` field names the user the same way.',
+          },
+          widgetUser: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'X-Parley-User-Token',
+            description:
+              "With a publishable (widget) key: the host site's signed-in user, as a JWT of the operator's " +
+              "identity provider for the key's tenant. The widget's conversations are then the user's " +
+              "(on any device) instead of the visitor's. Any bad token is a 401 `invalid token`.",
           },
         },
       },

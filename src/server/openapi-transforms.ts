@@ -1,9 +1,11 @@
 // fastify-type-provider-zod's transforms (zod schemas -> the OpenAPI document), plus what they
 // leave out: a body given per content type, responses as they really are (open objects, each
-// with a description), public routes documented as needing no key, and no unused components.
+// with a description), public routes documented as needing no key, the routes end users may call
+// documented with their ways in (openapi-document.ts), and no unused components.
 import { STATUS_CODES } from 'node:http';
 import type { SwaggerTransform, SwaggerTransformObject } from '@fastify/swagger';
 import { createJsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { userMayCall } from '../edge/index.js';
 
 const zodTransform = createJsonSchemaTransform({ skipList: [] });
 
@@ -42,6 +44,17 @@ function documentResponses(response: unknown): unknown {
   );
 }
 
+/**
+ * A user route: a key, a signed-in user's token, a key acting for a user, or (on the widget's
+ * routes) a publishable key with the host site's user token.
+ */
+const USER_SECURITY: Record<string, string[]>[] = [
+  { apiKey: [] },
+  { userToken: [] },
+  { apiKey: [], actingForUser: [] },
+  { apiKey: [], widgetUser: [] },
+];
+
 export const transform: SwaggerTransform = (document) => {
   const { schema, route } = document;
   if (!schema || schema.hide || !isContentMap(schema.body)) return finish(zodTransform(document));
@@ -57,9 +70,16 @@ export const transform: SwaggerTransform = (document) => {
   function finish(result: ReturnType<SwaggerTransform>): ReturnType<SwaggerTransform> {
     if (!result.schema || result.schema.hide) return result;
     const documented = { ...result.schema, response: documentResponses(result.schema.response) };
+    const methods = [route.method].flat();
+    const forUsers = methods.some((method) => userMayCall(method, route.url));
     return {
       ...result,
-      schema: route.config?.public === true ? { ...documented, security: [] } : documented,
+      schema:
+        route.config?.public === true
+          ? { ...documented, security: [] }
+          : forUsers
+            ? { ...documented, security: USER_SECURITY }
+            : documented,
     };
   }
 };

@@ -657,4 +657,16 @@ end
 $do$;
 `,
   },
+  {
+    version: 21,
+    name: 'conversation users',
+    sql: `
+-- The end user a conversation belongs to (signed in by the operator's identity provider, or named
+-- by a key allowed to act for users); null: the tenant's own, as every conversation was before.
+-- A user lists, reads and changes only their own; the index serves their list, newest first.
+alter table conversations add column user_id text;
+create index conversations_user on conversations(tenant_id, user_id, updated_at desc)
+  where user_id is not null;
+`,
+  },
 ];

@@ -1,5 +1,7 @@
 // The embeddable widget: `<script src="https://parley.example/widget.js" data-key="pk_..."
-// data-bot="parley"></script>` adds a chat bubble to any page. It lives in a Shadow DOM (the host
+// data-bot="parley"></script>` adds a chat bubble to any page. A host site that signs its users in
+// sets `data-user-token` to the user's JWT (and updates it when it refreshes the token): the
+// widget's conversations are then the user's. It lives in a Shadow DOM (the host
 // page's CSS cannot reach it, nor its CSS the page) and talks to the Parley origin it was loaded from.
 import { render } from 'preact';
 import { useRef, useState } from 'preact/hooks';
@@ -69,6 +71,8 @@ function mount(script: HTMLScriptElement) {
     baseUrl: origin,
     key: () => key,
     visitor: { get: () => saved.get('visitor'), set: (token) => saved.set('visitor', token) },
+    // Read on every request: the host may replace the token when it refreshes it.
+    userToken: () => script.dataset.userToken || undefined,
   });
   const host = document.createElement('div');
   host.setAttribute('data-parley-widget', bot);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseScopes, scopeAllows, scopeRefusal } from './key-scopes.js';
+import { mayActForUsers, parseScopes, scopeAllows, scopeRefusal, userMayCall } from './key-scopes.js';
 
 describe('scopeAllows', () => {
   it('lets admin call everything', () => {
@@ -35,6 +35,34 @@ describe('scopeAllows', () => {
     expect(scopeAllows(['read'], 'GET', '/v1/audit-log')).toBe(false);
     expect(scopeAllows(['read'], 'POST', '/v1/chat')).toBe(false);
     expect(scopeAllows(['read'], 'DELETE', '/v1/documents/:id')).toBe(false);
+  });
+
+  it("lets a chat key acting for a user also list, rename, delete and export that user's conversations", () => {
+    for (const [method, url] of [
+      ['GET', '/v1/conversations'],
+      ['PATCH', '/v1/conversations/:id'],
+      ['DELETE', '/v1/conversations/:id'],
+      ['GET', '/v1/conversations/:id/export'],
+    ] as const) {
+      expect(scopeAllows(['chat'], method, url), `${method} ${url}`).toBe(false);
+      expect(scopeAllows(['chat', 'act_for_users'], method, url, true), `${method} ${url}`).toBe(true);
+      expect(userMayCall(method, url), `${method} ${url}`).toBe(true);
+    }
+    // Acting for a user opens no operator route (not even to an admin key), and a read key stays a
+    // read key.
+    expect(scopeAllows(['chat', 'act_for_users'], 'GET', '/v1/documents', true)).toBe(false);
+    expect(scopeAllows(['admin'], 'GET', '/v1/feedback', true)).toBe(false);
+    expect(scopeAllows(['admin'], 'DELETE', '/v1/conversations/:id', true)).toBe(true);
+    expect(scopeAllows(['read', 'act_for_users'], 'GET', '/v1/conversations', true)).toBe(true);
+    expect(scopeAllows(['read', 'act_for_users'], 'DELETE', '/v1/conversations/:id', true)).toBe(false);
+    expect(userMayCall('GET', '/v1/documents')).toBe(false);
+    expect(userMayCall('GET', '/v1/approvals')).toBe(false);
+  });
+
+  it('lets act_for_users and admin keys name a user, and no other', () => {
+    expect(mayActForUsers(['chat', 'act_for_users'])).toBe(true);
+    expect(mayActForUsers(['admin'])).toBe(true);
+    expect(mayActForUsers(['chat', 'read'])).toBe(false);
   });
 
   it('refuses with a 403 naming the scopes, and leaves unmatched URLs to their 404', () => {

@@ -17,10 +17,10 @@ import {
   type TurnRunner,
 } from '../../orchestrator/index.js';
 import type { Database } from '../../storage/index.js';
+import { assertCallerOwns, bindCallerConversation, type IsPending } from '../conversation-access.js';
 import { toErrorResponse } from '../error-handler.js';
 import { openSse } from '../sse.js';
 import { turnContext } from '../turn-context.js';
-import { assertVisitorOwns, bindVisitorConversation } from '../widget/index.js';
 import { approvalList, approvalsQuery, chatRouteSchema, decisionRouteSchema } from './chat-schemas.js';
 import { conversationRoute, deleteTraceRoute, promptsRoute, traceRoute } from './conversation-schemas.js';
 import { errorResponses, TAGS } from './http-schemas.js';
@@ -32,7 +32,7 @@ export interface ChatRoutesOptions {
   db: Database;
   turns: TurnRunner;
   /** Whether a tenant's conversation exists though its first turn is not stored yet. */
-  isPending: (tenantId: string, conversationId: string) => boolean;
+  isPending: IsPending;
   maxMessageChars: number;
   /** Streams in flight, which a graceful shutdown waits for. */
   streams: Set<Promise<void>>;
@@ -113,9 +113,10 @@ export const chatRoutes: FastifyPluginAsync<ChatRoutesOptions> = async (
   api.post('/v1/chat', { schema }, async (request, reply) => {
     const { body } = request;
     const wantsStream = body.stream ?? (request.headers.accept ?? '').includes('text/event-stream');
-    // Widget visitors (publishable keys) may continue only the conversations they started.
+    // Widget visitors (publishable keys) may continue only the conversations they started, end
+    // users only their own.
     if (body.conversation_id)
-      await assertVisitorOwns(tenantDb(database, request), request.principal, body.conversation_id);
+      await assertCallerOwns(tenantDb(database, request), request.principal, body.conversation_id, isPending);
     // A publishable key speaks for its one bot only.
     const scope = request.principal.publishable;
     if (scope && body.bot && body.bot !== scope.bot) {
@@ -127,6 +128,7 @@ export const chatRoutes: FastifyPluginAsync<ChatRoutesOptions> = async (
         botId: scope ? scope.bot : body.bot,
         message: body.message,
         conversationId: body.conversation_id,
+        ...(request.principal.userId === undefined ? {} : { userId: request.principal.userId }),
         ...(body.max_tokens === undefined && body.schema === undefined
           ? {}
           : {
@@ -139,14 +141,12 @@ export const chatRoutes: FastifyPluginAsync<ChatRoutesOptions> = async (
       turnContext(request, reply),
     );
     if (!body.conversation_id) {
-      await bindVisitorConversation(
-        tenantDb(database, request),
-        request.principal,
-        turn.conversationId,
-      ).catch((error: unknown) => {
-        turn.abandon();
-        throw error;
-      });
+      await bindCallerConversation(tenantDb(database, request), request.principal, turn.conversationId).catch(
+        (error: unknown) => {
+          turn.abandon();
+          throw error;
+        },
+      );
     }
     return answer(turn, wantsStream, request, reply);
   });
@@ -157,7 +157,7 @@ export const chatRoutes: FastifyPluginAsync<ChatRoutesOptions> = async (
     async (request, reply) => {
       const { id, approval } = request.params;
       // A widget visitor decides only in a conversation it started; an operator is any other key.
-      await assertVisitorOwns(tenantDb(database, request), request.principal, id);
+      await assertCallerOwns(tenantDb(database, request), request.principal, id, isPending);
       const input = await decide(
         request.principal.tenantId,
         id,
@@ -203,11 +203,11 @@ export const chatRoutes: FastifyPluginAsync<ChatRoutesOptions> = async (
   app.get('/v1/conversations/:id', { schema: conversationRoute }, async (request) => {
     const { id } = idParams.parse(request.params);
     const db = tenantDb(database, request);
-    await assertVisitorOwns(db, request.principal, id);
+    await assertCallerOwns(db, request.principal, id, isPending);
     const tenantId = request.principal.tenantId;
     // Asked before the read: the first turn's write may land (and the conversation stop being
     // pending) while the read is under way, which would otherwise read as neither.
-    const pending = isPending(tenantId, id);
+    const pending = isPending(tenantId, id, request.principal.userId);
     const [messages, state, waiting] = await Promise.all([
       getMessages(db, tenantId, id),
       conversationState(db, tenantId, id),

@@ -200,13 +200,19 @@ const functionTool = z.looseObject({
 /**
  * OpenAI's request. The parameters that shape the answer are honoured; one Parley cannot honour
  * (e.g. `n` > 1, `logprobs`) is refused with a 400 (openai-routes.ts), never silently accepted.
- * Fields that describe the request rather than the answer (`user`, `metadata`, `store`...) are
- * accepted and ignored.
+ * Fields that describe the request rather than the answer (`metadata`, `store`...) are accepted
+ * and ignored; so is `user`, unless the key may act for users (then it names the end user).
  */
 export const completionRequest = z
   .looseObject({
     model: z.string().min(1).describe('A bot id (GET /v1/models)'),
     messages: z.array(completionMessage).min(1).max(200),
+    user: z
+      .string()
+      .nullish()
+      .describe(
+        'The end user the conversation is for, when the key has the act_for_users scope (as the Parley-User header; the header wins); otherwise ignored',
+      ),
     stream: z.boolean().optional(),
     stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullish(),
     max_tokens: z

@@ -12,8 +12,8 @@ import {
   conversationState,
 } from '../../orchestrator/index.js';
 import type { Database } from '../../storage/index.js';
+import { assertCallerOwns, type IsPending } from '../conversation-access.js';
 import { openSse, type SseStream } from '../sse.js';
-import { assertVisitorOwns } from '../widget/index.js';
 import { conversationEventsRoute } from './handoff-schemas.js';
 import { tenantDb } from './tenant-db.js';
 
@@ -21,7 +21,7 @@ export interface ConversationEventRoutesOptions {
   db: Database;
   events: ConversationEvents;
   /** Whether a tenant's conversation exists though its first turn is not stored yet. */
-  isPending: (tenantId: string, conversationId: string) => boolean;
+  isPending: IsPending;
   /** Streams open at once in this process. */
   maxStreams: number;
 }
@@ -52,7 +52,7 @@ export const conversationEventRoutes: FastifyPluginAsync<ConversationEventRoutes
   api.get('/v1/conversations/:id/events', { schema: conversationEventsRoute }, async (request, reply) => {
     const { id } = request.params;
     const db = tenantDb(database, request);
-    await assertVisitorOwns(db, request.principal, id);
+    await assertCallerOwns(db, request.principal, id, isPending);
     const { tenantId } = request.principal;
     if (open.size + opening >= maxStreams) {
       reply.header('retry-after', '5');
@@ -83,7 +83,8 @@ export const conversationEventRoutes: FastifyPluginAsync<ConversationEventRoutes
       // The first stream of a process opens its subscription to the other replicas: in place first.
       await events.ready();
       state = await conversationState(db, tenantId, id);
-      if (state === undefined && !isPending(tenantId, id)) throw notFound('conversation');
+      if (state === undefined && !isPending(tenantId, id, request.principal.userId))
+        throw notFound('conversation');
     } catch (error) {
       stop();
       throw error;

@@ -14,6 +14,7 @@ import {
   renameConversation,
 } from '../../orchestrator/index.js';
 import type { Database } from '../../storage/index.js';
+import { assertCallerOwns } from '../conversation-access.js';
 import {
   conversationExport,
   conversationList,
@@ -44,7 +45,7 @@ export const conversationListRoutes: FastifyPluginAsync<ConversationListRoutesOp
     {
       schema: {
         tags,
-        summary: "The tenant's conversations, the latest changed first",
+        summary: "The tenant's conversations (an end user's: their own), the latest changed first",
         querystring: conversationListQuery,
         response: { 200: conversationList, ...errorResponses },
       },
@@ -55,6 +56,7 @@ export const conversationListRoutes: FastifyPluginAsync<ConversationListRoutesOp
         limit,
         offset,
         ...(q ? { search: q } : {}),
+        ...(request.principal.userId === undefined ? {} : { userId: request.principal.userId }),
       });
       return { conversations, limit, offset };
     },
@@ -72,8 +74,10 @@ export const conversationListRoutes: FastifyPluginAsync<ConversationListRoutesOp
       },
     },
     async (request) => {
+      const db = tenantDb(database, request);
+      await assertCallerOwns(db, request.principal, request.params.id);
       const renamed = await renameConversation(
-        tenantDb(database, request),
+        db,
         request.principal.tenantId,
         request.params.id,
         request.body.title,
@@ -94,11 +98,9 @@ export const conversationListRoutes: FastifyPluginAsync<ConversationListRoutesOp
       },
     },
     async (request, reply) => {
-      const deleted = await deleteConversation(
-        tenantDb(database, request),
-        request.principal.tenantId,
-        request.params.id,
-      );
+      const db = tenantDb(database, request);
+      await assertCallerOwns(db, request.principal, request.params.id);
+      const deleted = await deleteConversation(db, request.principal.tenantId, request.params.id);
       if (!deleted) throw notFound('conversation');
       conversationChanged(request.params.id);
       return reply.status(204).send();
@@ -129,6 +131,7 @@ export const conversationListRoutes: FastifyPluginAsync<ConversationListRoutesOp
       const db = tenantDb(database, request);
       const tenantId = request.principal.tenantId;
       const id = request.params.id;
+      await assertCallerOwns(db, request.principal, id);
       const [state, messages, listed] = await Promise.all([
         conversationState(db, tenantId, id),
         getMessages(db, tenantId, id),

@@ -111,7 +111,8 @@ export const promptList = z.object({
 export const conversationRoute = {
   tags,
   summary: "A conversation's messages, oldest first",
-  description: 'A widget visitor (publishable key) may read only the conversations it started.',
+  description:
+    'A widget visitor (publishable key) may read only the conversations it started (403); an end user (signed in, or named by a key acting for users) only their own (404).',
   params: uuidParams,
   response: { 200: conversationView, ...errorResponses },
 };

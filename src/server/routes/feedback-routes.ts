@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { TurnFeedback } from '../../orchestrator/index.js';
 import type { Database } from '../../storage/index.js';
-import { assertVisitorOwns } from '../widget/index.js';
+import { assertCallerOwns } from '../conversation-access.js';
 import { listRouteSchema, rateRouteSchema } from './feedback-schemas.js';
 import { tenantDb } from './tenant-db.js';
 
@@ -18,8 +18,8 @@ export const feedbackRoutes: FastifyPluginAsync<FeedbackRoutesOptions> = async (
   api.post('/v1/turns/:turn_id/feedback', { schema: rateRouteSchema }, async (request, reply) => {
     const { tenantId } = request.principal;
     const turn = await feedback.turn(tenantId, request.params.turn_id);
-    // A widget visitor rates only the answers of conversations it started.
-    await assertVisitorOwns(tenantDb(db, request), request.principal, turn.conversationId);
+    // A widget visitor rates only the answers of conversations it started, an end user their own.
+    await assertCallerOwns(tenantDb(db, request), request.principal, turn.conversationId);
     const { rating, comment } = request.body;
     const rated = await feedback.rate(tenantId, turn, rating, comment);
     return reply

@@ -3,6 +3,7 @@
 // id is a bot; citations travel in extra fields (`citations`, `parley`) that plain clients ignore.
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { checkedUserId, mayActForUsers, type Principal } from '../../edge/index.js';
 import { isParleyError, ParleyError } from '../../errors/index.js';
 import type { ToolCall } from '../../models/index.js';
 import type { Bots, TurnResult, TurnRunner } from '../../orchestrator/index.js';
@@ -60,10 +61,12 @@ export const openAiRoutes: FastifyPluginAsync<OpenAiRoutesOptions> = async (
         `the last message is longer than ${maxChars} characters`,
       );
     }
+    const userId = endUser(request.principal, input.user);
     const turn = await runner
       .start(
         {
           tenantId: request.principal.tenantId,
+          ...(userId === undefined ? {} : { userId }),
           botId: input.model,
           message: question,
           history,
@@ -184,3 +187,14 @@ export const openAiRoutes: FastifyPluginAsync<OpenAiRoutesOptions> = async (
     return reply;
   });
 };
+
+/**
+ * The end user a completion is for: the signed-in user or the one the Parley-User header names,
+ * else the OpenAI `user` field when the key may act for users (otherwise that field is ignored, as
+ * OpenAI's clients send it for their own purposes).
+ */
+function endUser(principal: Principal, user: string | null | undefined): string | undefined {
+  if (principal.userId !== undefined) return principal.userId;
+  if (!user || principal.publishable || !mayActForUsers(principal.scopes)) return undefined;
+  return checkedUserId(user);
+}

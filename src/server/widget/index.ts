@@ -3,4 +3,4 @@
 export { loadServerSecret } from './server-secret.js';
 export { assertVisitorOwns, bindVisitorConversation } from './visitor-conversations.js';
 export { VISITOR_HEADER, VisitorTokens } from './visitor-token.js';
-export { createWidgetAccess, type WidgetAccess } from './widget-access.js';
+export { createWidgetAccess, USER_TOKEN_HEADER, type WidgetAccess } from './widget-access.js';

@@ -1,6 +1,8 @@
 // Publishable (widget) keys at the gateway, right after authentication: CORS for the key's own
-// origins only, the two routes a widget needs, the signed visitor id, and the key's own request
-// limit keyed by key+IP and key+visitor. Secret keys pass through untouched.
+// origins only, the two routes a widget needs, the signed visitor id, the key's own request
+// limit keyed by key+IP and key+visitor, and the signed-in user the host site vouches for (its
+// identity provider's JWT in x-parley-user-token: the user's conversations are then theirs, on
+// any device, rather than the visitor's). Secret keys pass through untouched.
 //
 // A small hook rather than @fastify/cors: whether an origin is allowed depends on the key that
 // authenticated the request (known only after the auth hook), and a preflight carries no key at
@@ -14,7 +16,7 @@ import {
   RateLimiterRes,
 } from 'rate-limiter-flexible';
 import { publishableOrigins } from '../../edge/auth/api-keys.js';
-import { FallbackLimiter } from '../../edge/index.js';
+import { FallbackLimiter, signedInUser, type UserSignIn } from '../../edge/index.js';
 import { ParleyError } from '../../errors/index.js';
 import type { Database, RedisConnection } from '../../storage/index.js';
 import { VISITOR_HEADER, type VisitorTokens } from './visitor-token.js';
@@ -30,7 +32,9 @@ const WIDGET_ROUTES: Record<string, string> = {
   '/v1/conversations/:id': 'GET',
   '/v1/conversations/:id/events': 'GET',
 };
-const ALLOW_HEADERS = `authorization, content-type, accept, x-request-id, ${VISITOR_HEADER}`;
+/** The header carrying the host site's signed-in user: a JWT of the operator's identity provider. */
+export const USER_TOKEN_HEADER = 'x-parley-user-token';
+const ALLOW_HEADERS = `authorization, content-type, accept, x-request-id, ${VISITOR_HEADER}, ${USER_TOKEN_HEADER}`;
 const EXPOSE_HEADERS = `${VISITOR_HEADER}, x-request-id, retry-after`;
 const ORIGINS_TTL_MS = 5_000;
 
@@ -51,10 +55,23 @@ export interface WidgetLimitStore {
   onFallback?: () => void;
 }
 
+/** The signed-in user a widget request names, checked to be of the key's tenant (or a 401/403). */
+async function widgetUser(
+  request: FastifyRequest,
+  users: UserSignIn | undefined,
+): Promise<string | undefined> {
+  const token = request.headers[USER_TOKEN_HEADER];
+  if (token === undefined) return undefined;
+  if (!users) throw forbidden('this server signs in no users: it has no identity provider');
+  const user = await signedInUser(users, String(token), request, request.principal.tenantId);
+  return user.userId;
+}
+
 export function createWidgetAccess(
   db: Database,
   tokens: VisitorTokens,
   store: WidgetLimitStore = {},
+  users?: UserSignIn,
 ): WidgetAccess {
   // One limiter per distinct per-minute limit (keys usually share the default); in Redis when the
   // server has one, so replicas share each visitor's and address's budget.
@@ -132,6 +149,9 @@ export function createWidgetAccess(
         raw.setHeader('retry-after', String(seconds));
         throw new ParleyError('PARLEY_ERR_RATE_LIMITED', `too many requests: try again in ${seconds} s`);
       }
+      // Checked past the limits, so a flood of made-up tokens is bounded like any request.
+      const userId = await widgetUser(request, users);
+      if (userId !== undefined) request.principal.userId = userId;
     },
 
     routes(app) {

@@ -128,9 +128,12 @@ export interface ClientOptions {
   key(): string | undefined;
   /** Where a publishable key's signed visitor token is kept between requests. */
   visitor?: { get(): string | undefined; set(token: string): void };
+  /** The host site's signed-in user, as its identity provider's JWT (read on every request). */
+  userToken?(): string | undefined;
 }
 
 const VISITOR_HEADER = 'x-parley-visitor';
+const USER_TOKEN_HEADER = 'x-parley-user-token';
 
 function kindOf(status: number, code: string | undefined): ErrorKind {
   if (status === 429 || code === 'PARLEY_ERR_RATE_LIMITED') return 'rate_limited';
@@ -179,6 +182,8 @@ export class ChatClient {
     if (key) headers.authorization = `Bearer ${key}`;
     const visitor = this.options.visitor?.get();
     if (visitor) headers[VISITOR_HEADER] = visitor;
+    const user = this.options.userToken?.();
+    if (user) headers[USER_TOKEN_HEADER] = user;
     return headers;
   }
 
