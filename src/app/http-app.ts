@@ -38,6 +38,7 @@ import {
   registerOpenApiDocument,
   toolRoutes,
   usageRoutes,
+  userDataRoutes,
   useZodSchemas,
   VisitorTokens,
   webRoutes,
@@ -234,10 +235,9 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     isPending: (tenantId, conversationId, userId) => runtime.chat.isPending(tenantId, conversationId, userId),
     maxStreams: config.server.maxEventStreams,
   });
-  await app.register(conversationListRoutes, {
-    db,
-    conversationChanged: (conversationId) => runtime.chat.conversationChanged(conversationId),
-  });
+  const conversationChanged = (conversationId: string) => runtime.chat.conversationChanged(conversationId);
+  await app.register(conversationListRoutes, { db, conversationChanged });
+  await app.register(userDataRoutes, { db, conversationChanged });
   await app.register(botRoutes, { bots });
   await app.register(handoffRoutes, {
     db,

@@ -105,3 +105,4 @@ export {
   type IntentReader,
   type Understanding,
 } from './understand-message.js';
+export { type ErasureReport, eraseUser, exportUser, type UserConversationExport } from './user-data.js';

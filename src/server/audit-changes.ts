@@ -24,6 +24,7 @@ const AUDITED: Record<string, string> = {
   'DELETE /v1/tools/:name': 'tool.deleted',
   'PUT /v1/tool-secrets/:name': 'tool_secret.set',
   'DELETE /v1/tool-secrets/:name': 'tool_secret.deleted',
+  'DELETE /v1/users/:id': 'user.erased',
 };
 
 type Fields = Record<string, unknown>;

@@ -22,6 +22,7 @@ export { keyRoutes } from './routes/key-routes.js';
 export { openAiRoutes } from './routes/openai-routes.js';
 export { toolRoutes } from './routes/tool-routes.js';
 export { usageRoutes } from './routes/usage-routes.js';
+export { userDataRoutes } from './routes/user-data-routes.js';
 export { webRoutes } from './routes/web-routes.js';
 export { useZodSchemas } from './schema-compilers.js';
 export { createWidgetAccess, loadServerSecret, VisitorTokens } from './widget/index.js';

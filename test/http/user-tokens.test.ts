@@ -48,24 +48,8 @@ describe.each(BACKENDS)('signed-in users on %s', (kind) => {
       ...(payload ? { payload: payload as Record<string, unknown> } : {}),
     });
 
-  /** Asks as `headers`, and waits until the turn is stored. */
-  const converse = async (headers: Record<string, string>, message: string, conversationId?: string) => {
-    const response = await fixture.chat<{ conversation_id: string; turn_id: string }>(
-      { message, ...(conversationId ? { conversation_id: conversationId } : {}) },
-      headers,
-    );
-    expect(response.status, JSON.stringify(response.body)).toBe(200);
-    await eventually(async () =>
-      (
-        await fixture.server.runtime.db.query('select 1 from turn_traces where turn_id = $1', [
-          response.body.turn_id,
-        ])
-      ).length > 0
-        ? true
-        : undefined,
-    );
-    return response.body;
-  };
+  const converse = (headers: Record<string, string>, message: string, conversationId?: string) =>
+    fixture.converse(headers, message, conversationId);
 
   it('refuses every bad token alike: 401, the same generic error, nothing said of why', async () => {
     const now = Math.floor(Date.now() / 1000);

@@ -13,7 +13,7 @@ import {
   type StubReply,
   startStubProvider,
 } from './stub-provider/index.js';
-import { type BackendKind, startTestServer, type TestServer } from './test-backend.js';
+import { type BackendKind, eventually, startTestServer, type TestServer } from './test-backend.js';
 
 export interface ChatFixtureOptions {
   /** The backend (default the embedded PGlite). */
@@ -52,6 +52,15 @@ export interface ChatFixture {
     payload: Record<string, unknown>,
     headers?: Record<string, string>,
   ): Promise<JsonResponse<T>>;
+  /**
+   * POST /v1/chat of `message` (in `conversationId` when given) as `headers`, expecting a 200, then
+   * waits until the turn is stored with its usage row (written after the answer).
+   */
+  converse(
+    headers: Record<string, string>,
+    message: string,
+    conversationId?: string,
+  ): Promise<{ conversation_id: string; turn_id: string }>;
   /** A new tenant with an API key and the fixture's documents (once a key exists, keyless calls stop working). */
   tenantWithKey(name: string): Promise<KeyedTenant>;
   /** Closes the server, then the stub unless it was shared. */
@@ -89,6 +98,8 @@ export async function startChatFixture(options: ChatFixtureOptions = {}): Promis
   if (options.reply !== undefined) stub.setReply(options.reply);
   const documents = options.documents ?? [TIDES];
   const { tenantId } = await ingestDocuments(server, documents);
+  const chat = <T>(payload: Record<string, unknown>, headers?: Record<string, string>) =>
+    call<T>(server.parley.app, { method: 'POST', url: '/v1/chat', payload, ...(headers ? { headers } : {}) });
   return {
     stub,
     server,
@@ -96,8 +107,25 @@ export async function startChatFixture(options: ChatFixtureOptions = {}): Promis
       return server.parley.app;
     },
     tenantId,
-    chat: (payload, headers) =>
-      call(server.parley.app, { method: 'POST', url: '/v1/chat', payload, ...(headers ? { headers } : {}) }),
+    chat,
+    async converse(headers, message, conversationId) {
+      const response = await chat<{ conversation_id: string; turn_id: string }>(
+        { message, ...(conversationId ? { conversation_id: conversationId } : {}) },
+        headers,
+      );
+      if (response.status !== 200) throw new Error(`chat answered ${response.status}: ${response.raw}`);
+      const stored = async () =>
+        (
+          await server.runtime.db.query(
+            'select 1 from turn_traces t join usage u on u.turn_id = t.turn_id where t.turn_id = $1',
+            [response.body.turn_id],
+          )
+        ).length > 0
+          ? true
+          : undefined;
+      await eventually(stored);
+      return response.body;
+    },
     async tenantWithKey(name) {
       const created = await createApiKey(server.runtime.db, name);
       await ingestFor(server, created.tenantId, documents);

@@ -43,8 +43,8 @@ export function mayActForUsers(scopes: readonly KeyScope[]): boolean {
   return scopes.includes('act_for_users') || scopes.includes('admin');
 }
 
-/** Reads that need an admin key: they show the tenant's keys and who did what. */
-const ADMIN_READS = new Set(['GET /v1/keys', 'GET /v1/audit-log']);
+/** Reads that need an admin key: they show the tenant's keys, who did what, and an end user's data. */
+const ADMIN_READS = new Set(['GET /v1/keys', 'GET /v1/audit-log', 'GET /v1/users/:id/export']);
 
 /**
  * Whether a key with `scopes` may call `method url` (the route's pattern, as Fastify names it);

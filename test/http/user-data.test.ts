@@ -1,0 +1,152 @@
+// An end user's data rights, for the tenant's administrators: GET /v1/users/{id}/export gives
+// everything held of the user (conversations, messages, ratings); DELETE /v1/users/{id} erases it
+// all with a report, after which no table holds a row of the user's; another user's and another
+// tenant's data stay; only admin keys may do either; the erasure is in the audit log.
+import { describe, expect, it } from 'vitest';
+import { createApiKey } from '../../src/app/index.js';
+import { useChatFixture } from '../support/chat-fixture.js';
+import { TIDES } from '../support/documents.js';
+import { call } from '../support/http.js';
+import { BACKENDS, eventually } from '../support/test-backend.js';
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+interface UserExport {
+  user_id: string;
+  conversations: { id: string; messages: { role: string }[]; feedback: { rating: string }[] }[];
+}
+
+describe.each(BACKENDS)("an end user's data on %s", (kind) => {
+  const fixture = useChatFixture({ kind, documents: [TIDES] });
+  const tenant = `rights-${kind}`;
+
+  const converse = (headers: Record<string, string>, message: string, conversationId?: string) =>
+    fixture.converse(headers, message, conversationId);
+
+  /** Rows of every table with a user_id or conversation_id column that name the user or one of `ids`. */
+  const rowsOf = async (userId: string, ids: string[]) => {
+    const db = fixture.server.runtime.db;
+    const columns = await db.query<{ table_name: string; column_name: string }>(
+      `select table_name, column_name from information_schema.columns
+        where table_schema = current_schema() and column_name in ('user_id', 'conversation_id')
+          and table_name in (select table_name from information_schema.tables
+                              where table_schema = current_schema() and table_type = 'BASE TABLE')`,
+    );
+    const found: Record<string, number> = {};
+    for (const { table_name: table, column_name: column } of columns) {
+      const [row] =
+        column === 'user_id'
+          ? await db.query<{ n: number }>(`select count(*)::int as n from ${table} where user_id = $1`, [
+              userId,
+            ])
+          : await db.query<{ n: number }>(
+              `select count(*)::int as n from ${table} where conversation_id = any($1::text[])`,
+              [ids],
+            );
+      if (row!.n > 0) found[`${table}.${column}`] = row!.n;
+    }
+    // The conversations themselves (their id column).
+    const [own] = await db.query<{ n: number }>(
+      'select count(*)::int as n from conversations where id = any($1::text[])',
+      [ids],
+    );
+    if (own!.n > 0) found['conversations.id'] = own!.n;
+    return found;
+  };
+
+  it('exports everything held of a user, then erases it everywhere with a report; others keep theirs', async () => {
+    const db = fixture.server.runtime.db;
+    const admin = await createApiKey(db, tenant, { scopes: ['admin'] });
+    const reader = await createApiKey(db, tenant, { scopes: ['read'] });
+    const stranger = await createApiKey(db, `${tenant}-other`, { scopes: ['admin'] });
+    const forAlice = { ...bearer(admin.key), 'parley-user': 'alice' };
+    const forBob = { ...bearer(admin.key), 'parley-user': 'bob' };
+
+    const first = await converse(forAlice, 'What causes the tides?');
+    await converse(forAlice, 'And how often?', first.conversation_id);
+    const second = await converse(forAlice, 'Tell me about the Moon');
+    const bobs = await converse(forBob, 'What causes the tides?');
+    const rated = await call(fixture.app, {
+      method: 'POST',
+      url: `/v1/turns/${first.turn_id}/feedback`,
+      headers: forAlice,
+      payload: { rating: 'down', comment: 'too short' },
+    });
+    expect(rated.status).toBe(201);
+
+    // Only admin keys read a user's data: not a read key, not one acting for the user.
+    const exportOf = (headers: Record<string, string>, user: string) =>
+      call<UserExport>(fixture.app, { method: 'GET', url: `/v1/users/${user}/export`, headers });
+    expect((await exportOf(bearer(reader.key), 'alice')).status).toBe(403);
+    expect((await exportOf(forAlice, 'alice')).status).toBe(403);
+    const exported = await exportOf(bearer(admin.key), 'alice');
+    expect(exported.status).toBe(200);
+    expect(exported.body.user_id).toBe('alice');
+    expect(exported.body.conversations.map((c) => c.id).sort()).toEqual(
+      [first.conversation_id, second.conversation_id].sort(),
+    );
+    const firstExported = exported.body.conversations.find((c) => c.id === first.conversation_id)!;
+    expect(firstExported.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
+    expect(firstExported.feedback.map((f) => f.rating)).toEqual(['down']);
+
+    // Another tenant's admin erases no one here.
+    const elsewhere = await call<{ removed: { conversations: number } }>(fixture.app, {
+      method: 'DELETE',
+      url: '/v1/users/alice',
+      headers: bearer(stranger.key),
+    });
+    expect(elsewhere.status).toBe(200);
+    expect(elsewhere.body.removed.conversations).toBe(0);
+
+    const ids = [first.conversation_id, second.conversation_id];
+    expect(Object.keys(await rowsOf('alice', ids)).length).toBeGreaterThan(0);
+    const erased = await call(fixture.app, {
+      method: 'DELETE',
+      url: '/v1/users/alice',
+      headers: bearer(admin.key),
+    });
+    expect(erased.status).toBe(200);
+    expect(erased.body).toEqual({
+      user_id: 'alice',
+      removed: { conversations: 2, messages: 6, traces: 3, feedback: 1, approvals: 0, visitor_claims: 0 },
+      usage_rows_detached: 3,
+    });
+    // No table holds a row of hers; her usage is still counted for the tenant.
+    expect(await rowsOf('alice', ids)).toEqual({});
+    const [usage] = await db.query<{ n: number }>(
+      'select count(*)::int as n from usage where turn_id = any($1::text[])',
+      [[first.turn_id, second.turn_id]],
+    );
+    expect(usage!.n).toBe(2);
+    expect(
+      (
+        await call(fixture.app, {
+          method: 'GET',
+          url: `/v1/conversations/${first.conversation_id}`,
+          headers: forAlice,
+        })
+      ).status,
+    ).toBe(404);
+    // Bob's stay.
+    expect((await exportOf(bearer(admin.key), 'bob')).body.conversations.map((c) => c.id)).toEqual([
+      bobs.conversation_id,
+    ]);
+    // The erasure is in the audit log, under the user's id.
+    const audit = await call<{ entries: { action: string; target_id: string | null }[] }>(fixture.app, {
+      method: 'GET',
+      url: '/v1/audit-log?action=user.erased',
+      headers: bearer(admin.key),
+    });
+    await eventually(async () => {
+      const entries = (
+        await call<{ entries: { action: string; target_id: string | null }[] }>(fixture.app, {
+          method: 'GET',
+          url: '/v1/audit-log?action=user.erased',
+          headers: bearer(admin.key),
+        })
+      ).body.entries;
+      return entries.some((entry) => entry.target_id === 'alice') ? true : undefined;
+    });
+    expect(audit.status).toBe(200);
+  });
+});
