@@ -1,17 +1,17 @@
 // A streamed answer resumed on another process, as behind a load balancer: two real `parley serve`
 // processes on one PostgreSQL database (a schema of their own) and one Redis, their model the stub
 // provider. The client's connection to the first is dropped mid-answer while the model is held;
-// it resumes on the second with Last-Event-ID, which replays what the first shared through Redis
+// it resumes on the second with Last-Event-ID, which reads what the first shared through Redis
 // and follows the rest live once the model goes on: the text joined is the whole answer, and the
 // answer stored, with no token missing or repeated. Another tenant's key gets a 404 there.
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { stubModels } from '../support/chat-fixture.js';
 import { cliTestTimeout, runCli, startCli } from '../support/cli.js';
-import { readEvents } from '../support/event-stream.js';
-import { askAndCut, expectNumbered, LONG_REPLY, readUntil, tokenText } from '../support/resumed-stream.js';
+import { askAndCut, expectNumbered, LONG_REPLY, resume, tokenText } from '../support/resumed-stream.js';
 import { type StubProvider, startStubProvider } from '../support/stub-provider/index.js';
 import { eventually, prepareDataDir, urlWithSchema } from '../support/test-backend.js';
 
@@ -81,15 +81,17 @@ describe('a stream resumed on another parley serve process (PostgreSQL and Redis
       stub.paceNext({ tokenIntervalMs: 2 });
       const held = stub.holdNext(1, { path: '/v1/chat/completions', afterTokens: 40 });
       const cut = await askAndCut(first, owner, 30);
-      const reader = await readEvents(`${second}/v1/turns/${cut.turnId}/stream`, {
-        ...owner,
-        'last-event-id': cut.lastId!,
-      });
-      expect(reader.status).toBe(200);
-      // Replayed from Redis while the model is still held: what the first process sent after the cut.
-      const replayed = await reader.next(30_000);
+      expect(tokenText(cut.seen)).not.toContain('word39');
+      const resuming = resume(second, owner, cut.turnId, cut.lastId);
+      // The second process reads the stream (from Redis) while the model is still held: the rest
+      // reaches it live. It marks the stream followed as it starts reading.
+      const redis = new Redis(inject('redisUrl'));
+      await eventually(async () =>
+        (await redis.keys(`parley:turn-stream:*:${cut.turnId}:followed`)).length > 0 ? true : undefined,
+      ).finally(() => redis.quit());
       held.release();
-      const rest = { events: [replayed, ...(await readUntil(reader))] };
+      const rest = await resuming;
+      expect(rest.status).toBe(200);
       const all = [...cut.seen, ...rest.events];
       expectNumbered(all, cut.turnId);
       expect(tokenText(all)).toBe(LONG_REPLY);

@@ -24,28 +24,26 @@ export async function readUntil(
       events.push(await reader.next(30_000));
     } catch (error) {
       if ((error as Error).message === 'the stream ended') break;
-      throw error;
+      throw new Error(`${(error as Error).message}, after: ${tokenText(events).slice(-300)}`);
     }
   }
   return events;
 }
 
 /**
- * Starts a streamed answer at `base`, reads it until `tokens` token events arrived, and drops the
- * connection: what the client saw, its turn, and the id of the last event it received.
+ * Starts a streamed answer at `base`, reads it until the first `words` words of LONG_REPLY arrived
+ * (the server may send several in one event), and drops the connection: what the client saw, its
+ * turn, and the id of the last event it received.
  */
 export async function askAndCut(
   base: string,
   headers: Record<string, string>,
-  tokens: number,
+  words: number,
   message = 'What causes the tides?',
 ) {
   const reader = await readEvents(`${base}/v1/chat`, headers, { message, stream: true });
   expect(reader.status).toBe(200);
-  const seen = await readUntil(
-    reader,
-    (events) => events.filter((e) => e.event === 'token').length >= tokens,
-  );
+  const seen = await readUntil(reader, (events) => tokenText(events).includes(`word${words - 1} `));
   reader.close();
   const meta = seen[0]?.data as { turn_id: string; conversation_id: string };
   return { seen, turnId: meta.turn_id, conversationId: meta.conversation_id, lastId: seen.at(-1)?.id };
