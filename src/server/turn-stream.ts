@@ -1,5 +1,5 @@
 // A turn as server-sent events (POST /v1/chat with stream:true, and an approval's decision): the
-// turn's events translated to the wire, each numbered `<turn_id>:<seq>` and kept in the stream log
+// turn's events translated to the wire, each with its number as its id (0, 1, …) and kept in the stream log
 // so that a client that loses the connection resumes with GET /v1/turns/{id}/stream. The log keeps
 // each event as it goes out (in the process at once, in Redis in a batch per tick: no round trip
 // before a token). A client that leaves does not end the turn at once: it runs on for the grace
@@ -8,6 +8,17 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RunningTurn, StreamLog, StreamWriter } from '../orchestrator/index.js';
 import { toErrorResponse } from './error-handler.js';
 import { openSse, type SseMessage } from './sse.js';
+
+/**
+ * The SSE id of the log's event `seq` (numbered from 1): the events of a stream have been numbered
+ * 0, 1, … on the wire since before they could be resumed, and keep those ids.
+ */
+export const eventId = (seq: number) => String(seq - 1);
+
+/** The log's number of the event whose SSE id is `id` (a Last-Event-ID); undefined: not an id. */
+export function seqOf(id: string): number | undefined {
+  return /^\d{1,9}$/.test(id) ? Number(id) + 1 : undefined;
+}
 
 export interface TurnStreamOptions {
   /** Where streams are kept for resumption; undefined: not kept. */
@@ -64,7 +75,7 @@ export async function streamTurn(
   const message = (event: string, data: unknown): SseMessage => {
     if (!writer) return { event, data };
     const json = JSON.stringify(data);
-    return { event, data: json, json: true, id: `${turn.turnId}:${writer.append(event, json)}` };
+    return { event, data: json, json: true, id: eventId(writer.append(event, json)) };
   };
   try {
     for await (const event of turn.events(running.signal)) {

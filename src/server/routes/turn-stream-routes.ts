@@ -9,6 +9,7 @@ import { isStreamLost, type StreamLog } from '../../orchestrator/index.js';
 import type { Database } from '../../storage/index.js';
 import type { Metrics } from '../../telemetry/index.js';
 import { openSse } from '../sse.js';
+import { eventId, seqOf } from '../turn-stream.js';
 import { assertVisitorOwns } from '../widget/index.js';
 import { tenantDb } from './tenant-db.js';
 import { turnStreamRoute } from './turn-stream-schemas.js';
@@ -22,14 +23,13 @@ export interface TurnStreamRoutesOptions {
   streams: Set<Promise<void>>;
 }
 
-/** The number of the last event received, from `<turn_id>:<seq>` (or a bare number); none: 0. */
-function lastSeq(lastEventId: string | undefined, turnId: string): number {
+/** The log's number of the last event received (none: 0, the stream from its start). */
+function lastSeq(lastEventId: string | undefined): number {
   if (lastEventId === undefined || lastEventId.trim() === '') return 0;
-  const match = /^(?:([0-9a-f-]{36}):)?(\d{1,9})$/i.exec(lastEventId.trim());
-  if (!match || (match[1] !== undefined && match[1].toLowerCase() !== turnId.toLowerCase())) {
-    throw validationError("Last-Event-ID must be an id of this turn's stream (<turn_id>:<seq>)");
-  }
-  return Number(match[2]);
+  const seq = seqOf(lastEventId.trim());
+  if (seq === undefined)
+    throw validationError("Last-Event-ID must be an event id of the turn's stream (0, 1, …)");
+  return seq;
 }
 
 export const turnStreamRoutes: FastifyPluginAsync<TurnStreamRoutesOptions> = async (
@@ -44,7 +44,7 @@ export const turnStreamRoutes: FastifyPluginAsync<TurnStreamRoutesOptions> = asy
     .withTypeProvider<ZodTypeProvider>()
     .get('/v1/turns/:id/stream', { schema: turnStreamRoute }, async (request, reply) => {
       const { id } = request.params;
-      const after = lastSeq(request.headers['last-event-id'] ?? request.query.last_event_id, id);
+      const after = lastSeq(request.headers['last-event-id'] ?? request.query.last_event_id);
       const stored = await log?.find({ tenantId: request.principal.tenantId, turnId: id });
       if (!stored) {
         count('not_found');
@@ -56,7 +56,7 @@ export const turnStreamRoutes: FastifyPluginAsync<TurnStreamRoutesOptions> = asy
         try {
           for await (const entry of stored.read(after, sse.signal)) {
             const full = sse.sendMessage({
-              id: `${id}:${entry.seq}`,
+              id: eventId(entry.seq),
               event: entry.event,
               data: entry.data,
               json: true,

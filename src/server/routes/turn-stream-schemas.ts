@@ -6,7 +6,7 @@ const RESUME_DESCRIPTION = [
   'Resumes a streamed answer (`POST /v1/chat` with `stream: true`) after a lost connection, on any',
   'replica: the events after the one named by the `Last-Event-ID` header (or the `last_event_id`',
   'query, for clients without EventSource), then the live rest until `done` or `error`; every event',
-  'is sent once, with the same `id:` (`<turn_id>:<seq>`) and data as in the original stream. Without',
+  'is sent once, with the same `id:` (its number: 0, 1, …) and data as in the original stream. Without',
   'an id, the stream from its start. A stream stays resumable for `PARLEY_STREAM_RESUME_SECONDS` after',
   'its last event; an unknown or expired one is a 404. When the rest cannot be had (the stream',
   'outgrew the buffer, or the replica answering it stopped), the stream ends with `error`',
@@ -28,11 +28,7 @@ export const turnStreamRoute = {
   params: uuidParams,
   querystring: turnStreamQuery,
   headers: z.looseObject({
-    'last-event-id': z
-      .string()
-      .max(100)
-      .optional()
-      .describe('The id of the last event received (`<turn_id>:<seq>`)'),
+    'last-event-id': z.string().max(100).optional().describe('The id of the last event received (0, 1, …)'),
   }),
   response: {
     200: {
