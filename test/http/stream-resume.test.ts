@@ -145,7 +145,9 @@ describe('a streamed answer resumed on another replica (PostgreSQL and Redis)', 
     // B replays what A copied to Redis, then follows A's answer live once the model goes on.
     const resuming = resume(baseOf(b.app), owner.headers, cut.turnId, cut.lastId);
     // A reader from the start sees the same events as the client did on A.
-    const watcher = await readEvents(`${baseOf(b.app)}/v1/turns/${cut.turnId}/stream`, owner.headers);
+    const watcher = await readEvents(`${baseOf(b.app)}/v1/turns/${cut.turnId}/stream`, owner.headers, {
+      ids: true,
+    });
     const early = await readUntil(watcher, (events) => events.length >= cut.seen.length);
     watcher.close();
     expect(early).toEqual(cut.seen);

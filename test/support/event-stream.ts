@@ -17,11 +17,17 @@ export interface EventReader {
   close(): void;
 }
 
-/** `body`: a JSON body to POST (a streamed chat answer); without it, a GET. */
+export interface ReadOptions {
+  /** A JSON body to POST (a streamed chat answer); without it, a GET. */
+  body?: unknown;
+  /** Keep each event's `id:` (a resumable stream's); without, events are `{event, data}` only. */
+  ids?: boolean;
+}
+
 export async function readEvents(
   url: string,
   headers: Record<string, string> = {},
-  body?: unknown,
+  { body, ids = false }: ReadOptions = {},
 ): Promise<EventReader> {
   const controller = new AbortController();
   const response = await fetch(url, {
@@ -58,7 +64,7 @@ export async function readEvents(
             push({
               event: fields.event ?? 'message',
               data: JSON.parse(fields.data),
-              ...(fields.id === undefined ? {} : { id: fields.id }),
+              ...(ids && fields.id !== undefined ? { id: fields.id } : {}),
             });
           }
         }

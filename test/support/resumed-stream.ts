@@ -41,7 +41,7 @@ export async function askAndCut(
   words: number,
   message = 'What causes the tides?',
 ) {
-  const reader = await readEvents(`${base}/v1/chat`, headers, { message, stream: true });
+  const reader = await readEvents(`${base}/v1/chat`, headers, { body: { message, stream: true }, ids: true });
   expect(reader.status).toBe(200);
   const seen = await readUntil(reader, (events) => tokenText(events).includes(`word${words - 1} `));
   reader.close();
@@ -51,10 +51,11 @@ export async function askAndCut(
 
 /** Resumes the turn's stream at `base` after `lastId` and reads it to its end. */
 export async function resume(base: string, headers: Record<string, string>, turnId: string, lastId?: string) {
-  const reader = await readEvents(`${base}/v1/turns/${turnId}/stream`, {
-    ...headers,
-    ...(lastId ? { 'last-event-id': lastId } : {}),
-  });
+  const reader = await readEvents(
+    `${base}/v1/turns/${turnId}/stream`,
+    { ...headers, ...(lastId ? { 'last-event-id': lastId } : {}) },
+    { ids: true },
+  );
   return { status: reader.status, events: reader.status === 200 ? await readUntil(reader) : [] };
 }
 
