@@ -37,6 +37,7 @@ import {
   openAiRoutes,
   registerOpenApiDocument,
   toolRoutes,
+  turnStreamRoutes,
   usageRoutes,
   userDataRoutes,
   useZodSchemas,
@@ -220,6 +221,8 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     maxUploadBytes: config.server.maxUploadBytes,
     defaultKb,
   });
+  // With PARLEY_STREAM_RESUME_SECONDS=0 streams are not kept (and a client leaving ends its turn).
+  const resumableStreams = config.server.streamResumeMs > 0 ? runtime.streamLog : undefined;
   await app.register(chatRoutes, {
     db,
     turns,
@@ -228,6 +231,14 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     streams,
     decide: (...args) => runtime.chat.decide(...args),
     approvals: runtime.approvals,
+    stream: { log: resumableStreams, graceMs: config.server.streamResumeGraceMs },
+  });
+  await app.register(turnStreamRoutes, {
+    db,
+    isPending: (tenantId, conversationId, userId) => runtime.chat.isPending(tenantId, conversationId, userId),
+    log: resumableStreams,
+    metrics,
+    streams,
   });
   await app.register(conversationEventRoutes, {
     db,

@@ -36,9 +36,11 @@ import {
   ChatService,
   ConversationEvents,
   CuratedAnswers,
+  createStreamLog,
   defaultIntentClassifier,
   registerPrompt,
   SERVER_PROMPT,
+  type StreamLog,
   SYSTEM_PROMPT,
   ToolApprovals,
   TurnFeedback,
@@ -109,6 +111,8 @@ export interface Runtime {
   turns: TurnRunner;
   /** A person's replies and hand backs, told to the chat pages watching (across replicas with Redis). */
   conversationEvents: ConversationEvents;
+  /** Streamed answers kept for resumption (in Redis when configured, so any replica resumes them). */
+  streamLog: StreamLog;
   /**
    * Closes every service in the reverse of the order they were created in: background loops and
    * ingestion stop, pending writes drain, then Redis and the database close. Idempotent.
@@ -193,6 +197,12 @@ async function openRuntime(
   lifecycle.onClose('redis', () => redis?.close());
   const conversationEvents = new ConversationEvents(redis, log.child({ component: 'conversation-events' }));
   lifecycle.onClose('conversation-events', () => conversationEvents.close());
+  const streamLog = createStreamLog(
+    redis,
+    config.server.streamResumeMs,
+    log.child({ component: 'stream-log' }),
+  );
+  lifecycle.onClose('stream-log', () => streamLog.close());
   // After what its tasks write to (the database, Redis), so the drain runs before those close, and
   // after every producer registered below has stopped.
   const tasks = new BackgroundTasks(log.child({ component: 'background' }));
@@ -394,6 +404,7 @@ async function openRuntime(
     metrics,
     turns,
     conversationEvents,
+    streamLog,
     close: () => lifecycle.close(),
   };
 }

@@ -116,6 +116,18 @@ export const settingsSchema = z.object({
   PARLEY_MAX_MESSAGE_CHARS: intFrom(1, 1_000_000).default(8000),
   /** Conversation event streams (GET /v1/conversations/{id}/events) open at once in this process. */
   PARLEY_MAX_EVENT_STREAMS: intFrom(0, 1_000_000).default(1000),
+  /**
+   * Seconds a streamed answer stays resumable (GET /v1/turns/{id}/stream with Last-Event-ID) after
+   * its last event; in Redis when REDIS_URL is set, so any replica resumes it. 0: streams are not
+   * kept, and a client's disconnect cancels its turn at once.
+   */
+  PARLEY_STREAM_RESUME_SECONDS: intFrom(0, 86_400).default(300),
+  /**
+   * Seconds a turn whose client disconnected mid-stream runs on, waiting for the client to resume;
+   * a turn no client came back for is then cancelled (with its model call). Short, so that a client
+   * that leaves still frees the model call soon; long enough for a reload or the page's retries.
+   */
+  PARLEY_STREAM_RESUME_GRACE_SECONDS: z.coerce.number().min(0).max(3_600).default(2),
   /** Ingestion jobs run at once in this process (0 = this process runs no ingestion jobs). */
   PARLEY_INGEST_CONCURRENCY: intFrom(0, 64).default(2),
   /** Threads for parsing and chunking (kept off the HTTP event loop). */

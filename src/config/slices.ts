@@ -37,6 +37,10 @@ export interface ServerConfig {
   maxMessageChars: number;
   /** Conversation event streams open at once in this process (0: none are served). */
   maxEventStreams: number;
+  /** How long a streamed answer stays resumable after its last event (0: not kept). */
+  streamResumeMs: number;
+  /** How long a turn whose client left runs on, waiting for a resume. */
+  streamResumeGraceMs: number;
   /** How long shutdown waits for in-flight requests and streams. */
   shutdownGraceMs: number;
   /** Longest a turn's acknowledgement waits for the turn to be stored. */
@@ -248,6 +252,8 @@ export function sliceSettings(settings: Settings, dataDir: string, configFile: s
       maxUploadBytes: s.PARLEY_MAX_UPLOAD_BYTES,
       maxMessageChars: s.PARLEY_MAX_MESSAGE_CHARS,
       maxEventStreams: s.PARLEY_MAX_EVENT_STREAMS,
+      streamResumeMs: s.PARLEY_STREAM_RESUME_SECONDS * 1000,
+      streamResumeGraceMs: Math.round(s.PARLEY_STREAM_RESUME_GRACE_SECONDS * 1000),
       shutdownGraceMs: s.PARLEY_SHUTDOWN_GRACE_SECONDS * 1000,
       ackWaitMs: s.PARLEY_ACK_WAIT_MS,
       heapGrowthPercent: s.PARLEY_HEAP_GROWTH_PERCENT,

@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   PARLEY_ERR_MODEL_OUTPUT: 502,
   PARLEY_ERR_DEPENDENCY: 503,
   PARLEY_ERR_SHUTTING_DOWN: 503,
+  /** A streamed answer's rest cannot be had (sent in a resumed stream, never as a status). */
+  PARLEY_ERR_STREAM_LOST: 503,
   PARLEY_ERR_OVERLOADED: 503,
   PARLEY_ERR_CONFIG: 500,
 } as const;

@@ -73,6 +73,16 @@ export {
   registerPrompt,
   SERVER_PROMPT,
 } from './prompt-versions.js';
+export {
+  createStreamLog,
+  isStreamLost,
+  MemoryStreamLog,
+  RedisStreamLog,
+  type StoredStream,
+  type StreamEntry,
+  type StreamLog,
+  type StreamWriter,
+} from './stream-log/index.js';
 export { type ApprovalView, ToolApprovals } from './tool-approvals.js';
 export { Turn } from './turn.js';
 export type { TurnEvent } from './turn-events.js';

@@ -21,6 +21,7 @@ export { healthRoutes } from './routes/health-routes.js';
 export { keyRoutes } from './routes/key-routes.js';
 export { openAiRoutes } from './routes/openai-routes.js';
 export { toolRoutes } from './routes/tool-routes.js';
+export { turnStreamRoutes } from './routes/turn-stream-routes.js';
 export { usageRoutes } from './routes/usage-routes.js';
 export { userDataRoutes } from './routes/user-data-routes.js';
 export { webRoutes } from './routes/web-routes.js';

@@ -6,6 +6,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 export interface SseMessage {
   event?: string;
   data: unknown;
+  /** The event's id, which a client sends back as Last-Event-ID to resume (default: a counter). */
+  id?: string;
+  /** `data` is JSON text already (not serialised again). */
+  json?: boolean;
 }
 
 export interface SseStream {
@@ -18,6 +22,8 @@ export interface SseStream {
   send(event: string, data: unknown): Promise<void> | undefined;
   /** A data-only message (no event name), as OpenAI's streams use; a string is sent as is. */
   sendData(data: unknown): Promise<void> | undefined;
+  /** Writes a message given whole (its own id, data already JSON); backpressure as `send`. */
+  sendMessage(message: SseMessage): Promise<void> | undefined;
   /** Ends the stream; `last` messages go out with the end in one write. Later calls do nothing. */
   end(last?: SseMessage[]): void;
 }
@@ -59,7 +65,7 @@ export function openSse(
   const frame = (message: SseMessage) =>
     message.event === undefined
       ? `data: ${typeof message.data === 'string' ? message.data : JSON.stringify(message.data)}\n\n`
-      : `id: ${nextId++}\nevent: ${message.event}\ndata: ${JSON.stringify(message.data)}\n\n`;
+      : `id: ${message.id ?? nextId++}\nevent: ${message.event}\ndata: ${message.json ? (message.data as string) : JSON.stringify(message.data)}\n\n`;
   const write = (frame: string): Promise<void> | undefined => {
     if (res.writableEnded || controller.signal.aborted) return undefined;
     written = true;
@@ -80,6 +86,7 @@ export function openSse(
     signal: controller.signal,
     send: (event, data) => write(frame({ event, data })),
     sendData: (data) => write(frame({ data })),
+    sendMessage: (message) => write(frame(message)),
     end(last = []) {
       if (ended) return;
       ended = true;

@@ -23,6 +23,7 @@ export interface Metrics {
   understandModelCalls: Counter<'result'>;
   toolCalls: Counter<'source' | 'outcome'>;
   unstoredAcknowledgements: Counter<'reason'>;
+  streamResumes: Counter<'result'>;
   toolDuration: Histogram<'source'>;
   answerCacheSaved: Counter<string>;
   retrievalRelevance: Counter<'outcome'>;
@@ -92,6 +93,12 @@ export function createMetrics(
       name: 'parley_turns_acknowledged_unstored_total',
       help: 'Turns acknowledged to their client (JSON 200, SSE done) before they were stored: the write took longer than PARLEY_ACK_WAIT_MS (timeout) or was given up (failed). A crash can lose these.',
       labelNames: ['reason'],
+      registers: [registry],
+    }),
+    streamResumes: new Counter({
+      name: 'parley_stream_resumes_total',
+      help: 'Streamed answers resumed with GET /v1/turns/{id}/stream, by result: completed (read to its end), left (the client left again), lost (the rest could not be had), not_found (unknown or expired)',
+      labelNames: ['result'],
       registers: [registry],
     }),
     toolCalls: new Counter({

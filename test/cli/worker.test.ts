@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { cliTestTimeout, runCli, startCli } from '../support/cli.js';
-import { eventually, prepareDataDir } from '../support/test-backend.js';
+import { eventually, prepareDataDir, urlWithSchema } from '../support/test-backend.js';
 
 /** A port free right now, for the worker's metrics listener. */
 async function freePort(): Promise<number> {
@@ -17,13 +17,6 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise((resolve) => server.close(resolve));
   return port;
-}
-
-/** The test database with every connection's search_path set to `schema`. */
-function urlWithSchema(url: string, schema: string): string {
-  const parsed = new URL(url);
-  parsed.searchParams.set('options', `-c search_path=${schema}`);
-  return parsed.toString();
 }
 
 describe('parley serve --no-jobs and parley worker on PostgreSQL', () => {

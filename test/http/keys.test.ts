@@ -17,6 +17,7 @@ import {
   prepareDataDir,
   startTestServer,
   type TestServer,
+  urlWithSchema,
 } from '../support/test-backend.js';
 
 interface KeyView {
@@ -373,13 +374,6 @@ describe.each(BACKENDS)('API keys on %s', (kind) => {
     for (const secret of secrets) expect(logged).not.toContain(secretOf(secret));
   });
 });
-
-/** The test database with every connection's search_path set to `schema`. */
-function urlWithSchema(url: string, schema: string): string {
-  const parsed = new URL(url);
-  parsed.searchParams.set('options', `-c search_path=${schema}`);
-  return parsed.toString();
-}
 
 describe.each(BACKENDS)('a revocation on %s, seen by another server process on the same database', (kind) => {
   let first: TestServer;

@@ -21,7 +21,11 @@ const PRIMARY = 'openai:small-model';
 const FALLBACK = 'anthropic:claude-fallback';
 
 describe('model chain', () => {
-  const CHAIN = { models: `${PRIMARY},${FALLBACK}`, env: { PARLEY_MODEL_FIRST_TOKEN_TIMEOUT_MS: '1500' } };
+  const CHAIN = {
+    models: `${PRIMARY},${FALLBACK}`,
+    // No grace for a client that left to resume its stream: its turn is cancelled at once.
+    env: { PARLEY_MODEL_FIRST_TOKEN_TIMEOUT_MS: '1500', PARLEY_STREAM_RESUME_GRACE_SECONDS: '0' },
+  };
   const t = useChatFixture(CHAIN);
   afterEach(() => t.stub.reset());
 

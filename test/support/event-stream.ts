@@ -4,6 +4,8 @@
 export interface StreamEvent {
   event: string;
   data: unknown;
+  /** The event's `id:`, when it has one. */
+  id?: string;
 }
 
 export interface EventReader {
@@ -15,9 +17,24 @@ export interface EventReader {
   close(): void;
 }
 
-export async function readEvents(url: string, headers: Record<string, string> = {}): Promise<EventReader> {
+export interface ReadOptions {
+  /** A JSON body to POST (a streamed chat answer); without it, a GET. */
+  body?: unknown;
+  /** Keep each event's `id:` (a resumable stream's); without, events are `{event, data}` only. */
+  ids?: boolean;
+}
+
+export async function readEvents(
+  url: string,
+  headers: Record<string, string> = {},
+  { body, ids = false }: ReadOptions = {},
+): Promise<EventReader> {
   const controller = new AbortController();
-  const response = await fetch(url, { headers, signal: controller.signal });
+  const response = await fetch(url, {
+    headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+    signal: controller.signal,
+    ...(body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) }),
+  });
   const queue: StreamEvent[] = [];
   const waiting: ((event: StreamEvent | undefined) => void)[] = [];
   let done = false;
@@ -44,7 +61,11 @@ export async function readEvents(url: string, headers: Record<string, string> = 
             if (colon > 0) fields[line.slice(0, colon)] = line.slice(colon + 1).trim();
           }
           if (fields.data !== undefined) {
-            push({ event: fields.event ?? 'message', data: JSON.parse(fields.data) });
+            push({
+              event: fields.event ?? 'message',
+              data: JSON.parse(fields.data),
+              ...(ids && fields.id !== undefined ? { id: fields.id } : {}),
+            });
           }
         }
       }

@@ -87,6 +87,13 @@ export function useTestServer(kind: BackendKind, env: Record<string, string> = {
   return server;
 }
 
+/** The test database with every connection's search_path set to `schema` (for `parley` processes). */
+export function urlWithSchema(url: string, schema: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set('options', `-c search_path=${schema}`);
+  return parsed.toString();
+}
+
 /** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
 export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -10,12 +10,13 @@ export const KEY_SCOPES = ['chat', 'read', 'admin', 'act_for_users'] as const;
 export type KeyScope = (typeof KEY_SCOPES)[number];
 
 /**
- * The chat endpoints: chatting (both shapes), the model list, reading back a conversation,
+ * The chat endpoints: chatting (both shapes, and resuming a streamed answer), the model list, reading back a conversation,
  * deciding the actions its turns paused for (an operator's decision needs an admin key), and
  * rating its answers.
  */
 const CHAT_ROUTES = new Set([
   'POST /v1/chat',
+  'GET /v1/turns/:id/stream',
   'POST /v1/turns/:turn_id/feedback',
   'POST /v1/conversations/:id/approvals/:approval',
   'POST /v1/chat/completions',

@@ -18,9 +18,8 @@ import {
 } from '../../orchestrator/index.js';
 import type { Database } from '../../storage/index.js';
 import { assertCallerOwns, bindCallerConversation, type IsPending } from '../conversation-access.js';
-import { toErrorResponse } from '../error-handler.js';
-import { openSse } from '../sse.js';
 import { turnContext } from '../turn-context.js';
+import { streamTurn, type TurnStreamOptions } from '../turn-stream.js';
 import { approvalList, approvalsQuery, chatRouteSchema, decisionRouteSchema } from './chat-schemas.js';
 import { conversationRoute, deleteTraceRoute, promptsRoute, traceRoute } from './conversation-schemas.js';
 import { errorResponses, TAGS } from './http-schemas.js';
@@ -39,6 +38,8 @@ export interface ChatRoutesOptions {
   /** Decides an action a turn paused for; returns the turn that continues the answer. */
   decide: ChatService['decide'];
   approvals: Pick<ToolApprovals, 'list'>;
+  /** Where streamed answers are kept for resumption. */
+  stream: TurnStreamOptions;
 }
 
 /** The answer as JSON matching `schema`; a schema that does not compile is a 400. */
@@ -49,7 +50,7 @@ function jsonAnswer(schema: Record<string, unknown>): ResponseFormat {
 
 export const chatRoutes: FastifyPluginAsync<ChatRoutesOptions> = async (
   app,
-  { db: database, turns, isPending, maxMessageChars, streams, decide, approvals },
+  { db: database, turns, isPending, maxMessageChars, streams, decide, approvals, stream },
 ) => {
   const api = app.withTypeProvider<ZodTypeProvider>();
   const schema = chatRouteSchema({ maxMessageChars });
@@ -63,47 +64,7 @@ export const chatRoutes: FastifyPluginAsync<ChatRoutesOptions> = async (
   ): Promise<unknown> => {
     if (!wantsStream) return turn.complete();
 
-    const sse = openSse(request, reply);
-    const done = (async () => {
-      try {
-        for await (const event of turn.events(sse.signal)) {
-          if (event.type === 'meta') {
-            await sse.send('meta', {
-              conversation_id: event.conversationId,
-              turn_id: event.turnId,
-              bot: event.bot,
-            });
-          } else if (event.type === 'token') {
-            // Backpressure only: a message the socket took costs no promise tick.
-            const full = sse.send('token', { text: event.text });
-            if (full) await full;
-          } else if (event.type === 'done') {
-            const { result } = event;
-            sse.end([
-              ...(result.approval ? [{ event: 'approval', data: result.approval }] : []),
-              { event: 'citations', data: { citations: result.citations } },
-              {
-                event: 'done',
-                data: {
-                  usage: result.usage,
-                  mode: result.mode,
-                  model: result.model ?? null,
-                  bot: result.bot,
-                  finish_reason: result.finish_reason,
-                },
-              },
-            ]);
-          } else if (event.type === 'error' && !event.aborted) {
-            const { body: errorBody, unexpected } = toErrorResponse(event.error);
-            if (unexpected) request.log.error({ err: event.error }, 'stream failed');
-            else request.log.warn({ err: event.error }, 'stream ended with an error');
-            await sse.send('error', errorBody.error);
-          }
-        }
-      } finally {
-        sse.end();
-      }
-    })();
+    const done = streamTurn(turn, request, reply, stream);
     streams.add(done);
     await done;
     streams.delete(done);

@@ -22,8 +22,8 @@ import type { Database, RedisConnection } from '../../storage/index.js';
 import { VISITOR_HEADER, type VisitorTokens } from './visitor-token.js';
 
 /**
- * What a publishable key may call: chatting, reading back and watching its visitor's
- * conversations, deciding the actions its turns paused for, and rating its answers.
+ * What a publishable key may call: chatting (and resuming a streamed answer), reading back and
+ * watching its visitor's conversations, deciding the actions its turns paused for, and rating its answers.
  */
 const WIDGET_ROUTES: Record<string, string> = {
   '/v1/chat': 'POST',
@@ -31,10 +31,11 @@ const WIDGET_ROUTES: Record<string, string> = {
   '/v1/conversations/:id/approvals/:approval': 'POST',
   '/v1/conversations/:id': 'GET',
   '/v1/conversations/:id/events': 'GET',
+  '/v1/turns/:id/stream': 'GET',
 };
 /** The header carrying the host site's signed-in user: a JWT of the operator's identity provider. */
 export const USER_TOKEN_HEADER = 'x-parley-user-token';
-const ALLOW_HEADERS = `authorization, content-type, accept, x-request-id, ${VISITOR_HEADER}, ${USER_TOKEN_HEADER}`;
+const ALLOW_HEADERS = `authorization, content-type, accept, x-request-id, last-event-id, ${VISITOR_HEADER}, ${USER_TOKEN_HEADER}`;
 const EXPOSE_HEADERS = `${VISITOR_HEADER}, x-request-id, retry-after`;
 const ORIGINS_TTL_MS = 5_000;
 

@@ -3,7 +3,9 @@
 // GET /v1/conversations/{id}, a conversation's events while a person answers it (GET
 // /v1/conversations/{id}/events, read the same way), and the decision on an action a turn paused
 // for (POST /v1/conversations/{id}/approvals/{approval}, streamed like a turn), and ratings of
-// answers (POST /v1/turns/{turn_id}/feedback). Errors become
+// answers (POST /v1/turns/{turn_id}/feedback). A streamed answer whose connection drops before its
+// end is resumed (GET /v1/turns/{id}/stream from the last event id received, a few tries with
+// backoff), so the text goes on with nothing missing or repeated. Errors become
 // ChatError values with a kind the UI can say plainly.
 
 /** A citation as the API returns it. */
@@ -86,6 +88,8 @@ export interface RatedAnswer {
 
 /** Tries of a rating while the answer may not be stored yet (its write follows the answer). */
 const RATE_TRIES = 5;
+/** Tries to resume a streamed answer whose connection dropped, waiting 0.25, 0.5, 1, 2 s before each. */
+const RESUME_TRIES = 4;
 
 export type ErrorKind =
   | 'rate_limited'
@@ -280,23 +284,98 @@ export class ChatClient {
     return this.stream(path, { approve, stream: true }, handlers, signal);
   }
 
-  private async stream(
+  /**
+   * Streams a turn's answer from its start (or after the event `lastEventId`), as after a reload
+   * that kept the turn's id: GET /v1/turns/{id}/stream. Rejects with kind `not_found` once the
+   * stream is no longer kept.
+   */
+  resume(turnId: string, lastEventId: string | undefined, handlers: StreamHandlers, signal: AbortSignal) {
+    const follow = new StreamFollower(handlers);
+    if (lastEventId) follow.lastId = lastEventId;
+    follow.turnId = turnId;
+    return this.follow(follow, undefined, signal);
+  }
+
+  private stream(
     path: string,
     body: Record<string, unknown>,
     handlers: StreamHandlers,
     signal: AbortSignal,
   ): Promise<void> {
-    const response = await this.fetch(path, {
+    const opening = this.fetch(path, {
       method: 'POST',
       headers: this.headers({ 'content-type': 'application/json', accept: 'text/event-stream' }),
       body: JSON.stringify(body),
       signal,
     });
-    await readEvents(response, (event, payload, arrivedAt) => dispatch(event, payload, arrivedAt, handlers));
+    return this.follow(new StreamFollower(handlers), opening, signal);
+  }
+
+  /** Reads the stream; when it drops before its end, resumes it from the last event received. */
+  private async follow(follow: StreamFollower, opening: Promise<Response> | undefined, signal: AbortSignal) {
+    let lost: unknown;
+    if (opening) {
+      try {
+        await readEvents(await opening, follow.onEvent);
+      } catch (error) {
+        // Refused before it began (or no turn to resume): as before.
+        if (signal.aborted || !follow.turnId || !isNetworkError(error)) throw error;
+        lost = error;
+      }
+    }
+    for (let attempt = opening ? 1 : 0; !follow.ended && follow.turnId; attempt++) {
+      if (attempt > RESUME_TRIES) throw lost ?? new ChatError('unreachable', 'the answer was cut off');
+      if (attempt > 0) await pause(125 * 2 ** attempt, signal);
+      const query = follow.lastId ? `?last_event_id=${encodeURIComponent(follow.lastId)}` : '';
+      try {
+        const response = await this.fetch(`/v1/turns/${encodeURIComponent(follow.turnId)}/stream${query}`, {
+          headers: this.headers({ accept: 'text/event-stream' }),
+          signal,
+        });
+        await readEvents(response, follow.onEvent);
+      } catch (error) {
+        if (signal.aborted || !isNetworkError(error)) throw error;
+        lost = error;
+      }
+    }
   }
 }
 
-type EventHandler = (event: string, payload: Record<string, unknown>, arrivedAt: number) => void;
+/** What a stream has delivered so far: the turn, the last event's id, whether it ended. */
+class StreamFollower {
+  turnId: string | undefined;
+  lastId: string | undefined;
+  ended = false;
+
+  constructor(private readonly handlers: StreamHandlers) {}
+
+  readonly onEvent: EventHandler = (event, payload, arrivedAt, id) => {
+    if (id) this.lastId = id;
+    if (event === 'meta' && typeof payload.turn_id === 'string') this.turnId = payload.turn_id;
+    if (event === 'done' || event === 'error') this.ended = true;
+    dispatch(event, payload, arrivedAt, this.handlers);
+  };
+}
+
+const isNetworkError = (error: unknown) =>
+  error instanceof ChatError && (error.kind === 'offline' || error.kind === 'unreachable');
+
+/** Waits `ms`, or rejects at once when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+}
+
+type EventHandler = (event: string, payload: Record<string, unknown>, arrivedAt: number, id?: string) => void;
 
 /** Reads server-sent events off a fetch body until it ends; `arrivedAt` is when each chunk was read. */
 async function readEvents(response: Response, onEvent: EventHandler): Promise<void> {
@@ -324,6 +403,7 @@ async function readEvents(response: Response, onEvent: EventHandler): Promise<vo
 function parseBlock(block: string, arrivedAt: number, onEvent: EventHandler) {
   let event = 'message';
   let data = '';
+  let id: string | undefined;
   for (const line of block.split('\n')) {
     if (line.startsWith(':')) continue; // heartbeat comment
     const colon = line.indexOf(':');
@@ -331,8 +411,9 @@ function parseBlock(block: string, arrivedAt: number, onEvent: EventHandler) {
     const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
     if (field === 'event') event = value;
     else if (field === 'data') data += data ? `\n${value}` : value;
+    else if (field === 'id') id = value;
   }
-  if (data) onEvent(event, JSON.parse(data) as Record<string, unknown>, arrivedAt);
+  if (data) onEvent(event, JSON.parse(data) as Record<string, unknown>, arrivedAt, id);
 }
 
 function dispatch(

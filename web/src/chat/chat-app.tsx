@@ -66,6 +66,8 @@ export function ChatApp(props: ChatAppProps) {
   const [openCites, setOpenCites] = useState<Record<string, Set<number>>>({});
   const [needsKey, setNeedsKey] = useState(false);
   const [answerer, setAnswerer] = useState<Answerer>('bot');
+  /** An answer that was streaming when the page was left (reloaded): resumed once restored. */
+  const [unfinished, setUnfinished] = useState<{ turnId: string; question?: string }>();
   const controller = useRef<AbortController | undefined>(undefined);
   const input = useRef<HTMLTextAreaElement>(null);
   const list = useRef<HTMLDivElement>(null);
@@ -87,6 +89,14 @@ export function ChatApp(props: ChatAppProps) {
       .then((stored) => {
         setMessages(restoredMessages(stored, id));
         if (stored.state === 'handed_off') setAnswerer('person');
+        // An answer left mid-stream is not stored yet: it is resumed from the server's stream.
+        const turnId = saved.get('turn');
+        if (turnId && !stored.messages.some((message) => message.turn_id === turnId)) {
+          const question = saved.get('question');
+          setUnfinished({ turnId, ...(question ? { question } : {}) });
+        } else {
+          saved.remove('turn');
+        }
       })
       .catch((error: unknown) => {
         if (error instanceof ChatError && (error.kind === 'not_found' || error.kind === 'forbidden')) {
@@ -195,6 +205,9 @@ export function ChatApp(props: ChatAppProps) {
             onMeta: (meta) => {
               started = true;
               saved.set('conversation', meta.conversation_id);
+              // Until the answer ends, a reload resumes it.
+              saved.set('turn', meta.turn_id);
+              if (options.question) saved.set('question', options.question);
               update(answerId, (message) => ({
                 ...message,
                 conversationId: meta.conversation_id,
@@ -239,12 +252,36 @@ export function ChatApp(props: ChatAppProps) {
           }));
         }
       } finally {
+        saved.remove('turn');
+        saved.remove('question');
         controller.current = undefined;
         setStreaming(false);
       }
     },
     [saved],
   );
+
+  // The answer that was streaming before a reload, from its start (a stream no longer kept: dropped).
+  useEffect(() => {
+    if (!unfinished) return;
+    setUnfinished(undefined);
+    const { turnId, question } = unfinished;
+    const questionId = nextMessageId();
+    if (question) {
+      setMessages((all) => [
+        ...all,
+        { id: questionId, role: 'user', text: question, citations: [], status: 'done' },
+      ]);
+    }
+    void streamAnswer((handlers, signal) => client.resume(turnId, undefined, handlers, signal), {
+      ...(question ? { question } : {}),
+      onRefused: (error) => {
+        if (!(error instanceof ChatError && error.kind === 'not_found')) return false;
+        setMessages((all) => all.filter((message) => message.id !== questionId));
+        return true;
+      },
+    });
+  }, [unfinished, client, streamAnswer]);
 
   const ask = (question: string) =>
     streamAnswer((handlers, signal) => client.chat(question, saved.get('conversation'), handlers, signal), {
