@@ -2,7 +2,7 @@
 // call, in one process with a zero-latency model, so trees can be compared to a few microseconds.
 //
 //   npm run build && npx tsx bench/turn-cpu.ts [--turns 2000] [--warmup 300] [--concurrency 1,50] [--mode json,sse]
-//     [--db pglite|postgres] [--cpu-prof FILE] [--label NAME]
+//     [--db pglite|postgres] [--cpu-prof FILE] [--heap-prof FILE] [--show-queries] [--label NAME]
 //
 // Set-up, as the tests do (createRuntime + createApp, in this process): the embedded database (or a
 // schema of its own on PostgreSQL at DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test),
@@ -187,6 +187,10 @@ const env: Record<string, string> = {
   PARLEY_RATE_REQUESTS_PER_MINUTE_IP: '0',
   PARLEY_RATE_REQUESTS_PER_MINUTE_KEY: '0',
   ...(schema ? { DATABASE_URL: databaseUrl } : {}),
+  // Settings given to the bench apply last (PARLEY_ACK_WAIT_MS=0, PARLEY_TELEMETRY=off, ...).
+  ...Object.fromEntries(
+    Object.entries(process.env).filter((entry): entry is [string, string] => entry[0].startsWith('PARLEY_')),
+  ),
 };
 const config = loadConfig(env);
 const log = createLogger('warn');
