@@ -64,17 +64,20 @@ export function intentFeatures(text: string, bits: number): SparseVector {
   const normalized = normalizeMessage(text);
   const tokens = normalized.match(TOKEN) ?? [];
   const mask = (1 << bits) - 1;
-  const words = new Set<number>();
+  const scratch = scratchFor(bits);
+  scratch.words = 0;
+  scratch.chars = 0;
+  scratch.shape = 0;
+  scratch.size = 0;
   for (let i = 0; i < tokens.length; i++) {
-    words.add(hash('w', tokens[i]!) & mask);
-    if (i > 0) words.add(hash('b', `${tokens[i - 1]} ${tokens[i]}`) & mask);
+    scratch.addWord(hashText(WORD_FAMILY, tokens[i]!) & mask);
+    if (i > 0) scratch.addWord(hashPair(BIGRAM_FAMILY, tokens[i - 1]!, tokens[i]!) & mask);
   }
   if (tokens.length > 0) {
-    words.add(hash('s', tokens[0]!) & mask);
-    if (tokens.length > 1) words.add(hash('s2', `${tokens[0]} ${tokens[1]}`) & mask);
-    words.add(hash('e', tokens.at(-1)!) & mask);
+    scratch.addWord(hashText(START_FAMILY, tokens[0]!) & mask);
+    if (tokens.length > 1) scratch.addWord(hashPair(START2_FAMILY, tokens[0]!, tokens[1]!) & mask);
+    scratch.addWord(hashText(END_FAMILY, tokens.at(-1)!) & mask);
   }
-  const chars = new Set<number>();
   const joined = ` ${tokens.join(' ')} `;
   // hash('c', 3 or 4 characters from i), folded in place: no substring per position.
   for (let i = 0; i + 3 <= joined.length; i++) {
@@ -82,19 +85,106 @@ export function intentFeatures(text: string, bits: number): SparseVector {
     h = Math.imul(h ^ joined.charCodeAt(i), FNV_PRIME);
     h = Math.imul(h ^ joined.charCodeAt(i + 1), FNV_PRIME);
     h = Math.imul(h ^ joined.charCodeAt(i + 2), FNV_PRIME);
-    chars.add((h >>> 0) & mask);
-    if (i + 4 <= joined.length) chars.add((Math.imul(h ^ joined.charCodeAt(i + 3), FNV_PRIME) >>> 0) & mask);
+    scratch.addChar((h >>> 0) & mask);
+    if (i + 4 <= joined.length)
+      scratch.addChar((Math.imul(h ^ joined.charCodeAt(i + 3), FNV_PRIME) >>> 0) & mask);
   }
-  const shape = new Set<number>();
-  for (const name of shapeOf(normalized, tokens)) shape.add(hash('f', name) & mask);
-  for (const [name, pattern] of CODE_MARKS) if (pattern.test(head)) shape.add(hash('k', name) & mask);
+  for (const name of shapeOf(normalized, tokens)) scratch.addShape(hashText(SHAPE_FAMILY, name) & mask);
+  for (const [pattern, bucket] of CODE_MARK_BUCKETS) if (pattern.test(head)) scratch.addShape(bucket & mask);
+  return scratch.vector();
+}
 
-  // A bucket taken by two families keeps its first value: collisions are rare and harmless.
-  const values = new Map<number, number>();
-  addFamily(values, words);
-  addFamily(values, chars);
-  for (const bucket of shape) if (!values.has(bucket)) values.set(bucket, SHAPE_WEIGHT);
-  return { indices: Uint32Array.from(values.keys()), values: Float32Array.from(values.values()) };
+/**
+ * The buckets of one message, family by family, each bucket once per family and once in the
+ * vector (a bucket taken by two families keeps its first value: collisions are rare and
+ * harmless), in the order they were first met: the same vector as sets and a map would build,
+ * without allocating them per message. One per bucket count, reused (the featurizer is synchronous).
+ */
+class FeatureScratch {
+  words = 0;
+  chars = 0;
+  shape = 0;
+  /** Buckets in the vector so far. */
+  size = 0;
+  /** Per bucket: WORD, CHAR, SHAPE (met in that family) and TAKEN (in the vector); cleared after each message. */
+  private readonly flags: Uint8Array;
+  private wordList: Uint32Array<ArrayBuffer> = new Uint32Array(LIST_SIZE);
+  private charList: Uint32Array<ArrayBuffer> = new Uint32Array(LIST_SIZE);
+  private shapeList: Uint32Array<ArrayBuffer> = new Uint32Array(LIST_SIZE);
+
+  constructor(bits: number) {
+    this.flags = new Uint8Array(1 << bits);
+  }
+
+  addWord(bucket: number): void {
+    if (this.flags[bucket]! & WORD) return;
+    this.flags[bucket]! |= WORD;
+    if (this.words === this.wordList.length) this.wordList = grown(this.wordList);
+    this.wordList[this.words++] = bucket;
+  }
+
+  addChar(bucket: number): void {
+    if (this.flags[bucket]! & CHAR) return;
+    this.flags[bucket]! |= CHAR;
+    if (this.chars === this.charList.length) this.charList = grown(this.charList);
+    this.charList[this.chars++] = bucket;
+  }
+
+  addShape(bucket: number): void {
+    if (this.flags[bucket]! & SHAPE) return;
+    this.flags[bucket]! |= SHAPE;
+    if (this.shape === this.shapeList.length) this.shapeList = grown(this.shapeList);
+    this.shapeList[this.shape++] = bucket;
+  }
+
+  vector(): SparseVector {
+    const indices = new Uint32Array(this.words + this.chars + this.shape);
+    const values = new Float32Array(indices.length);
+    this.take(this.wordList, this.words, 1 / Math.sqrt(this.words || 1), indices, values);
+    this.take(this.charList, this.chars, 1 / Math.sqrt(this.chars || 1), indices, values);
+    this.take(this.shapeList, this.shape, SHAPE_WEIGHT, indices, values);
+    for (let i = 0; i < this.words; i++) this.flags[this.wordList[i]!] = 0;
+    for (let i = 0; i < this.chars; i++) this.flags[this.charList[i]!] = 0;
+    for (let i = 0; i < this.shape; i++) this.flags[this.shapeList[i]!] = 0;
+    // A bucket in two families is in the vector once: then it is shorter than the families.
+    return this.size === indices.length
+      ? { indices, values }
+      : { indices: indices.slice(0, this.size), values: values.slice(0, this.size) };
+  }
+
+  private take(list: Uint32Array, count: number, value: number, indices: Uint32Array, values: Float32Array) {
+    for (let i = 0; i < count; i++) {
+      const bucket = list[i]!;
+      if (this.flags[bucket]! & TAKEN) continue;
+      this.flags[bucket]! |= TAKEN;
+      indices[this.size] = bucket;
+      values[this.size++] = value;
+    }
+  }
+}
+
+const WORD = 1;
+const CHAR = 2;
+const SHAPE = 4;
+const TAKEN = 8;
+/** Room for a family's buckets: a message of HEAD_CHARS gives at most two character grams a position. */
+const LIST_SIZE = 2 * HEAD_CHARS + 16;
+
+function grown(list: Uint32Array<ArrayBuffer>): Uint32Array<ArrayBuffer> {
+  const bigger = new Uint32Array(list.length * 2);
+  bigger.set(list);
+  return bigger;
+}
+
+const scratches = new Map<number, FeatureScratch>();
+
+function scratchFor(bits: number): FeatureScratch {
+  let scratch = scratches.get(bits);
+  if (!scratch) {
+    scratch = new FeatureScratch(bits);
+    scratches.set(bits, scratch);
+  }
+  return scratch;
 }
 
 function shapeOf(normalized: string, tokens: string[]): string[] {
@@ -105,11 +195,6 @@ function shapeOf(normalized: string, tokens: string[]): string[] {
   return names;
 }
 
-function addFamily(values: Map<number, number>, buckets: Set<number>) {
-  const value = 1 / Math.sqrt(buckets.size || 1);
-  for (const bucket of buckets) if (!values.has(bucket)) values.set(bucket, value);
-}
-
 /** The FNV-1a state after a family tag and its separator: where each of its hashes starts. */
 function familyState(family: string): number {
   let h = FNV_OFFSET;
@@ -118,10 +203,31 @@ function familyState(family: string): number {
 }
 
 const CHAR_FAMILY = familyState('c');
+const WORD_FAMILY = familyState('w');
+const BIGRAM_FAMILY = familyState('b');
+const START_FAMILY = familyState('s');
+const START2_FAMILY = familyState('s2');
+const END_FAMILY = familyState('e');
+const SHAPE_FAMILY = familyState('f');
+/** Each code mark's pattern and the full hash of its shape feature, `hash('k', name)`. */
+const CODE_MARK_BUCKETS: ReadonlyArray<readonly [RegExp, number]> = CODE_MARKS.map(([name, pattern]) => [
+  pattern,
+  hashText(familyState('k'), name),
+]);
+
+/** FNV-1a of `text` from a family's state. */
+function fold(state: number, text: string): number {
+  let h = state;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), FNV_PRIME);
+  return h;
+}
 
 /** FNV-1a of a family tag and a string. */
-function hash(family: string, text: string): number {
-  let h = familyState(family);
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), FNV_PRIME);
-  return h >>> 0;
+function hashText(family: number, text: string): number {
+  return fold(family, text) >>> 0;
+}
+
+/** FNV-1a of a family tag and `${first} ${second}`, without building that string. */
+function hashPair(family: number, first: string, second: string): number {
+  return fold(Math.imul(fold(family, first) ^ 0x20, FNV_PRIME), second) >>> 0;
 }
