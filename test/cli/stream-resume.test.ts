@@ -36,6 +36,10 @@ describe('a stream resumed on another parley serve process (PostgreSQL and Redis
       REDIS_URL: inject('redisUrl'),
       PARLEY_DATA_DIR: await prepareDataDir(),
       PARLEY_ANSWER_CACHE_SECONDS: '0',
+      // One process each (REDIS_URL would make `auto` one per core), and time for a loaded
+      // machine to come back before the cut turn is given up.
+      PARLEY_WORKERS: '1',
+      PARLEY_STREAM_RESUME_GRACE_SECONDS: '30',
     };
   }, cliTestTimeout(1));
 
