@@ -121,7 +121,7 @@ export const settingsSchema = z.object({
    * its last event; in Redis when REDIS_URL is set, so any replica resumes it. 0: streams are not
    * kept, and a client's disconnect cancels its turn at once.
    */
-  PARLEY_STREAM_RESUME_SECONDS: intFrom(0, 86_400).default(300),
+  PARLEY_STREAM_RESUME_SECONDS: intFrom(0, 86_400).default(60),
   /**
    * Seconds a turn whose client disconnected mid-stream runs on, waiting for the client to resume;
    * a turn no client came back for is then cancelled (with its model call). Short, so that a client

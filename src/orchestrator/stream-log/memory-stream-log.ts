@@ -1,6 +1,8 @@
 // Resumable streams kept in this process: an array of events per stream, with readers woken on each
-// append. Each stream is dropped `lifetimeMs` after its last event; a stream past `maxStreamBytes`
-// stops being kept, and past `maxTotalBytes` in all the oldest streams go first.
+// append. Each stream is dropped `lifetimeMs` after its last event (by one sweep for all streams,
+// and when it is looked for: no timer per stream or per event, which every token would re-arm); a
+// stream past `maxStreamBytes` stops being kept, and past `maxTotalBytes` in all the oldest streams
+// go first.
 import {
   type StoredStream,
   type StreamEntry,
@@ -21,8 +23,12 @@ interface Kept {
   lost: string | undefined;
   readers: number;
   wake: Set<() => void>;
-  expiry: NodeJS.Timeout | undefined;
+  /** When its last event was kept (performance.now()). */
+  lastAt: number;
 }
+
+/** How often the sweep looks for expired streams, at most. */
+const SWEEP_MS = 5_000;
 
 const keyOf = ({ tenantId, turnId }: StreamKey) => `${tenantId}\u0000${turnId}`;
 
@@ -30,8 +36,12 @@ export class MemoryStreamLog implements StreamLog {
   /** In insertion order, which is the eviction order. */
   private readonly streams = new Map<string, Kept>();
   private total = 0;
+  private readonly sweeper: NodeJS.Timeout;
 
-  constructor(private readonly limits: StreamLogLimits) {}
+  constructor(private readonly limits: StreamLogLimits) {
+    this.sweeper = setInterval(() => this.sweep(), Math.min(SWEEP_MS, Math.max(1, limits.lifetimeMs / 4)));
+    this.sweeper.unref();
+  }
 
   /** Bytes kept now (for tests and gauges). */
   get bytes(): number {
@@ -49,7 +59,7 @@ export class MemoryStreamLog implements StreamLog {
       lost: undefined,
       readers: 0,
       wake: new Set(),
-      expiry: undefined,
+      lastAt: performance.now(),
     };
     this.streams.set(id, kept);
     let seq = 0;
@@ -70,7 +80,7 @@ export class MemoryStreamLog implements StreamLog {
         kept.bytes += size;
         this.total += size;
         if (TERMINAL_EVENTS.has(event)) kept.ended = true;
-        this.expireLater(id, kept);
+        kept.lastAt = performance.now();
         wakeAll();
         if (this.total > this.limits.maxTotalBytes) this.evict(id);
         return seq;
@@ -86,12 +96,18 @@ export class MemoryStreamLog implements StreamLog {
   }
 
   async find(key: StreamKey): Promise<StoredStream | undefined> {
-    const kept = this.streams.get(keyOf(key));
+    const id = keyOf(key);
+    const kept = this.streams.get(id);
     if (!kept) return undefined;
+    if (this.expired(kept, performance.now())) {
+      this.drop(id, 'it expired');
+      return undefined;
+    }
     return { conversationId: kept.conversationId, read: (after, signal) => this.read(kept, after, signal) };
   }
 
   async close(): Promise<void> {
+    clearInterval(this.sweeper);
     for (const id of [...this.streams.keys()]) this.drop(id, 'the server is stopping');
   }
 
@@ -123,10 +139,16 @@ export class MemoryStreamLog implements StreamLog {
     }
   }
 
-  private expireLater(id: string, kept: Kept): void {
-    clearTimeout(kept.expiry);
-    kept.expiry = setTimeout(() => this.drop(id, 'it expired'), this.limits.lifetimeMs);
-    kept.expiry.unref();
+  private expired(kept: Kept, now: number): boolean {
+    return now - kept.lastAt >= this.limits.lifetimeMs;
+  }
+
+  /** Drops every stream whose last event is older than the lifetime (a stream being read stays). */
+  private sweep(): void {
+    const now = performance.now();
+    for (const [id, kept] of this.streams) {
+      if (kept.readers === 0 && this.expired(kept, now)) this.drop(id, 'it expired');
+    }
   }
 
   /** Drops the oldest streams (never `keep`, the one growing) until the total fits. */
@@ -141,7 +163,6 @@ export class MemoryStreamLog implements StreamLog {
     const kept = this.streams.get(id);
     if (!kept) return;
     this.streams.delete(id);
-    clearTimeout(kept.expiry);
     this.total -= kept.bytes;
     kept.bytes = 0;
     kept.lost = reason;
