@@ -12,7 +12,7 @@ import { readEvents } from '../support/event-stream.js';
 import { metricValue } from '../support/metrics.js';
 import {
   askAndCut,
-  expectNumbered,
+  expectWholeAnswer,
   LONG_REPLY,
   readUntil,
   resume,
@@ -48,11 +48,7 @@ describe('a streamed answer resumed on the same server', () => {
     const cut = await askAndCut(base, owner.headers, 20);
     const resuming = resume(base, owner.headers, cut.turnId, cut.lastId);
     held.release();
-    const rest = await resuming;
-    expect(rest.status).toBe(200);
-    const all = [...cut.seen, ...rest.events];
-    expectNumbered(all);
-    expect(tokenText(all)).toBe(LONG_REPLY);
+    const all = expectWholeAnswer(cut.seen, await resuming);
     expect(all.map((event) => event.event).slice(-2)).toEqual(['citations', 'done']);
 
     // Finished, it stays resumable: from the start without an id, or from any id.
@@ -152,12 +148,7 @@ describe('a streamed answer resumed on another replica (PostgreSQL and Redis)', 
     watcher.close();
     expect(early).toEqual(cut.seen);
     held.release();
-    const rest = await resuming;
-    expect(rest.status).toBe(200);
-    const all = [...cut.seen, ...rest.events];
-    expectNumbered(all);
-    expect(tokenText(all)).toBe(LONG_REPLY);
-    expect(all.at(-1)?.event).toBe('done');
+    expectWholeAnswer(cut.seen, await resuming);
 
     // The other tenant does not find it on either replica.
     for (const app of [a.app, b.app]) {

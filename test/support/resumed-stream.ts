@@ -63,3 +63,19 @@ export async function resume(base: string, headers: Record<string, string>, turn
 export function expectNumbered(events: readonly StreamEvent[]) {
   expect(events.map((event) => event.id)).toEqual(events.map((_, index) => String(index)));
 }
+
+/**
+ * What a client saw before the cut and what the resume gave are the whole answer: numbered with
+ * no gap or repeat, the reply's every word once, ending with `done`. Returns the joined events.
+ */
+export function expectWholeAnswer(
+  seen: readonly StreamEvent[],
+  rest: { status: number; events: StreamEvent[] },
+) {
+  expect(rest.status).toBe(200);
+  const all = [...seen, ...rest.events];
+  expectNumbered(all);
+  expect(tokenText(all)).toBe(LONG_REPLY);
+  expect(all.at(-1)?.event).toBe('done');
+  return all;
+}
