@@ -293,3 +293,28 @@ export async function deleteConversation(
   );
   return rows.length > 0;
 }
+
+/**
+ * Deletes one turn of a conversation: its question and answer, its trace, its feedback and any
+ * action it waits on (in one statement). Usage rows stay. False when the tenant's conversation has
+ * no such turn (or it is not stored yet: turns are written just after their answer).
+ */
+export async function deleteTurn(
+  db: QueryRunner,
+  tenantId: string,
+  conversationId: string,
+  turnId: string,
+): Promise<boolean> {
+  const rows = await db.query(
+    `with traces as (
+       delete from turn_traces where turn_id = $3 and conversation_id = $1 and tenant_id = $2
+     ), approvals as (
+       delete from tool_approvals where turn_id = $3 and conversation_id = $1 and tenant_id = $2
+     ), rated as (
+       delete from feedback where turn_id = $3 and conversation_id = $1 and tenant_id = $2
+     )
+     delete from messages where turn_id = $3 and conversation_id = $1 and tenant_id = $2 returning id`,
+    [conversationId, tenantId, turnId],
+  );
+  return rows.length > 0;
+}

@@ -24,6 +24,7 @@ export {
   conversationState,
   deleteConversation,
   deleteTrace,
+  deleteTurn,
   getMessages,
   getTrace,
   type HandedOffConversation,

@@ -113,4 +113,47 @@ describe.each(BACKENDS)('conversations on %s', (kind) => {
     }
     expect((await request('DELETE', `/v1/conversations/${first.conversation_id}`)).status).toBe(404);
   });
+
+  it('deletes one turn of a conversation (Regenerate), only for its owner', async () => {
+    const owner = await fixture.tenantWithKey(`turns-${kind}`);
+    const stranger = await fixture.tenantWithKey(`turns-stranger-${kind}`);
+    const request = as(owner);
+    const first = await converse(owner, 'What causes the tides?');
+    const second = await fixture.chat<{ turn_id: string }>(
+      { message: 'And the Sun?', conversation_id: first.conversation_id },
+      owner.headers,
+    );
+    const url = `/v1/conversations/${first.conversation_id}/turns/${second.body.turn_id}`;
+    const stored = () =>
+      request<{ messages: { turn_id: string; content: string }[] }>(
+        'GET',
+        `/v1/conversations/${first.conversation_id}`,
+      );
+    await eventually(async () => ((await stored()).body.messages.length === 4 ? true : undefined));
+    await eventually(async () =>
+      (await request('GET', `/v1/turns/${second.body.turn_id}/trace`)).status === 200 ? true : undefined,
+    );
+    expect(
+      (await request('POST', `/v1/turns/${second.body.turn_id}/feedback`, { rating: 'down' })).status,
+    ).toBe(201);
+
+    // Another tenant's key: not found, and nothing deleted.
+    expect((await as(stranger)('DELETE', url)).status).toBe(404);
+    expect((await stored()).body.messages).toHaveLength(4);
+
+    expect((await request('DELETE', url)).status).toBe(204);
+    const left = (await stored()).body.messages;
+    expect(left.map((message) => message.turn_id)).toEqual([first.turn_id, first.turn_id]);
+    expect((await request('GET', `/v1/turns/${second.body.turn_id}/trace`)).status).toBe(404);
+    const rated = await fixture.server.runtime.db.query('select 1 from feedback where turn_id = $1', [
+      second.body.turn_id,
+    ]);
+    expect(rated).toEqual([]);
+    // Once gone, a 404; a turn of another conversation is not found through this one.
+    expect((await request('DELETE', url)).status).toBe(404);
+    const other = await converse(owner, 'Why are there two tides a day?');
+    expect(
+      (await request('DELETE', `/v1/conversations/${first.conversation_id}/turns/${other.turn_id}`)).status,
+    ).toBe(404);
+  });
 });

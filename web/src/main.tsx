@@ -1,12 +1,14 @@
-// The chat page at `/`: the chat against this server, with an API key if the server needs one
+// The chat page at `/`: the caller's conversations beside the chat (conversation-list.tsx), and
+// the chat against this server, with an API key if the server needs one
 // (from `?key=`, or typed when the server asks; kept in this browser's localStorage), or as a
 // signed-in user: a sign-in that ends on `/#token=<JWT of the operator's identity provider>`
 // leaves the token for this tab only (sessionStorage; a fragment never reaches a server or its
 // logs), and it is sent instead of a key.
 import { render } from 'preact';
-import { useMemo, useState } from 'preact/hooks';
+import { useCallback, useMemo, useState } from 'preact/hooks';
 import { ChatClient } from './chat/api-client.js';
 import { ChatApp } from './chat/chat-app.js';
+import { ConversationList } from './chat/conversation-list.js';
 import { savedState } from './chat/saved-state.js';
 import './chat/chat.css';
 
@@ -39,15 +41,43 @@ const userToken = (): string | undefined => {
 function Page() {
   const [key, setKey] = useState(saved.get('key'));
   const client = useMemo(() => new ChatClient({ baseUrl: '', key: () => userToken() ?? key }), [key]);
+  /** The conversation shown; `opened` changes only when one is opened from the list (a new chat). */
+  const [current, setCurrent] = useState(saved.get('conversation'));
+  const [opened, setOpened] = useState(0);
+  const [version, setVersion] = useState(0);
+  const show = (id: string | undefined) => {
+    if (id) saved.set('conversation', id);
+    else saved.remove('conversation');
+    setCurrent(id);
+    setOpened((count) => count + 1);
+  };
+  const changed = useCallback(() => setVersion((count) => count + 1), []);
+  const began = useCallback((id: string | undefined) => {
+    setCurrent(id);
+    setVersion((count) => count + 1);
+  }, []);
   return (
-    <main class="page">
-      <ChatApp
+    <main class="page with-list">
+      <ConversationList
         key={key ?? 'no-key'}
+        client={client}
+        current={current}
+        version={version}
+        onOpen={(id) => show(id)}
+        onNew={() => show(undefined)}
+        onDeleted={(id) => {
+          if (id === current) show(undefined);
+        }}
+      />
+      <ChatApp
+        key={`${key ?? 'no-key'}:${opened}`}
         client={client}
         saved={saved}
         title="Parley"
         idPrefix="page"
         autoFocus
+        onConversation={began}
+        onAnswered={changed}
         onKey={(value) => {
           saved.set('key', value);
           setKey(value);

@@ -2,8 +2,9 @@
 // (GET) but the key list and the audit log, `admin` everything. Keys made before scopes existed
 // are admin. `act_for_users` lets a key name the end user it acts for (header Parley-User, or
 // the OpenAI `user` field): the request then reaches the user routes only and sees that user's
-// conversations only, and a chat key may also list, rename, delete and export them. A signed-in user (a JWT) calls the user routes. Publishable keys are not scoped this way: widget access (server/widget) keeps them to
-// the widget's routes.
+// conversations only, and a chat key may also list, rename, delete and export them. A signed-in
+// user (a JWT) calls the user routes. Publishable keys are not scoped this way: widget access
+// (server/widget) keeps them to the widget's routes.
 import { ParleyError } from '../../errors/index.js';
 
 export const KEY_SCOPES = ['chat', 'read', 'admin', 'act_for_users'] as const;
@@ -31,6 +32,7 @@ export const USER_ROUTES: ReadonlySet<string> = new Set([
   'GET /v1/conversations',
   'PATCH /v1/conversations/:id',
   'DELETE /v1/conversations/:id',
+  'DELETE /v1/conversations/:id/turns/:turn_id',
   'GET /v1/conversations/:id/export',
 ]);
 

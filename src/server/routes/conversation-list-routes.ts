@@ -1,7 +1,8 @@
 // A tenant's conversations for their owner: listed (newest first, searchable by title), renamed,
-// deleted with everything held of them, and exported as JSON or Markdown. Until end users sign in
-// (issue "People"), the owner is the tenant: secret keys only (a widget visitor reads back just
-// the conversations it started, through GET /v1/conversations/{id}).
+// deleted with everything held of them (or one turn of them, as a chat's Regenerate does), and
+// exported as JSON or Markdown. Until end users sign in (issue "People"), the owner is the
+// tenant: secret keys only (a widget visitor reads back just the conversations it started,
+// through GET /v1/conversations/{id}).
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -9,6 +10,7 @@ import { notFound } from '../../errors/index.js';
 import {
   conversationState,
   deleteConversation,
+  deleteTurn,
   getMessages,
   listConversations,
   renameConversation,
@@ -22,6 +24,7 @@ import {
   conversationSummary,
   exportQuery,
   renameBody,
+  turnParams,
 } from './conversation-schemas.js';
 import { errorResponses, noContent, TAGS, uuidParams } from './http-schemas.js';
 import { tenantDb } from './tenant-db.js';
@@ -103,6 +106,29 @@ export const conversationListRoutes: FastifyPluginAsync<ConversationListRoutesOp
       const deleted = await deleteConversation(db, request.principal.tenantId, request.params.id);
       if (!deleted) throw notFound('conversation');
       conversationChanged(request.params.id);
+      return reply.status(204).send();
+    },
+  );
+
+  api.delete(
+    '/v1/conversations/:id/turns/:turn_id',
+    {
+      schema: {
+        tags,
+        summary:
+          'Delete one turn of a conversation (its question, answer, trace, feedback and pending action)',
+        description:
+          "What a chat's Regenerate does before asking again. A turn is stored just after its answer: a 404 right after it may be worth one more try.",
+        params: turnParams,
+        response: { 204: noContent, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const db = tenantDb(database, request);
+      await assertCallerOwns(db, request.principal, request.params.id);
+      const { id, turn_id } = request.params;
+      if (!(await deleteTurn(db, request.principal.tenantId, id, turn_id))) throw notFound('turn');
+      conversationChanged(id);
       return reply.status(204).send();
     },
   );

@@ -164,6 +164,11 @@ export const conversationList = z.object({
 // No example: the route renames a conversation a turn created, by its generated id.
 export const renameBody = z.object({ title: z.string().trim().min(1).max(200) }).strict();
 
+/** A conversation's turn: the conversation's id and the turn's (`turn_id` of `meta`). */
+export const turnParams = uuidParams.extend({
+  turn_id: z.uuid('turn_id must be a UUID').meta({ examples: ['7d1c0e55-3f55-4a53-9e84-0f1f6f0f5a10'] }),
+});
+
 export const exportQuery = z.object({
   format: z.enum(['json', 'markdown']).default('json').describe('markdown: a text/markdown attachment'),
 });

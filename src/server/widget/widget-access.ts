@@ -23,7 +23,8 @@ import { VISITOR_HEADER, type VisitorTokens } from './visitor-token.js';
 
 /**
  * What a publishable key may call: chatting (and resuming a streamed answer), reading back and
- * watching its visitor's conversations, deciding the actions its turns paused for, and rating its answers.
+ * watching its visitor's conversations, deciding the actions its turns paused for, rating its
+ * answers, and deleting a turn of them (Regenerate).
  */
 const WIDGET_ROUTES: Record<string, string> = {
   '/v1/chat': 'POST',
@@ -32,6 +33,7 @@ const WIDGET_ROUTES: Record<string, string> = {
   '/v1/conversations/:id': 'GET',
   '/v1/conversations/:id/events': 'GET',
   '/v1/turns/:id/stream': 'GET',
+  '/v1/conversations/:id/turns/:turn_id': 'DELETE',
 };
 /** The header carrying the host site's signed-in user: a JWT of the operator's identity provider. */
 export const USER_TOKEN_HEADER = 'x-parley-user-token';

@@ -1,5 +1,8 @@
-// An answer's text with its `[n]` markers turned into links that open the cited passage.
+// An answer's text, as sanitised Markdown with highlighted code (render-markdown.ts), its `[n]`
+// markers turned into links that open the cited passage.
+import { useEffect, useLayoutEffect, useMemo, useRef } from 'preact/hooks';
 import type { AnswerMode, Citation } from './api-client.js';
+import { renderAnswerHtml } from './render-markdown.js';
 
 /**
  * Which citation a marker names. Extractive answers number their citations 1..n; a model's answer
@@ -23,31 +26,33 @@ export function AnswerText(props: {
   mode: AnswerMode | undefined;
   onCite(index: number): void;
 }) {
-  const indexOf = citationIndexer(props.text, props.mode, props.citations.length);
-  const parts = props.text.split(/(\[\d{1,3}\])/);
-  return (
-    <div class="answer-text">
-      {parts.map((part, position) => {
-        const marker = /^\[(\d{1,3})\]$/.exec(part);
-        const index = marker ? indexOf(marker[1]!) : undefined;
-        if (index === undefined) return part;
-        const citation = props.citations[index]!;
-        return (
-          <a
-            key={position}
-            class="cite-marker"
-            href={`#cite-${index}`}
-            title={citation.title}
-            aria-label={`source ${index + 1}: ${citation.title}`}
-            onClick={(event) => {
-              event.preventDefault();
-              props.onCite(index);
-            }}
-          >
-            {part}
-          </a>
-        );
-      })}
-    </div>
-  );
+  const { text, citations, mode } = props;
+  const html = useMemo(() => {
+    const indexOf = citationIndexer(text, mode, citations.length);
+    return renderAnswerHtml(text, (marker) => {
+      const index = indexOf(marker);
+      return index === undefined ? undefined : { index, title: citations[index]!.title };
+    });
+  }, [text, citations, mode]);
+  const element = useRef<HTMLDivElement>(null);
+  // Sanitised by renderAnswerHtml (DOMPurify, a fixed list of tags and attributes).
+  useLayoutEffect(() => {
+    if (element.current) element.current.innerHTML = html;
+  }, [html]);
+  // The markers' clicks, delegated (keyboard users activate the links themselves).
+  const onCite = useRef(props.onCite);
+  onCite.current = props.onCite;
+  useEffect(() => {
+    const root = element.current;
+    if (!root) return;
+    const click = (event: MouseEvent) => {
+      const link = (event.target as Element | null)?.closest?.('a.cite-marker');
+      if (!link) return;
+      event.preventDefault();
+      onCite.current(Number(link.getAttribute('data-cite')));
+    };
+    root.addEventListener('click', click);
+    return () => root.removeEventListener('click', click);
+  }, []);
+  return <div class="answer-text" ref={element} />;
 }

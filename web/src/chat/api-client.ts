@@ -2,8 +2,9 @@
 // fetch body (so a stop is an AbortController, and each chunk's arrival time is known), and
 // GET /v1/conversations/{id}, a conversation's events while a person answers it (GET
 // /v1/conversations/{id}/events, read the same way), and the decision on an action a turn paused
-// for (POST /v1/conversations/{id}/approvals/{approval}, streamed like a turn), and ratings of
-// answers (POST /v1/turns/{turn_id}/feedback). A streamed answer whose connection drops before its
+// for (POST /v1/conversations/{id}/approvals/{approval}, streamed like a turn), ratings of
+// answers (POST /v1/turns/{turn_id}/feedback), and the caller's conversations (listed, renamed,
+// deleted). A streamed answer whose connection drops before its
 // end is resumed (GET /v1/turns/{id}/stream from the last event id received, a few tries with
 // backoff), so the text goes on with nothing missing or repeated. Errors become
 // ChatError values with a kind the UI can say plainly.
@@ -50,6 +51,15 @@ export interface StoredConversation {
   pending_approvals?: StoredApproval[];
 }
 
+/** A conversation as GET /v1/conversations lists it. */
+export interface ConversationSummary {
+  id: string;
+  title: string | null;
+  state: ConversationState;
+  messages: number;
+  updated_at: string;
+}
+
 /** A person's reply, as the event stream tells it. */
 export interface AgentReply {
   id: string;
@@ -86,8 +96,8 @@ export interface RatedAnswer {
   offer_handoff: boolean;
 }
 
-/** Tries of a rating while the answer may not be stored yet (its write follows the answer). */
-const RATE_TRIES = 5;
+/** Tries of a rating or a turn's deletion while the answer may not be stored yet (its write follows the answer). */
+const STORE_TRIES = 5;
 /** Tries to resume a streamed answer whose connection dropped, waiting 0.25, 0.5, 1, 2 s before each. */
 const RESUME_TRIES = 4;
 
@@ -221,6 +231,55 @@ export class ChatClient {
     return (await response.json()) as StoredConversation;
   }
 
+  /** The caller's conversations, the latest changed first; `query`: words of the title. */
+  async conversations(query: string, signal?: AbortSignal): Promise<ConversationSummary[]> {
+    const search = new URLSearchParams({ limit: '100' });
+    if (query.trim()) search.set('q', query.trim());
+    const list = await this.getJson<{ conversations: ConversationSummary[] }>(
+      `/v1/conversations?${search}`,
+      signal,
+    );
+    return list.conversations;
+  }
+
+  async renameConversation(id: string, title: string): Promise<void> {
+    await this.fetch(`/v1/conversations/${encodeURIComponent(id)}`, {
+      method: 'PATCH',
+      headers: this.headers({ 'content-type': 'application/json' }),
+      body: JSON.stringify({ title }),
+    });
+  }
+
+  /**
+   * Deletes one turn of a conversation (its question and answer), as Regenerate does before asking
+   * again. A turn is stored moments after its answer: a 404 is tried again a few times first.
+   */
+  async deleteTurn(conversationId: string, turnId: string): Promise<void> {
+    const path = `/v1/conversations/${encodeURIComponent(conversationId)}/turns/${encodeURIComponent(turnId)}`;
+    await this.retryWhileNotStored(() => this.fetch(path, { method: 'DELETE', headers: this.headers() }));
+  }
+
+  /** Runs `call`, again after a 404 a few times (an answer's turn is written just after it). */
+  private async retryWhileNotStored<T>(call: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call();
+      } catch (error) {
+        if (!(error instanceof ChatError && error.kind === 'not_found') || attempt >= STORE_TRIES)
+          throw error;
+        await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
+      }
+    }
+  }
+
+  /** Deletes a conversation with everything held of it. */
+  async deleteConversation(id: string): Promise<void> {
+    await this.fetch(`/v1/conversations/${encodeURIComponent(id)}`, {
+      method: 'DELETE',
+      headers: this.headers(),
+    });
+  }
+
   /** Follows a conversation's events until `signal` aborts or the stream ends (then it resolves). */
   async watch(id: string, handlers: WatchHandlers, signal: AbortSignal): Promise<void> {
     const response = await this.fetch(`/v1/conversations/${encodeURIComponent(id)}/events`, {
@@ -243,15 +302,10 @@ export class ChatClient {
       headers: this.headers({ 'content-type': 'application/json' }),
       body: JSON.stringify({ rating, ...(comment ? { comment } : {}) }),
     };
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const response = await this.fetch(`/v1/turns/${encodeURIComponent(turnId)}/feedback`, init);
-        return (await response.json()) as RatedAnswer;
-      } catch (error) {
-        if (!(error instanceof ChatError && error.kind === 'not_found') || attempt >= RATE_TRIES) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
-      }
-    }
+    const response = await this.retryWhileNotStored(() =>
+      this.fetch(`/v1/turns/${encodeURIComponent(turnId)}/feedback`, init),
+    );
+    return (await response.json()) as RatedAnswer;
   }
 
   /** Streams one turn; resolves when the stream ends, rejects with ChatError (or AbortError on stop). */

@@ -1,10 +1,11 @@
 // The chat itself, shared by the page and the widget: the message list, the input, streaming
-// answers with their sources, stop (button or Esc), retry, and the conversation kept across
-// reloads (its id saved, its messages and pending actions read back from the server). While a
-// person answers the conversation (handed off), their replies are followed as they come and marked
-// as theirs. An answer paused for an action carries Approve / Decline; the decision's continued
-// answer streams in as a new answer.
+// answers (sanitised Markdown) with their sources, stop (button or Esc), retry, copy, regenerate,
+// and the conversation kept across reloads (its id saved, its messages and pending actions read
+// back from the server). While a person answers the conversation (handed off), their replies are
+// followed as they come and marked as theirs. An answer paused for an action carries Approve /
+// Decline; the decision's continued answer streams in as a new answer.
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { AnswerActions } from './answer-actions.js';
 import { AnswerText } from './answer-text.js';
 import {
   type AgentReply,
@@ -55,6 +56,10 @@ export interface ChatAppProps {
   onKey?(key: string): void;
   /** Focus the input when shown. */
   autoFocus?: boolean;
+  /** The conversation shown changed: a first answer began one, or New chat left it (undefined). */
+  onConversation?(id: string | undefined): void;
+  /** An answer ended (the conversation's list may have changed). */
+  onAnswered?(): void;
 }
 
 export function ChatApp(props: ChatAppProps) {
@@ -204,7 +209,10 @@ export function ChatApp(props: ChatAppProps) {
           {
             onMeta: (meta) => {
               started = true;
-              saved.set('conversation', meta.conversation_id);
+              if (saved.get('conversation') !== meta.conversation_id) {
+                saved.set('conversation', meta.conversation_id);
+                props.onConversation?.(meta.conversation_id);
+              }
               // Until the answer ends, a reload resumes it.
               saved.set('turn', meta.turn_id);
               if (options.question) saved.set('question', options.question);
@@ -256,9 +264,10 @@ export function ChatApp(props: ChatAppProps) {
         saved.remove('question');
         controller.current = undefined;
         setStreaming(false);
+        props.onAnswered?.();
       }
     },
-    [saved],
+    [saved, props.onConversation, props.onAnswered],
   );
 
   // The answer that was streaming before a reload, from its start (a stream no longer kept: dropped).
@@ -336,9 +345,27 @@ export function ChatApp(props: ChatAppProps) {
     void ask(message.question);
     input.current?.focus();
   };
+  /** Asks the latest answer's question again, in place of that answer (here and on the server). */
+  const regenerate = async (message: ChatMessage) => {
+    const conversationId = message.conversationId ?? saved.get('conversation');
+    if (streaming || !message.question) return;
+    if (message.turnId && conversationId) {
+      try {
+        await client.deleteTurn(conversationId, message.turnId);
+      } catch (error) {
+        // Not stored (the answer failed) or not allowed to delete: the new answer just follows.
+        if (!(error instanceof ChatError && ['not_found', 'forbidden'].includes(error.kind))) {
+          setNotice(`Could not regenerate the answer. ${errorText(error)}`);
+          return;
+        }
+      }
+    }
+    retry(message);
+  };
   const newChat = () => {
     stop();
     saved.remove('conversation');
+    props.onConversation?.(undefined);
     setMessages([]);
     setNotice(undefined);
     setAnswerer('bot');
@@ -444,12 +471,22 @@ export function ChatApp(props: ChatAppProps) {
                   idPrefix={`${props.idPrefix}-${message.id}`}
                   onToggle={(index, open) => openCite(message.id, index, open)}
                 />
-                {message.status === 'done' &&
-                  message.turnId &&
-                  !message.approval &&
-                  message.mode !== 'handed_off' && (
-                    <FeedbackButtons client={client} turnId={message.turnId} rating={message.rating} />
-                  )}
+                {message.status === 'done' && message.author !== 'agent' && message.text !== '' && (
+                  <div class="answer-footer">
+                    <AnswerActions
+                      text={message.text}
+                      busy={streaming}
+                      onRegenerate={
+                        message.question && message.id === messages.at(-1)?.id && !message.approval
+                          ? () => void regenerate(message)
+                          : undefined
+                      }
+                    />
+                    {message.turnId && !message.approval && message.mode !== 'handed_off' && (
+                      <FeedbackButtons client={client} turnId={message.turnId} rating={message.rating} />
+                    )}
+                  </div>
+                )}
                 {message.status === 'stopped' && <p class="status-note">Stopped.</p>}
                 {message.status === 'error' && (
                   <p class="error" role="alert" data-kind={message.errorKind}>

@@ -45,12 +45,21 @@ export const nextMessageId = () => `m${++serial}`;
  * paused for it; one whose answer is not there (not stored yet, or trimmed) goes at the end alone.
  */
 export function restoredMessages(stored: StoredConversation, conversationId: string): ChatMessage[] {
+  // A bot's answer asks its turn's question again (Regenerate, Retry).
+  const questions = new Map(
+    stored.messages
+      .filter((message) => message.role === 'user')
+      .map((message) => [message.turn_id, message.content]),
+  );
   const messages: ChatMessage[] = stored.messages.map((message) => ({
     id: nextMessageId(),
     serverId: message.id,
     ...(message.author === 'agent' ? { author: 'agent' as const } : {}),
     ...(message.role === 'assistant' && message.author !== 'agent' ? { turnId: message.turn_id } : {}),
     ...(message.rating ? { rating: message.rating } : {}),
+    ...(message.role === 'assistant' && message.author !== 'agent' && questions.has(message.turn_id)
+      ? { question: questions.get(message.turn_id)! }
+      : {}),
     role: message.role,
     text: message.content,
     citations: message.citations ?? [],
