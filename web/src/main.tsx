@@ -64,7 +64,6 @@ function Page() {
         current={current}
         version={version}
         onOpen={(id) => show(id)}
-        onNew={() => show(undefined)}
         onDeleted={(id) => {
           if (id === current) show(undefined);
         }}

@@ -13,7 +13,6 @@ export interface ConversationListProps {
   /** Changes when the list may be stale (an answer ended, a conversation began). */
   version: number;
   onOpen(id: string): void;
-  onNew(): void;
   /** The conversation was deleted (the chat leaves it if it showed it). */
   onDeleted(id: string): void;
 }
@@ -84,9 +83,6 @@ export function ConversationList(props: ConversationListProps) {
 
   return (
     <nav class="conversations" aria-label="Conversations">
-      <button type="button" class="new-chat" onClick={props.onNew}>
-        New chat
-      </button>
       <label class="visually-hidden" for="conversation-search">
         Search conversations
       </label>
