@@ -52,6 +52,12 @@ export {
 } from './extractive-answer.js';
 export { SYSTEM_PROMPT } from './grounded-prompt.js';
 export {
+  MAX_MEMORY_CHARS,
+  MEMORY_SWEEP_EVERY_MS,
+  type MemoryRecord,
+  UserMemories,
+} from './memories/index.js';
+export {
   CLINC_INTENTS,
   defaultIntentClassifier,
   INTENTS,

@@ -212,7 +212,8 @@ export class Turn {
    */
   memoryExchange(result: TurnResult): RememberedExchange | undefined {
     const { bot, request } = this.plan;
-    if (!bot.memory || !bot.router || request.userId === undefined || result.mode !== 'generated') return undefined;
+    if (!bot.memory || !bot.router || request.userId === undefined || result.mode !== 'generated')
+      return undefined;
     return {
       tenantId: request.tenantId,
       userId: request.userId,

@@ -23,6 +23,7 @@ export { openAiRoutes } from './routes/openai-routes.js';
 export { toolRoutes } from './routes/tool-routes.js';
 export { turnStreamRoutes } from './routes/turn-stream-routes.js';
 export { usageRoutes } from './routes/usage-routes.js';
+export { memoryRoutes } from './routes/memory-routes.js';
 export { userDataRoutes } from './routes/user-data-routes.js';
 export { webRoutes } from './routes/web-routes.js';
 export { useZodSchemas } from './schema-compilers.js';

@@ -79,7 +79,12 @@ export class UserMemories {
   }
 
   /** The user's edit of one memory; undefined when they have none of that id. */
-  async update(tenantId: string, userId: string, id: string, text: string): Promise<MemoryRecord | undefined> {
+  async update(
+    tenantId: string,
+    userId: string,
+    id: string,
+    text: string,
+  ): Promise<MemoryRecord | undefined> {
     const updated = await updateMemory(this.db.forTenant(tenantId), tenantId, userId, id, text);
     this.forget(tenantId, userId);
     return updated;
@@ -116,7 +121,8 @@ export class UserMemories {
         this.log.warn({ err: error, turnId: exchange.turnId }, 'memory extraction failed');
         return;
       }
-      if (extraction.model && extraction.tokens) charge({ model: extraction.model, tokens: extraction.tokens });
+      if (extraction.model && extraction.tokens)
+        charge({ model: extraction.model, tokens: extraction.tokens });
       // The same note under another topic is not a second memory.
       const held = new Map(known.map((m) => [normalised(m.text), m.topic]));
       const fresh = extraction.memories.filter((m) => {
@@ -156,4 +162,8 @@ export class UserMemories {
 }
 
 const key = (tenantId: string, userId: string) => `${tenantId}\u0000${userId}`;
-const normalised = (text: string) => text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+const normalised = (text: string) =>
+  text
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
