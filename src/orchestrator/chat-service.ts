@@ -21,8 +21,8 @@ import {
 } from './conversation-memory.js';
 import { saveTurns } from './conversation-store.js';
 import type { CuratedAnswers } from './curated/index.js';
-import type { UserMemories } from './memories/index.js';
 import { type HandoffEvents, messageHandoff, notFoundHandoff } from './handoff-triggers.js';
+import type { UserMemories } from './memories/index.js';
 import { leansOnConversation, standaloneQuestion } from './standalone-question.js';
 import type { ToolApprovals } from './tool-approvals.js';
 import { Turn, type TurnDeps } from './turn.js';

@@ -52,12 +52,6 @@ export {
 } from './extractive-answer.js';
 export { SYSTEM_PROMPT } from './grounded-prompt.js';
 export {
-  MAX_MEMORY_CHARS,
-  MEMORY_SWEEP_EVERY_MS,
-  type MemoryRecord,
-  UserMemories,
-} from './memories/index.js';
-export {
   CLINC_INTENTS,
   defaultIntentClassifier,
   INTENTS,
@@ -72,6 +66,12 @@ export {
   mapClincIntent,
   trainIntentModel,
 } from './intent/index.js';
+export {
+  MAX_MEMORY_CHARS,
+  MEMORY_SWEEP_EVERY_MS,
+  type MemoryRecord,
+  UserMemories,
+} from './memories/index.js';
 export {
   listPromptVersions,
   type PromptVersion,

@@ -8,8 +8,8 @@ import { z } from 'zod';
 import { eraseUser, exportUser, type UserMemories } from '../../orchestrator/index.js';
 import type { Database } from '../../storage/index.js';
 import { conversationExport } from './conversation-schemas.js';
-import { memory } from './memory-schemas.js';
 import { errorResponses, TAGS, timestamp } from './http-schemas.js';
+import { memory } from './memory-schemas.js';
 import { tenantDb } from './tenant-db.js';
 
 const tags = [TAGS.chat];
