@@ -8,6 +8,7 @@ import { createApiKey } from '../../src/app/index.js';
 import { useChatFixture } from '../support/chat-fixture.js';
 import { TIDES } from '../support/documents.js';
 import { call } from '../support/http.js';
+import { useIdentityProvider } from '../support/identity-provider.js';
 import type { StubPrompt } from '../support/stub-provider/index.js';
 import { BACKENDS, eventually } from '../support/test-backend.js';
 
@@ -249,5 +250,71 @@ describe.each(BACKENDS)('long-term memory on %s', (kind) => {
       fixture.stub.requests.slice(before).filter((r) => r.prompt?.json?.name === 'user_memories'),
     ).toEqual([]);
     expect((await memoriesOf(erin)).body.memories).toEqual([]);
+  });
+});
+
+describe('long-term memory of signed-in users', () => {
+  const idp = useIdentityProvider();
+  const tenant = 'memory-people';
+  const fixture = useChatFixture(() => ({
+    models: 'openai:small-model',
+    documents: [TIDES],
+    reply,
+    env: {
+      PARLEY_OIDC_ISSUER: idp.issuer,
+      PARLEY_OIDC_AUDIENCE: idp.audience,
+      PARLEY_OIDC_TENANT: tenant,
+      PARLEY_OIDC_CLOCK_SKEW_SECONDS: '60',
+    },
+  }));
+
+  it('keeps a signed-in user’s memories theirs: another user’s token gets 404 for their ids', async () => {
+    const admin = await fixture.tenantWithKey(tenant);
+    await call(fixture.app, {
+      method: 'PATCH',
+      url: '/v1/bots/parley',
+      headers: admin.headers,
+      payload: { settings: { memory: true } },
+    });
+    const alice = bearer(await idp.token('alice'));
+    const bob = bearer(await idp.token('bob'));
+    await fixture.converse(alice, 'I want answers in Welsh. What causes the tides?');
+    const [mine] = await eventually(async () => {
+      const listed = (
+        await call<{ memories: Memory[] }>(fixture.app, {
+          method: 'GET',
+          url: '/v1/memories',
+          headers: alice,
+        })
+      ).body.memories;
+      return listed.length > 0 ? listed : undefined;
+    });
+    expect(mine?.text).toBe('Prefers answers in Welsh.');
+    const theirs = await call<{ memories: Memory[] }>(fixture.app, {
+      method: 'GET',
+      url: '/v1/memories',
+      headers: bob,
+    });
+    expect(theirs.body.memories).toEqual([]);
+    for (const method of ['PATCH', 'DELETE'] as const) {
+      const response = await call(fixture.app, {
+        method,
+        url: `/v1/memories/${mine!.id}`,
+        headers: bob,
+        ...(method === 'PATCH' ? { payload: { text: 'Prefers answers in Latin.' } } : {}),
+      });
+      expect(response.status, method).toBe(404);
+    }
+    expect(
+      (await call(fixture.app, { method: 'GET', url: '/v1/memories?user=alice', headers: bob })).status,
+    ).toBe(403);
+    // Bob's turn is not told Alice's preference.
+    await fixture.converse(bob, 'Why do tides rise and fall?');
+    const bobs = fixture.stub.requests.find(
+      (r) => r.prompt?.json === undefined && r.prompt?.lastUserText.includes('Why do tides rise and fall?'),
+    );
+    expect(bobs?.prompt?.system).not.toContain('Welsh');
+    const cleared = await call(fixture.app, { method: 'DELETE', url: '/v1/memories', headers: alice });
+    expect(cleared.body).toEqual({ deleted: 1 });
   });
 });
