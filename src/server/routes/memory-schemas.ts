@@ -34,10 +34,17 @@ export const memoryQuery = z
   })
   .strict();
 
+// No example: the route edits a memory the server took from a turn, by its generated id.
 export const memoryEdit = z
-  .object({ text: z.string().trim().min(1).max(MAX_MEMORY_CHARS).describe('The memory as it should read') })
-  .strict()
-  .meta({ examples: [{ text: 'Prefers short answers in French.' }] });
+  .object({
+    text: z
+      .string()
+      .trim()
+      .min(1)
+      .max(MAX_MEMORY_CHARS)
+      .describe('The memory as it should read, e.g. "Prefers short answers in French."'),
+  })
+  .strict();
 
 export const memoriesDeleted = z.object({
   deleted: z.number().int().describe('How many memories were deleted'),
