@@ -33,6 +33,7 @@ import {
   healthRoutes,
   keyRoutes,
   loadServerSecret,
+  memoryRoutes,
   notFoundHandler,
   openAiRoutes,
   registerOpenApiDocument,
@@ -248,7 +249,8 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   });
   const conversationChanged = (conversationId: string) => runtime.chat.conversationChanged(conversationId);
   await app.register(conversationListRoutes, { db, conversationChanged });
-  await app.register(userDataRoutes, { db, conversationChanged });
+  await app.register(userDataRoutes, { db, conversationChanged, memories: runtime.memories });
+  await app.register(memoryRoutes, { memories: runtime.memories });
   await app.register(botRoutes, { bots });
   await app.register(handoffRoutes, {
     db,

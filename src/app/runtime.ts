@@ -38,6 +38,7 @@ import {
   CuratedAnswers,
   createStreamLog,
   defaultIntentClassifier,
+  MEMORY_SWEEP_EVERY_MS,
   registerPrompt,
   SERVER_PROMPT,
   type StreamLog,
@@ -46,6 +47,7 @@ import {
   TurnFeedback,
   TurnRunner,
   TurnToolMaker,
+  UserMemories,
 } from '../orchestrator/index.js';
 import {
   connectRedis,
@@ -95,6 +97,8 @@ export interface Runtime {
   approvals: ToolApprovals;
   /** Users' ratings of the bots' answers. */
   feedback: TurnFeedback;
+  /** End users' long-term memories (taken from turns, recalled into them, theirs to edit). */
+  memories: UserMemories;
   /** Every chat model in use, shared by all bots (clients, circuit breakers). */
   catalog: ModelCatalog;
   /** Vector search state, for /readyz. */
@@ -279,8 +283,10 @@ async function openRuntime(
   gateway.budgets.start(tasks);
   lifecycle.onClose('budgets', () => gateway.budgets.stop());
   const curated = new CuratedAnswers(db, { assertBot: (tenantId, botId) => bots.get(tenantId, botId) });
+  const memories = new UserMemories(db, tasks, config.bots.memory, log.child({ component: 'memories' }));
   const chat = new ChatService({
     db,
+    memories,
     retriever,
     tasks,
     bots,
@@ -346,6 +352,7 @@ async function openRuntime(
     metrics,
     tracing,
     ackWaitMs: config.server.ackWaitMs,
+    memories,
   });
   const retention = new TraceRetention(
     db,
@@ -374,6 +381,10 @@ async function openRuntime(
       everyMs: TRACE_RETENTION_EVERY_MS,
       firstAfterMs: 10_000,
     });
+    tasks.loop('memory-retention', () => memories.sweep(), {
+      everyMs: MEMORY_SWEEP_EVERY_MS,
+      firstAfterMs: 10_000,
+    });
   }
   if (options.runJobs && embeddings) {
     lifecycle.onClose('embeddings', () => embeddings.stop());
@@ -396,6 +407,7 @@ async function openRuntime(
     httpTools,
     approvals,
     feedback,
+    memories,
     catalog,
     vector,
     keywordIndex,

@@ -238,6 +238,14 @@ export const settingsSchema = z.object({
   PARLEY_GUARD_MODEL_TIMEOUT_MS: intFrom(50, 60_000).default(1500),
   /** How long the model step of understanding a message may take before the rules' reading stands. */
   PARLEY_UNDERSTAND_TIMEOUT_MS: intFrom(50, 60_000).default(1500),
+  /** Days an end user's memory is kept after its last update before the background sweep deletes it. */
+  PARLEY_MEMORY_RETENTION_DAYS: intFrom(1, 3650).default(365),
+  /** Most long-term memories kept per end user (the least recently updated are dropped). */
+  PARLEY_MEMORY_MAX_PER_USER: intFrom(1, 10_000).default(100),
+  /** How long a process serves a user's memories from its cache (a change made through another replica shows after this). */
+  PARLEY_MEMORY_CACHE_SECONDS: intFrom(1, 3600).default(10),
+  /** How long the background call that takes memories from a turn may take. */
+  PARLEY_MEMORY_EXTRACT_TIMEOUT_MS: intFrom(100, 120_000).default(15_000),
   /** When the moderation model fails or times out: `open` lets the message through, `closed` refuses it. */
   PARLEY_GUARD_MODEL_FAILURE: z.enum(['open', 'closed']).default('open'),
   /**

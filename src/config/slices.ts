@@ -115,6 +115,8 @@ export interface BotDefaultsConfig {
   answerCache: { ttlMs: number; maxEntries: number; similarity: number };
   /** How long the model step of understanding a message may take (ms). */
   understandTimeoutMs: number;
+  /** End users' long-term memories (bots turn them on with `memory: true`). */
+  memory: { retentionDays: number; maxPerUser: number; cacheTtlMs: number; extractTimeoutMs: number };
 }
 
 export interface ModerationConfig {
@@ -306,6 +308,12 @@ export function sliceSettings(settings: Settings, dataDir: string, configFile: s
         similarity: s.PARLEY_ANSWER_CACHE_SIMILARITY,
       },
       understandTimeoutMs: s.PARLEY_UNDERSTAND_TIMEOUT_MS,
+      memory: {
+        retentionDays: s.PARLEY_MEMORY_RETENTION_DAYS,
+        maxPerUser: s.PARLEY_MEMORY_MAX_PER_USER,
+        cacheTtlMs: s.PARLEY_MEMORY_CACHE_SECONDS * 1000,
+        extractTimeoutMs: s.PARLEY_MEMORY_EXTRACT_TIMEOUT_MS,
+      },
     },
     moderation: {
       model: s.PARLEY_GUARD_MODEL,

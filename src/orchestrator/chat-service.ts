@@ -22,6 +22,7 @@ import {
 import { saveTurns } from './conversation-store.js';
 import type { CuratedAnswers } from './curated/index.js';
 import { type HandoffEvents, messageHandoff, notFoundHandoff } from './handoff-triggers.js';
+import type { UserMemories } from './memories/index.js';
 import { leansOnConversation, standaloneQuestion } from './standalone-question.js';
 import type { ToolApprovals } from './tool-approvals.js';
 import { Turn, type TurnDeps } from './turn.js';
@@ -90,6 +91,8 @@ export interface ChatServiceDeps {
   tools?: Pick<TurnToolMaker, 'forTurn'>;
   /** Actions waiting for a decision (absent: actions are never run). */
   approvals?: Pick<ToolApprovals, 'decide' | 'finished'>;
+  /** End users' long-term memories, recalled for bots that keep them (absent: none are). */
+  memories?: Pick<UserMemories, 'recall'>;
 }
 
 export class ChatService {
@@ -221,6 +224,11 @@ export class ChatService {
     const guarded = performance.now();
     const blocked = input.action === 'block';
     request = { ...request, message: input.text, ...(tools ? { toolExchanges: tools.exchanges } : {}) };
+    // The user's memories, for a bot that keeps them and a model to read them, beside the rest.
+    const recalling =
+      !blocked && request.userId !== undefined && bot.memory && bot.router
+        ? this.deps.memories?.recall(request.tenantId, request.userId, input.text)
+        : undefined;
     const conversationId = request.conversationId ?? randomUUID();
     const version = this.deps.conversations.version(conversationId);
     // A new conversation's row is written with its first turn, after the response; until then
@@ -275,6 +283,8 @@ export class ChatService {
       !blocked &&
       !smallTalk &&
       bot.answerCache &&
+      // An answer written with one user's memories is theirs only.
+      !recalling &&
       // An answer a tool helped write may not hold the next time.
       bot.tools.allow.length === 0 &&
       !request.conversationId &&
@@ -330,6 +340,7 @@ export class ChatService {
     listing?.catch(() => {}); // awaited below
     let [conversation, search, similar] = await Promise.all([reading, searching, resembling]);
     const turnTools = await listing;
+    const userMemories = await recalling;
     if (similar) [cached, search] = [similar, searchResult([])];
     if (conversation === undefined) throw notFound('conversation');
     if (conversation.botId !== bot.id) {
@@ -403,6 +414,7 @@ export class ChatService {
       turnId,
       search,
       ...(turnTools ? { tools: turnTools } : {}),
+      ...(userMemories?.length ? { userMemories } : {}),
       memory,
       start: { memory: conversation.memory, version },
       ...(cached ? { answerCache: cached } : {}),

@@ -88,4 +88,33 @@ describe('extractiveSummary', () => {
     expect(long).toContain('Question number 49');
     expect(long).not.toContain('Question number 0 ');
   });
+
+  it('gives memories a share of their own before passages, and lists those left out', () => {
+    const plan = planContext({
+      system: 'Be helpful.',
+      question: 'What is it?',
+      passages: [passage(1, 20)],
+      history: [],
+      memories: ['Prefers answers in French.', 'x '.repeat(200), 'Is on the Team plan.'],
+      budget: { total: 1000, passageShare: 0.6, memoryShare: 0.1 },
+    });
+    // The long one does not fit its share; the next still does (memories are not a history).
+    expect(plan.memories).toEqual(['Prefers answers in French.', 'Is on the Team plan.']);
+    expect(plan.dropped).toEqual([{ kind: 'memory', ref: 1, tokens: expect.any(Number) }]);
+    expect(plan.tokens.memories).toBeGreaterThan(0);
+    expect(plan.tokens.memories).toBeLessThanOrEqual(100);
+    expect(plan.passages.map((p) => p.chunkId)).toEqual([1]);
+  });
+
+  it('sends no memory when there are none', () => {
+    const plan = planContext({
+      system: 'Be helpful.',
+      question: 'What is it?',
+      passages: [],
+      history: [],
+      budget: { total: 1000, passageShare: 0.6 },
+    });
+    expect(plan.memories).toEqual([]);
+    expect(plan.tokens.memories).toBe(0);
+  });
 });

@@ -1,5 +1,6 @@
-// Token-budgeted context: the system prompt and the question always fit; retrieved passages take
-// up to a share of what is left, in rank order; earlier messages take the rest, newest first.
+// Token-budgeted context: the system prompt and the question always fit; the user's long-term
+// memories take up to a small share of what is left, in the order given; retrieved passages take
+// up to a share of the rest, in rank order; earlier messages take what remains, newest first.
 // Nothing is cut silently: every passage or message left out is listed, with its size, for the
 // turn's trace.
 import { LRUCache } from 'lru-cache';
@@ -28,37 +29,66 @@ export interface ContextBudget {
   total: number;
   /** Share of the budget left after system prompt and question that passages may use. */
   passageShare: number;
+  /** Share of the budget left after system prompt and question that memories may use (default 0.1). */
+  memoryShare?: number;
 }
 
 export interface DroppedItem {
-  kind: 'passage' | 'message';
-  /** Chunk id for a passage; position in the history (0 = oldest) for a message. */
+  kind: 'passage' | 'message' | 'memory';
+  /** Chunk id for a passage; position in the history (0 = oldest) for a message; in the list for a memory. */
   ref: number;
   tokens: number;
 }
 
 export interface ContextPlan {
+  /** The user's memories that fit (their texts), in the order given. */
+  memories: string[];
   passages: RetrievedChunk[];
   history: ChatMessage[];
   dropped: DroppedItem[];
-  tokens: { system: number; question: number; passages: number; history: number; budget: number };
+  tokens: {
+    system: number;
+    question: number;
+    memories: number;
+    passages: number;
+    history: number;
+    budget: number;
+  };
 }
 
 // Framing per passage (tags, title, source) and per message, on top of their text.
 const PASSAGE_OVERHEAD = 24;
 const MESSAGE_OVERHEAD = 4;
+const MEMORY_OVERHEAD = 3;
 
 export function planContext(input: {
   system: string;
   question: string;
   passages: RetrievedChunk[];
   history: ChatMessage[];
+  /** The user's memories recalled for this turn, most wanted first (none: no memory block). */
+  memories?: readonly string[];
   budget: ContextBudget;
 }): ContextPlan {
   const system = tokensOf(input.system);
   const question = countTokens(input.question);
   let room = Math.max(0, input.budget.total - system - question);
   const dropped: DroppedItem[] = [];
+
+  let memoryRoom = Math.floor(room * (input.budget.memoryShare ?? 0.1));
+  const memories: string[] = [];
+  let memoryTokens = 0;
+  (input.memories ?? []).forEach((memory, index) => {
+    const cost = tokensOf(memory) + MEMORY_OVERHEAD;
+    if (cost <= memoryRoom) {
+      memories.push(memory);
+      memoryRoom -= cost;
+      memoryTokens += cost;
+    } else {
+      dropped.push({ kind: 'memory', ref: index, tokens: cost });
+    }
+  });
+  room -= memoryTokens;
 
   let passageRoom = Math.floor(room * input.budget.passageShare);
   const passages: RetrievedChunk[] = [];
@@ -92,9 +122,17 @@ export function planContext(input: {
     }
   }
   return {
+    memories,
     passages,
     history: kept,
     dropped,
-    tokens: { system, question, passages: passageTokens, history: historyTokens, budget: input.budget.total },
+    tokens: {
+      system,
+      question,
+      memories: memoryTokens,
+      passages: passageTokens,
+      history: historyTokens,
+      budget: input.budget.total,
+    },
   };
 }

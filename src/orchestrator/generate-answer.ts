@@ -22,7 +22,7 @@ import {
   snippetOf,
 } from './extractive-answer.js';
 import type { GenerationEvent, RawGenerationEvent } from './generation-events.js';
-import { citationsFor, groundedUserMessage } from './grounded-prompt.js';
+import { citationsFor, groundedUserMessage, memoryBlock } from './grounded-prompt.js';
 import { questionCoverage } from './relevance.js';
 import type { TurnPlan } from './turn-plan.js';
 import type { PendingApproval } from './turn-tools.js';
@@ -126,16 +126,19 @@ export async function* generateAnswer(
     return;
   }
   const assemblyStarted = performance.now();
-  const system = memory.summary
+  const base = memory.summary
     ? `${bot.prompt.text}\n\nSummary of the earlier conversation:\n${memory.summary}`
     : bot.prompt.text;
   const context = planContext({
-    system,
+    system: base,
     question: request.message,
     passages: evidence.passages,
     history: memory.recent,
+    ...(plan.userMemories?.length ? { memories: plan.userMemories.map((m) => m.text) } : {}),
     budget: { total: bot.contextTokens, passageShare: 0.65 },
   });
+  // The user's memories that fit, in a block of their own after the bot's prompt.
+  const system = context.memories.length > 0 ? `${base}\n\n${memoryBlock(context.memories)}` : base;
   yield { type: 'context', context };
   const passages = context.passages;
   const { chain, route, reasons } = router.route({

@@ -68,6 +68,12 @@ export {
   trainIntentModel,
 } from './intent/index.js';
 export {
+  MAX_MEMORY_CHARS,
+  MEMORY_SWEEP_EVERY_MS,
+  type MemoryRecord,
+  UserMemories,
+} from './memories/index.js';
+export {
   listPromptVersions,
   type PromptVersion,
   promptVersionId,

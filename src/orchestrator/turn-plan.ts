@@ -8,6 +8,7 @@ import type { BotProfile } from './bots/bots.js';
 import type { CachedStart } from './conversation-cache.js';
 import type { ConversationMemory, ConversationState } from './conversation-memory.js';
 import type { HandoffReason } from './handoff-triggers.js';
+import type { MemoryRecord } from './memories/index.js';
 import type { TurnTools } from './turn-tools.js';
 import type { TurnRequest } from './turn-types.js';
 import type { Understanding } from './understand-message.js';
@@ -44,6 +45,8 @@ export interface TurnPlan {
   readonly smallTalk?: string;
   /** The answer cache's verdict, for a message it may answer: a hit is the answer; a miss keeps this turn's. */
   readonly answerCache?: AnswerLookup;
+  /** The user's long-term memories recalled for this turn (absent: none, or memory is off). */
+  readonly userMemories?: readonly MemoryRecord[];
   /** Parley's tools the model may call in this turn (absent: the bot allows none). */
   readonly tools?: TurnTools;
   /** Milliseconds per preparation stage (bot, guard, retrieval, prepare). */

@@ -29,10 +29,11 @@ const failed = (model: string): Attempt => ({
   at: 4990,
 });
 const context: ContextPlan = {
+  memories: [],
   passages: [REFUND_PASSAGE],
   history: [],
   dropped: [],
-  tokens: { system: 5, question: 6, passages: 20, history: 0, budget: 4000 },
+  tokens: { system: 5, question: 6, memories: 0, passages: 20, history: 0, budget: 4000 },
 };
 const guarded = (counts: Record<string, number> = {}, cutOff = false): GenerationEvent => ({
   type: 'output-guard',

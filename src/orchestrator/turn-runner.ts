@@ -7,6 +7,7 @@
 
 import type { Caller, TurnAccounting } from '../accounting/index.js';
 import { type Metrics, SpanStatusCode, type Tracing } from '../telemetry/index.js';
+import type { RememberedExchange, UserMemories } from './memories/index.js';
 import { type RecordedTurn, recordTurn, type TurnSpan } from './record-turn.js';
 import type { TurnEvent } from './turn-events.js';
 import type { TurnRequest, TurnResult } from './turn-types.js';
@@ -71,6 +72,8 @@ export interface PreparedTurn extends RecordedTurn {
   };
   /** Builds the result and the trace, and stores both in the background. */
   finish(outcome: { completed: boolean; costUsd: number }): TurnResult;
+  /** What long-term memory may read of the finished turn (undefined: nothing). */
+  memoryExchange?(result: TurnResult): RememberedExchange | undefined;
   /** Resolves true once the finished turn is stored, false if its write was given up. */
   stored(): Promise<boolean>;
 }
@@ -89,6 +92,8 @@ export interface TurnRunnerDeps {
    * and parley_turns_acknowledged_unstored_total counts it.
    */
   ackWaitMs?: number;
+  /** End users' long-term memories, taken from finished turns in the background (absent: none). */
+  memories?: Pick<UserMemories, 'remember'>;
 }
 
 export class TurnRunner {
@@ -257,6 +262,29 @@ export class RunningTurn {
     this.settle(false);
   }
 
+  /**
+   * Has long-term memory read the finished turn, after the answer: the extraction call is charged
+   * to the caller like the turn's other model calls (its own usage row, `<turn id>:memory`).
+   */
+  private remember(result: TurnResult): void {
+    const exchange = this.turn.memoryExchange?.(result);
+    if (!exchange || !this.deps.memories) return;
+    void this.deps.memories.remember(exchange, (call) => {
+      this.deps.gateway.settleTurn(this.caller, {
+        botId: exchange.botId,
+        conversationId: exchange.conversationId,
+        turnId: `${exchange.turnId}:memory`,
+        model: call.model,
+        generated: true,
+        tokens: {
+          inputTokens: call.tokens.inputTokens,
+          cachedInputTokens: call.tokens.cachedInputTokens ?? 0,
+          outputTokens: call.tokens.outputTokens,
+        },
+      });
+    });
+  }
+
   /** Prices and accounts the turn, stores it (in the background), records it; once. */
   private settle(completed: boolean): TurnResult {
     if (this.result) return this.result;
@@ -285,6 +313,7 @@ export class RunningTurn {
       });
       this.result = this.turn.finish({ completed, costUsd });
       recordTurn(this.deps.metrics, this.turn, this.startedAt, this.traced);
+      if (completed) this.remember(this.result);
       return this.result;
     } finally {
       if (!this.released) {

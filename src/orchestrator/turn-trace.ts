@@ -89,6 +89,7 @@ export function turnTrace(
           tokens: state.context.tokens,
           dropped: state.context.dropped,
           history_messages: state.context.history.length,
+          memories: state.context.memories.length,
         }
       : null,
     usage: turnUsage(state, outcome.costUsd, plan),

@@ -142,7 +142,7 @@ export interface TurnTrace {
   prompt_version: string;
   routing: { route: string; reasons: string[] } | null;
   relevance: { coverage: number; threshold: number };
-  context: { tokens: unknown; dropped: unknown; history_messages: number } | null;
+  context: { tokens: unknown; dropped: unknown; history_messages: number; memories?: number } | null;
   usage: Usage;
   /** Why the answer ended: `stop`, `length` (at its token limit) or `content_filter`. */
   finish_reason: string;

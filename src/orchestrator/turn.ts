@@ -10,6 +10,7 @@ import { flatMapIterator } from './flat-map-iterator.js';
 import { type AnswerEvidence, abandonedAnswer, answerEvidence, generateAnswer } from './generate-answer.js';
 import type { GenerationEvent } from './generation-events.js';
 import { AnswerGuard } from './guard-answer.js';
+import type { RememberedExchange } from './memories/index.js';
 import { type PersistDeps, persistTurn } from './persist-turn.js';
 import { structuredAnswer } from './structured-answer.js';
 import type { TurnPlan } from './turn-plan.js';
@@ -203,6 +204,26 @@ export class Turn {
     this.keepAnswer(result, trace);
     this.storing = persistTurn(this.deps, this.plan, result, trace);
     return result;
+  }
+
+  /**
+   * What long-term memory may read of the finished turn: a model's answer to an end user of a bot
+   * that keeps memories (undefined otherwise: anonymous callers, memory off, no model).
+   */
+  memoryExchange(result: TurnResult): RememberedExchange | undefined {
+    const { bot, request } = this.plan;
+    if (!bot.memory || !bot.router || request.userId === undefined || result.mode !== 'generated')
+      return undefined;
+    return {
+      tenantId: request.tenantId,
+      userId: request.userId,
+      botId: bot.id,
+      conversationId: this.conversationId,
+      turnId: this.turnId,
+      chain: bot.router.defaultChain,
+      question: request.message,
+      answer: result.answer,
+    };
   }
 
   /** Resolves true once the finished turn is stored, false if its write was given up. */

@@ -1,7 +1,7 @@
 // Everything a tenant holds of one end user (a signed-in user, or one a key acted for), for the
 // data rights: an export of it all, and its erasure everywhere in one statement. A user's data is
 // their conversations and what hangs from them: messages, turn traces, feedback, actions waiting
-// for approval and a widget visitor's claim. Usage rows are the tenant's accounting and stay, with
+// for approval and a widget visitor's claim; and their long-term memories. Usage rows are the tenant's accounting and stay, with
 // the erased conversation's id removed from them, so nothing left points back at the user.
 import type { QueryRunner } from '../storage/index.js';
 import { getMessages, type MessageRecord } from './conversation-store.js';
@@ -14,6 +14,7 @@ export interface ErasureReport {
   feedback: number;
   approvals: number;
   visitor_claims: number;
+  memories: number;
   usage_rows_detached: number;
 }
 
@@ -45,6 +46,8 @@ export async function eraseUser(
        delete from tool_approvals where tenant_id = $1 and conversation_id in (select id from doomed) returning 1
      ), visitors as (
        delete from visitor_conversations where tenant_id = $1 and conversation_id in (select id from doomed) returning 1
+     ), memory_rows as (
+       delete from memories where tenant_id = $1 and user_id = $2 returning 1
      ), usage_rows as (
        update usage set conversation_id = null
         where tenant_id = $1 and conversation_id in (select id from doomed) returning 1
@@ -60,6 +63,7 @@ export async function eraseUser(
               as feedback,
             (select count(*) from approvals)::int as approvals,
             (select count(*) from visitors)::int as visitor_claims,
+            (select count(*) from memory_rows)::int as memories,
             (select count(*) from usage_rows)::int as usage_rows_detached,
             coalesce((select array_agg(id) from gone), '{}') as ids`,
     [tenantId, userId],

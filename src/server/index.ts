@@ -19,6 +19,7 @@ export { feedbackRoutes } from './routes/feedback-routes.js';
 export { handoffRoutes } from './routes/handoff-routes.js';
 export { healthRoutes } from './routes/health-routes.js';
 export { keyRoutes } from './routes/key-routes.js';
+export { memoryRoutes } from './routes/memory-routes.js';
 export { openAiRoutes } from './routes/openai-routes.js';
 export { toolRoutes } from './routes/tool-routes.js';
 export { turnStreamRoutes } from './routes/turn-stream-routes.js';

@@ -42,7 +42,8 @@ export async function registerOpenApiDocument(app: FastifyInstance): Promise<voi
             description:
               "A signed-in end user: a JWT from the operator's identity provider (PARLEY_OIDC_ISSUER), " +
               'checked for its signature (the JWKS), issuer, audience and expiry. Any bad token is a 401 ' +
-              '`invalid token`. The user sees, lists, renames, deletes and exports only their own conversations.',
+              '`invalid token`. The user sees, lists, renames, deletes and exports only their own conversations, ' +
+              'and sees, corrects and deletes only their own long-term memories (/v1/memories).',
           },
           actingForUser: {
             type: 'apiKey',
@@ -67,7 +68,10 @@ export async function registerOpenApiDocument(app: FastifyInstance): Promise<voi
       },
       security: [{ apiKey: [] }],
       tags: [
-        { name: TAGS.chat, description: 'Chatting with a bot, conversations and turn traces' },
+        {
+          name: TAGS.chat,
+          description: "Chatting with a bot, conversations, turn traces, and end users' long-term memories",
+        },
         { name: TAGS.documents, description: 'The knowledge base: documents and ingestion jobs' },
         { name: TAGS.bots, description: "The tenant's bots (models, prompt, retrieval and guard settings)" },
         {

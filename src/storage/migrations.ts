@@ -669,4 +669,45 @@ create index conversations_user on conversations(tenant_id, user_id, updated_at 
   where user_id is not null;
 `,
   },
+  {
+    version: 24,
+    name: 'user memories',
+    sql: `
+-- Long-term memory (orchestrator/memories): facts and preferences about one end user, taken from
+-- their conversations by the bot's model after a turn, and brought into later turns' prompts.
+-- One row per (tenant, user, topic): a changed preference replaces the old one. The server keeps
+-- at most a bounded number per user (the least recently updated go first) and deletes rows past
+-- the retention period. No foreign key to conversations: a memory outlives the conversation it
+-- came from (turn_id says which turn that was) until the user deletes it or is erased.
+create table memories (
+  id text primary key,
+  tenant_id text not null references tenants(id) on delete cascade,
+  user_id text not null,
+  -- a short stable name for what the memory is about (e.g. answer_language), lower case
+  topic text not null,
+  kind text not null check (kind in ('fact', 'preference')),
+  text text not null,
+  bot_id text not null,
+  conversation_id text,
+  turn_id text not null,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  unique (tenant_id, user_id, topic)
+);
+create index memories_user on memories(tenant_id, user_id, updated_at desc);
+create index memories_updated on memories(updated_at);
+-- the wall of migration 9
+alter table memories enable row level security;
+create policy tenant_isolation on memories
+  using (tenant_id = current_setting('parley.tenant_id', true))
+  with check (tenant_id = current_setting('parley.tenant_id', true));
+do $do$
+begin
+  if exists (select from pg_roles where rolname = 'parley_tenant') then
+    grant select, insert, update, delete on memories to parley_tenant;
+  end if;
+end
+$do$;
+`,
+  },
 ];

@@ -108,7 +108,15 @@ describe.each(BACKENDS)("an end user's data on %s", (kind) => {
     expect(erased.status).toBe(200);
     expect(erased.body).toEqual({
       user_id: 'alice',
-      removed: { conversations: 2, messages: 6, traces: 3, feedback: 1, approvals: 0, visitor_claims: 0 },
+      removed: {
+        conversations: 2,
+        messages: 6,
+        traces: 3,
+        feedback: 1,
+        approvals: 0,
+        visitor_claims: 0,
+        memories: 0,
+      },
       usage_rows_detached: 3,
     });
     // No table holds a row of hers; her usage is still counted for the tenant.

@@ -35,6 +35,7 @@ const TENANT_TABLES: Record<string, string> = {
   tool_approvals: 'tenant_id',
   prompt_version_owners: 'tenant_id',
   feedback: 'tenant_id',
+  memories: 'tenant_id',
 };
 
 /** Rows every tenant sees besides its own: the server's prompt (registered at start-up). */
@@ -108,6 +109,11 @@ async function seedTenant(db: Database, tenant: string): Promise<void> {
       `insert into feedback(tenant_id, turn_id, conversation_id, bot_id, rating, turn_at)
        values ($1, $2, $3, 'parley', 'down', now())`,
       [tenant, id('turn'), id('conv')],
+    );
+    await run(
+      `insert into memories(id, tenant_id, user_id, topic, kind, text, bot_id, turn_id)
+       values ($1, $2, 'alice', 'answer_language', 'preference', 'Prefers answers in French', 'parley', $3)`,
+      [id('memory'), tenant, id('turn')],
     );
   });
 }

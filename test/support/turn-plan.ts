@@ -84,6 +84,7 @@ export function turnPlan(
       answerCache: true,
       intents: DEFAULT_INTENT_POLICY,
       curatedMinScore: 0.85,
+      memory: false,
       tools: { allow: [], maxSteps: 4, approver: 'user' },
       fingerprint: 'support-1',
     },

@@ -26,9 +26,16 @@ const CHAT_ROUTES = new Set([
   'GET /v1/conversations/:id/events',
 ]);
 
-/** What an end user may call: the chat endpoints, and their own conversations' list and changes. */
+/**
+ * What an end user may call: the chat endpoints, their own conversations' list and changes, and
+ * their long-term memories.
+ */
 export const USER_ROUTES: ReadonlySet<string> = new Set([
   ...CHAT_ROUTES,
+  'GET /v1/memories',
+  'PATCH /v1/memories/:id',
+  'DELETE /v1/memories/:id',
+  'DELETE /v1/memories',
   'GET /v1/conversations',
   'PATCH /v1/conversations/:id',
   'DELETE /v1/conversations/:id',

@@ -46,6 +46,11 @@ export const botSettingsSchema = z
       .max(1)
       .refine((value) => value === 0 || value >= 0.8, 'answer_cache_similarity is 0 (off) or 0.8-1')
       .optional(),
+    /**
+     * Long-term memory for signed-in users (and users a key acts for): facts and preferences taken
+     * from their conversations by the bot's model, brought into later answers (default false).
+     */
+    memory: z.boolean().optional(),
     /** The score a message needs against a curated question to be given its answer (0.5-1). */
     curated_min_score: z.number().min(0.5).max(1).optional(),
     /** The tools the bot's model may call (docs/tools.md): their names, and how many steps a turn may take. */

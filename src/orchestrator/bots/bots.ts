@@ -50,6 +50,8 @@ export interface BotProfile {
   intents: IntentPolicy;
   /** The score a message needs against a curated question to be given its answer. */
   curatedMinScore: number;
+  /** Whether its users' long-term memories are kept and recalled (the `memory` setting). */
+  memory: boolean;
   /** The tools the bot's model may call, by name, and the steps a turn may take (none: no tools). */
   tools: { allow: readonly string[]; maxSteps: number; approver: 'user' | 'operator' };
   /**
@@ -318,6 +320,7 @@ export class Bots {
         : { answerCacheSimilarity: row.settings.answer_cache_similarity }),
       intents: intentPolicy(row.settings.intents),
       curatedMinScore: row.settings.curated_min_score ?? DEFAULT_CURATED_THRESHOLD,
+      memory: row.settings.memory ?? false,
       tools: {
         allow: row.settings.tools?.allow ?? [],
         maxSteps: row.settings.tools?.max_steps ?? DEFAULT_TOOL_STEPS,

@@ -5,10 +5,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { eraseUser, exportUser } from '../../orchestrator/index.js';
+import { eraseUser, exportUser, type UserMemories } from '../../orchestrator/index.js';
 import type { Database } from '../../storage/index.js';
 import { conversationExport } from './conversation-schemas.js';
 import { errorResponses, TAGS, timestamp } from './http-schemas.js';
+import { memory } from './memory-schemas.js';
 import { tenantDb } from './tenant-db.js';
 
 const tags = [TAGS.chat];
@@ -31,6 +32,7 @@ const erasureReport = z.object({
     feedback: z.number().int(),
     approvals: z.number().int(),
     visitor_claims: z.number().int(),
+    memories: z.number().int(),
   }),
   usage_rows_detached: z
     .number()
@@ -54,17 +56,20 @@ const userExport = z.object({
       ),
     }),
   ),
+  memories: z.array(memory).describe("The user's long-term memories"),
 });
 
 export interface UserDataRoutesOptions {
   db: Database;
   /** The conversation is gone (erased): forget what this process remembers of it. */
   conversationChanged: (conversationId: string) => void;
+  /** The users' long-term memories (exported; forgotten by this process after an erasure). */
+  memories: Pick<UserMemories, 'list' | 'forget'>;
 }
 
 export const userDataRoutes: FastifyPluginAsync<UserDataRoutesOptions> = async (
   app,
-  { db: database, conversationChanged },
+  { db: database, conversationChanged, memories },
 ) => {
   const api = app.withTypeProvider<ZodTypeProvider>();
 
@@ -73,18 +78,24 @@ export const userDataRoutes: FastifyPluginAsync<UserDataRoutesOptions> = async (
     {
       schema: {
         tags,
-        summary: 'Everything held of one end user: their conversations, messages and ratings (admin keys)',
+        summary:
+          'Everything held of one end user: their conversations, messages, ratings and memories (admin keys)',
         params: userParams,
         response: { 200: userExport, ...errorResponses },
       },
     },
     async (request) => {
-      const conversations = await exportUser(
-        tenantDb(database, request),
-        request.principal.tenantId,
-        request.params.id,
-      );
-      return { user_id: request.params.id, exported_at: new Date().toISOString(), conversations };
+      const { tenantId } = request.principal;
+      const [conversations, memoryList] = await Promise.all([
+        exportUser(tenantDb(database, request), tenantId, request.params.id),
+        memories.list(tenantId, request.params.id),
+      ]);
+      return {
+        user_id: request.params.id,
+        exported_at: new Date().toISOString(),
+        conversations,
+        memories: memoryList,
+      };
     },
   );
 
@@ -94,7 +105,7 @@ export const userDataRoutes: FastifyPluginAsync<UserDataRoutesOptions> = async (
       schema: {
         tags,
         summary:
-          "Erase one end user's data everywhere: conversations, messages, traces, feedback, waiting actions (admin keys)",
+          "Erase one end user's data everywhere: conversations, messages, traces, feedback, waiting actions, memories (admin keys)",
         params: userParams,
         response: { 200: erasureReport, ...errorResponses },
       },
@@ -106,6 +117,7 @@ export const userDataRoutes: FastifyPluginAsync<UserDataRoutesOptions> = async (
         request.params.id,
       );
       for (const id of conversationIds) conversationChanged(id);
+      memories.forget(request.principal.tenantId, request.params.id);
       const { usage_rows_detached, ...removed } = report;
       return { user_id: request.params.id, removed, usage_rows_detached };
     },
