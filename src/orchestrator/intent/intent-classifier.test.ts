@@ -66,7 +66,8 @@ describe('IntentClassifier', () => {
     const classifier = defaultIntentClassifier();
     const score = scoreIntents(heldOut, (text) => classifier.classify(text), 0);
     expect(score.messages).toBe(606);
-    expect(score.macroF1).toBeGreaterThanOrEqual(0.89);
+    // 0.881 once training messages near held-out ones were left out (docs/orchestrator.md).
+    expect(score.macroF1).toBeGreaterThanOrEqual(0.875);
     for (const row of score.perIntent.filter((r) => r.intent === 'out_of_scope' || r.intent === 'action')) {
       expect(row.f1, row.intent).toBeGreaterThanOrEqual(0.75);
     }
