@@ -11,4 +11,14 @@ export {
   parseIntentJsonl,
   parseUnlabelledJsonl,
 } from './intent-datasets.js';
+export { findLeaks, type Leak, type NamedSet, withoutLeaks } from './intent-leakage.js';
+export {
+  findNearDuplicates,
+  isNearDuplicate,
+  NEAR_DUPLICATE_RULE,
+  type NearDuplicate,
+  type NearDuplicateReason,
+  nearDuplicateReason,
+  normaliseMessage,
+} from './near-duplicate.js';
 export { type IntentScore, type IntentSetScore, scoreIntents } from './score-intents.js';

@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  findLeaks,
   isHeldOut,
-  messageKey,
+  parseClinc,
   parseIntentJsonl,
   parseUnlabelledJsonl,
   scoreIntents,
@@ -15,6 +16,7 @@ import modelFile from './intent-model.json' with { type: 'json' };
 
 const examples = (name: string) =>
   readFileSync(path.resolve(import.meta.dirname, '../../../examples/eval', name), 'utf8');
+const clincFile = path.resolve(import.meta.dirname, '../../../../shared/data/clinc150/data_full.json');
 const heldOut = parseIntentJsonl(examples('intent-examples.jsonl')).filter((item) => isHeldOut(item.text));
 
 describe('IntentClassifier', () => {
@@ -64,18 +66,26 @@ describe('IntentClassifier', () => {
     const classifier = defaultIntentClassifier();
     const score = scoreIntents(heldOut, (text) => classifier.classify(text), 0);
     expect(score.messages).toBe(606);
-    expect(score.macroF1).toBeGreaterThanOrEqual(0.89);
+    // 0.881 once training messages near held-out ones were left out (docs/orchestrator.md).
+    expect(score.macroF1).toBeGreaterThanOrEqual(0.875);
     for (const row of score.perIntent.filter((r) => r.intent === 'out_of_scope' || r.intent === 'action')) {
       expect(row.f1, row.intent).toBeGreaterThanOrEqual(0.75);
     }
   });
 
-  it('trains on no held-out message and no question of the Fastify check', () => {
+  it('trains on nothing near a held-out message, a Fastify check question or a CLINC test message', () => {
     const extra = parseIntentJsonl(examples('intent-training-extra.jsonl'));
     expect(extra.length).toBeGreaterThan(500);
     const check = parseUnlabelledJsonl(examples('fastify-questions.jsonl'), 'question');
-    const unseen = new Set([...heldOut, ...check].map((item) => messageKey(item.text)));
-    expect(extra.filter((item) => unseen.has(messageKey(item.text)))).toEqual([]);
+    const sets = [
+      { name: 'own held-out', items: heldOut },
+      { name: 'Fastify check', items: check },
+      ...(existsSync(clincFile)
+        ? [{ name: 'CLINC test', items: parseClinc(readFileSync(clincFile, 'utf8'), 'test') }]
+        : []),
+    ];
+    // The list: npx tsx scripts/check-intent-leakage.ts
+    expect(findLeaks(extra, sets).map((leak) => leak.training.text)).toEqual([]);
   });
 
   it('calls a result unsure below its threshold', () => {
