@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createRuntime, ensureTenant } from '../app/index.js';
 import { ParleyError } from '../errors/index.js';
-import { evaluateCitations, parseCitationQuestions } from '../eval/index.js';
+import { evaluateCitations, pageNames, parseCitationQuestions } from '../eval/index.js';
 import { ensureKnowledgeBase } from '../knowledge/index.js';
 import { collectFiles } from './collect-files.js';
 import { cliCaller, commandContext } from './command-context.js';
@@ -29,11 +29,13 @@ export async function evalCitationsCommand(options: {
   });
   const questions = parseCitationQuestions(text, options.questions);
   const { files } = await collectFiles([options.docs]);
+  const root = path.resolve(options.docs);
   if (files.length === 0) {
     throw new ParleyError('PARLEY_ERR_VALIDATION', `${options.docs}: no supported documents to ingest`);
   }
   // An expected page that is not in the corpus can never be cited: a typo, not a miss.
-  const pages = new Set(files.map((file) => path.basename(file)));
+  // A page is named by its file name or by its path relative to the docs folder.
+  const pages = new Set(files.flatMap((file) => pageNames({ source: file, title: '' }, root)));
   for (const { expected, line } of questions) {
     const unknown = expected.filter((page) => !pages.has(page));
     if (unknown.length) {
@@ -56,7 +58,7 @@ export async function evalCitationsCommand(options: {
     for (const failure of ingest.failed)
       process.stderr.write(`parley: skipped ${failure.file}: ${failure.reason}\n`);
     const inMemory = keywordIndex === 'memory' && (await runtime.keywordIndex.warm(tenantId));
-    const scores = await evaluateCitations(runtime.turns, { caller: cliCaller(tenantId) }, questions);
+    const scores = await evaluateCitations(runtime.turns, { caller: cliCaller(tenantId) }, questions, root);
     const f = (value: number) => value.toFixed(4);
     const lines = [
       `retriever:  ${runtime.retriever.name} (top-k ${config.retrieval.topK}), keyword search ${inMemory ? 'in memory' : 'in the database'}`,
