@@ -18,6 +18,8 @@ export async function evalCitationsCommand(options: {
   questions: string;
   docs: string;
   keep?: boolean;
+  /** Under each miss, how the turn answered and where retrieval ranked the expected page. */
+  explain?: boolean;
   /** Keyword search in memory (as a server does, the default) or in the database. */
   keywordIndex?: string;
 }): Promise<void> {
@@ -58,7 +60,17 @@ export async function evalCitationsCommand(options: {
     for (const failure of ingest.failed)
       process.stderr.write(`parley: skipped ${failure.file}: ${failure.reason}\n`);
     const inMemory = keywordIndex === 'memory' && (await runtime.keywordIndex.warm(tenantId));
-    const scores = await evaluateCitations(runtime.turns, { caller: cliCaller(tenantId) }, questions, root);
+    const explain = options.explain
+      ? async (question: string) =>
+          (await runtime.retriever.search(question, { tenantId, topK: config.retrieval.topK })).chunks
+      : undefined;
+    const scores = await evaluateCitations(
+      runtime.turns,
+      { caller: cliCaller(tenantId) },
+      questions,
+      root,
+      explain,
+    );
     const f = (value: number) => value.toFixed(4);
     const lines = [
       `retriever:  ${runtime.retriever.name} (top-k ${config.retrieval.topK}), keyword search ${inMemory ? 'in memory' : 'in the database'}`,
@@ -76,6 +88,12 @@ export async function evalCitationsCommand(options: {
         `      expected: ${miss.expected.join(', ')}`,
         `      got:      ${miss.got.length ? miss.got.join(', ') : '(no citations)'}`,
       );
+      if (miss.retrieved) {
+        const { pages: found, expectedRank } = miss.retrieved;
+        lines.push(
+          `      answer:   ${miss.mode}; expected page ${expectedRank ? `retrieved at page rank ${expectedRank}` : 'not retrieved'} (top-${config.retrieval.topK} passages: ${found.join(', ') || 'none'})`,
+        );
+      }
     }
     lines.push(`hit@1=${f(scores.hitAt1)} hit@3=${f(scores.hitAt3)} mrr=${f(scores.mrr)}`, '');
     process.stdout.write(lines.join('\n'));

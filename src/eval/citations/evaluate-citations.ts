@@ -31,7 +31,17 @@ export interface CitationMiss {
   expected: string[];
   /** The first three citations' pages (relative to the docs folder when under it), in citation order. */
   got: string[];
+  /** How the turn answered (`extractive`, `not_found`, `refused`, ...). */
+  mode: string;
+  /**
+   * With `explain`: the pages of the passages retrieval found for the question, best first, each
+   * once, and the 1-based rank among them of the first expected page (0 when none was found).
+   */
+  retrieved?: { pages: string[]; expectedRank: number };
 }
+
+/** What retrieval finds for a question (the sources of its passages, best first), to explain misses. */
+export type ExplainRetrieval = (question: string) => Promise<{ source: string | null; title: string }[]>;
 
 export interface CitationScores {
   questions: number;
@@ -104,6 +114,7 @@ export async function evaluateCitations(
   questions: CitationQuestion[],
   /** The docs folder, so expected pages may be given as paths relative to it. */
   root?: string,
+  explain?: ExplainRetrieval,
 ): Promise<CitationScores> {
   let hits1 = 0;
   let hits3 = 0;
@@ -120,7 +131,17 @@ export async function evaluateCitations(
     const rank = pages.findIndex((names) => names.some((name) => wanted.has(name))) + 1;
     if (rank === 1) hits1++;
     if (rank >= 1 && rank <= 3) hits3++;
-    else misses.push({ question, expected, got: pages.slice(0, 3).map((names) => names[0]!) });
+    else {
+      const miss: CitationMiss = { question, expected, got: pages.slice(0, 3).map((names) => names[0]!), mode: result.mode };
+      if (explain) {
+        const found = (await explain(question)).map((passage) => pageNames(passage, root));
+        const seen = new Set<string>();
+        const unique = found.filter((names) => !seen.has(names[0]!) && seen.add(names[0]!));
+        const expectedRank = unique.findIndex((names) => names.some((name) => wanted.has(name))) + 1;
+        miss.retrieved = { pages: unique.map((names) => names[0]!), expectedRank };
+      }
+      misses.push(miss);
+    }
     if (rank >= 1) reciprocal += 1 / rank;
   }
   const n = Math.max(questions.length, 1);
