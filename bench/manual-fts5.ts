@@ -19,10 +19,16 @@ import { pageNames, parseCitationQuestions } from '../src/eval/index.js';
 import { detectFormat, parseDocument } from '../src/knowledge/parse/index.js';
 
 const { values } = parseArgs({
-  options: { questions: { type: 'string' }, docs: { type: 'string' }, sqlite: { type: 'string', default: 'sqlite3' } },
+  options: {
+    questions: { type: 'string' },
+    docs: { type: 'string' },
+    sqlite: { type: 'string', default: 'sqlite3' },
+  },
 });
 if (!values.questions || !values.docs) {
-  process.stderr.write('usage: npx tsx bench/manual-fts5.ts --questions FILE.jsonl --docs DIR [--sqlite sqlite3]\n');
+  process.stderr.write(
+    'usage: npx tsx bench/manual-fts5.ts --questions FILE.jsonl --docs DIR [--sqlite sqlite3]\n',
+  );
   process.exit(2);
 }
 
@@ -39,7 +45,7 @@ async function main(docs: string, questionFile: string, sqlite: string): Promise
   const questions = parseCitationQuestions(await readFile(questionFile, 'utf8'), questionFile);
   const { files } = await collectFiles([root]);
   const statements = [
-    ".mode tabs",
+    '.mode tabs',
     "CREATE VIRTUAL TABLE pages USING fts5(page UNINDEXED, body, tokenize = 'porter unicode61');",
     'BEGIN;',
   ];
@@ -49,7 +55,9 @@ async function main(docs: string, questionFile: string, sqlite: string): Promise
     if (!format) continue;
     try {
       const doc = await parseDocument({ bytes: await readFile(file), format, filename: path.basename(file) });
-      const body = [doc.title, ...doc.sections.map((s) => `${s.headingPath.join(' > ')}\n${s.text}`)].join('\n\n');
+      const body = [doc.title, ...doc.sections.map((s) => `${s.headingPath.join(' > ')}\n${s.text}`)].join(
+        '\n\n',
+      );
       statements.push(`INSERT INTO pages VALUES (${sqlText(file)}, ${sqlText(body)});`);
     } catch {
       failed++;
@@ -73,7 +81,8 @@ async function main(docs: string, questionFile: string, sqlite: string): Promise
   const ranked = questions.map(() => [] as string[][]);
   for (const line of output.split('\n')) {
     const [index, page] = line.split('\t');
-    if (index !== undefined && page) ranked[Number(index)]!.push(pageNames({ source: page, title: '' }, root));
+    if (index !== undefined && page)
+      ranked[Number(index)]!.push(pageNames({ source: page, title: '' }, root));
   }
   let hit1 = 0;
   let hit3 = 0;
@@ -88,7 +97,10 @@ async function main(docs: string, questionFile: string, sqlite: string): Promise
     else
       misses.push(
         `  - ${question}\n      expected: ${expected.join(', ')}\n      got:      ${
-          pages.slice(0, 3).map((names) => names[0]).join(', ') || '(nothing)'
+          pages
+            .slice(0, 3)
+            .map((names) => names[0])
+            .join(', ') || '(nothing)'
         }`,
       );
     if (rank >= 1) reciprocal += 1 / rank;

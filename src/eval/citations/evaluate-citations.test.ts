@@ -13,7 +13,10 @@ function citing(sources: Record<string, string[]>): Pick<TurnRunner, 'start'> {
       ({
         complete: async () => ({
           mode: 'extractive',
-          citations: (sources[input.message] ?? []).map((source) => ({ source, title: path.basename(source) })),
+          citations: (sources[input.message] ?? []).map((source) => ({
+            source,
+            title: path.basename(source),
+          })),
         }),
       }) as unknown as Awaited<ReturnType<TurnRunner['start']>>,
   };

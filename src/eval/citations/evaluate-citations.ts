@@ -132,7 +132,12 @@ export async function evaluateCitations(
     if (rank === 1) hits1++;
     if (rank >= 1 && rank <= 3) hits3++;
     else {
-      const miss: CitationMiss = { question, expected, got: pages.slice(0, 3).map((names) => names[0]!), mode: result.mode };
+      const miss: CitationMiss = {
+        question,
+        expected,
+        got: pages.slice(0, 3).map((names) => names[0]!),
+        mode: result.mode,
+      };
       if (explain) {
         const found = (await explain(question)).map((passage) => pageNames(passage, root));
         const seen = new Set<string>();
