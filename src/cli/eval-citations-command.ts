@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createRuntime, ensureTenant } from '../app/index.js';
 import { ParleyError } from '../errors/index.js';
-import { evaluateCitations, parseCitationQuestions } from '../eval/index.js';
+import { evaluateCitations, pageNames, parseCitationQuestions } from '../eval/index.js';
 import { ensureKnowledgeBase } from '../knowledge/index.js';
 import { collectFiles } from './collect-files.js';
 import { cliCaller, commandContext } from './command-context.js';
@@ -18,6 +18,8 @@ export async function evalCitationsCommand(options: {
   questions: string;
   docs: string;
   keep?: boolean;
+  /** Under each miss, how the turn answered and where retrieval ranked the expected page. */
+  explain?: boolean;
   /** Keyword search in memory (as a server does, the default) or in the database. */
   keywordIndex?: string;
 }): Promise<void> {
@@ -29,11 +31,13 @@ export async function evalCitationsCommand(options: {
   });
   const questions = parseCitationQuestions(text, options.questions);
   const { files } = await collectFiles([options.docs]);
+  const root = path.resolve(options.docs);
   if (files.length === 0) {
     throw new ParleyError('PARLEY_ERR_VALIDATION', `${options.docs}: no supported documents to ingest`);
   }
   // An expected page that is not in the corpus can never be cited: a typo, not a miss.
-  const pages = new Set(files.map((file) => path.basename(file)));
+  // A page is named by its file name or by its path relative to the docs folder.
+  const pages = new Set(files.flatMap((file) => pageNames({ source: file, title: '' }, root)));
   for (const { expected, line } of questions) {
     const unknown = expected.filter((page) => !pages.has(page));
     if (unknown.length) {
@@ -56,7 +60,17 @@ export async function evalCitationsCommand(options: {
     for (const failure of ingest.failed)
       process.stderr.write(`parley: skipped ${failure.file}: ${failure.reason}\n`);
     const inMemory = keywordIndex === 'memory' && (await runtime.keywordIndex.warm(tenantId));
-    const scores = await evaluateCitations(runtime.turns, { caller: cliCaller(tenantId) }, questions);
+    const explain = options.explain
+      ? async (question: string) =>
+          (await runtime.retriever.search(question, { tenantId, topK: config.retrieval.topK })).chunks
+      : undefined;
+    const scores = await evaluateCitations(
+      runtime.turns,
+      { caller: cliCaller(tenantId) },
+      questions,
+      root,
+      explain,
+    );
     const f = (value: number) => value.toFixed(4);
     const lines = [
       `retriever:  ${runtime.retriever.name} (top-k ${config.retrieval.topK}), keyword search ${inMemory ? 'in memory' : 'in the database'}`,
@@ -74,6 +88,12 @@ export async function evalCitationsCommand(options: {
         `      expected: ${miss.expected.join(', ')}`,
         `      got:      ${miss.got.length ? miss.got.join(', ') : '(no citations)'}`,
       );
+      if (miss.retrieved) {
+        const { pages: found, expectedRank } = miss.retrieved;
+        lines.push(
+          `      answer:   ${miss.mode}; expected page ${expectedRank ? `retrieved at page rank ${expectedRank}` : 'not retrieved'} (top-${config.retrieval.topK} passages: ${found.join(', ') || 'none'})`,
+        );
+      }
     }
     lines.push(`hit@1=${f(scores.hitAt1)} hit@3=${f(scores.hitAt3)} mrr=${f(scores.mrr)}`, '');
     process.stdout.write(lines.join('\n'));

@@ -131,9 +131,13 @@ evaluate
 evaluate
   .command('citations')
   .description('ask a JSONL question set of the chat pipeline over a docs folder; print hit@1, hit@3, MRR')
-  .requiredOption('--questions <file>', 'JSONL file of {"question": "...", "expected": ["page.md"]} lines')
+  .requiredOption(
+    '--questions <file>',
+    'JSONL file of {"question": "...", "expected": ["page.md"]} lines (a file name, or a path relative to --docs)',
+  )
   .requiredOption('--docs <dir>', 'folder of documents to ingest')
   .option('--keep', 'keep the temporary evaluation database')
+  .option('--explain', 'under each miss: the answer mode and where retrieval ranked the expected page')
   .option(
     '--keyword-index <where>',
     'keyword search in memory (as a server does) or in the database: memory | database',

@@ -26,6 +26,34 @@ describe('htmlToMarkdown', () => {
     expect(htmlToMarkdown('<p>```</p>')).toBe('\\```');
   });
 
+  it('drops chrome marked by landmark roles, as Sphinx marks its link bars, sidebars and search box', () => {
+    const markdown = htmlToMarkdown(
+      '<div class="related" role="navigation"><h3>Navigation</h3><ul><li><a href="index.html">index</a></li></ul></div>' +
+        '<div role="main"><p>Body</p></div><ul role="navigation"><li>Next</li></ul>' +
+        '<div role="search"><form><input name="q"></form></div><div role="contentinfo">© 2024</div>',
+    );
+    expect(markdown).toBe('Body');
+  });
+
+  it('drops heading permalinks but keeps other in-page links', () => {
+    const markdown = htmlToMarkdown(
+      '<h2>Modules<a class="headerlink" href="#modules" title="Permalink">¶</a></h2><p>See <a href="#packages">packages</a>.</p>',
+    );
+    expect(markdown).toBe('## Modules\n\nSee [packages](#packages).');
+  });
+
+  it('fences <pre> blocks without <code>, as Sphinx and AsciiDoc write them, keeping the code verbatim', () => {
+    const markdown = htmlToMarkdown(
+      '<p>Example:</p><div class="highlight"><pre><span></span><span class="c1"># a comment</span>\n' +
+        '<span class="n">a</span> <span class="o">=</span> <span class="s2">`x`</span>\n    <span class="k">pass</span>\n</pre></div>',
+    );
+    expect(markdown).toBe('Example:\n\n```\n# a comment\na = `x`\n    pass\n```');
+  });
+
+  it('fences a <pre> whose code contains a fence with a longer fence', () => {
+    expect(htmlToMarkdown('<pre>```\nnot the end\n```</pre>')).toBe('````\n```\nnot the end\n```\n````');
+  });
+
   it('drops inline data images but keeps their alt text', () => {
     expect(htmlToMarkdown('<p>A <img src="data:image/png;base64,AAAA" alt="chart"> B</p>')).toBe('A chart B');
   });
