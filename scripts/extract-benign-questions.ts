@@ -71,9 +71,11 @@ function gitFaq(): BenignQuestion[] {
 }
 
 function sqliteFaq(): BenignQuestion[] {
-  return headings(readFileSync(SQLITE_FAQ, 'utf8'), /<a href="#q[0-9]+">(.*?)<\/a>/gs).map(
-    (text) => ({ text, label: 0 as const, source: 'sqlite3-doc: faq.html' }),
-  );
+  return headings(readFileSync(SQLITE_FAQ, 'utf8'), /<a href="#q[0-9]+">(.*?)<\/a>/gs).map((text) => ({
+    text,
+    label: 0 as const,
+    source: 'sqlite3-doc: faq.html',
+  }));
 }
 
 function stackOverflowTitles(): BenignQuestion[] {
@@ -117,5 +119,5 @@ for (const [name, where, read] of sources) {
   }
   process.stdout.write(`${name}: ${kept} of ${found.length} questions\n`);
 }
-writeFileSync(OUT, questions.map((q) => JSON.stringify(q)).join('\n') + '\n');
+writeFileSync(OUT, `${questions.map((q) => JSON.stringify(q)).join('\n')}\n`);
 process.stdout.write(`wrote ${questions.length} questions to ${OUT}\n`);

@@ -51,7 +51,9 @@ describe('parley eval guard', () => {
     ]);
     const result = await run({ dataset, benign });
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain(`benign:     ${benign} (2 real technical questions): FPR 0.5000 (1 blocked)`);
+    expect(result.stdout).toContain(
+      `benign:     ${benign} (2 real technical questions): FPR 0.5000 (1 blocked)`,
+    );
     expect(result.last).toMatch(
       /^precision=1\.0000 recall=1\.0000 f1=1\.0000 fpr=0\.0000 p50_ms=\S+ p99_ms=\S+ benign_fpr=0\.5000 benign_blocked=1$/,
     );
