@@ -13,6 +13,7 @@ const DEFAULT_FILES = [
   path.join(DATA, 'prompt-injections/train.jsonl'),
   path.join(DATA, 'jailbreak-classification/balanced/jailbreak_dataset_train_balanced.csv'),
   path.resolve(import.meta.dirname, 'guard-data/benign-questions.jsonl'),
+  path.resolve(import.meta.dirname, 'guard-data/benign-technical.jsonl'),
 ];
 // CLINC150's train split: ordinary short requests to an assistant ("hello", "thanks", "what's my
 // balance"), all benign; every CLINC_STRIDE-th utterance is taken (0 leaves the set out).

@@ -36,7 +36,8 @@ const cache = new Map<string, number[]>(
 const missing = [...new Set(windows.filter((w) => !cache.has(w)))];
 if (missing.length > 0) {
   process.stdout.write(`embedding ${missing.length} texts (cache: ${CACHE})\n`);
-  const embedder = new SentenceEmbedder();
+  // Every text is queued at once: the serving queue's bound (load shedding) does not apply here.
+  const embedder = new SentenceEmbedder({ maxWaiting: missing.length });
   const vectors = await Promise.all(missing.map((w) => embedder.embed(w)));
   await embedder.close();
   for (const [i, w] of missing.entries()) cache.set(w, vectors[i]!);

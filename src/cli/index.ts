@@ -155,6 +155,11 @@ evaluate
   )
   .option('--pii', 'score PII detection on a Presidio-format span set instead')
   .option('--no-semantic', 'score the fast stage alone (no sentence-embedding second stage)')
+  .option(
+    '--benign <file>',
+    'benign set whose false-positive rate is reported beside (default: examples/eval/benign-technical-questions.jsonl)',
+  )
+  .option('--no-benign', 'report no benign set')
   .action(runCommand(evalGuardCommand));
 evaluate
   .command('intents')
