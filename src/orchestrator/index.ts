@@ -19,6 +19,14 @@ export {
   type ConversationListener,
 } from './conversation-events.js';
 export {
+  CONVERSATION_RETENTION_EVERY_MS,
+  ConversationRetention,
+  type ExpiredConversations,
+  type RetentionPeriods,
+  readRetention,
+  writeRetention,
+} from './conversation-retention.js';
+export {
   addAgentReply,
   type ConversationSummary,
   conversationState,
@@ -115,4 +123,9 @@ export {
   type IntentReader,
   type Understanding,
 } from './understand-message.js';
-export { type ErasureReport, eraseUser, exportUser, type UserConversationExport } from './user-data.js';
+export {
+  type ErasureReport,
+  eraseUser,
+  exportUser,
+  type UserConversationExport,
+} from './user-data.js';

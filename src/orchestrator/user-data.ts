@@ -29,16 +29,38 @@ export interface UserConversationExport {
   feedback: { turn_id: string; rating: 'up' | 'down'; comment: string | null; created_at: string }[];
 }
 
+/** What an erasure removed, and the ids of the conversations it removed. */
+export interface Erasure {
+  report: ErasureReport;
+  conversationIds: string[];
+}
+
 /** Erases the user's data in one statement; the ids of the conversations removed come back too. */
-export async function eraseUser(
+export function eraseUser(db: QueryRunner, tenantId: string, userId: string): Promise<Erasure> {
+  return eraseConversations(
+    db,
+    tenantId,
+    'select id from conversations where tenant_id = $1 and user_id = $2',
+    [userId],
+  );
+}
+
+/**
+ * Erases the tenant's conversations that `doomed` selects (a query of their ids, where $1 is the
+ * tenant and $2... are `params`) and everything hanging from them, in one statement; usage rows
+ * stay, no longer naming them. A `limit` in `doomed` bounds the statement: the query is run once.
+ */
+export async function eraseConversations(
   db: QueryRunner,
   tenantId: string,
-  userId: string,
-): Promise<{ report: ErasureReport; conversationIds: string[] }> {
+  doomed: string,
+  params: readonly unknown[],
+): Promise<Erasure> {
   // Every part of a statement sees the data as it was before it: the counts are of what goes.
+  // A query named more than once in a with clause is run once (materialised).
   const rows = await db.query<ErasureReport & { ids: string[] }>(
     `with doomed as (
-       select id from conversations where tenant_id = $1 and user_id = $2
+       ${doomed}
      ), traces as (
        delete from turn_traces where tenant_id = $1 and conversation_id in (select id from doomed) returning 1
      ), approvals as (
@@ -62,7 +84,7 @@ export async function eraseUser(
             (select count(*) from visitors)::int as visitor_claims,
             (select count(*) from usage_rows)::int as usage_rows_detached,
             coalesce((select array_agg(id) from gone), '{}') as ids`,
-    [tenantId, userId],
+    [tenantId, ...params],
   );
   const { ids, ...report } = rows[0]!;
   return { report, conversationIds: ids };

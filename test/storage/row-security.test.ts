@@ -35,6 +35,7 @@ const TENANT_TABLES: Record<string, string> = {
   tool_approvals: 'tenant_id',
   prompt_version_owners: 'tenant_id',
   feedback: 'tenant_id',
+  retention_periods: 'tenant_id',
 };
 
 /** Rows every tenant sees besides its own: the server's prompt (registered at start-up). */
@@ -109,6 +110,7 @@ async function seedTenant(db: Database, tenant: string): Promise<void> {
        values ($1, $2, $3, 'parley', 'down', now())`,
       [tenant, id('turn'), id('conv')],
     );
+    await run('insert into retention_periods(tenant_id, conversation_days) values ($1, 30)', [tenant]);
   });
 }
 
