@@ -33,8 +33,8 @@ import {
   AnswerCache,
   type BotDefaults,
   Bots,
-  CONVERSATION_RETENTION_EVERY_MS,
   ChatService,
+  CONVERSATION_RETENTION_EVERY_MS,
   ConversationEvents,
   ConversationRetention,
   CuratedAnswers,
@@ -365,14 +365,16 @@ async function openRuntime(
       },
       // One entry per tenant and sweep, counting what went (the tenant sees its data expire).
       onExpired: ({ tenantId, days, cutoff, report }) =>
-        db.forTenant(tenantId).transaction((client) =>
-          recordAudit(
-            client,
-            tenantId,
-            { keyId: null, via: 'job' },
-            { action: 'conversations.expired', details: { days, cutoff: cutoff.toISOString(), ...report } },
+        db
+          .forTenant(tenantId)
+          .transaction((client) =>
+            recordAudit(
+              client,
+              tenantId,
+              { keyId: null, via: 'job' },
+              { action: 'conversations.expired', details: { days, cutoff: cutoff.toISOString(), ...report } },
+            ),
           ),
-        ),
     },
     log.child({ component: 'conversation-retention' }),
   );

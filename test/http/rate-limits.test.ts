@@ -277,9 +277,16 @@ describe('per-user limits', () => {
     expect((await list(as(acting.key, 'bob'))).status).toBe(200);
     expect((await list(as(elsewhere.key, 'alice'))).status).toBe(200);
     // The key acting for no one is counted by its key limit only.
-    expect((await call(app(), { method: 'GET', url: '/v1/models', headers: as(acting.key) })).status).toBe(200);
+    expect((await call(app(), { method: 'GET', url: '/v1/models', headers: as(acting.key) })).status).toBe(
+      200,
+    );
     expect(
-      await metricValue(app(), 'parley_rate_limited_total', { scope: 'user', limit: 'requests' }, as(admin.key)),
+      await metricValue(
+        app(),
+        'parley_rate_limited_total',
+        { scope: 'user', limit: 'requests' },
+        as(admin.key),
+      ),
     ).toBe(1);
   });
 
@@ -338,8 +345,13 @@ describe('per-user limits shared through Redis', () => {
     const statuses: number[] = [];
     for (const server of [a, b, a]) {
       statuses.push(
-        (await call(server.parley.app, { method: 'GET', url: '/v1/conversations', headers: forUser('alice') }))
-          .status,
+        (
+          await call(server.parley.app, {
+            method: 'GET',
+            url: '/v1/conversations',
+            headers: forUser('alice'),
+          })
+        ).status,
       );
     }
     expect(statuses).toEqual([200, 200, 429]);

@@ -45,7 +45,10 @@ export interface RetentionRoutesOptions {
   defaultDays: number | undefined;
 }
 
-export const retentionRoutes: FastifyPluginAsync<RetentionRoutesOptions> = async (app, { db, defaultDays }) => {
+export const retentionRoutes: FastifyPluginAsync<RetentionRoutesOptions> = async (
+  app,
+  { db, defaultDays },
+) => {
   const api = app.withTypeProvider<ZodTypeProvider>();
   const view = (own: number | null) => ({
     conversation_days: own,
