@@ -6,7 +6,7 @@
 import { Counter, type Registry } from 'prom-client';
 import type { Database, QueryRunner } from '../storage/index.js';
 import type { Logger } from '../telemetry/index.js';
-import { type ErasureReport, eraseConversations } from './user-data.js';
+import { type ErasureReport, eraseConversations } from './erase-conversations.js';
 
 const DAY_MS = 86_400_000;
 /** Conversations deleted by one statement: it holds their rows (and their messages') while it runs. */

@@ -51,6 +51,7 @@ export {
   MAX_CURATED_PER_BOT,
   MAX_QUESTION_CHARS,
 } from './curated/index.js';
+export type { ErasureReport } from './erase-conversations.js';
 export {
   type Citation,
   DEGRADED_LABEL,
@@ -124,7 +125,6 @@ export {
   type Understanding,
 } from './understand-message.js';
 export {
-  type ErasureReport,
   eraseUser,
   exportUser,
   type UserConversationExport,
