@@ -8,6 +8,10 @@ export interface Caller {
   /** null for loopback requests served before any key exists, and for commands (`parley chat`). */
   keyId: string | null;
   ip: string;
+  /** The end user the request is for (signed in, or named by a key acting for users). */
+  userId?: string;
+  /** The widget visitor (server-minted id) of a publishable key's request. */
+  visitorId?: string;
 }
 
 /** What the accounting needs to know of a finished turn. */

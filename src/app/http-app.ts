@@ -19,6 +19,7 @@ import {
   auditChanges,
   auditRoutes,
   botRoutes,
+  callerOf,
   chatRoutes,
   conversationEventRoutes,
   conversationListRoutes,
@@ -37,6 +38,7 @@ import {
   notFoundHandler,
   openAiRoutes,
   registerOpenApiDocument,
+  retentionRoutes,
   toolRoutes,
   turnStreamRoutes,
   usageRoutes,
@@ -168,10 +170,8 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     request.authMs = performance.timeOrigin + performance.now() - request.receivedAt;
     // Public routes (web assets, CORS preflights) have no caller to count beyond the address.
     if (!limited || !request.principal) return;
-    const byCaller = await gateway.admitRequest(
-      { tenantId: request.principal.tenantId, keyId: request.principal.keyId, ip: request.ip },
-      ['key', 'tenant'],
-    );
+    // The user limit counts an end user (or a widget visitor) apart from the key's other users.
+    const byCaller = await gateway.admitRequest(callerOf(request), ['key', 'tenant', 'user']);
     const tightest: LimitState | undefined =
       byAddress && byCaller
         ? byAddress.remaining < byCaller.remaining
@@ -263,6 +263,7 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   await app.register(feedbackRoutes, { db, feedback: runtime.feedback });
   await app.register(openAiRoutes, { turns, bots, maxMessageChars, streams });
   await app.register(usageRoutes, { db, budgets: runtime.gateway.budgets });
+  await app.register(retentionRoutes, { db, defaultDays: config.jobs.conversationRetentionDays });
   await app.register(keyRoutes, { db, keys: runtime.keys });
   await app.register(auditRoutes, { db });
   widgetAccess.routes(app);

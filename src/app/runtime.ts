@@ -4,7 +4,7 @@
 
 import { type Config, settingNames } from '../config/index.js';
 import { KeyVerifier } from '../edge/auth/api-keys.js';
-import { Gateway } from '../edge/index.js';
+import { Gateway, recordAudit } from '../edge/index.js';
 import { TurnGate } from '../edge/turn-gate.js';
 import { isParleyError, ParleyError } from '../errors/index.js';
 import { GuardSet, ModelGuard } from '../guard/index.js';
@@ -34,7 +34,9 @@ import {
   type BotDefaults,
   Bots,
   ChatService,
+  CONVERSATION_RETENTION_EVERY_MS,
   ConversationEvents,
+  ConversationRetention,
   CuratedAnswers,
   createStreamLog,
   defaultIntentClassifier,
@@ -117,6 +119,8 @@ export interface Runtime {
   conversationEvents: ConversationEvents;
   /** Streamed answers kept for resumption (in Redis when configured, so any replica resumes them). */
   streamLog: StreamLog;
+  /** Deletes conversations past their tenant's retention period (swept by the lead server process). */
+  conversationRetention: ConversationRetention;
   /**
    * Closes every service in the reverse of the order they were created in: background loops and
    * ingestion stop, pending writes drain, then Redis and the database close. Idempotent.
@@ -359,6 +363,29 @@ async function openRuntime(
     config.jobs.traceRetentionDays,
     log.child({ component: 'trace-retention' }),
   );
+  const conversationRetention = new ConversationRetention(
+    db,
+    {
+      defaultDays: config.jobs.conversationRetentionDays,
+      onDeleted: (ids) => {
+        for (const id of ids) chat.conversationChanged(id);
+      },
+      // One entry per tenant and sweep, counting what went (the tenant sees its data expire).
+      onExpired: ({ tenantId, days, cutoff, report }) =>
+        db
+          .forTenant(tenantId)
+          .transaction((client) =>
+            recordAudit(
+              client,
+              tenantId,
+              { keyId: null, via: 'job' },
+              { action: 'conversations.expired', details: { days, cutoff: cutoff.toISOString(), ...report } },
+            ),
+          ),
+    },
+    log.child({ component: 'conversation-retention' }),
+  );
+  if (metrics.enabled) conversationRetention.registerMetrics(metrics.registry);
   // Registered after the drain, so each stops (its loops, its work in progress) before it.
   lifecycle.onClose('ingestion', () => ingestion.stop());
   await ingestion.start(tasks);
@@ -384,6 +411,10 @@ async function openRuntime(
     tasks.loop('memory-retention', () => memories.sweep(), {
       everyMs: MEMORY_SWEEP_EVERY_MS,
       firstAfterMs: 10_000,
+    });
+    tasks.loop('conversation-retention', () => conversationRetention.sweep(), {
+      everyMs: CONVERSATION_RETENTION_EVERY_MS,
+      firstAfterMs: 20_000,
     });
   }
   if (options.runJobs && embeddings) {
@@ -417,6 +448,7 @@ async function openRuntime(
     turns,
     conversationEvents,
     streamLog,
+    conversationRetention,
     close: () => lifecycle.close(),
   };
 }

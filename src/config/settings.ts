@@ -260,6 +260,11 @@ export const settingsSchema = z.object({
   /** Days a turn's trace is kept before the background sweep deletes it. */
   PARLEY_TRACE_RETENTION_DAYS: intFrom(1, 3650).default(30),
   /**
+   * Days a conversation (its messages, traces, feedback) is kept after its last activity, for
+   * tenants that set no period of their own (PUT /v1/retention); 0: kept.
+   */
+  PARLEY_CONVERSATION_RETENTION_DAYS: intFrom(0, 36_500).default(0),
+  /**
    * Prices per million tokens, by model reference, over the built-in table:
    * `{"openai:gpt-4o-mini": {"input": 0.15, "cached_input": 0.075, "output": 0.6}}`.
    */
@@ -270,6 +275,11 @@ export const settingsSchema = z.object({
   PARLEY_RATE_REQUESTS_PER_MINUTE_TENANT: intFrom(0, 10_000_000).default(0),
   /** Requests per minute per client IP address (0: no limit). */
   PARLEY_RATE_REQUESTS_PER_MINUTE_IP: intFrom(0, 10_000_000).default(600),
+  /**
+   * Requests per minute per end user (a signed-in user, one a key acts for, a widget visitor) of a
+   * tenant, besides the key's limit (0: no limit).
+   */
+  PARLEY_RATE_REQUESTS_PER_MINUTE_USER: intFrom(0, 10_000_000).default(120),
   /** Model tokens (prompt and completion) per minute per API key (0: no limit). */
   PARLEY_RATE_TOKENS_PER_MINUTE_KEY: intFrom(0, 1_000_000_000).default(0),
   /** Model tokens per minute per tenant (0: no limit). */

@@ -145,7 +145,7 @@ export interface GatewayConfig {
   prices: Record<string, ModelPrice>;
   /** Tenants with their own label in cost metrics. */
   metricsMaxTenants: number;
-  requestsPerMinute: { key: number; tenant: number; ip: number };
+  requestsPerMinute: { key: number; tenant: number; ip: number; user: number };
   tokensPerMinute: { key: number; tenant: number };
   budgets: {
     tenant: BudgetLimits;
@@ -166,6 +166,8 @@ export interface TelemetryConfig {
 
 export interface JobsConfig {
   traceRetentionDays: number;
+  /** Days a conversation is kept after its last activity when its tenant set none (undefined: kept). */
+  conversationRetentionDays: number | undefined;
   /** Where handoff events are posted (signed, retried); undefined: none are sent. */
   handoffWebhook:
     | {
@@ -335,6 +337,7 @@ export function sliceSettings(settings: Settings, dataDir: string, configFile: s
         key: s.PARLEY_RATE_REQUESTS_PER_MINUTE_KEY,
         tenant: s.PARLEY_RATE_REQUESTS_PER_MINUTE_TENANT,
         ip: s.PARLEY_RATE_REQUESTS_PER_MINUTE_IP,
+        user: s.PARLEY_RATE_REQUESTS_PER_MINUTE_USER,
       },
       tokensPerMinute: {
         key: s.PARLEY_RATE_TOKENS_PER_MINUTE_KEY,
@@ -355,6 +358,7 @@ export function sliceSettings(settings: Settings, dataDir: string, configFile: s
     },
     jobs: {
       traceRetentionDays: s.PARLEY_TRACE_RETENTION_DAYS,
+      conversationRetentionDays: s.PARLEY_CONVERSATION_RETENTION_DAYS || undefined,
       handoffWebhook:
         s.PARLEY_HANDOFF_WEBHOOK_URL && s.PARLEY_WEBHOOK_SECRET
           ? {

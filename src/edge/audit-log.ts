@@ -5,10 +5,13 @@
 // only the names of the fields a change carried.
 import type { Queryable, QueryRunner } from '../storage/index.js';
 
-/** Who took an action: a key (null for a keyless loopback client or the CLI) and through what. */
+/**
+ * Who took an action: a key (null for a keyless loopback client, the CLI or a background job) and
+ * through what (`job`: the server's own background work, such as the retention sweep).
+ */
 export interface AuditActor {
   keyId: string | null;
-  via: 'api' | 'cli';
+  via: 'api' | 'cli' | 'job';
 }
 
 export interface AuditEntry {

@@ -37,7 +37,7 @@ export function createGatewayMetrics(redisUp: () => number | undefined): Gateway
     }),
     rateLimited: new Counter({
       name: 'parley_rate_limited_total',
-      help: 'Requests refused with 429 by scope (key, tenant, ip) and limit (requests, tokens)',
+      help: 'Requests refused with 429 by scope (key, tenant, ip, user) and limit (requests, tokens)',
       labelNames: ['scope', 'limit'],
       registers: [],
     }),

@@ -1,4 +1,6 @@
-// Rate limits per API key, per tenant and per client IP: requests per minute, and model tokens
+// Rate limits per API key, per tenant, per client IP and per end user (a signed-in user, one a key
+// acts for, else a widget visitor: one user's flood leaves the key's other users alone): requests
+// per minute, and model tokens
 // per minute (a turn's real tokens are counted once it ends; a new turn is refused while the
 // bucket is spent). rate-limiter-flexible keeps the counters: in process memory, or in Redis when
 // REDIS_URL is set so that every replica sees one limit. While Redis is unreachable each limiter
@@ -14,7 +16,7 @@ import type { Caller } from '../accounting/index.js';
 import { ParleyError } from '../errors/index.js';
 import type { RedisConnection } from '../storage/index.js';
 
-export type LimitScope = 'key' | 'tenant' | 'ip';
+export type LimitScope = 'key' | 'tenant' | 'ip' | 'user';
 export type LimitKind = 'requests' | 'tokens';
 
 export interface RateLimitSettings {
@@ -56,6 +58,13 @@ export class FallbackLimiter extends RateLimiterMemory {
   }
 }
 
+const SCOPE_NAMES: Record<LimitScope, string> = {
+  key: 'API key',
+  tenant: 'tenant',
+  ip: 'client address',
+  user: 'user',
+};
+
 export class RateLimitedError extends ParleyError {
   constructor(
     readonly scope: LimitScope,
@@ -65,14 +74,29 @@ export class RateLimitedError extends ParleyError {
   ) {
     super(
       'PARLEY_ERR_RATE_LIMITED',
-      `${kind === 'tokens' ? 'model tokens' : 'requests'} per minute exceeded for this ${scope === 'ip' ? 'client address' : scope === 'key' ? 'API key' : 'tenant'}; retry in ${retryAfterSeconds} s`,
+      `${kind === 'tokens' ? 'model tokens' : 'requests'} per minute exceeded for this ${SCOPE_NAMES[scope]}; retry in ${retryAfterSeconds} s`,
       { isRetryable: true, headers: { ...headers, 'retry-after': String(retryAfterSeconds) } },
     );
   }
 }
 
-const subjectOf = (scope: LimitScope, caller: Caller): string | undefined =>
-  scope === 'key' ? (caller.keyId ?? undefined) : scope === 'tenant' ? caller.tenantId : caller.ip;
+/**
+ * Whom a limit of `scope` counts the caller as. A user is counted within their tenant (two
+ * tenants' users of one name are two people); a signed-in user before the visitor they browse as.
+ */
+function subjectOf(scope: LimitScope, caller: Caller): string | undefined {
+  switch (scope) {
+    case 'key':
+      return caller.keyId ?? undefined;
+    case 'tenant':
+      return caller.tenantId;
+    case 'ip':
+      return caller.ip;
+    case 'user':
+      if (caller.userId !== undefined) return `${caller.tenantId}|user|${caller.userId}`;
+      return caller.visitorId !== undefined ? `${caller.tenantId}|visitor|${caller.visitorId}` : undefined;
+  }
+}
 
 export class RateLimits {
   private readonly requests = new Map<LimitScope, { limiter: RateLimiterAbstract; points: number }>();

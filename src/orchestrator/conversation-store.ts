@@ -1,6 +1,7 @@
 // Conversations, messages and turn traces in the database, scoped by tenant.
 import type { QueryRunner } from '../storage/index.js';
 import { type ConversationState, MESSAGE_ORDER } from './conversation-memory.js';
+import { eraseConversations } from './erase-conversations.js';
 import type { Citation } from './extractive-answer.js';
 
 export interface MessageRecord {
@@ -270,28 +271,22 @@ export async function renameConversation(
 }
 
 /**
- * Deletes a conversation and everything held of it, in one statement: its messages and feedback
- * (by their foreign keys), its turns' traces, its actions waiting for approval, and a widget
- * visitor's claim on it. Usage rows stay: they are the tenant's accounting. False when the
- * tenant has no such conversation.
+ * Deletes a conversation and everything held of it, in one statement (erase-conversations.ts).
+ * Usage rows stay: they are the tenant's accounting. False when the tenant has no such
+ * conversation.
  */
 export async function deleteConversation(
   db: QueryRunner,
   tenantId: string,
   conversationId: string,
 ): Promise<boolean> {
-  const rows = await db.query(
-    `with traces as (
-       delete from turn_traces where conversation_id = $1 and tenant_id = $2
-     ), approvals as (
-       delete from tool_approvals where conversation_id = $1 and tenant_id = $2
-     ), visitors as (
-       delete from visitor_conversations where conversation_id = $1 and tenant_id = $2
-     )
-     delete from conversations where id = $1 and tenant_id = $2 returning id`,
-    [conversationId, tenantId],
+  const { report } = await eraseConversations(
+    db,
+    tenantId,
+    'select id from conversations where tenant_id = $1 and id = $2',
+    [conversationId],
   );
-  return rows.length > 0;
+  return report.conversations > 0;
 }
 
 /**

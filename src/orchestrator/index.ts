@@ -19,6 +19,14 @@ export {
   type ConversationListener,
 } from './conversation-events.js';
 export {
+  CONVERSATION_RETENTION_EVERY_MS,
+  ConversationRetention,
+  type ExpiredConversations,
+  type RetentionPeriods,
+  readRetention,
+  writeRetention,
+} from './conversation-retention.js';
+export {
   addAgentReply,
   type ConversationSummary,
   conversationState,
@@ -44,6 +52,7 @@ export {
   MAX_CURATED_PER_BOT,
   MAX_QUESTION_CHARS,
 } from './curated/index.js';
+export type { ErasureReport } from './erase-conversations.js';
 export {
   type Citation,
   DEGRADED_LABEL,
@@ -122,4 +131,8 @@ export {
   type IntentReader,
   type Understanding,
 } from './understand-message.js';
-export { type ErasureReport, eraseUser, exportUser, type UserConversationExport } from './user-data.js';
+export {
+  eraseUser,
+  exportUser,
+  type UserConversationExport,
+} from './user-data.js';

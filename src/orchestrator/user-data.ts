@@ -1,22 +1,12 @@
 // Everything a tenant holds of one end user (a signed-in user, or one a key acted for), for the
 // data rights: an export of it all, and its erasure everywhere in one statement. A user's data is
 // their conversations and what hangs from them: messages, turn traces, feedback, actions waiting
-// for approval and a widget visitor's claim; and their long-term memories. Usage rows are the tenant's accounting and stay, with
-// the erased conversation's id removed from them, so nothing left points back at the user.
+// for approval and a widget visitor's claim; and their long-term memories. Usage rows are the
+// tenant's accounting and stay, with the erased conversation's id removed from them, so nothing
+// left points back at the user.
 import type { QueryRunner } from '../storage/index.js';
 import { getMessages, type MessageRecord } from './conversation-store.js';
-
-/** What an erasure removed, by kind (and the usage rows it detached). */
-export interface ErasureReport {
-  conversations: number;
-  messages: number;
-  traces: number;
-  feedback: number;
-  approvals: number;
-  visitor_claims: number;
-  memories: number;
-  usage_rows_detached: number;
-}
+import { type Erasure, eraseConversations } from './erase-conversations.js';
 
 export interface UserConversationExport {
   id: string;
@@ -31,45 +21,14 @@ export interface UserConversationExport {
 }
 
 /** Erases the user's data in one statement; the ids of the conversations removed come back too. */
-export async function eraseUser(
-  db: QueryRunner,
-  tenantId: string,
-  userId: string,
-): Promise<{ report: ErasureReport; conversationIds: string[] }> {
-  // Every part of a statement sees the data as it was before it: the counts are of what goes.
-  const rows = await db.query<ErasureReport & { ids: string[] }>(
-    `with doomed as (
-       select id from conversations where tenant_id = $1 and user_id = $2
-     ), traces as (
-       delete from turn_traces where tenant_id = $1 and conversation_id in (select id from doomed) returning 1
-     ), approvals as (
-       delete from tool_approvals where tenant_id = $1 and conversation_id in (select id from doomed) returning 1
-     ), visitors as (
-       delete from visitor_conversations where tenant_id = $1 and conversation_id in (select id from doomed) returning 1
-     ), memory_rows as (
-       delete from memories where tenant_id = $1 and user_id = $2 returning 1
-     ), usage_rows as (
-       update usage set conversation_id = null
-        where tenant_id = $1 and conversation_id in (select id from doomed) returning 1
-     ), gone as (
-       -- messages and feedback follow their conversation (on delete cascade)
-       delete from conversations where tenant_id = $1 and id in (select id from doomed) returning id
-     )
-     select (select count(*) from gone)::int as conversations,
-            (select count(*) from messages where tenant_id = $1 and conversation_id in (select id from doomed))::int
-              as messages,
-            (select count(*) from traces)::int as traces,
-            (select count(*) from feedback where tenant_id = $1 and conversation_id in (select id from doomed))::int
-              as feedback,
-            (select count(*) from approvals)::int as approvals,
-            (select count(*) from visitors)::int as visitor_claims,
-            (select count(*) from memory_rows)::int as memories,
-            (select count(*) from usage_rows)::int as usage_rows_detached,
-            coalesce((select array_agg(id) from gone), '{}') as ids`,
-    [tenantId, userId],
+export function eraseUser(db: QueryRunner, tenantId: string, userId: string): Promise<Erasure> {
+  return eraseConversations(
+    db,
+    tenantId,
+    'select id from conversations where tenant_id = $1 and user_id = $2',
+    [userId],
+    { memoriesOfUser: true },
   );
-  const { ids, ...report } = rows[0]!;
-  return { report, conversationIds: ids };
 }
 
 /** Everything held of the user: their conversations, each with its messages and their ratings. */

@@ -1,6 +1,6 @@
 // The audit log's entries for changes made through routes other than the keys' (those write theirs
-// in the change's own transaction): bots, documents, budgets, curated answers, HTTP tools and tool
-// secrets. After a route below answers 2xx, one entry naming the caller's key, the route's target
+// in the change's own transaction): bots, documents, budgets, retention, curated answers, HTTP tools
+// and tool secrets. After a route below answers 2xx, one entry naming the caller's key, the route's target
 // and the names of the fields the body carried (never values), written in the background
 // (retried), off the request's critical path.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -25,6 +25,7 @@ const AUDITED: Record<string, string> = {
   'PUT /v1/tool-secrets/:name': 'tool_secret.set',
   'DELETE /v1/tool-secrets/:name': 'tool_secret.deleted',
   'DELETE /v1/users/:id': 'user.erased',
+  'PUT /v1/retention': 'retention.updated',
 };
 
 type Fields = Record<string, unknown>;

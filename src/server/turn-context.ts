@@ -5,7 +5,14 @@ import type { Caller } from '../accounting/index.js';
 import type { TurnContext } from '../orchestrator/index.js';
 
 export function callerOf(request: FastifyRequest): Caller {
-  return { tenantId: request.principal.tenantId, keyId: request.principal.keyId, ip: request.ip };
+  const { tenantId, keyId, userId, visitorId } = request.principal;
+  return {
+    tenantId,
+    keyId,
+    ip: request.ip,
+    ...(userId !== undefined ? { userId } : {}),
+    ...(visitorId !== undefined ? { visitorId } : {}),
+  };
 }
 
 /** Fires when the client goes away before its response is sent. */

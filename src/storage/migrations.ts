@@ -670,6 +670,32 @@ create index conversations_user on conversations(tenant_id, user_id, updated_at 
 `,
   },
   {
+    version: 22,
+    name: 'retention periods',
+    sql: `
+-- How long a tenant keeps its conversations (with their messages, traces, feedback, waiting
+-- actions and visitor claims) after their last activity; null: the server's default
+-- (PARLEY_CONVERSATION_RETENTION_DAYS). The background sweep deletes what is older.
+create table retention_periods (
+  tenant_id text primary key references tenants(id) on delete cascade,
+  conversation_days integer check (conversation_days between 1 and 36500),
+  updated_at timestamptz not null default now()
+);
+-- the wall of migration 9
+alter table retention_periods enable row level security;
+create policy tenant_isolation on retention_periods
+  using (tenant_id = current_setting('parley.tenant_id', true))
+  with check (tenant_id = current_setting('parley.tenant_id', true));
+do $do$
+begin
+  if exists (select from pg_roles where rolname = 'parley_tenant') then
+    grant select, insert, update, delete on retention_periods to parley_tenant;
+  end if;
+end
+$do$;
+`,
+  },
+  {
     version: 24,
     name: 'user memories',
     sql: `

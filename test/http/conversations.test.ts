@@ -95,9 +95,11 @@ describe.each(BACKENDS)('conversations on %s', (kind) => {
     ).toEqual([]);
 
     // Deleted with everything held of it: messages, traces, feedback.
-    await eventually(async () =>
-      (await request('GET', `/v1/turns/${first.turn_id}/trace`)).status === 200 ? true : undefined,
-    );
+    const stored = async () =>
+      (await request('GET', `/v1/turns/${first.turn_id}/trace`)).status === 200 &&
+      (await fixture.server.runtime.db.query('select 1 from usage where turn_id = $1', [first.turn_id]))
+        .length > 0;
+    await eventually(async () => ((await stored()) ? true : undefined));
     expect(
       (await request('POST', `/v1/turns/${first.turn_id}/feedback`, { rating: 'up' })).status,
     ).toBeLessThan(300);
@@ -105,12 +107,14 @@ describe.each(BACKENDS)('conversations on %s', (kind) => {
     expect((await request('GET', `/v1/conversations/${first.conversation_id}`)).status).toBe(404);
     expect((await request('GET', `/v1/turns/${first.turn_id}/trace`)).status).toBe(404);
     const db = fixture.server.runtime.db;
-    for (const table of ['messages', 'turn_traces', 'feedback']) {
+    for (const table of ['messages', 'turn_traces', 'feedback', 'usage']) {
       const rows = await db.query(`select 1 from ${table} where conversation_id = $1`, [
         first.conversation_id,
       ]);
       expect(rows, table).toEqual([]);
     }
+    // Its usage row stays for the tenant's accounting, no longer naming it.
+    expect(await db.query('select 1 from usage where turn_id = $1', [first.turn_id])).toHaveLength(1);
     expect((await request('DELETE', `/v1/conversations/${first.conversation_id}`)).status).toBe(404);
   });
 

@@ -33,6 +33,8 @@ const ROUTES: { method: InjectOptions['method']; url: string }[] = [
   { method: 'GET', url: '/v1/usage' },
   { method: 'GET', url: '/v1/budgets' },
   { method: 'PUT', url: '/v1/budgets' },
+  { method: 'GET', url: '/v1/retention' },
+  { method: 'PUT', url: '/v1/retention' },
   { method: 'GET', url: '/v1/dashboard' },
   { method: 'GET', url: '/' },
   { method: 'GET', url: '/widget.js' },

@@ -102,6 +102,8 @@ describe('responses, as the OpenAPI document says', () => {
 
     await documented('PUT', '/v1/budgets', { payload: { tenant_daily_usd: 5 } });
     await documented('GET', '/v1/budgets');
+    await documented('PUT', '/v1/retention', { payload: { conversation_days: 90 } });
+    await documented('GET', '/v1/retention');
     await documented('GET', '/v1/usage', { url: '/v1/usage?group_by=model' });
     await documented('GET', '/v1/dashboard', { url: '/v1/dashboard?bucket=day' });
     await documented('GET', '/v1/prompts');

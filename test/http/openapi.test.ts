@@ -147,6 +147,7 @@ describe('the OpenAPI document', () => {
         'POST /v1/bots',
         'PATCH /v1/bots/{id}',
         'PUT /v1/budgets',
+        'PUT /v1/retention',
       ]),
     );
 

@@ -1,6 +1,7 @@
-// Rate limits per key, tenant and client address, by requests and by model tokens; in memory and
-// shared through the real Redis by two app instances; and the fallback to memory when Redis is down.
-import { randomInt } from 'node:crypto';
+// Rate limits per key, tenant, client address and end user, by requests and by model tokens; in
+// memory and shared through the real Redis by two app instances; and the fallback to memory when
+// Redis is down.
+import { randomInt, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createApiKey } from '../../src/app/index.js';
 import { useChatFixture } from '../support/chat-fixture.js';
@@ -237,6 +238,128 @@ describe('widget limits shared through Redis', () => {
     // Two a minute from one address, whichever replica answers.
     expect(statuses).toEqual([200, 200, 429]);
     expect(await metricValue(a.parley.app, 'parley_rate_limit_fallbacks_total', {})).toBe(0);
+  });
+});
+
+describe('per-user limits', () => {
+  const server = useTestServer('pglite', {
+    PARLEY_RATE_REQUESTS_PER_MINUTE_USER: '3',
+    PARLEY_RATE_REQUESTS_PER_MINUTE_IP: '0',
+  });
+  const app = () => server.parley.app;
+
+  it("limits each user a key acts for apart: one user's flood leaves the key's other users alone", async () => {
+    const tenant = `users-${randomInt(1e9)}`;
+    const acting = await createApiKey(server.runtime.db, tenant, { scopes: ['chat', 'act_for_users'] });
+    const elsewhere = await createApiKey(server.runtime.db, `${tenant}-other`, {
+      scopes: ['chat', 'act_for_users'],
+    });
+    const admin = await createApiKey(server.runtime.db, tenant, { scopes: ['admin'] });
+    const as = (key: string, user?: string) => ({
+      authorization: `Bearer ${key}`,
+      ...(user ? { 'parley-user': user } : {}),
+    });
+    const list = (headers: Record<string, string>) =>
+      call<ErrorBody>(app(), { method: 'GET', url: '/v1/conversations', headers });
+    for (let index = 0; index < 3; index++) {
+      const response = await list(as(acting.key, 'alice'));
+      expect(response.status).toBe(200);
+      expect(response.headers['ratelimit-remaining']).toBe(String(2 - index));
+    }
+    const refused = await list(as(acting.key, 'alice'));
+    expect(refused.status).toBe(429);
+    expect(refused.body.error.code).toBe('PARLEY_ERR_RATE_LIMITED');
+    expect(refused.body.error.message).toMatch(/this user/);
+    const retryAfter = Number(refused.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    // The same key for another user, and another tenant's user of the same name, are not limited.
+    expect((await list(as(acting.key, 'bob'))).status).toBe(200);
+    expect((await list(as(elsewhere.key, 'alice'))).status).toBe(200);
+    // The key acting for no one is counted by its key limit only.
+    expect((await call(app(), { method: 'GET', url: '/v1/models', headers: as(acting.key) })).status).toBe(
+      200,
+    );
+    expect(
+      await metricValue(
+        app(),
+        'parley_rate_limited_total',
+        { scope: 'user', limit: 'requests' },
+        as(admin.key),
+      ),
+    ).toBe(1);
+  });
+
+  it('limits each widget visitor apart, past the widget key’s own visitor limit', async () => {
+    const site = 'https://shop.example';
+    const widget = await createApiKey(server.runtime.db, `visitors-${randomInt(1e9)}`, {
+      publishable: { bot: 'parley', origins: [site], ratePerMinute: 100 },
+    });
+    const unknown = randomUUID();
+    const ask = (visitor?: string) =>
+      app().inject({
+        method: 'GET',
+        url: `/v1/conversations/${unknown}`,
+        headers: {
+          authorization: `Bearer ${widget.key}`,
+          origin: site,
+          ...(visitor ? { 'x-parley-visitor': visitor } : {}),
+        },
+      });
+    // Not the visitor's conversation: refused (403), but counted first.
+    const first = await ask();
+    expect(first.statusCode).toBe(403);
+    const token = String(first.headers['x-parley-visitor']);
+    expect((await ask(token)).statusCode).toBe(403);
+    expect((await ask(token)).statusCode).toBe(403);
+    const refused = await ask(token);
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json().error.message).toMatch(/this user/);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    // A new visitor of the same key (and address) has a limit of their own.
+    expect((await ask()).statusCode).toBe(403);
+  });
+});
+
+describe('per-user limits shared through Redis', () => {
+  const servers: TestServer[] = [];
+  beforeAll(async () => {
+    for (let index = 0; index < 2; index++) {
+      servers.push(
+        await startTestServer('postgres', {
+          REDIS_URL: REDIS_URL(),
+          PARLEY_RATE_REQUESTS_PER_MINUTE_USER: '2',
+          PARLEY_RATE_REQUESTS_PER_MINUTE_IP: '0',
+        }),
+      );
+    }
+  });
+  afterAll(async () => {
+    for (const server of servers) await server.close();
+  });
+
+  it('two app instances sharing one Redis count a user once, and each user apart', async () => {
+    const [a, b] = servers as [TestServer, TestServer];
+    const created = await createKeyOnBoth(a, b, `shared-users-${randomInt(1e9)}`);
+    const forUser = (user: string) => ({ authorization: `Bearer ${created.key}`, 'parley-user': user });
+    const statuses: number[] = [];
+    for (const server of [a, b, a]) {
+      statuses.push(
+        (
+          await call(server.parley.app, {
+            method: 'GET',
+            url: '/v1/conversations',
+            headers: forUser('alice'),
+          })
+        ).status,
+      );
+    }
+    expect(statuses).toEqual([200, 200, 429]);
+    expect(
+      (await call(b.parley.app, { method: 'GET', url: '/v1/conversations', headers: forUser('bob') })).status,
+    ).toBe(200);
+    const admin = { authorization: `Bearer ${created.key}` };
+    expect(await metricValue(a.parley.app, 'parley_rate_limit_fallbacks_total', {}, admin)).toBe(0);
   });
 });
 

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/app/index.js';
 import { useChatFixture } from '../support/chat-fixture.js';
+import { rowsOf as rowsOfConversations } from '../support/conversation-rows.js';
 import { TIDES } from '../support/documents.js';
 import { call } from '../support/http.js';
 import { BACKENDS, eventually } from '../support/test-backend.js';
@@ -23,36 +24,8 @@ describe.each(BACKENDS)("an end user's data on %s", (kind) => {
   const converse = (headers: Record<string, string>, message: string, conversationId?: string) =>
     fixture.converse(headers, message, conversationId);
 
-  /** Rows of every table with a user_id or conversation_id column that name the user or one of `ids`. */
-  const rowsOf = async (userId: string, ids: string[]) => {
-    const db = fixture.server.runtime.db;
-    const columns = await db.query<{ table_name: string; column_name: string }>(
-      `select table_name, column_name from information_schema.columns
-        where table_schema = current_schema() and column_name in ('user_id', 'conversation_id')
-          and table_name in (select table_name from information_schema.tables
-                              where table_schema = current_schema() and table_type = 'BASE TABLE')`,
-    );
-    const found: Record<string, number> = {};
-    for (const { table_name: table, column_name: column } of columns) {
-      const [row] =
-        column === 'user_id'
-          ? await db.query<{ n: number }>(`select count(*)::int as n from ${table} where user_id = $1`, [
-              userId,
-            ])
-          : await db.query<{ n: number }>(
-              `select count(*)::int as n from ${table} where conversation_id = any($1::text[])`,
-              [ids],
-            );
-      if (row!.n > 0) found[`${table}.${column}`] = row!.n;
-    }
-    // The conversations themselves (their id column).
-    const [own] = await db.query<{ n: number }>(
-      'select count(*)::int as n from conversations where id = any($1::text[])',
-      [ids],
-    );
-    if (own!.n > 0) found['conversations.id'] = own!.n;
-    return found;
-  };
+  const rowsOf = (userId: string, ids: string[]) =>
+    rowsOfConversations(fixture.server.runtime.db, userId, ids);
 
   it('exports everything held of a user, then erases it everywhere with a report; others keep theirs', async () => {
     const db = fixture.server.runtime.db;

@@ -35,6 +35,7 @@ const TENANT_TABLES: Record<string, string> = {
   tool_approvals: 'tenant_id',
   prompt_version_owners: 'tenant_id',
   feedback: 'tenant_id',
+  retention_periods: 'tenant_id',
   memories: 'tenant_id',
 };
 
@@ -110,6 +111,7 @@ async function seedTenant(db: Database, tenant: string): Promise<void> {
        values ($1, $2, $3, 'parley', 'down', now())`,
       [tenant, id('turn'), id('conv')],
     );
+    await run('insert into retention_periods(tenant_id, conversation_days) values ($1, 30)', [tenant]);
     await run(
       `insert into memories(id, tenant_id, user_id, topic, kind, text, bot_id, turn_id)
        values ($1, $2, 'alice', 'answer_language', 'preference', 'Prefers answers in French', 'parley', $3)`,

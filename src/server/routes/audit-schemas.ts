@@ -26,18 +26,19 @@ export const auditEntry = z
       description:
         'key.created, key.revoked, key.rotated, bot.created, bot.updated, bot.deleted, document.uploaded, ' +
         'document.deleted, budget.updated, curated.created, curated.imported, curated.updated, curated.deleted, ' +
-        'tool.saved, tool.deleted, tool_secret.set, tool_secret.deleted',
+        'tool.saved, tool.deleted, tool_secret.set, tool_secret.deleted, user.erased, retention.updated, ' +
+        'conversations.expired (by the retention sweep: details count what it deleted)',
       examples: ['key.revoked'],
     }),
     actor_key_id: z
       .string()
       .nullable()
-      .describe('The key that acted; null for the command line or a keyless local client'),
-    via: z.enum(['api', 'cli']),
+      .describe('The key that acted; null for the command line, a keyless local client or a background job'),
+    via: z.enum(['api', 'cli', 'job']),
     target_id: z.string().nullable().describe('What it acted on (a key, bot or document id)'),
     details: z
       .record(z.string(), z.unknown())
-      .describe('What the change carried: field names, never values or secrets'),
+      .describe('What the change carried: field names, never values or secrets (a sweep: what it deleted)'),
   })
   .meta({ id: 'AuditEntry' });
 

@@ -1,0 +1,132 @@
+// Retention of conversations: each tenant may set how many days a conversation is kept after its
+// last activity (table retention_periods; unset: the server's default, PARLEY_CONVERSATION_RETENTION_DAYS,
+// itself unset by default: kept). A background sweep deletes what is older with everything that
+// hangs from it (messages, traces, feedback, waiting actions, visitor claims) through the user
+// erasure's statement, a bounded batch at a time; usage rows stay for the tenant's accounting.
+import { Counter, type Registry } from 'prom-client';
+import type { Database, QueryRunner } from '../storage/index.js';
+import type { Logger } from '../telemetry/index.js';
+import { type ErasureReport, eraseConversations } from './erase-conversations.js';
+
+const DAY_MS = 86_400_000;
+/** Conversations deleted by one statement: it holds their rows (and their messages') while it runs. */
+export const RETENTION_BATCH = 500;
+/** How often the sweep runs (and once 10 s after start-up). */
+export const CONVERSATION_RETENTION_EVERY_MS = 60 * 60 * 1000;
+
+/** A tenant's own retention period; null: the server's default. */
+export interface RetentionPeriods {
+  conversation_days: number | null;
+}
+
+export async function readRetention(db: QueryRunner, tenantId: string): Promise<RetentionPeriods> {
+  const rows = await db.query<RetentionPeriods>(
+    'select conversation_days from retention_periods where tenant_id = $1',
+    [tenantId],
+  );
+  return rows[0] ?? { conversation_days: null };
+}
+
+export async function writeRetention(
+  db: QueryRunner,
+  tenantId: string,
+  periods: RetentionPeriods,
+): Promise<void> {
+  await db.query(
+    `insert into retention_periods (tenant_id, conversation_days) values ($1, $2)
+     on conflict (tenant_id) do update set conversation_days = excluded.conversation_days, updated_at = now()`,
+    [tenantId, periods.conversation_days],
+  );
+}
+
+/** What one sweep deleted of one tenant's data. */
+export interface ExpiredConversations {
+  tenantId: string;
+  /** The period applied (days after a conversation's last activity). */
+  days: number;
+  /** Conversations last active before this were deleted. */
+  cutoff: Date;
+  report: ErasureReport;
+}
+
+export interface ConversationRetentionOptions {
+  /** Days kept for tenants that set none (undefined: theirs are kept). */
+  defaultDays: number | undefined;
+  /** After each batch: these conversations are gone (forget what the process remembers of them). */
+  onDeleted?: (conversationIds: readonly string[]) => void;
+  /** After a tenant's expired conversations are deleted (an audit entry). */
+  onExpired?: (expired: ExpiredConversations) => Promise<void>;
+  batch?: number;
+}
+
+export class ConversationRetention {
+  private deleted: Counter<'kind'> | undefined;
+
+  constructor(
+    private readonly db: Pick<Database, 'query' | 'forTenant'>,
+    private readonly options: ConversationRetentionOptions,
+    private readonly log: Logger,
+  ) {}
+
+  registerMetrics(registry: Registry): void {
+    this.deleted = new Counter({
+      name: 'parley_retention_deleted_total',
+      help: 'Rows deleted by the conversation retention sweep, by kind (conversations, messages, traces, ...)',
+      labelNames: ['kind'],
+      registers: [registry],
+    });
+  }
+
+  /** Deletes every conversation past its tenant's period; returns what went, by tenant. */
+  async sweep(now = new Date()): Promise<ExpiredConversations[]> {
+    const tenants = await this.db.query<{ tenant_id: string; days: number }>(
+      `select t.id as tenant_id, coalesce(r.conversation_days, $1::int) as days
+         from tenants t left join retention_periods r on r.tenant_id = t.id
+        where coalesce(r.conversation_days, $1::int) is not null`,
+      [this.options.defaultDays ?? null],
+    );
+    const swept: ExpiredConversations[] = [];
+    for (const { tenant_id: tenantId, days } of tenants) {
+      const expired = await this.sweepTenant(tenantId, days, new Date(now.getTime() - days * DAY_MS));
+      if (expired.report.conversations === 0) continue;
+      swept.push(expired);
+      for (const [kind, count] of Object.entries(expired.report)) {
+        if (kind !== 'usage_rows_detached') this.deleted?.inc({ kind }, count);
+      }
+      this.log.info({ tenant: tenantId, days, ...expired.report }, 'expired conversations deleted');
+      await this.options.onExpired?.(expired);
+    }
+    return swept;
+  }
+
+  /** One tenant's expired conversations, a batch per statement until none is left. */
+  private async sweepTenant(tenantId: string, days: number, cutoff: Date): Promise<ExpiredConversations> {
+    const batch = this.options.batch ?? RETENTION_BATCH;
+    const total: ErasureReport = {
+      conversations: 0,
+      messages: 0,
+      traces: 0,
+      feedback: 0,
+      approvals: 0,
+      visitor_claims: 0,
+      // a conversation's expiry leaves its user's memories (they have their own period)
+      memories: 0,
+      usage_rows_detached: 0,
+    };
+    const db = this.db.forTenant(tenantId);
+    for (;;) {
+      // Oldest first, by the index on (tenant_id, updated_at).
+      const { report, conversationIds: ids } = await eraseConversations(
+        db,
+        tenantId,
+        `select id from conversations where tenant_id = $1 and updated_at < $2
+          order by updated_at limit ${batch}`,
+        [cutoff],
+      );
+      for (const kind of Object.keys(total) as (keyof ErasureReport)[]) total[kind] += report[kind];
+      if (ids.length > 0) this.options.onDeleted?.(ids);
+      if (report.conversations < batch) break;
+    }
+    return { tenantId, days, cutoff, report: total };
+  }
+}
