@@ -33,6 +33,7 @@ const EXCLUDED = new Set([
   'OPTIONS /v1/conversations/:id/approvals/:approval',
   'OPTIONS /v1/turns/:turn_id/feedback',
   'OPTIONS /v1/turns/:id/stream',
+  'OPTIONS /v1/conversations/:id/turns/:turn_id',
   // The reference page itself (Swagger UI), its files, and its copies of the document.
   'GET /docs',
   'GET /docs/static/index.html',
