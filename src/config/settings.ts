@@ -366,8 +366,8 @@ export const settingsSchema = z.object({
   /** Tenants with their own label in cost metrics; later tenants are counted as "other". */
   PARLEY_METRICS_MAX_TENANTS: intFrom(0, 10_000).default(50),
   /**
-   * The operator's credential for /metrics (`Authorization: Bearer <token>`) and /readyz's details;
-   * unset: /metrics is guarded like any other route (a tenant's key, or loopback without keys).
+   * The operator's credential for /metrics (`Authorization: Bearer <token>`) and /readyz's details.
+   * A tenant's API key never opens them; unset: only loopback while no key exists (or the metrics port).
    */
   PARLEY_METRICS_TOKEN: optionalString.pipe(
     z.string().min(16, 'expected at least 16 characters (e.g. openssl rand -hex 32)').optional(),

@@ -47,7 +47,7 @@ export interface ServerConfig {
   ackWaitMs: number;
   /** V8's --heap-growing-percent for a server process (0: V8's own). */
   heapGrowthPercent: number;
-  /** The operator's bearer token for /metrics and /readyz's details; unset: /metrics takes API keys. */
+  /** The operator's bearer token for /metrics and /readyz's details (never a tenant's API key). */
   metricsToken: string | undefined;
   /** A separate listener for /metrics and the probes; unset: none. */
   metricsPort: number | undefined;
