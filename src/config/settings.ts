@@ -231,6 +231,13 @@ export const settingsSchema = z.object({
       )
       .optional(),
   ),
+  /**
+   * Distinct chat models a server process holds at once (each has a client, a circuit breaker and
+   * metric series); models no bot names any more are evicted when room is needed.
+   */
+  PARLEY_MAX_MODELS: intFrom(1, 4096).default(64),
+  /** Models of its own (not the server's) one tenant may choose across all its bots. */
+  PARLEY_TENANT_MAX_MODELS: intFrom(1, 4096).default(16),
   /** A moderation model (e.g. Llama Guard behind an OpenAI-compatible server) asked about messages the fast guard cannot decide; unset: off. */
   PARLEY_GUARD_MODEL: optionalString.pipe(modelRef.optional()),
   /** Ask the moderation model when the fast guard's injection score is at least this (and it did not block). */
