@@ -56,7 +56,13 @@ export class ModelCatalog {
     const key = refs.join('\u0000');
     let entry = this.chains.get(key);
     if (!entry) {
-      entry = { chain: new ModelChain(refs.map((ref) => this.slot(ref)), this.options), refs: [...refs] };
+      entry = {
+        chain: new ModelChain(
+          refs.map((ref) => this.slot(ref)),
+          this.options,
+        ),
+        refs: [...refs],
+      };
       this.chains.set(key, entry);
     }
     return entry.chain;
