@@ -220,10 +220,11 @@ async function openRuntime(
   lifecycle.onClose('keys', () => keys.stop());
   keys.start(tasks);
   const { models, moderation } = config;
-  const catalog = new ModelCatalog(models.providers, {
-    firstTokenTimeoutMs: models.firstTokenTimeoutMs,
-    totalTimeoutMs: models.totalTimeoutMs,
-  });
+  const catalog = new ModelCatalog(
+    models.providers,
+    { firstTokenTimeoutMs: models.firstTokenTimeoutMs, totalTimeoutMs: models.totalTimeoutMs },
+    models.maxModels,
+  );
   const defaults: BotDefaults = {
     models: models.chain,
     escalation_models: models.escalationChain,
@@ -255,6 +256,7 @@ async function openRuntime(
     log.child({ component: 'bots' }),
     (refs) => gateway.prices.cheapest(refs),
     models.tenantChoices,
+    models.tenantMaxModels,
   );
   // Where bots' tools come from besides the built-in knowledge search (docs/tools.md).
   const httpTools = new TenantHttpTools(db, {

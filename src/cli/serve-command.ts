@@ -67,8 +67,15 @@ export async function serveCommand(options: ServeOptions): Promise<void> {
     }
     const parley = await createApp(runtime);
     const address = await parley.app.listen({ port: config.server.port, host: config.server.host });
-    if (leads && !(await runtime.keys.anyKeyExists())) {
+    const keysExist = leads && (await runtime.keys.anyKeyExists());
+    if (leads && !keysExist) {
       serverLog.warn('no API key exists: only loopback clients are served, as tenant "default"');
+    }
+    if (keysExist && config.server.metricsToken === undefined && config.server.metricsPort === undefined) {
+      // A tenant's key no longer opens /metrics: a scraper that used one needs the operator's.
+      serverLog.warn(
+        '/metrics is for the operator and no operator credential is set: set PARLEY_METRICS_TOKEN (or PARLEY_METRICS_PORT) to scrape it',
+      );
     }
     const ops = config.server.metricsPort === undefined ? undefined : await createOpsApp(runtime);
     if (ops) {

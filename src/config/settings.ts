@@ -231,6 +231,13 @@ export const settingsSchema = z.object({
       )
       .optional(),
   ),
+  /**
+   * Distinct chat models a server process holds at once (each has a client, a circuit breaker and
+   * metric series); models no bot names any more are evicted when room is needed.
+   */
+  PARLEY_MAX_MODELS: intFrom(1, 4096).default(64),
+  /** Models of its own (not the server's) one tenant may choose across all its bots. */
+  PARLEY_TENANT_MAX_MODELS: intFrom(1, 4096).default(16),
   /** A moderation model (e.g. Llama Guard behind an OpenAI-compatible server) asked about messages the fast guard cannot decide; unset: off. */
   PARLEY_GUARD_MODEL: optionalString.pipe(modelRef.optional()),
   /** Ask the moderation model when the fast guard's injection score is at least this (and it did not block). */
@@ -384,8 +391,8 @@ export const settingsSchema = z.object({
   /** Tenants with their own label in cost metrics; later tenants are counted as "other". */
   PARLEY_METRICS_MAX_TENANTS: intFrom(0, 10_000).default(50),
   /**
-   * The operator's credential for /metrics (`Authorization: Bearer <token>`) and /readyz's details;
-   * unset: /metrics is guarded like any other route (a tenant's key, or loopback without keys).
+   * The operator's credential for /metrics (`Authorization: Bearer <token>`) and /readyz's details.
+   * A tenant's API key never opens them; unset: only loopback while no key exists (or the metrics port).
    */
   PARLEY_METRICS_TOKEN: optionalString.pipe(
     z.string().min(16, 'expected at least 16 characters (e.g. openssl rand -hex 32)').optional(),

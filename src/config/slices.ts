@@ -47,7 +47,7 @@ export interface ServerConfig {
   ackWaitMs: number;
   /** V8's --heap-growing-percent for a server process (0: V8's own). */
   heapGrowthPercent: number;
-  /** The operator's bearer token for /metrics and /readyz's details; unset: /metrics takes API keys. */
+  /** The operator's bearer token for /metrics and /readyz's details (never a tenant's API key). */
   metricsToken: string | undefined;
   /** A separate listener for /metrics and the probes; unset: none. */
   metricsPort: number | undefined;
@@ -80,6 +80,10 @@ export interface ModelsConfig {
   escalationChain: string[];
   /** The models (or `provider:*` patterns) tenants may choose for their bots; undefined: any. */
   tenantChoices: string[] | undefined;
+  /** Distinct models the catalog holds at once (unused ones are evicted when room is needed). */
+  maxModels: number;
+  /** Models of its own one tenant may choose across its bots. */
+  tenantMaxModels: number;
   /** `provider:model` of the embedding model; unset: keyword retrieval only. */
   embeddings: string | undefined;
   firstTokenTimeoutMs: number;
@@ -282,6 +286,8 @@ export function sliceSettings(settings: Settings, dataDir: string, configFile: s
       chain: s.PARLEY_MODELS ?? [],
       escalationChain: s.PARLEY_ESCALATION_MODELS ?? [],
       tenantChoices: s.PARLEY_TENANT_MODELS,
+      maxModels: s.PARLEY_MAX_MODELS,
+      tenantMaxModels: s.PARLEY_TENANT_MAX_MODELS,
       embeddings: s.PARLEY_EMBEDDINGS,
       firstTokenTimeoutMs: s.PARLEY_MODEL_FIRST_TOKEN_TIMEOUT_MS,
       totalTimeoutMs: s.PARLEY_MODEL_TIMEOUT_MS,

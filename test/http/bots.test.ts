@@ -1,7 +1,7 @@
 // Bots: per-bot models, routing, system prompt and relevance settings over the server's
 // defaults, through the API and into the turn (the stub provider sees which model and prompt).
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRuntime, DEFAULT_TENANT, ensureTenant } from '../../src/app/index.js';
+import { createApiKey, createRuntime, DEFAULT_TENANT, ensureTenant } from '../../src/app/index.js';
 import { createLogger } from '../../src/telemetry/index.js';
 import { useChatFixture } from '../support/chat-fixture.js';
 import { call, parseSse } from '../support/http.js';
@@ -211,6 +211,68 @@ describe('the models a tenant may choose', () => {
     );
     expect((await call(t.app, { method: 'DELETE', url: '/v1/bots/claude' })).status).toBe(204);
     expect((await create('second', models(8, 7))).status).toBe(201);
+  });
+});
+
+// Issue 23, finding 13: the server's catalog of models is shared by every tenant. One tenant takes
+// at most its share (PARLEY_TENANT_MAX_MODELS), and a model no bot names any more is evicted when
+// another needs the room, so a deleted bot frees its models for every tenant.
+describe("the server's model catalog, shared by tenants", () => {
+  const t = useChatFixture({
+    models: SMALL,
+    env: { PARLEY_MAX_MODELS: '5', PARLEY_TENANT_MAX_MODELS: '2' },
+  });
+  const models = (prefix: string, count: number) =>
+    Array.from({ length: count }, (_, index) => `anthropic:${prefix}-${index}`);
+  const create = (headers: Record<string, string>, id: string, chosen: string[]) =>
+    call<{ error: { message: string } }>(t.app, {
+      method: 'POST',
+      url: '/v1/bots',
+      headers,
+      payload: { id, settings: { models: chosen } },
+    });
+  const inCatalog = () => t.server.runtime.catalog.states().map((state) => state.model);
+  const tenant = async (name: string) => {
+    const created = await createApiKey(t.server.runtime.db, name);
+    return { id: created.tenantId, headers: { authorization: `Bearer ${created.key}` } };
+  };
+
+  it("keeps a tenant to its share, and frees a deleted bot's models for another tenant", async () => {
+    const [alice, bob, carol] = [
+      await tenant('cat-alice'),
+      await tenant('cat-bob'),
+      await tenant('cat-carol'),
+    ];
+    expect((await create(alice.headers, 'a1', models('alice', 2))).status).toBe(201);
+    // Its share is 2 models of its own, whichever bots name them.
+    const over = await create(alice.headers, 'a2', models('alice-more', 1));
+    expect(over.status).toBe(400);
+    expect(over.body.error.message).toContain(
+      'a tenant may choose at most 2 models across its bots (this makes 3)',
+    );
+    expect((await create(bob.headers, 'b1', models('bob', 2))).status).toBe(201);
+    // A bot's models take their places when it is first used (as by a turn).
+    await t.server.runtime.bots.resolve(alice.id, 'a1');
+    await t.server.runtime.bots.resolve(bob.id, 'b1');
+    expect(inCatalog()).toHaveLength(5);
+
+    // Every place is held by a model a bot names: a new one is refused, with the reason.
+    const full = await create(carol.headers, 'c1', models('carol', 1));
+    expect(full.status).toBe(400);
+    expect(full.body.error.message).toContain("the server's 5 models are all in use by bots");
+
+    // Alice deletes her bot: its models are named by no bot any more, and make room for Carol's.
+    expect((await call(t.app, { method: 'DELETE', url: '/v1/bots/a1', headers: alice.headers })).status).toBe(
+      204,
+    );
+    expect((await create(carol.headers, 'c1', models('carol', 2))).status).toBe(201);
+    const profile = await t.server.runtime.bots.resolve(carol.id, 'c1');
+    expect(profile.router).toBeDefined();
+    const held = inCatalog();
+    expect(held).toEqual(expect.arrayContaining([SMALL, ...models('bob', 2), ...models('carol', 2)]));
+    expect(held.some((model) => model.startsWith('anthropic:alice'))).toBe(false);
+    // Bob's bot, still in use, kept its models (and its chain still answers from them).
+    expect((await t.server.runtime.bots.resolve(bob.id, 'b1')).router).toBeDefined();
   });
 });
 

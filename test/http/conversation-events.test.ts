@@ -6,6 +6,7 @@ import { createApiKey } from '../../src/app/index.js';
 import { type ChatFixture, startChatFixture } from '../support/chat-fixture.js';
 import { type EventReader, readEvents } from '../support/event-stream.js';
 import { call } from '../support/http.js';
+import { OPERATOR_HEADERS } from '../support/test-backend.js';
 
 const SITE = 'http://shop.example';
 
@@ -121,7 +122,7 @@ describe('conversation events', () => {
     expect((await second.next()).event).toBe('state');
     const third = await watch(id, tenant.headers);
     expect(third.status).toBe(503);
-    const scrape = await call(t.app, { method: 'GET', url: '/metrics', headers: tenant.headers });
+    const scrape = await call(t.app, { method: 'GET', url: '/metrics', headers: OPERATOR_HEADERS });
     expect(scrape.raw).toMatch(/^parley_conversation_watchers 2$/m);
     readers[0]!.close();
     second.close();

@@ -1,11 +1,12 @@
 // The operations routes once keys exist: /healthz and /readyz answer without a key (Kubernetes
 // probes have none) and tell a caller who is not the operator only whether each check passed, with
-// no model names or tenant figures; /metrics takes the operator's token (PARLEY_METRICS_TOKEN) and
-// no tenant key; a separate metrics port (PARLEY_METRICS_PORT) takes /metrics off the API port.
+// no model names or tenant figures; /metrics is the operator's alone (PARLEY_METRICS_TOKEN, or
+// loopback while no key exists): a tenant's key never opens it, with or without a token (issue 23,
+// finding 12); a separate metrics port (PARLEY_METRICS_PORT) takes /metrics off the API port.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, createOpsApp } from '../../src/app/index.js';
 import { call } from '../support/http.js';
-import { startTestServer, type TestServer } from '../support/test-backend.js';
+import { eventually, startTestServer, type TestServer } from '../support/test-backend.js';
 
 const TOKEN = 'metrics-token-0123456789abcdef';
 const MODELS = {
@@ -144,16 +145,16 @@ describe('probes and metrics with keys present and a metrics token', () => {
   });
 });
 
-describe("probes and metrics with no metrics token (today's behaviour for /metrics)", () => {
+describe('probes and metrics with no metrics token', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer('pglite', MODELS);
+    server = await startTestServer('pglite', { ...MODELS, PARLEY_METRICS_TOKEN: '' });
   });
   afterAll(async () => {
     await server?.close();
   });
 
-  it('serves the details and /metrics to a loopback client while no key exists, then wants a key', async () => {
+  it('serves the details and /metrics to a loopback client while no key exists, then to no one', async () => {
     const app = server.parley.app;
     const ready = await call<{ models: { chain: string[] } }>(app, { method: 'GET', url: '/readyz' });
     expect(ready.body.models.chain).toEqual(['openai:tenant-secret-model']);
@@ -165,17 +166,38 @@ describe("probes and metrics with no metrics token (today's behaviour for /metri
     });
     expect(Object.keys(fromPage.body as object).sort()).toEqual(SUMMARY_KEYS);
     expect((await call(app, { method: 'GET', url: '/metrics' })).status).toBe(200);
+    expect(
+      (await call(app, { method: 'GET', url: '/metrics', headers: { origin: 'https://example.com' } }))
+        .status,
+    ).toBe(401);
 
+    // An admin key of one tenant: the server-wide series (every tenant's tokens and cost) and
+    // every tenant's models stay closed to it.
     const { key } = await createApiKey(server.runtime.db, 'acme');
-    // The key check is re-read every 2 s.
-    await new Promise((resolve) => setTimeout(resolve, 2_100));
-    expect((await call(app, { method: 'GET', url: '/metrics' })).status).toBe(401);
-    const withKey = await call(app, {
-      method: 'GET',
-      url: '/metrics',
-      headers: { authorization: `Bearer ${key}` },
-    });
-    expect(withKey.status).toBe(200);
+    // Whether a key exists is re-read every 2 s.
+    await eventually(async () =>
+      (await call(app, { method: 'GET', url: '/metrics' })).status === 401 ? true : undefined,
+    );
+    for (const options of [{}, REMOTE]) {
+      const withKey = await call<{ error: { code: string; message: string } }>(app, {
+        method: 'GET',
+        url: '/metrics',
+        headers: { authorization: `Bearer ${key}` },
+        ...options,
+      });
+      expect(withKey.status).toBe(401);
+      expect(withKey.body.error.code).toBe('PARLEY_ERR_UNAUTHORIZED');
+      expect(withKey.body.error.message).toContain('PARLEY_METRICS_TOKEN');
+      expect(withKey.raw).not.toContain('parley_');
+      const readyWithKey = await call(app, {
+        method: 'GET',
+        url: '/readyz',
+        headers: { authorization: `Bearer ${key}` },
+        ...options,
+      });
+      expect(Object.keys(readyWithKey.body as object).sort()).toEqual(SUMMARY_KEYS);
+      expect(readyWithKey.raw).not.toContain('tenant-secret-model');
+    }
     const readyNow = await call(app, { method: 'GET', url: '/readyz' });
     expect(readyNow.status).toBe(200);
     expect(Object.keys(readyNow.body as object).sort()).toEqual(SUMMARY_KEYS);
@@ -186,7 +208,11 @@ describe('a separate metrics port', () => {
   let server: TestServer;
   let key: string;
   beforeAll(async () => {
-    server = await startTestServer('pglite', { ...MODELS, PARLEY_METRICS_PORT: '9464' });
+    server = await startTestServer('pglite', {
+      ...MODELS,
+      PARLEY_METRICS_PORT: '9464',
+      PARLEY_METRICS_TOKEN: '',
+    });
     key = (await createApiKey(server.runtime.db, 'acme')).key;
   });
   afterAll(async () => {
@@ -214,6 +240,46 @@ describe('a separate metrics port', () => {
       });
       expect(ready.body.models.chain).toEqual(['openai:tenant-secret-model']);
       expect((await call(ops, { method: 'GET', url: '/v1/documents' })).status).toBe(404);
+    } finally {
+      await ops.close();
+    }
+  });
+});
+
+describe('a separate metrics port with a metrics token', () => {
+  let server: TestServer;
+  let key: string;
+  beforeAll(async () => {
+    server = await startTestServer('pglite', {
+      ...MODELS,
+      PARLEY_METRICS_PORT: '9465',
+      PARLEY_METRICS_TOKEN: TOKEN,
+    });
+    key = (await createApiKey(server.runtime.db, 'acme')).key;
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('opens /metrics and the details there for the token only, never for a tenant key', async () => {
+    const ops = await createOpsApp(server.runtime);
+    try {
+      for (const headers of [{}, { authorization: `Bearer ${key}` }]) {
+        expect((await call(ops, { method: 'GET', url: '/metrics', headers, ...REMOTE })).status).toBe(401);
+        const ready = await call(ops, { method: 'GET', url: '/readyz', headers, ...REMOTE });
+        expect(Object.keys(ready.body as object).sort()).toEqual(SUMMARY_KEYS);
+      }
+      const operator = { authorization: `Bearer ${TOKEN}` };
+      const scraped = await call(ops, { method: 'GET', url: '/metrics', headers: operator, ...REMOTE });
+      expect(scraped.status).toBe(200);
+      expect(scraped.raw).toContain('parley_ingest_queue_depth');
+      const ready = await call<{ models: { chain: string[] } }>(ops, {
+        method: 'GET',
+        url: '/readyz',
+        headers: operator,
+        ...REMOTE,
+      });
+      expect(ready.body.models.chain).toEqual(['openai:tenant-secret-model']);
     } finally {
       await ops.close();
     }

@@ -68,14 +68,9 @@ describe('request limits (memory)', () => {
     for (const url of ['/healthz', '/readyz', '/metrics']) {
       expect((await call(app(), { method: 'GET', url, headers: as(alice.key) })).status, url).not.toBe(429);
     }
-    expect(
-      await metricValue(
-        app(),
-        'parley_rate_limited_total',
-        { scope: 'key', limit: 'requests' },
-        as(other.key),
-      ),
-    ).toBe(1);
+    expect(await metricValue(app(), 'parley_rate_limited_total', { scope: 'key', limit: 'requests' })).toBe(
+      1,
+    );
   });
 
   it('shares the tenant limit between the keys of one tenant', async () => {
@@ -91,16 +86,7 @@ describe('request limits (memory)', () => {
       statuses.push(response.status);
     }
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
-    expect(
-      await metricValue(
-        app(),
-        'parley_rate_limited_total',
-        { scope: 'tenant' },
-        {
-          authorization: `Bearer ${first.key}`,
-        },
-      ),
-    ).toBe(1);
+    expect(await metricValue(app(), 'parley_rate_limited_total', { scope: 'tenant' })).toBe(1);
   });
 });
 
@@ -157,7 +143,7 @@ describe('token limits', () => {
     expect((await ask(true)).status).toBe(429);
     // Refused turns started nothing: only the first reached the model.
     expect(t.stub.requests.filter((request) => request.prompt).length).toBe(1);
-    expect(await metricValue(t.app, 'parley_rate_limited_total', { limit: 'tokens' }, carol.headers)).toBe(2);
+    expect(await metricValue(t.app, 'parley_rate_limited_total', { limit: 'tokens' })).toBe(2);
   });
 });
 
@@ -188,8 +174,8 @@ describe('request limits shared through Redis', () => {
       statuses.push((await call(server.parley.app, { method: 'GET', url: '/v1/bots', headers })).status);
     }
     expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
-    expect(await metricValue(a.parley.app, 'parley_redis_up', {}, headers)).toBe(1);
-    expect(await metricValue(a.parley.app, 'parley_rate_limit_fallbacks_total', {}, headers)).toBe(0);
+    expect(await metricValue(a.parley.app, 'parley_redis_up', {})).toBe(1);
+    expect(await metricValue(a.parley.app, 'parley_rate_limit_fallbacks_total', {})).toBe(0);
   });
 });
 

@@ -11,6 +11,11 @@ import { type Config, loadConfig } from '../../src/config/index.js';
 import { createLogger, type Logger } from '../../src/telemetry/index.js';
 
 export type BackendKind = 'pglite' | 'postgres';
+
+/** The operator's metrics token of every test server (PARLEY_METRICS_TOKEN; '' in env: none). */
+export const TEST_METRICS_TOKEN = 'test-metrics-token-0123456789abcdef';
+/** The header that opens /metrics and /readyz's details on a test server. */
+export const OPERATOR_HEADERS = { authorization: `Bearer ${TEST_METRICS_TOKEN}` };
 export const BACKENDS: BackendKind[] = ['pglite', 'postgres'];
 
 export interface TestServer {
@@ -44,6 +49,8 @@ export async function startTestServer(
     // Tests ask one question of stubs that behave differently each time (fallbacks, failures,
     // limits): each asking is answered afresh unless a test turns the answer cache on.
     PARLEY_ANSWER_CACHE_SECONDS: '0',
+    // /metrics is the operator's alone (a tenant's key never opens it): tests scrape with this.
+    PARLEY_METRICS_TOKEN: TEST_METRICS_TOKEN,
     ...(kind === 'postgres' ? { DATABASE_URL: inject('databaseUrl') } : {}),
     ...env,
   });

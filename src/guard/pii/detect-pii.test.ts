@@ -78,6 +78,103 @@ describe('detectPii', () => {
     expect(redacted(text)).toBe(expected);
   });
 
+  // The variant spellings of the security review (issue 23, finding 7), every category: each must
+  // be redacted whole, so nothing of the value reaches the model or storage.
+  const CARD = 'card [CARD] thanks';
+  it.each([
+    // Separators: dots, slashes, no-break, narrow and zero-width spaces.
+    ['card, dots', 'card 4111.1111.1111.1111 thanks', CARD],
+    ['card, slashes', 'card 4111/1111/1111/1111 thanks', CARD],
+    ['card, no-break spaces', 'card 4111\u00a01111\u00a01111\u00a01111 thanks', CARD],
+    ['card, narrow no-break spaces', 'card 4111\u202f1111\u202f1111\u202f1111 thanks', CARD],
+    ['card, zero-width spaces', 'card 4111\u200b1111\u200b1111\u200b1111 thanks', CARD],
+    ['card, word joiners', 'card 4111\u20601111\u20601111\u20601111 thanks', CARD],
+    ['phone, dots', 'phone 415.555.0132 thanks', 'phone [PHONE] thanks'],
+    ['phone, slashes', 'phone 030/1234567 thanks', 'phone [PHONE] thanks'],
+    ['phone, zero-width spaces', 'phone 415\u200b555\u200b0132 thanks', 'phone [PHONE] thanks'],
+    ['phone, one digit at a time', 'phone 4 1 5 5 5 5 0 1 3 2 thanks', 'phone [PHONE] thanks'],
+    ['SSN, dots', 'ssn 536.90.4399 thanks', 'ssn [SSN] thanks'],
+    ['SSN, no-break spaces', 'ssn 536\u00a090\u00a04399 thanks', 'ssn [SSN] thanks'],
+    // Full-width and non-Latin digits.
+    ['card, full-width digits', 'card ４１１１ １１１１ １１１１ １１１１ thanks', CARD],
+    ['card, Arabic-Indic digits', 'card ٤١١١ ١١١١ ١١١١ ١١١١ thanks', CARD],
+    ['card, Devanagari digits', 'card ४१११ ११११ ११११ ११११ thanks', CARD],
+    ['phone, full-width digits', 'phone ４１５-５５５-０１３２ thanks', 'phone [PHONE] thanks'],
+    ['phone, Bengali digits', 'phone ৪১৫-৫৫৫-০১৩২ thanks', 'phone [PHONE] thanks'],
+    ['SSN, full-width digits', 'ssn ５３６-９０-４３９９ thanks', 'ssn [SSN] thanks'],
+    ['IBAN, full-width', 'iban ＤＥ８９３７０４００４４０５３２０１３０００ thanks', 'iban [IBAN] thanks'],
+    // Words between digit groups.
+    ['card, "then" between groups', 'card 4111 then 1111 then 1111 then 1111 thanks', CARD],
+    ['card, "and" between groups', 'card 4111 and 1111 and 1111 and 1111 thanks', CARD],
+    ['card, "dash" between groups', 'card 4111 dash 1111 dash 1111 dash 1111 thanks', CARD],
+    ['phone, "dash" between groups', 'phone 415 dash 555 dash 0132 thanks', 'phone [PHONE] thanks'],
+    ['phone, "and then" between groups', 'call 415 and then 555 and then 0132 thanks', 'call [PHONE] thanks'],
+    ['SSN, "dash" between groups', 'ssn 536 dash 90 dash 4399 thanks', 'ssn [SSN] thanks'],
+    // Spelled-out numbers.
+    [
+      'phone, spelled out',
+      'my number: five five five one two three four thanks',
+      'my number: [PHONE] thanks',
+    ],
+    [
+      'phone, spelled out, ten digits',
+      'call four one five five five five zero one three two thanks',
+      'call [PHONE] thanks',
+    ],
+    [
+      'phone, "oh" and "double"',
+      'ring four one five, double five five, oh one three two thanks',
+      'ring [PHONE] thanks',
+    ],
+    ['phone, digits and words', 'phone 415 five five five 0132 thanks', 'phone [PHONE] thanks'],
+    // Emails: "(at)", the full-width at sign, non-ASCII domains.
+    ['email, (at)', 'mail jane.doe(at)example.com thanks', 'mail [EMAIL] thanks'],
+    ['email, (at) and (dot)', 'mail jane.doe (at) example (dot) com thanks', 'mail [EMAIL] thanks'],
+    ['email, at and dot in words', 'mail jane at example dot com thanks', 'mail [EMAIL] thanks'],
+    ['email, full-width at sign', 'mail jane.doe＠example.com thanks', 'mail [EMAIL] thanks'],
+    ['email, full-width at sign and dot', 'mail jane.doe＠example．com thanks', 'mail [EMAIL] thanks'],
+    ['email, accented domain', 'mail jörg@bücher.de thanks', 'mail [EMAIL] thanks'],
+    ['email, Cyrillic domain', 'mail ivan@почта.рф thanks', 'mail [EMAIL] thanks'],
+    ['email, zero-width space inside', 'mail jane.doe@exam\u200bple.com thanks', 'mail [EMAIL] thanks'],
+    // IBANs with dashes, dots, no-break spaces, in lower case.
+    ['IBAN, dashes', 'iban DE89-3704-0044-0532-0130-00 thanks', 'iban [IBAN] thanks'],
+    ['IBAN, dots', 'iban DE89.3704.0044.0532.0130.00 thanks', 'iban [IBAN] thanks'],
+    [
+      'IBAN, no-break spaces',
+      'iban DE89\u00a03704\u00a00044\u00a00532\u00a00130\u00a000 thanks',
+      'iban [IBAN] thanks',
+    ],
+    ['IBAN, lower case in groups', 'iban de89 3704 0044 0532 0130 00 thanks', 'iban [IBAN] thanks'],
+  ])('redacts a variant spelling: %s', (_name, text, expected) => {
+    expect(redacted(text)).toBe(expected);
+  });
+
+  // Ordinary text with numbers in it: technical questions, versions, dates, ports, lists, counts.
+  it.each([
+    'How do I expose ports 8080 and 8443 and 9090 in docker compose?',
+    'Call the API on ports 8080 and 8443 and 9090, then retry.',
+    'Upgrade from version 1.2.3 and then 4.5.6 to 10.0.1',
+    'The meeting is at 10:30 then 11:45 then 14:00',
+    'See RFC 2616 and 7230 and 7231 for HTTP semantics',
+    'Step one, two, three: install, configure, run',
+    'I have two cats and three dogs and one fish',
+    'Between 2019 and 2020 and 2021 sales grew',
+    'Use node 18 and 20 and 22; Python 3.11 and 3.12',
+    'chmod 755 then 644 then 600 on the files',
+    'timeout 30 then 60 then 120 seconds, retries 3 then 5',
+    'one two three four five six seven eight nine ten',
+    'count: one, two, three, four, five, six, seven',
+    'Call me at five, or text me after nine.',
+    'Set max_connections to 100 and shared_buffers to 256 and work_mem to 4',
+    'We shipped 1 000 000 units in 2023 and 2 500 000 in 2024',
+    'Listen on port 3000 or 8787; dates 2024-05-17 and 17.05.2024',
+    'number of replicas: three, then five, then seven',
+    'Errors 404 and 500 and 502 and 503 appear',
+    'It took one hour and two minutes and three seconds',
+  ])('finds nothing in ordinary text: %s', (text) => {
+    expect(typesIn(text)).toEqual([]);
+  });
+
   it.each([
     ['OpenAI key', `sk-proj-${'Ab3dE5gH7jK9mN1pQ3sT5vX7'}`],
     ['AWS access key id', 'AKIAIOSFODNN7EXAMPLE'],

@@ -34,7 +34,13 @@ function* runDetector(detector: PiiDetector, text: string): Generator<PiiFinding
   for (const match of text.matchAll(detector.pattern)) {
     const value = match[0];
     if (value.length === 0) continue;
+    const end = match.index + value.length;
+    if (detector.classify) {
+      const type = detector.classify(value, text, match.index);
+      if (type) yield { type, rule: `${type}:${detector.rule}`, start: match.index, end };
+      continue;
+    }
     if (detector.accept && !detector.accept(value, text, match.index)) continue;
-    yield { type: detector.type, rule: detector.rule, start: match.index, end: match.index + value.length };
+    yield { type: detector.type, rule: detector.rule, start: match.index, end };
   }
 }

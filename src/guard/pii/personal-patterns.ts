@@ -1,8 +1,10 @@
 // Personal data recognised by pattern and confirmed by checksum or range rules: emails, payment
-// cards, IBANs, US SSNs, IP addresses and phone numbers.
+// cards, IBANs, US SSNs, IP addresses and phone numbers (and numbers written with words:
+// worded-numbers.ts).
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import { isPlausibleSsn, passesIbanChecksum, passesLuhn } from './checksums.js';
 import type { PiiDetector } from './pii-detector.js';
+import { WORDED_NUMBER_DETECTOR } from './worded-numbers.js';
 
 const digitsOf = (text: string) => text.replace(/\D/g, '');
 
@@ -51,14 +53,14 @@ function isIpv6(match: string): boolean {
 }
 
 // Shapes of digit groups that are not phone numbers: dates (2024-05-17, 17.05.2024), the SSN
-// layout (123-45-6789, left to the SSN rule) and round amounts (1 000 000).
+// layout (123-45-6789, left to the SSN rule) and round amounts (1 000 000, 2 500 000).
 const NOT_PHONE_SHAPES = [
   // A dotted quad is an IPv4 address (a loopback or private one is not PII at all).
   /^\d{1,3}(?:\.\d{1,3}){3}$/,
   /^\d{4}[-./]\d{1,2}[-./]\d{1,2}(?:$|\s)/,
   /^\d{1,2}[-./]\d{1,2}[-./]\d{2,4}$/,
   /^\d{3}-\d{2}-\d{4}$/,
-  /^\d{1,3}(?:[ .]000)+$/,
+  /^\d{1,3}(?:[ .]\d{3})*[ .]000$/,
 ];
 
 /**
@@ -111,10 +113,10 @@ export const PERSONAL_DETECTORS: PiiDetector[] = [
     type: 'iban',
     rule: 'iban:mod97',
     hint: /\d\d/,
-    // Compact (any case), or printed in groups of four (by spaces or dashes).
+    // Compact, or printed in groups of four (by spaces, dashes or dots), in any case.
     pattern:
-      /(?<![A-Za-z0-9])(?:[A-Za-z]{2}\d{2}[A-Za-z0-9]{11,30}|[A-Z]{2}\d{2}(?:[ -][A-Z0-9]{4}){2,7}(?:[ -][A-Z0-9]{1,3})?)(?![A-Za-z0-9])/g,
-    accept: (match) => passesIbanChecksum(match.replace(/[ -]/g, '')),
+      /(?<![A-Za-z0-9])(?:[A-Za-z]{2}\d{2}[A-Za-z0-9]{11,30}|[A-Za-z]{2}\d{2}(?:[ .-][A-Za-z0-9]{4}){2,7}(?:[ .-][A-Za-z0-9]{1,3})?)(?![A-Za-z0-9]|[.-][A-Za-z0-9])/g,
+    accept: (match) => passesIbanChecksum(match.replace(/[ .-]/g, '')),
   },
   {
     type: 'card',
@@ -151,7 +153,8 @@ export const PERSONAL_DETECTORS: PiiDetector[] = [
     rule: 'phone',
     hint: /\d/,
     pattern:
-      /(?<![\w+./-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?|\(0\))?\d{1,12}(?:[ ./-]\d{1,12}){0,6}(?: ?(?:x|ext\.?) ?\d{1,6})?(?![\w:]|[./-]\d)/g,
+      /(?<![\w+./-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?|\(0\))?\d{1,12}(?:[ ./-]\d{1,12}){0,14}(?: ?(?:x|ext\.?) ?\d{1,6})?(?![\w:]|[./-]\d)/g,
     accept: isPhoneNumber,
   },
+  WORDED_NUMBER_DETECTOR,
 ];

@@ -11,4 +11,9 @@ export interface PiiDetector {
   hint?: RegExp;
   /** Confirms a candidate (checksums, invalid ranges); absent means every match counts. */
   accept?: (match: string, text: string, index: number) => boolean;
+  /**
+   * For a pattern that finds values of several types: the candidate's type (undefined: none), in
+   * place of `type` and `accept`; the finding's rule is `<type>:<rule>`.
+   */
+  classify?: (match: string, text: string, index: number) => PiiType | undefined;
 }

@@ -1,6 +1,6 @@
 // Chat models and the model chain.
 export { createChatModels } from './create-chat-models.js';
-export { ModelCatalog } from './model-catalog.js';
+export { DEFAULT_MAX_MODELS, ModelCatalog } from './model-catalog.js';
 export {
   type Attempt,
   type ChainEvent,

@@ -101,6 +101,8 @@ export class Bots {
     private readonly cheapestOf: (refs: readonly string[]) => string | undefined = () => undefined,
     /** The models (or `provider:*` patterns) tenants may choose; undefined: any. */
     private readonly tenantChoices?: readonly string[],
+    /** Models of its own one tenant may choose across its bots (PARLEY_TENANT_MAX_MODELS). */
+    private readonly tenantMaxModels: number = MAX_TENANT_MODELS,
   ) {}
 
   /** The bot's profile; 404 for a bot the tenant does not have. */
@@ -234,9 +236,10 @@ export class Bots {
 
   /**
    * Checks that the models may be chosen and can be served, and stores a new system prompt's
-   * version. A tenant chooses among the operator's allowed models, at most MAX_TENANT_MODELS of
+   * version. A tenant chooses among the operator's allowed models, at most `tenantMaxModels` of
    * its own across its bots: every model holds a client, a circuit breaker and metric series in
-   * the server's catalog, which one tenant must not fill for the others.
+   * the server's catalog, which one tenant must not fill for the others (and the models no bot
+   * names any more are evicted from it when room is needed: makeRoom).
    */
   private async prepare(tenantId: string, botId: string, settings: BotSettings): Promise<BotSettings> {
     const chosen = [...(settings.models ?? []), ...(settings.escalation_models ?? [])];
@@ -252,13 +255,14 @@ export class Bots {
         .filter((row) => row.id !== botId)
         .flatMap((row) => [...(row.settings.models ?? []), ...(row.settings.escalation_models ?? [])]);
       const distinct = new Set([...others, ...chosen].filter((ref) => !own.has(ref)));
-      if (distinct.size > MAX_TENANT_MODELS) {
+      if (distinct.size > this.tenantMaxModels) {
         throw validationError(
-          `settings.models: a tenant may choose at most ${MAX_TENANT_MODELS} models across its bots (this makes ${distinct.size})`,
+          `settings.models: a tenant may choose at most ${this.tenantMaxModels} models across its bots (this makes ${distinct.size})`,
         );
       }
     }
     try {
+      await this.makeRoom(chosen);
       this.catalog.validate(chosen);
     } catch (error) {
       if (isParleyError(error)) throw validationError(`settings.models: ${error.message}`);
@@ -268,6 +272,29 @@ export class Bots {
     GuardPolicy.parse(settings.guard ?? {});
     if (settings.system_prompt) await registerPrompt(this.db, settings.system_prompt, tenantId);
     return settings;
+  }
+
+  /**
+   * When `refs` do not fit in the catalog, evicts the models no bot of any tenant names (a deleted
+   * or changed bot's), keeping the server's own. The catalog is this process's; the bots are
+   * read from the database (every tenant's, as the owner), so another replica's deletions count.
+   */
+  private async makeRoom(refs: readonly string[]): Promise<void> {
+    if (this.catalog.overflow(refs) === 0) return;
+    const rows = await this.db.query<{ ref: string }>(
+      `select distinct ref from bots,
+         jsonb_array_elements_text(
+           case jsonb_typeof(settings->'models') when 'array' then settings->'models' else '[]'::jsonb end
+           || case jsonb_typeof(settings->'escalation_models') when 'array' then settings->'escalation_models' else '[]'::jsonb end
+         ) as ref`,
+    );
+    const keep = new Set([
+      ...this.defaults.models,
+      ...this.defaults.escalation_models,
+      ...rows.map((row) => row.ref),
+    ]);
+    const dropped = this.catalog.evict(keep);
+    if (dropped > 0) this.log.info({ dropped }, 'models no bot uses evicted from the catalog');
   }
 
   private forget(tenantId: string, id: string) {
@@ -287,6 +314,7 @@ export class Bots {
     }
     const row = await this.row(tenantId, id);
     const settings = effectiveSettings(this.defaults, row.settings);
+    await this.makeRoom([...settings.models, ...settings.escalation_models]);
     const chain = this.chainOf(settings.models, row.id);
     const escalation =
       chain && settings.escalation_models.length > 0
@@ -350,7 +378,7 @@ export class Bots {
   }
 }
 
-/** Models of its own a tenant may choose across all its bots. */
+/** Models of its own a tenant may choose across all its bots, unless configured. */
 export const MAX_TENANT_MODELS = 16;
 
 /** Whether `ref` is among `choices` (a reference, or `provider:*`); no list allows any. */

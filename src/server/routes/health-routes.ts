@@ -1,6 +1,6 @@
 // Liveness, readiness and Prometheus metrics: the operations routes. The probes answer without a
 // key (a Kubernetes probe has none) and tell a caller who is not the operator only whether each
-// check passed; /metrics takes the operator's own token when one is set (operator-access.ts).
+// check passed; /metrics is the operator's alone (operator-access.ts): a tenant's key never opens it.
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -10,7 +10,7 @@ import type { ModelCatalog } from '../../models/index.js';
 import type { Bots } from '../../orchestrator/index.js';
 import { checkSchema, type Database } from '../../storage/index.js';
 import type { Metrics } from '../../telemetry/index.js';
-import { bearerMatches, type OperatorCheck } from '../operator-access.js';
+import type { OperatorCheck } from '../operator-access.js';
 import { errorResponses, TAGS } from './http-schemas.js';
 
 const tags = [TAGS.operations];
@@ -44,7 +44,7 @@ export interface HealthRoutesOptions {
   operator: OperatorCheck;
   /** Serve /metrics here (false on an API port when a separate metrics port serves it). */
   serveMetrics: boolean;
-  /** When set, /metrics wants `Authorization: Bearer <token>` instead of an API key. */
+  /** PARLEY_METRICS_TOKEN (for the refusal's message: the check itself is `operator`). */
   metricsToken: string | undefined;
 }
 
@@ -134,23 +134,23 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
   api.get(
     '/metrics',
     {
-      // With a token, the token alone opens it (checked below), not a tenant's API key.
-      config: { public: metricsToken !== undefined },
+      // The metrics describe every tenant (their token and cost series, their models): only the
+      // operator reads them, never a tenant's API key, whatever its scopes (checked below).
+      config: { public: true },
       onRequest: async (request) => {
-        if (metricsToken !== undefined && !bearerMatches(request, metricsToken)) {
-          throw new ParleyError(
-            'PARLEY_ERR_UNAUTHORIZED',
-            "metrics need the operator's metrics token: send Authorization: Bearer <token>",
-          );
-        }
+        if (await options.operator(request)) return;
+        throw new ParleyError(
+          'PARLEY_ERR_UNAUTHORIZED',
+          metricsToken === undefined
+            ? "metrics are for the operator, not a tenant's API key: set PARLEY_METRICS_TOKEN and send Authorization: Bearer <token>, or scrape PARLEY_METRICS_PORT"
+            : "metrics need the operator's metrics token: send Authorization: Bearer <token>",
+        );
       },
       schema: {
         tags,
         summary: 'Prometheus metrics (text exposition format)',
         description:
-          metricsToken === undefined
-            ? 'Guarded like the API: an API key, or loopback while no key exists.'
-            : "Needs the operator's metrics token (`Authorization: Bearer <token>`), not an API key.",
+          "For the operator only: the metrics token (`Authorization: Bearer <token>`, PARLEY_METRICS_TOKEN), or a loopback client while no key exists. A tenant's API key never opens it (it holds every tenant's series).",
         response: {
           200: {
             description: 'The metrics',
