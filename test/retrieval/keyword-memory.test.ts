@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   KeywordRetriever,
   keywordTerms,
+  MemoryKeywordRetriever,
   type SearchOptions,
   searchableText,
 } from '../../src/knowledge/index.js';
@@ -117,6 +118,27 @@ describe.each(BACKENDS)('in-memory keyword index on %s', (kind) => {
     // The whole name ranks the chunk that holds it first; "isn't" is no search for the term isn.
     expect((await search('work_mem', tenant)).titles[0]).toBe('Sort memory');
     expect((await search("isn't it", tenant)).titles).toEqual([]);
+  });
+
+  it('is ready only once the tenants holding chunks at start-up are loaded, then answers from memory', async () => {
+    // A fresh process over the same database, as after a restart.
+    const restarted = new MemoryKeywordRetriever(server.runtime.db, new KeywordRetriever(server.runtime.db), {
+      maxChunks: 10_000,
+      bm25: server.config.retrieval.bm25,
+    });
+    restarted.start(server.runtime.tasks);
+    try {
+      expect(restarted.ready()).toBe(false);
+      expect(restarted.status().loaded).toBe(false);
+      await restarted.whenReady();
+      expect(restarted.ready()).toBe(true);
+      // No search warmed it: the first one is answered from memory, ranked as every later one.
+      const first = await restarted.search('how does a rocket reach orbit?', { tenantId, topK: 5 });
+      expect(first.keywordIndex).toBe('memory');
+      expect(first.chunks[0]?.title).toBe('Rockets');
+    } finally {
+      await restarted.stop();
+    }
   });
 
   it('never serves a deleted document once the delete has answered', async () => {

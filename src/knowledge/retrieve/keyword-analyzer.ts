@@ -58,13 +58,14 @@ const CLITICS: Record<string, string> = {
   m: ' am',
   s: '',
 };
-// "isn't", "can't", "don’t" (typographic apostrophe too); "you're", "we'll", "user's".
-const NEGATION = /(?<=^|[^\p{L}\p{N}_'’])(\p{L}+)n['’]t(?![\p{L}\p{N}_])/gu;
-const CLITIC = /(?<=\p{L})['’](re|ve|ll|d|m|s)(?![\p{L}\p{N}_])/giu;
+// "isn't", "can't", "don’t" (typographic apostrophe too); "you're", "we'll", "user's". English
+// only, so ASCII classes: a Unicode property class makes each of these regexes an order of
+// magnitude slower, and every chunk and every passage of an answer goes through them.
+const NEGATION = /(?<![\w'’])([A-Za-z]+)n['’]t\b/g;
+const CLITIC = /(?<=[A-Za-z])['’](re|ve|ll|d|m|s)\b/gi;
 // Underscores inside a word, each part after one starting with a letter (PostgreSQL reads `x-1`
 // as `x` and the number -1); not inside a dotted name or a path, which are kept whole already.
-const SNAKE_CASE =
-  /(?<![\p{L}\p{N}_./-])[\p{L}\p{N}]+(?:_+\p{L}[\p{L}\p{N}]*)+(?![\p{L}\p{N}_/-]|\.[\p{L}\p{N}_])/gu;
+const SNAKE_CASE = /(?<![\w./-])[A-Za-z0-9]+(?:_+[A-Za-z][A-Za-z0-9]*)+(?![\w/-]|\.\w)/g;
 
 /**
  * A text as both keyword analyzers read it (in memory and PostgreSQL's): contractions spelled out,
@@ -72,6 +73,7 @@ const SNAKE_CASE =
  * every keyword query.
  */
 export function searchableText(text: string): string {
+  if (!/['’_]/.test(text)) return text;
   return text
     .replace(NEGATION, (_, word: string) => `${IRREGULAR_NEGATIONS[word.toLowerCase()] ?? word} not`)
     .replace(CLITIC, (_, clitic: string) => CLITICS[clitic.toLowerCase()] ?? '')
