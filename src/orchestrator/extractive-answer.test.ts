@@ -210,4 +210,13 @@ describe('extractiveAnswer', () => {
     expect(answer.citations.every((citation) => citation.snippet.length > 0)).toBe(true);
     expect(answer.sentences[0]?.citation).toBe(2);
   });
+
+  it('does not end a sentence at a "!" inside inline code', () => {
+    const answer = extractiveAnswer('password check', [
+      chunk(1, 'a', 'And it should return back `logged in!`, with the password checked by the hook.'),
+    ]);
+    expect(answer.sentences.map((s) => s.text)).toEqual([
+      'And it should return back `logged in!`, with the password checked by the hook.',
+    ]);
+  });
 });

@@ -103,6 +103,20 @@ const HEADING_LINE = /^(?:\s{0,3}#{1,6}\s.*|\s*<h[1-6][^>]*>.*<\/h[1-6]>\s*)$/gi
 
 const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
 
+/** A paragraph's sentences; a "!" or "?" inside inline code (`logged in!`) ends none. */
+function sentencesIn(paragraph: string): string[] {
+  const out: string[] = [];
+  let open = '';
+  for (const { segment } of segmenter.segment(paragraph)) {
+    open += segment;
+    if ((open.match(/`/g)?.length ?? 0) % 2 === 1) continue;
+    out.push(open.trim());
+    open = '';
+  }
+  if (open.trim()) out.push(open.trim());
+  return out;
+}
+
 interface Sentence {
   text: string;
   /** The code block that follows the sentence's paragraph, when the sentence ends it. */
@@ -121,8 +135,7 @@ function sentencesOf(text: string): Sentence[] {
       .filter((paragraph) => paragraph.trim());
     paragraphs.forEach((paragraph, p) => {
       const kept: Sentence[] = [];
-      for (const { segment } of segmenter.segment(paragraph.replace(/\s+/g, ' ').trim())) {
-        const sentence = segment.trim();
+      for (const sentence of sentencesIn(paragraph.replace(/\s+/g, ' ').trim())) {
         const words = sentence.split(' ').length;
         if (words >= 4 && words <= 80 && /[\p{L}]/u.test(sentence)) kept.push({ text: sentence });
       }
