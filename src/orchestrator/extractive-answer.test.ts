@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RetrievedChunk } from '../knowledge/index.js';
-import { EXTRACTIVE_LABEL, extractiveAnswer, NOTHING_FOUND } from './extractive-answer.js';
+import { EXTRACTIVE_LABEL, extractiveAnswer, NOTHING_FOUND, snippetOf } from './extractive-answer.js';
 
 const chunk = (id: number, documentId: string, text: string): RetrievedChunk => ({
   chunkId: id,
@@ -142,5 +142,81 @@ describe('extractiveAnswer', () => {
       'The max_connections setting limits concurrent client connections to the server.',
     );
     expect(snippet.length).toBeLessThanOrEqual(300);
+  });
+
+  it('keeps inline code as written: no emphasis or tags read inside backticks', () => {
+    const answer = extractiveAnswer('What does __proto__ poisoning do?', [
+      chunk(
+        1,
+        'a',
+        'Setting `__proto__` on a parsed body poisons `Array<string>` and **every** object it reaches.',
+      ),
+    ]);
+    expect(answer.sentences[0]?.text).toBe(
+      'Setting `__proto__` on a parsed body poisons `Array<string>` and every object it reaches.',
+    );
+  });
+
+  it('quotes no headings, and prefers the sentence under a heading that names the subject', () => {
+    const tutorial = {
+      ...chunk(1, 'a', '# Tutorial\n\nSend the form and it should show that you are logged in now.'),
+      title: 'TypeScript',
+      headingPath: 'Learn By Example',
+    };
+    const logging = {
+      ...chunk(
+        2,
+        'b',
+        '## Log Redaction\n\nPino supports log redaction for masking values in recorded logs.',
+      ),
+      title: 'Logging',
+      headingPath: 'Logging > Log Redaction',
+    };
+    const answer = extractiveAnswer('How do I hide passwords from the logs?', [tutorial, logging], 1);
+    expect(answer.sentences.map((s) => s.text)).toEqual([
+      'Send the form and it should show that you are logged in now.',
+    ]);
+    // Beyond the first passage's own sentence, the one under "Log Redaction" outranks a passing "logged".
+    const more = extractiveAnswer('How do I hide passwords from the logs?', [
+      { ...tutorial, text: 'Unrelated words only here, nothing else at all.' },
+      { ...tutorial, chunkId: 3, documentId: 'c', text: tutorial.text },
+      logging,
+    ]);
+    expect(more.sentences[1]?.text).toBe('Pino supports log redaction for masking values in recorded logs.');
+    expect(more.text).not.toContain('Log Redaction [');
+  });
+
+  it('cites documents in retrieval order, by their best passage, whichever passage is quoted', () => {
+    const answer = extractiveAnswer('How are replicas promoted?', [
+      chunk(1, 'a', 'A primary server streams its changes to every standby it knows.'),
+      chunk(2, 'b', 'Nothing here shares a word with the question at all.'),
+      chunk(3, 'c', 'Unrelated text about vacuum and storage reclaimed from tables.'),
+      chunk(4, 'b', 'Replicas are promoted with pg_promote once the primary is gone.'),
+    ]);
+    expect(answer.citations.map((c) => c.document_id)).toEqual(['a', 'b', 'c']);
+    expect(answer.citations[1]).toMatchObject({ chunk_id: 4 });
+    expect(answer.citations[1]?.snippet).toContain('pg_promote');
+    expect(answer.text).toContain('once the primary is gone. [2]');
+  });
+
+  it('gives a passage of code alone a snippet of its code, not an empty one', () => {
+    expect(snippetOf('```js\nconst app = fastify({ logger: true })\n```')).toBe(
+      'const app = fastify({ logger: true })',
+    );
+    const answer = extractiveAnswer('fastify logger', [
+      chunk(1, 'a', '```js\nconst app = fastify({ logger: true })\n```'),
+      chunk(2, 'b', 'The logger of fastify writes one line per request to standard output.'),
+    ]);
+    expect(answer.citations.every((citation) => citation.snippet.length > 0)).toBe(true);
+    expect(answer.sentences[0]?.citation).toBe(2);
+  });
+
+  it('does not end a sentence at a "!" inside inline code', () => {
+    const answer = extractiveAnswer('password check', [
+      chunk(1, 'a', 'And it should return back `logged in!`, with the password checked by the hook.'),
+    ]);
+    expect(answer.sentences.map((s) => s.text)).toEqual([
+      'And it should return back `logged in!`, with the password checked by the hook.',
+    ]);
   });
 });

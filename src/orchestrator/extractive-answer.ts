@@ -1,6 +1,6 @@
 // The answer Parley gives without a language model: the retrieved sentences that best match the
 // question, each cited, and labelled as extracted rather than generated.
-import type { RetrievedChunk } from '../knowledge/index.js';
+import { keywordTerms, type RetrievedChunk } from '../knowledge/index.js';
 
 /** A citation as the API returns it. */
 export interface Citation {
@@ -26,42 +26,44 @@ export const DEGRADED_LABEL =
   'Degraded answer (no language model is available right now): passages from your documents.';
 export const NOTHING_FOUND = 'I could not find anything about that in the knowledge base.';
 
-const STOPWORDS = new Set(
-  `a an and are as at be by can do does for from has have how i if in into is it its me my of on or our so than
-  that the their them then there these they this to was we what when where which who why will with would you your
-  about after all also any been but each get got had he her his more most not only other out over same she should
-  some such use used using via may might must just like make need want tell explain please`.split(/\s+/),
+// Words a question is phrased with that say nothing of its subject (PostgreSQL's stop words are
+// dropped by the keyword analyzer already).
+const QUESTION_WORDS = new Set(
+  `also get got like may might must make need want tell explain please use used using via`.split(/\s+/),
 );
 
-/** The content words of a text, lower-cased and lightly stemmed, without stop words. */
+/**
+ * The content words of a text, as keyword search reads them (the same analyzer, so a sentence
+ * matches the question on the terms that retrieved its passage: "logs" and "logging" meet in
+ * `log`, `work_mem` stays whole), without the words a question is phrased with.
+ */
 export function contentTerms(text: string): string[] {
-  return (text.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? [])
-    .filter((term) => term.length > 1 && !STOPWORDS.has(term))
-    .map(stem);
-}
-
-// A light suffix stripper: enough to match "plugins"/"plugin" and "hooks"/"hook".
-function stem(term: string): string {
-  if (term.length > 4 && term.endsWith('ies')) return `${term.slice(0, -3)}y`;
-  if (term.length > 5 && term.endsWith('ing')) return term.slice(0, -3);
-  if (term.length > 3 && term.endsWith('s') && !term.endsWith('ss')) return term.slice(0, -1);
-  return term;
+  return keywordTerms(text).filter((term) => term.length > 1 && !QUESTION_WORDS.has(term));
 }
 
 function plainProse(text: string): string {
+  const prose = text
+    .replace(/```[\s\S]*?```/g, ' ')
+    .replace(/~~~[\s\S]*?~~~/g, ' ')
+    // A fence left open (the chunker cut the block): code to the end.
+    .replace(/^\s*(```|~~~)[\s\S]*$/m, ' ')
+    .replace(/!\[[^\]]*\]\([^)]*\)/g, ' ')
+    .replace(/\[([^\]]+)\]\([^)]*\)/g, '$1')
+    .replace(/^\s{0,3}(#{1,6}|[-*+]|\d+\.|>)\s+/gm, '');
+  // Inline code is kept as written (`__proto__`, `Array<string>`); markup is read only around it.
+  return prose
+    .split(/(`[^`\n]+`)/)
+    .map((part, index) => (index % 2 === 1 ? part : withoutMarkup(part)))
+    .join('');
+}
+
+function withoutMarkup(text: string): string {
   return (
     text
-      .replace(/```[\s\S]*?```/g, ' ')
-      .replace(/~~~[\s\S]*?~~~/g, ' ')
-      // A fence left open (the chunker cut the block): code to the end.
-      .replace(/^\s*(```|~~~)[\s\S]*$/m, ' ')
-      .replace(/!\[[^\]]*\]\([^)]*\)/g, ' ')
-      .replace(/\[([^\]]+)\]\([^)]*\)/g, '$1')
-      .replace(/^\s{0,3}(#{1,6}|[-*+]|\d+\.|>)\s+/gm, '')
       // Emphasis only where its marks stand outside a word: `work_mem` and `a_b_c` keep their
       // underscores (41 % of one manual's chunks name such identifiers).
       .replace(/(^|[^\p{L}\p{N}_])([*_]{1,3})(?=\S)([^*_\n]+?)(?<=\S)\2(?![\p{L}\p{N}_])/gu, '$1$3')
-      .replace(/<[^>]+>/g, ' ')
+      .replace(/<\/?[a-zA-Z][^>]*>/g, ' ')
   );
 }
 
@@ -97,7 +99,23 @@ function codeFence(block: Block): string | undefined {
   return [`\`\`\`${block.lang}`, ...lines, '```'].join('\n');
 }
 
+const HEADING_LINE = /^(?:\s{0,3}#{1,6}\s.*|\s*<h[1-6][^>]*>.*<\/h[1-6]>\s*)$/gim;
+
 const segmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
+
+/** A paragraph's sentences; a "!" or "?" inside inline code (`logged in!`) ends none. */
+function sentencesIn(paragraph: string): string[] {
+  const out: string[] = [];
+  let open = '';
+  for (const { segment } of segmenter.segment(paragraph)) {
+    open += segment;
+    if ((open.match(/`/g)?.length ?? 0) % 2 === 1) continue;
+    out.push(open.trim());
+    open = '';
+  }
+  if (open.trim()) out.push(open.trim());
+  return out;
+}
 
 interface Sentence {
   text: string;
@@ -111,13 +129,13 @@ function sentencesOf(text: string): Sentence[] {
   blocks.forEach((block, index) => {
     if (block.code) return;
     const next = blocks[index + 1];
-    const paragraphs = plainProse(block.text)
+    // Headings are no sentences (a passage's headings are its heading path already).
+    const paragraphs = plainProse(block.text.replace(HEADING_LINE, '\n'))
       .split(/\n\s*\n/)
       .filter((paragraph) => paragraph.trim());
     paragraphs.forEach((paragraph, p) => {
       const kept: Sentence[] = [];
-      for (const { segment } of segmenter.segment(paragraph.replace(/\s+/g, ' ').trim())) {
-        const sentence = segment.trim();
+      for (const sentence of sentencesIn(paragraph.replace(/\s+/g, ' ').trim())) {
         const words = sentence.split(' ').length;
         if (words >= 4 && words <= 80 && /[\p{L}]/u.test(sentence)) kept.push({ text: sentence });
       }
@@ -142,7 +160,7 @@ export function extractiveAnswer(
   maxSentences = 3,
   label = EXTRACTIVE_LABEL,
 ): ExtractiveAnswer {
-  const candidates = chunks.slice(0, 5);
+  const candidates = chunks.slice(0, MAX_PASSAGES);
   if (candidates.length === 0) return { text: NOTHING_FOUND, citations: [], sentences: [] };
   const queryTerms = new Set(contentTerms(question));
   const scored: {
@@ -154,21 +172,28 @@ export function extractiveAnswer(
   }[] = [];
   const documentFrequency = new Map<string, number>();
   const perSentenceTerms: Set<string>[] = [];
+  const matching = (text: string) => new Set(contentTerms(text).filter((term) => queryTerms.has(term)));
+  // What each passage is about, by its title and headings: "Logging > Log Redaction".
+  const sectionTerms = candidates.map((chunk) => matching(`${chunk.title} ${chunk.headingPath}`));
   candidates.forEach((chunk, chunkIndex) => {
     for (const sentence of sentencesOf(chunk.text)) {
-      const present = new Set(contentTerms(sentence.text).filter((term) => queryTerms.has(term)));
+      const present = matching(sentence.text);
       for (const term of present) documentFrequency.set(term, (documentFrequency.get(term) ?? 0) + 1);
       perSentenceTerms.push(present);
       scored.push({ ...sentence, chunkIndex, score: 0, order: scored.length });
     }
   });
   const total = Math.max(scored.length, 1);
+  const weight = (term: string) => Math.log(1 + total / Math.max(documentFrequency.get(term) ?? 1, 1));
   scored.forEach((sentence, index) => {
     let score = 0;
-    for (const term of perSentenceTerms[index]!) {
-      score += Math.log(1 + total / (documentFrequency.get(term) ?? 1));
-    }
-    sentence.score = score > 0 ? score + 1 / (sentence.chunkIndex + 1) : 0;
+    for (const term of perSentenceTerms[index]!) score += weight(term);
+    if (score === 0) return;
+    // A sentence under a heading that names the question's subject is more likely its answer than
+    // one that shares a word with it in passing ("log redaction" under "Log Redaction", not "logged
+    // in!" in a TypeScript tutorial).
+    for (const term of sectionTerms[sentence.chunkIndex]!) score += SECTION_WEIGHT * weight(term);
+    sentence.score = score + 1 / (sentence.chunkIndex + 1);
   });
 
   // Retrieval's first passage always contributes its best sentence (the ranker saw the whole
@@ -187,28 +212,23 @@ export function extractiveAnswer(
     });
   const chosen = [...(lead ? [lead] : []), ...rest].slice(0, maxSentences);
 
-  // Citations are numbered by document, in retrieval order: every document quoted, and the top
-  // retrieved documents even when none of their sentences was (the ranker saw whole passages; the
-  // right page is often among them when the quoted one is not).
+  // Citations are numbered by document, in retrieval order (a document ranks where its best
+  // passage does): every document quoted, and the top retrieved documents even when none of their
+  // sentences was (the ranker saw whole passages; the right page is often among them when the
+  // quoted one is not). A quoted document is cited by the passage of its first quote.
   const quoted = new Map<string, (typeof chosen)[number]>();
   for (const sentence of [...chosen].sort((a, b) => a.chunkIndex - b.chunkIndex || a.order - b.order)) {
     const documentId = candidates[sentence.chunkIndex]!.documentId;
     if (!quoted.has(documentId)) quoted.set(documentId, sentence);
   }
+  const documents = chunks.map((chunk) => chunk.documentId).filter(distinct);
   const citations: Citation[] = [];
   const citationOf = new Map<string, number>();
-  const topDocuments = new Set(
-    chunks
-      .map((chunk) => chunk.documentId)
-      .filter(distinct)
-      .slice(0, UNQUOTED_CITED),
-  );
-  chunks.forEach((chunk, chunkIndex) => {
-    const first = quoted.get(chunk.documentId);
-    if (citationOf.has(chunk.documentId)) return;
-    // A quoted document is cited by the chunk its first quote came from.
-    if (first ? first.chunkIndex !== chunkIndex : !topDocuments.has(chunk.documentId)) return;
-    citationOf.set(chunk.documentId, citations.length + 1);
+  documents.forEach((documentId, rank) => {
+    const first = quoted.get(documentId);
+    if (!first && rank >= UNQUOTED_CITED) return;
+    const chunk = first ? candidates[first.chunkIndex]! : chunks.find((c) => c.documentId === documentId)!;
+    citationOf.set(documentId, citations.length + 1);
     citations.push({
       document_id: chunk.documentId,
       title: chunk.title,
@@ -229,19 +249,29 @@ export function extractiveAnswer(
   });
   // Never an empty answer: with no sentence to quote (a passage of code or short lines), the best
   // passage's opening is shown, cited.
-  const body = lines.length > 0 ? lines.join('\n') : opening(candidates[0]!, citations[0]!);
+  const body = lines.length > 0 ? lines.join('\n') : opening(candidates[0]!);
   return { text: `${label}\n\n${body}`, citations, sentences };
 }
 
-/** The best passage's first prose, or its first code block under its title, cited [1]. */
-function opening(chunk: RetrievedChunk, citation: Citation): string {
-  if (citation.snippet) return `- ${citation.snippet} [1]`;
+/** Passages the answer's sentences are drawn from: those retrieval returned, up to its usual top-k. */
+const MAX_PASSAGES = 8;
+/** How much a question term in a passage's title or headings adds to each of its matching sentences. */
+const SECTION_WEIGHT = 0.5;
+
+/** The best passage (cited [1]): its first prose, or its first code block under its title. */
+function opening(chunk: RetrievedChunk): string {
+  const prose = proseSnippet(chunk.text, 300);
+  if (prose) return `- ${prose} [1]`;
   // A chunk of code alone may have lost its fence to the chunker: its text is the code then.
-  const code = blocksOf(chunk.text).find((block) => block.code && block.text.trim()) ?? unfenced(chunk.text);
+  const code = codeOf(chunk.text);
   const head = code.text.split('\n').slice(0, MAX_CODE_LINES).join('\n').slice(0, MAX_CODE_CHARS);
   const fence = codeFence({ ...code, text: head });
   return `- ${chunk.title} [1]${fence ? `\n\n${indent(fence)}` : ''}`;
 }
+
+/** A passage's first code block, or the passage as code when its fence was cut off. */
+const codeOf = (text: string): Block =>
+  blocksOf(text).find((block) => block.code && block.text.trim()) ?? unfenced(text);
 
 /** A chunk's text as one code block, its unclosed fence lines dropped (their language kept). */
 function unfenced(text: string): Block {
@@ -267,13 +297,18 @@ const indent = (text: string) =>
 
 /**
  * A passage's text for a citation: around `quote` when given and found (the sentence the answer
- * took from it), else its opening; at most `max` characters, cut at words.
+ * took from it), else its opening; at most `max` characters, cut at words. A passage of code alone
+ * shows its code.
  */
 export function snippetOf(text: string, max = 300, quote?: string): string {
+  return proseSnippet(text, max, quote) || clip(codeOf(text).text.replace(/\s+/g, ' ').trim(), max);
+}
+
+function proseSnippet(text: string, max: number, quote?: string): string {
   const flat = plainProse(text).replace(/\s+/g, ' ').trim();
   if (flat.length <= max) return flat;
   const at = quote ? flat.indexOf(quote) : -1;
-  if (at <= 0) return `${flat.slice(0, max - 1).trimEnd()}…`;
+  if (at <= 0) return clip(flat, max);
   // The quote first, with what context fits before it (a third of the room left) and after it.
   const room = Math.max(max - quote!.length, 0);
   let start = Math.max(at - Math.floor(room / 3), 0);
@@ -282,3 +317,6 @@ export function snippetOf(text: string, max = 300, quote?: string): string {
   const window = flat.slice(start, end).trimEnd();
   return `${start > 0 ? '…' : ''}${window}${end < flat.length ? '…' : ''}`;
 }
+
+const clip = (flat: string, max: number) =>
+  flat.length <= max ? flat : `${flat.slice(0, max - 1).trimEnd()}…`;

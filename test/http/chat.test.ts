@@ -204,3 +204,59 @@ describe.each(BACKENDS)('chat on %s', (kind) => {
     expect(theirs.some((chunk) => chunk.title === 'Hooks')).toBe(false);
   });
 });
+
+describe('an extractive answer on a manual whose best-ranked passage is code', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer('pglite');
+    const login =
+      "const { username, password } = request.query\nif (password !== 'secret') throw new Error('no')";
+    await ingestDocuments(server, [
+      {
+        title: 'TypeScript',
+        source: 'docs/typescript.md',
+        text: `# Example\n\n\`\`\`ts\n${`${login}\n`.repeat(3)}\`\`\`\n\nAnd it should return back \`logged in!\`, with the password checked.`,
+      },
+      {
+        title: 'Logging',
+        source: 'docs/logging.md',
+        text: [
+          '# Logging',
+          '',
+          '## Log Redaction',
+          '',
+          'Pino supports low-overhead log redaction for masking values in recorded logs.',
+          'For example, log all HTTP headers except the `Authorization` header and the `user_token` field:',
+          '',
+          '```js',
+          "const app = Fastify({ logger: { redact: ['req.headers.authorization'] } })",
+          '```',
+        ].join('\n'),
+      },
+    ]);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('quotes the redaction passage with its code and cites both pages, none with an empty snippet', async () => {
+    const response = await call<ChatResponse>(server.parley.app, {
+      method: 'POST',
+      url: '/v1/chat',
+      payload: { message: 'How do I hide passwords from the logs?' },
+    });
+    expect(response.status).toBe(200);
+    const body = response.body.answer.slice(EXTRACTIVE_LABEL.length).trim();
+    expect(body).toContain('Pino supports low-overhead log redaction for masking values in recorded logs.');
+    expect(body).toContain(
+      "```js\n  const app = Fastify({ logger: { redact: ['req.headers.authorization'] } })\n  ```",
+    );
+    expect(body).toContain('`user_token`');
+    expect(body).not.toContain('Log Redaction [');
+    expect(response.body.citations.map((citation) => citation.title).sort()).toEqual([
+      'Logging',
+      'TypeScript',
+    ]);
+    for (const citation of response.body.citations) expect(citation.snippet).not.toBe('');
+  });
+});

@@ -3,7 +3,7 @@
 // no model names or tenant figures; /metrics is the operator's alone (PARLEY_METRICS_TOKEN, or
 // loopback while no key exists): a tenant's key never opens it, with or without a token (issue 23,
 // finding 12); a separate metrics port (PARLEY_METRICS_PORT) takes /metrics off the API port.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApiKey, createOpsApp } from '../../src/app/index.js';
 import { call } from '../support/http.js';
 import { eventually, startTestServer, type TestServer } from '../support/test-backend.js';
@@ -48,7 +48,7 @@ describe('probes and metrics with keys present and a metrics token', () => {
       expect(Object.keys(response.body).sort()).toEqual(SUMMARY_KEYS);
       expect(response.body).toEqual({
         status: 'ready',
-        checks: { database: 'ok', migrations: 'ok', indexes: 'ok' },
+        checks: { database: 'ok', migrations: 'ok', indexes: 'ok', keyword_index: 'ok' },
       });
       expect(response.raw).not.toContain('tenant-secret-model');
     }
@@ -125,7 +125,7 @@ describe('probes and metrics with keys present and a metrics token', () => {
       expect(response.status).toBe(503);
       expect(response.body).toEqual({
         status: 'unavailable',
-        checks: { database: 'ok', migrations: 'fail', indexes: 'ok' },
+        checks: { database: 'ok', migrations: 'fail', indexes: 'ok', keyword_index: 'ok' },
       });
     } finally {
       await db.query('insert into schema_migrations(version, name) values ($1, $2)', [
@@ -142,6 +142,36 @@ describe('probes and metrics with keys present and a metrics token', () => {
       await db.query('alter index chunks_tsv_moved rename to chunks_tsv');
     }
     expect((await call(app(), { method: 'GET', url: '/readyz', ...REMOTE })).status).toBe(200);
+  });
+});
+
+describe('readiness and the in-memory keyword index', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer('pglite');
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('answers 503 while the keyword index is still loading, so no user meets the other ranking', async () => {
+    const loading = vi.spyOn(server.runtime.keywordIndex, 'ready').mockReturnValue(false);
+    try {
+      const response = await call(server.parley.app, { method: 'GET', url: '/readyz', ...REMOTE });
+      expect(response.status).toBe(503);
+      expect(response.body).toEqual({
+        status: 'unavailable',
+        checks: { database: 'ok', migrations: 'ok', indexes: 'ok', keyword_index: 'fail' },
+      });
+    } finally {
+      loading.mockRestore();
+    }
+    const ready = await call<{ retrieval: { keyword_memory: { loaded: boolean } } }>(server.parley.app, {
+      method: 'GET',
+      url: '/readyz',
+    });
+    expect(ready.status).toBe(200);
+    expect(ready.body.retrieval.keyword_memory.loaded).toBe(true);
   });
 });
 

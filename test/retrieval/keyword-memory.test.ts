@@ -3,7 +3,13 @@
 // up with changes made behind its back (the search_generations trigger), and hands tenants that do
 // not fit its budget to the database. On both backends (the trigger is relational behaviour).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SearchOptions } from '../../src/knowledge/index.js';
+import {
+  KeywordRetriever,
+  keywordTerms,
+  MemoryKeywordRetriever,
+  type SearchOptions,
+  searchableText,
+} from '../../src/knowledge/index.js';
 import { ingestDocuments, OTHER_TENANT_ROCKETS, TOPICS } from '../support/documents.js';
 import { call } from '../support/http.js';
 import {
@@ -78,6 +84,61 @@ describe.each(BACKENDS)('in-memory keyword index on %s', (kind) => {
     );
     expect(ready.body.retrieval.keyword_memory.tenants).toBe(2);
     expect(ready.body.retrieval.keyword_memory.chunks).toBe(DOCS.length + 1);
+  });
+
+  it('reads contractions and snake_case names as the database does, so both rank alike', async () => {
+    // The two analyzers read the same words out of the same text.
+    for (const text of [
+      "Why isn't my hook called? It can't start, don’t panic: the user's plugin",
+      'set work_mem, shared_buffers and log_min_duration_statement; FST_ERR_NOT_FOUND',
+    ]) {
+      const [row] = await server.runtime.db.query<{ lexemes: string[] }>(
+        "select tsvector_to_array(to_tsvector('english', $1)) as lexemes",
+        [searchableText(text)],
+      );
+      expect([...new Set(keywordTerms(text))].sort()).toEqual([...(row?.lexemes ?? [])].sort());
+    }
+    const { tenantId: tenant } = await ingestDocuments(
+      server,
+      [
+        { title: 'Sort memory', text: 'Raise work_mem for large sorts; the planner isn’t told otherwise.' },
+        { title: 'Mem tables', text: 'Work on tables held in mem, and the work they do.' },
+        { title: 'Isn paper', text: 'The ISN number of a periodical.' },
+      ],
+      `identifiers-${kind}`,
+    );
+    expect(await server.runtime.keywordIndex.warm(tenant)).toBe(true);
+    const database = new KeywordRetriever(server.runtime.db);
+    for (const query of ['work_mem', 'what is work-mem', "isn't it"]) {
+      const memory = await search(query, tenant);
+      const fromDatabase = await database.search(query, { tenantId: tenant, topK: 5 });
+      expect(memory.index).toBe('memory');
+      expect(memory.titles).toEqual(fromDatabase.chunks.map((chunk) => chunk.title));
+    }
+    // The whole name ranks the chunk that holds it first; "isn't" is no search for the term isn.
+    expect((await search('work_mem', tenant)).titles[0]).toBe('Sort memory');
+    expect((await search("isn't it", tenant)).titles).toEqual([]);
+  });
+
+  it('is ready only once the tenants holding chunks at start-up are loaded, then answers from memory', async () => {
+    // A fresh process over the same database, as after a restart.
+    const restarted = new MemoryKeywordRetriever(server.runtime.db, new KeywordRetriever(server.runtime.db), {
+      maxChunks: 10_000,
+      bm25: server.config.retrieval.bm25,
+    });
+    restarted.start(server.runtime.tasks);
+    try {
+      expect(restarted.ready()).toBe(false);
+      expect(restarted.status().loaded).toBe(false);
+      await restarted.whenReady();
+      expect(restarted.ready()).toBe(true);
+      // No search warmed it: the first one is answered from memory, ranked as every later one.
+      const first = await restarted.search('how does a rocket reach orbit?', { tenantId, topK: 5 });
+      expect(first.keywordIndex).toBe('memory');
+      expect(first.chunks[0]?.title).toBe('Rockets');
+    } finally {
+      await restarted.stop();
+    }
   });
 
   it('never serves a deleted document once the delete has answered', async () => {

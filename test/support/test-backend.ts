@@ -56,6 +56,8 @@ export async function startTestServer(
   });
   const log = options.log ?? createLogger(config.server.logLevel);
   const runtime = await createRuntime(config, log, { runJobs: true, schema });
+  // As a load balancer would: traffic once /readyz says ready (the keyword index loaded).
+  await runtime.keywordIndex.whenReady();
   const parley = await createApp(runtime);
   return {
     kind,

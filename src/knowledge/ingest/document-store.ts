@@ -2,6 +2,7 @@
 // chunks and deleting a document each happen in one transaction.
 import { randomUUID } from 'node:crypto';
 import type { Queryable, QueryRunner } from '../../storage/index.js';
+import { searchableText } from '../retrieve/keyword-analyzer.js';
 import type { PreparedDocument } from './prepare-document.js';
 
 /** A document as the API shows it. */
@@ -85,24 +86,31 @@ export async function storeChunks(
     for (let start = 0; start < prepared.chunks.length; start += INSERT_BATCH) {
       const batch = prepared.chunks.slice(start, start + INSERT_BATCH);
       await client.query(
-        // What keyword search indexes (title, heading path, text) is assembled in SQL, so each
-        // chunk's text crosses the connection once.
+        // What keyword search indexes (title, heading path, text, as the analyzers read them:
+        // searchableText) is assembled in SQL, so a chunk's text crosses the connection once unless
+        // reading it for search changes it (a contraction, a snake_case name).
         `insert into chunks(tenant_id, kb_id, document_id, ordinal, heading_path, text, search_text, token_count,
                             metadata)
            select $1, $2, $3, u.ordinal, u.heading_path, u.text,
-                  concat_ws(E'\n', $4::text, nullif(u.heading_path, ''), u.text), u.token_count, u.metadata
-           from unnest($5::int[], $6::text[], $7::text[], $8::int[], $9::jsonb[])
-             as u(ordinal, heading_path, text, token_count, metadata)`,
+                  concat_ws(E'\n', $4::text, nullif(u.search_heading, ''), coalesce(u.search_body, u.text)),
+                  u.token_count, u.metadata
+           from unnest($5::int[], $6::text[], $7::text[], $8::int[], $9::jsonb[], $10::text[], $11::text[])
+             as u(ordinal, heading_path, text, token_count, metadata, search_heading, search_body)`,
         [
           target.tenantId,
           doc.kb_id,
           target.documentId,
-          title,
+          searchableText(title),
           batch.map((chunk) => chunk.ordinal),
           batch.map((chunk) => chunk.headingPath.join(' > ')),
           batch.map((chunk) => chunk.text),
           batch.map((chunk) => chunk.tokenCount),
           batch.map((chunk) => JSON.stringify(chunk.metadata)),
+          batch.map((chunk) => searchableText(chunk.headingPath.join(' > '))),
+          batch.map((chunk) => {
+            const searchable = searchableText(chunk.text);
+            return searchable === chunk.text ? null : searchable;
+          }),
         ],
       );
     }

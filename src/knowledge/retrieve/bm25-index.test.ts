@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Bm25Index } from './bm25-index.js';
-import { keywordTerms } from './keyword-analyzer.js';
+import { keywordTerms, searchableText } from './keyword-analyzer.js';
 
 const PARAMS = { k1: 1.2, b: 0.75 };
 
@@ -113,5 +113,21 @@ describe('keywordTerms', () => {
       'end',
     ]);
     expect(keywordTerms(`a ${'x'.repeat(60)} b`)).toEqual(['b']);
+  });
+
+  it('spells out contractions instead of indexing their stubs ("isn\'t" is not the term isn)', () => {
+    expect(keywordTerms("Why isn't my hook called? It can't, won't, don’t")).toEqual(['hook', 'call']);
+    expect(keywordTerms("the user's plugins, you're, we'll")).toEqual(['user', 'plugin']);
+    expect(searchableText("Isn't it? I can't.")).toBe('Is not it? I can not.');
+  });
+
+  it('keeps snake_case identifiers whole as well as by their parts, as hyphenated words', () => {
+    expect(keywordTerms('set work_mem')).toEqual(['set', 'work-mem', 'work', 'mem']);
+    expect(keywordTerms('FST_ERR_NOT_FOUND')).toContain('fst-err-not-found');
+    // The query and the chunk meet on the whole name, and each spelling finds the other.
+    expect(keywordTerms('work-mem')).toEqual(keywordTerms('work_mem'));
+    // Dotted names and paths are whole already; a leading or trailing underscore is no join.
+    expect(searchableText('reply.raw_body __proto__ x_1 a_b/c')).toBe('reply.raw_body __proto__ x_1 a_b/c');
+    expect(searchableText(searchableText("isn't work_mem"))).toBe(searchableText("isn't work_mem"));
   });
 });

@@ -2,7 +2,7 @@
 export { CachedRetriever, type RetrievalCacheOptions } from './cached-retriever.js';
 export { fuseByRank } from './fuse-by-rank.js';
 export { HybridRetriever } from './hybrid-retriever.js';
-export { keywordTerms } from './keyword-analyzer.js';
+export { keywordTerms, searchableText } from './keyword-analyzer.js';
 export { KeywordRetriever } from './keyword-retriever.js';
 export {
   type KeywordIndex,

@@ -5,6 +5,11 @@
 // hyphenated word counts whole and by its parts; other letter-and-digit runs are words,
 // lower-cased, without PostgreSQL's English stop words, reduced by the same Snowball English
 // (Porter2) stemmer (words with digits are kept as they are).
+// Before either analyzer reads a text, `searchableText` rewrites what PostgreSQL's parser would
+// cut wrongly, the same way for chunks and queries: a contraction becomes its words ("isn't" ->
+// "is not", both stop words, instead of the term `isn`), and a snake_case identifier is written
+// with hyphens (`work_mem` -> `work-mem`), so both analyzers keep it whole and by its parts, as
+// they do a hyphenated word.
 import { stem } from 'porter2';
 
 // PostgreSQL's tsearch_data/english.stop (the Snowball list).
@@ -43,10 +48,42 @@ function pushWord(terms: string[], word: string): void {
   if (word.length <= MAX_TERM_CHARS && !STOP_WORDS.has(word)) terms.push(stemOf(word));
 }
 
+// What comes before "n't" where it is not the verb itself: "ca|n't", "wo|n't", "sha|n't", "ai|n't".
+const IRREGULAR_NEGATIONS: Record<string, string> = { ca: 'can', wo: 'will', sha: 'shall', ai: 'is' };
+const CLITICS: Record<string, string> = {
+  re: ' are',
+  ve: ' have',
+  ll: ' will',
+  d: ' would',
+  m: ' am',
+  s: '',
+};
+// "isn't", "can't", "don’t" (typographic apostrophe too); "you're", "we'll", "user's". English
+// only, so ASCII classes: a Unicode property class makes each of these regexes an order of
+// magnitude slower, and every chunk and every passage of an answer goes through them.
+const NEGATION = /(?<![\w'’])([A-Za-z]+)n['’]t\b/g;
+const CLITIC = /(?<=[A-Za-z])['’](re|ve|ll|d|m|s)\b/gi;
+// Underscores inside a word, each part after one starting with a letter (PostgreSQL reads `x-1`
+// as `x` and the number -1); not inside a dotted name or a path, which are kept whole already.
+const SNAKE_CASE = /(?<![\w./-])[A-Za-z0-9]+(?:_+[A-Za-z][A-Za-z0-9]*)+(?![\w/-]|\.\w)/g;
+
+/**
+ * A text as both keyword analyzers read it (in memory and PostgreSQL's): contractions spelled out,
+ * snake_case identifiers hyphenated. Idempotent; stored as chunks' `search_text` and applied to
+ * every keyword query.
+ */
+export function searchableText(text: string): string {
+  if (!/['’_]/.test(text)) return text;
+  return text
+    .replace(NEGATION, (_, word: string) => `${IRREGULAR_NEGATIONS[word.toLowerCase()] ?? word} not`)
+    .replace(CLITIC, (_, clitic: string) => CLITICS[clitic.toLowerCase()] ?? '')
+    .replace(SNAKE_CASE, (identifier) => identifier.replace(/_+/g, '-'));
+}
+
 /** A text's search terms, in order (repeats kept: term frequency counts). */
 export function keywordTerms(text: string): string[] {
   const terms: string[] = [];
-  for (const match of text.toLowerCase().matchAll(TOKEN)) {
+  for (const match of searchableText(text).toLowerCase().matchAll(TOKEN)) {
     const { path, dotted, hyphenated } = match.groups ?? {};
     const token = match[0];
     if (path !== undefined || dotted !== undefined) {

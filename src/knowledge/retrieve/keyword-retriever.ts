@@ -3,6 +3,7 @@
 // ts_rank_cd).
 import type { Database } from '../../storage/index.js';
 import { CHUNK_COLUMNS, type ChunkRow, toRetrievedChunks } from './chunk-rows.js';
+import { searchableText } from './keyword-analyzer.js';
 import { type Retriever, type SearchOptions, type SearchResult, searchResult } from './types.js';
 
 // Ranking runs in a database function (storage/search-indexes.ts), scoped by tenant inside it:
@@ -26,7 +27,8 @@ export class KeywordRetriever implements Retriever {
   }
 
   async search(query: string, options: SearchOptions): Promise<SearchResult> {
-    const text = query.trim();
+    // Read as the chunks were indexed (contractions spelled out, snake_case hyphenated).
+    const text = searchableText(query).trim();
     if (!text) return searchResult([]);
     const params = [text, options.tenantId, options.knowledgeBaseIds ?? null, options.topK];
     const rows = await this.db.query<ChunkRow>(this.sql, params);

@@ -3,7 +3,9 @@
 // database, one session that every turn's reads and writes share). The database stays
 // the source of truth and answers whenever the copy cannot:
 // - a tenant's copy is loaded on its first search (and, at start-up, for the tenants already
-//   holding chunks); until it is ready the database answers;
+//   holding chunks); until it is ready the database answers. The start-up load is what `ready()`
+//   reports (to /readyz): a server takes no traffic until its copies are loaded, so a user never
+//   sees the database's ranking in the first seconds and memory's afterwards;
 // - a change to a tenant's chunks made through this process (ingestion, deletion) marks its copy
 //   stale at once (`invalidate`): the database answers until the copy has caught up;
 // - a change made elsewhere (a CLI ingest attached to the embedded database, another replica) bumps
@@ -72,6 +74,10 @@ export class MemoryKeywordRetriever implements Retriever {
   /** Whether the tenants already holding chunks were found (the first poll does it). */
   private foundTenants = false;
   private stopped = false;
+  /** Settles once the tenants holding chunks at start-up are loaded (or were tried and failed). */
+  private startupLoad: Promise<void> | undefined;
+  private startupLoaded: (() => void) | undefined;
+  private loadedAtStart = false;
 
   constructor(
     private readonly db: Database,
@@ -89,6 +95,11 @@ export class MemoryKeywordRetriever implements Retriever {
    */
   start(loops: BackgroundLoops): void {
     if (this.options.maxChunks <= 0 || this.poller) return;
+    this.startupLoad = new Promise<void>((resolve) => {
+      this.startupLoaded = resolve;
+    }).then(() => {
+      this.loadedAtStart = true;
+    });
     this.poller = loops.loop('keyword-index-poll', () => this.poll(), {
       everyMs: this.pollMs,
       firstAfterMs: 0,
@@ -98,6 +109,7 @@ export class MemoryKeywordRetriever implements Retriever {
   /** Stops the poll loop and waits for the copies being loaded or caught up. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.startupLoaded?.();
     await this.poller?.stop();
     await Promise.all([...this.tenants.values()].map((copy) => copy.syncing));
   }
@@ -141,15 +153,41 @@ export class MemoryKeywordRetriever implements Retriever {
     return copy.fresh && !copy.tooLarge;
   }
 
+  /**
+   * Whether the copies of the tenants that held chunks at start-up are loaded (a copy that failed
+   * to load counts once tried: the database answers for it, as it will until it catches up). True
+   * when no copy is kept or the poll loop was never started (a one-off command).
+   */
+  ready(): boolean {
+    return this.startupLoad === undefined || this.loadedAtStart;
+  }
+
+  /** Settles when `ready()` turns true. */
+  async whenReady(): Promise<void> {
+    await this.startupLoad;
+  }
+
   /** What is held, for /readyz. */
-  status(): { tenants: number; chunks: number; max_chunks: number; fresh_tenants: number } {
+  status(): {
+    tenants: number;
+    chunks: number;
+    max_chunks: number;
+    fresh_tenants: number;
+    loaded: boolean;
+  } {
     let chunks = 0;
     let fresh = 0;
     for (const copy of this.tenants.values()) {
       chunks += copy.chunks.size;
       if (copy.fresh && !copy.tooLarge) fresh += 1;
     }
-    return { tenants: this.tenants.size, chunks, max_chunks: this.options.maxChunks, fresh_tenants: fresh };
+    return {
+      tenants: this.tenants.size,
+      chunks,
+      max_chunks: this.options.maxChunks,
+      fresh_tenants: fresh,
+      loaded: this.ready(),
+    };
   }
 
   private searchCopy(copy: TenantCopy, query: string, options: SearchOptions): RetrievedChunk[] {
@@ -300,6 +338,9 @@ export class MemoryKeywordRetriever implements Retriever {
       );
       this.foundTenants = true;
       for (const row of rows) this.load(row.tenant_id);
+      const loading = rows.map((row) => this.tenants.get(row.tenant_id)?.syncing);
+      // A failed load settles too (sync reports it through onError): ready, the database answering.
+      void Promise.all(loading).then(() => this.startupLoaded?.());
       return;
     }
     if (this.tenants.size === 0) return;

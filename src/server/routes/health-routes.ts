@@ -19,8 +19,10 @@ const check = z.enum(['ok', 'fail']);
 const readiness = z.object({
   status: z.enum(['ready', 'unavailable']),
   checks: z
-    .object({ database: check, migrations: check, indexes: check })
-    .describe('The database answers, every migration of this build is applied, the search indexes exist'),
+    .object({ database: check, migrations: check, indexes: check, keyword_index: check })
+    .describe(
+      'The database answers, every migration of this build is applied, the search indexes exist, the in-memory keyword index has loaded what the database held at start-up',
+    ),
   database: z.object({ kind: z.string(), reachable: z.boolean() }).optional(),
   retrieval: z
     .object({ keyword: z.string(), vector: z.boolean(), mode: z.enum(['hybrid', 'keyword-only']) })
@@ -36,7 +38,7 @@ const readiness = z.object({
 export interface HealthRoutesOptions {
   db: Database;
   vector: VectorStatus;
-  keywordIndex: Pick<MemoryKeywordRetriever, 'status'>;
+  keywordIndex: Pick<MemoryKeywordRetriever, 'status' | 'ready'>;
   bots: Pick<Bots, 'defaults'>;
   catalog: Pick<ModelCatalog, 'states'>;
   metrics: Metrics;
@@ -90,10 +92,17 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
             indexes: false,
           }))
         : { migrations: false, indexes: false };
-      const ready = databaseUp && schema.migrations && schema.indexes;
+      // Until the keyword index has loaded, the database would rank (differently): no traffic yet.
+      const keywordLoaded = options.keywordIndex.ready();
+      const ready = databaseUp && schema.migrations && schema.indexes && keywordLoaded;
       const summary = {
         status: ready ? ('ready' as const) : ('unavailable' as const),
-        checks: { database: ok(databaseUp), migrations: ok(schema.migrations), indexes: ok(schema.indexes) },
+        checks: {
+          database: ok(databaseUp),
+          migrations: ok(schema.migrations),
+          indexes: ok(schema.indexes),
+          keyword_index: ok(keywordLoaded),
+        },
       };
       reply.status(ready ? 200 : 503);
       if (!(await options.operator(request))) return reply.send(summary);
