@@ -82,6 +82,7 @@ describe('the chat page: Markdown answers, copy, regenerate and the conversation
     expect(await answer.locator('script').count()).toBe(0);
     await expect(answer.locator('li').first().textContent()).resolves.toContain('<script>alert(1)</script>');
     expect(await answer.locator('img').count()).toBe(0);
+    await expect(answer.locator('li').nth(1).textContent()).resolves.toBe('tracker');
     const link = answer.locator('a[href="https://example.org/tables"]');
     await expect(link.getAttribute('rel')).resolves.toBe('noopener noreferrer nofollow');
     await expect(link.getAttribute('target')).resolves.toBe('_blank');

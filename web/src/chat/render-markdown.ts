@@ -3,8 +3,9 @@
 // blocks in the languages docs use most, `[n]` markers outside code become links to the cited
 // passage, and DOMPurify keeps only the tags and attributes such text needs. Answers quote
 // documents and a model writes them, so their HTML is never trusted: no images (a Markdown image
-// is a request to any host, the classic way to exfiltrate a conversation), no forms, no styles,
-// no scripts, and links only to http(s) and mailto, opened in a new tab without a referrer.
+// is a request to any host, the classic way to exfiltrate a conversation: its description stands
+// in), no forms, no styles, no scripts, and links only to http(s) and mailto, opened in a new tab
+// without a referrer.
 import DOMPurify from 'dompurify';
 import hljs from 'highlight.js/lib/core';
 import bash from 'highlight.js/lib/languages/bash';
@@ -91,6 +92,10 @@ const markdown = new Marked({
         ? hljs.highlight(text, { language: known, ignoreIllegals: true }).value
         : escapeHtml(text);
       return `<pre><code class="hljs${known ? ` language-${known}` : ''}">${body}</code></pre>`;
+    },
+    // An image is its description: loading it would be a request to any host.
+    image({ text }: Tokens.Image) {
+      return escapeHtml(text);
     },
     // Raw HTML in an answer is shown as text, never interpreted.
     html({ text }: Tokens.HTML | Tokens.Tag) {
