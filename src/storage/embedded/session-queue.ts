@@ -3,6 +3,12 @@
 // (connection A's Bind can land on connection B's unnamed Parse: "bind message supplies 3
 // parameters, but prepared statement requires 4"). This queue gives one connection the session
 // from its first message until its Sync (or simple Query), and for the whole of a transaction.
+//
+// It also holds a cycle's replies until the cycle ends, as PostgreSQL's own backend buffers its
+// output until Sync or Flush: pglite-socket writes every reply message to the socket as PGlite
+// produces it, so a parameterised query cost five socket writes (ParseComplete, BindComplete,
+// RowDescription and rows, CommandComplete, ReadyForQuery) on the database thread and as many
+// wake-ups of the reading thread. Now it costs one.
 import type { PGlite } from '@electric-sql/pglite';
 
 interface Item {
@@ -16,6 +22,15 @@ interface Item {
 // Message types that end a protocol cycle: Sync, simple Query, Terminate; a startup packet
 // (first byte 0: its length's high byte) also stands alone.
 const CYCLE_END = new Set([0x53, 0x51, 0x58, 0x00]);
+/** Flush ('H'): the client asks for the replies so far without ending the cycle. */
+const FLUSH = 0x48;
+/** ReadyForQuery ('Z', length 5, a status byte): the backend waits for the next command. */
+const READY_FOR_QUERY = 0x5a;
+
+/** Whether a reply ends with ReadyForQuery, as after CopyDone, which ends a cycle it did not start. */
+function endsReady(reply: Uint8Array): boolean {
+  return reply.length >= 6 && reply[reply.length - 6] === READY_FOR_QUERY;
+}
 
 export class SessionQueue {
   private queue: Item[] = [];
@@ -23,6 +38,8 @@ export class SessionQueue {
   /** The connection that used the session last, and whether it is mid-cycle. */
   private owner: number | null = null;
   private midCycle = false;
+  /** Replies held for the owner until its cycle ends (or it asks with Flush). */
+  private held: Uint8Array[] = [];
 
   constructor(private readonly db: PGlite) {}
 
@@ -38,6 +55,7 @@ export class SessionQueue {
   }
 
   clearQueueForHandler(handlerId: number): void {
+    if (this.owner === handlerId) this.held = [];
     this.queue = this.queue.filter((item) => {
       if (item.handlerId !== handlerId) return true;
       item.reject(new Error('connection closed'));
@@ -50,6 +68,7 @@ export class SessionQueue {
     if (this.owner !== handlerId) return;
     if (this.db.isInTransaction()) await this.db.exec('ROLLBACK');
     this.owner = null;
+    this.held = [];
     this.midCycle = false;
     void this.process();
   }
@@ -66,8 +85,11 @@ export class SessionQueue {
         const index = this.holdsSession() ? this.queue.findIndex((item) => item.handlerId === this.owner) : 0;
         if (index < 0) return; // the owner's next message has not arrived yet
         const [item] = this.queue.splice(index, 1) as [Item];
+        // Another connection takes the session only at a cycle's end, when nothing is held.
+        if (this.owner !== item.handlerId) this.held = [];
         this.owner = item.handlerId;
-        this.midCycle = !CYCLE_END.has(item.message[0] ?? 0);
+        const type = item.message[0] ?? 0;
+        this.midCycle = !CYCLE_END.has(type);
         let bytes = 0;
         try {
           await this.db.runExclusive(() =>
@@ -77,17 +99,29 @@ export class SessionQueue {
               syncToFs: !this.midCycle,
               onRawData: (data) => {
                 bytes += data.length;
-                item.onData(data);
+                // PGlite may reuse the buffer it hands over: keep a copy while it is held.
+                this.held.push(data.slice());
               },
             }),
           );
+          const last = this.held[this.held.length - 1];
+          if (!this.midCycle || type === FLUSH || (last !== undefined && endsReady(last))) this.flush(item);
           item.resolve(bytes);
         } catch (error) {
+          this.flush(item);
           item.reject(error);
         }
       }
     } finally {
       this.processing = false;
     }
+  }
+
+  /** Hands the held replies to the connection in one piece. */
+  private flush(item: Item): void {
+    const held = this.held;
+    if (held.length === 0) return;
+    this.held = [];
+    item.onData(held.length === 1 ? (held[0] as Uint8Array) : Buffer.concat(held));
   }
 }
