@@ -25,9 +25,25 @@ some such no nor not only own same so than too very s t can will just don should
 /** Terms longer than this (hashes, base64, minified code) are not indexed: they cost memory and match nothing a person types. */
 const MAX_TERM_CHARS = 48;
 
-// A path (with a slash), a dotted name, a hyphenated word, or a plain letter-and-digit run.
+// A path (with a slash), a dotted name, a hyphenated word, or a plain letter-and-digit run: groups
+// 1, 2 and 3 tell the first three apart. Unicode property classes make a regex several times
+// slower, and every chunk and every passage of an answer is read with it, so a text whose letters
+// and digits are all ASCII (after other characters, which no token can hold, become spaces) is
+// read by the same pattern spelled in ASCII classes: the same tokens, in a quarter of the time.
 const TOKEN =
-  /(?<path>(?:[\p{L}\p{N}_.-]*\/)+[\p{L}\p{N}_.-]*[\p{L}\p{N}_])|(?<dotted>[\p{L}\p{N}_-]+(?:\.[\p{L}\p{N}_-]+)+)|(?<hyphenated>[\p{L}\p{N}]+(?:-[\p{L}\p{N}]+)+)|(?<word>[\p{L}\p{N}]+)/gu;
+  /((?:[\p{L}\p{N}_.-]*\/)+[\p{L}\p{N}_.-]*[\p{L}\p{N}_])|([\p{L}\p{N}_-]+(?:\.[\p{L}\p{N}_-]+)+)|([\p{L}\p{N}]+(?:-[\p{L}\p{N}]+)+)|[\p{L}\p{N}]+/gu;
+const ASCII_TOKEN =
+  /((?:[a-z0-9_.-]*\/)+[a-z0-9_.-]*[a-z0-9_])|([a-z0-9_-]+(?:\.[a-z0-9_-]+)+)|([a-z0-9]+(?:-[a-z0-9]+)+)|[a-z0-9]+/g;
+const NON_ASCII = /[^\x00-\x7f]/;
+/** A character outside ASCII that is no letter or digit: it separates tokens as a space does. */
+const NON_ASCII_SEPARATOR = /[^\x00-\x7f\p{L}\p{N}]/gu;
+
+/** The pattern that reads a lower-cased text, and the text it reads. */
+function tokenReader(lower: string): [RegExp, string] {
+  if (!NON_ASCII.test(lower)) return [ASCII_TOKEN, lower];
+  const spaced = lower.replace(NON_ASCII_SEPARATOR, ' ');
+  return NON_ASCII.test(spaced) ? [TOKEN, spaced] : [ASCII_TOKEN, spaced];
+}
 const HAS_DIGIT = /\p{N}/u;
 
 // Stems of recent words: a text's vocabulary is Zipfian, so most words were stemmed before.
@@ -83,14 +99,14 @@ export function searchableText(text: string): string {
 /** A text's search terms, in order (repeats kept: term frequency counts). */
 export function keywordTerms(text: string): string[] {
   const terms: string[] = [];
-  for (const match of searchableText(text).toLowerCase().matchAll(TOKEN)) {
-    const { path, dotted, hyphenated } = match.groups ?? {};
+  const [pattern, lower] = tokenReader(searchableText(text).toLowerCase());
+  for (const match of lower.matchAll(pattern)) {
     const token = match[0];
-    if (path !== undefined || dotted !== undefined) {
+    if (match[1] !== undefined || match[2] !== undefined) {
       // Kept whole and not stemmed, as PostgreSQL keeps hosts and files (a trailing dot is punctuation).
       const whole = token.replace(/[.-]+$/, '');
       if (whole.length <= MAX_TERM_CHARS) terms.push(whole);
-    } else if (hyphenated !== undefined) {
+    } else if (match[3] !== undefined) {
       pushWord(terms, token);
       for (const part of token.split('-')) pushWord(terms, part);
     } else {
