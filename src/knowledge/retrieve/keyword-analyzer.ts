@@ -34,9 +34,9 @@ const TOKEN =
   /((?:[\p{L}\p{N}_.-]*\/)+[\p{L}\p{N}_.-]*[\p{L}\p{N}_])|([\p{L}\p{N}_-]+(?:\.[\p{L}\p{N}_-]+)+)|([\p{L}\p{N}]+(?:-[\p{L}\p{N}]+)+)|[\p{L}\p{N}]+/gu;
 const ASCII_TOKEN =
   /((?:[a-z0-9_.-]*\/)+[a-z0-9_.-]*[a-z0-9_])|([a-z0-9_-]+(?:\.[a-z0-9_-]+)+)|([a-z0-9]+(?:-[a-z0-9]+)+)|[a-z0-9]+/g;
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[\u0080-\uffff]/;
 /** A character outside ASCII that is no letter or digit: it separates tokens as a space does. */
-const NON_ASCII_SEPARATOR = /[^\x00-\x7f\p{L}\p{N}]/gu;
+const NON_ASCII_SEPARATOR = /[^\p{ASCII}\p{L}\p{N}]/gu;
 
 /** The pattern that reads a lower-cased text, and the text it reads. */
 function tokenReader(lower: string): [RegExp, string] {
