@@ -1,5 +1,6 @@
 // The answer Parley gives without a language model: the retrieved sentences that best match the
 // question, each cited, and labelled as extracted rather than generated.
+import { LRUCache } from 'lru-cache';
 import { keywordTerms, type RetrievedChunk } from '../knowledge/index.js';
 
 /** A citation as the API returns it. */
@@ -301,6 +302,20 @@ const indent = (text: string) =>
  * shows its code.
  */
 export function snippetOf(text: string, max = 300, quote?: string): string {
+  if (quote !== undefined || max !== 300) return readSnippet(text, max, quote);
+  let snippet = openingSnippets.get(text);
+  if (snippet === undefined) {
+    snippet = readSnippet(text, max);
+    openingSnippets.set(text, snippet);
+  }
+  return snippet;
+}
+
+// A passage's opening, by its text: every model answer cites its passages with one, the best
+// passages recur from turn to turn, and reading one costs a dozen passes of regular expressions.
+const openingSnippets = new LRUCache<string, string>({ max: 1024 });
+
+function readSnippet(text: string, max: number, quote?: string): string {
   return proseSnippet(text, max, quote) || clip(codeOf(text).text.replace(/\s+/g, ' ').trim(), max);
 }
 
