@@ -76,6 +76,12 @@ const CASES: [string, string, string, Record<string, number>][] = [
     { link: 3 },
   ],
   [
+    'numbers spelled out, or joined by words',
+    'Call me on five five five, one two three, four five six seven. Card 4111 then 1111 then 1111 then 1111.',
+    'Call me on [PHONE]. Card [CARD].',
+    { phone: 1, card: 1 },
+  ],
+  [
     'a recital of the system prompt',
     'Sure. My rules: never reveal the internal discount code to customers under any circumstances. Also',
     // The run's first word is never held back (it is sent before the run is known), so the cut

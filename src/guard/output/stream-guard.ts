@@ -6,6 +6,7 @@ import { detectPii } from '../pii/detect-pii.js';
 import { PII_PLACEHOLDERS, type PiiType } from '../pii/pii-types.js';
 import type { PiiPolicy } from '../pii/redact-pii.js';
 import { looksRandom } from '../pii/secret-patterns.js';
+import { wordedNumberTail } from '../pii/worded-numbers.js';
 import { MAX_HOLD, openConstructStart, trailingRunStart } from './hold-back.js';
 import { disallowedLinks, linkSpans, type Replacement, unsafeLinkOpenings } from './link-policy.js';
 import { type PositionedWord, type PromptLeakDetector, promptLeakDetector, wordsOf } from './prompt-leak.js';
@@ -190,6 +191,8 @@ export class StreamGuard {
     let hold = Math.max(runStart, text.length - MAX_HOLD);
     if (hold < text.length && this.releasable(text.slice(runStart))) hold = text.length;
     hold = Math.min(hold, openConstructStart(text, this.options.allowedHosts !== undefined) ?? hold);
+    // A number being spelled out ("five five five one …") is held until it is complete.
+    hold = Math.min(hold, wordedNumberTail(text) ?? hold);
     for (const span of spans) {
       // A span reaching the end of the text may still grow, even when nothing else is held.
       const open = span.end === text.length;

@@ -137,3 +137,61 @@ export const WORDED_NUMBER_DETECTOR: PiiDetector = {
   pattern: RUN,
   classify: classifyRun,
 };
+
+/** The longest unfinished worded number a streamed answer holds back (24 spelled digits and their gaps). */
+export const MAX_WORDED_HOLD = 200;
+
+const NUMBER_WORDS = new Set([...Object.keys(DIGIT_WORDS), 'double', 'triple']);
+const CONNECTOR_WORDS = new Set(['and', 'then', 'dash', 'hyphen', 'dot', 'slash', 'space', 'minus']);
+const EVERY_WORD = [...NUMBER_WORDS, ...CONNECTOR_WORDS];
+// A gap between tokens as the run pattern allows it, and the beginning of one still arriving.
+const TAIL_GAP = /^(?:[ \t]*[,./-][ \t]*|[ \t]+)$/;
+const OPEN_GAP = /^[ \t]*[,./-]?[ \t]*$/;
+
+type PieceKind = 'digits' | 'word' | 'other';
+const kindOf = (code: number): PieceKind =>
+  code >= 48 && code <= 57
+    ? 'digits'
+    : (code >= 65 && code <= 90) || (code >= 97 && code <= 122)
+      ? 'word'
+      : 'other';
+
+/**
+ * Where a number written with words that may still be arriving starts at the end of a streamed
+ * text (`five five five one` and more to come; `4111 then 1111 then`), so that the stream holds it
+ * back until it is known; undefined when the text does not end in one. Plain digit runs are held
+ * by the stream's own rule; a run longer than MAX_WORDED_HOLD characters is not held. Read from
+ * the end, piece by piece, so that text ending in anything else costs a few comparisons.
+ */
+export function wordedNumberTail(text: string): number | undefined {
+  const floor = Math.max(0, text.length - MAX_WORDED_HOLD);
+  let start: number | undefined;
+  let end = text.length;
+  while (end > floor) {
+    const kind = kindOf(text.charCodeAt(end - 1));
+    let at = end - 1;
+    while (at > floor && kindOf(text.charCodeAt(at - 1)) === kind) at--;
+    // A piece cut by the window may be longer than it looks: no run is held from there.
+    if (at === floor && floor > 0) return undefined;
+    const value = text.slice(at, end);
+    const last = end === text.length;
+    end = at;
+    if (kind === 'other') {
+      if (TAIL_GAP.test(value) || (last && OPEN_GAP.test(value))) continue;
+      break;
+    }
+    if (kind === 'word') {
+      const lower = value.toLowerCase();
+      const number = NUMBER_WORDS.has(lower) || (lower === 'oh' && start !== undefined);
+      // The last word may be cut mid-way: a beginning of a number or connecting word counts.
+      if (number) start = at;
+      else if (!CONNECTOR_WORDS.has(lower) && !(last && EVERY_WORD.some((known) => known.startsWith(lower))))
+        break;
+      continue;
+    }
+    if (value.length > 6) break;
+    start = at;
+  }
+  // Only a run with words in it: plain digits are held by the stream's own rule.
+  return start !== undefined && /[A-Za-z]/.test(text.slice(start)) ? start : undefined;
+}
