@@ -18,29 +18,32 @@ export const PII_DETECTORS: readonly PiiDetector[] = [...SECRET_DETECTORS, ...PE
 export function detectPii(text: string): PiiFinding[] {
   const folded = foldWithOffsets(text);
   const taken: PiiFinding[] = [];
-  for (const detector of PII_DETECTORS) {
-    for (const finding of runDetector(detector, folded.text)) {
-      if (!taken.some((other) => other.start < finding.end && finding.start < other.end)) taken.push(finding);
-    }
-  }
+  for (const detector of PII_DETECTORS) collect(detector, folded.text, taken);
+  if (taken.length === 0) return taken;
   return taken
     .sort((a, b) => a.start - b.start)
     .map((finding) => ({ ...finding, ...folded.original(finding.start, finding.end) }));
 }
 
-function* runDetector(detector: PiiDetector, text: string): Generator<PiiFinding> {
+/**
+ * Adds the detector's findings that overlap none taken before. A plain loop, not a generator:
+ * this runs for every detector on every chunk of a streamed answer, and most find nothing.
+ */
+function collect(detector: PiiDetector, text: string, taken: PiiFinding[]): void {
   if (detector.hint && !detector.hint.test(text)) return;
   // matchAll iterates over a copy of the regex, so the shared pattern keeps no state.
   for (const match of text.matchAll(detector.pattern)) {
     const value = match[0];
     if (value.length === 0) continue;
-    const end = match.index + value.length;
+    const start = match.index;
+    const end = start + value.length;
+    let finding: PiiFinding | undefined;
     if (detector.classify) {
-      const type = detector.classify(value, text, match.index);
-      if (type) yield { type, rule: `${type}:${detector.rule}`, start: match.index, end };
-      continue;
+      const type = detector.classify(value, text, start);
+      if (type) finding = { type, rule: `${type}:${detector.rule}`, start, end };
+    } else if (!detector.accept || detector.accept(value, text, start)) {
+      finding = { type: detector.type, rule: detector.rule, start, end };
     }
-    if (detector.accept && !detector.accept(value, text, match.index)) continue;
-    yield { type: detector.type, rule: detector.rule, start: match.index, end };
+    if (finding && !taken.some((other) => other.start < end && start < other.end)) taken.push(finding);
   }
 }
