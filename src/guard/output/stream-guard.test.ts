@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_HOLD } from './hold-back.js';
+import { wordsOf } from './prompt-leak.js';
 import { DEFAULT_LEAK_REFUSAL, type OutputGuardOptions, StreamGuard } from './stream-guard.js';
 
 const SYSTEM_PROMPT =
@@ -231,5 +232,20 @@ describe('StreamGuard', () => {
   it('keeps allowed PII types and all links when no allowlist is set', () => {
     const text = 'Write to team@example.org or visit https://anywhere.test/page';
     expect(stream([text], { pii: { email: 'allow' } }).out).toBe(text);
+  });
+});
+
+describe('wordsOf', () => {
+  it('reads words of any script, with apostrophes inside, lower-cased, where they start', () => {
+    expect(wordsOf("Don't Stop")).toEqual([
+      { word: "don't", start: 0 },
+      { word: 'stop', start: 6 },
+    ]);
+    expect(wordsOf('Über l’été: 東京 x')).toEqual([
+      { word: 'über', start: 0 },
+      { word: 'l’été', start: 5 },
+      { word: '東京', start: 12 },
+      { word: 'x', start: 15 },
+    ]);
   });
 });
