@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { INTENT_FEATURE_SET, intentFeatures, type SparseVector } from './intent-features.js';
 import { INTENTS, type Intent } from './intent-labels.js';
-import { type IntentNetworkWeights, networkScores } from './intent-network.js';
+import { type IntentNetworkWeights, networkScores, softmaxInPlace } from './intent-network.js';
 
 const labelCount = INTENTS.length;
 
@@ -144,15 +144,7 @@ export function softmaxScores(weights: Float32Array, bias: Float64Array, vector:
     const value = vector.values[i]!;
     for (let c = 0; c < k; c++) z[c] = z[c]! + weights[base + c]! * value;
   }
-  let max = Number.NEGATIVE_INFINITY;
-  for (const v of z) max = Math.max(max, v);
-  let sum = 0;
-  for (let c = 0; c < k; c++) {
-    z[c] = Math.exp(z[c]! - max);
-    sum += z[c]!;
-  }
-  for (let c = 0; c < k; c++) z[c] = z[c]! / sum;
-  return z;
+  return softmaxInPlace(z);
 }
 
 const round = (value: number) => Math.round(value * 10000) / 10000;

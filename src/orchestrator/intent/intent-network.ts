@@ -46,13 +46,18 @@ export function outputLayer(net: IntentNetworkWeights, h: Float32Array): Float64
     const base = j * k;
     for (let c = 0; c < k; c++) z[c] = z[c]! + net.output[base + c]! * a;
   }
+  return softmaxInPlace(z);
+}
+
+/** Turns scores into probabilities in place (and returns them). */
+export function softmaxInPlace(z: Float64Array): Float64Array {
   let max = Number.NEGATIVE_INFINITY;
   for (const v of z) max = Math.max(max, v);
   let sum = 0;
-  for (let c = 0; c < k; c++) {
+  for (let c = 0; c < z.length; c++) {
     z[c] = Math.exp(z[c]! - max);
     sum += z[c]!;
   }
-  for (let c = 0; c < k; c++) z[c] = z[c]! / sum;
+  for (let c = 0; c < z.length; c++) z[c] = z[c]! / sum;
   return z;
 }
