@@ -1,9 +1,31 @@
 // The fast local intent classifier: multinomial logistic regression (softmax) over hashed
-// n-gram features, no network and no model server. The weights ship as JSON (int8-quantised,
-// base64), written by `npm run train:intents`; a file for other features or labels is refused.
+// n-gram features, no network and no model server; optionally averaged with a small hidden-layer
+// network over the same features (`network` in the file). The weights ship as JSON
+// (int8-quantised, base64), written by `npm run train:intents`; a file for other features or
+// labels is refused.
 import { z } from 'zod';
 import { INTENT_FEATURE_SET, intentFeatures, type SparseVector } from './intent-features.js';
 import { INTENTS, type Intent } from './intent-labels.js';
+import { type IntentNetworkWeights, networkScores, softmaxInPlace } from './intent-network.js';
+
+const labelCount = INTENTS.length;
+
+/** The optional hidden-layer network whose probabilities are averaged with the linear model's. */
+const networkSchema = z.object({
+  /** log2 of its hashed buckets (may differ from the linear model's). */
+  bits: z.number().int().min(8).max(20),
+  hidden: z.number().int().min(1).max(512),
+  /** Input weight = int8 value * inputScale. */
+  inputScale: z.number().positive(),
+  /** Base64 of one signed byte per bucket and hidden unit, bucket-major. */
+  input: z.string(),
+  hiddenBias: z.array(z.number()),
+  /** hidden × labels floats, unit-major. */
+  output: z.array(z.number()),
+  outputBias: z.array(z.number()).length(labelCount),
+  /** The network's share of the averaged probabilities (the linear model has the rest). */
+  mix: z.number().min(0).max(1),
+});
 
 /** The JSON file `npm run train:intents` writes. */
 export const intentModelSchema = z.object({
@@ -25,6 +47,7 @@ export const intentModelSchema = z.object({
   /** A top probability below this makes the result `unsure`. */
   threshold: z.number().min(0).max(1),
   training: z.record(z.string(), z.unknown()),
+  network: networkSchema.optional(),
 });
 
 export type IntentModel = z.infer<typeof intentModelSchema>;
@@ -47,6 +70,7 @@ export class IntentClassifier {
   private readonly bits: number;
   private readonly bias: Float64Array;
   private readonly weights: Float32Array;
+  private readonly network?: { weights: IntentNetworkWeights; mix: number; hidden: Float32Array };
 
   /** Throws when `model` is not a valid intent model file. */
   constructor(model: unknown, options: { threshold?: number } = {}) {
@@ -61,10 +85,21 @@ export class IntentClassifier {
     const signed = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length);
     this.weights = new Float32Array(signed.length);
     for (let i = 0; i < signed.length; i++) this.weights[i] = signed[i]! * parsed.scale;
+    if (parsed.network) {
+      const weights = decodeNetwork(parsed.network);
+      this.network = { weights, mix: parsed.network.mix, hidden: new Float32Array(weights.hidden) };
+    }
   }
 
   classify(text: string): IntentResult {
-    const probabilities = softmaxScores(this.weights, this.bias, intentFeatures(text, this.bits));
+    const vector = intentFeatures(text, this.bits);
+    const probabilities = softmaxScores(this.weights, this.bias, vector);
+    if (this.network) {
+      const { weights, mix, hidden } = this.network;
+      const own = weights.bits === this.bits ? vector : intentFeatures(text, weights.bits);
+      const other = networkScores(weights, own, hidden);
+      for (let c = 0; c < labelCount; c++) probabilities[c] = (1 - mix) * probabilities[c]! + mix * other[c]!;
+    }
     let best = 0;
     for (let k = 1; k < probabilities.length; k++) if (probabilities[k]! > probabilities[best]!) best = k;
     const scores = Object.fromEntries(INTENTS.map((intent, k) => [intent, round(probabilities[k]!)]));
@@ -78,6 +113,28 @@ export class IntentClassifier {
   }
 }
 
+function decodeNetwork(network: z.infer<typeof networkSchema>): IntentNetworkWeights {
+  const bytes = Buffer.from(network.input, 'base64');
+  if (
+    bytes.length !== (1 << network.bits) * network.hidden ||
+    network.hiddenBias.length !== network.hidden ||
+    network.output.length !== network.hidden * labelCount
+  ) {
+    throw new Error('intent model: network weights do not match its size');
+  }
+  const signed = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+  const input = new Float32Array(signed.length);
+  for (let i = 0; i < signed.length; i++) input[i] = signed[i]! * network.inputScale;
+  return {
+    bits: network.bits,
+    hidden: network.hidden,
+    input,
+    hiddenBias: Float32Array.from(network.hiddenBias),
+    output: Float32Array.from(network.output),
+    outputBias: Float32Array.from(network.outputBias),
+  };
+}
+
 /** Class probabilities for one vector; `weights` is bucket-major with one slot per label. */
 export function softmaxScores(weights: Float32Array, bias: Float64Array, vector: SparseVector): Float64Array {
   const k = bias.length;
@@ -87,15 +144,7 @@ export function softmaxScores(weights: Float32Array, bias: Float64Array, vector:
     const value = vector.values[i]!;
     for (let c = 0; c < k; c++) z[c] = z[c]! + weights[base + c]! * value;
   }
-  let max = Number.NEGATIVE_INFINITY;
-  for (const v of z) max = Math.max(max, v);
-  let sum = 0;
-  for (let c = 0; c < k; c++) {
-    z[c] = Math.exp(z[c]! - max);
-    sum += z[c]!;
-  }
-  for (let c = 0; c < k; c++) z[c] = z[c]! / sum;
-  return z;
+  return softmaxInPlace(z);
 }
 
 const round = (value: number) => Math.round(value * 10000) / 10000;

@@ -47,21 +47,12 @@ const DEFAULTS = {
 /** Trains on `data` and returns the model file's content (`training` holds sizes and options). */
 export function trainIntentModel(data: IntentExample[], options: IntentTrainOptions = {}): IntentModel {
   const o = { ...DEFAULTS, ...options };
-  const k = INTENTS.length;
-  const counts = new Array<number>(k).fill(0);
-  for (const item of data) counts[INTENTS.indexOf(item.label)]! += item.weight ?? 1;
-  // Class weights (total / (intents * count)) ** balance: 1 makes every intent weigh as much as
-  // the average one, 0 leaves CLINC's proportions; in between lifts rare intents part-way.
-  const total = counts.reduce((a, b) => a + b, 0);
-  const classWeight = counts.map((count) => (count === 0 ? 0 : (total / (k * count)) ** o.balance));
-  const examples = data.map((item) => {
-    const label = INTENTS.indexOf(item.label);
-    return {
-      vector: intentFeatures(item.text, o.bits),
-      label,
-      weight: (item.weight ?? 1) * classWeight[label]!,
-    };
-  });
+  const weightOf = classWeights(data, o.balance);
+  const examples = data.map((item) => ({
+    vector: intentFeatures(item.text, o.bits),
+    label: INTENTS.indexOf(item.label),
+    weight: (item.weight ?? 1) * weightOf(item.label),
+  }));
   const fitted = averageFits(examples, o);
   return {
     version: 1,
@@ -84,6 +75,19 @@ export function trainIntentModel(data: IntentExample[], options: IntentTrainOpti
       fits: o.fits,
     },
   };
+}
+
+/**
+ * Class weights (total / (intents * count)) ** balance: 1 makes every intent weigh as much as
+ * the average one, 0 leaves CLINC's proportions; in between lifts rare intents part-way.
+ */
+export function classWeights(data: IntentExample[], balance: number): (label: Intent) => number {
+  const k = INTENTS.length;
+  const counts = new Array<number>(k).fill(0);
+  for (const item of data) counts[INTENTS.indexOf(item.label)]! += item.weight ?? 1;
+  const total = counts.reduce((a, b) => a + b, 0);
+  const weights = counts.map((count) => (count === 0 ? 0 : (total / (k * count)) ** balance));
+  return (label) => weights[INTENTS.indexOf(label)]!;
 }
 
 interface Example {
@@ -135,7 +139,7 @@ function fitWeights(examples: Example[], o: typeof DEFAULTS, seed: number) {
   return { weights, bias };
 }
 
-function quantize(weights: Float32Array): { scale: number; weights: string } {
+export function quantize(weights: Float32Array): { scale: number; weights: string } {
   let max = 0;
   for (const w of weights) max = Math.max(max, Math.abs(w));
   const scale = max === 0 ? 1 : max / 127;
@@ -144,7 +148,7 @@ function quantize(weights: Float32Array): { scale: number; weights: string } {
   return { scale, weights: Buffer.from(bytes.buffer).toString('base64') };
 }
 
-function shuffle<T>(items: T[], random: () => number): T[] {
+export function shuffle<T>(items: T[], random: () => number): T[] {
   for (let i = items.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [items[i], items[j]] = [items[j]!, items[i]!];
@@ -153,7 +157,7 @@ function shuffle<T>(items: T[], random: () => number): T[] {
 }
 
 /** A small seeded PRNG, so that training is deterministic. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
