@@ -3,6 +3,7 @@
 // PARLEY_USAGE_DETAIL_RETENTION_MAX_DAYS; unset: kept). The sweep rolls the rows of whole UTC days
 // past the period into usage_daily (per day, key, bot and model) and deletes them in the same
 // statement, so GET /v1/usage, the budgets' spend and every grouping keep their totals.
+import { Counter, type Registry } from 'prom-client';
 import { type Database, type PeriodBounds, tenantPeriods } from '../storage/index.js';
 import type { Logger } from '../telemetry/index.js';
 
@@ -26,11 +27,21 @@ export interface RolledUpUsage {
 }
 
 export class UsageRetention {
+  private rolled: Counter | undefined;
+
   constructor(
     private readonly db: Pick<Database, 'query' | 'forTenant'>,
     private readonly options: UsageRetentionOptions,
     private readonly log: Logger,
   ) {}
+
+  registerMetrics(registry: Registry): void {
+    this.rolled = new Counter({
+      name: 'parley_usage_detail_rolled_up_total',
+      help: 'Per-turn usage rows added to the daily totals and deleted by the usage detail sweep',
+      registers: [registry],
+    });
+  }
 
   /** Rolls up and deletes every tenant's per-turn usage rows past its period. */
   async sweep(now = new Date()): Promise<RolledUpUsage[]> {
@@ -76,6 +87,7 @@ export class UsageRetention {
         if (rolled < batch) break;
       }
       if (rows === 0) continue;
+      this.rolled?.inc(rows);
       this.log.info({ tenant: tenantId, days, rows }, 'usage detail rolled into daily totals');
       swept.push({ tenantId, days, cutoff, rows });
     }

@@ -395,7 +395,11 @@ async function openRuntime(
     },
     log.child({ component: 'conversation-retention' }),
   );
-  if (metrics.enabled) conversationRetention.registerMetrics(metrics.registry);
+  if (metrics.enabled) {
+    conversationRetention.registerMetrics(metrics.registry);
+    retention.registerMetrics(metrics.registry);
+    usageRetention.registerMetrics(metrics.registry);
+  }
   // Registered after the drain, so each stops (its loops, its work in progress) before it.
   lifecycle.onClose('ingestion', () => ingestion.stop());
   await ingestion.start(tasks);

@@ -2,6 +2,7 @@
 // (its own `trace_days`, else PARLEY_TRACE_RETENTION_DAYS, never past PARLEY_TRACE_RETENTION_MAX_DAYS),
 // in batches so that no single statement holds the table long. Runs in the process that runs
 // background jobs, as a background task: hourly and once shortly after start-up.
+import { Counter, type Registry } from 'prom-client';
 import { type Database, type PeriodBounds, tenantPeriods } from '../storage/index.js';
 import type { Logger } from '../telemetry/index.js';
 
@@ -19,6 +20,7 @@ export interface TraceRetentionOptions {
 
 export class TraceRetention {
   private readonly bounds: PeriodBounds;
+  private deleted: Counter | undefined;
 
   constructor(
     private readonly db: Pick<Database, 'query' | 'forTenant'>,
@@ -26,6 +28,14 @@ export class TraceRetention {
     private readonly log: Logger,
   ) {
     this.bounds = options;
+  }
+
+  registerMetrics(registry: Registry): void {
+    this.deleted = new Counter({
+      name: 'parley_trace_retention_deleted_total',
+      help: "Turn traces deleted by the trace retention sweep (past their tenant's period)",
+      registers: [registry],
+    });
   }
 
   /** Deletes every trace older than its tenant's period; returns how many. */
@@ -46,6 +56,7 @@ export class TraceRetention {
         deleted += rows.length;
         if (rows.length < BATCH) break;
       }
+      this.deleted?.inc(deleted);
       if (deleted > 0) this.log.info({ tenant: tenantId, deleted, days }, 'expired turn traces deleted');
       total += deleted;
     }

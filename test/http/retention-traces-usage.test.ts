@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { spendSince } from '../../src/accounting/index.js';
 import { createApiKey } from '../../src/app/index.js';
 import { call } from '../support/http.js';
+import { metricValue } from '../support/metrics.js';
 import { BACKENDS, useTestServer } from '../support/test-backend.js';
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -151,6 +152,10 @@ describe.each(BACKENDS)('trace and usage detail retention on %s', (kind) => {
       '100:gone',
       '80:kept',
     ]);
+    // Whichever sweep deleted them (this one, or the server's own loop), the counter has them.
+    expect(
+      await metricValue(server.parley.app, 'parley_trace_retention_deleted_total'),
+    ).toBeGreaterThanOrEqual(4);
   });
 
   it('rolls usage detail past a tenant’s period into daily totals: /v1/usage and budget spend unchanged, other tenants’ detail kept', async () => {
@@ -218,6 +223,9 @@ describe.each(BACKENDS)('trace and usage detail retention on %s', (kind) => {
     // (The server's own sweep, 30 s after start-up and hourly, may have run first: the rows tell.)
     const swept = await server.runtime.usageRetention.sweep();
     expect(swept.find((s) => s.tenantId === theirs.tenantId)).toBeUndefined();
+    expect(
+      await metricValue(server.parley.app, 'parley_usage_detail_rolled_up_total'),
+    ).toBeGreaterThanOrEqual(5);
 
     // The per-turn rows past 30 days are gone, the others (and the other tenant's) stay.
     const detail = await db.query<{ tenant_id: string; n: number }>(
