@@ -124,13 +124,24 @@ describe('parley serve --workers 2 (embedded): the workers agree', () => {
       expect(await workerOf(a)).toBe('0');
       expect(await workerOf(b)).toBe('1');
 
-      /** Polls `check` on the other worker right after the change, back to back; returns the wait. */
-      const seenWithin = async (check: () => Promise<boolean>): Promise<number> => {
+      /**
+       * Polls `check` on the other worker right after the change, back to back; returns the wait
+       * until the answer that showed the change (its own duration included, printed beside it).
+       */
+      const seen: string[] = [];
+      const seenWithin = async (what: string, check: () => Promise<boolean>): Promise<number> => {
         const changedAt = performance.now();
         for (;;) {
-          if (await check()) return performance.now() - changedAt;
+          const asked = performance.now();
+          if (await check()) {
+            const now = performance.now();
+            seen.push(
+              `${what} ${(now - changedAt).toFixed(0)} ms (its last request ${(now - asked).toFixed(0)} ms)`,
+            );
+            return now - changedAt;
+          }
           if (performance.now() - changedAt > 10_000)
-            throw new Error('the other worker never saw the change');
+            throw new Error(`the other worker never saw the ${what} change`);
         }
       };
 
@@ -167,8 +178,7 @@ describe('parley serve --workers 2 (embedded): the workers agree', () => {
       expect((await ask(b)).mode).toBe('cached');
 
       expect((await a.request('DELETE', `/v1/documents/${documentId}`)).status).toBe(204);
-      const documentGone = await seenWithin(async () => !cites(await ask(b)));
-      expect(documentGone).toBeLessThan(AGREE_WITHIN_MS);
+      const documentGone = await seenWithin('document', async () => !cites(await ask(b)));
 
       // A bot change through A: B stops answering from its answer cache.
       const other = 'What does the brindlewick gasket seal?';
@@ -176,8 +186,7 @@ describe('parley serve --workers 2 (embedded): the workers agree', () => {
       await eventually(async () => ((await askOther()).mode === 'cached' ? true : undefined), 30_000);
       const patched = await a.request('PATCH', '/v1/bots/parley', { settings: { answer_cache: false } });
       expect(patched.status).toBe(200);
-      const botChanged = await seenWithin(async () => (await askOther()).mode !== 'cached');
-      expect(botChanged).toBeLessThan(AGREE_WITHIN_MS);
+      const botChanged = await seenWithin('bot', async () => (await askOther()).mode !== 'cached');
 
       // A key made and revoked through A: B refuses it.
       const made = await a.request('POST', '/v1/keys', { scopes: ['chat'] });
@@ -186,12 +195,16 @@ describe('parley serve --workers 2 (embedded): the workers agree', () => {
       const onB = await connectionTo('1', secret);
       expect((await onB.request('GET', '/v1/bots')).status).not.toBe(401);
       expect((await a.request('POST', `/v1/keys/${view.id}/revoke`, {})).status).toBe(200);
-      const keyRevoked = await seenWithin(async () => (await onB.request('GET', '/v1/bots')).status === 401);
-      expect(keyRevoked).toBeLessThan(AGREE_WITHIN_MS);
-
-      process.stderr.write(
-        `workers agree: document ${documentGone.toFixed(0)} ms, bot ${botChanged.toFixed(0)} ms, key ${keyRevoked.toFixed(0)} ms\n`,
+      const keyRevoked = await seenWithin(
+        'key',
+        async () => (await onB.request('GET', '/v1/bots')).status === 401,
       );
+
+      process.stderr.write(`workers agree: ${seen.join(', ')}\n`);
+      // The bound, for each change (after all three are measured, so a failure shows every figure).
+      for (const [what, ms] of Object.entries({ documentGone, botChanged, keyRevoked })) {
+        expect(ms, what).toBeLessThan(AGREE_WITHIN_MS);
+      }
 
       const exited = new Promise<number | null>((resolve) => server!.child.once('exit', resolve));
       server.child.kill('SIGTERM');
