@@ -17,6 +17,11 @@ export {
   type TokenCounts,
 } from './price-table.js';
 export {
+  type RolledUpUsage,
+  USAGE_RETENTION_EVERY_MS,
+  UsageRetention,
+} from './usage-retention.js';
+export {
   insertUsage,
   spendSince,
   summarizeUsage,

@@ -1,5 +1,6 @@
 // Usage records: one row per turn (tokens and cost), written off the critical path; summaries for
-// GET /v1/usage; and the spend since a moment, which budgets read back after a restart.
+// GET /v1/usage; and the spend since a moment, which budgets read back after a restart. Both read
+// the daily totals (usage_daily) too, which the usage detail sweep leaves of the rows it deletes.
 import type { QueryRunner } from '../storage/index.js';
 
 /** A finished turn's usage, as stored. */
@@ -73,13 +74,30 @@ export async function insertUsage(db: QueryRunner, records: readonly UsageRecord
   );
 }
 
-// Fixed SQL per grouping (never built from input).
+// Fixed SQL per grouping (never built from input), over the columns of USAGE_ROWS.
 const GROUP_BY: Record<UsageGrouping, string> = {
-  day: `to_char(created_at at time zone 'UTC', 'YYYY-MM-DD')`,
+  day: 'day',
   model: 'model',
   bot: 'bot_id',
   key: 'key_id',
 };
+
+/**
+ * The tenant's usage in [from, to) in one shape: the per-turn rows of that time, and the daily totals
+ * the usage detail sweep left of older ones (a day counts when it begins within the range).
+ */
+const USAGE_ROWS = `
+  select to_char(created_at at time zone 'UTC', 'YYYY-MM-DD') as day, model, bot_id, key_id,
+         1 as turns, (not priced)::int as unpriced_turns, input_tokens, cached_input_tokens,
+         output_tokens, cost_usd, saved_usd
+    from usage
+   where tenant_id = $1 and created_at >= $2 and created_at < $3
+  union all
+  select to_char(day, 'YYYY-MM-DD'), model, bot_id, key_id, turns, unpriced_turns, input_tokens,
+         cached_input_tokens, output_tokens, cost_usd, saved_usd
+    from usage_daily
+   where tenant_id = $1 and day::timestamp at time zone 'UTC' >= $2
+     and day::timestamp at time zone 'UTC' < $3`;
 
 /** The tenant's usage in [from, to), grouped, in key order. */
 export async function summarizeUsage(
@@ -88,17 +106,16 @@ export async function summarizeUsage(
 ): Promise<UsageGroup[]> {
   return db.query<UsageGroup>(
     `select ${GROUP_BY[query.groupBy]} as key,
-            count(*)::int as turns,
+            coalesce(sum(turns), 0)::int as turns,
             coalesce(sum(input_tokens), 0)::float8 as input_tokens,
             coalesce(sum(cached_input_tokens), 0)::float8 as cached_input_tokens,
             coalesce(sum(output_tokens), 0)::float8 as output_tokens,
             coalesce(sum(input_tokens + output_tokens), 0)::float8 as total_tokens,
             coalesce(sum(cost_usd), 0)::float8 as cost_usd,
-            (count(*) filter (where not priced))::int as unpriced_turns,
-            (count(*) filter (where model = 'cache'))::int as answer_cache_hits,
+            coalesce(sum(unpriced_turns), 0)::int as unpriced_turns,
+            coalesce(sum(turns) filter (where model = 'cache'), 0)::int as answer_cache_hits,
             coalesce(sum(saved_usd), 0)::float8 as saved_usd
-       from usage
-      where tenant_id = $1 and created_at >= $2 and created_at < $3
+       from (${USAGE_ROWS}) u
       group by 1
       order by 1 nulls first`,
     [query.tenantId, query.from, query.to],
@@ -124,18 +141,22 @@ export function totalOf(groups: readonly UsageFigures[]): UsageFigures {
   return total;
 }
 
-/** USD spent by a tenant (or one of its keys) since `since`. */
+/**
+ * USD spent by a tenant (or one of its keys) since `since` (a budget period's start: a UTC day's),
+ * from the per-turn rows and the daily totals of swept ones.
+ */
 export async function spendSince(
   db: QueryRunner,
   subject: { tenantId: string; keyId?: string },
   since: Date,
 ): Promise<number> {
+  const byKey = subject.keyId === undefined ? '' : 'and key_id = $3';
   const rows = await db.query<{ spent: number }>(
-    subject.keyId === undefined
-      ? `select coalesce(sum(cost_usd), 0)::float8 as spent from usage
-          where tenant_id = $1 and created_at >= $2`
-      : `select coalesce(sum(cost_usd), 0)::float8 as spent from usage
-          where tenant_id = $1 and created_at >= $2 and key_id = $3`,
+    `select (coalesce((select sum(cost_usd) from usage
+                        where tenant_id = $1 and created_at >= $2 ${byKey}), 0)
+           + coalesce((select sum(cost_usd) from usage_daily
+                        where tenant_id = $1 and day::timestamp at time zone 'UTC' >= $2 ${byKey}), 0)
+           )::float8 as spent`,
     subject.keyId === undefined ? [subject.tenantId, since] : [subject.tenantId, since, subject.keyId],
   );
   return rows[0]?.spent ?? 0;

@@ -263,7 +263,15 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   await app.register(feedbackRoutes, { db, feedback: runtime.feedback });
   await app.register(openAiRoutes, { turns, bots, maxMessageChars, streams });
   await app.register(usageRoutes, { db, budgets: runtime.gateway.budgets });
-  await app.register(retentionRoutes, { db, defaultDays: config.jobs.conversationRetentionDays });
+  await app.register(retentionRoutes, {
+    db,
+    defaultDays: config.jobs.conversationRetentionDays,
+    trace: { defaultDays: config.jobs.traceRetentionDays, maxDays: config.jobs.traceRetentionMaxDays },
+    usageDetail: {
+      defaultDays: config.jobs.usageDetailRetentionDays,
+      maxDays: config.jobs.usageDetailRetentionMaxDays,
+    },
+  });
   await app.register(keyRoutes, { db, keys: runtime.keys });
   await app.register(auditRoutes, { db });
   widgetAccess.routes(app);

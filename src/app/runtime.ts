@@ -2,6 +2,7 @@
 // the ingestion pool and runner, the retriever and the chat pipeline. Each service is registered
 // with the lifecycle as it is created, so closing (or a failed start) closes them in reverse order.
 
+import { USAGE_RETENTION_EVERY_MS, UsageRetention } from '../accounting/index.js';
 import { type Config, settingNames } from '../config/index.js';
 import { KeyVerifier } from '../edge/auth/api-keys.js';
 import { Gateway, recordAudit } from '../edge/index.js';
@@ -121,6 +122,8 @@ export interface Runtime {
   streamLog: StreamLog;
   /** Deletes conversations past their tenant's retention period (swept by the lead server process). */
   conversationRetention: ConversationRetention;
+  traceRetention: TraceRetention;
+  usageRetention: UsageRetention;
   /**
    * Closes every service in the reverse of the order they were created in: background loops and
    * ingestion stop, pending writes drain, then Redis and the database close. Idempotent.
@@ -362,8 +365,13 @@ async function openRuntime(
   });
   const retention = new TraceRetention(
     db,
-    config.jobs.traceRetentionDays,
+    { defaultDays: config.jobs.traceRetentionDays, maxDays: config.jobs.traceRetentionMaxDays },
     log.child({ component: 'trace-retention' }),
+  );
+  const usageRetention = new UsageRetention(
+    db,
+    { defaultDays: config.jobs.usageDetailRetentionDays, maxDays: config.jobs.usageDetailRetentionMaxDays },
+    log.child({ component: 'usage-retention' }),
   );
   const conversationRetention = new ConversationRetention(
     db,
@@ -387,7 +395,11 @@ async function openRuntime(
     },
     log.child({ component: 'conversation-retention' }),
   );
-  if (metrics.enabled) conversationRetention.registerMetrics(metrics.registry);
+  if (metrics.enabled) {
+    conversationRetention.registerMetrics(metrics.registry);
+    retention.registerMetrics(metrics.registry);
+    usageRetention.registerMetrics(metrics.registry);
+  }
   // Registered after the drain, so each stops (its loops, its work in progress) before it.
   lifecycle.onClose('ingestion', () => ingestion.stop());
   await ingestion.start(tasks);
@@ -417,6 +429,10 @@ async function openRuntime(
     tasks.loop('conversation-retention', () => conversationRetention.sweep(), {
       everyMs: CONVERSATION_RETENTION_EVERY_MS,
       firstAfterMs: 20_000,
+    });
+    tasks.loop('usage-retention', () => usageRetention.sweep(), {
+      everyMs: USAGE_RETENTION_EVERY_MS,
+      firstAfterMs: 30_000,
     });
   }
   if (options.runJobs && embeddings) {
@@ -451,6 +467,8 @@ async function openRuntime(
     conversationEvents,
     streamLog,
     conversationRetention,
+    traceRetention: retention,
+    usageRetention,
     close: () => lifecycle.close(),
   };
 }

@@ -264,8 +264,20 @@ export const settingsSchema = z.object({
   /** OTLP/HTTP collector base URL (spans go to <url>/v1/traces); unset: spans are not exported. */
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalString.pipe(z.url().optional()),
   OTEL_SERVICE_NAME: z.string().trim().min(1).default('parley'),
-  /** Days a turn's trace is kept before the background sweep deletes it. */
+  /** Days a turn's trace is kept before the background sweep deletes it, for tenants that set none. */
   PARLEY_TRACE_RETENTION_DAYS: intFrom(1, 3650).default(30),
+  /**
+   * The longest trace period a tenant may set for itself (PUT /v1/retention `trace_days`); a tenant
+   * may always set a shorter one. A lower maximum also caps periods set before it.
+   */
+  PARLEY_TRACE_RETENTION_MAX_DAYS: intFrom(1, 36_500).default(365),
+  /**
+   * Days a per-turn usage row is kept before the sweep rolls it into the daily totals (usage_daily)
+   * and deletes it, for tenants that set none; 0: kept.
+   */
+  PARLEY_USAGE_DETAIL_RETENTION_DAYS: intFrom(0, 36_500).default(0),
+  /** The longest usage detail period a tenant may set for itself (`usage_detail_days`); 0: no maximum. */
+  PARLEY_USAGE_DETAIL_RETENTION_MAX_DAYS: intFrom(0, 36_500).default(0),
   /**
    * Days a conversation (its messages, traces, feedback) is kept after its last activity, for
    * tenants that set no period of their own (PUT /v1/retention); 0: kept.

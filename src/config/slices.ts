@@ -169,7 +169,14 @@ export interface TelemetryConfig {
 }
 
 export interface JobsConfig {
+  /** Days a turn trace is kept when its tenant set none. */
   traceRetentionDays: number;
+  /** The longest trace period a tenant may set (and the cap on periods set before it). */
+  traceRetentionMaxDays: number;
+  /** Days a per-turn usage row is kept before it is rolled into the daily totals (undefined: kept). */
+  usageDetailRetentionDays: number | undefined;
+  /** The longest usage detail period a tenant may set (undefined: no maximum). */
+  usageDetailRetentionMaxDays: number | undefined;
   /** Days a conversation is kept after its last activity when its tenant set none (undefined: kept). */
   conversationRetentionDays: number | undefined;
   /** Where handoff events are posted (signed, retried); undefined: none are sent. */
@@ -364,6 +371,9 @@ export function sliceSettings(settings: Settings, dataDir: string, configFile: s
     },
     jobs: {
       traceRetentionDays: s.PARLEY_TRACE_RETENTION_DAYS,
+      traceRetentionMaxDays: s.PARLEY_TRACE_RETENTION_MAX_DAYS,
+      usageDetailRetentionDays: s.PARLEY_USAGE_DETAIL_RETENTION_DAYS || undefined,
+      usageDetailRetentionMaxDays: s.PARLEY_USAGE_DETAIL_RETENTION_MAX_DAYS || undefined,
       conversationRetentionDays: s.PARLEY_CONVERSATION_RETENTION_DAYS || undefined,
       handoffWebhook:
         s.PARLEY_HANDOFF_WEBHOOK_URL && s.PARLEY_WEBHOOK_SECRET

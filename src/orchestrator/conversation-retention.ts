@@ -4,7 +4,7 @@
 // hangs from it (messages, traces, feedback, waiting actions, visitor claims) through the user
 // erasure's statement, a bounded batch at a time; usage rows stay for the tenant's accounting.
 import { Counter, type Registry } from 'prom-client';
-import type { Database, QueryRunner } from '../storage/index.js';
+import { type Database, type QueryRunner, tenantPeriods } from '../storage/index.js';
 import type { Logger } from '../telemetry/index.js';
 import { type ErasureReport, eraseConversations } from './erase-conversations.js';
 
@@ -14,28 +14,38 @@ export const RETENTION_BATCH = 500;
 /** How often the sweep runs (and once 10 s after start-up). */
 export const CONVERSATION_RETENTION_EVERY_MS = 60 * 60 * 1000;
 
-/** A tenant's own retention period; null: the server's default. */
+/** A tenant's own retention periods; null: the server's default. */
 export interface RetentionPeriods {
   conversation_days: number | null;
+  /** Turn traces (jobs/trace-retention.ts). */
+  trace_days: number | null;
+  /** Per-turn usage rows, rolled into daily totals (accounting/usage-retention.ts). */
+  usage_detail_days: number | null;
 }
+
+const NO_PERIODS: RetentionPeriods = { conversation_days: null, trace_days: null, usage_detail_days: null };
 
 export async function readRetention(db: QueryRunner, tenantId: string): Promise<RetentionPeriods> {
   const rows = await db.query<RetentionPeriods>(
-    'select conversation_days from retention_periods where tenant_id = $1',
+    'select conversation_days, trace_days, usage_detail_days from retention_periods where tenant_id = $1',
     [tenantId],
   );
-  return rows[0] ?? { conversation_days: null };
+  return rows[0] ?? NO_PERIODS;
 }
 
+/** Replaces the tenant's periods (an absent one is null: the server's default). */
 export async function writeRetention(
   db: QueryRunner,
   tenantId: string,
   periods: RetentionPeriods,
 ): Promise<void> {
   await db.query(
-    `insert into retention_periods (tenant_id, conversation_days) values ($1, $2)
-     on conflict (tenant_id) do update set conversation_days = excluded.conversation_days, updated_at = now()`,
-    [tenantId, periods.conversation_days],
+    `insert into retention_periods (tenant_id, conversation_days, trace_days, usage_detail_days)
+     values ($1, $2, $3, $4)
+     on conflict (tenant_id) do update set conversation_days = excluded.conversation_days,
+       trace_days = excluded.trace_days, usage_detail_days = excluded.usage_detail_days,
+       updated_at = now()`,
+    [tenantId, periods.conversation_days, periods.trace_days, periods.usage_detail_days],
   );
 }
 
@@ -79,12 +89,7 @@ export class ConversationRetention {
 
   /** Deletes every conversation past its tenant's period; returns what went, by tenant. */
   async sweep(now = new Date()): Promise<ExpiredConversations[]> {
-    const tenants = await this.db.query<{ tenant_id: string; days: number }>(
-      `select t.id as tenant_id, coalesce(r.conversation_days, $1::int) as days
-         from tenants t left join retention_periods r on r.tenant_id = t.id
-        where coalesce(r.conversation_days, $1::int) is not null`,
-      [this.options.defaultDays ?? null],
-    );
+    const tenants = await tenantPeriods(this.db, 'conversation_days', this.options);
     const swept: ExpiredConversations[] = [];
     for (const { tenant_id: tenantId, days } of tenants) {
       const expired = await this.sweepTenant(tenantId, days, new Date(now.getTime() - days * DAY_MS));

@@ -140,7 +140,7 @@ export async function openDatabase(
   }
 }
 
-/** The tables migrations 9, 10, 13, 16, 17, 18, 19, 22 and 24 wall: every table holding tenant data, and stored prompts. */
+/** The tables migrations 9, 10, 13, 16, 17, 18, 19, 22, 23 and 24 wall: every table holding tenant data, and stored prompts. */
 export const WALLED_TABLES = [
   'tenants',
   'api_keys',
@@ -167,6 +167,7 @@ export const WALLED_TABLES = [
   'prompt_versions',
   'feedback',
   'retention_periods',
+  'usage_daily',
   'memories',
 ];
 

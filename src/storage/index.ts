@@ -8,4 +8,10 @@ export { connectRedis, RedisConnection } from './redis-connection.js';
 export { RefreshAheadCache, type RefreshAheadOptions } from './refresh-ahead-cache.js';
 export { checkSchema, type SchemaReadiness } from './schema-readiness.js';
 export { ensureVectorTable, type SearchFeatures } from './search-indexes.js';
+export {
+  effectiveDays,
+  type PeriodBounds,
+  type PeriodColumn,
+  tenantPeriods,
+} from './tenant-periods.js';
 export { workerScript } from './worker-url.js';

@@ -696,6 +696,49 @@ $do$;
 `,
   },
   {
+    version: 23,
+    name: 'trace and usage detail retention',
+    sql: `
+-- A tenant's own periods for its turn traces and its per-turn usage rows (null: the server's
+-- defaults, PARLEY_TRACE_RETENTION_DAYS and PARLEY_USAGE_DETAIL_RETENTION_DAYS, each capped by the
+-- operator's maximum). Expand only: older servers ignore the columns.
+alter table retention_periods
+  add column trace_days integer check (trace_days between 1 and 36500),
+  add column usage_detail_days integer check (usage_detail_days between 1 and 36500);
+-- Usage by UTC day, tenant, key, bot and model: what the usage detail sweep leaves of the per-turn
+-- rows it deletes (accounting/usage-retention.ts), so that GET /v1/usage and the budgets' spend,
+-- which read both tables, keep their totals. No conversation or turn: that is the detail let go.
+create table usage_daily (
+  tenant_id text not null references tenants(id) on delete cascade,
+  day date not null,
+  key_id text,
+  bot_id text not null,
+  model text not null,
+  turns integer not null default 0,
+  unpriced_turns integer not null default 0,
+  input_tokens bigint not null default 0,
+  cached_input_tokens bigint not null default 0,
+  output_tokens bigint not null default 0,
+  cost_usd numeric(20, 10) not null default 0,
+  saved_usd numeric not null default 0,
+  -- a turn without a key (loopback) rolls up with the others of its day, bot and model
+  unique nulls not distinct (tenant_id, day, key_id, bot_id, model)
+);
+-- the wall of migration 9
+alter table usage_daily enable row level security;
+create policy tenant_isolation on usage_daily
+  using (tenant_id = current_setting('parley.tenant_id', true))
+  with check (tenant_id = current_setting('parley.tenant_id', true));
+do $do$
+begin
+  if exists (select from pg_roles where rolname = 'parley_tenant') then
+    grant select, insert, update, delete on usage_daily to parley_tenant;
+  end if;
+end
+$do$;
+`,
+  },
+  {
     version: 24,
     name: 'user memories',
     sql: `

@@ -294,7 +294,11 @@ describe('trace retention', () => {
     await insert('00000000-0000-4000-8000-000000000001', 40);
     await insert('00000000-0000-4000-8000-000000000002', 2);
     await insert('00000000-0000-4000-8000-000000000003', 1);
-    const deleted = await new TraceRetention(server.runtime.db, 30, createLogger('silent')).sweep();
+    const deleted = await new TraceRetention(
+      server.runtime.db,
+      { defaultDays: 30 },
+      createLogger('silent'),
+    ).sweep();
     expect(deleted).toBe(1);
     const left = await server.runtime.db.query<{ turn_id: string }>(
       'select turn_id from turn_traces order by turn_id',

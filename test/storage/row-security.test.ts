@@ -36,6 +36,7 @@ const TENANT_TABLES: Record<string, string> = {
   prompt_version_owners: 'tenant_id',
   feedback: 'tenant_id',
   retention_periods: 'tenant_id',
+  usage_daily: 'tenant_id',
   memories: 'tenant_id',
 };
 
@@ -112,6 +113,10 @@ async function seedTenant(db: Database, tenant: string): Promise<void> {
       [tenant, id('turn'), id('conv')],
     );
     await run('insert into retention_periods(tenant_id, conversation_days) values ($1, 30)', [tenant]);
+    await run(
+      `insert into usage_daily(tenant_id, day, bot_id, model, turns) values ($1, '2026-01-01', 'parley', 'm', 1)`,
+      [tenant],
+    );
     await run(
       `insert into memories(id, tenant_id, user_id, topic, kind, text, bot_id, turn_id)
        values ($1, $2, 'alice', 'answer_language', 'preference', 'Prefers answers in French', 'parley', $3)`,
