@@ -4,7 +4,7 @@
 // /v1/conversations/{id}/events, read the same way), and the decision on an action a turn paused
 // for (POST /v1/conversations/{id}/approvals/{approval}, streamed like a turn), ratings of
 // answers (POST /v1/turns/{turn_id}/feedback), and the caller's conversations (listed, renamed,
-// deleted). A streamed answer whose connection drops before its
+// deleted), and the signed-in user's long-term memories (listed, edited, deleted). A streamed answer whose connection drops before its
 // end is resumed (GET /v1/turns/{id}/stream from the last event id received, a few tries with
 // backoff), so the text goes on with nothing missing or repeated. Errors become
 // ChatError values with a kind the UI can say plainly.
@@ -94,6 +94,15 @@ export interface RatedAnswer {
   rating: FeedbackRating;
   /** The bot hands over to people, and the rating was `down`. */
   offer_handoff: boolean;
+}
+
+/** A long-term memory as GET /v1/memories lists it. */
+export interface StoredMemory {
+  id: string;
+  kind: 'fact' | 'preference';
+  topic: string;
+  text: string;
+  updated_at: string;
 }
 
 /** Tries of a rating or a turn's deletion while the answer may not be stored yet (its write follows the answer). */
@@ -306,6 +315,29 @@ export class ChatClient {
       this.fetch(`/v1/turns/${encodeURIComponent(turnId)}/feedback`, init),
     );
     return (await response.json()) as RatedAnswer;
+  }
+
+  /** The signed-in user's long-term memories, the latest updated first. */
+  async memories(signal?: AbortSignal): Promise<StoredMemory[]> {
+    return (await this.getJson<{ memories: StoredMemory[] }>('/v1/memories', signal)).memories;
+  }
+
+  /** Corrects one memory's text; resolves with the memory as stored (PII redacted). */
+  async editMemory(id: string, text: string): Promise<StoredMemory> {
+    const response = await this.fetch(`/v1/memories/${encodeURIComponent(id)}`, {
+      method: 'PATCH',
+      headers: this.headers({ 'content-type': 'application/json' }),
+      body: JSON.stringify({ text }),
+    });
+    return (await response.json()) as StoredMemory;
+  }
+
+  /** Deletes one memory (`id`), or all of the user's. */
+  async deleteMemories(id?: string): Promise<void> {
+    await this.fetch(id ? `/v1/memories/${encodeURIComponent(id)}` : '/v1/memories', {
+      method: 'DELETE',
+      headers: this.headers(),
+    });
   }
 
   /** Streams one turn; resolves when the stream ends, rejects with ChatError (or AbortError on stop). */

@@ -21,6 +21,7 @@ import { CitationList } from './citation-list.js';
 import { errorText } from './error-text.js';
 import { FeedbackButtons } from './feedback-buttons.js';
 import { KeyForm } from './key-form.js';
+import { MemoryView, useMemoryAccess } from './memory-view.js';
 import { tokenArrived, tokensCommitted } from './paint-probe.js';
 import type { SavedState } from './saved-state.js';
 
@@ -73,6 +74,8 @@ export function ChatApp(props: ChatAppProps) {
   const [answerer, setAnswerer] = useState<Answerer>('bot');
   /** An answer that was streaming when the page was left (reloaded): resumed once restored. */
   const [unfinished, setUnfinished] = useState<{ turnId: string; question?: string }>();
+  const memoryAllowed = useMemoryAccess(client);
+  const [showMemories, setShowMemories] = useState(false);
   const controller = useRef<AbortController | undefined>(undefined);
   const input = useRef<HTMLTextAreaElement>(null);
   const list = useRef<HTMLDivElement>(null);
@@ -369,6 +372,7 @@ export function ChatApp(props: ChatAppProps) {
     setMessages([]);
     setNotice(undefined);
     setAnswerer('bot');
+    setShowMemories(false);
     input.current?.focus();
   };
   const openCite = (messageId: string, index: number, open: boolean) => {
@@ -402,11 +406,27 @@ export function ChatApp(props: ChatAppProps) {
     >
       <header class="chat-header">
         <h1 class="chat-title">{props.title}</h1>
-        <button type="button" class="ghost" onClick={newChat} disabled={messages.length === 0}>
-          New chat
-        </button>
+        <span class="chat-header-actions">
+          {memoryAllowed && (
+            <button
+              type="button"
+              class="ghost"
+              aria-pressed={showMemories}
+              onClick={() => setShowMemories((shown) => !shown)}
+            >
+              Memory
+            </button>
+          )}
+          <button type="button" class="ghost" onClick={newChat} disabled={messages.length === 0}>
+            New chat
+          </button>
+        </span>
       </header>
+      {showMemories && memoryAllowed && (
+        <MemoryView client={client} idPrefix={props.idPrefix} onClose={() => setShowMemories(false)} />
+      )}
       <div
+        hidden={showMemories && memoryAllowed}
         class="messages"
         ref={list}
         role="log"
