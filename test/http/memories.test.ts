@@ -190,6 +190,47 @@ describe.each(BACKENDS)('long-term memory on %s', (kind) => {
     expect(answerPrompts('What is a spring tide?')[0]?.system).not.toContain('user_memory');
   });
 
+  it('stores a user’s memory edit with personal data redacted by the bot’s PII policy, as messages are', async () => {
+    const admin = await fixture.tenantWithKey(`memory-pii-${kind}`);
+    const bot = (settings: Record<string, unknown>) =>
+      call(fixture.app, {
+        method: 'PATCH',
+        url: '/v1/bots/parley',
+        headers: admin.headers,
+        payload: { settings },
+      });
+    expect((await bot({ memory: true })).status).toBe(200);
+    const carol = { ...admin.headers, 'parley-user': 'carol' };
+    await fixture.converse(carol, 'I want answers in Dutch. What causes the tides?');
+    const [remembered] = await eventually(async () => {
+      const listed = (await memoriesOf(carol)).body.memories;
+      return listed.length > 0 ? listed : undefined;
+    });
+    const edit = (text: string) =>
+      call<Memory>(fixture.app, {
+        method: 'PATCH',
+        url: `/v1/memories/${remembered!.id}`,
+        headers: carol,
+        payload: { text },
+      });
+    const storedText = async () =>
+      (
+        await fixture.server.runtime.db.query<{ text: string }>('select text from memories where id = $1', [
+          remembered!.id,
+        ])
+      )[0]?.text;
+
+    const redacted = await edit('Answers to carol.ruiz@example.com, or call +44 20 7946 0958.');
+    expect(redacted.status).toBe(200);
+    expect(redacted.body.text).toBe('Answers to [EMAIL], or call [PHONE].');
+    expect(await storedText()).toBe('Answers to [EMAIL], or call [PHONE].');
+
+    // The bot's own policy applies: phone numbers allowed there stay, the email is still redacted.
+    expect((await bot({ memory: true, guard: { pii: { phone: 'allow' } } })).status).toBe(200);
+    await edit('Answers to carol.ruiz@example.com, or call +44 20 7946 0958.');
+    expect(await storedText()).toBe('Answers to [EMAIL], or call +44 20 7946 0958.');
+  });
+
   it('exports a user’s memories and erases them with the user, with their count in the report', async () => {
     const db = fixture.server.runtime.db;
     const tenant = `memory-erase-${kind}`;
