@@ -153,6 +153,13 @@ export interface ClientOptions {
   visitor?: { get(): string | undefined; set(token: string): void };
   /** The host site's signed-in user, as its identity provider's JWT (read on every request). */
   userToken?(): string | undefined;
+  /**
+   * Asked when the server refused the user token (401): resolves with a fresh one from the host
+   * site, or undefined when none came in time. The request is then sent once more with it.
+   */
+  refreshUserToken?(): Promise<string | undefined>;
+  /** Whether the caller is a signed-in user (a refused token is then an expired session, not a missing key). */
+  signedIn?(): boolean;
 }
 
 const VISITOR_HEADER = 'x-parley-visitor';
@@ -215,7 +222,28 @@ export class ChatClient {
     if (token && this.options.visitor) this.options.visitor.set(token);
   }
 
+  /** Whether the caller is a signed-in user (see ClientOptions.signedIn). */
+  signedIn(): boolean {
+    return this.options.signedIn?.() ?? this.options.userToken?.() !== undefined;
+  }
+
   private async fetch(path: string, init: RequestInit): Promise<Response> {
+    let response = await this.send(path, init);
+    // The host site's user token expired: ask the host for a fresh one and send once more with it
+    // (refused at the gate, the request did nothing yet, so sending it again is safe).
+    const sent = (init.headers as Record<string, string> | undefined)?.[USER_TOKEN_HEADER];
+    if (response.status === 401 && sent && this.options.refreshUserToken) {
+      const fresh = await this.options.refreshUserToken();
+      if (fresh && fresh !== sent) {
+        const headers = { ...(init.headers as Record<string, string>), [USER_TOKEN_HEADER]: fresh };
+        response = await this.send(path, { ...init, headers });
+      }
+    }
+    if (!response.ok) throw await errorFrom(response);
+    return response;
+  }
+
+  private async send(path: string, init: RequestInit): Promise<Response> {
     let response: Response;
     try {
       response = await fetch(`${this.options.baseUrl}${path}`, init);
@@ -223,7 +251,6 @@ export class ChatClient {
       throw networkError(error);
     }
     this.remember(response);
-    if (!response.ok) throw await errorFrom(response);
     return response;
   }
 

@@ -30,6 +30,8 @@ type StartAnswer = (handlers: StreamHandlers, signal: AbortSignal) => Promise<vo
 
 interface AnswerOptions {
   question?: string;
+  /** The question's own message (taken back into the input when the session expired). */
+  questionId?: string;
   /** The server began the answer (its `meta` arrived). */
   onStarted?(): void;
   /** The answer failed before it began; true: drop it (the caller says why elsewhere). */
@@ -41,6 +43,9 @@ const MODE_NOTES: Partial<Record<AnswerMode, string>> = {
   degraded: 'Degraded answer: no language model answered just now, so this is quoted from the documents.',
   handed_off: 'Sent to the person answering this conversation.',
 };
+
+/** Said when the signed-in user's token was refused (their message goes back into the input). */
+const SESSION_EXPIRED = 'Your sign-in has expired. Sign in again to go on: your message is kept.';
 
 /** Who answers: the bot, a person (their replies followed as they come), or the bot again after one. */
 type Answerer = 'bot' | 'person' | 'bot-again';
@@ -66,7 +71,8 @@ export interface ChatAppProps {
 export function ChatApp(props: ChatAppProps) {
   const { client, saved } = props;
   const [messages, setMessages] = useState<ChatMessage[]>([]);
-  const [draft, setDraft] = useState('');
+  // A message kept when the session expired survives the sign-in round trip (a reload).
+  const [draft, setDraft] = useState(() => saved.get('draft') ?? '');
   const [streaming, setStreaming] = useState(false);
   const [notice, setNotice] = useState<string | undefined>();
   const [openCites, setOpenCites] = useState<Record<string, Set<number>>>({});
@@ -110,8 +116,13 @@ export function ChatApp(props: ChatAppProps) {
         if (error instanceof ChatError && (error.kind === 'not_found' || error.kind === 'forbidden')) {
           saved.remove('conversation');
         } else {
+          const refused = error instanceof ChatError && error.kind === 'unauthorized';
+          if (refused && client.signedIn()) {
+            setNotice(SESSION_EXPIRED);
+            return;
+          }
           setNotice(`Could not load the conversation. ${errorText(error)}`);
-          if (error instanceof ChatError && error.kind === 'unauthorized') setNeedsKey(true);
+          if (refused) setNeedsKey(true);
         }
       });
   }, [client, saved]);
@@ -252,6 +263,16 @@ export function ChatApp(props: ChatAppProps) {
           setMessages((all) => all.filter((message) => message.id !== answerId));
         } else if (abort.signal.aborted) {
           update(answerId, (message) => ({ ...message, status: 'stopped' }));
+        } else if (error instanceof ChatError && error.kind === 'unauthorized' && client.signedIn()) {
+          // The user's token expired (and no fresh one came): nothing was asked; the message goes
+          // back into the input, kept until they are signed in again.
+          const { question, questionId } = options;
+          setMessages((all) => all.filter((message) => message.id !== answerId && message.id !== questionId));
+          if (question && questionId) {
+            setDraft(question);
+            saved.set('draft', question);
+          }
+          setNotice(SESSION_EXPIRED);
         } else {
           if (error instanceof ChatError && error.kind === 'not_found') saved.remove('conversation');
           if (error instanceof ChatError && error.kind === 'unauthorized') setNeedsKey(true);
@@ -270,7 +291,7 @@ export function ChatApp(props: ChatAppProps) {
         props.onAnswered?.();
       }
     },
-    [saved, props.onConversation, props.onAnswered],
+    [client, saved, props.onConversation, props.onAnswered],
   );
 
   // The answer that was streaming before a reload, from its start (a stream no longer kept: dropped).
@@ -295,9 +316,10 @@ export function ChatApp(props: ChatAppProps) {
     });
   }, [unfinished, client, streamAnswer]);
 
-  const ask = (question: string) =>
+  const ask = (question: string, questionId?: string) =>
     streamAnswer((handlers, signal) => client.chat(question, saved.get('conversation'), handlers, signal), {
       question,
+      ...(questionId ? { questionId } : {}),
     });
 
   /** Approves or declines the action an answer paused for; the continued answer streams in below. */
@@ -330,12 +352,14 @@ export function ChatApp(props: ChatAppProps) {
     const question = draft.trim();
     if (!question || streaming) return;
     setDraft('');
+    saved.remove('draft');
     pinned.current = true;
+    const questionId = nextMessageId();
     setMessages((all) => [
       ...all,
-      { id: nextMessageId(), role: 'user', text: question, citations: [], status: 'done' },
+      { id: questionId, role: 'user', text: question, citations: [], status: 'done' },
     ]);
-    void ask(question);
+    void ask(question, questionId);
     input.current?.focus();
   };
   const stop = () => {
