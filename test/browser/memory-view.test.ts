@@ -3,99 +3,50 @@
 // from their conversation (the stub model's scripted extraction), corrects it and forgets it, and
 // the server holds what they did. Another user sees none of it; a visitor who is no user gets no
 // Memory button at all.
-import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/app/index.js';
-import { ensureWebBuild, launchChromium, listen, screenshot, serveHtml } from '../support/browser.js';
-import { type ChatFixture, startChatFixture } from '../support/chat-fixture.js';
+import { screenshot, serveHtml } from '../support/browser.js';
 import { TIDES } from '../support/documents.js';
 import { call } from '../support/http.js';
-import { type IdentityProvider, startIdentityProvider } from '../support/identity-provider.js';
-import type { StubPrompt } from '../support/stub-provider/index.js';
-import { eventually } from '../support/test-backend.js';
-
-/** The stub's extraction answers: a stated language preference is remembered; nothing else is. */
-function reply(prompt: StubPrompt): string {
-  if (prompt.json?.name === 'user_memories') {
-    const language = /answers in (\w+)/i.exec(prompt.lastUserText)?.[1];
-    return JSON.stringify({
-      memories: language
-        ? [{ topic: 'answer_language', kind: 'preference', text: `Prefers answers in ${language}.` }]
-        : [],
-    });
-  }
-  return `Stub answer to: ${prompt.lastUserText}`;
-}
-
-interface Memory {
-  id: string;
-  text: string;
-}
+import { rememberLanguage } from '../support/memory-stub.js';
+import { ask, type SignedInBrowser, startSignedInBrowser } from '../support/signed-in-browser.js';
 
 describe('the memory view in the browser', () => {
-  let idp: IdentityProvider;
-  let fixture: ChatFixture;
-  let browser: Browser;
-  let parley: string;
+  let signedIn: SignedInBrowser;
   let site: Awaited<ReturnType<typeof serveHtml>>;
   let html = '';
   let widgetKey = '';
 
   beforeAll(async () => {
-    ensureWebBuild();
-    idp = await startIdentityProvider();
-    fixture = await startChatFixture({
-      models: 'openai:small-model',
-      documents: [TIDES],
-      reply,
-      env: { PARLEY_OIDC_ISSUER: idp.issuer, PARLEY_OIDC_AUDIENCE: idp.audience },
-    });
-    // Keyless from loopback while no key exists yet.
-    const on = await call(fixture.app, {
-      method: 'PATCH',
-      url: '/v1/bots/parley',
-      payload: { settings: { memory: true } },
-    });
-    expect(on.status).toBe(200);
-    parley = await listen(fixture.server);
+    signedIn = await startSignedInBrowser(
+      { models: 'openai:small-model', documents: [TIDES], reply: rememberLanguage },
+      async (fixture) => {
+        // Keyless from loopback while no key exists yet.
+        const on = await call(fixture.app, {
+          method: 'PATCH',
+          url: '/v1/bots/parley',
+          payload: { settings: { memory: true } },
+        });
+        expect(on.status).toBe(200);
+      },
+    );
     site = await serveHtml(() => html);
     widgetKey = (
-      await createApiKey(fixture.server.runtime.db, 'default', {
+      await createApiKey(signedIn.fixture.server.runtime.db, 'default', {
         publishable: { bot: 'parley', origins: [site.origin] },
       })
     ).key;
-    browser = await launchChromium();
   });
   afterAll(async () => {
-    await browser?.close();
     await site?.close();
-    await fixture?.close();
-    await idp?.close();
+    await signedIn?.close();
   });
 
-  /** `sub`'s memories as the API lists them, once `done` says they are as expected. */
-  const memoriesOf = (sub: string, done: (memories: Memory[]) => boolean) =>
-    eventually(async () => {
-      const listed = await call<{ memories: Memory[] }>(fixture.app, {
-        method: 'GET',
-        url: '/v1/memories',
-        headers: { authorization: `Bearer ${await idp.token(sub)}` },
-      });
-      return listed.status === 200 && done(listed.body.memories) ? listed.body.memories : undefined;
-    });
-
-  async function ask(page: Page, message: string) {
-    const input = page.getByLabel('Your message');
-    await input.fill(message);
-    await input.press('Enter');
-    await page.locator('article.message.assistant[data-status="done"]').last().waitFor();
-  }
-
   it('shows a signed-in user on the page what is remembered, stores an edit and forgets it', async () => {
-    const page = await browser.newPage({ viewport: { width: 900, height: 560 } });
-    await page.goto(`${parley}/#token=${await idp.token('maria')}`);
+    const page = await signedIn.browser.newPage({ viewport: { width: 900, height: 560 } });
+    await page.goto(`${signedIn.parley}/#token=${await signedIn.idp.token('maria')}`);
     await ask(page, 'I want answers in French. What causes the tides?');
-    const [remembered] = await memoriesOf('maria', (memories) => memories.length === 1);
+    const [remembered] = await signedIn.memoriesOf('maria', (memories) => memories.length === 1);
 
     await page.getByRole('button', { name: 'Memory' }).click();
     const view = page.getByRole('region', { name: 'What the assistant remembers about you' });
@@ -106,15 +57,15 @@ describe('the memory view in the browser', () => {
     await view.getByLabel('Memory text').fill('Prefers answers in German.');
     await view.getByRole('button', { name: 'Save' }).click();
     await view.getByText('Prefers answers in German.').waitFor();
-    const edited = await memoriesOf(
+    const edited = await signedIn.memoriesOf(
       'maria',
       (memories) => memories[0]?.text === 'Prefers answers in German.',
     );
     expect(edited.map((memory) => memory.id)).toEqual([remembered!.id]);
 
     // Another user signed in on the page sees none of Maria's memories.
-    const other = await browser.newPage();
-    await other.goto(`${parley}/#token=${await idp.token('otto')}`);
+    const other = await signedIn.browser.newPage();
+    await other.goto(`${signedIn.parley}/#token=${await signedIn.idp.token('otto')}`);
     await other.getByRole('button', { name: 'Memory' }).click();
     await other.getByText('Nothing is remembered about you yet.').waitFor();
     expect(await other.getByText('Prefers answers in German.').count()).toBe(0);
@@ -123,7 +74,7 @@ describe('the memory view in the browser', () => {
     page.once('dialog', (dialog) => void dialog.accept());
     await view.getByRole('button', { name: 'Forget: Prefers answers in German.' }).click();
     await view.getByText('Nothing is remembered about you yet.').waitFor();
-    await memoriesOf('maria', (memories) => memories.length === 0);
+    await signedIn.memoriesOf('maria', (memories) => memories.length === 0);
     // Back to the chat: the conversation is still there.
     await view.getByRole('button', { name: 'Back to chat' }).click();
     await page.locator('article.message.assistant[data-status="done"]').waitFor();
@@ -132,13 +83,13 @@ describe('the memory view in the browser', () => {
 
   it('shows the host site’s signed-in user their memories in the widget, and forgets them all', async () => {
     html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title></head>
-<body><h1>A shop</h1><script src="${parley}/widget.js" data-bot="parley" data-key="${widgetKey}"
-  data-user-token="${await idp.token('wanda')}"></script></body></html>`;
-    const page = await browser.newPage();
+<body><h1>A shop</h1><script src="${signedIn.parley}/widget.js" data-bot="parley" data-key="${widgetKey}"
+  data-user-token="${await signedIn.idp.token('wanda')}"></script></body></html>`;
+    const page = await signedIn.browser.newPage();
     await page.goto(`${site.origin}/`);
     await page.getByRole('button', { name: 'Open chat with parley' }).click();
     await ask(page, 'I want answers in Spanish. What causes the tides?');
-    await memoriesOf('wanda', (memories) => memories.length === 1);
+    await signedIn.memoriesOf('wanda', (memories) => memories.length === 1);
 
     await page.getByRole('button', { name: 'Memory' }).click();
     const view = page.getByRole('region', { name: 'What the assistant remembers about you' });
@@ -146,19 +97,19 @@ describe('the memory view in the browser', () => {
     await view.getByRole('button', { name: 'Edit: Prefers answers in Spanish.' }).click();
     await view.getByLabel('Memory text').fill('Prefers answers in Italian.');
     await view.getByLabel('Memory text').press('Enter');
-    await memoriesOf('wanda', (memories) => memories[0]?.text === 'Prefers answers in Italian.');
+    await signedIn.memoriesOf('wanda', (memories) => memories[0]?.text === 'Prefers answers in Italian.');
 
     page.once('dialog', (dialog) => void dialog.accept());
     await view.getByRole('button', { name: 'Forget everything' }).click();
     await view.getByText('Nothing is remembered about you yet.').waitFor();
-    await memoriesOf('wanda', (memories) => memories.length === 0);
+    await signedIn.memoriesOf('wanda', (memories) => memories.length === 0);
     await page.close();
   });
 
   it('shows no Memory button to a widget visitor who is no user, and refuses them the API', async () => {
     html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title></head>
-<body><h1>A shop</h1><script src="${parley}/widget.js" data-bot="parley" data-key="${widgetKey}"></script></body></html>`;
-    const page = await browser.newPage();
+<body><h1>A shop</h1><script src="${signedIn.parley}/widget.js" data-bot="parley" data-key="${widgetKey}"></script></body></html>`;
+    const page = await signedIn.browser.newPage();
     await page.goto(`${site.origin}/`);
     await page.getByRole('button', { name: 'Open chat with parley' }).click();
     await ask(page, 'What causes the tides?');
@@ -168,7 +119,7 @@ describe('the memory view in the browser', () => {
       async ([origin, key]) =>
         (await fetch(`${origin}/v1/memories?user=maria`, { headers: { authorization: `Bearer ${key}` } }))
           .status,
-      [parley, widgetKey] as const,
+      [signedIn.parley, widgetKey] as const,
     );
     expect(status).toBe(403);
     await page.close();

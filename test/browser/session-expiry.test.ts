@@ -3,66 +3,40 @@
 // `window.Parley.setUserToken` and sends the message again, so the user sees nothing; a host that
 // hands none leaves a clear "sign-in expired" line with the message kept in the input. The chat
 // page says the same, keeps the message across the sign-in, and goes on when `/#token=` comes again.
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/app/index.js';
-import { ensureWebBuild, launchChromium, listen, serveHtml } from '../support/browser.js';
-import { type ChatFixture, startChatFixture } from '../support/chat-fixture.js';
+import { serveHtml } from '../support/browser.js';
 import { RETURNS } from '../support/documents.js';
-import { call } from '../support/http.js';
-import { type IdentityProvider, startIdentityProvider } from '../support/identity-provider.js';
-import { eventually } from '../support/test-backend.js';
+import { type SignedInBrowser, startSignedInBrowser } from '../support/signed-in-browser.js';
 
 const QUESTION = 'How long do I have to return items?';
 const EXPIRED_NOTICE = 'Your sign-in has expired. Sign in again to go on: your message is kept.';
 
 describe('an expired sign-in in the browser', () => {
-  let idp: IdentityProvider;
-  let fixture: ChatFixture;
-  let browser: Browser;
-  let parley: string;
+  let signedIn: SignedInBrowser;
   let site: Awaited<ReturnType<typeof serveHtml>>;
   let html = '';
   let widgetKey = '';
 
   beforeAll(async () => {
-    ensureWebBuild();
-    idp = await startIdentityProvider();
-    fixture = await startChatFixture({
-      documents: [RETURNS],
-      env: { PARLEY_OIDC_ISSUER: idp.issuer, PARLEY_OIDC_AUDIENCE: idp.audience },
-    });
-    parley = await listen(fixture.server);
+    signedIn = await startSignedInBrowser({ documents: [RETURNS] });
+    const { db } = signedIn.fixture.server.runtime;
     // A secret key exists: only the user's token lets the page in.
-    await createApiKey(fixture.server.runtime.db, 'default');
+    await createApiKey(db, 'default');
     site = await serveHtml(() => html);
     widgetKey = (
-      await createApiKey(fixture.server.runtime.db, 'default', {
-        publishable: { bot: 'parley', origins: [site.origin] },
-      })
+      await createApiKey(db, 'default', { publishable: { bot: 'parley', origins: [site.origin] } })
     ).key;
-    browser = await launchChromium();
   });
   afterAll(async () => {
-    await browser?.close();
     await site?.close();
-    await fixture?.close();
-    await idp?.close();
+    await signedIn?.close();
   });
 
   /** A token that expired an hour ago (past any clock skew allowed). */
-  const expiredToken = (sub: string) => idp.token(sub, { exp: Math.floor(Date.now() / 1000) - 3600 });
-
-  /** `sub`'s conversations as they list them on the API, once there are `count`. */
-  const conversationsOf = (sub: string, count: number) =>
-    eventually(async () => {
-      const listed = await call<{ conversations: { id: string }[] }>(fixture.app, {
-        method: 'GET',
-        url: '/v1/conversations',
-        headers: { authorization: `Bearer ${await idp.token(sub)}` },
-      });
-      return listed.body.conversations?.length === count ? listed.body.conversations : undefined;
-    });
+  const expiredToken = (sub: string) =>
+    signedIn.idp.token(sub, { exp: Math.floor(Date.now() / 1000) - 3600 });
 
   async function send(page: Page, message: string) {
     const input = page.getByLabel('Your message');
@@ -73,10 +47,10 @@ describe('an expired sign-in in the browser', () => {
   const widgetPage = (token: string, hostScript: string) =>
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title></head>
 <body><h1>A shop</h1><script>${hostScript}</script>
-<script src="${parley}/widget.js" data-bot="parley" data-key="${widgetKey}" data-user-token="${token}"></script></body></html>`;
+<script src="${signedIn.parley}/widget.js" data-bot="parley" data-key="${widgetKey}" data-user-token="${token}"></script></body></html>`;
 
   it('takes a fresh token from the host site when the widget’s expired, and answers as that user', async () => {
-    const fresh = await idp.token('wes');
+    const fresh = await signedIn.idp.token('wes');
     html = widgetPage(
       await expiredToken('wes'),
       `window.asked = 0;
@@ -85,7 +59,7 @@ window.addEventListener('parley:token-expired', () => {
   setTimeout(() => window.Parley.setUserToken(${JSON.stringify(fresh)}), 50);
 });`,
     );
-    const page = await browser.newPage();
+    const page = await signedIn.browser.newPage();
     await page.goto(`${site.origin}/`);
     await page.getByRole('button', { name: 'Open chat with parley' }).click();
     await send(page, QUESTION);
@@ -94,7 +68,7 @@ window.addEventListener('parley:token-expired', () => {
     expect(
       await page.evaluate(() => (globalThis as unknown as { asked: number }).asked),
     ).toBeGreaterThanOrEqual(1);
-    expect(await conversationsOf('wes', 1)).toHaveLength(1);
+    expect(await signedIn.conversationsOf('wes', 1)).toHaveLength(1);
     await page.close();
   });
 
@@ -103,7 +77,7 @@ window.addEventListener('parley:token-expired', () => {
       await expiredToken('wyn'),
       'window.asked = 0; addEventListener("parley:token-expired", () => window.asked++);',
     );
-    const page = await browser.newPage();
+    const page = await signedIn.browser.newPage();
     await page.goto(`${site.origin}/`);
     await page.getByRole('button', { name: 'Open chat with parley' }).click();
     await send(page, QUESTION);
@@ -117,17 +91,17 @@ window.addEventListener('parley:token-expired', () => {
     await page.evaluate(
       (token) =>
         (globalThis as unknown as { Parley: { setUserToken(t: string): void } }).Parley.setUserToken(token),
-      await idp.token('wyn'),
+      await signedIn.idp.token('wyn'),
     );
     await page.getByLabel('Your message').press('Enter');
     await page.locator('article.message.assistant[data-status="done"]').waitFor();
-    expect(await conversationsOf('wyn', 1)).toHaveLength(1);
+    expect(await signedIn.conversationsOf('wyn', 1)).toHaveLength(1);
     await page.close();
   });
 
   it('says the page’s sign-in expired, keeps the message, and sends it once signed in again', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${parley}/#token=${await expiredToken('pam')}`);
+    const page = await signedIn.browser.newPage();
+    await page.goto(`${signedIn.parley}/#token=${await expiredToken('pam')}`);
     await send(page, QUESTION);
     await page.getByText(EXPIRED_NOTICE).waitFor();
     await expect(page.getByLabel('Your message').inputValue()).resolves.toBe(QUESTION);
@@ -140,14 +114,14 @@ window.addEventListener('parley:token-expired', () => {
       (token) => {
         (globalThis as unknown as { location: { hash: string } }).location.hash = `token=${token}`;
       },
-      await idp.token('pam'),
+      await signedIn.idp.token('pam'),
     );
     await page.getByText(EXPIRED_NOTICE).waitFor({ state: 'detached' });
     expect(new URL(page.url()).hash).toBe('');
     await expect(page.getByLabel('Your message').inputValue()).resolves.toBe(QUESTION);
     await page.getByLabel('Your message').press('Enter');
     await page.locator('article.message.assistant[data-status="done"]').waitFor();
-    expect(await conversationsOf('pam', 1)).toHaveLength(1);
+    expect(await signedIn.conversationsOf('pam', 1)).toHaveLength(1);
 
     // The kept message is not shown again after a reload (it was sent).
     await page.reload();

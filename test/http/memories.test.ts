@@ -9,6 +9,7 @@ import { useChatFixture } from '../support/chat-fixture.js';
 import { TIDES } from '../support/documents.js';
 import { call } from '../support/http.js';
 import { useIdentityProvider } from '../support/identity-provider.js';
+import { rememberLanguage } from '../support/memory-stub.js';
 import type { StubPrompt } from '../support/stub-provider/index.js';
 import { BACKENDS, eventually } from '../support/test-backend.js';
 
@@ -22,21 +23,13 @@ interface Memory {
   turn_id: string;
 }
 
-/** The stub's extraction answers: a stated language preference is remembered; nothing else is. */
-function reply(prompt: StubPrompt): string {
-  if (prompt.json?.name === 'user_memories') {
-    const language = /answers in (\w+)/i.exec(prompt.lastUserText)?.[1];
-    return JSON.stringify({
-      memories: language
-        ? [{ topic: 'answer_language', kind: 'preference', text: `Prefers answers in ${language}.` }]
-        : [],
-    });
-  }
-  return `Stub answer to: ${prompt.lastUserText}`;
-}
-
 describe.each(BACKENDS)('long-term memory on %s', (kind) => {
-  const fixture = useChatFixture({ kind, models: 'openai:small-model', documents: [TIDES], reply });
+  const fixture = useChatFixture({
+    kind,
+    models: 'openai:small-model',
+    documents: [TIDES],
+    reply: rememberLanguage,
+  });
 
   /** The answer requests the stub received (not the extraction calls) whose last message has `text`. */
   const answerPrompts = (text: string) =>
@@ -300,7 +293,7 @@ describe('long-term memory of signed-in users', () => {
   const fixture = useChatFixture(() => ({
     models: 'openai:small-model',
     documents: [TIDES],
-    reply,
+    reply: rememberLanguage,
     env: {
       PARLEY_OIDC_ISSUER: idp.issuer,
       PARLEY_OIDC_AUDIENCE: idp.audience,
