@@ -6,10 +6,12 @@ import { useEffect, useState } from 'preact/hooks';
 import type { ChatClient, StoredMemory } from './api-client.js';
 import { errorText } from './error-text.js';
 
-/** Whether the caller has memories to see: a signed-in user (or a key acting for one). */
+/** Whether the caller has memories to see: a signed-in user whose server keeps them. */
 export function useMemoryAccess(client: ChatClient): boolean {
   const [allowed, setAllowed] = useState(false);
   useEffect(() => {
+    // A key or an anonymous visitor has none: no request (a widget's requests count against its limit).
+    if (!client.signedIn()) return;
     const abort = new AbortController();
     // Any refusal (no user: 403, an admin key naming nobody: 400, signed out: 401) hides the view.
     client
