@@ -353,6 +353,8 @@ export function ChatApp(props: ChatAppProps) {
     if (!question || streaming) return;
     setDraft('');
     saved.remove('draft');
+    // The answer shows in place of the memory view.
+    setShowMemories(false);
     pinned.current = true;
     const questionId = nextMessageId();
     setMessages((all) => [
