@@ -292,7 +292,13 @@ async function openRuntime(
   gateway.budgets.start(tasks);
   lifecycle.onClose('budgets', () => gateway.budgets.stop());
   const curated = new CuratedAnswers(db, { assertBot: (tenantId, botId) => bots.get(tenantId, botId) });
-  const memories = new UserMemories(db, tasks, config.bots.memory, log.child({ component: 'memories' }));
+  const memories = new UserMemories(
+    db,
+    tasks,
+    config.bots.memory,
+    log.child({ component: 'memories' }),
+    async (tenantId, botId) => (await bots.resolveIfKept(tenantId, botId))?.guard.pii,
+  );
   const chat = new ChatService({
     db,
     memories,

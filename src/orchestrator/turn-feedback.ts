@@ -1,7 +1,7 @@
 // Users' ratings of the bot's answers: thumbs up or down and an optional comment, one per turn (a
 // second rating replaces the first). The comment is stored with PII redacted by the bot's policy,
 // as the turn's messages are. A `down` for a bot that hands over to people offers one.
-import { isParleyError, notFound } from '../errors/index.js';
+import { notFound } from '../errors/index.js';
 import { redactPii } from '../guard/index.js';
 import type { Database } from '../storage/index.js';
 import type { Bots } from './bots/bots.js';
@@ -106,7 +106,7 @@ limit $6`;
 export class TurnFeedback {
   constructor(
     private readonly db: Database,
-    private readonly bots: Pick<Bots, 'resolve'>,
+    private readonly bots: Pick<Bots, 'resolveIfKept'>,
   ) {}
 
   /** The tenant's stored answer of `turnId`; 404 when there is none (another tenant's, or not stored yet). */
@@ -136,11 +136,8 @@ export class TurnFeedback {
     rating: FeedbackRating,
     comment: string | undefined,
   ): Promise<{ feedback: FeedbackView; created: boolean; offerHandoff: boolean }> {
-    const bot = await this.bots.resolve(tenantId, turn.botId).catch((error: unknown) => {
-      // A bot deleted since its answer: the defaults' redaction, and nobody to hand over to.
-      if (isParleyError(error) && error.code === 'PARLEY_ERR_NOT_FOUND') return undefined;
-      throw error;
-    });
+    // A bot deleted since its answer: the default redaction, and nobody to hand over to.
+    const bot = await this.bots.resolveIfKept(tenantId, turn.botId);
     const stored = comment?.trim() ? redactPii(comment.trim(), bot?.guard.pii).text : null;
     const [row] = await this.db
       .forTenant(tenantId)

@@ -1,6 +1,7 @@
 // Feedback in headless Chromium: thumbs up and down under each finished answer, in the chat page and
 // in the widget (on another origin, through a publishable key). A click stores the rating with the
-// turn, the chosen button shows pressed (after a reload too), and the other one replaces it.
+// turn, the chosen button shows pressed (after a reload too), and the other one replaces it; the
+// optional comment written after a rating is stored with it, personal data redacted.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/app/index.js';
@@ -90,6 +91,32 @@ describe('feedback in the browser', () => {
     await page.close();
   });
 
+  /** The stored comment of `turnId`'s rating, once it has one. */
+  const storedComment = (turnId: string) =>
+    eventually(async () => {
+      const [row] = await fixture.server.runtime.db.query<{ comment: string | null }>(
+        'select comment from feedback where turn_id = $1',
+        [turnId],
+      );
+      return row?.comment ?? undefined;
+    });
+
+  it('sends the comment written after a thumbs down on the chat page, stored with personal data redacted', async () => {
+    const page = await browser.newPage({ viewport: { width: 900, height: 560 }, bypassCSP: true });
+    await page.goto(`${origin}/`);
+    const { down } = await ask(page);
+    await down.click();
+    const box = page.getByLabel('What was wrong with this answer? (optional)');
+    await box.fill('It missed the Sun. Write to me at jane.doe@example.com');
+    await screenshot(page, 'feedback-comment');
+    await page.getByRole('button', { name: 'Send comment' }).click();
+    await page.getByText('Thank you for your comment.').waitFor();
+    await expect(box.count()).resolves.toBe(0);
+    const stored = await storedRating('down');
+    expect(await storedComment(stored.turn_id)).toBe('It missed the Sun. Write to me at [EMAIL]');
+    await page.close();
+  });
+
   it('stores a thumbs down clicked in the widget, for the visitor’s own answer', async () => {
     const page = await browser.newPage();
     await page.goto(site.origin);
@@ -104,6 +131,12 @@ describe('feedback in the browser', () => {
       [stored.turn_id],
     );
     expect(owner?.visitor_id).toBeTruthy();
+    // The comment box in the widget: Enter sends it.
+    const box = page.getByLabel('What was wrong with this answer? (optional)');
+    await box.fill('Too vague.');
+    await box.press('Enter');
+    await page.getByText('Thank you for your comment.').waitFor();
+    expect(await storedComment(stored.turn_id)).toBe('Too vague.');
     await page.close();
   });
 });

@@ -9,6 +9,7 @@ import { useChatFixture } from '../support/chat-fixture.js';
 import { TIDES } from '../support/documents.js';
 import { call } from '../support/http.js';
 import { useIdentityProvider } from '../support/identity-provider.js';
+import { rememberLanguage } from '../support/memory-stub.js';
 import type { StubPrompt } from '../support/stub-provider/index.js';
 import { BACKENDS, eventually } from '../support/test-backend.js';
 
@@ -22,21 +23,13 @@ interface Memory {
   turn_id: string;
 }
 
-/** The stub's extraction answers: a stated language preference is remembered; nothing else is. */
-function reply(prompt: StubPrompt): string {
-  if (prompt.json?.name === 'user_memories') {
-    const language = /answers in (\w+)/i.exec(prompt.lastUserText)?.[1];
-    return JSON.stringify({
-      memories: language
-        ? [{ topic: 'answer_language', kind: 'preference', text: `Prefers answers in ${language}.` }]
-        : [],
-    });
-  }
-  return `Stub answer to: ${prompt.lastUserText}`;
-}
-
 describe.each(BACKENDS)('long-term memory on %s', (kind) => {
-  const fixture = useChatFixture({ kind, models: 'openai:small-model', documents: [TIDES], reply });
+  const fixture = useChatFixture({
+    kind,
+    models: 'openai:small-model',
+    documents: [TIDES],
+    reply: rememberLanguage,
+  });
 
   /** The answer requests the stub received (not the extraction calls) whose last message has `text`. */
   const answerPrompts = (text: string) =>
@@ -190,6 +183,47 @@ describe.each(BACKENDS)('long-term memory on %s', (kind) => {
     expect(answerPrompts('What is a spring tide?')[0]?.system).not.toContain('user_memory');
   });
 
+  it('stores a user’s memory edit with personal data redacted by the bot’s PII policy, as messages are', async () => {
+    const admin = await fixture.tenantWithKey(`memory-pii-${kind}`);
+    const bot = (settings: Record<string, unknown>) =>
+      call(fixture.app, {
+        method: 'PATCH',
+        url: '/v1/bots/parley',
+        headers: admin.headers,
+        payload: { settings },
+      });
+    expect((await bot({ memory: true })).status).toBe(200);
+    const carol = { ...admin.headers, 'parley-user': 'carol' };
+    await fixture.converse(carol, 'I want answers in Dutch. What causes the tides?');
+    const [remembered] = await eventually(async () => {
+      const listed = (await memoriesOf(carol)).body.memories;
+      return listed.length > 0 ? listed : undefined;
+    });
+    const edit = (text: string) =>
+      call<Memory>(fixture.app, {
+        method: 'PATCH',
+        url: `/v1/memories/${remembered!.id}`,
+        headers: carol,
+        payload: { text },
+      });
+    const storedText = async () =>
+      (
+        await fixture.server.runtime.db.query<{ text: string }>('select text from memories where id = $1', [
+          remembered!.id,
+        ])
+      )[0]?.text;
+
+    const redacted = await edit('Answers to carol.ruiz@example.com, or call +44 20 7946 0958.');
+    expect(redacted.status).toBe(200);
+    expect(redacted.body.text).toBe('Answers to [EMAIL], or call [PHONE].');
+    expect(await storedText()).toBe('Answers to [EMAIL], or call [PHONE].');
+
+    // The bot's own policy applies: phone numbers allowed there stay, the email is still redacted.
+    expect((await bot({ memory: true, guard: { pii: { phone: 'allow' } } })).status).toBe(200);
+    await edit('Answers to carol.ruiz@example.com, or call +44 20 7946 0958.');
+    expect(await storedText()).toBe('Answers to [EMAIL], or call +44 20 7946 0958.');
+  });
+
   it('exports a user’s memories and erases them with the user, with their count in the report', async () => {
     const db = fixture.server.runtime.db;
     const tenant = `memory-erase-${kind}`;
@@ -259,7 +293,7 @@ describe('long-term memory of signed-in users', () => {
   const fixture = useChatFixture(() => ({
     models: 'openai:small-model',
     documents: [TIDES],
-    reply,
+    reply: rememberLanguage,
     env: {
       PARLEY_OIDC_ISSUER: idp.issuer,
       PARLEY_OIDC_AUDIENCE: idp.audience,

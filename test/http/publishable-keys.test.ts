@@ -105,6 +105,14 @@ describe.each(BACKENDS)('publishable keys on %s', (kind) => {
     expect(refused.statusCode).toBe(403);
     expect(refused.headers['access-control-allow-origin']).toBeUndefined();
     expect((await preflight(SITE, 'DELETE')).statusCode).toBe(403);
+    // The memory routes (a signed-in user's, in the widget) take each of their methods, and no other.
+    const memory = '/v1/memories/00000000-0000-4000-8000-000000000000';
+    const patch = await preflight(SITE, 'PATCH', memory);
+    expect(patch.statusCode).toBe(204);
+    expect(patch.headers['access-control-allow-methods']).toBe('PATCH, DELETE');
+    expect((await preflight(SITE, 'DELETE', memory)).statusCode).toBe(204);
+    expect((await preflight(SITE, 'GET', '/v1/memories')).statusCode).toBe(204);
+    expect((await preflight(SITE, 'PUT', memory)).statusCode).toBe(403);
   });
 
   it('may only chat: documents, jobs, traces and the OpenAI API are 403', async () => {

@@ -1,7 +1,10 @@
 // The embeddable widget: `<script src="https://parley.example/widget.js" data-key="pk_..."
 // data-bot="parley"></script>` adds a chat bubble to any page. A host site that signs its users in
 // sets `data-user-token` to the user's JWT (and updates it when it refreshes the token): the
-// widget's conversations are then the user's. It lives in a Shadow DOM (the host
+// widget's conversations are then the user's. When the server refuses the token (it expired), the
+// widget fires `parley:token-expired` on `window` and waits up to TOKEN_WAIT_MS for the host to hand
+// a fresh one (`window.Parley.setUserToken(token)`, or a new `data-user-token`), then sends the
+// request again; with none, it says the sign-in expired and keeps the message. It lives in a Shadow DOM (the host
 // page's CSS cannot reach it, nor its CSS the page) and talks to the Parley origin it was loaded from.
 import { render } from 'preact';
 import { useRef, useState } from 'preact/hooks';
@@ -61,7 +64,55 @@ function Widget(props: { client: ChatClient; saved: ReturnType<typeof savedState
   );
 }
 
+/** How long a refused request waits for the host site to hand a fresh user token. */
+const TOKEN_WAIT_MS = 5_000;
+
+/** The embedding API on `window.Parley`: every widget on the page takes the new user token. */
+interface ParleyGlobal {
+  setUserToken(token: string): void;
+}
+const widgetScripts = new Set<HTMLScriptElement>();
+const parleyWindow = window as unknown as { Parley?: ParleyGlobal };
+parleyWindow.Parley = {
+  ...parleyWindow.Parley,
+  setUserToken(token: string) {
+    for (const script of widgetScripts) script.dataset.userToken = token;
+  },
+};
+
+/** The ask for a fresh token under way, per widget: requests refused at once share one. */
+const asking = new WeakMap<HTMLScriptElement, Promise<string | undefined>>();
+
+/** Asks the host for a fresh user token; resolves with it, or undefined after TOKEN_WAIT_MS. */
+function freshUserToken(script: HTMLScriptElement, bot: string): Promise<string | undefined> {
+  let pending = asking.get(script);
+  if (!pending) {
+    pending = askHost(script, bot).finally(() => asking.delete(script));
+    asking.set(script, pending);
+  }
+  return pending;
+}
+
+function askHost(script: HTMLScriptElement, bot: string): Promise<string | undefined> {
+  const before = script.dataset.userToken;
+  return new Promise((resolve) => {
+    const done = (token: string | undefined) => {
+      observer.disconnect();
+      clearTimeout(timer);
+      resolve(token);
+    };
+    const observer = new MutationObserver(() => {
+      const now = script.dataset.userToken;
+      if (now && now !== before) done(now);
+    });
+    observer.observe(script, { attributes: true, attributeFilter: ['data-user-token'] });
+    const timer = setTimeout(() => done(undefined), TOKEN_WAIT_MS);
+    window.dispatchEvent(new CustomEvent('parley:token-expired', { detail: { bot } }));
+  });
+}
+
 function mount(script: HTMLScriptElement) {
+  widgetScripts.add(script);
   const origin = new URL(script.src, window.location.href).origin;
   const key = script.dataset.key;
   const bot = script.dataset.bot ?? 'parley';
@@ -73,6 +124,7 @@ function mount(script: HTMLScriptElement) {
     visitor: { get: () => saved.get('visitor'), set: (token) => saved.set('visitor', token) },
     // Read on every request: the host may replace the token when it refreshes it.
     userToken: () => script.dataset.userToken || undefined,
+    refreshUserToken: () => freshUserToken(script, bot),
   });
   const host = document.createElement('div');
   host.setAttribute('data-parley-widget', bot);

@@ -111,6 +111,19 @@ export class Bots {
   }
 
   /**
+   * The bot's profile, or undefined for a bot deleted since (a stored answer's, a memory's): text
+   * stored for it then gets the default redaction (`redactPii` with no policy redacts every type).
+   */
+  async resolveIfKept(tenantId: string, id: string): Promise<BotProfile | undefined> {
+    try {
+      return await this.resolve(tenantId, id);
+    } catch (error) {
+      if (isParleyError(error) && error.code === 'PARLEY_ERR_NOT_FOUND') return undefined;
+      throw error;
+    }
+  }
+
+  /**
    * Reads the bot generations of the tenants with cached profiles and drops the profiles of those
    * whose generation moved since the last poll (one of their bots changed, in any process). The
    * cache's own lifetime still bounds what a lost poll could leave.

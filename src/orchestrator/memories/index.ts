@@ -5,6 +5,7 @@ export { MEMORY_KINDS, type MemoryKind, type MemoryRecord } from './memory-store
 export {
   type ChargeCall,
   MEMORY_SWEEP_EVERY_MS,
+  type PiiPolicyOf,
   type RememberedExchange,
   UserMemories,
   type UserMemoriesOptions,

@@ -89,6 +89,20 @@ export async function saveMemories(
   );
 }
 
+/** The bot a memory of the user's was taken from; undefined when the user has no such memory. */
+export async function memoryBot(
+  db: QueryRunner,
+  tenantId: string,
+  userId: string,
+  id: string,
+): Promise<string | undefined> {
+  const [row] = await db.query<{ bot_id: string }>(
+    'select bot_id from memories where tenant_id = $1 and user_id = $2 and id = $3',
+    [tenantId, userId, id],
+  );
+  return row?.bot_id;
+}
+
 /** Changes a memory's text (its user's edit); undefined when the user has no such memory. */
 export async function updateMemory(
   db: QueryRunner,

@@ -2,8 +2,10 @@
 // lifetime, none while the user's list is cached, empty or not), taken from finished turns in the
 // background, and shown, edited and deleted by their user. The cache is this process's: a write
 // through it drops the user's entry at once; a write through another replica is seen here when the
-// entry expires (`cacheTtlMs`, a few seconds).
+// entry expires (`cacheTtlMs`, a few seconds). Text is stored as the bot's PII policy redacts the
+// user's messages: a user's edit, and what the model took from a turn.
 import { LRUCache } from 'lru-cache';
+import { type PiiPolicy, redactPii } from '../../guard/index.js';
 import type { BackgroundRunner } from '../../jobs/index.js';
 import type { ModelChain, TokenUsage } from '../../models/index.js';
 import type { Database } from '../../storage/index.js';
@@ -15,6 +17,7 @@ import {
   listMemories,
   type MemoryRecord,
   type MemorySource,
+  memoryBot,
   saveMemories,
   updateMemory,
 } from './memory-store.js';
@@ -42,6 +45,9 @@ export interface RememberedExchange extends MemorySource {
   answer: string;
 }
 
+/** The PII policy of a bot's users' messages (undefined: the default, every type redacted). */
+export type PiiPolicyOf = (tenantId: string, botId: string) => Promise<PiiPolicy | undefined>;
+
 /** Charges a model call beside a turn (the gateway's accounting). */
 export type ChargeCall = (call: { model: string; tokens: TokenUsage }) => void;
 
@@ -56,6 +62,7 @@ export class UserMemories {
     private readonly tasks: BackgroundRunner,
     private readonly options: UserMemoriesOptions,
     private readonly log: Logger,
+    private readonly piiPolicyOf: PiiPolicyOf,
   ) {
     this.cache = new LRUCache({ max: options.cacheEntries ?? 10_000, ttl: Math.max(1, options.cacheTtlMs) });
   }
@@ -85,7 +92,11 @@ export class UserMemories {
     id: string,
     text: string,
   ): Promise<MemoryRecord | undefined> {
-    const updated = await updateMemory(this.db.forTenant(tenantId), tenantId, userId, id, text);
+    const db = this.db.forTenant(tenantId);
+    const botId = await memoryBot(db, tenantId, userId, id);
+    if (botId === undefined) return undefined;
+    const stored = redactPii(text, await this.piiPolicyOf(tenantId, botId)).text;
+    const updated = await updateMemory(db, tenantId, userId, id, stored);
     this.forget(tenantId, userId);
     return updated;
   }
@@ -123,9 +134,12 @@ export class UserMemories {
       }
       if (extraction.model && extraction.tokens)
         charge({ model: extraction.model, tokens: extraction.tokens });
+      // What the model wrote may quote the user (or the answer): stored as their messages are.
+      const policy = await this.piiPolicyOf(tenantId, exchange.botId);
+      const redacted = extraction.memories.map((m) => ({ ...m, text: redactPii(m.text, policy).text }));
       // The same note under another topic is not a second memory.
       const held = new Map(known.map((m) => [normalised(m.text), m.topic]));
-      const fresh = extraction.memories.filter((m) => {
+      const fresh = redacted.filter((m) => {
         const topic = held.get(normalised(m.text));
         return topic === undefined || topic === m.topic;
       });

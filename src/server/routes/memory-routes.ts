@@ -1,6 +1,7 @@
 // An end user's long-term memories, theirs to see, correct and delete: the signed-in user's, or
 // those of the user a key acts for (Parley-User); an admin key may name any user of its tenant
-// with ?user=. Another user's or tenant's memory ids are 404, as ids that do not exist.
+// with ?user=; a widget (publishable key) shows the host site's signed-in user theirs, and no one
+// else's. Another user's or tenant's memory ids are 404, as ids that do not exist.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { notFound, ParleyError, validationError } from '../../errors/index.js';
@@ -25,7 +26,8 @@ function memoryOwner(
       throw new ParleyError('PARLEY_ERR_FORBIDDEN', 'a user sees their own memories only');
     return { tenantId, userId };
   }
-  if (!scopes.includes('admin'))
+  // A widget's key reaches these routes for the host site's signed-in user only, whatever its scopes.
+  if (request.principal.publishable || !scopes.includes('admin'))
     throw new ParleyError(
       'PARLEY_ERR_FORBIDDEN',
       "memories are an end user's: sign in, or use a key acting for the user (Parley-User)",

@@ -24,16 +24,19 @@ import { VISITOR_HEADER, type VisitorTokens } from './visitor-token.js';
 /**
  * What a publishable key may call: chatting (and resuming a streamed answer), reading back and
  * watching its visitor's conversations, deciding the actions its turns paused for, rating its
- * answers, and deleting a turn of them (Regenerate).
+ * answers, deleting a turn of them (Regenerate), and, for the host site's signed-in user, their
+ * long-term memories (the memory routes refuse a visitor who is no user).
  */
-const WIDGET_ROUTES: Record<string, string> = {
-  '/v1/chat': 'POST',
-  '/v1/turns/:turn_id/feedback': 'POST',
-  '/v1/conversations/:id/approvals/:approval': 'POST',
-  '/v1/conversations/:id': 'GET',
-  '/v1/conversations/:id/events': 'GET',
-  '/v1/turns/:id/stream': 'GET',
-  '/v1/conversations/:id/turns/:turn_id': 'DELETE',
+const WIDGET_ROUTES: Record<string, readonly string[]> = {
+  '/v1/chat': ['POST'],
+  '/v1/turns/:turn_id/feedback': ['POST'],
+  '/v1/conversations/:id/approvals/:approval': ['POST'],
+  '/v1/conversations/:id': ['GET'],
+  '/v1/conversations/:id/events': ['GET'],
+  '/v1/turns/:id/stream': ['GET'],
+  '/v1/conversations/:id/turns/:turn_id': ['DELETE'],
+  '/v1/memories': ['GET', 'DELETE'],
+  '/v1/memories/:id': ['PATCH', 'DELETE'],
 };
 /** The header carrying the host site's signed-in user: a JWT of the operator's identity provider. */
 export const USER_TOKEN_HEADER = 'x-parley-user-token';
@@ -122,11 +125,11 @@ export function createWidgetAccess(
       raw.setHeader('vary', 'Origin');
       raw.setHeader('access-control-expose-headers', EXPOSE_HEADERS);
       const url = request.routeOptions.url;
-      if (!url || WIDGET_ROUTES[url] !== request.method) {
+      if (!url || !WIDGET_ROUTES[url]?.includes(request.method)) {
         throw forbidden(
           'a publishable key may only chat (POST /v1/chat, GET /v1/conversations/{id} and its /events), decide ' +
-            'the actions its turns paused for (POST /v1/conversations/{id}/approvals/{approval}) and rate its ' +
-            'answers (POST /v1/turns/{turn_id}/feedback)',
+            'the actions its turns paused for (POST /v1/conversations/{id}/approvals/{approval}), rate its ' +
+            "answers (POST /v1/turns/{turn_id}/feedback) and show a signed-in user's memories (/v1/memories)",
         );
       }
       const presented = request.headers[VISITOR_HEADER];
@@ -160,18 +163,18 @@ export function createWidgetAccess(
     routes(app) {
       // The browser's CORS preflights, not API operations: left out of the OpenAPI document.
       const options = { config: { public: true }, schema: { hide: true } };
-      for (const [url, method] of Object.entries(WIDGET_ROUTES)) {
+      for (const [url, methods] of Object.entries(WIDGET_ROUTES)) {
         app.options(url, options, async (request, reply) => {
           const origin = request.headers.origin;
-          const wanted = request.headers['access-control-request-method'];
-          if (!origin || wanted !== method || !(await knownOrigins()).has(origin)) {
-            throw forbidden(`origin ${origin ?? '(none)'} may not call ${method} ${url}`);
+          const wanted = String(request.headers['access-control-request-method'] ?? '');
+          if (!origin || !methods.includes(wanted) || !(await knownOrigins()).has(origin)) {
+            throw forbidden(`origin ${origin ?? '(none)'} may not call ${wanted || '(none)'} ${url}`);
           }
           return reply
             .status(204)
             .header('access-control-allow-origin', origin)
             .header('vary', 'Origin')
-            .header('access-control-allow-methods', method)
+            .header('access-control-allow-methods', methods.join(', '))
             .header('access-control-allow-headers', ALLOW_HEADERS)
             .header('access-control-max-age', '600')
             .send();

@@ -4,7 +4,7 @@
 // /v1/conversations/{id}/events, read the same way), and the decision on an action a turn paused
 // for (POST /v1/conversations/{id}/approvals/{approval}, streamed like a turn), ratings of
 // answers (POST /v1/turns/{turn_id}/feedback), and the caller's conversations (listed, renamed,
-// deleted). A streamed answer whose connection drops before its
+// deleted), and the signed-in user's long-term memories (listed, edited, deleted). A streamed answer whose connection drops before its
 // end is resumed (GET /v1/turns/{id}/stream from the last event id received, a few tries with
 // backoff), so the text goes on with nothing missing or repeated. Errors become
 // ChatError values with a kind the UI can say plainly.
@@ -96,6 +96,15 @@ export interface RatedAnswer {
   offer_handoff: boolean;
 }
 
+/** A long-term memory as GET /v1/memories lists it. */
+export interface StoredMemory {
+  id: string;
+  kind: 'fact' | 'preference';
+  topic: string;
+  text: string;
+  updated_at: string;
+}
+
 /** Tries of a rating or a turn's deletion while the answer may not be stored yet (its write follows the answer). */
 const STORE_TRIES = 5;
 /** Tries to resume a streamed answer whose connection dropped, waiting 0.25, 0.5, 1, 2 s before each. */
@@ -144,6 +153,13 @@ export interface ClientOptions {
   visitor?: { get(): string | undefined; set(token: string): void };
   /** The host site's signed-in user, as its identity provider's JWT (read on every request). */
   userToken?(): string | undefined;
+  /**
+   * Asked when the server refused the user token (401): resolves with a fresh one from the host
+   * site, or undefined when none came in time. The request is then sent once more with it.
+   */
+  refreshUserToken?(): Promise<string | undefined>;
+  /** Whether the caller is a signed-in user (a refused token is then an expired session, not a missing key). */
+  signedIn?(): boolean;
 }
 
 const VISITOR_HEADER = 'x-parley-visitor';
@@ -206,7 +222,28 @@ export class ChatClient {
     if (token && this.options.visitor) this.options.visitor.set(token);
   }
 
+  /** Whether the caller is a signed-in user (see ClientOptions.signedIn). */
+  signedIn(): boolean {
+    return this.options.signedIn?.() ?? this.options.userToken?.() !== undefined;
+  }
+
   private async fetch(path: string, init: RequestInit): Promise<Response> {
+    let response = await this.send(path, init);
+    // The host site's user token expired: ask the host for a fresh one and send once more with it
+    // (refused at the gate, the request did nothing yet, so sending it again is safe).
+    const sent = (init.headers as Record<string, string> | undefined)?.[USER_TOKEN_HEADER];
+    if (response.status === 401 && sent && this.options.refreshUserToken) {
+      const fresh = await this.options.refreshUserToken();
+      if (fresh && fresh !== sent) {
+        const headers = { ...(init.headers as Record<string, string>), [USER_TOKEN_HEADER]: fresh };
+        response = await this.send(path, { ...init, headers });
+      }
+    }
+    if (!response.ok) throw await errorFrom(response);
+    return response;
+  }
+
+  private async send(path: string, init: RequestInit): Promise<Response> {
     let response: Response;
     try {
       response = await fetch(`${this.options.baseUrl}${path}`, init);
@@ -214,7 +251,6 @@ export class ChatClient {
       throw networkError(error);
     }
     this.remember(response);
-    if (!response.ok) throw await errorFrom(response);
     return response;
   }
 
@@ -306,6 +342,29 @@ export class ChatClient {
       this.fetch(`/v1/turns/${encodeURIComponent(turnId)}/feedback`, init),
     );
     return (await response.json()) as RatedAnswer;
+  }
+
+  /** The signed-in user's long-term memories, the latest updated first. */
+  async memories(signal?: AbortSignal): Promise<StoredMemory[]> {
+    return (await this.getJson<{ memories: StoredMemory[] }>('/v1/memories', signal)).memories;
+  }
+
+  /** Corrects one memory's text; resolves with the memory as stored (PII redacted). */
+  async editMemory(id: string, text: string): Promise<StoredMemory> {
+    const response = await this.fetch(`/v1/memories/${encodeURIComponent(id)}`, {
+      method: 'PATCH',
+      headers: this.headers({ 'content-type': 'application/json' }),
+      body: JSON.stringify({ text }),
+    });
+    return (await response.json()) as StoredMemory;
+  }
+
+  /** Deletes one memory (`id`), or all of the user's. */
+  async deleteMemories(id?: string): Promise<void> {
+    await this.fetch(id ? `/v1/memories/${encodeURIComponent(id)}` : '/v1/memories', {
+      method: 'DELETE',
+      headers: this.headers(),
+    });
   }
 
   /** Streams one turn; resolves when the stream ends, rejects with ChatError (or AbortError on stop). */

@@ -21,6 +21,7 @@ import { CitationList } from './citation-list.js';
 import { errorText } from './error-text.js';
 import { FeedbackButtons } from './feedback-buttons.js';
 import { KeyForm } from './key-form.js';
+import { MemoryView, useMemoryAccess } from './memory-view.js';
 import { tokenArrived, tokensCommitted } from './paint-probe.js';
 import type { SavedState } from './saved-state.js';
 
@@ -29,6 +30,8 @@ type StartAnswer = (handlers: StreamHandlers, signal: AbortSignal) => Promise<vo
 
 interface AnswerOptions {
   question?: string;
+  /** The question's own message (taken back into the input when the session expired). */
+  questionId?: string;
   /** The server began the answer (its `meta` arrived). */
   onStarted?(): void;
   /** The answer failed before it began; true: drop it (the caller says why elsewhere). */
@@ -40,6 +43,9 @@ const MODE_NOTES: Partial<Record<AnswerMode, string>> = {
   degraded: 'Degraded answer: no language model answered just now, so this is quoted from the documents.',
   handed_off: 'Sent to the person answering this conversation.',
 };
+
+/** Said when the signed-in user's token was refused (their message goes back into the input). */
+const SESSION_EXPIRED = 'Your sign-in has expired. Sign in again to go on: your message is kept.';
 
 /** Who answers: the bot, a person (their replies followed as they come), or the bot again after one. */
 type Answerer = 'bot' | 'person' | 'bot-again';
@@ -65,7 +71,8 @@ export interface ChatAppProps {
 export function ChatApp(props: ChatAppProps) {
   const { client, saved } = props;
   const [messages, setMessages] = useState<ChatMessage[]>([]);
-  const [draft, setDraft] = useState('');
+  // A message kept when the session expired survives the sign-in round trip (a reload).
+  const [draft, setDraft] = useState(() => saved.get('draft') ?? '');
   const [streaming, setStreaming] = useState(false);
   const [notice, setNotice] = useState<string | undefined>();
   const [openCites, setOpenCites] = useState<Record<string, Set<number>>>({});
@@ -73,6 +80,8 @@ export function ChatApp(props: ChatAppProps) {
   const [answerer, setAnswerer] = useState<Answerer>('bot');
   /** An answer that was streaming when the page was left (reloaded): resumed once restored. */
   const [unfinished, setUnfinished] = useState<{ turnId: string; question?: string }>();
+  const memoryAllowed = useMemoryAccess(client);
+  const [showMemories, setShowMemories] = useState(false);
   const controller = useRef<AbortController | undefined>(undefined);
   const input = useRef<HTMLTextAreaElement>(null);
   const list = useRef<HTMLDivElement>(null);
@@ -107,8 +116,13 @@ export function ChatApp(props: ChatAppProps) {
         if (error instanceof ChatError && (error.kind === 'not_found' || error.kind === 'forbidden')) {
           saved.remove('conversation');
         } else {
+          const refused = error instanceof ChatError && error.kind === 'unauthorized';
+          if (refused && client.signedIn()) {
+            setNotice(SESSION_EXPIRED);
+            return;
+          }
           setNotice(`Could not load the conversation. ${errorText(error)}`);
-          if (error instanceof ChatError && error.kind === 'unauthorized') setNeedsKey(true);
+          if (refused) setNeedsKey(true);
         }
       });
   }, [client, saved]);
@@ -249,6 +263,16 @@ export function ChatApp(props: ChatAppProps) {
           setMessages((all) => all.filter((message) => message.id !== answerId));
         } else if (abort.signal.aborted) {
           update(answerId, (message) => ({ ...message, status: 'stopped' }));
+        } else if (error instanceof ChatError && error.kind === 'unauthorized' && client.signedIn()) {
+          // The user's token expired (and no fresh one came): nothing was asked; the message goes
+          // back into the input, kept until they are signed in again.
+          const { question, questionId } = options;
+          setMessages((all) => all.filter((message) => message.id !== answerId && message.id !== questionId));
+          if (question && questionId) {
+            setDraft(question);
+            saved.set('draft', question);
+          }
+          setNotice(SESSION_EXPIRED);
         } else {
           if (error instanceof ChatError && error.kind === 'not_found') saved.remove('conversation');
           if (error instanceof ChatError && error.kind === 'unauthorized') setNeedsKey(true);
@@ -267,7 +291,7 @@ export function ChatApp(props: ChatAppProps) {
         props.onAnswered?.();
       }
     },
-    [saved, props.onConversation, props.onAnswered],
+    [client, saved, props.onConversation, props.onAnswered],
   );
 
   // The answer that was streaming before a reload, from its start (a stream no longer kept: dropped).
@@ -292,9 +316,10 @@ export function ChatApp(props: ChatAppProps) {
     });
   }, [unfinished, client, streamAnswer]);
 
-  const ask = (question: string) =>
+  const ask = (question: string, questionId?: string) =>
     streamAnswer((handlers, signal) => client.chat(question, saved.get('conversation'), handlers, signal), {
       question,
+      ...(questionId ? { questionId } : {}),
     });
 
   /** Approves or declines the action an answer paused for; the continued answer streams in below. */
@@ -327,12 +352,16 @@ export function ChatApp(props: ChatAppProps) {
     const question = draft.trim();
     if (!question || streaming) return;
     setDraft('');
+    saved.remove('draft');
+    // The answer shows in place of the memory view.
+    setShowMemories(false);
     pinned.current = true;
+    const questionId = nextMessageId();
     setMessages((all) => [
       ...all,
-      { id: nextMessageId(), role: 'user', text: question, citations: [], status: 'done' },
+      { id: questionId, role: 'user', text: question, citations: [], status: 'done' },
     ]);
-    void ask(question);
+    void ask(question, questionId);
     input.current?.focus();
   };
   const stop = () => {
@@ -369,6 +398,7 @@ export function ChatApp(props: ChatAppProps) {
     setMessages([]);
     setNotice(undefined);
     setAnswerer('bot');
+    setShowMemories(false);
     input.current?.focus();
   };
   const openCite = (messageId: string, index: number, open: boolean) => {
@@ -402,11 +432,27 @@ export function ChatApp(props: ChatAppProps) {
     >
       <header class="chat-header">
         <h1 class="chat-title">{props.title}</h1>
-        <button type="button" class="ghost" onClick={newChat} disabled={messages.length === 0}>
-          New chat
-        </button>
+        <span class="chat-header-actions">
+          {memoryAllowed && (
+            <button
+              type="button"
+              class="ghost"
+              aria-pressed={showMemories}
+              onClick={() => setShowMemories((shown) => !shown)}
+            >
+              Memory
+            </button>
+          )}
+          <button type="button" class="ghost" onClick={newChat} disabled={messages.length === 0}>
+            New chat
+          </button>
+        </span>
       </header>
+      {showMemories && memoryAllowed && (
+        <MemoryView client={client} idPrefix={props.idPrefix} onClose={() => setShowMemories(false)} />
+      )}
       <div
+        hidden={showMemories && memoryAllowed}
         class="messages"
         ref={list}
         role="log"

@@ -1,6 +1,8 @@
 // Thumbs up and down under a finished answer: a click rates the answer (POST
 // /v1/turns/{turn_id}/feedback; a second click on the other replaces the rating), and the chosen
 // button shows pressed. A `down` for a bot that hands over to people says one can be asked for.
+// After a click, an optional comment box sends the rating again with `comment` (stored by the
+// server with personal data redacted).
 import { useState } from 'preact/hooks';
 import type { ChatClient, FeedbackRating } from './api-client.js';
 import { errorText } from './error-text.js';
@@ -12,6 +14,8 @@ export function FeedbackButtons(props: { client: ChatClient; turnId: string; rat
   const [rating, setRating] = useState<FeedbackRating | undefined>(props.rating);
   const [sending, setSending] = useState(false);
   const [note, setNote] = useState<{ text: string; error: boolean }>();
+  /** The comment being written, once the user rated the answer here. */
+  const [comment, setComment] = useState<string | undefined>();
 
   const rate = async (next: FeedbackRating) => {
     if (sending || next === rating) return;
@@ -20,10 +24,26 @@ export function FeedbackButtons(props: { client: ChatClient; turnId: string; rat
     try {
       const rated = await props.client.rate(props.turnId, next);
       setRating(next);
+      setComment((written) => written ?? '');
       if (rated.offer_handoff)
         setNote({ text: 'Sorry about that. Ask to talk to a person if you would like one.', error: false });
     } catch (error) {
       setNote({ text: `Your rating was not saved: ${errorText(error)}`, error: true });
+    } finally {
+      setSending(false);
+    }
+  };
+
+  const sendComment = async () => {
+    const text = comment?.trim();
+    if (sending || !rating || !text) return;
+    setSending(true);
+    try {
+      await props.client.rate(props.turnId, rating, text);
+      setComment(undefined);
+      setNote({ text: 'Thank you for your comment.', error: false });
+    } catch (error) {
+      setNote({ text: `Your comment was not saved: ${errorText(error)}`, error: true });
     } finally {
       setSending(false);
     }
@@ -55,6 +75,41 @@ export function FeedbackButtons(props: { client: ChatClient; turnId: string; rat
           </button>
         ))}
       </div>
+      {comment !== undefined && rating && (
+        <form
+          class="feedback-comment"
+          onSubmit={(event) => {
+            event.preventDefault();
+            void sendComment();
+          }}
+        >
+          <label class="visually-hidden" for={`feedback-${props.turnId}`}>
+            {rating === 'down'
+              ? 'What was wrong with this answer? (optional)'
+              : 'Comment on this answer (optional)'}
+          </label>
+          <textarea
+            id={`feedback-${props.turnId}`}
+            rows={1}
+            maxLength={2000}
+            value={comment}
+            placeholder={rating === 'down' ? 'What was wrong? (optional)' : 'Any comment? (optional)'}
+            onInput={(event) => setComment(event.currentTarget.value)}
+            onKeyDown={(event) => {
+              if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+                event.preventDefault();
+                void sendComment();
+              } else if (event.key === 'Escape') {
+                event.preventDefault();
+                setComment(undefined);
+              }
+            }}
+          />
+          <button type="submit" disabled={sending || comment.trim() === ''}>
+            Send comment
+          </button>
+        </form>
+      )}
       {note && (
         <p class={note.error ? 'error' : 'status-note'} role={note.error ? 'alert' : 'status'}>
           {note.text}
