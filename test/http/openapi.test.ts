@@ -34,6 +34,8 @@ const EXCLUDED = new Set([
   'OPTIONS /v1/turns/:turn_id/feedback',
   'OPTIONS /v1/turns/:id/stream',
   'OPTIONS /v1/conversations/:id/turns/:turn_id',
+  'OPTIONS /v1/memories',
+  'OPTIONS /v1/memories/:id',
   // The reference page itself (Swagger UI), its files, and its copies of the document.
   'GET /docs',
   'GET /docs/static/index.html',
