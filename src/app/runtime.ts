@@ -18,6 +18,7 @@ import {
 import {
   CachedRetriever,
   EmbeddingBackfill,
+  FIELD_WEIGHTS,
   HybridRetriever,
   Ingestion,
   IngestPool,
@@ -176,7 +177,10 @@ async function openRuntime(
   );
   const db = await openDatabase(config.storage, log, options);
   lifecycle.onClose('database', () => db.close());
-  const ingestPool = new IngestPool(config.ingestion.threads, db.connection);
+  const ingestPool = new IngestPool(config.ingestion.threads, db.connection, undefined, {
+    ...FIELD_WEIGHTS,
+    opening: config.ingestion.pageOpening,
+  });
   lifecycle.onClose('ingest-pool', () => ingestPool.close());
   const { retrievers, vector, embeddings, keywordIndex, queryEmbedder } = await buildRetrievers(
     config,

@@ -132,6 +132,12 @@ export const settingsSchema = z.object({
   PARLEY_INGEST_CONCURRENCY: intFrom(0, 64).default(2),
   /** Threads for parsing and chunking (kept off the HTTP event loop). */
   PARLEY_INGEST_THREADS: intFrom(1, 64).default(1),
+  /**
+   * Times the opening of a page (its first 15 search terms) counts again in each of the page's
+   * later chunks' keyword search text, at ingestion (0: not at all). docs/benchmarks.md, "Ranking
+   * beyond BM25".
+   */
+  PARLEY_KEYWORD_PAGE_OPENING: intFrom(0, 5).default(0),
   /** Chunks returned by retrieval per query. */
   PARLEY_RETRIEVAL_TOP_K: intFrom(1, 200).default(8),
   /** Seconds a retrieval result is reused for the same question (0: no cache). */

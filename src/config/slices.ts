@@ -103,6 +103,8 @@ export interface IngestionConfig {
   concurrency: number;
   /** Threads for parsing and chunking. */
   threads: number;
+  /** Times a page's opening counts again in its later chunks' keyword search text (0: off). */
+  pageOpening: number;
 }
 
 /** What the default bot answers with, and what every bot inherits. */
@@ -305,7 +307,11 @@ export function sliceSettings(settings: Settings, dataDir: string, configFile: s
       keywordMemoryChunks: s.PARLEY_KEYWORD_MEMORY_CHUNKS,
       bm25,
     },
-    ingestion: { concurrency: s.PARLEY_INGEST_CONCURRENCY, threads: s.PARLEY_INGEST_THREADS },
+    ingestion: {
+      concurrency: s.PARLEY_INGEST_CONCURRENCY,
+      threads: s.PARLEY_INGEST_THREADS,
+      pageOpening: s.PARLEY_KEYWORD_PAGE_OPENING,
+    },
     bots: {
       systemPrompt: s.PARLEY_SYSTEM_PROMPT,
       minRelevance: s.PARLEY_MIN_RELEVANCE,

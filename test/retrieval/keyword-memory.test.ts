@@ -36,7 +36,8 @@ describe.each(BACKENDS)('in-memory keyword index on %s', (kind) => {
   };
 
   beforeAll(async () => {
-    server = await startTestServer(kind);
+    // The page opening on (PARLEY_KEYWORD_PAGE_OPENING): it only changes documents of several chunks.
+    server = await startTestServer(kind, { PARLEY_KEYWORD_PAGE_OPENING: '2' });
     const ingested = await ingestDocuments(server, DOCS);
     ({ tenantId, kbId } = ingested);
     for (const [index, document] of DOCS.entries()) {
@@ -118,6 +119,59 @@ describe.each(BACKENDS)('in-memory keyword index on %s', (kind) => {
     // The whole name ranks the chunk that holds it first; "isn't" is no search for the term isn.
     expect((await search('work_mem', tenant)).titles[0]).toBe('Sort memory');
     expect((await search("isn't it", tenant)).titles).toEqual([]);
+  });
+
+  it("weighs a page's opening in its later chunks, in memory as in the database", async () => {
+    // Sections long enough to be chunks of their own; only the opening says "annotate".
+    const filler = (topic: string) =>
+      Array.from({ length: 60 }, (_, i) => `The ${topic} table row ${i} lists a column and its width.`).join(
+        ' ',
+      );
+    const { tenantId: tenant } = await ingestDocuments(
+      server,
+      [
+        {
+          title: 'blame',
+          text: `# blame\n\nAnnotate each line of a file with the commit that last modified it.\n\n## Options\n\n${filler('options')}\n\n## Porcelain format\n\n${filler('porcelain')} Porcelain output for scripts.`,
+        },
+        {
+          title: 'log',
+          text: `# log\n\nShow the commit logs.\n\n## Porcelain\n\n${filler('history')} Porcelain output for scripts.`,
+        },
+      ],
+      `opening-${kind}`,
+    );
+    const rows = await server.runtime.db.query<{ heading_path: string; search_text: string }>(
+      'select heading_path, search_text from chunks where tenant_id = $1 order by id',
+      [tenant],
+    );
+    const blame = rows.filter((row) => row.heading_path.startsWith('blame'));
+    expect(blame.length).toBeGreaterThan(1);
+    // The first chunk holds the opening once (it is its text); every later one twice more.
+    const annotate = (text: string) => text.match(/Annotate each line/g)?.length ?? 0;
+    expect(annotate(blame[0]!.search_text)).toBe(1);
+    for (const later of blame.slice(1)) expect(annotate(later.search_text)).toBe(2);
+
+    expect(await server.runtime.keywordIndex.warm(tenant)).toBe(true);
+    const database = new KeywordRetriever(server.runtime.db);
+    // The same chunks (the later ones of the blame page match "annotate" through the opening
+    // only), and with BM25 in the database the same best one where it is clear (the database's
+    // term statistics span every tenant's chunks, so close scores may swap).
+    for (const query of ['annotate porcelain output', 'annotate', 'modified lines']) {
+      const memory = await search(query, tenant, { topK: 20 });
+      const fromDatabase = await database.search(query, { tenantId: tenant, topK: 20 });
+      expect(memory.index).toBe('memory');
+      const ids = (chunks: { chunkId: number }[]) => chunks.map((chunk) => chunk.chunkId);
+      expect(ids(memory.found).sort()).toEqual(ids(fromDatabase.chunks).sort());
+      if (server.runtime.db.features.bm25 && query === 'annotate porcelain output')
+        expect(memory.found[0]?.chunkId).toBe(fromDatabase.chunks[0]?.chunkId);
+    }
+    expect((await search('annotate', tenant, { topK: 20 })).found.map((chunk) => chunk.headingPath)).toEqual(
+      expect.arrayContaining(['blame > Options', 'blame > Porcelain format']),
+    );
+    // The page that opens with "annotate" wins the section both pages have, in both rankings.
+    const found = await search('annotate porcelain output', tenant);
+    expect(found.found[0]?.headingPath).toBe('blame > Porcelain format');
   });
 
   it('is ready only once the tenants holding chunks at start-up are loaded, then answers from memory', async () => {

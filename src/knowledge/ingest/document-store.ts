@@ -2,7 +2,13 @@
 // chunks and deleting a document each happen in one transaction.
 import { randomUUID } from 'node:crypto';
 import type { Queryable, QueryRunner } from '../../storage/index.js';
-import { searchableText } from '../retrieve/keyword-analyzer.js';
+import {
+  FIELD_WEIGHTS,
+  type FieldWeights,
+  fieldBoost,
+  openingText,
+  searchableText,
+} from '../retrieve/keyword-analyzer.js';
 import type { PreparedDocument } from './prepare-document.js';
 
 /** A document as the API shows it. */
@@ -67,6 +73,7 @@ export async function storeChunks(
   db: QueryRunner,
   target: { tenantId: string; documentId: string; title?: string },
   prepared: PreparedDocument,
+  fieldWeights: FieldWeights = FIELD_WEIGHTS,
 ): Promise<{ unchanged: boolean; chunkCount: number }> {
   return db.transaction(async (client) => {
     const current = await client.query<{ kb_id: string; content_hash: string | null; status: string }>(
@@ -79,6 +86,14 @@ export async function storeChunks(
       return { unchanged: true, chunkCount: prepared.chunks.length };
     }
     const title = target.title ?? prepared.title;
+    // The page's opening weighs in its other chunks too (keyword-analyzer.ts, FIELD_WEIGHTS); the
+    // first holds it already.
+    const first = prepared.chunks.reduce<(typeof prepared.chunks)[number] | undefined>(
+      (best, chunk) => (best === undefined || chunk.ordinal < best.ordinal ? chunk : best),
+      undefined,
+    );
+    const pageOpening =
+      first && fieldWeights.opening > 0 ? openingText(first.text, fieldWeights.openingTerms) : '';
     await client.query('delete from chunks where document_id = $1 and tenant_id = $2', [
       target.documentId,
       target.tenantId,
@@ -86,16 +101,19 @@ export async function storeChunks(
     for (let start = 0; start < prepared.chunks.length; start += INSERT_BATCH) {
       const batch = prepared.chunks.slice(start, start + INSERT_BATCH);
       await client.query(
-        // What keyword search indexes (title, heading path, text, as the analyzers read them:
-        // searchableText) is assembled in SQL, so a chunk's text crosses the connection once unless
+        // What keyword search indexes (title, heading path, text, as the analyzers read them, then
+        // fieldBoost: the page's opening again, FIELD_WEIGHTS)
+        // is assembled in SQL, so a chunk's text crosses the connection once unless
         // reading it for search changes it (a contraction, a snake_case name).
         `insert into chunks(tenant_id, kb_id, document_id, ordinal, heading_path, text, search_text, token_count,
                             metadata)
            select $1, $2, $3, u.ordinal, u.heading_path, u.text,
-                  concat_ws(E'\n', $4::text, nullif(u.search_heading, ''), coalesce(u.search_body, u.text)),
+                  concat_ws(E'\n', $4::text, nullif(u.search_heading, ''), coalesce(u.search_body, u.text),
+                            nullif(u.search_boost, '')),
                   u.token_count, u.metadata
-           from unnest($5::int[], $6::text[], $7::text[], $8::int[], $9::jsonb[], $10::text[], $11::text[])
-             as u(ordinal, heading_path, text, token_count, metadata, search_heading, search_body)`,
+           from unnest($5::int[], $6::text[], $7::text[], $8::int[], $9::jsonb[], $10::text[], $11::text[],
+                       $12::text[])
+             as u(ordinal, heading_path, text, token_count, metadata, search_heading, search_body, search_boost)`,
         [
           target.tenantId,
           doc.kb_id,
@@ -111,6 +129,16 @@ export async function storeChunks(
             const searchable = searchableText(chunk.text);
             return searchable === chunk.text ? null : searchable;
           }),
+          batch.map((chunk) =>
+            fieldBoost(
+              {
+                title,
+                headingPath: chunk.headingPath.join(' > '),
+                pageOpening: chunk === first ? '' : pageOpening,
+              },
+              fieldWeights,
+            ),
+          ),
         ],
       );
     }

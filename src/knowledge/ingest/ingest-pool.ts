@@ -6,6 +6,7 @@ import { Worker } from 'node:worker_threads';
 import type pg from 'pg';
 import { type ErrorCode, ParleyError } from '../../errors/index.js';
 import { workerScript } from '../../storage/index.js';
+import { FIELD_WEIGHTS, type FieldWeights } from '../retrieve/keyword-analyzer.js';
 import type { IngestTask, TaskOutcome } from './ingest-tasks.js';
 
 interface Task {
@@ -54,6 +55,8 @@ export class IngestPool {
     /** Where the workers' own pools connect (the main database handle's `connection`). */
     private readonly connection: pg.PoolConfig,
     private readonly idleMs = DEFAULT_IDLE_MS,
+    /** How the title, heading path and page opening weigh in the chunks' search text. */
+    private readonly fieldWeights: FieldWeights = FIELD_WEIGHTS,
   ) {}
 
   /** Runs one ingestion task on a worker thread; `onProgress` hears its stages (0..1). */
@@ -133,7 +136,7 @@ export class IngestPool {
     const script = workerScript(import.meta.url, 'ingest-worker');
     const worker = new Worker(script.url, {
       ...script.options,
-      workerData: { connection: this.connection },
+      workerData: { connection: this.connection, fieldWeights: this.fieldWeights },
       resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
     });
     const slot: Slot = { worker, task: undefined, deadline: undefined, idle: undefined };

@@ -1,7 +1,9 @@
 // The work an ingest worker thread does, end to end and off the HTTP event loop: read the
 // upload, parse, chunk, and write the chunks in one transaction over the worker's own pool.
+
 import type { QueryRunner } from '../../storage/index.js';
 import type { DocumentFormat } from '../parse/index.js';
+import type { FieldWeights } from '../retrieve/keyword-analyzer.js';
 import { storeChunks, upsertDocument } from './document-store.js';
 import { prepareDocument } from './prepare-document.js';
 
@@ -43,6 +45,7 @@ export async function runIngestTask(
   db: QueryRunner,
   task: IngestTask,
   onProgress: (share: number) => void = () => {},
+  fieldWeights?: FieldWeights,
 ): Promise<TaskOutcome> {
   if (task.type === 'job') {
     const rows = await db.query<{ content: Buffer | null }>('select content from jobs where id = $1', [
@@ -62,6 +65,7 @@ export async function runIngestTask(
       db,
       { tenantId: task.tenantId, documentId: task.documentId, title: task.title },
       prepared,
+      fieldWeights,
     );
     onProgress(1);
     return { documentId: task.documentId, title: task.title ?? prepared.title, ...stored };
@@ -77,6 +81,11 @@ export async function runIngestTask(
       format: task.format,
     }),
   );
-  const stored = await storeChunks(db, { tenantId: task.tenantId, documentId, title: task.title }, prepared);
+  const stored = await storeChunks(
+    db,
+    { tenantId: task.tenantId, documentId, title: task.title },
+    prepared,
+    fieldWeights,
+  );
   return { documentId, title: task.title ?? prepared.title, ...stored };
 }

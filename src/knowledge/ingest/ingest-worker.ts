@@ -4,12 +4,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 import pg from 'pg';
 import { isParleyError } from '../../errors/index.js';
 import { poolQueries } from '../../storage/index.js';
+import type { FieldWeights } from '../retrieve/keyword-analyzer.js';
 import { type IngestTask, runIngestTask } from './ingest-tasks.js';
 
 const port = parentPort;
 if (!port) throw new Error('ingest-worker must run in a worker thread');
 
-const pool = new pg.Pool({ ...(workerData as { connection: pg.PoolConfig }).connection, max: 2 });
+const data = workerData as { connection: pg.PoolConfig; fieldWeights?: FieldWeights };
+const pool = new pg.Pool({ ...data.connection, max: 2 });
 pool.on('error', () => {}); // an idle connection dropped: the next query reconnects
 const db = poolQueries(pool);
 
@@ -21,7 +23,12 @@ port.on('message', async (message: { id: number; task: IngestTask } | { close: t
   }
   try {
     const { id } = message;
-    const value = await runIngestTask(db, message.task, (progress) => port.postMessage({ id, progress }));
+    const value = await runIngestTask(
+      db,
+      message.task,
+      (progress) => port.postMessage({ id, progress }),
+      data.fieldWeights,
+    );
     port.postMessage({ id: message.id, value });
   } catch (error) {
     port.postMessage({

@@ -130,4 +130,29 @@ describe('keywordTerms', () => {
     expect(searchableText('reply.raw_body __proto__ x_1 a_b/c')).toBe('reply.raw_body __proto__ x_1 a_b/c');
     expect(searchableText(searchableText("isn't work_mem"))).toBe(searchableText("isn't work_mem"));
   });
+
+  it('weighs each query term by its weight: half a term scores half its contribution', () => {
+    const docs = corpus(40);
+    const index = new Bm25Index(PARAMS);
+    for (const [id, terms] of docs) index.add(id, terms);
+    const plain = new Map(index.search(['route', 'hook'], 40).map((doc) => [doc.id, doc.score]));
+    const weighted = index.searchWeighted(
+      new Map([
+        ['route', 1],
+        ['hook', 0.5],
+        ['nothing', 2],
+      ]),
+      40,
+    );
+    const route = referenceScores(docs, ['route']);
+    const hook = referenceScores(docs, ['hook']);
+    for (const { id, score } of weighted) {
+      expect(score).toBeCloseTo((route.get(id) ?? 0) + 0.5 * (hook.get(id) ?? 0), 9);
+      expect(plain.get(id)).toBeCloseTo((route.get(id) ?? 0) + (hook.get(id) ?? 0), 9);
+    }
+    expect(index.documentFrequency('route')).toBe(
+      [...docs.values()].filter((t) => t.includes('route')).length,
+    );
+    expect(index.documentFrequency('nothing')).toBe(0);
+  });
 });

@@ -110,8 +110,22 @@ export class Bm25Index {
     if (this.deadPostings > 1_000 && this.deadPostings > this.livePostings / 3) this.compact();
   }
 
+  /** How many live documents hold the term. */
+  documentFrequency(term: string): number {
+    return this.terms.get(term)?.df ?? 0;
+  }
+
   /** The best `k` live documents for these query terms (each term counted once), best first. */
   search(queryTerms: readonly string[], k: number, accept?: (id: number) => boolean): ScoredDoc[] {
+    return this.searchWeighted(new Map(queryTerms.map((term) => [term, 1])), k, accept);
+  }
+
+  /** As `search`, each query term's contribution multiplied by its weight (a query expanded with weighted terms). */
+  searchWeighted(
+    query: ReadonlyMap<string, number>,
+    k: number,
+    accept?: (id: number) => boolean,
+  ): ScoredDoc[] {
     const slots = this.ids.length;
     if (this.scores.length < slots) {
       this.scores = new Float64Array(Math.max(slots, this.scores.length * 2));
@@ -125,10 +139,10 @@ export class Bm25Index {
     const lengths = this.lengths;
     const docTerms = this.docTerms;
     let touchedCount = 0;
-    for (const term of new Set(queryTerms)) {
+    for (const [term, weight] of query) {
       const postings = this.terms.get(term);
-      if (!postings || postings.df === 0) continue;
-      const idf = Math.log(1 + (n - postings.df + 0.5) / (postings.df + 0.5));
+      if (!postings || postings.df === 0 || weight <= 0) continue;
+      const idf = weight * Math.log(1 + (n - postings.df + 0.5) / (postings.df + 0.5));
       const docs = postings.docs.data;
       const tfs = postings.tfs.data;
       for (let i = 0; i < postings.docs.length; i++) {

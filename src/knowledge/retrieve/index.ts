@@ -2,7 +2,14 @@
 export { CachedRetriever, type RetrievalCacheOptions } from './cached-retriever.js';
 export { fuseByRank } from './fuse-by-rank.js';
 export { HybridRetriever } from './hybrid-retriever.js';
-export { keywordTerms, searchableText } from './keyword-analyzer.js';
+export {
+  FIELD_WEIGHTS,
+  type FieldWeights,
+  fieldBoost,
+  keywordTerms,
+  openingText,
+  searchableText,
+} from './keyword-analyzer.js';
 export { KeywordRetriever } from './keyword-retriever.js';
 export {
   type KeywordIndex,

@@ -96,22 +96,79 @@ export function searchableText(text: string): string {
     .replace(SNAKE_CASE, (identifier) => identifier.replace(/_+/g, '-'));
 }
 
+/** Appends the terms of one token (a match of TOKEN or ASCII_TOKEN over lower-cased text) to `terms`. */
+function pushToken(terms: string[], match: RegExpMatchArray): void {
+  const token = match[0];
+  if (match[1] !== undefined || match[2] !== undefined) {
+    // Kept whole and not stemmed, as PostgreSQL keeps hosts and files (a trailing dot is punctuation).
+    const whole = token.replace(/[.-]+$/, '');
+    if (whole.length <= MAX_TERM_CHARS) terms.push(whole);
+  } else if (match[3] !== undefined) {
+    pushWord(terms, token);
+    for (const part of token.split('-')) pushWord(terms, part);
+  } else {
+    pushWord(terms, token);
+  }
+}
+
 /** A text's search terms, in order (repeats kept: term frequency counts). */
 export function keywordTerms(text: string): string[] {
   const terms: string[] = [];
   const [pattern, lower] = tokenReader(searchableText(text).toLowerCase());
-  for (const match of lower.matchAll(pattern)) {
-    const token = match[0];
-    if (match[1] !== undefined || match[2] !== undefined) {
-      // Kept whole and not stemmed, as PostgreSQL keeps hosts and files (a trailing dot is punctuation).
-      const whole = token.replace(/[.-]+$/, '');
-      if (whole.length <= MAX_TERM_CHARS) terms.push(whole);
-    } else if (match[3] !== undefined) {
-      pushWord(terms, token);
-      for (const part of token.split('-')) pushWord(terms, part);
-    } else {
-      pushWord(terms, token);
-    }
-  }
+  for (const match of lower.matchAll(pattern)) pushToken(terms, match);
   return terms;
+}
+
+/**
+ * The start of a text (as `searchableText` writes it) up to its `count`-th search term: a page's
+ * opening, which says what the page is about (a man page's NAME line, a module's one-line summary).
+ */
+export function openingText(text: string, count: number): string {
+  if (count <= 0) return '';
+  const searchable = searchableText(text);
+  const lower = searchable.toLowerCase();
+  // Lower-casing keeps offsets for the text it is used on; if it did not, the whole text is read.
+  const source = lower.length === searchable.length ? lower : searchable;
+  const terms: string[] = [];
+  for (const match of source.matchAll(TOKEN)) {
+    pushToken(terms, match);
+    if (terms.length >= count) return searchable.slice(0, (match.index ?? 0) + match[0].length);
+  }
+  return searchable;
+}
+
+/** How much a chunk's page title, heading path and page opening weigh in its search text. */
+export interface FieldWeights {
+  /** Times the title and heading path count (1: once, as written at the start of every chunk). */
+  heading: number;
+  /** Search terms of the page's opening (its first chunk's start) that the page's other chunks repeat. */
+  openingTerms: number;
+  /** Times the opening counts in each of the page's other chunks (0: not at all). */
+  opening: number;
+}
+
+/**
+ * The default: each field once, as written. Measured on the manuals of docs/benchmarks.md
+ * ("Ranking beyond BM25"): the page's opening (15 terms) twice in each of its other chunks
+ * (PARLEY_KEYWORD_PAGE_OPENING=2) raised Git's hit@3 0.54 -> 0.60 and Fastify's 0.9706 -> 0.9804,
+ * kept SciFact, but left Python's manual where it was (hit@1 one question lower), so it is not on by
+ * default; weighting the title and heading path more moved nothing on Git or Fastify.
+ */
+export const FIELD_WEIGHTS: FieldWeights = { heading: 1, openingTerms: 15, opening: 0 };
+
+/**
+ * What a chunk's `search_text` adds after its text, so that fields weigh as `weights` says (a
+ * term's frequency is what BM25 weighs): the title and heading path again, `heading - 1` times, and
+ * the page's opening (`openingText` of its first chunk; empty for the first chunk itself), `opening`
+ * times. Both keyword rankings read `search_text`, so both weigh the fields alike.
+ */
+export function fieldBoost(
+  fields: { title: string; headingPath: string; pageOpening: string },
+  weights: FieldWeights = FIELD_WEIGHTS,
+): string {
+  const heading = searchableText([fields.title, fields.headingPath].filter(Boolean).join('\n'));
+  const parts: string[] = [];
+  for (let i = 1; i < weights.heading; i++) parts.push(heading);
+  for (let i = 0; i < weights.opening && fields.pageOpening; i++) parts.push(fields.pageOpening);
+  return parts.join('\n');
 }
