@@ -247,7 +247,8 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     isPending: (tenantId, conversationId, userId) => runtime.chat.isPending(tenantId, conversationId, userId),
     maxStreams: config.server.maxEventStreams,
   });
-  const conversationChanged = (conversationId: string) => runtime.chat.conversationChanged(conversationId);
+  // These routes delete conversations (or a turn of one): what this process keeps of them goes.
+  const conversationChanged = (conversationId: string) => runtime.chat.conversationRemoved(conversationId);
   await app.register(conversationListRoutes, { db, conversationChanged });
   await app.register(userDataRoutes, { db, conversationChanged, memories: runtime.memories });
   await app.register(memoryRoutes, { memories: runtime.memories });

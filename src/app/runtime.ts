@@ -388,7 +388,7 @@ async function openRuntime(
     {
       defaultDays: config.jobs.conversationRetentionDays,
       onDeleted: (ids) => {
-        for (const id of ids) chat.conversationChanged(id);
+        for (const id of ids) chat.conversationRemoved(id);
       },
       // One entry per tenant and sweep, counting what went (the tenant sees its data expire).
       onExpired: ({ tenantId, days, cutoff, report }) =>

@@ -8,6 +8,7 @@ const answer: CachedAnswer = {
   model: 'openai:small',
   costUsd: 0.001,
   turnId: 't1',
+  conversationId: 'c1',
 };
 
 function cacheWith(generations: Map<string, number>, ttlMs = 60_000) {
@@ -112,6 +113,21 @@ describe('AnswerCache, semantic', () => {
     expect(await cache.similar(far, cache.lookup(far)!)).toBeUndefined();
     expect((await cache.similar(far, cache.lookup(far)!, 0.7))?.hit).toEqual(answer);
     expect(cache.lookup(ask('What causes the tides?'))).toMatchObject({ hit: answer, kind: 'exact' });
+  });
+
+  it("forgets a removed conversation's answers and their questions, and no other's", async () => {
+    const cache = semanticCache();
+    await answerOnce(cache, 'What causes the tides?');
+    const other = ask('how do I enable dark mode');
+    const otherMiss = cache.lookup(other)!;
+    await cache.similar(other, otherMiss);
+    cache.store(otherMiss.key, { ...answer, conversationId: 'c2' });
+    cache.forgetConversation('c1');
+    expect(cache.lookup(ask('What causes the tides?'))?.hit).toBeUndefined();
+    // Its question is gone from the semantic side too: a close question finds nothing.
+    const close = ask('what is the cause of tides');
+    expect(await cache.similar(close, cache.lookup(close)!)).toBeUndefined();
+    expect(cache.lookup(other)?.hit?.conversationId).toBe('c2');
   });
 
   it('does not answer "disable" with the answer to "enable", however close their vectors', async () => {

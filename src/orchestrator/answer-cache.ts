@@ -40,6 +40,8 @@ export interface CachedAnswer {
   readonly costUsd: number;
   /** The turn that first gave it (its trace holds the prompt and what was retrieved). */
   readonly turnId: string;
+  /** That turn's conversation: deleting or erasing it drops the answer (and its question) here. */
+  readonly conversationId: string;
 }
 
 /** What a turn needs of the cache: whether its question was answered before, and where to keep its answer. */
@@ -130,6 +132,20 @@ export class AnswerCache {
     // Shared by every later hit: frozen, so that no turn can change what others will read.
     this.entries?.set(key, Object.freeze({ ...answer, citations: Object.freeze([...answer.citations]) }));
     this.semantic?.stored(key);
+  }
+
+  /**
+   * Drops the answers a conversation's turns gave, and their questions' vectors: the conversation
+   * was deleted, erased with its user, or expired, and what its user asked goes with it. A scan
+   * of the entries (at most PARLEY_ANSWER_CACHE_ENTRIES), on a deletion only.
+   */
+  forgetConversation(conversationId: string): void {
+    if (!this.entries) return;
+    for (const [key, answer] of this.entries.entries()) {
+      if (answer.conversationId !== conversationId) continue;
+      this.entries.delete(key);
+      this.semantic?.forget(key);
+    }
   }
 
   /** Where a question's answers are kept: its tenant, its bot's settings and the knowledge's generation. */

@@ -118,6 +118,15 @@ export class ChatService {
   }
 
   /**
+   * The conversation is gone (deleted, erased with its user, expired): besides what this process
+   * remembers of it, the answers its turns left in the answer cache go, with their questions.
+   */
+  conversationRemoved(conversationId: string): void {
+    this.conversationChanged(conversationId);
+    this.deps.answers?.forgetConversation(conversationId);
+  }
+
+  /**
    * Whether the tenant has this conversation, though its first turn is not stored yet; with
    * `userId`, only if it is that end user's.
    */

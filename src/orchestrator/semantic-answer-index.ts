@@ -70,6 +70,15 @@ export class SemanticAnswerIndex {
     if (entries.length > PER_SCOPE) entries.splice(0, entries.length - PER_SCOPE);
     this.scopes.set(waiting.scope, entries);
   }
+
+  /** The answer under `key` is gone for good: so is its question. */
+  forget(key: string): void {
+    this.waiting.delete(key);
+    for (const [scope, entries] of this.scopes.entries()) {
+      const kept = entries.filter((entry) => entry.key !== key);
+      if (kept.length !== entries.length) this.scopes.set(scope, kept);
+    }
+  }
 }
 
 function unitVector(vector: readonly number[]): Float32Array {

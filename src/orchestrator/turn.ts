@@ -244,6 +244,7 @@ export class Turn {
       model: result.model,
       costUsd: result.usage.cost_usd,
       turnId: result.turn_id,
+      conversationId: this.conversationId,
     });
   }
 }

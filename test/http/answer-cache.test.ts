@@ -127,6 +127,32 @@ describe('answer cache', () => {
     expect((await traceOf(followUp.body.turn_id)).answer_cache).toBeNull();
   });
 
+  it("answers afresh once the answer's turn or conversation is deleted (Regenerate, erasure)", async () => {
+    await t.server.runtime.keywordIndex.warm(t.tenantId);
+    const message = 'Which body pulls on the oceans?';
+    const first = await t.chat<ChatBody>({ message });
+    expect(first.body.mode).toBe('generated');
+    await settle();
+    expect((await t.chat<ChatBody>({ message })).body.mode).toBe('cached');
+
+    // Regenerate: the turn is deleted, and the question asked again gets a new answer.
+    const { conversation_id: id, turn_id: turnId } = first.body;
+    const removed = await call(app(), { method: 'DELETE', url: `/v1/conversations/${id}/turns/${turnId}` });
+    expect(removed.status).toBe(204);
+    const regenerated = await t.chat<ChatBody>({ message });
+    expect(regenerated.body.mode).toBe('generated');
+    await settle();
+
+    // A deleted conversation takes the answers its turns left in the cache with it.
+    expect((await t.chat<ChatBody>({ message })).body.mode).toBe('cached');
+    const deleted = await call(app(), {
+      method: 'DELETE',
+      url: `/v1/conversations/${regenerated.body.conversation_id}`,
+    });
+    expect(deleted.status).toBe(204);
+    expect((await t.chat<ChatBody>({ message })).body.mode).toBe('generated');
+  });
+
   it('answers every asking afresh for a bot that opts out', async () => {
     const changed = await call(app(), {
       method: 'PATCH',
