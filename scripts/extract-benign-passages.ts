@@ -12,7 +12,8 @@
 // those that look most like planted instructions to a naive reader are kept first (imperatives
 // to the reader, "Note:", "must", example dialogues, base64 strings, HTML comments, images), then
 // others evenly spread. Every third passage is marked `heldout`. A source whose files are missing
-// is skipped with a note.
+// is skipped with a note. With `--all FILE`, every passage of the sources (not a sample, all
+// marked `train`) is written to FILE instead: a wider check of false alarms.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -24,7 +25,11 @@ interface Source {
   take: number;
 }
 
-const OUT = path.resolve(import.meta.dirname, '../examples/eval/benign-doc-passages.jsonl');
+const allAt = process.argv.indexOf('--all');
+const everyPassage = allAt >= 0;
+const OUT = everyPassage
+  ? path.resolve(process.argv[allAt + 1] ?? 'all-doc-passages.jsonl')
+  : path.resolve(import.meta.dirname, '../examples/eval/benign-doc-passages.jsonl');
 const SOURCES: Source[] = [
   {
     name: 'fastify-docs',
@@ -94,6 +99,10 @@ for (const source of SOURCES) {
       source: `${source.name}: ${path.relative(source.dir, file)}`,
     })),
   );
+  if (everyPassage) {
+    rows.push(...all.map((passage) => JSON.stringify({ ...passage, label: 0, split: 'train' })));
+    continue;
+  }
   const picked = spread(
     all.filter((p) => RARE.test(p.text)),
     Math.ceil(source.take / 4),
