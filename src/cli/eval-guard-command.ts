@@ -154,7 +154,7 @@ export async function evalPiiCommand(options: { dataset: string }): Promise<void
   process.stdout.write(lines.join('\n'));
 }
 
-async function readDataset(file: string): Promise<string> {
+export async function readDataset(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
@@ -164,7 +164,7 @@ async function readDataset(file: string): Promise<string> {
   }
 }
 
-function parseOrFail<T>(file: string, parse: () => T): T {
+export function parseOrFail<T>(file: string, parse: () => T): T {
   try {
     return parse();
   } catch (error) {

@@ -8,6 +8,7 @@ import { evalRetrievalCommand } from './eval-command.js';
 import { evalExportFeedbackCommand } from './eval-feedback-command.js';
 import { evalGuardCommand, evalPiiCommand } from './eval-guard-command.js';
 import { evalIntentsCommand } from './eval-intents-command.js';
+import { evalPassagesCommand } from './eval-passages-command.js';
 import { ingestCommand } from './ingest-command.js';
 import { keysCreateCommand, keysListCommand, keysRevokeCommand, keysRotateCommand } from './keys-command.js';
 import { migrateCommand } from './migrate-command.js';
@@ -161,6 +162,21 @@ evaluate
   )
   .option('--no-benign', 'report no benign set')
   .action(runCommand(evalGuardCommand));
+evaluate
+  .command('passages')
+  .description(
+    'score the document flagger on planted instructions and real documentation; print recall and FPR per split',
+  )
+  .option(
+    '--planted <file>',
+    'JSONL of passages with planted instructions (default: examples/eval/planted-instructions.jsonl)',
+  )
+  .option(
+    '--benign <file>',
+    'JSONL of documentation passages (default: examples/eval/benign-doc-passages.jsonl)',
+  )
+  .option('--errors', 'print every missed plant and every false alarm')
+  .action(runCommand(evalPassagesCommand));
 evaluate
   .command('intents')
   .description('score the local intent classifier; print per-intent precision and recall, macro-F1, latency')

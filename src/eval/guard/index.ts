@@ -3,6 +3,12 @@
 export { formatOf, parseLabelledTexts } from './labelled-texts.js';
 export { type DetectorScore, percentile, scoreDetector } from './score-detector.js';
 export {
+  type PassageRecord,
+  type PassageScore,
+  parsePassageRecords,
+  scorePassageFlagger,
+} from './score-passage-flagger.js';
+export {
   PRESIDIO_LABELS,
   parsePresidioRecords,
   type SpanRecord,

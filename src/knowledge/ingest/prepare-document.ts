@@ -49,7 +49,8 @@ export async function prepareDocument(input: PrepareInput): Promise<PreparedDocu
  */
 function withMetadata(chunk: Chunk): PreparedChunk {
   const text = stripTagCharacters(chunk.text);
-  const flag = flagInstructions(text);
+  // Flagged as written: a message spelled in tag characters is read before it is dropped.
+  const flag = flagInstructions(chunk.text);
   return {
     ...chunk,
     text,
