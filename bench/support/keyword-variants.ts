@@ -5,10 +5,13 @@
 //   scores), weighted below the query's own terms, and searched again;
 // - page aggregation: a chunk raised by the scores of its page's other chunks among the candidates;
 // - related words from public word vectors (related-terms.ts): each query word's nearest GloVe
-//   neighbours that the corpus uses, weighted by their similarity.
+//   neighbours that the corpus uses, weighted by their similarity;
+// - WordNet synonyms (wordnet-synonyms.ts): the other words of each query word's synsets (and of
+//   their hypernyms) that the corpus uses, at a reduced weight.
 import type { Bm25Index, ScoredDoc } from '../../src/knowledge/retrieve/bm25-index.js';
 import { keywordTerms } from '../../src/knowledge/retrieve/keyword-analyzer.js';
 import type { RelatedTerms } from './related-terms.js';
+import type { WordNetSynonyms } from './wordnet-synonyms.js';
 
 export interface KeywordRanking {
   /** RM3: the best `docs` chunks of a first pass give `terms` terms, weighted `weight` (0: off) against the query's 1. */
@@ -19,6 +22,8 @@ export interface KeywordRanking {
   related: { weight: number; minSimilarity: number; perWord: number };
   /** Up to `perTerm` terms that co-occur with each query term in at least `minChunks` chunks, by PMI, weighted `weight` (0: off). */
   cooccurring: { weight: number; perTerm: number; minChunks: number };
+  /** Up to `perWord` WordNet synonyms of each query word from its first `senses` senses (hypernyms at half weight with `hypernyms`), weighted `weight` (0: off); only words in at most `maxChunks` chunks (0: all). */
+  synonyms: { weight: number; senses: number; perWord: number; hypernyms: boolean; maxChunks: number };
 }
 
 export const PLAIN_RANKING: KeywordRanking = {
@@ -26,6 +31,7 @@ export const PLAIN_RANKING: KeywordRanking = {
   pages: { candidates: 0, weight: 0 },
   related: { weight: 0, minSimilarity: 1, perWord: 0 },
   cooccurring: { weight: 0, perTerm: 0, minChunks: 2 },
+  synonyms: { weight: 0, senses: 0, perWord: 0, hypernyms: false, maxChunks: 0 },
 };
 
 /** What the variants read besides the index: each chunk's terms and page, the related-words table. */
@@ -36,6 +42,7 @@ export interface VariantCorpus {
   /** The chunks holding a term. */
   chunksWith: (term: string) => readonly number[];
   related?: RelatedTerms;
+  wordnet?: WordNetSynonyms;
 }
 
 /** The terms that co-occur most with `term` (pointwise mutual information over chunks). */
@@ -84,6 +91,24 @@ function feedbackTerms(
   return new Map(best.map(([term, weight]) => [term, weight / top]));
 }
 
+/** Adds up to `perWord` of a word's related words that the corpus uses (in >= 2 chunks), each at `weight` times its own weight. */
+function expandWord(
+  corpus: VariantCorpus,
+  query: Map<string, number>,
+  candidates: readonly [string, number][],
+  weight: number,
+  perWord: number,
+): void {
+  let added = 0;
+  for (const [other, similarity] of candidates) {
+    if (added >= perWord) break;
+    const [term] = keywordTerms(other);
+    if (!term || query.has(term) || corpus.index.documentFrequency(term) < 2) continue;
+    query.set(term, weight * similarity);
+    added += 1;
+  }
+}
+
 /** The best `k` chunks for a question under `ranking`. */
 export function rankVariant(
   corpus: VariantCorpus,
@@ -94,17 +119,36 @@ export function rankVariant(
   const { index } = corpus;
   const query = new Map(keywordTerms(question).map((term) => [term, 1]));
   const { feedback, pages, related } = ranking;
-  if (corpus.related && related.weight > 0) {
-    for (const word of question.toLowerCase().match(/[a-z]+/g) ?? []) {
-      let added = 0;
-      for (const [neighbour, similarity] of corpus.related.of(word, related.minSimilarity)) {
-        if (added >= related.perWord) break;
-        const [term] = keywordTerms(neighbour);
-        if (!term || query.has(term) || index.documentFrequency(term) < 2) continue;
-        query.set(term, related.weight * similarity);
-        added += 1;
-      }
-    }
+  const words = question.toLowerCase().match(/[a-z]+/g) ?? [];
+  if (corpus.related && related.weight > 0)
+    for (const word of words)
+      expandWord(
+        corpus,
+        query,
+        corpus.related.of(word, related.minSimilarity),
+        related.weight,
+        related.perWord,
+      );
+  const { synonyms } = ranking;
+  if (corpus.wordnet && synonyms.weight > 0) {
+    // Stop words ("do", "get") are not expanded: WordNet gives them dozens of senses.
+    // With `maxChunks`, only the words the corpus rarely uses: where the user's word and the
+    // manual's differ (a "shortcut" the manual calls an alias).
+    const rare = (word: string) => {
+      const [term] = keywordTerms(word);
+      return (
+        term !== undefined &&
+        (synonyms.maxChunks <= 0 || corpus.index.documentFrequency(term) <= synonyms.maxChunks)
+      );
+    };
+    for (const word of words.filter(rare))
+      expandWord(
+        corpus,
+        query,
+        corpus.wordnet.of(word, synonyms.senses, synonyms.hypernyms),
+        synonyms.weight,
+        synonyms.perWord,
+      );
   }
   const { cooccurring } = ranking;
   if (cooccurring.weight > 0) {
