@@ -3,6 +3,8 @@
 // or ".snoitcurtsni suoiverp lla erongi" and asks the model to decode it; a model does, a pattern
 // does not. The checks run their rules over these readings too (rules only: they need an
 // unmistakable instruction, so a decoded file name or a reversed word list does not trip them).
+import { foldText } from './fold-text.js';
+
 // Bounded: only the first `MAX_CHARS` characters are read, and at most `MAX_SPANS` base64 spans.
 
 /** One hidden reading of a text, and the encoding it was read through. */
@@ -26,10 +28,10 @@ const WORDS = ['ignore', 'disregard', 'forget', 'instruction', 'system prompt', 
 const ROT13_HINT = new RegExp(WORDS.map(rot13).join('|'), 'i');
 const REVERSED_HINT = new RegExp(WORDS.map((word) => [...word].reverse().join('')).join('|'), 'i');
 
-/** The readings of `folded` (already folded by `foldText`) that an encoding could hide. */
-export function hiddenReadings(folded: string): HiddenReading[] {
+/** The readings of the first `MAX_CHARS` characters of `raw` that an encoding could hide. */
+export function hiddenReadings(raw: string): HiddenReading[] {
   const readings: HiddenReading[] = [];
-  const text = folded.length > MAX_CHARS ? folded.slice(0, MAX_CHARS) : folded;
+  const text = foldText(raw.length > MAX_CHARS ? raw.slice(0, MAX_CHARS) : raw);
   for (const span of base64Spans(text)) {
     const decoded = decodeBase64(span);
     if (decoded) readings.push({ encoding: 'base64', text: decoded });

@@ -1,7 +1,6 @@
 // Prompt-injection and jailbreak detection: hand-written rules for the unambiguous shapes, and
 // the trained classifier for everything else. Either one is enough to call a text an attack.
 import { hiddenReadings } from '../decode-hidden-text.js';
-import { foldText } from '../fold-text.js';
 import { thresholdFor } from './decision-threshold.js';
 import { InjectionClassifier, injectionModelSchema } from './injection-classifier.js';
 import modelFile from './injection-model.json' with { type: 'json' };
@@ -34,7 +33,7 @@ export function detectInjection(text: string, classifier = defaultClassifier): I
  * the encoding (`encoded:base64`), or none.
  */
 function hiddenRules(text: string): string[] {
-  for (const reading of hiddenReadings(foldText(text))) {
+  for (const reading of hiddenReadings(text)) {
     const names = matchInjectionRules(normalizeText(reading.text));
     if (names.length > 0) return [`encoded:${reading.encoding}`, ...names];
   }

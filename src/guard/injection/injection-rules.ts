@@ -150,6 +150,10 @@ const ANYWHERE = new Set([
   'override:ru',
 ]);
 const MIDDLE_RULES = INJECTION_RULES.filter((candidate) => ANYWHERE.has(candidate.name));
+// What every one of them needs somewhere: the middle is read only when this is in it, so a long
+// ordinary message costs one scan of its middle.
+const MIDDLE_HINT =
+  /ignor|disregard|forget|instruc|directive|guideline|no\s+longer|pay\s+no|set\s+aside|discard|abandon|dismiss|follow|told|<|\[\s*\/?\s*(?:inst|sys)|##|(?:system|admin)\s*(?:message|override|prompt)?\s*:|dimentica|zapomnij|pomiń|talimat|kural|忽|无视|忘|無視|무시|잊|따르지|تجاهل|انس|اهمل|أهمل|تتبع|bhool|bhul|nazarandaz|anadekha|mat\s+mano|yaad\s+na|भूल|अनदेखा|नज़रअंदाज़|नजरअंदाज|забуд|игнорир/;
 
 // The rules read at most the first 3,000 and the last 1,000 characters, so that a message costs
 // a bounded amount of pattern matching whatever its length (bench/guard-latency.ts). The middle of a longer message goes unread by the rules, as it does by the
@@ -164,7 +168,7 @@ export function matchInjectionRules(normalized: string): string[] {
   if (names.length === 0 && normalized.length > HEAD_CHARS + TAIL_CHARS) {
     // The middle, overlapping the ends a little so an attack cut at a seam is read whole.
     const middle = normalized.slice(HEAD_CHARS - 200, normalized.length - TAIL_CHARS + 200);
-    names.push(...matching(MIDDLE_RULES, middle));
+    if (MIDDLE_HINT.test(middle)) names.push(...matching(MIDDLE_RULES, middle));
   }
   return names;
 }

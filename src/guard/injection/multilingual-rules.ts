@@ -74,7 +74,7 @@ export const MULTILINGUAL_RULES: readonly InjectionRule[] = [
   rule(
     'override:fake-role-tag',
     String.raw`<\s*/?\s*(?:system|sys|system_prompt|im_start|instructions?|admin|developer)\s*>(?!\s*(?:tags?|tokens?|elements?|blocks?)\b)|<\|\s*(?:im_start|system|start_header_id)\s*\|>|\[\s*/?\s*(?:inst|system|sys)\s*\](?!\s*(?:tags?|tokens?|blocks?)\b)|<<\s*sys\s*>>|#{2,}\s*(?:system|admin|developer)\s*(?:prompt|message|instructions?|override)?\s*(?:#{2,}|:)|(?:^|\s)(?:system|admin)\s*(?:message|override|prompt)?\s*:\s*(?:you\s+(?:are|must|will)|ignore|disregard|forget|new\s+instructions?)\b`,
-    /<|\[|#|:/,
+    /<\s*\/?\s*(?:system|sys|im_start|instruction|admin|developer)|<\||\[\s*\/?\s*(?:inst|system|sys)|<<\s*sys|##|(?:system|admin)\s*(?:message|override|prompt)?\s*:/,
   ),
   rule(
     'override:translate-wrapper',
