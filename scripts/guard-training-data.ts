@@ -32,12 +32,18 @@ export function guardTrainingData(): LabelledText[] {
     ...TRAIN_FILES.flatMap((file) =>
       parseLabelledTexts(readFileSync(file, 'utf8'), formatOf(file)).map((item) => ({
         ...item,
-        set: path.basename(file),
+        set: setOf(file),
       })),
     ),
     ...clincTrain(CLINC_STRIDE).map((item) => ({ ...item, set: 'clinc150-train' })),
   ];
 }
+
+// The hand-written attacks extend deepset's train split (direct injections in more languages and
+// shapes): the threshold is chosen on them together, so that they count as much as deepset's own
+// attacks rather than as a third public set in the mean F1.
+const EXTENDS: Record<string, string> = { 'injection-variants.jsonl': 'train.jsonl' };
+const setOf = (file: string) => EXTENDS[path.basename(file)] ?? path.basename(file);
 
 /** Every `stride`-th utterance of CLINC150's train split, as benign texts. */
 function clincTrain(stride: number): LabelledText[] {

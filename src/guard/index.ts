@@ -3,6 +3,7 @@
 // instructions hidden in documents. Output: streaming redaction, link allowlist, system-prompt
 // leak protection.
 
+export { type HiddenReading, hiddenReadings, rot13 } from './decode-hidden-text.js';
 export { type FoldedText, foldText, foldWithOffsets, stripTagCharacters } from './fold-text.js';
 export {
   type Guard,

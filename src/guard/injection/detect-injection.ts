@@ -1,5 +1,6 @@
 // Prompt-injection and jailbreak detection: hand-written rules for the unambiguous shapes, and
 // the trained classifier for everything else. Either one is enough to call a text an attack.
+import { hiddenReadings } from '../decode-hidden-text.js';
 import { thresholdFor } from './decision-threshold.js';
 import { InjectionClassifier, injectionModelSchema } from './injection-classifier.js';
 import modelFile from './injection-model.json' with { type: 'json' };
@@ -20,10 +21,23 @@ const defaultClassifier = new InjectionClassifier(injectionModelSchema.parse(mod
 export function detectInjection(text: string, classifier = defaultClassifier): InjectionVerdict {
   const normalized = normalizeText(text);
   const rules = matchInjectionRules(normalized);
+  if (rules.length === 0) rules.push(...hiddenRules(text));
   const probability = classifier.score(normalized);
   const reasons =
     probability >= thresholdFor(normalized, classifier.threshold) ? [...rules, 'classifier'] : rules;
   return { attack: reasons.length > 0, score: rules.length > 0 ? 1 : round(probability), reasons };
+}
+
+/**
+ * The rules that fire on a reading an encoding hid (base64, rot13, reversed), each prefixed by
+ * the encoding (`encoded:base64`), or none.
+ */
+function hiddenRules(text: string): string[] {
+  for (const reading of hiddenReadings(text)) {
+    const names = matchInjectionRules(normalizeText(reading.text));
+    if (names.length > 0) return [`encoded:${reading.encoding}`, ...names];
+  }
+  return [];
 }
 
 const round = (value: number) => Math.round(value * 1000) / 1000;

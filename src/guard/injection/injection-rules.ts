@@ -1,37 +1,23 @@
 // Hand-written rules for the unambiguous shapes of prompt injection and jailbreaks, in English,
 // German, French and Spanish. They look for imperatives addressed to the model ("ignore all
 // previous instructions"), not for words: a question about ignoring instructions is not one.
+import { type InjectionRule, rule } from './injection-rule.js';
+import { MULTILINGUAL_RULES } from './multilingual-rules.js';
 import { headAndTail } from './normalize-text.js';
 
-/** One rule: a pattern over normalised text and the family it belongs to. */
-export interface InjectionRule {
-  /** Stable name reported in reasons, e.g. `override:ignore-previous`. */
-  name: string;
-  pattern: RegExp;
-  /**
-   * A cheap necessary condition, tested first: the pattern cannot match where it does not. A
-   * clause rule's body alone is one (its clause-start alternation is what costs, tried at every
-   * word), and so is a rare word for rules that open on a common one ("you", "no").
-   */
-  hint?: RegExp;
-}
+export type { InjectionRule } from './injection-rule.js';
 
 // Where an imperative can start: the beginning, after punctuation, or after a linking word.
 // Quotes are not clause starts: a quoted phrase is usually talked about, not addressed to the model.
 const CLAUSE = String.raw`(?:^|[.!?:;,()\[\]\n>-]\s*|\b(?:and|but|then|now|so|please|also|und|aber|jetzt|bitte|dann|et|puis|maintenant|y|pero|ahora)\s+)`;
 
-const rule = (name: string, source: string, hint?: RegExp): InjectionRule => ({
-  name,
-  pattern: new RegExp(source, 'u'),
-  ...(hint ? { hint } : {}),
-});
 const clauseRule = (name: string, body: string): InjectionRule => ({
   name,
   pattern: new RegExp(CLAUSE + body, 'u'),
   hint: new RegExp(body, 'u'),
 });
 
-export const INJECTION_RULES: readonly InjectionRule[] = [
+const ENGLISH_AND_EUROPEAN_RULES: readonly InjectionRule[] = [
   clauseRule(
     'override:ignore-previous',
     String.raw`(?:ignore|disregard|forget|skip|override|bypass|drop)\s+(?:about\s+)?(?:all|any|every|the|your|my|these|those|everything)?\s*(?:of\s+)?(?:the\s+|your\s+)?(?:previous|prior|above|earlier|preceding|former|initial|original|system|old|current)?\s*(?:instructions?|rules|directions|prompts?|guidelines|tasks?|context|commands|orders|information|statements|everything|guidance|programming|constraints)\b`,
@@ -140,6 +126,35 @@ export const INJECTION_RULES: readonly InjectionRule[] = [
   ),
 ];
 
+export const INJECTION_RULES: readonly InjectionRule[] = [
+  ...ENGLISH_AND_EUROPEAN_RULES,
+  ...MULTILINGUAL_RULES,
+];
+
+// Rules specific enough to be read in the middle of a long message too, where an attack padded
+// with filler would otherwise go unread: each has a rare word as its hint, so the middle costs one
+// fast scan per rule.
+const ANYWHERE = new Set([
+  'override:ignore-all-previous',
+  'override:paraphrase',
+  'override:fake-role-tag',
+  'override:new-instructions-multilingual',
+  'override:it',
+  'override:pl',
+  'override:tr',
+  'override:zh',
+  'override:ja',
+  'override:ko',
+  'override:ar',
+  'override:hi',
+  'override:ru',
+]);
+const MIDDLE_RULES = INJECTION_RULES.filter((candidate) => ANYWHERE.has(candidate.name));
+// What every one of them needs somewhere: the middle is read only when this is in it, so a long
+// ordinary message costs one scan of its middle.
+const MIDDLE_HINT =
+  /ignor|disregard|forget|instruc|directive|guideline|no\s+longer|pay\s+no|set\s+aside|discard|abandon|dismiss|follow|told|<|\[\s*\/?\s*(?:inst|sys)|##|(?:system|admin)\s*(?:message|override|prompt)?\s*:|dimentica|zapomnij|pomiń|talimat|kural|忽|无视|忘|無視|무시|잊|따르지|تجاهل|انس|اهمل|أهمل|تتبع|bhool|bhul|nazarandaz|anadekha|mat\s+mano|yaad\s+na|भूल|अनदेखा|नज़रअंदाज़|नजरअंदाज|забуд|игнорир/;
+
 // The rules read at most the first 3,000 and the last 1,000 characters, so that a message costs
 // a bounded amount of pattern matching whatever its length (bench/guard-latency.ts). The middle of a longer message goes unread by the rules, as it does by the
 // classifier: a known limit of the fast path.
@@ -149,8 +164,18 @@ const TAIL_CHARS = 1000;
 /** The names of the rules that fire on already-normalised text. */
 export function matchInjectionRules(normalized: string): string[] {
   const text = headAndTail(normalized, HEAD_CHARS, TAIL_CHARS);
+  const names = matching(INJECTION_RULES, text);
+  if (names.length === 0 && normalized.length > HEAD_CHARS + TAIL_CHARS) {
+    // The middle, overlapping the ends a little so an attack cut at a seam is read whole.
+    const middle = normalized.slice(HEAD_CHARS - 200, normalized.length - TAIL_CHARS + 200);
+    if (MIDDLE_HINT.test(middle)) names.push(...matching(MIDDLE_RULES, middle));
+  }
+  return names;
+}
+
+function matching(rules: readonly InjectionRule[], text: string): string[] {
   const names: string[] = [];
-  for (const candidate of INJECTION_RULES) {
+  for (const candidate of rules) {
     if (candidate.hint && !candidate.hint.test(text)) continue;
     if (candidate.pattern.test(text)) names.push(candidate.name);
   }
