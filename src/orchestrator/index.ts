@@ -134,5 +134,6 @@ export {
 export {
   eraseUser,
   exportUser,
+  renewTenantCaches,
   type UserConversationExport,
 } from './user-data.js';

@@ -31,6 +31,20 @@ export function eraseUser(db: QueryRunner, tenantId: string, userId: string): Pr
   );
 }
 
+/**
+ * After an erasure: every replica's caches that key on the tenant's knowledge generation (the
+ * retrieval cache, the answer cache with the questions it keeps) start afresh, as after a document
+ * change, once their poll of `search_generations` sees the bump (~250 ms), so no process keeps
+ * serving an answer or holding a question of the erased user's for the cache's lifetime.
+ */
+export async function renewTenantCaches(db: QueryRunner, tenantId: string): Promise<void> {
+  await db.query(
+    `insert into search_generations as g (tenant_id) values ($1)
+     on conflict (tenant_id) do update set generation = g.generation + 1`,
+    [tenantId],
+  );
+}
+
 /** Everything held of the user: their conversations, each with its messages and their ratings. */
 export async function exportUser(
   db: QueryRunner,

@@ -3,7 +3,7 @@
 // its in-memory keyword index (or searched the database for it), its retrieval cache and its
 // answer cache, once the other's poll of the tenant's search generation (every 250 ms) has caught up.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, createRuntime, type ParleyApp, type Runtime } from '../../src/app/index.js';
+import { createApiKey, createApp, createRuntime, type ParleyApp, type Runtime } from '../../src/app/index.js';
 import { createLogger } from '../../src/telemetry/index.js';
 import { ingestDocuments, OTHER_TENANT_ROCKETS, QUESTION, RETURNS, TIDES } from '../support/documents.js';
 import { call } from '../support/http.js';
@@ -66,3 +66,50 @@ for (const [shape, env] of [
     });
   });
 }
+
+// A user erased through one replica: the other stops answering from the answers that user's
+// turns left in its answer cache (and forgets their questions), once its poll has caught up.
+describe('a user erased through another replica', () => {
+  const a = useTestServer('postgres', { PARLEY_ANSWER_CACHE_SECONDS: '600' });
+  let other: Runtime;
+  let b: ParleyApp;
+  beforeAll(async () => {
+    const [row] = await a.runtime.db.query<{ schema: string }>('select current_schema() as schema');
+    other = await createRuntime(a.config, createLogger('silent'), { schema: row!.schema, runJobs: true });
+    b = await createApp(other);
+  });
+  afterAll(async () => {
+    await b?.close();
+    await other?.close();
+  });
+
+  it("answers afresh there once the erasure is seen, no longer from the user's cached answer", async () => {
+    await ingestDocuments(a, [TIDES]);
+    const admin = await createApiKey(a.runtime.db, 'default', { scopes: ['admin'] });
+    const asUser = (user: string) => ({ authorization: `Bearer ${admin.key}`, 'parley-user': user });
+    const ask = (user: string) =>
+      call<Answer>(b.app, {
+        method: 'POST',
+        url: '/v1/chat',
+        headers: asUser(user),
+        payload: { message: QUESTION },
+      });
+    // Carol's question is answered on B, then answered again from B's cache (for anyone).
+    await eventually(async () => ((await ask('carol')).body.citations?.length ? true : undefined));
+    await eventually(async () => ((await ask('dave')).body.mode === 'cached' ? true : undefined));
+
+    const erased = await call(a.parley.app, {
+      method: 'DELETE',
+      url: '/v1/users/carol',
+      headers: asUser('carol'),
+    });
+    expect(erased.status).toBe(403); // acting for carol is not an administrator's erasure
+    const done = await call(a.parley.app, {
+      method: 'DELETE',
+      url: '/v1/users/carol',
+      headers: { authorization: `Bearer ${admin.key}` },
+    });
+    expect(done.status).toBe(200);
+    await eventually(async () => ((await ask('dave')).body.mode === 'cached' ? undefined : true), 5_000);
+  });
+});

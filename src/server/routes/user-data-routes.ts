@@ -5,7 +5,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { eraseUser, exportUser, type UserMemories } from '../../orchestrator/index.js';
+import { eraseUser, exportUser, renewTenantCaches, type UserMemories } from '../../orchestrator/index.js';
 import type { Database } from '../../storage/index.js';
 import { conversationExport } from './conversation-schemas.js';
 import { errorResponses, TAGS, timestamp } from './http-schemas.js';
@@ -111,12 +111,11 @@ export const userDataRoutes: FastifyPluginAsync<UserDataRoutesOptions> = async (
       },
     },
     async (request) => {
-      const { report, conversationIds } = await eraseUser(
-        tenantDb(database, request),
-        request.principal.tenantId,
-        request.params.id,
-      );
+      const db = tenantDb(database, request);
+      const { report, conversationIds } = await eraseUser(db, request.principal.tenantId, request.params.id);
       for (const id of conversationIds) conversationChanged(id);
+      // Other processes' caches learn of it through the tenant's generation.
+      if (conversationIds.length > 0) await renewTenantCaches(db, request.principal.tenantId);
       memories.forget(request.principal.tenantId, request.params.id);
       const { usage_rows_detached, ...removed } = report;
       return { user_id: request.params.id, removed, usage_rows_detached };
