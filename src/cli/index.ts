@@ -6,6 +6,7 @@ import { curatedImportCommand } from './curated-command.js';
 import { evalCitationsCommand } from './eval-citations-command.js';
 import { evalRetrievalCommand } from './eval-command.js';
 import { evalExportFeedbackCommand } from './eval-feedback-command.js';
+import { evalGateCommand } from './eval-gate-command.js';
 import { evalGuardCommand, evalPiiCommand } from './eval-guard-command.js';
 import { evalIntentsCommand } from './eval-intents-command.js';
 import { evalPassagesCommand } from './eval-passages-command.js';
@@ -201,6 +202,13 @@ evaluate
     'JSON array of {full_text, spans: [{entity_type, start_position, end_position}]}',
   )
   .action(runCommand(evalPiiCommand));
+evaluate
+  .command('gate')
+  .description('run the evaluation sets of a baseline file; fail when a metric drops beyond its noise band')
+  .option('--baseline <file>', 'the baselines (default: examples/eval/gate.json)')
+  .option('--only <names>', 'only these sets, comma-separated')
+  .option('--update', 'write the figures measured as the new baselines')
+  .action(runCommand(evalGateCommand));
 evaluate
   .command('export-feedback')
   .description("write a tenant's rated answers as a JSONL evaluation set (the latest rating first)")
