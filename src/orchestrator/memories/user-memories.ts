@@ -56,6 +56,8 @@ export const MEMORY_SWEEP_EVERY_MS = 60 * 60 * 1000;
 
 export class UserMemories {
   private readonly cache: LRUCache<string, Promise<readonly MemoryRecord[]>>;
+  /** Users whose memories are being written: their reads go to the database, uncached. */
+  private readonly writing = new Map<string, number>();
 
   constructor(
     private readonly db: Database,
@@ -96,16 +98,14 @@ export class UserMemories {
     const botId = await memoryBot(db, tenantId, userId, id);
     if (botId === undefined) return undefined;
     const stored = redactPii(text, await this.piiPolicyOf(tenantId, botId)).text;
-    const updated = await updateMemory(db, tenantId, userId, id, stored);
-    this.forget(tenantId, userId);
-    return updated;
+    return this.writeThrough(tenantId, userId, () => updateMemory(db, tenantId, userId, id, stored));
   }
 
   /** Deletes one of the user's memories (`id`) or all of them; returns how many went. */
   async delete(tenantId: string, userId: string, id?: string): Promise<number> {
-    const deleted = await deleteMemories(this.db.forTenant(tenantId), tenantId, userId, id);
-    this.forget(tenantId, userId);
-    return deleted;
+    return this.writeThrough(tenantId, userId, () =>
+      deleteMemories(this.db.forTenant(tenantId), tenantId, userId, id),
+    );
   }
 
   /** Drops what this process holds of the user's memories (after a write, or an erasure). */
@@ -144,8 +144,9 @@ export class UserMemories {
         return topic === undefined || topic === m.topic;
       });
       if (fresh.length === 0) return;
-      await saveMemories(this.db.forTenant(tenantId), exchange, fresh, this.options.maxPerUser);
-      this.forget(tenantId, userId);
+      await this.writeThrough(tenantId, userId, () =>
+        saveMemories(this.db.forTenant(tenantId), exchange, fresh, this.options.maxPerUser),
+      );
     });
   }
 
@@ -159,8 +160,29 @@ export class UserMemories {
     return deleted;
   }
 
+  /**
+   * Runs a write of the user's memories. The write is visible in the database before its promise
+   * settles here, so a turn that starts in between (an API read saw the new memory, the next
+   * question follows at once) must not be served the list cached before it: while it runs, reads
+   * go to the database and are not cached, and the cache is dropped before and after.
+   */
+  private async writeThrough<T>(tenantId: string, userId: string, write: () => Promise<T>): Promise<T> {
+    const at = key(tenantId, userId);
+    this.writing.set(at, (this.writing.get(at) ?? 0) + 1);
+    this.cache.delete(at);
+    try {
+      return await write();
+    } finally {
+      const left = (this.writing.get(at) ?? 1) - 1;
+      if (left === 0) this.writing.delete(at);
+      else this.writing.set(at, left);
+      this.cache.delete(at);
+    }
+  }
+
   private cached(tenantId: string, userId: string): Promise<readonly MemoryRecord[]> {
     const at = key(tenantId, userId);
+    if (this.writing.has(at)) return listMemories(this.db.forTenant(tenantId), tenantId, userId);
     let entry = this.cache.get(at);
     if (!entry) {
       // The read in flight is what is cached: a write meanwhile drops it, so a read that began
