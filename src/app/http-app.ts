@@ -248,9 +248,9 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     maxStreams: config.server.maxEventStreams,
   });
   // These routes delete conversations (or a turn of one): what this process keeps of them goes.
-  const conversationChanged = (conversationId: string) => runtime.chat.conversationRemoved(conversationId);
-  await app.register(conversationListRoutes, { db, conversationChanged });
-  await app.register(userDataRoutes, { db, conversationChanged, memories: runtime.memories });
+  const conversationRemoved = (conversationId: string) => runtime.chat.conversationRemoved(conversationId);
+  await app.register(conversationListRoutes, { db, conversationRemoved });
+  await app.register(userDataRoutes, { db, conversationRemoved, memories: runtime.memories });
   await app.register(memoryRoutes, { memories: runtime.memories });
   await app.register(botRoutes, { bots });
   await app.register(handoffRoutes, {

@@ -15,6 +15,24 @@ interface Answer {
   mode: string;
 }
 
+/** A second runtime on the test server's PostgreSQL schema, as another process would be. */
+function useReplicaOf(server: ReturnType<typeof useTestServer>) {
+  const replica = {} as { runtime: Runtime; app: ParleyApp };
+  beforeAll(async () => {
+    const [row] = await server.runtime.db.query<{ schema: string }>('select current_schema() as schema');
+    replica.runtime = await createRuntime(server.config, createLogger('silent'), {
+      schema: row!.schema,
+      runJobs: true,
+    });
+    replica.app = await createApp(replica.runtime);
+  });
+  afterAll(async () => {
+    await replica.app?.close();
+    await replica.runtime?.close();
+  });
+  return replica;
+}
+
 // Both ways a replica searches: from its in-memory keyword index, and from the database for a
 // tenant too large to copy (a limit of one chunk makes every tenant so), where only the poll of the
 // generation keeps its caches honest.
@@ -26,24 +44,16 @@ for (const [shape, env] of [
   describe(`a document deleted through another replica (tenant ${shape})`, () => {
     // The answer cache on: a question asked again is answered from it, until the knowledge changes.
     const a = useTestServer('postgres', { PARLEY_ANSWER_CACHE_SECONDS: '600', ...env });
-    let other: Runtime;
-    let b: ParleyApp;
-    beforeAll(async () => {
-      const [row] = await a.runtime.db.query<{ schema: string }>('select current_schema() as schema');
-      other = await createRuntime(a.config, createLogger('silent'), { schema: row!.schema, runJobs: true });
-      b = await createApp(other);
-    });
-    afterAll(async () => {
-      await b?.close();
-      await other?.close();
-    });
+    const replica = useReplicaOf(a);
+    const other = () => replica.runtime;
+    const b = () => replica.app;
 
     // Within the keyword index's poll (250 ms) and one catch-up: checked as behaviour here, with no
     // timing bound (a timed test would fail on a loaded machine); well inside the caches' lifetimes.
     it('is no longer cited there once its poll has caught up', async () => {
       const { documentIds } = await ingestDocuments(a, [TIDES, RETURNS, OTHER_TENANT_ROCKETS]);
       const ask = () =>
-        call<Answer>(b.app, { method: 'POST', url: '/v1/chat', payload: { message: QUESTION } });
+        call<Answer>(b().app, { method: 'POST', url: '/v1/chat', payload: { message: QUESTION } });
       // B answers from it, then again from its caches.
       await eventually(async () =>
         (await ask()).body.citations?.some((c) => c.title === 'Tides') ? true : undefined,
@@ -54,7 +64,7 @@ for (const [shape, env] of [
       });
       expect(again.citations.map((citation) => citation.title)).toContain('Tides');
       // Searched from its copy, or from the database for a tenant too large to copy.
-      expect(other.keywordIndex.status().fresh_tenants).toBe(shape === 'held in memory' ? 1 : 0);
+      expect(other().keywordIndex.status().fresh_tenants).toBe(shape === 'held in memory' ? 1 : 0);
 
       const deleted = await call(a.parley.app, { method: 'DELETE', url: `/v1/documents/${documentIds[0]}` });
       expect(deleted.status).toBe(204);
@@ -71,24 +81,15 @@ for (const [shape, env] of [
 // turns left in its answer cache (and forgets their questions), once its poll has caught up.
 describe('a user erased through another replica', () => {
   const a = useTestServer('postgres', { PARLEY_ANSWER_CACHE_SECONDS: '600' });
-  let other: Runtime;
-  let b: ParleyApp;
-  beforeAll(async () => {
-    const [row] = await a.runtime.db.query<{ schema: string }>('select current_schema() as schema');
-    other = await createRuntime(a.config, createLogger('silent'), { schema: row!.schema, runJobs: true });
-    b = await createApp(other);
-  });
-  afterAll(async () => {
-    await b?.close();
-    await other?.close();
-  });
+  const replica = useReplicaOf(a);
+  const b = () => replica.app;
 
   it("answers afresh there once the erasure is seen, no longer from the user's cached answer", async () => {
     await ingestDocuments(a, [TIDES]);
     const admin = await createApiKey(a.runtime.db, 'default', { scopes: ['admin'] });
     const asUser = (user: string) => ({ authorization: `Bearer ${admin.key}`, 'parley-user': user });
     const ask = (user: string) =>
-      call<Answer>(b.app, {
+      call<Answer>(b().app, {
         method: 'POST',
         url: '/v1/chat',
         headers: asUser(user),

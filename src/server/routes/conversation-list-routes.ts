@@ -33,13 +33,13 @@ const tags = [TAGS.chat];
 
 export interface ConversationListRoutesOptions {
   db: Database;
-  /** The conversation is gone (deleted): forget what this process remembers of it. */
-  conversationChanged: (conversationId: string) => void;
+  /** The conversation, or a turn of it, is gone: forget what this process keeps of it (answers cached from it too). */
+  conversationRemoved: (conversationId: string) => void;
 }
 
 export const conversationListRoutes: FastifyPluginAsync<ConversationListRoutesOptions> = async (
   app,
-  { db: database, conversationChanged },
+  { db: database, conversationRemoved },
 ) => {
   const api = app.withTypeProvider<ZodTypeProvider>();
 
@@ -105,7 +105,7 @@ export const conversationListRoutes: FastifyPluginAsync<ConversationListRoutesOp
       await assertCallerOwns(db, request.principal, request.params.id);
       const deleted = await deleteConversation(db, request.principal.tenantId, request.params.id);
       if (!deleted) throw notFound('conversation');
-      conversationChanged(request.params.id);
+      conversationRemoved(request.params.id);
       return reply.status(204).send();
     },
   );
@@ -128,7 +128,7 @@ export const conversationListRoutes: FastifyPluginAsync<ConversationListRoutesOp
       await assertCallerOwns(db, request.principal, request.params.id);
       const { id, turn_id } = request.params;
       if (!(await deleteTurn(db, request.principal.tenantId, id, turn_id))) throw notFound('turn');
-      conversationChanged(id);
+      conversationRemoved(id);
       return reply.status(204).send();
     },
   );

@@ -62,14 +62,14 @@ const userExport = z.object({
 export interface UserDataRoutesOptions {
   db: Database;
   /** The conversation is gone (erased): forget what this process remembers of it. */
-  conversationChanged: (conversationId: string) => void;
+  conversationRemoved: (conversationId: string) => void;
   /** The users' long-term memories (exported; forgotten by this process after an erasure). */
   memories: Pick<UserMemories, 'list' | 'forget'>;
 }
 
 export const userDataRoutes: FastifyPluginAsync<UserDataRoutesOptions> = async (
   app,
-  { db: database, conversationChanged, memories },
+  { db: database, conversationRemoved, memories },
 ) => {
   const api = app.withTypeProvider<ZodTypeProvider>();
 
@@ -113,7 +113,7 @@ export const userDataRoutes: FastifyPluginAsync<UserDataRoutesOptions> = async (
     async (request) => {
       const db = tenantDb(database, request);
       const { report, conversationIds } = await eraseUser(db, request.principal.tenantId, request.params.id);
-      for (const id of conversationIds) conversationChanged(id);
+      for (const id of conversationIds) conversationRemoved(id);
       // Other processes' caches learn of it through the tenant's generation.
       if (conversationIds.length > 0) await renewTenantCaches(db, request.principal.tenantId);
       memories.forget(request.principal.tenantId, request.params.id);
