@@ -72,6 +72,44 @@ window.addEventListener('parley:token-expired', () => {
     await page.close();
   });
 
+  it('sends a question that left before the host handed the fresh token again with that token', async () => {
+    // The memory check on opening is refused and asks the host; the question leaves with the same
+    // expired token, and its refusal comes back once the host has answered that first ask. The
+    // widget must take the token it already has, not wait for the host to hand another (seen in CI).
+    const fresh = await signedIn.idp.token('wil');
+    html = widgetPage(
+      await expiredToken('wil'),
+      'window.asked = 0; addEventListener("parley:token-expired", () => window.asked++);',
+    );
+    const page = await signedIn.browser.newPage();
+    let held = 0;
+    await page.route(
+      (url) => url.pathname === '/v1/chat',
+      async (route) => {
+        if (route.request().headers()['x-parley-user-token'] !== fresh) {
+          held++;
+          await page.evaluate(
+            (token) =>
+              (globalThis as unknown as { Parley: { setUserToken(t: string): void } }).Parley.setUserToken(
+                token,
+              ),
+            fresh,
+          );
+        }
+        await route.continue();
+      },
+    );
+    await page.goto(`${site.origin}/`);
+    await page.getByRole('button', { name: 'Open chat with parley' }).click();
+    await page.waitForFunction(() => (globalThis as unknown as { asked: number }).asked === 1);
+    await send(page, QUESTION);
+    await page.locator('article.message.assistant[data-status="done"]').waitFor();
+    expect(held).toBe(1);
+    expect(await page.getByText(EXPIRED_NOTICE).count()).toBe(0);
+    expect(await signedIn.conversationsOf('wil', 1)).toHaveLength(1);
+    await page.close();
+  });
+
   it('says the widget’s sign-in expired when the host hands no fresh token, and keeps the message', async () => {
     html = widgetPage(
       await expiredToken('wyn'),

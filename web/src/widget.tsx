@@ -83,18 +83,27 @@ parleyWindow.Parley = {
 /** The ask for a fresh token under way, per widget: requests refused at once share one. */
 const asking = new WeakMap<HTMLScriptElement, Promise<string | undefined>>();
 
-/** Asks the host for a fresh user token; resolves with it, or undefined after TOKEN_WAIT_MS. */
-function freshUserToken(script: HTMLScriptElement, bot: string): Promise<string | undefined> {
+/**
+ * A user token newer than `refused`: the one the host already handed (a request that left before
+ * an earlier ask was answered comes back refused after it), else the host's answer to a new ask,
+ * or undefined after TOKEN_WAIT_MS.
+ */
+function freshUserToken(
+  script: HTMLScriptElement,
+  bot: string,
+  refused: string,
+): Promise<string | undefined> {
+  const now = script.dataset.userToken;
+  if (now && now !== refused) return Promise.resolve(now);
   let pending = asking.get(script);
   if (!pending) {
-    pending = askHost(script, bot).finally(() => asking.delete(script));
+    pending = askHost(script, bot, refused).finally(() => asking.delete(script));
     asking.set(script, pending);
   }
   return pending;
 }
 
-function askHost(script: HTMLScriptElement, bot: string): Promise<string | undefined> {
-  const before = script.dataset.userToken;
+function askHost(script: HTMLScriptElement, bot: string, refused: string): Promise<string | undefined> {
   return new Promise((resolve) => {
     const done = (token: string | undefined) => {
       observer.disconnect();
@@ -103,7 +112,7 @@ function askHost(script: HTMLScriptElement, bot: string): Promise<string | undef
     };
     const observer = new MutationObserver(() => {
       const now = script.dataset.userToken;
-      if (now && now !== before) done(now);
+      if (now && now !== refused) done(now);
     });
     observer.observe(script, { attributes: true, attributeFilter: ['data-user-token'] });
     const timer = setTimeout(() => done(undefined), TOKEN_WAIT_MS);
@@ -124,7 +133,7 @@ function mount(script: HTMLScriptElement) {
     visitor: { get: () => saved.get('visitor'), set: (token) => saved.set('visitor', token) },
     // Read on every request: the host may replace the token when it refreshes it.
     userToken: () => script.dataset.userToken || undefined,
-    refreshUserToken: () => freshUserToken(script, bot),
+    refreshUserToken: (refused) => freshUserToken(script, bot, refused),
   });
   const host = document.createElement('div');
   host.setAttribute('data-parley-widget', bot);

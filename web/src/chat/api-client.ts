@@ -154,10 +154,11 @@ export interface ClientOptions {
   /** The host site's signed-in user, as its identity provider's JWT (read on every request). */
   userToken?(): string | undefined;
   /**
-   * Asked when the server refused the user token (401): resolves with a fresh one from the host
-   * site, or undefined when none came in time. The request is then sent once more with it.
+   * Asked when the server refused the user token `refused` (401): resolves with a fresh one from
+   * the host site (at once when the host already handed one since that request left), or
+   * undefined when none came in time. The request is then sent once more with it.
    */
-  refreshUserToken?(): Promise<string | undefined>;
+  refreshUserToken?(refused: string): Promise<string | undefined>;
   /** Whether the caller is a signed-in user (a refused token is then an expired session, not a missing key). */
   signedIn?(): boolean;
 }
@@ -233,7 +234,7 @@ export class ChatClient {
     // (refused at the gate, the request did nothing yet, so sending it again is safe).
     const sent = (init.headers as Record<string, string> | undefined)?.[USER_TOKEN_HEADER];
     if (response.status === 401 && sent && this.options.refreshUserToken) {
-      const fresh = await this.options.refreshUserToken();
+      const fresh = await this.options.refreshUserToken(sent);
       if (fresh && fresh !== sent) {
         const headers = { ...(init.headers as Record<string, string>), [USER_TOKEN_HEADER]: fresh };
         response = await this.send(path, { ...init, headers });
