@@ -17,6 +17,7 @@ import {
 } from '../jobs/index.js';
 import {
   CachedRetriever,
+  createReranker,
   EmbeddingBackfill,
   FIELD_WEIGHTS,
   HybridRetriever,
@@ -25,6 +26,7 @@ import {
   KeywordRetriever,
   MemoryKeywordRetriever,
   type QueryEmbedder,
+  RerankingRetriever,
   type Retriever,
   SharedQueryEmbedder,
   VectorRetriever,
@@ -188,12 +190,14 @@ async function openRuntime(
     log,
     options,
   );
-  const retriever = new CachedRetriever(
-    new HybridRetriever(retrievers, (name, error) =>
-      log.warn({ err: error, retriever: name }, 'retriever failed; answering from the others'),
-    ),
-    { ttlMs: config.retrieval.cacheTtlMs },
+  const fused = new HybridRetriever(retrievers, (name, error) =>
+    log.warn({ err: error, retriever: name }, 'retriever failed; answering from the others'),
   );
+  const { rerank } = config.retrieval;
+  const reranker = blame(settingNames.rerank, () => createReranker(rerank.reranker, config.models.providers));
+  const reranking = reranker && new RerankingRetriever(fused, reranker, rerank);
+  // Outside the rerank stage: a repeated question skips the reranker too.
+  const retriever = new CachedRetriever(reranking ?? fused, { ttlMs: config.retrieval.cacheTtlMs });
   const ingestion = new Ingestion(
     db,
     ingestPool,
@@ -364,6 +368,7 @@ async function openRuntime(
   if (metrics.enabled) tasks.registerMetrics(metrics.registry);
   for (const metric of gateway.metrics.all()) metrics.registry.registerMetric(metric);
   if (metrics.enabled) turnGate.registerMetrics(metrics.registry);
+  if (metrics.enabled) reranking?.registerMetrics(metrics.registry);
   const turns = new TurnRunner({
     chat,
     gateway,

@@ -34,8 +34,9 @@ describe('loadConfig', () => {
       ['PARLEY_ESCALATION_MODELS', 'anthropic:claude-3-5-haiku-latest'],
       ['PARLEY_EMBEDDINGS', 'openai:text-embedding-3-small'],
       ['PARLEY_GUARD_MODEL', 'openai:llama-guard'],
+      ['PARLEY_RERANK', 'cohere:rerank-v3.5'],
     ] as const) {
-      const provider = value.startsWith('openai') ? 'OPENAI' : 'ANTHROPIC';
+      const provider = value.split(':')[0]!.toUpperCase();
       expect(() => loadConfig({ [name]: value }, emptyDir())).toThrowError(
         new RegExp(`${name}: ${value} needs ${provider}_API_KEY \\(or ${provider}_BASE_URL`),
       );
@@ -69,6 +70,8 @@ describe('loadConfig', () => {
     ['DATABASE_URL', 'mysql://localhost/db'],
     ['PARLEY_MODELS', 'gpt-4o-mini'],
     ['PARLEY_EMBEDDINGS', 'not a model'],
+    ['PARLEY_RERANK', 'rerank-v3.5'],
+    ['PARLEY_RERANK_TOP_N', '1'],
     ['OPENAI_BASE_URL', 'nowhere'],
     ['PARLEY_LOG_LEVEL', 'loud'],
     ['PARLEY_PRICES', 'not json'],

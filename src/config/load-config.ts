@@ -109,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
 const PROVIDER_SETTINGS = {
   openai: ['OPENAI_API_KEY', 'OPENAI_BASE_URL'],
   anthropic: ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL'],
+  cohere: ['COHERE_API_KEY', 'COHERE_BASE_URL'],
 } as const satisfies Record<string, readonly (keyof Settings)[]>;
 
 /**
@@ -122,6 +123,7 @@ function unconnectedModels(settings: Settings): string[] {
     ['PARLEY_ESCALATION_MODELS', settings.PARLEY_ESCALATION_MODELS ?? []],
     ['PARLEY_EMBEDDINGS', settings.PARLEY_EMBEDDINGS ? [settings.PARLEY_EMBEDDINGS] : []],
     ['PARLEY_GUARD_MODEL', settings.PARLEY_GUARD_MODEL ? [settings.PARLEY_GUARD_MODEL] : []],
+    ['PARLEY_RERANK', settings.PARLEY_RERANK?.includes(':') ? [settings.PARLEY_RERANK] : []],
   ];
   const problems: string[] = [];
   for (const [name, list] of refs) {

@@ -99,6 +99,10 @@ export const settingsSchema = z.object({
   OPENAI_BASE_URL: optionalString.pipe(z.url().optional()),
   ANTHROPIC_API_KEY: optionalString,
   ANTHROPIC_BASE_URL: optionalString.pipe(z.url().optional()),
+  /** Cohere's key, for a `cohere:` reranker (PARLEY_RERANK). */
+  COHERE_API_KEY: optionalString,
+  /** A server that speaks Cohere's rerank API (vLLM, Infinity), for a `cohere:` reranker. */
+  COHERE_BASE_URL: optionalString.pipe(z.url().optional()),
   PARLEY_HOST: z.string().trim().min(1).default('127.0.0.1'),
   PARLEY_PORT: intFrom(0, 65535).default(8787),
   /**
@@ -140,6 +144,20 @@ export const settingsSchema = z.object({
   PARLEY_KEYWORD_PAGE_OPENING: intFrom(0, 5).default(0),
   /** Chunks returned by retrieval per query. */
   PARLEY_RETRIEVAL_TOP_K: intFrom(1, 200).default(8),
+  /**
+   * The rerank stage: `local` (Parley's own reranker, no network), a provider's reranking model as
+   * `provider:model` (e.g. cohere:rerank-v3.5), or unset: the fused order stands.
+   */
+  PARLEY_RERANK: optionalString.pipe(
+    z
+      .string()
+      .regex(/^(local|[a-z][a-z0-9-]*:.+)$/i, 'expected local or provider:model, e.g. cohere:rerank-v3.5')
+      .optional(),
+  ),
+  /** Fused candidates the reranker reads (the rest keep the fused order after them). */
+  PARLEY_RERANK_TOP_N: intFrom(2, 200).default(30),
+  /** Milliseconds the reranker may take before the fused order stands. */
+  PARLEY_RERANK_TIMEOUT_MS: intFrom(10, 60_000).default(500),
   /** Seconds a retrieval result is reused for the same question (0: no cache). */
   PARLEY_RETRIEVAL_CACHE_SECONDS: intFrom(0, 86_400).default(60),
   /**

@@ -21,6 +21,8 @@ export interface ProviderConnection {
 export interface ProviderConnections {
   openai: ProviderConnection;
   anthropic: ProviderConnection;
+  /** Cohere's API, or a server that speaks its rerank API (vLLM, Infinity): rerankers only. */
+  cohere: ProviderConnection;
 }
 
 export interface ServerConfig {
@@ -92,6 +94,8 @@ export interface ModelsConfig {
 
 export interface RetrievalConfig {
   topK: number;
+  /** `local`, a provider's `provider:model`, or undefined: no rerank stage. */
+  rerank: { reranker: string | undefined; topN: number; timeoutMs: number };
   cacheTtlMs: number;
   /** Chunks kept in memory for keyword search over all tenants (0: the database answers). */
   keywordMemoryChunks: number;
@@ -250,6 +254,7 @@ export const settingNames = {
   chain: 'PARLEY_MODELS',
   escalationChain: 'PARLEY_ESCALATION_MODELS',
   embeddings: 'PARLEY_EMBEDDINGS',
+  rerank: 'PARLEY_RERANK',
   moderation: 'PARLEY_GUARD_MODEL',
   httpTools: 'PARLEY_HTTP_TOOLS',
 } as const;
@@ -291,6 +296,7 @@ export function sliceSettings(settings: Settings, dataDir: string, configFile: s
       providers: {
         openai: { apiKey: s.OPENAI_API_KEY, baseUrl: s.OPENAI_BASE_URL },
         anthropic: { apiKey: s.ANTHROPIC_API_KEY, baseUrl: s.ANTHROPIC_BASE_URL },
+        cohere: { apiKey: s.COHERE_API_KEY, baseUrl: s.COHERE_BASE_URL },
       },
       chain: s.PARLEY_MODELS ?? [],
       escalationChain: s.PARLEY_ESCALATION_MODELS ?? [],
@@ -303,6 +309,11 @@ export function sliceSettings(settings: Settings, dataDir: string, configFile: s
     },
     retrieval: {
       topK: s.PARLEY_RETRIEVAL_TOP_K,
+      rerank: {
+        reranker: s.PARLEY_RERANK,
+        topN: s.PARLEY_RERANK_TOP_N,
+        timeoutMs: s.PARLEY_RERANK_TIMEOUT_MS,
+      },
       cacheTtlMs: s.PARLEY_RETRIEVAL_CACHE_SECONDS * 1000,
       keywordMemoryChunks: s.PARLEY_KEYWORD_MEMORY_CHUNKS,
       bm25,

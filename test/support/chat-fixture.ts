@@ -67,7 +67,7 @@ export interface ChatFixture {
   close(): Promise<void>;
 }
 
-/** Settings that point the server's OpenAI and Anthropic clients at the stub provider. */
+/** Settings that point the server's OpenAI, Anthropic and Cohere (reranking) clients at the stub provider. */
 export function stubModels(stubUrl: string, models?: string): Record<string, string> {
   return {
     ...(models === undefined ? {} : { PARLEY_MODELS: models }),
@@ -75,6 +75,8 @@ export function stubModels(stubUrl: string, models?: string): Record<string, str
     OPENAI_API_KEY: 'test',
     ANTHROPIC_BASE_URL: stubUrl,
     ANTHROPIC_API_KEY: 'test',
+    COHERE_BASE_URL: stubUrl,
+    COHERE_API_KEY: 'test',
   };
 }
 

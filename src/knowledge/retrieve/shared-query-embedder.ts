@@ -4,6 +4,7 @@
 // request; the others await the same promise (in flight) or its result (recent). A failed request
 // is forgotten at once, so the next caller tries again.
 import { LRUCache } from 'lru-cache';
+import { orAbort } from './or-abort.js';
 import type { QueryEmbedder } from './vector-retriever.js';
 
 export interface SharedQueryEmbedderOptions {
@@ -32,7 +33,7 @@ export class SharedQueryEmbedder implements QueryEmbedder {
    * other callers may be waiting on; the inner embedder's own deadline bounds it).
    */
   embed(texts: string[], options?: { signal?: AbortSignal }): Promise<number[][]> {
-    return Promise.all(texts.map((text) => waitFor(this.vectorOf(text), options?.signal)));
+    return Promise.all(texts.map((text) => orAbort(this.vectorOf(text), options?.signal)));
   }
 
   private vectorOf(text: string): Promise<number[]> {
@@ -48,24 +49,4 @@ export class SharedQueryEmbedder implements QueryEmbedder {
     });
     return vector;
   }
-}
-
-/** `promise`, or the signal's reason once it aborts first. */
-function waitFor<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const abort = () => reject(signal.reason);
-    signal.addEventListener('abort', abort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', abort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', abort);
-        reject(error);
-      },
-    );
-  });
 }

@@ -4,7 +4,11 @@ import type { ProviderConnection, ProviderConnections } from '../../config/index
 import { isParleyError } from '../../errors/index.js';
 import { createEmbedder } from './create-embedder.js';
 
-const providers = (openai: ProviderConnection): ProviderConnections => ({ openai, anthropic: {} });
+const providers = (openai: ProviderConnection): ProviderConnections => ({
+  openai,
+  anthropic: {},
+  cohere: {},
+});
 
 function configError(run: () => unknown): { code: string; message: string } {
   try {

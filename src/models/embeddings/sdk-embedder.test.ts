@@ -24,7 +24,7 @@ beforeEach(() => {
 function openAIEmbedder(options?: EmbedderOptions): Embedder {
   const embedder = createEmbedder(
     'openai:text-embedding-3-small',
-    { openai: { apiKey: 'sk-test', baseUrl: stub.url }, anthropic: {} },
+    { openai: { apiKey: 'sk-test', baseUrl: stub.url }, anthropic: {}, cohere: {} },
     options,
   );
   if (!embedder) throw new Error('expected an embedder');
@@ -88,7 +88,11 @@ describe('SdkEmbedder over OpenAI', () => {
   it('learns the dimensions from a first embed call', async () => {
     const other = await startStubProvider({ dimensions: 24 });
     try {
-      const embedder = createEmbedder('openai:m', { openai: { baseUrl: other.url }, anthropic: {} });
+      const embedder = createEmbedder('openai:m', {
+        openai: { baseUrl: other.url },
+        anthropic: {},
+        cohere: {},
+      });
       await embedder?.embed(['a text']);
       expect(embedder?.dimensions).toBe(24);
       expect(await embedder?.probeDimensions()).toBe(24);
@@ -162,7 +166,7 @@ describe('SdkEmbedder over OpenAI', () => {
     await gone.close();
     const embedder = createEmbedder(
       'openai:m',
-      { openai: { baseUrl: gone.url }, anthropic: {} },
+      { openai: { baseUrl: gone.url }, anthropic: {}, cohere: {} },
       { maxRetries: 0 },
     );
     const error = await parleyRejection(embedder!.embed(['hello']));

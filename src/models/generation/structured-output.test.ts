@@ -39,7 +39,7 @@ describe.each([
 ])('structured output from %s', (ref, name) => {
   it('asks for a JSON answer matching the schema, and reads it', async () => {
     const connection = { apiKey: 'sk-test', baseUrl: stub.url };
-    const [connected] = createChatModels([ref], { openai: connection, anthropic: connection });
+    const [connected] = createChatModels([ref], { openai: connection, anthropic: connection, cohere: {} });
     stub.setReply('not JSON');
     stub.setJsonReply('{"intent":"greeting"}');
     expect(

@@ -7,6 +7,7 @@ export {
   type StubReply,
   wordTokens,
 } from './chat-turn.js';
+export { stubRelevance } from './cohere-rerank.js';
 export type { Pacing } from './exchange.js';
 export type { FaultTarget } from './fault-script.js';
 export { DEFAULT_STUB_DIMENSIONS, hashedEmbedding, wordStems } from './hashed-embedding.js';

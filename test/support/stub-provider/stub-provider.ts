@@ -1,6 +1,6 @@
 // A local model server for tests that speaks the providers' real wire protocols, so the real AI SDK
 // clients run against it without reaching the internet: OpenAI's embeddings, Chat Completions and
-// Responses APIs and Anthropic's Messages API. It records every request (and every client abort),
+// Responses APIs, Anthropic's Messages API and Cohere's rerank API. It records every request (and every client abort),
 // answers with a scriptable reply at a scriptable pace, and can be scripted to fail, hang, stall or
 // cut the connection.
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -15,6 +15,7 @@ import {
   type StubPrompt,
   type StubReply,
 } from './chat-turn.js';
+import { handleRerank, sendCohereError } from './cohere-rerank.js';
 import { Exchange, NO_PACING, type Pacing } from './exchange.js';
 import { FaultScript, type FaultTarget } from './fault-script.js';
 import { DEFAULT_STUB_DIMENSIONS } from './hashed-embedding.js';
@@ -175,6 +176,7 @@ export async function startStubProvider(options: StubProviderOptions = {}): Prom
     ['POST /v1/chat/completions', chatRoute(openAIChat)],
     ['POST /v1/responses', chatRoute(openAIResponses)],
     ['POST /v1/messages', chatRoute(anthropicMessages)],
+    ['POST /v1/rerank', { sendError: sendCohereError, paced: false, handle: handleRerank }],
   ]);
   const faults = new FaultScript();
   const paces: Pacing[] = [];
