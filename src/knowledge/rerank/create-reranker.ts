@@ -1,6 +1,7 @@
 // The reranker PARLEY_RERANK names: `local`, or a provider's `provider:model`.
 import type { ProviderConnections } from '../../config/index.js';
 import { createDocumentReranker } from '../../models/index.js';
+import { LocalReranker } from './local-reranker.js';
 import { ProviderReranker } from './provider-reranker.js';
 import type { Reranker } from './types.js';
 
@@ -10,5 +11,6 @@ export function createReranker(
 ): Reranker | undefined {
   const trimmed = ref?.trim();
   if (!trimmed) return undefined;
+  if (trimmed === 'local') return new LocalReranker();
   return new ProviderReranker(createDocumentReranker(trimmed, providers));
 }
