@@ -23,6 +23,7 @@ export const FEATURE_NAMES = [
   'earliness', // how early the text first names a query term
   'density', // query-term occurrences over the text's length
   'length', // the text's length in terms (log scale)
+  'pageSupport', // share of the other candidates from the same document: the page is about it
 ] as const;
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 export const FEATURE_COUNT = FEATURE_NAMES.length;
@@ -173,6 +174,9 @@ export function rerankFeatures(query: QueryTerms, candidates: readonly Retrieved
   let bestKeyword = 0;
   for (const chunk of candidates) bestKeyword = Math.max(bestKeyword, keywordSignal(chunk));
   const wanted = new Set(query.distinct);
+  const perDocument = new Map<string, number>();
+  for (const chunk of candidates)
+    perDocument.set(chunk.documentId, (perDocument.get(chunk.documentId) ?? 0) + 1);
 
   return read.map((chunk, i) => {
     const row = new Float64Array(FEATURE_COUNT);
@@ -217,6 +221,7 @@ export function rerankFeatures(query: QueryTerms, candidates: readonly Retrieved
     row[9] = matched.length > 0 ? 1 / (1 + first / 20) : 0;
     row[10] = chunk.text.length > 0 ? Math.min(1, occurrences / chunk.text.length / 0.2) : 0;
     row[11] = Math.min(1, Math.log(1 + chunk.text.length) / LENGTH_SCALE);
+    row[12] = n > 1 ? (perDocument.get(candidates[i]!.documentId)! - 1) / (n - 1) : 0;
     return row;
   });
 }
