@@ -36,14 +36,12 @@ interface ChunkTerms {
   heading: Set<string>;
   /** Positions of each term in `text`. */
   positions: Map<string, number[]>;
-  /** The lower-cased raw text, title and heading path, for identifiers matched whole. */
-  raw: string;
 }
 
 // A chunk's terms by chunk id: reading a chunk costs far more than scoring it, and the best
 // candidates recur from question to question. A chunk's text never changes under its id (a
 // re-ingested document gets new chunks); the key checks the fields anyway. Bounded: ~2,000 chunks
-// of ~300 terms, a few MB.
+// of ~100 terms, their positions, ~10 MB at most.
 const chunkCache = new LRUCache<number, ChunkTerms>({ max: 2048 });
 
 function chunkTerms(chunk: RetrievedChunk): ChunkTerms {
@@ -63,7 +61,6 @@ function chunkTerms(chunk: RetrievedChunk): ChunkTerms {
     title: new Set(keywordTerms(chunk.title)),
     heading: new Set(keywordTerms(chunk.headingPath)),
     positions,
-    raw: `${chunk.title}\n${chunk.headingPath}\n${chunk.text}`.toLowerCase(),
   };
   chunkCache.set(chunk.chunkId, read);
   return read;
@@ -207,7 +204,11 @@ export function rerankFeatures(query: QueryTerms, candidates: readonly Retrieved
       if (as && bs && as.some((p) => bs.includes(p + 1))) phrases += 1;
     }
     let identifiers = 0;
-    for (const identifier of query.identifiers) if (holdsWhole(chunk.raw, identifier)) identifiers += 1;
+    if (query.identifiers.length > 0) {
+      // Read as written (not cached: a copy of every text would double the cache's size).
+      const raw = `${candidates[i]!.title}\n${candidates[i]!.headingPath}\n${candidates[i]!.text}`.toLowerCase();
+      for (const identifier of query.identifiers) if (holdsWhole(raw, identifier)) identifiers += 1;
+    }
 
     row[0] = 1 / (i + 1);
     row[1] = bestKeyword > 0 ? keywordSignal(candidates[i]!) / bestKeyword : 0;
