@@ -28,12 +28,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createRuntime } from '../src/app/index.js';
 import { collectFiles } from '../src/cli/collect-files.js';
-import { commandContext } from '../src/cli/command-context.js';
 import { pageNames, parseCitationQuestions } from '../src/eval/index.js';
 import { Bm25Index } from '../src/knowledge/retrieve/bm25-index.js';
 import { fieldBoost, keywordTerms, openingText } from '../src/knowledge/retrieve/keyword-analyzer.js';
+import { readKeptChunks } from './support/kept-chunks.js';
 import {
   type KeywordRanking,
   PLAIN_RANKING,
@@ -103,20 +102,7 @@ const variants: Variant[] = args.variants.split(';').map((spec) => {
 });
 
 const questions = parseCitationQuestions(await readFile(args.questions, 'utf8'), args.questions);
-const { config, log } = commandContext({ PARLEY_DATA_DIR: args.data, DATABASE_URL: '' });
-const runtime = await createRuntime(config, log, { keywordIndex: 'database' });
-const rows = await runtime.db.query<{
-  id: number;
-  source: string | null;
-  title: string;
-  heading_path: string;
-  text: string;
-}>(
-  `select c.id, d.source, d.title, c.heading_path, c.text
-   from chunks c join documents d on d.id = c.document_id order by c.id`,
-);
-await runtime.close();
-process.stderr.write(`${rows.length} chunks\n`);
+const { config, rows } = await readKeptChunks(args.data);
 const pageOf = new Map(rows.map((row) => [row.id, row.source ?? row.title]));
 // A chunk's search text without the field boost (document-store.ts), whatever the database holds.
 const bodyTerms = rows.map((row) =>

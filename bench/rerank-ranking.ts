@@ -14,11 +14,10 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createRuntime } from '../src/app/index.js';
-import { commandContext } from '../src/cli/command-context.js';
 import { ndcgAt, pageNames, parseCitationQuestions, readBeirDataset } from '../src/eval/index.js';
 import { LocalReranker, type LocalRerankerModel } from '../src/knowledge/rerank/local-reranker.js';
 import type { RetrievedChunk } from '../src/knowledge/retrieve/types.js';
+import { readKeptChunks } from './support/kept-chunks.js';
 import { CandidateIndex } from './support/rerank-candidates.js';
 
 const { values: args } = parseArgs({
@@ -40,19 +39,7 @@ const topK = Number(args['top-k']);
 const model = args.model ? (JSON.parse(readFileSync(args.model, 'utf8')) as LocalRerankerModel) : undefined;
 const reranker = new LocalReranker(model);
 
-const { config, log } = commandContext({ PARLEY_DATA_DIR: args.data, DATABASE_URL: '' });
-const runtime = await createRuntime(config, log, { keywordIndex: 'database' });
-const rows = await runtime.db.query<{
-  id: number;
-  source: string | null;
-  title: string;
-  heading_path: string;
-  text: string;
-}>(
-  `select c.id, d.source, d.title, c.heading_path, c.text
-   from chunks c join documents d on d.id = c.document_id order by c.id`,
-);
-await runtime.close();
+const { rows } = await readKeptChunks(args.data);
 const index = new CandidateIndex(
   rows.map((row) => ({
     id: row.id,
@@ -62,7 +49,6 @@ const index = new CandidateIndex(
     text: row.text,
   })),
 );
-process.stderr.write(`${rows.length} chunks\n`);
 
 const timings: number[] = [];
 /** The candidates, their best `topN` reordered by the reranker (ties keep the fused order). */

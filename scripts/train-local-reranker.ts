@@ -1,4 +1,4 @@
-// `npx tsx scripts/train-local-reranker.ts [--scifact DIR] [--validate]`: learns the local
+// `npm run train:reranker [-- --scifact DIR --validate]`: learns the local
 // reranker's weights (src/knowledge/rerank/local-reranker-model.json) from public TRAIN data only:
 // SciFact's train split (BEIR format: its train queries and judgements, over its corpus chunked as
 // ingestion chunks it). For each train query, the best 30 chunks of an in-memory BM25 index

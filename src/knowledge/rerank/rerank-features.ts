@@ -206,7 +206,8 @@ export function rerankFeatures(query: QueryTerms, candidates: readonly Retrieved
     let identifiers = 0;
     if (query.identifiers.length > 0) {
       // Read as written (not cached: a copy of every text would double the cache's size).
-      const raw = `${candidates[i]!.title}\n${candidates[i]!.headingPath}\n${candidates[i]!.text}`.toLowerCase();
+      const raw =
+        `${candidates[i]!.title}\n${candidates[i]!.headingPath}\n${candidates[i]!.text}`.toLowerCase();
       for (const identifier of query.identifiers) if (holdsWhole(raw, identifier)) identifiers += 1;
     }
 
