@@ -22,6 +22,8 @@ export async function evalCitationsCommand(options: {
   explain?: boolean;
   /** Keyword search in memory (as a server does, the default) or in the database. */
   keywordIndex?: string;
+  /** Only files with these extensions (comma-separated, e.g. `html`): a manual shipped with its sources beside it. */
+  ext?: string;
 }): Promise<void> {
   const keywordIndex = keywordIndexOption(options.keywordIndex);
   const text = await readFile(options.questions, 'utf8').catch((error: unknown) => {
@@ -30,7 +32,13 @@ export async function evalCitationsCommand(options: {
     });
   });
   const questions = parseCitationQuestions(text, options.questions);
-  const { files } = await collectFiles([options.docs]);
+  const extensions = options.ext
+    ?.split(',')
+    .map((ext) => `.${ext.trim().replace(/^\./, '').toLowerCase()}`)
+    .filter((ext) => ext !== '.');
+  const files = (await collectFiles([options.docs])).files.filter(
+    (file) => !extensions?.length || extensions.includes(path.extname(file).toLowerCase()),
+  );
   const root = path.resolve(options.docs);
   if (files.length === 0) {
     throw new ParleyError('PARLEY_ERR_VALIDATION', `${options.docs}: no supported documents to ingest`);

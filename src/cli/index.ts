@@ -138,6 +138,10 @@ evaluate
     'JSONL file of {"question": "...", "expected": ["page.md"]} lines (a file name, or a path relative to --docs)',
   )
   .requiredOption('--docs <dir>', 'folder of documents to ingest')
+  .option(
+    '--ext <list>',
+    'ingest only files with these extensions, e.g. html (a manual with its sources beside it)',
+  )
   .option('--keep', 'keep the temporary evaluation database')
   .option('--explain', 'under each miss: the answer mode and where retrieval ranked the expected page')
   .option(
@@ -208,6 +212,7 @@ evaluate
   .option('--baseline <file>', 'the baselines (default: examples/eval/gate.json)')
   .option('--only <names>', 'only these sets, comma-separated')
   .option('--update', 'write the figures measured as the new baselines')
+  .option('--html <file>', 'also write the results as an HTML report')
   .action(runCommand(evalGateCommand));
 evaluate
   .command('export-feedback')
