@@ -12,7 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
 import { ParleyError } from '../errors/index.js';
-import { type GateRunFacts, gateReportHtml } from './gate-report.js';
+import { type GateRow, type GateRunFacts, gateReportHtml } from './gate-report.js';
 
 const run = promisify(execFile);
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
@@ -38,17 +38,6 @@ const gateSchema = z.object({
     .min(1),
 });
 type GateFile = z.infer<typeof gateSchema>;
-
-/** One metric's verdict. */
-export interface GateRow {
-  set: string;
-  metric: string;
-  baseline: number;
-  band: number;
-  measured: number | undefined;
-  lowerIsBetter: boolean;
-  pass: boolean;
-}
 
 /** The `name=value` pairs of the last line of `output` that is made of nothing else. */
 export function closingFigures(output: string): Record<string, number> {

@@ -1,7 +1,17 @@
 // The evaluation gate's HTML report (`parley eval gate --html FILE`): one table of every metric
 // measured against its baseline and band, with its verdict, the command that measured it and its
 // time, so a reviewer sees at a glance what a change moved. Self-contained: no script, no fetch.
-import type { GateRow } from './eval-gate-command.js';
+
+/** One metric's verdict. */
+export interface GateRow {
+  set: string;
+  metric: string;
+  baseline: number;
+  band: number;
+  measured: number | undefined;
+  lowerIsBetter: boolean;
+  pass: boolean;
+}
 
 /** What the report says beside the rows. */
 export interface GateRunFacts {
