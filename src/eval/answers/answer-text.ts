@@ -94,7 +94,11 @@ export function answerSentences(answer: string): AnswerSentence[] {
         last.citations.push(...citations);
         continue;
       }
-      const text = segment.replace(CITATION_MARKER, ' ').replace(/\s+/g, ' ').trim();
+      const text = segment
+        .replace(CITATION_MARKER, ' ')
+        .replace(/\s+/g, ' ')
+        .replace(/ ([.,;:!?])/g, '$1')
+        .trim();
       if (text) out.push({ text, citations });
     }
   }
