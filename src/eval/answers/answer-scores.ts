@@ -39,6 +39,9 @@ export interface AnswerScores {
 }
 
 const share = (count: number, of: number) => (of > 0 ? count / of : 0);
+/** The share of `list` that passes `test`. */
+const shareOf = <T>(list: readonly T[], test: (item: T) => boolean) =>
+  share(list.filter(test).length, list.length);
 
 export function scoreAnswers(records: readonly AnswerRecord[]): AnswerScores {
   const modes: Record<string, number> = {};
@@ -54,7 +57,6 @@ export function scoreAnswers(records: readonly AnswerRecord[]): AnswerScores {
   const sentences = records.reduce((sum, record) => sum + record.faithfulness.sentences, 0);
   const supported = records.reduce((sum, record) => sum + record.faithfulness.supported, 0);
   const latencies = records.map((record) => record.latencyMs).sort((a, b) => a - b);
-  const count = <T>(list: readonly T[], test: (item: T) => boolean) => list.filter(test).length;
   return {
     questions: records.length,
     modes,
@@ -62,41 +64,20 @@ export function scoreAnswers(records: readonly AnswerRecord[]): AnswerScores {
     squad: {
       answerable: answerable.length,
       unanswerable: unanswerable.length,
-      answerableHit: share(
-        count(answerable, (r) => r.hit),
-        answerable.length,
-      ),
+      answerableHit: shareOf(answerable, (r) => r.hit),
       answerableF1: share(
         answerable.reduce((sum, record) => sum + record.f1, 0),
         answerable.length,
       ),
-      answerableDeclined: share(
-        count(answerable, (r) => r.declined),
-        answerable.length,
-      ),
-      unanswerableDeclined: share(
-        count(unanswerable, (r) => r.declined),
-        unanswerable.length,
-      ),
+      answerableDeclined: shareOf(answerable, (r) => r.declined),
+      unanswerableDeclined: shareOf(unanswerable, (r) => r.declined),
     },
     counterfactual: {
       queries: verdicts.length,
-      statesFake: share(
-        count(verdicts, (v) => v.statesFake),
-        verdicts.length,
-      ),
-      statesTrue: share(
-        count(verdicts, (v) => v.statesTrue),
-        verdicts.length,
-      ),
-      flagsError: share(
-        count(verdicts, (v) => v.flagsError),
-        verdicts.length,
-      ),
-      corrects: share(
-        count(verdicts, (v) => v.flagsError && v.statesTrue),
-        verdicts.length,
-      ),
+      statesFake: shareOf(verdicts, (v) => v.statesFake),
+      statesTrue: shareOf(verdicts, (v) => v.statesTrue),
+      flagsError: shareOf(verdicts, (v) => v.flagsError),
+      corrects: shareOf(verdicts, (v) => v.flagsError && v.statesTrue),
     },
     faithfulness: { sentences, supported, share: share(supported, sentences) },
     latencyMs: { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99) },

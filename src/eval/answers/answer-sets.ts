@@ -5,7 +5,7 @@
 // its `scope` (SQuAD: one for the whole set; RGB: one per query, so that no query sees another's
 // passages). Every line is validated; a bad one fails with its file and line named.
 import { z } from 'zod';
-import { ParleyError } from '../../errors/index.js';
+import { parseJsonLines } from '../json-lines.js';
 
 /** A document to ingest: into `scope`, titled, with a key unique within the set. */
 export interface SetDocument {
@@ -61,32 +61,9 @@ const rgbLine = z.object({
   positive_wrong: z.array(z.string()).min(1),
 });
 
-function jsonLines<T>(text: string, file: string, schema: z.ZodType<T>, shape: string): T[] {
-  const out: T[] = [];
-  text.split(/\r?\n/).forEach((raw, index) => {
-    if (!raw.trim()) return;
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch (error) {
-      throw new ParleyError(
-        'PARLEY_ERR_VALIDATION',
-        `${file}:${index + 1}: not valid JSON (${(error as Error).message})`,
-      );
-    }
-    const parsed = schema.safeParse(value);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new ParleyError(
-        'PARLEY_ERR_VALIDATION',
-        `${file}:${index + 1}: expected ${shape} (${issue?.path.join('.') || '(line)'}: ${issue?.message})`,
-      );
-    }
-    out.push(parsed.data);
-  });
-  if (out.length === 0) throw new ParleyError('PARLEY_ERR_VALIDATION', `${file}: no questions`);
-  return out;
-}
+/** The records of a JSON-lines set. */
+const jsonLines = <T>(text: string, file: string, schema: z.ZodType<T>, shape: string): T[] =>
+  parseJsonLines(text, file, schema, shape).map(({ record }) => record);
 
 /**
  * SQuAD v2 as flat JSON lines: each distinct paragraph one document (titled by its article), all
