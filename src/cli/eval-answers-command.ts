@@ -57,10 +57,13 @@ export interface EvalAnswersOptions {
 export async function evalAnswersCommand(options: EvalAnswersOptions): Promise<void> {
   const keywordIndex = keywordIndexOption(options.keywordIndex);
   const set = await readAnswerSet(options);
+  const supportShare = supportShareOption(options.supportShare);
   // Each question is answered afresh: a repeated question must not be served from the answer cache.
   const env = { PARLEY_ANSWER_CACHE_SECONDS: '0' };
   await withEvalDatabase({ keep: options.keep, keywordIndex, env }, async (runtime, config) => {
-    process.stdout.write(await answerReport(runtime, config, set, options));
+    process.stdout.write(
+      await answerReport(runtime, config, set, { ...options, supportShare, keywordIndex }),
+    );
   });
 }
 
@@ -99,13 +102,20 @@ export async function answerReport(
   runtime: Runtime,
   config: Config,
   set: AnswerSet,
-  options: Pick<EvalAnswersOptions, 'set' | 'explain' | 'supportShare'>,
+  options: {
+    set: string;
+    explain?: boolean | undefined;
+    supportShare?: number;
+    /** Where keyword search runs, as the runtime was opened (default memory). */
+    keywordIndex?: 'memory' | 'database';
+  },
 ): Promise<string> {
-  const supportShare = supportShareOption(options.supportShare);
+  const supportShare = options.supportShare ?? DEFAULT_SUPPORT_SHARE;
   const scopes = new Map<string, { tenantId: string; context: TurnContext }>();
   const texts = new Map<string, string>();
   const started = performance.now();
   let chunks = 0;
+  let inMemory = options.keywordIndex !== 'database';
   for (const scope of new Set(set.documents.map((document) => document.scope))) {
     const tenantId = await ensureTenant(runtime.db, `eval-${scope}`);
     const kbId = await ensureKnowledgeBase(runtime.db, tenantId);
@@ -114,7 +124,8 @@ export async function answerReport(
       .map((document) => ({ id: document.key, title: document.title, text: document.text }));
     for (const document of corpus) texts.set(corpusSource(document.id), document.text);
     chunks += (await ingestBeirCorpus(runtime.ingestion, { tenantId, kbId }, { corpus })).chunks;
-    await runtime.keywordIndex.warm(tenantId);
+    if (options.keywordIndex !== 'database')
+      inMemory = (await runtime.keywordIndex.warm(tenantId)) && inMemory;
     scopes.set(scope, { tenantId, context: { caller: cliCaller(tenantId) } });
   }
   if (runtime.embeddings) await runtime.embeddings.drain();
@@ -147,7 +158,7 @@ export async function answerReport(
   const lines = [
     `models:      ${chain.length ? chain.join(', ') : 'none configured (PARLEY_MODELS unset): extractive answers'}` +
       (scores.models.length ? `; answered by ${scores.models.join(', ')}` : ''),
-    `retriever:   ${runtime.retriever.name} (top-k ${config.retrieval.topK})`,
+    `retriever:   ${runtime.retriever.name} (top-k ${config.retrieval.topK}), keyword search ${inMemory ? 'in memory' : 'in the database'}`,
     `ingestion:   ${set.documents.length} documents, ${chunks} chunks in ${ingestSeconds.toFixed(1)} s`,
     `questions:   ${scores.questions}, turn latency p50 ${scores.latencyMs.p50.toFixed(1)} ms, p99 ${scores.latencyMs.p99.toFixed(1)} ms`,
     `modes:       ${Object.entries(scores.modes)
