@@ -2,16 +2,16 @@
 // database, asks every question of the chat pipeline and checks that the page that answers it is
 // cited. Prints hit@1, hit@3, MRR and latency, then every miss, ending with the machine-readable
 // line `hit@1=… hit@3=… mrr=…`.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createRuntime, ensureTenant } from '../app/index.js';
+import { ensureTenant } from '../app/index.js';
 import { ParleyError } from '../errors/index.js';
 import { evaluateCitations, pageNames, parseCitationQuestions } from '../eval/index.js';
 import { ensureKnowledgeBase } from '../knowledge/index.js';
 import { collectFiles } from './collect-files.js';
-import { cliCaller, commandContext } from './command-context.js';
+import { cliCaller } from './command-context.js';
 import { keywordIndexOption } from './eval-command.js';
+import { withEvalDatabase } from './eval-database.js';
 import { ingestFiles } from './ingest-files.js';
 
 export async function evalCitationsCommand(options: {
@@ -22,6 +22,8 @@ export async function evalCitationsCommand(options: {
   explain?: boolean;
   /** Keyword search in memory (as a server does, the default) or in the database. */
   keywordIndex?: string;
+  /** Only files with these extensions (comma-separated, e.g. `html`): a manual shipped with its sources beside it. */
+  ext?: string;
 }): Promise<void> {
   const keywordIndex = keywordIndexOption(options.keywordIndex);
   const text = await readFile(options.questions, 'utf8').catch((error: unknown) => {
@@ -30,7 +32,13 @@ export async function evalCitationsCommand(options: {
     });
   });
   const questions = parseCitationQuestions(text, options.questions);
-  const { files } = await collectFiles([options.docs]);
+  const extensions = options.ext
+    ?.split(',')
+    .map((ext) => `.${ext.trim().replace(/^\./, '').toLowerCase()}`)
+    .filter((ext) => ext !== '.');
+  const files = (await collectFiles([options.docs])).files.filter(
+    (file) => !extensions?.length || extensions.includes(path.extname(file).toLowerCase()),
+  );
   const root = path.resolve(options.docs);
   if (files.length === 0) {
     throw new ParleyError('PARLEY_ERR_VALIDATION', `${options.docs}: no supported documents to ingest`);
@@ -48,11 +56,7 @@ export async function evalCitationsCommand(options: {
     }
   }
 
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'parley-eval-'));
-  // Always the embedded database (an empty DATABASE_URL): an evaluation must not write into a shared server.
-  const { config, log } = commandContext({ PARLEY_DATA_DIR: dataDir, DATABASE_URL: '' });
-  const runtime = await createRuntime(config, log, { keywordIndex });
-  try {
+  await withEvalDatabase({ keep: options.keep, keywordIndex }, async (runtime, config) => {
     const tenantId = await ensureTenant(runtime.db, 'eval');
     const kbId = await ensureKnowledgeBase(runtime.db, tenantId);
     process.stderr.write(`docs ${options.docs}: ${files.length} files; ${questions.length} questions\n`);
@@ -97,9 +101,5 @@ export async function evalCitationsCommand(options: {
     }
     lines.push(`hit@1=${f(scores.hitAt1)} hit@3=${f(scores.hitAt3)} mrr=${f(scores.mrr)}`, '');
     process.stdout.write(lines.join('\n'));
-  } finally {
-    await runtime.close();
-    if (!options.keep) await rm(dataDir, { recursive: true, force: true });
-    else process.stderr.write(`kept the evaluation database in ${dataDir}\n`);
-  }
+  });
 }

@@ -3,14 +3,11 @@
 // ending with the machine-readable line `ndcg@10=… recall@100=… mrr@10=…`. `--database-url`
 // evaluates on a PostgreSQL database named explicitly instead (e.g. to measure the full-text
 // fallback of a server without pg_textsearch); DATABASE_URL alone never redirects an evaluation.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { createRuntime, ensureTenant } from '../app/index.js';
+import { ensureTenant } from '../app/index.js';
 import { ParleyError } from '../errors/index.js';
 import { ingestBeirCorpus, readBeirDataset, scoreRetrieval } from '../eval/index.js';
 import { ensureKnowledgeBase } from '../knowledge/index.js';
-import { commandContext } from './command-context.js';
+import { withEvalDatabase } from './eval-database.js';
 
 /** `--keyword-index`: where an evaluation's keyword search runs (memory, as a server does, by default). */
 export function keywordIndexOption(value: string | undefined): 'memory' | 'database' {
@@ -30,23 +27,12 @@ export async function evalRetrievalCommand(options: {
   /** Keyword search in memory (as a server does, the default) or in the database. */
   keywordIndex?: string;
 }): Promise<void> {
-  const keywordIndex = options.keywordIndex ?? 'memory';
-  if (keywordIndex !== 'memory' && keywordIndex !== 'database') {
-    throw new ParleyError(
-      'PARLEY_ERR_VALIDATION',
-      `--keyword-index is memory or database, not ${keywordIndex}`,
-    );
-  }
+  const keywordIndex = keywordIndexOption(options.keywordIndex);
   const dataset = await readBeirDataset(options.dataset, options.split);
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'parley-eval-'));
   // The embedded database unless a server database is named on the command line: an evaluation
   // must not write into a shared server because DATABASE_URL happens to be set.
-  const { config, log } = commandContext({
-    PARLEY_DATA_DIR: dataDir,
-    DATABASE_URL: options.databaseUrl ?? '',
-  });
-  const runtime = await createRuntime(config, log, { keywordIndex });
-  try {
+  const database = { keep: options.keep, keywordIndex, databaseUrl: options.databaseUrl };
+  await withEvalDatabase(database, async (runtime, config) => {
     const tenantId = await ensureTenant(runtime.db, 'eval');
     const kbId = await ensureKnowledgeBase(runtime.db, tenantId);
     process.stderr.write(
@@ -80,9 +66,5 @@ export async function evalRetrievalCommand(options: {
         '',
       ].join('\n'),
     );
-  } finally {
-    await runtime.close();
-    if (!options.keep) await rm(dataDir, { recursive: true, force: true });
-    else process.stderr.write(`kept the evaluation database in ${dataDir}\n`);
-  }
+  });
 }

@@ -1,9 +1,10 @@
-// `parley eval gate [--baseline FILE] [--only NAMES] [--update]`: the evaluation gate. Runs every
+// `parley eval gate [--baseline FILE] [--only NAMES] [--update] [--html FILE]`: the evaluation gate. Runs every
 // set its baseline file names (each a `parley eval` command of this CLI, in a process of its own,
 // from the repository root), reads the command's closing machine-readable line (`name=value …`),
 // and fails when a metric falls below its baseline by more than its noise band (or, marked
 // `lower_is_better`, rises above it by more). Prints one row per metric; exits 1 on a failure,
-// naming it. `--update` writes the figures measured as the new baselines (bands kept). CI runs it
+// naming it. `--update` writes the figures measured as the new baselines (bands kept); `--html`
+// writes the rows as a report (gate-report.ts). CI runs it
 // (test/cli/eval-gate.test.ts), so a change that lowers a measured figure does not land unnoticed.
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -11,6 +12,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { z } from 'zod';
 import { ParleyError } from '../errors/index.js';
+import { type GateRow, type GateRunFacts, gateReportHtml } from './gate-report.js';
 
 const run = promisify(execFile);
 const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
@@ -36,16 +38,6 @@ const gateSchema = z.object({
     .min(1),
 });
 type GateFile = z.infer<typeof gateSchema>;
-
-/** One metric's verdict. */
-export interface GateRow {
-  set: string;
-  metric: string;
-  baseline: number;
-  band: number;
-  measured: number | undefined;
-  pass: boolean;
-}
 
 /** The `name=value` pairs of the last line of `output` that is made of nothing else. */
 export function closingFigures(output: string): Record<string, number> {
@@ -74,6 +66,8 @@ export async function evalGateCommand(options: {
   baseline?: string;
   only?: string;
   update?: boolean;
+  /** Also write the rows as an HTML report to this file. */
+  html?: string;
 }): Promise<void> {
   const file = options.baseline ?? DEFAULT_GATE_FILE;
   const gate = await readGate(file);
@@ -83,9 +77,12 @@ export async function evalGateCommand(options: {
     throw new ParleyError('PARLEY_ERR_VALIDATION', `${file}: no set named ${unknown.join(', ')}`);
   }
   const rows: GateRow[] = [];
+  const facts: GateRunFacts = { started: new Date().toISOString(), revision: await revision(), sets: [] };
   for (const set of gate.sets) {
     if (only && !only.has(set.name)) continue;
-    process.stderr.write(`gate: ${set.name}: parley eval ${set.args.join(' ')}\n`);
+    const command = `parley eval ${set.args.join(' ')}`;
+    process.stderr.write(`gate: ${set.name}: ${command}\n`);
+    const started = performance.now();
     const { stdout } = await run(process.execPath, [CLI, 'eval', ...set.args], {
       cwd: REPO_ROOT,
       maxBuffer: 64 * 1024 * 1024,
@@ -98,6 +95,7 @@ export async function evalGateCommand(options: {
           .at(-1)}`,
       );
     });
+    facts.sets.push({ name: set.name, command, seconds: (performance.now() - started) / 1000 });
     const figures = closingFigures(stdout);
     for (const [metric, bounds] of Object.entries(set.metrics)) {
       const measured = figures[metric];
@@ -107,6 +105,7 @@ export async function evalGateCommand(options: {
         baseline: bounds.baseline,
         band: bounds.band,
         measured,
+        lowerIsBetter: bounds.lower_is_better ?? false,
         pass: measured !== undefined && withinBand(measured, bounds),
       });
       if (options.update && measured !== undefined) bounds.baseline = measured;
@@ -119,6 +118,10 @@ export async function evalGateCommand(options: {
     process.stdout.write(
       `| ${row.set} | ${row.metric} | ${row.baseline} | ±${row.band} | ${row.measured ?? 'missing'} | ${row.pass ? 'pass' : '**FAIL**'} |\n`,
     );
+  }
+  if (options.html) {
+    await writeFile(options.html, gateReportHtml(rows, facts));
+    process.stdout.write(`report written to ${options.html}\n`);
   }
   if (options.update) {
     await writeFile(file, `${JSON.stringify(gate, null, 2)}\n`);
@@ -138,6 +141,17 @@ export async function evalGateCommand(options: {
     );
   }
   process.stdout.write(`gate: all ${rows.length} metrics within their bands\n`);
+}
+
+/** The commit of the tree measured, when it is a git checkout with git at hand. */
+async function revision(): Promise<string | undefined> {
+  try {
+    const { stdout } = await run('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT });
+    const dirty = (await run('git', ['status', '--porcelain'], { cwd: REPO_ROOT })).stdout.trim() !== '';
+    return `${stdout.trim()}${dirty ? ' (with uncommitted changes)' : ''}`;
+  } catch {
+    return undefined;
+  }
 }
 
 async function readGate(file: string): Promise<GateFile> {

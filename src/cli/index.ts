@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { chatCommand } from './chat-command.js';
 import { runCommand } from './command-context.js';
 import { curatedImportCommand } from './curated-command.js';
+import { evalAnswersCommand } from './eval-answers-command.js';
 import { evalCitationsCommand } from './eval-citations-command.js';
 import { evalRetrievalCommand } from './eval-command.js';
 import { evalExportFeedbackCommand } from './eval-feedback-command.js';
@@ -138,6 +139,10 @@ evaluate
     'JSONL file of {"question": "...", "expected": ["page.md"]} lines (a file name, or a path relative to --docs)',
   )
   .requiredOption('--docs <dir>', 'folder of documents to ingest')
+  .option(
+    '--ext <list>',
+    'ingest only files with these extensions, e.g. html (a manual with its sources beside it)',
+  )
   .option('--keep', 'keep the temporary evaluation database')
   .option('--explain', 'under each miss: the answer mode and where retrieval ranked the expected page')
   .option(
@@ -146,6 +151,29 @@ evaluate
     'memory',
   )
   .action(runCommand(evalCitationsCommand));
+evaluate
+  .command('answers')
+  .description(
+    'ask SQuAD v2 or RGB counterfactual questions of the chat pipeline over their passages; print answer, "I don\'t know" and faithfulness figures',
+  )
+  .requiredOption('--set <name>', 'squad (SQuAD v2 dev subset) | rgb (RGB counterfactual set)')
+  .option(
+    '--data <file>',
+    'the set file (default: ../shared/data/squad-v2-dev-subset/small_flat.jsonl or ../shared/data/rgb-counterfactual/en_fact.json beside the Parley folder)',
+  )
+  .option('--limit <n>', 'only the first N questions (queries)')
+  .option(
+    '--support-share <share>',
+    "share of an answer sentence's content terms its cited passages must hold to count as supported (default 0.6)",
+  )
+  .option('--explain', 'list every miss: the question, the expected answer, the mode and the answer')
+  .option('--keep', 'keep the temporary evaluation database')
+  .option(
+    '--keyword-index <where>',
+    'keyword search in memory (as a server does) or in the database: memory | database',
+    'memory',
+  )
+  .action(runCommand(evalAnswersCommand));
 evaluate
   .command('guard')
   .description(
@@ -208,6 +236,7 @@ evaluate
   .option('--baseline <file>', 'the baselines (default: examples/eval/gate.json)')
   .option('--only <names>', 'only these sets, comma-separated')
   .option('--update', 'write the figures measured as the new baselines')
+  .option('--html <file>', 'also write the results as an HTML report')
   .action(runCommand(evalGateCommand));
 evaluate
   .command('export-feedback')

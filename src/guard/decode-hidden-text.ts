@@ -50,7 +50,8 @@ function base64Spans(text: string): string[] {
   return spans;
 }
 
-function decodeBase64(span: string): string | undefined {
+/** The text a base64 run (either alphabet) holds, when it decodes to words; else undefined. */
+export function decodeBase64(span: string): string | undefined {
   // Mixed case or digits: a run of plain lower-case letters is a long word, not base64.
   if (!/[A-Z]/.test(span) || !/[a-z]/.test(span)) return undefined;
   const decoded = Buffer.from(span.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8');

@@ -26,6 +26,31 @@ describe('parley eval gate', () => {
     cliTestTimeout(1),
   );
 
+  // Two manuals and SciFact: minutes of ingestion (Python's 530 pages take two on an idle machine).
+  const LONG_RUN_MS = 20 * 60_000;
+  it.each([['git-manual-citations,python-manual-citations'], ['scifact-retrieval']])(
+    'holds every committed baseline of %s, and writes the HTML report',
+    async (sets) => {
+      const report = path.join(await mkdtemp(path.join(tmpdir(), 'parley-gate-')), 'gate.html');
+      const result = await runCli(
+        ['eval', 'gate', '--only', sets, '--html', report],
+        {},
+        undefined,
+        LONG_RUN_MS,
+      );
+      expect(result.stderr).not.toMatch(/FAIL|error/i);
+      expect(result.code).toBe(0);
+      const html = await readFile(report, 'utf8');
+      for (const set of sets.split(',')) {
+        expect(result.stdout).toContain(`| ${set} |`);
+        expect(html).toContain(`<td>${set}</td>`);
+      }
+      expect(html).toMatch(/<strong>all \d+ metrics within their bands<\/strong>/);
+      expect(html).not.toContain('class="fail"');
+    },
+    LONG_RUN_MS + 60_000,
+  );
+
   it(
     'fails, naming the metric, when a figure falls below its band, and refuses an unknown set',
     async () => {
@@ -37,8 +62,16 @@ describe('parley eval gate', () => {
       planted.metrics.recall = { baseline: 1.5, band: 0.01 };
       const file = path.join(await mkdtemp(path.join(tmpdir(), 'parley-gate-')), 'gate.json');
       await writeFile(file, JSON.stringify(gate));
-      const failed = await runCli(['eval', 'gate', '--baseline', file, '--only', 'planted-instructions'], {});
+      const report = path.join(path.dirname(file), 'gate.html');
+      const failed = await runCli(
+        ['eval', 'gate', '--baseline', file, '--only', 'planted-instructions', '--html', report],
+        {},
+      );
       expect(failed.code).toBe(1);
+      // The report is written all the same, with the failing row marked.
+      const html = await readFile(report, 'utf8');
+      expect(html).toMatch(/<tr class="fail"><td>planted-instructions<\/td><td>recall<\/td><td>1\.5<\/td>/);
+      expect(html).toContain('<strong>1 of 2 metrics out of their band</strong>');
       expect(failed.stdout).toMatch(/\| planted-instructions \| recall \| 1\.5 \|.*\*\*FAIL\*\*/);
       expect(failed.stderr).toContain('planted-instructions recall 1 (baseline 1.5 ±0.01)');
 

@@ -20,8 +20,13 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `parley` to its end; a run past CLI_RUN_TIMEOUT_MS is killed and fails with what it printed. */
-export function runCli(args: string[], env: Record<string, string>, input?: string): Promise<CliResult> {
+/** Runs `parley` to its end; a run past `timeoutMs` is killed and fails with what it printed. */
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  input?: string,
+  timeoutMs = CLI_RUN_TIMEOUT_MS,
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       env: { ...process.env, PARLEY_LOG_LEVEL: 'warn', ...env },
@@ -33,10 +38,10 @@ export function runCli(args: string[], env: Record<string, string>, input?: stri
       child.kill('SIGKILL');
       reject(
         new Error(
-          `parley ${args.join(' ')} did not exit within ${CLI_RUN_TIMEOUT_MS} ms\nstdout: ${stdout}\nstderr: ${stderr}`,
+          `parley ${args.join(' ')} did not exit within ${timeoutMs} ms\nstdout: ${stdout}\nstderr: ${stderr}`,
         ),
       );
-    }, CLI_RUN_TIMEOUT_MS);
+    }, timeoutMs);
     child.stdout.on('data', (data) => {
       stdout += data;
     });

@@ -7,8 +7,8 @@
 // (`tutorial/index.html`, `library/index.html`), a path relative to the docs folder.
 import path from 'node:path';
 import { z } from 'zod';
-import { ParleyError } from '../../errors/index.js';
 import type { TurnContext, TurnRunner } from '../../orchestrator/index.js';
+import { parseJsonLines } from '../json-lines.js';
 
 const questionLine = z.object({
   question: z.string().trim().min(1),
@@ -59,33 +59,9 @@ export interface CitationScores {
 
 /** Parses a JSONL question file's text; a bad line fails with `file:line` named. Blank lines are skipped. */
 export function parseCitationQuestions(text: string, file: string): NumberedCitationQuestion[] {
-  const out: NumberedCitationQuestion[] = [];
-  text.split(/\r?\n/).forEach((raw, index) => {
-    const line = index + 1;
-    if (!raw.trim()) return;
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch (error) {
-      throw new ParleyError(
-        'PARLEY_ERR_VALIDATION',
-        `${file}:${line}: not valid JSON (${(error as Error).message})`,
-      );
-    }
-    const parsed = questionLine.safeParse(value);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map(
-        (issue) => `${issue.path.join('.') || '(line)'}: ${issue.message}`,
-      );
-      throw new ParleyError(
-        'PARLEY_ERR_VALIDATION',
-        `${file}:${line}: expected {"question": string, "expected": [string, ...]} (${issues.join('; ')})`,
-      );
-    }
-    out.push({ ...parsed.data, line });
-  });
-  if (out.length === 0) throw new ParleyError('PARLEY_ERR_VALIDATION', `${file}: no questions`);
-  return out;
+  return parseJsonLines(text, file, questionLine, '{"question": string, "expected": [string, ...]}').map(
+    ({ record, line }) => ({ ...record, line }),
+  );
 }
 
 function percentile(sorted: number[], p: number): number {

@@ -16,10 +16,13 @@ export interface RetrievalScores {
 
 const SOURCE_PREFIX = 'beir:';
 
+/** The source a corpus document is ingested under (what its citations and chunks name). */
+export const corpusSource = (id: string) => `${SOURCE_PREFIX}${id}`;
+
 export async function ingestBeirCorpus(
   ingestion: Ingestion,
   target: { tenantId: string; kbId: string },
-  dataset: BeirDataset,
+  dataset: Pick<BeirDataset, 'corpus'>,
   onProgress: (done: number) => void = () => {},
   concurrency = 4,
 ): Promise<{ chunks: number }> {
@@ -34,7 +37,7 @@ export async function ingestBeirCorpus(
         bytes: Buffer.from(doc.text, 'utf8'),
         format: 'text',
         title: doc.title || doc.id,
-        source: `${SOURCE_PREFIX}${doc.id}`,
+        source: corpusSource(doc.id),
       });
       chunks += outcome.chunkCount;
       onProgress(++done);

@@ -10,6 +10,7 @@ import { wordedNumberTail } from '../pii/worded-numbers.js';
 import { MAX_HOLD, openConstructStart, trailingRunStart } from './hold-back.js';
 import { disallowedLinks, linkSpans, type Replacement, unsafeLinkOpenings } from './link-policy.js';
 import { type PositionedWord, type PromptLeakDetector, promptLeakDetector, wordsOf } from './prompt-leak.js';
+import { promptRecitalDetector, RecitalWatcher } from './prompt-recital.js';
 
 /** What the output guard enforces for one bot. */
 export interface OutputGuardOptions {
@@ -51,11 +52,15 @@ export class StreamGuard {
   private pemTail = '';
   private stopped = false;
   private readonly leak: PromptLeakDetector | undefined;
+  /** A recital that is not word for word: reworded, listed, encoded (see prompt-recital.ts). */
+  private readonly recital: RecitalWatcher | undefined;
 
   constructor(private readonly options: OutputGuardOptions = {}) {
     this.leak = options.systemPrompt
       ? promptLeakDetector(options.systemPrompt, options.leakWords)
       : undefined;
+    const recital = options.systemPrompt ? promptRecitalDetector(options.systemPrompt) : undefined;
+    this.recital = recital?.active ? new RecitalWatcher(recital) : undefined;
   }
 
   /** True once a system-prompt leak was cut off; everything after is dropped. */
@@ -123,6 +128,11 @@ export class StreamGuard {
         const holdAt = live < whole.length ? words[live + 1]?.start : undefined;
         if (holdAt !== undefined) cut = Math.max(base, retreatOutOfSpans(holdAt, spans));
       }
+    }
+    if (this.recital && cut > base) {
+      // Read as it is about to go out: the sentence that completes a recital is not sent.
+      const at = this.recital.check(text.slice(base, cut), final && cut === text.length);
+      if (at >= 0) return this.cutLeak(text, base, base + at);
     }
     this.pending = text.slice(cut);
     if (cut < hold.cut || !hold.decided) return this.send(text, base, cut, final);
