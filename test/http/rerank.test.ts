@@ -92,3 +92,31 @@ describe('the rerank stage in a turn', () => {
     await t.stub.waitForAbort();
   });
 });
+
+describe('the local reranker in a turn', () => {
+  const t = useChatFixture({
+    env: { PARLEY_RERANK: 'local', PARLEY_RETRIEVAL_CACHE_SECONDS: '0', PARLEY_ANSWER_CACHE_SECONDS: '0' },
+    documents: [FEEDING, SLEEP],
+  });
+
+  it('scores the passages in the process, with no provider call, and says so in the trace', async () => {
+    const answer = await t.chat<{ turn_id: string }>({ message: QUESTION });
+    expect(answer.status).toBe(200);
+    const trace = await eventually(async () => {
+      const read = await call<Trace>(t.app, { method: 'GET', url: `/v1/turns/${answer.body.turn_id}/trace` });
+      return read.status === 200 ? read.body : undefined;
+    });
+    expect(trace.retriever).toBe('bm25>local');
+    expect(trace.degraded).toEqual([]);
+    for (const passage of trace.retrieved) {
+      expect(passage.signals.rerank!.score).toBeGreaterThanOrEqual(0);
+      expect(passage.signals.rerank!.score).toBeLessThanOrEqual(1);
+    }
+    // Both of the question's search terms are in "Sleep": it stays first.
+    expect(trace.retrieved[0]!.title).toBe('Sleep');
+    expect(t.stub.requests.filter((request) => request.path === '/v1/rerank')).toEqual([]);
+    expect(
+      await metricValue(t.app, 'parley_rerank_requests_total', { reranker: 'local', outcome: 'reranked' }),
+    ).toBe(1);
+  });
+});

@@ -11,6 +11,6 @@ export function createReranker(
 ): Reranker | undefined {
   const trimmed = ref?.trim();
   if (!trimmed) return undefined;
-  if (trimmed === 'local') return new LocalReranker();
+  if (trimmed.toLowerCase() === 'local') return new LocalReranker();
   return new ProviderReranker(createDocumentReranker(trimmed, providers));
 }
