@@ -26,9 +26,13 @@ describe('parley eval gate', () => {
     cliTestTimeout(1),
   );
 
-  // Two manuals and SciFact: minutes of ingestion (Python's 530 pages take two on an idle machine).
+  // Two manuals, SciFact and the answer sets: minutes of ingestion (Python's 530 pages take two on
+  // an idle machine).
   const LONG_RUN_MS = 20 * 60_000;
-  it.each([['git-manual-citations,python-manual-citations'], ['scifact-retrieval']])(
+  it.each([
+    ['git-manual-citations,python-manual-citations'],
+    ['scifact-retrieval,squad-answers,rgb-answers'],
+  ])(
     'holds every committed baseline of %s, and writes the HTML report',
     async (sets) => {
       const report = path.join(await mkdtemp(path.join(tmpdir(), 'parley-gate-')), 'gate.html');
