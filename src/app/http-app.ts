@@ -206,6 +206,7 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   await app.register(healthRoutes, {
     db,
     vector: runtime.vector,
+    rerank: runtime.rerank,
     keywordIndex: runtime.keywordIndex,
     bots,
     catalog,

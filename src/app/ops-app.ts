@@ -28,6 +28,7 @@ export async function createOpsApp(runtime: Runtime): Promise<FastifyInstance> {
   await app.register(healthRoutes, {
     db: runtime.db,
     vector: runtime.vector,
+    rerank: runtime.rerank,
     keywordIndex: runtime.keywordIndex,
     bots: runtime.bots,
     catalog: runtime.catalog,

@@ -109,6 +109,8 @@ export interface Runtime {
   catalog: ModelCatalog;
   /** Vector search state, for /readyz. */
   vector: VectorStatus;
+  /** The rerank stage when PARLEY_RERANK sets one (for /readyz). */
+  rerank: RerankingRetriever | undefined;
   /** Keyword search over in-memory copies of the tenants' chunks, in front of the database's. */
   keywordIndex: MemoryKeywordRetriever;
   /** Embeds chunks in the background when embeddings are configured (server processes only). */
@@ -474,6 +476,7 @@ async function openRuntime(
     memories,
     catalog,
     vector,
+    rerank: reranking,
     keywordIndex,
     embeddings,
     tracing,

@@ -166,12 +166,17 @@ describe('readiness and the in-memory keyword index', () => {
     } finally {
       loading.mockRestore();
     }
-    const ready = await call<{ retrieval: { keyword_memory: { loaded: boolean } } }>(server.parley.app, {
-      method: 'GET',
-      url: '/readyz',
-    });
+    const ready = await call<{ retrieval: { keyword_memory: { loaded: boolean }; rerank: unknown } }>(
+      server.parley.app,
+      {
+        method: 'GET',
+        url: '/readyz',
+      },
+    );
     expect(ready.status).toBe(200);
     expect(ready.body.retrieval.keyword_memory.loaded).toBe(true);
+    // No PARLEY_RERANK: the fused order stands.
+    expect(ready.body.retrieval.rerank).toBeNull();
   });
 });
 

@@ -7,7 +7,7 @@ import { useChatFixture } from '../support/chat-fixture.js';
 import type { TestDocument } from '../support/documents.js';
 import { call } from '../support/http.js';
 import { metricValue } from '../support/metrics.js';
-import { eventually } from '../support/test-backend.js';
+import { eventually, OPERATOR_HEADERS } from '../support/test-backend.js';
 
 // Keyword search puts "Sleep" first for the question (it holds both of its search terms); the stub's
 // reranker counts every word of the question a passage holds ("when", "do" too), so it prefers "Feeding".
@@ -65,6 +65,20 @@ describe('the rerank stage in a turn', () => {
     const sent = t.stub.requests.find((request) => request.path === '/v1/rerank')?.body;
     expect(sent).toMatchObject({ model: 'rerank-v3.5', query: QUESTION });
     expect((sent as { documents: string[] }).documents[0]).toMatch(/^Sleep\n/);
+  });
+
+  it('shows the operator the reranker, its budget and its breaker in /readyz', async () => {
+    const ready = await call<{ retrieval: { rerank: unknown } }>(t.app, {
+      method: 'GET',
+      url: '/readyz',
+      headers: OPERATOR_HEADERS,
+    });
+    expect(ready.body.retrieval.rerank).toEqual({
+      reranker: RERANKER,
+      top_n: 30,
+      timeout_ms: 2000,
+      circuit: 'closed',
+    });
   });
 
   it('answers in the fused order when the reranker fails, and says so in the trace and the metrics', async () => {

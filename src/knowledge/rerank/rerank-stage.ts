@@ -4,7 +4,7 @@
 // failures in a row, it is left alone for `breakerCooldownMs`, then tried with one search) leaves
 // the fused order, and the result names it among the failures (so it is traced, and not cached).
 // Chunks below the top N keep their fused order after the reranked ones.
-import { BrokenCircuitError, ConsecutiveBreaker, circuitBreaker, handleAll } from 'cockatiel';
+import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleAll } from 'cockatiel';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { orAbort } from '../retrieve/or-abort.js';
 import type { RetrievedChunk, Retriever, SearchOptions, SearchResult } from '../retrieve/types.js';
@@ -76,6 +76,23 @@ export class RerankingRetriever implements Retriever {
       this.#duration?.observe(labels, (performance.now() - started) / 1000);
     }
     return { ...found, chunks: chunks.slice(0, options.topK), failures };
+  }
+
+  /** For /readyz: the reranker, its budget, and whether its breaker lets it be called. */
+  status(): {
+    reranker: string;
+    top_n: number;
+    timeout_ms: number;
+    circuit: 'closed' | 'open' | 'half_open';
+  } {
+    const state = this.#breaker.state;
+    return {
+      reranker: this.reranker.name,
+      top_n: this.budget.topN,
+      timeout_ms: this.budget.timeoutMs,
+      circuit:
+        state === CircuitState.Closed ? 'closed' : state === CircuitState.HalfOpen ? 'half_open' : 'open',
+    };
   }
 
   registerMetrics(registry: Registry): void {

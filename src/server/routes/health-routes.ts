@@ -5,7 +5,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ParleyError } from '../../errors/index.js';
-import type { MemoryKeywordRetriever, VectorStatus } from '../../knowledge/index.js';
+import type { MemoryKeywordRetriever, RerankingRetriever, VectorStatus } from '../../knowledge/index.js';
 import type { ModelCatalog } from '../../models/index.js';
 import type { Bots } from '../../orchestrator/index.js';
 import { checkSchema, type Database } from '../../storage/index.js';
@@ -38,6 +38,8 @@ const readiness = z.object({
 export interface HealthRoutesOptions {
   db: Database;
   vector: VectorStatus;
+  /** The rerank stage, when one is configured. */
+  rerank: Pick<RerankingRetriever, 'status'> | undefined;
   keywordIndex: Pick<MemoryKeywordRetriever, 'status' | 'ready'>;
   bots: Pick<Bots, 'defaults'>;
   catalog: Pick<ModelCatalog, 'states'>;
@@ -120,6 +122,8 @@ export const healthRoutes: FastifyPluginAsync<HealthRoutesOptions> = async (app,
             ? { embeddings: options.vector.model, dimensions: options.vector.dimensions }
             : {}),
           note: options.vector.note,
+          // The reranker reorders the best fused passages; null: the fused order stands.
+          rerank: options.rerank?.status() ?? null,
           // In-memory copies of the tenants' chunks that answer keyword search before the database.
           keyword_memory: options.keywordIndex.status(),
         },
