@@ -42,7 +42,7 @@ export function hiddenReadings(raw: string): HiddenReading[] {
 }
 
 /** Runs of base64 characters (either alphabet) of at least 16, at most `MAX_SPANS` of them. */
-function base64Spans(text: string): string[] {
+export function base64Spans(text: string): string[] {
   const spans: string[] = [];
   for (const match of text.matchAll(BASE64_SPAN)) {
     if (spans.push(match[0]) >= MAX_SPANS) break;

@@ -7,7 +7,7 @@
 import { type InjectionRule, rule } from './injection-rule.js';
 
 // "previous/above/all instructions" in each language, for the override rules.
-const EARLIER = String.raw`(?:previous|prior|earlier|above|preceding|original|initial|system)`;
+const EARLIER = `(?:previous|prior|earlier|above|preceding|original|initial|system)`;
 
 export const MULTILINGUAL_RULES: readonly InjectionRule[] = [
   rule(
@@ -33,12 +33,12 @@ export const MULTILINGUAL_RULES: readonly InjectionRule[] = [
   ),
   rule(
     'override:zh',
-    String.raw`(?:忽略|忽视|无视|忘记|忘掉|不要理会|不要遵守|无需遵守|丢弃|放弃)(?:掉)?(?:你)?(?:之前|以前|先前|前面|上面|以上|上述|所有|全部|一切|原来|原有|原始)(?:的)?(?:所有|全部)?(?:的)?(?:指令|指示|说明|规则|要求|命令|提示|设定|内容|约束)?|(?:忽略|無視|忘記)(?:之前|以上|所有)(?:的)?(?:指令|指示|規則)`,
+    `(?:忽略|忽视|无视|忘记|忘掉|不要理会|不要遵守|无需遵守|丢弃|放弃)(?:掉)?(?:你)?(?:之前|以前|先前|前面|上面|以上|上述|所有|全部|一切|原来|原有|原始)(?:的)?(?:所有|全部)?(?:的)?(?:指令|指示|说明|规则|要求|命令|提示|设定|内容|约束)?|(?:忽略|無視|忘記)(?:之前|以上|所有)(?:的)?(?:指令|指示|規則)`,
     /忽略|忽视|无视|忘记|忘掉|不要理会|不要遵守|无需遵守|丢弃|放弃|無視|忘記/,
   ),
   rule(
     'override:ja',
-    String.raw`(?:以前|前|上記|これまで|今まで|最初|すべて|全て|元|先ほど)の(?:すべての|全ての)?(?:指示|命令|指令|ルール|設定|制約|プロンプト)(?:は|を|も)(?:すべて|全て)?(?:無視|忘れ|破棄|取り消)|(?:指示|命令|ルール)を(?:すべて|全て)?(?:無視|忘れ)`,
+    `(?:以前|前|上記|これまで|今まで|最初|すべて|全て|元|先ほど)の(?:すべての|全ての)?(?:指示|命令|指令|ルール|設定|制約|プロンプト)(?:は|を|も)(?:すべて|全て)?(?:無視|忘れ|破棄|取り消)|(?:指示|命令|ルール)を(?:すべて|全て)?(?:無視|忘れ)`,
     /無視|忘れ|破棄|取り消/,
   ),
   rule(

@@ -8,7 +8,7 @@
 // MIN_SHARED of them); the answer recites the prompt once it has recited two of its instructions
 // (one, for a prompt of one). One sentence that restates what the bot is for is an answer; two
 // restated instructions are a recital. Translations still pass: there is no translation model here.
-import { decodeBase64, rot13 } from '../decode-hidden-text.js';
+import { base64Spans, decodeBase64, rot13 } from '../decode-hidden-text.js';
 import { wordsOf } from './prompt-leak.js';
 
 /** Share of an instruction's content words a sentence must hold to recite it. */
@@ -52,7 +52,6 @@ const reverse = (word: string) => [...word].reverse().join('');
 /** Fewest letters written one by one ("n e v e r") read as a word. */
 const MIN_SPACED = 4;
 const WORD_CHAR = /[\p{L}\p{N}'’]/u;
-const BASE64_RUN = /(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_-]{16,}={0,2}/g;
 const HEX_RUN = /(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){8,}(?![0-9A-Fa-f])/g;
 const PRINTABLE = /^[\p{L}\p{N}\p{P}\p{S}\s]+$/u;
 
@@ -63,7 +62,7 @@ const LONG_RUN = /[A-Za-z0-9+/_-]{16}/;
 function hiddenTexts(sentence: string): string[] {
   if (!LONG_RUN.test(sentence)) return [];
   const texts: string[] = [];
-  for (const [run] of sentence.matchAll(BASE64_RUN)) {
+  for (const run of base64Spans(sentence)) {
     const decoded = decodeBase64(run);
     if (decoded) texts.push(decoded);
   }
