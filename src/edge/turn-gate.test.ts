@@ -1,7 +1,7 @@
 import { setImmediate as settle, setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { isParleyError } from '../errors/index.js';
-import { TurnGate } from './turn-gate.js';
+import { eventLoopSampler, TurnGate, threadCpuMs } from './turn-gate.js';
 
 const gate = (options: Partial<ConstructorParameters<typeof TurnGate>[0]> = {}) =>
   new TurnGate({ maxActive: 2, queueTimeoutMs: 5_000, ...options });
@@ -88,7 +88,7 @@ describe('TurnGate', () => {
   describe('the adaptive limit', () => {
     /** A gate whose event-loop readings the test scripts; `adapt()` is called by hand. */
     const adaptive = (options: { maxActive?: number; minActive?: number } = {}) => {
-      let reading = { delayMs: 0, utilization: 0 };
+      let reading: { delayMs: number; utilization: number; cpu?: number } = { delayMs: 0, utilization: 0 };
       const turns = gate({
         maxActive: options.maxActive ?? 0,
         adaptive: {
@@ -99,8 +99,8 @@ describe('TurnGate', () => {
         },
       });
       /** One interval: the loop's delay p99 (ms) and how busy it was. */
-      const second = (delayMs: number, utilization = 0.95) => {
-        reading = { delayMs, utilization };
+      const second = (delayMs: number, utilization = 0.95, cpu?: number) => {
+        reading = { delayMs, utilization, ...(cpu === undefined ? {} : { cpu }) };
         turns.adapt();
       };
       return { turns, second };
@@ -155,6 +155,34 @@ describe('TurnGate', () => {
       waiting[4]!.catch(() => {});
     });
 
+    it('does not cut turns for a loop that is late waiting for a CPU other programs hold', async () => {
+      const { turns, second } = adaptive();
+      await Promise.all(Array.from({ length: 100 }, () => turns.enter()));
+      // Late and busy by the loop's account, but the thread ran a fifth of the second: a crowded
+      // host, not our load. Cutting would only lengthen the line.
+      for (let i = 0; i < 5; i++) second(120, 0.95, 0.2);
+      expect(turns.state().limit).toBe(0);
+      // The same loop computing most of the second is our load: fewer turns.
+      second(120, 0.95, 0.9);
+      expect(turns.state().limit).toBe(90);
+    });
+
+    it('grows a cut limit while the thread computes well under the busy share, however late the loop', async () => {
+      const { turns, second } = adaptive();
+      const releases = await Promise.all(Array.from({ length: 40 }, () => turns.enter()));
+      second(120, 0.95, 0.9);
+      expect(turns.state().limit).toBe(36);
+      for (const release of releases.slice(0, 4)) release();
+      const waiting = Array.from({ length: 5 }, () => turns.enter());
+      second(120, 0.95, 0.7); // between the shares: hold
+      expect(turns.state()).toMatchObject({ limit: 36, waiting: 5 });
+      second(120, 0.95, 0.3); // still late, but not from our work: room
+      expect(turns.state().limit).toBe(40);
+      await Promise.all(waiting.slice(0, 4));
+      expect(turns.state()).toMatchObject({ active: 40, waiting: 1 });
+      waiting[4]!.catch(() => {});
+    });
+
     it('never goes under its floor nor over the fixed ceiling, and relaxes when no one waits', async () => {
       const { turns, second } = adaptive({ maxActive: 50, minActive: 8 });
       await Promise.all(Array.from({ length: 10 }, () => turns.enter()));
@@ -164,25 +192,27 @@ describe('TurnGate', () => {
       expect(turns.state().limit).toBe(50);
     });
 
-    it("reads this thread's event loop by default", async () => {
-      const turns = new TurnGate({
-        maxActive: 0,
-        queueTimeoutMs: 1_000,
-        adaptive: { targetDelayMs: 20, intervalMs: 0 },
-      });
-      await Promise.all(Array.from({ length: 30 }, () => turns.enter()));
-      turns.adapt(); // starts a fresh interval
-      // The loop blocked for 80 ms, four times in a row: late and busy.
+    it("reads this thread's event loop delay, utilization and CPU share by default", async () => {
+      const sampler = eventLoopSampler();
+      sampler.sample(); // starts a fresh interval
+      const from = performance.now();
+      // The loop blocked four times in a row for 80 ms of this thread's CPU time (however long
+      // the host takes to give it that): late, busy and computing.
       for (let i = 0; i < 4; i++) {
-        const until = performance.now() + 80;
-        while (performance.now() < until) {
+        const until = threadCpuMs()! + 80;
+        while (threadCpuMs()! < until) {
           // busy
         }
         await sleep(1);
       }
-      turns.adapt();
-      expect(turns.state().limit).toBe(27);
-      turns.close();
+      const intervalMs = performance.now() - from;
+      const { delayMs, utilization, cpu } = sampler.sample();
+      sampler.stop();
+      expect(delayMs).toBeGreaterThanOrEqual(60);
+      expect(utilization).toBeGreaterThan(0);
+      // 320 ms of CPU in the interval, read in 10 ms ticks.
+      expect(cpu! * intervalMs).toBeGreaterThanOrEqual(300);
+      expect(cpu!).toBeLessThanOrEqual(1);
     });
   });
 });

@@ -5,8 +5,9 @@
 //
 // The limit adapts to the HTTP thread's load. Each second, the event loop's delay p99 is read
 // and smoothed (each second counts half); when it is over PARLEY_TURN_GATE_DELAY_MS (35) and the
-// loop was busy at least 80 % of the second, the limit drops to 90 % of the turns being answered;
-// under half the target, it grows by 10 % and waiting turns come in. So under more conversations
+// loop was busy, and the thread on a CPU, at least 80 % of the second, the limit drops to 90 % of
+// the turns being answered; under half the target (or with the thread on a CPU under 60 % of the
+// second), it grows by 10 % and waiting turns come in. So under more conversations
 // than the machine can stream, turns queue instead of every stream (and every health check,
 // metrics scrape and new request) slowing down together (the measured effect is in
 // docs/benchmarks.md, Load). Delay alone is not enough: a garbage-collection pause or one long
@@ -23,6 +24,7 @@
 // plus the writes not yet done stay under PARLEY_MAX_PENDING_WRITES; past it they wait in the
 // same line, and the answer rate settles at what the database can store.
 
+import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Gauge, type Registry } from 'prom-client';
 import { ParleyError } from '../errors/index.js';
@@ -32,6 +34,12 @@ export interface LoopSample {
   delayMs: number;
   /** Share of the interval the event loop was busy (0-1). */
   utilization: number;
+  /**
+   * Share of the interval this thread ran on a CPU (0-1); absent where it cannot be read. The
+   * loop counts as busy while it waits for a CPU that other programs hold, so utilization alone
+   * reads a crowded host as load of our own.
+   */
+  cpu?: number;
 }
 
 export interface AdaptiveLimitOptions {
@@ -118,12 +126,23 @@ export class TurnGate {
   adapt(): void {
     const adaptive = this.options.adaptive;
     if (!this.sample || !adaptive) return;
-    const { delayMs, utilization } = this.sample();
+    const { delayMs, utilization, cpu } = this.sample();
     this.smoothedDelayMs = (this.smoothedDelayMs + delayMs) / 2;
     const floor = Math.min(adaptive.minActive ?? 16, this.ceiling);
-    if (this.smoothedDelayMs > adaptive.targetDelayMs && utilization >= (adaptive.minUtilization ?? 0.8)) {
+    // Busy is the loop at work and this thread on a CPU: on a host whose cores other programs
+    // hold, the loop is late and "busy" waiting for its turn, and fewer turns would not make it
+    // earlier (measured: the limit fell to its floor with the thread on a CPU a fifth of the time,
+    // docs/benchmarks.md "The turn gate on a crowded host").
+    const ran = cpu === undefined ? utilization : Math.min(utilization, cpu);
+    const minRan = adaptive.minUtilization ?? 0.8;
+    if (this.smoothedDelayMs > adaptive.targetDelayMs && ran >= minRan) {
       this.limit = Math.max(floor, Math.floor(Math.min(this.limit, this.active) * 0.9));
-    } else if (this.smoothedDelayMs < adaptive.targetDelayMs / 2 && this.limit < this.ceiling) {
+    } else if (
+      (this.smoothedDelayMs < adaptive.targetDelayMs / 2 || ran < minRan * 0.75) &&
+      this.limit < this.ceiling
+    ) {
+      // Room: the loop is on time, or this thread computes well under the busy share (whatever
+      // delays it is not the turns it answers).
       this.limit = Math.min(this.ceiling, this.limit + Math.max(1, Math.ceil(this.limit * 0.1)));
       if (this.limit > 100_000) this.limit = this.ceiling;
       this.admitWaiting();
@@ -239,22 +258,56 @@ export class TurnGate {
   }
 }
 
-/** This thread's event-loop delay p99 and utilization since the previous call. */
-function eventLoopSampler(): { sample: () => LoopSample; stop: () => void } {
+/** This thread's event-loop delay p99, utilization and CPU share since the previous call. */
+export function eventLoopSampler(): { sample: () => LoopSample; stop: () => void } {
   const resolutionMs = 10;
   const delay = monitorEventLoopDelay({ resolution: resolutionMs });
   delay.enable();
   let previous = performance.eventLoopUtilization();
+  let previousCpuMs = threadCpuMs();
+  let previousAt = performance.now();
   const sample = () => {
     const now = performance.eventLoopUtilization();
     const { utilization } = performance.eventLoopUtilization(now, previous);
     previous = now;
+    const cpuMs = threadCpuMs();
+    const at = performance.now();
+    const cpu =
+      cpuMs === undefined || previousCpuMs === undefined || at <= previousAt
+        ? undefined
+        : Math.min(1, (cpuMs - previousCpuMs) / (at - previousAt));
+    previousCpuMs = cpuMs;
+    previousAt = at;
     // The histogram counts the sampling interval in every reading: an idle loop reads ~10 ms.
     const delayMs = delay.count > 0 ? Math.max(0, delay.percentile(99) / 1e6 - resolutionMs) : 0;
     delay.reset();
-    return { delayMs, utilization };
+    return { delayMs, utilization, ...(cpu === undefined ? {} : { cpu }) };
   };
   return { sample, stop: () => delay.disable() };
+}
+
+/**
+ * CPU time this thread has run (ms), or undefined where it cannot be read. Node 20 has no
+ * per-thread figure (process.threadCpuUsage came in 23.9) and process.cpuUsage() adds the
+ * database, garbage-collector and pool threads, so on Linux it is read from procfs: utime and
+ * stime of /proc/thread-self/stat, in clock ticks of 10 ms (USER_HZ is 100 on every Linux ABI
+ * Node supports). Read once a second: a few microseconds from an in-memory file.
+ */
+export function threadCpuMs(): number | undefined {
+  const usage = (process as { threadCpuUsage?: () => NodeJS.CpuUsage }).threadCpuUsage;
+  if (usage) {
+    const { user, system } = usage.call(process);
+    return (user + system) / 1_000;
+  }
+  if (process.platform !== 'linux') return undefined;
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'latin1');
+    // The fields after the command name, which may hold spaces, closed by the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
 }
 
 function overloaded(retryAfterSeconds: number): ParleyError {
