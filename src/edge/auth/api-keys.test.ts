@@ -68,6 +68,21 @@ describe('KeyVerifier', () => {
     expect(lookups).toEqual([ID]);
   });
 
+  it('checks a key once however many requests present it together, and every one is answered', async () => {
+    const { db, lookups } = await oneKey();
+    const { state, hash } = countingHash();
+    const keys = new KeyVerifier(db, hash);
+    // 500 clients of one key arrive at a server that has not seen it yet (a restart).
+    const right = await Promise.all(Array.from({ length: 500 }, () => keys.verify(`parley_${ID}_${SECRET}`)));
+    expect(right.every((identity) => identity?.tenantId === 't1')).toBe(true);
+    expect(state.calls).toBe(1);
+    expect(lookups).toEqual([ID]);
+    // The same for a wrong secret: one hash, every request refused.
+    const wrong = await Promise.all(Array.from({ length: 50 }, () => keys.verify(`parley_${ID}_${'W'.repeat(43)}`)));
+    expect(wrong.every((identity) => identity === undefined)).toBe(true);
+    expect(state.calls).toBe(2);
+  });
+
   it('hashes an unknown id as it hashes a known one, so timing does not tell which ids exist', async () => {
     const { db } = await oneKey();
     const { state, hash } = countingHash();

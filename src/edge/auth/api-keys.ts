@@ -134,6 +134,8 @@ export class KeyVerifier {
   /** Digests of keys found wrong lately (unknown id, revoked, or a wrong secret): expiry by digest. */
   private readonly refused = new Map<string, number>();
   private readonly hashing = pLimit(HASHES_AT_ONCE);
+  /** Checks under way, by the presented key's digest. */
+  private readonly checking = new Map<string, Promise<KeyIdentity | undefined>>();
   private anyKey: { value: boolean; expires: number } | undefined;
   /** When each key was last used, written in the background. */
   readonly usage: KeyUsage;
@@ -158,7 +160,21 @@ export class KeyVerifier {
       return cached;
     }
     if ((this.refused.get(digest) ?? 0) > Date.now()) return undefined;
+    // One check per key at a time: the requests that present a key while it is being checked
+    // (every client of a busy key after a restart, or when its cache entry ends) wait for that
+    // check instead of each queueing a hash of its own (500 at once took ~15 s of hashing).
+    let checking = this.checking.get(digest);
+    if (!checking) {
+      checking = this.check(match, digest).finally(() => this.checking.delete(digest));
+      this.checking.set(digest, checking);
+    }
+    const identity = await checking;
+    if (identity) this.usage.used(identity.keyId);
+    return identity;
+  }
 
+  /** Reads the key and hashes the presented secret; caches what it finds. */
+  private async check(match: RegExpExecArray, digest: string): Promise<KeyIdentity | undefined> {
     const [, prefix, keyId, secret] = match as unknown as [string, string, string, string];
     // The generation in the same statement as the key: a change committed after it bumps it again.
     const rows = await this.db
@@ -202,7 +218,6 @@ export class KeyVerifier {
     const ends = [Date.now() + CACHE_TTL_MS, row.expires_at?.getTime() ?? Infinity];
     if (previous) ends.push(row.previous_expires_at?.getTime() ?? 0);
     this.cache.set(digest, identity, Math.min(...ends), Number(row.generation));
-    this.usage.used(keyId);
     return identity;
   }
 
