@@ -57,7 +57,7 @@ export interface ClassicCollection {
   files: { corpus: string; queries: string; qrels: string };
   /** The BEIR document of a corpus record. */
   document(record: SmartRecord): BeirDocument;
-  /** The query ids of the judgements, in the order of the query records (with a text). */
+  /** The ids the judgements give the query records, in file order. */
   queryIds(records: SmartRecord[]): string[];
   /** A line of the relevance file as a judgement; undefined for a line that judges nothing relevant. */
   judgement(columns: string[]): Judgement | undefined;
@@ -124,10 +124,14 @@ export function convertClassicCollection(
 ): ConvertedCollection {
   const collection: ClassicCollection = CLASSIC_COLLECTIONS[name];
   const corpus = parseSmartRecords(files.corpus).map((record) => collection.document(record));
-  const queryRecords = parseSmartRecords(files.queries).filter((record) => record.fields.get('W'));
+  const queryRecords = parseSmartRecords(files.queries);
   const ids = collection.queryIds(queryRecords);
-  const queries = queryRecords.map((record, index) => ({ id: ids[index]!, text: record.fields.get('W')! }));
-  const known = { docs: new Set(corpus.map((doc) => doc.id)), queries: new Set(ids) };
+  // A query record without text (CACM's closing `.I 0`) is no query.
+  const queries = queryRecords.flatMap((record, index) => {
+    const text = record.fields.get('W');
+    return text ? [{ id: ids[index]!, text }] : [];
+  });
+  const known = { docs: new Set(corpus.map((doc) => doc.id)), queries: new Set(queries.map((q) => q.id)) };
   const qrels: Judgement[] = [];
   const seen = new Set<string>();
   files.qrels.split(/\r?\n/).forEach((line, index) => {
