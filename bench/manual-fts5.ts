@@ -10,13 +10,13 @@
 // expected pages exactly as `parley eval citations` compares citations (file name, or path
 // relative to --docs). Uses the `sqlite3` command-line shell (Debian: `apt-get install sqlite3`),
 // so no npm dependency: prints hit@1, hit@3 and MRR (over the first ten pages), then the misses.
-import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { collectFiles } from '../src/cli/collect-files.js';
 import { pageNames, parseCitationQuestions } from '../src/eval/index.js';
 import { detectFormat, parseDocument } from '../src/knowledge/parse/index.js';
+import { ftsQuery, runSqlite, sqlText } from './support/fts5.js';
 
 const { values } = parseArgs({
   options: {
@@ -32,20 +32,11 @@ if (!values.questions || !values.docs) {
   process.exit(2);
 }
 
-const sqlText = (text: string) => `'${text.replace(/'/g, "''")}'`;
-
-/** The question as an FTS5 query: any of its words, each quoted (so no word is read as an operator). */
-function ftsQuery(question: string): string | undefined {
-  const words = question.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
-  return words.length ? [...new Set(words)].map((word) => `"${word}"`).join(' OR ') : undefined;
-}
-
 async function main(docs: string, questionFile: string, sqlite: string): Promise<void> {
   const root = path.resolve(docs);
   const questions = parseCitationQuestions(await readFile(questionFile, 'utf8'), questionFile);
   const { files } = await collectFiles([root]);
   const statements = [
-    '.mode tabs',
     "CREATE VIRTUAL TABLE pages USING fts5(page UNINDEXED, body, tokenize = 'porter unicode61');",
     'BEGIN;',
   ];
@@ -71,16 +62,9 @@ async function main(docs: string, questionFile: string, sqlite: string): Promise
         `SELECT ${index}, page FROM pages WHERE pages MATCH ${sqlText(query)} ORDER BY rank LIMIT 10;`,
       );
   });
-  const started = performance.now();
-  const output = execFileSync(sqlite, ['-batch', ':memory:'], {
-    input: statements.join('\n'),
-    encoding: 'utf8',
-    maxBuffer: 1 << 30,
-  });
-  const seconds = (performance.now() - started) / 1000;
+  const { rows, seconds } = runSqlite(statements, sqlite);
   const ranked = questions.map(() => [] as string[][]);
-  for (const line of output.split('\n')) {
-    const [index, page] = line.split('\t');
+  for (const [index, page] of rows) {
     if (index !== undefined && page)
       ranked[Number(index)]!.push(pageNames({ source: page, title: '' }, root));
   }

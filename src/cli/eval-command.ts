@@ -39,11 +39,16 @@ export async function evalRetrievalCommand(options: {
       `dataset ${options.dataset}: ${dataset.corpus.length} documents, ${dataset.queries.length} ${options.split} queries\n`,
     );
     const started = performance.now();
-    const { chunks } = await ingestBeirCorpus(runtime.ingestion, { tenantId, kbId }, dataset, (done) => {
-      if (done % 1000 === 0 || done === dataset.corpus.length) {
-        process.stderr.write(`ingested ${done}/${dataset.corpus.length}\n`);
-      }
-    });
+    const { chunks, empty } = await ingestBeirCorpus(
+      runtime.ingestion,
+      { tenantId, kbId },
+      dataset,
+      (done) => {
+        if (done % 1000 === 0 || done === dataset.corpus.length) {
+          process.stderr.write(`ingested ${done}/${dataset.corpus.length}\n`);
+        }
+      },
+    );
     if (runtime.embeddings) {
       process.stderr.write(`embedding ${chunks} chunks with ${runtime.vector.model}\n`);
       await runtime.embeddings.drain();
@@ -56,7 +61,7 @@ export async function evalRetrievalCommand(options: {
     process.stdout.write(
       [
         `retriever:   ${runtime.retriever.name} (k1=${config.retrieval.bm25.k1}, b=${config.retrieval.bm25.b}${runtime.vector.model ? `, ${runtime.vector.model}` : ''}), keyword search ${inMemory ? 'in memory' : 'in the database'}`,
-        `ingestion:   ${dataset.corpus.length} documents, ${chunks} chunks in ${ingestSeconds.toFixed(1)} s`,
+        `ingestion:   ${dataset.corpus.length} documents${empty ? ` (${empty} empty, not ingested)` : ''}, ${chunks} chunks in ${ingestSeconds.toFixed(1)} s`,
         `queries:     ${scores.queries}, latency p50 ${scores.latencyMs.p50.toFixed(1)} ms, p99 ${scores.latencyMs.p99.toFixed(1)} ms`,
         `peak memory: ${peakMb.toFixed(0)} MB resident (whole process, database included)`,
         `nDCG@10:     ${f(scores.ndcg10)}`,

@@ -157,6 +157,9 @@ describe('parley CLI', () => {
           title: 'Bees',
           text: 'Honey bees communicate the direction of flowers with a waggle dance.',
         },
+        // Classic collections have records with a title only, and (Cranfield) a few with nothing.
+        { _id: 'd4', title: 'Glaciers carve fjords into coastal mountains', text: '' },
+        { _id: 'd5', title: '', text: '' },
       ];
       await writeFile(path.join(dir, 'corpus.jsonl'), corpus.map((doc) => JSON.stringify(doc)).join('\n'));
       await writeFile(
@@ -164,6 +167,7 @@ describe('parley CLI', () => {
         [
           { _id: 'q1', text: 'why do otters hold hands' },
           { _id: 'q2', text: 'waggle dance of bees' },
+          { _id: 'q4', text: 'how are fjords carved' },
           { _id: 'q3', text: 'not judged' },
         ]
           .map((query) => JSON.stringify(query))
@@ -171,13 +175,14 @@ describe('parley CLI', () => {
       );
       await writeFile(
         path.join(dir, 'qrels', 'test.tsv'),
-        'query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td3\t1\n',
+        'query-id\tcorpus-id\tscore\nq1\td1\t1\nq2\td3\t1\nq4\td4\t1\n',
       );
       const result = await runCli(['eval', 'retrieval', '--dataset', dir], {});
       expect(result.code, result.stderr).toBe(0);
       const last = result.stdout.trimEnd().split('\n').at(-1);
       expect(last).toBe('ndcg@10=1.0000 recall@100=1.0000 mrr@10=1.0000');
-      expect(result.stdout).toMatch(/queries: +2,/);
+      expect(result.stdout).toMatch(/queries: +3,/);
+      expect(result.stdout).toMatch(/5 documents \(1 empty, not ingested\), 4 chunks/);
     },
     cliTestTimeout(1),
   );

@@ -25,16 +25,25 @@ export async function ingestBeirCorpus(
   dataset: Pick<BeirDataset, 'corpus'>,
   onProgress: (done: number) => void = () => {},
   concurrency = 4,
-): Promise<{ chunks: number }> {
+): Promise<{ chunks: number; empty: number }> {
   let next = 0;
   let done = 0;
   let chunks = 0;
+  let empty = 0;
   const worker = async () => {
     while (next < dataset.corpus.length) {
       const doc = dataset.corpus[next++]!;
+      // A record with neither text nor title (Cranfield has two) has nothing to ingest: it stays
+      // in the judgements, where it can only be missed, as with any retriever.
+      const text = doc.text.trim() ? doc.text : doc.title;
+      if (!text.trim()) {
+        empty++;
+        onProgress(++done);
+        continue;
+      }
       const outcome = await ingestion.ingestNow({
         ...target,
-        bytes: Buffer.from(doc.text, 'utf8'),
+        bytes: Buffer.from(text, 'utf8'),
         format: 'text',
         title: doc.title || doc.id,
         source: corpusSource(doc.id),
@@ -44,7 +53,7 @@ export async function ingestBeirCorpus(
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return { chunks };
+  return { chunks, empty };
 }
 
 function percentile(sorted: number[], p: number): number {
