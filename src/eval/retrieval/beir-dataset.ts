@@ -1,9 +1,11 @@
-// Reads a BEIR-format dataset: corpus.jsonl, queries.jsonl and qrels/<split>.tsv. Every line is
-// validated; a malformed dataset fails with the file and line named.
+// Reads a BEIR-format dataset: corpus.jsonl, queries.jsonl and qrels/<split>.tsv, each of them
+// plain or gzipped (`corpus.jsonl.gz`: the sets kept in the repository). Every line is validated;
+// a malformed dataset fails with the file and line named.
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { createGunzip } from 'node:zlib';
 import { z } from 'zod';
 import { ParleyError } from '../../errors/index.js';
 import type { Judgements } from './ranking-metrics.js';
@@ -29,10 +31,10 @@ export interface BeirDataset {
 }
 
 async function* lines(file: string): AsyncGenerator<[string, number]> {
-  const reader = createInterface({
-    input: createReadStream(file, 'utf8'),
-    crlfDelay: Number.POSITIVE_INFINITY,
-  });
+  const input = file.endsWith('.gz')
+    ? createReadStream(file).pipe(createGunzip()).setEncoding('utf8')
+    : createReadStream(file, 'utf8');
+  const reader = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   let number = 0;
   for await (const line of reader) {
     number++;
@@ -57,13 +59,20 @@ export async function readBeirDataset(dir: string, split = 'test'): Promise<Beir
     queries: path.join(dir, 'queries.jsonl'),
     qrels: path.join(dir, 'qrels', `${split}.tsv`),
   };
-  for (const file of Object.values(files)) {
-    await access(file).catch(() => {
-      throw new ParleyError(
-        'PARLEY_ERR_VALIDATION',
-        `${file} is missing: a BEIR dataset has corpus.jsonl, queries.jsonl and qrels/${split}.tsv`,
-      );
-    });
+  for (const [name, file] of Object.entries(files) as [keyof typeof files, string][]) {
+    files[name] = await access(file).then(
+      () => file,
+      () =>
+        access(`${file}.gz`).then(
+          () => `${file}.gz`,
+          () => {
+            throw new ParleyError(
+              'PARLEY_ERR_VALIDATION',
+              `${file} is missing: a BEIR dataset has corpus.jsonl, queries.jsonl and qrels/${split}.tsv (each may be gzipped)`,
+            );
+          },
+        ),
+    );
   }
   const qrels = new Map<string, Judgements>();
   for await (const [line, number] of lines(files.qrels)) {
