@@ -27,11 +27,13 @@ export interface OpenAiRoutesOptions {
   maxMessageChars: number;
   /** Streams in flight, which a graceful shutdown waits for. */
   streams: Set<Promise<void>>;
+  /** At most one write to a streaming client per this many ms (PARLEY_STREAM_FLUSH_MS). */
+  flushMs: number;
 }
 
 export const openAiRoutes: FastifyPluginAsync<OpenAiRoutesOptions> = async (
   app,
-  { turns: runner, bots, maxMessageChars: maxChars, streams },
+  { turns: runner, bots, maxMessageChars: maxChars, streams, flushMs },
 ) => {
   const api = app.withTypeProvider<ZodTypeProvider>();
 
@@ -125,7 +127,7 @@ export const openAiRoutes: FastifyPluginAsync<OpenAiRoutesOptions> = async (
       };
     }
 
-    const sse = openSse(request, reply);
+    const sse = openSse(request, reply, { flushMs });
     const chunk = (
       delta: Record<string, unknown>,
       finish: string | null,
