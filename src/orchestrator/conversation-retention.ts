@@ -114,6 +114,7 @@ export class ConversationRetention {
       feedback: 0,
       approvals: 0,
       visitor_claims: 0,
+      webhook_events: 0,
       // a conversation's expiry leaves its user's memories (they have their own period)
       memories: 0,
       usage_rows_detached: 0,

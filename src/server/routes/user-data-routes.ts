@@ -32,6 +32,10 @@ const erasureReport = z.object({
     feedback: z.number().int(),
     approvals: z.number().int(),
     visitor_claims: z.number().int(),
+    webhook_events: z
+      .number()
+      .int()
+      .describe('Handoff webhook events naming the conversations (they carry a message)'),
     memories: z.number().int(),
   }),
   usage_rows_detached: z
