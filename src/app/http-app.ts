@@ -268,6 +268,7 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   await app.register(retentionRoutes, {
     db,
     defaultDays: config.jobs.conversationRetentionDays,
+    messageDefaultDays: config.jobs.messageRetentionDays,
     trace: { defaultDays: config.jobs.traceRetentionDays, maxDays: config.jobs.traceRetentionMaxDays },
     usageDetail: {
       defaultDays: config.jobs.usageDetailRetentionDays,

@@ -22,6 +22,8 @@ export {
   CONVERSATION_RETENTION_EVERY_MS,
   ConversationRetention,
   type ExpiredConversations,
+  type ExpiredMessages,
+  NO_PERIODS,
   type RetentionPeriods,
   readRetention,
   writeRetention,
