@@ -15,7 +15,12 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 interface UserExport {
   user_id: string;
-  conversations: { id: string; messages: { role: string }[]; feedback: { rating: string }[] }[];
+  conversations: {
+    id: string;
+    messages: { role: string }[];
+    feedback: { rating: string }[];
+    traces: { turn_id: string; trace: Record<string, unknown> }[];
+  }[];
 }
 
 describe.each(BACKENDS)("an end user's data on %s", (kind) => {
@@ -71,6 +76,9 @@ describe.each(BACKENDS)("an end user's data on %s", (kind) => {
     const firstExported = exported.body.conversations.find((c) => c.id === first.conversation_id)!;
     expect(firstExported.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
     expect(firstExported.feedback.map((f) => f.rating)).toEqual(['down']);
+    // Each turn's trace, with what the turn did.
+    expect(firstExported.traces).toHaveLength(2);
+    expect(firstExported.traces[0]).toMatchObject({ turn_id: first.turn_id, trace: expect.any(Object) });
 
     // Another tenant's admin erases no one here.
     const elsewhere = await call<{ removed: { conversations: number } }>(fixture.app, {
