@@ -250,7 +250,11 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   });
   // These routes delete conversations (or a turn of one): what this process keeps of them goes.
   const conversationRemoved = (conversationId: string) => runtime.chat.conversationRemoved(conversationId);
-  await app.register(conversationListRoutes, { db, conversationRemoved });
+  await app.register(conversationListRoutes, {
+    db,
+    conversationRemoved,
+    piiPolicyOf: (tenantId, botId) => bots.piiPolicyOf(tenantId, botId),
+  });
   await app.register(userDataRoutes, { db, conversationRemoved, memories: runtime.memories });
   await app.register(memoryRoutes, { memories: runtime.memories });
   await app.register(botRoutes, { bots });

@@ -307,7 +307,7 @@ async function openRuntime(
     tasks,
     config.bots.memory,
     log.child({ component: 'memories' }),
-    async (tenantId, botId) => (await bots.resolveIfKept(tenantId, botId))?.guard.pii,
+    (tenantId, botId) => bots.piiPolicyOf(tenantId, botId),
   );
   const chat = new ChatService({
     db,

@@ -31,6 +31,7 @@ export {
 export {
   addAgentReply,
   type ConversationSummary,
+  conversationBot,
   conversationState,
   deleteConversation,
   deleteTrace,
@@ -82,6 +83,7 @@ export {
   MAX_MEMORY_CHARS,
   MEMORY_SWEEP_EVERY_MS,
   type MemoryRecord,
+  type PiiPolicyOf,
   UserMemories,
 } from './memories/index.js';
 export {
