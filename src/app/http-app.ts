@@ -262,6 +262,7 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     db,
     conversationChanged: (conversationId) => runtime.chat.conversationChanged(conversationId),
     events: runtime.conversationEvents,
+    answerPiiPolicyOf: (tenantId, botId) => bots.answerPiiPolicyOf(tenantId, botId),
   });
   await app.register(curatedRoutes, { curated: runtime.curated });
   await app.register(toolRoutes, { tools: runtime.httpTools });
