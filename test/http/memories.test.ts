@@ -273,6 +273,45 @@ describe.each(BACKENDS)('long-term memory on %s', (kind) => {
     expect((await memoriesOf(dave)).body.memories.map((m) => m.text)).toEqual(['Sails out of Cork.']);
   });
 
+  it('remembers nothing of a turn whose user was erased while the model read it', async () => {
+    const tenant = await fixture.tenantWithKey(`memory-erased-${kind}`);
+    const on = await call(fixture.app, {
+      method: 'PATCH',
+      url: '/v1/bots/parley',
+      headers: tenant.headers,
+      payload: { settings: { memory: true } },
+    });
+    expect(on.status).toBe(200);
+    const hal = { ...tenant.headers, 'parley-user': 'hal' };
+    const { stub } = fixture;
+    const before = stub.requests.length;
+    // The answer is held until the extraction's request can be held in turn.
+    const answer = stub.holdNext(1);
+    const asked = fixture.converse(hal, 'I want answers in Spanish. What causes the tides?');
+    await stub.waitForRequests(before + 1);
+    const extraction = stub.holdNext(1);
+    answer.release();
+    await asked;
+    await eventually(async () =>
+      stub.requests.slice(before).some((r) => r.prompt?.json?.name === 'user_memories') ? true : undefined,
+    );
+    // The model is reading the turn: the user is erased meanwhile.
+    const erased = await call<{ removed: { conversations: number } }>(fixture.app, {
+      method: 'DELETE',
+      url: '/v1/users/hal',
+      headers: tenant.headers,
+    });
+    expect(erased.body.removed.conversations).toBe(1);
+    extraction.release();
+    await eventually(async () => (fixture.server.runtime.tasks.size === 0 ? true : undefined));
+    expect(
+      await fixture.server.runtime.db.query('select 1 from memories where tenant_id = $1 and user_id = $2', [
+        tenant.tenantId,
+        'hal',
+      ]),
+    ).toEqual([]);
+  });
+
   it('deletes memories past the retention period in the background sweep; newer ones stay', async () => {
     const { db } = fixture.server.runtime;
     const admin = await createApiKey(db, `memory-expiry-${kind}`, { scopes: ['admin'] });
