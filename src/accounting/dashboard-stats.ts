@@ -5,7 +5,8 @@
 // passage. One scan of the tenant's traces in the range (index turn_traces_tenant) grouped three
 // ways at once with GROUPING SETS, one for the intents; percentile_cont runs on PGlite and PostgreSQL.
 // Users' ratings (the feedback table): satisfaction per bot and UTC day of the rated answers, and
-// the questions of the latest answers rated down.
+// the worst-rated questions: the same question (case, spacing and end punctuation aside) asked of a
+// bot and rated down most often first, among the latest answers rated down.
 import type { QueryRunner } from '../storage/index.js';
 
 /** The width of a dashboard bucket. */
@@ -20,7 +21,7 @@ export interface DashboardRange {
   bucket: DashboardBucket;
   /** How many of the latest not-found questions to list. */
   notFoundLimit: number;
-  /** How many of the latest answers rated down to list (default 20). */
+  /** How many of the worst-rated questions to list (default 20). */
   worstRatedLimit?: number;
 }
 
@@ -81,8 +82,9 @@ export interface SatisfactionDay {
   satisfaction: number;
 }
 
-/** An answer rated down, with the question it answered. */
+/** A question whose answers were rated down, with its latest such answer. */
 export interface WorstRatedQuestion {
+  /** The latest answer to it rated down. */
   turn_id: string;
   conversation_id: string;
   bot_id: string;
@@ -91,6 +93,8 @@ export interface WorstRatedQuestion {
   comment: string | null;
   /** When the answer was given. */
   at: string;
+  /** How many answers to this question by this bot were rated down in the range. */
+  down: number;
 }
 
 export interface Dashboard {
@@ -107,7 +111,7 @@ export interface Dashboard {
   intents: IntentCount[];
   /** Users' ratings per bot and day of the rated answers, by day then bot. */
   satisfaction: SatisfactionDay[];
-  /** The latest answers in the range rated down, newest first. */
+  /** The questions rated down most often in the range (then the latest first). */
   worst_rated: WorstRatedQuestion[];
 }
 
@@ -197,13 +201,26 @@ group by 1, 2
 order by 2, 1
 limit 5000`;
 
+// Bounded: the latest 2,000 answers rated down in the range are grouped by bot and question.
 const WORST_RATED_SQL = `
-select f.turn_id, f.conversation_id, f.bot_id, f.comment, f.turn_at as at,
-  (select m.content from messages m
-    where m.tenant_id = f.tenant_id and m.turn_id = f.turn_id and m.role = 'user' limit 1) as question
-from feedback f
-where f.tenant_id = $1 and f.turn_at >= $2 and f.turn_at < $3 and f.rating = 'down'
-order by f.turn_at desc, f.turn_id
+with down as (
+  select f.turn_id, f.conversation_id, f.bot_id, f.comment, f.turn_at,
+    (select m.content from messages m
+      where m.tenant_id = f.tenant_id and m.turn_id = f.turn_id and m.role = 'user' limit 1) as question
+  from feedback f
+  where f.tenant_id = $1 and f.turn_at >= $2 and f.turn_at < $3 and f.rating = 'down'
+  order by f.turn_at desc, f.turn_id
+  limit 2000
+), grouped as (
+  select down.*, count(*) over same as down, row_number() over (same order by turn_at desc, turn_id) as nth
+  from down
+  window same as (partition by bot_id,
+    coalesce(btrim(regexp_replace(regexp_replace(lower(question), '[[:space:]]+', ' ', 'g'),
+      '[[:space:][:punct:]]+$', '')), turn_id))
+)
+select turn_id, conversation_id, bot_id, comment, turn_at as at, question, down::int as down
+from grouped where nth = 1
+order by down desc, turn_at desc, turn_id
 limit $4`;
 
 const ratio = (part: number, whole: number) => (whole === 0 ? null : part / whole);
@@ -267,6 +284,7 @@ export async function readDashboard(db: QueryRunner, range: DashboardRange): Pro
       comment: string | null;
       at: Date;
       question: string | null;
+      down: number;
     }>(WORST_RATED_SQL, [tenantId, from, to, range.worstRatedLimit ?? 20]),
   ]);
 
@@ -321,6 +339,7 @@ export async function readDashboard(db: QueryRunner, range: DashboardRange): Pro
       question: row.question,
       comment: row.comment,
       at: new Date(row.at).toISOString(),
+      down: Number(row.down),
     })),
   };
 }

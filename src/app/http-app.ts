@@ -255,7 +255,11 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   });
   // These routes delete conversations (or a turn of one): what this process keeps of them goes.
   const conversationRemoved = (conversationId: string) => runtime.chat.conversationRemoved(conversationId);
-  await app.register(conversationListRoutes, { db, conversationRemoved });
+  await app.register(conversationListRoutes, {
+    db,
+    conversationRemoved,
+    piiPolicyOf: (tenantId, botId) => bots.piiPolicyOf(tenantId, botId),
+  });
   await app.register(userDataRoutes, { db, conversationRemoved, memories: runtime.memories });
   await app.register(memoryRoutes, { memories: runtime.memories });
   await app.register(botRoutes, { bots });
@@ -263,6 +267,7 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     db,
     conversationChanged: (conversationId) => runtime.chat.conversationChanged(conversationId),
     events: runtime.conversationEvents,
+    answerPiiPolicyOf: (tenantId, botId) => bots.answerPiiPolicyOf(tenantId, botId),
   });
   await app.register(curatedRoutes, { curated: runtime.curated });
   await app.register(toolRoutes, { tools: runtime.httpTools });
@@ -279,6 +284,7 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   await app.register(retentionRoutes, {
     db,
     defaultDays: config.jobs.conversationRetentionDays,
+    messageDefaultDays: config.jobs.messageRetentionDays,
     trace: { defaultDays: config.jobs.traceRetentionDays, maxDays: config.jobs.traceRetentionMaxDays },
     usageDetail: {
       defaultDays: config.jobs.usageDetailRetentionDays,

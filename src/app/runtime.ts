@@ -307,7 +307,7 @@ async function openRuntime(
     tasks,
     config.bots.memory,
     log.child({ component: 'memories' }),
-    async (tenantId, botId) => (await bots.resolveIfKept(tenantId, botId))?.guard.pii,
+    (tenantId, botId) => bots.piiPolicyOf(tenantId, botId),
   );
   const chat = new ChatService({
     db,
@@ -394,6 +394,7 @@ async function openRuntime(
     db,
     {
       defaultDays: config.jobs.conversationRetentionDays,
+      messageDefaultDays: config.jobs.messageRetentionDays,
       onDeleted: (ids) => {
         for (const id of ids) chat.conversationRemoved(id);
       },
@@ -407,6 +408,17 @@ async function openRuntime(
               tenantId,
               { keyId: null, via: 'job' },
               { action: 'conversations.expired', details: { days, cutoff: cutoff.toISOString(), ...report } },
+            ),
+          ),
+      onMessagesExpired: ({ tenantId, days, cutoff, report }) =>
+        db
+          .forTenant(tenantId)
+          .transaction((client) =>
+            recordAudit(
+              client,
+              tenantId,
+              { keyId: null, via: 'job' },
+              { action: 'messages.expired', details: { days, cutoff: cutoff.toISOString(), ...report } },
             ),
           ),
     },
@@ -443,10 +455,17 @@ async function openRuntime(
       everyMs: MEMORY_SWEEP_EVERY_MS,
       firstAfterMs: 10_000,
     });
-    tasks.loop('conversation-retention', () => conversationRetention.sweep(), {
-      everyMs: CONVERSATION_RETENTION_EVERY_MS,
-      firstAfterMs: 20_000,
-    });
+    tasks.loop(
+      'conversation-retention',
+      async () => {
+        await conversationRetention.sweep();
+        await conversationRetention.sweepMessages();
+      },
+      {
+        everyMs: CONVERSATION_RETENTION_EVERY_MS,
+        firstAfterMs: 20_000,
+      },
+    );
     tasks.loop('usage-retention', () => usageRetention.sweep(), {
       everyMs: USAGE_RETENTION_EVERY_MS,
       firstAfterMs: 30_000,

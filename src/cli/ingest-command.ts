@@ -1,7 +1,10 @@
 // `parley ingest PATH...`: ingests files and folders into the default knowledge base with a
-// progress bar, then a summary. Bad files are named and skipped; any failure exits non-zero.
+// progress bar, then a summary. Bad files are named and skipped; any failure exits non-zero. Each
+// document stored or changed is in the tenant's audit log (`document.uploaded`, via `cli`), as an
+// upload through the API is.
 import cliProgress from 'cli-progress';
 import { createRuntime, DEFAULT_TENANT, ensureTenant } from '../app/index.js';
+import { recordAudit } from '../edge/index.js';
 import { ensureKnowledgeBase } from '../knowledge/index.js';
 import { collectFiles } from './collect-files.js';
 import { commandContext } from './command-context.js';
@@ -34,6 +37,18 @@ export async function ingestCommand(paths: string[], options: { tenant: string }
         process.stderr.write(`ingesting ${done}/${files.length}\n`);
     });
     bar?.stop();
+    if (summary.uploaded.length > 0) {
+      await runtime.db.forTenant(tenantId).transaction(async (client) => {
+        for (const documentId of summary.uploaded) {
+          await recordAudit(
+            client,
+            tenantId,
+            { keyId: null, via: 'cli' },
+            { action: 'document.uploaded', targetId: documentId },
+          );
+        }
+      });
+    }
     for (const failure of summary.failed)
       process.stderr.write(`parley: skipped ${failure.file}: ${failure.reason}\n`);
     if (skipped.length)

@@ -8,6 +8,8 @@ export interface IngestSummary {
   documents: number;
   unchanged: number;
   chunks: number;
+  /** The documents stored or changed (not those found unchanged). */
+  uploaded: string[];
   failed: { file: string; reason: string }[];
   seconds: number;
 }
@@ -20,7 +22,14 @@ export async function ingestFiles(
   concurrency = 4,
 ): Promise<IngestSummary> {
   const started = performance.now();
-  const summary: IngestSummary = { documents: 0, unchanged: 0, chunks: 0, failed: [], seconds: 0 };
+  const summary: IngestSummary = {
+    documents: 0,
+    unchanged: 0,
+    chunks: 0,
+    uploaded: [],
+    failed: [],
+    seconds: 0,
+  };
   let next = 0;
   let done = 0;
   const worker = async () => {
@@ -37,6 +46,7 @@ export async function ingestFiles(
         summary.documents++;
         summary.chunks += outcome.chunkCount;
         if (outcome.unchanged) summary.unchanged++;
+        else summary.uploaded.push(outcome.documentId);
       } catch (error) {
         summary.failed.push({ file, reason: error instanceof Error ? error.message : String(error) });
       }

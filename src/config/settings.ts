@@ -315,6 +315,11 @@ export const settingsSchema = z.object({
    */
   PARLEY_CONVERSATION_RETENTION_DAYS: intFrom(0, 36_500).default(0),
   /**
+   * Days a message (with its turn's trace and rating) is kept after it was written, even in a
+   * conversation still in use, for tenants that set no period of their own; 0: kept.
+   */
+  PARLEY_MESSAGE_RETENTION_DAYS: intFrom(0, 36_500).default(0),
+  /**
    * Prices per million tokens, by model reference, over the built-in table:
    * `{"openai:gpt-4o-mini": {"input": 0.15, "cached_input": 0.075, "output": 0.6}}`.
    */

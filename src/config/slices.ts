@@ -187,6 +187,8 @@ export interface JobsConfig {
   usageDetailRetentionMaxDays: number | undefined;
   /** Days a conversation is kept after its last activity when its tenant set none (undefined: kept). */
   conversationRetentionDays: number | undefined;
+  /** Days a message is kept after it was written when its tenant set none (undefined: kept). */
+  messageRetentionDays: number | undefined;
   /** Where handoff events are posted (signed, retried); undefined: none are sent. */
   handoffWebhook:
     | {
@@ -395,6 +397,7 @@ export function sliceSettings(settings: Settings, dataDir: string, configFile: s
       usageDetailRetentionDays: s.PARLEY_USAGE_DETAIL_RETENTION_DAYS || undefined,
       usageDetailRetentionMaxDays: s.PARLEY_USAGE_DETAIL_RETENTION_MAX_DAYS || undefined,
       conversationRetentionDays: s.PARLEY_CONVERSATION_RETENTION_DAYS || undefined,
+      messageRetentionDays: s.PARLEY_MESSAGE_RETENTION_DAYS || undefined,
       handoffWebhook:
         s.PARLEY_HANDOFF_WEBHOOK_URL && s.PARLEY_WEBHOOK_SECRET
           ? {

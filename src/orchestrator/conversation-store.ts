@@ -253,6 +253,19 @@ export async function listConversations(
   );
 }
 
+/** The conversation's bot; undefined when the tenant has no such conversation. */
+export async function conversationBot(
+  db: QueryRunner,
+  tenantId: string,
+  id: string,
+): Promise<string | undefined> {
+  const rows = await db.query<{ bot_id: string }>(
+    'select bot_id from conversations where id = $1 and tenant_id = $2',
+    [id, tenantId],
+  );
+  return rows[0]?.bot_id;
+}
+
 /** Renames a conversation; undefined when the tenant has no such conversation. */
 export async function renameConversation(
   db: QueryRunner,

@@ -1,8 +1,10 @@
 // The one statement that deletes conversations with everything hanging from them: their messages
 // and feedback (by their foreign keys), their turns' traces, actions waiting for approval and
-// widget visitors' claims (and, erasing a user, their long-term memories). Usage rows are the
+// widget visitors' claims, the handoff webhook events naming them (which carry the user's last
+// message) (and, erasing a user, their long-term memories). Usage rows are the
 // tenant's accounting and stay, with the conversation's id removed. Used to delete one
 // conversation, to erase a user, and by the retention sweep.
+import { WEBHOOK_JOB } from '../jobs/index.js';
 import type { QueryRunner } from '../storage/index.js';
 
 /** What an erasure removed, by kind (and the usage rows it detached). */
@@ -13,6 +15,8 @@ export interface ErasureReport {
   feedback: number;
   approvals: number;
   visitor_claims: number;
+  /** Handoff webhook events (jobs) naming the conversations, delivered or not. */
+  webhook_events: number;
   /** The user's long-term memories (a user's erasure only; 0 otherwise). */
   memories: number;
   usage_rows_detached: number;
@@ -48,6 +52,9 @@ export async function eraseConversations(
        delete from tool_approvals where tenant_id = $1 and conversation_id in (select id from doomed) returning 1
      ), visitors as (
        delete from visitor_conversations where tenant_id = $1 and conversation_id in (select id from doomed) returning 1
+     ), webhook_events as (
+       delete from jobs where tenant_id = $1 and kind = '${WEBHOOK_JOB}'
+          and payload->'body'->>'conversation_id' in (select id from doomed) returning 1
      ), memory_rows as (
        ${memoriesOfUser ? 'delete from memories where tenant_id = $1 and user_id = $2 returning 1' : 'select 1 where false'}
      ), usage_rows as (
@@ -65,6 +72,7 @@ export async function eraseConversations(
               as feedback,
             (select count(*) from approvals)::int as approvals,
             (select count(*) from visitors)::int as visitor_claims,
+            (select count(*) from webhook_events)::int as webhook_events,
             (select count(*) from memory_rows)::int as memories,
             (select count(*) from usage_rows)::int as usage_rows_detached,
             coalesce((select array_agg(id) from gone), '{}') as ids`,

@@ -22,6 +22,8 @@ export {
   CONVERSATION_RETENTION_EVERY_MS,
   ConversationRetention,
   type ExpiredConversations,
+  type ExpiredMessages,
+  NO_PERIODS,
   type RetentionPeriods,
   readRetention,
   writeRetention,
@@ -29,6 +31,7 @@ export {
 export {
   addAgentReply,
   type ConversationSummary,
+  conversationBot,
   conversationState,
   deleteConversation,
   deleteTrace,
@@ -80,6 +83,7 @@ export {
   MAX_MEMORY_CHARS,
   MEMORY_SWEEP_EVERY_MS,
   type MemoryRecord,
+  type PiiPolicyOf,
   UserMemories,
 } from './memories/index.js';
 export {

@@ -269,7 +269,7 @@ export class RunningTurn {
   private remember(result: TurnResult): void {
     const exchange = this.turn.memoryExchange?.(result);
     if (!exchange || !this.deps.memories) return;
-    void this.deps.memories.remember(exchange, (call) => {
+    void this.deps.memories.remember({ ...exchange, stored: this.turn.stored() }, (call) => {
       this.deps.gateway.settleTurn(this.caller, {
         botId: exchange.botId,
         conversationId: exchange.conversationId,

@@ -18,6 +18,8 @@ export interface UserConversationExport {
   updated_at: string;
   messages: MessageRecord[];
   feedback: { turn_id: string; rating: 'up' | 'down'; comment: string | null; created_at: string }[];
+  /** Each turn's trace (what the turn did with the user's message), while its period keeps it. */
+  traces: { turn_id: string; created_at: string; trace: Record<string, unknown> }[];
 }
 
 /** Erases the user's data in one statement; the ids of the conversations removed come back too. */
@@ -45,13 +47,13 @@ export async function renewTenantCaches(db: QueryRunner, tenantId: string): Prom
   );
 }
 
-/** Everything held of the user: their conversations, each with its messages and their ratings. */
+/** Everything held of the user: their conversations, each with its messages, ratings and traces. */
 export async function exportUser(
   db: QueryRunner,
   tenantId: string,
   userId: string,
 ): Promise<UserConversationExport[]> {
-  const conversations = await db.query<Omit<UserConversationExport, 'messages' | 'feedback'>>(
+  const conversations = await db.query<Omit<UserConversationExport, 'messages' | 'feedback' | 'traces'>>(
     `select id, bot_id as bot, title, state, created_at, updated_at from conversations
       where tenant_id = $1 and user_id = $2 order by created_at, id`,
     [tenantId, userId],
@@ -62,13 +64,20 @@ export async function exportUser(
       where f.tenant_id = $1 and c.user_id = $2 order by f.created_at`,
     [tenantId, userId],
   );
+  const traces = await db.query<UserConversationExport['traces'][number] & { conversation_id: string }>(
+    `select t.conversation_id, t.turn_id, t.created_at, t.trace from turn_traces t
+       join conversations c on c.id = t.conversation_id and c.tenant_id = t.tenant_id
+      where t.tenant_id = $1 and c.user_id = $2 order by t.created_at, t.turn_id`,
+    [tenantId, userId],
+  );
+  const ofConversation = <T extends { conversation_id: string }>(rows: T[], id: string) =>
+    rows.filter((row) => row.conversation_id === id).map(({ conversation_id: _, ...row }) => row);
   return Promise.all(
     conversations.map(async (conversation) => ({
       ...conversation,
       messages: await getMessages(db, tenantId, conversation.id),
-      feedback: feedback
-        .filter((row) => row.conversation_id === conversation.id)
-        .map(({ conversation_id: _, ...row }) => row),
+      feedback: ofConversation(feedback, conversation.id),
+      traces: ofConversation(traces, conversation.id),
     })),
   );
 }

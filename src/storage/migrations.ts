@@ -779,4 +779,16 @@ end
 $do$;
 `,
   },
+  {
+    version: 25,
+    name: 'message retention',
+    sql: `
+-- A tenant's own period for messages (null: the server's default, PARLEY_MESSAGE_RETENTION_DAYS):
+-- a message older than it goes even from a conversation still in use, with its turn's trace and
+-- rating (orchestrator/conversation-retention.ts). The index serves that sweep, oldest first.
+alter table retention_periods
+  add column message_days integer check (message_days between 1 and 36500);
+create index messages_tenant_created on messages(tenant_id, created_at);
+`,
+  },
 ];

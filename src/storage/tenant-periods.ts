@@ -4,7 +4,7 @@
 import type { QueryRunner } from './pool-queries.js';
 
 /** A column of retention_periods (fixed names, never from input). */
-export type PeriodColumn = 'conversation_days' | 'trace_days' | 'usage_detail_days';
+export type PeriodColumn = 'conversation_days' | 'message_days' | 'trace_days' | 'usage_detail_days';
 
 /** How the server bounds one kind of period. */
 export interface PeriodBounds {

@@ -1,13 +1,15 @@
 // Feedback in headless Chromium: thumbs up and down under each finished answer, in the chat page and
 // in the widget (on another origin, through a publishable key). A click stores the rating with the
 // turn, the chosen button shows pressed (after a reload too), and the other one replaces it; the
-// optional comment written after a rating is stored with it, personal data redacted.
+// optional comment written after a rating is stored with it, personal data redacted. For a bot
+// that hands over to people, a thumbs down offers one, and the offer hands the conversation over.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/app/index.js';
 import { ensureWebBuild, launchChromium, listen, screenshot, serveHtml } from '../support/browser.js';
 import { type ChatFixture, startChatFixture } from '../support/chat-fixture.js';
 import { QUESTION } from '../support/documents.js';
+import { call } from '../support/http.js';
 import { eventually } from '../support/test-backend.js';
 
 const REPLY = 'Tides are caused mainly by the pull of the Moon on the oceans [1].';
@@ -137,6 +139,37 @@ describe('feedback in the browser', () => {
     await box.press('Enter');
     await page.getByText('Thank you for your comment.').waitFor();
     expect(await storedComment(stored.turn_id)).toBe('Too vague.');
+    await page.close();
+  });
+
+  it('offers a person after a thumbs down for a bot that hands over, and the offer hands the conversation over', async () => {
+    const page = await browser.newPage({ viewport: { width: 900, height: 560 }, bypassCSP: true });
+    await page.goto(`${origin}/`);
+    // Without handoff, a thumbs down offers no one.
+    const before = await ask(page);
+    await before.down.click();
+    await page.locator('button[aria-label="Bad answer"][aria-pressed="true"]').waitFor();
+    await expect(page.getByRole('button', { name: 'Talk to a person' }).count()).resolves.toBe(0);
+
+    const patched = await call(fixture.app, {
+      method: 'PATCH',
+      url: '/v1/bots/parley',
+      payload: { settings: { intents: { handoff: true } } },
+    });
+    expect(patched.status, patched.raw).toBe(200);
+    await ask(page);
+    // The second answer, once finished (the first one reads the same).
+    const second = page.locator('article.message.assistant[data-status="done"]').nth(1);
+    await second.waitFor();
+    await second.getByRole('button', { name: 'Bad answer' }).click();
+    const offer = page.getByRole('button', { name: 'Talk to a person' });
+    await offer.waitFor();
+    await offer.click();
+    await page.locator('.handoff-status[data-answerer="person"]').waitFor();
+    await expect(page.locator('article.message.assistant').last().textContent()).resolves.toMatch(
+      /handing this conversation to a person/,
+    );
+    await expect(offer.count()).resolves.toBe(0);
     await page.close();
   });
 });

@@ -118,6 +118,22 @@ describe('parley CLI', () => {
       const again = await runCli(['ingest', path.join(dir, 'good.md')], env);
       expect(again.code).toBe(0);
       expect(again.stdout).toMatch(/ingested 1 documents \(1 unchanged\)/);
+
+      // The document stored is in the tenant's audit log, as the command line's; the unchanged one is not.
+      const db = await openDatabase(loadConfig({ PARLEY_DATA_DIR: dataDir }).storage, createLogger('silent'));
+      try {
+        const entries = await db.query<{ action: string; via: string; target_id: string; stored: number }>(
+          `select a.action, a.via, a.target_id,
+                  (select count(*)::int from documents d where d.id = a.target_id) as stored
+             from audit_log a join tenants t on t.id = a.tenant_id
+            where t.name = 'default' and a.action like 'document.%'`,
+        );
+        expect(entries).toEqual([
+          { action: 'document.uploaded', via: 'cli', target_id: expect.any(String), stored: 1 },
+        ]);
+      } finally {
+        await db.close();
+      }
     },
     cliTestTimeout(2),
   );

@@ -66,6 +66,18 @@ describe.each(BACKENDS)('conversations on %s', (kind) => {
     expect(renamed.status).toBe(200);
     expect(renamed.body.title).toBe('Tides');
 
+    // A title is stored as the bot's PII policy redacts its users' messages.
+    const personal = await request<Summary>('PATCH', `/v1/conversations/${second.conversation_id}`, {
+      title: 'Tides for jane.doe@example.com, call +44 20 7946 0958',
+    });
+    expect(personal.status).toBe(200);
+    expect(personal.body.title).toBe('Tides for [EMAIL], call [PHONE]');
+    const [storedTitle] = await fixture.server.runtime.db.query<{ title: string }>(
+      'select title from conversations where id = $1',
+      [second.conversation_id],
+    );
+    expect(storedTitle!.title).toBe('Tides for [EMAIL], call [PHONE]');
+
     const json = await request<{ title: string; messages: { role: string; content: string }[] }>(
       'GET',
       `/v1/conversations/${first.conversation_id}/export`,

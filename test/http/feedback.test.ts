@@ -205,10 +205,10 @@ describe.each(BACKENDS)('feedback on %s', (kind) => {
     const parley = response.body.satisfaction.find((row) => row.bot_id === 'parley');
     expect(parley?.rated).toBeGreaterThanOrEqual(3);
     expect(parley?.satisfaction).toBeCloseTo(parley!.up / parley!.rated);
-    expect(response.body.worst_rated[0]).toMatchObject({
-      bot_id: 'helpdesk',
+    expect(response.body.worst_rated.find((row) => row.bot_id === 'helpdesk')).toMatchObject({
       question: QUESTION,
       comment: 'Not what I asked.',
+      down: 1,
     });
     const other = await call<Dashboard>(app(), {
       method: 'GET',
@@ -217,5 +217,36 @@ describe.each(BACKENDS)('feedback on %s', (kind) => {
     });
     expect(other.body.satisfaction).toEqual([]);
     expect(other.body.worst_rated).toEqual([]);
+  });
+
+  it('ranks the worst-rated questions: the same question rated down most often first, with its latest answer', async () => {
+    const worst = bearer((await createApiKey(server.runtime.db, `fb-worst-${kind}`)).key);
+    const ask = (message: string) => answered(worst, { message });
+    const first = await ask('How do tides work?');
+    const again = await ask('  how do TIDES work ');
+    const neap = await ask('What is a neap tide?');
+    const spring = await ask('What is a spring tide?');
+    for (const [turn, rating, comment] of [
+      [first, 'down', 'Too vague.'],
+      [again, 'down', 'Still unclear.'],
+      [neap, 'down', undefined],
+      [spring, 'up', undefined],
+    ] as const) {
+      const rated = await rate(turn.turnId, { rating, ...(comment ? { comment } : {}) }, worst);
+      expect(rated.status, rated.raw).toBe(201);
+    }
+    const response = await call<Dashboard>(app(), { method: 'GET', url: '/v1/dashboard', headers: worst });
+    expect(response.status).toBe(200);
+    expect(
+      response.body.worst_rated.map(({ turn_id, question, comment, down }) => ({
+        turn_id,
+        question,
+        comment,
+        down,
+      })),
+    ).toEqual([
+      { turn_id: again.turnId, question: 'how do TIDES work', comment: 'Still unclear.', down: 2 },
+      { turn_id: neap.turnId, question: 'What is a neap tide?', comment: null, down: 1 },
+    ]);
   });
 });

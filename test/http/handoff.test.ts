@@ -75,6 +75,8 @@ describe('handoff', () => {
     expect((await reply(bob.headers, 'not yours')).status).toBe(404);
     expect((await reply(as, '')).status).toBe(400);
     expect((await reply(as, 'Hi, Sam here: the Moon, mostly.')).status).toBe(201);
+    const redacted = await reply(as, 'Your card 4111 1111 1111 1111 is blocked; write to help@shop.example.');
+    expect(redacted.status).toBe(201);
 
     const conversation = await call<ConversationBody>(t.app, {
       method: 'GET',
@@ -87,7 +89,12 @@ describe('handoff', () => {
       ['assistant', null],
       ['user', null], // the bot said nothing to this one
       ['assistant', 'agent'],
+      ['assistant', 'agent'],
     ]);
+    // A person's reply keeps the bot's answer PII policy: a card number goes, a contact address stays.
+    expect(conversation.body.messages.at(-1)?.content).toBe(
+      'Your card [CARD] is blocked; write to help@shop.example.',
+    );
 
     const handBack = (headers: Record<string, string>) =>
       call<{ state: string }>(t.app, { method: 'POST', url: `/v1/conversations/${id}/hand-back`, headers });

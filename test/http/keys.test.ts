@@ -263,6 +263,9 @@ describe.each(BACKENDS)('API keys on %s', (kind) => {
       text: '# Audited\n\nA document whose upload is audited.',
     });
     expect(uploaded.status).toBe(202);
+    expect((await as(adminA, 'PUT', '/v1/budgets', { tenant_daily_usd: 5 })).status).toBe(200);
+    const removed = await as(adminA, 'DELETE', `/v1/documents/${uploaded.body.document_id}`);
+    expect(removed.status, removed.raw).toBeLessThan(300);
     const toolSecret = `tool-secret-value-${suffix}`;
     const set = await as(adminA, 'PUT', '/v1/tool-secrets/weather_token', { value: toolSecret });
     expect(set.status, set.raw).toBeLessThan(300);
@@ -271,7 +274,9 @@ describe.each(BACKENDS)('API keys on %s', (kind) => {
     const page = await eventually(async () => {
       const response = await as<AuditPage>(adminA, 'GET', '/v1/audit-log?limit=100');
       const actions = response.body.entries.map((entry) => entry.action);
-      return actions.includes('document.uploaded') && actions.includes('tool_secret.set')
+      return ['document.uploaded', 'document.deleted', 'budget.updated', 'tool_secret.set'].every((action) =>
+        actions.includes(action),
+      )
         ? response
         : undefined;
     });
@@ -280,12 +285,15 @@ describe.each(BACKENDS)('API keys on %s', (kind) => {
       (entry) =>
         entry.target_id === made.api_key.id ||
         entry.target_id === bot ||
-        entry.action === 'document.uploaded',
+        entry.action.startsWith('document.') ||
+        entry.action === 'budget.updated',
     );
     const secretSet = page.body.entries.find((entry) => entry.action === 'tool_secret.set');
     expect(secretSet).toMatchObject({ target_id: 'weather_token', details: { fields: ['value'] } });
     expect(page.raw).not.toContain(toolSecret);
     expect(mineOnly.map((entry) => entry.action)).toEqual([
+      'document.deleted',
+      'budget.updated',
       'document.uploaded',
       'bot.deleted',
       'bot.updated',

@@ -273,6 +273,63 @@ describe.each(BACKENDS)('long-term memory on %s', (kind) => {
     expect((await memoriesOf(dave)).body.memories.map((m) => m.text)).toEqual(['Sails out of Cork.']);
   });
 
+  it('remembers nothing of a turn whose user was erased while the model read it', async () => {
+    const tenant = await fixture.tenantWithKey(`memory-erased-${kind}`);
+    const on = await call(fixture.app, {
+      method: 'PATCH',
+      url: '/v1/bots/parley',
+      headers: tenant.headers,
+      payload: { settings: { memory: true } },
+    });
+    expect(on.status).toBe(200);
+    const hal = { ...tenant.headers, 'parley-user': 'hal' };
+    const { stub } = fixture;
+    const before = stub.requests.length;
+    // The answer is held until the extraction's request can be held in turn.
+    const answer = stub.holdNext(1);
+    const asked = fixture.converse(hal, 'I want answers in Spanish. What causes the tides?');
+    await stub.waitForRequests(before + 1);
+    const extraction = stub.holdNext(1);
+    answer.release();
+    await asked;
+    await eventually(async () =>
+      stub.requests.slice(before).some((r) => r.prompt?.json?.name === 'user_memories') ? true : undefined,
+    );
+    // The model is reading the turn: the user is erased meanwhile.
+    const erased = await call<{ removed: { conversations: number } }>(fixture.app, {
+      method: 'DELETE',
+      url: '/v1/users/hal',
+      headers: tenant.headers,
+    });
+    expect(erased.body.removed.conversations).toBe(1);
+    extraction.release();
+    await eventually(async () => (fixture.server.runtime.tasks.size === 0 ? true : undefined));
+    expect(
+      await fixture.server.runtime.db.query('select 1 from memories where tenant_id = $1 and user_id = $2', [
+        tenant.tenantId,
+        'hal',
+      ]),
+    ).toEqual([]);
+  });
+
+  it('deletes memories past the retention period in the background sweep; newer ones stay', async () => {
+    const { db } = fixture.server.runtime;
+    const admin = await createApiKey(db, `memory-expiry-${kind}`, { scopes: ['admin'] });
+    await db.query(
+      `insert into memories(id, tenant_id, user_id, topic, kind, text, bot_id, turn_id, updated_at)
+       values (gen_random_uuid()::text, $1, 'fay', 'old', 'fact', 'Sailed in 2019.', 'parley', 't1', now() - interval '400 days'),
+              (gen_random_uuid()::text, $1, 'fay', 'new', 'fact', 'Sails in June.', 'parley', 't2', now() - interval '10 days')`,
+      [admin.tenantId],
+    );
+    // The server's retention is PARLEY_MEMORY_RETENTION_DAYS (365 by default).
+    await fixture.server.runtime.memories.sweep();
+    const left = await db.query<{ text: string }>(
+      'select text from memories where tenant_id = $1 and user_id = $2',
+      [admin.tenantId, 'fay'],
+    );
+    expect(left).toEqual([{ text: 'Sails in June.' }]);
+  });
+
   it('keeps no memory for a bot without the memory setting', async () => {
     const tenant = await fixture.tenantWithKey(`memory-off-${kind}`);
     const erin = { ...tenant.headers, 'parley-user': 'erin' };
@@ -350,5 +407,32 @@ describe('long-term memory of signed-in users', () => {
     expect(bobs?.prompt?.system).not.toContain('Welsh');
     const cleared = await call(fixture.app, { method: 'DELETE', url: '/v1/memories', headers: alice });
     expect(cleared.body).toEqual({ deleted: 1 });
+  });
+});
+
+describe('long-term memory without a model', () => {
+  // No PARLEY_MODELS: answers are extractive, and nothing is taken into memory (there is no model
+  // to read the conversation), though the bot's memory setting is on.
+  const fixture = useChatFixture({ documents: [TIDES] });
+
+  it('keeps no memory of a user when no model is configured', async () => {
+    const tenant = await fixture.tenantWithKey('memory-no-model');
+    const on = await call(fixture.app, {
+      method: 'PATCH',
+      url: '/v1/bots/parley',
+      headers: tenant.headers,
+      payload: { settings: { memory: true } },
+    });
+    expect(on.status, on.raw).toBe(200);
+    const gus = { ...tenant.headers, 'parley-user': 'gus' };
+    await fixture.converse(gus, 'I want answers in French. What causes the tides?');
+    await eventually(async () => (fixture.server.runtime.tasks.size === 0 ? true : undefined));
+    expect(fixture.stub.requests).toEqual([]);
+    const listed = await call<{ memories: Memory[] }>(fixture.app, {
+      method: 'GET',
+      url: '/v1/memories',
+      headers: gus,
+    });
+    expect(listed.body.memories).toEqual([]);
   });
 });

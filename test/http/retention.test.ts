@@ -2,7 +2,8 @@
 // last activity (PUT /v1/retention, admin keys; unset: the server's default), and the sweep deletes
 // what is older with everything hanging from it (messages, traces, feedback, waiting actions,
 // visitor claims), in batches; usage rows stay. Recent conversations and other tenants' stay;
-// each sweep that deleted something is in the tenant's audit log and the metrics.
+// each sweep that deleted something is in the tenant's audit log and the metrics. Messages have
+// their own period: one past it goes even from a conversation still in use.
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/app/index.js';
@@ -238,5 +239,95 @@ describe.each(BACKENDS)('conversation retention on %s', (kind) => {
     expect(batches).toEqual([2, 2]);
     expect(await rowsOf(db, undefined, ids.slice(0, 4))).toEqual({});
     expect(await rowsOf(db, undefined, [ids[4]!])).toEqual({ 'conversations.id': 1 });
+  });
+
+  it('deletes messages past the tenant’s message period even in a conversation in use, with their turn’s trace and rating', async () => {
+    const { db } = fixture.server.runtime;
+    const mine = await createApiKey(db, `${tenant}-messages`, { scopes: ['admin'] });
+    const theirs = await createApiKey(db, `${tenant}-messages-other`, { scopes: ['admin'] });
+    const set = await call<RetentionView & { message_days: number; effective_message_days: number }>(
+      fixture.app,
+      { method: 'PUT', url: '/v1/retention', headers: bearer(mine.key), payload: { message_days: 30 } },
+    );
+    expect(set.status, set.raw).toBe(200);
+    expect(set.body).toMatchObject({ message_days: 30, effective_message_days: 30, conversation_days: null });
+    for (const bad of [{ message_days: 0 }, { message_days: 2.5 }, { message_days: '30' }]) {
+      const refused = await call(fixture.app, {
+        method: 'PUT',
+        url: '/v1/retention',
+        headers: bearer(mine.key),
+        payload: bad as Record<string, unknown>,
+      });
+      expect(refused.status, JSON.stringify(bad)).toBe(400);
+    }
+
+    // A conversation in use: its first turn is old, its second recent.
+    const first = await fixture.converse(bearer(mine.key), 'What causes the tides?');
+    const second = await fixture.converse(bearer(mine.key), 'And how often?', first.conversation_id);
+    // A conversation whose every message is old: nothing of it is left, its title included.
+    const stale = await fixture.converse(bearer(mine.key), 'Tell me about the Moon');
+    // The other tenant set no message period (the server has none): its old messages stay.
+    const theirsOld = await fixture.converse(bearer(theirs.key), 'What causes the tides?');
+    const rated = await call(fixture.app, {
+      method: 'POST',
+      url: `/v1/turns/${first.turn_id}/feedback`,
+      headers: bearer(mine.key),
+      payload: { rating: 'down', comment: 'too short' },
+    });
+    expect(rated.status).toBe(201);
+    // Ages moved in one statement (the server's own sweep sees all or none), conversations active.
+    await db.query(
+      `with summary as (
+         update conversations set summary = 'User: What causes the tides?', summarized_messages = 2
+          where id = $1
+       )
+       update messages set created_at = now() - interval '31 days' where turn_id = any($2::text[])`,
+      [first.conversation_id, [first.turn_id, stale.turn_id, theirsOld.turn_id]],
+    );
+
+    await fixture.server.runtime.conversationRetention.sweepMessages();
+    const turnsOf = async (conversationId: string) =>
+      (
+        await db.query<{ turn_id: string }>(
+          'select distinct turn_id from messages where conversation_id = $1 order by 1',
+          [conversationId],
+        )
+      ).map((row) => row.turn_id);
+    expect(await turnsOf(first.conversation_id)).toEqual([second.turn_id]);
+    expect(await turnsOf(theirsOld.conversation_id)).toEqual([theirsOld.turn_id]);
+    const [left] = await db.query<{ summary: string | null; summarized_messages: number }>(
+      'select summary, summarized_messages from conversations where id = $1',
+      [first.conversation_id],
+    );
+    expect(left).toEqual({ summary: null, summarized_messages: 0 });
+    const [gone] = await db.query<{ traces: number; feedback: number }>(
+      `select (select count(*) from turn_traces where turn_id = any($1::text[]))::int as traces,
+              (select count(*) from feedback where turn_id = any($1::text[]))::int as feedback`,
+      [[first.turn_id, stale.turn_id]],
+    );
+    expect(gone).toEqual({ traces: 0, feedback: 0 });
+    expect(await rowsOf(db, undefined, [stale.conversation_id])).toEqual({});
+    // The conversation in use still answers, with its recent turn.
+    const read = await call<{ messages: { content: string }[] }>(fixture.app, {
+      method: 'GET',
+      url: `/v1/conversations/${first.conversation_id}`,
+      headers: bearer(mine.key),
+    });
+    expect(read.status).toBe(200);
+    expect(read.body.messages.map((message) => message.content)).not.toContain('What causes the tides?');
+    expect(read.body.messages.map((message) => message.content)).toContain('And how often?');
+    // Whichever sweep ran (the server's own, or this one), the audit log says what went.
+    const entries = (
+      await call<AuditPage>(fixture.app, {
+        method: 'GET',
+        url: '/v1/audit-log?action=messages.expired',
+        headers: bearer(mine.key),
+      })
+    ).body.entries;
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({
+      via: 'job',
+      details: { days: 30, messages: 4, traces: 2, feedback: 1, summaries: 1, conversations: 1 },
+    });
   });
 });

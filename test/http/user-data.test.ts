@@ -1,7 +1,8 @@
 // An end user's data rights, for the tenant's administrators: GET /v1/users/{id}/export gives
 // everything held of the user (conversations, messages, ratings); DELETE /v1/users/{id} erases it
 // all with a report, after which no table holds a row of the user's; another user's and another
-// tenant's data stay; only admin keys may do either; the erasure is in the audit log.
+// tenant's data stay; only admin keys may do either; the erasure is in the audit log. Read as text,
+// no row of any table names the user, their conversations or what they wrote.
 import { describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/app/index.js';
 import { useChatFixture } from '../support/chat-fixture.js';
@@ -14,11 +15,25 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 interface UserExport {
   user_id: string;
-  conversations: { id: string; messages: { role: string }[]; feedback: { rating: string }[] }[];
+  conversations: {
+    id: string;
+    messages: { role: string }[];
+    feedback: { rating: string }[];
+    traces: { turn_id: string; trace: Record<string, unknown> }[];
+  }[];
 }
 
 describe.each(BACKENDS)("an end user's data on %s", (kind) => {
-  const fixture = useChatFixture({ kind, documents: [TIDES] });
+  const fixture = useChatFixture({
+    kind,
+    documents: [TIDES],
+    // A handoff's webhook event is a job carrying the user's message (delivered or failed, it stays).
+    env: {
+      PARLEY_HANDOFF_WEBHOOK_URL: 'http://127.0.0.1:9/handoff',
+      PARLEY_WEBHOOK_SECRET: 'test-webhook-secret-0123456789',
+      PARLEY_WEBHOOK_MAX_ATTEMPTS: '1',
+    },
+  });
   const tenant = `rights-${kind}`;
 
   const converse = (headers: Record<string, string>, message: string, conversationId?: string) =>
@@ -61,6 +76,9 @@ describe.each(BACKENDS)("an end user's data on %s", (kind) => {
     const firstExported = exported.body.conversations.find((c) => c.id === first.conversation_id)!;
     expect(firstExported.messages.map((m) => m.role)).toEqual(['user', 'assistant', 'user', 'assistant']);
     expect(firstExported.feedback.map((f) => f.rating)).toEqual(['down']);
+    // Each turn's trace, with what the turn did.
+    expect(firstExported.traces).toHaveLength(2);
+    expect(firstExported.traces[0]).toMatchObject({ turn_id: first.turn_id, trace: expect.any(Object) });
 
     // Another tenant's admin erases no one here.
     const elsewhere = await call<{ removed: { conversations: number } }>(fixture.app, {
@@ -88,6 +106,7 @@ describe.each(BACKENDS)("an end user's data on %s", (kind) => {
         feedback: 1,
         approvals: 0,
         visitor_claims: 0,
+        webhook_events: 0,
         memories: 0,
       },
       usage_rows_detached: 3,
@@ -129,5 +148,70 @@ describe.each(BACKENDS)("an end user's data on %s", (kind) => {
       return entries.some((entry) => entry.target_id === 'alice') ? true : undefined;
     });
     expect(audit.status).toBe(200);
+  });
+
+  it('leaves no row of any table naming the erased user, their conversations or their words', async () => {
+    const db = fixture.server.runtime.db;
+    const admin = await createApiKey(db, `${tenant}-scan`, { scopes: ['admin'] });
+    const user = `erin-${kind}-${Date.now().toString(36)}`;
+    const asUser = { ...bearer(admin.key), 'parley-user': user };
+    const patched = await call(fixture.app, {
+      method: 'PATCH',
+      url: '/v1/bots/parley',
+      headers: bearer(admin.key),
+      payload: { settings: { intents: { handoff: true } } },
+    });
+    expect(patched.status, patched.raw).toBe(200);
+    const asked = await converse(asUser, 'What causes the tides, Quillonbert wonders?');
+    const rated = await call(fixture.app, {
+      method: 'POST',
+      url: `/v1/turns/${asked.turn_id}/feedback`,
+      headers: asUser,
+      payload: { rating: 'down', comment: 'Quillonbert expected more' },
+    });
+    expect(rated.status, rated.raw).toBe(201);
+    // A request for a person: the handoff's webhook event is stored as a job with the message.
+    const handed = await fixture.chat<{ mode: string; conversation_id: string }>(
+      { message: 'I want to talk to a human' },
+      asUser,
+    );
+    expect(handed.body.mode).toBe('handoff');
+    const [job] = await db.query<{ n: number }>(
+      `select count(*)::int as n from jobs where payload->'body'->>'conversation_id' = $1`,
+      [handed.body.conversation_id],
+    );
+    expect(job!.n).toBe(1);
+
+    // Every base table, each row read as text, searched for the user's id, conversations and words.
+    const patterns = [user, asked.conversation_id, handed.body.conversation_id, 'Quillonbert'].map(
+      (text) => `%${text}%`,
+    );
+    const scan = async () => {
+      const tables = await db.query<{ table_name: string }>(
+        `select table_name from information_schema.tables
+          where table_schema = current_schema() and table_type = 'BASE TABLE' order by 1`,
+      );
+      const found: Record<string, number> = {};
+      for (const { table_name: table } of tables) {
+        // The erasure's own audit entry names the user: the record that the request was honoured.
+        const exempt = table === 'audit_log' ? " and action <> 'user.erased'" : '';
+        const [row] = await db.query<{ n: number }>(
+          `select count(*)::int as n from "${table}" t where t::text like any($1::text[])${exempt}`,
+          [patterns],
+        );
+        if (row!.n > 0) found[table] = row!.n;
+      }
+      return found;
+    };
+    expect(Object.keys(await scan())).toEqual(expect.arrayContaining(['conversations', 'jobs', 'messages']));
+
+    const erased = await call<{ removed: Record<string, number> }>(fixture.app, {
+      method: 'DELETE',
+      url: `/v1/users/${user}`,
+      headers: bearer(admin.key),
+    });
+    expect(erased.status, erased.raw).toBe(200);
+    expect(erased.body.removed).toMatchObject({ conversations: 2, feedback: 1, webhook_events: 1 });
+    expect(await scan()).toEqual({});
   });
 });

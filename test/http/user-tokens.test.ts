@@ -142,6 +142,7 @@ describe.each(BACKENDS)('signed-in users on %s', (kind) => {
       ['GET', `/v1/conversations/${id}/events`, undefined],
       ['PATCH', `/v1/conversations/${id}`, { title: 'Mine now' }],
       ['DELETE', `/v1/conversations/${id}`, undefined],
+      ['DELETE', `/v1/conversations/${id}/turns/${mine.turn_id}`, undefined],
       ['POST', '/v1/chat', { message: 'And the moon?', conversation_id: id }],
       ['POST', `/v1/turns/${mine.turn_id}/feedback`, { rating: 'down' }],
     ] as const) {

@@ -7,7 +7,7 @@
 
 import { createHash } from 'node:crypto';
 import { isParleyError, notFound, ParleyError, validationError } from '../../errors/index.js';
-import { GuardPolicy } from '../../guard/index.js';
+import { DEFAULT_GUARD_POLICY, GuardPolicy, type PiiPolicy } from '../../guard/index.js';
 import type { BackgroundLoops, LoopHandle } from '../../jobs/index.js';
 import type { ModelCatalog, ModelChain } from '../../models/index.js';
 import { ModelRouter } from '../../models/routing/model-router.js';
@@ -121,6 +121,16 @@ export class Bots {
       if (isParleyError(error) && error.code === 'PARLEY_ERR_NOT_FOUND') return undefined;
       throw error;
     }
+  }
+
+  /** The PII policy text stored for the bot's users keeps (undefined: the default, every type redacted). */
+  async piiPolicyOf(tenantId: string, id: string): Promise<PiiPolicy | undefined> {
+    return (await this.resolveIfKept(tenantId, id))?.guard.pii;
+  }
+
+  /** The PII policy of the bot's answers, which a person's reply in its conversation keeps too. */
+  async answerPiiPolicyOf(tenantId: string, id: string): Promise<PiiPolicy> {
+    return ((await this.resolveIfKept(tenantId, id))?.guard ?? DEFAULT_GUARD_POLICY).output.pii;
   }
 
   /**

@@ -43,6 +43,8 @@ export interface RememberedExchange extends MemorySource {
   /** The user's message (as the input guard passed it) and the answer (as the output guard did). */
   question: string;
   answer: string;
+  /** Resolves true once the turn is stored (false: its write was given up, nothing is remembered). */
+  stored?: Promise<boolean>;
 }
 
 /** The PII policy of a bot's users' messages (undefined: the default, every type redacted). */
@@ -144,6 +146,9 @@ export class UserMemories {
         return topic === undefined || topic === m.topic;
       });
       if (fresh.length === 0) return;
+      // The turn is stored first; saveMemories then stores nothing if it is gone since (its user
+      // erased, its conversation deleted or expired while the model read it).
+      if (exchange.stored && !(await exchange.stored)) return;
       await this.writeThrough(tenantId, userId, () =>
         saveMemories(this.db.forTenant(tenantId), exchange, fresh, this.options.maxPerUser),
       );

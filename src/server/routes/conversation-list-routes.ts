@@ -1,13 +1,17 @@
 // A tenant's conversations for their owner: listed (newest first, searchable by title), renamed,
 // deleted with everything held of them (or one turn of them, as a chat's Regenerate does), and
-// exported as JSON or Markdown. Until end users sign in (issue "People"), the owner is the
+// exported as JSON or Markdown. A new title is stored as the bot's PII policy redacts its users'
+// messages (the title a first turn gives is the stored, redacted, question). Until end users sign in (issue "People"), the owner is the
 // tenant: secret keys only (a widget visitor reads back just the conversations it started,
 // through GET /v1/conversations/{id}).
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { notFound } from '../../errors/index.js';
+import { redactPii } from '../../guard/index.js';
+import type { PiiPolicyOf } from '../../orchestrator/index.js';
 import {
+  conversationBot,
   conversationState,
   deleteConversation,
   deleteTurn,
@@ -35,11 +39,13 @@ export interface ConversationListRoutesOptions {
   db: Database;
   /** The conversation, or a turn of it, is gone: forget what this process keeps of it (answers cached from it too). */
   conversationRemoved: (conversationId: string) => void;
+  /** The PII policy of a bot's users' messages, which a title is stored under too. */
+  piiPolicyOf: PiiPolicyOf;
 }
 
 export const conversationListRoutes: FastifyPluginAsync<ConversationListRoutesOptions> = async (
   app,
-  { db: database, conversationRemoved },
+  { db: database, conversationRemoved, piiPolicyOf },
 ) => {
   const api = app.withTypeProvider<ZodTypeProvider>();
 
@@ -79,12 +85,11 @@ export const conversationListRoutes: FastifyPluginAsync<ConversationListRoutesOp
     async (request) => {
       const db = tenantDb(database, request);
       await assertCallerOwns(db, request.principal, request.params.id);
-      const renamed = await renameConversation(
-        db,
-        request.principal.tenantId,
-        request.params.id,
-        request.body.title,
-      );
+      const { tenantId } = request.principal;
+      const bot = await conversationBot(db, tenantId, request.params.id);
+      if (bot === undefined) throw notFound('conversation');
+      const title = redactPii(request.body.title, await piiPolicyOf(tenantId, bot)).text;
+      const renamed = await renameConversation(db, tenantId, request.params.id, title);
       if (!renamed) throw notFound('conversation');
       return renamed;
     },

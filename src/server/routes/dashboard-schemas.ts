@@ -27,7 +27,7 @@ export const dashboardQuery = z
       .min(0)
       .max(200)
       .default(20)
-      .describe('How many of the latest answers rated down to list'),
+      .describe('How many of the worst-rated questions to list'),
   })
   .strict()
   .transform((query, ctx) => {
@@ -128,13 +128,16 @@ export const dashboardView = z.object({
   worst_rated: z
     .array(
       z.object({
-        turn_id: z.string(),
+        turn_id: z.string().describe('The latest answer to the question rated down'),
         conversation_id: z.string(),
         bot_id: z.string(),
         question: z.string().nullable(),
         comment: z.string().nullable(),
         at: timestamp,
+        down: z.number().int().describe('Answers to this question by this bot rated down in the range'),
       }),
     )
-    .describe('The questions of the latest answers rated down, newest first'),
+    .describe(
+      'The worst-rated questions: the same question (case, spacing and end punctuation aside) rated down most often first, then the latest; among the latest 2,000 answers rated down',
+    ),
 });

@@ -2,14 +2,17 @@
 // `intents.handoff` on), a person's replies in them, and handing them back to the bot. While a
 // conversation is handed off the bot stays silent (mode `handed_off`). Tenant-scoped like every
 // route; a widget's publishable key cannot reach it (widget-access.ts). Replies and hand backs are
-// published to the chat pages watching the conversation (conversation-event-routes.ts).
+// published to the chat pages watching the conversation (conversation-event-routes.ts). A person's
+// reply is stored and published as the bot's answer PII policy redacts its answers.
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { notFound, ParleyError } from '../../errors/index.js';
+import { type PiiPolicy, redactPii } from '../../guard/index.js';
 import {
   addAgentReply,
   type ConversationEvents,
+  conversationBot,
   conversationState,
   handBack,
   handedOffConversations,
@@ -24,11 +27,13 @@ export interface HandoffRoutesOptions {
   conversationChanged: (conversationId: string) => void;
   /** Tells the chat pages watching a conversation (GET /v1/conversations/{id}/events). */
   events: ConversationEvents;
+  /** The PII policy of a bot's answers, which a person's reply keeps too. */
+  answerPiiPolicyOf: (tenantId: string, botId: string) => Promise<PiiPolicy>;
 }
 
 export const handoffRoutes: FastifyPluginAsync<HandoffRoutesOptions> = async (
   app,
-  { db: database, conversationChanged, events },
+  { db: database, conversationChanged, events, answerPiiPolicyOf },
 ) => {
   const api = app.withTypeProvider<ZodTypeProvider>();
 
@@ -51,17 +56,16 @@ export const handoffRoutes: FastifyPluginAsync<HandoffRoutesOptions> = async (
     const db = tenantDb(database, request);
     const { tenantId } = request.principal;
     const { id } = request.params;
-    const added = await addAgentReply(db, tenantId, id, {
-      id: randomUUID(),
-      turnId: randomUUID(),
-      content: request.body.content,
-    });
+    const bot = await conversationBot(db, tenantId, id);
+    if (bot === undefined) throw notFound('conversation');
+    const content = redactPii(request.body.content, await answerPiiPolicyOf(tenantId, bot)).text;
+    const added = await addAgentReply(db, tenantId, id, { id: randomUUID(), turnId: randomUUID(), content });
     if (!added) throw await notHandedOff(db, tenantId, id);
     conversationChanged(id);
     events.publish(tenantId, id, {
       type: 'agent_reply',
       id: added.id,
-      text: request.body.content,
+      text: content,
       author: 'agent',
       created_at: added.created_at,
     });

@@ -1,6 +1,6 @@
 // The calling tenant's retention periods: GET /v1/retention, and PUT /v1/retention (admin keys) to
-// set how many days its conversations (after their last activity), turn traces and per-turn usage
-// rows are kept. The background sweeps (orchestrator/conversation-retention.ts,
+// set how many days its conversations (after their last activity), messages (after they were
+// written), turn traces and per-turn usage rows are kept. The background sweeps (orchestrator/conversation-retention.ts,
 // jobs/trace-retention.ts, accounting/usage-retention.ts) delete what is older; a tenant may set
 // any period up to the operator's maximum for that kind. Each change is in the audit log, as is
 // each conversation sweep that deleted something (`conversations.expired`).
@@ -8,7 +8,12 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { validationError } from '../../errors/index.js';
-import { type RetentionPeriods, readRetention, writeRetention } from '../../orchestrator/index.js';
+import {
+  NO_PERIODS,
+  type RetentionPeriods,
+  readRetention,
+  writeRetention,
+} from '../../orchestrator/index.js';
 import { type Database, effectiveDays, type PeriodBounds } from '../../storage/index.js';
 import { errorResponses, TAGS } from './http-schemas.js';
 import { tenantDb } from './tenant-db.js';
@@ -24,6 +29,9 @@ const retentionBody = z
     conversation_days: own(
       'Days a conversation (its messages, traces, feedback, waiting actions) is kept after its last activity',
     ),
+    message_days: own(
+      "Days a message is kept after it was written, even in a conversation still in use (with its turn's trace and rating; a conversation left with no message goes)",
+    ),
     trace_days: own(
       "Days a turn's trace is kept (at most max_trace_days; a conversation's expiry takes its traces earlier)",
     ),
@@ -33,8 +41,8 @@ const retentionBody = z
   })
   .strict()
   .nullable()
-  .meta({ examples: [{ conversation_days: 90, trace_days: 14, usage_detail_days: 30 }] })
-  .transform((body) => body ?? { conversation_days: null, trace_days: null, usage_detail_days: null });
+  .meta({ examples: [{ conversation_days: 90, message_days: 180, trace_days: 14, usage_detail_days: 30 }] })
+  .transform((body) => body ?? NO_PERIODS);
 
 const retentionView = z.object({
   conversation_days: days.nullable().describe("The tenant's own period (null: the server's default)"),
@@ -44,6 +52,15 @@ const retentionView = z.object({
   effective_conversation_days: days
     .nullable()
     .describe('The period the sweep applies to this tenant (null: conversations are kept)'),
+  message_days: days.nullable().describe("The tenant's own message period (null: the server's default)"),
+  default_message_days: days
+    .nullable()
+    .describe('The server default (PARLEY_MESSAGE_RETENTION_DAYS; null: kept)'),
+  effective_message_days: days
+    .nullable()
+    .describe(
+      'The period the message sweep applies to this tenant (null: messages go with their conversation only)',
+    ),
   trace_days: days.nullable().describe("The tenant's own trace period (null: the server's default)"),
   default_trace_days: days.describe('The server default (PARLEY_TRACE_RETENTION_DAYS)'),
   max_trace_days: days.describe(
@@ -70,6 +87,8 @@ export interface RetentionRoutesOptions {
   db: Database;
   /** PARLEY_CONVERSATION_RETENTION_DAYS (undefined: kept). */
   defaultDays: number | undefined;
+  /** PARLEY_MESSAGE_RETENTION_DAYS (undefined: kept). */
+  messageDefaultDays: number | undefined;
   /** PARLEY_TRACE_RETENTION_DAYS and PARLEY_TRACE_RETENTION_MAX_DAYS. */
   trace: { defaultDays: number; maxDays: number };
   /** PARLEY_USAGE_DETAIL_RETENTION_DAYS and PARLEY_USAGE_DETAIL_RETENTION_MAX_DAYS. */
@@ -78,13 +97,16 @@ export interface RetentionRoutesOptions {
 
 export const retentionRoutes: FastifyPluginAsync<RetentionRoutesOptions> = async (
   app,
-  { db, defaultDays, trace, usageDetail },
+  { db, defaultDays, messageDefaultDays, trace, usageDetail },
 ) => {
   const api = app.withTypeProvider<ZodTypeProvider>();
   const view = (periods: RetentionPeriods) => ({
     conversation_days: periods.conversation_days,
     default_conversation_days: defaultDays ?? null,
     effective_conversation_days: effectiveDays(periods.conversation_days, { defaultDays }),
+    message_days: periods.message_days,
+    default_message_days: messageDefaultDays ?? null,
+    effective_message_days: effectiveDays(periods.message_days, { defaultDays: messageDefaultDays }),
     trace_days: periods.trace_days,
     default_trace_days: trace.defaultDays,
     max_trace_days: trace.maxDays,
@@ -100,7 +122,7 @@ export const retentionRoutes: FastifyPluginAsync<RetentionRoutesOptions> = async
     {
       schema: {
         tags,
-        summary: "How long the tenant's conversations, traces and usage detail are kept",
+        summary: "How long the tenant's conversations, messages, traces and usage detail are kept",
         response: { 200: retentionView, ...errorResponses },
       },
     },
@@ -112,9 +134,10 @@ export const retentionRoutes: FastifyPluginAsync<RetentionRoutesOptions> = async
     {
       schema: {
         tags,
-        summary: "Set how long the tenant's conversations, traces and usage detail are kept (admin keys)",
+        summary:
+          "Set how long the tenant's conversations, messages, traces and usage detail are kept (admin keys)",
         description:
-          'Replaces all three periods (an absent one: the server default). Hourly background sweeps delete every conversation whose last activity is older, with its messages, turn traces, feedback, waiting actions and visitor claims (usage rows stay, detached); every turn trace older than `trace_days`; and every per-turn usage row of a UTC day older than `usage_detail_days`, after adding it to the daily totals per key, bot and model that `GET /v1/usage` and the budgets read, so their figures do not change. A tenant may set any period up to the operator maximum for that kind (400 past it). Each conversation sweep that deleted something writes a `conversations.expired` entry in the audit log.',
+          "Replaces all four periods (an absent one: the server default). Hourly background sweeps delete every conversation whose last activity is older, with its messages, turn traces, feedback, waiting actions and visitor claims (usage rows stay, detached); every message older than `message_days`, with its turn's trace and rating (a conversation it leaves without messages goes, and the summary of one it leaves is cleared); every turn trace older than `trace_days`; and every per-turn usage row of a UTC day older than `usage_detail_days`, after adding it to the daily totals per key, bot and model that `GET /v1/usage` and the budgets read, so their figures do not change. A tenant may set any period up to the operator maximum for that kind (400 past it). Each conversation or message sweep that deleted something writes a `conversations.expired` or `messages.expired` entry in the audit log.",
         body: retentionBody,
         response: { 200: retentionView, ...errorResponses },
       },

@@ -32,6 +32,10 @@ const erasureReport = z.object({
     feedback: z.number().int(),
     approvals: z.number().int(),
     visitor_claims: z.number().int(),
+    webhook_events: z
+      .number()
+      .int()
+      .describe('Handoff webhook events naming the conversations (they carry a message)'),
     memories: z.number().int(),
   }),
   usage_rows_detached: z
@@ -54,6 +58,15 @@ const userExport = z.object({
           created_at: timestamp,
         }),
       ),
+      traces: z
+        .array(
+          z.object({
+            turn_id: z.string(),
+            created_at: timestamp,
+            trace: z.record(z.string(), z.unknown()).describe('As GET /v1/turns/{id}/trace gives it'),
+          }),
+        )
+        .describe("The turns' traces still kept (they have their own retention period)"),
     }),
   ),
   memories: z.array(memory).describe("The user's long-term memories"),
@@ -79,7 +92,7 @@ export const userDataRoutes: FastifyPluginAsync<UserDataRoutesOptions> = async (
       schema: {
         tags,
         summary:
-          'Everything held of one end user: their conversations, messages, ratings and memories (admin keys)',
+          'Everything held of one end user: their conversations, messages, ratings, turn traces and memories (admin keys)',
         params: userParams,
         response: { 200: userExport, ...errorResponses },
       },

@@ -353,6 +353,11 @@ export function ChatApp(props: ChatAppProps) {
     if (!question || streaming) return;
     setDraft('');
     saved.remove('draft');
+    sendText(question);
+  };
+  /** Sends `question` as the user's next message. */
+  const sendText = (question: string) => {
+    if (streaming) return;
     // The answer shows in place of the memory view.
     setShowMemories(false);
     pinned.current = true;
@@ -529,7 +534,12 @@ export function ChatApp(props: ChatAppProps) {
                       }
                     />
                     {message.turnId && !message.approval && message.mode !== 'handed_off' && (
-                      <FeedbackButtons client={client} turnId={message.turnId} rating={message.rating} />
+                      <FeedbackButtons
+                        client={client}
+                        turnId={message.turnId}
+                        rating={message.rating}
+                        onAsk={answerer === 'bot' ? sendText : undefined}
+                      />
                     )}
                   </div>
                 )}

@@ -1,6 +1,7 @@
 // Thumbs up and down under a finished answer: a click rates the answer (POST
 // /v1/turns/{turn_id}/feedback; a second click on the other replaces the rating), and the chosen
-// button shows pressed. A `down` for a bot that hands over to people says one can be asked for.
+// button shows pressed. A `down` for a bot that hands over to people offers one: a "Talk to a
+// person" button asks for one in the conversation, as the user could by writing it.
 // After a click, an optional comment box sends the rating again with `comment` (stored by the
 // server with personal data redacted).
 import { useState } from 'preact/hooks';
@@ -9,11 +10,22 @@ import { errorText } from './error-text.js';
 
 const LABELS: Record<FeedbackRating, string> = { up: 'Good answer', down: 'Bad answer' };
 
-export function FeedbackButtons(props: { client: ChatClient; turnId: string; rating?: FeedbackRating }) {
+/** What the "Talk to a person" button sends: a request for a person the handoff intent reads. */
+export const ASK_FOR_PERSON = 'I want to talk to a person';
+
+export function FeedbackButtons(props: {
+  client: ChatClient;
+  turnId: string;
+  rating?: FeedbackRating;
+  /** Sends a message in the conversation (absent: no person can be offered from here). */
+  onAsk?: ((message: string) => void) | undefined;
+}) {
   // An answer read back shows the rating it was given.
   const [rating, setRating] = useState<FeedbackRating | undefined>(props.rating);
   const [sending, setSending] = useState(false);
   const [note, setNote] = useState<{ text: string; error: boolean }>();
+  /** The bot hands over to people and this answer was rated down: one is offered. */
+  const [offerPerson, setOfferPerson] = useState(false);
   /** The comment being written, once the user rated the answer here. */
   const [comment, setComment] = useState<string | undefined>();
 
@@ -25,8 +37,9 @@ export function FeedbackButtons(props: { client: ChatClient; turnId: string; rat
       const rated = await props.client.rate(props.turnId, next);
       setRating(next);
       setComment((written) => written ?? '');
+      setOfferPerson(rated.offer_handoff && props.onAsk !== undefined);
       if (rated.offer_handoff)
-        setNote({ text: 'Sorry about that. Ask to talk to a person if you would like one.', error: false });
+        setNote({ text: 'Sorry about that. A person can take over if you would like.', error: false });
     } catch (error) {
       setNote({ text: `Your rating was not saved: ${errorText(error)}`, error: true });
     } finally {
@@ -114,6 +127,18 @@ export function FeedbackButtons(props: { client: ChatClient; turnId: string; rat
         <p class={note.error ? 'error' : 'status-note'} role={note.error ? 'alert' : 'status'}>
           {note.text}
         </p>
+      )}
+      {offerPerson && (
+        <button
+          type="button"
+          class="ghost ask-person"
+          onClick={() => {
+            setOfferPerson(false);
+            props.onAsk?.(ASK_FOR_PERSON);
+          }}
+        >
+          Talk to a person
+        </button>
       )}
     </div>
   );

@@ -48,7 +48,7 @@ export interface SatisfactionDay {
   satisfaction: number;
 }
 
-/** An answer rated down, with the question it answered. */
+/** A question whose answers were rated down (how often), with its latest such answer. */
 export interface WorstRatedQuestion {
   turn_id: string;
   conversation_id: string;
@@ -56,6 +56,7 @@ export interface WorstRatedQuestion {
   question: string | null;
   comment: string | null;
   at: string;
+  down: number;
 }
 
 export interface DashboardData {

@@ -1,5 +1,5 @@
 // The dashboard's feedback: users' satisfaction (the share of rated answers rated up) per bot and
-// day, and the questions of the latest answers rated down, with the user's comment.
+// day, and the worst-rated questions (rated down most often first), with the latest comment.
 import type { SatisfactionDay, WorstRatedQuestion } from './dashboard-types.js';
 import { formatCount, formatPercent, formatTime } from './format.js';
 
@@ -44,14 +44,15 @@ export function FeedbackTables(props: {
         )}
       </section>
       <section aria-labelledby="worst-rated-title">
-        <h2 id="worst-rated-title">Questions of answers rated down</h2>
+        <h2 id="worst-rated-title">Worst-rated questions</h2>
         {props.worstRated.length === 0 ? (
           <p class="muted">None in this range.</p>
         ) : (
           <table class="worst-rated">
             <thead>
               <tr>
-                <th scope="col">When (UTC)</th>
+                <th scope="col">Rated down</th>
+                <th scope="col">Latest (UTC)</th>
                 <th scope="col">Bot</th>
                 <th scope="col">Question</th>
                 <th scope="col">Comment</th>
@@ -61,6 +62,7 @@ export function FeedbackTables(props: {
             <tbody>
               {props.worstRated.map((row) => (
                 <tr key={row.turn_id}>
+                  <td class="number">{formatCount(row.down)}</td>
                   <td>{formatTime(row.at)}</td>
                   <td>{row.bot_id}</td>
                   <td class="wrap">{row.question ?? '(not stored)'}</td>
