@@ -390,6 +390,20 @@ async function openRuntime(
     { defaultDays: config.jobs.usageDetailRetentionDays, maxDays: config.jobs.usageDetailRetentionMaxDays },
     log.child({ component: 'usage-retention' }),
   );
+  // One audit entry per tenant and sweep, counting what went (the tenant sees its data expire).
+  const auditExpiry =
+    (action: string) =>
+    ({ tenantId, days, cutoff, report }: { tenantId: string; days: number; cutoff: Date; report: object }) =>
+      db
+        .forTenant(tenantId)
+        .transaction((client) =>
+          recordAudit(
+            client,
+            tenantId,
+            { keyId: null, via: 'job' },
+            { action, details: { days, cutoff: cutoff.toISOString(), ...report } },
+          ),
+        );
   const conversationRetention = new ConversationRetention(
     db,
     {
@@ -398,29 +412,8 @@ async function openRuntime(
       onDeleted: (ids) => {
         for (const id of ids) chat.conversationRemoved(id);
       },
-      // One entry per tenant and sweep, counting what went (the tenant sees its data expire).
-      onExpired: ({ tenantId, days, cutoff, report }) =>
-        db
-          .forTenant(tenantId)
-          .transaction((client) =>
-            recordAudit(
-              client,
-              tenantId,
-              { keyId: null, via: 'job' },
-              { action: 'conversations.expired', details: { days, cutoff: cutoff.toISOString(), ...report } },
-            ),
-          ),
-      onMessagesExpired: ({ tenantId, days, cutoff, report }) =>
-        db
-          .forTenant(tenantId)
-          .transaction((client) =>
-            recordAudit(
-              client,
-              tenantId,
-              { keyId: null, via: 'job' },
-              { action: 'messages.expired', details: { days, cutoff: cutoff.toISOString(), ...report } },
-            ),
-          ),
+      onExpired: auditExpiry('conversations.expired'),
+      onMessagesExpired: auditExpiry('messages.expired'),
     },
     log.child({ component: 'conversation-retention' }),
   );
