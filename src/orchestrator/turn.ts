@@ -158,9 +158,14 @@ export class Turn {
     await readAhead;
     // How long a piece that was ready waited for the verdict: what the check added to the first token.
     this.decide(verdict, firstPieceAt === undefined ? 0 : Math.max(0, decidedAt - firstPieceAt));
-    yield* held;
-    if (failure) throw failure.error;
-    if (!ended) yield* generated;
+    try {
+      yield* held;
+      if (failure) throw failure.error;
+      if (!ended) yield* generated;
+    } finally {
+      // Left while the held events were read (the client went away): the model call ends too.
+      if (!ended) void generated.return(undefined).catch(() => {});
+    }
   }
 
   /** Applies a deferred input check's verdict to the plan (once): refused, the plan of a refusal. */
