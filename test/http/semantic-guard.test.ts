@@ -5,6 +5,7 @@
 // answer as usual; a stage that fails or runs out of time leaves the fast verdict, traced and
 // counted. Messages outside the grey band never reach the stage. The encoder is faked (its verdict
 // per message, and when it comes) except in the last block, which loads the real one.
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultSemanticHead, detectInjection, isUnsure, REFUSALS } from '../../src/guard/index.js';
 import { type ChatFixture, useChatFixture } from '../support/chat-fixture.js';
@@ -134,6 +135,36 @@ describe('the semantic injection stage in the turn', () => {
         await metricValue(t.app, 'parley_guard_triggers_total', { stage: 'input', kind: 'injection' }),
       ).toBe(triggersBefore + 1);
     } finally {
+      hold.release();
+    }
+  });
+
+  it('cancels the model call when the client leaves while the first token is held', async () => {
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = t.app.server.address() as AddressInfo;
+    let decide = () => {};
+    encoder.gate = new Promise<void>((resolve) => {
+      decide = resolve;
+    });
+    const hold = t.stub.holdNext(1, { afterTokens: 2 });
+    const controller = new AbortController();
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/v1/chat`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+        body: JSON.stringify({ message: GREY_PASSED }),
+        signal: controller.signal,
+      });
+      const reader = response.body!.getReader();
+      let seen = '';
+      while (!seen.includes('event: meta')) seen += new TextDecoder().decode((await reader.read()).value);
+      await hold.reached;
+      controller.abort();
+      // The stage has not decided; the model call ends anyway, and no token was ever sent.
+      expect(await t.stub.waitForAbort()).toMatchObject({ path: '/v1/chat/completions', tokensSent: 2 });
+      expect(seen).not.toContain('event: token');
+    } finally {
+      decide();
       hold.release();
     }
   });
