@@ -109,8 +109,9 @@ export class Turn {
     // Parley's tools run inside generation (an action, a call to another server): none runs
     // for a message before it is let through, so such a turn waits for the verdict first.
     if ((this.plan.tools?.size ?? 0) > 0) {
+      const waited = performance.now();
       const verdict = await pending;
-      this.decide(verdict, 0);
+      this.decide(verdict, performance.now() - waited);
       yield* generateAnswer(this.plan, this.evidence, signal, exclude);
       return;
     }

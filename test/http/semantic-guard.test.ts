@@ -88,6 +88,16 @@ describe('the semantic injection stage in the turn', () => {
     documents: DOCUMENTS,
   });
 
+  /** The app on a real port (once), for tests that read a stream as it comes or leave it. */
+  let origin: string | undefined;
+  const listening = async () => {
+    if (!origin) {
+      await t.app.listen({ port: 0, host: '127.0.0.1' });
+      origin = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    }
+    return origin;
+  };
+
   afterEach(() => {
     t.stub.reset();
     encoder.verdicts.clear();
@@ -140,8 +150,7 @@ describe('the semantic injection stage in the turn', () => {
   });
 
   it('cancels the model call when the client leaves while the first token is held', async () => {
-    await t.app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = t.app.server.address() as AddressInfo;
+    const origin = await listening();
     let decide = () => {};
     encoder.gate = new Promise<void>((resolve) => {
       decide = resolve;
@@ -149,7 +158,7 @@ describe('the semantic injection stage in the turn', () => {
     const hold = t.stub.holdNext(1, { afterTokens: 2 });
     const controller = new AbortController();
     try {
-      const response = await fetch(`http://127.0.0.1:${port}/v1/chat`, {
+      const response = await fetch(`${origin}/v1/chat`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
         body: JSON.stringify({ message: GREY_PASSED }),
@@ -187,6 +196,45 @@ describe('the semantic injection stage in the turn', () => {
       .join('');
     expect(text).toBe(REFUSALS.injection);
     expect(text).not.toContain('Stub answer');
+  });
+
+  it("makes a bot with Parley's tools wait for the verdict before its model call: a refused message runs no tool", async () => {
+    encoder.verdicts.set('c++', 'attack');
+    t.stub.setReply(() => ({ toolCalls: [{ name: 'knowledge_search', arguments: '{"query":"c++"}' }] }));
+    const setTools = (tools: Record<string, unknown> | null) =>
+      call(t.app, { method: 'PATCH', url: '/v1/bots/parley', payload: { settings: { tools } } });
+    expect((await setTools({ allow: ['knowledge_search'] })).status).toBe(200);
+    let decide = () => {};
+    encoder.gate = new Promise<void>((resolve) => {
+      decide = resolve;
+    });
+    try {
+      const origin = await listening();
+      const response = await fetch(`${origin}/v1/chat`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+        body: JSON.stringify({ message: GREY_PASSED }),
+      });
+      const reader = response.body!.getReader();
+      let seen = '';
+      // `meta` goes out once the answer has begun (a bot without tools has its model called by then).
+      while (!seen.includes('event: meta')) seen += new TextDecoder().decode((await reader.read()).value);
+      decide();
+      for (let read = await reader.read(); !read.done; read = await reader.read())
+        seen += new TextDecoder().decode(read.value);
+      const tokens = parseSse(seen).filter((event) => event.event === 'token');
+      expect(tokens.map((event) => (event.data as { text: string }).text).join('')).toBe(REFUSALS.injection);
+      const offeredTools = t.stub.requests.filter((request) =>
+        JSON.stringify(request.body).includes('knowledge_search'),
+      );
+      expect(offeredTools).toEqual([]);
+      // The model call waited for the verdict (a refusal that overtook a call under way holds nothing).
+      const turnId = (parseSse(seen)[0]!.data as { turn_id: string }).turn_id;
+      expect((await traceOf(t, turnId)).guard.input.semantic?.held_ms).toBeGreaterThan(0);
+    } finally {
+      decide();
+      await setTools(null);
+    }
   });
 
   it('answers a grey-band message the stage reads as benign, even one the fast guard alone refuses', async () => {
