@@ -8,7 +8,7 @@ import { KeyVerifier } from '../edge/auth/api-keys.js';
 import { Gateway, recordAudit } from '../edge/index.js';
 import { TurnGate } from '../edge/turn-gate.js';
 import { isParleyError, ParleyError } from '../errors/index.js';
-import { GuardSet, ModelGuard } from '../guard/index.js';
+import { defaultSemanticHead, GuardSet, ModelGuard, SemanticInjectionStage } from '../guard/index.js';
 import {
   BackgroundTasks,
   TRACE_RETENTION_EVERY_MS,
@@ -151,6 +151,8 @@ export interface RuntimeOptions extends OpenOptions {
    * trace retention, creating the embeddings table.
    */
   clusterWorker?: 'lead' | 'member';
+  /** The semantic injection stage to use with PARLEY_GUARD_SEMANTIC=on instead of a new one (tests fake its encoder). */
+  semanticStage?: SemanticInjectionStage;
 }
 
 export async function createRuntime(
@@ -233,6 +235,9 @@ async function openRuntime(
   lifecycle.onClose('keys', () => keys.stop());
   keys.start(tasks);
   const { models, moderation } = config;
+  const semantic = config.semanticGuard.enabled
+    ? (options.semanticStage ?? semanticStage(config, log, lifecycle))
+    : undefined;
   const catalog = new ModelCatalog(
     models.providers,
     { firstTokenTimeoutMs: models.firstTokenTimeoutMs, totalTimeoutMs: models.totalTimeoutMs },
@@ -339,16 +344,17 @@ async function openRuntime(
       generationOf: (tenantId) => retriever.generation(tenantId),
       ...(queryEmbedder ? { embedder: queryEmbedder } : {}),
     }),
-    guards: new GuardSet(
-      moderation.model
+    guards: new GuardSet({
+      ...(moderation.model
         ? {
             moderation: new ModelGuard(
               blame(settingNames.moderation, () => catalog.chain([moderation.model!])),
               moderation,
             ),
           }
-        : {},
-    ),
+        : {}),
+      ...(semantic ? { semantic } : {}),
+    }),
   });
   const turnGate = new TurnGate({
     maxActive: config.turnGate.maxActive,
@@ -596,4 +602,22 @@ function blame<T>(setting: string, build: () => T): T {
     }
     throw error;
   }
+}
+
+/**
+ * The semantic injection stage (PARLEY_GUARD_SEMANTIC=on): its encoder loads in its worker now,
+ * beside the rest of start-up, so the first unsure messages need not degrade; a degraded message
+ * is logged here, and counted and traced by its turn.
+ */
+function semanticStage(config: Config, log: Logger, lifecycle: Lifecycle): SemanticInjectionStage {
+  const stageLog = log.child({ component: 'semantic-guard' });
+  const stage = new SemanticInjectionStage({
+    head: defaultSemanticHead(),
+    timeoutMs: config.semanticGuard.timeoutMs,
+    onDegraded: (reason) =>
+      stageLog.warn({ reason }, 'semantic injection stage degraded to the fast verdict'),
+  });
+  void stage.warm();
+  lifecycle.onClose('semantic-guard', () => stage.close());
+  return stage;
 }

@@ -274,6 +274,14 @@ export const settingsSchema = z.object({
   /** Ask the moderation model when the fast guard's injection score is at least this (and it did not block). */
   PARLEY_GUARD_MODEL_MIN_SCORE: z.coerce.number().min(0).max(1).default(0.2),
   PARLEY_GUARD_MODEL_TIMEOUT_MS: intFrom(50, 60_000).default(1500),
+  /**
+   * `on`: the semantic injection stage (Universal Sentence Encoder Lite in a worker thread) decides
+   * the messages the fast injection guard is unsure of, beside retrieval and the model's
+   * first-token wait; the answer's first piece waits for its verdict.
+   */
+  PARLEY_GUARD_SEMANTIC: z.enum(['on', 'off']).default('off'),
+  /** The longest the semantic stage may take over one message before the fast verdict stands. */
+  PARLEY_GUARD_SEMANTIC_TIMEOUT_MS: intFrom(10, 60_000).default(1000),
   /** How long the model step of understanding a message may take before the rules' reading stands. */
   PARLEY_UNDERSTAND_TIMEOUT_MS: intFrom(50, 60_000).default(1500),
   /** Days an end user's memory is kept after its last update before the background sweep deletes it. */

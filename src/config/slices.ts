@@ -139,6 +139,13 @@ export interface ModerationConfig {
   failure: 'open' | 'closed';
 }
 
+export interface SemanticGuardConfig {
+  /** The semantic injection stage decides what the fast guard is unsure of. */
+  enabled: boolean;
+  /** Past this, the fast verdict stands (ms). */
+  timeoutMs: number;
+}
+
 export interface TurnGateConfig {
   maxActive: number;
   targetDelayMs: number;
@@ -229,6 +236,7 @@ export interface Config {
   ingestion: IngestionConfig;
   bots: BotDefaultsConfig;
   moderation: ModerationConfig;
+  semanticGuard: SemanticGuardConfig;
   turnGate: TurnGateConfig;
   gateway: GatewayConfig;
   telemetry: TelemetryConfig;
@@ -357,6 +365,10 @@ export function sliceSettings(settings: Settings, dataDir: string, configFile: s
       minScore: s.PARLEY_GUARD_MODEL_MIN_SCORE,
       timeoutMs: s.PARLEY_GUARD_MODEL_TIMEOUT_MS,
       failure: s.PARLEY_GUARD_MODEL_FAILURE,
+    },
+    semanticGuard: {
+      enabled: s.PARLEY_GUARD_SEMANTIC === 'on',
+      timeoutMs: s.PARLEY_GUARD_SEMANTIC_TIMEOUT_MS,
     },
     turnGate: {
       maxActive: s.PARLEY_MAX_ACTIVE_TURNS,

@@ -1,7 +1,10 @@
-// The guards a process has (the fast ones always, the moderation model when one is configured),
-// and each bot's list of them: the names its policy gives, in that order, or all of them.
+// The guards a process has (the fast ones always; the moderation model and the semantic injection
+// stage when configured), and each bot's list of them: the names its policy gives, in that order,
+// or all of them.
 import type { Guard } from './guard.js';
 import { GUARD_NAMES, type GuardName, type GuardPolicy } from './guard-policy.js';
+import { semanticInjectionGuard } from './injection/semantic-injection-guard.js';
+import type { SemanticInjectionStage } from './injection/semantic-injection-stage.js';
 import { FAST_INPUT_GUARDS } from './input-guard.js';
 import { type ModelGuard, moderationGuard } from './moderation/model-guard.js';
 import { outputGuard } from './output/output-guard.js';
@@ -12,9 +15,11 @@ export class GuardSet {
   /** Lists resolved per policy object (a bot's policy is parsed once and kept with the bot). */
   private readonly lists = new WeakMap<GuardPolicy, readonly Guard[]>();
 
-  constructor(options: { moderation?: ModelGuard } = {}) {
+  constructor(options: { moderation?: ModelGuard; semantic?: SemanticInjectionStage } = {}) {
     const guards = [...FAST_INPUT_GUARDS, passageGuard, outputGuard];
     if (options.moderation) guards.push(moderationGuard(options.moderation));
+    // With the semantic stage, the injection guard escalates the messages it is unsure of.
+    if (options.semantic) guards.push(semanticInjectionGuard(options.semantic));
     for (const guard of guards) this.byName.set(guard.name, guard);
   }
 

@@ -21,6 +21,47 @@ export interface InputInspection {
   refusal?: string;
   /** The injection classifier's score, for traces (and for guards that follow it). */
   injectionScore?: number;
+  /**
+   * A slower check a guard left running instead of deciding now (only when asked to defer): the
+   * turn goes on beside it, and the answer's first piece waits for its verdict. Never rejects.
+   */
+  pending?: Promise<PendingVerdict>;
+  /** What the trace keeps of that check, once it has decided. */
+  deferred?: DeferredCheck;
+}
+
+/** What a check left running by the input phase decided. */
+export interface PendingVerdict {
+  /** Decisions to add to the input's. */
+  decisions: GuardDecision[];
+  /** Set when the message is refused after all: what to answer instead. */
+  refusal?: string;
+  check: DeferredCheck;
+}
+
+/** A deferred check as the trace records it: never the message, only the verdict and its time. */
+export interface DeferredCheck {
+  stage: 'semantic';
+  /** `degraded`: the check failed or ran out of time, and the fast verdict stood. */
+  outcome: 'attack' | 'benign' | 'degraded';
+  /** The check's own score (0-1), when it answered. */
+  score: number | null;
+  /** From the input phase to the verdict (ms). */
+  ms: number;
+  /** How long the answer's first piece, ready, waited for the verdict (ms): what the check added. */
+  heldMs?: number;
+  /** Why it degraded. */
+  error?: string;
+}
+
+/** How the input phase is run. */
+export interface InspectOptions {
+  /**
+   * A guard may leave a slower check running (`pending`) rather than decide at once: set for a
+   * turn's question, whose answer waits for the verdict before its first piece; unset (earlier
+   * messages, tool results), every guard decides now.
+   */
+  defer?: boolean;
 }
 
 /** A retrieved passage as the passage phase sees it. */
@@ -44,7 +85,11 @@ export interface OutputFilter {
 export interface Guard {
   readonly name: GuardName;
   /** Input phase: the verdict after this guard, given the verdict so far. */
-  input?(inspection: InputInspection, policy: GuardPolicy): InputInspection | Promise<InputInspection>;
+  input?(
+    inspection: InputInspection,
+    policy: GuardPolicy,
+    options?: InspectOptions,
+  ): InputInspection | Promise<InputInspection>;
   /** Passage phase: the passages the answer may use, in the order it should prefer them. */
   passages?<P extends GuardedPassage>(passages: P[], policy: GuardPolicy): P[];
   /** Output phase: a filter for one answer. */
@@ -56,12 +101,13 @@ export async function inspectWith(
   guards: readonly Guard[],
   text: string,
   policy: GuardPolicy,
+  options?: InspectOptions,
 ): Promise<InputInspection> {
   // Tag characters are invisible to a reader: none is passed on to a model or stored.
   let inspection: InputInspection = { action: 'allow', text: stripTagCharacters(text), decisions: [] };
   for (const guard of guards) {
     // Synchronous guards stay synchronous: no promise per guard on the critical path.
-    const next = guard.input?.(inspection, policy);
+    const next = guard.input?.(inspection, policy, options);
     if (next) inspection = next instanceof Promise ? await next : next;
   }
   return inspection;

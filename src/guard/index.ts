@@ -6,14 +6,17 @@
 export { type HiddenReading, hiddenReadings, rot13 } from './decode-hidden-text.js';
 export { type FoldedText, foldText, foldWithOffsets, stripTagCharacters } from './fold-text.js';
 export {
+  type DeferredCheck,
   type Guard,
   type GuardDecision,
   type GuardedPassage,
   guardPassages,
   type InputInspection,
+  type InspectOptions,
   inspectWith,
   type OutputFilter,
   outputFilter,
+  type PendingVerdict,
 } from './guard.js';
 export {
   DEFAULT_GUARD_POLICY,
@@ -25,6 +28,7 @@ export {
 export { GuardSet } from './guard-set.js';
 export * from './injection/index.js';
 export {
+  applyInjectionVerdict,
   block,
   FAST_INPUT_GUARDS,
   injectionGuard,

@@ -5,7 +5,7 @@
 import { stripTagCharacters } from './fold-text.js';
 import type { Guard, GuardDecision, InputInspection } from './guard.js';
 import { DEFAULT_GUARD_POLICY, type GuardPolicy } from './guard-policy.js';
-import { detectInjection } from './injection/detect-injection.js';
+import { detectInjection, type InjectionVerdict } from './injection/detect-injection.js';
 import { detectPii } from './pii/detect-pii.js';
 import { applyPiiPolicy } from './pii/redact-pii.js';
 import { checkTopics } from './topic-policy.js';
@@ -36,14 +36,26 @@ export const injectionGuard: Guard = {
   name: 'injection',
   input(inspection, policy) {
     if (policy.injection === 'off' || !inspection.text) return inspection;
-    const verdict = detectInjection(inspection.text);
-    const decisions = verdict.reasons.map((rule): GuardDecision => ({ kind: 'injection', rule }));
-    const scored = { ...inspection, injectionScore: verdict.score };
-    return verdict.attack && policy.injection === 'block'
-      ? block(scored, decisions, REFUSALS.injection)
-      : { ...scored, decisions: [...inspection.decisions, ...decisions] };
+    return applyInjectionVerdict(inspection, detectInjection(inspection.text), policy);
   },
 };
+
+/** The inspection after an injection verdict: refused (`block`) or recorded (`flag`). */
+export function applyInjectionVerdict(
+  inspection: InputInspection,
+  verdict: InjectionVerdict,
+  policy: GuardPolicy,
+): InputInspection {
+  const decisions = injectionDecisions(verdict.reasons);
+  const scored = { ...inspection, injectionScore: verdict.score };
+  return verdict.attack && policy.injection === 'block'
+    ? block(scored, decisions, REFUSALS.injection)
+    : { ...scored, decisions: [...inspection.decisions, ...decisions] };
+}
+
+/** An injection verdict's reasons as guard decisions. */
+export const injectionDecisions = (reasons: readonly string[]): GuardDecision[] =>
+  reasons.map((rule) => ({ kind: 'injection', rule }));
 
 /** Subjects the bot keeps to or refuses. */
 export const topicGuard: Guard = {

@@ -219,19 +219,23 @@ export class ChatService {
     const bot = await this.deps.bots.resolve(request.tenantId, request.botId);
     const resolved = performance.now();
     // The input guards, before anything else sees the message: from here on only its redacted
-    // text exists; a blocked message is neither searched for nor sent to a model.
+    // text exists; a blocked message is neither searched for nor sent to a model. A check a guard
+    // defers (the semantic injection stage) runs beside what follows; the answer's first piece
+    // waits for it (turn.ts).
     const guards = this.deps.guards.for(bot.guard);
     const [checked, history, tools] = await Promise.all([
-      inspectWith(guards, request.message, bot.guard),
+      inspectWith(guards, request.message, bot.guard, { defer: true }),
       request.history ? guardHistory(guards, request.history.slice(-RECENT_MESSAGES), bot.guard) : undefined,
       request.toolExchanges?.length ? guardToolResults(guards, request.toolExchanges, bot.guard) : undefined,
     ]);
     const refusedEarlier = [...(history?.decisions ?? []), ...(tools?.decisions ?? [])];
-    const input = refusedEarlier.length
+    let input = refusedEarlier.length
       ? { ...checked, decisions: [...checked.decisions, ...refusedEarlier] }
       : checked;
     const guarded = performance.now();
     const blocked = input.action === 'block';
+    // Refused already: what a deferred check would say no longer matters.
+    if (blocked && input.pending) input = { ...input, pending: undefined };
     request = { ...request, message: input.text, ...(tools ? { toolExchanges: tools.exchanges } : {}) };
     // The user's memories, for a bot that keeps them and a model to read them, beside the rest.
     const recalling =

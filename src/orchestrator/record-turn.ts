@@ -80,6 +80,12 @@ function recordTurnMetrics(metrics: Metrics, turn: RecordedTurn, startedAt: numb
     }
     const relevant = trace.retrieved.length > 0 && trace.relevance.coverage >= trace.relevance.threshold;
     metrics.retrievalRelevance.inc({ outcome: relevant ? 'hit' : 'miss' });
+    const semantic = trace.guard.input.semantic;
+    if (semantic) {
+      metrics.semanticGuard.inc({ outcome: semantic.outcome });
+      metrics.stageDuration.observe({ stage: 'guard_semantic' }, semantic.ms / 1000);
+      metrics.stageDuration.observe({ stage: 'first_token_hold' }, semantic.held_ms / 1000);
+    }
     for (const decision of trace.guard.input.decisions) {
       metrics.guardTriggers.inc({ stage: 'input', kind: decision.kind });
     }

@@ -1,12 +1,12 @@
 // What preparation makes of a turn before any answer exists: the bot, the input guard's verdict,
 // the conversation, what retrieval found and the guards to answer through. Immutable: generation
-// reads it, never changes it.
+// reads it, never changes it (a deferred input check that refuses the message gives a new plan).
 import type { Guard, InputInspection } from '../guard/index.js';
-import type { SearchResult } from '../knowledge/index.js';
+import { type SearchResult, searchResult } from '../knowledge/index.js';
 import type { AnswerLookup } from './answer-cache.js';
 import type { BotProfile } from './bots/bots.js';
 import type { CachedStart } from './conversation-cache.js';
-import type { ConversationMemory, ConversationState } from './conversation-memory.js';
+import { type ConversationMemory, type ConversationState, NO_MEMORY } from './conversation-memory.js';
 import type { HandoffReason } from './handoff-triggers.js';
 import type { MemoryRecord } from './memories/index.js';
 import type { TurnTools } from './turn-tools.js';
@@ -54,4 +54,31 @@ export interface TurnPlan {
   readonly receivedAt: Date;
   /** When the turn began (performance.now()), for the first-token and total timings. */
   readonly startedAt: number;
+}
+
+/**
+ * The plan as preparation makes it for a refused message, for one a deferred check refused after
+ * preparation went on beside it: `input` is the refusing verdict; nothing found, recalled or
+ * offered is kept (the answer is the refusal); what preparation spent (the model step of
+ * understanding, its timings) stays, to be accounted and traced.
+ */
+export function refusedPlan(plan: TurnPlan, input: InputInspection): TurnPlan {
+  const {
+    understanding,
+    standaloneQuestion,
+    curated,
+    handoffReason,
+    smallTalk,
+    answerCache,
+    userMemories,
+    tools,
+    ...kept
+  } = plan;
+  return {
+    ...kept,
+    input,
+    search: searchResult([]),
+    memory: NO_MEMORY,
+    nextState: plan.start.memory.state === 'handed_off' ? 'handed_off' : 'active',
+  };
 }

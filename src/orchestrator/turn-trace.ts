@@ -101,6 +101,18 @@ export function turnTrace(
         action: input.action,
         decisions: input.decisions,
         injection_score: input.injectionScore ?? null,
+        // The semantic injection stage, when it was asked (the fast stage unsure).
+        ...(input.deferred
+          ? {
+              semantic: {
+                outcome: input.deferred.outcome,
+                score: input.deferred.score,
+                ms: input.deferred.ms,
+                held_ms: input.deferred.heldMs ?? 0,
+                ...(input.deferred.error ? { error: input.deferred.error } : {}),
+              },
+            }
+          : {}),
       },
       output: { ...state.outputGuard?.counts },
       output_cut_off: state.outputGuard?.cutOff ?? false,

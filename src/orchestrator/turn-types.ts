@@ -148,7 +148,17 @@ export interface TurnTrace {
   finish_reason: string;
   prompt: { system: string; messages: ChatMessage[] } | null;
   guard: {
-    input: { action: string; decisions: { kind: string; rule: string }[]; injection_score: number | null };
+    input: {
+      action: string;
+      decisions: { kind: string; rule: string }[];
+      injection_score: number | null;
+      /**
+       * The semantic injection stage, when the fast stage was unsure: its verdict (`degraded`: it
+       * failed or ran out of time, and the fast verdict stood), score, time and how long it held
+       * the answer's first piece.
+       */
+      semantic?: { outcome: string; score: number | null; ms: number; held_ms: number; error?: string };
+    };
     output: Record<string, number | undefined>;
     output_cut_off: boolean;
   };

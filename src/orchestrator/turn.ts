@@ -2,18 +2,18 @@
 // recorder folding generation's events; finished into its result and trace, then stored in the
 // background. Driven by the turn runner.
 import { isParleyError } from '../errors/index.js';
-import { outputFilter } from '../guard/index.js';
+import { type InputInspection, outputFilter, type PendingVerdict } from '../guard/index.js';
 import type { Attempt, TokenUsage } from '../models/index.js';
 import type { AnswerCache } from './answer-cache.js';
 import type { BotProfile } from './bots/bots.js';
 import { flatMapIterator } from './flat-map-iterator.js';
 import { type AnswerEvidence, abandonedAnswer, answerEvidence, generateAnswer } from './generate-answer.js';
-import type { GenerationEvent } from './generation-events.js';
+import type { GenerationEvent, RawGenerationEvent } from './generation-events.js';
 import { AnswerGuard } from './guard-answer.js';
 import type { RememberedExchange } from './memories/index.js';
 import { type PersistDeps, persistTurn } from './persist-turn.js';
 import { structuredAnswer } from './structured-answer.js';
-import type { TurnPlan } from './turn-plan.js';
+import { refusedPlan, type TurnPlan } from './turn-plan.js';
 import {
   type AnswerRecord,
   answerAccounting,
@@ -36,7 +36,8 @@ export interface TurnDeps extends PersistDeps {
 
 /** A turn whose retrieval is done; `tokens()` streams the answer, `finish()` records it. */
 export class Turn {
-  private readonly evidence: AnswerEvidence;
+  /** What the answer rests on (the plan's, again when a deferred check refuses the message). */
+  private evidence: AnswerEvidence;
   /** What the answer is so far: changed only by folding generation's events into it. */
   private state: AnswerRecord;
   /** Answer pieces not yet folded into `state` (see `foldToken`). */
@@ -49,7 +50,8 @@ export class Turn {
 
   constructor(
     private readonly deps: TurnDeps,
-    private readonly plan: TurnPlan,
+    /** Replaced once, when a deferred input check decides (refusedPlan when it refuses). */
+    private plan: TurnPlan,
   ) {
     this.evidence = answerEvidence(plan);
     this.state = startRecord(plan);
@@ -78,7 +80,10 @@ export class Turn {
     const guard = outputFilter(this.plan.guards, this.bot.guard, { systemPrompt: this.bot.prompt.text });
     const stage = new AnswerGuard(guard);
     this.foldAll(stage.start());
-    const generated = generateAnswer(this.plan, this.evidence, signal, exclude);
+    const pending = this.plan.input.pending;
+    const generated = pending
+      ? this.heldAnswer(pending, signal, exclude)
+      : generateAnswer(this.plan, this.evidence, signal, exclude);
     // An answer asked for as JSON is checked once whole.
     const format = this.plan.request.generation?.responseFormat;
     return flatMapIterator(format ? structuredAnswer(generated, format) : generated, {
@@ -87,6 +92,103 @@ export class Turn {
       stop: () => stage.cutOff,
       end: () => this.foldAll(stage.end()),
     });
+  }
+
+  /**
+   * The answer while a deferred input check (the semantic injection stage) is still deciding:
+   * generated as usual, the model called at once, but every event from the first piece of the
+   * answer on held until the verdict. Let through, the held events follow; refused, the model
+   * call is cancelled and the answer is the refusal, as if the input phase had refused it. Only
+   * escalated messages come here: a plain turn's tokens never pass this generator.
+   */
+  private async *heldAnswer(
+    pending: Promise<PendingVerdict>,
+    signal: AbortSignal | undefined,
+    exclude: readonly string[],
+  ): AsyncGenerator<RawGenerationEvent> {
+    // Parley's tools run inside generation (an action, a call to another server): none runs
+    // for a message before it is let through, so such a turn waits for the verdict first.
+    if ((this.plan.tools?.size ?? 0) > 0) {
+      const waited = performance.now();
+      const verdict = await pending;
+      this.decide(verdict, performance.now() - waited);
+      yield* generateAnswer(this.plan, this.evidence, signal, exclude);
+      return;
+    }
+    const cancel = new AbortController();
+    const generated = generateAnswer(
+      this.plan,
+      this.evidence,
+      signal ? AbortSignal.any([signal, cancel.signal]) : cancel.signal,
+      exclude,
+    );
+    // Read ahead until the first piece (or the end), so the model's first-token wait runs beside
+    // the check.
+    const held: RawGenerationEvent[] = [];
+    let ended = false;
+    let firstPieceAt: number | undefined;
+    let failure: { error: unknown } | undefined;
+    const readAhead = (async () => {
+      try {
+        for (;;) {
+          const read = await generated.next();
+          if (read.done) {
+            ended = true;
+            return;
+          }
+          held.push(read.value);
+          if (read.value.type === 'raw-token') {
+            firstPieceAt = performance.now();
+            return;
+          }
+        }
+      } catch (error) {
+        failure = { error };
+      }
+    })();
+    const verdict = await pending;
+    if (verdict.refusal) {
+      // The model call ends; the refusal does not wait for it to.
+      cancel.abort();
+      void readAhead.then(() => generated.return(undefined)).catch(() => {});
+      this.decide(verdict, 0);
+      yield* generateAnswer(this.plan, this.evidence, signal, exclude);
+      return;
+    }
+    const decidedAt = performance.now();
+    await readAhead;
+    // How long a piece that was ready waited for the verdict: what the check added to the first token.
+    this.decide(verdict, firstPieceAt === undefined ? 0 : Math.max(0, decidedAt - firstPieceAt));
+    try {
+      yield* held;
+      if (failure) throw failure.error;
+      if (!ended) yield* generated;
+    } finally {
+      // Left while the held events were read (the client went away): the model call ends too.
+      if (!ended) void generated.return(undefined).catch(() => {});
+    }
+  }
+
+  /** Applies a deferred input check's verdict to the plan (once): refused, the plan of a refusal. */
+  private decide(verdict: PendingVerdict, heldMs: number): void {
+    const { pending: _, ...input } = this.plan.input;
+    const decided: InputInspection = {
+      ...input,
+      decisions: [...input.decisions, ...verdict.decisions],
+      deferred: { ...verdict.check, heldMs },
+    };
+    if (verdict.refusal) {
+      this.plan = refusedPlan(this.plan, {
+        ...decided,
+        action: 'block',
+        refusal: input.refusal ?? verdict.refusal,
+      });
+      this.evidence = answerEvidence(this.plan);
+      this.state = startRecord(this.plan);
+      this.pieces = [];
+    } else {
+      this.plan = { ...this.plan, input: decided };
+    }
   }
 
   /** Folds `events` into the record; returns the answer's pieces among them. */

@@ -28,6 +28,7 @@ export interface Metrics {
   answerCacheSaved: Counter<string>;
   retrievalRelevance: Counter<'outcome'>;
   guardTriggers: Counter<'stage' | 'kind'>;
+  semanticGuard: Counter<'outcome'>;
 
   /** Stops background sampling (called on shutdown). */
   stop(): void;
@@ -135,6 +136,12 @@ export function createMetrics(
       name: 'parley_guard_triggers_total',
       help: 'Guard decisions: input (size, injection, topic, pii) and output (redacted PII by type, link, system_prompt)',
       labelNames: ['stage', 'kind'],
+      registers: [registry],
+    }),
+    semanticGuard: new Counter({
+      name: 'parley_guard_semantic_total',
+      help: 'Messages the fast injection guard was unsure of, decided by the semantic stage (attack, benign) or not (degraded: it failed or ran out of time, and the fast verdict stood)',
+      labelNames: ['outcome'],
       registers: [registry],
     }),
     retrievalRelevance: new Counter({

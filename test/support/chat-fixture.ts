@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
 import { createApiKey } from '../../src/app/index.js';
+import type { SemanticInjectionStage } from '../../src/guard/index.js';
 import type { Logger } from '../../src/telemetry/index.js';
 import { ingestDocuments, ingestFor, type TestDocument, TIDES } from './documents.js';
 import { call, type JsonResponse } from './http.js';
@@ -30,6 +31,8 @@ export interface ChatFixtureOptions {
   documents?: readonly TestDocument[];
   /** The server's logger (default: silent). */
   log?: Logger;
+  /** With PARLEY_GUARD_SEMANTIC=on in `env`: the stage to use (e.g. with a fake encoder). */
+  semanticStage?: SemanticInjectionStage;
 }
 
 /** A tenant with an API key, and the headers that present it. */
@@ -91,7 +94,10 @@ export async function startChatFixture(options: ChatFixtureOptions = {}): Promis
     server = await startTestServer(
       options.kind ?? 'pglite',
       { ...stubModels(stub.url, options.models), ...options.env },
-      options.log ? { log: options.log } : {},
+      {
+        ...(options.log ? { log: options.log } : {}),
+        ...(options.semanticStage ? { runtime: { semanticStage: options.semanticStage } } : {}),
+      },
     );
   } catch (error) {
     if (!shared) await stub.close();

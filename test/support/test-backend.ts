@@ -6,7 +6,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { createApiKey, createApp, createRuntime, type ParleyApp, type Runtime } from '../../src/app/index.js';
+import {
+  createApiKey,
+  createApp,
+  createRuntime,
+  type ParleyApp,
+  type Runtime,
+  type RuntimeOptions,
+} from '../../src/app/index.js';
 import { type Config, loadConfig } from '../../src/config/index.js';
 import { createLogger, type Logger } from '../../src/telemetry/index.js';
 
@@ -39,7 +46,7 @@ export async function prepareDataDir(): Promise<string> {
 export async function startTestServer(
   kind: BackendKind,
   env: Record<string, string> = {},
-  options: { log?: Logger } = {},
+  options: { log?: Logger; runtime?: Pick<RuntimeOptions, 'semanticStage'> } = {},
 ): Promise<TestServer> {
   const dataDir = await prepareDataDir();
   const schema = kind === 'postgres' ? `t_${randomBytes(6).toString('hex')}` : undefined;
@@ -55,7 +62,7 @@ export async function startTestServer(
     ...env,
   });
   const log = options.log ?? createLogger(config.server.logLevel);
-  const runtime = await createRuntime(config, log, { runJobs: true, schema });
+  const runtime = await createRuntime(config, log, { ...options.runtime, runJobs: true, schema });
   // As a load balancer would: traffic once /readyz says ready (the keyword index loaded).
   await runtime.keywordIndex.whenReady();
   const parley = await createApp(runtime);

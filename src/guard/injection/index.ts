@@ -15,6 +15,7 @@ export {
   type SemanticHead,
   semanticHeadSchema,
 } from './semantic-head.js';
+export { semanticInjectionGuard } from './semantic-injection-guard.js';
 export {
   loadSemanticHead,
   SemanticInjectionStage,

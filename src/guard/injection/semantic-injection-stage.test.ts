@@ -57,7 +57,11 @@ describe('SemanticInjectionStage when it cannot answer', () => {
     });
     try {
       expect(await stage.score('hello there')).toBeUndefined();
-      expect(await stage.check('hello there', unsure)).toEqual({ ...unsure, stage: 'degraded' });
+      expect(await stage.check('hello there', unsure)).toEqual({
+        ...unsure,
+        stage: 'degraded',
+        error: expect.any(String),
+      });
       expect(reasons.length).toBe(2);
     } finally {
       await stage.close();
@@ -67,7 +71,11 @@ describe('SemanticInjectionStage when it cannot answer', () => {
   it('degrades to the fast verdict when the score takes longer than its timeout', async () => {
     const stage = new SemanticInjectionStage({ head, timeoutMs: 1 });
     try {
-      expect(await stage.check('Tell me a story', unsure)).toEqual({ ...unsure, stage: 'degraded' });
+      expect(await stage.check('Tell me a story', unsure)).toEqual({
+        ...unsure,
+        stage: 'degraded',
+        error: expect.any(String),
+      });
     } finally {
       await stage.close();
     }

@@ -17,6 +17,8 @@ import { SentenceEmbedder, type SentenceEmbedderOptions } from './sentence-embed
 export interface SemanticStageOptions extends SentenceEmbedderOptions {
   /** The trained head (`semantic-model.json`). */
   head: LoadedSemanticHead;
+  /** What embeds texts (default: USE Lite in a worker thread); replaceable in tests. */
+  embedder?: Pick<SentenceEmbedder, 'embed' | 'close'>;
   /** How long a message may wait for its score before the fast verdict stands. */
   timeoutMs?: number;
   /** Told of each degraded message (a log line, a counter). */
@@ -29,6 +31,8 @@ export interface StagedVerdict extends InjectionVerdict {
   stage: 'fast' | 'semantic' | 'degraded';
   /** The semantic head's probability, when it answered. */
   semanticScore?: number;
+  /** Why the stage degraded, when it did. */
+  error?: string;
 }
 
 /** Reads and validates a head file; throws on a missing or malformed file (start-up fails loudly). */
@@ -38,13 +42,13 @@ export async function loadSemanticHead(file: string | URL): Promise<LoadedSemant
 
 export class SemanticInjectionStage {
   readonly head: LoadedSemanticHead;
-  private readonly embedder: SentenceEmbedder;
+  private readonly embedder: Pick<SentenceEmbedder, 'embed' | 'close'>;
   private readonly timeoutMs: number;
   private readonly onDegraded: (reason: string) => void;
 
   constructor(options: SemanticStageOptions) {
     this.head = options.head;
-    this.embedder = new SentenceEmbedder(options);
+    this.embedder = options.embedder ?? new SentenceEmbedder(options);
     // Loading the encoder takes about half a second on an idle core: call warm() at start-up, or
     // the first unsure messages degrade.
     this.timeoutMs = options.timeoutMs ?? 1000;
@@ -53,6 +57,11 @@ export class SemanticInjectionStage {
 
   /** The head's attack probability for `text`, or undefined when the stage failed or timed out. */
   async score(text: string): Promise<number | undefined> {
+    const scored = await this.scoreOrError(text);
+    return typeof scored === 'number' ? scored : undefined;
+  }
+
+  private async scoreOrError(text: string): Promise<number | Error> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no score within ${this.timeoutMs} ms`)), this.timeoutMs);
@@ -61,18 +70,24 @@ export class SemanticInjectionStage {
       const vector = await Promise.race([this.embedder.embed(semanticWindow(text)), timeout]);
       return scoreEmbedding(this.head, vector);
     } catch (error) {
-      this.onDegraded(error instanceof Error ? error.message : String(error));
-      return undefined;
+      const failure = error instanceof Error ? error : new Error(String(error));
+      this.onDegraded(failure.message);
+      return failure;
     } finally {
       clearTimeout(timer);
     }
   }
 
+  /** Whether `fast` is unsure enough for this stage to be asked (its score in the head's band, no rule fired). */
+  escalates(fast: InjectionVerdict): boolean {
+    return isUnsure(this.head.band, fast);
+  }
+
   /** Escalates `fast` when it is unsure; otherwise returns it as it is. */
   async check(text: string, fast: InjectionVerdict): Promise<StagedVerdict> {
     if (!isUnsure(this.head.band, fast)) return { ...fast, stage: 'fast' };
-    const semanticScore = await this.score(text);
-    if (semanticScore === undefined) return { ...fast, stage: 'degraded' };
+    const semanticScore = await this.scoreOrError(text);
+    if (semanticScore instanceof Error) return { ...fast, stage: 'degraded', error: semanticScore.message };
     const attack = semanticScore >= this.head.threshold;
     return {
       attack,

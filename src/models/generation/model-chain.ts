@@ -13,7 +13,6 @@ import {
   ConsecutiveBreaker,
   circuitBreaker,
   ExponentialBackoff,
-  handleAll,
   handleWhen,
   type IPolicy,
   retry,
@@ -51,6 +50,13 @@ export type ChainEvent =
   | { type: 'text'; text: string }
   | { type: 'done'; model: string; usage: TokenUsage; attempts: Attempt[] };
 
+/** A model call whose caller cancelled it before its first token (not the model's failure). */
+class CallerCancelled extends Error {
+  constructor(cause: unknown) {
+    super('cancelled by the caller', { cause });
+  }
+}
+
 /** Every model failed before producing a token; `attempts` says how. */
 export class ModelsUnavailableError extends ParleyError {
   constructor(readonly attempts: Attempt[]) {
@@ -80,10 +86,15 @@ export function modelSlot(
   model: ChatModel,
   options: Pick<ChainOptions, 'breakerThreshold' | 'halfOpenAfterMs'> = {},
 ): ModelSlot {
-  const breaker = circuitBreaker(handleAll, {
-    halfOpenAfter: options.halfOpenAfterMs ?? 30_000,
-    breaker: new ConsecutiveBreaker(options.breakerThreshold ?? 3),
-  });
+  // A call its caller cancelled (the client left, or the answer was refused meanwhile) says
+  // nothing about the model: it does not count towards opening the circuit.
+  const breaker = circuitBreaker(
+    handleWhen((error) => !(error instanceof CallerCancelled)),
+    {
+      halfOpenAfter: options.halfOpenAfterMs ?? 30_000,
+      breaker: new ConsecutiveBreaker(options.breakerThreshold ?? 3),
+    },
+  );
   return { model, breaker, coolDownUntil: 0 };
 }
 
@@ -216,7 +227,8 @@ export class ModelChain {
           try {
             return await generator.next();
           } catch (error) {
-            throw controller.signal.aborted && !request.signal?.aborted ? controller.signal.reason : error;
+            if (request.signal?.aborted) throw new CallerCancelled(error);
+            throw controller.signal.aborted ? controller.signal.reason : error;
           } finally {
             clearTimeout(timer);
           }

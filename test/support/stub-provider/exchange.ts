@@ -54,7 +54,7 @@ export class Exchange {
     /** Destroy the socket after this many tokens (a JSON answer: halfway through its body). */
     readonly cutAfterTokens: number | undefined,
     /** Stop after this many tokens of a stream until `released` (a JSON answer: before it is sent). */
-    readonly hold?: { afterTokens: number; released: Promise<void> },
+    readonly hold?: { afterTokens: number; released: Promise<void>; onReached?: () => void },
   ) {}
 
   /** Tokens written so far. */
@@ -117,7 +117,10 @@ export class Exchange {
     await this.#write(serialize(stream.opening));
     for (const [index, token] of tokens.entries()) {
       if (index === this.cutAfterTokens) break;
-      if (index === this.hold?.afterTokens && !(await this.until(this.hold.released))) return;
+      if (index === this.hold?.afterTokens) {
+        this.hold.onReached?.();
+        if (!(await this.until(this.hold.released))) return;
+      }
       const wait = index === 0 ? this.pacing.firstTokenDelayMs : this.pacing.tokenIntervalMs;
       if (!(await this.pause(wait))) return;
       await this.#write(serialize(stream.token(token)));

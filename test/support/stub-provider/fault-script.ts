@@ -40,6 +40,8 @@ export interface HoldFault extends FaultTarget {
   kind: 'hold';
   released: Promise<void>;
   afterTokens?: number;
+  /** Called when a stream reaches its hold (its first `afterTokens` tokens written). */
+  onReached?: () => void;
 }
 
 /**

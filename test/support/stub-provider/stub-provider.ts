@@ -102,7 +102,14 @@ export interface StubProvider {
    * long that takes: a test holds a request open for exactly as long as it needs, not for a guess.
    * With `afterTokens`, a stream stops after that many tokens until then (the client sees it streaming).
    */
-  holdNext(times?: number, target?: FaultTarget & { afterTokens?: number }): { release(): void };
+  holdNext(
+    times?: number,
+    target?: FaultTarget & { afterTokens?: number },
+  ): {
+    release(): void;
+    /** Resolves when a stream reaches its hold, its first `afterTokens` tokens written to the socket. */
+    reached: Promise<void>;
+  };
   /** The next `times` requests have their connection destroyed partway through the answer. */
   cutNext(options: CutNextOptions): void;
   /** The next `times` chat requests are generated at this pace. */
@@ -231,7 +238,11 @@ export async function startStubProvider(options: StubProviderOptions = {}): Prom
       connection.signal,
       pacing,
       cutAfterTokens,
-      hold && { afterTokens: hold.afterTokens ?? 0, released: hold.released },
+      hold && {
+        afterTokens: hold.afterTokens ?? 0,
+        released: hold.released,
+        ...(hold.onReached ? { onReached: hold.onReached } : {}),
+      },
     );
     if (fault?.kind === 'hang') return;
     if (fault?.kind === 'fail') {
@@ -282,8 +293,12 @@ export async function startStubProvider(options: StubProviderOptions = {}): Prom
       const released = new Promise<void>((resolve) => {
         release = resolve;
       });
-      faults.add({ kind: 'hold', released, ...target }, times);
-      return { release };
+      let onReached = () => {};
+      const reached = new Promise<void>((resolve) => {
+        onReached = resolve;
+      });
+      faults.add({ kind: 'hold', released, onReached, ...target }, times);
+      return { release, reached };
     },
     cutNext: ({ times = 1, ...fault }) => faults.add({ kind: 'cut', ...fault }, times),
     paceNext: ({ times = 1, ...pacing }) => {
