@@ -48,12 +48,14 @@ import {
   registerPrompt,
   SERVER_PROMPT,
   type StreamLog,
+  SummaryJobs,
   SYSTEM_PROMPT,
   ToolApprovals,
   TurnFeedback,
   TurnRunner,
   TurnToolMaker,
   UserMemories,
+  updateSummary,
 } from '../orchestrator/index.js';
 import {
   connectRedis,
@@ -317,6 +319,8 @@ async function openRuntime(
     bots,
     curated,
     conversationCacheEntries: config.bots.conversationCacheEntries,
+    // A process without background work leaves summaries to one with it (summary jobs).
+    queueSummaries: !options.runJobs,
     ...(config.jobs.handoffWebhook
       ? { handoffEvents: { maxAttempts: config.jobs.handoffWebhook.maxAttempts } }
       : {}),
@@ -451,6 +455,18 @@ async function openRuntime(
       everyMs: USAGE_RETENTION_EVERY_MS,
       firstAfterMs: 30_000,
     });
+  }
+  if (options.runJobs) {
+    const summaries = new SummaryJobs(
+      db,
+      async (tenantId, botId, conversationId) => {
+        const bot = await bots.resolveIfKept(tenantId, botId);
+        await updateSummary(db, bot?.router?.defaultChain, tenantId, conversationId);
+      },
+      log.child({ component: 'summaries' }),
+    );
+    lifecycle.onClose('summaries', () => summaries.stop());
+    summaries.start(tasks);
   }
   if (options.runJobs && embeddings) {
     lifecycle.onClose('embeddings', () => embeddings.stop());
