@@ -139,7 +139,10 @@ export interface Runtime {
 }
 
 export interface RuntimeOptions extends OpenOptions {
-  /** Run queued ingestion jobs in this process (the server does; one-shot commands do not). */
+  /**
+   * Run queued jobs in this process (the server does; one-shot commands do not). false: a server
+   * without background work, which also leaves conversation summaries to a process with it.
+   */
   runJobs?: boolean;
   /**
    * Where keyword search runs: 'memory' keeps in-memory copies of the tenants' chunks (up to
@@ -319,8 +322,9 @@ async function openRuntime(
     bots,
     curated,
     conversationCacheEntries: config.bots.conversationCacheEntries,
-    // A process without background work leaves summaries to one with it (summary jobs).
-    queueSummaries: !options.runJobs,
+    // A server started without background work leaves summaries to one with it (summary jobs);
+    // a command (`parley chat`) writes its own.
+    queueSummaries: options.runJobs === false,
     ...(config.jobs.handoffWebhook
       ? { handoffEvents: { maxAttempts: config.jobs.handoffWebhook.maxAttempts } }
       : {}),
