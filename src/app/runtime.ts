@@ -307,6 +307,9 @@ async function openRuntime(
   gateway.budgets.start(tasks);
   lifecycle.onClose('budgets', () => gateway.budgets.stop());
   const curated = new CuratedAnswers(db, { assertBot: (tenantId, botId) => bots.get(tenantId, botId) });
+  // A change another process made to a tenant's curated answers or tools bumps its bot generation.
+  bots.follow(curated);
+  bots.follow(httpTools);
   const memories = new UserMemories(
     db,
     tasks,

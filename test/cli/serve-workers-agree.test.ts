@@ -1,7 +1,7 @@
 // `parley serve --workers 2` on the embedded database: the two worker processes behave as one
 // service, as replicas do. A change made through one worker (a document deleted, a bot changed, a
-// key revoked) is seen by the other within 1 s: each worker polls the generations the change bumps
-// (every 250 ms) through the primary's database. Each side is reached through a kept-alive
+// curated answer added, a key revoked) is seen by the other within 1 s: each worker polls the
+// generations the change bumps (every 250 ms) through the primary's database. Each side is reached through a kept-alive
 // connection of its own; which worker holds a connection is read from its request log line.
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -72,7 +72,7 @@ describe('parley serve --workers 2 (embedded): the workers agree', () => {
   });
 
   it(
-    'sees a document deleted, a bot changed and a key revoked through one worker on the other within 1 s',
+    'sees a document deleted, a bot changed, a curated answer added and a key revoked through one worker on the other within 1 s',
     async () => {
       const dataDir = await prepareDataDir();
       const env = { PARLEY_DATA_DIR: dataDir, PARLEY_LOG_LEVEL: 'info' };

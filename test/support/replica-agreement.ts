@@ -1,5 +1,5 @@
 // Two server processes that must behave as one service: a change made through one (a document
-// deleted, a bot changed, a key revoked) is seen by the other within 1 s. Shared by the tests of
+// deleted, a bot changed, a curated answer added, a key revoked) is seen by the other within 1 s. Shared by the tests of
 // `parley serve --workers` (embedded) and of two `parley serve` replicas (PostgreSQL and Redis);
 // each reaches a process its own way (a kept-alive connection, a base URL), as a `Side`.
 import { expect } from 'vitest';
@@ -33,12 +33,13 @@ interface ChatBody {
 export interface Agreement {
   documentGone: number;
   botChanged: number;
+  curatedAdded: number;
   keyRevoked: number;
 }
 
 /**
  * Through `a` deletes a document `b` cites (from its keyword index and its answer cache), turns the
- * bot's answer cache off and revokes a key `b` accepted; measures how long `b`, asked back to back,
+ * bot's answer cache off, adds a curated answer and revokes a key `b` accepted; measures how long `b`, asked back to back,
  * takes to show each change; prints the figures (`label`) and asserts the bound on each.
  * `bWith(key)` is the other process reached with another key.
  */
@@ -112,6 +113,21 @@ export async function expectAgreement(
   expect(patched.status).toBe(200);
   const botChanged = await seenWithin('bot', async () => (await askOther()).mode !== 'cached');
 
+  // A curated answer added through A: B answers the question with it.
+  const curatedQuestion = 'Who services the brindlewick gasket?';
+  const askCurated = async () =>
+    (await b.request('POST', '/v1/chat', { message: curatedQuestion })).body as ChatBody;
+  expect((await askCurated()).mode).not.toBe('curated');
+  const curated = await a.request('POST', '/v1/bots/parley/curated-answers', {
+    question: curatedQuestion,
+    answer: 'The reactor crew, every spring.',
+  });
+  expect(curated.status).toBe(201);
+  const curatedAdded = await seenWithin(
+    'curated answer',
+    async () => (await askCurated()).mode === 'curated',
+  );
+
   // A key made and revoked through A: B refuses it.
   const made = await a.request('POST', '/v1/keys', { scopes: ['chat'] });
   expect(made.status).toBe(201);
@@ -125,7 +141,7 @@ export async function expectAgreement(
   );
 
   process.stderr.write(`${label}: ${seen.join(', ')}\n`);
-  const agreement = { documentGone, botChanged, keyRevoked };
+  const agreement = { documentGone, botChanged, curatedAdded, keyRevoked };
   // The bound, for each change (after all three are measured, so a failure shows every figure).
   for (const [what, ms] of Object.entries(agreement)) expect(ms, what).toBeLessThan(AGREE_WITHIN_MS);
   return agreement;
