@@ -84,7 +84,7 @@ describe('two parley serve replicas on PostgreSQL and Redis', () => {
         const events = stream ? parseSse(text) : [];
         if (stream) expect(events.some((event) => event.event === 'done')).toBe(true);
         const conversationId = stream
-          ? (events.find((event) => event.event === 'meta')?.data as { conversation_id: string })
+          ? (events.find((event) => event.event === 'meta')!.data as { conversation_id: string })
               .conversation_id
           : (JSON.parse(text) as { conversation_id: string }).conversation_id;
         return (
