@@ -48,12 +48,14 @@ import {
   registerPrompt,
   SERVER_PROMPT,
   type StreamLog,
+  SummaryJobs,
   SYSTEM_PROMPT,
   ToolApprovals,
   TurnFeedback,
   TurnRunner,
   TurnToolMaker,
   UserMemories,
+  updateSummary,
 } from '../orchestrator/index.js';
 import {
   connectRedis,
@@ -137,7 +139,10 @@ export interface Runtime {
 }
 
 export interface RuntimeOptions extends OpenOptions {
-  /** Run queued ingestion jobs in this process (the server does; one-shot commands do not). */
+  /**
+   * Run queued jobs in this process (the server does; one-shot commands do not). false: a server
+   * without background work, which also leaves conversation summaries to a process with it.
+   */
   runJobs?: boolean;
   /**
    * Where keyword search runs: 'memory' keeps in-memory copies of the tenants' chunks (up to
@@ -307,6 +312,9 @@ async function openRuntime(
   gateway.budgets.start(tasks);
   lifecycle.onClose('budgets', () => gateway.budgets.stop());
   const curated = new CuratedAnswers(db, { assertBot: (tenantId, botId) => bots.get(tenantId, botId) });
+  // A change another process made to a tenant's curated answers or tools bumps its bot generation.
+  bots.follow(curated);
+  bots.follow(httpTools);
   const memories = new UserMemories(
     db,
     tasks,
@@ -322,6 +330,9 @@ async function openRuntime(
     bots,
     curated,
     conversationCacheEntries: config.bots.conversationCacheEntries,
+    // A server started without background work leaves summaries to one with it (summary jobs);
+    // a command (`parley chat`) writes its own.
+    queueSummaries: options.runJobs === false,
     ...(config.jobs.handoffWebhook
       ? { handoffEvents: { maxAttempts: config.jobs.handoffWebhook.maxAttempts } }
       : {}),
@@ -469,6 +480,18 @@ async function openRuntime(
       everyMs: USAGE_RETENTION_EVERY_MS,
       firstAfterMs: 30_000,
     });
+  }
+  if (options.runJobs) {
+    const summaries = new SummaryJobs(
+      db,
+      async (tenantId, botId, conversationId) => {
+        const bot = await bots.resolveIfKept(tenantId, botId);
+        await updateSummary(db, bot?.router?.defaultChain, tenantId, conversationId);
+      },
+      log.child({ component: 'summaries' }),
+    );
+    lifecycle.onClose('summaries', () => summaries.stop());
+    summaries.start(tasks);
   }
   if (options.runJobs && embeddings) {
     lifecycle.onClose('embeddings', () => embeddings.stop());

@@ -1,8 +1,9 @@
-// `parley worker`: a process for background work only (ingestion jobs, embedding backfill, trace
-// retention), with no API. A fleet on PostgreSQL runs `parley serve --no-jobs` replicas for the
-// API and worker replicas beside them; jobs are claimed from the database (FOR UPDATE SKIP LOCKED),
-// so any number of each may run. With PARLEY_METRICS_PORT set it answers /healthz, /readyz and
-// /metrics there. SIGINT/SIGTERM: stops taking jobs, lets running ones finish, closes.
+// `parley worker`: a process for background work only (ingestion jobs, embedding backfill,
+// conversation summaries, handoff webhooks, retention sweeps), with no API. A fleet on PostgreSQL
+// runs `parley serve --no-jobs` replicas for the API and worker replicas beside them; jobs are
+// claimed from the database (FOR UPDATE SKIP LOCKED), so any number of each may run. With
+// PARLEY_METRICS_PORT set it answers /healthz, /readyz and /metrics there. SIGINT/SIGTERM: stops
+// taking jobs, lets running ones finish, closes.
 import { createOpsApp, createRuntime } from '../app/index.js';
 import { commandContext } from './command-context.js';
 import { onShutdownSignals } from './shutdown-signals.js';

@@ -85,6 +85,8 @@ export interface ChatServiceDeps {
   curated?: Pick<CuratedAnswers, 'match'>;
   /** A handoff's webhook event is stored with its turn (absent: the server has no handoff webhook). */
   handoffEvents?: HandoffEvents;
+  /** This process runs no background work: summaries are left to one that does (summary jobs). */
+  queueSummaries?: boolean;
   /** How long the model step of understanding a message may take (ms; default 1500). */
   understandTimeoutMs?: number;
   /** Makes each turn's tools from its bot's allowlist (absent: no bot has tools). */

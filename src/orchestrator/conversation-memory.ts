@@ -17,7 +17,7 @@ export const MESSAGE_ORDER =
 /** Messages kept verbatim in the prompt; older ones live on in the summary. */
 export const RECENT_MESSAGES = 6;
 /** Older messages that must accumulate before the summary is rewritten. */
-const SUMMARY_EVERY = 4;
+export const SUMMARY_EVERY = 4;
 const SUMMARY_MAX_CHARS = 1_500;
 
 /**

@@ -18,6 +18,7 @@ export {
   ConversationEvents,
   type ConversationListener,
 } from './conversation-events.js';
+export { updateSummary } from './conversation-memory.js';
 export {
   CONVERSATION_RETENTION_EVERY_MS,
   ConversationRetention,
@@ -103,6 +104,7 @@ export {
   type StreamLog,
   type StreamWriter,
 } from './stream-log/index.js';
+export { SUMMARY_JOB, SummaryJobs } from './summary-jobs.js';
 export { type ApprovalView, ToolApprovals } from './tool-approvals.js';
 export { Turn } from './turn.js';
 export type { TurnEvent } from './turn-events.js';

@@ -8,6 +8,7 @@ import type { ConversationCache } from './conversation-cache.js';
 import { updateSummary } from './conversation-memory.js';
 import type { TurnRecord } from './conversation-store.js';
 import { type HandoffEvents, handoffJob } from './handoff-triggers.js';
+import { enqueueSummary } from './summary-jobs.js';
 import type { TurnPlan } from './turn-plan.js';
 import type { TurnResult, TurnTrace } from './turn-types.js';
 
@@ -28,6 +29,11 @@ export interface PersistDeps {
   turns: GroupWriter<TurnRecord>;
   /** A handoff's webhook event is stored with its turn (absent: no handoff webhook is configured). */
   handoffEvents?: HandoffEvents;
+  /**
+   * This process runs no background work: a conversation's summary is left to one that does, as
+   * a job (summary-jobs.ts). Absent: summaries are written here.
+   */
+  queueSummaries?: boolean;
 }
 
 /**
@@ -111,6 +117,7 @@ export function persistTurn(
       // conversation's first turn has nothing older to fold: no need to ask the database.
       if (!request.conversationId) return;
       void tasks.enqueue('summarize', async () => {
+        if (deps.queueSummaries) return enqueueSummary(db, request.tenantId, bot.id, conversationId);
         const summary = await updateSummary(db, router?.defaultChain, request.tenantId, conversationId);
         if (summary !== undefined) conversations.summaryChanged(conversationId, summary);
       });

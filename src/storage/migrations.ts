@@ -791,4 +791,18 @@ alter table retention_periods
 create index messages_tenant_created on messages(tenant_id, created_at);
 `,
   },
+  {
+    version: 26,
+    name: 'curated answers and tools bump the bot generation',
+    sql: `
+-- What a turn reads besides the bot, and each process caches per tenant (curated answers, HTTP
+-- tools; a tool's secrets are read when a call needs them), bumps the tenant's bot generation in its change's transaction too:
+-- the processes that poll it drop those caches with the bots', so a change made through one
+-- replica is used by every other within a poll (orchestrator/bots/bots.ts).
+create trigger curated_answers_changed after insert or update or delete on curated_answers
+  for each row execute function parley_bump_bot_generation();
+create trigger tools_changed after insert or update or delete on tools
+  for each row execute function parley_bump_bot_generation();
+`,
+  },
 ];

@@ -1,7 +1,7 @@
 // The embeddable widget in headless Chromium: one script tag on a page of another origin (a second
 // local HTTP server, with hostile CSS) opens a chat bubble that streams answers from Parley through
-// a publishable key; the conversation survives a reload, another visitor cannot load it, and a page
-// on an origin the key does not list is refused.
+// a publishable key; the conversation survives a reload, another visitor cannot load it, an answer
+// whose connection drops is resumed, and a page on an origin the key does not list is refused.
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/app/index.js';
@@ -154,6 +154,35 @@ describe('the widget', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('resumes an answer whose connection dropped mid-answer, from the last event id', async () => {
+    // The panel is open on the conversation (the test before). The answer's stream ends after its
+    // `meta` and first `token`, without `done`: a dropped connection.
+    await page.route(`${parley}/v1/chat`, async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      const response = await route.fetch();
+      const blocks = (await response.text()).split('\n\n');
+      const firstToken = blocks.findIndex((block) => block.includes('event: token'));
+      await route.fulfill({ response, body: `${blocks.slice(0, firstToken + 1).join('\n\n')}\n\n` });
+    });
+    const resumes: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/stream')) resumes.push(request.url());
+    });
+    const before = await page.locator('article.message.assistant').count();
+    const input = page.getByLabel('Your message');
+    await input.fill('Can I return items by post?');
+    await input.press('Enter');
+    await page.locator(`article.message.assistant >> nth=${before}`).waitFor();
+    const answer = page.locator('article.message.assistant').last();
+    await page.waitForFunction(
+      `(() => { const a = [...document.querySelector('[data-parley-widget]').shadowRoot.querySelectorAll('article.message.assistant')].pop(); return a && a.dataset.status === 'done'; })()`,
+    );
+    await page.unroute(`${parley}/v1/chat`);
+    await expect(answer.locator('.answer-text').textContent()).resolves.toBe(REPLY);
+    expect(resumes).toHaveLength(1);
+    expect(resumes[0]).toMatch(/\/v1\/turns\/[0-9a-f-]{36}\/stream\?last_event_id=1$/);
   });
 
   it('is refused on a page whose origin the key does not list', async () => {

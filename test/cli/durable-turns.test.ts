@@ -1,7 +1,8 @@
 // Turns acknowledged to their clients survive a crash: a real `parley serve` on the embedded
-// database answers concurrent conversations (JSON and SSE, first turns and follow-ups), is killed
-// with SIGKILL while they run, and restarted on the same data; every turn a client received in
-// full (a JSON 200, an SSE `done`) is there. Twice, on the same data.
+// database answers concurrent conversations (JSON, SSE and the OpenAI stream; first turns and
+// follow-ups), is killed with SIGKILL while they run, and restarted on the same data; every turn
+// a client received in full (a JSON 200, an SSE `done`, the OpenAI stream's last chunk) is there.
+// Twice, on the same data.
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { rm } from 'node:fs/promises';
@@ -39,25 +40,43 @@ describe('turns acknowledged before a SIGKILL', () => {
     return server.match[1]!;
   };
 
-  /** One client: asks again and again (a follow-up every other turn), JSON or SSE, until stopped. */
+  /** How a client asks, and what acknowledges its turn to it. */
+  const SHAPES = ['json', 'sse', 'openai'] as const;
+  /** Turns acknowledged, by shape. */
+  const ackedBy = new Map<(typeof SHAPES)[number], number>();
+
+  /**
+   * One client: asks again and again (a follow-up every other turn, where its shape has
+   * conversations), as a JSON request (acknowledged by the 200), an SSE stream (by `done`) or an
+   * OpenAI stream (by its last chunk, `[DONE]`), until stopped.
+   */
   async function client(base: string, index: number, acked: string[], onAck: () => void, stop: AbortSignal) {
+    const shape = SHAPES[index % SHAPES.length]!;
     let conversation: string | undefined;
     for (let turn = 0; !stop.aborted; turn++) {
-      const stream = index % 2 === 1;
-      const body = {
-        message: `question ${index}.${turn} about the tides`,
-        ...(conversation && turn % 2 === 1 ? { conversation_id: conversation } : {}),
-        ...(stream ? { stream: true } : {}),
-      };
+      const message = `question ${index}.${turn} about the tides`;
+      const body =
+        shape === 'openai'
+          ? { model: 'parley', messages: [{ role: 'user', content: message }], stream: true }
+          : {
+              message,
+              ...(conversation && turn % 2 === 1 ? { conversation_id: conversation } : {}),
+              ...(shape === 'sse' ? { stream: true } : {}),
+            };
       try {
-        const response = await fetch(`${base}/v1/chat`, {
+        const response = await fetch(`${base}${shape === 'openai' ? '/v1/chat/completions' : '/v1/chat'}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify(body),
         });
         const text = await response.text();
         if (response.status !== 200) continue;
-        if (stream) {
+        if (shape === 'openai') {
+          // Received in full only with its last chunk; the chunks' id names the turn.
+          const first = /^data: (\{.*\})$/m.exec(text)?.[1];
+          if (!first || !/^data: \[DONE\]$/m.test(text)) continue;
+          acked.push((JSON.parse(first) as { id: string }).id.replace(/^chatcmpl-/, ''));
+        } else if (shape === 'sse') {
           const events = parseSse(text);
           const meta = events.find((event) => event.event === 'meta')?.data as {
             turn_id: string;
@@ -72,6 +91,7 @@ describe('turns acknowledged before a SIGKILL', () => {
           acked.push(answer.turn_id);
           conversation = answer.conversation_id;
         }
+        ackedBy.set(shape, (ackedBy.get(shape) ?? 0) + 1);
         onAck();
       } catch {
         return; // the server is gone
@@ -117,6 +137,7 @@ describe('turns acknowledged before a SIGKILL', () => {
         if (response.status !== 200) missing.push(turnId);
       }
       expect(acked.length).toBeGreaterThanOrEqual(2 * ACKS_BEFORE_KILL);
+      for (const shape of SHAPES) expect(ackedBy.get(shape), shape).toBeGreaterThan(0);
       expect(missing).toEqual([]);
     },
     cliTestTimeout(4),

@@ -49,7 +49,7 @@ describe('parley serve --no-jobs and parley worker on PostgreSQL', () => {
   });
 
   it(
-    'leaves a queued document to the worker, which ingests it and stops on SIGTERM',
+    'leaves a queued document and a conversation summary to the worker, which does them and stops on SIGTERM',
     async () => {
       api = await startCli(['serve', '--port', '0', '--no-jobs'], env, /serving on (http:\/\/\S+)/);
       const base = api.match[1]!;
@@ -111,10 +111,53 @@ describe('parley serve --no-jobs and parley worker on PostgreSQL', () => {
       worker.child.kill('SIGTERM');
       const [workerCode] = await once(worker.child, 'exit');
       expect(workerCode).toBe(0);
+
+      // A conversation long enough to fold its older messages into a summary: the API process
+      // stores a summary job and writes no summary itself; a worker writes it and ends the job.
+      let conversationId: string | undefined;
+      for (const message of ['tides?', 'the Moon?', 'the oceans?', 'high tide?', 'low tide?']) {
+        const turn = await fetch(`${base}/v1/chat`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ message: `What about ${message}`, conversation_id: conversationId }),
+        });
+        expect(turn.status).toBe(200);
+        conversationId = ((await turn.json()) as { conversation_id: string }).conversation_id;
+      }
+      const db = new pg.Client({ connectionString: env.DATABASE_URL });
+      await db.connect();
+      try {
+        const summaryJobs = () =>
+          db.query<{ status: string }>(
+            `select status from jobs where kind = 'summary' and payload->>'conversation_id' = $1`,
+            [conversationId],
+          );
+        await eventually(async () => ((await summaryJobs()).rows[0]?.status === 'queued' ? true : undefined));
+        const summary = async () =>
+          (
+            await db.query<{ summary: string | null }>('select summary from conversations where id = $1', [
+              conversationId,
+            ])
+          ).rows[0]?.summary;
+        expect(await summary()).toBeNull();
+        worker = await startCli(['worker'], env, /worker running/);
+        await eventually(async () => ((await summary()) ? true : undefined), 60_000);
+        // The four messages older than the recent window are in it.
+        const folded = await db.query<{ summarized_messages: number }>(
+          'select summarized_messages from conversations where id = $1',
+          [conversationId],
+        );
+        expect(folded.rows[0]?.summarized_messages).toBe(4);
+        await eventually(async () => ((await summaryJobs()).rows.length === 0 ? true : undefined));
+      } finally {
+        await db.end();
+      }
+      worker.child.kill('SIGTERM');
+      expect((await once(worker.child, 'exit'))[0]).toBe(0);
       api.child.kill('SIGTERM');
       const [apiCode] = await once(api.child, 'exit');
       expect(apiCode).toBe(0);
     },
-    cliTestTimeout(4),
+    cliTestTimeout(5),
   );
 });

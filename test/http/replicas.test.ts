@@ -114,3 +114,46 @@ describe('a user erased through another replica', () => {
     await eventually(async () => ((await ask('dave')).body.mode === 'cached' ? undefined : true), 5_000);
   });
 });
+
+// A curated answer and an HTTP tool defined through one replica: the other uses them once its poll
+// of the tenant's bot generation (bumped by triggers on curated_answers and tools) has seen the
+// change, though its caches of both were filled a moment before (their lifetime is 5 s).
+describe('a curated answer and an HTTP tool defined through another replica', () => {
+  const a = useTestServer('postgres', { PARLEY_TOOL_HOSTS: '127.0.0.1' });
+  const replica = useReplicaOf(a);
+  const other = () => replica.runtime;
+
+  it('are used there once its poll has seen the change', async () => {
+    const question = 'Who services the brindlewick gasket?';
+    const ask = () =>
+      call<Answer>(replica.app.app, { method: 'POST', url: '/v1/chat', payload: { message: question } });
+    // B has read the bot (its generation known), the curated answers and the tools: none yet.
+    expect((await ask()).body.mode).not.toBe('curated');
+    const [{ id: tenant }] = (await a.runtime.db.query<{ id: string }>(
+      "select id from tenants where name = 'default'",
+    )) as [{ id: string }];
+    expect(await other().httpTools.list(tenant)).toEqual([]);
+    await other().bots.poll();
+
+    const curated = await call(a.parley.app, {
+      method: 'POST',
+      url: '/v1/bots/parley/curated-answers',
+      payload: { question, answer: 'The reactor crew, every spring.' },
+    });
+    expect(curated.status).toBe(201);
+    const tool = await call(a.parley.app, {
+      method: 'PUT',
+      url: '/v1/tools/get_weather',
+      payload: {
+        description: 'Current weather in a city',
+        parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+        url: 'http://127.0.0.1:9/weather/{city}',
+      },
+    });
+    expect(tool.status).toBe(201);
+
+    await other().bots.poll();
+    expect((await ask()).body).toMatchObject({ mode: 'curated', answer: 'The reactor crew, every spring.' });
+    expect((await other().httpTools.list(tenant)).map((listed) => listed.name)).toEqual(['get_weather']);
+  });
+});

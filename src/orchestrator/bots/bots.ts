@@ -79,6 +79,14 @@ const CACHE_TTL_MS = 5_000;
 const CACHE_MAX_STALE_MS = 30_000;
 const CACHE_MAX = 10_000;
 
+/** A per-tenant cache that the bot generation's poll keeps honest. */
+export interface GenerationFollower {
+  /** The tenants it holds something of. */
+  tenants(): Iterable<string>;
+  /** Another process changed something of the tenant: drop what is held. */
+  changed(tenantId: string): void;
+}
+
 export class Bots {
   private readonly cache = new RefreshAheadCache<BotProfile>(
     (key) => {
@@ -90,6 +98,8 @@ export class Bots {
 
   /** Each cached tenant's bot generation at the last poll. */
   private readonly generations = new Map<string, number>();
+  /** Other caches that follow the bot generation (curated answers, tools): see followers. */
+  private readonly followers: GenerationFollower[] = [];
   private poller: LoopHandle | undefined;
 
   constructor(
@@ -141,6 +151,7 @@ export class Bots {
   async poll(): Promise<void> {
     const tenants = new Set<string>();
     for (const key of this.cache.keys()) tenants.add(key.slice(0, key.indexOf('\u0000')));
+    for (const follower of this.followers) for (const tenant of follower.tenants()) tenants.add(tenant);
     if (tenants.size === 0) return;
     const rows = await this.db.query<{ tenant_id: string; generation: string }>(
       'select tenant_id, generation from bot_generations where tenant_id = any($1::text[])',
@@ -160,6 +171,15 @@ export class Bots {
     for (const key of [...this.cache.keys()]) {
       if (moved.has(key.slice(0, key.indexOf('\u0000')))) this.cache.delete(key);
     }
+    for (const tenant of moved) for (const follower of this.followers) follower.changed(tenant);
+  }
+
+  /**
+   * Has the poll follow the tenants `follower` caches too, and tell it of each whose bot generation
+   * moved: a bot, a curated answer or an HTTP tool of it changed, in any process.
+   */
+  follow(follower: GenerationFollower): void {
+    this.followers.push(follower);
   }
 
   /** Starts polling the bot generations (server processes). */

@@ -2,8 +2,9 @@
 // per bot; a message close enough to one of the questions is answered with its answer, with no
 // model call. `match` is on a turn's critical path: each bot's entries are held in memory
 // (CuratedIndex) behind a refresh-ahead cache, the empty list included, so once warm a turn reads
-// no table; a change through this process applies at once, one through another replica within
-// the cache's lifetime plus one turn.
+// no table; a change through this process applies at once, one through another replica once that
+// replica's poll of the tenant's bot generation (bumped by a trigger on curated_answers) sees it
+// (Bots.follow), and at worst within the cache's lifetime plus one turn.
 import { randomUUID } from 'node:crypto';
 import { notFound, ParleyError, validationError } from '../../errors/index.js';
 import { type Database, RefreshAheadCache } from '../../storage/index.js';
@@ -198,6 +199,17 @@ export class CuratedAnswers {
 
   private forget(tenantId: string, botId: string): void {
     this.cache.delete(cacheKey(tenantId, botId));
+  }
+
+  /** The tenants whose bots' entries are held (GenerationFollower). */
+  *tenants(): Iterable<string> {
+    for (const key of this.cache.keys()) yield key.slice(0, key.indexOf('\u0000'));
+  }
+
+  /** Drops the tenant's indexes (another process changed its entries): read again on use. */
+  changed(tenantId: string): void {
+    const prefix = cacheKey(tenantId, '');
+    for (const key of [...this.cache.keys()]) if (key.startsWith(prefix)) this.cache.delete(key);
   }
 }
 

@@ -1,6 +1,7 @@
 // Each tenant's HTTP tools and tool secrets (migration 16), walled by tenant: the API's store and
 // the tool source turns list from. A tenant's tools are cached for a few seconds (a change through
-// this process applies at once, through another within the cache's lifetime); secrets are read
+// this process applies at once, through another once its poll of the tenant's bot generation sees
+// it, bumped by a trigger on tools: Bots.follow); secrets are read
 // when a call needs one, sealed at rest (SecretBox) and never returned by the API.
 import { notFound, ParleyError } from '../../errors/index.js';
 import { type Database, RefreshAheadCache } from '../../storage/index.js';
@@ -106,6 +107,16 @@ export class TenantHttpTools implements TenantToolSource {
       .query('delete from tools where tenant_id = $1 and name = $2 returning name', [tenantId, name]);
     this.cache.delete(tenantId);
     if (rows.length === 0) throw notFound('tool');
+  }
+
+  /** The tenants whose tools are held (GenerationFollower). */
+  tenants(): Iterable<string> {
+    return this.cache.keys();
+  }
+
+  /** Drops the tenant's tools (another process changed them): read again on use. */
+  changed(tenantId: string): void {
+    this.cache.delete(tenantId);
   }
 
   /** Stores a secret, sealed; `created`: whether it is new. */
