@@ -44,6 +44,7 @@ import {
   CuratedAnswers,
   createStreamLog,
   defaultIntentClassifier,
+  forgetErasures,
   MEMORY_SWEEP_EVERY_MS,
   registerPrompt,
   SERVER_PROMPT,
@@ -460,6 +461,7 @@ async function openRuntime(
       async () => {
         await conversationRetention.sweep();
         await conversationRetention.sweepMessages();
+        await forgetErasures(db);
       },
       {
         everyMs: CONVERSATION_RETENTION_EVERY_MS,

@@ -138,6 +138,7 @@ export {
 export {
   eraseUser,
   exportUser,
+  forgetErasures,
   renewTenantCaches,
   type UserConversationExport,
 } from './user-data.js';
