@@ -136,6 +136,7 @@ export {
   type Understanding,
 } from './understand-message.js';
 export {
+  ERASURE_MEMORY_MS,
   eraseUser,
   exportUser,
   forgetErasures,

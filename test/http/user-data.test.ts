@@ -5,6 +5,7 @@
 // no row of any table names the user, their conversations or what they wrote.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/app/index.js';
+import { ERASURE_MEMORY_MS, forgetErasures } from '../../src/orchestrator/index.js';
 import type { Database } from '../../src/storage/index.js';
 import { useChatFixture } from '../support/chat-fixture.js';
 import { rowsOf as rowsOfConversations } from '../support/conversation-rows.js';
@@ -301,6 +302,15 @@ describe.each(BACKENDS)("an end user's data on %s", (kind) => {
       const after = await converse(asUser, 'What causes the tides?');
       const found = await rowsOf(user, [after.conversation_id]);
       expect(found).toMatchObject({ 'conversations.user_id': 1, 'messages.conversation_id': 2 });
+
+      // The record of the erasure (an id and a time) is kept a day, then the retention sweep drops it.
+      const recorded = () =>
+        db.query('select 1 from user_erasures where user_id = $1', [user]).then((rows) => rows.length);
+      expect(await recorded()).toBe(1);
+      await forgetErasures(db, new Date(Date.now() + ERASURE_MEMORY_MS - 60_000));
+      expect(await recorded()).toBe(1);
+      await forgetErasures(db, new Date(Date.now() + ERASURE_MEMORY_MS + 60_000));
+      expect(await recorded()).toBe(0);
     });
   });
 });
