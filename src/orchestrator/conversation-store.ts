@@ -82,18 +82,15 @@ export async function saveTurns(db: QueryRunner, turns: readonly TurnRecord[]): 
          title text, user_id text, user_content text, user_at timestamptz,
          assistant_id text, assistant_content text, citations jsonb, usage jsonb, assistant_at timestamptz,
          trace jsonb, state text, not_found_streak int, job jsonb)
-     ), owned as (
-       -- Whose turn it is: the stored conversation's owner, else the turn's (a new conversation).
-       select g.*, c.id is not null as stored,
-              not exists (select 1 from user_erasures e
-                           where e.tenant_id = g.tenant_id and e.user_id = coalesce(c.user_id, g.owner)
-                             and e.erased_at >= g.user_at) as allowed
-         from given g left join conversations c on c.id = g.conversation_id and c.tenant_id = g.tenant_id
      ), turn as (
-       select * from owned o
-        where o.allowed and (not o.existing or o.stored or exists (
-          select 1 from owned first where first.conversation_id = o.conversation_id
-             and first.tenant_id = o.tenant_id and not first.existing and first.allowed))
+       -- Left out: a turn of a user erased after its question (the stored conversation's owner, else
+       -- the turn's), and a follow-up of a conversation no longer stored whose first turn is not here.
+       select g.* from given g
+         left join conversations c on c.id = g.conversation_id and c.tenant_id = g.tenant_id
+         left join user_erasures e on e.tenant_id = g.tenant_id and e.user_id = coalesce(c.user_id, g.owner)
+        where (e.erased_at is null or e.erased_at < g.user_at)
+          and (not g.existing or c.id is not null
+               or g.conversation_id in (select f.conversation_id from given f where not f.existing))
      ), conversation as (
        -- The first turn's title, the last turn's state and not-found streak.
        insert into conversations(id, tenant_id, bot_id, user_id, title, state, not_found_streak)

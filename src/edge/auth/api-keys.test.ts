@@ -78,7 +78,9 @@ describe('KeyVerifier', () => {
     expect(state.calls).toBe(1);
     expect(lookups).toEqual([ID]);
     // The same for a wrong secret: one hash, every request refused.
-    const wrong = await Promise.all(Array.from({ length: 50 }, () => keys.verify(`parley_${ID}_${'W'.repeat(43)}`)));
+    const wrong = await Promise.all(
+      Array.from({ length: 50 }, () => keys.verify(`parley_${ID}_${'W'.repeat(43)}`)),
+    );
     expect(wrong.every((identity) => identity === undefined)).toBe(true);
     expect(state.calls).toBe(2);
   });
