@@ -32,7 +32,7 @@ export const ERASURE_MEMORY_MS = 86_400_000;
  */
 export function eraseUser(db: QueryRunner, tenantId: string, userId: string): Promise<Erasure> {
   return db.transaction(async (client) => {
-    // Every turn write reads user_erasures (saveTurns): this lock waits for the writes in flight
+    // Every turn, usage and memory write reads user_erasures: this lock waits for the writes in flight
     // to commit, so the erasure sees their rows, and holds back those that come meanwhile until it
     // commits, so they see its record. Held only for the erasure's one statement.
     await client.query('lock table user_erasures in access exclusive mode');
