@@ -31,6 +31,11 @@ export interface TurnFacts {
   aside?: { model: string; tokens: TokenCounts }[];
   /** For a turn answered from the answer cache: what that answer cost when first given. */
   savedUsd?: number;
+  /**
+   * Settles when the turn's own write (its conversation and messages) is done: the usage row
+   * follows it, and names the conversation only if it is stored then (not erased meanwhile).
+   */
+  written?: Promise<unknown>;
 }
 
 /** What a turn may do, decided before it starts. */

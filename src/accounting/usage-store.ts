@@ -44,7 +44,12 @@ export interface UsageGroup extends UsageFigures {
   key: string | null;
 }
 
-/** Writes usage rows in one statement (see GroupWriter). Idempotent: a retried turn inserts nothing. */
+/**
+ * Writes usage rows in one statement (see GroupWriter). Idempotent: a retried turn inserts nothing.
+ * A row names its conversation only while it is stored (written after its turn: a conversation gone
+ * by then was erased or deleted, and an erasure detaches the rows it finds); the read of
+ * user_erasures also makes an erasure wait for this statement (orchestrator/user-data.ts).
+ */
 export async function insertUsage(db: QueryRunner, records: readonly UsageRecord[]): Promise<void> {
   const rows = records.map((record) => ({
     tenant_id: record.tenantId,
@@ -63,8 +68,12 @@ export async function insertUsage(db: QueryRunner, records: readonly UsageRecord
   await db.query(
     `insert into usage (tenant_id, key_id, bot_id, conversation_id, turn_id, model, input_tokens,
        cached_input_tokens, output_tokens, cost_usd, priced, saved_usd)
-     select tenant_id, key_id, bot_id, conversation_id, turn_id, model, input_tokens,
-            cached_input_tokens, output_tokens, cost_usd, priced, saved_usd
+     select tenant_id, key_id, bot_id,
+            (select c.id from conversations c
+              where c.tenant_id = t.tenant_id and c.id = t.conversation_id
+                and not exists (select 1 from user_erasures e where e.tenant_id = c.tenant_id
+                                   and e.user_id = c.user_id and e.erased_at > c.created_at)),
+            turn_id, model, input_tokens, cached_input_tokens, output_tokens, cost_usd, priced, saved_usd
        from jsonb_to_recordset($1::jsonb) as t(tenant_id text, key_id text, bot_id text,
             conversation_id text, turn_id text, model text, input_tokens integer,
             cached_input_tokens integer, output_tokens integer, cost_usd numeric, priced boolean,

@@ -44,6 +44,7 @@ import {
   CuratedAnswers,
   createStreamLog,
   defaultIntentClassifier,
+  forgetErasures,
   MEMORY_SWEEP_EVERY_MS,
   registerPrompt,
   SERVER_PROMPT,
@@ -470,6 +471,7 @@ async function openRuntime(
       async () => {
         await conversationRetention.sweep();
         await conversationRetention.sweepMessages();
+        await forgetErasures(db);
       },
       {
         everyMs: CONVERSATION_RETENTION_EVERY_MS,

@@ -131,7 +131,7 @@ export class Gateway implements TurnAccounting {
     // The usage row after the spend counters: a counter first read from the usage table (its
     // seed) must not find this turn there and then add it again.
     void this.tasks.enqueue('save-usage', async () => {
-      await accounted.catch(() => {});
+      await Promise.all([accounted.catch(() => {}), turn.written?.catch(() => {})]);
       await this.usage.add({
         tenantId: caller.tenantId,
         keyId: caller.keyId,

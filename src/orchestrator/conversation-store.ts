@@ -26,6 +26,12 @@ export interface TurnRecord {
   turnId: string;
   /** The end user a new conversation belongs to (absent: the tenant); an existing one keeps its owner. */
   owner?: string;
+  /**
+   * The turn continues a conversation the request named (stored, or its first turn pending): it is
+   * stored only while that conversation still is, or its first turn is written beside it, so that a
+   * conversation deleted or erased while the turn ran stays gone (absent: a new conversation).
+   */
+  existing?: boolean;
   /** The user's message; absent for a turn that continues one paused for an approval. */
   user: { id: string; content: string; at: Date } | undefined;
   /** The bot's answer; absent while the conversation is handed to a person (the bot is silent). */
@@ -41,7 +47,10 @@ export interface TurnRecord {
 
 /**
  * Writes turns (each: its conversation, two messages and its trace) in one statement: atomic, and
- * one round trip however many turns (group commit, see GroupWriter); idempotent on retry.
+ * one round trip however many turns (group commit, see GroupWriter); idempotent on retry. A turn
+ * whose user was erased after its question (user_erasures; the owner is the conversation's, else
+ * the turn's) is left out, as is one continuing a conversation gone meanwhile: an erasure holds for
+ * the turns it overtook in the write-behind queue, on any process (user-data.ts).
  */
 export async function saveTurns(db: QueryRunner, turns: readonly TurnRecord[]): Promise<void> {
   const rows = turns.map((turn) => ({
@@ -50,6 +59,7 @@ export async function saveTurns(db: QueryRunner, turns: readonly TurnRecord[]): 
     conversation_id: turn.conversationId,
     bot_id: turn.botId,
     owner: turn.owner ?? null,
+    existing: turn.existing ?? false,
     title: (turn.user?.content ?? turn.assistant?.content ?? '').slice(0, 200),
     user_id: turn.user?.id ?? null,
     user_content: turn.user?.content ?? null,
@@ -66,12 +76,21 @@ export async function saveTurns(db: QueryRunner, turns: readonly TurnRecord[]): 
     job: turn.job ?? null,
   }));
   await db.query(
-    `with turn as (
+    `with given as (
        select * from jsonb_to_recordset($1::jsonb) as t(
-         turn_id text, tenant_id text, conversation_id text, bot_id text, owner text, title text,
-         user_id text, user_content text, user_at timestamptz,
+         turn_id text, tenant_id text, conversation_id text, bot_id text, owner text, existing boolean,
+         title text, user_id text, user_content text, user_at timestamptz,
          assistant_id text, assistant_content text, citations jsonb, usage jsonb, assistant_at timestamptz,
          trace jsonb, state text, not_found_streak int, job jsonb)
+     ), turn as (
+       -- Left out: a turn of a user erased after its question (the stored conversation's owner, else
+       -- the turn's), and a follow-up of a conversation no longer stored whose first turn is not here.
+       select g.* from given g
+         left join conversations c on c.id = g.conversation_id and c.tenant_id = g.tenant_id
+         left join user_erasures e on e.tenant_id = g.tenant_id and e.user_id = coalesce(c.user_id, g.owner)
+        where (e.erased_at is null or e.erased_at < g.user_at)
+          and (not g.existing or c.id is not null
+               or g.conversation_id in (select f.conversation_id from given f where not f.existing))
      ), conversation as (
        -- The first turn's title, the last turn's state and not-found streak.
        insert into conversations(id, tenant_id, bot_id, user_id, title, state, not_found_streak)

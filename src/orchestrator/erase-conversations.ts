@@ -1,7 +1,8 @@
 // The one statement that deletes conversations with everything hanging from them: their messages
 // and feedback (by their foreign keys), their turns' traces, actions waiting for approval and
 // widget visitors' claims, the handoff webhook events naming them (which carry the user's last
-// message) (and, erasing a user, their long-term memories). Usage rows are the
+// message) (and, erasing a user, their long-term memories and the record of the erasure that turns
+// still in flight read: user-data.ts). Usage rows are the
 // tenant's accounting and stay, with the conversation's id removed. Used to delete one
 // conversation, to erase a user, and by the retention sweep.
 import { WEBHOOK_JOB } from '../jobs/index.js';
@@ -32,14 +33,15 @@ export interface Erasure {
  * Erases the tenant's conversations that `doomed` selects (a query of their ids, where $1 is the
  * tenant and $2... are `params`) and everything hanging from them, in one statement; usage rows
  * stay, no longer naming them. A `limit` in `doomed` bounds the statement: the query is run once.
- * `memoriesOfUser`: $2 is an end user, whose long-term memories go too.
+ * `ofUser`: $2 is an end user, whose long-term memories go too, and the erasure is recorded
+ * (user_erasures: the turns of theirs asked before it are not stored after it).
  */
 export async function eraseConversations(
-  db: QueryRunner,
+  db: Pick<QueryRunner, 'query'>,
   tenantId: string,
   doomed: string,
   params: readonly unknown[],
-  { memoriesOfUser = false }: { memoriesOfUser?: boolean } = {},
+  { ofUser = false }: { ofUser?: boolean } = {},
 ): Promise<Erasure> {
   // Every part of a statement sees the data as it was before it: the counts are of what goes.
   // A query named more than once in a with clause is run once (materialised).
@@ -56,7 +58,14 @@ export async function eraseConversations(
        delete from jobs where tenant_id = $1 and kind = '${WEBHOOK_JOB}'
           and payload->'body'->>'conversation_id' in (select id from doomed) returning 1
      ), memory_rows as (
-       ${memoriesOfUser ? 'delete from memories where tenant_id = $1 and user_id = $2 returning 1' : 'select 1 where false'}
+       ${ofUser ? 'delete from memories where tenant_id = $1 and user_id = $2 returning 1' : 'select 1 where false'}
+     ), erasure_record as (
+       ${
+         ofUser
+           ? `insert into user_erasures as e (tenant_id, user_id) values ($1, $2)
+                on conflict (tenant_id, user_id) do update set erased_at = excluded.erased_at returning 1`
+           : 'select 1 where false'
+       }
      ), usage_rows as (
        update usage set conversation_id = null
         where tenant_id = $1 and conversation_id in (select id from doomed) returning 1

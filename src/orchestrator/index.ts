@@ -138,8 +138,10 @@ export {
   type Understanding,
 } from './understand-message.js';
 export {
+  ERASURE_MEMORY_MS,
   eraseUser,
   exportUser,
+  forgetErasures,
   renewTenantCaches,
   type UserConversationExport,
 } from './user-data.js';

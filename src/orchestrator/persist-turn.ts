@@ -57,6 +57,7 @@ export function persistTurn(
     conversationId,
     turnId: plan.turnId,
     ...(request.userId === undefined ? {} : { owner: request.userId }),
+    existing: request.conversationId !== undefined,
     // A turn that continues a paused one answers a question already stored.
     user: request.continues ? undefined : { id: randomUUID(), content: request.message, at: plan.receivedAt },
     assistant: silent

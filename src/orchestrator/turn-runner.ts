@@ -288,6 +288,11 @@ export class RunningTurn {
   /** Prices and accounts the turn, stores it (in the background), records it; once. */
   private settle(completed: boolean): TurnResult {
     if (this.result) return this.result;
+    // The turn's write starts in finish(), after its cost is known.
+    let finished!: () => void;
+    const written = new Promise<void>((resolve) => {
+      finished = resolve;
+    }).then(() => this.turn.stored());
     try {
       const { model, generated, tokens, aside, savedUsd } = this.turn.accounting;
       const { costUsd } = this.deps.gateway.settleTurn(this.caller, {
@@ -310,12 +315,14 @@ export class RunningTurn {
             }
           : {}),
         ...(savedUsd ? { savedUsd } : {}),
+        written,
       });
       this.result = this.turn.finish({ completed, costUsd });
       recordTurn(this.deps.metrics, this.turn, this.startedAt, this.traced);
       if (completed) this.remember(this.result);
       return this.result;
     } finally {
+      finished();
       if (!this.released) {
         this.released = true;
         this.release();

@@ -22,15 +22,36 @@ export interface UserConversationExport {
   traces: { turn_id: string; created_at: string; trace: Record<string, unknown> }[];
 }
 
-/** Erases the user's data in one statement; the ids of the conversations removed come back too. */
+/** How long an erasure is remembered: far longer than any turn's write is in flight. */
+export const ERASURE_MEMORY_MS = 86_400_000;
+
+/**
+ * Erases the user's data in one statement and records the erasure (user_erasures), so that a turn
+ * of theirs asked before it and still waiting to be written (on any process) is not stored after
+ * it; the ids of the conversations removed come back too.
+ */
 export function eraseUser(db: QueryRunner, tenantId: string, userId: string): Promise<Erasure> {
-  return eraseConversations(
-    db,
-    tenantId,
-    'select id from conversations where tenant_id = $1 and user_id = $2',
-    [userId],
-    { memoriesOfUser: true },
-  );
+  return db.transaction(async (client) => {
+    // Every turn, usage and memory write reads user_erasures: this lock waits for the writes in flight
+    // to commit, so the erasure sees their rows, and holds back those that come meanwhile until it
+    // commits, so they see its record. Held only for the erasure's one statement.
+    await client.query('lock table user_erasures in access exclusive mode');
+    return eraseConversations(
+      { query: async (sql, params) => (await client.query(sql, params)).rows },
+      tenantId,
+      'select id from conversations where tenant_id = $1 and user_id = $2',
+      [userId],
+      { ofUser: true },
+    );
+  });
+}
+
+/** Forgets the erasures older than ERASURE_MEMORY_MS (all tenants); returns how many. */
+export async function forgetErasures(db: QueryRunner, now = new Date()): Promise<number> {
+  const rows = await db.query('delete from user_erasures where erased_at < $1 returning 1', [
+    new Date(now.getTime() - ERASURE_MEMORY_MS),
+  ]);
+  return rows.length;
 }
 
 /**

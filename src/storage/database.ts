@@ -140,7 +140,7 @@ export async function openDatabase(
   }
 }
 
-/** The tables migrations 9, 10, 13, 16, 17, 18, 19, 22, 23 and 24 wall: every table holding tenant data, and stored prompts. */
+/** The tables migrations 9, 10, 13, 16, 17, 18, 19, 22, 23, 24 and 26 wall: every table holding tenant data, and stored prompts. */
 export const WALLED_TABLES = [
   'tenants',
   'api_keys',
@@ -169,6 +169,7 @@ export const WALLED_TABLES = [
   'retention_periods',
   'usage_daily',
   'memories',
+  'user_erasures',
 ];
 
 /** Whether tenant-scoped queries can run under row-level security, per the configured mode. */

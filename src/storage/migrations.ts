@@ -805,4 +805,34 @@ create trigger tools_changed after insert or update or delete on tools
   for each row execute function parley_bump_bot_generation();
 `,
   },
+  {
+    version: 27,
+    name: 'user erasures',
+    sql: `
+-- The latest erasure of each end user (DELETE /v1/users/{id}, orchestrator/user-data.ts): a turn of
+-- theirs asked before it but written after it (answered while the erasure ran, its write still in
+-- the write-behind queue, on this process or another) is not stored; one asked after it is. Only
+-- an id and a time, kept a day (longer than any turn's write is in flight: its answer, then at most
+-- a minute of retries), then deleted by the conversation retention sweep.
+create table user_erasures (
+  tenant_id text not null references tenants(id) on delete cascade,
+  user_id text not null,
+  erased_at timestamptz not null default now(),
+  primary key (tenant_id, user_id)
+);
+create index user_erasures_erased on user_erasures(erased_at);
+-- the wall of migration 9
+alter table user_erasures enable row level security;
+create policy tenant_isolation on user_erasures
+  using (tenant_id = current_setting('parley.tenant_id', true))
+  with check (tenant_id = current_setting('parley.tenant_id', true));
+do $do$
+begin
+  if exists (select from pg_roles where rolname = 'parley_tenant') then
+    grant select, insert, update, delete on user_erasures to parley_tenant;
+  end if;
+end
+$do$;
+`,
+  },
 ];

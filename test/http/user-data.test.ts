@@ -3,8 +3,10 @@
 // all with a report, after which no table holds a row of the user's; another user's and another
 // tenant's data stay; only admin keys may do either; the erasure is in the audit log. Read as text,
 // no row of any table names the user, their conversations or what they wrote.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/app/index.js';
+import { ERASURE_MEMORY_MS, forgetErasures } from '../../src/orchestrator/index.js';
+import type { Database } from '../../src/storage/index.js';
 import { useChatFixture } from '../support/chat-fixture.js';
 import { rowsOf as rowsOfConversations } from '../support/conversation-rows.js';
 import { TIDES } from '../support/documents.js';
@@ -193,7 +195,9 @@ describe.each(BACKENDS)("an end user's data on %s", (kind) => {
       );
       const found: Record<string, number> = {};
       for (const { table_name: table } of tables) {
-        // The erasure's own audit entry names the user: the record that the request was honoured.
+        // The erasure's own audit entry names the user: the record that the request was honoured;
+        // so does the record of the erasure that turns still in flight read (kept a day).
+        if (table === 'user_erasures') continue;
         const exempt = table === 'audit_log' ? " and action <> 'user.erased'" : '';
         const [row] = await db.query<{ n: number }>(
           `select count(*)::int as n from "${table}" t where t::text like any($1::text[])${exempt}`,
@@ -213,5 +217,100 @@ describe.each(BACKENDS)("an end user's data on %s", (kind) => {
     expect(erased.status, erased.raw).toBe(200);
     expect(erased.body.removed).toMatchObject({ conversations: 2, feedback: 1, webhook_events: 1 });
     expect(await scan()).toEqual({});
+  });
+
+  // A turn's write (its conversation, messages and trace) waits in the write-behind queue after
+  // the answer, and its usage row after it; the erasure runs meanwhile; then the writes go. Held
+  // where the server hands the turn to the database, the same way on both backends.
+  describe('an erasure that overtakes a turn still being written', () => {
+    let restore: (() => void) | undefined;
+    afterEach(() => restore?.());
+
+    /** Holds the next turn write until `release` is called; `held` gives the turns it carries. */
+    const holdTurnWrite = (db: Database) => {
+      const { query } = db;
+      let release!: () => void;
+      const open = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      let seen!: (rows: { turn_id: string; conversation_id: string }[]) => void;
+      const held = new Promise<{ turn_id: string; conversation_id: string }[]>((resolve) => {
+        seen = resolve;
+      });
+      db.query = (async (sql: string, params?: unknown[]) => {
+        if (sql.includes('insert into turn_traces') && sql.includes('jsonb_to_recordset')) {
+          seen(JSON.parse(String(params![0])));
+          await open;
+        }
+        return query.call(db, sql, params);
+      }) as Database['query'];
+      restore = () => {
+        db.query = query;
+        restore = undefined;
+      };
+      return { held, release };
+    };
+
+    it("stores none of the user's turns asked before the erasure, and those asked after it", async () => {
+      const db = fixture.server.runtime.db;
+      const admin = await createApiKey(db, `${tenant}-race`, { scopes: ['admin'] });
+      const user = `rita-${kind}-${Date.now().toString(36)}`;
+      const asUser = { ...bearer(admin.key), 'parley-user': user };
+      const erase = async () => {
+        const erased = await call(fixture.app, {
+          method: 'DELETE',
+          url: `/v1/users/${user}`,
+          headers: bearer(admin.key),
+        });
+        expect(erased.status, erased.raw).toBe(200);
+      };
+      /** Sends `message` as `headers`, erases the user while its writes wait, then lets them go. */
+      const overtaken = async (headers: Record<string, string>, message: string, conversationId?: string) => {
+        const hold = holdTurnWrite(db);
+        const answered = fixture.chat<{ conversation_id: string }>(
+          { message, ...(conversationId ? { conversation_id: conversationId } : {}) },
+          headers,
+        );
+        const [held] = await hold.held;
+        await erase();
+        hold.release();
+        expect((await answered).status).toBe(200);
+        restore?.();
+        // Its usage row follows the turn's write: the tenant's accounting keeps it.
+        await eventually(async () => {
+          const rows = await db.query('select 1 from usage where turn_id = $1', [held!.turn_id]);
+          return rows.length > 0 ? true : undefined;
+        });
+        return held!.conversation_id;
+      };
+
+      // A follow-up in the user's stored conversation (its owner is on the conversation's row).
+      const first = await converse(asUser, 'What causes the tides?');
+      expect(await overtaken(asUser, 'And how often?', first.conversation_id)).toBe(first.conversation_id);
+      expect(await rowsOf(user, [first.conversation_id])).toEqual({});
+
+      // The same, asked by the tenant's key for no user: the conversation's owner still decides.
+      const second = await converse(asUser, 'Tell me about the Moon');
+      await overtaken(bearer(admin.key), 'And the Sun?', second.conversation_id);
+      expect(await rowsOf(user, [second.conversation_id])).toEqual({});
+
+      // A new conversation (its owner is on the turn).
+      const fresh = await overtaken(asUser, 'What causes the tides, again?');
+      expect(await rowsOf(user, [first.conversation_id, second.conversation_id, fresh])).toEqual({});
+
+      // The user may keep using the service: a turn asked after the erasure is stored.
+      const after = await converse(asUser, 'What causes the tides?');
+      const found = await rowsOf(user, [after.conversation_id]);
+      expect(found).toMatchObject({ 'conversations.user_id': 1, 'messages.conversation_id': 2 });
+
+      // The record of the erasure (an id and a time) is kept a day, then the retention sweep drops it.
+      const recorded = () =>
+        db.query('select 1 from user_erasures where user_id = $1', [user]).then((rows) => rows.length);
+      expect(await recorded()).toBe(1);
+      await forgetErasures(db, new Date(Date.now() + ERASURE_MEMORY_MS - 60_000));
+      expect(await recorded()).toBe(1);
+      await forgetErasures(db, new Date(Date.now() + ERASURE_MEMORY_MS + 60_000));
+      expect(await recorded()).toBe(0);
+    });
   });
 });

@@ -38,6 +38,7 @@ const TENANT_TABLES: Record<string, string> = {
   retention_periods: 'tenant_id',
   usage_daily: 'tenant_id',
   memories: 'tenant_id',
+  user_erasures: 'tenant_id',
 };
 
 /** Rows every tenant sees besides its own: the server's prompt (registered at start-up). */
@@ -122,6 +123,7 @@ async function seedTenant(db: Database, tenant: string): Promise<void> {
        values ($1, $2, 'alice', 'answer_language', 'preference', 'Prefers answers in French', 'parley', $3)`,
       [id('memory'), tenant, id('turn')],
     );
+    await run(`insert into user_erasures(tenant_id, user_id) values ($1, 'erin')`, [tenant]);
   });
 }
 

@@ -53,7 +53,9 @@ export function listMemories(db: QueryRunner, tenantId: string, userId: string):
 /**
  * Stores what a turn taught about its user: a topic already held is updated in place (its text,
  * kind and source), a new one added; then only the `max` latest updated are kept. Nothing is
- * stored when the turn's messages are gone (erased or deleted while the model read the turn).
+ * stored when the turn's messages are gone (erased or deleted while the model read the turn) or
+ * its user was erased since; the read of user_erasures makes an erasure wait for this statement
+ * (user-data.ts).
  */
 export async function saveMemories(
   db: QueryRunner,
@@ -67,7 +69,9 @@ export async function saveMemories(
     `insert into memories (id, tenant_id, user_id, topic, kind, text, bot_id, conversation_id, turn_id)
      select m.id, $1, $2, m.topic, m.kind, m.text, $3, $4, $5
        from unnest($6::text[], $7::text[], $8::text[], $9::text[]) as m(id, topic, kind, text)
-      where exists (select 1 from messages where tenant_id = $1 and turn_id = $5)
+      where exists (select 1 from messages m where m.tenant_id = $1 and m.turn_id = $5
+                     and not exists (select 1 from user_erasures e where e.tenant_id = $1 and e.user_id = $2
+                                        and e.erased_at >= m.created_at))
      on conflict (tenant_id, user_id, topic) do update
        set kind = excluded.kind, text = excluded.text, bot_id = excluded.bot_id,
            conversation_id = excluded.conversation_id, turn_id = excluded.turn_id, updated_at = now()`,
