@@ -132,13 +132,6 @@ export const settingsSchema = z.object({
    * that leaves still frees the model call soon; long enough for a reload or the page's retries.
    */
   PARLEY_STREAM_RESUME_GRACE_SECONDS: z.coerce.number().min(0).max(3_600).default(2),
-  /**
-   * A streamed answer (SSE on /v1/chat, the OpenAI-compatible stream, a resumed stream) writes to
-   * its client at most once per this many ms: tokens that come sooner leave together with the
-   * next write, each still its own event. 0: every token at once. The first token always leaves
-   * at once, so the time to first token does not change.
-   */
-  PARLEY_STREAM_FLUSH_MS: intFrom(0, 1_000).default(30),
   /** Ingestion jobs run at once in this process (0 = this process runs no ingestion jobs). */
   PARLEY_INGEST_CONCURRENCY: intFrom(0, 64).default(2),
   /** Threads for parsing and chunking (kept off the HTTP event loop). */

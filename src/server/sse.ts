@@ -30,20 +30,10 @@ export interface SseStream {
 
 const HEARTBEAT_MS = 15_000;
 
-export interface SseOptions {
-  /** Headers besides the stream's own. */
-  headers?: Record<string, string>;
-  /**
-   * At most one write per this many ms: messages that come sooner after the last write wait and
-   * leave together when it has passed (0: each at once). The first always leaves at once.
-   */
-  flushMs?: number;
-}
-
 export function openSse(
   request: FastifyRequest,
   reply: FastifyReply,
-  { headers: extraHeaders = {}, flushMs = 0 }: SseOptions = {},
+  extraHeaders: Record<string, string> = {},
 ): SseStream {
   reply.hijack();
   const res = reply.raw;
@@ -76,44 +66,20 @@ export function openSse(
     message.event === undefined
       ? `data: ${typeof message.data === 'string' ? message.data : JSON.stringify(message.data)}\n\n`
       : `id: ${message.id ?? nextId++}\nevent: ${message.event}\ndata: ${message.json ? (message.data as string) : JSON.stringify(message.data)}\n\n`;
-  // A token per write costs a system call (and a TCP segment, and a wake-up of the reader) for a
-  // few bytes: with flushMs, a stream writes at most once per flushMs and the messages in between
-  // leave together, each still its own event. The user sees the words arrive a few ms later in
-  // pairs; the server spends about half the writes of a model streaming every 20 ms.
-  let pending = '';
-  let lastWriteAt = Number.NEGATIVE_INFINITY;
-  let flushTimer: NodeJS.Timeout | undefined;
-  // Set while the socket is full: senders wait on it (backpressure) before producing more.
-  let full: Promise<void> | undefined;
-  const send = (data: string): Promise<void> | undefined => {
-    lastWriteAt = performance.now();
-    if (res.write(data)) return undefined;
-    full ??= new Promise<void>((resolve) => {
+  const write = (frame: string): Promise<void> | undefined => {
+    if (res.writableEnded || controller.signal.aborted) return undefined;
+    written = true;
+    if (res.write(frame)) return undefined;
+    // Backpressure: wait for the socket to drain before producing more.
+    return new Promise<void>((resolve) => {
       const done = () => {
         res.off('drain', done);
         res.off('close', done);
-        full = undefined;
         resolve();
       };
       res.on('drain', done);
       res.on('close', done);
     });
-    return full;
-  };
-  const flush = () => {
-    flushTimer = undefined;
-    const data = pending;
-    pending = '';
-    if (data !== '' && !res.writableEnded && !res.destroyed) void send(data);
-  };
-  const write = (frame: string): Promise<void> | undefined => {
-    if (res.writableEnded || controller.signal.aborted) return undefined;
-    written = true;
-    const sinceLast = performance.now() - lastWriteAt;
-    if (flushTimer === undefined && sinceLast >= flushMs) return send(frame);
-    pending += frame;
-    flushTimer ??= setTimeout(flush, flushMs - sinceLast);
-    return full;
   };
 
   return {
@@ -125,13 +91,10 @@ export function openSse(
       if (ended) return;
       ended = true;
       clearInterval(heartbeat);
-      clearTimeout(flushTimer);
       if (res.writableEnded) return;
       written = true;
-      const rest = controller.signal.aborted ? '' : pending + last.map(frame).join('');
-      pending = '';
-      if (rest === '') res.end();
-      else res.end(rest);
+      if (last.length === 0 || controller.signal.aborted) res.end();
+      else res.end(last.map(frame).join(''));
     },
   };
 }

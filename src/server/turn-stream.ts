@@ -25,8 +25,6 @@ export interface TurnStreamOptions {
   log: StreamLog | undefined;
   /** How long a turn whose client left runs on, waiting for it to resume. */
   graceMs: number;
-  /** At most one write to the client per this many ms (PARLEY_STREAM_FLUSH_MS); 0: every token at once. */
-  flushMs: number;
 }
 
 /** The event a resuming reader gets when the turn was cancelled because nobody came back in time. */
@@ -65,9 +63,9 @@ export async function streamTurn(
   turn: RunningTurn,
   request: FastifyRequest,
   reply: FastifyReply,
-  { log, graceMs, flushMs }: TurnStreamOptions,
+  { log, graceMs }: TurnStreamOptions,
 ): Promise<void> {
-  const sse = openSse(request, reply, { flushMs });
+  const sse = openSse(request, reply);
   const writer = log?.open(
     { tenantId: request.principal.tenantId, turnId: turn.turnId },
     turn.conversationId,

@@ -27,13 +27,11 @@ export interface OpenAiRoutesOptions {
   maxMessageChars: number;
   /** Streams in flight, which a graceful shutdown waits for. */
   streams: Set<Promise<void>>;
-  /** At most one write to a streaming client per this many ms (PARLEY_STREAM_FLUSH_MS). */
-  flushMs: number;
 }
 
 export const openAiRoutes: FastifyPluginAsync<OpenAiRoutesOptions> = async (
   app,
-  { turns: runner, bots, maxMessageChars: maxChars, streams, flushMs },
+  { turns: runner, bots, maxMessageChars: maxChars, streams },
 ) => {
   const api = app.withTypeProvider<ZodTypeProvider>();
 
@@ -127,7 +125,7 @@ export const openAiRoutes: FastifyPluginAsync<OpenAiRoutesOptions> = async (
       };
     }
 
-    const sse = openSse(request, reply, { flushMs });
+    const sse = openSse(request, reply);
     const chunk = (
       delta: Record<string, unknown>,
       finish: string | null,

@@ -23,8 +23,6 @@ export interface TurnStreamRoutesOptions {
   metrics: Metrics;
   /** Streams in flight, which a graceful shutdown waits for. */
   streams: Set<Promise<void>>;
-  /** At most one write to the client per this many ms (PARLEY_STREAM_FLUSH_MS). */
-  flushMs: number;
 }
 
 /** The log's number of the last event received (none: 0, the stream from its start). */
@@ -38,7 +36,7 @@ function lastSeq(lastEventId: string | undefined): number {
 
 export const turnStreamRoutes: FastifyPluginAsync<TurnStreamRoutesOptions> = async (
   app,
-  { db, isPending, log, metrics, streams, flushMs },
+  { db, isPending, log, metrics, streams },
 ) => {
   const count = (result: 'completed' | 'left' | 'lost' | 'not_found') => {
     if (metrics.enabled) metrics.streamResumes.inc({ result });
@@ -55,7 +53,7 @@ export const turnStreamRoutes: FastifyPluginAsync<TurnStreamRoutesOptions> = asy
         throw notFound('stream');
       }
       await assertCallerOwns(tenantDb(db, request), request.principal, stored.conversationId, isPending);
-      const sse = openSse(request, reply, { flushMs });
+      const sse = openSse(request, reply);
       const done = (async () => {
         try {
           for await (const entry of stored.read(after, sse.signal)) {
