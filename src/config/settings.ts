@@ -188,9 +188,12 @@ export const settingsSchema = z.object({
   PARLEY_MAX_ACTIVE_TURNS: intFrom(0, 100_000).default(0),
   /**
    * Event-loop delay p99 (ms) of the HTTP thread above which, with the loop busy, fewer turns are
-   * answered at once and the others wait in line (0: no adaptive limit).
+   * answered at once and the others wait in line (0: no adaptive limit). 150, not lower: a loop
+   * that carries more streams reads each socket less often and so does more per read; at 500
+   * concurrent on two cores, a 35 ms target held the first token 2-3 s in line for 0.6x the turns
+   * (docs/benchmarks.md, "The turn gate and the key check under load").
    */
-  PARLEY_TURN_GATE_DELAY_MS: intFrom(0, 10_000).default(35),
+  PARLEY_TURN_GATE_DELAY_MS: intFrom(0, 10_000).default(150),
   /**
    * How far the JS heap may grow past what the last full collection kept before the next one, in
    * percent (V8's --heap-growing-percent; 0: V8's own factor, up to 300 %). Set by `parley serve`.

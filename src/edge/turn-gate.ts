@@ -4,7 +4,7 @@
 // every token come after admission.
 //
 // The limit adapts to the HTTP thread's load. Each second, the event loop's delay p99 is read
-// and smoothed (each second counts half); when it is over PARLEY_TURN_GATE_DELAY_MS (35) and the
+// and smoothed (each second counts half); when it is over PARLEY_TURN_GATE_DELAY_MS (150) and the
 // loop was busy, and the thread on a CPU, at least 80 % of the second, the limit drops to 90 % of
 // the turns being answered; under half the target (or with the thread on a CPU under 60 % of the
 // second), it grows by 10 % and waiting turns come in. So under more conversations
