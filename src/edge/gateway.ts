@@ -128,24 +128,28 @@ export class Gateway implements TurnAccounting {
         this.budgets.record(caller, { costUsd, unpricedUsd }),
       ]);
     });
-    // The usage row after the spend counters: a counter first read from the usage table (its
-    // seed) must not find this turn there and then add it again.
-    void this.tasks.enqueue('save-usage', async () => {
+    // The usage row after the spend counters (a counter first read from the usage table, its
+    // seed, must not find this turn there and then add it again) and after the turn's own write
+    // (it names the conversation only if that is stored). It becomes a write, counted against
+    // PARLEY_MAX_PENDING_WRITES, only then: the turn's write already counts for the turn.
+    void this.tasks.run('usage-after-turn', async () => {
       await Promise.all([accounted.catch(() => {}), turn.written?.catch(() => {})]);
-      await this.usage.add({
-        tenantId: caller.tenantId,
-        keyId: caller.keyId,
-        botId: turn.botId,
-        conversationId: turn.conversationId,
-        turnId: turn.turnId,
-        model: turn.model,
-        inputTokens: tokens.inputTokens,
-        cachedInputTokens: tokens.cachedInputTokens,
-        outputTokens: tokens.outputTokens,
-        costUsd,
-        priced,
-        savedUsd: turn.savedUsd ?? 0,
-      });
+      await this.tasks.enqueue('save-usage', () =>
+        this.usage.add({
+          tenantId: caller.tenantId,
+          keyId: caller.keyId,
+          botId: turn.botId,
+          conversationId: turn.conversationId,
+          turnId: turn.turnId,
+          model: turn.model,
+          inputTokens: tokens.inputTokens,
+          cachedInputTokens: tokens.cachedInputTokens,
+          outputTokens: tokens.outputTokens,
+          costUsd,
+          priced,
+          savedUsd: turn.savedUsd ?? 0,
+        }),
+      );
     });
     return { costUsd };
   }
