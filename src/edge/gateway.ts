@@ -130,27 +130,24 @@ export class Gateway implements TurnAccounting {
     });
     // The usage row after the spend counters (a counter first read from the usage table, its
     // seed, must not find this turn there and then add it again) and after the turn's own write
-    // (it names the conversation only if that is stored). It becomes a write, counted against
-    // PARLEY_MAX_PENDING_WRITES, only then: the turn's write already counts for the turn.
-    void this.tasks.run('usage-after-turn', async () => {
-      await Promise.all([accounted.catch(() => {}), turn.written?.catch(() => {})]);
-      await this.tasks.enqueue('save-usage', () =>
-        this.usage.add({
-          tenantId: caller.tenantId,
-          keyId: caller.keyId,
-          botId: turn.botId,
-          conversationId: turn.conversationId,
-          turnId: turn.turnId,
-          model: turn.model,
-          inputTokens: tokens.inputTokens,
-          cachedInputTokens: tokens.cachedInputTokens,
-          outputTokens: tokens.outputTokens,
-          costUsd,
-          priced,
-          savedUsd: turn.savedUsd ?? 0,
-        }),
-      );
-    });
+    // (it names the conversation only if that is stored). It counts against PARLEY_MAX_PENDING_WRITES
+    // only then: the turn's write already counts for the turn.
+    void this.tasks.enqueueAfter('save-usage', Promise.all([accounted, turn.written]), () =>
+      this.usage.add({
+        tenantId: caller.tenantId,
+        keyId: caller.keyId,
+        botId: turn.botId,
+        conversationId: turn.conversationId,
+        turnId: turn.turnId,
+        model: turn.model,
+        inputTokens: tokens.inputTokens,
+        cachedInputTokens: tokens.cachedInputTokens,
+        outputTokens: tokens.outputTokens,
+        costUsd,
+        priced,
+        savedUsd: turn.savedUsd ?? 0,
+      }),
+    );
     return { costUsd };
   }
 

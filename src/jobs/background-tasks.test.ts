@@ -233,6 +233,26 @@ describe('BackgroundTasks', () => {
     expect(counted).not.toContain('outcome="retried"');
   });
 
+  it('counts a write that waits for another as pending only once it can start, and drains it', async () => {
+    const tasks = new BackgroundTasks(log);
+    let turnStored!: () => void;
+    const turnWrite = new Promise<void>((resolve) => {
+      turnStored = resolve;
+    });
+    let usageStored = false;
+    void tasks.enqueueAfter('save-usage', turnWrite, async () => {
+      usageStored = true;
+    });
+    // Tracked (a drain waits for it), but not yet a write left behind: the turn's own counts.
+    expect(tasks.size).toBe(1);
+    expect(tasks.writes).toBe(0);
+    const drained = tasks.drain();
+    turnStored();
+    await drained;
+    expect(usageStored).toBe(true);
+    expect([tasks.size, tasks.writes]).toEqual([0, 0]);
+  });
+
   it('tells listeners each time a task settles, with the counts already down', async () => {
     const tasks = new BackgroundTasks(log);
     const seen: number[][] = [];

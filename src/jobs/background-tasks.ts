@@ -71,6 +71,23 @@ export class BackgroundTasks {
     return this.track(name, true, () => this.retry(name, task));
   }
 
+  /**
+   * A write (as `enqueue`) that waits for `after` first: tracked from now, so a drain waits for it,
+   * but counted among the pending writes only once it can start, so that a write waiting on
+   * another (a usage row on its turn's) does not count the same turn twice.
+   */
+  enqueueAfter(name: string, after: Promise<unknown>, task: () => Promise<void>): Promise<void> {
+    return this.track(name, false, async () => {
+      await after.catch(() => {});
+      this.pendingWrites++;
+      try {
+        await this.retry(name, task);
+      } finally {
+        this.pendingWrites--;
+      }
+    });
+  }
+
   /** Runs `task` once in the background, tracked; the promise settles (never rejects) when it is done. */
   run(name: string, task: () => Promise<void>): Promise<void> {
     return this.track(name, false, async () => {
