@@ -18,6 +18,9 @@ export {
 } from './webhooks/index.js';
 
 /** Where a layer hands background work (BackgroundTasks). */
-export type BackgroundRunner = Pick<import('./background-tasks.js').BackgroundTasks, 'run' | 'enqueue' | 'enqueueAfter'>;
+export type BackgroundRunner = Pick<
+  import('./background-tasks.js').BackgroundTasks,
+  'run' | 'enqueue' | 'enqueueAfter'
+>;
 /** Where a layer starts its background loops (BackgroundTasks). */
 export type BackgroundLoops = Pick<import('./background-tasks.js').BackgroundTasks, 'loop'>;
