@@ -8,6 +8,7 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultSemanticHead, detectInjection, isUnsure, REFUSALS } from '../../src/guard/index.js';
+import type { TurnTrace } from '../../src/orchestrator/index.js';
 import { type ChatFixture, useChatFixture } from '../support/chat-fixture.js';
 import { type TestDocument, TIDES } from '../support/documents.js';
 import { fakeSemanticStage } from '../support/fake-sentence-encoder.js';
@@ -33,18 +34,8 @@ const DOCUMENTS: TestDocument[] = [
   },
 ];
 
-interface Trace {
-  mode: string;
-  usage: { prompt_tokens: number; completion_tokens: number; cost_usd: number };
-  guard: {
-    input: {
-      action: string;
-      decisions: { kind: string; rule: string }[];
-      injection_score: number | null;
-      semantic?: { outcome: string; score: number | null; ms: number; held_ms: number; error?: string };
-    };
-  };
-}
+/** A turn's trace as GET /v1/turns/{id}/trace gives it (the orchestrator's own type). */
+type Trace = Pick<TurnTrace, 'mode' | 'usage' | 'guard'>;
 
 const traceOf = (t: ChatFixture, turnId: string) =>
   eventually(async () => {
