@@ -5,7 +5,7 @@
 //   npx tsx bench/load.ts [--quick] [--levels 10,100,500] [--duration 30] [--warmup 8] [--turns 3]
 //     [--think-ms 0] [--soak-minutes 10] [--soak-concurrency 200] [--first-token-ms 300]
 //     [--token-ms 20] [--only direct,proxy,langchain,parley,parley-pg,telemetry,soak]
-//     [--cpu-prof] [--out load.md] [--no-write] [--workers 1] [--reply-tokens 49]
+//     [--cpu-prof] [--parley-node-args=--max-semi-space-size=64] [--out load.md] [--no-write] [--workers 1] [--reply-tokens 49]
 //
 // Every party runs in a process of its own: the stub model (OpenAI Chat Completions wire format,
 // a 49-token reply paced at --first-token-ms, then one token every --token-ms), the load generator
@@ -85,6 +85,7 @@ const { values: args } = parseArgs({
     'token-ms': { type: 'string', default: '20' },
     only: { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
+    'parley-node-args': { type: 'string' },
     'profile-level': { type: 'string', default: '100' },
     'keep-profile': { type: 'string' },
     'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
@@ -316,6 +317,7 @@ async function startParley(
     nodeArgs: [
       '--import',
       EVENT_LOOP_PROBE,
+      ...(args['parley-node-args']?.split(/\s+/).filter(Boolean) ?? []),
       ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
     ],
     ipc: true,

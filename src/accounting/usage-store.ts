@@ -1,7 +1,7 @@
 // Usage records: one row per turn (tokens and cost), written off the critical path; summaries for
 // GET /v1/usage; and the spend since a moment, which budgets read back after a restart. Both read
 // the daily totals (usage_daily) too, which the usage detail sweep leaves of the rows it deletes.
-import type { QueryRunner } from '../storage/index.js';
+import { preparedBatch, type QueryRunner } from '../storage/index.js';
 
 /** A finished turn's usage, as stored. */
 export interface UsageRecord {
@@ -80,6 +80,7 @@ export async function insertUsage(db: QueryRunner, records: readonly UsageRecord
             saved_usd numeric)
      on conflict (turn_id) do nothing`,
     [JSON.stringify(rows)],
+    preparedBatch('insert_usage', rows.length),
   );
 }
 

@@ -216,6 +216,12 @@ export const settingsSchema = z.object({
   PARLEY_ACK_WAIT_MS: intFrom(0, 120_000).default(10_000),
   PARLEY_DB_POOL_SIZE: intFrom(1, 200).default(8),
   /**
+   * The hot writes (each turn's, each usage row) as named prepared statements, parsed and planned
+   * once per connection; `off` for a pooler that cannot keep them (PgBouncer in transaction mode
+   * before 1.21, or without max_prepared_statements).
+   */
+  PARLEY_DB_PREPARED_STATEMENTS: z.enum(['on', 'off']).default('on'),
+  /**
    * Row-level security as a second wall between tenants: `auto` uses it when the database allows
    * (the role parley_tenant exists and the login user may take it), `on` refuses to start without
    * it, `off` scopes by query filters alone.

@@ -69,6 +69,8 @@ export interface StorageConfig {
   databaseUrl: string | undefined;
   dataDir: string;
   poolSize: number;
+  /** Hot statements are prepared once per connection (PARLEY_DB_PREPARED_STATEMENTS). */
+  preparedStatements: boolean;
   rowSecurity: Settings['PARLEY_ROW_SECURITY'];
   /** The keyword index's BM25 parameters (pg_textsearch's index is built with them). */
   bm25: Bm25Config;
@@ -298,6 +300,7 @@ export function sliceSettings(settings: Settings, dataDir: string, configFile: s
       databaseUrl: s.DATABASE_URL,
       dataDir,
       poolSize: s.PARLEY_DB_POOL_SIZE,
+      preparedStatements: s.PARLEY_DB_PREPARED_STATEMENTS === 'on',
       rowSecurity: s.PARLEY_ROW_SECURITY,
       bm25,
     },

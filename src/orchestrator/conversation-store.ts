@@ -1,5 +1,5 @@
 // Conversations, messages and turn traces in the database, scoped by tenant.
-import type { QueryRunner } from '../storage/index.js';
+import { preparedBatch, type QueryRunner } from '../storage/index.js';
 import { type ConversationState, MESSAGE_ORDER } from './conversation-memory.js';
 import { eraseConversations } from './erase-conversations.js';
 import type { Citation } from './extractive-answer.js';
@@ -121,6 +121,7 @@ export async function saveTurns(db: QueryRunner, turns: readonly TurnRecord[]): 
        select turn_id, tenant_id, conversation_id, trace from turn
        on conflict (turn_id) do nothing`,
     [JSON.stringify(rows)],
+    preparedBatch('save_turns', rows.length),
   );
 }
 

@@ -103,7 +103,7 @@ export async function openDatabase(
       : await detectSearchFeatures(pool);
     for (const note of features.notes) log.warn(note);
     const rowSecurity = await resolveRowSecurity(pool, config.rowSecurity, log);
-    const owner = poolQueries(pool);
+    const owner = poolQueries(pool, config.preparedStatements);
 
     return {
       kind,
@@ -114,7 +114,8 @@ export async function openDatabase(
       appliedMigrations,
       rowSecurity,
       ...owner,
-      forTenant: (tenantId) => (rowSecurity ? tenantQueries(pool, tenantId) : owner),
+      forTenant: (tenantId) =>
+        rowSecurity ? tenantQueries(pool, tenantId, config.preparedStatements) : owner,
       ...(embeddedMemory ? { embeddedMemory } : {}),
       ...(embeddedRestarts ? { embeddedRestarts } : {}),
       ...(stopEmbeddedThread ? { stopEmbeddedThread } : {}),

@@ -1,5 +1,6 @@
 // Query and transaction helpers over a `pg` pool, shared by the main database handle and by
 // worker threads that open their own small pool on the same database.
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
 // 64-bit counts come back as strings by default; every count Parley reads fits in a double.
@@ -9,19 +10,84 @@ pg.types.setTypeParser(20, (value) => Number.parseInt(value, 10));
 /** A client inside a transaction; the same `query` as the pool. */
 export type Queryable = Pick<pg.PoolClient, 'query'>;
 
+/** How one query runs. */
+export interface QueryOptions {
+  /**
+   * Run it as a named prepared statement, parsed and planned once per connection: for a statement
+   * run with every turn whose planning costs more than its execution (a batch write through CTEs).
+   * The name is this statement's own (one text per name); it is ignored when prepared statements are
+   * off (PARLEY_DB_PREPARED_STATEMENTS).
+   */
+  prepare?: string;
+}
+
+/**
+ * Options for a batch write of `rows` rows through jsonb_to_recordset: prepared while the batch is
+ * one or two rows, where planning is most of its cost (one turn's two writes on the embedded
+ * database: 3.2-3.8 ms of CPU planned each time, 1.9-2.4 ms prepared); planned for each larger batch,
+ * for which PostgreSQL's cached generic plan is slower than a fresh one (4-8 rows: 1.1-1.2 ms a turn
+ * against 0.8-1.0). Measured by `npx tsx bench/db-batch-writes.ts` (docs/benchmarks.md).
+ */
+export function preparedBatch(name: string, rows: number): QueryOptions | undefined {
+  return rows <= PREPARED_BATCH_ROWS ? { prepare: name } : undefined;
+}
+const PREPARED_BATCH_ROWS = 2;
+
 /** What data-access code needs: queries and short transactions. */
 export interface QueryRunner {
   /** Rows of a parameterised query. */
-  query<Row extends pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<Row[]>;
+  query<Row extends pg.QueryResultRow>(
+    sql: string,
+    params?: unknown[],
+    options?: QueryOptions,
+  ): Promise<Row[]>;
   /** Runs `work` in one transaction; keep it short, an embedded database serialises writers. */
   transaction<T>(work: (client: Queryable) => Promise<T>): Promise<T>;
 }
 
-export function poolQueries(pool: pg.Pool): QueryRunner {
+// A prepared statement's name on one connection: the statement's name and the connection's own
+// random suffix. The embedded database serves every connection, from every process on its data
+// directory, on one backend session, where two connections preparing one name would collide; the
+// socket server deallocates a connection's statements when it leaves (embedded/session-queue.ts).
+const connectionSuffix = new WeakMap<pg.ClientBase, string>();
+function statementName(client: pg.ClientBase, name: string): string {
+  let suffix = connectionSuffix.get(client);
+  if (suffix === undefined) {
+    suffix = randomBytes(6).toString('hex');
+    connectionSuffix.set(client, suffix);
+  }
+  return `${name}_${suffix}`;
+}
+
+/** Runs a query on `client`, as a named prepared statement when asked and allowed. */
+function runOn<Row extends pg.QueryResultRow>(
+  client: pg.ClientBase,
+  sql: string,
+  params: unknown[] | undefined,
+  name: string | undefined,
+): Promise<pg.QueryResult<Row>> {
+  return name === undefined
+    ? client.query<Row>(sql, params)
+    : client.query<Row>({ name: statementName(client, name), text: sql, values: params ?? [] });
+}
+
+export function poolQueries(pool: pg.Pool, prepare = true): QueryRunner {
   return {
-    async query<Row extends pg.QueryResultRow>(sql: string, params?: unknown[]) {
-      const result = await pool.query<Row>(sql, params);
-      return result.rows;
+    async query<Row extends pg.QueryResultRow>(sql: string, params?: unknown[], options?: QueryOptions) {
+      const name = prepare ? options?.prepare : undefined;
+      if (name === undefined) return (await pool.query<Row>(sql, params)).rows;
+      // A connection of our own, to name the statement for it; released as pool.query releases
+      // (a failed query's connection is dropped).
+      const client = await pool.connect();
+      let failure: Error | undefined;
+      try {
+        return (await runOn<Row>(client, sql, params, name)).rows;
+      } catch (error) {
+        failure = error as Error;
+        throw error;
+      } finally {
+        client.release(failure);
+      }
     },
     transaction: (work) => inTransaction(pool, 'begin', work),
   };
@@ -37,12 +103,13 @@ const TENANT_ROLE = 'parley_tenant';
  * row-level security shows and accepts that tenant's rows only. The role and the setting go in
  * the same round trip as `begin`: a scoped query costs two more round trips than a plain one.
  */
-export function tenantQueries(pool: pg.Pool, tenantId: string): QueryRunner {
+export function tenantQueries(pool: pg.Pool, tenantId: string, prepare = true): QueryRunner {
   const begin = (client: pg.PoolClient) =>
     `begin; select set_config('role', '${TENANT_ROLE}', true), set_config('parley.tenant_id', ${client.escapeLiteral(tenantId)}, true)`;
   return {
-    async query<Row extends pg.QueryResultRow>(sql: string, params?: unknown[]) {
-      return inTransaction(pool, begin, async (client) => (await client.query<Row>(sql, params)).rows);
+    async query<Row extends pg.QueryResultRow>(sql: string, params?: unknown[], options?: QueryOptions) {
+      const name = prepare ? options?.prepare : undefined;
+      return inTransaction(pool, begin, async (client) => (await runOn<Row>(client, sql, params, name)).rows);
     },
     transaction: (work) => inTransaction(pool, begin, work),
   };
@@ -51,7 +118,7 @@ export function tenantQueries(pool: pg.Pool, tenantId: string): QueryRunner {
 async function inTransaction<T>(
   pool: pg.Pool,
   begin: string | ((client: pg.PoolClient) => string),
-  work: (client: Queryable) => Promise<T>,
+  work: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;

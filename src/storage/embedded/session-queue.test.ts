@@ -1,10 +1,12 @@
 // Many pooled connections on the embedded database at once: parameterised statements of
 // different shapes and transactions must never see each other's protocol state.
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prepareDataDir } from '../../../test/support/test-backend.js';
+import { eventually, prepareDataDir } from '../../../test/support/test-backend.js';
 import { loadConfig } from '../../config/index.js';
 import { createLogger } from '../../telemetry/index.js';
-import { type Database, openDatabase } from '../index.js';
+import { type Database, openDatabase, poolQueries } from '../index.js';
+import { preparedName } from './session-queue.js';
 
 describe('embedded database over its socket', () => {
   let db: Database;
@@ -53,5 +55,47 @@ describe('embedded database over its socket', () => {
       }),
     ).rejects.toThrow(/no_such_table/);
     expect((await db.query<{ n: number }>('select count(*)::int as n from queue_probe'))[0]?.n).toBe(2);
+  });
+
+  it("serves prepared statements of one name from many connections of the one session, and deallocates a connection's when it leaves", async () => {
+    const prepared = async () =>
+      (
+        await db.query<{ n: number }>(
+          "select count(*)::int as n from pg_prepared_statements where name like 'queue_probe_%'",
+        )
+      )[0]?.n ?? 0;
+    // Another process's pool on the same data directory: its own connections to the socket.
+    const pool = new pg.Pool({ ...db.connection, max: 4 });
+    const other = poolQueries(pool);
+    const sum = 'select $1::int + $2::int as v';
+    // Four connections at once prepare the same statement name on the one backend session.
+    const work = Array.from({ length: 40 }, (_, index) =>
+      other.query<{ v: number }>(sum, [index, 1], { prepare: 'queue_probe' }).then((r) => r[0]?.v),
+    );
+    expect(await Promise.all(work)).toEqual(Array.from({ length: 40 }, (_, index) => index + 1));
+    const during = await prepared();
+    expect(during).toBeGreaterThanOrEqual(2);
+    expect(during).toBeLessThanOrEqual(4);
+    // Again: each connection runs its statement without preparing it anew.
+    await Promise.all(Array.from({ length: 20 }, () => other.query(sum, [1, 2], { prepare: 'queue_probe' })));
+    expect(await prepared()).toBe(during);
+    await pool.end();
+    // The connections left: their statements go with them.
+    await eventually(async () => ((await prepared()) === 0 ? true : undefined));
+  });
+});
+
+describe('preparedName', () => {
+  const parse = (name: string, text: string) => {
+    const body = Buffer.concat([Buffer.from(`${name}\0${text}\0`), Buffer.from([0, 0])]);
+    const header = Buffer.alloc(5);
+    header[0] = 0x50;
+    header.writeInt32BE(body.length + 4, 1);
+    return new Uint8Array(Buffer.concat([header, body]));
+  };
+  it('reads the statement a Parse message names, and nothing for the unnamed one or another message', () => {
+    expect(preparedName(parse('save_turns_0a1b', 'select 1'))).toBe('save_turns_0a1b');
+    expect(preparedName(parse('', 'select 1'))).toBeUndefined();
+    expect(preparedName(new Uint8Array([0x53, 0, 0, 0, 4]))).toBeUndefined();
   });
 });

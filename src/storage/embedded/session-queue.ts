@@ -9,6 +9,9 @@
 // produces it, so a parameterised query cost five socket writes (ParseComplete, BindComplete,
 // RowDescription and rows, CommandComplete, ReadyForQuery) on the database thread and as many
 // wake-ups of the reading thread. Now it costs one.
+//
+// Named prepared statements live in the session too, so one connection's outlive it: the queue
+// notes the names each connection prepares and deallocates them when it leaves.
 import type { PGlite } from '@electric-sql/pglite';
 
 interface Item {
@@ -26,6 +29,16 @@ const CYCLE_END = new Set([0x53, 0x51, 0x58, 0x00]);
 const FLUSH = 0x48;
 /** ReadyForQuery ('Z', length 5, a status byte): the backend waits for the next command. */
 const READY_FOR_QUERY = 0x5a;
+/** Parse ('P'): a length, then the statement's name (empty: the unnamed statement) and its text. */
+const PARSE = 0x50;
+
+/** The statement a Parse message names, or undefined for the unnamed one (or another message). */
+export function preparedName(message: Uint8Array): string | undefined {
+  if (message[0] !== PARSE || message.length < 6) return undefined;
+  const end = message.indexOf(0, 5);
+  if (end <= 5) return undefined;
+  return Buffer.from(message.buffer, message.byteOffset + 5, end - 5).toString('utf8');
+}
 
 /** Whether a reply ends with ReadyForQuery, as after CopyDone, which ends a cycle it did not start. */
 function endsReady(reply: Uint8Array): boolean {
@@ -40,10 +53,19 @@ export class SessionQueue {
   private midCycle = false;
   /** Replies held for the owner until its cycle ends (or it asks with Flush). */
   private held: Uint8Array[] = [];
+  /** The statements each connection prepared, and those of connections gone, to deallocate. */
+  private prepared = new Map<number, Set<string>>();
+  private unprepared: string[] = [];
 
   constructor(private readonly db: PGlite) {}
 
   enqueue(handlerId: number, message: Uint8Array, onData: (data: Uint8Array) => void): Promise<number> {
+    const name = preparedName(message);
+    if (name !== undefined) {
+      const names = this.prepared.get(handlerId) ?? new Set<string>();
+      names.add(name);
+      this.prepared.set(handlerId, names);
+    }
     return new Promise((resolve, reject) => {
       this.queue.push({ handlerId, message, onData, resolve, reject });
       void this.process();
@@ -54,7 +76,20 @@ export class SessionQueue {
     return this.queue.length;
   }
 
+  /** Statements prepared by connections gone and not yet deallocated (tests). */
+  pendingDeallocations(): number {
+    return this.unprepared.length;
+  }
+
+  /** The connection left (pglite-socket calls this first when it detaches one). */
   clearQueueForHandler(handlerId: number): void {
+    const names = this.prepared.get(handlerId);
+    if (names) {
+      this.prepared.delete(handlerId);
+      this.unprepared.push(...names);
+      // Deallocated once no connection holds the session (after this one's rollback, if it must).
+      queueMicrotask(() => void this.process());
+    }
     if (this.owner === handlerId) this.held = [];
     this.queue = this.queue.filter((item) => {
       if (item.handlerId !== handlerId) return true;
@@ -81,7 +116,12 @@ export class SessionQueue {
     if (this.processing) return;
     this.processing = true;
     try {
-      while (this.queue.length > 0) {
+      while (this.queue.length > 0 || this.unprepared.length > 0) {
+        if (this.unprepared.length > 0 && !this.holdsSession()) {
+          await this.deallocate(this.unprepared.splice(0));
+          continue;
+        }
+        if (this.queue.length === 0) return; // the deallocations wait for the session
         const index = this.holdsSession() ? this.queue.findIndex((item) => item.handlerId === this.owner) : 0;
         if (index < 0) return; // the owner's next message has not arrived yet
         const [item] = this.queue.splice(index, 1) as [Item];
@@ -114,6 +154,14 @@ export class SessionQueue {
       }
     } finally {
       this.processing = false;
+    }
+  }
+
+  /** Drops statements of connections gone, between cycles (a simple query each: one may be gone already). */
+  private async deallocate(names: readonly string[]): Promise<void> {
+    for (const name of names) {
+      // Not inside runExclusive: exec takes PGlite's query lock itself (as the ROLLBACK above does).
+      await this.db.exec(`deallocate "${name.replaceAll('"', '""')}"`).catch(() => {}); // never prepared (its Parse failed) or gone with a restart: nothing to drop
     }
   }
 
