@@ -22,11 +22,14 @@ const { values: args } = parseArgs({
     turns: { type: 'string', default: '512' },
     batches: { type: 'string', default: '1,2,4,8,16,64' },
     rounds: { type: 'string', default: '2' },
+    prefill: { type: 'string', default: '0' },
+    'plan-cache-mode': { type: 'string' },
   },
 });
 const TURNS = Number(args.turns);
 const BATCHES = args.batches.split(',').map(Number);
 const ROUNDS = Number(args.rounds);
+const PREFILL = Number(args.prefill);
 
 const root = await mkdtemp(path.join(os.tmpdir(), 'parley-bench-db-'));
 const modes = ['on', 'off'] as const;
@@ -38,6 +41,9 @@ for (const mode of modes) {
   });
   const db = await openDatabase(config.storage, createLogger('silent'));
   await db.query(`insert into tenants(id, name) values ('bench', 'bench') on conflict (name) do nothing`);
+  // The embedded database's one session: a setting holds for every connection.
+  if (args['plan-cache-mode'] && mode === 'on')
+    await db.query(`set plan_cache_mode = ${args['plan-cache-mode']}`);
   dbs.set(mode, db);
 }
 
@@ -92,6 +98,17 @@ const cpuMs = () => {
   const usage = process.cpuUsage();
   return (usage.user + usage.system) / 1000;
 };
+
+// Tables of a server that has run for a while (the writes of a batch probe conversations by id).
+for (const db of dbs.values()) {
+  for (let done = 0; done < PREFILL; done += 64) {
+    const turns = Array.from({ length: 64 }, turn);
+    await saveTurns(
+      db,
+      turns.map((t) => t.turn),
+    );
+  }
+}
 
 console.log(`| batch | prepared: CPU ms / turn | planned each time: CPU ms / turn |`);
 console.log(`| ---: | ---: | ---: |`);

@@ -1,7 +1,7 @@
 // Usage records: one row per turn (tokens and cost), written off the critical path; summaries for
 // GET /v1/usage; and the spend since a moment, which budgets read back after a restart. Both read
 // the daily totals (usage_daily) too, which the usage detail sweep leaves of the rows it deletes.
-import { preparedBatch, type QueryRunner } from '../storage/index.js';
+import type { QueryRunner } from '../storage/index.js';
 
 /** A finished turn's usage, as stored. */
 export interface UsageRecord {
@@ -68,19 +68,23 @@ export async function insertUsage(db: QueryRunner, records: readonly UsageRecord
   await db.query(
     `insert into usage (tenant_id, key_id, bot_id, conversation_id, turn_id, model, input_tokens,
        cached_input_tokens, output_tokens, cost_usd, priced, saved_usd)
-     select tenant_id, key_id, bot_id,
-            (select c.id from conversations c
-              where c.tenant_id = t.tenant_id and c.id = t.conversation_id
-                and not exists (select 1 from user_erasures e where e.tenant_id = c.tenant_id
-                                   and e.user_id = c.user_id and e.erased_at > c.created_at)),
+     select t.tenant_id, key_id, bot_id,
+            case when c.tenant_id = t.tenant_id
+                  and not exists (select 1 from user_erasures e where e.tenant_id = c.tenant_id
+                                     and e.user_id = c.user_id and e.erased_at > c.created_at)
+                 then c.id end,
             turn_id, model, input_tokens, cached_input_tokens, output_tokens, cost_usd, priced, saved_usd
        from jsonb_to_recordset($1::jsonb) as t(tenant_id text, key_id text, bot_id text,
             conversation_id text, turn_id text, model text, input_tokens integer,
             cached_input_tokens integer, output_tokens integer, cost_usd numeric, priced boolean,
             saved_usd numeric)
+       -- By primary key, the tenant checked after (see saveTurns: a kept plan cannot take the
+       -- tenant's index and read all its conversations).
+       left join lateral (select c.id, c.user_id, c.tenant_id, c.created_at from conversations c
+                           where c.id = t.conversation_id limit 1) c on true
      on conflict (turn_id) do nothing`,
     [JSON.stringify(rows)],
-    preparedBatch('insert_usage', rows.length),
+    { prepare: 'insert_usage' },
   );
 }
 

@@ -1,5 +1,5 @@
 // Conversations, messages and turn traces in the database, scoped by tenant.
-import { preparedBatch, type QueryRunner } from '../storage/index.js';
+import type { QueryRunner } from '../storage/index.js';
 import { type ConversationState, MESSAGE_ORDER } from './conversation-memory.js';
 import { eraseConversations } from './erase-conversations.js';
 import type { Citation } from './extractive-answer.js';
@@ -85,9 +85,17 @@ export async function saveTurns(db: QueryRunner, turns: readonly TurnRecord[]): 
      ), turn as (
        -- Left out: a turn of a user erased after its question (the stored conversation's owner, else
        -- the turn's), and a follow-up of a conversation no longer stored whose first turn is not here.
+       -- Each looked up by its primary key, one turn at a time (a lateral with a limit is not
+       -- flattened into a join, which the planner hashed over the whole table for the 100 rows it
+       -- assumes of jsonb_to_recordset: every write read every conversation), and the tenant checked
+       -- after, so that a plan made on an empty table cannot take the tenant's index instead and
+       -- read all of the tenant's conversations (a prepared statement keeps its plan).
        select g.* from given g
-         left join conversations c on c.id = g.conversation_id and c.tenant_id = g.tenant_id
-         left join user_erasures e on e.tenant_id = g.tenant_id and e.user_id = coalesce(c.user_id, g.owner)
+         left join lateral (select c.id, c.user_id, c.tenant_id from conversations c
+                             where c.id = g.conversation_id limit 1) c on c.tenant_id = g.tenant_id
+         left join lateral (select e.erased_at from user_erasures e
+                             where e.tenant_id = g.tenant_id and e.user_id = coalesce(c.user_id, g.owner)
+                             limit 1) e on true
         where (e.erased_at is null or e.erased_at < g.user_at)
           and (not g.existing or c.id is not null
                or g.conversation_id in (select f.conversation_id from given f where not f.existing))
@@ -121,7 +129,7 @@ export async function saveTurns(db: QueryRunner, turns: readonly TurnRecord[]): 
        select turn_id, tenant_id, conversation_id, trace from turn
        on conflict (turn_id) do nothing`,
     [JSON.stringify(rows)],
-    preparedBatch('save_turns', rows.length),
+    { prepare: 'save_turns' },
   );
 }
 

@@ -5,7 +5,6 @@ export { migrate, withMigrationLock } from './migrate.js';
 export { MIGRATIONS } from './migrations.js';
 export {
   poolQueries,
-  preparedBatch,
   type Queryable,
   type QueryOptions,
   type QueryRunner,

@@ -15,23 +15,13 @@ export interface QueryOptions {
   /**
    * Run it as a named prepared statement, parsed and planned once per connection: for a statement
    * run with every turn whose planning costs more than its execution (a batch write through CTEs).
+   * PostgreSQL keeps one generic plan for it, made once, whatever the tables grow to (the embedded
+   * database never analyzes them): it must read by keys that no plan can trade for a scan.
    * The name is this statement's own (one text per name); it is ignored when prepared statements are
    * off (PARLEY_DB_PREPARED_STATEMENTS).
    */
   prepare?: string;
 }
-
-/**
- * Options for a batch write of `rows` rows through jsonb_to_recordset: prepared while the batch is
- * one or two rows, where planning is most of its cost (one turn's two writes on the embedded
- * database: 3.2-3.8 ms of CPU planned each time, 1.9-2.4 ms prepared); planned for each larger batch,
- * for which PostgreSQL's cached generic plan is slower than a fresh one (4-8 rows: 1.1-1.2 ms a turn
- * against 0.8-1.0). Measured by `npx tsx bench/db-batch-writes.ts` (docs/benchmarks.md).
- */
-export function preparedBatch(name: string, rows: number): QueryOptions | undefined {
-  return rows <= PREPARED_BATCH_ROWS ? { prepare: name } : undefined;
-}
-const PREPARED_BATCH_ROWS = 2;
 
 /** What data-access code needs: queries and short transactions. */
 export interface QueryRunner {
