@@ -52,6 +52,16 @@ function needsSummary(messages: number, summarized: number): boolean {
 }
 
 /**
+ * Whether a turn that began from `memory` may leave messages to fold into the summary once its own
+ * (at most two) are stored: false when the conversation held fewer messages than the recent window
+ * keeps (the memory holds all of them), so short conversations ask the database nothing after a turn.
+ */
+export function mayNeedSummary(memory: ConversationMemory): boolean {
+  if (memory.recent.length >= RECENT_MESSAGES) return true;
+  return needsSummary(memory.recent.length + 2, 0);
+}
+
+/**
  * A stored conversation's bot and memory in one query (a follow-up turn's only read besides
  * retrieval); undefined when the tenant has no such conversation.
  */

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { BackgroundRunner } from '../jobs/index.js';
 import type { Database, GroupWriter } from '../storage/index.js';
 import type { ConversationCache } from './conversation-cache.js';
-import { updateSummary } from './conversation-memory.js';
+import { mayNeedSummary, updateSummary } from './conversation-memory.js';
 import type { TurnRecord } from './conversation-store.js';
 import { type HandoffEvents, handoffJob } from './handoff-triggers.js';
 import { enqueueSummary } from './summary-jobs.js';
@@ -115,8 +115,8 @@ export function persistTurn(
       stored = true;
       if (remembered) conversations.turnStored(conversationId);
       // Once the turn is stored, fold older messages into the summary (its own retries). A
-      // conversation's first turn has nothing older to fold: no need to ask the database.
-      if (!request.conversationId) return;
+      // conversation's first turns have nothing older to fold: no need to ask the database.
+      if (!request.conversationId || !mayNeedSummary(plan.start.memory)) return;
       void tasks.enqueue('summarize', async () => {
         if (deps.queueSummaries) return enqueueSummary(db, request.tenantId, bot.id, conversationId);
         const summary = await updateSummary(db, router?.defaultChain, request.tenantId, conversationId);
