@@ -590,8 +590,8 @@ async function buildRetrievers(
     log.warn({ err: error }, note);
     return keywordOnly(note);
   }
-  const usable = await withMigrationLock(db.pool, () =>
-    ensureVectorTable(db.pool, dimensions, embedder.modelId, db.manages || options.clusterWorker === 'lead'),
+  const usable = await withMigrationLock(db.pool, (client) =>
+    ensureVectorTable(client, dimensions, embedder.modelId, db.manages || options.clusterWorker === 'lead'),
   );
   if (!usable) {
     return keywordOnly(

@@ -99,7 +99,7 @@ export async function openDatabase(
     const appliedMigrations = options.migrate === false || !manages ? [] : await migrate(pool);
     if (appliedMigrations.length) log.info({ applied: appliedMigrations }, 'migrations applied');
     const features = manages
-      ? await withMigrationLock(pool, () => ensureSearchFeatures(pool, config.bm25))
+      ? await withMigrationLock(pool, (client) => ensureSearchFeatures(client, config.bm25))
       : await detectSearchFeatures(pool);
     for (const note of features.notes) log.warn(note);
     const rowSecurity = await resolveRowSecurity(pool, config.rowSecurity, log);

@@ -48,12 +48,18 @@ export async function migrate(
   return applied;
 }
 
-/** Runs `work` while holding the migration lock (schema changes from replicas starting together). */
-export async function withMigrationLock<T>(pool: pg.Pool, work: () => Promise<T>): Promise<T> {
+/**
+ * Runs `work` while holding the migration lock (schema changes from replicas starting together), on
+ * the connection that holds it: a pool of one connection (PARLEY_DB_POOL_SIZE=1) has no other.
+ */
+export async function withMigrationLock<T>(
+  pool: pg.Pool,
+  work: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query('select pg_advisory_lock($1)', [LOCK_KEY]);
-    return await work();
+    return await work(client);
   } finally {
     await client.query('select pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => {});
     client.release();

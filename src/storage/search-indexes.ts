@@ -4,6 +4,9 @@
 // /readyz says so.
 import type pg from 'pg';
 
+/** A pool, or the one connection that holds the migration lock (see withMigrationLock). */
+type Queries = pg.Pool | pg.PoolClient;
+
 /** What the connected database can do, reported by /readyz. */
 export interface SearchFeatures {
   /** BM25 keyword ranking through pg_textsearch. */
@@ -19,7 +22,7 @@ export interface Bm25Parameters {
   b: number;
 }
 
-async function tryCreateExtension(pool: pg.Pool, name: string): Promise<string | undefined> {
+async function tryCreateExtension(pool: Queries, name: string): Promise<string | undefined> {
   try {
     await pool.query(`create extension if not exists ${name}`);
     return undefined;
@@ -29,7 +32,7 @@ async function tryCreateExtension(pool: pg.Pool, name: string): Promise<string |
 }
 
 /** Installs the search extensions when available and (re)builds the BM25 index if its parameters changed. */
-export async function ensureSearchFeatures(pool: pg.Pool, bm25: Bm25Parameters): Promise<SearchFeatures> {
+export async function ensureSearchFeatures(pool: Queries, bm25: Bm25Parameters): Promise<SearchFeatures> {
   const available = await pool.query<{ name: string }>(
     `select name from pg_available_extensions where name in ('vector', 'pg_textsearch')`,
   );
@@ -187,7 +190,7 @@ export function indexBuild(text: string): pg.QueryConfig {
   return { text, query_timeout: INDEX_BUILD_TIMEOUT_MS } as pg.QueryConfig;
 }
 
-async function ensureBm25Index(pool: pg.Pool, { k1, b }: Bm25Parameters): Promise<void> {
+async function ensureBm25Index(pool: Queries, { k1, b }: Bm25Parameters): Promise<void> {
   const current = await pool.query<{ reloptions: string[] | null }>(
     `select c.reloptions from pg_class c
        where c.relname = 'chunks_bm25' and c.relnamespace = to_regnamespace(current_schema())::oid`,
@@ -212,7 +215,7 @@ async function ensureBm25Index(pool: pg.Pool, { k1, b }: Bm25Parameters): Promis
  * the embedding backfill then re-embeds every chunk.
  */
 export async function ensureVectorTable(
-  pool: pg.Pool,
+  pool: Queries,
   dimensions: number,
   model: string,
   manage = true,
