@@ -2,26 +2,17 @@
 // statement is prepared once per connection and reused; with the setting off nothing is prepared
 // (for a pooler that cannot keep them). The embedded database's shared session is tested in
 // src/storage/embedded/session-queue.test.ts.
-import { randomBytes, randomUUID } from 'node:crypto';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { describe, expect, inject, it } from 'vitest';
 import { insertUsage } from '../../src/accounting/usage-store.js';
 import { loadConfig } from '../../src/config/index.js';
 import { saveTurns, type TurnRecord } from '../../src/orchestrator/conversation-store.js';
 import { openDatabase, type QueryRunner } from '../../src/storage/index.js';
 import { createLogger } from '../../src/telemetry/index.js';
-import { prepareDataDir } from '../support/test-backend.js';
+import { prepareDataDir, useScratchSchema } from '../support/test-backend.js';
 
 describe('prepared statements on PostgreSQL', () => {
-  const schema = `t_${randomBytes(6).toString('hex')}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: inject('databaseUrl') });
-    await client.connect();
-    await client.query(sql);
-    await client.end();
-  };
-  beforeAll(() => admin(`create schema ${schema}`));
-  afterAll(() => admin(`drop schema if exists ${schema} cascade`));
+  const schema = useScratchSchema();
 
   const open = (prepared: 'on' | 'off') =>
     openDatabase(

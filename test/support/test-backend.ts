@@ -110,6 +110,26 @@ export function urlWithSchema(url: string, schema: string): string {
   return parsed.toString();
 }
 
+/**
+ * A PostgreSQL schema of the suite's own on the test server, created before its tests and dropped
+ * after them (with everything in it); pass it to openDatabase's `schema` option.
+ */
+export function useScratchSchema(): string {
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: inject('databaseUrl') });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  beforeAll(() => admin(`create schema ${schema}`));
+  afterAll(() => admin(`drop schema if exists ${schema} cascade`));
+  return schema;
+}
+
 /** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
 export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
