@@ -151,7 +151,10 @@ function train(clinc: LabelledIntent[], ownPart: LabelledIntent[]) {
   ];
   const model = trainIntentModel(examples, { bits: BITS, balance: BALANCE, features: FEATURES });
   if (!args.network) return model;
-  const network = networkSection(trainIntentNetwork(examples, NETWORK), NETWORK_MIX);
+  const network = networkSection(
+    trainIntentNetwork(examples, { ...NETWORK, features: FEATURES }),
+    NETWORK_MIX,
+  );
   return { ...model, training: { ...model.training, network: { ...NETWORK, mix: NETWORK_MIX } }, network };
 }
 
