@@ -14,7 +14,8 @@
 // prediction as JSONL (set, fold, text, label, scores), to read which intents the folds confuse.
 // With --network, a small hidden-layer network over the same features is trained beside the linear
 // model and the two models' probabilities are averaged (`network` in the model file): in --validate
-// too, so that its figures are the average's.
+// too, so that its figures are the average's. With --features v1, the featurizer before skip-grams
+// and word positions (INTENT_FEATURES_V1), to compare with.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,6 +27,7 @@ import {
   withoutLeaks,
 } from '../src/eval/intent/index.js';
 import { IntentClassifier, type IntentResult } from '../src/orchestrator/intent/intent-classifier.js';
+import { INTENT_FEATURES_V1, INTENT_FEATURES_V2 } from '../src/orchestrator/intent/intent-features.js';
 import { trainIntentModel } from '../src/orchestrator/intent/train-intent-model.js';
 import { networkSection, trainIntentNetwork } from '../src/orchestrator/intent/train-intent-network.js';
 import { loadIntentData, root } from './intent-data.js';
@@ -40,8 +42,12 @@ const { values: args } = parseArgs({
     // to read which intents the folds confuse.
     predictions: { type: 'string' },
     network: { type: 'boolean', default: false },
+    // `v1`: the first featurizer, without skip-grams (to compare with on --validate).
+    features: { type: 'string', default: 'v2' },
   },
 });
+const FEATURES = ({ v1: INTENT_FEATURES_V1, v2: INTENT_FEATURES_V2 } as const)[args.features as 'v1' | 'v2'];
+if (!FEATURES) throw new Error(`--features: v1 or v2, not ${args.features}`);
 const data = loadIntentData({ clinc: args.clinc, examples: args.examples, extra: args.extra });
 const { clincContent, ownHeldOut, extra } = data;
 refuseEvaluationTexts(extra);
@@ -143,9 +149,12 @@ function train(clinc: LabelledIntent[], ownPart: LabelledIntent[]) {
     ...ownPart.map((item) => ({ ...item, weight: OWN_WEIGHT })),
     ...extra.map((item) => ({ ...item, weight: EXTRA_WEIGHT })),
   ];
-  const model = trainIntentModel(examples, { bits: BITS, balance: BALANCE });
+  const model = trainIntentModel(examples, { bits: BITS, balance: BALANCE, features: FEATURES });
   if (!args.network) return model;
-  const network = networkSection(trainIntentNetwork(examples, NETWORK), NETWORK_MIX);
+  const network = networkSection(
+    trainIntentNetwork(examples, { ...NETWORK, features: FEATURES }),
+    NETWORK_MIX,
+  );
   return { ...model, training: { ...model.training, network: { ...NETWORK, mix: NETWORK_MIX } }, network };
 }
 

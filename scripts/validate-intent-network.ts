@@ -8,7 +8,12 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type LabelledIntent, parseClinc, scoreIntents, withoutLeaks } from '../src/eval/intent/index.js';
-import { intentFeatures } from '../src/orchestrator/intent/intent-features.js';
+import {
+  INTENT_FEATURES_V1,
+  INTENT_FEATURES_V2,
+  type IntentFeatureSet,
+  intentFeatures,
+} from '../src/orchestrator/intent/intent-features.js';
 import { INTENTS, type Intent } from '../src/orchestrator/intent/intent-labels.js';
 import { networkScores } from '../src/orchestrator/intent/intent-network.js';
 import { quantize } from '../src/orchestrator/intent/train-intent-model.js';
@@ -27,6 +32,8 @@ const { values: args } = parseArgs({
     base: { type: 'string' },
     out: { type: 'string' },
     quant: { type: 'boolean', default: false },
+    // v1: the featurizer before skip-grams and word positions (the figures in docs/orchestrator.md).
+    features: { type: 'string', default: 'v2' },
   },
 });
 const data = loadIntentData();
@@ -34,6 +41,7 @@ const ownTrain = withoutLeaks(data.ownTrain, data.heldOutSets);
 const clincTrain = withoutLeaks(parseClinc(data.clincContent, 'train'), data.ownSets);
 const clincVal = parseClinc(data.clincContent, 'val');
 const folds = args.folds.split(',').map(Number);
+const features: IntentFeatureSet = args.features === 'v1' ? INTENT_FEATURES_V1 : INTENT_FEATURES_V2;
 const opts = {
   hidden: Number(args.hidden),
   bits: Number(args.bits),
@@ -41,6 +49,7 @@ const opts = {
   learningRate: Number(args.lr),
   dropout: Number(args.dropout),
   balance: Number(args.balance),
+  features,
 };
 // Linear model's validation predictions, keyed by set, fold and text.
 const base = new Map<string, number[]>();
@@ -88,7 +97,7 @@ for (const fold of folds) {
       new Map(
         clincVal.map((item) => [
           item.text,
-          Array.from(networkScores(net, intentFeatures(item.text, opts.bits))),
+          Array.from(networkScores(net, intentFeatures(item.text, opts.bits, features))),
         ]),
       ),
     );
@@ -106,7 +115,7 @@ for (const fold of folds) {
       new Map(
         clincVal.map((item) => [
           item.text,
-          Array.from(networkScores(net, intentFeatures(item.text, opts.bits))),
+          Array.from(networkScores(net, intentFeatures(item.text, opts.bits, features))),
         ]),
       ),
     );
@@ -114,7 +123,7 @@ for (const fold of folds) {
       `quantisation: max |w| ${max.toFixed(3)}, mean |w| ${(sumAbs / net.input.length).toFixed(4)}; CLINC val float ${floatF1.toFixed(4)} int8 ${quantF1.toFixed(4)}\n`,
     );
   }
-  const predict = (text: string) => Array.from(networkScores(net, intentFeatures(text, opts.bits)));
+  const predict = (text: string) => Array.from(networkScores(net, intentFeatures(text, opts.bits, features)));
   const left = ownTrain.filter((_, i) => i % 5 === fold);
   ownLeft.push(...left);
   for (const item of left) {

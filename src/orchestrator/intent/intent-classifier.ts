@@ -4,7 +4,12 @@
 // (int8-quantised, base64), written by `npm run train:intents`; a file for other features or
 // labels is refused.
 import { z } from 'zod';
-import { INTENT_FEATURE_SET, intentFeatures, type SparseVector } from './intent-features.js';
+import {
+  INTENT_FEATURE_SETS,
+  type IntentFeatureSet,
+  intentFeatures,
+  type SparseVector,
+} from './intent-features.js';
 import { INTENTS, type Intent } from './intent-labels.js';
 import { type IntentNetworkWeights, networkScores, softmaxInPlace } from './intent-network.js';
 
@@ -30,8 +35,8 @@ const networkSchema = z.object({
 /** The JSON file `npm run train:intents` writes. */
 export const intentModelSchema = z.object({
   version: z.literal(1),
-  /** The featurizer the weights were trained on (`INTENT_FEATURE_SET`). */
-  features: z.literal(INTENT_FEATURE_SET),
+  /** The featurizer the weights were trained on (one of `INTENT_FEATURE_SETS`). */
+  features: z.enum(INTENT_FEATURE_SETS),
   /** The outputs, in order; must be `INTENTS`. */
   labels: z.array(z.string()).refine((labels) => labels.join() === INTENTS.join(), {
     message: `labels must be ${INTENTS.join(', ')}`,
@@ -68,6 +73,7 @@ export interface IntentResult {
 export class IntentClassifier {
   readonly threshold: number;
   private readonly bits: number;
+  private readonly featureSet: IntentFeatureSet;
   private readonly bias: Float64Array;
   private readonly weights: Float32Array;
   private readonly network?: { weights: IntentNetworkWeights; mix: number; hidden: Float32Array };
@@ -80,6 +86,7 @@ export class IntentClassifier {
       throw new Error('intent model: weights do not match its size');
     }
     this.bits = parsed.bits;
+    this.featureSet = parsed.features;
     this.bias = Float64Array.from(parsed.bias);
     this.threshold = options.threshold ?? parsed.threshold;
     const signed = new Int8Array(bytes.buffer, bytes.byteOffset, bytes.length);
@@ -92,11 +99,11 @@ export class IntentClassifier {
   }
 
   classify(text: string): IntentResult {
-    const vector = intentFeatures(text, this.bits);
+    const vector = intentFeatures(text, this.bits, this.featureSet);
     const probabilities = softmaxScores(this.weights, this.bias, vector);
     if (this.network) {
       const { weights, mix, hidden } = this.network;
-      const own = weights.bits === this.bits ? vector : intentFeatures(text, weights.bits);
+      const own = weights.bits === this.bits ? vector : intentFeatures(text, weights.bits, this.featureSet);
       const other = networkScores(weights, own, hidden);
       for (let c = 0; c < labelCount; c++) probabilities[c] = (1 - mix) * probabilities[c]! + mix * other[c]!;
     }

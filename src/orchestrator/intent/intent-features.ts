@@ -1,6 +1,7 @@
 // Turns a chat message into the sparse, hashed feature vector the intent classifier reads: word
 // unigrams and bigrams, the first one or two words and the last word (a follow-up is often
-// "and …", "what about …", "it …"), character 3- and 4-grams (typos, word stems), and a few
+// "and …", "what about …", "it …"), in the second featurizer also word skip-grams and the first
+// three words at their positions, character 3- and 4-grams (typos, word stems), and a few
 // cheap shape features (length, a question mark, a short message leaning on a pronoun, and marks
 // of code read before lower-casing: camelCase, snake_case, dotted names and versions, calls,
 // flags, paths, code punctuation — what a developer's question holds and a chore seldom does). Hashed
@@ -14,11 +15,25 @@ export interface SparseVector {
   values: Float32Array;
 }
 
-/** Names this featurizer in the model file: a model trained on other features must not load. */
-export const INTENT_FEATURE_SET = 'intent-words-1-2+edges+chars-3-4+shape+code+head-400';
+/** The first featurizer's name in a model file (no skip-grams). */
+export const INTENT_FEATURES_V1 = 'intent-words-1-2+edges+chars-3-4+shape+code+head-400';
+/**
+ * The same features plus word skip-grams (each word with the one two places after it, "reset _
+ * password" in "reset my password") and the first three words each at its position, two
+ * families of their own at SKIP_WEIGHT and POSITION_WEIGHT.
+ */
+export const INTENT_FEATURES_V2 = `${INTENT_FEATURES_V1}+skip-1+pos-3` as const;
+/** The featurizers a model file may name; a model trained on other features must not load. */
+export const INTENT_FEATURE_SETS = [INTENT_FEATURES_V1, INTENT_FEATURES_V2] as const;
+export type IntentFeatureSet = (typeof INTENT_FEATURE_SETS)[number];
+/** What the trainer writes. */
+export const INTENT_FEATURE_SET: IntentFeatureSet = INTENT_FEATURES_V2;
 
 const HEAD_CHARS = 400;
 const SHAPE_WEIGHT = 0.5;
+/** The skip-gram and position families' lengths (each scaled to unit length, then by this; chosen with `train:intents -- --validate`). */
+const SKIP_WEIGHT = 0.7;
+const POSITION_WEIGHT = 0.5;
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 const TOKEN = /[\p{L}\p{N}]+(?:'[\p{L}]+)?/gu;
@@ -59,24 +74,31 @@ export function normalizeMessage(text: string): string {
     .trim();
 }
 
-export function intentFeatures(text: string, bits: number): SparseVector {
+export function intentFeatures(
+  text: string,
+  bits: number,
+  featureSet: IntentFeatureSet = INTENT_FEATURE_SET,
+): SparseVector {
   const head = text.slice(0, HEAD_CHARS);
   const normalized = normalizeMessage(text);
   const tokens = normalized.match(TOKEN) ?? [];
   const mask = (1 << bits) - 1;
   const scratch = scratchFor(bits);
-  scratch.words = 0;
-  scratch.chars = 0;
-  scratch.shape = 0;
-  scratch.size = 0;
   for (let i = 0; i < tokens.length; i++) {
-    scratch.addWord(hashText(WORD_FAMILY, tokens[i]!) & mask);
-    if (i > 0) scratch.addWord(hashPair(BIGRAM_FAMILY, tokens[i - 1]!, tokens[i]!) & mask);
+    scratch.add(Family.Words, hashText(WORD_FAMILY, tokens[i]!) & mask);
+    if (i > 0) scratch.add(Family.Words, hashPair(BIGRAM_FAMILY, tokens[i - 1]!, tokens[i]!) & mask);
+  }
+  if (featureSet === INTENT_FEATURES_V2) {
+    for (let i = 2; i < tokens.length; i++)
+      scratch.add(Family.Skips, hashPair(SKIP_FAMILY, tokens[i - 2]!, tokens[i]!) & mask);
+    for (let i = 0; i < Math.min(POSITION_FAMILIES.length, tokens.length); i++) {
+      scratch.add(Family.Positions, hashText(POSITION_FAMILIES[i]!, tokens[i]!) & mask);
+    }
   }
   if (tokens.length > 0) {
-    scratch.addWord(hashText(START_FAMILY, tokens[0]!) & mask);
-    if (tokens.length > 1) scratch.addWord(hashPair(START2_FAMILY, tokens[0]!, tokens[1]!) & mask);
-    scratch.addWord(hashText(END_FAMILY, tokens.at(-1)!) & mask);
+    scratch.add(Family.Words, hashText(START_FAMILY, tokens[0]!) & mask);
+    if (tokens.length > 1) scratch.add(Family.Words, hashPair(START2_FAMILY, tokens[0]!, tokens[1]!) & mask);
+    scratch.add(Family.Words, hashText(END_FAMILY, tokens.at(-1)!) & mask);
   }
   const joined = ` ${tokens.join(' ')} `;
   // hash('c', 3 or 4 characters from i), folded in place: no substring per position.
@@ -85,12 +107,14 @@ export function intentFeatures(text: string, bits: number): SparseVector {
     h = Math.imul(h ^ joined.charCodeAt(i), FNV_PRIME);
     h = Math.imul(h ^ joined.charCodeAt(i + 1), FNV_PRIME);
     h = Math.imul(h ^ joined.charCodeAt(i + 2), FNV_PRIME);
-    scratch.addChar((h >>> 0) & mask);
+    scratch.add(Family.Chars, (h >>> 0) & mask);
     if (i + 4 <= joined.length)
-      scratch.addChar((Math.imul(h ^ joined.charCodeAt(i + 3), FNV_PRIME) >>> 0) & mask);
+      scratch.add(Family.Chars, (Math.imul(h ^ joined.charCodeAt(i + 3), FNV_PRIME) >>> 0) & mask);
   }
-  for (const name of shapeOf(normalized, tokens)) scratch.addShape(hashText(SHAPE_FAMILY, name) & mask);
-  for (const [pattern, bucket] of CODE_MARK_BUCKETS) if (pattern.test(head)) scratch.addShape(bucket & mask);
+  for (const name of shapeOf(normalized, tokens))
+    scratch.add(Family.Shape, hashText(SHAPE_FAMILY, name) & mask);
+  for (const [pattern, bucket] of CODE_MARK_BUCKETS)
+    if (pattern.test(head)) scratch.add(Family.Shape, bucket & mask);
   return scratch.vector();
 }
 
@@ -101,51 +125,40 @@ export function intentFeatures(text: string, bits: number): SparseVector {
  * without allocating them per message. One per bucket count, reused (the featurizer is synchronous).
  */
 class FeatureScratch {
-  words = 0;
-  chars = 0;
-  shape = 0;
   /** Buckets in the vector so far. */
   size = 0;
-  /** Per bucket: WORD, CHAR, SHAPE (met in that family) and TAKEN (in the vector); cleared after each message. */
+  /** Per bucket: a bit per family it was met in, and TAKEN (in the vector); cleared after each message. */
   private readonly flags: Uint8Array;
-  private wordList: Uint32Array<ArrayBuffer> = new Uint32Array(LIST_SIZE);
-  private charList: Uint32Array<ArrayBuffer> = new Uint32Array(LIST_SIZE);
-  private shapeList: Uint32Array<ArrayBuffer> = new Uint32Array(LIST_SIZE);
+  private readonly lists: Array<Uint32Array<ArrayBuffer>> = FAMILY_SCALES.map(
+    () => new Uint32Array(LIST_SIZE),
+  );
+  private readonly counts = FAMILY_SCALES.map(() => 0);
 
   constructor(bits: number) {
     this.flags = new Uint8Array(1 << bits);
   }
 
-  addWord(bucket: number): void {
-    if (this.flags[bucket]! & WORD) return;
-    this.flags[bucket]! |= WORD;
-    if (this.words === this.wordList.length) this.wordList = grown(this.wordList);
-    this.wordList[this.words++] = bucket;
-  }
-
-  addChar(bucket: number): void {
-    if (this.flags[bucket]! & CHAR) return;
-    this.flags[bucket]! |= CHAR;
-    if (this.chars === this.charList.length) this.charList = grown(this.charList);
-    this.charList[this.chars++] = bucket;
-  }
-
-  addShape(bucket: number): void {
-    if (this.flags[bucket]! & SHAPE) return;
-    this.flags[bucket]! |= SHAPE;
-    if (this.shape === this.shapeList.length) this.shapeList = grown(this.shapeList);
-    this.shapeList[this.shape++] = bucket;
+  add(family: Family, bucket: number): void {
+    const bit = 1 << family;
+    if (this.flags[bucket]! & bit) return;
+    this.flags[bucket]! |= bit;
+    if (this.counts[family] === this.lists[family]!.length) this.lists[family] = grown(this.lists[family]!);
+    this.lists[family]![this.counts[family]!++] = bucket;
   }
 
   vector(): SparseVector {
-    const indices = new Uint32Array(this.words + this.chars + this.shape);
-    const values = new Float32Array(indices.length);
-    this.take(this.wordList, this.words, 1 / Math.sqrt(this.words || 1), indices, values);
-    this.take(this.charList, this.chars, 1 / Math.sqrt(this.chars || 1), indices, values);
-    this.take(this.shapeList, this.shape, SHAPE_WEIGHT, indices, values);
-    for (let i = 0; i < this.words; i++) this.flags[this.wordList[i]!] = 0;
-    for (let i = 0; i < this.chars; i++) this.flags[this.charList[i]!] = 0;
-    for (let i = 0; i < this.shape; i++) this.flags[this.shapeList[i]!] = 0;
+    const total = this.counts.reduce((a, b) => a + b, 0);
+    const indices = new Uint32Array(total);
+    const values = new Float32Array(total);
+    this.size = 0;
+    FAMILY_SCALES.forEach(([scale, unit], family) => {
+      const count = this.counts[family]!;
+      this.take(this.lists[family]!, count, unit ? scale / Math.sqrt(count || 1) : scale, indices, values);
+    });
+    FAMILY_SCALES.forEach((_, family) => {
+      for (let i = 0; i < this.counts[family]!; i++) this.flags[this.lists[family]![i]!] = 0;
+      this.counts[family] = 0;
+    });
     // A bucket in two families is in the vector once: then it is shorter than the families.
     return this.size === indices.length
       ? { indices, values }
@@ -163,10 +176,18 @@ class FeatureScratch {
   }
 }
 
-const WORD = 1;
-const CHAR = 2;
-const SHAPE = 4;
-const TAKEN = 8;
+/** The families of the vector, in the order they are taken into it. */
+const Family = { Words: 0, Chars: 1, Shape: 2, Skips: 3, Positions: 4 } as const;
+type Family = (typeof Family)[keyof typeof Family];
+/** Each family's value: [length, whether scaled to that length as a whole (else each feature's value)]. */
+const FAMILY_SCALES: ReadonlyArray<readonly [number, boolean]> = [
+  [1, true],
+  [1, true],
+  [SHAPE_WEIGHT, false],
+  [SKIP_WEIGHT, true],
+  [POSITION_WEIGHT, true],
+];
+const TAKEN = 128;
 /** Room for a family's buckets: a message of HEAD_CHARS gives at most two character grams a position. */
 const LIST_SIZE = 2 * HEAD_CHARS + 16;
 
@@ -209,6 +230,9 @@ const START_FAMILY = familyState('s');
 const START2_FAMILY = familyState('s2');
 const END_FAMILY = familyState('e');
 const SHAPE_FAMILY = familyState('f');
+const SKIP_FAMILY = familyState('k2');
+/** The first, second and third word, each at its position. */
+const POSITION_FAMILIES = ['p0', 'p1', 'p2'].map(familyState);
 /** Each code mark's pattern and the full hash of its shape feature, `hash('k', name)`. */
 const CODE_MARK_BUCKETS: ReadonlyArray<readonly [RegExp, number]> = CODE_MARKS.map(([name, pattern]) => [
   pattern,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IntentClassifier } from './intent-classifier.js';
+import { INTENT_FEATURE_SET, INTENT_FEATURES_V1, INTENT_FEATURES_V2 } from './intent-features.js';
 import { type IntentExample, trainIntentModel } from './train-intent-model.js';
 
 const data: IntentExample[] = [
@@ -38,5 +39,17 @@ describe('trainIntentModel', () => {
     expect(three.training).toMatchObject({ fits: 3 });
     const classifier = new IntentClassifier(three);
     for (const item of data) expect(classifier.classify(item.text).intent, item.text).toBe(item.label);
+  });
+
+  it('records the featurizer it trained on, and the classifier reads messages with it', () => {
+    expect(trainIntentModel(data, { bits: 12, epochs: 5, fits: 1 }).features).toBe(INTENT_FEATURE_SET);
+    const v1 = trainIntentModel(data, { bits: 12, epochs: 20, features: INTENT_FEATURES_V1 });
+    expect(v1.features).toBe(INTENT_FEATURES_V1);
+    const classifier = new IntentClassifier(v1);
+    for (const item of data) expect(classifier.classify(item.text).intent, item.text).toBe(item.label);
+    // The same weights read with the second featurizer (skip-grams, positions) score otherwise.
+    const text = 'how do I configure the logger for the second one please';
+    const relabelled = new IntentClassifier({ ...v1, features: INTENT_FEATURES_V2 });
+    expect(relabelled.classify(text).scores).not.toEqual(classifier.classify(text).scores);
   });
 });

@@ -7,7 +7,12 @@
 // without a native runtime (tfjs-node, onnxruntime) far larger than the model.
 
 import type { IntentModel } from './intent-classifier.js';
-import { intentFeatures, type SparseVector } from './intent-features.js';
+import {
+  INTENT_FEATURE_SET,
+  type IntentFeatureSet,
+  intentFeatures,
+  type SparseVector,
+} from './intent-features.js';
 import { INTENTS } from './intent-labels.js';
 import { hiddenLayer, type IntentNetworkWeights, outputLayer } from './intent-network.js';
 import type { IntentExample } from './train-intent-model.js';
@@ -23,6 +28,8 @@ export interface IntentNetworkOptions {
   /** Share of hidden units dropped per example while training (0 none). */
   dropout?: number;
   seed?: number;
+  /** The featurizer: the linear model's (the classifier reads both with the model file's). */
+  features?: IntentFeatureSet;
 }
 
 export const NETWORK_DEFAULTS = {
@@ -33,6 +40,7 @@ export const NETWORK_DEFAULTS = {
   balance: 0.3,
   dropout: 0,
   seed: 42,
+  features: INTENT_FEATURE_SET as IntentFeatureSet,
 };
 
 /** Trains the network on `data`; the features are the linear model's at `bits`. */
@@ -43,7 +51,7 @@ export function trainIntentNetwork(
   const o = { ...NETWORK_DEFAULTS, ...options };
   const weightOf = classWeights(data, o.balance);
   const examples = data.map((item) => ({
-    vector: intentFeatures(item.text, o.bits),
+    vector: intentFeatures(item.text, o.bits, o.features),
     label: INTENTS.indexOf(item.label),
     weight: (item.weight ?? 1) * weightOf(item.label),
   }));
