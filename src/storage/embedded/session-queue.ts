@@ -76,11 +76,6 @@ export class SessionQueue {
     return this.queue.length;
   }
 
-  /** Statements prepared by connections gone and not yet deallocated (tests). */
-  pendingDeallocations(): number {
-    return this.unprepared.length;
-  }
-
   /** The connection left (pglite-socket calls this first when it detaches one). */
   clearQueueForHandler(handlerId: number): void {
     const names = this.prepared.get(handlerId);
