@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { turnPlan } from '../../test/support/turn-plan.js';
 import { turnStore as store, type TurnStore } from '../../test/support/turn-store.js';
+import { RECENT_MESSAGES } from './conversation-memory.js';
 import { persistTurn } from './persist-turn.js';
 import type { TurnPlan } from './turn-plan.js';
 import { startRecord, turnResult } from './turn-recorder.js';
@@ -39,12 +40,26 @@ describe('persistTurn', () => {
     expect(released).toEqual(['conversation-1']);
   });
 
-  it("updates a continued conversation's summary once its turn is stored", async () => {
+  it("checks a continued conversation's summary once its turn is stored, when older messages may wait", async () => {
+    const { deps, saved, queries } = store();
+    const plan = turnPlan({ conversationId: 'conversation-1' });
+    // A full recent window: the conversation may hold older messages to fold in.
+    const recent = Array.from({ length: RECENT_MESSAGES }, (_, index) => ({
+      role: index % 2 === 0 ? ('user' as const) : ('assistant' as const),
+      content: `message ${index}`,
+    }));
+    persist(deps, { ...plan, start: { ...plan.start, memory: { ...plan.start.memory, recent } } });
+    await deps.tasks.drain();
+    expect(saved).toHaveLength(1);
+    expect(queries).toHaveLength(1);
+  });
+
+  it('asks the database nothing after a turn of a conversation still inside the recent window', async () => {
     const { deps, saved, queries } = store();
     persist(deps, turnPlan({ conversationId: 'conversation-1' }));
     await deps.tasks.drain();
     expect(saved).toHaveLength(1);
-    expect(queries).toHaveLength(1);
+    expect(queries).toEqual([]);
   });
 
   it('forgets the conversation when its turn cannot be stored, and still releases it', async () => {
