@@ -68,16 +68,14 @@ export function poolQueries(pool: pg.Pool, prepare = true): QueryRunner {
       if (name === undefined) return (await pool.query<Row>(sql, params)).rows;
       // A connection of our own, to name the statement for it; released as pool.query releases
       // (a failed query's connection is dropped).
-      const client = await pool.connect();
-      let failure: Error | undefined;
-      try {
-        return (await runOn<Row>(client, sql, params, name)).rows;
-      } catch (error) {
-        failure = error as Error;
-        throw error;
-      } finally {
-        client.release(failure);
-      }
+      return checkedOut(pool, async (client, broke) => {
+        try {
+          return (await runOn<Row>(client, sql, params, name)).rows;
+        } catch (error) {
+          broke(error as Error);
+          throw error;
+        }
+      });
     },
     transaction: (work) => inTransaction(pool, 'begin', work),
   };
@@ -110,19 +108,40 @@ async function inTransaction<T>(
   begin: string | ((client: pg.PoolClient) => string),
   work: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
+  return checkedOut(pool, async (client, broke) => {
+    try {
+      await client.query(typeof begin === 'string' ? begin : begin(client));
+      const value = await work(client);
+      await client.query('commit');
+      return value;
+    } catch (error) {
+      // A connection that cannot roll back is unusable: drop it from the pool.
+      await client.query('rollback').catch(broke);
+      throw error;
+    }
+  });
+}
+
+/**
+ * Runs `work` on a connection of the pool's, released after it (dropped when `broke` was called).
+ * While it is checked out the pool does not listen for the connection's errors: one that ends
+ * meanwhile (the database restarted) would be an uncaught exception; here it fails the query and
+ * drops the connection, as pool.query does.
+ */
+async function checkedOut<T>(
+  pool: pg.Pool,
+  work: (client: pg.PoolClient, broke: (error: Error) => void) => Promise<T>,
+): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  const broke = (error: Error) => {
+    broken ??= error;
+  };
+  client.on('error', broke);
   try {
-    await client.query(typeof begin === 'string' ? begin : begin(client));
-    const value = await work(client);
-    await client.query('commit');
-    return value;
-  } catch (error) {
-    await client.query('rollback').catch((rollbackError: Error) => {
-      broken = rollbackError; // the connection is unusable: drop it from the pool
-    });
-    throw error;
+    return await work(client, broke);
   } finally {
+    client.off('error', broke);
     client.release(broken);
   }
 }

@@ -140,3 +140,30 @@ describe('the turn writes, prepared on empty tables (embedded database)', () => 
     }
   });
 });
+
+describe('a checked-out connection whose database goes away', () => {
+  it('fails its query and is dropped, with no uncaught error, when the embedded database thread stops mid-query', async () => {
+    const db = await openDatabase(
+      loadConfig({ PARLEY_DATA_DIR: await prepareDataDir() }).storage,
+      createLogger('silent'),
+    );
+    try {
+      // Prepared queries and transactions hold a connection the pool does not listen on meanwhile.
+      const outcome = (query: Promise<unknown>) =>
+        query.then(
+          () => 'answered',
+          (error: Error) => error.message,
+        );
+      const prepared = outcome(db.query('select pg_sleep(2)', [], { prepare: 'sleepy' }));
+      const transaction = outcome(db.transaction((client) => client.query('select pg_sleep(2)')));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      await db.stopEmbeddedThread!();
+      expect(await prepared).toMatch(/terminated/);
+      expect(await transaction).toMatch(/terminated/);
+      // Nothing else: vitest fails the run on an uncaught error, such as a connection's 'error'
+      // event with nobody listening.
+    } finally {
+      await db.close();
+    }
+  });
+});
