@@ -6,6 +6,7 @@
 //     [--think-ms 0] [--soak-minutes 10] [--soak-concurrency 200] [--first-token-ms 300]
 //     [--token-ms 20] [--only direct,proxy,langchain,parley,parley-pg,telemetry,soak]
 //     [--cpu-prof] [--parley-node-args=--max-semi-space-size=64] [--out load.md] [--no-write] [--workers 1] [--reply-tokens 49]
+//     [--rounds 1]
 //
 // Every party runs in a process of its own: the stub model (OpenAI Chat Completions wire format,
 // a 49-token reply paced at --first-token-ms, then one token every --token-ms), the load generator
@@ -20,6 +21,10 @@
 // - telemetry: Parley embedded at 100 concurrent with PARLEY_TELEMETRY=off, then on again
 //   (--telemetry-rounds times, alternately);
 // - soak: Parley embedded at --soak-concurrency for --soak-minutes.
+// --rounds N runs direct, proxy and Parley (embedded) N times in turn, Parley started afresh on the
+// same data each round, and judges the goals on the median over the rounds: on a shared machine one
+// window's throughput moves by more than the effects measured, and the proxy's and Parley's windows
+// should see the same neighbours.
 // Each level runs --warmup seconds (users ramp up over one reply's duration), then a measured
 // window of --duration seconds in which the server's CPU time (/proc/<pid>/stat), event-loop delay
 // (bench/support/event-loop-probe.mjs, preloaded) and memory are read, then the users stop and the
@@ -96,6 +101,7 @@ const { values: args } = parseArgs({
     workers: { type: 'string', default: '1' },
     // The stub's reply cut to this many tokens (the outside check's shape: 30, with --turns 1).
     'reply-tokens': { type: 'string' },
+    rounds: { type: 'string', default: '1' },
   },
 });
 
@@ -119,6 +125,10 @@ if (REPLY_TOKENS !== undefined && !(Number.isInteger(REPLY_TOKENS) && REPLY_TOKE
 }
 if (!/^(auto|[1-9]\d*)$/.test(args.workers)) throw new Error(`--workers: ${args.workers}`);
 const PROFILE_LEVEL = Number(args['profile-level']);
+const ROUNDS = Number(args.rounds);
+if (!(Number.isInteger(ROUNDS) && ROUNDS >= 1))
+  throw new Error(`--rounds must be a whole number ≥ 1, not ${args.rounds}`);
+if (ROUNDS > 1 && CPU_PROF) throw new Error('--cpu-prof profiles one round: leave --rounds at 1');
 const ONLY = new Set<Group>(args.only ? (args.only.split(',').map((g) => g.trim()) as Group[]) : GROUPS);
 for (const group of ONLY) {
   if (!GROUPS.includes(group)) throw new Error(`--only takes ${GROUPS.join(', ')}; not ${group}`);
@@ -433,40 +443,17 @@ async function runBenchmark(): Promise<void> {
     parleyProblems,
     notes: [],
   };
-  const runLevels = async (subject: Subject, concurrencies: number[]) => {
+  const runLevels = async (subject: Subject, concurrencies: number[], round?: number) => {
     for (const concurrency of concurrencies) {
-      levels.push(await measureLevel(stub, generator, subject, concurrency, questions));
+      const run = await measureLevel(stub, generator, subject, concurrency, questions);
+      levels.push(round === undefined ? run : { ...run, round });
     }
   };
 
-  if (ONLY.has('direct')) {
-    await runLevels(
-      {
-        server: 'direct',
-        pid: stub.pid,
-        target: {
-          protocol: 'openai',
-          baseUrl: stub.url,
-          headers: { authorization: 'Bearer test' },
-          model: STUB_MODEL,
-        },
-      },
-      LEVELS,
-    );
-  }
-  if (ONLY.has('proxy')) {
-    await withScriptServer('proxy', [stub.url], 'openai', (subject) => runLevels(subject, LEVELS));
-  }
-  if (ONLY.has('langchain')) {
-    await withScriptServer('langchain', [stub.url, FASTIFY_DOCS_DIR, STUB_MODEL], 'parley', (subject) =>
-      runLevels(subject, LEVELS),
-    );
-  }
-
-  if (ONLY.has('parley')) {
+  async function runParley(round: number | undefined): Promise<void> {
     const parley = await startParley(stub, 'parley', {}, profileDir);
     try {
-      await runLevels(parleySubject('parley', parley), LEVELS);
+      await runLevels(parleySubject('parley', parley), LEVELS, round);
     } finally {
       await stopServer(parley);
     }
@@ -486,6 +473,36 @@ async function runBenchmark(): Promise<void> {
         );
       }
     }
+  }
+
+  for (let index = 1; index <= ROUNDS; index++) {
+    const round = ROUNDS > 1 ? index : undefined;
+    if (round) log(`round ${round} of ${ROUNDS}`);
+    if (ONLY.has('direct')) {
+      await runLevels(
+        {
+          server: 'direct',
+          pid: stub.pid,
+          target: {
+            protocol: 'openai',
+            baseUrl: stub.url,
+            headers: { authorization: 'Bearer test' },
+            model: STUB_MODEL,
+          },
+        },
+        LEVELS,
+        round,
+      );
+    }
+    if (ONLY.has('proxy')) {
+      await withScriptServer('proxy', [stub.url], 'openai', (subject) => runLevels(subject, LEVELS, round));
+    }
+    if (ONLY.has('parley')) await runParley(round);
+  }
+  if (ONLY.has('langchain')) {
+    await withScriptServer('langchain', [stub.url, FASTIFY_DOCS_DIR, STUB_MODEL], 'parley', (subject) =>
+      runLevels(subject, LEVELS),
+    );
   }
 
   if (ONLY.has('telemetry')) {
