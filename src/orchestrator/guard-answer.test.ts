@@ -76,4 +76,29 @@ describe('AnswerGuard', () => {
     expect(stage.cutOff).toBe(true);
     expect(stage.end()).toEqual([]);
   });
+
+  it('sends whitespace the filter releases alone with the visible text after it, losing none', () => {
+    // As the output guard may release a streamed answer: the space before a word it holds back
+    // (the word might grow into an address or a recital) goes out on its own.
+    let held = '';
+    const filter: OutputFilter = {
+      ...fakeFilter(),
+      push(piece) {
+        const text = held + piece;
+        const cut = text.search(/\S+$/);
+        held = cut >= 0 ? text.slice(cut) : '';
+        return cut >= 0 ? text.slice(0, cut) : text;
+      },
+      end: () => held,
+    };
+    const pieces = ['Register', ' the', ' plugin', ' with', ' fastify.register', '  ', ' and', ' go.', ' '];
+    const tokens = run(
+      pieces.map((text) => ({ type: 'raw-token', text })),
+      filter,
+    ).flatMap((event) => (event.type === 'token' ? [event.text] : []));
+    expect(tokens.join('')).toBe(pieces.join(''));
+    expect(tokens.filter((text) => /^\s+$/.test(text))).toEqual([]);
+    // Without the stage's help: 'Register', ' ', 'the', ' ', 'plugin', ' ', ... one event a space.
+    expect(tokens).toEqual(['Register ', 'the ', 'plugin ', 'with ', 'fastify.register  ', ' and ', 'go. ']);
+  });
 });
