@@ -145,6 +145,11 @@ export interface FieldWeights {
   openingTerms: number;
   /** Times the opening counts in each of the page's other chunks (0: not at all). */
   opening: number;
+  /**
+   * Blocks of a chunk whose link density is above this (a table of contents, an index, a link list:
+   * parse/link-density.ts) are left out of its search text; the chunk's text keeps them (1: none).
+   */
+  maxLinkDensity: number;
 }
 
 /**
@@ -154,7 +159,7 @@ export interface FieldWeights {
  * kept SciFact, but left Python's manual where it was (hit@1 one question lower), so it is not on by
  * default; weighting the title and heading path more moved nothing on Git or Fastify.
  */
-export const FIELD_WEIGHTS: FieldWeights = { heading: 1, openingTerms: 15, opening: 0 };
+export const FIELD_WEIGHTS: FieldWeights = { heading: 1, openingTerms: 15, opening: 0, maxLinkDensity: 1 };
 
 /**
  * What a chunk's `search_text` adds after its text, so that fields weigh as `weights` says (a
