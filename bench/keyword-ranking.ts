@@ -12,6 +12,8 @@
 //   h=N        the title and heading path count N times (1: once, as stored);
 //   d=T:N      the page's opening (its first T search terms) N times in the page's chunks;
 //   rest       ... in its later chunks only (what ingestion does: FIELD_WEIGHTS);
+//   ld=D[:L]   the blocks of a chunk whose link density is above D (a table of contents, a link
+//              list), holding at least L links (default 3, as ingestion), are left out of its search text (FieldWeights.maxLinkDensity);
 //   fb=D:T:W   RM3 feedback: T terms of the first pass's best D chunks, weight W;
 //   pg=C:W     page aggregation over the best C candidates, weight W;
 //   co=W:N:M   up to N terms co-occurring (PMI, in >= M chunks) with each query term, weight W;
@@ -30,6 +32,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { collectFiles } from '../src/cli/collect-files.js';
 import { pageNames, parseCitationQuestions } from '../src/eval/index.js';
+import { LINK_LIST_MIN_LINKS, withoutLinkBlocks } from '../src/knowledge/parse/link-density.js';
 import { Bm25Index } from '../src/knowledge/retrieve/bm25-index.js';
 import { fieldBoost, keywordTerms, openingText } from '../src/knowledge/retrieve/keyword-analyzer.js';
 import { readKeptChunks } from './support/kept-chunks.js';
@@ -66,6 +69,10 @@ interface Variant {
   description: [number, number];
   /** The opening only in the page's later chunks (its first holds it already). */
   restOnly?: boolean;
+  /** Blocks above this link density are left out of the search text (1: none). */
+  maxLinkDensity: number;
+  /** ... and hold at least this many links. */
+  minLinks: number;
   ranking: KeywordRanking;
 }
 const variants: Variant[] = args.variants.split(';').map((spec) => {
@@ -73,6 +80,8 @@ const variants: Variant[] = args.variants.split(';').map((spec) => {
     label: spec,
     heading: 1,
     description: [0, 0],
+    maxLinkDensity: 1,
+    minLinks: LINK_LIST_MIN_LINKS,
     ranking: structuredClone(PLAIN_RANKING),
   };
   for (const part of spec.split(',')) {
@@ -81,6 +90,8 @@ const variants: Variant[] = args.variants.split(';').map((spec) => {
     if (key === 'h') variant.heading = numbers[0]!;
     else if (key === 'd') variant.description = [numbers[0]!, numbers[1]!];
     else if (key === 'rest') variant.restOnly = true;
+    else if (key === 'ld')
+      [variant.maxLinkDensity, variant.minLinks] = [numbers[0]!, numbers[1] ?? LINK_LIST_MIN_LINKS];
     else if (key === 'fb')
       variant.ranking.feedback = { docs: numbers[0]!, terms: numbers[1]!, weight: numbers[2]! };
     else if (key === 'rt')
@@ -105,9 +116,21 @@ const questions = parseCitationQuestions(await readFile(args.questions, 'utf8'),
 const { config, rows } = await readKeptChunks(args.data);
 const pageOf = new Map(rows.map((row) => [row.id, row.source ?? row.title]));
 // A chunk's search text without the field boost (document-store.ts), whatever the database holds.
-const bodyTerms = rows.map((row) =>
-  keywordTerms([row.title, row.heading_path, row.text].filter(Boolean).join('\n')),
-);
+const bodyTermsBy = new Map<string, string[][]>();
+function bodyTerms(maxLinkDensity: number, minLinks: number): string[][] {
+  let terms = bodyTermsBy.get(`${maxLinkDensity}:${minLinks}`);
+  if (!terms) {
+    terms = rows.map((row) =>
+      keywordTerms(
+        [row.title, row.heading_path, withoutLinkBlocks(row.text, maxLinkDensity, minLinks)]
+          .filter(Boolean)
+          .join('\n'),
+      ),
+    );
+    bodyTermsBy.set(`${maxLinkDensity}:${minLinks}`, terms);
+  }
+  return terms;
+}
 
 const firstChunks = new Map<string, string>();
 for (const row of rows) {
@@ -117,8 +140,15 @@ for (const row of rows) {
 const indexes = new Map<string, VariantCorpus>();
 const relatedTable = args.related ? RelatedTerms.fromFile(args.related) : undefined;
 const wordnet = args.wordnet ? WordNetSynonyms.fromDirectory(args.wordnet) : undefined;
-function indexFor(heading: number, description: [number, number], restOnly = false): VariantCorpus {
-  const key = `${heading}/${description.join(':')}/${restOnly}`;
+function indexFor(
+  heading: number,
+  description: [number, number],
+  restOnly = false,
+  maxLinkDensity = 1,
+  minLinks = 1,
+): VariantCorpus {
+  const key = `${heading}/${description.join(':')}/${restOnly}/${maxLinkDensity}:${minLinks}`;
+  const body = bodyTerms(maxLinkDensity, minLinks);
   const held = indexes.get(key);
   if (held) return held;
   const index = new Bm25Index(config.retrieval.bm25);
@@ -129,10 +159,10 @@ function indexFor(heading: number, description: [number, number], restOnly = fal
     const pageOpening = restOnly && first === row.text ? '' : openingText(first, description[0]);
     const boost = fieldBoost(
       { title: row.title, headingPath: row.heading_path, pageOpening },
-      { heading, openingTerms: description[0], opening: description[1] },
+      { heading, openingTerms: description[0], opening: description[1], maxLinkDensity },
     );
     const extra = keywordTerms(boost);
-    const terms = extra.length ? [...bodyTerms[i]!, ...extra] : bodyTerms[i]!;
+    const terms = extra.length ? [...body[i]!, ...extra] : body[i]!;
     index.add(row.id, terms);
     termsOf.set(row.id, terms);
     for (const term of new Set(terms)) {
@@ -157,7 +187,13 @@ const f = (value: number) => value.toFixed(4);
 console.log(`| variant | hit@1 | hit@3 | MRR | ms/query |`);
 console.log(`| --- | --- | --- | --- | --- |`);
 for (const variant of variants) {
-  const corpus = indexFor(variant.heading, variant.description, variant.restOnly);
+  const corpus = indexFor(
+    variant.heading,
+    variant.description,
+    variant.restOnly,
+    variant.maxLinkDensity,
+    variant.minLinks,
+  );
   let hit1 = 0;
   let hit3 = 0;
   let mrr = 0;

@@ -192,6 +192,7 @@ async function openRuntime(
   const ingestPool = new IngestPool(config.ingestion.threads, db.connection, undefined, {
     ...FIELD_WEIGHTS,
     opening: config.ingestion.pageOpening,
+    maxLinkDensity: config.ingestion.maxLinkDensity,
   });
   lifecycle.onClose('ingest-pool', () => ingestPool.close());
   const { retrievers, vector, embeddings, keywordIndex, queryEmbedder } = await buildRetrievers(

@@ -141,7 +141,13 @@ export const settingsSchema = z.object({
    * later chunks' keyword search text, at ingestion (0: not at all). docs/benchmarks.md, "Ranking
    * beyond BM25".
    */
-  PARLEY_KEYWORD_PAGE_OPENING: intFrom(0, 5).default(0),
+  PARLEY_KEYWORD_PAGE_OPENING: intFrom(0, 5).default(2),
+  /**
+   * Blocks of a chunk (runs of lines between blank lines) whose share of text inside links is above
+   * this are left out of its keyword search text, at ingestion: tables of contents, indexes, link
+   * lists, which hold every page's title (1: none). docs/benchmarks.md, "Ranking beyond BM25".
+   */
+  PARLEY_KEYWORD_MAX_LINK_DENSITY: z.coerce.number().min(0).max(1).default(0.5),
   /** Chunks returned by retrieval per query. */
   PARLEY_RETRIEVAL_TOP_K: intFrom(1, 200).default(8),
   /**

@@ -111,6 +111,8 @@ export interface IngestionConfig {
   threads: number;
   /** Times a page's opening counts again in its later chunks' keyword search text (0: off). */
   pageOpening: number;
+  /** Blocks above this link density are left out of chunks' keyword search text (1: none). */
+  maxLinkDensity: number;
 }
 
 /** What the default bot answers with, and what every bot inherits. */
@@ -335,6 +337,7 @@ export function sliceSettings(settings: Settings, dataDir: string, configFile: s
       concurrency: s.PARLEY_INGEST_CONCURRENCY,
       threads: s.PARLEY_INGEST_THREADS,
       pageOpening: s.PARLEY_KEYWORD_PAGE_OPENING,
+      maxLinkDensity: s.PARLEY_KEYWORD_MAX_LINK_DENSITY,
     },
     bots: {
       systemPrompt: s.PARLEY_SYSTEM_PROMPT,

@@ -36,8 +36,12 @@ describe.each(BACKENDS)('in-memory keyword index on %s', (kind) => {
   };
 
   beforeAll(async () => {
-    // The page opening on (PARLEY_KEYWORD_PAGE_OPENING): it only changes documents of several chunks.
-    server = await startTestServer(kind, { PARLEY_KEYWORD_PAGE_OPENING: '2' });
+    // The page opening on (PARLEY_KEYWORD_PAGE_OPENING): it only changes documents of several chunks;
+    // link lists out of the search text (PARLEY_KEYWORD_MAX_LINK_DENSITY): no topic has a link.
+    server = await startTestServer(kind, {
+      PARLEY_KEYWORD_PAGE_OPENING: '2',
+      PARLEY_KEYWORD_MAX_LINK_DENSITY: '0.5',
+    });
     const ingested = await ingestDocuments(server, DOCS);
     ({ tenantId, kbId } = ingested);
     for (const [index, document] of DOCS.entries()) {
@@ -119,6 +123,38 @@ describe.each(BACKENDS)('in-memory keyword index on %s', (kind) => {
     // The whole name ranks the chunk that holds it first; "isn't" is no search for the term isn.
     expect((await search('work_mem', tenant)).titles[0]).toBe('Sort memory');
     expect((await search("isn't it", tenant)).titles).toEqual([]);
+  });
+
+  it('leaves a table of contents out of the search text, in memory as in the database, and keeps it readable', async () => {
+    const toc =
+      '- [Glaciers carve valleys](glaciers.md)\n- [Volcanoes erupt magma](volcanoes.md)\n- [Tides follow the moon](tides.md)';
+    const { tenantId: tenant } = await ingestDocuments(
+      server,
+      [
+        { title: 'Contents', text: `# Contents\n\n${toc}\n\nStart with the overview.` },
+        { title: 'Glaciers', text: 'Glaciers carve valleys as the ice moves downhill.' },
+      ],
+      `links-${kind}`,
+    );
+    const [contents] = await server.runtime.db.query<{ text: string; search_text: string }>(
+      `select c.text, c.search_text from chunks c join documents d on d.id = c.document_id
+       where c.tenant_id = $1 and d.title = 'Contents'`,
+      [tenant],
+    );
+    expect(contents?.text).toContain('[Volcanoes erupt magma](volcanoes.md)');
+    expect(contents?.search_text).not.toContain('Volcanoes');
+    expect(contents?.search_text).toContain('Start with the overview.');
+
+    expect(await server.runtime.keywordIndex.warm(tenant)).toBe(true);
+    const database = new KeywordRetriever(server.runtime.db);
+    for (const query of ['glaciers carve valleys', 'volcanoes magma']) {
+      const memory = await search(query, tenant);
+      const fromDatabase = await database.search(query, { tenantId: tenant, topK: 5 });
+      expect(memory.index).toBe('memory');
+      expect(memory.titles).not.toContain('Contents');
+      expect(fromDatabase.chunks.map((chunk) => chunk.title)).not.toContain('Contents');
+    }
+    expect((await search('glaciers carve valleys', tenant)).titles).toEqual(['Glaciers']);
   });
 
   it("weighs a page's opening in its later chunks, in memory as in the database", async () => {

@@ -2,6 +2,7 @@
 // chunks and deleting a document each happen in one transaction.
 import { randomUUID } from 'node:crypto';
 import type { Queryable, QueryRunner } from '../../storage/index.js';
+import { withoutLinkBlocks } from '../parse/index.js';
 import {
   FIELD_WEIGHTS,
   type FieldWeights,
@@ -101,8 +102,8 @@ export async function storeChunks(
     for (let start = 0; start < prepared.chunks.length; start += INSERT_BATCH) {
       const batch = prepared.chunks.slice(start, start + INSERT_BATCH);
       await client.query(
-        // What keyword search indexes (title, heading path, text, as the analyzers read them, then
-        // fieldBoost: the page's opening again, FIELD_WEIGHTS)
+        // What keyword search indexes (title, heading path, text without its link lists, as the
+        // analyzers read them, then fieldBoost: the page's opening again, FIELD_WEIGHTS)
         // is assembled in SQL, so a chunk's text crosses the connection once unless
         // reading it for search changes it (a contraction, a snake_case name).
         `insert into chunks(tenant_id, kb_id, document_id, ordinal, heading_path, text, search_text, token_count,
@@ -126,7 +127,7 @@ export async function storeChunks(
           batch.map((chunk) => JSON.stringify(chunk.metadata)),
           batch.map((chunk) => searchableText(chunk.headingPath.join(' > '))),
           batch.map((chunk) => {
-            const searchable = searchableText(chunk.text);
+            const searchable = searchableText(withoutLinkBlocks(chunk.text, fieldWeights.maxLinkDensity));
             return searchable === chunk.text ? null : searchable;
           }),
           batch.map((chunk) =>

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { linkDensity, withoutLinkBlocks } from './link-density.js';
 import { htmlTitle, htmlToMarkdown } from './parse-html.js';
 
 describe('htmlToMarkdown', () => {
@@ -56,6 +57,28 @@ describe('htmlToMarkdown', () => {
 
   it('drops inline data images but keeps their alt text', () => {
     expect(htmlToMarkdown('<p>A <img src="data:image/png;base64,AAAA" alt="chart"> B</p>')).toBe('A chart B');
+  });
+});
+
+describe('link density of converted HTML', () => {
+  // A Sphinx table of contents (Python's contents.html): nested lists of links to other pages.
+  const tableOfContents =
+    '<div class="toctree-wrapper compound"><ul><li class="toctree-l1"><a class="reference internal" href="tutorial/modules.html">6. Modules</a>' +
+    '<ul><li class="toctree-l2"><a class="reference internal" href="tutorial/modules.html#more-on-modules">6.1. More on Modules</a></li>' +
+    '<li class="toctree-l2"><a class="reference internal" href="tutorial/modules.html#packages">6.4. <code class="docutils literal notranslate"><span class="pre">Packages</span></code></a></li></ul></li></ul></div>';
+  const prose =
+    '<p>A module is a file containing Python definitions and statements. See <a class="reference internal" href="#packages">Packages</a>.</p>';
+
+  it('measures the share of the text inside <a> elements: all of a table of contents, little of prose', () => {
+    expect(linkDensity(htmlToMarkdown(tableOfContents))).toBe(1);
+    expect(linkDensity(htmlToMarkdown(prose))).toBeLessThan(0.15);
+  });
+
+  it('leaves a page the prose of its sections without their link lists', () => {
+    const markdown = htmlToMarkdown(`<h1>Modules</h1>${tableOfContents}${prose}`);
+    expect(withoutLinkBlocks(markdown, 0.5)).toBe(
+      '# Modules\n\nA module is a file containing Python definitions and statements. See [Packages](#packages).',
+    );
   });
 });
 

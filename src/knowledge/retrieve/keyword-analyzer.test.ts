@@ -56,12 +56,17 @@ describe('fieldBoost', () => {
   const fields = { title: 'git-blame(1)', headingPath: 'OPTIONS', pageOpening: 'Show what revision' };
 
   it('adds the page opening as many times as weighed, and the title and heading path beyond once', () => {
-    expect(fieldBoost(fields, { heading: 1, openingTerms: 15, opening: 2 })).toBe(
+    expect(fieldBoost(fields, { heading: 1, openingTerms: 15, opening: 2, maxLinkDensity: 1 })).toBe(
       'Show what revision\nShow what revision',
     );
-    expect(fieldBoost(fields, { heading: 3, openingTerms: 15, opening: 0 })).toBe(
+    expect(fieldBoost(fields, { heading: 3, openingTerms: 15, opening: 0, maxLinkDensity: 1 })).toBe(
       'git-blame(1)\nOPTIONS\ngit-blame(1)\nOPTIONS',
     );
-    expect(fieldBoost({ ...fields, pageOpening: '' }, { heading: 1, openingTerms: 15, opening: 2 })).toBe('');
+    expect(
+      fieldBoost(
+        { ...fields, pageOpening: '' },
+        { heading: 1, openingTerms: 15, opening: 2, maxLinkDensity: 1 },
+      ),
+    ).toBe('');
   });
 });

@@ -145,16 +145,20 @@ export interface FieldWeights {
   openingTerms: number;
   /** Times the opening counts in each of the page's other chunks (0: not at all). */
   opening: number;
+  /**
+   * Blocks of a chunk whose link density is above this (a table of contents, an index, a link list:
+   * parse/link-density.ts) are left out of its search text; the chunk's text keeps them (1: none).
+   */
+  maxLinkDensity: number;
 }
 
 /**
- * The default: each field once, as written. Measured on the manuals of docs/benchmarks.md
- * ("Ranking beyond BM25"): the page's opening (15 terms) twice in each of its other chunks
- * (PARLEY_KEYWORD_PAGE_OPENING=2) raised Git's hit@3 0.54 -> 0.60 and Fastify's 0.9706 -> 0.9804,
- * kept SciFact, but left Python's manual where it was (hit@1 one question lower), so it is not on by
- * default; weighting the title and heading path more moved nothing on Git or Fastify.
+ * The default (docs/benchmarks.md, "Ranking beyond BM25"): the title and heading path once, as
+ * written; the page's opening (15 terms) twice more in each of its later chunks; the blocks of
+ * link lists out. The opening and the link lists earn their place together (PARLEY_KEYWORD_PAGE_OPENING,
+ * PARLEY_KEYWORD_MAX_LINK_DENSITY): each alone leaves one of the two manuals where it was.
  */
-export const FIELD_WEIGHTS: FieldWeights = { heading: 1, openingTerms: 15, opening: 0 };
+export const FIELD_WEIGHTS: FieldWeights = { heading: 1, openingTerms: 15, opening: 2, maxLinkDensity: 0.5 };
 
 /**
  * What a chunk's `search_text` adds after its text, so that fields weigh as `weights` says (a
