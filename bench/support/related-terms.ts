@@ -3,18 +3,26 @@
 // is bench/support/glove-neighbours.py), so that a question's "shortcut" also looks for "shorthand".
 // Only neighbours that the tenant's own chunks use are added (bm25-index.ts has the term), each
 // weighted by its similarity times the expansion's weight, below the question's own words.
+// A table whose first line is `# keys: stems` (bench/support/staqc-related.py, learnt from
+// Stack Overflow titles that were stemmed) is also looked up by the word's stem.
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { stem } from 'porter2';
 
 export class RelatedTerms {
-  private constructor(private readonly neighbours: Map<string, [string, number][]>) {}
+  private constructor(
+    private readonly neighbours: Map<string, [string, number][]>,
+    private readonly stemmedKeys: boolean,
+  ) {}
 
   /** Parses `word neighbour:similarity ...` lines (gzip). */
   static fromFile(file: string): RelatedTerms {
     const table = new Map<string, [string, number][]>();
-    for (const line of gunzipSync(readFileSync(file)).toString('utf8').split('\n')) {
+    const lines = gunzipSync(readFileSync(file)).toString('utf8').split('\n');
+    const stemmedKeys = lines[0] === '# keys: stems';
+    for (const line of lines) {
       const [word, ...rest] = line.split(' ');
-      if (!word || rest.length === 0) continue;
+      if (!word || word === '#' || rest.length === 0) continue;
       table.set(
         word,
         rest.map((entry) => {
@@ -23,11 +31,13 @@ export class RelatedTerms {
         }),
       );
     }
-    return new RelatedTerms(table);
+    return new RelatedTerms(table, stemmedKeys);
   }
 
   /** The word's neighbours at or above `minSimilarity`, most similar first. */
   of(word: string, minSimilarity: number): [string, number][] {
-    return (this.neighbours.get(word) ?? []).filter(([, similarity]) => similarity >= minSimilarity);
+    const found =
+      this.neighbours.get(word) ?? (this.stemmedKeys ? this.neighbours.get(stem(word)) : undefined);
+    return (found ?? []).filter(([, similarity]) => similarity >= minSimilarity);
   }
 }
