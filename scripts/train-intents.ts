@@ -14,7 +14,11 @@
 // prediction as JSONL (set, fold, text, label, scores), to read which intents the folds confuse.
 // With --network, a small hidden-layer network over the same features is trained beside the linear
 // model and the two models' probabilities are averaged (`network` in the model file): in --validate
-// too, so that its figures are the average's. With --features v1, the featurizer before skip-grams
+// too, so that its figures are the average's. With --distill, the own and training-only examples
+// are learnt from (1 − DISTILL_ALPHA) × their gold label + DISTILL_ALPHA × the probabilities of a
+// teacher (softmax regression over Universal Sentence Encoder Lite vectors, trained on the same
+// data: train-intent-teacher.ts), CLINC's from their labels; the vectors are cached (--vectors
+// FILE) and only the trainer needs the encoder. With --features v1, the featurizer before skip-grams
 // and word positions (INTENT_FEATURES_V1), to compare with.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -28,9 +32,16 @@ import {
 } from '../src/eval/intent/index.js';
 import { IntentClassifier, type IntentResult } from '../src/orchestrator/intent/intent-classifier.js';
 import { INTENT_FEATURES_V1, INTENT_FEATURES_V2 } from '../src/orchestrator/intent/intent-features.js';
-import { trainIntentModel } from '../src/orchestrator/intent/train-intent-model.js';
+import { INTENTS } from '../src/orchestrator/intent/intent-labels.js';
+import {
+  classWeights,
+  type IntentExample,
+  trainIntentModel,
+} from '../src/orchestrator/intent/train-intent-model.js';
 import { networkSection, trainIntentNetwork } from '../src/orchestrator/intent/train-intent-network.js';
+import { TEACHER_DEFAULTS, trainIntentTeacher } from '../src/orchestrator/intent/train-intent-teacher.js';
 import { loadIntentData, root } from './intent-data.js';
+import { DEFAULT_VECTOR_CACHE, sentenceVectors } from './intent-sentence-vectors.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -44,6 +55,8 @@ const { values: args } = parseArgs({
     network: { type: 'boolean', default: false },
     // `v1`: the first featurizer, without skip-grams (to compare with on --validate).
     features: { type: 'string', default: 'v2' },
+    distill: { type: 'boolean', default: false },
+    vectors: { type: 'string', default: DEFAULT_VECTOR_CACHE },
   },
 });
 const FEATURES = ({ v1: INTENT_FEATURES_V1, v2: INTENT_FEATURES_V2 } as const)[args.features as 'v1' | 'v2'];
@@ -75,6 +88,21 @@ const BALANCE = 0.3;
 // its probabilities weighing NETWORK_MIX in the average; chosen with --validate.
 const NETWORK = { bits: 16, hidden: 64, epochs: 12, dropout: 0.4, balance: BALANCE };
 const NETWORK_MIX = 0.3;
+// The teacher's share of the own and training-only examples' targets (--distill), chosen with
+// explore-intents.ts --distill (CLINC's targets blended too lost four points on CLINC val).
+const DISTILL_ALPHA = 0.5;
+// With --distill, every training message's sentence vector (computed once, cached).
+const vectors = args.distill
+  ? await sentenceVectors(
+      [
+        ...parseClinc(clincContent, 'train'),
+        ...parseClinc(clincContent, 'val'),
+        ...data.ownTrain,
+        ...extra,
+      ].map((item) => item.text),
+      args.vectors,
+    )
+  : undefined;
 
 const started = performance.now();
 if (args.validate) {
@@ -149,13 +177,53 @@ function train(clinc: LabelledIntent[], ownPart: LabelledIntent[]) {
     ...ownPart.map((item) => ({ ...item, weight: OWN_WEIGHT })),
     ...extra.map((item) => ({ ...item, weight: EXTRA_WEIGHT })),
   ];
-  const model = trainIntentModel(examples, { bits: BITS, balance: BALANCE, features: FEATURES });
+  const taught = vectors ? distilled(examples, clinc.length, vectors) : examples;
+  const model = trainIntentModel(taught, { bits: BITS, balance: BALANCE, features: FEATURES });
+  if (vectors)
+    model.training.distill = {
+      alpha: DISTILL_ALPHA,
+      teacher: 'USE Lite + softmax regression',
+      ...TEACHER_DEFAULTS,
+    };
   if (!args.network) return model;
   const network = networkSection(
     trainIntentNetwork(examples, { ...NETWORK, features: FEATURES }),
     NETWORK_MIX,
   );
   return { ...model, training: { ...model.training, network: { ...NETWORK, mix: NETWORK_MIX } }, network };
+}
+
+/**
+ * The examples with the targets of distillation: from `from` on (the own and training-only
+ * examples) blended from the gold label and the teacher's probabilities; CLINC's left as labels.
+ */
+function distilled(
+  examples: IntentExample[],
+  from: number,
+  vectors: Map<string, Float32Array>,
+): IntentExample[] {
+  const weightOf = classWeights(examples, BALANCE);
+  const vectorOf = (text: string) => {
+    const vector = vectors.get(text);
+    if (!vector) throw new Error(`no sentence vector for "${text}"`);
+    return vector;
+  };
+  const teacher = trainIntentTeacher(
+    examples.map((item) => ({
+      vector: vectorOf(item.text),
+      label: INTENTS.indexOf(item.label),
+      weight: (item.weight ?? 1) * weightOf(item.label),
+    })),
+  );
+  return examples.map((item, i) => {
+    if (i < from) return item;
+    const gold = INTENTS.indexOf(item.label);
+    const target = Array.from(
+      teacher(vectorOf(item.text)),
+      (p, c) => (1 - DISTILL_ALPHA) * (c === gold ? 1 : 0) + DISTILL_ALPHA * p,
+    );
+    return { ...item, target };
+  });
 }
 
 function report(

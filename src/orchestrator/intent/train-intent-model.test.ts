@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IntentClassifier } from './intent-classifier.js';
 import { INTENT_FEATURE_SET, INTENT_FEATURES_V1, INTENT_FEATURES_V2 } from './intent-features.js';
+import { INTENTS } from './intent-labels.js';
 import { type IntentExample, trainIntentModel } from './train-intent-model.js';
 
 const data: IntentExample[] = [
@@ -51,5 +52,27 @@ describe('trainIntentModel', () => {
     const text = 'how do I configure the logger for the second one please';
     const relabelled = new IntentClassifier({ ...v1, features: INTENT_FEATURES_V2 });
     expect(relabelled.classify(text).scores).not.toEqual(classifier.classify(text).scores);
+  });
+
+  it('learns from target probabilities: one-hot targets train as the labels do', () => {
+    const oneHot = data.map((item) => ({
+      ...item,
+      target: INTENTS.map((intent) => (intent === item.label ? 1 : 0)),
+    }));
+    const options = { bits: 12, epochs: 10, fits: 1 };
+    expect(trainIntentModel(oneHot, options).weights).toBe(trainIntentModel(data, options).weights);
+    // Soft targets that lean every greeting towards thanks move the greetings' scores there.
+    const soft = data.map((item) =>
+      item.label === 'greeting'
+        ? {
+            ...item,
+            target: INTENTS.map((intent) => (intent === 'greeting' ? 0.6 : intent === 'thanks' ? 0.4 : 0)),
+          }
+        : item,
+    );
+    const hard = new IntentClassifier(trainIntentModel(data, options)).classify('hello there');
+    const leaned = new IntentClassifier(trainIntentModel(soft, options)).classify('hello there');
+    expect(leaned.intent).toBe('greeting');
+    expect(leaned.scores.thanks).toBeGreaterThan(hard.scores.thanks);
   });
 });

@@ -20,6 +20,8 @@ export interface IntentExample {
   label: Intent;
   /** How much this example counts (default 1); multiplied by its class weight. */
   weight?: number;
+  /** Target probabilities (one per intent, in `INTENTS` order) instead of `label` alone: distillation. */
+  target?: ArrayLike<number>;
 }
 
 export interface IntentTrainOptions {
@@ -69,6 +71,7 @@ export function trainIntentModel(data: IntentExample[], options: IntentTrainOpti
     vector: intentFeatures(item.text, o.bits, o.features),
     label: INTENTS.indexOf(item.label),
     weight: (item.weight ?? 1) * weightOf(item.label),
+    target: item.target,
   }));
   const fitted = averageFits(examples, o);
   return {
@@ -112,6 +115,8 @@ export interface FitExample {
   vector: SparseVector;
   label: number;
   weight: number;
+  /** Soft target probabilities (one per intent) instead of the one-hot `label`: for distillation. */
+  target?: ArrayLike<number>;
 }
 
 /** Mean of `o.fits` fits that differ only in their shuffle: steadier than any one of them. */
@@ -148,7 +153,8 @@ function fitWeights(examples: FitExample[], o: FitOptions, seed: number) {
       const ex = examples[index]!;
       const p = softmaxScores(weights, bias, ex.vector);
       for (let c = 0; c < k; c++) {
-        const gradient = (p[c]! - (c === ex.label ? 1 : 0)) * ex.weight;
+        const target = ex.target ? ex.target[c]! : c === ex.label ? 1 : 0;
+        const gradient = (p[c]! - target) * ex.weight;
         biasSquared[c] = biasSquared[c]! + gradient * gradient;
         bias[c] = bias[c]! - (o.learningRate / Math.sqrt(1 + biasSquared[c]!)) * gradient;
         for (let i = 0; i < ex.vector.indices.length; i++) {
