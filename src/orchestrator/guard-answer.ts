@@ -4,7 +4,7 @@
 // turn no extra promise per token. What the guard releases as whitespace alone (the space before a
 // word it still holds back, e.g. " " of " plugin": a word at the end may yet grow into an address
 // or a link) waits for the text after it: an event a reader cannot see would cost a write to the
-// client, an SSE event and a stream-log entry each, about one token in four.
+// client, an SSE event and a stream-log entry each, about one token in three.
 import type { OutputFilter } from '../guard/index.js';
 import type { GenerationEvent, RawGenerationEvent } from './generation-events.js';
 
