@@ -58,7 +58,7 @@ import {
   type SoakRun,
   ttftSeries,
 } from './support/load-report.js';
-import { ParleyProcess, type ParleyTarget } from './support/parley-process.js';
+import { ParleyProcess } from './support/parley-process.js';
 import {
   hostCpu,
   openDescriptors,
@@ -69,6 +69,7 @@ import {
   tcpConnectionsOnPort,
 } from './support/proc-stats.js';
 import { ScriptServer } from './support/script-server.js';
+import { BENCH_METRICS_TOKEN, readServerCounters } from './support/server-counters.js';
 import { STUB_MODEL, STUB_REPLY_TOKENS, StubProcess } from './support/stub-process.js';
 
 const GROUPS = ['direct', 'proxy', 'langchain', 'parley', 'parley-pg', 'telemetry', 'soak'] as const;
@@ -163,6 +164,8 @@ const PARLEY_BENCH_ENV: Record<string, string | undefined> = {
   // The default log level (info: a line per request, to stderr, which the bench reads).
   PARLEY_LOG_LEVEL: process.env.PARLEY_LOG_LEVEL,
   PARLEY_WORKERS: args.workers,
+  // The soak reads Parley's /metrics, which is the operator's (an API key does not open it).
+  PARLEY_METRICS_TOKEN: BENCH_METRICS_TOKEN,
 };
 
 const scripts = {
@@ -582,20 +585,36 @@ async function runSoak(stub: StubProcess, generator: LoadGenerator, questions: s
     const warmupMs = Math.min(120_000, totalMs / 5);
     const samples: SoakRun['samples'] = [];
     const sampling: Promise<unknown>[] = [];
+    // Parley's own counters (turns, GC, CPU by thread) at the start and at each sample, for the
+    // per-interval rows; the database thread's heap and WebAssembly memory come with them.
+    const counters: SoakRun['counters'] = [];
+    const readCounters = (elapsedS: number) =>
+      readServerCounters(parley, parley.pid!).then(
+        (reading) => {
+          counters.push({ elapsedS, ...reading });
+          return reading;
+        },
+        (error: Error) => {
+          log(`reading Parley's /metrics: ${error.message}`);
+          return undefined;
+        },
+      );
+    sampling.push(readCounters(0));
     const sample = (elapsedMs: number) => {
       const at = { elapsedS: (warmupMs + elapsedMs) / 1000, rssMiB: processMemory(parley.pid).rss / 2 ** 20 };
       // The main thread's heap beside the process's RSS: growth outside it is the database worker's or native.
-      // The database thread's heap and WebAssembly memory come from Parley's own /metrics.
       sampling.push(
-        Promise.all([
-          probeMemory(parley.child).catch(() => undefined),
-          embeddedDbMemory(parley).catch(() => undefined),
-        ]).then(([memory, db]) =>
-          samples.push({
-            ...at,
-            ...(memory ? { heapMiB: memory.heapUsed / 2 ** 20, externalMiB: memory.external / 2 ** 20 } : {}),
-            ...(db ? { dbHeapMiB: db.heap / 2 ** 20, dbWasmMiB: db.wasm / 2 ** 20 } : {}),
-          }),
+        Promise.all([probeMemory(parley.child).catch(() => undefined), readCounters(at.elapsedS)]).then(
+          ([memory, reading]) =>
+            samples.push({
+              ...at,
+              ...(memory
+                ? { heapMiB: memory.heapUsed / 2 ** 20, externalMiB: memory.external / 2 ** 20 }
+                : {}),
+              ...(reading?.dbMemory
+                ? { dbHeapMiB: reading.dbMemory.heap / 2 ** 20, dbWasmMiB: reading.dbMemory.wasm / 2 ** 20 }
+                : {}),
+            }),
         ),
       );
     };
@@ -613,26 +632,13 @@ async function runSoak(stub: StubProcess, generator: LoadGenerator, questions: s
     );
     await Promise.all(sampling);
     samples.sort((a, b) => a.elapsedS - b.elapsedS);
+    counters.sort((a, b) => a.elapsedS - b.elapsedS);
     await sleep(IDLE_SETTLE_MS);
     const after = { ...openDescriptors(parley.pid), tcp: tcpConnectionsOnPort(port) };
-    return { level, minutes: SOAK_MINUTES, warmupS: warmupMs / 1000, samples, before, after };
+    return { level, minutes: SOAK_MINUTES, warmupS: warmupMs / 1000, samples, counters, before, after };
   } finally {
     await stopServer(parley);
   }
-}
-
-/** parley_embedded_db_memory_bytes from a Parley's /metrics: the database thread's heap and WebAssembly memory. */
-async function embeddedDbMemory(parley: ParleyTarget): Promise<{ heap: number; wasm: number } | undefined> {
-  const response = await fetch(`${parley.baseUrl}/metrics`, {
-    headers: parley.headers,
-    signal: AbortSignal.timeout(5000),
-  });
-  const text = await response.text();
-  const read = (kind: string) =>
-    Number(new RegExp(`^parley_embedded_db_memory_bytes\\{kind="${kind}"\\} (\\S+)$`, 'm').exec(text)?.[1]);
-  const heap = read('heap');
-  const wasm = read('wasm');
-  return Number.isFinite(heap) && Number.isFinite(wasm) ? { heap, wasm } : undefined;
 }
 
 async function tidyUp(): Promise<void> {

@@ -6,6 +6,7 @@ import type { ProbeSnapshot } from './event-loop-probe-client.js';
 import type { ChartSeries } from './load-chart.js';
 import type { LoadResult } from './load-protocol.js';
 import { fmt, percentile } from './percentiles.js';
+import { counterInterval, type ServerCounters } from './server-counters.js';
 
 export type ServerName =
   | 'direct'
@@ -52,6 +53,8 @@ export interface SoakRun {
     dbHeapMiB?: number;
     dbWasmMiB?: number;
   }[];
+  /** Parley's own counters at the start and at each sample: turns, GC, CPU by thread. */
+  counters?: ({ elapsedS: number } & ServerCounters)[];
   before: { fds: number; sockets: number; tcp: { established: number; other: number } };
   after: { fds: number; sockets: number; tcp: { established: number; other: number } };
 }
@@ -375,7 +378,58 @@ function soakSection(soak: SoakRun): string {
     `RSS (MiB) over time, with the HTTP thread's JS heap used / external memory in brackets and the embedded ` +
       `database thread's JS heap / WebAssembly memory in square brackets: ${series}.`,
     '',
+    ...soakIntervals(soak),
   ].join('\n');
+}
+
+/** The soak interval by interval: does a turn cost more the longer the server runs, and where? */
+function soakIntervals(soak: SoakRun): string[] {
+  const readings = soak.counters ?? [];
+  if (readings.length < 2) return [];
+  const intervals = readings.slice(1).map((to, i) => ({
+    from: readings[i]!.elapsedS,
+    to: to.elapsedS,
+    ...counterInterval(readings[i]!, to),
+  }));
+  // Threads that took at least 2 % of the CPU over the whole soak, the rest as one column.
+  const whole = counterInterval(readings[0]!, readings.at(-1)!);
+  const total = Object.values(whole.cpuMsPerTurn).reduce((sum, ms) => sum + ms, 0);
+  const threads = Object.entries(whole.cpuMsPerTurn)
+    .filter(([, ms]) => ms >= 0.02 * total)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name]) => name);
+  const stages = Object.keys(whole.stageMsPerTurn).sort();
+  const header = [
+    'interval (s)',
+    'turns/s',
+    'CPU ms/turn',
+    ...threads.map((name) => `${name} ms`),
+    'other threads ms',
+    'GC minor / major ms',
+    ...stages.map((stage) => `${stage} ms`),
+  ];
+  const rows = intervals.map((interval) => {
+    const cpu = Object.values(interval.cpuMsPerTurn).reduce((sum, ms) => sum + ms, 0);
+    const named = threads.reduce((sum, name) => sum + (interval.cpuMsPerTurn[name] ?? 0), 0);
+    return line([
+      `${fmt(interval.from, 0)}–${fmt(interval.to, 0)}`,
+      fmt(interval.turns / (interval.to - interval.from)),
+      fmt(cpu, 2),
+      ...threads.map((name) => fmt(interval.cpuMsPerTurn[name] ?? 0, 2)),
+      fmt(cpu - named, 2),
+      `${fmt(interval.gcMsPerTurn.minor ?? 0, 2)} / ${fmt(interval.gcMsPerTurn.major ?? 0, 2)}`,
+      ...stages.map((stage) => fmt(interval.stageMsPerTurn[stage] ?? 0, 1)),
+    ]);
+  });
+  return [
+    "Interval by interval (per turn: CPU by thread, from /proc; GC and the turn stages, from Parley's /metrics; " +
+      'stage times are latency, not CPU):',
+    '',
+    line(header),
+    line(header.map(() => '---')),
+    ...rows,
+    '',
+  ];
 }
 
 function notesSection(levels: LevelRun[], context: LoadReportContext): string {
