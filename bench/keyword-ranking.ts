@@ -32,7 +32,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { collectFiles } from '../src/cli/collect-files.js';
-import { pageNames, parseCitationQuestions } from '../src/eval/index.js';
+import { parseCitationQuestions } from '../src/eval/index.js';
 import { LINK_LIST_MIN_LINKS, withoutLinkBlocks } from '../src/knowledge/parse/link-density.js';
 import { Bm25Index } from '../src/knowledge/retrieve/bm25-index.js';
 import { fieldBoost, keywordTerms, openingText } from '../src/knowledge/retrieve/keyword-analyzer.js';
@@ -43,6 +43,7 @@ import {
   rankVariant,
   type VariantCorpus,
 } from './support/keyword-variants.js';
+import { expectedPageRank } from './support/page-rank.js';
 import { RelatedTerms } from './support/related-terms.js';
 import { WordNetSynonyms } from './support/wordnet-synonyms.js';
 
@@ -204,16 +205,11 @@ for (const variant of variants) {
     const started = performance.now();
     const best = rankVariant(corpus, question, topK, variant.ranking);
     elapsed += performance.now() - started;
-    const pages: string[] = [];
-    for (const { id } of best) {
-      const source = pageOf.get(id)!;
-      const name = pageNames({ source, title: source }, root)[0]!;
-      if (!pages.includes(name)) pages.push(name);
-    }
-    const rank =
-      pages.findIndex((page) =>
-        expected.some((e) => pageNames({ source: path.join(root, page), title: '' }, root).includes(e)),
-      ) + 1;
+    const { rank, pages } = expectedPageRank(
+      best.map(({ id }) => pageOf.get(id)!),
+      expected,
+      root,
+    );
     if (rank === 1) hit1 += 1;
     if (rank >= 1 && rank <= 3) hit3 += 1;
     if (rank >= 1) mrr += 1 / rank;

@@ -14,10 +14,11 @@ import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ndcgAt, pageNames, parseCitationQuestions, readBeirDataset } from '../src/eval/index.js';
+import { ndcgAt, parseCitationQuestions, readBeirDataset } from '../src/eval/index.js';
 import { LocalReranker, type LocalRerankerModel } from '../src/knowledge/rerank/local-reranker.js';
 import type { RetrievedChunk } from '../src/knowledge/retrieve/types.js';
 import { readKeptChunks } from './support/kept-chunks.js';
+import { expectedPageRank } from './support/page-rank.js';
 import { CandidateIndex } from './support/rerank-candidates.js';
 
 const { values: args } = parseArgs({
@@ -82,15 +83,11 @@ if (args.dataset) {
   const questions = parseCitationQuestions(await readFile(args.questions!, 'utf8'), args.questions!);
   const score = { before: [0, 0, 0], after: [0, 0, 0] };
   const tally = (into: number[], list: RetrievedChunk[], expected: string[]) => {
-    const pages: string[] = [];
-    for (const chunk of list.slice(0, topK)) {
-      const name = pageNames({ source: chunk.source!, title: chunk.source! }, root)[0]!;
-      if (!pages.includes(name)) pages.push(name);
-    }
-    const rank =
-      pages.findIndex((page) =>
-        expected.some((e) => pageNames({ source: path.join(root, page), title: '' }, root).includes(e)),
-      ) + 1;
+    const { rank } = expectedPageRank(
+      list.slice(0, topK).map((chunk) => chunk.source!),
+      expected,
+      root,
+    );
     if (rank === 1) into[0]! += 1;
     if (rank >= 1 && rank <= 3) into[1]! += 1;
     if (rank >= 1) into[2]! += 1 / rank;

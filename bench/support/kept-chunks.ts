@@ -11,6 +11,8 @@ export interface KeptChunk {
   title: string;
   heading_path: string;
   text: string;
+  /** What keyword search indexes: title, heading path, text and field boost, as ingestion wrote it. */
+  search_text: string;
 }
 
 export async function readKeptChunks(dataDir: string): Promise<{ config: Config; rows: KeptChunk[] }> {
@@ -18,7 +20,7 @@ export async function readKeptChunks(dataDir: string): Promise<{ config: Config;
   const runtime = await createRuntime(config, log, { keywordIndex: 'database' });
   try {
     const rows = await runtime.db.query<KeptChunk>(
-      `select c.id, d.source, d.title, c.heading_path, c.text
+      `select c.id, d.source, d.title, c.heading_path, c.text, c.search_text
        from chunks c join documents d on d.id = c.document_id order by c.id`,
     );
     process.stderr.write(`${rows.length} chunks\n`);
