@@ -38,5 +38,6 @@ EXPOSE 8787 9464
 # Liveness: /healthz on the metrics port when one is set (where `parley worker` answers), else the API port.
 HEALTHCHECK --interval=15s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "const p=process.env.PARLEY_METRICS_PORT||process.env.PARLEY_PORT||8787;fetch('http://127.0.0.1:'+p+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-ENTRYPOINT ["node", "bin/parley.js"]
+# V8's young generation at 64 MiB a semi-space, as `npm start` runs it (docs/deployment.md).
+ENTRYPOINT ["node", "--max-semi-space-size=64", "bin/parley.js"]
 CMD ["serve"]

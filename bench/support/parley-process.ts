@@ -1,10 +1,24 @@
 // A built Parley server (`node bin/parley.js serve --docs <dir>`) in a child process, configured
 // to answer with the stub model, for the benchmarks.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { FASTIFY_DOCS_DIR, REPO_ROOT } from './bench-paths.js';
 import { captureOutput, sleep, stopChild } from './child-processes.js';
 import { STUB_MODEL } from './stub-process.js';
+
+/**
+ * The Node flags Parley is shipped to run with, read from `npm start` (the Dockerfile's ENTRYPOINT and
+ * the bin's shebang carry the same: test/ops/deploy-files.test.ts), so that the benchmarks measure the
+ * server as it is run.
+ */
+export function shippedNodeFlags(): string[] {
+  const { scripts } = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const words = scripts.start!.split(/\s+/);
+  return words.slice(1, words.indexOf('bin/parley.js')).filter((word) => word.startsWith('--'));
+}
 
 export interface ParleyStartOptions {
   /** Working directory (so no parley.config.json of the checkout is picked up); holds `data/`. */
@@ -15,7 +29,7 @@ export interface ParleyStartOptions {
   docsDir?: string;
   /** Settings over the benchmark's defaults; `undefined` removes a variable. */
   env?: Record<string, string | undefined>;
-  /** Node options before the script, e.g. `--import <probe>` or `--cpu-prof`. */
+  /** Node options before the script (after the shipped ones), e.g. `--import <probe>` or `--cpu-prof`. */
   nodeArgs?: string[];
   /** Open an IPC channel (for the event-loop probe). */
   ipc?: boolean;
@@ -86,6 +100,7 @@ export class ParleyProcess implements ParleyTarget {
     const child = spawn(
       process.execPath,
       [
+        ...shippedNodeFlags(),
         ...(options.nodeArgs ?? []),
         path.join(REPO_ROOT, 'bin', 'parley.js'),
         'serve',

@@ -314,6 +314,23 @@ describe('Dockerfile', () => {
     expectParleyCommand(cliSurface(), cmd, 'Dockerfile CMD');
   });
 
+  it('runs node with the V8 flags of npm start and of the parley command', () => {
+    // One set of flags (the young generation's size, docs/deployment.md) wherever Parley is started
+    // for real: the image, `npm start`, and `parley` run from a shell or through npx (its shebang).
+    const nodeFlags = (words: string[]) =>
+      words.slice(1, words.indexOf('bin/parley.js')).filter((word) => word.startsWith('--'));
+    const entrypoint = JSON.parse(
+      runtime.find((line) => line.startsWith('ENTRYPOINT '))!.slice(11),
+    ) as string[];
+    const start = (JSON.parse(read('package.json')) as { scripts: { start: string } }).scripts.start.split(
+      /\s+/,
+    );
+    const shebang = read('bin/parley.js').split('\n')[0]!;
+    expect(nodeFlags(entrypoint)).toContain('--max-semi-space-size=64');
+    expect(nodeFlags(start)).toEqual(nodeFlags(entrypoint));
+    expect(shebang).toBe(`#!/usr/bin/env -S node ${nodeFlags(entrypoint).join(' ')}`);
+  });
+
   it('copies only files that exist and that .dockerignore lets into the build context', () => {
     const ignored = read('.dockerignore')
       .split('\n')
