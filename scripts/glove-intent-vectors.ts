@@ -54,7 +54,14 @@ const glove = JSON.parse(readFileSync(args.embeddings, 'utf8')) as Embeddings;
 const dim = glove.dimensions;
 
 const TOKEN = /[\p{L}\p{N}]+(?:'[\p{L}]+)?/gu;
-const SUFFIX: Record<string, string> = { "n't": 'not', "'m": 'am', "'re": 'are', "'ve": 'have', "'ll": 'will', "'d": 'would' };
+const SUFFIX: Record<string, string> = {
+  "n't": 'not',
+  "'m": 'am',
+  "'re": 'are',
+  "'ve": 'have',
+  "'ll": 'will',
+  "'d": 'would',
+};
 const STEM: Record<string, string> = { ca: 'can', wo: 'will', sha: 'shall' };
 
 /** Lower-cased words, contractions split ("don't" -> do, not; "it's" -> it). */
@@ -183,7 +190,8 @@ function removeFirstComponent(vectors: Map<string, Float32Array>) {
 }
 
 const a = Number(args.sifA);
-const sif = (p: (word: string, row: number) => number) => (word: string, row: number) => a / (a + p(word, row));
+const sif = (p: (word: string, row: number) => number) => (word: string, row: number) =>
+  a / (a + p(word, row));
 const weighting = (variant: string) =>
   variant === 'sif-rank' || variant === 'sifmax'
     ? sif(wordProbability('rank'))

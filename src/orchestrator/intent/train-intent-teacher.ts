@@ -76,7 +76,8 @@ export function trainIntentTeacher(
         }
       }
       step++;
-      adam.forEach((a, which) => adamStep(a, step, o.learningRate, which === 0 ? o.l2 : 0));
+      adamStep(adam[0]!, step, o.learningRate, o.l2);
+      adamStep(adam[1]!, step, o.learningRate, 0);
     }
   }
   return predict;
