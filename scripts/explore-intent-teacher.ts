@@ -3,7 +3,9 @@
 // Sentence Encoder Lite vectors, on the explore script's five folds (same data, weights and class
 // weights). Writes the validation probabilities as NAME.jsonl (the explore script's format, so
 // `explore-intents.ts --mix` can average them with a fast model's) and, per fold, its probabilities
-// on that fold's training texts as NAME-soft.jsonl (the soft labels to distil from).
+// on that fold's training texts as NAME-soft.jsonl (the soft labels to distil from). Any sentence
+// vectors in that JSONL format will do (GloVe ones: glove-intent-vectors.ts); --hidden N trains a
+// network with one ReLU hidden layer instead (with --dropout on it).
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { LabelledIntent } from '../src/eval/intent/index.js';
@@ -19,6 +21,12 @@ const { values: args } = parseArgs({
     epochs: { type: 'string', default: '30' },
     lr: { type: 'string', default: '0.01' },
     l2: { type: 'string', default: '1e-5' },
+    // Units of a ReLU hidden layer (0: softmax regression) and the dropout on it.
+    hidden: { type: 'string', default: '0' },
+    dropout: { type: 'string', default: '0' },
+    // Scales each dimension to mean 0 and deviation 1 over the fold's training vectors (foldable
+    // into the first layer: for vectors with a large shared component, such as GloVe means).
+    standardize: { type: 'boolean', default: false },
     balance: { type: 'string', default: '0.3' },
     own: { type: 'string', default: '20' },
     extraWeight: { type: 'string', default: '10' },
@@ -39,11 +47,29 @@ for (const line of readFileSync(args.vectors, 'utf8').split('\n')) {
   const { t, v } = JSON.parse(line) as { t: string; v: number[] };
   vectors.set(t, Float32Array.from(v));
 }
+let standardized = new Map<string, Float32Array>();
 const vec = (text: string) => {
-  const v = vectors.get(text);
+  const v = standardized.get(text) ?? vectors.get(text);
   if (!v) throw new Error(`no vector for ${text}`);
   return v;
 };
+
+/** With --standardize: every vector shifted and scaled by the training texts' mean and deviation. */
+function standardize(texts: string[]) {
+  if (!args.standardize) return;
+  const dim = vectors.values().next().value!.length;
+  const mean = new Float64Array(dim);
+  const square = new Float64Array(dim);
+  for (const text of texts) {
+    const v = vectors.get(text)!;
+    for (let d = 0; d < dim; d++) {
+      mean[d] = mean[d]! + v[d]! / texts.length;
+      square[d] = square[d]! + (v[d]! * v[d]!) / texts.length;
+    }
+  }
+  const scale = mean.map((m, d) => 1 / Math.sqrt(Math.max(square[d]! - m * m, 1e-12)));
+  standardized = new Map([...vectors].map(([t, v]) => [t, v.map((x, d) => (x - mean[d]!) * scale[d]!)]));
+}
 
 function train(data: Array<LabelledIntent & { weight: number }>, seed: number) {
   const weightOf = classWeights(data, num('balance'));
@@ -56,6 +82,8 @@ function train(data: Array<LabelledIntent & { weight: number }>, seed: number) {
     epochs: num('epochs'),
     learningRate: num('lr'),
     l2: num('l2'),
+    hidden: num('hidden'),
+    dropout: num('dropout'),
     seed,
   });
   return { predict };
@@ -81,6 +109,7 @@ for (const fold of args.folds.split(',').map(Number)) {
     ...ownTrain!.filter((_, i) => i % 5 !== fold).map((i) => ({ ...i, weight: num('own') })),
     ...extra!.map((i) => ({ ...i, weight: num('extraWeight') })),
   ];
+  standardize(trainSet.map((i) => i.text));
   const model = train(trainSet, 42 + fold);
   ownTrain!.forEach((item, i) => {
     if (i % 5 !== fold) return;

@@ -21,4 +21,22 @@ describe('trainIntentTeacher', () => {
       expect(again(ex.vector)).toEqual(p);
     }
   });
+
+  it('learns a class no linear model separates with a hidden layer', () => {
+    const random = mulberry32(2);
+    // Label 1 where both coordinates share a sign (XOR-like), 0 elsewhere.
+    const examples = Array.from({ length: 400 }, () => {
+      const vector = Float32Array.from([random() * 2 - 1, random() * 2 - 1]);
+      return { vector, label: vector[0]! * vector[1]! > 0 ? 1 : 0, weight: 1 };
+    });
+    const teacher = trainIntentTeacher(examples, { epochs: 60, hidden: 16, dropout: 0.1 });
+    const right = examples.filter((ex) => {
+      const p = teacher(ex.vector);
+      return p.indexOf(Math.max(...p)) === ex.label;
+    }).length;
+    expect(right / examples.length).toBeGreaterThan(0.9);
+    expect(teacher(examples[0]!.vector)).toEqual(
+      trainIntentTeacher(examples, { epochs: 60, hidden: 16, dropout: 0.1 })(examples[0]!.vector),
+    );
+  });
 });
