@@ -64,8 +64,10 @@ import {
   openDescriptors,
   processCpuMs,
   processMemory,
+  processRunWaitMs,
   processTreeCpuMs,
   processTreeMemory,
+  processTreeRunWaitMs,
   tcpConnectionsOnPort,
 } from './support/proc-stats.js';
 import { ScriptServer } from './support/script-server.js';
@@ -248,6 +250,11 @@ async function measureLevel(
       stub: processCpuMs(pids.stub),
       gen: processCpuMs(pids.generator),
     };
+    const wait0 = {
+      server: processTreeRunWaitMs(pids.server),
+      stub: processRunWaitMs(pids.stub),
+      gen: processRunWaitMs(pids.generator),
+    };
     const host0 = hostCpu();
     if (subject.probed) await resetProbe(subject.probed);
     const profileFrom = process.hrtime.bigint();
@@ -270,6 +277,11 @@ async function measureLevel(
       gen: processCpuMs(pids.generator),
     };
     const host1 = hostCpu();
+    const wait1 = {
+      server: processTreeRunWaitMs(pids.server),
+      stub: processRunWaitMs(pids.stub),
+      gen: processRunWaitMs(pids.generator),
+    };
     const eventLoop = subject.probed ? await probeSnapshot(subject.probed) : undefined;
     const memory = processTreeMemory(subject.pid);
     options.onSample?.(durationMs);
@@ -292,6 +304,11 @@ async function measureLevel(
         serverPct: pct(serverCpuMs),
         stubPct: pct(cpu1.stub - cpu0.stub),
         generatorPct: pct(cpu1.gen - cpu0.gen),
+        waitPct: {
+          server: pct(wait1.server - wait0.server),
+          stub: pct(wait1.stub - wait0.stub),
+          generator: pct(wait1.gen - wait0.gen),
+        },
       },
       profileWindowUs: [Number(profileFrom / 1000n), Number(profileTo / 1000n)],
     };

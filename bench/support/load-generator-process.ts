@@ -17,6 +17,8 @@ import { SseParser } from './sse-parser.js';
 const SYSTEM_PROMPT = 'You answer questions about Fastify.';
 
 interface TurnOutcome {
+  /** When the first event of the response arrived (Parley's `meta`; a proxy's first chunk). */
+  firstEventAt?: number;
   firstTokenAt?: number;
   /** `done.mode` (parley protocol) or `generated`. */
   mode: string;
@@ -53,6 +55,8 @@ class LoadRun {
   turnsOk = 0;
   conversationsCompleted = 0;
   readonly ttftMs: number[] = [];
+  /** Request start → the response's first event, same turns as `ttftMs`, in ms. */
+  readonly firstEventMs: number[] = [];
   readonly turnMs: number[] = [];
   readonly ttftByTurn: number[][] = [];
   readonly gaps = createHistogram({ lowest: 1, highest: 600_000_000, figures: 3 });
@@ -124,6 +128,7 @@ class LoadRun {
         if (outcome.mode === 'generated' && outcome.firstTokenAt !== undefined) {
           const ttft = outcome.firstTokenAt - startedAt;
           this.ttftMs.push(ttft);
+          if (outcome.firstEventAt !== undefined) this.firstEventMs.push(outcome.firstEventAt - startedAt);
           this.turnMs.push(endedAt - startedAt);
           this.ttftByTurn[position] ??= [];
           this.ttftByTurn[position].push(ttft);
@@ -205,6 +210,7 @@ class LoadRun {
           response.on('data', (chunk: Buffer) => {
             const at = performance.now();
             for (const event of parser.push(chunk, at)) {
+              outcome.firstEventAt ??= at;
               if (openai) {
                 if (event.data === '[DONE]') {
                   finished = true;
@@ -303,6 +309,7 @@ class LoadRun {
       turnsStarted: this.turnsStarted,
       turnsOk: this.turnsOk,
       ttftMs: this.ttftMs,
+      firstEventMs: this.firstEventMs,
       turnMs: this.turnMs,
       ttftP50ByTurn: this.ttftByTurn.map((list) =>
         percentile(

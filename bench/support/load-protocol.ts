@@ -58,6 +58,11 @@ export interface LoadResult {
   ttftMs: number[];
   /** Request start → end of stream, same turns, in ms. */
   turnMs: number[];
+  /**
+   * Request start → the response's first event, same turns, in ms: Parley's `meta` (sent once the
+   * turn is prepared and its model call sent) or a proxy's first chunk. What comes before the model.
+   */
+  firstEventMs: number[];
   /** p50 time to first token by position of the turn in its conversation (1st, 2nd, …). */
   ttftP50ByTurn: number[];
   /** Gaps between consecutive tokens of those turns, in ms. */

@@ -32,7 +32,17 @@ export interface LevelRun {
   rssBytes: number;
   hwmBytes: number;
   /** % of one CPU over the window: the whole machine, then the server, the stub and the load generator. */
-  machine: { busyPct: number; serverPct: number; stubPct: number; generatorPct: number };
+  machine: {
+    busyPct: number;
+    serverPct: number;
+    stubPct: number;
+    generatorPct: number;
+    /**
+     * Time their threads were ready to run but waited for a CPU, as % of the window (all threads
+     * summed: 100 is one thread kept waiting the whole window). Absent in results from before it.
+     */
+    waitPct?: { server: number; stub: number; generator: number };
+  };
   /** The window on the CLOCK_MONOTONIC clock in µs (a --cpu-prof profile's clock). */
   profileWindowUs?: [number, number];
   /** Which round of `--rounds` (absent: the bench ran one). */
@@ -442,12 +452,16 @@ function notesSection(levels: LevelRun[], context: LoadReportContext): string {
       .join('; ');
     const byTurn = run.load.ttftP50ByTurn.map((ms) => fmt(ms)).join(' / ');
     const gc = run.eventLoop?.gc;
+    const firstEvent = sorted(run.load.firstEventMs ?? []);
+    const wait = run.machine.waitPct;
     return line([
       labelOf(run),
       String(run.concurrency),
       `${run.load.turnsStarted} started, ${run.load.turnsOk} ok${modes ? ` (${modes})` : ''}`,
       errors || '—',
       byTurn,
+      firstEvent.length ? `${fmt(percentile(firstEvent, 50))} / ${fmt(percentile(firstEvent, 99))}` : 'n/a',
+      wait ? `${fmt(wait.server, 0)} / ${fmt(wait.stub, 0)} / ${fmt(wait.generator, 0)}` : 'n/a',
       run.eventLoop ? `${fmt(run.eventLoop.p50Ms)} / ${fmt(run.eventLoop.maxMs)}` : 'n/a',
       gc ? `${gc.count}, ${fmt(gc.totalMs, 0)} ms, max ${fmt(gc.maxMs)}` : 'n/a',
       fmt(run.hwmBytes / MiB, 0),
@@ -466,13 +480,15 @@ function notesSection(levels: LevelRun[], context: LoadReportContext): string {
       'turns in the window (answer modes)',
       'errors',
       'TTFT p50 by turn of the conversation (ms)',
+      'first event p50 / p99 (ms)',
+      'waiting for a CPU: server / stub / load gen, % of the window',
       'event-loop p50 / max (ms)',
       'GC pauses: count, total, max',
       'peak RSS (MiB)',
       'load generator event-loop p99 (ms)',
       'in flight as the window closed (of them sent before it opened; the oldest waiting)',
     ]),
-    line(Array(10).fill('---')),
+    line(Array(12).fill('---')),
     ...rows,
     '',
     ...levels

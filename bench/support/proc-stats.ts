@@ -32,6 +32,34 @@ export function processCpuMs(pid: number | undefined): number {
   }
 }
 
+/**
+ * Time the threads of a process spent ready to run but waiting for a CPU (the second field of
+ * /proc/<pid>/task/<tid>/schedstat, summed over its living threads), in ms. On a machine with more
+ * runnable threads than cores, this is latency no profile of the process shows.
+ */
+export function processRunWaitMs(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    let ns = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]);
+      } catch {
+        // a thread gone while we looked
+      }
+    }
+    return ns / 1e6;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Run-queue wait of a process and its living descendants, in ms. */
+export function processTreeRunWaitMs(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  return processTree(pid).reduce((sum, each) => sum + (processRunWaitMs(each) || 0), 0);
+}
+
 /** A process and its descendants (a `--workers` server's primary and its workers), from /proc. */
 export function processTree(pid: number | undefined): number[] {
   if (pid === undefined) return [];

@@ -233,7 +233,11 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     streams,
     decide: (...args) => runtime.chat.decide(...args),
     approvals: runtime.approvals,
-    stream: { log: resumableStreams, graceMs: config.server.streamResumeGraceMs },
+    stream: {
+      log: resumableStreams,
+      graceMs: config.server.streamResumeGraceMs,
+      flushMs: config.server.streamFlushMs,
+    },
   });
   await app.register(turnStreamRoutes, {
     db,
@@ -268,7 +272,13 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   await app.register(toolRoutes, { tools: runtime.httpTools });
   await app.register(dashboardRoutes, { db });
   await app.register(feedbackRoutes, { db, feedback: runtime.feedback });
-  await app.register(openAiRoutes, { turns, bots, maxMessageChars, streams });
+  await app.register(openAiRoutes, {
+    turns,
+    bots,
+    maxMessageChars,
+    streams,
+    flushMs: config.server.streamFlushMs,
+  });
   await app.register(usageRoutes, { db, budgets: runtime.gateway.budgets });
   await app.register(retentionRoutes, {
     db,

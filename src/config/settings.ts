@@ -132,6 +132,13 @@ export const settingsSchema = z.object({
    * that leaves still frees the model call soon; long enough for a reload or the page's retries.
    */
   PARLEY_STREAM_RESUME_GRACE_SECONDS: z.coerce.number().min(0).max(3_600).default(2),
+  /**
+   * Shortest time, in ms, between two writes of a streamed answer's text to one client. An answer's
+   * first token goes out at once; the tokens after it that arrive within this time go out together
+   * in one write (each still its own SSE event with its own id), which saves the server a system
+   * call and the client a packet per token. 0: every token in a write of its own.
+   */
+  PARLEY_STREAM_FLUSH_MS: intFrom(0, 1_000).default(50),
   /** Ingestion jobs run at once in this process (0 = this process runs no ingestion jobs). */
   PARLEY_INGEST_CONCURRENCY: intFrom(0, 64).default(2),
   /** Threads for parsing and chunking (kept off the HTTP event loop). */

@@ -43,6 +43,8 @@ export interface ServerConfig {
   streamResumeMs: number;
   /** How long a turn whose client left runs on, waiting for a resume. */
   streamResumeGraceMs: number;
+  /** Shortest time between two writes of a streamed answer's text (0: a write per token). */
+  streamFlushMs: number;
   /** How long shutdown waits for in-flight requests and streams. */
   shutdownGraceMs: number;
   /** Longest a turn's acknowledgement waits for the turn to be stored. */
@@ -290,6 +292,7 @@ export function sliceSettings(settings: Settings, dataDir: string, configFile: s
       maxEventStreams: s.PARLEY_MAX_EVENT_STREAMS,
       streamResumeMs: s.PARLEY_STREAM_RESUME_SECONDS * 1000,
       streamResumeGraceMs: Math.round(s.PARLEY_STREAM_RESUME_GRACE_SECONDS * 1000),
+      streamFlushMs: s.PARLEY_STREAM_FLUSH_MS,
       shutdownGraceMs: s.PARLEY_SHUTDOWN_GRACE_SECONDS * 1000,
       ackWaitMs: s.PARLEY_ACK_WAIT_MS,
       heapGrowthPercent: s.PARLEY_HEAP_GROWTH_PERCENT,
