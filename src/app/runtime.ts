@@ -247,7 +247,13 @@ async function openRuntime(
     : undefined;
   const catalog = new ModelCatalog(
     models.providers,
-    { firstTokenTimeoutMs: models.firstTokenTimeoutMs, totalTimeoutMs: models.totalTimeoutMs },
+    {
+      firstTokenTimeoutMs: models.firstTokenTimeoutMs,
+      totalTimeoutMs: models.totalTimeoutMs,
+      // Answer text is handed on once per flush interval: the guard, the record and the stream's
+      // events run per interval, not per token.
+      paceMs: config.server.streamFlushMs,
+    },
     models.maxModels,
   );
   const defaults: BotDefaults = {

@@ -133,10 +133,11 @@ export const settingsSchema = z.object({
    */
   PARLEY_STREAM_RESUME_GRACE_SECONDS: z.coerce.number().min(0).max(3_600).default(2),
   /**
-   * Shortest time, in ms, between two writes of a streamed answer's text to one client. An answer's
-   * first token goes out at once; the tokens after it that arrive within this time go out together
-   * in one write (each still its own SSE event with its own id), which saves the server a system
-   * call and the client a packet per token. 0: every token in a write of its own.
+   * Shortest time, in ms, between two pieces of an answer's text. The first piece goes out at once;
+   * the text the model sends within this time of the last piece is passed on together, as one
+   * piece, so the output guard, the turn's record and the stream's events and writes run once per
+   * interval instead of once per token (and events that still meet within it share one write). 0:
+   * every piece as the model sends it, in a write of its own.
    */
   PARLEY_STREAM_FLUSH_MS: intFrom(0, 1_000).default(50),
   /** Ingestion jobs run at once in this process (0 = this process runs no ingestion jobs). */

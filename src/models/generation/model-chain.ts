@@ -32,7 +32,17 @@ export interface ChainOptions {
   halfOpenAfterMs?: number;
   /** Attempts for the last model in the chain, which has nothing to fall back to (default 2). */
   lastModelAttempts?: number;
+  /**
+   * After the answer's first piece of text, the pieces that arrive within this time of the last
+   * one handed on are handed on together, as one piece (default 0: each as it comes). Everything
+   * after the model (the output guard, the turn's record, the stream's events and writes) then runs
+   * once per interval instead of once per token; the first piece, and the last, never wait.
+   */
+  paceMs?: number;
 }
+
+/** What a wait for the next piece of text returns when the interval ended first. */
+const INTERVAL_OVER = Symbol('interval over');
 
 /** One try of one model, for the trace and the metrics. */
 export interface Attempt {
@@ -155,11 +165,13 @@ export class ModelChain {
   private readonly entries: Entry[];
   private readonly firstTokenTimeoutMs: number;
   private readonly totalTimeoutMs: number;
+  private readonly paceMs: number;
 
   /** `models`: shared slots (see ModelCatalog), or bare models that get slots of their own. */
   constructor(models: (ModelSlot | ChatModel)[], options: ChainOptions = {}) {
     this.firstTokenTimeoutMs = options.firstTokenTimeoutMs ?? 10_000;
     this.totalTimeoutMs = options.totalTimeoutMs ?? 120_000;
+    this.paceMs = options.paceMs ?? 0;
     this.entries = models.map((item, index) => {
       const slot = 'breaker' in item ? item : modelSlot(item, options);
       const isLast = index === models.length - 1;
@@ -259,13 +271,11 @@ export class ModelChain {
         () => controller.abort(timeoutError(id, 'generation did not finish', this.totalTimeoutMs)),
         this.totalTimeoutMs,
       );
+      let read = false;
       try {
-        let step = first;
-        while (!step.done) {
-          if (step.value) yield { type: 'text', text: step.value };
-          step = await generator!.next();
-        }
-        yield { type: 'done', model: id, usage: step.value, attempts };
+        const usage = yield* this.paced(generator!, first);
+        read = true;
+        yield { type: 'done', model: id, usage, attempts };
         return;
       } catch (error) {
         if (request.signal?.aborted) throw request.signal.reason;
@@ -280,9 +290,72 @@ export class ModelChain {
         );
       } finally {
         clearTimeout(total);
+        // A reader that stopped early may leave a read in flight (see `paced`): the request is
+        // cancelled first, so that closing the model's stream does not wait for its next piece.
+        if (!read && !controller.signal.aborted) {
+          controller.abort(new CallerCancelled(new Error('the answer was closed')));
+        }
         await generator?.return(undefined as never).catch(() => {});
       }
     }
     throw new ModelsUnavailableError(attempts);
+  }
+
+  /**
+   * The model's text from `first` on, paced (see `paceMs`): a piece arriving less than the
+   * interval after the last one handed on waits, with those after it, until the interval is over
+   * or the answer ends. Returns the model's usage. Text received before the stream broke is handed
+   * on before the error.
+   */
+  private async *paced(
+    generator: AsyncGenerator<string, TokenUsage>,
+    first: IteratorResult<string, TokenUsage>,
+  ): AsyncGenerator<ChainEvent, TokenUsage> {
+    let step = first;
+    let held = '';
+    let handedAt = Number.NEGATIVE_INFINITY;
+    let next: Promise<IteratorResult<string, TokenUsage>> | undefined;
+    while (!step.done) {
+      held += step.value;
+      const wait = handedAt + this.paceMs - performance.now();
+      if (held && wait <= 0) {
+        yield { type: 'text', text: held };
+        held = '';
+        handedAt = performance.now();
+      }
+      next = generator.next();
+      // Left unread when the reader stops while it is in flight: its failure (the cancelled
+      // request) is expected then, not unhandled.
+      next.catch(() => {});
+      if (!held) {
+        step = await next;
+        continue;
+      }
+      let timer: NodeJS.Timeout | undefined;
+      let raced: IteratorResult<string, TokenUsage> | typeof INTERVAL_OVER;
+      try {
+        raced = await Promise.race([
+          next,
+          new Promise<typeof INTERVAL_OVER>((resolve) => {
+            timer = setTimeout(resolve, Math.max(0, wait), INTERVAL_OVER);
+          }),
+        ]);
+      } catch (error) {
+        yield { type: 'text', text: held };
+        throw error;
+      } finally {
+        clearTimeout(timer);
+      }
+      if (raced === INTERVAL_OVER) {
+        yield { type: 'text', text: held };
+        held = '';
+        handedAt = performance.now();
+        step = await next;
+      } else {
+        step = raced;
+      }
+    }
+    if (held) yield { type: 'text', text: held };
+    return step.value;
   }
 }
