@@ -65,13 +65,14 @@ import {
   processCpuMs,
   processMemory,
   processRunWaitMs,
+  processTree,
   processTreeCpuMs,
   processTreeMemory,
   processTreeRunWaitMs,
   tcpConnectionsOnPort,
 } from './support/proc-stats.js';
 import { ScriptServer } from './support/script-server.js';
-import { BENCH_METRICS_TOKEN, readServerCounters } from './support/server-counters.js';
+import { BENCH_METRICS_TOKEN, readServerCounters, threadCpuMs } from './support/server-counters.js';
 import { STUB_MODEL, STUB_REPLY_TOKENS, StubProcess } from './support/stub-process.js';
 
 const GROUPS = ['direct', 'proxy', 'langchain', 'parley', 'parley-pg', 'telemetry', 'soak'] as const;
@@ -255,6 +256,12 @@ async function measureLevel(
       stub: processRunWaitMs(pids.stub),
       gen: processRunWaitMs(pids.generator),
     };
+    /** The main thread's CPU of a one-process server (a `--workers` tree has several). */
+    const mainCpu = () =>
+      pids.server === undefined || processTree(pids.server).length > 1
+        ? Number.NaN
+        : (threadCpuMs(pids.server).main ?? Number.NaN);
+    const main0 = mainCpu();
     const host0 = hostCpu();
     if (subject.probed) await resetProbe(subject.probed);
     const profileFrom = process.hrtime.bigint();
@@ -277,6 +284,7 @@ async function measureLevel(
       gen: processCpuMs(pids.generator),
     };
     const host1 = hostCpu();
+    const main1 = mainCpu();
     const wait1 = {
       server: processTreeRunWaitMs(pids.server),
       stub: processRunWaitMs(pids.stub),
@@ -295,6 +303,7 @@ async function measureLevel(
       wallMs,
       serverCpuMs,
       cpuPerTurnMs: serverCpuMs / load.turnsCompleted,
+      mainCpuPerTurnMs: (main1 - main0) / load.turnsCompleted,
       turnsPerSecond: load.turnsCompleted / (wallMs / 1000),
       eventLoop,
       rssBytes: memory.rss,

@@ -27,6 +27,8 @@ export interface LevelRun {
   /** The server process's CPU time over the window (all its threads), in ms. */
   serverCpuMs: number;
   cpuPerTurnMs: number;
+  /** Of it, the main (HTTP) thread's; absent in results from before it, NaN for a `--workers` tree. */
+  mainCpuPerTurnMs?: number;
   turnsPerSecond: number;
   eventLoop: ProbeSnapshot | undefined;
   rssBytes: number;
@@ -462,6 +464,9 @@ function notesSection(levels: LevelRun[], context: LoadReportContext): string {
       byTurn,
       firstEvent.length ? `${fmt(percentile(firstEvent, 50))} / ${fmt(percentile(firstEvent, 99))}` : 'n/a',
       wait ? `${fmt(wait.server, 0)} / ${fmt(wait.stub, 0)} / ${fmt(wait.generator, 0)}` : 'n/a',
+      Number.isFinite(run.mainCpuPerTurnMs ?? Number.NaN)
+        ? `${fmt(run.mainCpuPerTurnMs!)} / ${fmt(run.cpuPerTurnMs - run.mainCpuPerTurnMs!)}`
+        : 'n/a',
       run.eventLoop ? `${fmt(run.eventLoop.p50Ms)} / ${fmt(run.eventLoop.maxMs)}` : 'n/a',
       gc ? `${gc.count}, ${fmt(gc.totalMs, 0)} ms, max ${fmt(gc.maxMs)}` : 'n/a',
       fmt(run.hwmBytes / MiB, 0),
@@ -482,13 +487,14 @@ function notesSection(levels: LevelRun[], context: LoadReportContext): string {
       'TTFT p50 by turn of the conversation (ms)',
       'first event p50 / p99 (ms)',
       'waiting for a CPU: server / stub / load gen, % of the window',
+      'CPU ms / turn: main thread / other threads',
       'event-loop p50 / max (ms)',
       'GC pauses: count, total, max',
       'peak RSS (MiB)',
       'load generator event-loop p99 (ms)',
       'in flight as the window closed (of them sent before it opened; the oldest waiting)',
     ]),
-    line(Array(12).fill('---')),
+    line(Array(13).fill('---')),
     ...rows,
     '',
     ...levels
