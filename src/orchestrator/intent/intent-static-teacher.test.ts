@@ -80,6 +80,19 @@ describe('the static teacher', () => {
     }
   });
 
+  it('keeps extra words beyond the training ones, so that unseen words have vectors too', () => {
+    const vectors = wordVectors();
+    vectors.set(
+      'invoice',
+      Float32Array.from({ length: 12 }, (_, d) => (d % 2 ? 0.5 : -0.5)),
+    );
+    const wider = new StaticTeacher(
+      trainStaticTeacher(data, vectors, { ...options, extraWords: ['invoice'] }).section,
+    );
+    expect(wider.vector('invoice').some((x) => x !== 0)).toBe(true);
+    expect(teacher.vector('invoice').every((x) => x === 0)).toBe(true);
+  });
+
   it('refuses a teacher whose table does not match its words', () => {
     const model = trainIntentModel(data, { bits: 12, epochs: 5 });
     const broken = { ...section, words: `${section.words}\nextra` };

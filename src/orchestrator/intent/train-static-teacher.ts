@@ -21,6 +21,8 @@ export interface StaticTeacherOptions {
   /** The teacher's share of the averaged probabilities. */
   mix: number;
   teacher?: Partial<TeacherOptions>;
+  /** Words kept in the table beyond the training messages' (unseen there: SIF weight 1). */
+  extraWords?: string[];
 }
 
 /** Every distinct word of the messages, commonest first, with its count and the total. */
@@ -46,7 +48,9 @@ export function trainStaticTeacher(
   options: StaticTeacherOptions,
 ): { section: StaticTeacherSection; predict: (text: string) => Float64Array } {
   const { counts, total } = staticVocabulary(examples.map((e) => e.text));
-  const words = [...counts.keys()].filter((word) => wordVectors.has(word));
+  const words = [...new Set([...counts.keys(), ...(options.extraWords ?? [])])].filter((word) =>
+    wordVectors.has(word),
+  );
   if (words.length === 0) throw new Error('static teacher: no training word has a vector');
   const dim = wordVectors.get(words[0]!)!.length;
   const unitRows = new Float32Array(words.length * dim);
@@ -65,7 +69,7 @@ export function trainStaticTeacher(
   const scale = max / 127;
   const bytes = Int8Array.from(unitRows, (x) => Math.round(x / scale));
   const table = Float32Array.from(bytes, (b) => b * scale);
-  const sif = Float32Array.from(words, (w) => options.sifA / (options.sifA + counts.get(w)! / total));
+  const sif = Float32Array.from(words, (w) => options.sifA / (options.sifA + (counts.get(w) ?? 0) / total));
   const rows = new Map(words.map((word, row) => [word, row]));
   const vectorOf = (text: string) => staticVector(staticWords(text), rows, table, sif, dim);
   const weightOf = classWeights(examples, options.balance);
