@@ -1,10 +1,11 @@
 // The data of the intent classifier as `train-intents.ts` and `check-intent-leakage.ts` read it:
 // CLINC150, the own examples (split into training and held-out parts by a hash of their text),
 // the training-only examples and the Fastify check questions, with the three held-out sets named.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   isHeldOut,
+  type LabelledIntent,
   type NamedSet,
   parseClinc,
   parseIntentJsonl,
@@ -44,4 +45,21 @@ export function loadIntentData(paths: Partial<typeof DEFAULT_PATHS> = {}) {
     /** Every held-out set: the own ones and CLINC's test split. */
     heldOutSets: [...ownSets, { name: 'CLINC test', items: clincTest }] as NamedSet[],
   };
+}
+
+/** Where scripts/explore-intents.ts caches the validation data (own training part, training-only
+ * examples, CLINC train and val, leaks left out) and writes its runs. */
+export const EXPLORE_DIR = '/tmp/intent-explore';
+
+/** The explore script's cached data, with its training texts and every text once. */
+export function readExploreData() {
+  const dataFile = readdirSync(EXPLORE_DIR).find((f) => f.startsWith('data-'));
+  if (!dataFile) throw new Error(`no data file in ${EXPLORE_DIR}: run scripts/explore-intents.ts once first`);
+  const data = JSON.parse(readFileSync(`${EXPLORE_DIR}/${dataFile}`, 'utf8')) as Record<
+    'ownTrain' | 'extra' | 'clincTrain' | 'clincVal',
+    LabelledIntent[]
+  >;
+  const trainingTexts = [...data.clincTrain, ...data.ownTrain, ...data.extra].map((i) => i.text);
+  const allTexts = [...new Set([...trainingTexts, ...data.clincVal.map((i) => i.text)])];
+  return { data, trainingTexts, allTexts };
 }

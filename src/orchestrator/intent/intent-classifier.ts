@@ -1,6 +1,7 @@
 // The fast local intent classifier: multinomial logistic regression (softmax) over hashed
 // n-gram features, no network and no model server; optionally averaged with a small hidden-layer
-// network over the same features (`network` in the file). The weights ship as JSON
+// network over the same features (`network` in the file) and with a static teacher over word
+// vectors of Universal Sentence Encoder Lite (`teacher`: intent-static-teacher.ts). The weights ship as JSON
 // (int8-quantised, base64), written by `npm run train:intents`; a file for other features or
 // labels is refused.
 import { z } from 'zod';
@@ -12,6 +13,7 @@ import {
 } from './intent-features.js';
 import { INTENTS, type Intent } from './intent-labels.js';
 import { type IntentNetworkWeights, networkScores, softmaxInPlace } from './intent-network.js';
+import { StaticTeacher, staticTeacherSchema } from './intent-static-teacher.js';
 
 const labelCount = INTENTS.length;
 
@@ -53,6 +55,8 @@ export const intentModelSchema = z.object({
   threshold: z.number().min(0).max(1),
   training: z.record(z.string(), z.unknown()),
   network: networkSchema.optional(),
+  /** The static teacher over word vectors of USE Lite, averaged in (intent-static-teacher.ts). */
+  teacher: staticTeacherSchema.optional(),
 });
 
 export type IntentModel = z.infer<typeof intentModelSchema>;
@@ -77,6 +81,7 @@ export class IntentClassifier {
   private readonly bias: Float64Array;
   private readonly weights: Float32Array;
   private readonly network?: { weights: IntentNetworkWeights; mix: number; hidden: Float32Array };
+  private readonly teacher?: StaticTeacher;
 
   /** Throws when `model` is not a valid intent model file. */
   constructor(model: unknown, options: { threshold?: number } = {}) {
@@ -96,6 +101,7 @@ export class IntentClassifier {
       const weights = decodeNetwork(parsed.network);
       this.network = { weights, mix: parsed.network.mix, hidden: new Float32Array(weights.hidden) };
     }
+    if (parsed.teacher) this.teacher = new StaticTeacher(parsed.teacher);
   }
 
   classify(text: string): IntentResult {
@@ -105,6 +111,11 @@ export class IntentClassifier {
       const { weights, mix, hidden } = this.network;
       const own = weights.bits === this.bits ? vector : intentFeatures(text, weights.bits, this.featureSet);
       const other = networkScores(weights, own, hidden);
+      for (let c = 0; c < labelCount; c++) probabilities[c] = (1 - mix) * probabilities[c]! + mix * other[c]!;
+    }
+    if (this.teacher) {
+      const { mix } = this.teacher;
+      const other = this.teacher.scores(text);
       for (let c = 0; c < labelCount; c++) probabilities[c] = (1 - mix) * probabilities[c]! + mix * other[c]!;
     }
     let best = 0;

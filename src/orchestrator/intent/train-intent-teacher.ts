@@ -44,6 +44,15 @@ export function trainIntentTeacher(
 ): (vector: Float32Array) => Float64Array {
   const o = { ...TEACHER_DEFAULTS, ...options };
   if (o.hidden > 0) return trainHiddenTeacher(examples, o);
+  return fitLinearTeacher(examples, o).predict;
+}
+
+/** The softmax-regression teacher's weights (dimension-major, `dim * labels + label`), bias and prediction. */
+export function fitLinearTeacher(
+  examples: DenseExample[],
+  options: Partial<TeacherOptions> = {},
+): { weights: Float64Array; bias: Float64Array; predict: (vector: Float32Array) => Float64Array } {
+  const o = { ...TEACHER_DEFAULTS, ...options };
   const k = INTENTS.length;
   const dim = examples[0]?.vector.length ?? 0;
   const meanWeight = examples.reduce((sum, e) => sum + e.weight, 0) / examples.length;
@@ -80,7 +89,7 @@ export function trainIntentTeacher(
       adamStep(adam[1]!, step, o.learningRate, 0);
     }
   }
-  return predict;
+  return { weights, bias, predict };
 }
 
 interface AdamState {
