@@ -233,11 +233,7 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
     streams,
     decide: (...args) => runtime.chat.decide(...args),
     approvals: runtime.approvals,
-    stream: {
-      log: resumableStreams,
-      graceMs: config.server.streamResumeGraceMs,
-      flushMs: config.server.streamFlushMs,
-    },
+    stream: { log: resumableStreams, graceMs: config.server.streamResumeGraceMs },
   });
   await app.register(turnStreamRoutes, {
     db,
@@ -272,13 +268,7 @@ export async function createApp(runtime: Runtime): Promise<ParleyApp> {
   await app.register(toolRoutes, { tools: runtime.httpTools });
   await app.register(dashboardRoutes, { db });
   await app.register(feedbackRoutes, { db, feedback: runtime.feedback });
-  await app.register(openAiRoutes, {
-    turns,
-    bots,
-    maxMessageChars,
-    streams,
-    flushMs: config.server.streamFlushMs,
-  });
+  await app.register(openAiRoutes, { turns, bots, maxMessageChars, streams });
   await app.register(usageRoutes, { db, budgets: runtime.gateway.budgets });
   await app.register(retentionRoutes, {
     db,

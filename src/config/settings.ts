@@ -136,8 +136,7 @@ export const settingsSchema = z.object({
    * Shortest time, in ms, between two pieces of an answer's text. The first piece goes out at once;
    * the text the model sends within this time of the last piece is passed on together, as one
    * piece, so the output guard, the turn's record and the stream's events and writes run once per
-   * interval instead of once per token (and events that still meet within it share one write). 0:
-   * every piece as the model sends it, in a write of its own.
+   * interval instead of once per token. 0: every piece as the model sends it.
    */
   PARLEY_STREAM_FLUSH_MS: intFrom(0, 1_000).default(50),
   /** Ingestion jobs run at once in this process (0 = this process runs no ingestion jobs). */

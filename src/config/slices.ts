@@ -43,7 +43,7 @@ export interface ServerConfig {
   streamResumeMs: number;
   /** How long a turn whose client left runs on, waiting for a resume. */
   streamResumeGraceMs: number;
-  /** Shortest time between two writes of a streamed answer's text (0: a write per token). */
+  /** Shortest time between two pieces of an answer's text after its first (0: each as the model sends it). */
   streamFlushMs: number;
   /** How long shutdown waits for in-flight requests and streams. */
   shutdownGraceMs: number;

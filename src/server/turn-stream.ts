@@ -25,8 +25,6 @@ export interface TurnStreamOptions {
   log: StreamLog | undefined;
   /** How long a turn whose client left runs on, waiting for it to resume. */
   graceMs: number;
-  /** Shortest time between two writes of answer text, in ms (0: a write per token; see sse.ts). */
-  flushMs?: number;
 }
 
 /** The event a resuming reader gets when the turn was cancelled because nobody came back in time. */
@@ -65,19 +63,19 @@ export async function streamTurn(
   turn: RunningTurn,
   request: FastifyRequest,
   reply: FastifyReply,
-  { log, graceMs, flushMs }: TurnStreamOptions,
+  { log, graceMs }: TurnStreamOptions,
 ): Promise<void> {
-  const sse = openSse(request, reply, { flushMs });
+  const sse = openSse(request, reply);
   const writer = log?.open(
     { tenantId: request.principal.tenantId, turnId: turn.turnId },
     turn.conversationId,
   );
   const running = turnSignal(sse.signal, writer, graceMs);
   /** The event as sent: numbered and kept when the stream is resumable. */
-  const message = (event: string, data: unknown, batch?: boolean): SseMessage => {
-    if (!writer) return { event, data, batch };
+  const message = (event: string, data: unknown): SseMessage => {
+    if (!writer) return { event, data };
     const json = JSON.stringify(data);
-    return { event, data: json, json: true, id: eventId(writer.append(event, json)), batch };
+    return { event, data: json, json: true, id: eventId(writer.append(event, json)) };
   };
   try {
     for await (const event of turn.events(running.signal)) {
@@ -86,9 +84,8 @@ export async function streamTurn(
           message('meta', { conversation_id: event.conversationId, turn_id: event.turnId, bot: event.bot }),
         );
       } else if (event.type === 'token') {
-        // Backpressure only: a message the socket took costs no promise tick. Answer text after the
-        // first piece may wait for the flush interval, to go out with the pieces after it.
-        const full = sse.sendMessage(message('token', { text: event.text }, true));
+        // Backpressure only: a message the socket took costs no promise tick.
+        const full = sse.sendMessage(message('token', { text: event.text }));
         if (full) await full;
       } else if (event.type === 'done') {
         const { result } = event;

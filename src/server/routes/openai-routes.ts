@@ -27,13 +27,11 @@ export interface OpenAiRoutesOptions {
   maxMessageChars: number;
   /** Streams in flight, which a graceful shutdown waits for. */
   streams: Set<Promise<void>>;
-  /** Shortest time between two writes of answer text, in ms (0: a write per token; see sse.ts). */
-  flushMs?: number;
 }
 
 export const openAiRoutes: FastifyPluginAsync<OpenAiRoutesOptions> = async (
   app,
-  { turns: runner, bots, maxMessageChars: maxChars, streams, flushMs },
+  { turns: runner, bots, maxMessageChars: maxChars, streams },
 ) => {
   const api = app.withTypeProvider<ZodTypeProvider>();
 
@@ -127,7 +125,7 @@ export const openAiRoutes: FastifyPluginAsync<OpenAiRoutesOptions> = async (
       };
     }
 
-    const sse = openSse(request, reply, { flushMs });
+    const sse = openSse(request, reply);
     const chunk = (
       delta: Record<string, unknown>,
       finish: string | null,
@@ -147,7 +145,7 @@ export const openAiRoutes: FastifyPluginAsync<OpenAiRoutesOptions> = async (
             await sse.sendData(chunk({ role: 'assistant', content: '' }, null));
           } else if (event.type === 'token') {
             // Backpressure only: a message the socket took costs no promise tick.
-            const full = sse.sendData(chunk({ content: event.text }, null), true);
+            const full = sse.sendData(chunk({ content: event.text }, null));
             if (full) await full;
           } else if (event.type === 'done') {
             const { result } = event;
