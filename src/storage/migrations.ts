@@ -835,4 +835,26 @@ end
 $do$;
 `,
   },
+  {
+    version: 28,
+    name: 'turn traces compressed cheaply',
+    sql: `
+-- A turn's trace (about 13 KB, most of it the prompt sent to the model) is written on every turn
+-- and read rarely. PostgreSQL compressed it with pglz, its default, which took about a quarter of
+-- the CPU of a turn's write on the embedded database (bench/turn-batch-write.ts,
+-- docs/benchmarks.md "A turn's write"). Where the server is built with lz4 (PostgreSQL packages
+-- are), lz4 instead: as fast to write as no compression, rows as small as pglz's. Where it is not
+-- (the embedded database), stored uncompressed: twice the bytes for a third less CPU. Only rows
+-- written from now on change; a metadata-only change, no rewrite.
+do $do$
+begin
+  if exists (select from pg_settings where name = 'default_toast_compression' and 'lz4' = any(enumvals)) then
+    alter table turn_traces alter column trace set compression lz4;
+  else
+    alter table turn_traces alter column trace set storage external;
+  end if;
+end
+$do$;
+`,
+  },
 ];
