@@ -37,12 +37,18 @@ const docsDir = path.resolve(import.meta.dirname, '../../shared/data/fastify-doc
 const docs = readdirSync(docsDir)
   .filter((name) => name.endsWith('.md'))
   .map((name) => readFileSync(path.join(docsDir, name), 'utf8'));
+/** text.slice(start, end), moved off the halves of a surrogate pair (PostgreSQL refuses a lone one). */
+function cut(text: string, start: number, end: number): string {
+  const low = (at: number) => /[\uDC00-\uDFFF]/.test(text[at] ?? '');
+  return text.slice(low(start) ? start + 1 : start, low(end) ? end - 1 : end);
+}
+
 /** Five passages of about 1,800 characters from the docs, different for each turn. */
 const passages = (i: number) =>
   Array.from({ length: 5 }, (_, n) => {
     const doc = docs[(i * 5 + n) % docs.length]!;
     const start = (i * 997) % Math.max(1, doc.length - 1_800);
-    return `<passage n="${n + 1}" source="Reference › Guide">\n${doc.slice(start, start + 1_800).toWellFormed()}\n</passage>`;
+    return `<passage n="${n + 1}" source="Reference › Guide">\n${cut(doc, start, start + 1_800)}\n</passage>`;
   }).join('\n');
 
 const SYSTEM =
@@ -55,7 +61,7 @@ function record(i: number): TurnRecord {
   const citations = Array.from({ length: 4 }, (_, n) => ({
     document_id: randomUUID(),
     title: 'Reference-Plugins',
-    snippet: docs[(i + n) % docs.length]!.slice(0, 300).toWellFormed(),
+    snippet: cut(docs[(i + n) % docs.length]!, 0, 300),
     chunk_id: i * 4 + n,
     score: 7.5 - n,
   }));
@@ -135,7 +141,7 @@ try {
     }
     const cpu = process.cpuUsage(cpu0);
     const wallMs = performance.now() - wall0;
-    const [{ bytes }] = await db.query<{ bytes: string }>(
+    const [size] = await db.query<{ bytes: string }>(
       'select (pg_total_relation_size($1) / greatest(count(*), 1))::bigint as bytes from turn_traces',
       ['turn_traces'],
     );
@@ -146,7 +152,7 @@ try {
         batch,
         wallMsPerTurn: +(wallMs / turns).toFixed(3),
         cpuUsPerTurn: Math.round((cpu.user + cpu.system) / turns),
-        traceRowBytes: Number(bytes),
+        traceRowBytes: Number(size?.bytes),
       }),
     );
   }
