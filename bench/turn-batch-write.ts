@@ -28,6 +28,7 @@ const { values } = parseArgs({
     /** SQL run once before the rounds (e.g. a storage setting to compare). */
     sql: { type: 'string' },
     'no-prompt': { type: 'boolean', default: false },
+    'no-usage': { type: 'boolean', default: false },
   },
 });
 const turns = Number(values.turns);
@@ -121,23 +122,24 @@ try {
     for (let i = 0; i < records.length; i += batch) {
       const group = records.slice(i, i + batch);
       await saveTurns(db, group);
-      await insertUsage(
-        db,
-        group.map((r) => ({
-          tenantId: r.tenantId,
-          keyId: null,
-          botId: r.botId,
-          conversationId: r.conversationId,
-          turnId: r.turnId,
-          model: 'openai:stub-model',
-          inputTokens: 1198,
-          cachedInputTokens: 0,
-          outputTokens: 30,
-          costUsd: 0,
-          priced: true,
-          savedUsd: 0,
-        })),
-      );
+      if (!values['no-usage'])
+        await insertUsage(
+          db,
+          group.map((r) => ({
+            tenantId: r.tenantId,
+            keyId: null,
+            botId: r.botId,
+            conversationId: r.conversationId,
+            turnId: r.turnId,
+            model: 'openai:stub-model',
+            inputTokens: 1198,
+            cachedInputTokens: 0,
+            outputTokens: 30,
+            costUsd: 0,
+            priced: true,
+            savedUsd: 0,
+          })),
+        );
     }
     const cpu = process.cpuUsage(cpu0);
     const wallMs = performance.now() - wall0;
