@@ -338,6 +338,7 @@ async function openRuntime(
     bots,
     curated,
     conversationCacheEntries: config.bots.conversationCacheEntries,
+    writeGroupMs: config.server.writeGroupMs,
     // A server started without background work leaves summaries to one with it (summary jobs);
     // a command (`parley chat`) writes its own.
     queueSummaries: options.runJobs === false,

@@ -49,6 +49,8 @@ export interface ServerConfig {
   shutdownGraceMs: number;
   /** Longest a turn's acknowledgement waits for the turn to be stored. */
   ackWaitMs: number;
+  /** Least time between two group commits of turns, and of usage rows. */
+  writeGroupMs: number;
   /** V8's --heap-growing-percent for a server process (0: V8's own). */
   heapGrowthPercent: number;
   /** The operator's bearer token for /metrics and /readyz's details (never a tenant's API key). */
@@ -168,6 +170,8 @@ export interface GatewayConfig {
   prices: Record<string, ModelPrice>;
   /** Tenants with their own label in cost metrics. */
   metricsMaxTenants: number;
+  /** Least time between two group commits of usage rows. */
+  writeGroupMs: number;
   requestsPerMinute: { key: number; tenant: number; ip: number; user: number };
   tokensPerMinute: { key: number; tenant: number };
   budgets: {
@@ -295,6 +299,7 @@ export function sliceSettings(settings: Settings, dataDir: string, configFile: s
       streamFlushMs: s.PARLEY_STREAM_FLUSH_MS,
       shutdownGraceMs: s.PARLEY_SHUTDOWN_GRACE_SECONDS * 1000,
       ackWaitMs: s.PARLEY_ACK_WAIT_MS,
+      writeGroupMs: s.PARLEY_WRITE_GROUP_MS,
       heapGrowthPercent: s.PARLEY_HEAP_GROWTH_PERCENT,
       metricsToken: s.PARLEY_METRICS_TOKEN,
       metricsPort: s.PARLEY_METRICS_PORT,
@@ -386,6 +391,7 @@ export function sliceSettings(settings: Settings, dataDir: string, configFile: s
       recordMetrics: s.PARLEY_TELEMETRY === 'on',
       prices: s.PARLEY_PRICES ?? {},
       metricsMaxTenants: s.PARLEY_METRICS_MAX_TENANTS,
+      writeGroupMs: s.PARLEY_WRITE_GROUP_MS,
       requestsPerMinute: {
         key: s.PARLEY_RATE_REQUESTS_PER_MINUTE_KEY,
         tenant: s.PARLEY_RATE_REQUESTS_PER_MINUTE_TENANT,

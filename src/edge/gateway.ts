@@ -45,7 +45,7 @@ export class Gateway implements TurnAccounting {
   ) {
     this.metrics = createGatewayMetrics(() => (redis ? (redis.up ? 1 : 0) : undefined));
     this.recordsMetrics = config.recordMetrics;
-    this.usage = new GroupWriter((records) => insertUsage(db, records));
+    this.usage = new GroupWriter((records) => insertUsage(db, records), 100, config.writeGroupMs);
     const fallback = () => this.metrics.limiterFallbacks.inc();
     this.prices = new PriceTable(config.prices);
     this.tenants = new TenantLabels(config.metricsMaxTenants);

@@ -77,6 +77,8 @@ export interface ChatServiceDeps {
   guards: GuardSet;
   /** Conversations whose memory this process keeps between turns (ConversationCache). */
   conversationCacheEntries?: number;
+  /** Least time between two group commits of turns (default 0). */
+  writeGroupMs?: number;
   /** Answers given before, for a question asked again (none: every turn is answered afresh). */
   answers?: AnswerCache;
   /** Reads a message's intent before retrieval (none: every message goes to the knowledge base). */
@@ -110,7 +112,7 @@ export class ChatService {
         authoritative: deps.db.kind === 'embedded' && deps.db.manages,
         maxEntries: deps.conversationCacheEntries,
       }),
-      turns: new GroupWriter((records) => saveTurns(deps.db, records)),
+      turns: new GroupWriter((records) => saveTurns(deps.db, records), 100, deps.writeGroupMs ?? 0),
     };
   }
 

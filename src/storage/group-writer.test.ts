@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { GroupWriter } from './group-writer.js';
 
 describe('GroupWriter', () => {
@@ -47,5 +47,33 @@ describe('GroupWriter', () => {
     }, 2);
     await Promise.all([1, 2, 3, 4, 5, 6].map((n) => writer.add(n)));
     expect(sizes).toEqual([1, 2, 2, 1]);
+  });
+
+  it('leaves the least interval between two writes: what arrives within it shares the next, a lone item after a quiet spell goes at once', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'performance'] });
+    try {
+      const batches: number[][] = [];
+      const writer = new GroupWriter<number>(
+        async (items) => {
+          batches.push(items);
+        },
+        100,
+        20,
+      );
+      await writer.add(1);
+      expect(batches).toEqual([[1]]);
+      const rest = [writer.add(2), writer.add(3)];
+      await vi.advanceTimersByTimeAsync(5);
+      expect(batches).toEqual([[1]]);
+      rest.push(writer.add(4));
+      await vi.advanceTimersByTimeAsync(15);
+      await Promise.all(rest);
+      expect(batches).toEqual([[1], [2, 3, 4]]);
+      await vi.advanceTimersByTimeAsync(100);
+      await writer.add(5);
+      expect(batches).toEqual([[1], [2, 3, 4], [5]]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
