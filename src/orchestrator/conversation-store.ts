@@ -3,6 +3,7 @@ import type { QueryRunner } from '../storage/index.js';
 import { type ConversationState, MESSAGE_ORDER } from './conversation-memory.js';
 import { eraseConversations } from './erase-conversations.js';
 import type { Citation } from './extractive-answer.js';
+import { type ChunkTexts, expandTracePrompts } from './trace-prompt.js';
 
 export interface MessageRecord {
   id: string;
@@ -154,7 +155,20 @@ export async function getTrace(
     'select trace from turn_traces where turn_id = $1 and tenant_id = $2',
     [turnId, tenantId],
   );
-  return rows[0]?.trace;
+  if (rows[0] === undefined) return undefined;
+  const [trace] = await expandTracePrompts([rows[0].trace], chunkTexts(db, tenantId));
+  return trace;
+}
+
+/** The tenant's chunks' text by id, for putting a stored trace's passages back (trace-prompt.ts). */
+export function chunkTexts(db: QueryRunner, tenantId: string): ChunkTexts {
+  return async (ids) => {
+    const rows = await db.query<{ id: number; text: string }>(
+      'select id, text from chunks where tenant_id = $1 and id = any($2::bigint[])',
+      [tenantId, ids],
+    );
+    return new Map(rows.map((row) => [Number(row.id), row.text]));
+  };
 }
 
 /** Deletes one turn's trace (tenant-scoped); false when the tenant has no such trace. */

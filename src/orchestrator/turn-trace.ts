@@ -1,5 +1,6 @@
 // Builds what a turn records of itself (its trace) from the plan, the turn recorder's record of
 // the answer and how the turn ended. Pure: the clock's reading is passed in.
+import { compactPrompt } from './trace-prompt.js';
 import type { TurnPlan } from './turn-plan.js';
 import { type AnswerRecord, finishReasonOf, type TurnOutcome, turnUsage } from './turn-recorder.js';
 import type { TurnTrace } from './turn-types.js';
@@ -94,7 +95,8 @@ export function turnTrace(
       : null,
     usage: turnUsage(state, outcome.costUsd, plan),
     finish_reason: finishReasonOf(state),
-    prompt: state.prompt ?? null,
+    // The passages as references to their chunks: put back when the trace is read (trace-prompt.ts).
+    prompt: state.prompt ? compactPrompt(state.prompt, search.chunks) : null,
     // What the guards did: rules and counts by kind, never the values they matched.
     guard: {
       input: {

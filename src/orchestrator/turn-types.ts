@@ -9,6 +9,7 @@ import type {
   ToolExchange,
 } from '../models/index.js';
 import type { Citation } from './extractive-answer.js';
+import type { TracePrompt } from './trace-prompt.js';
 import type { ToolCallRecord } from './turn-tools.js';
 
 export interface TurnRequest {
@@ -146,7 +147,8 @@ export interface TurnTrace {
   usage: Usage;
   /** Why the answer ended: `stop`, `length` (at its token limit) or `content_filter`. */
   finish_reason: string;
-  prompt: { system: string; messages: ChatMessage[] } | null;
+  /** As sent; stored with its passages as references to their chunks, put back when read (trace-prompt.ts). */
+  prompt: TracePrompt | null;
   guard: {
     input: {
       action: string;

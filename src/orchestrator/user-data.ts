@@ -5,8 +5,9 @@
 // tenant's accounting and stay, with the erased conversation's id removed from them, so nothing
 // left points back at the user.
 import type { QueryRunner } from '../storage/index.js';
-import { getMessages, type MessageRecord } from './conversation-store.js';
+import { chunkTexts, getMessages, type MessageRecord } from './conversation-store.js';
 import { type Erasure, eraseConversations } from './erase-conversations.js';
+import { expandTracePrompts } from './trace-prompt.js';
 
 export interface UserConversationExport {
   id: string;
@@ -85,12 +86,18 @@ export async function exportUser(
       where f.tenant_id = $1 and c.user_id = $2 order by f.created_at`,
     [tenantId, userId],
   );
-  const traces = await db.query<UserConversationExport['traces'][number] & { conversation_id: string }>(
+  const storedTraces = await db.query<UserConversationExport['traces'][number] & { conversation_id: string }>(
     `select t.conversation_id, t.turn_id, t.created_at, t.trace from turn_traces t
        join conversations c on c.id = t.conversation_id and c.tenant_id = t.tenant_id
       where t.tenant_id = $1 and c.user_id = $2 order by t.created_at, t.turn_id`,
     [tenantId, userId],
   );
+  // Their passages put back from the chunks still stored (trace-prompt.ts).
+  const expanded = await expandTracePrompts(
+    storedTraces.map((row) => row.trace),
+    chunkTexts(db, tenantId),
+  );
+  const traces = storedTraces.map((row, index) => ({ ...row, trace: expanded[index]! }));
   const ofConversation = <T extends { conversation_id: string }>(rows: T[], id: string) =>
     rows.filter((row) => row.conversation_id === id).map(({ conversation_id: _, ...row }) => row);
   return Promise.all(
