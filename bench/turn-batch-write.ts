@@ -5,7 +5,11 @@
 // in its worker thread behind the PostgreSQL socket, as `parley serve` runs it.
 //
 //   [DATABASE_URL=postgres://...] npx tsx bench/turn-batch-write.ts [--turns 3000] [--batch 50] [--rounds 3]
-//     [--sql 'alter table ...'] [--no-prompt]
+//     [--sql 'alter table ...'] [--no-prompt] [--no-usage] [--passage-refs]
+//
+// --passage-refs stores the prompt as turn traces do since 2026-12-08 (trace-prompt.ts): each
+// passage cut out and kept as a reference to its chunk; the cutting runs inside the timed loop,
+// charged to the write.
 //
 // Prints per round: wall ms and CPU µs per turn (this process, every thread: the database's
 // worker, the client's serialising, garbage collection), and the bytes a trace row takes.
@@ -17,6 +21,8 @@ import { parseArgs } from 'node:util';
 import { insertUsage } from '../src/accounting/usage-store.js';
 import { loadConfig } from '../src/config/index.js';
 import { saveTurns, type TurnRecord } from '../src/orchestrator/conversation-store.js';
+import { escapePromptText } from '../src/orchestrator/grounded-prompt.js';
+import { compactPrompt, type SentPrompt } from '../src/orchestrator/trace-prompt.js';
 import { openDatabase } from '../src/storage/index.js';
 import { createLogger } from '../src/telemetry/index.js';
 
@@ -29,6 +35,7 @@ const { values } = parseArgs({
     sql: { type: 'string' },
     'no-prompt': { type: 'boolean', default: false },
     'no-usage': { type: 'boolean', default: false },
+    'passage-refs': { type: 'boolean', default: false },
   },
 });
 const turns = Number(values.turns);
@@ -45,12 +52,20 @@ function cut(text: string, start: number, end: number): string {
 }
 
 /** Five passages of about 1,800 characters from the docs, different for each turn. */
-const passages = (i: number) =>
+const passageTexts = (i: number) =>
   Array.from({ length: 5 }, (_, n) => {
     const doc = docs[(i * 5 + n) % docs.length]!;
     const start = (i * 997) % Math.max(1, doc.length - 1_800);
-    return `<passage n="${n + 1}" source="Reference › Guide">\n${cut(doc, start, start + 1_800)}\n</passage>`;
-  }).join('\n');
+    return { chunkId: i * 8 + n, text: cut(doc, start, start + 1_800) };
+  });
+/** The passages as the grounded prompt quotes them. */
+const passages = (i: number) =>
+  passageTexts(i)
+    .map(
+      ({ text }, n) =>
+        `<passage n="${n + 1}" source="Reference › Guide">\n${escapePromptText(text)}\n</passage>`,
+    )
+    .join('\n');
 
 const SYSTEM =
   "You are a helpful assistant that answers questions about the user's documents.\nAnswer only from the numbered passages you are given, in the language of the question.";
@@ -121,6 +136,11 @@ try {
     const wall0 = performance.now();
     for (let i = 0; i < records.length; i += batch) {
       const group = records.slice(i, i + batch);
+      if (values['passage-refs'])
+        for (const [n, r] of group.entries()) {
+          const trace = r.trace as { prompt: SentPrompt | null };
+          if (trace.prompt) trace.prompt = compactPrompt(trace.prompt, passageTexts(round * turns + i + n));
+        }
       await saveTurns(db, group);
       if (!values['no-usage'])
         await insertUsage(

@@ -90,9 +90,18 @@ export const traceView = z
     relevance: z.object({ coverage: z.number(), threshold: z.number() }),
     usage: z.object({ prompt_tokens: z.number(), completion_tokens: z.number(), total_tokens: z.number() }),
     prompt: z
-      .object({ system: z.string(), messages: z.array(z.unknown()) })
+      .object({
+        system: z.string(),
+        messages: z.array(z.unknown()),
+        passages_removed: z
+          .array(z.number().int())
+          .optional()
+          .describe(
+            'Chunks whose passage was sent but is no longer stored (document deleted or re-ingested): shown as a marker',
+          ),
+      })
       .nullable()
-      .describe('The assembled prompt (null when no model was asked)'),
+      .describe('The assembled prompt as sent (null when no model was asked)'),
     timings_ms: z.record(z.string(), z.number()).describe('Milliseconds per stage'),
     started_at: timestamp,
   })
