@@ -10,8 +10,10 @@
 // Only text found verbatim is cut out (a passage shortened to fit the context stays in place), and
 // only from the last user message, where the grounded prompt puts the passages
 // (grounded-prompt.ts); a trace stored before this change has no `passages` and reads as it was.
+
+import { LRUCache } from 'lru-cache';
 import type { ChatMessage } from '../models/generation/types.js';
-import { escapePromptText } from './grounded-prompt.js';
+import { escapedPassageText, escapePromptText } from './grounded-prompt.js';
 
 /** A passage cut out of a stored prompt: its text is chunk `chunk_id`'s, escaped as the prompt quotes it. */
 export interface PassageRef {
@@ -42,6 +44,22 @@ export interface TracePrompt extends SentPrompt {
 /** A passage's text as sent in place of one whose chunk is gone. */
 export const removedPassage = (chunkId: number) =>
   `[passage not kept: chunk ${chunkId} was deleted or re-ingested since this turn]`;
+
+// The hashes of passages as sent, keyed by the escaped text (the same strings turn after turn).
+const hashes = new LRUCache<string, number>({
+  max: 4_000,
+  maxSize: 8 * 2 ** 20,
+  sizeCalculation: (_, key) => key.length + 16,
+});
+
+function passageHash(text: string): number {
+  let hash = hashes.get(text);
+  if (hash === undefined) {
+    hash = textHash(text);
+    hashes.set(text, hash);
+  }
+  return hash;
+}
 
 /** FNV-1a over UTF-16 code units: a consistency check, microseconds for a passage. */
 export function textHash(text: string): number {
@@ -75,7 +93,7 @@ export function compactPrompt(
   let cursor = 0;
   let storedLength = 0;
   for (const passage of passages) {
-    const text = escapePromptText(passage.text);
+    const text = escapedPassageText(passage.text);
     if (text.length === 0) continue;
     const found = content.indexOf(text, cursor);
     if (found < 0) continue;
@@ -86,7 +104,7 @@ export function compactPrompt(
       message: index,
       at: storedLength,
       length: text.length,
-      hash: textHash(text),
+      hash: passageHash(text),
     });
     cursor = found + text.length;
   }
