@@ -28,17 +28,11 @@ const escapedPassages = new LRUCache<string, string>({
   max: 4_000,
   maxSize: 16 * 2 ** 20,
   sizeCalculation: (value, key) => key.length + value.length + 16,
+  memoMethod: (text) => escapePromptText(text),
 });
 
 /** A passage's text escaped for its <passage> block, as `escapePromptText`, remembered. */
-export function escapedPassageText(text: string): string {
-  let escaped = escapedPassages.get(text);
-  if (escaped === undefined) {
-    escaped = escapePromptText(text);
-    escapedPassages.set(text, escaped);
-  }
-  return escaped;
-}
+export const escapedPassageText = (text: string): string => escapedPassages.memo(text);
 
 /** Text escaped for a double-quoted attribute of a prompt tag. */
 export function escapePromptAttribute(text: string): string {

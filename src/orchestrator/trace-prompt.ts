@@ -50,16 +50,8 @@ const hashes = new LRUCache<string, number>({
   max: 4_000,
   maxSize: 8 * 2 ** 20,
   sizeCalculation: (_, key) => key.length + 16,
+  memoMethod: (text) => textHash(text),
 });
-
-function passageHash(text: string): number {
-  let hash = hashes.get(text);
-  if (hash === undefined) {
-    hash = textHash(text);
-    hashes.set(text, hash);
-  }
-  return hash;
-}
 
 /** FNV-1a over UTF-16 code units: a consistency check, microseconds for a passage. */
 export function textHash(text: string): number {
@@ -104,7 +96,7 @@ export function compactPrompt(
       message: index,
       at: storedLength,
       length: text.length,
-      hash: passageHash(text),
+      hash: hashes.memo(text),
     });
     cursor = found + text.length;
   }
@@ -129,7 +121,11 @@ export function expandPrompt(prompt: TracePrompt, texts: ReadonlyMap<number, str
   const removed: number[] = [];
   const messages = sent.messages.slice();
   const byMessage = new Map<number, PassageRef[]>();
-  for (const ref of passages) byMessage.set(ref.message, [...(byMessage.get(ref.message) ?? []), ref]);
+  for (const ref of passages) {
+    const refs = byMessage.get(ref.message);
+    if (refs) refs.push(ref);
+    else byMessage.set(ref.message, [ref]);
+  }
   for (const [index, refs] of byMessage) {
     const message = messages[index];
     if (!message) continue;
